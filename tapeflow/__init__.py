@@ -1,0 +1,47 @@
+"""tapeflow: TensorFlow 2's eager programming model on NumPy. ``import tapeflow as tf``.
+
+Importing this package loads NumPy and the core only; ``tf.keras`` and ``tf.data`` load on
+first use, so ``import tapeflow`` stays fast and silent.
+"""
+import importlib as _importlib
+
+from . import dtypes, errors, nest  # noqa: F401
+from ._version import TF_API_VERSION as __version__  # noqa: F401 - TF-compatible string
+from ._version import __version__ as __tapeflow_version__  # noqa: F401
+from .dtypes import (  # noqa: F401
+    DType, as_dtype, bfloat16, bool, double, float16, float32, float64, half, int8, int16,
+    int32, int64, uint8, uint16, uint32, uint64,
+)
+from .framework import config, debugging, device, executing_eagerly  # noqa: F401
+from .module import Module, name_scope  # noqa: F401
+from .ops.array import *  # noqa: F401, F403
+from .ops.linalg import matmul  # noqa: F401
+from .ops.math import *  # noqa: F401, F403
+from .ops.reduction import *  # noqa: F401, F403
+from .tape import GradientTape, UnconnectedGradients  # noqa: F401
+from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
+from . import linalg, math, nn, random  # noqa: E402, F401
+
+newaxis = None
+
+
+class version:  # noqa: N801 - TF's ``tf.version`` namespace
+    VERSION = __version__
+    TAPEFLOW_VERSION = __tapeflow_version__
+
+
+_LAZY = {"keras": ".keras", "data": ".data"}
+
+
+def __getattr__(name):
+    """Load the heavier subpackages (keras, data) on first use."""
+    if name in _LAZY:
+        mod = _importlib.import_module(_LAZY[name], __name__)
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,231 @@
+"""TF's dtype objects (``tf.float32``...), conversion from NumPy/strings, and inference
+of a dtype from Python values the way ``tf.constant`` does it."""
+from .backend import host as np
+
+_UNSUPPORTED = {
+    "string": "string tensors", "complex64": "complex dtypes", "complex128": "complex dtypes",
+    "qint8": "quantized dtypes", "quint8": "quantized dtypes", "qint32": "quantized dtypes",
+}
+
+
+class DType:
+    """A tensor element type; compares equal to its NumPy dtype and to its name."""
+
+    __slots__ = ("name", "_np")
+
+    def __init__(self, name, np_type):
+        self.name = name
+        self._np = np.dtype(np_type)
+
+    @property
+    def as_numpy_dtype(self):
+        return self._np.type
+
+    @property
+    def base_dtype(self):
+        return self
+
+    @property
+    def real_dtype(self):
+        return self
+
+    @property
+    def is_floating(self):
+        return self._np.kind == "f"
+
+    @property
+    def is_integer(self):
+        return self._np.kind in "iu"
+
+    @property
+    def is_unsigned(self):
+        return self._np.kind in "ub"
+
+    @property
+    def is_bool(self):
+        return self._np.kind == "b"
+
+    @property
+    def is_complex(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_numpy_compatible(self):
+        return True
+
+    @property
+    def size(self):
+        return self._np.itemsize
+
+    @property
+    def itemsize(self):
+        return self._np.itemsize
+
+    @property
+    def min(self):
+        if self._np.kind == "f":
+            return self._np.type(np.finfo(self._np).min)
+        if self._np.kind in "iu":
+            return int(np.iinfo(self._np).min)
+        raise TypeError(f"Cannot find minimum value of {self} with type {self}.")
+
+    @property
+    def max(self):
+        if self._np.kind == "f":
+            return self._np.type(np.finfo(self._np).max)
+        if self._np.kind in "iu":
+            return int(np.iinfo(self._np).max)
+        raise TypeError(f"Cannot find maximum value of {self} with type {self}.")
+
+    @property
+    def limits(self):
+        return self.min, self.max
+
+    def is_compatible_with(self, other):
+        return self == other
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if other is None:
+            return False
+        try:
+            return as_dtype(other) is self
+        except (TypeError, ValueError):
+            return False
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return f"tf.{self.name}"
+
+    def __str__(self):
+        return f"<dtype: '{self.name}'>"
+
+    def __reduce__(self):
+        return as_dtype, (self.name,)
+
+
+float16 = half = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = double = DType("float64", np.float64)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+uint8 = DType("uint8", np.uint8)
+uint16 = DType("uint16", np.uint16)
+uint32 = DType("uint32", np.uint32)
+uint64 = DType("uint64", np.uint64)
+bool = DType("bool", np.bool_)  # noqa: A001 - TF's name
+
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool]
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, double=float64, float=float32)
+_BY_NP = {d._np: d for d in _ALL}
+
+try:  # bfloat16 comes with ml_dtypes when it is installed (TF and JAX ship it)
+    import ml_dtypes as _ml
+
+    bfloat16 = DType("bfloat16", _ml.bfloat16)
+    _ALL.append(bfloat16)
+    _BY_NAME["bfloat16"] = bfloat16
+    _BY_NP[bfloat16._np] = bfloat16
+except ImportError:  # pragma: no cover - depends on the environment
+    bfloat16 = None
+
+
+def as_dtype(type_value):
+    """The DType for a DType, a NumPy dtype or type, or a name such as ``'float32'``."""
+    if isinstance(type_value, DType):
+        return type_value
+    if isinstance(type_value, str):
+        d = _BY_NAME.get(type_value)
+        if d is not None:
+            return d
+        if type_value in _UNSUPPORTED:
+            raise NotImplementedError(f"tapeflow does not support {_UNSUPPORTED[type_value]} yet")
+    try:
+        npd = np.dtype(type_value)
+    except TypeError:
+        raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.") from None
+    d = _BY_NP.get(npd)
+    if d is None:
+        if npd.kind == "c":
+            raise NotImplementedError("tapeflow does not support complex dtypes yet")
+        if npd.kind in "USO":
+            raise NotImplementedError("tapeflow does not support string tensors yet")
+        raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.")
+    return d
+
+
+def from_numpy(npd):
+    """The DType of a NumPy dtype object (fast path used by Tensor.dtype)."""
+    d = _BY_NP.get(npd)
+    return d if d is not None else as_dtype(npd)
+
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _scan(value):
+    """The kinds of leaves in a nested Python list: 'float', 'int', 'big', 'bool', dtypes."""
+    kinds = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is float:
+            kinds.add("float")
+        elif t is int:
+            kinds.add("big" if not (_INT32_MIN <= v <= _INT32_MAX) else "int")
+        elif t is _pybool:
+            kinds.add("bool")
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, (np.ndarray, np.generic)):
+            kinds.add(v.dtype)
+        elif hasattr(v, "_v"):  # a tensor inside a list
+            kinds.add(v._v.dtype)
+        else:
+            kinds.add("other")
+    return kinds
+
+
+_pybool = type(True)  # noqa: UP003 - the name bool is the DType here
+
+
+def infer_dtype(value):
+    """The dtype ``tf.constant(value)`` gives a Python value or nested list of them."""
+    t = type(value)
+    if t is float:
+        return float32
+    if t is _pybool:
+        return bool
+    if t is int:
+        return int32 if _INT32_MIN <= value <= _INT32_MAX else int64
+    if isinstance(value, (np.ndarray, np.generic)):
+        return from_numpy(value.dtype)
+    kinds = _scan(value)
+    np_kinds = [k for k in kinds if not isinstance(k, str)]
+    if np_kinds:  # NumPy values inside a list decide the dtype the way NumPy promotes them
+        return from_numpy(np.result_type(*np_kinds, *(0.0 for k in kinds if k == "float")))
+    if "other" in kinds:
+        raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")
+    if "float" in kinds:
+        return float32
+    if "big" in kinds:
+        return int64
+    if "int" in kinds:
+        return int32
+    if "bool" in kinds:
+        return bool
+    return float32  # an empty list is float32 in TF

@@ -1,0 +1,7 @@
+"""``tf.math``: elementwise math, reductions and comparisons."""
+from ..ops.math import *  # noqa: F403
+from ..ops.math import __all__ as _m
+from ..ops.reduction import *  # noqa: F403
+from ..ops.reduction import __all__ as _r
+
+__all__ = list(_m) + list(_r)

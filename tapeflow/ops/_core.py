@@ -1,0 +1,169 @@
+"""The op pattern: an ``Op`` is a forward function on backend arrays plus a gradient rule,
+and calling it converts inputs, runs the forward, wraps the result and records it on
+every active ``GradientTape`` that watches one of the inputs.
+
+A gradient rule is ``grad(node, dy) -> one gradient (Tensor or None) per input``. It is
+written with tapeflow ops, so an outer tape records it (higher-order gradients). The rule
+may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the tape.
+"""
+from .. import dtypes
+from ..errors import InvalidArgumentError
+from ..tensor import Tensor, TensorBase, convert_to_tensor, wrap
+
+VariableType = ()  # set to Variable by tapeflow.variable (it sits above this module)
+
+# Tapes that are recording now, innermost last. Mutated in place, never rebound, so the
+# hot path reads it with one global lookup.
+recording = []
+
+_KIND_NAMES = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
+
+
+class Op:
+    """A named primitive: ``fwd(*arrays, **attrs)`` and ``grad(node, dy)``."""
+
+    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype")
+
+    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True):
+        self.name = name
+        self.fwd = fwd
+        self.grad = grad
+        self.kinds = kinds  # allowed dtype kinds of the inputs ('f', 'iu', 'b'...), None = all
+        self.same_dtype = same_dtype
+
+    def __call__(self, *inputs, **attrs):
+        return apply(self, inputs, attrs)
+
+    def __repr__(self):
+        return f"<Op {self.name}>"
+
+
+def defop(name, grad=None, kinds=None, same_dtype=True):
+    """Decorator turning a forward function into an ``Op``."""
+
+    def make(fwd):
+        return Op(name, fwd, grad, kinds, same_dtype)
+
+    return make
+
+
+class Node:
+    """One recorded op execution: what the backward sweep needs and nothing more."""
+
+    __slots__ = ("op", "inputs", "out", "attrs", "needs")
+
+    def __init__(self, op, inputs, out, attrs, needs):
+        self.op = op
+        self.inputs = inputs
+        self.out = out
+        self.attrs = attrs
+        self.needs = needs
+
+
+def convert_inputs(op, inputs):
+    """Tensors for ``inputs``; with ``same_dtype``, Python values adopt the tensors' dtype."""
+    dtype = None
+    if op.same_dtype:
+        for x in inputs:
+            if isinstance(x, TensorBase):
+                dtype = x._v.dtype
+                break
+    out = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, TensorBase):
+            if dtype is not None and x._v.dtype != dtype:
+                raise dtype_mismatch(op.name, out + list(inputs[i:]), i)
+            out.append(x)
+        elif dtype is not None:
+            out.append(convert_to_tensor(x, dtypes.from_numpy(dtype)))
+        else:
+            t = convert_to_tensor(x)
+            if op.same_dtype:
+                dtype = t._v.dtype
+            out.append(t)
+    return out
+
+
+def dtype_mismatch(opname, inputs, i):
+    shapes = " vs. ".join(str(list(t._v.shape)) for t in inputs if isinstance(t, TensorBase))
+    first = inputs[0] if isinstance(inputs[0], TensorBase) else convert_to_tensor(inputs[0])
+    return InvalidArgumentError(
+        None, opname,
+        f"cannot compute {opname} as input #{i}(zero-based) was expected to be a "
+        f"{first.dtype.name} tensor but is a {inputs[i].dtype.name} tensor "
+        f"(shapes {shapes}) [Op:{opname}]",
+    )
+
+
+def check_kinds(op, arrays):
+    kinds = op.kinds
+    for a in arrays:
+        if a.dtype.kind not in kinds:
+            allowed = ", ".join(
+                d.name for d in dtypes._ALL if d._np.kind in kinds and d.name != "bfloat16"
+            )
+            raise InvalidArgumentError(
+                None, op.name,
+                f"Value for attr 'T' of {dtypes.from_numpy(a.dtype).name} is not in the list of "
+                f"allowed values: {allowed} [Op:{op.name}] (input shape {list(a.shape)})",
+            )
+
+
+def apply(op, inputs, attrs):
+    """Run ``op`` on tensor-like ``inputs`` eagerly and record it if a tape watches."""
+    ins = inputs
+    for x in inputs:
+        if not isinstance(x, TensorBase):
+            ins = convert_inputs(op, inputs)
+            break
+    else:
+        if op.same_dtype and len(inputs) > 1:
+            d = inputs[0]._v.dtype
+            for i in range(1, len(inputs)):
+                if inputs[i]._v.dtype != d:
+                    raise dtype_mismatch(op.name, inputs, i)
+    arrays = [x._v for x in ins]
+    if op.kinds is not None:
+        check_kinds(op, arrays)
+    out = wrap(op.fwd(*arrays, **attrs))
+    if recording and op.grad is not None:
+        record(op, ins, out, attrs)
+    return out
+
+
+def record(op, inputs, out, attrs):
+    """Put one op execution on each recording tape that watches one of its inputs."""
+    if out._v.dtype.kind != "f":
+        return  # integer and bool results carry no gradient
+    snaps = None
+    for tape in recording:
+        ids = tape._ids
+        needs = []
+        ins = inputs
+        for k, t in enumerate(inputs):
+            if isinstance(t, VariableType):
+                if id(t) in ids or (tape._auto and t.trainable):
+                    if snaps is None:
+                        snaps = {}
+                    s = snaps.get(k)
+                    if s is None:
+                        s = snaps[k] = wrap(t._v)
+                    tape._read(t, s)
+                    if ins is inputs:
+                        ins = list(inputs)
+                    ins[k] = s
+                    needs.append(True)
+                else:
+                    needs.append(False)
+            else:
+                needs.append(id(t) in ids)
+        if True in needs:
+            tape._nodes.append(Node(op, ins, out, attrs, needs))
+            ids.add(id(out))
+
+
+def as_tensor(x):
+    return x if isinstance(x, TensorBase) else convert_to_tensor(x)
+
+
+__all__ = ["Op", "defop", "Node", "apply", "record", "recording", "Tensor", "wrap", "as_tensor"]

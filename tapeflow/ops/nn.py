@@ -1,0 +1,2 @@
+"""Neural-network ops (activations, softmax, losses on logits, dropout, moments)."""
+__all__ = []

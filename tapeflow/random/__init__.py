@@ -1,0 +1,2 @@
+"""``tf.random``: seeded random tensors."""
+from ..ops.random import *  # noqa: F403

@@ -1,0 +1,279 @@
+"""``GradientTape``: records ops on watched tensors while active, then walks the record in
+reverse to accumulate gradients by tensor identity (a flat list, no recursion)."""
+import logging
+
+from . import nest
+from .backend import xp_of
+from .ops import _core
+from .ops._core import Node, Op
+from .tensor import TensorBase, convert_to_tensor, wrap
+
+_log = logging.getLogger("tapeflow")
+
+READ = Op("ReadVariableOp", lambda a: a, lambda n, g: (g,), None)
+
+
+class UnconnectedGradients:
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Record operations for automatic differentiation (TF 2 semantics)."""
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = persistent
+        self._auto = watch_accessed_variables
+        self._nodes = []
+        self._ids = set()
+        self._watched = []  # explicitly watched tensors and variables (kept alive for their ids)
+        self._vars = {}  # id -> variable, in access order
+        self._used = False
+        self._depth = 0
+
+    # -- context ----------------------------------------------------------------------------
+    def __enter__(self):
+        if self._used and not self._persistent:
+            raise RuntimeError("GradientTape.gradient can only be called once on non-persistent "
+                               "tapes.")
+        _core.recording.append(self)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._depth -= 1
+        _remove(self)
+        return False
+
+    def stop_recording(self):
+        """Context manager pausing this tape (ops inside are not recorded)."""
+        return _Paused(self)
+
+    def reset(self):
+        self._nodes = []
+        self._ids = {id(t) for t in self._watched}
+        self._vars = {}
+
+    # -- watching ---------------------------------------------------------------------------
+    def watch(self, tensor):
+        for t in nest.flatten(tensor):
+            if not isinstance(t, TensorBase):
+                raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, not "
+                                 "tf.Tensor or tf.Variable or ExtensionType.")
+            if t._v.dtype.kind != "f":
+                _log.warning("The dtype of the watched tensor must be floating (e.g. "
+                             "tf.float32), got %r", t.dtype)
+                continue
+            self._watched.append(t)
+            self._ids.add(id(t))
+            if isinstance(t, _core.VariableType):
+                self._vars.setdefault(id(t), t)
+
+    def watched_variables(self):
+        return tuple(self._vars.values())
+
+    def _read(self, var, snapshot):
+        """Record that ``snapshot`` is the value ``var`` had when an op read it."""
+        ids = self._ids
+        ids.add(id(var))
+        ids.add(id(snapshot))
+        self._vars.setdefault(id(var), var)
+        self._nodes.append(Node(READ, [var], snapshot, None, [True]))
+
+    # -- gradients --------------------------------------------------------------------------
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target)/d(source) for each source, in the structure of ``sources``."""
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+        flat_sources = nest.flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, TensorBase):
+                raise ValueError(f"Passed in object {s!r} of type {type(s).__name__!r}, not "
+                                 "tf.Tensor or tf.Variable or ExtensionType.")
+        targets = nest.flatten(target)
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        grads = self._backward(targets, seeds, flat_sources)
+        if not self._persistent:
+            self._used = True
+            self._nodes = []
+        out = []
+        for s, g in zip(flat_sources, grads):
+            if g is None and unconnected_gradients == "zero":
+                g = _zeros(s)
+            out.append(g)
+        return nest.pack_sequence_as(sources, out)
+
+    def _backward(self, targets, seeds, sources):
+        from .ops.math import ones_like  # noqa: PLC0415 - ops sit beside the tape
+
+        paused = self in _core.recording
+        if paused:
+            _remove(self)
+        try:
+            grads = {}
+            for i, t in enumerate(targets):
+                if not isinstance(t, TensorBase):
+                    t = convert_to_tensor(t)
+                if id(t) not in self._ids:
+                    continue
+                g = ones_like(t) if seeds is None or seeds[i] is None else _as_grad(seeds[i], t)
+                _accumulate(grads, id(t), g)
+            if grads:
+                for node in reversed(self._nodes):
+                    out = node.out
+                    g = grads.get(id(out))
+                    if g is None:
+                        continue
+                    in_grads = node.op.grad(node, g)
+                    for x, gx, need in zip(node.inputs, in_grads, node.needs):
+                        if not need or gx is None:
+                            continue
+                        if not isinstance(gx, TensorBase):
+                            gx = convert_to_tensor(gx, x.dtype)
+                        if gx._v.shape != x._v.shape:
+                            gx = unbroadcast(gx, x._v.shape)
+                        _accumulate(grads, id(x), gx)
+            result = []
+            for s in sources:
+                g = grads.get(id(s))
+                if g is not None and s._v.dtype.kind != "f":
+                    g = None  # integer sources get None, as in TF
+                result.append(g)
+            return result
+        finally:
+            if paused:
+                _core.recording.append(self)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d target[i...] / d source[j...] with shape target.shape + source.shape."""
+        from .ops.array import reshape, stack  # noqa: PLC0415
+
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        flat_sources = nest.flatten(sources)
+        target = target if isinstance(target, TensorBase) else convert_to_tensor(target)
+        n = int(target._v.size)
+        xp = xp_of(target._v)
+        rows = [[] for _ in flat_sources]
+        for i in range(n):
+            seed = xp.zeros(n, target._v.dtype)
+            seed[i] = 1
+            gs = self._backward([target], [wrap(seed.reshape(target._v.shape))], flat_sources)
+            for k, (s, g) in enumerate(zip(flat_sources, gs)):
+                rows[k].append(g if g is not None else _zeros(s))
+        if not self._persistent:
+            self._used = True
+            self._nodes = []
+        out = []
+        for s, r in zip(flat_sources, rows):
+            connected = any(g is not None for g in r)
+            shape = list(target._v.shape) + list(s._v.shape)
+            if n == 0:
+                j = _zeros_shape(s, shape)
+            else:
+                j = reshape(stack(r), shape)
+            if not connected and unconnected_gradients == "none":
+                j = None
+            out.append(j)
+        return nest.pack_sequence_as(sources, out)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example Jacobians: result[b] = d target[b] / d source[b]."""
+        from .ops.array import reshape, stack  # noqa: PLC0415
+
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        tv = target._v
+        if tv.shape[0] != source._v.shape[0]:
+            raise ValueError(f"Need first dimension of target shape {list(tv.shape)} and source "
+                             f"shape {list(source._v.shape)} to match.")
+        b = tv.shape[0]
+        per = int(tv.size // b) if b else 0
+        xp = xp_of(tv)
+        cols = []
+        connected = False
+        for j in range(per):
+            seed = xp.zeros((b, per), tv.dtype)
+            seed[:, j] = 1
+            (g,) = self._backward([target], [wrap(seed.reshape(tv.shape))], [source])
+            connected = connected or g is not None
+            cols.append(g if g is not None else _zeros(source))
+        if not self._persistent:
+            self._used = True
+            self._nodes = []
+        shape = list(tv.shape) + list(source._v.shape[1:])
+        if not connected and unconnected_gradients == "none":
+            return None
+        if per == 0:
+            return _zeros_shape(source, shape)
+        return reshape(stack(cols, axis=1), shape)
+
+
+class _Paused:
+    def __init__(self, tape):
+        self._tape = tape
+        self._was = False
+
+    def __enter__(self):
+        self._was = self._tape in _core.recording
+        if self._was:
+            _remove(self._tape)
+        return self
+
+    def __exit__(self, *exc):
+        if self._was:
+            _core.recording.append(self._tape)
+        return False
+
+
+def _remove(tape):
+    rec = _core.recording
+    for i in range(len(rec) - 1, -1, -1):
+        if rec[i] is tape:
+            del rec[i]
+            return
+
+
+def _accumulate(grads, key, g):
+    prev = grads.get(key)
+    grads[key] = g if prev is None else prev + g
+
+
+def _as_grad(seed, like):
+    if isinstance(seed, TensorBase):
+        return seed
+    return convert_to_tensor(seed, like.dtype)
+
+
+def _zeros(s):
+    return wrap(xp_of(s._v).zeros(s._v.shape, s._v.dtype))
+
+
+def _zeros_shape(s, shape):
+    return wrap(xp_of(s._v).zeros(shape, s._v.dtype))
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape`` (the inverse of broadcasting), with recorded ops."""
+    from .ops.array import reshape  # noqa: PLC0415
+    from .ops.reduction import reduce_sum  # noqa: PLC0415
+
+    gshape = g._v.shape
+    lead = len(gshape) - len(shape)
+    axes = list(range(lead))
+    for i, d in enumerate(shape):
+        if d == 1 and gshape[lead + i] != 1:
+            axes.append(lead + i)
+    if axes:
+        g = reduce_sum(g, axis=axes)
+    if g._v.shape != tuple(shape):
+        g = reshape(g, shape)
+    return g

@@ -1,0 +1,431 @@
+"""``Tensor`` (an immutable wrapper over one backend array), ``TensorShape``, and the
+conversion of Python/NumPy values into tensors with TF's dtype rules.
+
+Operators (``+``, ``[]``...) are installed onto ``TensorBase`` by ``tapeflow.ops``, so this
+module holds only the data structure, printing and conversion.
+"""
+import numbers
+
+from . import dtypes
+from .backend import device_name, generic, is_array, ndarray, to_host
+from .backend import host as np
+
+
+class TensorShape:
+    """A possibly partially known shape: a list of ints and ``None``s, or unknown rank."""
+
+    __slots__ = ("_dims",)
+
+    def __init__(self, dims):
+        if dims is None:
+            self._dims = None
+        elif isinstance(dims, TensorShape):
+            self._dims = dims._dims
+        elif isinstance(dims, (int, np.integer)):
+            self._dims = (int(dims),)
+        else:
+            self._dims = tuple(None if d is None else int(_dim_value(d)) for d in dims)
+
+    @property
+    def dims(self):
+        return None if self._dims is None else list(self._dims)
+
+    @property
+    def rank(self):
+        return None if self._dims is None else len(self._dims)
+
+    ndims = rank
+
+    def as_list(self):
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def num_elements(self):
+        if not self.is_fully_defined():
+            return None
+        n = 1
+        for d in self._dims:
+            n *= d
+        return n
+
+    def is_fully_defined(self):
+        return self._dims is not None and all(d is not None for d in self._dims)
+
+    def assert_is_fully_defined(self):
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
+
+    def is_compatible_with(self, other):
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return True
+        if len(self._dims) != len(other._dims):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
+
+    def assert_is_compatible_with(self, other):
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")
+
+    def merge_with(self, other):
+        other = as_shape(other)
+        if self._dims is None:
+            return other
+        if other._dims is None:
+            return self
+        self.assert_is_compatible_with(other)
+        return TensorShape([a if a is not None else b for a, b in zip(self._dims, other._dims)])
+
+    def concatenate(self, other):
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return TensorShape(None)
+        return TensorShape(self._dims + other._dims)
+
+    def with_rank(self, rank):
+        if self._dims is None:
+            return TensorShape([None] * rank)
+        if len(self._dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
+    def with_rank_at_least(self, rank):
+        if self._dims is not None and len(self._dims) < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("Cannot take the length of shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self):
+        if self._dims is None:
+            raise ValueError("Cannot iterate over a shape with unknown rank.")
+        return iter(self._dims)
+
+    def __getitem__(self, key):
+        if self._dims is None:
+            return TensorShape(None) if isinstance(key, slice) else None
+        if isinstance(key, slice):
+            return TensorShape(self._dims[key])
+        return self._dims[key]
+
+    def __bool__(self):
+        return self._dims is not None
+
+    def __eq__(self, other):
+        try:
+            other = as_shape(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other._dims
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):
+        return hash(self._dims)
+
+    def __add__(self, other):
+        return self.concatenate(other)
+
+    def __radd__(self, other):
+        return as_shape(other).concatenate(self)
+
+    def __repr__(self):
+        return "TensorShape(None)" if self._dims is None else f"TensorShape({list(self._dims)})"
+
+    def __str__(self):
+        if self._dims is None:
+            return "<unknown>"
+        if len(self._dims) == 1:
+            return f"({self._dims[0]},)"
+        return "(" + ", ".join(str(d) for d in self._dims) + ")"
+
+    def __reduce__(self):
+        return TensorShape, (self.dims,)
+
+
+def _dim_value(d):
+    return getattr(d, "value", d)
+
+
+def as_shape(shape):
+    return shape if isinstance(shape, TensorShape) else TensorShape(shape)
+
+
+class TensorBase:
+    """What Tensor and Variable share: a backend array in ``_v`` and the read-only API."""
+
+    __slots__ = ()
+    __array_priority__ = 100  # NumPy defers ``ndarray + tensor`` to our __radd__
+
+    @property
+    def shape(self):
+        return TensorShape(self._v.shape)
+
+    def get_shape(self):
+        return self.shape
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy(self._v.dtype)
+
+    @property
+    def ndim(self):
+        return self._v.ndim
+
+    @property
+    def device(self):
+        return device_name(self._v)
+
+    def numpy(self):
+        """The value as a NumPy array (a copy) or a NumPy scalar for rank-0 tensors."""
+        v = to_host(self._v)
+        if isinstance(v, ndarray):
+            return v[()] if v.ndim == 0 else v.copy()
+        return v
+
+    def __array__(self, dtype=None, copy=None):
+        v = to_host(self._v)
+        if isinstance(v, generic) or copy:
+            v = np.array(v, dtype=dtype)
+        elif dtype is not None:
+            v = v.astype(dtype, copy=False)
+        return v
+
+    def __len__(self):
+        if self._v.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return self._v.shape[0]
+
+    def __bool__(self):
+        return bool(self._v)
+
+    def __int__(self):
+        return int(self._v)
+
+    def __float__(self):
+        return float(self._v)
+
+    def __index__(self):
+        if self._v.ndim != 0 or self._v.dtype.kind not in "iu":
+            raise TypeError(
+                f"Only integer scalar tensors can be used as an index, got shape "
+                f"{self.shape} dtype {self.dtype.name}"
+            )
+        return int(self._v)
+
+    def __complex__(self):
+        return complex(self._v)
+
+    def __hash__(self):
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def __iter__(self):
+        if self._v.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        for i in range(self._v.shape[0]):
+            yield self[i]
+
+    def __format__(self, spec):
+        return format(self.numpy(), spec)
+
+    def __reduce__(self):
+        return _rebuild, (self.numpy(),)
+
+    def ref(self):
+        """A hashable reference to this object (TF's ``Tensor.ref()``)."""
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def _value_text(self, is_repr):
+        v = to_host(self._v)
+        if v.ndim == 0:
+            # NOTE: NumPy 1.x printing of scalars (``-44.360188``), as the seed shows. TF 2.21
+            # under NumPy 2 prints the float64 repr of the value instead.
+            text = str(v[()] if isinstance(v, ndarray) else v)
+        else:
+            text = repr(v) if is_repr else str(v)
+        return "\n" + text if "\n" in text else text
+
+
+class Tensor(TensorBase):
+    """An immutable multidimensional array with a dtype and a shape (TF's EagerTensor)."""
+
+    __slots__ = ("_v", "__weakref__")
+
+    def __init__(self, value):
+        self._v = value
+
+    def __repr__(self):
+        return (
+            f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+            f"numpy={self._value_text(True)}>"
+        )
+
+    def __str__(self):
+        return f"tf.Tensor({self._value_text(False)}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __setitem__(self, key, value):
+        raise TypeError(
+            f"'{type(self).__module__}.{type(self).__name__}' object does not support item "
+            "assignment"
+        )
+
+    @property
+    def name(self):
+        raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
+
+    def set_shape(self, shape):
+        if not as_shape(shape).is_compatible_with(self.shape):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape "
+                             f"{as_shape(shape)}.")
+
+
+class Reference:
+    """Hashable handle returned by ``Tensor.ref()``; ``deref()`` gives the object back."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __hash__(self):
+        return id(self._obj)
+
+    def __eq__(self, other):
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self):
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+_new = object.__new__
+
+
+def wrap(value):
+    """A Tensor over an existing backend array (no copy, no checks): the ops' fast path."""
+    t = _new(Tensor)
+    t._v = value
+    return t
+
+
+def _rebuild(value):
+    return convert_to_tensor(value)
+
+
+def is_tensor(x):
+    return isinstance(x, TensorBase)
+
+
+_ALLOWED_KINDS = set("biuf")
+
+
+def _host_value(value, dtype):
+    """A host array of ``dtype`` (a DType or None) for a Python/NumPy value, TF's rules."""
+    if isinstance(value, (ndarray, generic)):
+        arr = value
+        if arr.dtype.kind not in _ALLOWED_KINDS:
+            dtypes.as_dtype(arr.dtype)  # raises the right error for strings/complex/objects
+        if dtype is not None and arr.dtype != dtype._np:
+            arr = arr.astype(dtype._np)
+        return arr
+    inferred = dtypes.infer_dtype(value)
+    if dtype is None:
+        dtype = inferred
+    elif dtype is not inferred:
+        # Python floats never silently become ints, nor non-bools bools (TypeError like TF)
+        bad = (inferred.is_floating and not dtype.is_floating) or (
+            dtype.is_bool and not inferred.is_bool
+        )
+        if bad:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if isinstance(value, (list, tuple)):
+        value = _unwrap_nested(value)
+    try:
+        arr = np.asarray(value, dtype=dtype._np)
+    except OverflowError:  # a Python int out of range of a small int dtype wraps, as in TF
+        arr = np.asarray(np.asarray(value, dtype=np.int64).astype(dtype._np))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from None
+    if arr.dtype.kind not in _ALLOWED_KINDS:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    return arr
+
+
+def _unwrap_nested(value):
+    if any(isinstance(v, TensorBase) for v in value):
+        return [to_host(v._v) if isinstance(v, TensorBase) else v for v in value]
+    if value and isinstance(value[0], (list, tuple)):
+        return [_unwrap_nested(v) if isinstance(v, (list, tuple)) else v for v in value]
+    return value
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """A Tensor for ``value``; ``dtype`` must match an existing tensor's dtype exactly."""
+    if isinstance(value, TensorBase):
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+            if value._v.dtype != dtype._np:
+                raise ValueError(
+                    f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                    f"{value.dtype.name}: {value!r}"
+                )
+        return value if type(value) is Tensor else wrap(value._v)
+    if hasattr(value, "__tf_tensor__"):
+        return value.__tf_tensor__(dtype, name)
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):
+        hint = dtypes.as_dtype(dtype_hint)
+        try:
+            return wrap(_host_value(value, hint))
+        except (TypeError, ValueError):
+            pass
+    if is_array(value) and not isinstance(value, (ndarray, generic)):
+        return wrap(value if dtype is None else value.astype(dtype._np))  # a device array
+    if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, ndarray, generic)):
+        return wrap(_host_value(value, dtype))
+    if hasattr(value, "__array__"):
+        return wrap(_host_value(np.asarray(value), dtype))
+    raise TypeError(
+        f"Failed to convert elements of {value!r} to Tensor. Consider casting elements to a "
+        "supported type."
+    )
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """A constant tensor; unlike convert_to_tensor it may cast tensors and reshape/fill."""
+    if isinstance(value, TensorBase):
+        t = value if dtype is None else wrap(value._v.astype(dtypes.as_dtype(dtype)._np))
+    else:
+        t = convert_to_tensor(value, dtype)
+    if shape is not None:
+        shape = [int(d) for d in shape]
+        xp_v = t._v
+        n = int(np.prod(shape))
+        if xp_v.size == 1:
+            t = wrap(np.broadcast_to(np.asarray(xp_v).reshape(()), shape).copy())
+        elif xp_v.size == n:
+            t = wrap(xp_v.reshape(shape))
+        else:
+            raise TypeError(
+                f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                f"(converted from {value!r}) has {xp_v.size} elements, but got `shape` "
+                f"{tuple(shape)} with {n} elements)."
+            )
+    return t
