@@ -16,11 +16,9 @@ from .framework import config, debugging, device, executing_eagerly  # noqa: F40
 from .module import Module, name_scope  # noqa: F401
 from .ops.array import *  # noqa: F401, F403
 from .ops.indexing import *  # noqa: F401, F403
-from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
+from .ops.linalg import matmul  # noqa: F401
 from .ops.math import *  # noqa: F401, F403
 from .ops.reduction import *  # noqa: F401, F403
-from .ops.nn import sigmoid, softplus  # noqa: F401
-from .ops.random import *  # noqa: F401, F403 - nothing at top level but keeps import order
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
