@@ -7,10 +7,14 @@ def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(x, "_fields")
 
 
+_PLAIN = (list, tuple, dict)
+
+
 def is_nested(structure):
-    return isinstance(structure, (list, tuple, dict, _abc.Mapping)) and not isinstance(
-        structure, (str, bytes)
-    ) and not hasattr(structure, "_v")
+    t = type(structure)
+    if t in _PLAIN:
+        return True
+    return isinstance(structure, (list, tuple, _abc.Mapping)) and not hasattr(structure, "_v")
 
 
 is_sequence = is_nested

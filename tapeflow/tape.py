@@ -89,27 +89,23 @@ class GradientTape:
                                "set of gradients (or jacobians)")
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
-        flat_sources = nest.flatten(sources)
+        plain = type(sources) is list  # the common case: a flat list of variables
+        flat_sources = sources if plain else nest.flatten(sources)
         for s in flat_sources:
             if not isinstance(s, TensorBase):
                 raise ValueError(f"Passed in object {s!r} of type {type(s).__name__!r}, not "
                                  "tf.Tensor or tf.Variable or ExtensionType.")
-        targets = nest.flatten(target)
+        targets = [target] if isinstance(target, TensorBase) else nest.flatten(target)
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         grads = self._backward(targets, seeds, flat_sources)
         if not self._persistent:
             self._used = True
             self._nodes = []
-        out = []
-        for s, g in zip(flat_sources, grads):
-            if g is None and unconnected_gradients == "zero":
-                g = _zeros(s)
-            out.append(g)
-        return nest.pack_sequence_as(sources, out)
+        if unconnected_gradients == "zero":
+            grads = [_zeros(s) if g is None else g for s, g in zip(flat_sources, grads)]
+        return grads if plain else nest.pack_sequence_as(sources, grads)
 
     def _backward(self, targets, seeds, sources):
-        from .ops.math import ones_like  # noqa: PLC0415 - ops sit beside the tape
-
         paused = self in _core.recording
         if paused:
             _remove(self)
@@ -120,7 +116,10 @@ class GradientTape:
                     t = convert_to_tensor(t)
                 if id(t) not in self._ids:
                     continue
-                g = ones_like(t) if seeds is None or seeds[i] is None else _as_grad(seeds[i], t)
+                if seeds is None or seeds[i] is None:
+                    g = wrap(xp_of(t._v).ones(t._v.shape, t._v.dtype))
+                else:
+                    g = _as_grad(seeds[i], t)
                 _accumulate(grads, id(t), g)
             if grads:
                 for node in reversed(self._nodes):
@@ -261,19 +260,23 @@ def _zeros_shape(s, shape):
     return wrap(xp_of(s._v).zeros(shape, s._v.dtype))
 
 
-def unbroadcast(g, shape):
-    """Sum ``g`` down to ``shape`` (the inverse of broadcasting), with recorded ops."""
-    from .ops.array import reshape  # noqa: PLC0415
-    from .ops.reduction import reduce_sum  # noqa: PLC0415
+def _sum_to_fwd(g, shape):
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    r = g.sum(axis=axes, dtype=g.dtype) if axes else g
+    return r.reshape(shape)
 
-    gshape = g._v.shape
-    lead = len(gshape) - len(shape)
-    axes = list(range(lead))
-    for i, d in enumerate(shape):
-        if d == 1 and gshape[lead + i] != 1:
-            axes.append(lead + i)
-    if axes:
-        g = reduce_sum(g, axis=axes)
-    if g._v.shape != tuple(shape):
-        g = reshape(g, shape)
-    return g
+
+def _sum_to_grad(n, gg):
+    from .ops.array import broadcast_to  # noqa: PLC0415 - array ops import the tape's module
+
+    return (broadcast_to(gg, n.inputs[0]._v.shape),)
+
+
+SUM_TO = Op("SumToShape", _sum_to_fwd, _sum_to_grad, None)
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape`` (the inverse of broadcasting) as one recorded op."""
+    return _core.apply(SUM_TO, (g,), {"shape": tuple(shape)})

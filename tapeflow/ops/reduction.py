@@ -45,13 +45,15 @@ def _kept_shape(shape, axes):
 
 def _expand_back(n, g):
     """Upstream gradient of a reduction reshaped and broadcast back to the input's shape."""
-    from .array import broadcast_to, reshape  # noqa: PLC0415
+    from .array import BROADCAST, reshape  # noqa: PLC0415
 
     x = n.inputs[0]
     axes = n.attrs["axis"]
-    if not n.attrs["keepdims"]:
+    if not n.attrs["keepdims"] and g._v.ndim:
         g = reshape(g, _kept_shape(x._v.shape, axes))
-    return broadcast_to(g, x._v.shape)
+    if g._v.shape == x._v.shape:
+        return g
+    return apply(BROADCAST, (g,), {"shape": x._v.shape})  # shapes known to be compatible
 
 
 def _sum_grad(n, g):
@@ -63,7 +65,7 @@ def _mean_grad(n, g):
     count = 1
     for a in n.attrs["axis"]:
         count *= x._v.shape[a]
-    return (_expand_back(n, g) / float(max(count, 1)),)
+    return (_expand_back(n, g) * (1.0 / max(count, 1)),)
 
 
 def _extreme_grad(n, g):
