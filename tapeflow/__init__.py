@@ -4,6 +4,7 @@ Importing this package loads NumPy and the core only; ``tf.keras`` and ``tf.data
 first use, so ``import tapeflow`` stays fast and silent.
 """
 import importlib as _importlib
+import warnings as _warnings
 
 from . import dtypes, errors, nest  # noqa: F401
 from ._version import TF_API_VERSION as __version__  # noqa: F401 - TF-compatible string
@@ -25,6 +26,10 @@ from .variable import Variable, VariableAggregation, VariableSynchronization  # 
 from . import linalg, math, nn, random  # noqa: E402, F401
 
 newaxis = None
+
+# NOTE: TF computes log(0) = -inf, 1/0 = inf and exp overflow silently; NumPy warns. Silence
+# NumPy's floating-point RuntimeWarnings raised from tapeflow's own modules only.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow(\.|$)")
 
 
 class version:  # noqa: N801 - TF's ``tf.version`` namespace

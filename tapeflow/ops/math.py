@@ -110,6 +110,8 @@ def _binary(op, x, y):
     if op is POW and type(y) is int and y == 2:
         return apply(SQUARE, (x,), {})  # x**2 is x*x (same values, cheaper gradient)
     a = x._v
+    if a.dtype.kind not in op.kinds:
+        raise _kind_error(op, a)
     if isinstance(y, TensorBase):
         b = y._v
         if b.dtype != a.dtype:
@@ -117,8 +119,6 @@ def _binary(op, x, y):
     else:
         y = _operand(op, x, y)
         b = y._v
-    if a.dtype.kind not in op.kinds:
-        raise _kind_error(op, a)
     try:
         r = op.fwd(a, b)
     except ValueError as e:
@@ -131,10 +131,10 @@ def _binary(op, x, y):
 
 def _rbinary(op, x, y):
     """``y <op> x`` for a tensor ``x`` and a non-tensor ``y``."""
+    if x._v.dtype.kind not in op.kinds:
+        raise _kind_error(op, x._v)
     y = _operand(op, x, y)
     a, b = y._v, x._v
-    if b.dtype.kind not in op.kinds:
-        raise _kind_error(op, b)
     try:
         r = op.fwd(a, b)
     except ValueError as e:
