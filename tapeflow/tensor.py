@@ -388,6 +388,11 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return value if type(value) is Tensor else wrap(value._v)
     if hasattr(value, "__tf_tensor__"):
         return value.__tf_tensor__(dtype, name)
+    if isinstance(value, (str, bytes)):
+        raise NotImplementedError("tapeflow does not support string tensors yet (got "
+                                  f"{value!r})")
+    if isinstance(value, complex):
+        raise NotImplementedError(f"tapeflow does not support complex dtypes yet (got {value!r})")
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
     elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):

@@ -1,0 +1,26 @@
+"""Namespaces tapeflow does not implement yet (strings, ragged and sparse tensors), present
+so that TF code using them fails with a clear NotImplementedError instead of AttributeError."""
+
+
+class _Unsupported:
+    def __init__(self, namespace, what):
+        self._namespace = namespace
+        self._what = what
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def unsupported(*args, **kwargs):
+            raise NotImplementedError(
+                f"tf.{self._namespace}.{name}: tapeflow does not support {self._what} yet")
+
+        return unsupported
+
+    def __repr__(self):
+        return f"<tapeflow: tf.{self._namespace} ({self._what}) is not supported yet>"
+
+
+strings = _Unsupported("strings", "string tensors")
+ragged = _Unsupported("ragged", "ragged tensors")
+sparse = _Unsupported("sparse", "sparse tensors")
