@@ -6,7 +6,7 @@ from . import nest
 from .backend import xp_of
 from .ops import _core
 from .ops._core import Node, Op
-from .tensor import TensorBase, convert_to_tensor, wrap
+from .tensor import TensorBase, const, convert_to_tensor
 
 _log = logging.getLogger("tapeflow")
 
@@ -20,6 +20,8 @@ class UnconnectedGradients:
 
 class GradientTape:
     """Record operations for automatic differentiation (TF 2 semantics)."""
+
+    _is_trace = False
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = persistent
@@ -117,7 +119,7 @@ class GradientTape:
                 if id(t) not in self._ids:
                     continue
                 if seeds is None or seeds[i] is None:
-                    g = wrap(xp_of(t._v).ones(t._v.shape, t._v.dtype))
+                    g = const(xp_of(t._v).ones(t._v.shape, t._v.dtype))
                 else:
                     g = _as_grad(seeds[i], t)
                 _accumulate(grads, id(t), g)
@@ -163,7 +165,7 @@ class GradientTape:
         for i in range(n):
             seed = xp.zeros(n, target._v.dtype)
             seed[i] = 1
-            gs = self._backward([target], [wrap(seed.reshape(target._v.shape))], flat_sources)
+            gs = self._backward([target], [const(seed.reshape(target._v.shape))], flat_sources)
             for k, (s, g) in enumerate(zip(flat_sources, gs)):
                 rows[k].append(g if g is not None else _zeros(s))
         if not self._persistent:
@@ -202,7 +204,7 @@ class GradientTape:
         for j in range(per):
             seed = xp.zeros((b, per), tv.dtype)
             seed[:, j] = 1
-            (g,) = self._backward([target], [wrap(seed.reshape(tv.shape))], [source])
+            (g,) = self._backward([target], [const(seed.reshape(tv.shape))], [source])
             connected = connected or g is not None
             cols.append(g if g is not None else _zeros(source))
         if not self._persistent:
@@ -253,11 +255,11 @@ def _as_grad(seed, like):
 
 
 def _zeros(s):
-    return wrap(xp_of(s._v).zeros(s._v.shape, s._v.dtype))
+    return const(xp_of(s._v).zeros(s._v.shape, s._v.dtype))
 
 
 def _zeros_shape(s, shape):
-    return wrap(xp_of(s._v).zeros(shape, s._v.dtype))
+    return const(xp_of(s._v).zeros(shape, s._v.dtype))
 
 
 def _sum_to_fwd(g, shape):

@@ -184,12 +184,16 @@ class TensorBase:
 
     def numpy(self):
         """The value as a NumPy array (a copy) or a NumPy scalar for rank-0 tensors."""
+        if traces:
+            traces[-1].read_value(self, "numpy()")
         v = to_host(self._v)
         if isinstance(v, ndarray):
             return v[()] if v.ndim == 0 else v.copy()
         return v
 
     def __array__(self, dtype=None, copy=None):
+        if traces:
+            traces[-1].read_value(self, "__array__")
         v = to_host(self._v)
         if isinstance(v, generic) or copy:
             v = np.array(v, dtype=dtype)
@@ -203,15 +207,23 @@ class TensorBase:
         return self._v.shape[0]
 
     def __bool__(self):
+        if traces:
+            traces[-1].read_value(self, "bool()")
         return bool(self._v)
 
     def __int__(self):
+        if traces:
+            traces[-1].read_value(self, "int()")
         return int(self._v)
 
     def __float__(self):
+        if traces:
+            traces[-1].read_value(self, "float()")
         return float(self._v)
 
     def __index__(self):
+        if traces:
+            traces[-1].read_value(self, "an index")
         if self._v.ndim != 0 or self._v.dtype.kind not in "iu":
             raise TypeError(
                 f"Only integer scalar tensors can be used as an index, got shape "
@@ -316,9 +328,27 @@ class Reference:
 
 _new = object.__new__
 
+# Active tf.function traces (innermost last). A tensor made by ``wrap`` while one is active
+# may hold values computed outside the op library, so the trace is told about it.
+traces = []
+
 
 def wrap(value):
-    """A Tensor over an existing backend array (no copy, no checks): the ops' fast path."""
+    """A Tensor over an existing backend array (no copy, no checks).
+
+    Under ``tf.function`` tracing the trace notes the tensor as computed outside recorded ops;
+    using it then makes the function run eagerly rather than freeze a value that may depend on
+    the inputs. Values that depend only on Python values and shapes use ``const`` instead.
+    """
+    t = _new(Tensor)
+    t._v = value
+    if traces:
+        traces[-1].orphan(t)
+    return t
+
+
+def const(value):
+    """A Tensor for an op's recorded result, or a value fixed by Python values and shapes."""
     t = _new(Tensor)
     t._v = value
     return t
@@ -385,7 +415,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                     f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                     f"{value.dtype.name}: {value!r}"
                 )
-        return value if type(value) is Tensor else wrap(value._v)
+        if type(value) is Tensor:
+            return value
+        return value.__tf_tensor__(None, name)
     if hasattr(value, "__tf_tensor__"):
         return value.__tf_tensor__(dtype, name)
     if isinstance(value, (str, bytes)):
@@ -398,15 +430,20 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):
         hint = dtypes.as_dtype(dtype_hint)
         try:
-            return wrap(_host_value(value, hint))
+            return const(_host_value(value, hint))
         except (TypeError, ValueError):
             pass
     if is_array(value) and not isinstance(value, (ndarray, generic)):
         return wrap(value if dtype is None else value.astype(dtype._np))  # a device array
+    if isinstance(value, (list, tuple)) and any(isinstance(v, TensorBase) for v in value):
+        from .ops.array import stack  # noqa: PLC0415 - a list of tensors is a recorded stack
+
+        t = stack([convert_to_tensor(v) for v in value])
+        return t if dtype is None or t._v.dtype == dtype._np else convert_to_tensor(t, dtype)
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, ndarray, generic)):
-        return wrap(_host_value(value, dtype))
+        return const(_host_value(value, dtype))
     if hasattr(value, "__array__"):
-        return wrap(_host_value(np.asarray(value), dtype))
+        return const(_host_value(np.asarray(value), dtype))
     raise TypeError(
         f"Failed to convert elements of {value!r} to Tensor. Consider casting elements to a "
         "supported type."

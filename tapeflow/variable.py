@@ -4,7 +4,8 @@ import itertools
 
 from . import dtypes
 from .ops import _core
-from .tensor import TensorBase, TensorShape, as_shape, convert_to_tensor, wrap
+from . import tensor as _tensor
+from .tensor import TensorBase, TensorShape, as_shape, const, convert_to_tensor
 
 _uid = itertools.count()
 _name_scope_stack = []  # filled by tf.name_scope
@@ -36,7 +37,7 @@ class Variable(TensorBase):
             dtype = dtypes.as_dtype(dtype)
             if isinstance(initial_value, TensorBase):
                 initial_value = initial_value._v.astype(dtype._np, copy=False)
-                initial_value = wrap(initial_value)
+                initial_value = const(initial_value)
         value = convert_to_tensor(initial_value, dtype)
         self._v = value._v
         self.trainable = True if trainable is None else bool(trainable)
@@ -53,6 +54,8 @@ class Variable(TensorBase):
         self._name = base if base.endswith(":0") else base + ":0"
         self.constraint = constraint
         self._uid = next(_uid)
+        if _tensor.traces:
+            _tensor.traces[-1].created_variable(self)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -104,7 +107,8 @@ class Variable(TensorBase):
 
     # -- writing ----------------------------------------------------------------------------
     def _checked(self, value, opname):
-        v = convert_to_tensor(value, dtypes.from_numpy(self._v.dtype))._v
+        t = convert_to_tensor(value, dtypes.from_numpy(self._v.dtype))
+        v = t._v
         if v.shape != self._v.shape:
             shape = self._shape
             ok = isinstance(shape, TensorShape) and shape.is_compatible_with(v.shape)
@@ -114,18 +118,27 @@ class Variable(TensorBase):
                     f"variable shape {self.shape}, and the assigned value shape "
                     f"{TensorShape(v.shape)} are incompatible."
                 )
-        return v
+        return t
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
-        self._v = self._checked(value, "AssignVariableOp")
+        t = self._checked(value, "AssignVariableOp")
+        self._v = t._v
+        if _tensor.traces:
+            _tensor.traces[-1].assign(self, "assign", t)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        self._v = self._v + self._checked(delta, "AssignAddVariableOp")
+        t = self._checked(delta, "AssignAddVariableOp")
+        self._v = self._v + t._v
+        if _tensor.traces:
+            _tensor.traces[-1].assign(self, "add", t)
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        self._v = self._v - self._checked(delta, "AssignSubVariableOp")
+        t = self._checked(delta, "AssignSubVariableOp")
+        self._v = self._v - t._v
+        if _tensor.traces:
+            _tensor.traces[-1].assign(self, "sub", t)
         return _Unread(self) if read_value else None
 
     def _assign_raw(self, array):
@@ -201,8 +214,10 @@ def _read(var):
     """A Tensor snapshot of ``var`` that watching tapes connect back to the variable."""
     if isinstance(var, _Unread):
         var = var._parent
-    t = wrap(var._v)
+    t = _core.snapshot(var)
     for tape in _core.recording:
+        if tape._is_trace:
+            continue
         if t._v.dtype.kind == "f" and (id(var) in tape._ids or (tape._auto and var.trainable)):
             tape._read(var, t)
     return t

@@ -8,7 +8,7 @@ may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the
 """
 from .. import dtypes
 from ..errors import InvalidArgumentError
-from ..tensor import Tensor, TensorBase, convert_to_tensor, wrap
+from ..tensor import Tensor, TensorBase, const, convert_to_tensor, wrap
 
 VariableType = ()  # set to Variable by tapeflow.variable (it sits above this module)
 
@@ -125,18 +125,23 @@ def apply(op, inputs, attrs):
     arrays = [x._v for x in ins]
     if op.kinds is not None:
         check_kinds(op, arrays)
-    out = wrap(op.fwd(*arrays, **attrs))
-    if recording and op.grad is not None:
+    out = const(op.fwd(*arrays, **attrs))
+    if recording:
         record(op, ins, out, attrs)
     return out
 
 
 def record(op, inputs, out, attrs):
-    """Put one op execution on each recording tape that watches one of its inputs."""
-    if out._v.dtype.kind != "f":
-        return  # integer and bool results carry no gradient
+    """Put one op execution on each recording tape that watches one of its inputs, and on
+    every tf.function trace in progress (traces see every op, differentiable or not)."""
+    differentiable = op.grad is not None and out._v.dtype.kind == "f"
     snaps = None
     for tape in recording:
+        if tape._is_trace:
+            tape.op(op, inputs, out, attrs)
+            continue
+        if not differentiable:
+            continue
         ids = tape._ids
         needs = []
         ins = inputs
@@ -147,7 +152,7 @@ def record(op, inputs, out, attrs):
                         snaps = {}
                     s = snaps.get(k)
                     if s is None:
-                        s = snaps[k] = wrap(t._v)
+                        s = snaps[k] = snapshot(t)
                     tape._read(t, s)
                     if ins is inputs:
                         ins = list(inputs)
@@ -160,6 +165,15 @@ def record(op, inputs, out, attrs):
         if True in needs:
             tape._nodes.append(Node(op, ins, out, attrs, needs))
             ids.add(id(out))
+
+
+def snapshot(var):
+    """A Tensor holding ``var``'s current value; traces treat it as a read of ``var``."""
+    s = const(var._v)
+    for r in recording:
+        if r._is_trace:
+            r.read_var(var, s)
+    return s
 
 
 def as_tensor(x):

@@ -4,7 +4,7 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
-from ..tensor import TensorBase, TensorShape, convert_to_tensor, wrap
+from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
 
 __all__ = [
@@ -45,11 +45,11 @@ def _shape_arg(shape, opname):
 
 
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    return wrap(np.zeros(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
+    return const(np.zeros(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
-    return wrap(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
+    return const(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):
@@ -69,7 +69,10 @@ def fill(dims, value, name=None, layout=None):
     if v._v.ndim != 0:
         raise InvalidArgumentError(None, "Fill", f"value must be a scalar, got shape "
                                    f"{list(v._v.shape)} [Op:Fill]")
-    return wrap(xp_of(v._v).full(_shape_arg(dims, "Fill"), v._v, v._v.dtype))
+    return apply(FILL, (v,), {"shape": _shape_arg(dims, "Fill")})
+
+
+FILL = Op("Fill", lambda v, shape: xp_of(v).full(shape, v, v.dtype), None, None)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
@@ -78,7 +81,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     if batch_shape is not None:
         bs = _ints(batch_shape)
         m = np.broadcast_to(m, tuple(bs) + m.shape).copy()
-    return wrap(m)
+    return const(m)
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
@@ -109,7 +112,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
             if delta > 0 else f"Requires start >= limit when delta < 0: {start}/{limit} "
             "[Op:Range]")
     if dt.is_integer:
-        return wrap(np.arange(int(start), int(limit), int(delta), dtype=dt._np))
+        return const(np.arange(int(start), int(limit), int(delta), dtype=dt._np))
     import math  # noqa: PLC0415
 
     n = max(0, math.ceil((float(limit) - float(start)) / float(delta)))
@@ -118,7 +121,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     steps = np.full(n, one(delta), dt._np)
     if n:
         steps[0] = one(start)
-    return wrap(np.cumsum(steps, dtype=dt._np))
+    return const(np.cumsum(steps, dtype=dt._np))
 
 
 def linspace(start, stop, num, name=None, axis=0):
@@ -146,15 +149,29 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         else:
             dtype = dtypes.float32
     dt = dtypes.as_dtype(dtype)
-    on = 1 if on_value is None else _t(on_value).numpy()
-    off = 0 if off_value is None else _t(off_value).numpy()
-    xp = xp_of(idx._v)
-    ar = xp.arange(depth)
-    hot = idx._v[..., None] == ar
-    out = xp.where(hot, xp.asarray(on, dt._np), xp.asarray(off, dt._np)).astype(dt._np)
+    on = _t(1 if on_value is None else on_value)
+    off = _t(0 if off_value is None else off_value)
+    on, off = on if on.dtype == dt else cast_to(on, dt), off if off.dtype == dt else cast_to(
+        off, dt)
+    return apply(ONE_HOT, (idx, on, off), {"depth": depth, "axis": axis})
+
+
+def cast_to(t, dt):
+    from .math import cast  # noqa: PLC0415
+
+    return cast(t, dt)
+
+
+def _one_hot_fwd(idx, on, off, depth, axis):
+    xp = xp_of(idx)
+    hot = idx[..., None] == xp.arange(depth)
+    out = xp.where(hot, on, off).astype(on.dtype)
     if axis is not None and axis != -1 and axis != out.ndim - 1:
         out = xp.moveaxis(out, -1, axis)
-    return wrap(out)
+    return out
+
+
+ONE_HOT = Op("OneHot", _one_hot_fwd, None, None, same_dtype=False)
 
 
 # -- shape ops ----------------------------------------------------------------------------------
@@ -346,17 +363,17 @@ def broadcast_to(input, shape, name=None):
 
 def shape(input, out_type=dtypes.int32, name=None):
     t = _t(input)
-    return wrap(np.asarray(t._v.shape, dtype=dtypes.as_dtype(out_type)._np))
+    return const(np.asarray(t._v.shape, dtype=dtypes.as_dtype(out_type)._np))
 
 
 def size(input, out_type=dtypes.int32, name=None):
     t = _t(input)
-    return wrap(np.asarray(t._v.size, dtype=dtypes.as_dtype(out_type)._np)[()])
+    return const(np.asarray(t._v.size, dtype=dtypes.as_dtype(out_type)._np)[()])
 
 
 def rank(input, name=None):
     t = _t(input)
-    return wrap(np.int32(t._v.ndim))
+    return const(np.int32(t._v.ndim))
 
 
 # -- indexing -----------------------------------------------------------------------------------

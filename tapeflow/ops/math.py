@@ -5,7 +5,7 @@ import builtins
 from .. import dtypes
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
-from ..tensor import TensorBase, convert_to_tensor, wrap
+from ..tensor import TensorBase, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs, dtype_mismatch, record, recording
 
 __all__ = [
@@ -123,8 +123,8 @@ def _binary(op, x, y):
         r = op.fwd(a, b)
     except ValueError as e:
         raise _shape_error(op, a, b, e) from None
-    out = wrap(r)
-    if recording and op.grad is not None:
+    out = const(r)
+    if recording:
         record(op, [x, y], out, None)
     return out
 
@@ -139,8 +139,8 @@ def _rbinary(op, x, y):
         r = op.fwd(a, b)
     except ValueError as e:
         raise _shape_error(op, a, b, e) from None
-    out = wrap(r)
-    if recording and op.grad is not None:
+    out = const(r)
+    if recording:
         record(op, [y, x], out, None)
     return out
 
@@ -151,9 +151,12 @@ def _operand(op, x, y):
     ty = type(y)
     if (ty is float and d.kind == "f") or (ty is int and d.kind in "fiu"):
         try:
-            return wrap(d.type(y))  # a NumPy scalar of x's dtype: the cheap common case
+            return const(d.type(y))  # a NumPy scalar of x's dtype: the cheap common case
         except OverflowError:
             pass  # an int out of range of a small int dtype wraps below, as in TF
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
+                        f"{dtypes.from_numpy(d).name}")
     if type(y) is float and x._v.dtype.kind != "f":
         raise InvalidArgumentError(
             None, op.name,
@@ -385,19 +388,21 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 
+IS_NAN = Op("IsNan", _xp("isnan"), None, "f")
+IS_INF = Op("IsInf", _xp("isinf"), None, "f")
+IS_FINITE = Op("IsFinite", _xp("isfinite"), None, "f")
+
+
 def is_nan(x, name=None):
-    x = as_t(x)
-    return wrap(xp_of(x._v).isnan(x._v))
+    return apply(IS_NAN, (x,), {})
 
 
 def is_inf(x, name=None):
-    x = as_t(x)
-    return wrap(xp_of(x._v).isinf(x._v))
+    return apply(IS_INF, (x,), {})
 
 
 def is_finite(x, name=None):
-    x = as_t(x)
-    return wrap(xp_of(x._v).isfinite(x._v))
+    return apply(IS_FINITE, (x,), {})
 
 
 def as_t(x):
@@ -524,8 +529,7 @@ def where(condition, x=None, y=None, name=None):
                                    f"condition must be a bool tensor, got {condition.dtype.name} "
                                    "[Op:SelectV2]")
     if x is None and y is None:
-        xp = xp_of(condition._v)
-        return wrap(xp.argwhere(condition._v).astype(xp.int64))
+        return apply(WHERE_INDICES, (condition,), {})
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = convert_inputs(WHERE_XY, [x, y])
@@ -538,6 +542,7 @@ def where(condition, x=None, y=None, name=None):
             "must be broadcastable [Op:SelectV2]") from None
 
 
+WHERE_INDICES = Op("Where", lambda c: xp_of(c).argwhere(c).astype("int64"), None, None)
 WHERE_XY = Op("SelectV2", None, None, None, same_dtype=True)  # only for dtype conversion
 
 
@@ -545,14 +550,14 @@ def zeros_like(x, dtype=None, name=None):
     x = as_t(x)
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
-    return wrap(xp.zeros(x._v.shape, d))
+    return const(xp.zeros(x._v.shape, d))
 
 
 def ones_like(x, dtype=None, name=None):
     x = as_t(x)
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
-    return wrap(xp.ones(x._v.shape, d))
+    return const(xp.ones(x._v.shape, d))
 
 
 # -- Python operators ----------------------------------------------------------------------------

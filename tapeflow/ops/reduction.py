@@ -3,7 +3,7 @@ arg-reductions and cumulative sums/products, with their gradients."""
 from .. import dtypes
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
-from ..tensor import TensorBase, convert_to_tensor, wrap
+from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 
 __all__ = [
@@ -226,27 +226,34 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None
     return reduce_sum(nz, axis=axis, keepdims=bool(keepdims))
 
 
-def _arg(name, which, x, axis, output_type):
+def _arg_fwd(a, axis, which, dtype):
+    return getattr(xp_of(a), which)(a, axis=axis).astype(dtype)
+
+
+ARGMAX = Op("ArgMax", lambda a, axis, dtype: _arg_fwd(a, axis, "argmax", dtype), None, "fiub")
+ARGMIN = Op("ArgMin", lambda a, axis, dtype: _arg_fwd(a, axis, "argmin", dtype), None, "fiub")
+
+
+def _arg(op, x, axis, output_type):
+    name = op.name
     x = _t(x)
     nd = x._v.ndim
-    axis = 0 if axis is None else int(axis.numpy() if isinstance(axis, TensorBase) else axis)
+    axis = 0 if axis is None else int(axis)
     if not -nd <= axis < max(nd, 1):
         raise InvalidArgumentError(None, name, f"Expected dimension in the range [{-nd}, {nd}),"
                                    f" but got {axis} [Op:{name}]")
-    xp = xp_of(x._v)
     if x._v.shape[axis] == 0:
         raise InvalidArgumentError(None, name, f"Reduction axis {axis} is empty in shape "
                                    f"{list(x._v.shape)} [Op:{name}]")
-    r = getattr(xp, which)(x._v, axis=axis)
-    return wrap(r.astype(dtypes.as_dtype(output_type)._np))
+    return apply(op, (x,), {"axis": axis, "dtype": dtypes.as_dtype(output_type)._np})
 
 
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
-    return _arg("ArgMax", "argmax", input, axis, output_type)
+    return _arg(ARGMAX, input, axis, output_type)
 
 
 def argmin(input, axis=None, output_type=dtypes.int64, name=None):
-    return _arg("ArgMin", "argmin", input, axis, output_type)
+    return _arg(ARGMIN, input, axis, output_type)
 
 
 def _cum_fwd(a, axis, exclusive, reverse, which):
