@@ -14,10 +14,12 @@ from .dtypes import (  # noqa: F401
     int32, int64, uint8, uint16, uint32, uint64,
 )
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
+from .function import cond, function, while_loop  # noqa: F401
+from .function import tf_print as print  # noqa: F401, A001 - TF's name
 from .module import Module, name_scope  # noqa: F401
 from .ops.array import *  # noqa: F401, F403
 from .ops.indexing import *  # noqa: F401, F403
-from .ops.linalg import matmul  # noqa: F401
+from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
 from .ops.math import *  # noqa: F401, F403
 from .ops.reduction import *  # noqa: F401, F403
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401

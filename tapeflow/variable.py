@@ -3,8 +3,8 @@ array (never writes into it), so tensors read earlier keep their values."""
 import itertools
 
 from . import dtypes
-from .ops import _core
 from . import tensor as _tensor
+from .ops import _core
 from .tensor import TensorBase, TensorShape, as_shape, const, convert_to_tensor
 
 _uid = itertools.count()
@@ -144,6 +144,8 @@ class Variable(TensorBase):
     def _assign_raw(self, array):
         """Rebind to a backend array of the same shape and dtype (optimizers' fast path)."""
         self._v = array
+        if _tensor.traces:
+            _tensor.traces[-1].assign_raw(self)
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "

@@ -1,0 +1,428 @@
+"""``tf.function``: run a Python function once per input signature while recording every op
+it executes (a GradientTape inside included), then replay that record as a generated flat
+Python function of backend calls: no Tensor wrappers, no dispatch, no tape bookkeeping.
+
+What cannot be replayed safely makes that signature run eagerly instead, with a one-time
+warning saying why: converting a traced tensor to a Python value (``if x > 0:``), values
+computed outside tapeflow's op library, variables updated outside ``assign*``. Results are
+never silently different from eager execution.
+"""
+import functools
+import logging
+import weakref
+
+from . import nest
+from . import tensor as _tensor
+from .ops import _core
+from .tensor import TensorBase, const
+from .variable import Variable
+
+_log = logging.getLogger("tapeflow")
+_DEPTH_WARN = 5  # retraces of one function before the warning TF also gives
+
+
+class _Fallback(Exception):
+    pass
+
+
+class _Trace:
+    """Records one run of a Python function as a list of backend calls."""
+
+    _is_trace = True
+
+    def __init__(self, first):
+        self.first = first
+        self.lines = []  # generated source lines of the plan body
+        self.uses = []  # per line: (names read, name written or None, is_effect)
+        self.names = {}  # id(tensor) -> local name in the plan
+        self.computed = set()  # names produced by recorded ops or inputs (value-dependent)
+        self.orphans = set()
+        self.keep = []  # every tensor whose id is used as a key above (ids stay unique)
+        self.ns = {}  # the plan's globals: op functions, attrs, constants, variables
+        self.var_names = {}
+        self.unsafe = None
+        self.created = []
+        self.n = 0
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def fail(self, reason):
+        if self.unsafe is None:
+            self.unsafe = reason
+
+    def _new(self, prefix="s"):
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def _var(self, v):
+        name = self.var_names.get(id(v))
+        if name is None:
+            name = self.var_names[id(v)] = self._new("v")
+            self.ns[name] = v
+        return name
+
+    def _emit(self, line, reads, writes=None, effect=False):
+        self.lines.append(line)
+        self.uses.append((reads, writes, effect))
+
+    def name_of(self, t, user=None):
+        """The plan's name for tensor ``t``, capturing it as a constant if it is not traced."""
+        if isinstance(t, Variable):
+            name = self._new()
+            self._emit(f"{name} = {self._var(t)}._v", (), name)
+            return name
+        i = id(t)
+        name = self.names.get(i)
+        if name is not None:
+            return name
+        if i in self.orphans:
+            self.fail(f"{user or 'the function'} used a tensor computed outside tapeflow's op "
+                      "library (e.g. NumPy math on .numpy() values or an op without tracing "
+                      "support)")
+        name = self._new("c")
+        self.ns[name] = t._v
+        self.names[i] = name
+        self.keep.append(t)
+        return name
+
+    def bind(self, t, name):
+        self.names[id(t)] = name
+        self.computed.add(name)
+        self.keep.append(t)
+
+    # -- hooks called by the core -------------------------------------------------------------
+    def op(self, op, inputs, out, attrs):
+        args = [self.name_of(t, op.name) for t in inputs]
+        fname = self._new("f")
+        self.ns[fname] = op.fwd
+        call = ", ".join(args)
+        if attrs:
+            aname = self._new("a")
+            self.ns[aname] = attrs
+            call += f", **{aname}"
+        name = self._new()
+        self._emit(f"{name} = {fname}({call})", tuple(args), name)
+        self.bind(out, name)
+
+    def read_var(self, var, snapshot):
+        name = self._new()
+        self._emit(f"{name} = {self._var(var)}._v", (), name)
+        self.bind(snapshot, name)
+
+    def assign(self, var, kind, value):
+        src = self.name_of(value, "assign")
+        v = self._var(var)
+        if kind == "assign":
+            line = f"{v}._v = {src}"
+        else:
+            line = f"{v}._v = {v}._v {'+' if kind == 'add' else '-'} {src}"
+        self._emit(line, (src,), None, True)
+
+    def assign_raw(self, var):
+        self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
+
+    def orphan(self, t):
+        self.orphans.add(id(t))
+        self.keep.append(t)
+
+    def read_value(self, t, what):
+        if isinstance(t, Variable):
+            self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
+                      "control flow or NumPy on a traced value)")
+            return
+        i = id(t)
+        if self.names.get(i) in self.computed or i in self.orphans:
+            self.fail(f"the function converts a traced tensor to a Python value with {what} "
+                      "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
+
+    def created_variable(self, v):
+        if not self.first:
+            raise ValueError("tf.function only supports singleton tf.Variables created on the "
+                             "first call. Make sure the tf.Variable is only created once or "
+                             "created outside tf.function.")
+        self.created.append(v)
+
+    def effect(self, fn, tensors):
+        """A side effect that runs on every call (tf.print)."""
+        args = [self.name_of(t, "tf.print") if isinstance(t, TensorBase) else None
+                for t in tensors]
+        fname = self._new("p")
+        self.ns[fname] = fn
+        vals = [a if a is not None else repr(t) for a, t in zip(args, tensors)]
+        self._emit(f"{fname}({', '.join(vals)})", tuple(a for a in args if a), None, True)
+
+    # -- code generation ---------------------------------------------------------------------
+    def build(self, input_names, output_names):
+        live = set(output_names)
+        keep = [False] * len(self.lines)
+        for k in range(len(self.lines) - 1, -1, -1):
+            reads, writes, effect = self.uses[k]
+            if effect or (writes is not None and writes in live):
+                keep[k] = True
+                live.update(reads)
+        body = [line for line, k in zip(self.lines, keep) if k]
+        ret = ", ".join(output_names)
+        src = (f"def plan({', '.join(input_names)}):\n"
+               + "".join(f"    {line}\n" for line in body)
+               + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
+        ns = dict(self.ns)
+        exec(compile(src, "<tf.function plan>", "exec"), ns)  # noqa: S102 - our own codegen
+        return ns["plan"], src
+
+
+def _leaf_key(x):
+    if isinstance(x, Variable):
+        return ("var", id(x))
+    if isinstance(x, TensorBase):
+        v = x._v
+        return ("tensor", v.shape, v.dtype.str)
+    if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
+        return ("tensor", tuple(x.shape), x.dtype.str)
+    try:
+        hash(x)
+        return ("py", type(x).__name__, x)
+    except TypeError:
+        return ("obj", id(x))
+
+
+def _describe(i, a, b):
+    if a[0] == b[0] == "tensor":
+        if a[1] != b[1]:
+            return f"argument {i} shape {a[1]} -> {b[1]}"
+        return f"argument {i} dtype {a[2]} -> {b[2]}"
+    return f"argument {i} {a[1:]!r} -> {b[1:]!r}"
+
+
+class ConcreteFunction:
+    """One traced signature: the generated plan and how to call it."""
+
+    def __init__(self, fn, plan, source, tensor_positions, out_structure, out_leaves,
+                 eager_reason=None):
+        self._fn = fn
+        self._plan = plan
+        self.plan_source = source
+        self._positions = tensor_positions
+        self._structure = out_structure
+        self._leaves = out_leaves  # per output leaf: True (plan value) or the Python value
+        self.eager_reason = eager_reason
+
+    def _run(self, flat_args):
+        arrays = []
+        for p in self._positions:
+            x = flat_args[p]
+            arrays.append(x._v if isinstance(x, TensorBase) else x)
+        outs = iter(self._plan(*arrays))
+        leaves = [const(next(outs)) if leaf is True else leaf for leaf in self._leaves]
+        return nest.pack_sequence_as(self._structure, leaves)
+
+    def __call__(self, *args, **kwargs):
+        return self._fn(*args, **kwargs)
+
+
+class Function:
+    """A callable that traces ``python_function`` per input signature (see module doc)."""
+
+    def __init__(self, python_function, input_signature=None, autograph=True,
+                 jit_compile=None, reduce_retracing=False, name=None):
+        self._python_function = python_function
+        self.input_signature = input_signature
+        self._cache = {}
+        self._tracing_count = 0
+        self._last_key = None
+        self._warned = set()
+        self._instances = weakref.WeakKeyDictionary()
+        functools.update_wrapper(self, python_function)
+
+    @property
+    def python_function(self):
+        return self._python_function
+
+    def experimental_get_tracing_count(self):
+        return self._tracing_count
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        try:
+            bound = self._instances.get(instance)
+        except TypeError:
+            bound = None
+        if bound is None:
+            bound = Function(self._python_function.__get__(instance, owner),
+                             self.input_signature)
+            try:
+                self._instances[instance] = bound
+            except TypeError:
+                pass
+        return bound
+
+    def _key(self, args, kwargs):
+        flat = nest.flatten((args, kwargs))
+        return flat, tuple(_leaf_key(x) for x in flat)
+
+    def __call__(self, *args, **kwargs):
+        if _tensor.traces or _core.recording or _functions_run_eagerly():
+            # inside another trace: inline; under an outer GradientTape: run eagerly so the
+            # tape records the ops and gradients flow through the function
+            return self._python_function(*args, **kwargs)
+        flat, key = self._key(args, kwargs)
+        concrete = self._cache.get(key)
+        if concrete is None:
+            concrete = self._trace(args, kwargs, flat, key)
+            if concrete is None:  # the first run already happened eagerly during tracing
+                return self._eager_result
+        if concrete._plan is None:
+            return self._python_function(*args, **kwargs)
+        return concrete._run(flat)
+
+    def get_concrete_function(self, *args, **kwargs):
+        flat, key = self._key(args, kwargs)
+        concrete = self._cache.get(key)
+        if concrete is None:
+            self._trace(args, kwargs, flat, key, execute=False)
+            concrete = self._cache[key]
+        return concrete
+
+    def _trace(self, args, kwargs, flat, key, execute=True):
+        """Run the Python function once, recording it; returns the ConcreteFunction, or None
+        when the recording could not be trusted (the eager result is kept in that case)."""
+        if self._last_key is not None:
+            reasons = [_describe(i, a, b) for i, (a, b) in enumerate(zip(self._last_key, key))
+                       if a != b] or ["a new input structure"]
+            msg = f"tf.function {self.__name__!r} retracing: " + "; ".join(reasons)
+            if self._tracing_count + 1 >= _DEPTH_WARN:
+                _log.warning("%s (%d traces so far; pass tensors of fixed shapes or an "
+                             "input_signature to avoid it)", msg, self._tracing_count + 1)
+            else:
+                _log.info(msg)
+        self._tracing_count += 1
+        self._last_key = key
+        trace = _Trace(first=self._tracing_count == 1)
+        tensor_positions = []
+        traced_flat = list(flat)
+        input_names = []
+        for p, x in enumerate(flat):
+            if isinstance(x, Variable):
+                continue
+            if isinstance(x, TensorBase) or _leaf_key(x)[0] == "tensor":
+                t = const(x._v if isinstance(x, TensorBase) else _to_array(x))
+                name = f"i{p}"
+                trace.bind(t, name)
+                traced_flat[p] = t
+                tensor_positions.append(p)
+                input_names.append(name)
+        t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        _tensor.traces.append(trace)
+        _core.recording.insert(0, trace)
+        try:
+            result = self._python_function(*t_args, **t_kwargs)
+        finally:
+            _tensor.traces.remove(trace)
+            _core.recording.remove(trace)
+        out_flat = nest.flatten(result)
+        out_names, leaves = [], []
+        if trace.unsafe is None:
+            for t in out_flat:
+                if isinstance(t, TensorBase) and not isinstance(t, Variable):
+                    out_names.append(trace.name_of(t, "the function's result"))
+                    leaves.append(True)
+                else:
+                    leaves.append(t)
+        if trace.unsafe is not None:
+            if key not in self._warned:
+                self._warned.add(key)
+                _log.warning("tf.function %r runs eagerly for this input signature: %s.",
+                             self.__name__, trace.unsafe)
+            concrete = ConcreteFunction(self._python_function, None, None, tensor_positions,
+                                        None, None, trace.unsafe)
+        else:
+            plan, src = trace.build(input_names, out_names)
+            concrete = ConcreteFunction(self._python_function, plan, src, tensor_positions,
+                                        result, leaves)
+        self._cache[key] = concrete
+        if not execute:
+            return concrete
+        # the tracing run executed the function for real (variables assigned, outputs computed)
+        self._eager_result = nest.pack_sequence_as(
+            result, [const(t._v) if isinstance(t, TensorBase) and not isinstance(t, Variable)
+                     else t for t in out_flat])
+        return None
+
+    def __repr__(self):
+        return f"<tapeflow.function.Function {self.__name__!r}>"
+
+
+def _to_array(x):
+    from .tensor import convert_to_tensor  # noqa: PLC0415
+
+    return convert_to_tensor(x)._v
+
+
+def _functions_run_eagerly():
+    from .framework import config  # noqa: PLC0415
+
+    return config.functions_run_eagerly()
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_implements=None,
+             experimental_autograph_options=None, experimental_relax_shapes=None,
+             experimental_compile=None, experimental_follow_type_hints=None, name=None):
+    """Decorator compiling a Python function into traced plans (``@tf.function``)."""
+    def decorate(f):
+        return Function(f, input_signature, autograph, jit_compile, reduce_retracing, name)
+
+    return decorate if func is None else decorate(func)
+
+
+def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=None):
+    """``tf.print``: prints now, and on every call of a traced function."""
+    import sys  # noqa: PLC0415
+
+    stream = output_stream or sys.stderr
+
+    def emit(*values):
+        parts = []
+        for v in values:
+            if hasattr(v, "shape") and hasattr(v, "dtype"):
+                from .backend import host as np  # noqa: PLC0415
+                from .backend import to_host  # noqa: PLC0415
+
+                h = to_host(v)
+                parts.append(np.array2string(np.asarray(h), separator=" ", threshold=1000,
+                                             edgeitems=summarize) if np.ndim(h) else str(h))
+            else:
+                parts.append(str(v))
+        print(sep.join(parts), end=end, file=stream)
+
+    if _tensor.traces:
+        trace = _tensor.traces[-1]
+        tensors = [x for x in inputs]
+        trace.effect(lambda *vals: emit(*[
+            v for v in vals]), tensors)
+    emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
+
+
+def cond(pred, true_fn=None, false_fn=None, name=None):
+    """``tf.cond``: calls one branch. Under tf.function a traced ``pred`` makes that signature
+    run eagerly (its value decides which ops run)."""
+    if true_fn is None or false_fn is None:
+        raise TypeError("cond(): 'true_fn' and 'false_fn' arguments are required")
+    return true_fn() if bool(pred) else false_fn()
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
+    """``tf.while_loop``: repeats ``body`` while ``cond`` holds, returning the loop vars in
+    their structure."""
+    single = not isinstance(loop_vars, (list, tuple))
+    vars_ = [loop_vars] if single else list(loop_vars)
+    i = 0
+    while bool(cond(*vars_)):
+        if maximum_iterations is not None and i >= int(maximum_iterations):
+            break
+        out = body(*vars_)
+        vars_ = [out] if single or not isinstance(out, (list, tuple)) else list(out)
+        i += 1
+    if single:
+        return vars_[0]
+    return type(loop_vars)(vars_) if isinstance(loop_vars, tuple) else vars_

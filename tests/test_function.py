@@ -1,0 +1,167 @@
+"""tf.function: traced plans give eager's results exactly, retrace per signature with a
+reason, and fall back to eager execution (with a warning) whenever replay would be unsafe."""
+import logging
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+
+def make_lr():
+    x = tf.range(1.0, 5.0, 0.1)
+    y = 3.5 * x - 1 + tf.constant(np.sin(np.arange(40)).astype(np.float32))
+    m, b = tf.Variable(1.0), tf.Variable(0.0)
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((y - (x * m + b)) ** 2)
+        gm, gb = tape.gradient(loss, [m, b])
+        m.assign_sub(0.05 * gm)
+        b.assign_sub(0.05 * gb)
+        return loss
+
+    return step, m, b
+
+
+def test_traced_training_step_matches_eager_bit_for_bit():
+    eager, m1, b1 = make_lr()
+    traced_fn, m2, b2 = make_lr()
+    traced = tf.function(traced_fn)
+    for _ in range(50):
+        l1, l2 = eager(), traced()
+        assert l1.numpy() == l2.numpy()
+    assert m1.numpy() == m2.numpy() and b1.numpy() == b2.numpy()
+    assert traced.experimental_get_tracing_count() == 1
+    src = traced.get_concrete_function().plan_source
+    assert src.startswith("def plan(") and "._v = " in src  # variables written in the plan
+
+
+def test_retracing_per_shape_with_reason(caplog):
+    calls = []
+
+    @tf.function
+    def f(x, scale):
+        calls.append(1)  # a Python side effect: runs at trace time only
+        return tf.reduce_sum(x * scale, axis=1)
+
+    a = f(tf.ones([4, 3]), 2.0)
+    assert a.numpy().tolist() == [6.0] * 4
+    f(tf.ones([4, 3]) * 2.0, 2.0)
+    assert len(calls) == 1 and f.experimental_get_tracing_count() == 1
+    with caplog.at_level(logging.INFO, logger="tapeflow"):
+        r = f(tf.ones([2, 3]), 2.0)
+    assert r.shape == (2,)
+    assert "argument 0 shape (4, 3) -> (2, 3)" in caplog.text
+    f(tf.ones([2, 3]), 3.0)  # a new Python value retraces too
+    assert f.experimental_get_tracing_count() == 3 and len(calls) == 3
+
+
+def test_value_dependent_python_control_flow_falls_back(caplog):
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            return x * 2.0
+        return x * -1.0
+
+    with caplog.at_level(logging.WARNING, logger="tapeflow"):
+        assert f(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+    assert "runs eagerly" in caplog.text and "bool()" in caplog.text
+    assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [1.0, 2.0]  # never a stale branch
+    assert f(tf.constant([3.0, 2.0])).numpy().tolist() == [6.0, 4.0]
+
+
+def test_values_computed_outside_ops_fall_back():
+    @tf.function
+    def f(x):
+        y = tf.constant(x.numpy() * 3.0)  # NumPy math on a traced value
+        return y + 1.0
+
+    assert f(tf.constant([1.0])).numpy().tolist() == [4.0]
+    assert f(tf.constant([2.0])).numpy().tolist() == [7.0]
+
+
+def test_non_differentiable_ops_are_replayed():
+    @tf.function
+    def f(x):
+        return tf.argmax(x, axis=1), tf.one_hot(tf.argmax(x, axis=1), 3), tf.math.is_nan(x)
+
+    a, h, n = f(tf.constant([[1.0, 3.0, 2.0]]))
+    assert a.numpy().tolist() == [1] and h.numpy().tolist() == [[0.0, 1.0, 0.0]]
+    a, h, n = f(tf.constant([[5.0, np.nan, 3.0]]))
+    assert n.numpy().tolist() == [[False, True, False]]
+    a, h, n = f(tf.constant([[5.0, 3.0, 4.0]]))
+    assert a.numpy().tolist() == [0] and h.numpy().tolist() == [[1.0, 0.0, 0.0]]
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_variables_created_on_first_trace_only():
+    class Scale(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(2.0)
+            return x * self.w
+
+    s = Scale()
+    assert s(tf.constant([1.0])).numpy().tolist() == [2.0]
+    s.w.assign(3.0)
+    assert s(tf.constant([1.0])).numpy().tolist() == [3.0]  # reads the variable each call
+
+    @tf.function
+    def bad(x):
+        return x * tf.Variable(1.0)
+
+    bad(tf.constant(1.0))
+    with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
+        bad(tf.constant([1.0, 2.0]))
+
+
+def test_gradients_flow_through_a_function_under_an_outer_tape():
+    w = tf.Variable(3.0)
+
+    @tf.function
+    def f(x):
+        return x * w * w
+
+    with tf.GradientTape() as tape:
+        y = f(tf.constant(2.0))
+    assert float(tape.gradient(y, w)) == 12.0
+
+
+def test_tf_print_runs_every_call(capsys):
+    @tf.function
+    def f(x):
+        tf.print("value:", x)
+        return x + 1
+
+    f(tf.constant([1, 2]))
+    f(tf.constant([3, 4]))
+    err = capsys.readouterr().err
+    assert "value: [1 2]" in err and "value: [3 4]" in err
+
+
+def test_cond_and_while_loop_eager_semantics():
+    assert float(tf.cond(tf.constant(True), lambda: tf.constant(1.0),
+                         lambda: tf.constant(2.0))) == 1.0
+    i, s = tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i),
+                         (tf.constant(0), tf.constant(0)))
+    assert int(i) == 5 and int(s) == 10
+
+
+def test_nested_and_structured_outputs_and_input_signature():
+    @tf.function
+    def inner(x):
+        return {"double": x * 2.0, "n": 3}
+
+    @tf.function
+    def outer(x):
+        return inner(x)["double"] + 1.0, inner(x)
+
+    a, d = outer(tf.constant([1.0, 2.0]))
+    assert a.numpy().tolist() == [3.0, 5.0] and d["n"] == 3
+    assert d["double"].numpy().tolist() == [2.0, 4.0]
