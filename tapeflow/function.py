@@ -98,7 +98,7 @@ class _Trace:
         if attrs:
             aname = self._new("a")
             self.ns[aname] = attrs
-            call += f", **{aname}"
+            call += f"{', ' if args else ''}**{aname}"
         name = self._new()
         self._emit(f"{name} = {fname}({call})", tuple(args), name)
         self.bind(out, name)

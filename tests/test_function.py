@@ -165,3 +165,17 @@ def test_nested_and_structured_outputs_and_input_signature():
     a, d = outer(tf.constant([1.0, 2.0]))
     assert a.numpy().tolist() == [3.0, 5.0] and d["n"] == 3
     assert d["double"].numpy().tolist() == [2.0, 4.0]
+
+
+def test_random_ops_and_dropout_draw_fresh_values_each_call_like_eager():
+    def body(x):
+        return tf.nn.dropout(x, 0.5) + tf.random.uniform([4]) + tf.random.normal([4])
+
+    traced = tf.function(body)
+    tf.random.set_seed(3)
+    t1, t2 = traced(tf.ones([4])).numpy(), traced(tf.ones([4])).numpy()
+    tf.random.set_seed(3)
+    e1, e2 = body(tf.ones([4])).numpy(), body(tf.ones([4])).numpy()
+    np.testing.assert_array_equal(t1, e1)
+    np.testing.assert_array_equal(t2, e2)
+    assert not np.array_equal(t1, t2) and traced.experimental_get_tracing_count() == 1

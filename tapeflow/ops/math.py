@@ -5,7 +5,7 @@ import builtins
 from .. import dtypes
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
-from ..tensor import TensorBase, const, convert_to_tensor, wrap
+from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs, dtype_mismatch, record, recording
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "floormod", "mod", "pow", "maximum", "minimum", "squared_difference", "divide_no_nan",
     "add_n", "negative", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square",
     "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
-    "atanh", "floor", "ceil", "round", "sigmoid", "erf", "log_sigmoid", "reciprocal_no_nan",
+    "atanh", "floor", "ceil", "round", "sigmoid", "erf", "log_sigmoid", "softplus", "reciprocal_no_nan",
     "xlogy", "clip_by_value", "is_nan", "is_inf", "is_finite", "cast", "saturate_cast",
     "identity", "stop_gradient", "equal", "not_equal", "less", "less_equal", "greater",
     "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "where",
@@ -364,7 +364,7 @@ erf = _unary_fn(ERF)
 
 
 def log_sigmoid(x, name=None):
-    return -softplus(-x)
+    return -softplus(-as_t(x))
 
 
 def softplus(x, name=None):
