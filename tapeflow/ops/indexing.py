@@ -1,3 +1,854 @@
-"""Gathering, scattering and rearranging: gather, gather_nd, boolean_mask, pad, reverse,
-tile, split, unstack and friends."""
-__all__ = []
+"""Gathering, scattering and rearranging ops (gather, gather_nd, boolean_mask, pad, reverse,
+tile, split, unstack, repeat, roll, scatter_nd, sort, top_k, unique, meshgrid)."""
+import collections
+import math as _math
+
+from .. import dtypes
+from ..backend import host as np
+from ..backend import to_host, xp_of
+from ..errors import invalid
+from ..tensor import TensorBase, const, convert_to_tensor
+from ._core import Op, apply
+from .array import STRIDED_SLICE, _ints, broadcast_to, reshape
+from .reduction import reduce_sum
+
+__all__ = [
+    "gather", "gather_nd", "boolean_mask", "pad", "reverse", "tile", "split", "unstack",
+    "repeat", "roll", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
+    "sort", "argsort", "top_k", "unique", "unique_with_counts", "meshgrid",
+]
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+_INDEX_DTYPES = ("int16", "int32", "int64")
+
+
+def _t(x):
+    return x if isinstance(x, TensorBase) else convert_to_tensor(x)
+
+
+def _int(v):
+    """A Python int from an int, NumPy integer or 0-d integer tensor."""
+    if isinstance(v, TensorBase):
+        v = v.numpy()
+    return int(v)
+
+
+def _indices(x, opname, allowed=_INDEX_DTYPES):
+    t = _t(x)
+    name = t.dtype.name
+    if name not in allowed:
+        raise invalid(opname, f"Value for attr 'Tindices' of {name} is not in the list of "
+                      f"allowed values: {', '.join(allowed)} (indices shape "
+                      f"{list(t._v.shape)})")
+    return t
+
+
+def _shape_text(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _first_bad(bad):
+    """Position (a tuple) of the first True in a backend bool array."""
+    return tuple(int(i) for i in np.argwhere(to_host(bad))[0])
+
+
+def _arange_like(a, n):
+    return xp_of(a).arange(n)
+
+
+def _add_at(out, key, values):
+    """``out[key] += values`` accumulating repeated indices (NumPy's/CuPy's ``add.at``)."""
+    xp_of(out).add.at(out, key, values)
+
+
+# -- gather -------------------------------------------------------------------------------------
+def _gather_parts(shape, indices_shape, axis, batch_dims):
+    b = _math.prod(shape[:batch_dims])
+    a = _math.prod(shape[batch_dims:axis])
+    i = _math.prod(shape[axis + 1:])
+    q = _math.prod(indices_shape[batch_dims:])
+    return b, a, i, q
+
+
+def _gather_fwd(params, indices, axis, batch_dims):
+    xp = xp_of(params)
+    _check_range("GatherV2", indices, params.shape[axis])
+    if batch_dims == 0:
+        return xp.take(params, indices, axis=axis)
+    shape = params.shape
+    b, a, i, q = _gather_parts(shape, indices.shape, axis, batch_dims)
+    p4 = params.reshape(b, a, shape[axis], i)
+    bi = xp.arange(b).reshape(b, 1)
+    # advanced indices split by a slice go first: (b, q, a, i)
+    r = p4[bi, :, indices.reshape(b, q), :].transpose(0, 2, 1, 3)
+    return r.reshape(shape[:axis] + indices.shape[batch_dims:] + shape[axis + 1:])
+
+
+def _gather_grad_fwd(g, indices, axis, batch_dims, shape):
+    """Scatter-add of ``g`` into zeros of ``shape`` along ``axis`` (repeated indices add)."""
+    xp = xp_of(g)
+    out = xp.zeros(shape, g.dtype)
+    if batch_dims == 0:
+        _add_at(out, (slice(None),) * axis + (indices,), g)
+        return out
+    b, a, i, q = _gather_parts(shape, indices.shape, axis, batch_dims)
+    out4 = out.reshape(b, a, shape[axis], i)
+    g4 = g.reshape(b, a, q, i).transpose(0, 2, 1, 3)
+    bi = xp.arange(b).reshape(b, 1)
+    _add_at(out4, (bi, slice(None), indices.reshape(b, q), slice(None)), g4)
+    return out
+
+
+def _gather_grad(n, g):
+    p, idx = n.inputs
+    attrs = dict(n.attrs, shape=p._v.shape)
+    return apply(GATHER_GRAD, (g, idx), attrs), None
+
+
+def _gather_grad_grad(n, gg):
+    attrs = {"axis": n.attrs["axis"], "batch_dims": n.attrs["batch_dims"]}
+    return apply(GATHER, (gg, n.inputs[1]), attrs), None
+
+
+GATHER = Op("GatherV2", _gather_fwd, _gather_grad, None, same_dtype=False)
+GATHER_GRAD = Op("UnsortedSegmentSum", _gather_grad_fwd, _gather_grad_grad, None,
+                 same_dtype=False)
+
+
+def _check_range(opname, v, n):
+    """TF's ``indices[i,j] = v is not in [0, n)`` for the first out-of-range index.
+
+    NOTE: checked inside the forward, so a replayed tf.function plan checks too; out-of-range
+    indices always raise, as on TF's CPU (TF's GPU kernel writes zeros instead).
+    """
+    if v.size == 0:
+        return
+    bad = (v < 0) | (v >= n)
+    if bool(bad.any()):
+        pos = _first_bad(bad)
+        where = "[" + ",".join(map(str, pos)) + "]" if pos else ""
+        value = int(to_host(v)[pos])
+        raise invalid(opname, f"indices{where} = {value} is not in [0, {n})")
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Slices of ``params`` along ``axis`` at ``indices`` (TF's GatherV2, with batch_dims)."""
+    p = _t(params)
+    idx = _indices(indices, "GatherV2")
+    nd, ni = p._v.ndim, idx._v.ndim
+    bd = _int(batch_dims)
+    if not -ni <= bd <= ni:
+        raise invalid("GatherV2", f"Expected batch_dims in the range [{-ni}, {ni}], but got "
+                      f"{bd} (indices shape {list(idx._v.shape)})")
+    if bd < 0:
+        bd += ni
+    axis = bd if axis is None else _int(axis)
+    if not -nd <= axis < nd:
+        need = axis + 1 if axis >= 0 else -axis
+        raise invalid("GatherV2", f"Shape must be at least rank {need} but is rank {nd} "
+                      f"(params shape {list(p._v.shape)}, axis {axis})")
+    axis %= nd
+    if bd > axis:
+        raise invalid("GatherV2", f"batch_dims ({bd}) must be less than or equal to axis "
+                      f"({axis}).")
+    for i in range(bd):
+        if p._v.shape[i] != idx._v.shape[i]:
+            raise invalid("GatherV2", f"params.shape[{i}]: {p._v.shape[i]} should be equal to "
+                          f"indices.shape[{i}]: {idx._v.shape[i]} (params shape "
+                          f"{list(p._v.shape)}, indices shape {list(idx._v.shape)})")
+    return apply(GATHER, (p, idx), {"axis": axis, "batch_dims": bd})
+
+
+def _gather_raw(t, index_array, axis):
+    """gather with indices known to be valid (built here from shapes)."""
+    idx = const(xp_of(t._v).asarray(index_array))
+    return apply(GATHER, (t, idx), {"axis": axis, "batch_dims": 0})
+
+
+# -- gather_nd / scatter_nd ---------------------------------------------------------------------
+def _nd_key(xp, indices, batch_dims):
+    """The advanced-index tuple addressing ``indices`` (last axis = coordinates)."""
+    k = indices.shape[-1]
+    if batch_dims == 0:
+        return tuple(indices[..., j] for j in range(k))
+    b = _math.prod(indices.shape[:batch_dims])
+    flat = indices.reshape(b, -1, k) if indices.size else indices.reshape(b, 0, k)
+    bi = xp.arange(b).reshape(b, 1)
+    return (bi,) + tuple(flat[..., j] for j in range(k))
+
+
+def _gather_nd_fwd(params, indices, batch_dims):
+    xp = xp_of(params)
+    shape = params.shape
+    _check_nd_range("GatherNd", indices, shape[batch_dims:batch_dims + indices.shape[-1]],
+                    f"param shape {_shape_text(shape)}, node name: GatherNd", False)
+    k = indices.shape[-1]
+    q = indices.shape[:-1]
+    tail = params.shape[batch_dims + k:]
+    if k == 0:
+        expand = params.reshape(params.shape[:batch_dims] + (1,) * (len(q) - batch_dims) + tail)
+        return xp.broadcast_to(expand, q + tail).copy()
+    if batch_dims:
+        b = _math.prod(params.shape[:batch_dims])
+        params = params.reshape((b,) + params.shape[batch_dims:])
+    return params[_nd_key(xp, indices, batch_dims)].reshape(q + tail)
+
+
+def _scatter_nd_fwd(updates, indices, shape, batch_dims):
+    """Zeros of ``shape`` plus ``updates`` added at ``indices`` (duplicates accumulate)."""
+    if not batch_dims:  # with batch_dims it is gather_nd's gradient: indices checked there
+        _scatter_range("ScatterNd", indices, shape)
+    xp = xp_of(updates)
+    out = xp.zeros(shape, updates.dtype)
+    _scatter_into(out, indices, updates, batch_dims, True)
+    return out
+
+
+def _scatter_into(out, indices, updates, batch_dims, add):
+    xp = xp_of(out)
+    k = indices.shape[-1]
+    tail = out.shape[batch_dims + k:]
+    if k == 0:
+        lead = out.shape[:batch_dims]
+        u = updates.reshape(lead + (-1,) + tail) if updates.size else \
+            updates.reshape(lead + (0,) + tail)
+        if add:
+            out += u.sum(axis=batch_dims)
+        elif u.shape[batch_dims]:
+            out[...] = xp.take(u, -1, axis=batch_dims)
+        return
+    view = out
+    if batch_dims:
+        b = _math.prod(out.shape[:batch_dims])
+        view = out.reshape((b,) + out.shape[batch_dims:])
+    key = _nd_key(xp, indices, batch_dims)
+    vals = updates.reshape(key[-1].shape + tail)
+    if add:
+        _add_at(view, key, vals)
+    else:
+        view[key] = vals
+
+
+def _gather_nd_grad(n, g):
+    p, idx = n.inputs
+    attrs = {"shape": p._v.shape, "batch_dims": n.attrs["batch_dims"]}
+    return apply(SCATTER_ND, (g, idx), attrs), None
+
+
+def _scatter_nd_grad(n, g):
+    return apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": n.attrs["batch_dims"]}), None
+
+
+GATHER_ND = Op("GatherNd", _gather_nd_fwd, _gather_nd_grad, None, same_dtype=False)
+SCATTER_ND = Op("ScatterNd", _scatter_nd_fwd, _scatter_nd_grad, None, same_dtype=False)
+
+
+def _check_nd_range(opname, v, dims, what, flat):
+    """TF's ``indices[i] = [a, b] does not index into <what>`` for the first bad index vector
+    (``flat``: the position counts index vectors, as ScatterNd reports it)."""
+    if v.size == 0 or not dims:
+        return
+    xp = xp_of(v)
+    bad = ((v < 0) | (v >= xp.asarray(dims, dtype=v.dtype))).any(axis=-1)
+    if bool(bad.any()):
+        if flat:
+            bad = bad.reshape(-1)
+            v = v.reshape(-1, v.shape[-1])
+        pos = _first_bad(bad)
+        coords = ", ".join(str(int(c)) for c in to_host(v)[pos])
+        where = ",".join(map(str, pos))
+        raise invalid(opname, f"indices[{where}] = [{coords}] does not index into {what}")
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Slices of ``params`` addressed by the index vectors in the last axis of ``indices``."""
+    p = _t(params)
+    idx = _indices(indices, "GatherNd")
+    pshape, ishape = p._v.shape, idx._v.shape
+    if idx._v.ndim == 0:
+        raise invalid("GatherNd", f"indices must be at least a vector (indices shape [], params "
+                      f"shape {list(pshape)})")
+    bd = _int(batch_dims)
+    if bd < 0 or bd >= idx._v.ndim or bd > p._v.ndim:
+        raise invalid("GatherNd", f"batch_dims = {bd} must be in [0, {idx._v.ndim}) and at most "
+                      f"the params rank {p._v.ndim} (params shape {list(pshape)}, indices shape "
+                      f"{list(ishape)})")
+    if pshape[:bd] != ishape[:bd]:
+        raise invalid("GatherNd", f"Batch dimensions of params {list(pshape)} and indices "
+                      f"{list(ishape)} must match in the first {bd} dimensions")
+    k = ishape[-1]
+    if k > p._v.ndim - bd:
+        raise invalid("GatherNd", f"index innermost dimension length must be <= params rank; "
+                      f"saw: {k} vs. {p._v.ndim - bd} (params shape {list(pshape)}, indices "
+                      f"shape {list(ishape)})")
+    return apply(GATHER_ND, (p, idx), {"batch_dims": bd})
+
+
+def _check_scatter_shapes(opname, ishape, ushape, shape):
+    """updates.shape must be indices.shape[:-1] + shape[k:] (TF's ScatterNd checks)."""
+    k = ishape[-1] if ishape else 0
+    if k > len(shape):
+        raise invalid(opname, f"Inner dimensions of output shape must match inner dimensions of "
+                      f"updates shape. Output: {_shape_text(shape)} updates: "
+                      f"{_shape_text(ushape)} (indices shape {_shape_text(ishape)})")
+    lead = ishape[:-1]
+    if tuple(ushape[:len(lead)]) != tuple(lead):
+        raise invalid(opname, f"Dimensions [0,{len(lead)}) of indices[shape="
+                      f"{_shape_text(ishape)}] must match dimensions [0,{len(lead)}) of "
+                      f"updates[shape={_shape_text(ushape)}]")
+    if tuple(ushape[len(lead):]) != tuple(shape[k:]):
+        raise invalid(opname, f"The inner {len(shape) - k} dimensions of output.shape="
+                      f"{_shape_text(shape)} must match the inner {len(shape) - k} dimensions "
+                      f"of updates.shape={_shape_text(ushape)} (indices shape "
+                      f"{_shape_text(ishape)})")
+
+
+def _scatter_range(opname, v, shape):
+    _check_nd_range(opname, v, tuple(shape[:v.shape[-1]]), f"shape {_shape_text(shape)}", True)
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """Zeros of ``shape`` with ``updates`` added at ``indices`` (repeated indices sum)."""
+    idx = _indices(indices, "ScatterNd")
+    u = _t(updates)
+    shape = tuple(_ints(shape))
+    if idx._v.ndim == 0:
+        raise invalid("ScatterNd", "Indices must be at least a vector (indices shape [])")
+    _check_scatter_shapes("ScatterNd", idx._v.shape, u._v.shape, shape)
+    return apply(SCATTER_ND, (u, idx), {"shape": shape, "batch_dims": 0})
+
+
+def _tsu_fwd(tensor, indices, updates):
+    _scatter_range("TensorScatterUpdate", indices, tensor.shape)
+    out = tensor.copy()
+    _scatter_into(out, indices, updates, 0, False)
+    return out
+
+
+def _tsa_fwd(tensor, indices, updates):
+    _scatter_range("TensorScatterAdd", indices, tensor.shape)
+    out = tensor.copy()
+    _scatter_into(out, indices, updates, 0, True)
+    return out
+
+
+def _tsu_grad(n, g):
+    t, idx, u = n.inputs
+    gt = gu = None
+    if n.needs[0]:
+        zeros = const(xp_of(u._v).zeros(u._v.shape, g._v.dtype))
+        gt = apply(TENSOR_SCATTER_UPDATE, (g, idx, zeros), {})
+    if n.needs[2]:
+        gu = apply(GATHER_ND, (g, idx), {"batch_dims": 0})
+    return gt, None, gu
+
+
+def _tsa_grad(n, g):
+    gu = apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": 0}) if n.needs[2] else None
+    return g, None, gu
+
+
+TENSOR_SCATTER_UPDATE = Op("TensorScatterUpdate", _tsu_fwd, _tsu_grad, None, same_dtype=False)
+TENSOR_SCATTER_ADD = Op("TensorScatterAdd", _tsa_fwd, _tsa_grad, None, same_dtype=False)
+
+
+def _tensor_scatter(op, tensor, indices, updates):
+    t = _t(tensor)
+    idx = _indices(indices, op.name, _INDEX_DTYPES + ("uint16",))
+    u = updates if isinstance(updates, TensorBase) else convert_to_tensor(updates, t.dtype)
+    if u._v.dtype != t._v.dtype:
+        raise invalid(op.name, f"cannot compute {op.name} as input #2(zero-based) was expected "
+                      f"to be a {t.dtype.name} tensor but is a {u.dtype.name} tensor")
+    if idx._v.ndim == 0:
+        raise invalid(op.name, "Indices must be at least a vector (indices shape [])")
+    _check_scatter_shapes(op.name, idx._v.shape, u._v.shape, t._v.shape)
+    return apply(op, (t, idx, u), {})
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` with ``updates`` written at ``indices``.
+
+    NOTE: with repeated indices the last update wins, as TF's CPU kernel does (TF documents
+    the order as unspecified).
+    """
+    return _tensor_scatter(TENSOR_SCATTER_UPDATE, tensor, indices, updates)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` with ``updates`` added at ``indices`` (repeated indices sum)."""
+    return _tensor_scatter(TENSOR_SCATTER_ADD, tensor, indices, updates)
+
+
+# -- boolean_mask -------------------------------------------------------------------------------
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    """Elements (or slices) of ``tensor`` where ``mask`` is true, flattened over mask's axes.
+
+    NOTE: a negative ``axis`` counts from the end; TF 2.21 rejects it with a shape error.
+    """
+    t = _t(tensor)
+    m = _t(mask)
+    md = m._v.ndim
+    if md == 0:
+        raise ValueError("mask cannot be scalar.")
+    shape = t._v.shape
+    axis = 0 if axis is None else _int(axis)
+    if axis < 0:
+        axis += len(shape)
+    part = shape[axis:axis + md] if 0 <= axis else ()
+    if tuple(part) != tuple(m._v.shape):
+        raise ValueError(f"Shapes {tuple(part)} and {tuple(m._v.shape)} are incompatible "
+                         f"(boolean_mask of a tensor of shape {tuple(shape)} at axis {axis})")
+    n = _math.prod(part)
+    flat = reshape(t, shape[:axis] + (n,) + shape[axis + md:])
+    keep = apply(WHERE_FLAT, (m,), {})
+    return apply(GATHER, (flat, keep), {"axis": axis, "batch_dims": 0})
+
+
+WHERE_FLAT = Op("Where", lambda m: xp_of(m).nonzero(m.reshape(-1))[0], None, None)
+
+
+# -- pad ----------------------------------------------------------------------------------------
+def _pad_fwd(a, paddings, value):
+    if not paddings:  # a scalar
+        return a
+    return xp_of(a).pad(a, paddings, mode="constant", constant_values=value)
+
+
+def _pad_grad(n, g):
+    x = n.inputs[0]
+    key = tuple(slice(lo, lo + d) for (lo, _), d in zip(n.attrs["paddings"], x._v.shape))
+    return (apply(STRIDED_SLICE, (g,), {"key": key}),)
+
+
+def _mirror_map(n, lo, hi, mode):
+    return np.pad(np.arange(n), (lo, hi), mode=mode)
+
+
+def _mirror_fwd(a, paddings, mode):
+    if not paddings:
+        return a
+    return xp_of(a).pad(a, paddings, mode=mode)
+
+
+def _mirror_grad(n, g):
+    """Fold the mirrored borders back: one scatter-add per padded axis."""
+    x = n.inputs[0]
+    mode = n.attrs["mode"]
+    xp = xp_of(g._v)
+    for axis, ((lo, hi), d) in enumerate(zip(n.attrs["paddings"], x._v.shape)):
+        if lo or hi:
+            idx = const(xp.asarray(_mirror_map(d, lo, hi, mode)))
+            shape = g._v.shape[:axis] + (d,) + g._v.shape[axis + 1:]
+            g = apply(GATHER_GRAD, (g, idx), {"axis": axis, "batch_dims": 0, "shape": shape})
+    return (g,)
+
+
+PAD = Op("PadV2", _pad_fwd, _pad_grad, None)
+MIRROR_PAD = Op("MirrorPad", _mirror_fwd, _mirror_grad, None)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pad with a constant, or mirror the borders (REFLECT excludes, SYMMETRIC includes them)."""
+    t = _t(tensor)
+    m = str(mode).upper()
+    if m not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", '
+                         f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}')
+    p = _t(paddings)
+    opname = "Pad" if m == "CONSTANT" else "MirrorPad"
+    if p.dtype.name not in ("int32", "int64"):
+        raise invalid(opname, f"Value for attr 'Tpaddings' of {p.dtype.name} is not in the list "
+                      "of allowed values: int32, int64")
+    shape = t._v.shape
+    pv = np.asarray(p.numpy())
+    if pv.ndim != 2 or pv.shape[1] != 2 or pv.shape[0] != len(shape):
+        raise invalid(opname, f"The first dimension of paddings must be the rank of inputs"
+                      f"{_shape_text(pv.shape)} {_shape_text(shape)}")
+    pads = tuple((int(lo), int(hi)) for lo, hi in pv.tolist())
+    for (lo, hi), d in zip(pads, shape):
+        if lo < 0 or hi < 0:
+            raise invalid(opname, f"Paddings must be non-negative: {lo} {hi} (input shape "
+                          f"{_shape_text(shape)})")
+        if m == "REFLECT" and (lo >= d or hi >= d):
+            raise invalid(opname, f"paddings must be less than the dimension size: {lo}, {hi} "
+                          f"not less than {d} (input shape {_shape_text(shape)})")
+        if m == "SYMMETRIC" and (lo > d or hi > d):
+            raise invalid(opname, f"paddings must be no greater than the dimension size: {lo}, "
+                          f"{hi} greater than {d} (input shape {_shape_text(shape)})")
+    if m == "CONSTANT":
+        cv = constant_values
+        cv = cv if isinstance(cv, TensorBase) else convert_to_tensor(cv, t.dtype)
+        if cv._v.dtype != t._v.dtype:
+            raise invalid("PadV2", f"constant_values dtype {cv.dtype.name} does not match input "
+                          f"dtype {t.dtype.name}")
+        # NOTE: constant_values is an attribute here, so no gradient reaches it (TF's PadV2
+        # gradient also returns None for it).
+        return apply(PAD, (t,), {"paddings": pads, "value": cv.numpy()})
+    return apply(MIRROR_PAD, (t,), {"paddings": pads, "mode": m.lower()})
+
+
+# -- reverse, tile, roll ------------------------------------------------------------------------
+def _reverse_fwd(a, axis):
+    return xp_of(a).flip(a, axis=axis) if axis else a
+
+
+REVERSE = Op("ReverseV2", _reverse_fwd,
+             lambda n, g: (apply(REVERSE, (g,), dict(n.attrs)),), None)
+
+
+def reverse(tensor, axis, name=None):
+    """``tensor`` with the given axes reversed."""
+    t = _t(tensor)
+    a = _t(axis)
+    nd = t._v.ndim
+    if a._v.ndim != 1:
+        raise invalid("ReverseV2", f"'dims' must be 1-dimension, not {a._v.ndim} (input shape "
+                      f"{list(t._v.shape)})")
+    axes = []
+    for i, ax in enumerate(_ints(a)):
+        if not -nd <= ax < nd:
+            raise invalid("ReverseV2", f"'axis'[{i}] = {ax} is out of valid range [0, {nd - 1}] "
+                          f"(input shape {list(t._v.shape)})")
+        ax %= nd
+        if ax in axes:
+            raise invalid("ReverseV2", f"axis {ax} specified more than once.")
+        axes.append(ax)
+    return apply(REVERSE, (t,), {"axis": tuple(axes)})
+
+
+def _tile_fwd(a, multiples):
+    return xp_of(a).tile(a, multiples) if multiples else a.copy()
+
+
+def _tile_grad(n, g):
+    shape = n.inputs[0]._v.shape
+    mult = n.attrs["multiples"]
+    if not shape:
+        return (g,)
+    split = []
+    for m, d in zip(mult, shape):
+        split += [m, d]
+    g = reshape(g, split)
+    return (reduce_sum(g, axis=list(range(0, 2 * len(shape), 2))),)
+
+
+TILE = Op("Tile", _tile_fwd, _tile_grad, None)
+
+
+def tile(input, multiples, name=None):
+    """``input`` repeated ``multiples[i]`` times along each axis i."""
+    t = _t(input)
+    mult = _ints(multiples)
+    nd = t._v.ndim
+    if len(mult) != nd:
+        raise invalid("Tile", f"Expected multiples argument to be a vector of length {nd} but "
+                      f"got length {len(mult)} (input shape {list(t._v.shape)})")
+    for i, m in enumerate(mult):
+        if m < 0:
+            raise invalid("Tile", f"Expected multiples[{i}] >= 0, but got {m}")
+    return apply(TILE, (t,), {"multiples": tuple(mult)})
+
+
+def _roll_fwd(a, shift, axis):
+    return xp_of(a).roll(a, shift, axis)
+
+
+ROLL = Op("Roll", _roll_fwd,
+          lambda n, g: (apply(ROLL, (g,), {"shift": tuple(-s for s in n.attrs["shift"]),
+                                           "axis": n.attrs["axis"]}),), None)
+
+
+def roll(input, shift, axis, name=None):
+    """Elements shifted cyclically by ``shift`` along ``axis`` (repeated axes add up)."""
+    t = _t(input)
+    shifts, axes = _ints(shift), _ints(axis)
+    nd = t._v.ndim
+    if nd == 0:
+        raise invalid("Roll", "input must be 1-D or higher")
+    if len(shifts) != len(axes):
+        raise invalid("Roll", f"shift and axis must have the same size (shift {shifts}, axis "
+                      f"{axes})")
+    for ax in axes:
+        if not -nd <= ax < nd:
+            raise invalid("Roll", f"axis {ax} is out of range (input shape {list(t._v.shape)})")
+    return apply(ROLL, (t,), {"shift": tuple(shifts), "axis": tuple(a % nd for a in axes)})
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """Each element (or slice along ``axis``) repeated ``repeats`` times; a gather."""
+    t = _t(input)
+    if axis is None:
+        t = reshape(t, [-1])
+        axis = 0
+    axis = _int(axis)
+    nd = t._v.ndim
+    if not -nd <= axis < nd:
+        raise ValueError(f"axis={axis} out of bounds: expected {-nd}<=axis<{nd}")
+    axis %= nd
+    n = t._v.shape[axis]
+    reps = _ints(repeats)
+    if len(reps) == 1:
+        reps = reps * n
+    if len(reps) != n:
+        raise ValueError(f"Dimensions {n} and {len(reps)} are not compatible (repeat of shape "
+                         f"{list(t._v.shape)} along axis {axis})")
+    for r in reps:
+        if r < 0:
+            raise invalid("Repeat", f"repeats must be non-negative, got {r}")
+    return _gather_raw(t, np.repeat(np.arange(n), reps), axis)
+
+
+# -- split, unstack -----------------------------------------------------------------------------
+def _piece(t, axis, index):
+    key = (slice(None),) * axis + (index,)
+    return apply(STRIDED_SLICE, (t,), {"key": key})
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Pieces of ``value`` along ``axis``: ``n`` equal ones, or the given sizes (one -1)."""
+    t = _t(value)
+    nd = t._v.ndim
+    axis = _int(axis)
+    if not -nd <= axis < nd:
+        raise invalid("Split", f"-input rank(-{nd}) <= split_dim < input rank ({nd}), but got "
+                      f"{axis}")
+    axis %= nd
+    size = t._v.shape[axis]
+    spec = num_or_size_splits
+    if isinstance(spec, TensorBase) and spec._v.ndim == 0:
+        raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits argument "
+                         f"to split. Argument provided: {spec}")
+    if isinstance(spec, (int, np.integer)):
+        n = int(spec)
+        if n < 1:
+            raise invalid("Split", f"Value for attr 'num_split' of {n} must be at least "
+                          "minimum 1")
+        if size % n:
+            raise invalid("Split", f"Number of ways to split should evenly divide the split "
+                          f"dimension, but got split_dim {axis} (size = {size}) and num_split "
+                          f"{n} (input shape {list(t._v.shape)})")
+        sizes = [size // n] * n
+    else:
+        sizes = _ints(spec)
+        if num is not None and int(num) != len(sizes):
+            raise invalid("SplitV", f"size of the split_tensor must be 1-D and have the same "
+                          f"elements as outputs got 1 -D and {len(sizes)} elements")
+        if sizes.count(-1) > 1:
+            raise invalid("SplitV", "There can only be one -1 in the input.")
+        known = sum(s for s in sizes if s != -1)
+        bad = any(s < -1 for s in sizes) or known > size or (-1 not in sizes and known != size)
+        if bad:
+            raise invalid("SplitV", "Determined shape must either match input shape along "
+                          "split_dim exactly if fully specified, or be less than the size of "
+                          f"the input along split_dim if not fully specified.  Got: {known} "
+                          f"(input shape {list(t._v.shape)}, size_splits {sizes})")
+        sizes = [size - known if s == -1 else s for s in sizes]
+    out, start = [], 0
+    for s in sizes:
+        out.append(_piece(t, axis, slice(start, start + s)))
+        start += s
+    return out
+
+
+def unstack(value, num=None, axis=0, name="unstack"):
+    """The slices of ``value`` along ``axis``, each with that axis removed."""
+    t = _t(value)
+    nd = t._v.ndim
+    axis = _int(axis)
+    if not -nd <= axis < nd:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-nd}, {nd})")
+    axis %= nd
+    n = t._v.shape[axis]
+    if num is not None and int(num) != n:
+        raise invalid("Unpack", f"Input shape axis {axis} must equal {int(num)}, got shape "
+                      f"{_shape_text(t._v.shape)}")
+    return [_piece(t, axis, i) for i in range(n)]
+
+
+# -- sort, argsort, top_k -----------------------------------------------------------------------
+def _take_along_fwd(a, indices, axis):
+    return xp_of(a).take_along_axis(a, indices, axis)
+
+
+def _along_key(xp, indices, axis):
+    """Full advanced-index tuple for ``take_along_axis(a, indices, axis)`` positions."""
+    nd = indices.ndim
+    key = []
+    for d, s in enumerate(indices.shape):
+        if d == axis:
+            key.append(indices)
+        else:
+            key.append(xp.arange(s).reshape((1,) * d + (s,) + (1,) * (nd - d - 1)))
+    return tuple(key)
+
+
+def _put_along_fwd(g, indices, axis, shape):
+    xp = xp_of(g)
+    out = xp.zeros(shape, g.dtype)
+    _add_at(out, _along_key(xp, indices, axis), g)
+    return out
+
+
+TAKE_ALONG = Op(
+    "TakeAlongAxis", _take_along_fwd,
+    lambda n, g: (apply(PUT_ALONG, (g, n.inputs[1]),
+                        {"axis": n.attrs["axis"], "shape": n.inputs[0]._v.shape}), None),
+    None, same_dtype=False)
+PUT_ALONG = Op(
+    "PutAlongAxisAdd", _put_along_fwd,
+    lambda n, g: (apply(TAKE_ALONG, (g, n.inputs[1]), {"axis": n.attrs["axis"]}), None),
+    None, same_dtype=False)
+
+
+def _argsort_fwd(a, axis, descending, k, dtype):
+    """Stable argsort; descending keeps equal elements in index order, as TF's top_k does.
+    ``k`` keeps the first k along ``axis`` (None: all)."""
+    xp = xp_of(a)
+    if a.ndim == 0:
+        return xp.zeros((), dtype)
+    if not descending:
+        r = xp.argsort(a, axis=axis, kind="stable")
+    else:
+        n = a.shape[axis]
+        r = xp.flip(n - 1 - xp.argsort(xp.flip(a, axis), axis=axis, kind="stable"), axis)
+    if k is not None:
+        r = r[(slice(None),) * axis + (slice(0, k),)]
+    return r.astype(dtype, copy=False)
+
+
+ARGSORT = Op("ArgSort", _argsort_fwd, None, None)
+
+
+def _sort_args(opname, values, axis, direction):
+    t = _t(values)
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError("Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    if t._v.dtype.kind not in "fiu":
+        raise invalid(opname, f"Value for attr 'T' of {t.dtype.name} is not in the list of "
+                      "allowed values: half, float, double, int8, int16, int32, int64, uint8, "
+                      "uint16, uint32, uint64")
+    nd = t._v.ndim
+    axis = _int(axis)
+    if not -nd <= axis < max(nd, 1):
+        raise invalid(opname, f"axis {axis} is out of range for input of rank {nd} (shape "
+                      f"{list(t._v.shape)})")
+    return t, (axis % nd if nd else 0)
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``values`` sorted along ``axis``; the gradient flows back through the permutation.
+
+    NOTE: NaNs sort last ascending and first descending (NumPy's order); TF's order for
+    NaNs differs between directions.
+    """
+    t, axis = _sort_args("Sort", values, axis, direction)
+    if t._v.ndim == 0:
+        return t
+    perm = apply(ARGSORT, (t,), {"axis": axis, "descending": direction == "DESCENDING",
+                                 "k": None, "dtype": np.int64})
+    return apply(TAKE_ALONG, (t, perm), {"axis": axis})
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """Indices (int32) that sort ``values`` along ``axis``; always stable."""
+    t, axis = _sort_args("ArgSort", values, axis, direction)
+    return apply(ARGSORT, (t,), {"axis": axis, "descending": direction == "DESCENDING",
+                                 "k": None, "dtype": np.int32})
+
+
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):
+    """The ``k`` largest entries of the last axis and their indices (ties: lower index first).
+
+    NOTE: the result is always sorted, also for ``sorted=False`` (TF leaves that order
+    unspecified).
+    """
+    t = _t(input)
+    k = _int(k)
+    nd = t._v.ndim
+    if nd == 0:
+        raise invalid("TopKV2", "input must be >= 1-D, got shape []")
+    if k < 0:
+        raise invalid("TopKV2", f"Need k >= 0, got {k}")
+    n = t._v.shape[-1]
+    if k > n:
+        raise invalid("TopKV2", f"input must have at least k columns. Had {n}, needed {k} "
+                      f"(input shape {list(t._v.shape)})")
+    if t._v.dtype.kind not in "fiu":
+        raise invalid("TopKV2", f"Value for attr 'T' of {t.dtype.name} is not in the list of "
+                      "allowed values: real number types")
+    idx = apply(ARGSORT, (t,), {"axis": nd - 1, "descending": True, "k": k,
+                                "dtype": dtypes.as_dtype(index_type)._np})
+    return TopKV2(apply(TAKE_ALONG, (t, idx), {"axis": nd - 1}), idx)
+
+
+# -- unique, meshgrid ---------------------------------------------------------------------------
+def _unique_fwd(a, part, dtype):
+    """One of unique's results (``part``: "y", "idx" or "count"), in first-occurrence order."""
+    xp = xp_of(a)
+    u, first, inv, counts = xp.unique(a, return_index=True, return_inverse=True,
+                                      return_counts=True)
+    order = xp.argsort(first, kind="stable")
+    if part == "y":
+        return u[order]
+    if part == "count":
+        return counts[order].astype(dtype)
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(order.size)
+    return rank[inv.reshape(-1)].astype(dtype)
+
+
+UNIQUE = Op("Unique", _unique_fwd, None, None)
+
+
+def _unique_input(x, opname):
+    t = _t(x)
+    if t._v.ndim != 1:
+        raise invalid(opname, f"unique expects a 1D vector. (input shape {list(t._v.shape)})")
+    return t
+
+
+def unique(x, out_idx=dtypes.int32, name=None):
+    """The distinct elements of a 1-D tensor in order of first occurrence, and for each
+    element of ``x`` the index of its value in ``y``."""
+    t = _unique_input(x, "Unique")
+    d = dtypes.as_dtype(out_idx)._np
+    return Unique(apply(UNIQUE, (t,), {"part": "y", "dtype": d}),
+                  apply(UNIQUE, (t,), {"part": "idx", "dtype": d}))
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None):
+    """``unique`` plus how often each distinct value occurs."""
+    t = _unique_input(x, "UniqueWithCounts")
+    d = dtypes.as_dtype(out_idx)._np
+    return UniqueWithCounts(*(apply(UNIQUE, (t,), {"part": p, "dtype": d})
+                              for p in ("y", "idx", "count")))
+
+
+def meshgrid(*args, **kwargs):
+    """N-D coordinate grids from 1-D coordinate vectors ('xy' or 'ij' indexing)."""
+    indexing = kwargs.pop("indexing", "xy")
+    kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this "
+                        "function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    ts = [reshape(_t(a), [-1]) for a in args]
+    n = len(ts)
+    shape = [t._v.shape[0] for t in ts]
+    if indexing == "xy" and n > 1:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        pos = i
+        if indexing == "xy" and n > 1 and i < 2:
+            pos = 1 - i
+        view = [1] * n
+        view[pos] = -1
+        out.append(broadcast_to(reshape(t, view), shape))
+    return out

@@ -194,16 +194,26 @@ def _truediv_op(x, y):
     return apply(DIV, (x, y), {})
 
 
-def add(x, y, name=None):
-    return apply(ADD, (x, y), {})
+def _fn2(op):
+    """The public function of a binary op: ``fn(x, y, name=None)``."""
+
+    def fn(x, y, name=None):
+        return apply(op, (x, y), {})
+
+    fn.__name__ = op.name.lower()
+    return fn
 
 
-def subtract(x, y, name=None):
-    return apply(SUB, (x, y), {})
-
-
-def multiply(x, y, name=None):
-    return apply(MUL, (x, y), {})
+add = _fn2(ADD)
+subtract = _fn2(SUB)
+multiply = _fn2(MUL)
+realdiv = _fn2(DIV)
+floordiv = floor_div = _fn2(FLOORDIV)
+floormod = mod = _fn2(MOD)
+pow = _fn2(POW)  # noqa: A001 - TF's name
+maximum = _fn2(MAXIMUM)
+minimum = _fn2(MINIMUM)
+squared_difference = _fn2(SQDIFF)
 
 
 def divide(x, y, name=None):
@@ -211,40 +221,6 @@ def divide(x, y, name=None):
 
 
 truediv = divide
-
-
-def realdiv(x, y, name=None):
-    return apply(DIV, (x, y), {})
-
-
-def floordiv(x, y, name=None):
-    return apply(FLOORDIV, (x, y), {})
-
-
-floor_div = floordiv
-
-
-def floormod(x, y, name=None):
-    return apply(MOD, (x, y), {})
-
-
-mod = floormod
-
-
-def pow(x, y, name=None):  # noqa: A001 - TF's name
-    return apply(POW, (x, y), {})
-
-
-def maximum(x, y, name=None):
-    return apply(MAXIMUM, (x, y), {})
-
-
-def minimum(x, y, name=None):
-    return apply(MINIMUM, (x, y), {})
-
-
-def squared_difference(x, y, name=None):
-    return apply(SQDIFF, (x, y), {})
 
 
 def divide_no_nan(x, y, name=None):
@@ -483,13 +459,6 @@ BIT_AND = Op("BitwiseAnd", lambda a, b: a & b, None, _INT)
 BIT_OR = Op("BitwiseOr", lambda a, b: a | b, None, _INT)
 BIT_XOR = Op("BitwiseXor", lambda a, b: a ^ b, None, _INT)
 INVERT = Op("Invert", lambda a: ~a, None, _INT)
-
-
-def _fn2(op):
-    def fn(x, y, name=None):
-        return apply(op, (x, y), {})
-
-    return fn
 
 
 equal = _fn2(EQUAL)
