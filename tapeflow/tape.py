@@ -1,5 +1,6 @@
 """``GradientTape``: records ops on watched tensors while active, then walks the record in
 reverse to accumulate gradients by tensor identity (a flat list, no recursion)."""
+import functools
 import logging
 
 from . import nest
@@ -124,20 +125,25 @@ class GradientTape:
                     g = _as_grad(seeds[i], t)
                 _accumulate(grads, id(t), g)
             if grads:
+                get = grads.get
                 for node in reversed(self._nodes):
-                    out = node.out
-                    g = grads.get(id(out))
+                    g = get(id(node.out))
                     if g is None:
                         continue
+                    if node.op is READ:  # a variable read: its gradient is the snapshot's
+                        _accumulate(grads, id(node.inputs[0]), g)
+                        continue
+                    # rules return Tensors (or None), one per input
                     in_grads = node.op.grad(node, g)
                     for x, gx, need in zip(node.inputs, in_grads, node.needs):
-                        if not need or gx is None:
+                        if gx is None or not need:
                             continue
-                        if not isinstance(gx, TensorBase):
-                            gx = convert_to_tensor(gx, x.dtype)
-                        if gx._v.shape != x._v.shape:
-                            gx = unbroadcast(gx, x._v.shape)
-                        _accumulate(grads, id(x), gx)
+                        shape = x._v.shape
+                        if gx._v.shape != shape:
+                            gx = unbroadcast(gx, shape)
+                        k = id(x)
+                        prev = get(k)
+                        grads[k] = gx if prev is None else prev + gx
             result = []
             for s in sources:
                 g = grads.get(id(s))
@@ -262,12 +268,17 @@ def _zeros_shape(s, shape):
     return const(xp_of(s._v).zeros(shape, s._v.dtype))
 
 
+@functools.lru_cache(maxsize=1024)
+def _sum_axes(gshape, shape):
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1)
+
+
 def _sum_to_fwd(g, shape):
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    axes = _sum_axes(g.shape, shape)
     r = g.sum(axis=axes, dtype=g.dtype) if axes else g
-    return r.reshape(shape)
+    return r if r.shape == shape else r.reshape(shape)
 
 
 def _sum_to_grad(n, gg):

@@ -111,6 +111,19 @@ def check_kinds(op, arrays):
 
 def apply(op, inputs, attrs):
     """Run ``op`` on tensor-like ``inputs`` eagerly and record it if a tape watches."""
+    if len(inputs) == 1:  # the common unary case, without the general loops
+        x = inputs[0]
+        if not isinstance(x, TensorBase):
+            x = convert_to_tensor(x)
+            inputs = (x,)
+        a = x._v
+        kinds = op.kinds
+        if kinds is not None and a.dtype.kind not in kinds:
+            check_kinds(op, [a])
+        out = const(op.fwd(a, **attrs))
+        if recording:
+            record(op, inputs, out, attrs)
+        return out
     ins = inputs
     for x in inputs:
         if not isinstance(x, TensorBase):

@@ -337,7 +337,10 @@ def stack(values, axis=0, name="stack"):
 
 
 def _broadcast_fwd(a, shape):
-    return xp_of(a).broadcast_to(a, shape)
+    # NOTE: a materialised copy (like any op result); cheaper than xp.broadcast_to's wrapper
+    out = xp_of(a).empty(shape, a.dtype)
+    out[...] = a
+    return out
 
 
 BROADCAST = Op("BroadcastTo", _broadcast_fwd, lambda n, g: (g,), None)  # tape un-broadcasts

@@ -130,7 +130,13 @@ def _mean_fwd(a, axis, keepdims):
         for ax in axis:
             n *= a.shape[ax]
         return (xp.trunc(s / max(n, 1))).astype(a.dtype)
-    return xp.mean(a, axis=axis, keepdims=keepdims, dtype=a.dtype)
+    if a.dtype.itemsize < 4:  # float16 accumulates in float32, as NumPy's mean does
+        return xp.mean(a, axis=axis, keepdims=keepdims, dtype=xp.float32).astype(a.dtype)
+    n = 1
+    for ax in axis:
+        n *= a.shape[ax]
+    # NOTE: sum / count is NumPy's mean (same pairwise sum, same division) without its wrapper
+    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype) / a.dtype.type(n or xp.nan)
 
 
 def _extreme(a, axis, keepdims, which):
