@@ -4,4 +4,6 @@ from ..ops.math import __all__ as _m
 from ..ops.reduction import *  # noqa: F403
 from ..ops.reduction import __all__ as _r
 
-__all__ = list(_m) + list(_r)
+from ..ops.indexing import top_k  # noqa: F401
+
+__all__ = list(_m) + list(_r) + ["top_k"]

@@ -55,10 +55,6 @@ def _first_bad(bad):
     return tuple(int(i) for i in np.argwhere(to_host(bad))[0])
 
 
-def _arange_like(a, n):
-    return xp_of(a).arange(n)
-
-
 def _add_at(out, key, values):
     """``out[key] += values`` accumulating repeated indices (NumPy's/CuPy's ``add.at``)."""
     xp_of(out).add.at(out, key, values)

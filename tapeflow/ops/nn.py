@@ -390,11 +390,10 @@ def _sparse_xent_fwd(x, labels):
 
 
 def _sparse_xent_grad(n, g):
-    from .array import expand_dims  # noqa: PLC0415
+    from .array import expand_dims, one_hot  # noqa: PLC0415
 
     x, labels = n.inputs
-    xp = xp_of(x._v)
-    hot = wrap((labels._v[..., None] == xp.arange(x._v.shape[-1])).astype(x._v.dtype))
+    hot = one_hot(labels, x._v.shape[-1], dtype=x.dtype)
     return expand_dims(g, -1) * (softmax(x) - hot), None
 
 
