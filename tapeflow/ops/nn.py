@@ -7,7 +7,7 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host, xp_of
 from ..errors import AbortedError, InvalidArgumentError
-from ..tensor import Tensor, TensorBase, convert_to_tensor, wrap
+from ..tensor import Tensor, TensorBase, convert_to_tensor
 from ._core import Op, apply, check_kinds
 from .math import (
     abs,
