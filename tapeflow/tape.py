@@ -117,8 +117,8 @@ class GradientTape:
             for i, t in enumerate(targets):
                 if not isinstance(t, TensorBase):
                     t = convert_to_tensor(t)
-                if id(t) not in self._ids:
-                    continue
+                # every target is seeded, watched or not: d(t)/d(t) = 1 for a source that is
+                # the target itself (TF gives 1.0 for tape.gradient(v, v) with nothing recorded)
                 if seeds is None or seeds[i] is None:
                     g = const(xp_of(t._v).ones(t._v.shape, t._v.dtype))
                 else:

@@ -152,3 +152,30 @@ def test_reset_and_bad_sources():
     assert tape.gradient(y, x) is None and float(tape.gradient(z, x)) == 5.0
     with pytest.raises(ValueError, match="not tf.Tensor"):
         tape.gradient(z, "x")
+
+
+def test_target_that_is_a_source_gets_one_as_in_tf():
+    # TF's autodiff guide: `result = v0` taken under a tape gives dv0 = 1, dv1 = None
+    x = tf.constant(1.0)
+    v0, v1 = tf.Variable(2.0), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        result = v0 if x > 0.0 else v1**2
+    dv0, dv1 = tape.gradient(result, [v0, v1])
+    assert float(dv0) == 1.0 and dv1 is None
+    c = tf.constant(3.0)
+    assert float(tape.gradient(c, c)) == 1.0
+
+
+def test_guide_examples_python_list_operand_and_dict_sources():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * [3.0, 4.0]
+    assert float(tape.gradient(y, x)) == 7.0
+    w = tf.Variable(tf.ones((3, 2)), name="w")
+    b = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
+    with tf.GradientTape(persistent=True) as tape:
+        y = [[1.0, 2.0, 3.0]] @ w + b
+        loss = tf.reduce_mean(y**2)
+    grad = tape.gradient(loss, {"w": w, "b": b})
+    assert grad["w"].shape == (3, 2) and grad["b"].numpy().tolist() == [6.0, 6.0]

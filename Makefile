@@ -1,0 +1,33 @@
+# tapeflow's two entry points. Needs only python3 (3.10+) and make; everything else is
+# installed from PyPI into ./.venv the first time and again only when pyproject.toml changes.
+.PHONY: workshop test clean-venv
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check --no-input -q
+
+# The interpreter (and pip) of the virtual environment.
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per extra, keyed on pyproject.toml: installs are skipped while it is unchanged.
+$(VENV)/.stamp-plot: pyproject.toml | $(PY)
+	$(PIP) install -e '.[plot]'
+	@touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(PY)
+	$(PIP) install -e '.[dev]'
+	@touch $@
+
+## make workshop: run the workshop scripts in order; plots go to ./out/workshop/
+workshop: $(VENV)/.stamp-plot
+	MPLBACKEND=Agg $(PY) examples/workshop/run_all.py
+
+## make test: lint, then the test suite
+test: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+clean-venv:
+	rm -rf $(VENV)
