@@ -4,7 +4,7 @@ import functools
 import logging
 
 from . import nest
-from .backend import xp_of
+from .backend import reduce_add, xp_of
 from .ops import _core
 from .ops._core import Node, Op
 from .tensor import TensorBase, const, convert_to_tensor
@@ -277,7 +277,7 @@ def _sum_axes(gshape, shape):
 
 def _sum_to_fwd(g, shape):
     axes = _sum_axes(g.shape, shape)
-    r = g.sum(axis=axes, dtype=g.dtype) if axes else g
+    r = reduce_add(g, axes, False, g.dtype) if axes else g
     return r if r.shape == shape else r.reshape(shape)
 
 

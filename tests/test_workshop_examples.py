@@ -12,9 +12,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKSHOP = os.path.join(ROOT, "examples", "workshop")
 
 
-def run(args, tmp_path, extra_path=()):
+MNIST = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mnist")
+needs_mnist = pytest.mark.skipif(not os.path.isdir(MNIST),
+                                 reason=f"MNIST files not found at {MNIST}")
+
+
+def run(args, tmp_path, extra_path=(), steps=2, epochs=1):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([*extra_path, ROOT])
+    env["WORKSHOP_STEPS"] = str(steps)  # the article's 1000-step loops, shortened for tests
+    env["WORKSHOP_EPOCHS"] = str(epochs)
     env["WORKSHOP_OUT"] = str(tmp_path / "out")
     env["MPLBACKEND"] = "Agg"
     p = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True,
@@ -71,11 +78,12 @@ def test_linear_regression_section(tmp_path):
     grads = re.search(r"\[<tf.Tensor: shape=\(\), dtype=float32, numpy=(\S+)>, "
                       r"<tf.Tensor: shape=\(\), dtype=float32, numpy=(\S+)>\]", out)
     assert grads and float(grads[1]) < -30 and float(grads[2]) < -5
-    # three gradient-descent runs of 100 steps, each printing every 10th loss
+    # four gradient-descent runs of 100 steps (by hand, Linear class, hand-written optimizer,
+    # Keras SGD), each printing every 10th loss
     ls = losses(out)
-    assert len(ls) == 1 + 3 * 10
-    runs = [ls[1:11], ls[11:21], ls[21:31]]
-    assert runs[0] == runs[1] == runs[2]  # Linear class and hand-written optimizer: same steps
+    assert len(ls) == 1 + 4 * 10
+    runs = [ls[1:11], ls[11:21], ls[21:31], ls[31:41]]
+    assert runs[0] == runs[1] == runs[2] == runs[3]  # the same steps, whichever way written
     assert runs[0][0] == pytest.approx(first_loss, rel=1e-6)
     assert all(a > b for a, b in zip(runs[0], runs[0][1:])), runs[0]  # decreasing
     assert runs[0][-1] < 1.0 and runs[0][-1] > loss  # not yet at the closed-form minimum
@@ -88,11 +96,13 @@ def test_linear_regression_is_reproducible(tmp_path):
         "02_linear_regression.py", tmp_path)
 
 
+@needs_mnist
 def test_run_all_runs_every_section_in_order(tmp_path):
     out = run([os.path.join(WORKSHOP, "run_all.py")], tmp_path)
     names = re.findall(r"^===== (\d\d_\w+\.py) ", out, re.M)
     on_disk = sorted(n for n in os.listdir(WORKSHOP) if re.match(r"^\d\d_\w+\.py$", n))
     assert names == on_disk and names[:2] == ["01_tensors.py", "02_linear_regression.py"]
+    assert len(names) == 10
     assert f"{len(names)} of {len(names)} workshop sections ran" in out
     try:
         import matplotlib  # noqa: F401
@@ -134,3 +144,70 @@ def test_internals_doc_walkthrough_runs(tmp_path):
     shown = re.search(r"```\n(ReadVariableOp.*?)```", doc, re.S)[1]
     assert shown in out, f"the record differs from the doc:\n{out}"
     assert re.search(r"^\[<tf.Tensor: shape=\(\), dtype=float32, numpy=-\d", out, re.M)
+
+
+def test_multiple_outputs_section(tmp_path):
+    out = section("03_multiple_inputs_outputs.py", tmp_path)
+    assert "array([[ 6.,  6.],\n       [15., 15.]], dtype=float32)>" in out
+
+
+@needs_mnist
+def test_mnist_section_prints_the_seeds_counts(tmp_path):
+    out = section("04_mnist.py", tmp_path)
+    assert "<tf.Tensor: shape=(), dtype=uint8, numpy=1>" in out
+    assert "(TensorShape([60000, 28, 28]), TensorShape([60000]))" in out
+    counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    for i, c in enumerate(counts):
+        assert f"Number of {i}: {c}" in out
+    assert "(tf.uint8, tf.uint8)" in out
+
+
+def acc_losses(text):
+    return [(float(a), float(b)) for a, b in
+            re.findall(r"^Loss: (\S+)  Accuracy: (\S+)$", text, re.M)]
+
+
+@needs_mnist
+def test_logistic_regression_section_matches_the_seed(tmp_path):
+    out = section("05_logistic_regression.py", tmp_path, steps=101)
+    assert "numpy=\narray([[nan, nan, nan, ..., nan, nan, nan]," in out  # the hand softmax
+    # tf.nn.softmax is stable: every probability ~0.1 (BLAS may round columns differently,
+    # so NumPy can print them as 0.1 or 0.10000001)
+    stable = out.split("[nan, nan, nan")[-1].split("<tf.Tensor")[1]
+    assert re.search(r"^array\(\[\[0\.1 ", stable, re.M) and "nan" not in stable
+    assert "2.3025851, 2.3025851, 2.3025851" in out  # cross-entropy of the uniform guess
+    rows = acc_losses(out)
+    # 500-example overfit: the seed prints 2.3025851 then 0.4364985 (accuracy 0.904) at step 100
+    assert rows[0][0] == pytest.approx(2.3025851, abs=1e-6)
+    assert rows[1][0] == pytest.approx(0.4365, abs=0.01) and rows[1][1] > 0.88
+    # full training set: the seed prints 2.3025853633880615 (0.0987) then 0.6087 (0.8613)
+    assert rows[3] == (2.3025853633880615, 0.09871666878461838)
+    assert rows[4][0] == pytest.approx(0.6087, abs=0.01) and rows[4][1] > 0.85
+
+
+@needs_mnist
+@pytest.mark.parametrize("name", ["06_neural_network.py", "07_keras_layers.py"])
+def test_network_sections_train(tmp_path, name):
+    out = section(name, tmp_path, steps=3)
+    rows = acc_losses(out)
+    assert rows and all(loss == loss and loss > 0 for loss, _ in rows)  # finite, positive
+
+
+@needs_mnist
+@pytest.mark.parametrize("name", ["08_tf_data.py", "09_metrics.py"])
+def test_tf_data_sections_learn_in_two_epochs(tmp_path, name):
+    out = section(name, tmp_path)
+    rows = [(int(e), int(s), float(lo), float(a)) for e, s, lo, a in re.findall(
+        r"^Epoch (\d) Step (\d+) Loss: (\S+) Accuracy: (\S+)$", out, re.M)]
+    assert [(e, s) for e, s, _, _ in rows[:6]] == [(0, 0), (0, 100), (0, 200), (1, 0), (1, 100),
+                                                    (1, 200)]
+    # the seed reaches ~0.89 accuracy (loss ~0.37-0.43) by the second epoch
+    assert rows[5][3] > 0.8 and rows[5][2] < 0.7
+
+
+@needs_mnist
+def test_compile_fit_section(tmp_path):
+    out = section("10_compile_fit.py", tmp_path, epochs=1)
+    assert re.search(r"^Epoch 1/1$", out, re.M)
+    m = re.search(r"val_accuracy: ([\d.]+)", out)
+    assert m and float(m[1]) > 0.6  # one epoch of SGD 0.01 (the seed: 0.7891 after one)

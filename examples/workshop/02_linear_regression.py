@@ -151,3 +151,24 @@ for step in range(100):
 
     if step % 10 == 0:
         print(f'Loss: {loss.numpy()}')
+
+
+# TensorFlow actually gives us exactly this optimizer (with some more bells and whistles):
+from tapeflow.keras.optimizers import SGD  # noqa: E402 - the article imports it here
+
+linear_model = Linear()
+# NOTE: `lr=` is the article's (Keras 2) spelling; tapeflow accepts it as a deprecated alias of
+# `learning_rate=` and warns, as Keras 2 did.
+optimizer = SGD(lr=0.05)
+
+for step in range(100):
+    with tf.GradientTape() as tape:
+        y_pred = linear_model(x)
+        loss = mse(y_true=y, y_pred=y_pred)
+
+    gradient = tape.gradient(loss, linear_model.trainable_variables)
+    optimizer.apply_gradients(zip(gradient,
+                                  linear_model.trainable_variables))
+
+    if step % 10 == 0:
+        print(f'Loss: {loss.numpy()}')

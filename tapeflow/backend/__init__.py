@@ -49,3 +49,22 @@ def device_name(a):
     dev = getattr(a, "device", None)
     index = getattr(dev, "id", 0)
     return f"/job:localhost/replica:0/task:0/device:GPU:{index}"
+
+
+def reduce_add(a, axis=None, keepdims=False, dtype=None):
+    """``a.sum(...)``, through the ufunc on NumPy arrays.
+
+    NOTE: ndarray.sum goes through a NumPy-internal Python function, so its floating-point
+    warnings would be attributed to NumPy rather than to tapeflow (whose warnings the package
+    silences, as TF computes overflow silently); ``add.reduce`` is the same computation.
+    """
+    if isinstance(a, (ndarray, generic)):
+        return numpy.add.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    return a.sum(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def reduce_multiply(a, axis=None, keepdims=False, dtype=None):
+    """``a.prod(...)`` through the ufunc on NumPy arrays (see ``reduce_add``)."""
+    if isinstance(a, (ndarray, generic)):
+        return numpy.multiply.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    return a.prod(axis=axis, dtype=dtype, keepdims=keepdims)

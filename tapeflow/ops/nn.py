@@ -5,7 +5,7 @@ import numbers
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import to_host, xp_of
+from ..backend import reduce_add, to_host, xp_of
 from ..errors import AbortedError, InvalidArgumentError
 from ..tensor import Tensor, TensorBase, convert_to_tensor
 from ._core import Op, apply, check_kinds
@@ -237,13 +237,13 @@ def _softmax_fwd(a, axis):
     # NOTE: subtracting the row max keeps exp() finite: softmax([1000, 0]) == [1, 0].
     xp = xp_of(a)
     e = xp.exp(_shifted(a, axis))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    return e / reduce_add(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_fwd(a, axis):
     xp = xp_of(a)
     s = _shifted(a, axis)
-    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+    return s - xp.log(reduce_add(xp.exp(s), axis=axis, keepdims=True))
 
 
 def _softmax_grad(n, g):
@@ -335,8 +335,8 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
 def _softmax_xent_fwd(x, z, axis):
     xp = xp_of(x)
     s = _shifted(x, axis)
-    lse = xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
-    return xp.sum(z * (lse - s), axis=axis)
+    lse = xp.log(reduce_add(xp.exp(s), axis=axis, keepdims=True))
+    return reduce_add(z * (lse - s), axis=axis)
 
 
 def _softmax_xent_grad(n, g):
@@ -384,7 +384,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
 def _sparse_xent_fwd(x, labels):
     xp = xp_of(x)
     s = _shifted(x, -1)
-    lse = xp.log(xp.sum(xp.exp(s), axis=-1))
+    lse = xp.log(reduce_add(xp.exp(s), axis=-1))
     picked = xp.take_along_axis(s, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
     return lse - picked
 
@@ -437,7 +437,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 
 def _l2_loss_fwd(a):
     xp = xp_of(a)
-    return xp.asarray(xp.sum(a * a) / 2, dtype=a.dtype)
+    return xp.asarray(reduce_add(a * a) / 2, dtype=a.dtype)
 
 
 L2_LOSS = Op("L2Loss", _l2_loss_fwd, lambda n, g: (g * n.inputs[0],), _F)

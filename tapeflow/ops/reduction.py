@@ -1,7 +1,7 @@
 """Reductions over axes (sum, mean, max, min, prod, any, all, logsumexp, std, variance),
 arg-reductions and cumulative sums/products, with their gradients."""
 from .. import dtypes
-from ..backend import xp_of
+from ..backend import reduce_add, reduce_multiply, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
@@ -107,15 +107,15 @@ def _red(name, f, grad, kinds):
     return Op(name, f, grad, kinds)
 
 
-SUM = _red("Sum", lambda a, axis, keepdims: xp_of(a).sum(a, axis=axis, keepdims=keepdims,
-                                                          dtype=a.dtype), _sum_grad, "fiu")
+SUM = _red("Sum", lambda a, axis, keepdims: reduce_add(a, axis, keepdims, a.dtype), _sum_grad,
+           "fiu")
 MEAN = _red("Mean", lambda a, axis, keepdims: _mean_fwd(a, axis, keepdims), _mean_grad, "fiu")
 MAX = _red("Max", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "max"), _extreme_grad,
            "fiu")
 MIN = _red("Min", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "min"), _extreme_grad,
            "fiu")
-PROD = _red("Prod", lambda a, axis, keepdims: xp_of(a).prod(a, axis=axis, keepdims=keepdims,
-                                                             dtype=a.dtype), _prod_grad, "fiu")
+PROD = _red("Prod", lambda a, axis, keepdims: reduce_multiply(a, axis, keepdims, a.dtype),
+            _prod_grad, "fiu")
 ANY = _red("Any", lambda a, axis, keepdims: xp_of(a).any(a, axis=axis, keepdims=keepdims), None,
            "b")
 ALL = _red("All", lambda a, axis, keepdims: xp_of(a).all(a, axis=axis, keepdims=keepdims), None,
@@ -125,7 +125,7 @@ ALL = _red("All", lambda a, axis, keepdims: xp_of(a).all(a, axis=axis, keepdims=
 def _mean_fwd(a, axis, keepdims):
     xp = xp_of(a)
     if a.dtype.kind in "iu":  # TF's integer mean truncates toward zero
-        s = xp.sum(a, axis=axis, keepdims=keepdims, dtype=xp.int64)
+        s = reduce_add(a, axis, keepdims, xp.int64)
         n = 1
         for ax in axis:
             n *= a.shape[ax]
@@ -136,7 +136,7 @@ def _mean_fwd(a, axis, keepdims):
     for ax in axis:
         n *= a.shape[ax]
     # NOTE: sum / count is NumPy's mean (same pairwise sum, same division) without its wrapper
-    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype) / a.dtype.type(n or xp.nan)
+    return reduce_add(a, axis, keepdims, a.dtype) / a.dtype.type(n or xp.nan)
 
 
 def _extreme(a, axis, keepdims, which):
