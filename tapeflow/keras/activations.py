@@ -1,0 +1,119 @@
+"""Activation functions by name or callable: ``keras.activations.get('relu')``."""
+import math
+
+from ..ops import math as M
+from . import _ops
+
+
+def linear(x):
+    return x
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return _ops.relu(x)
+    pos = M.where(x > threshold, x, M.zeros_like(x)) if threshold else M.maximum(x, 0.0)
+    if max_value is not None:
+        pos = M.minimum(pos, float(max_value))
+    if negative_slope:
+        pos = pos + negative_slope * M.minimum(x - threshold, 0.0)
+    return pos
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return M.maximum(x, x * negative_slope)
+
+
+def softmax(x, axis=-1):
+    return _ops.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return _ops.log_softmax(x, axis=axis)
+
+
+def sigmoid(x):
+    return M.sigmoid(x)
+
+
+def tanh(x):
+    return M.tanh(x)
+
+
+def elu(x, alpha=1.0):
+    return M.where(x > 0, x, alpha * M.expm1(M.minimum(x, 0.0)))
+
+
+def selu(x):
+    # NOTE: the constants of Klambauer et al. (2017), as Keras uses.
+    return 1.0507009873554805 * elu(x, 1.6732632423543772)
+
+
+def gelu(x, approximate=False):
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + M.tanh(c * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + M.erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def softplus(x):
+    return M.softplus(x)
+
+
+def softsign(x):
+    return x / (1.0 + M.abs(x))
+
+
+def silu(x):
+    return x * M.sigmoid(x)
+
+
+swish = silu
+
+
+def exponential(x):
+    return M.exp(x)
+
+
+def hard_sigmoid(x):
+    return M.clip_by_value(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
+
+
+def relu6(x):
+    return M.clip_by_value(x, 0.0, 6.0)
+
+
+_ALL = {f.__name__: f for f in (linear, relu, leaky_relu, softmax, log_softmax, sigmoid, tanh,
+                                elu, selu, gelu, softplus, softsign, silu, exponential,
+                                hard_sigmoid, relu6)}
+_ALL["swish"] = silu
+
+
+def get(identifier):
+    """The activation for a name, a callable or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = _ALL.get(identifier)
+        if fn is None:
+            raise ValueError(f"Unknown activation function: '{identifier}'. Expected one of "
+                             f"{sorted(_ALL)} or a callable.")
+        return fn
+    if isinstance(identifier, dict):
+        return get(identifier.get("config", identifier.get("class_name")))
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    name = getattr(activation, "__name__", None)
+    if name in _ALL and _ALL[name] is activation:
+        return name
+    if name == "silu" or activation is swish:
+        return "silu"
+    return getattr(activation, "__name__", repr(activation))
+
+
+def deserialize(name):
+    return get(name)

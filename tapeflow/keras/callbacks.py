@@ -1,0 +1,442 @@
+"""Training callbacks: the ``Callback`` hooks, ``History``, ``ProgbarLogger``,
+``EarlyStopping``, ``ModelCheckpoint``, ``LearningRateScheduler``, ``ReduceLROnPlateau``,
+``CSVLogger``, ``TerminateOnNaN`` and ``LambdaCallback``."""
+import csv
+import math
+import os
+import sys
+import tempfile
+import warnings
+
+from ..backend import host as np
+from .utils.progbar import Progbar
+
+
+def _float(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return v
+
+
+class Callback:
+    """Base class with every hook Keras calls; override the ones you need."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+    def on_batch_begin(self, batch, logs=None):
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.on_train_batch_end(batch, logs)
+
+
+_HOOKS = [n for n in vars(Callback) if n.startswith("on_")]
+
+
+def _overrides(cb, hook):
+    if hook in getattr(cb, "_hooks", ()):  # LambdaCallback sets hooks on the instance
+        return True
+    return getattr(type(cb), hook, None) is not getattr(Callback, hook)
+
+
+class CallbackList:
+    """Calls a hook on every callback; batch hooks only reach callbacks that define them."""
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
+                 **params):
+        self.callbacks = list(callbacks or [])
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        if add_history:
+            self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
+            if self.history is None:
+                self.history = History()
+                self.callbacks.append(self.history)
+        for c in self.callbacks:
+            if model is not None:
+                c.set_model(model)
+            c.set_params(dict(params))
+        self._by_hook = {h: [c for c in self.callbacks if _overrides(c, h)] for h in _HOOKS}
+        for c in self.callbacks:  # the old names on_batch_* still reach train batches
+            for old, new in (("on_batch_begin", "on_train_batch_begin"),
+                             ("on_batch_end", "on_train_batch_end")):
+                if _overrides(c, old) and c not in self._by_hook[new]:
+                    self._by_hook[new].append(c)
+
+    def call(self, hook, *args):
+        for c in self._by_hook[hook]:
+            getattr(c, hook)(*args)
+
+    def wants(self, hook):
+        return bool(self._by_hook[hook])
+
+
+class History(Callback):
+    """Records each epoch's logs: ``history.history['loss']`` is a list per epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(_float(v))
+        if self.model is not None:
+            self.model.history = self
+
+
+class ProgbarLogger(Callback):
+    """Prints ``Epoch i/n`` and the progress bar (``verbose`` 1) or one line (2)."""
+
+    def __init__(self, count_mode="steps", stream=None):
+        super().__init__()
+        self.stream = stream
+        self._bar = None
+
+    def _verbose(self):
+        return self.params.get("verbose", 1)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._verbose() and self.params.get("epochs", 1) > 0:
+            out = self.stream or sys.stdout
+            out.write(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}\n")
+            out.flush()
+        self._bar = Progbar(self.params.get("steps"), verbose=self._verbose(),
+                            stream=self.stream)
+        self._seen = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
+        bar = self._bar
+        # NOTE: only a live bar reads the running metrics, and only when it redraws, so a
+        # log file or a GPU run pays nothing per batch.
+        if bar is not None and bar.dynamic and self._verbose() == 1 and bar.due(batch + 1):
+            values = {k: float(v) for k, v in logs.items()} if logs else None
+            bar.update(batch + 1, values)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._bar is not None:
+            self._bar.target = self._bar.target or self._seen
+            self._bar.update(self._seen, {k: float(v) for k, v in (logs or {}).items()},
+                             finalize=True)
+
+    def on_test_begin(self, logs=None):
+        if self.model is not None and getattr(self.model, "_in_fit", False):
+            return
+        self._bar = Progbar(self.params.get("steps"), verbose=self._verbose(),
+                            stream=self.stream)
+        self._seen = 0
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.model is None or not getattr(self.model, "_in_fit", False):
+            self._seen = batch + 1
+
+    on_predict_begin = on_test_begin
+    on_predict_batch_end = on_test_batch_end
+
+    def on_test_end(self, logs=None):
+        if self.model is not None and getattr(self.model, "_in_fit", False):
+            return
+        if self._bar is not None:
+            self._bar.target = self._bar.target or self._seen
+            self._bar.update(self._seen, {k: float(v) for k, v in (logs or {}).items()},
+                             finalize=True)
+
+    def on_predict_end(self, logs=None):
+        self.on_test_end(None)
+
+
+class _Monitor(Callback):
+    def __init__(self, monitor, mode, min_delta=0.0):
+        super().__init__()
+        self.monitor = monitor
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode {mode} is unknown, fallback to auto "
+                          "mode.", stacklevel=3)
+            mode = "auto"
+        if mode == "auto":
+            mode = "max" if ("acc" in monitor or monitor.endswith("auc")
+                             or "precision" in monitor or "recall" in monitor) else "min"
+        self.mode = mode
+        self.min_delta = abs(min_delta)
+
+    def _better(self, current, reference):
+        if reference is None:
+            return True
+        if self.mode == "min":
+            return current < reference - self.min_delta
+        return current > reference + self.min_delta
+
+    def _get(self, logs):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"{type(self).__name__} is conditioned on metric `{self.monitor}` "
+                          f"which is not available. Available metrics are: "
+                          f"{','.join(logs or {})}", stacklevel=3)
+            return None
+        return float(value)
+
+
+class EarlyStopping(_Monitor):
+    """Stops training when ``monitor`` stops improving for ``patience`` epochs."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, min_delta)
+        self.patience, self.verbose, self.baseline = patience, verbose, baseline
+        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch, self.best, self.best_weights = 0, 0, None, None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._get(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._better(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._better(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(_Monitor):
+    """Saves the weights (``.weights.npz``, data only) after each epoch, or only when
+    ``monitor`` improves; the file is written to a temporary name and renamed atomically."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=True, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
+        super().__init__(monitor, mode)
+        self.filepath, self.verbose = os.fspath(filepath), verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.best = initial_value_threshold
+        if save_freq != "epoch":
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Only 'epoch' is supported.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **{k: _float(v) for k, v in logs.items()})
+        if self.save_best_only:
+            current = self._get(logs)
+            if current is None or not self._better(current, self.best):
+                if self.verbose > 0 and current is not None:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.best:.5f}")
+                return
+            if self.verbose > 0:
+                prev = "inf" if self.best is None else f"{self.best:.5f}"
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
+                      f"{current:.5f}, saving model to {path}")
+            self.best = current
+        save_weights_atomic(self.model, path)
+
+
+def save_weights_atomic(model, path):
+    """Write the model's weights as an ``.npz`` of plain arrays via a temp file + rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    arrays = {f"arr_{i:04d}": w for i, w in enumerate(model.get_weights())}
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_weights_npz(model, path):
+    """Load weights written by ``save_weights_atomic`` (never unpickles objects)."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = [data[k] for k in sorted(data.files)]
+    model.set_weights(arrays)
+
+
+class LearningRateScheduler(Callback):
+    """Sets the learning rate from ``schedule(epoch, lr)`` at the start of each epoch."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        opt = self.model.optimizer
+        lr = float(opt.learning_rate.numpy())
+        try:
+            new = self.schedule(epoch, lr)
+        except TypeError:
+            new = self.schedule(epoch)
+        new = float(new.numpy() if hasattr(new, "numpy") else new)
+        if not isinstance(new, float) or math.isnan(new):
+            raise ValueError(f'The output of the "schedule" function should be a float. Got: '
+                             f"{new}")
+        opt.learning_rate = new
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate.numpy())
+
+
+class ReduceLROnPlateau(_Monitor):
+    """Multiplies the learning rate by ``factor`` after ``patience`` epochs without
+    improvement of ``monitor``."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__(monitor, mode, min_delta)
+        if factor >= 1.0:
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. Received "
+                             f"factor={factor}")
+        self.factor, self.patience, self.verbose = factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.cooldown_counter, self.best = 0, 0, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._get(logs)
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate.numpy())
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._better(current, self.best):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                opt = self.model.optimizer
+                old = float(opt.learning_rate.numpy())
+                if old > self.min_lr:
+                    new = max(old * self.factor, self.min_lr)
+                    opt.learning_rate = new
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                              f"to {new}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class CSVLogger(Callback):
+    """Streams each epoch's logs to a CSV file (``epoch`` first, then sorted keys)."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
+        self._file = self._writer = self._keys = None
+
+    def on_train_begin(self, logs=None):
+        exists = self.append and os.path.exists(self.filename) and \
+            os.path.getsize(self.filename) > 0
+        self._file = open(self.filename, "a" if self.append else "w", newline="")
+        self._header_written = exists
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = sorted(logs)
+            self._writer = csv.DictWriter(self._file, fieldnames=["epoch"] + self._keys,
+                                          delimiter=self.sep)
+            if not self._header_written:
+                self._writer.writeheader()
+        row = {"epoch": epoch}
+        row.update({k: _float(logs.get(k, "NA")) for k in self._keys})
+        self._writer.writerow(row)
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._keys = None
+
+
+class TerminateOnNaN(Callback):
+    """Stops training, with a message naming the batch, when the loss becomes NaN or inf."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None:
+            value = float(loss)
+            if math.isnan(value) or math.isinf(value):
+                print(f"Batch {batch}: Invalid loss ({value}), terminating training. Lower the "
+                      "learning rate, check the inputs for NaN/inf, or clip gradients "
+                      "(clipnorm=1.0).")
+                self.model.stop_training = True
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
+                 **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end, **kwargs)
+        if "on_batch_begin" in hooks:
+            hooks["on_train_batch_begin"] = hooks.pop("on_batch_begin")
+        if "on_batch_end" in hooks:
+            hooks["on_train_batch_end"] = hooks.pop("on_batch_end")
+        for name, fn in hooks.items():
+            if name not in _HOOKS:
+                raise ValueError(f"Unrecognized LambdaCallback hook: {name}")
+            if fn is not None:
+                setattr(self, name, fn)
+        self._hooks = {n for n, f in hooks.items() if f is not None}
+

@@ -1,0 +1,22 @@
+"""``keras.datasets``: MNIST, Fashion-MNIST and CIFAR-10 loaders that find local copies first."""
+import importlib as _importlib
+
+from ._files import DownloadError, get_file  # noqa: F401
+from ._idx import DatasetFileError  # noqa: F401
+
+_SUBMODULES = ("mnist", "fashion_mnist", "cifar10")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        mod = _importlib.import_module(f".{name}", __name__)
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))
+
+
+__all__ = ["mnist", "fashion_mnist", "cifar10", "get_file", "DatasetFileError", "DownloadError"]

@@ -1,0 +1,248 @@
+"""Weight initializers (``glorot_uniform``, ``he_normal``, ``zeros``...), seedable.
+
+Values are drawn on the host with the keras RNG and handed to the layer as a Tensor.
+"""
+import math
+
+from .. import dtypes
+from ..backend import host as np
+from ..tensor import convert_to_tensor
+from . import backend
+
+
+def _fans(shape):
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _tensor(value, dtype):
+    dt = dtypes.as_dtype(dtype or backend.floatx())
+    return convert_to_tensor(np.asarray(value).astype(dt.as_numpy_dtype))
+
+
+def _truncated(gen, shape, mean, stddev):
+    """Normal draws redrawn until they fall within two standard deviations."""
+    out = gen.standard_normal(shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out * stddev + mean
+
+
+class Initializer:
+    """Base class: ``init(shape, dtype=None)`` returns a Tensor."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class _Seeded(Initializer):
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def _gen(self):
+        return backend.initializer_rng(self.seed, type(self).__name__)
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return _tensor(np.zeros(tuple(shape)), dtype)
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return _tensor(np.ones(tuple(shape)), dtype)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return _tensor(np.broadcast_to(np.asarray(self.value), tuple(shape)), dtype)
+
+    def get_config(self):
+        v = self.value
+        return {"value": v.tolist() if hasattr(v, "tolist") else v}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer requires a 2D shape. Received: shape={shape}")
+        return _tensor(self.gain * np.eye(*shape), dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class RandomNormal(_Seeded):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return _tensor(self._gen().normal(self.mean, self.stddev, tuple(shape)), dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(_Seeded):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape, dtype=None):
+        return _tensor(self._gen().uniform(self.minval, self.maxval, tuple(shape)), dtype)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(_Seeded):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return _tensor(_truncated(self._gen(), tuple(shape), self.mean, self.stddev), dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class VarianceScaling(_Seeded):
+    """Draws scaled by ``scale / fan`` (fan_in, fan_out or their average)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"Invalid `mode` argument: expected one of fan_in, fan_out, "
+                             f"fan_avg. Received: mode={mode}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform", "normal"):
+            raise ValueError(f"Invalid `distribution` argument: expected one of "
+                             f"truncated_normal, untruncated_normal, uniform. Received: "
+                             f"distribution={distribution}")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        gen = self._gen()
+        if self.distribution == "truncated_normal":
+            # NOTE: 0.8796... is the stddev of a unit normal truncated at two stddevs.
+            value = _truncated(gen, shape, 0.0, math.sqrt(scale) / 0.87962566103423978)
+        elif self.distribution in ("untruncated_normal", "normal"):
+            value = gen.normal(0.0, math.sqrt(scale), shape)
+        else:
+            limit = math.sqrt(3.0 * scale)
+            value = gen.uniform(-limit, limit, shape)
+        return _tensor(value, dtype)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed}
+
+
+def _preset(name, scale, mode, distribution):
+    class Preset(VarianceScaling):
+        def __init__(self, seed=None):
+            super().__init__(scale, mode, distribution, seed)
+
+        def get_config(self):
+            return {"seed": self.seed}
+
+    Preset.__name__ = Preset.__qualname__ = name
+    return Preset
+
+
+GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal")
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform")
+LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform")
+
+
+class Orthogonal(_Seeded):
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        rows = int(np.prod(shape[:-1]))
+        cols = shape[-1]
+        a = self._gen().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return _tensor(self.gain * q[:rows, :cols].reshape(shape), dtype)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+_CLASSES = {c.__name__: c for c in (
+    Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
+    VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal,
+    LecunUniform, Orthogonal)}
+_ALIASES = {backend.snake_case(k): v for k, v in _CLASSES.items()}
+_ALIASES.update({"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
+                 "uniform": RandomUniform, "normal": RandomNormal})
+
+zeros, ones, constant = Zeros, Ones, Constant
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_normal, he_uniform = HeNormal, HeUniform
+lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+
+
+def get(identifier):
+    """An initializer for a name, a config dict, an instance or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret initializer identifier: '{identifier}'. "
+                             f"Expected one of {sorted(_ALIASES)}.")
+        return cls()
+    if isinstance(identifier, dict):
+        cls = _CLASSES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown initializer class: {identifier.get('class_name')!r}")
+        return cls.from_config(identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def serialize(init):
+    if isinstance(init, Initializer):
+        return {"class_name": type(init).__name__, "config": init.get_config()}
+    return getattr(init, "__name__", None)

@@ -1,0 +1,472 @@
+"""``Layer``: deferred ``build`` on first call, ``add_weight``, shallow attribute tracking of
+variables and sub-layers (also inside lists and dicts), losses and configs."""
+import inspect
+
+from ... import dtypes, nest
+from ...module import Module
+from ...ops import math as M
+from ...tensor import TensorBase, TensorShape, convert_to_tensor
+from ...variable import Variable
+from .. import backend, constraints, initializers, regularizers
+
+
+class _CallContext:
+    """Depth of nested layer calls and the ``training`` flag passed down to inner layers."""
+
+    depth = 0
+    training = None
+    outer = None  # the layer whose call is outermost right now
+
+
+_CTX = _CallContext()
+_loss_owners = []  # (layer, outermost layer) for activity losses added by calls
+_MISSING = object()
+
+
+class InputSpec:
+    """What a built layer accepts: rank limits and fixed sizes of some axes."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None):
+        self.dtype, self.shape, self.name = dtype, shape, name
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, layer, index, shape):
+        rank = len(shape)
+        head = f'Input {index} of layer "{layer.name}" is incompatible with the layer: '
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(f"{head}expected ndim={self.ndim}, found ndim={rank}. Full shape "
+                             f"received: {tuple(shape)}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(f"{head}expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                             f"Full shape received: {tuple(shape)}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(f"{head}expected max_ndim={self.max_ndim}, found ndim={rank}. "
+                             f"Full shape received: {tuple(shape)}")
+        for axis, size in self.axes.items():
+            if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
+                raise ValueError(f"{head}expected axis {axis} of input shape to have value "
+                                 f"{size}, but received input with shape {tuple(shape)}")
+
+
+_SIGNATURES = {}
+
+
+def _call_takes_training(cls):
+    got = _SIGNATURES.get(cls)
+    if got is None:
+        params = inspect.signature(cls.call).parameters
+        got = _SIGNATURES[cls] = ("training" in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values()))
+    return got
+
+
+class Layer(Module):
+    """The Keras layer contract: ``__init__`` validates, ``build`` makes weights, ``call``
+    computes, ``get_config`` describes."""
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, input_shape=None, batch_input_shape=None, input_dim=None,
+                 batch_size=None, **kwargs):
+        kwargs.pop("dynamic", None)
+        kwargs.pop("input_dtype", None)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{kwargs}")
+        d = self.__dict__
+        d.setdefault("_tracked", [])
+        d["_own_weights"] = []
+        d["_regularized"] = []
+        d["_losses"] = []
+        d["_inbound_nodes"] = []
+        d["_trainable"] = bool(trainable)
+        d["_name"] = name if name is not None else backend.unique_name(
+            backend.snake_case(type(self).__name__))
+        dt = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+        d["_dtype"] = dtypes.as_dtype(dt or backend.floatx())
+        d["_autocast"] = autocast
+        d["_build_shapes"] = None
+        d["_output_shape"] = None
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is None and input_shape is not None:
+            batch_input_shape = (batch_size,) + tuple(input_shape)
+        d["_batch_input_shape"] = None if batch_input_shape is None else tuple(batch_input_shape)
+
+    # -- tracking ---------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, (Layer, Variable, list, tuple, dict)) and name[:2] != "__":
+            tracked = self.__dict__.setdefault("_tracked", [])
+            if name not in tracked:
+                tracked.append(name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        tracked = self.__dict__.get("_tracked", [])
+        if name in tracked:
+            tracked.remove(name)
+        object.__delattr__(self, name)
+
+    def _walk(self):
+        """Layers and Variables reachable from tracked attributes, in assignment order."""
+        d = self.__dict__
+        out, seen = [], set()
+        stack = [d[n] for n in reversed(d.get("_tracked", ())) if n in d]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, (Layer, Variable)):
+                if id(x) not in seen and x is not self:
+                    seen.add(id(x))
+                    out.append(x)
+            elif isinstance(x, dict):
+                stack.extend(reversed(list(x.values())))
+            elif isinstance(x, (list, tuple)):
+                stack.extend(reversed(x))
+        return out
+
+    @property
+    def _layers(self):
+        return [x for x in self._walk() if isinstance(x, Layer)]
+
+    @property
+    def layers(self):
+        return self._layers
+
+    def _own_variables(self):
+        own = list(self.__dict__.get("_own_weights", ()))
+        ids = {id(v) for v in own}
+        own.extend(v for v in self._walk() if isinstance(v, Variable) and id(v) not in ids)
+        return own
+
+    def _flatten_layers(self, include_self=True, skip_frozen=False):
+        out, seen = [], set()
+        stack = [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen or (skip_frozen and not layer._trainable):
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    def _collect(self, want_trainable, skip_frozen):
+        out, seen = [], set()
+        for layer in self._flatten_layers(skip_frozen=skip_frozen):
+            frozen = not layer._trainable
+            for v in layer._own_variables():
+                if id(v) in seen:
+                    continue
+                is_trainable = v.trainable and not frozen
+                if want_trainable is None or is_trainable == want_trainable:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        return self._collect(True, skip_frozen=True)
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self._collect(None, False) if id(v) not in trainable]
+
+    @property
+    def weights(self):
+        return self._collect(None, False)
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    @property
+    def submodules(self):
+        return tuple(self._flatten_layers(include_self=False))
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self._flatten_layers():
+            layer.__dict__["_trainable"] = bool(value)
+
+    @property
+    def name(self):
+        return self.__dict__["_name"]
+
+    @property
+    def dtype(self):
+        return self.__dict__["_dtype"].name
+
+    compute_dtype = variable_dtype = dtype
+
+    @property
+    def dtype_policy(self):
+        return self.dtype
+
+    # -- weights ----------------------------------------------------------------------------
+    def add_weight(self, *args, **kwargs):
+        """A new Variable owned by this layer. Accepts Keras 2's ``(name, shape, ...)`` and
+        Keras 3's ``(shape, initializer, ...)`` positional orders."""
+        order = (("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                  "constraint") if args and isinstance(args[0], str) else
+                 ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                  "constraint"))
+        for key, value in zip(order, args):
+            kwargs[key] = value
+        name = kwargs.pop("name", None) or "variable"
+        shape = tuple(int(s) for s in (kwargs.pop("shape", None) or ()))
+        dtype = dtypes.as_dtype(kwargs.pop("dtype", None) or self.dtype)
+        init = kwargs.pop("initializer", None)
+        if init is None:
+            init = "glorot_uniform" if dtype.is_floating else "zeros"
+        trainable = kwargs.pop("trainable", None)
+        trainable = True if trainable is None else bool(trainable)
+        reg = regularizers.get(kwargs.pop("regularizer", None))
+        constraint = constraints.get(kwargs.pop("constraint", None))
+        for ignored in ("autocast", "aggregation", "synchronization", "use_resource",
+                        "overwrite_with_gradient", "partitioner", "caching_device"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(kwargs)}")
+        value = initializers.get(init)(shape, dtype=dtype)
+        if not isinstance(value, TensorBase):
+            value = convert_to_tensor(value, dtype)
+        var = Variable(value, trainable=trainable, name=f"{self.name}/{name}",
+                       constraint=constraint)
+        var.__dict__["path"] = f"{self.name}/{name}"
+        self.__dict__["_own_weights"].append(var)
+        if reg is not None:
+            self.__dict__["_regularized"].append((var, reg))
+        return var
+
+    add_variable = add_weight
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(f"Layer {self.name} weight shape mismatch: you called "
+                             f"`set_weights(weights)` on layer '{self.name}' with a weight list "
+                             f"of length {len(weights)}, but the layer was expecting "
+                             f"{len(params)} weights.")
+        for v, w in zip(params, weights):
+            w = convert_to_tensor(w, v.dtype) if not isinstance(w, TensorBase) else w
+            if tuple(w.shape) != tuple(v.shape):
+                raise ValueError(f"Layer {self.name} weight shape {tuple(v.shape)} is not "
+                                 f"compatible with provided weight shape {tuple(w.shape)}.")
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
+                             "the layer isn't built. You can build it manually via: "
+                             f"`{self.name}.build(batch_input_shape)`.")
+        total = 0
+        for v in self.weights:
+            total += int(v.shape.num_elements() or 0)
+        return total
+
+    # -- losses -----------------------------------------------------------------------------
+    def add_loss(self, loss):
+        if not self.__dict__["_losses"]:
+            _loss_owners.append((self, _CTX.outer or self))
+        self.__dict__["_losses"].append(loss)
+
+    @property
+    def losses(self):
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer.__dict__["_losses"])
+            out.extend(reg(var) for var, reg in layer.__dict__["_regularized"])
+        return out
+
+    # -- calling ----------------------------------------------------------------------------
+    def build(self, input_shape):
+        self.__dict__["_build_shapes"] = input_shape
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def _convert(self, x):
+        want = self.__dict__["_dtype"]
+        if isinstance(x, TensorBase):
+            if self._autocast and want.is_floating and x._v.dtype.kind == "f" \
+                    and x._v.dtype != want._np:
+                return M.cast(x, want)
+            return x if not isinstance(x, Variable) else x.value()
+        if x is None or isinstance(x, (str, bool)):
+            return x
+        t = convert_to_tensor(x)
+        # NOTE: like Keras 3, NumPy/Python numbers (ints included) become the layer's float
+        # dtype; tensors keep integer dtypes and only floats are autocast.
+        if want.is_floating and t._v.dtype.kind in "fiu" and t._v.dtype != want._np:
+            t = M.cast(t, want)
+        return t
+
+    def _maybe_build(self, inputs):
+        shapes = nest.map_structure(
+            lambda t: t.shape if isinstance(t, TensorBase) else None, inputs)
+        if not self.built:
+            self.build(shapes)
+            self.built = True
+            self.__dict__["_build_shapes"] = shapes
+
+    def __call__(self, *args, **kwargs):
+        if "_dtype" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}.__init__ did not call "
+                               "`super().__init__()`; a Layer or Model subclass must call it "
+                               "before use.")
+        if args:
+            inputs, args = args[0], args[1:]
+        else:
+            inputs = kwargs.pop("inputs")
+        from .input_layer import KerasTensor  # noqa: PLC0415
+
+        if isinstance(inputs, TensorBase) and not isinstance(inputs, Variable):
+            flat = (inputs,)
+            inputs = self._convert(inputs)
+        else:
+            flat = nest.flatten(inputs)
+            if any(isinstance(x, KerasTensor) for x in flat):
+                return self._symbolic_call(inputs, args, kwargs)
+            if isinstance(inputs, list) and flat and all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in flat):
+                inputs = self._convert(inputs)  # a nested list of numbers is one tensor
+            else:
+                inputs = nest.map_structure(self._convert, inputs)
+        if not self.built:
+            self._maybe_build(inputs)
+        spec = self.input_spec
+        if spec is not None:
+            specs = spec if isinstance(spec, (list, tuple)) else [spec]
+            for i, (s, x) in enumerate(zip(specs, nest.flatten(inputs))):
+                if s is not None and isinstance(x, TensorBase):
+                    s.check(self, i, x._v.shape)
+        ctx = _CTX
+        training = kwargs.get("training", _MISSING)
+        if _call_takes_training(type(self)):
+            if (training is _MISSING or training is None) and ctx.training is not None:
+                kwargs["training"] = ctx.training
+        elif training is not _MISSING:
+            del kwargs["training"]
+        outermost = ctx.depth == 0
+        if outermost:
+            ctx.outer = self
+            if _loss_owners:  # a new outer call replaces the losses of its previous one
+                keep = []
+                for owner, outer in _loss_owners:
+                    if outer is self:
+                        owner.__dict__["_losses"].clear()
+                    else:
+                        keep.append((owner, outer))
+                _loss_owners[:] = keep
+        prev = ctx.training
+        if training is not _MISSING and training is not None:
+            ctx.training = training
+        ctx.depth += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = prev
+            if outermost:
+                ctx.outer = None
+        if self.activity_regularizer is not None:
+            for out in nest.flatten(outputs):
+                if isinstance(out, TensorBase):
+                    self.add_loss(self.activity_regularizer(out))
+        if self.__dict__["_output_shape"] is None:
+            self.__dict__["_output_shape"] = nest.map_structure(
+                lambda t: tuple(t.shape) if isinstance(t, TensorBase) else None, outputs)
+        return outputs
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        from .input_layer import KerasTensor, Node  # noqa: PLC0415
+
+        flat = [x for x in nest.flatten(inputs) if isinstance(x, KerasTensor)]
+        dummies = nest.map_structure(
+            lambda x: x._dummy() if isinstance(x, KerasTensor) else x, inputs)
+        owners_before = len(_loss_owners)
+        out = self(dummies, *args, **kwargs)
+        for owner, _ in _loss_owners[owners_before:]:
+            owner.__dict__["_losses"].clear()
+        del _loss_owners[owners_before:]
+        unknown_batch = any(x.shape and x.shape[0] is None for x in flat)
+        outputs = nest.map_structure(
+            lambda t: KerasTensor(((None,) + tuple(t.shape)[1:]) if unknown_batch and t.ndim
+                                  else tuple(t.shape), t.dtype), out)
+        node = Node(self, inputs, args, kwargs, outputs)
+        for i, kt in enumerate(nest.flatten(outputs)):
+            kt._node, kt._index = node, i
+        self.__dict__["_inbound_nodes"].append(node)
+        self.__dict__["_output_shape"] = nest.map_structure(lambda k: k.shape, outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (a dummy forward pass unless overridden)."""
+        from .input_layer import KerasTensor  # noqa: PLC0415
+
+        def sym(s):
+            return KerasTensor(tuple(s), self.dtype)
+
+        if isinstance(input_shape, (list, tuple)) and input_shape and \
+                isinstance(input_shape[0], (list, tuple, TensorShape)):
+            ins = [sym(s) for s in input_shape]
+        else:
+            ins = sym(input_shape)
+        dummies = nest.map_structure(lambda k: k._dummy(), ins)
+        out = self(dummies)
+        known_batch = not (tuple(nest.flatten(input_shape))[:1] == (None,))
+        return nest.map_structure(
+            lambda t: tuple(t.shape) if known_batch else (None,) + tuple(t.shape)[1:], out)
+
+    @property
+    def output_shape(self):
+        shape = self.__dict__["_output_shape"]
+        if shape is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 "defined output shape.")
+        return shape
+
+    @property
+    def input(self):
+        nodes = self.__dict__["_inbound_nodes"]
+        if not nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no input to return.")
+        return nodes[0].inputs
+
+    @property
+    def output(self):
+        nodes = self.__dict__["_inbound_nodes"]
+        if not nodes:
+            raise AttributeError(f"Layer {self.name} has no inbound nodes.")
+        return nodes[0].outputs
+
+    # -- config -----------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.__dict__.get("_batch_input_shape") is not None:
+            config["batch_input_shape"] = self.__dict__["_batch_input_shape"]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,0 +1,93 @@
+"""Symbolic tensors for the functional API: ``keras.Input``, ``InputLayer``, ``KerasTensor``
+and the ``Node`` that records one layer call between them."""
+from ... import dtypes
+from ...backend import host as np
+from ...tensor import TensorShape, convert_to_tensor
+from .. import backend
+from .base import Layer
+
+
+class KerasTensor:
+    """A placeholder with a shape (batch dimension ``None``) and a dtype, no values."""
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtypes.as_dtype(dtype)
+        self.name = name
+        self._node = None
+        self._index = 0
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def _dummy(self):
+        """Zeros standing in for the placeholder (unknown dimensions become 1)."""
+        shape = tuple(1 if d is None else d for d in self.shape)
+        return convert_to_tensor(np.zeros(shape, dtype=self.dtype.as_numpy_dtype))
+
+    def __repr__(self):
+        name = f", name={self.name}" if self.name else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}{name}>"
+
+    def __hash__(self):
+        return id(self)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A symbolic KerasTensor has no values; call the model on real data.")
+
+
+class Node:
+    """One call of ``layer`` on symbolic ``inputs`` that produced symbolic ``outputs``."""
+
+    def __init__(self, layer, inputs, args, kwargs, outputs):
+        self.layer, self.inputs, self.args, self.kwargs = layer, inputs, args, dict(kwargs)
+        self.outputs = outputs
+
+
+class InputLayer(Layer):
+    """The layer behind ``keras.Input``: it passes its input through unchanged."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, name=None, input_shape=None, batch_input_shape=None,
+                 **kwargs):
+        if name is None:
+            name = backend.unique_name("input_layer")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if batch_shape is None:
+            batch_shape = batch_input_shape
+        if batch_shape is None:
+            if shape is None:
+                shape = input_shape
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument to Input or InputLayer.")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        batch_shape = tuple(TensorShape(batch_shape).as_list())
+        self.__dict__["_batch_input_shape"] = batch_shape
+        self.built = True
+        self.__dict__["_output_shape"] = batch_shape
+        out = KerasTensor(batch_shape, self.dtype, name=self.name)
+        node = Node(self, [], (), {}, out)
+        out._node = node
+        self.__dict__["_inbound_nodes"].append(node)
+        self.__dict__["_output_tensor"] = out
+
+    @property
+    def batch_shape(self):
+        return self.__dict__["_batch_input_shape"]
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, **kwargs):  # noqa: N802 - Keras's name
+    """A symbolic input: ``x = keras.Input(shape=(784,))`` starts a functional model."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                       name=name, **kwargs)
+    return layer.__dict__["_output_tensor"]

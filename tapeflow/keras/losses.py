@@ -1,0 +1,351 @@
+"""Loss functions and classes (``MeanSquaredError``, ``SparseCategoricalCrossentropy``...).
+
+Functions return one loss per example (averaged over the last axis); classes add sample
+weights and a reduction. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Keras does.
+"""
+from ..errors import InvalidArgumentError
+from ..ops import array as A
+from ..ops import math as M
+from ..ops import reduction as R
+from ..tensor import TensorBase, convert_to_tensor
+from . import _ops, backend
+
+
+def _pred(y_pred):
+    if isinstance(y_pred, TensorBase):
+        return y_pred if y_pred.dtype.is_floating else M.cast(y_pred, backend.floatx())
+    t = convert_to_tensor(y_pred)
+    return t if t.dtype.is_floating else M.cast(t, backend.floatx())
+
+
+def _true_like(y_true, y_pred):
+    t = y_true if isinstance(y_true, TensorBase) else convert_to_tensor(y_true)
+    return t if t._v.dtype == y_pred._v.dtype else M.cast(t, y_pred.dtype)
+
+
+def _pair(y_true, y_pred):
+    y_pred = _pred(y_pred)
+    y_true = _true_like(y_true, y_pred)
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = A.expand_dims(y_true, -1)
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return R.reduce_mean(M.square(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return R.reduce_mean(M.abs(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    diff = M.abs((y_true - y_pred) / M.maximum(M.abs(y_true), backend.epsilon()))
+    return 100.0 * R.reduce_mean(diff, axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    eps = backend.epsilon()
+    first = M.log(M.maximum(y_pred, eps) + 1.0)
+    second = M.log(M.maximum(y_true, eps) + 1.0)
+    return R.reduce_mean(M.square(first - second), axis=-1)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    y_true, y_pred = _pair(y_true, y_pred)
+    err = M.abs(y_pred - y_true)
+    quad = M.minimum(err, delta)
+    # NOTE: 0.5*q^2 + d*(|e|-q) equals the two-branch Huber and has a smooth gradient.
+    return R.reduce_mean(0.5 * M.square(quad) + delta * (err - quad), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    x = y_pred - y_true
+    return R.reduce_mean(x + M.softplus(-2.0 * x) - 0.6931471805599453, axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        return R.reduce_mean(_ops.sigmoid_xent_logits(y_true, y_pred), axis=axis)
+    eps = backend.epsilon()
+    p = M.clip_by_value(y_pred, eps, 1.0 - eps)
+    bce = y_true * M.log(p) + (1.0 - y_true) * M.log(1.0 - p)
+    return -R.reduce_mean(bce, axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred = _pred(y_pred)
+    y_true = _true_like(y_true, y_pred)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
+                         f"target.shape={tuple(y_true.shape)}, output.shape="
+                         f"{tuple(y_pred.shape)}")
+    if label_smoothing:
+        n = y_pred.shape[axis]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
+    if from_logits:
+        return _ops.softmax_xent_logits(y_true, y_pred, axis=axis)
+    p = y_pred / R.reduce_sum(y_pred, axis=axis, keepdims=True)
+    eps = backend.epsilon()
+    p = M.clip_by_value(p, eps, 1.0 - eps)
+    return -R.reduce_sum(y_true * M.log(p), axis=axis)
+
+
+def _sparse_labels(y_true, y_pred):
+    t = y_true if isinstance(y_true, TensorBase) else convert_to_tensor(y_true)
+    if t.ndim == y_pred.ndim and t.shape[-1] == 1:
+        t = A.squeeze(t, axis=-1)
+    if t.ndim != y_pred.ndim - 1:
+        raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim + 1`. Received: "
+                         f"target.shape={tuple(t.shape)}, output.shape={tuple(y_pred.shape)}")
+    if t._v.dtype.kind not in "iu":
+        t = M.cast(t, "int64")
+    v = t._v
+    n = y_pred.shape[-1]
+    if v.size and (int(v.min()) < 0 or int(v.max()) >= n):
+        bad = int(v.max()) if int(v.max()) >= n else int(v.min())
+        raise InvalidArgumentError(
+            None, "SparseSoftmaxCrossEntropyWithLogits",
+            f"Received a label value of {bad} which is outside the valid range of [0, {n}). "
+            f"Labels must be class indices in [0, {n}) for predictions of shape "
+            f"{tuple(y_pred.shape)}.")
+    return t
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
+                                    axis=-1):
+    y_pred = _pred(y_pred)
+    labels = _sparse_labels(y_true, y_pred)
+    if ignore_class is not None:
+        valid = M.not_equal(labels, ignore_class)
+        labels = M.where(valid, labels, M.zeros_like(labels))
+    if from_logits:
+        out = _ops.sparse_softmax_xent_logits(labels, y_pred)
+    else:
+        p = y_pred / R.reduce_sum(y_pred, axis=-1, keepdims=True)
+        eps = backend.epsilon()
+        p = M.clip_by_value(p, eps, 1.0 - eps)
+        hot = A.one_hot(labels, int(y_pred.shape[-1]), dtype=y_pred.dtype)
+        out = -R.reduce_sum(hot * M.log(p), axis=-1)
+    if ignore_class is not None:
+        out = out * M.cast(valid, out.dtype)
+    return out
+
+
+def kl_divergence(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    eps = backend.epsilon()
+    t = M.clip_by_value(y_true, eps, 1.0)
+    p = M.clip_by_value(y_pred, eps, 1.0)
+    return R.reduce_sum(t * M.log(t / p), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return R.reduce_mean(y_pred - y_true * M.log(y_pred + backend.epsilon()), axis=-1)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    norm = lambda x: x / M.sqrt(M.maximum(R.reduce_sum(M.square(x), axis, keepdims=True),
+                                          1e-12))
+    return -R.reduce_sum(norm(y_true) * norm(y_pred), axis=axis)
+
+
+def hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return R.reduce_mean(M.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+
+
+class Reduction:
+    """TF 2's reduction names (``AUTO`` means ``sum_over_batch_size``)."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE, "mean",
+                "mean_with_sample_weight")
+
+
+def _apply_weight(values, sample_weight):
+    sw = sample_weight if isinstance(sample_weight, TensorBase) else \
+        convert_to_tensor(sample_weight)
+    if sw.dtype != values.dtype:
+        sw = M.cast(sw, values.dtype)
+    while sw.ndim > values.ndim and sw.shape[-1] == 1:
+        sw = A.squeeze(sw, axis=-1)
+    while sw.ndim < values.ndim:
+        sw = A.expand_dims(sw, -1)
+    return values * sw, sw
+
+
+def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
+    """Weight per-example ``values`` and reduce them the way Keras's Loss classes do."""
+    if sample_weight is not None:
+        values, sw = _apply_weight(values, sample_weight)
+    if reduction in (None, "none"):
+        return values
+    total = R.reduce_sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return M.divide_no_nan(total, R.reduce_sum(sw * M.ones_like(values)))
+    n = 1
+    for d in values._v.shape:
+        n *= d
+    return total / float(max(n, 1)) if n else total * 0.0
+
+
+class Loss:
+    """Base class: ``loss(y_true, y_pred, sample_weight=None)`` returns the reduced loss."""
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction == "auto":
+            reduction = "sum_over_batch_size"
+        if reduction not in Reduction.all():
+            raise ValueError(f"Invalid value for argument `reduction`. Expected one of "
+                             f"{list(Reduction.all())}. Received: reduction={reduction}")
+        self.name = name or backend.snake_case(type(self).__name__)
+        self.reduction = reduction
+        self.dtype = dtype
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return reduce_values(self.call(y_true, y_pred), sample_weight, self.reduction)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A Loss around a per-example function and its keyword arguments."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
+        super().__init__(name=name or fn.__name__, reduction=reduction)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+def _loss_class(class_name, fn, default_name, params=()):
+    """A LossFunctionWrapper subclass with named keyword parameters and their defaults."""
+
+    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, **kwargs):
+        values = dict(params)
+        for (key, _), arg in zip(params, args):
+            values[key] = arg
+        for key, value in kwargs.items():
+            if key not in values:
+                raise TypeError(f"{class_name}() got an unexpected keyword argument '{key}'")
+            values[key] = value
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, **values)
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    return type(class_name, (LossFunctionWrapper,), {"__init__": __init__,
+                                                     "__doc__": f"Keras's ``{class_name}``."})
+
+
+MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
+MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
+MeanAbsolutePercentageError = _loss_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _loss_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error")
+Huber = _loss_class("Huber", huber, "huber_loss", (("delta", 1.0),))
+LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh")
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
+    (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
+    (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
+SparseCategoricalCrossentropy = _loss_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy", (("from_logits", False), ("ignore_class", None)))
+KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence")
+Poisson = _loss_class("Poisson", poisson, "poisson")
+CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
+                               (("axis", -1),))
+Hinge = _loss_class("Hinge", hinge, "hinge")
+
+_FUNCTIONS = {
+    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
+    "MSE": mean_squared_error, "mean_absolute_error": mean_absolute_error,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mean_absolute_percentage_error": mean_absolute_percentage_error,
+    "mape": mean_absolute_percentage_error,
+    "mean_squared_logarithmic_error": mean_squared_logarithmic_error,
+    "msle": mean_squared_logarithmic_error, "huber": huber, "huber_loss": huber,
+    "log_cosh": log_cosh, "logcosh": log_cosh, "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "kl_divergence": kl_divergence, "kld": kl_divergence, "kullback_leibler_divergence":
+    kl_divergence, "poisson": poisson, "cosine_similarity": cosine_similarity, "hinge": hinge,
+}
+_CLASSES = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge)}
+
+
+def get(identifier):
+    """A loss callable for a name (function or class name), a config dict or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        if identifier in _FUNCTIONS:
+            return _FUNCTIONS[identifier]
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        raise ValueError(f"Could not interpret loss identifier: '{identifier}'. Expected one "
+                         f"of {sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable.")
+    if isinstance(identifier, dict):
+        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+
+def serialize(loss):
+    if isinstance(loss, Loss):
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return getattr(loss, "__name__", None)
+
+
+def deserialize(config):
+    return get(config)
+

@@ -1,0 +1,456 @@
+"""Metrics that accumulate state across batches (a total and a count, never a list of
+values): ``Mean``, ``SparseCategoricalAccuracy``, ``Precision``, ``AUC``...
+
+Metric updates run on backend arrays: they are never differentiated, so they skip the tape.
+"""
+from .. import dtypes
+from ..backend import host as np
+from ..backend import xp_of
+from ..tensor import TensorBase, wrap
+from ..variable import Variable
+from . import backend, losses
+
+
+def _arr(x):
+    """The backend array of a tensor, or a host array for anything else."""
+    if isinstance(x, TensorBase):
+        return x._v if not isinstance(x, Variable) else x.value()._v
+    return np.asarray(x)
+
+
+def _float(a, dtype):
+    return a if a.dtype == dtype else a.astype(dtype)
+
+
+class Metric:
+    """Base class: ``update_state(...)`` accumulates, ``result()`` reads, ``reset_state()``
+    starts over; calling the metric updates it and returns the result."""
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or backend.snake_case(type(self).__name__)
+        self._dtype = dtypes.as_dtype(dtype or backend.floatx())
+        self._variables = []
+
+    @property
+    def dtype(self):
+        return self._dtype.name
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+        dt = dtypes.as_dtype(dtype or self._dtype)
+        value = np.zeros(tuple(shape), dtype=dt.as_numpy_dtype)
+        var = Variable(value, trainable=False, name=f"{self.name}/{name or 'variable'}")
+        self._variables.append(var)
+        return var
+
+    add_weight = add_variable
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    weights = variables
+
+    def reset_state(self):
+        for v in self._variables:
+            v._assign_raw(xp_of(v._v).zeros_like(v._v))
+
+    def reset_states(self):
+        """Keras 2's name for ``reset_state`` (the seed calls it)."""
+        self.reset_state()
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class _Reduce(Metric):
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_variable(name="total")
+        self.count = self.add_variable(name="count")
+
+    def update_state(self, values, sample_weight=None):
+        dt = self._dtype._np
+        v = _float(_arr(values), dt)
+        xp = xp_of(v)
+        if sample_weight is None:
+            total, count = v.sum(), v.size
+        else:
+            sw = _float(_arr(sample_weight), dt)
+            if not isinstance(sw, type(v)):
+                sw = xp.asarray(sw)
+            while sw.ndim > v.ndim and sw.shape[-1] == 1:
+                sw = sw[..., 0]
+            while sw.ndim < v.ndim:
+                sw = sw[..., None]
+            sw = xp.broadcast_to(sw, v.shape)
+            total, count = (v * sw).sum(), sw.sum()
+        tot, cnt = self.total._v, self.count._v
+        if not isinstance(tot, type(v)):  # the state follows the values' device
+            tot, cnt = xp.asarray(tot), xp.asarray(cnt)
+        self.total._assign_raw(tot + total.astype(dt))
+        self.count._assign_raw(cnt + xp.asarray(count, dtype=dt))
+
+
+class Sum(_Reduce):
+    """The weighted sum of the values seen."""
+
+    def result(self):
+        return wrap(self.total._v)
+
+
+class Mean(_Reduce):
+    """The weighted mean of the values seen (total / count)."""
+
+    def result(self):
+        c = self.count._v
+        xp = xp_of(c)
+        return wrap(xp.where(c > 0, self.total._v / xp.where(c > 0, c, 1), 0).astype(c.dtype))
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all examples seen."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(values, sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+# -- accuracy functions (backend arrays in, a Tensor of per-example values out) -----------
+def _labels_and_preds(y_true, y_pred):
+    t, p = _arr(y_true), _arr(y_pred)
+    xp = xp_of(p)
+    if not isinstance(t, type(p)):
+        t = xp.asarray(t)
+    return xp, t, p
+
+
+def accuracy(y_true, y_pred):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        t = t[..., 0]
+    return wrap((t == p.astype(t.dtype, copy=False)).astype(backend.floatx()))
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    if t.ndim == p.ndim - 1:
+        t = t[..., None]
+    hit = (p > threshold) == (t > 0.5) if t.dtype.kind == "f" else (p > threshold) == t
+    return wrap(hit.astype(backend.floatx()).mean(axis=-1))
+
+
+def categorical_accuracy(y_true, y_pred):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    return wrap((t.argmax(axis=-1) == p.argmax(axis=-1)).astype(backend.floatx()))
+
+
+def _sparse(t, p):
+    if t.ndim == p.ndim and t.shape[-1] == 1:
+        t = t[..., 0]
+    return t.astype("int64", copy=False)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    return wrap((_sparse(t, p) == p.argmax(axis=-1)).astype(backend.floatx()))
+
+
+def _in_top_k(xp, p, target, k):
+    """True where the target's score is among the ``k`` largest (ties count as in)."""
+    score = xp.take_along_axis(p, target[..., None], axis=-1)
+    return (p > score).sum(axis=-1) < k
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    return wrap(_in_top_k(xp, p, t.argmax(axis=-1), k).astype(backend.floatx()))
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    return wrap(_in_top_k(xp, p, _sparse(t, p), k).astype(backend.floatx()))
+
+
+def _wrapper(class_name, fn, default_name, params=()):
+    def __init__(self, *args, name=default_name, dtype=None, **kwargs):
+        values = dict(params)
+        for (key, _), arg in zip(params, args):
+            values[key] = arg
+        for key, value in kwargs.items():
+            if key not in values:
+                raise TypeError(f"{class_name}() got an unexpected keyword argument '{key}'")
+            values[key] = value
+        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
+
+    return type(class_name, (MeanMetricWrapper,), {
+        "__init__": __init__, "get_config": get_config, "__doc__": f"Keras's ``{class_name}``."})
+
+
+Accuracy = _wrapper("Accuracy", accuracy, "accuracy")
+BinaryAccuracy = _wrapper("BinaryAccuracy", binary_accuracy, "binary_accuracy",
+                          (("threshold", 0.5),))
+CategoricalAccuracy = _wrapper("CategoricalAccuracy", categorical_accuracy,
+                               "categorical_accuracy")
+SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy", sparse_categorical_accuracy,
+                                     "sparse_categorical_accuracy")
+TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy", top_k_categorical_accuracy,
+                                   "top_k_categorical_accuracy", (("k", 5),))
+SparseTopKCategoricalAccuracy = _wrapper(
+    "SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy", (("k", 5),))
+
+
+def _loss_metric(class_name, fn, default_name, params=()):
+    def values(y_true, y_pred, **kw):
+        with _no_tape():
+            return fn(y_true, y_pred, **kw)
+
+    values.__name__ = default_name
+    return _wrapper(class_name, values, default_name, params)
+
+
+class _no_tape:  # noqa: N801
+    """Pause recording tapes while a metric computes a loss-like value."""
+
+    def __enter__(self):
+        from ..ops import _core  # noqa: PLC0415
+
+        self._saved = list(_core.recording)
+        _core.recording.clear()
+
+    def __exit__(self, *exc):
+        from ..ops import _core  # noqa: PLC0415
+
+        _core.recording.extend(self._saved)
+        return False
+
+
+MeanSquaredError = _loss_metric("MeanSquaredError", losses.mean_squared_error,
+                                "mean_squared_error")
+MeanAbsoluteError = _loss_metric("MeanAbsoluteError", losses.mean_absolute_error,
+                                 "mean_absolute_error")
+BinaryCrossentropy = _loss_metric("BinaryCrossentropy", losses.binary_crossentropy,
+                                  "binary_crossentropy",
+                                  (("from_logits", False), ("label_smoothing", 0.0)))
+CategoricalCrossentropy = _loss_metric("CategoricalCrossentropy",
+                                       losses.categorical_crossentropy,
+                                       "categorical_crossentropy",
+                                       (("from_logits", False), ("label_smoothing", 0.0)))
+SparseCategoricalCrossentropy = _loss_metric("SparseCategoricalCrossentropy",
+                                             losses.sparse_categorical_crossentropy,
+                                             "sparse_categorical_crossentropy",
+                                             (("from_logits", False),))
+
+
+class _Confusion(Metric):
+    """True/false positives (and negatives) at one or more thresholds."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.init_thresholds = thresholds
+        self.top_k, self.class_id = top_k, class_id
+        single = thresholds is None or isinstance(thresholds, (int, float))
+        self._single = single
+        thr = [0.5 if thresholds is None else thresholds] if single else list(thresholds)
+        if top_k is not None and thresholds is None:
+            thr = [-1e-7]  # NOTE: with top_k, every kept prediction counts as positive
+        self._thresholds = np.asarray(thr, dtype=np.float64)
+        n = len(thr)
+        self.true_positives = self.add_variable((n,), name="true_positives")
+        self.false_positives = self.add_variable((n,), name="false_positives")
+        self.false_negatives = self.add_variable((n,), name="false_negatives")
+        self.true_negatives = self.add_variable((n,), name="true_negatives")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        p = p.astype(self._dtype._np, copy=False)
+        if t.shape != p.shape:
+            t = xp.broadcast_to(t.reshape(t.shape + (1,) * (p.ndim - t.ndim)), p.shape)
+        if self.top_k is not None:
+            kth = -xp.sort(-p, axis=-1)[..., self.top_k - 1:self.top_k]
+            p = xp.where(p >= kth, p, xp.asarray(-xp.inf, p.dtype))
+        if self.class_id is not None:
+            t, p = t[..., self.class_id], p[..., self.class_id]
+        t = (t > 0.5).reshape(-1) if t.dtype.kind == "f" else (t != 0).reshape(-1)
+        p = p.reshape(-1)
+        if sample_weight is None:
+            w = xp.ones(p.shape, dtype=self._dtype._np)
+        else:
+            sw = _arr(sample_weight)
+            sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(p.dtype).reshape(-1)
+            if sw.size == 1:
+                w = xp.full(p.shape, sw[0], dtype=p.dtype)
+            else:
+                w = sw if sw.size == p.size else xp.repeat(sw, p.size // sw.size)
+        thr = xp.asarray(self._thresholds, dtype=p.dtype)
+        dt = self._dtype._np
+        pos = (p[None, :] > thr[:, None]).astype(dt)
+        neg = 1 - pos
+        tw, fw = w * t, w * (~t)
+        for var, counts in ((self.true_positives, pos @ tw), (self.false_positives, pos @ fw),
+                            (self.false_negatives, neg @ tw), (self.true_negatives, neg @ fw)):
+            old = var._v if isinstance(var._v, type(counts)) else xp.asarray(var._v)
+            var._assign_raw(old + counts.astype(dt))
+
+    def _ratio(self, num, den):
+        xp = xp_of(num)
+        out = xp.where(den > 0, num / xp.where(den > 0, den, 1), 0).astype(num.dtype)
+        return wrap(out[0] if self._single else out)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds,
+                "top_k": self.top_k, "class_id": self.class_id}
+
+
+class Precision(_Confusion):
+    def result(self):
+        tp = self.true_positives._v
+        return self._ratio(tp, tp + self.false_positives._v)
+
+
+class Recall(_Confusion):
+    def result(self):
+        tp = self.true_positives._v
+        return self._ratio(tp, tp + self.false_negatives._v)
+
+
+class AUC(_Confusion):
+    """Area under the ROC or precision-recall curve from ``num_thresholds`` buckets."""
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
+                 label_weights=None, from_logits=False):
+        if num_thresholds <= 1:
+            raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: "
+                             f"num_thresholds={num_thresholds}")
+        if curve.upper() not in ("ROC", "PR"):
+            raise ValueError(f'Invalid curve: "{curve}". Valid options are: "ROC", "PR"')
+        self.num_thresholds, self.curve = num_thresholds, curve.upper()
+        self.summation_method, self.from_logits = summation_method, from_logits
+        if thresholds is None:
+            eps = backend.epsilon()
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            thresholds = [0.0 - eps] + inner + [1.0 + eps]
+        super().__init__(thresholds=list(thresholds), name=name or "auc", dtype=dtype)
+        self._single = False
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.from_logits:
+            p = _arr(y_pred)
+            y_pred = wrap(1.0 / (1.0 + xp_of(p).exp(-p)))
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        tp, fp = self.true_positives._v, self.false_positives._v
+        fn, tn = self.false_negatives._v, self.true_negatives._v
+        xp = xp_of(tp)
+        div = lambda a, b: xp.where(b > 0, a / xp.where(b > 0, b, 1), 0)
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            # NOTE: Davis & Goadrich interpolation of precision between buckets, as Keras.
+            dtp = tp[:-1] - tp[1:]
+            p = tp + fp
+            dp = p[:-1] - p[1:]
+            slope = div(dtp, xp.maximum(dp, 0))
+            intercept = tp[1:] - slope * p[1:]
+            ok = (p[:-1] > 0) & (p[1:] > 0)
+            ratio = xp.where(ok, p[:-1] / xp.where(ok, p[1:], 1), 1)
+            inc = slope * (dtp + intercept * xp.log(ratio))
+            return wrap(div(inc, xp.maximum(tp[1:] + fn[1:], 0)).sum().astype(tp.dtype))
+        recall = div(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = div(fp, fp + tn), recall
+        else:
+            x, y = recall, div(tp, tp + fp)
+        if self.summation_method == "minoring":
+            heights = xp.minimum(y[:-1], y[1:])
+        elif self.summation_method == "majoring":
+            heights = xp.maximum(y[:-1], y[1:])
+        else:
+            heights = (y[:-1] + y[1:]) / 2.0
+        return wrap(((x[:-1] - x[1:]) * heights).sum().astype(tp.dtype))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds,
+                "curve": self.curve, "summation_method": self.summation_method}
+
+
+_FUNCTIONS = {
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy":
+    CategoricalCrossentropy, "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "auc": AUC, "precision": Precision, "recall": Recall, "mean": Mean, "sum": Sum,
+}
+_CLASSES = {c.__name__: c for c in (
+    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
+    MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, Precision, Recall, AUC)}
+
+
+def get(identifier):
+    """A Metric for a name, config dict, instance or function (``'accuracy'`` is resolved
+    against the loss by ``Model.compile``)."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _FUNCTIONS.get(identifier) or _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret metric identifier: '{identifier}'. Expected "
+                             f"'accuracy', 'acc' or one of {sorted(_FUNCTIONS)}, a Metric or "
+                             "a callable.")
+        return cls() if identifier not in ("mse", "mae") else cls(name=identifier)
+    if isinstance(identifier, dict):
+        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def serialize(metric):
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+mse = MSE = losses.mean_squared_error
+mae = MAE = losses.mean_absolute_error
+binary_crossentropy = losses.binary_crossentropy
+categorical_crossentropy = losses.categorical_crossentropy
+sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy

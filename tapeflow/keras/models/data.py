@@ -1,0 +1,219 @@
+"""Turning ``fit``/``evaluate``/``predict`` inputs into batches: arrays and tensors (sliced,
+never copied whole), dicts and lists of them, and datasets that yield batches."""
+from ... import nest
+from ...backend import host as np
+from ...backend import is_array, xp_of
+from ...tensor import TensorBase, convert_to_tensor, wrap
+from ...variable import Variable
+from .. import backend
+
+
+def _leaf_array(x):
+    if isinstance(x, TensorBase):
+        return x.value()._v if isinstance(x, Variable) else x._v
+    if is_array(x):
+        return x
+    if hasattr(x, "__array__") or isinstance(x, (list, tuple, int, float)):
+        return np.asarray(x)
+    raise TypeError(f"Unrecognized data type: {type(x).__name__}. Expected NumPy arrays, "
+                    "tensors, lists/dicts of them, or a tf.data.Dataset.")
+
+
+def is_batch_source(x):
+    """True for datasets and other iterables that yield whole batches."""
+    if x is None or isinstance(x, (TensorBase, dict, list, tuple)) or is_array(x):
+        return False
+    if hasattr(x, "__array__"):
+        return False
+    return hasattr(x, "__iter__")
+
+
+def as_arrays(structure):
+    """The same nest with backend arrays as leaves (lists of numbers become one array)."""
+    if structure is None:
+        return None
+    if isinstance(structure, list) and structure:
+        leaves = nest.flatten(structure)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in leaves):
+            return np.asarray(structure)  # nested lists of numbers are one array
+    return nest.map_structure(_leaf_array, structure)
+
+
+def num_samples(**named):
+    """The common first dimension of every array, with Keras's error when they differ."""
+    sizes = {}
+    for name, struct in named.items():
+        if struct is None:
+            continue
+        sizes[name] = [int(a.shape[0]) if a.ndim else 1 for a in nest.flatten(struct)]
+    flat = {s for v in sizes.values() for s in v}
+    if len(flat) > 1:
+        detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the "
+                         f"same number of samples.\n{detail}")
+    return flat.pop() if flat else 0
+
+
+def take(struct, index):
+    """Rows ``index`` (a slice or an index array) of each array, wrapped as Tensors."""
+    if struct is None:
+        return None
+
+    def one(a):
+        if isinstance(index, slice):
+            return wrap(a[index])
+        xp = xp_of(a)
+        return wrap(a[index if xp is np else xp.asarray(index)])
+
+    if isinstance(struct, (list, tuple, dict)):
+        return nest.map_structure(one, struct)
+    return one(struct)
+
+
+def split_tail(struct, start):
+    """(head, tail) of each array at row ``start`` (views, no copies)."""
+    if struct is None:
+        return None, None
+    head = nest.map_structure(lambda a: a[:start], struct)
+    tail = nest.map_structure(lambda a: a[start:], struct)
+    return head, tail
+
+
+def unpack(data):
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found: {data!r}")
+
+
+unpack_x_y_sample_weight = unpack
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def class_weights_for(y, class_weight):
+    """Per-example weights ``class_weight[label]`` (labels sparse or one-hot)."""
+    a = y._v if isinstance(y, TensorBase) else np.asarray(y)
+    xp = xp_of(a)
+    if a.ndim > 1 and a.shape[-1] > 1:
+        labels = a.argmax(axis=-1)
+    else:
+        labels = a.reshape(a.shape[0]) if a.ndim > 1 else a
+    labels = labels.astype("int64")
+    size = max(max(class_weight) + 1, int(labels.max()) + 1 if labels.size else 0)
+    table = np.ones(size, dtype="float32")
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    return wrap(xp.asarray(table)[labels])
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays: a fresh permutation per epoch when shuffling, plain
+    slices (views) otherwise."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 steps=None, class_weight=None):
+        self.x, self.y, self.sw = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
+        self.n = num_samples(x=self.x, y=self.y, sample_weight=self.sw)
+        self.batch_size = int(batch_size)
+        if self.batch_size <= 0:
+            raise ValueError(f"Expected `batch_size` to be a positive integer. Received: "
+                             f"batch_size={batch_size}")
+        self.shuffle = shuffle
+        self.class_weight = class_weight
+        full = -(-self.n // self.batch_size)
+        self.steps = full if steps is None else int(steps)
+        self._pos = 0
+        self._perm = None
+
+    def epoch(self):
+        """Yield ``steps`` batches as ``(x, y, sample_weight)`` tuples of Tensors."""
+        bs, n = self.batch_size, self.n
+        for _ in range(self.steps):
+            if self._pos >= n or self._perm is None and self.shuffle:
+                self._pos = 0
+                self._perm = backend.rng(None, "Shuffle").permutation(n) if self.shuffle else None
+            start, stop = self._pos, min(self._pos + bs, n)
+            self._pos = stop
+            index = slice(start, stop) if self._perm is None else self._perm[start:stop]
+            x, y, sw = take(self.x, index), take(self.y, index), take(self.sw, index)
+            if self.class_weight is not None and y is not None:
+                cw = class_weights_for(y, self.class_weight)
+                sw = cw if sw is None else sw * cw
+            yield x, y, sw
+        if self._pos >= n:
+            self._pos = 0
+            self._perm = None
+
+
+class DatasetBatches:
+    """Batches from a dataset or any iterable of ``x``/``(x, y)``/``(x, y, sw)``."""
+
+    def __init__(self, dataset, steps=None, class_weight=None):
+        self.dataset = dataset
+        self.steps = steps
+        self._user_steps = steps  # given steps continue one iterator across epochs (Keras)
+        self.class_weight = class_weight
+        self._iter = None
+        try:
+            n = len(dataset)
+            self.steps = n if steps is None else steps
+        except TypeError:
+            pass
+
+    def epoch(self):
+        if self._user_steps is None or self._iter is None:
+            self._iter = iter(self.dataset)
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iter)
+            except StopIteration:
+                self._iter = None
+                if self._user_steps is None:
+                    self.steps = count
+                break
+            x, y, sw = unpack(batch)
+            x = nest.map_structure(_tensor, x)
+            y = None if y is None else nest.map_structure(_tensor, y)
+            sw = None if sw is None else _tensor(sw)
+            if self.class_weight is not None and y is not None:
+                cw = class_weights_for(y, self.class_weight)
+                sw = cw if sw is None else sw * cw
+            count += 1
+            yield x, y, sw
+
+
+def _tensor(x):
+    return x if isinstance(x, TensorBase) else convert_to_tensor(x)
+
+
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
+                 class_weight=None):
+    if is_batch_source(x):
+        if y is not None:
+            raise ValueError("`y` argument is not supported when using a dataset as input: "
+                             "the dataset must yield (x, y) or (x, y, sample_weight).")
+        if sample_weight is not None:
+            raise ValueError("`sample_weight` argument is not supported when using a "
+                             "dataset as input.")
+        return DatasetBatches(x, steps, class_weight)
+    if x is None:
+        raise ValueError("Expected input data `x`; received None.")
+    return ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight)

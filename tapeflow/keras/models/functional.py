@@ -1,0 +1,197 @@
+"""Functional models: ``Model(inputs, outputs)`` over the graph of layer calls recorded
+between ``keras.Input`` placeholders and the outputs."""
+from ... import nest
+from ..layers.input_layer import InputLayer, KerasTensor
+from .model import Model
+
+
+def _nodes_between(inputs, outputs):
+    """Nodes that produce ``outputs`` from ``inputs``, in an order where every node comes
+    after the nodes feeding it (iterative depth-first search, no recursion)."""
+    input_ids = {id(t) for t in inputs}
+    order, done, on_path = [], set(), set()
+    stack = [(t, False) for t in reversed(outputs)]
+    while stack:
+        kt, expanded = stack.pop()
+        node = kt._node
+        if node is None:
+            raise ValueError(f"{kt!r} was not produced by a Keras layer call.")
+        if id(node) in done:
+            continue
+        if expanded:
+            on_path.discard(id(node))
+            done.add(id(node))
+            order.append(node)
+            continue
+        if id(kt) in input_ids or not nest.flatten(node.inputs):
+            if id(kt) not in input_ids and isinstance(node.layer, InputLayer):
+                raise ValueError(f"Graph disconnected: the output depends on input "
+                                 f"'{node.layer.name}', which is not among the model's inputs.")
+            done.add(id(node))
+            order.append(node)
+            continue
+        if id(node) in on_path:
+            raise ValueError("The layer graph has a cycle.")
+        on_path.add(id(node))
+        stack.append((kt, True))
+        for parent in reversed([x for x in nest.flatten(node.inputs)
+                                if isinstance(x, KerasTensor)]):
+            stack.append((parent, False))
+    return order
+
+
+class Functional(Model):
+    """A model defined by symbolic inputs and outputs (several of each allowed)."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name or _functional_name(), trainable=trainable)
+        self.__dict__["_inputs_struct"] = inputs
+        self.__dict__["_outputs_struct"] = outputs
+        flat_in = nest.flatten(inputs)
+        flat_out = nest.flatten(outputs)
+        for t in flat_in + flat_out:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(f"All `inputs` and `outputs` of a functional model must be "
+                                 f"symbolic tensors from `keras.Input` and layer calls. "
+                                 f"Received: {t!r}")
+        nodes = _nodes_between(flat_in, flat_out)
+        for t in flat_in:
+            if t._node not in nodes:
+                nodes.insert(0, t._node)
+        input_nodes = [t._node for t in flat_in]
+        nodes = input_nodes + [n for n in nodes if n not in input_nodes]
+        self.__dict__["_nodes_in_order"] = nodes
+        layers = []
+        for node in nodes:
+            if node.layer not in layers:
+                layers.append(node.layer)
+        self._functional_layers = layers
+        self.output_names = [t._node.layer.name for t in flat_out]
+        self.input_names = [t._node.layer.name for t in flat_in]
+        self.built = True
+
+    @property
+    def layers(self):
+        return list(self._functional_layers)
+
+    @property
+    def inputs(self):
+        return nest.flatten(self.__dict__["_inputs_struct"])
+
+    @property
+    def outputs(self):
+        return nest.flatten(self.__dict__["_outputs_struct"])
+
+    @property
+    def input(self):
+        return self.__dict__["_inputs_struct"]
+
+    @property
+    def output(self):
+        return self.__dict__["_outputs_struct"]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _feed(self, inputs):
+        flat_in = self.inputs
+        if isinstance(inputs, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(f"Missing data for input(s) {missing}. Expected the keys "
+                                 f"{self.input_names}, got {sorted(inputs)}")
+            values = [inputs[n] for n in self.input_names]
+        else:
+            values = nest.flatten(inputs)
+        if len(values) != len(flat_in):
+            raise ValueError(f'Layer "{self.name}" expects {len(flat_in)} input(s), but it '
+                             f"received {len(values)} input tensors.")
+        return {id(t): v for t, v in zip(flat_in, values)}
+
+    def call(self, inputs, training=None, mask=None):
+        values = self._feed(inputs)
+        for node in self.__dict__["_nodes_in_order"]:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = nest.map_structure(
+                lambda k: values[id(k)] if isinstance(k, KerasTensor) else k, node.inputs)
+            kwargs = dict(node.kwargs)
+            if training is not None:
+                kwargs["training"] = training
+            out = node.layer(args, *node.args, **kwargs)
+            for kt, v in zip(nest.flatten(node.outputs), nest.flatten(out)):
+                values[id(kt)] = v
+        return nest.map_structure(lambda k: values[id(k)], self.__dict__["_outputs_struct"])
+
+    def _convert(self, x):
+        return x  # each inner layer converts and casts its own inputs
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def get_config(self):
+        """The graph as data: layer configs plus, per node, references ``"node:output"``
+        to the tensors it consumed (JSON-serialisable)."""
+        from ..layers import serialize  # noqa: PLC0415
+
+        nodes = self.__dict__["_nodes_in_order"]
+        index = {id(n): i for i, n in enumerate(nodes)}
+
+        def ref(kt):
+            return f"{index[id(kt._node)]}:{kt._index}"
+
+        node_cfgs = []
+        for n in nodes:
+            if n.args or n.kwargs:
+                raise NotImplementedError(f"Layer '{n.layer.name}' was called with extra "
+                                          "arguments; such graphs have no config yet.")
+            inputs = None if isinstance(n.layer, InputLayer) else nest.map_structure(
+                ref, n.inputs)
+            node_cfgs.append({"layer": n.layer.name, "inputs": inputs})
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [{**serialize(layer), "name": layer.name} for layer in self.layers],
+                "nodes": node_cfgs,
+                "inputs": nest.map_structure(ref, self.__dict__["_inputs_struct"]),
+                "outputs": nest.map_structure(ref, self.__dict__["_outputs_struct"])}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the graph from ``get_config()``; layer classes resolve through the
+        built-in allow-list and ``custom_objects`` only."""
+        from ..layers import deserialize  # noqa: PLC0415
+        from ..layers.input_layer import Input  # noqa: PLC0415
+
+        specs = {spec["name"]: spec for spec in config["layers"]}
+        built = {name: deserialize(spec, custom_objects) for name, spec in specs.items()
+                 if spec["class_name"] != "InputLayer"}
+        outputs = []
+
+        def lookup(r):
+            node, idx = (int(v) for v in r.split(":"))
+            return outputs[node][idx]
+
+        for node in config["nodes"]:
+            if node["inputs"] is None:
+                spec = specs[node["layer"]]["config"]
+                outputs.append([Input(batch_shape=spec["batch_shape"], dtype=spec.get("dtype"),
+                                      name=node["layer"])])
+            else:
+                args = nest.map_structure(lookup, node["inputs"])
+                outputs.append(nest.flatten(built[node["layer"]](args)))
+        inputs = nest.map_structure(lookup, config["inputs"])
+        outs = nest.map_structure(lookup, config["outputs"])
+        return Model(inputs=inputs, outputs=outs, name=config.get("name"),
+                     trainable=config.get("trainable", True))
+
+
+def _functional_name():
+    from .. import backend  # noqa: PLC0415
+
+    return backend.unique_name("functional")

@@ -1,0 +1,61 @@
+"""``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
+package) and ``set_random_seed``."""
+import importlib
+
+from ...backend import host as np
+from ...backend import to_host
+from ...tensor import TensorBase
+from .progbar import Progbar
+
+__all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file"]
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot rows for integer class labels (a NumPy array, as in Keras)."""
+    y = np.asarray(to_host(x._v) if isinstance(x, TensorBase) else x)
+    if y.dtype.kind == "f":
+        if not np.all(np.equal(np.mod(y, 1), 0)):
+            raise ValueError(f"to_categorical expects integer class labels. Received float "
+                             f"values such as {y.reshape(-1)[:5]}")
+        y = y.astype(np.int64)
+    shape = y.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    y = y.reshape(-1)
+    if num_classes is None:
+        num_classes = int(y.max()) + 1 if y.size else 0
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"Class labels must be in [0, {num_classes}). Received labels from "
+                         f"{int(y.min())} to {int(y.max())}.")
+    out = np.zeros((y.size, num_classes), dtype="float32")
+    out[np.arange(y.size), y] = 1.0
+    return out.reshape(shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    x = np.asarray(x)
+    norm = np.linalg.norm(x, order, axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
+
+
+def set_random_seed(seed):
+    """Seed Python, NumPy and tapeflow's global random state."""
+    import random  # noqa: PLC0415
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        from ...ops import random as tf_random  # noqa: PLC0415
+
+        if hasattr(tf_random, "set_seed"):
+            tf_random.set_seed(seed)
+    except ImportError:
+        pass
+
+
+def __getattr__(name):
+    if name == "get_file":
+        # written by the datasets package; imported on first use only
+        mod = importlib.import_module("tapeflow.keras.datasets._files")
+        return mod.get_file
+    raise AttributeError(f"module 'tapeflow.keras.utils' has no attribute {name!r}")
