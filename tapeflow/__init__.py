@@ -41,16 +41,22 @@ class version:  # noqa: N801 - TF's ``tf.version`` namespace
 
 
 _LAZY = {"keras": ".keras", "data": ".data"}
+_LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"),
+               "vectorized_map": (".data._vectorize", "vectorized_map")}
 
 
 def __getattr__(name):
     """Load the heavier subpackages (keras, data) on first use."""
     if name in _LAZY:
-        mod = _importlib.import_module(_LAZY[name], __name__)
-        globals()[name] = mod
-        return mod
-    raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+        value = _importlib.import_module(_LAZY[name], __name__)
+    elif name in _LAZY_NAMES:
+        module, attr = _LAZY_NAMES[name]
+        value = getattr(_importlib.import_module(module, __name__), attr)
+    else:
+        raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+    return sorted(list(globals()) + list(_LAZY) + list(_LAZY_NAMES))

@@ -9,6 +9,7 @@ never silently different from eager execution.
 """
 import functools
 import logging
+import threading
 import weakref
 
 from . import nest
@@ -31,6 +32,7 @@ class _Trace:
     _is_trace = True
 
     def __init__(self, first):
+        self._thread = threading.get_ident()
         self.first = first
         self.lines = []  # generated source lines of the plan body
         self.uses = []  # per line: (names read, name written or None, is_effect)
@@ -109,6 +111,8 @@ class _Trace:
         self.bind(snapshot, name)
 
     def assign(self, var, kind, value):
+        if self._thread != threading.get_ident():
+            return
         src = self.name_of(value, "assign")
         v = self._var(var)
         if kind == "assign":
@@ -118,13 +122,19 @@ class _Trace:
         self._emit(line, (src,), None, True)
 
     def assign_raw(self, var):
+        if self._thread != threading.get_ident():
+            return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def orphan(self, t):
+        if self._thread != threading.get_ident():
+            return
         self.orphans.add(id(t))
         self.keep.append(t)
 
     def read_value(self, t, what):
+        if self._thread != threading.get_ident():
+            return
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
@@ -135,20 +145,29 @@ class _Trace:
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
 
     def created_variable(self, v):
+        if self._thread != threading.get_ident():
+            return
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "
                              "first call. Make sure the tf.Variable is only created once or "
                              "created outside tf.function.")
         self.created.append(v)
 
-    def effect(self, fn, tensors):
-        """A side effect that runs on every call (tf.print)."""
-        args = [self.name_of(t, "tf.print") if isinstance(t, TensorBase) else None
-                for t in tensors]
+    def effect(self, fn, args):
+        """A side effect that runs on every call of the plan: ``fn(*args)`` with tensors in
+        ``args`` replaced by their values at that point of the plan (tf.print)."""
+        names = []
+        for a in args:
+            if isinstance(a, TensorBase):
+                names.append(self.name_of(a, "a side effect"))
+            else:
+                k = self._new("k")
+                self.ns[k] = a
+                names.append(k)
         fname = self._new("p")
         self.ns[fname] = fn
-        vals = [a if a is not None else repr(t) for a, t in zip(args, tensors)]
-        self._emit(f"{fname}({', '.join(vals)})", tuple(a for a in args if a), None, True)
+        reads = tuple(n for n, a in zip(names, args) if isinstance(a, TensorBase))
+        self._emit(f"{fname}({', '.join(names)})", reads, None, True)
 
     # -- code generation ---------------------------------------------------------------------
     def build(self, input_names, output_names):
@@ -260,7 +279,7 @@ class Function:
         return flat, tuple(_leaf_key(x) for x in flat)
 
     def __call__(self, *args, **kwargs):
-        if _tensor.traces or _core.recording or _functions_run_eagerly():
+        if _core.active_here() or _functions_run_eagerly():
             # inside another trace: inline; under an outer GradientTape: run eagerly so the
             # tape records the ops and gradients flow through the function
             return self._python_function(*args, **kwargs)
@@ -394,11 +413,8 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
                 parts.append(str(v))
         print(sep.join(parts), end=end, file=stream)
 
-    if _tensor.traces:
-        trace = _tensor.traces[-1]
-        tensors = [x for x in inputs]
-        trace.effect(lambda *vals: emit(*[
-            v for v in vals]), tensors)
+    if _tensor.traces and _tensor.traces[-1]._thread == threading.get_ident():
+        _tensor.traces[-1].effect(emit, list(inputs))
     emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
 
 

@@ -2,6 +2,7 @@
 reverse to accumulate gradients by tensor identity (a flat list, no recursion)."""
 import functools
 import logging
+import threading
 
 from . import nest
 from .backend import reduce_add, xp_of
@@ -23,6 +24,7 @@ class GradientTape:
     """Record operations for automatic differentiation (TF 2 semantics)."""
 
     _is_trace = False
+    _thread = None
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = persistent
@@ -39,6 +41,7 @@ class GradientTape:
         if self._used and not self._persistent:
             raise RuntimeError("GradientTape.gradient can only be called once on non-persistent "
                                "tapes.")
+        self._thread = threading.get_ident()
         _core.recording.append(self)
         self._depth += 1
         return self

@@ -1,6 +1,7 @@
 """``tf.Variable``: a mutable, optionally trainable tensor. Assignment rebinds the backend
 array (never writes into it), so tensors read earlier keep their values."""
 import itertools
+import threading
 
 from . import dtypes
 from . import tensor as _tensor
@@ -217,8 +218,9 @@ def _read(var):
     if isinstance(var, _Unread):
         var = var._parent
     t = _core.snapshot(var)
+    tid = threading.get_ident()
     for tape in _core.recording:
-        if tape._is_trace:
+        if tape._is_trace or tape._thread != tid:
             continue
         if t._v.dtype.kind == "f" and (id(var) in tape._ids or (tape._auto and var.trainable)):
             tape._read(var, t)

@@ -179,3 +179,34 @@ def test_random_ops_and_dropout_draw_fresh_values_each_call_like_eager():
     np.testing.assert_array_equal(t1, e1)
     np.testing.assert_array_equal(t2, e2)
     assert not np.array_equal(t1, t2) and traced.experimental_get_tracing_count() == 1
+
+
+def test_ops_in_other_threads_are_not_recorded_by_this_threads_tape_or_trace():
+    import threading
+
+    w = tf.Variable(2.0)
+    done = []
+
+    def worker():
+        for _ in range(50):
+            done.append(float(w * 3.0 + 1.0))
+
+    with tf.GradientTape() as tape:
+        t = threading.Thread(target=worker)
+        t.start()
+        y = w * w
+        t.join()
+    # two reads of w and the multiply; none of the worker's 150 ops
+    assert [n.op.name for n in tape._nodes] == ["ReadVariableOp", "ReadVariableOp", "Mul"]
+    assert float(tape.gradient(y, w)) == 4.0
+
+    @tf.function
+    def f(x):
+        th = threading.Thread(target=worker)
+        th.start()
+        th.join()
+        return x * 2.0
+
+    assert f(tf.constant(1.0)).numpy() == 2.0 and f(tf.constant(5.0)).numpy() == 10.0
+    src = f.get_concrete_function(tf.constant(1.0)).plan_source
+    assert src.count(" = ") == 1, src  # only x * 2.0: the worker's ops are not in the plan

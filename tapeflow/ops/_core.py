@@ -6,13 +6,16 @@ A gradient rule is ``grad(node, dy) -> one gradient (Tensor or None) per input``
 written with tapeflow ops, so an outer tape records it (higher-order gradients). The rule
 may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the tape.
 """
+from threading import get_ident
+
 from .. import dtypes
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor, TensorBase, const, convert_to_tensor, wrap
 
 VariableType = ()  # set to Variable by tapeflow.variable (it sits above this module)
 
-# Tapes that are recording now, innermost last. Mutated in place, never rebound, so the
+# Tapes (and tf.function traces) that are recording now, innermost last, each tagged with the
+# thread that opened it (``_thread``). Mutated in place, never rebound, so the
 # hot path reads it with one global lookup.
 recording = []
 
@@ -149,7 +152,10 @@ def record(op, inputs, out, attrs):
     every tf.function trace in progress (traces see every op, differentiable or not)."""
     differentiable = op.grad is not None and out._v.dtype.kind == "f"
     snaps = None
+    tid = get_ident()
     for tape in recording:
+        if tape._thread != tid:
+            continue  # tapes and traces see only the ops of the thread that opened them
         if tape._is_trace:
             tape.op(op, inputs, out, attrs)
             continue
@@ -183,10 +189,17 @@ def record(op, inputs, out, attrs):
 def snapshot(var):
     """A Tensor holding ``var``'s current value; traces treat it as a read of ``var``."""
     s = const(var._v)
+    tid = get_ident()
     for r in recording:
-        if r._is_trace:
+        if r._is_trace and r._thread == tid:
             r.read_var(var, s)
     return s
+
+
+def active_here():
+    """Whether a tape or trace opened by the calling thread is recording."""
+    tid = get_ident()
+    return any(r._thread == tid for r in recording)
 
 
 def as_tensor(x):

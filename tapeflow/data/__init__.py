@@ -1,0 +1,11 @@
+"""``tf.data``: input pipelines (``Dataset``) with TF's semantics and background prefetch."""
+from . import experimental
+from ._structure import TensorSpec
+from .dataset import AUTOTUNE, Dataset, DatasetSpec, NumpyIterator, Options, OwnedIterator
+
+INFINITE_CARDINALITY = experimental.INFINITE_CARDINALITY
+UNKNOWN_CARDINALITY = experimental.UNKNOWN_CARDINALITY
+Iterator = OwnedIterator
+
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator",
+           "NumpyIterator", "Options", "TensorSpec", "UNKNOWN_CARDINALITY", "experimental"]

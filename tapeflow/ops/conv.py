@@ -1,0 +1,944 @@
+"""Convolution, pooling and embedding ops (``tf.nn``) on strided window views feeding one matmul,
+with gradients written as further recorded ops so that higher orders work."""
+import math as _math
+import threading
+
+from ..backend import host as np
+from ..backend import to_host, xp_of
+from ..errors import InvalidArgumentError, UnimplementedError, invalid
+from ..tensor import TensorBase, convert_to_tensor, wrap
+from ._core import Op, apply, convert_inputs
+from .array import concat, reshape, transpose
+from .indexing import _indices, gather
+from .math import cast, maximum, ones_like, sqrt, where, zeros_like
+from .nn import batch_normalization
+from .reduction import reduce_sum
+
+__all__ = [
+    "conv1d", "conv2d", "convolution", "depthwise_conv2d", "separable_conv2d",
+    "conv2d_transpose", "conv1d_transpose", "max_pool", "max_pool1d", "max_pool2d",
+    "avg_pool", "avg_pool1d", "avg_pool2d", "batch_normalization", "embedding_lookup",
+]
+
+# NOTE: the im2col buffer of one batch chunk is kept under this many bytes; larger batches are
+# processed in chunks of samples, so memory stays bounded whatever the batch size and the buffer
+# stays near the caches (measured: no slower than one big buffer, often faster).
+CHUNK_BYTES = 8 << 20
+
+_CONV_DTYPES = ("half", "bfloat16", "float", "double", "int32")  # TF's names, for messages
+_TF_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
+
+
+def _t(x):
+    return x if isinstance(x, TensorBase) else convert_to_tensor(x)
+
+
+def _dims(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+# -- geometry -----------------------------------------------------------------------------------
+def _out_size(n, k, s, d, lo, hi):
+    """Output length of a window of ``k`` taps, dilation ``d``, stride ``s`` over padded ``n``."""
+    return max(0, (n + lo + hi - (k - 1) * d - 1) // s + 1)
+
+
+def _same_pads(n, k, s, d):
+    """TF's 'SAME' padding: output ceil(n / s), the odd pixel of padding goes after."""
+    out = -(-n // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+def _channels_first(data_format, nd, opname):
+    """True for ``NC...`` layouts, False for ``N...C``; anything else is refused."""
+    if data_format is None:
+        return False
+    fmt = str(data_format)
+    if len(fmt) == nd + 2 and fmt.startswith("N"):
+        if fmt.endswith("C"):
+            return False
+        if fmt[1] == "C":
+            return True
+    raise ValueError(f"{opname}: `data_format` must be {'NWC' if nd == 1 else 'NHWC'} or "
+                     f"{'NCW' if nd == 1 else 'NCHW'}. Received: data_format={data_format}")
+
+
+def _spatial(value, name, nd, cf, opname, kind):
+    """Per-spatial-dim ints from an int or a list of 1, ``nd`` or ``nd + 2`` ints."""
+    if isinstance(value, TensorBase):
+        value = to_host(value._v).tolist()
+    if isinstance(value, (int, np.integer)):
+        vals = [int(value)] * nd
+    else:
+        vals = [int(v) for v in value]
+        if len(vals) == 1:
+            vals = vals * nd
+        elif len(vals) == nd + 2:
+            outer = (vals[0], vals[1]) if cf else (vals[0], vals[-1])
+            if outer != (1, 1):
+                what = "Pooling is not yet supported on the batch dimension." if (
+                    kind == "ksize" and vals[0] != 1) else (
+                    f"Current implementation does not yet support {kind} in the batch and "
+                    "depth dimensions.")
+                raise UnimplementedError(None, opname, f"{what} ({name}={vals}) [Op:{opname}]")
+            vals = vals[2:] if cf else vals[1:-1]
+        elif len(vals) != nd:
+            raise ValueError(f"{name} should be of length 1, {nd} or {nd + 2}. Received: "
+                             f"{name}={vals} of length {len(vals)}")
+    if min(vals) <= 0:
+        msg = {"strides": "Row and column strides should be larger than 0.",
+               "dilations": "Dilated rates should be larger than 0.",
+               "ksize": "Sliding window ksize must be positive."}[kind]
+        raise InvalidArgumentError(None, opname, f"{msg} ({name}={vals}) [Op:{opname}]")
+    return tuple(vals)
+
+
+def _pads(padding, sizes, ksize, strides, dilations, cf, opname, explicit=True):
+    """((lo, hi), ...) per spatial dim for 'SAME', 'VALID' or an explicit list of pairs."""
+    if isinstance(padding, str):
+        if padding == "VALID":
+            return tuple((0, 0) for _ in sizes)
+        if padding == "SAME":
+            return tuple(_same_pads(*a) for a in zip(sizes, ksize, strides, dilations))
+        allowed = '"SAME", "VALID"' + (', "EXPLICIT"' if explicit else "")
+        raise invalid(opname, f"Value for attr 'padding' of \"{padding}\" is not in the list of "
+                      f"allowed values: {allowed}")
+    if not explicit:
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    pairs = [[int(v) for v in p] for p in padding]
+    nd = len(sizes)
+    if len(pairs) != nd + 2 or any(len(p) != 2 for p in pairs):
+        raise ValueError(f"padding should be a list of {nd + 2} [before, after] pairs. "
+                         f"Received: padding={padding}")
+    outer = pairs[:2] if cf else [pairs[0], pairs[-1]]
+    if any(v != 0 for p in outer for v in p):
+        raise invalid(opname, "Nonzero explicit padding in the batch or depth dimensions is not "
+                      f"supported (padding={pairs})")
+    inner = pairs[2:] if cf else pairs[1:-1]
+    if any(v < 0 for p in inner for v in p):
+        raise invalid(opname, f"All elements of explicit_paddings must be nonnegative "
+                      f"(padding={pairs})")
+    return tuple(tuple(p) for p in inner)
+
+
+def _pad(a, pads, value=0):
+    """``a`` (NHWC) with spatial padding filled with ``value``; ``a`` itself if none."""
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return a
+    n, h, w, c = a.shape
+    xp = xp_of(a)
+    out = xp.empty((n, h + pt + pb, w + pl + pr, c), a.dtype)
+    out[:, :pt] = value
+    out[:, pt + h:] = value
+    out[:, pt:pt + h, :pl] = value
+    out[:, pt:pt + h, pl + w:] = value
+    out[:, pt:pt + h, pl:pl + w] = a
+    return out
+
+
+def _crop(a, pads, h, w):
+    (pt, _), (pl, _) = pads
+    if a.shape[1] == h and a.shape[2] == w:
+        return a
+    return xp_of(a).ascontiguousarray(a[:, pt:pt + h, pl:pl + w])
+
+
+def _windows(a, k, s, d, out):
+    """A (N, OH, OW, KH, KW, C) strided view of the windows of ``a`` (NHWC): no copy."""
+    n, _, _, c = a.shape
+    s0, s1, s2, s3 = a.strides
+    return xp_of(a).lib.stride_tricks.as_strided(
+        a, (n, out[0], out[1], k[0], k[1], c),
+        (s0, s1 * s[0], s2 * s[1], s1 * d[0], s2 * d[1], s3))
+
+
+def _tap(a, i, j, s, d, out):
+    """The (N, OH, OW, C) slice of ``a`` that kernel tap (i, j) sees, as a writable view."""
+    h0, w0 = i * d[0], j * d[1]
+    return a[:, h0:h0 + s[0] * (out[0] - 1) + 1:s[0], w0:w0 + s[1] * (out[1] - 1) + 1:s[1]]
+
+
+_scratch = threading.local()
+
+
+def _workspace(xp, shape, dtype):
+    """A reusable per-thread scratch array for im2col buffers (never returned to callers).
+
+    NOTE: reusing it spares a fresh multi-megabyte allocation per chunk, whose page faults
+    cost more than the copy itself on some machines.
+    """
+    nbytes = _math.prod(shape) * np.dtype(dtype).itemsize
+    key = id(xp)
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        bufs = _scratch.bufs = {}
+    buf = bufs.get(key)
+    if buf is None or buf.nbytes < nbytes:
+        buf = bufs[key] = xp.empty(max(nbytes, 1), np.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
+def _chunks(n, per_sample):
+    step = max(1, CHUNK_BYTES // max(per_sample, 1))
+    for a in range(0, n, step):
+        yield a, min(n, a + step)
+
+
+# -- convolution on NHWC arrays -----------------------------------------------------------------
+# The geometry attribute ``geo`` is (strides, dilations, pads, groups) for the spatial dims.
+
+
+def _filter_matrix(w, groups):
+    """The filter as a (K, O) matrix, or (G, K, O/G) for grouped convolutions."""
+    kh, kw, cg, co = w.shape
+    if groups == 1:
+        return w.reshape(kh * kw * cg, co)
+    og = co // groups
+    return w.reshape(kh, kw, cg, groups, og).transpose(3, 0, 1, 2, 4).reshape(
+        groups, kh * kw * cg, og)
+
+
+# NOTE: with few input channels (the first layer of an image model) the im2col matrix is built
+# tap-major, (K, M) in memory: each tap is one plain slice copy and BLAS runs far faster on the
+# transposed view than on an (M, K) matrix with K < 16. Wider inputs use the (M, K) layout.
+_NARROW = 8
+
+
+def _kmajor(c, groups):
+    return groups == 1 and c < _NARROW
+
+
+def _cols(xpad, k, geo, out):
+    """The im2col matrix of ``xpad``: (M, K) (possibly a transposed view), or (G, M, K/G)."""
+    s, d, _, groups = geo
+    n, c = xpad.shape[0], xpad.shape[3]
+    m = n * out[0] * out[1]
+    xp = xp_of(xpad)
+    if _kmajor(c, groups):
+        buf = _workspace(xp, (k[0], k[1], c, n, out[0], out[1]), xpad.dtype)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                buf[i, j] = _tap(xpad, i, j, s, d, out).transpose(3, 0, 1, 2)
+        return buf.reshape(-1, m).T
+    win = _windows(xpad, k, s, d, out)
+    if groups == 1:
+        buf = _workspace(xp, win.shape, xpad.dtype)
+        buf[...] = win
+        return buf.reshape(m, -1)
+    _, oh, ow, kh, kw, _ = win.shape
+    win = win.reshape(n, oh, ow, kh, kw, groups, c // groups)
+    return win.transpose(5, 0, 1, 2, 3, 4, 6).reshape(groups, m, -1)
+
+
+# NOTE: a depthwise convolution (one input channel per group) is a per-channel weighted sum of
+# kh*kw shifted slices: tap loops of broadcast multiply-adds over cache-sized batch chunks beat
+# any matmul formulation (the matmuls would be matrix-vector products per channel).
+_DW_CHUNK = 1 << 20
+
+
+def _depthwise(cg, groups):
+    return groups > 1 and cg == 1
+
+
+def _dw_fwd(x, w, geo, out, y):
+    s, d, pads, _ = geo
+    xp = xp_of(x)
+    n, _, _, c = x.shape
+    kh, kw, _, co = w.shape
+    wt = w.reshape(kh, kw, c, co // c)
+    y5 = y.reshape(n, out[0], out[1], c, co // c)
+    xpad = _pad(x, pads)
+    step = max(1, _DW_CHUNK // (out[0] * out[1] * co * x.itemsize))
+    tmp = _workspace(xp, (min(step, n),) + y5.shape[1:], y.dtype)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        acc, t = y5[a:b], tmp[:b - a]
+        for i in range(kh):
+            for j in range(kw):
+                xt = _tap(xpad[a:b], i, j, s, d, out)[..., None]
+                if i == 0 and j == 0:
+                    xp.multiply(xt, wt[i, j], out=acc)
+                else:
+                    xp.multiply(xt, wt[i, j], out=t)
+                    acc += t
+    return y
+
+
+def _dw_bx(g, w, geo, shape, dx):
+    s, d, _, _ = geo
+    xp = xp_of(g)
+    n, _, _, c = shape
+    kh, kw, _, co = w.shape
+    m = co // c
+    out = g.shape[1:3]
+    wt = w.reshape(kh, kw, c, m)
+    g5 = g.reshape(n, out[0], out[1], c, m)
+    step = max(1, _DW_CHUNK // (out[0] * out[1] * c * g.itemsize))
+    tmp = _workspace(xp, (min(step, n), out[0], out[1], c), g.dtype)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        t = tmp[:b - a]
+        for i in range(kh):
+            for j in range(kw):
+                if m == 1:
+                    xp.multiply(g5[a:b, ..., 0], wt[i, j, :, 0], out=t)
+                else:
+                    t[...] = xp.einsum("nhwcm,cm->nhwc", g5[a:b], wt[i, j])
+                _tap(dx[a:b], i, j, s, d, out)[...] += t
+    return dx
+
+
+def _dw_bw(x, g, geo, shape):
+    s, d, pads, _ = geo
+    xp = xp_of(x)
+    n, _, _, c = x.shape
+    kh, kw, _, co = shape
+    m = co // c
+    out = g.shape[1:3]
+    g5 = g.reshape(n, out[0], out[1], c, m)
+    xpad = _pad(x, pads)
+    dw = xp.empty((kh, kw, c, m), g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            xt = _tap(xpad, i, j, s, d, out)
+            if m == 1:
+                dw[i, j, :, 0] = xp.einsum("nhwc,nhwc->c", xt, g5[..., 0])
+            else:
+                dw[i, j] = xp.einsum("nhwc,nhwcm->cm", xt, g5)
+    return dw.reshape(shape)
+
+
+def _conv_fwd(x, w, geo):
+    s, d, pads, groups = geo
+    xp = xp_of(x)
+    n, h, wd, c = x.shape
+    kh, kw, _, co = w.shape
+    out = (_out_size(h, kh, s[0], d[0], *pads[0]), _out_size(wd, kw, s[1], d[1], *pads[1]))
+    y = xp.empty((n, out[0], out[1], co), x.dtype)
+    if y.size == 0:
+        return y
+    if _depthwise(w.shape[2], groups):
+        return _dw_fwd(x, w, geo, out, y)
+    xpad = _pad(x, pads)
+    wm = _filter_matrix(w, groups)
+    for a, b in _chunks(n, out[0] * out[1] * kh * kw * c * x.itemsize):
+        cols = _cols(xpad[a:b], (kh, kw), geo, out)
+        if groups == 1:
+            xp.matmul(cols, wm, out=y[a:b].reshape(cols.shape[0], co))
+        else:
+            r = xp.matmul(cols, wm)  # (G, M, O/G)
+            y[a:b].reshape(-1, groups, co // groups)[...] = r.transpose(1, 0, 2)
+    return y
+
+
+def _conv_bx(g, w, geo, shape):
+    """Gradient of a convolution w.r.t. its input (a transposed convolution): col2im."""
+    s, d, pads, groups = geo
+    xp = xp_of(g)
+    n, h, wd, c = shape
+    kh, kw, cg, co = w.shape
+    out = g.shape[1:3]
+    eff = ((kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1)
+    full = tuple((e - 1 - lo, e - 1 - hi) for e, (lo, hi) in zip(eff, pads))
+    if (g.size and s == (1, 1) and groups == 1 and not _kmajor(c, groups)
+            and min(min(full)) >= 0 and h * wd == out[0] * out[1]):
+        # NOTE: at stride 1 with 'SAME'-sized output the input gradient is the forward
+        # convolution of the padded gradient with the flipped filter: one im2col + matmul, ~15%
+        # faster than col2im. ('VALID' would make that matmul larger than col2im's.)
+        flipped = xp.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+        return _conv_fwd(g, flipped, (s, d, full, 1))
+    hp, wp = h + pads[0][0] + pads[0][1], wd + pads[1][0] + pads[1][1]
+    dx = xp.zeros((n, hp, wp, c), g.dtype)
+    if g.size == 0:
+        return _crop(dx, pads, h, wd)
+    if _depthwise(cg, groups):
+        return _crop(_dw_bx(g, w, geo, shape, dx), pads, h, wd)
+    wm = _filter_matrix(w, groups)
+    kmajor = _kmajor(c, groups)
+    for a, b in _chunks(n, out[0] * out[1] * kh * kw * c * g.itemsize):
+        nb = b - a
+        m = nb * out[0] * out[1]
+        if kmajor:
+            dcols = _workspace(xp, (kh * kw * c, m), g.dtype)
+            xp.matmul(wm, g[a:b].reshape(m, co).T, out=dcols)
+            dcols = dcols.reshape(kh, kw, c, nb, out[0], out[1]).transpose(3, 4, 5, 0, 1, 2)
+        elif groups == 1:
+            dcols = _workspace(xp, (m, kh * kw * c), g.dtype)
+            xp.matmul(g[a:b].reshape(m, co), wm.T, out=dcols)
+            dcols = dcols.reshape(nb, out[0], out[1], kh, kw, c)
+        else:
+            gg = g[a:b].reshape(m, groups, co // groups).transpose(1, 0, 2)
+            dcols = xp.matmul(gg, wm.transpose(0, 2, 1)).reshape(
+                groups, nb, out[0], out[1], kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6).reshape(
+                nb, out[0], out[1], kh, kw, c)
+        part = dx[a:b]
+        # NOTE: the scatter-add loops over the kh*kw kernel taps (never over pixels); each tap
+        # adds one strided slice, so overlapping windows accumulate without np.add.at.
+        for i in range(kh):
+            for j in range(kw):
+                _tap(part, i, j, s, d, out)[...] += dcols[:, :, :, i, j]
+    return _crop(dx, pads, h, wd)
+
+
+def _conv_bw(x, g, geo, shape):
+    """Gradient of a convolution w.r.t. its filter: patches^T @ upstream gradient."""
+    s, d, pads, groups = geo
+    xp = xp_of(x)
+    kh, kw, cg, co = shape
+    n, _, _, c = x.shape
+    out = g.shape[1:3]
+    og = co // groups
+    if g.size == 0:
+        return xp.zeros(shape, g.dtype)
+    if _depthwise(cg, groups):
+        return _dw_bw(x, g, geo, shape)
+    dw = xp.zeros((kh * kw * cg, co) if groups == 1 else (groups, kh * kw * cg, og), g.dtype)
+    xpad = _pad(x, pads)
+    for a, b in _chunks(n, out[0] * out[1] * kh * kw * c * x.itemsize):
+        cols = _cols(xpad[a:b], (kh, kw), geo, out)
+        if groups == 1:
+            dw += xp.matmul(cols.T, g[a:b].reshape(-1, co))
+        else:
+            gg = g[a:b].reshape(-1, groups, og).transpose(1, 0, 2)
+            dw += xp.matmul(cols.transpose(0, 2, 1), gg)
+    if groups == 1:
+        return dw.reshape(shape)
+    return dw.reshape(groups, kh, kw, cg, og).transpose(1, 2, 3, 0, 4).reshape(shape)
+
+
+# NOTE: the three ops are bilinear and close under differentiation: the gradients of the input
+# and filter gradients are again convolutions of the same geometry, so any order works.
+def _conv_grad(n, g):
+    x, w = n.inputs
+    geo = n.attrs["geo"]
+    dx = apply(CONV_BX, (g, w), {"geo": geo, "shape": x._v.shape}) if n.needs[0] else None
+    dw = apply(CONV_BW, (x, g), {"geo": geo, "shape": w._v.shape}) if n.needs[1] else None
+    return dx, dw
+
+
+def _conv_bx_grad(n, h):
+    g, w = n.inputs
+    geo = n.attrs["geo"]
+    dg = apply(CONV, (h, w), {"geo": geo}) if n.needs[0] else None
+    dw = apply(CONV_BW, (h, g), {"geo": geo, "shape": w._v.shape}) if n.needs[1] else None
+    return dg, dw
+
+
+def _conv_bw_grad(n, h):
+    x, g = n.inputs
+    geo = n.attrs["geo"]
+    dx = apply(CONV_BX, (g, h), {"geo": geo, "shape": x._v.shape}) if n.needs[0] else None
+    dg = apply(CONV, (x, h), {"geo": geo}) if n.needs[1] else None
+    return dx, dg
+
+
+CONV = Op("Conv2D", _conv_fwd, _conv_grad, "fi")
+CONV_BX = Op("Conv2DBackpropInput", _conv_bx, _conv_bx_grad, "fi")
+CONV_BW = Op("Conv2DBackpropFilter", _conv_bw, _conv_bw_grad, "fi")
+
+
+# -- public convolutions ------------------------------------------------------------------------
+def _check_dtype(opname, t, allowed=_CONV_DTYPES):
+    name = t.dtype.name
+    if _TF_NAMES.get(name, name) not in allowed:
+        raise invalid(opname, f"Value for attr 'T' of {name} is not in the list of allowed "
+                      f"values: {', '.join(allowed)} (input shape {_dims(t._v.shape)})")
+
+
+_NAMED = {}  # opname -> an Op used only to convert inputs (its name goes into dtype errors)
+
+
+def _pair(opname, x, w):
+    op = _NAMED.get(opname) or _NAMED.setdefault(opname, Op(opname, None))
+    x, w = convert_inputs(op, [x, w])
+    _check_dtype(opname, x)
+    return x, w
+
+
+def _nhwc(t, cf):
+    return transpose(t, [0, 2, 3, 1]) if cf else t
+
+
+def _from_nhwc(t, cf):
+    return transpose(t, [0, 3, 1, 2]) if cf else t
+
+
+def _conv2d(opname, x, w, strides, padding, data_format, dilations, explicit=True):
+    """Validated 2-D convolution of tensors ``x`` and ``w`` (filter HWIO) in ``data_format``."""
+    cf = _channels_first(data_format, 2, opname)
+    xs, ws = x._v.shape, w._v.shape
+    if len(xs) != 4:
+        raise invalid(opname, f"convolution input must be 4-dimensional: {_dims(xs)}")
+    if len(ws) != 4:
+        raise invalid(opname, f"convolution filter must be 4-dimensional: {_dims(ws)}")
+    s = _spatial(strides, "strides", 2, cf, opname, "strides")
+    d = _spatial(1 if dilations is None else dilations, "dilations", 2, cf, opname, "dilations")
+    c = xs[1] if cf else xs[3]
+    hw = (xs[2], xs[3]) if cf else (xs[1], xs[2])
+    if 0 in ws:
+        raise invalid(opname, "filter must not have zero elements (i.e. all dimensions must be "
+                      f"non-zero) (filter shape {_dims(ws)})")
+    if c % ws[2]:
+        raise invalid(opname, f"input depth must be evenly divisible by filter depth: {c} vs "
+                      f"{ws[2]} (input shape {_dims(xs)}, filter shape {_dims(ws)})")
+    groups = c // ws[2]
+    if ws[3] % groups:
+        raise invalid(opname, f"output depth must be evenly divisible by number of groups: "
+                      f"{ws[3]} vs {groups} (input shape {_dims(xs)}, filter shape {_dims(ws)})")
+    pads = _pads(padding, hw, ws[:2], s, d, cf, opname, explicit)
+    y = apply(CONV, (_nhwc(x, cf), w), {"geo": (s, d, pads, groups)})
+    return _from_nhwc(y, cf)
+
+
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """2-D convolution of ``input`` (NHWC or NCHW) with ``filters`` [kh, kw, in, out].
+
+    Input depth a multiple of the filter's in-depth makes a grouped convolution, as in TF.
+    """
+    x, w = _pair("Conv2D", input, filters)
+    return _conv2d("Conv2D", x, w, strides, padding, data_format, dilations)
+
+
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
+    """1-D convolution of ``input`` [batch, width, in] (or NCW) with ``filters`` [k, in, out]."""
+    x, w = _pair("Conv2D", input, filters)
+    cf = _channels_first(data_format, 1, "conv1d")
+    if not isinstance(padding, str):
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    s = _spatial(stride, "stride", 1, cf, "Conv2D", "strides")
+    d = _spatial(1 if dilations is None else dilations, "dilations", 1, cf, "Conv2D",
+                 "dilations")
+    xs = list(x._v.shape)
+    x4 = reshape(x, xs[:-1] + [1, xs[-1]] if cf else xs[:-2] + [1] + xs[-2:])
+    w4 = reshape(w, [1] + list(w._v.shape))
+    y = _conv2d("Conv2D", x4, w4, (1, s[0]), padding, "NCHW" if cf else "NHWC", (1, d[0]))
+    ys = list(y._v.shape)
+    return reshape(y, ys[:2] + ys[3:] if cf else ys[:1] + ys[2:])
+
+
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,
+                dilations=None, name=None):
+    """N-D convolution dispatching on rank: 1-D (rank 3) and 2-D (rank 4) inputs."""
+    x = _t(input)
+    nd = x._v.ndim - 2
+    strides = 1 if strides is None else strides
+    if nd == 1:
+        return conv1d(x, filters, strides, padding, data_format or "NWC", dilations)
+    if nd == 2:
+        return conv2d(x, filters, strides, padding, data_format or "NHWC", dilations)
+    raise UnimplementedError(None, "Conv", f"tapeflow implements 1-D and 2-D convolutions only "
+                             f"(input shape {_dims(x._v.shape)})")
+
+
+def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None,
+                     name=None):
+    """Per-channel 2-D convolution: ``filter`` [kh, kw, in, multiplier] -> in*multiplier outputs.
+
+    NOTE: computed as a grouped convolution with one group per input channel, so it shares the
+    conv ops (and their gradients of every order).
+    """
+    op = "DepthwiseConv2dNative"
+    x, w = _pair(op, input, filter)
+    cf = _channels_first(data_format or "NHWC", 2, op)
+    xs, ws = x._v.shape, w._v.shape
+    if len(xs) != 4:
+        raise invalid(op, f"input must be 4-dimensional: {_dims(xs)}")
+    if len(ws) != 4:
+        raise invalid(op, f"filter must be 4-dimensional: {_dims(ws)}")
+    st = [int(v) for v in (to_host(strides._v).tolist() if isinstance(strides, TensorBase)
+                           else ([strides] if isinstance(strides, int) else strides))]
+    if len(st) != 4:
+        raise invalid(op, f"Sliding window strides field must specify 4 dimensions "
+                      f"(strides={st})")
+    c = xs[1] if cf else xs[3]
+    if c != ws[2]:
+        raise invalid(op, f"input and filter must have the same depth: {c} vs {ws[2]} "
+                      f"(input shape {_dims(xs)}, filter shape {_dims(ws)})")
+    rate = _spatial(1 if dilations is None else dilations, "dilations", 2, cf, op, "dilations")
+    if max(rate) > 1 and max(st) > 1:
+        # NOTE: TF only warns here and returns a space-to-batch artefact, not a strided dilated
+        # convolution; refusing is better than silently returning different numbers.
+        raise ValueError("depthwise_conv2d: when the dilation rate is greater than 1, all "
+                         f"strides must be 1. Received: dilations={list(rate)}, strides={st}")
+    w2 = reshape(w, [ws[0], ws[1], 1, ws[2] * ws[3]])
+    return _conv2d(op, x, w2, st, padding, "NCHW" if cf else "NHWC", rate)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
+                     data_format=None, dilations=None, name=None):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution."""
+    y = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
+    return conv2d(y, pointwise_filter, 1, "VALID", data_format or "NHWC")
+
+
+def _conv2d_transpose(op, x, w, output_shape, strides, padding, data_format, dilations):
+    cf = _channels_first(data_format, 2, op)
+    xs, ws = x._v.shape, w._v.shape
+    if isinstance(output_shape, TensorBase):
+        output_shape = to_host(output_shape._v).tolist()
+    osh = [int(v) for v in output_shape]
+    if len(xs) != 4 or len(ws) != 4:
+        raise invalid(op, f"input and filter must be 4-dimensional: {_dims(xs)} and "
+                      f"{_dims(ws)}")
+    n = xs[0]
+    if len(osh) == 2:
+        osh = [n, ws[2]] + osh if cf else [n] + osh + [ws[2]]
+    if len(osh) != 4:
+        raise invalid(op, f"Conv2DBackpropInput requires input_sizes to contain 4 values or 2 "
+                      f"values, but got: {len(osh)}")
+    s = _spatial(strides, "strides", 2, cf, op, "strides")
+    d = _spatial(1 if dilations is None else dilations, "dilations", 2, cf, op, "dilations")
+    c_out, hw = (osh[1], osh[2:]) if cf else (osh[3], osh[1:3])
+    c_in, in_hw = (xs[1], xs[2:]) if cf else (xs[3], xs[1:3])
+    pre = "Conv2DCustomBackpropInput: "
+    if osh[0] != n:
+        raise invalid(op, f"{pre}input and out_backprop must have the same batch size. Input "
+                      f"batch: {osh[0]}, outbackprop batch: {n}, batch_dim: 0")
+    if c_out != ws[2]:
+        raise invalid(op, f"{pre}input and filter must have the same depth: {c_out} vs {ws[2]} "
+                      f"(output_shape {osh}, filter shape {_dims(ws)})")
+    if c_in != ws[3]:
+        raise invalid(op, f"{pre}filter and out_backprop must have the same out_depth: "
+                      f"{ws[3]} vs {c_in} (input shape {_dims(xs)}, filter shape {_dims(ws)})")
+    pads = _pads(padding, hw, ws[:2], s, d, cf, op)
+    for i in range(2):
+        want = _out_size(hw[i], ws[i], s[i], d[i], *pads[i])
+        if want != in_hw[i]:
+            raise invalid(op, f"{pre}Size of out_backprop doesn't match computed: actual = "
+                          f"{in_hw[i]}, computed = {want} spatial_dim: {i + 1} input: {hw[i]} "
+                          f"filter: {ws[i]} output: {in_hw[i]} stride: {s[i]} dilation: {d[i]}")
+    shape = (n, hw[0], hw[1], c_out)
+    y = apply(CONV_BX, (_nhwc(x, cf), w), {"geo": (s, d, pads, 1), "shape": shape})
+    return _from_nhwc(y, cf)
+
+
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
+                     dilations=None, name=None):
+    """The transpose (gradient) of ``conv2d``: ``filters`` [kh, kw, out, in], to ``output_shape``.
+
+    NOTE: dilations > 1 are computed (TF's CPU kernel refuses them; its GPU kernel does not).
+    """
+    op = "Conv2DBackpropInput"
+    x, w = _pair(op, input, filters)
+    return _conv2d_transpose(op, x, w, output_shape, strides, padding, data_format, dilations)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",
+                     dilations=None, name=None):
+    """The transpose of ``conv1d``: ``filters`` [k, out, in], to ``output_shape`` (3 values)."""
+    op = "Conv2DBackpropInput"
+    x, w = _pair(op, input, filters)
+    cf = _channels_first(data_format, 1, "conv1d_transpose")
+    if isinstance(output_shape, TensorBase):
+        output_shape = to_host(output_shape._v).tolist()
+    osh = [int(v) for v in output_shape]
+    if len(osh) != 3:
+        raise ValueError(f"output_shape must have length 3. Received: output_shape={osh}")
+    s = _spatial(strides, "strides", 1, cf, op, "strides")
+    d = _spatial(1 if dilations is None else dilations, "dilations", 1, cf, op, "dilations")
+    xs = list(x._v.shape)
+    x4 = reshape(x, xs[:-1] + [1, xs[-1]] if cf else xs[:-2] + [1] + xs[-2:])
+    w4 = reshape(w, [1] + list(w._v.shape))
+    o4 = osh[:2] + [1, osh[2]] if cf else [osh[0], 1] + osh[1:]
+    y = _conv2d_transpose(op, x4, w4, o4, (1, s[0]), padding, "NCHW" if cf else "NHWC",
+                          (1, d[0]))
+    ys = list(y._v.shape)
+    return reshape(y, ys[:2] + ys[3:] if cf else ys[:1] + ys[2:])
+
+
+# -- pooling on NHWC arrays ---------------------------------------------------------------------
+# The pooling geometry ``geo`` is (ksize, strides, pads) for the two spatial dims.
+def _pool_out(shape, geo):
+    k, s, pads = geo
+    return (_out_size(shape[1], k[0], s[0], 1, *pads[0]),
+            _out_size(shape[2], k[1], s[1], 1, *pads[1]))
+
+
+def _lowest(dtype):
+    if dtype.kind == "f":
+        return -np.inf
+    return np.iinfo(dtype).min
+
+
+def _taps(k):
+    return [(i, j) for i in range(k[0]) for j in range(k[1])]
+
+
+def _max_pool_fwd(x, geo):
+    k, s, pads = geo
+    out = _pool_out(x.shape, geo)
+    xp = xp_of(x)
+    if 0 in out:
+        return xp.empty((x.shape[0],) + out + (x.shape[3],), x.dtype)
+    xpad = _pad(x, pads, _lowest(x.dtype))
+    y = None
+    for i, j in _taps(k):
+        t = _tap(xpad, i, j, s, (1, 1), out)
+        if y is None:
+            y = t.copy()
+        else:
+            xp.maximum(y, t, out=y)
+    return y
+
+
+def _first_max(xpad, y, geo, out):
+    """Yield (tap, mask) with mask true where the tap holds its window's first maximum."""
+    k, s, _ = geo
+    xp = xp_of(y)
+    done = xp.zeros(y.shape, bool)
+    for i, j in _taps(k):
+        m = _tap(xpad, i, j, s, (1, 1), out) == y
+        m &= ~done
+        done |= m
+        yield (i, j), m
+
+
+def _max_pool_grad_fwd(x, y, g, geo):
+    """Route each output gradient to its window's first maximum (row-major, as TF does)."""
+    k, s, pads = geo
+    xp = xp_of(x)
+    xpad = _pad(x, pads, _lowest(x.dtype))
+    dx = xp.zeros(xpad.shape, g.dtype)
+    disjoint = s[0] >= k[0] and s[1] >= k[1]  # each input in at most one window: no adds
+    if y.size:
+        for (i, j), m in _first_max(xpad, y, geo, y.shape[1:3]):
+            t = _tap(dx, i, j, s, (1, 1), y.shape[1:3])
+            if disjoint:
+                xp.multiply(g, m, out=t)
+            else:
+                t += g * m
+    return _crop(dx, pads, x.shape[1], x.shape[2])
+
+
+def _max_pool_gradgrad_fwd(x, y, h, geo):
+    """The gradient of max-pool's gradient w.r.t. the upstream gradient: pick h at the argmax."""
+    k, s, pads = geo
+    xp = xp_of(x)
+    xpad = _pad(x, pads, _lowest(x.dtype))
+    hpad = _pad(h, pads)
+    r = xp.zeros(y.shape, h.dtype)
+    if y.size:
+        for (i, j), m in _first_max(xpad, y, geo, y.shape[1:3]):
+            r += _tap(hpad, i, j, s, (1, 1), y.shape[1:3]) * m
+    return r
+
+
+def _max_pool_grad(n, g):
+    x = n.inputs[0]
+    return (apply(MAX_POOL_GRAD, (x, n.out, g), {"geo": n.attrs["geo"]}),)
+
+
+def _zero_or_none(n, i):
+    return zeros_like(n.inputs[i]) if n.needs[i] else None
+
+
+def _max_pool_grad_grad(n, h):
+    x, y, _ = n.inputs
+    r = apply(MAX_POOL_GRADGRAD, (x, y, h), n.attrs) if n.needs[2] else None
+    return _zero_or_none(n, 0), _zero_or_none(n, 1), r
+
+
+def _max_pool_gradgrad_grad(n, h):
+    x, y, _ = n.inputs
+    r = apply(MAX_POOL_GRAD, (x, y, h), n.attrs) if n.needs[2] else None
+    return _zero_or_none(n, 0), _zero_or_none(n, 1), r
+
+
+MAX_POOL = Op("MaxPool", _max_pool_fwd, _max_pool_grad, "fiu")
+MAX_POOL_GRAD = Op("MaxPoolGrad", _max_pool_grad_fwd, _max_pool_grad_grad, "fiu")
+MAX_POOL_GRADGRAD = Op("MaxPoolGradGrad", _max_pool_gradgrad_fwd, _max_pool_gradgrad_grad, "fiu")
+
+
+def _avg_counts(shape, geo, out, xp, dtype):
+    """How many real (unpadded) elements each output window covers: TF's 'SAME' divisor."""
+    k, s, pads = geo
+    counts = []
+    for ax in range(2):
+        start = np.arange(out[ax]) * s[ax] - pads[ax][0]
+        pos = start[:, None] + np.arange(k[ax])[None, :]
+        counts.append(((pos >= 0) & (pos < shape[1 + ax])).sum(1))
+    c = np.outer(counts[0], counts[1]).astype(dtype)[:, :, None]
+    return c if xp is np else xp.asarray(c)
+
+
+def _avg_pool_fwd(x, geo):
+    k, s, pads = geo
+    out = _pool_out(x.shape, geo)
+    xp = xp_of(x)
+    if 0 in out:
+        return xp.empty((x.shape[0],) + out + (x.shape[3],), x.dtype)
+    xpad = _pad(x, pads)
+    y = None
+    for i, j in _taps(k):
+        t = _tap(xpad, i, j, s, (1, 1), out)
+        if y is None:
+            y = t.copy()
+        else:
+            y += t
+    y /= _avg_counts(x.shape, geo, out, xp, x.dtype)
+    return y
+
+
+def _avg_pool_grad_fwd(g, geo, shape):
+    k, s, pads = geo
+    xp = xp_of(g)
+    out = g.shape[1:3]
+    n, h, w, c = shape
+    dx = xp.zeros((n, h + pads[0][0] + pads[0][1], w + pads[1][0] + pads[1][1], c), g.dtype)
+    if g.size:
+        gs = g / _avg_counts(shape, geo, out, xp, g.dtype)
+        for i, j in _taps(k):
+            _tap(dx, i, j, s, (1, 1), out)[...] += gs
+    return _crop(dx, pads, h, w)
+
+
+AVG_POOL = Op("AvgPool", _avg_pool_fwd,
+              lambda n, g: (apply(AVG_POOL_GRAD, (g,), dict(n.attrs, shape=n.inputs[0]._v.shape)),),
+              "f")
+AVG_POOL_GRAD = Op("AvgPoolGrad", _avg_pool_grad_fwd,
+                   lambda n, h: (apply(AVG_POOL, (h,), {"geo": n.attrs["geo"]}),), "f")
+
+
+# -- public pooling -----------------------------------------------------------------------------
+_POOL_KINDS = {
+    "MaxPool": ("half", "bfloat16", "float", "double", "int32", "int64", "uint8", "int16",
+                "int8", "uint16"),
+    "AvgPool": _CONV_DTYPES[:4],
+}
+
+
+def _pool2d(op, opname, input, ksize, strides, padding, data_format, explicit):
+    x = _t(input)
+    _check_dtype(opname, x, _POOL_KINDS[opname])
+    cf = _channels_first(data_format, 2, opname)
+    xs = x._v.shape
+    if len(xs) != 4:
+        raise invalid(opname, f"tensor_in_shape must have 2 spatial dimensions. input shape "
+                      f"{_dims(xs)}")
+    k = _spatial(ksize, "ksize", 2, cf, opname, "ksize")
+    s = _spatial(strides, "strides", 2, cf, opname, "strides")
+    hw = (xs[2], xs[3]) if cf else (xs[1], xs[2])
+    pads = _pads(padding, hw, k, s, (1, 1), cf, opname, explicit)
+    y = apply(op, (_nhwc(x, cf),), {"geo": (k, s, pads)})
+    return _from_nhwc(y, cf)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Max over ``ksize`` windows; the gradient goes to each window's first maximum."""
+    return _pool2d(MAX_POOL, "MaxPool", input, ksize, strides, padding, data_format, True)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Mean over ``ksize`` windows; 'SAME' windows divide by their count of real elements."""
+    return _pool2d(AVG_POOL, "AvgPool", input, ksize, strides, padding, data_format, False)
+
+
+def _pool1d(fn, input, ksize, strides, padding, data_format):
+    x = _t(input)
+    cf = _channels_first(data_format, 1, "pool1d")
+    xs = list(x._v.shape)
+    if len(xs) != 3:
+        raise ValueError(f"`input.shape.rank` must be 3. Received: input.shape={tuple(xs)} of "
+                         f"rank {len(xs)}.")
+    k = _spatial(ksize, "ksize", 1, cf, "pool1d", "ksize")
+    s = _spatial(strides, "strides", 1, cf, "pool1d", "strides")
+    if not isinstance(padding, str):
+        pairs = [list(p) for p in padding]
+        padding = pairs[:2] + [[0, 0]] + pairs[2:] if cf else pairs[:1] + [[0, 0]] + pairs[1:]
+    x4 = reshape(x, xs[:2] + [1, xs[2]] if cf else [xs[0], 1] + xs[1:])
+    y = fn(x4, (1, k[0]), (1, s[0]), padding, "NCHW" if cf else "NHWC")
+    ys = list(y._v.shape)
+    return reshape(y, ys[:2] + ys[3:] if cf else ys[:1] + ys[2:])
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """1-D max pooling of ``input`` [batch, width, channels] (or NCW)."""
+    return _pool1d(max_pool2d, input, ksize, strides, padding, data_format)
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """1-D average pooling of ``input`` [batch, width, channels] (or NCW)."""
+    return _pool1d(avg_pool2d, input, ksize, strides, padding, data_format)
+
+
+def _pool_nd(fn1, fn2, input, ksize, strides, padding, data_format):
+    x = _t(input)
+    nd = x._v.ndim
+    if nd == 3:
+        return fn1(x, ksize, strides, padding, data_format or "NWC")
+    if nd == 4:
+        return fn2(x, ksize, strides, padding, data_format or "NHWC")
+    if nd == 5:
+        raise UnimplementedError(None, "Pool", "tapeflow implements 1-D and 2-D pooling only "
+                                 f"(input shape {_dims(x._v.shape)})")
+    raise ValueError(f"`input.shape.rank` must be 3, 4 or 5. Received: "
+                     f"input.shape={tuple(x._v.shape)} of rank {nd}.")
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """Max pooling of a rank-3 (1-D) or rank-4 (2-D) input."""
+    return _pool_nd(max_pool1d, max_pool2d, input, ksize, strides, padding, data_format)
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """Average pooling of a rank-3 (1-D) or rank-4 (2-D) input."""
+    return _pool_nd(avg_pool1d, avg_pool2d, input, ksize, strides, padding, data_format)
+
+
+# -- embeddings ---------------------------------------------------------------------------------
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """Rows of ``params`` at ``ids`` (any shape); the gradient scatter-adds over repeated ids.
+
+    A list of tensors is one table sharded with TF's 'div' strategy (contiguous blocks, the
+    first ``rows % shards`` shards one row longer). ``max_norm`` clips each looked-up row's L2
+    norm, as TF does.
+    """
+    if isinstance(params, (list, tuple)):
+        shards = [_t(p) for p in params]
+        if not shards:
+            raise ValueError("Length of params is currently 0. Need at least one param.")
+    else:
+        shards = [_t(params)]
+    idx = _indices(ids, "GatherV2")
+    if len(shards) == 1:
+        table, flat = shards[0], idx
+    else:
+        # NOTE: 'div' partitioning: map each id to (shard, local row) as TF does, check the
+        # local row against that shard, then gather from the concatenated table.
+        sizes = [int(p._v.shape[0]) for p in shards]
+        total, k = sum(sizes), len(sizes)
+        per, extras = total // k, total % k
+        v = to_host(idx._v).astype(np.int64)
+        shard = np.maximum(v // (per + 1), (v - extras) // max(per, 1))
+        local = np.where(shard < extras, v % (per + 1), (v - extras) % max(per, 1))
+        for p, size in enumerate(sizes):
+            sel = shard == p
+            bad = sel & ((local < 0) | (local >= size))
+            if bad.any():
+                pos = np.argwhere(bad)[0]
+                raise invalid("GatherV2", f"indices[{','.join(map(str, pos))}] = "
+                              f"{int(local[tuple(pos)])} is not in [0, {size})")
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        glob = (offsets[np.clip(shard, 0, k - 1)] + local).astype(to_host(idx._v).dtype)
+        xp = xp_of(idx._v)
+        flat = wrap(glob if xp is np else xp.asarray(glob))
+        table = concat(shards, axis=0)
+    rows = gather(table, flat)
+    if max_norm is not None:
+        rows = _clip_rows(rows, max_norm, idx._v.ndim)
+    return rows
+
+
+def _clip_rows(rows, max_norm, id_rank):
+    """Scale each looked-up row so its L2 norm is at most ``max_norm`` (TF's clip_by_norm)."""
+    axes = list(range(id_rank, rows._v.ndim))
+    if not axes:
+        return rows
+    mx = cast(max_norm, rows.dtype) if isinstance(max_norm, TensorBase) else max_norm
+    sq = reduce_sum(rows * rows, axis=axes, keepdims=True)
+    # NOTE: all-zero rows take norm 0 through a safe sqrt, so their gradient stays finite.
+    live = sq > 0
+    norm = where(live, sqrt(where(live, sq, ones_like(sq))), sq)
+    return rows * mx / maximum(norm, mx)
