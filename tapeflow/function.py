@@ -45,6 +45,7 @@ class _Trace:
         self.unsafe = None
         self.created = []
         self.n = 0
+        self.suspended = 0  # >0 while a recorded side effect runs for real (see run_effect)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -93,6 +94,8 @@ class _Trace:
 
     # -- hooks called by the core -------------------------------------------------------------
     def op(self, op, inputs, out, attrs):
+        if self.suspended:
+            return
         args = [self.name_of(t, op.name) for t in inputs]
         fname = self._new("f")
         self.ns[fname] = op.fwd
@@ -106,11 +109,15 @@ class _Trace:
         self.bind(out, name)
 
     def read_var(self, var, snapshot):
+        if self.suspended:
+            return
         name = self._new()
         self._emit(f"{name} = {self._var(var)}._v", (), name)
         self.bind(snapshot, name)
 
     def assign(self, var, kind, value):
+        if self.suspended:
+            return
         if self._thread != threading.get_ident():
             return
         src = self.name_of(value, "assign")
@@ -122,17 +129,23 @@ class _Trace:
         self._emit(line, (src,), None, True)
 
     def assign_raw(self, var):
+        if self.suspended:
+            return
         if self._thread != threading.get_ident():
             return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def orphan(self, t):
+        if self.suspended:
+            return
         if self._thread != threading.get_ident():
             return
         self.orphans.add(id(t))
         self.keep.append(t)
 
     def read_value(self, t, what):
+        if self.suspended:
+            return
         if self._thread != threading.get_ident():
             return
         if isinstance(t, Variable):
@@ -145,6 +158,8 @@ class _Trace:
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
 
     def created_variable(self, v):
+        if self.suspended:
+            return
         if self._thread != threading.get_ident():
             return
         if not self.first:
@@ -442,3 +457,19 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     if single:
         return vars_[0]
     return type(loop_vars)(vars_) if isinstance(loop_vars, tuple) else vars_
+
+
+def run_effect(fn, args):
+    """Run ``fn`` on the values of ``args`` now and, inside a tf.function trace, on every
+    replay of the plan with the values the plan computed: for stateful updates made on
+    backend arrays (optimizer steps) that the trace cannot see op by op."""
+    arrays = [a._v if isinstance(a, TensorBase) else a for a in args]
+    trace = _tensor.traces[-1] if _tensor.traces else None
+    if trace is None or trace._thread != threading.get_ident() or trace.suspended:
+        return fn(*arrays)
+    trace.effect(fn, list(args))
+    trace.suspended += 1
+    try:
+        return fn(*arrays)
+    finally:
+        trace.suspended -= 1

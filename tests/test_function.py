@@ -210,3 +210,32 @@ def test_ops_in_other_threads_are_not_recorded_by_this_threads_tape_or_trace():
     assert f(tf.constant(1.0)).numpy() == 2.0 and f(tf.constant(5.0)).numpy() == 10.0
     src = f.get_concrete_function(tf.constant(1.0)).plan_source
     assert src.count(" = ") == 1, src  # only x * 2.0: the worker's ops are not in the plan
+
+
+@pytest.mark.parametrize("make_opt", [lambda: tf.keras.optimizers.SGD(0.1, momentum=0.9),
+                                      lambda: tf.keras.optimizers.Adam(0.01)])
+def test_traced_keras_optimizer_step_matches_eager(make_opt):
+    def setup():
+        rng = np.random.default_rng(0)
+        vs = [tf.Variable(rng.normal(size=(3, 2)).astype(np.float32)), tf.Variable(tf.zeros(2))]
+        x = tf.constant(rng.normal(size=(8, 3)).astype(np.float32))
+        opt = make_opt()
+
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(x @ vs[0] + vs[1] - 1.0))
+            opt.apply_gradients(zip(tape.gradient(loss, vs), vs))
+            return loss
+
+        return vs, opt, step
+
+    v1, o1, eager = setup()
+    v2, o2, traced_fn = setup()
+    traced = tf.function(traced_fn)
+    for _ in range(5):
+        assert eager().numpy() == traced().numpy()
+    for a, b in zip(v1, v2):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert int(o1.iterations) == int(o2.iterations) == 5
+    assert traced.experimental_get_tracing_count() == 1
+    assert traced.get_concrete_function().eager_reason is None

@@ -5,6 +5,7 @@ import warnings
 
 from ...backend import host as np
 from ...backend import xp_of
+from ...function import run_effect
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
 from .schedules import LearningRateSchedule
@@ -110,7 +111,7 @@ class Optimizer:
             if g is None:
                 missing.append(v)
                 continue
-            grads.append(g._v if isinstance(g, TensorBase) else convert_to_tensor(g)._v)
+            grads.append(g if isinstance(g, TensorBase) else convert_to_tensor(g))
             variables.append(v)
         if missing:
             names = [getattr(v, "name", repr(v)) for v in missing]
@@ -119,7 +120,8 @@ class Optimizer:
                           "`loss` argument?", UserWarning, stacklevel=2)
         if not variables:
             return self.iterations
-        self.apply(grads, variables)
+        # NOTE: one recorded side effect, so a tf.function plan replays the whole update
+        run_effect(lambda *gs: self.apply(list(gs), variables), grads)
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):
