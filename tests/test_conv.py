@@ -366,6 +366,22 @@ def test_batch_normalization_and_embedding_gradients():
     close(tape.gradient(loss, p), np.array([[2, 2], [0, 0], [3, 3], [1, 1]], float))
 
 
+def test_tf_function_replays_conv_and_pool_steps():
+    w = tf.Variable(rand(3, 3, 3, 4))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = C.max_pool2d(C.conv2d(x, w, 2, "SAME"), 2, 1, "SAME")
+            loss = tf.reduce_sum(C.avg_pool2d(y, 2, 2, "VALID") ** 2)
+        return loss, tape.gradient(loss, w)
+
+    traced = tf.function(step)
+    traced(tf.constant(rand(2, 7, 7, 3)))
+    x = tf.constant(rand(2, 7, 7, 3))
+    for a, b in zip(traced(x), step(x)):
+        close(a, np.asarray(b))
+
+
 # -- shapes -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n", [5, 6, 7, 28])
 @pytest.mark.parametrize("s", [1, 2, 3])

@@ -553,3 +553,30 @@ def test_cross_entropy_parity_with_tensorflow():
 
     for mine, theirs in zip(run(tf), run(real)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_sparse_cross_entropy_gradient_is_fused_and_twice_differentiable():
+    rng = np.random.default_rng(5)
+    labels = np.array([[1, 0, 3], [2, 2, 0]])
+    check_grad(lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x),
+               rng.normal(size=(2, 3, 4)), second_order=True)
+    x = tf.constant(rng.normal(size=(2, 4)))
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.sparse_softmax_cross_entropy_with_logits([1, 3], x)
+        g = tape.gradient(y, x)
+    # the backward pass is one fused op (recorded on the outer tape for second order)
+    assert [n.op.name for n in outer._nodes][1:] == ["SparseSoftmaxCrossEntropyWithLogitsGrad"]
+    p = np.exp(x.numpy()) / np.exp(x.numpy()).sum(1, keepdims=True)
+    p[[0, 1], [1, 3]] -= 1
+    np.testing.assert_allclose(g.numpy(), p, rtol=1e-12)
+
+
+def test_sparse_cross_entropy_checks_labels_inside_traced_functions():
+    f = tf.function(lambda y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(y, x))
+    x = tf.zeros([2, 3])
+    f(tf.constant([0, 2]), x)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Received a label value of 3"):
+        f(tf.constant([0, 3]), x)

@@ -4,7 +4,7 @@ import math as _math
 import threading
 
 from ..backend import host as np
-from ..backend import to_host, xp_of
+from ..backend import xp_of
 from ..errors import InvalidArgumentError, UnimplementedError, invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
@@ -67,7 +67,7 @@ def _channels_first(data_format, nd, opname):
 def _spatial(value, name, nd, cf, opname, kind):
     """Per-spatial-dim ints from an int or a list of 1, ``nd`` or ``nd + 2`` ints."""
     if isinstance(value, TensorBase):
-        value = to_host(value._v).tolist()
+        value = value.numpy().tolist()  # NOTE: .numpy() lets a tf.function trace see the read
     if isinstance(value, (int, np.integer)):
         vals = [int(value)] * nd
     else:
@@ -547,7 +547,7 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
         raise invalid(op, f"input must be 4-dimensional: {_dims(xs)}")
     if len(ws) != 4:
         raise invalid(op, f"filter must be 4-dimensional: {_dims(ws)}")
-    st = [int(v) for v in (to_host(strides._v).tolist() if isinstance(strides, TensorBase)
+    st = [int(v) for v in (strides.numpy().tolist() if isinstance(strides, TensorBase)
                            else ([strides] if isinstance(strides, int) else strides))]
     if len(st) != 4:
         raise invalid(op, f"Sliding window strides field must specify 4 dimensions "
@@ -577,7 +577,7 @@ def _conv2d_transpose(op, x, w, output_shape, strides, padding, data_format, dil
     cf = _channels_first(data_format, 2, op)
     xs, ws = x._v.shape, w._v.shape
     if isinstance(output_shape, TensorBase):
-        output_shape = to_host(output_shape._v).tolist()
+        output_shape = output_shape.numpy().tolist()
     osh = [int(v) for v in output_shape]
     if len(xs) != 4 or len(ws) != 4:
         raise invalid(op, f"input and filter must be 4-dimensional: {_dims(xs)} and "
@@ -632,7 +632,7 @@ def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data
     x, w = _pair(op, input, filters)
     cf = _channels_first(data_format, 1, "conv1d_transpose")
     if isinstance(output_shape, TensorBase):
-        output_shape = to_host(output_shape._v).tolist()
+        output_shape = output_shape.numpy().tolist()
     osh = [int(v) for v in output_shape]
     if len(osh) != 3:
         raise ValueError(f"output_shape must have length 3. Received: output_shape={osh}")
@@ -687,11 +687,12 @@ def _first_max(xpad, y, geo, out):
     """Yield (tap, mask) with mask true where the tap holds its window's first maximum."""
     k, s, _ = geo
     xp = xp_of(y)
-    done = xp.zeros(y.shape, bool)
+    free = xp.ones(y.shape, bool)  # windows whose maximum is not yet claimed
+    m = xp.empty(y.shape, bool)
     for i, j in _taps(k):
-        m = _tap(xpad, i, j, s, (1, 1), out) == y
-        m &= ~done
-        done |= m
+        xp.equal(_tap(xpad, i, j, s, (1, 1), out), y, out=m)
+        m &= free
+        free ^= m
         yield (i, j), m
 
 
@@ -910,7 +911,7 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         sizes = [int(p._v.shape[0]) for p in shards]
         total, k = sum(sizes), len(sizes)
         per, extras = total // k, total % k
-        v = to_host(idx._v).astype(np.int64)
+        v = np.asarray(idx.numpy(), np.int64)
         shard = np.maximum(v // (per + 1), (v - extras) // max(per, 1))
         local = np.where(shard < extras, v % (per + 1), (v - extras) % max(per, 1))
         for p, size in enumerate(sizes):
@@ -921,7 +922,7 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
                 raise invalid("GatherV2", f"indices[{','.join(map(str, pos))}] = "
                               f"{int(local[tuple(pos)])} is not in [0, {size})")
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        glob = (offsets[np.clip(shard, 0, k - 1)] + local).astype(to_host(idx._v).dtype)
+        glob = (offsets[np.clip(shard, 0, k - 1)] + local).astype(idx._v.dtype)
         xp = xp_of(idx._v)
         flat = wrap(glob if xp is np else xp.asarray(glob))
         table = concat(shards, axis=0)

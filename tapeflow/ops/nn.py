@@ -61,8 +61,17 @@ def _zero(a):
 
 # -- activations ---------------------------------------------------------------------------------
 def _relu_grad(n, g):
-    # NOTE: the gradient at exactly 0 is 0, as in TF (mask on output > 0).
-    return (where(n.out > 0, g, zeros_like(g)),)
+    # NOTE: the gradient at exactly 0 is 0, as in TF (mask on output > 0); one fused op.
+    return (apply(RELU_GRAD, (g, n.out), {}),)
+
+
+def _relu_grad_fwd(g, y):
+    return g * (y > 0)
+
+
+# ReluGrad(g, y) is linear in g (its gradient is ReluGrad again) and flat in y
+RELU_GRAD = Op("ReluGrad", _relu_grad_fwd,
+               lambda n, gg: (apply(RELU_GRAD, (gg, n.inputs[1]), {}), None), "fiu")
 
 
 def _relu6_fwd(a):
@@ -381,20 +390,71 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     return apply(SOFTMAX_XENT, (x, z), {"axis": axis % nd})
 
 
+def _check_labels(labels, classes):
+    """Out-of-range labels raise TF's error; checked in the forward so traced plans check too."""
+    if not labels.size:
+        return
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= classes:
+        op = SPARSE_XENT.name
+        # NOTE: TF reports the smallest label when one is negative, else the largest.
+        bad = lo if lo < 0 else hi
+        values = " ".join(str(v) for v in to_host(labels).ravel().tolist())
+        raise InvalidArgumentError(
+            None, op,
+            f"Received a label value of {bad} which is outside the valid range of "
+            f"[0, {classes}).  Label values: {values} [Op:{op}]")
+
+
+def _pick(a, labels):
+    """``a[..., labels]`` elementwise over the leading axes (one fancy index, no wrapper)."""
+    xp = xp_of(a)
+    flat = a.reshape(-1, a.shape[-1])
+    return flat[xp.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
+
+
 def _sparse_xent_fwd(x, labels):
+    _check_labels(labels, x.shape[-1])
     xp = xp_of(x)
     s = _shifted(x, -1)
     lse = xp.log(reduce_add(xp.exp(s), axis=-1))
-    picked = xp.take_along_axis(s, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
-    return lse - picked
+    return lse - _pick(s, labels)
+
+
+def _sparse_xent_grad_fwd(x, labels, g):
+    # NOTE: one fused op (softmax minus the one-hot label, times g): the gradient the training
+    # step needs, without building the one-hot matrix through separate ops.
+    xp = xp_of(x)
+    e = xp.exp(_shifted(x, -1))
+    p = e / reduce_add(e, axis=-1, keepdims=True)
+    flat = p.reshape(-1, p.shape[-1])
+    flat[xp.arange(flat.shape[0]), labels.reshape(-1)] -= 1
+    return p * g[..., None]
+
+
+def _sparse_xent_grad_grad(n, gg):
+    from .array import expand_dims, one_hot  # noqa: PLC0415
+    from .reduction import reduce_sum  # noqa: PLC0415
+
+    x, labels, g = n.inputs
+    p = softmax(x)
+    gx = gy = None
+    if n.needs[0]:  # d/dx of (p - onehot) * g: the softmax Jacobian applied to gg * g
+        v = gg * expand_dims(g, -1)
+        gx = p * (v - reduce_sum(v * p, axis=-1, keepdims=True))
+    if n.needs[2]:
+        hot = one_hot(labels, x._v.shape[-1], dtype=x.dtype)
+        gy = reduce_sum(gg * (p - hot), axis=-1)
+    return gx, None, gy
+
+
+SPARSE_XENT_GRAD = Op("SparseSoftmaxCrossEntropyWithLogitsGrad", _sparse_xent_grad_fwd,
+                      _sparse_xent_grad_grad, None, same_dtype=False)
 
 
 def _sparse_xent_grad(n, g):
-    from .array import expand_dims, one_hot  # noqa: PLC0415
-
     x, labels = n.inputs
-    hot = one_hot(labels, x._v.shape[-1], dtype=x.dtype)
-    return expand_dims(g, -1) * (softmax(x) - hot), None
+    return apply(SPARSE_XENT_GRAD, (x, labels, g), {}), None
 
 
 SPARSE_XENT = Op("SparseSoftmaxCrossEntropyWithLogits", _sparse_xent_fwd, _sparse_xent_grad,
@@ -405,7 +465,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """Cross-entropy between integer class ``labels`` and ``logits`` over the last axis."""
     op = SPARSE_XENT.name
     x, z = _t(logits), _t(labels)
-    if z._v.dtype.name not in ("int32", "int64"):
+    zd = z._v.dtype
+    if zd.kind != "i" or zd.itemsize not in (4, 8):
         raise InvalidArgumentError(
             None, op,
             f"Value for attr 'Tlabels' of {z.dtype.name} is not in the list of allowed values: "
@@ -417,21 +478,9 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise ValueError("`labels.shape` must equal `logits.shape` except for the last "
                          f"dimension. Received: labels.shape={tuple(z._v.shape)} and "
                          f"logits.shape={tuple(x._v.shape)}")
-    classes = x._v.shape[-1]
-    if classes == 0:
+    if x._v.shape[-1] == 0:
         raise InvalidArgumentError(None, op, "Must have at least one class, but got logits "
                                    f"shape {_shape_str(x._v.shape)} [Op:{op}]")
-    if z._v.size:
-        host = to_host(z._v)
-        lo, hi = int(host.min()), int(host.max())
-        if lo < 0 or hi >= classes:
-            # NOTE: TF reports the smallest label when one is negative, else the largest.
-            bad = lo if lo < 0 else hi
-            values = " ".join(str(v) for v in host.ravel().tolist())
-            raise InvalidArgumentError(
-                None, op,
-                f"Received a label value of {bad} which is outside the valid range of "
-                f"[0, {classes}).  Label values: {values} [Op:{op}]")
     return apply(SPARSE_XENT, (x, z), {})
 
 
