@@ -163,11 +163,8 @@ def test_fit_on_tensors_dicts_and_an_iterable_of_batches():
 
 
 def test_fit_on_a_tf_data_dataset():
-    data = pytest.importorskip("tapeflow.data")
-    if not hasattr(data, "Dataset"):
-        pytest.skip("tapeflow.data.Dataset is not available yet")
     x, y = blobs(64)
-    ds = data.Dataset.from_tensor_slices((x, y)).batch(16)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
     model = classifier()
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     hist = model.fit(ds, epochs=2, verbose=0)
@@ -444,3 +441,19 @@ def test_iterable_of_weighted_batches_and_overridden_test_step():
     assert seen == [3, 3]
     hist = model.fit(Weighted(), epochs=2, verbose=0)
     assert len(hist.history["loss"]) == 2
+
+
+def test_fit_on_infinite_and_weighted_datasets():
+    x, y = blobs(64)
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(64, seed=1).batch(16).repeat()
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(ds, epochs=1, verbose=0)
+    hist = model.fit(ds, epochs=3, steps_per_epoch=5, verbose=0)
+    assert len(hist.history["loss"]) == 3 and int(model.optimizer.iterations) == 15
+    zero_w = tf.data.Dataset.from_tensor_slices((x, y, np.zeros(64, np.float32))).batch(16)
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(zero_w, epochs=1, verbose=0)  # every sample weighted 0: nothing to learn
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-7)

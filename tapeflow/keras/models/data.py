@@ -171,6 +171,13 @@ class DatasetBatches:
         self._user_steps = steps  # given steps continue one iterator across epochs (Keras)
         self.class_weight = class_weight
         self._iter = None
+        cardinality = getattr(dataset, "cardinality", None)
+        if steps is None and cardinality is not None and int(cardinality()) == -1:
+            # NOTE: Keras refuses an infinitely repeating dataset without a step count
+            raise ValueError("When passing an infinitely repeating dataset, please specify a "
+                             "`steps_per_epoch` value so that epoch level callbacks continue "
+                             "to work. The value can be the number of batches in one pass "
+                             "over the data (e.g. `len(dataset)` before `.repeat()`).")
         try:
             n = len(dataset)
             self.steps = n if steps is None else steps
