@@ -184,8 +184,7 @@ class _Debugging:
                      message, "~=")
 
     def assert_non_negative(self, x, message=None, summarize=None, name=None):
-        self._assert(lambda a, b: a >= b, x, 0 if not isinstance(x, float) else 0.0, message,
-                     ">=")
+        self._assert(lambda a, b: a >= b, x, 0, message, ">=")
 
     def assert_positive(self, x, message=None, summarize=None, name=None):
         self._assert(lambda a, b: a > b, x, 0, message, ">")
