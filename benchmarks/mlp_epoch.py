@@ -50,12 +50,13 @@ def accuracy(np, logits, y):
     return float((np.asarray(logits).argmax(1) == y).mean())
 
 
-# -- tapeflow ------------------------------------------------------------------------------
-def tapeflow_loop(data, w0, traced):
+# -- tapeflow and TensorFlow: the same code, since tapeflow's API is TF's -------------------
+def tf_like_loop(module_name, data, w0, traced):
+    import importlib
+
     import numpy as np
 
-    import tapeflow as tf
-
+    tf = importlib.import_module(module_name)
     xtr, ytr, xte, yte = data
     vs = [tf.Variable(w) for w in w0]
     opt = tf.keras.optimizers.SGD(learning_rate=LR)
@@ -78,55 +79,12 @@ def tapeflow_loop(data, w0, traced):
     return dt, accuracy(np, logits, yte)
 
 
-def tapeflow_fit(data, w0):
+def tf_like_fit(module_name, data, w0):
+    import importlib
+
     import numpy as np
 
-    import tapeflow as tf
-
-    xtr, ytr, xte, yte = data
-    t = time.perf_counter()
-    model = tf.keras.Sequential([tf.keras.layers.Dense(HIDDEN), tf.keras.layers.ReLU(),
-                                 tf.keras.layers.Dense(10, activation="softmax")])
-    model.build((None, 784))
-    model.set_weights(w0)
-    model.compile(optimizer=tf.keras.optimizers.SGD(LR),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(xtr, ytr, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
-    dt = time.perf_counter() - t
-    return dt, accuracy(np, model.predict(xte, verbose=0), yte)
-
-
-# -- TensorFlow ----------------------------------------------------------------------------
-def tf_loop(data, w0, traced):
-    import numpy as np
-    import tensorflow as tf
-
-    xtr, ytr, xte, yte = data
-    vs = [tf.Variable(w) for w in w0]
-    opt = tf.keras.optimizers.SGD(learning_rate=LR)
-
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            h = tf.nn.relu(x @ vs[0] + vs[1])
-            logits = h @ vs[2] + vs[3]
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
-        grads = tape.gradient(loss, vs)
-        opt.apply_gradients(zip(grads, vs))
-        return loss
-
-    fn = tf.function(step) if traced else step
-    t = time.perf_counter()
-    for i in range(0, len(xtr), BATCH):
-        fn(tf.constant(xtr[i:i + BATCH]), tf.constant(ytr[i:i + BATCH]))
-    dt = time.perf_counter() - t
-    logits = tf.nn.relu(xte @ vs[0] + vs[1]) @ vs[2] + vs[3]
-    return dt, accuracy(np, logits, yte)
-
-
-def tf_fit(data, w0):
-    import numpy as np
-    import tensorflow as tf
-
+    tf = importlib.import_module(module_name)
     xtr, ytr, xte, yte = data
     t = time.perf_counter()
     model = tf.keras.Sequential([tf.keras.layers.Dense(HIDDEN), tf.keras.layers.ReLU(),
@@ -236,18 +194,20 @@ def main():
 
     data = load(np)
     w0 = init_weights(np)
-    runs = [("tapeflow GradientTape loop, eager", lambda: tapeflow_loop(data, w0, False)),
-            ("tapeflow GradientTape loop, tf.function", lambda: tapeflow_loop(data, w0, True)),
-            ("tapeflow model.fit (setup included)", lambda: tapeflow_fit(data, w0)),
+    runs = [("tapeflow GradientTape loop, eager",
+             lambda: tf_like_loop("tapeflow", data, w0, False)),
+            ("tapeflow GradientTape loop, tf.function",
+             lambda: tf_like_loop("tapeflow", data, w0, True)),
+            ("tapeflow model.fit (setup included)", lambda: tf_like_fit("tapeflow", data, w0)),
             ("NumPy hand-written forward/backward", lambda: numpy_loop(data, w0))]
     if available("tensorflow"):
         import tensorflow as tf_real
 
         if args.threads:
             tf_real.config.threading.set_intra_op_parallelism_threads(args.threads)
-        runs += [("TF eager loop", lambda: tf_loop(data, w0, False)),
-                 ("TF @tf.function loop", lambda: tf_loop(data, w0, True)),
-                 ("TF model.fit (setup included)", lambda: tf_fit(data, w0))]
+        runs += [("TF eager loop", lambda: tf_like_loop("tensorflow", data, w0, False)),
+                 ("TF @tf.function loop", lambda: tf_like_loop("tensorflow", data, w0, True)),
+                 ("TF model.fit (setup included)", lambda: tf_like_fit("tensorflow", data, w0))]
     else:
         print("(TensorFlow not importable: skipped)")
     if available("torch"):
