@@ -57,7 +57,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
            a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
            name=None):
     """Matrix product of the last two axes, batched over leading axes (which broadcast)."""
-    a, b = convert_inputs(MATMUL, [a, b])
+    if not (isinstance(a, TensorBase) and isinstance(b, TensorBase)):
+        a, b = convert_inputs(MATMUL, [a, b])
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     sa, sb = a._v.shape, b._v.shape
     for i, s in enumerate((sa, sb)):
