@@ -1,0 +1,238 @@
+"""Attention layers: Luong-style ``Attention`` and ``MultiHeadAttention`` (Vaswani et al.)."""
+import math
+
+from ... import dtypes
+from ...backend import host as np
+from ...ops import array as A
+from ...ops import linalg, nn
+from ...ops import math as M
+from ...ops import reduction as R
+from ...tensor import TensorShape, convert_to_tensor
+from .. import _ops, constraints, initializers, regularizers
+from .base import Layer
+from .masking import get_mask
+
+
+def _masked_softmax(scores, mask):
+    """Softmax over the last axis where ``mask`` (broadcastable booleans) is true.
+
+    NOTE: like Keras, masked scores get a large negative number (-1e9; -65504 in float16)
+    added rather than -inf, so fully masked rows give a uniform softmax, not NaN.
+    """
+    if mask is not None:
+        big = 65504.0 if scores.dtype == dtypes.float16 else 1e9
+        scores = scores - big * (1.0 - M.cast(mask, scores.dtype))
+    return _ops.softmax(scores, axis=-1)
+
+
+def _causal(tq, tk):
+    return convert_to_tensor(np.tril(np.ones((tq, tk), bool)))
+
+
+def _and(a, b):
+    if a is None:
+        return b
+    return b if b is None else M.logical_and(a, b)
+
+
+class Attention(Layer):
+    """Dot-product attention of ``[query, value]`` or ``[query, value, key]``:
+    ``softmax(query @ key^T) @ value`` (``score_mode='concat'``: additive scores)."""
+
+    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if score_mode not in ("dot", "concat"):
+            raise ValueError("Invalid value for argument score_mode. Expected one of {'dot', "
+                             f"'concat'}}. Received: score_mode={score_mode}")
+        self.use_scale, self.score_mode = bool(use_scale), score_mode
+        self.dropout, self.seed = float(dropout), seed
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.scale = self.concat_score_weight = None
+        if self.use_scale:
+            self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
+        if self.score_mode == "concat":
+            self.concat_score_weight = self.add_weight(name="concat_score_weight", shape=(),
+                                                       initializer="ones")
+        self.built = True
+
+    def _scores(self, q, k):
+        if self.score_mode == "dot":
+            scores = linalg.matmul(q, k, transpose_b=True)
+            return scores * self.scale if self.scale is not None else scores
+        s = A.expand_dims(q, -2) + A.expand_dims(k, -3)
+        if self.scale is not None:
+            s = s * self.scale
+        return self.concat_score_weight * R.reduce_sum(M.tanh(s), axis=-1)
+
+    def call(self, inputs, mask=None, training=None, return_attention_scores=False,
+             use_causal_mask=False):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) not in (2, 3):
+            raise ValueError(f"{type(self).__name__} layer must be called on a list of inputs, "
+                             "namely [query, value] or [query, value, key]. "
+                             f"Received: inputs={inputs}.")
+        q, v = inputs[0], inputs[1]
+        k = inputs[2] if len(inputs) == 3 else v
+        q_mask, v_mask = (list(mask) + [None, None])[:2] if mask is not None else (
+            get_mask(q), get_mask(v))
+        scores = self._scores(q, k)
+        keep = None if v_mask is None else A.expand_dims(M.cast(v_mask, dtypes.bool), -2)
+        if use_causal_mask:
+            keep = _and(keep, _causal(scores.shape[-2], scores.shape[-1]))
+        weights = _masked_softmax(scores, keep)
+        if training and self.dropout > 0:
+            weights = nn.dropout(weights, self.dropout, seed=self.seed)
+        out = linalg.matmul(weights, v)
+        if q_mask is not None:
+            out = out * A.expand_dims(M.cast(q_mask, out.dtype), -1)
+        return [out, weights] if return_attention_scores else out
+
+    def compute_output_shape(self, input_shape):
+        q, v = tuple(input_shape[0]), tuple(input_shape[1])
+        return q[:-1] + v[-1:]
+
+    def get_config(self):
+        return {**super().get_config(), "use_scale": self.use_scale,
+                "score_mode": self.score_mode, "dropout": self.dropout, "seed": self.seed}
+
+
+class MultiHeadAttention(Layer):
+    """``num_heads`` parallel scaled dot-product attentions over learned projections of
+    ``query``, ``key`` and ``value``, concatenated and projected back.
+
+    Call it as ``mha(query, value)`` or, in functional models, ``mha([query, value])``
+    (``[query, value, key]``). Inputs of rank > 3 attend over all their middle axes jointly
+    (Keras's default ``attention_axes``); other ``attention_axes`` are not supported.
+    """
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
+                 output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 seed=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.num_heads, self.key_dim = int(num_heads), int(key_dim)
+        self.value_dim = int(value_dim) if value_dim else self.key_dim
+        self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
+        self._out_dims = None if output_shape is None else (
+            (int(output_shape),) if isinstance(output_shape, int) else tuple(output_shape))
+        if attention_axes is not None:
+            raise NotImplementedError("tapeflow's MultiHeadAttention attends over all middle "
+                                      "axes (attention_axes=None) only.")
+        self.attention_axes = None
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+        self._made = False
+
+    def build(self, input_shape):
+        self.built = True  # weights are made on the first call, when all inputs are seen
+
+    def _dense(self, name, kernel_shape, bias_shape):
+        kernel = self.add_weight(name=f"{name}/kernel", shape=kernel_shape,
+                                 initializer=self.kernel_initializer,
+                                 regularizer=self.kernel_regularizer,
+                                 constraint=self.kernel_constraint)
+        bias = self.add_weight(name=f"{name}/bias", shape=bias_shape,
+                               initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer,
+                               constraint=self.bias_constraint) if self.use_bias else None
+        return kernel, bias
+
+    def _make(self, dq, dk, dv):
+        h, kd, vd = self.num_heads, self.key_dim, self.value_dim
+        out = self._out_dims[-1] if self._out_dims else dq
+        self._q = self._dense("query", (dq, h, kd), (h, kd))
+        self._k = self._dense("key", (dk, h, kd), (h, kd))
+        self._v = self._dense("value", (dv, h, vd), (h, vd))
+        self._o = self._dense("attention_output", (h, vd, out), (out,))
+        self._made = True
+
+    def _project(self, x, weights, heads, dim):
+        """(b, t, d) -> (b, heads, t, dim)."""
+        kernel, bias = weights
+        b, t, d = x.shape
+        y = linalg.matmul(x, A.reshape(kernel, (d, heads * dim)))
+        if bias is not None:
+            y = y + A.reshape(bias, (heads * dim,))
+        return A.transpose(A.reshape(y, (b, t, heads, dim)), [0, 2, 1, 3])
+
+    @staticmethod
+    def _flat(x):
+        shape = list(x.shape)
+        if len(shape) < 3:
+            raise ValueError(f"MultiHeadAttention inputs must have rank >= 3; got {shape}")
+        return A.reshape(x, (shape[0], -1, shape[-1])) if len(shape) > 3 else x
+
+    def call(self, query, value=None, key=None, attention_mask=None, training=None,
+             return_attention_scores=False, use_causal_mask=False, query_mask=None,
+             value_mask=None, key_mask=None):
+        if value is None and isinstance(query, (list, tuple)):
+            query, value, key = (list(query) + [None])[:3]
+        if value is None:
+            raise ValueError("MultiHeadAttention needs a `value` (pass mha(query, value)).")
+        value = self._convert(value)
+        key = value if key is None else self._convert(key)
+        q_mask = query_mask if query_mask is not None else get_mask(query)
+        v_mask = value_mask if value_mask is not None else get_mask(value)
+        qshape = list(query.shape)
+        q, v, k = self._flat(query), self._flat(value), self._flat(key)
+        if not self._made:
+            self._make(q.shape[-1], k.shape[-1], v.shape[-1])
+        h = self.num_heads
+        qh = self._project(q, self._q, h, self.key_dim) * (1.0 / math.sqrt(self.key_dim))
+        kh = self._project(k, self._k, h, self.key_dim)
+        vh = self._project(v, self._v, h, self.value_dim)
+        scores = linalg.matmul(qh, kh, transpose_b=True)  # (b, h, tq, tk)
+        keep = None
+        if attention_mask is not None:
+            keep = M.cast(attention_mask, dtypes.bool)
+        if v_mask is not None:
+            keep = _and(keep, A.expand_dims(M.cast(A.reshape(v_mask, (qshape[0], -1)),
+                                                   dtypes.bool), -2))
+        if q_mask is not None:
+            keep = _and(keep, A.expand_dims(M.cast(A.reshape(q_mask, (qshape[0], -1)),
+                                                   dtypes.bool), -1))
+        if use_causal_mask:
+            keep = _and(keep, _causal(scores.shape[-2], scores.shape[-1]))
+        if keep is not None and keep.ndim == 3:
+            keep = A.expand_dims(keep, 1)  # one mask for every head
+        weights = _masked_softmax(scores, keep)
+        dropped = weights
+        if training and self.dropout > 0:
+            dropped = nn.dropout(weights, self.dropout, seed=self.seed)
+        ctx = A.transpose(linalg.matmul(dropped, vh), [0, 2, 1, 3])  # (b, tq, h, vd)
+        kernel, bias = self._o
+        b, tq = ctx.shape[0], ctx.shape[1]
+        out = linalg.matmul(A.reshape(ctx, (b, tq, h * self.value_dim)),
+                            A.reshape(kernel, (h * self.value_dim, kernel.shape[-1])))
+        if bias is not None:
+            out = out + bias
+        out = A.reshape(out, qshape[:-1] + [kernel.shape[-1]])
+        return [out, weights] if return_attention_scores else out
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None and isinstance(query_shape, list) and query_shape and \
+                isinstance(query_shape[0], (list, tuple, TensorShape)):
+            query_shape = query_shape[0]
+        shape = tuple(query_shape)
+        return shape[:-1] + (self._out_dims[-1] if self._out_dims else shape[-1],)
+
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "value_dim": self.value_dim, "dropout": self.dropout,
+                "use_bias": self.use_bias, "output_shape": self._out_dims,
+                "attention_axes": self.attention_axes,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "seed": self.seed}

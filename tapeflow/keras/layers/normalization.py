@@ -1,0 +1,170 @@
+"""Normalisation layers: ``BatchNormalization`` (batch statistics in training, moving averages
+in inference) and ``LayerNormalization`` (per-example statistics)."""
+from ...ops import array as A
+from ...ops import math as M
+from ...ops import nn
+from ...tensor import TensorShape
+from .. import constraints, initializers, regularizers
+from .base import InputSpec, Layer
+
+
+def _axes(axis, rank, name):
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    out = sorted(a + rank if a < 0 else a for a in axes)
+    if any(a < 0 or a >= rank for a in out) or len(set(out)) != len(out):
+        raise ValueError(f"Invalid axis for {name}: {axis} (input rank {rank}).")
+    return out
+
+
+class _Normalization(Layer):
+    """Shared arguments, weights and configs of the two normalisation layers."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, int) else list(axis)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        shape = TensorShape(input_shape).as_list()
+        rank = len(shape)
+        self._param_axes = _axes(self.axis, rank, type(self).__name__)
+        param_shape = tuple(shape[a] for a in self._param_axes)
+        if None in param_shape:
+            raise ValueError(f"Axis {self.axis} of the input to {type(self).__name__} must be "
+                             f"defined. Received: input_shape={tuple(shape)}")
+        # NOTE: parameters broadcast against the input via this shape (1 on other axes).
+        self._bshape = [shape[a] if a in self._param_axes else 1 for a in range(rank)]
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(name="gamma", shape=param_shape,
+                                         initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(name="beta", shape=param_shape,
+                                        initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        self._build_extra(param_shape)
+        self.input_spec = InputSpec(ndim=rank, axes={a: shape[a] for a in self._param_axes})
+        self.built = True
+
+    def _build_extra(self, param_shape):
+        pass
+
+    def _b(self, t):
+        """``t`` (parameter-shaped) reshaped to broadcast against the input."""
+        if t is None or len(self._param_axes) == 1 and self._param_axes[0] == len(
+                self._bshape) - 1:
+            return t
+        return A.reshape(t, self._bshape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config
+
+
+class BatchNormalization(_Normalization):
+    """Normalises each feature (``axis``) with the batch's mean and variance when
+    ``training`` is true, and with moving averages of them otherwise.
+
+    The moving statistics are non-trainable weights updated in training as
+    ``moving = moving * momentum + batch_stat * (1 - momentum)``.
+    NOTE: as in Keras 3, the batch variance is the biased one (no n/(n-1) correction), and a
+    layer with ``trainable=False`` always runs in inference mode.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
+                         **kwargs)
+        self.momentum = float(momentum)
+        self.synchronized = bool(synchronized)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def _build_extra(self, param_shape):
+        self.moving_mean = self.add_weight(name="moving_mean", shape=param_shape,
+                                           initializer=self.moving_mean_initializer,
+                                           trainable=False)
+        self.moving_variance = self.add_weight(name="moving_variance", shape=param_shape,
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False)
+
+    def call(self, inputs, training=None, mask=None):
+        if training and self.trainable:
+            reduce = [a for a in range(len(self._bshape)) if a not in self._param_axes]
+            mean, variance = nn.moments(inputs, reduce)
+            m = self.momentum
+            for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                var.assign(var * m + M.stop_gradient(M.cast(stat, var.dtype)) * (1.0 - m))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        return nn.batch_normalization(inputs, self._b(mean), self._b(variance),
+                                      self._b(self.beta), self._b(self.gamma), self.epsilon)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "momentum": self.momentum, "synchronized": self.synchronized,
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer),
+        })
+        return config
+
+
+class LayerNormalization(_Normalization):
+    """Normalises each example over ``axis`` (default the last) with its own mean and
+    variance, then applies ``gamma`` and ``beta``; the same in training and inference."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
+                         **kwargs)
+        self.rms_scaling = bool(rms_scaling)
+
+    def call(self, inputs):
+        if self.rms_scaling:
+            from ...ops import reduction as R  # noqa: PLC0415
+
+            ms = R.reduce_mean(M.square(inputs), axis=self._param_axes, keepdims=True)
+            out = inputs * M.rsqrt(ms + self.epsilon)
+            return out * self._b(self.gamma) if self.gamma is not None else out
+        mean, variance = nn.moments(inputs, self._param_axes, keepdims=True)
+        return nn.batch_normalization(inputs, mean, variance, self._b(self.beta),
+                                      self._b(self.gamma), self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "rms_scaling": self.rms_scaling}

@@ -1,0 +1,145 @@
+"""Pooling layers: windowed ``MaxPooling``/``AveragePooling`` (1-D and 2-D) and their global
+counterparts, which reduce over all spatial axes."""
+from ...ops import array as A
+from ...ops import conv as C
+from ...ops import math as M
+from ...ops import reduction as R
+from ...tensor import TensorShape
+from .base import InputSpec, Layer
+from .convolutional import (
+    _join_shape,
+    _op_format,
+    _split_shape,
+    conv_output_length,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
+from .masking import get_mask
+
+
+class _Pooling(Layer):
+    rank = 2
+    _op = None
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size")
+        self.strides = self.pool_size if strides is None else normalize_tuple(
+            strides, self.rank, "strides")
+        self.padding = normalize_padding(padding)
+        self.data_format = normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        return type(self)._op(inputs, self.pool_size, self.strides, self.padding.upper(),
+                              _op_format(self.rank, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        channels, spatial = _split_shape(shape, self.data_format)
+        out = [conv_output_length(n, k, self.padding, s) for n, k, s in
+               zip(spatial, self.pool_size, self.strides)]
+        return _join_shape(shape[0], channels, out, self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
+                "strides": self.strides, "data_format": self.data_format}
+
+
+class MaxPooling1D(_Pooling):
+    """Maximum over windows of ``pool_size`` steps."""
+
+    rank, _op = 1, C.max_pool1d
+
+
+class MaxPooling2D(_Pooling):
+    """Maximum over ``pool_size`` windows of rows and columns."""
+
+    rank, _op = 2, C.max_pool2d
+
+
+class AveragePooling1D(_Pooling):
+    """Mean over windows of ``pool_size`` steps ('same' windows average real elements only)."""
+
+    rank, _op = 1, C.avg_pool1d
+
+
+class AveragePooling2D(_Pooling):
+    """Mean over ``pool_size`` windows ('same' windows average real elements only)."""
+
+    rank, _op = 2, C.avg_pool2d
+
+
+class _GlobalPooling(Layer):
+    rank = 2
+    _reduce = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format)
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _axes(self):
+        first = 2 if self.data_format == "channels_first" else 1
+        return list(range(first, first + self.rank))
+
+    def call(self, inputs):
+        return type(self)._reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        channels, _ = _split_shape(shape, self.data_format)
+        if self.keepdims:
+            return _join_shape(shape[0], channels, (1,) * self.rank, self.data_format)
+        return (shape[0], channels)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format,
+                "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps axis: ``(b, steps, c)`` to ``(b, c)``.
+
+    A mask (``mask=`` or one carried from ``Embedding(mask_zero=True)``) averages the
+    unmasked steps only, as in Keras.
+    """
+
+    rank, _reduce = 1, R.reduce_mean
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mask = get_mask(inputs)
+        if mask is None:
+            return super().call(inputs)
+        first = self.data_format == "channels_first"
+        m = A.expand_dims(M.cast(mask, inputs.dtype), 1 if first else 2)
+        axis = 2 if first else 1
+        total = R.reduce_sum(inputs * m, axis=axis, keepdims=self.keepdims)
+        return total / R.reduce_sum(m, axis=axis, keepdims=self.keepdims)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean over rows and columns: ``(b, h, w, c)`` to ``(b, c)``."""
+
+    rank, _reduce = 2, R.reduce_mean
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Maximum over the steps axis: ``(b, steps, c)`` to ``(b, c)``."""
+
+    rank, _reduce = 1, R.reduce_max
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Maximum over rows and columns: ``(b, h, w, c)`` to ``(b, c)``."""
+
+    rank, _reduce = 2, R.reduce_max
+
+
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (MaxPooling1D, MaxPooling2D, AveragePooling1D,
+                                              AveragePooling2D)
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D

@@ -1,0 +1,397 @@
+"""Recurrent layers: the ``SimpleRNN``, ``LSTM`` and ``GRU`` cells, the ``RNN`` layer that
+runs a cell over time as a Python loop of recorded ops, and the layers built on them."""
+from ...ops import array as A
+from ...ops import indexing as P
+from ...ops import linalg, nn
+from ...ops import math as M
+from ...tensor import TensorShape
+from .. import activations, constraints, initializers, regularizers
+from .base import InputSpec, Layer
+from .masking import get_mask, set_mask
+
+_WEIGHT_ARGS = ("kernel", "recurrent", "bias")
+
+
+class _Cell(Layer):
+    """Shared arguments of the three cells: weights' initializers, regularizers, constraints
+    and the (per-sequence) input and recurrent dropout masks."""
+
+    gates = 1
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if int(units) != units or int(units) <= 0:
+            raise ValueError("Received an invalid value for argument `units`, expected a "
+                             f"positive integer, got {units}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        given = {"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint),
+                 "recurrent": (recurrent_initializer, recurrent_regularizer,
+                               recurrent_constraint),
+                 "bias": (bias_initializer, bias_regularizer, bias_constraint)}
+        for kind, (init, reg, con) in given.items():
+            setattr(self, f"{kind}_initializer", initializers.get(init))
+            setattr(self, f"{kind}_regularizer", regularizers.get(reg))
+            setattr(self, f"{kind}_constraint", constraints.get(con))
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.seed = seed
+        self._dp = self._rdp = None  # dropout masks of the current sequence
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def _weight(self, name, shape, kind, initializer=None):
+        return self.add_weight(name=name, shape=shape,
+                               initializer=initializer or getattr(self, f"{kind}_initializer"),
+                               regularizer=getattr(self, f"{kind}_regularizer"),
+                               constraint=getattr(self, f"{kind}_constraint"))
+
+    def build(self, input_shape):
+        d = TensorShape(input_shape)[-1]
+        n = self.gates * self.units
+        self.kernel = self._weight("kernel", (d, n), "kernel")
+        self.recurrent_kernel = self._weight("recurrent_kernel", (self.units, n), "recurrent")
+        self.bias = self._build_bias() if self.use_bias else None
+        self.built = True
+
+    def _build_bias(self):
+        return self._weight("bias", (self.gates * self.units,), "bias")
+
+    def get_initial_state(self, batch_size=None, dtype=None):
+        zero = A.zeros((batch_size, self.units), dtype or self.dtype)
+        return [zero] * (len(self.state_size) if isinstance(self.state_size, list) else 1)
+
+    # -- dropout masks, drawn once per sequence as in Keras ---------------------------------
+    def reset_dropout_mask(self):
+        self._dp = self._rdp = None
+
+    def _masks(self, x, h, training):
+        if not training:
+            return None, None
+        if self.dropout > 0 and self._dp is None:
+            self._dp = nn.dropout(M.ones_like(x), self.dropout, seed=self.seed)
+        if self.recurrent_dropout > 0 and self._rdp is None and h is not None:
+            self._rdp = nn.dropout(M.ones_like(h), self.recurrent_dropout, seed=self.seed)
+        return self._dp, self._rdp
+
+    # -- the recurrence: project all inputs at once, then step ------------------------------
+    def project(self, x, training=None):
+        """Input contributions ``x @ kernel (+ bias)`` of all steps of ``x`` [..., d]."""
+        dp, _ = self._masks(x[:, 0] if x.ndim == 3 else x, None, training)
+        if dp is not None:
+            x = x * (A.expand_dims(dp, 1) if x.ndim == 3 else dp)
+        return self._input_bias(linalg.matmul(x, self.kernel))
+
+    def _input_bias(self, xk):
+        return xk + self.bias if self.bias is not None else xk
+
+    def call(self, inputs, states, training=None):
+        """One step from raw ``inputs`` [batch, d]: ``(output, new_states)`` (Keras's API)."""
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        out, new = self.step(self.project(inputs, training), states, training)
+        self.reset_dropout_mask()
+        return out, new
+
+    def _h(self, h, training):
+        _, rdp = self._masks(h, h, training)
+        return h * rdp if rdp is not None else h
+
+    def get_config(self):
+        config = {**super().get_config(), "units": self.units,
+                  "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias}
+        for kind in _WEIGHT_ARGS:
+            config[f"{kind}_initializer"] = initializers.serialize(
+                getattr(self, f"{kind}_initializer"))
+            config[f"{kind}_regularizer"] = regularizers.serialize(
+                getattr(self, f"{kind}_regularizer"))
+            config[f"{kind}_constraint"] = constraints.serialize(
+                getattr(self, f"{kind}_constraint"))
+        config.update({"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+                       "seed": self.seed})
+        return config
+
+
+class SimpleRNNCell(_Cell):
+    """``h = activation(x @ kernel + h @ recurrent_kernel + bias)``."""
+
+    def step(self, xk, states, training=None):
+        h = self.activation(xk + linalg.matmul(self._h(states[0], training),
+                                               self.recurrent_kernel))
+        return h, [h]
+
+
+class LSTMCell(_Cell):
+    """Keras's LSTM cell: gates in the order input, forget, cell, output;
+    ``c = f * c + i * activation(z_c)``, ``h = o * activation(c)``."""
+
+    gates = 4
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 unit_forget_bias=True, **kwargs):
+        kwargs.pop("implementation", None)
+        super().__init__(units, activation, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def _build_bias(self):
+        if not self.unit_forget_bias:
+            return super()._build_bias()
+        u, init = self.units, self.bias_initializer
+
+        def forget_ones(shape, dtype=None):
+            # NOTE: as in Keras, the forget gate's bias starts at one, the others as configured.
+            return A.concat([init((u,), dtype=dtype), A.ones((u,), dtype),
+                             init((2 * u,), dtype=dtype)], axis=0)
+
+        return self._weight("bias", (4 * u,), "bias", initializer=forget_ones)
+
+    def step(self, xk, states, training=None):
+        h, c = states
+        z = xk + linalg.matmul(self._h(h, training), self.recurrent_kernel)
+        zi, zf, zc, zo = P.split(z, 4, axis=-1)
+        ra = self.recurrent_activation
+        c = ra(zf) * c + ra(zi) * self.activation(zc)
+        h = ra(zo) * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        return {**super().get_config(),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRUCell(_Cell):
+    """Keras's GRU cell: gates in the order update (z), reset (r), candidate (h).
+
+    ``reset_after=True`` (the default, cuDNN's form) applies the reset gate after the
+    recurrent matmul and keeps separate input and recurrent biases (bias shape ``(2, 3u)``).
+    """
+
+    gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 reset_after=True, **kwargs):
+        kwargs.pop("implementation", None)
+        super().__init__(units, activation, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = bool(reset_after)
+
+    def _build_bias(self):
+        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        return self._weight("bias", shape, "bias")
+
+    def _input_bias(self, xk):
+        if self.bias is None:
+            return xk
+        return xk + (self.bias[0] if self.reset_after else self.bias)
+
+    def step(self, xk, states, training=None):
+        h = states[0]
+        u, ra = self.units, self.recurrent_activation
+        hd = self._h(h, training)
+        xz, xr, xh = P.split(xk, 3, axis=-1)
+        if self.reset_after:
+            rec = linalg.matmul(hd, self.recurrent_kernel)
+            if self.bias is not None:
+                rec = rec + self.bias[1]
+            rz, rr, rh = P.split(rec, 3, axis=-1)
+            z, r = ra(xz + rz), ra(xr + rr)
+            cand = self.activation(xh + r * rh)
+        else:
+            rk = self.recurrent_kernel
+            rec = linalg.matmul(hd, rk[:, :2 * u])
+            rz, rr = P.split(rec, 2, axis=-1)
+            z, r = ra(xz + rz), ra(xr + rr)
+            cand = self.activation(xh + linalg.matmul(r * hd, rk[:, 2 * u:]))
+        h = z * h + (1.0 - z) * cand
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "reset_after": self.reset_after}
+
+
+class RNN(Layer):
+    """Runs ``cell`` over the time axis of ``(batch, steps, features)`` inputs.
+
+    Returns the last output, or all of them with ``return_sequences`` (in processing order,
+    so reversed with ``go_backwards``), followed by the final states with ``return_state``.
+    A mask (``mask=`` or one carried from ``Embedding(mask_zero=True)``/``Masking``) makes
+    masked steps keep the previous states and output.
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(cell, (list, tuple)):
+            raise NotImplementedError("Stacked cells (a list) are not supported by tapeflow's "
+                                      "RNN; stack RNN layers instead.")
+        if stateful:
+            raise NotImplementedError("stateful=True is not supported by tapeflow's RNN layers.")
+        self.cell = cell
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards, self.stateful = bool(go_backwards), False
+        self.unroll = bool(unroll)  # NOTE: accepted; the loop is always a Python loop
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3)
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list) and input_shape and isinstance(
+                input_shape[0], (list, tuple, TensorShape)):
+            input_shape = input_shape[0]
+        if not self.cell.built:
+            shape = tuple(TensorShape(input_shape).as_list())
+            self.cell.build(shape[:1] + shape[2:])
+            self.cell.built = True
+        self.built = True
+
+    def _state_sizes(self):
+        s = self.cell.state_size
+        return list(s) if isinstance(s, (list, tuple)) else [s]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if isinstance(inputs, (list, tuple)):
+            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+        if mask is None:
+            mask = get_mask(inputs)
+        cell = self.cell
+        batch = inputs.shape[0]
+        if initial_state is None:
+            states = [A.zeros((batch, n), inputs.dtype) for n in self._state_sizes()]
+        else:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
+                initial_state]
+        # NOTE: inputs are projected step by step: one matmul over all steps followed by
+        # per-step slices is slower, as each slice's gradient is a full-size scatter.
+        fast = hasattr(cell, "step") and hasattr(cell, "project")
+        steps = P.unstack(A.transpose(inputs, [1, 0] + list(range(2, inputs.ndim))))
+        masks = P.unstack(A.transpose(mask, [1, 0])) if mask is not None else None
+        order = range(len(steps) - 1, -1, -1) if self.go_backwards else range(len(steps))
+        outputs, out = [], None
+        for t in order:
+            if fast:
+                out, new = cell.step(cell.project(steps[t], training), states, training)
+            else:
+                out, new = cell(steps[t], states, training=training)
+                new = list(new) if isinstance(new, (list, tuple)) else [new]
+            if masks is not None:
+                keep = A.expand_dims(M.cast(masks[t], out.dtype), -1)
+                carry = outputs and not self.zero_output_for_mask
+                prev = outputs[-1] if carry else M.zeros_like(out)
+                out = keep * out + (1.0 - keep) * prev
+                new = [keep * n + (1.0 - keep) * s for n, s in zip(new, states)]
+            outputs.append(out)
+            states = new
+        if fast:
+            cell.reset_dropout_mask()
+        if self.return_sequences:
+            result = A.stack(outputs, axis=1)
+            if mask is not None:
+                set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
+        else:
+            result = out
+        return [result] + list(states) if self.return_state else result
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list) and input_shape and isinstance(
+                input_shape[0], (list, tuple)):
+            input_shape = input_shape[0]
+        shape = tuple(input_shape)
+        units = self.cell.output_size
+        out = (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
+        if self.return_state:
+            return [out] + [(shape[0], n) for n in self._state_sizes()]
+        return out
+
+    def get_initial_state(self, batch_size):
+        return [A.zeros((batch_size, n), self.dtype) for n in self._state_sizes()]
+
+    def get_config(self):
+        from . import serialize  # noqa: PLC0415
+
+        return {**super().get_config(), "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards,
+                "stateful": self.stateful, "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask,
+                "cell": serialize(self.cell)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize  # noqa: PLC0415
+
+        config = dict(config)
+        cell = deserialize(config.pop("cell"), custom_objects)
+        return cls(cell, **config)
+
+
+class _CellRNN(RNN):
+    """An ``RNN`` owning a cell of class ``cell_class`` whose arguments it takes flat, with a
+    flat config like Keras's ``LSTM``."""
+
+    cell_class = None
+    _rnn_args = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                 "zero_output_for_mask")
+
+    def __init__(self, units, **kwargs):
+        rnn = {k: kwargs.pop(k) for k in self._rnn_args if k in kwargs}
+        base = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype", "input_shape",
+                                           "batch_input_shape", "batch_size", "input_dim",
+                                           "activity_regularizer") if k in kwargs}
+        cell = self.cell_class(units, dtype=base.get("dtype"), **kwargs)
+        super().__init__(cell, **rnn, **base)
+
+    def __getattr__(self, name):
+        # NOTE: Keras exposes the cell's arguments and weights on the layer (lstm.units,
+        # lstm.cell.kernel); reading them through is enough for that.
+        cell = self.__dict__.get("cell")
+        if cell is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(cell, name)
+
+    def get_config(self):
+        config = super().get_config()
+        cell = config.pop("cell")["config"]
+        for key in ("name", "trainable", "dtype"):
+            cell.pop(key, None)
+        return {**config, **cell}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+
+class SimpleRNN(_CellRNN):
+    """A fully connected RNN: ``h_t = tanh(x_t @ W + h_{t-1} @ U + b)``."""
+
+    cell_class = SimpleRNNCell
+
+
+class LSTM(_CellRNN):
+    """Long short-term memory (Hochreiter & Schmidhuber, 1997) with Keras's defaults."""
+
+    cell_class = LSTMCell
+
+
+class GRU(_CellRNN):
+    """Gated recurrent unit (Cho et al., 2014); ``reset_after=True`` by default as in Keras."""
+
+    cell_class = GRUCell

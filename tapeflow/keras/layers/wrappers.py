@@ -1,0 +1,168 @@
+"""Layer wrappers: ``TimeDistributed`` (a layer applied to every time step) and
+``Bidirectional`` (an RNN run forwards and backwards)."""
+from ...ops import array as A
+from ...ops import indexing as P
+from ...tensor import TensorShape
+from .base import Layer
+from .masking import get_mask
+
+
+class Wrapper(Layer):
+    """A layer holding one inner ``layer``; its config nests the inner layer's."""
+
+    def __init__(self, layer, _track=True, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Please initialize `{type(self).__name__}` layer with a "
+                             f"`keras.layers.Layer` instance. Received: {layer}")
+        kwargs.setdefault("dtype", layer.dtype)  # NOTE: computes in the inner layer's dtype
+        super().__init__(**kwargs)
+        if _track:
+            self.layer = layer
+        else:
+            self.__dict__["layer"] = layer  # a template only: its weights are not this layer's
+
+    def get_config(self):
+        from . import serialize  # noqa: PLC0415
+
+        return {**super().get_config(), "layer": serialize(self.layer)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize  # noqa: PLC0415
+
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects)
+        return cls(layer, **config)
+
+
+class TimeDistributed(Wrapper):
+    """Applies ``layer`` to each slice ``inputs[:, t]`` (the batch and time axes are merged
+    for one call): ``TimeDistributed(Dense(8))`` maps ``(b, t, d)`` to ``(b, t, 8)``."""
+
+    def build(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        if len(shape) < 3:
+            raise ValueError("`TimeDistributed` Layer should be passed an `input_shape` with "
+                             f"at least 3 dimensions, received: {shape}")
+        if not self.layer.built:
+            self.layer.build((None,) + shape[2:])
+            self.layer.built = True
+        self.built = True
+
+    def call(self, inputs, training=None):
+        shape = list(inputs.shape)
+        flat = A.reshape(inputs, [shape[0] * shape[1]] + shape[2:])
+        kwargs = {"training": training} if training is not None else {}
+        out = self.layer(flat, **kwargs)
+        return A.reshape(out, shape[:2] + list(out.shape)[1:])
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        inner = self.layer.compute_output_shape((shape[0],) + shape[2:])
+        return (shape[0], shape[1]) + tuple(inner)[1:]
+
+
+class Bidirectional(Wrapper):
+    """Runs a copy of the RNN ``layer`` forwards and one backwards over the sequence and
+    merges their outputs (``merge_mode``: 'concat', 'sum', 'mul', 'ave' or None for a list).
+
+    With ``return_sequences`` the backward outputs are flipped back into time order.
+    """
+
+    _MODES = ("concat", "sum", "mul", "ave", None)
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
+                 **kwargs):
+        super().__init__(layer, _track=False, **kwargs)
+        if merge_mode not in self._MODES:
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be "
+                             f"one of {list(self._MODES)}")
+        cfg = layer.get_config()
+        self.forward_layer = type(layer).from_config({**cfg, "name": "forward_" + cfg["name"]})
+        if backward_layer is None:
+            back = {**cfg, "name": "backward_" + cfg["name"],
+                    "go_backwards": not cfg.get("go_backwards", False)}
+            backward_layer = type(layer).from_config(back)
+        self.backward_layer = backward_layer
+        self.merge_mode = merge_mode
+        self.return_sequences = bool(cfg.get("return_sequences", False))
+        self.return_state = bool(cfg.get("return_state", False))
+        self.supports_masking = True
+        self._given_weights = weights
+
+    def build(self, input_shape):
+        for layer in (self.forward_layer, self.backward_layer):
+            if not layer.built:
+                layer.build(input_shape)
+                layer.built = True
+        self.built = True
+        if self._given_weights is not None:
+            self.set_weights(self._given_weights)
+            self._given_weights = None
+
+    def _merge(self, y, yb):
+        mode = self.merge_mode
+        if mode == "concat":
+            return A.concat([y, yb], axis=-1)
+        if mode == "sum":
+            return y + yb
+        if mode == "mul":
+            return y * yb
+        if mode == "ave":
+            return (y + yb) * 0.5
+        return [y, yb]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if mask is None:
+            mask = get_mask(inputs)
+        fw_state = bw_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            fw_state, bw_state = initial_state[:half], initial_state[half:]
+        y = self.forward_layer(inputs, mask=mask, training=training, initial_state=fw_state)
+        yb = self.backward_layer(inputs, mask=mask, training=training, initial_state=bw_state)
+        states = []
+        if self.return_state:
+            y, states = y[0], list(y[1:])
+            yb, back = yb[0], list(yb[1:])
+            states += back
+        if self.return_sequences and self.backward_layer.go_backwards:
+            yb = P.reverse(yb, [1])
+        out = self._merge(y, yb)
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def compute_output_shape(self, input_shape):
+        fw = self.forward_layer.compute_output_shape(input_shape)
+        bw = self.backward_layer.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            fw, states = fw[0], list(fw[1:]) + list(bw[1:])
+            bw = bw[0]
+        if self.merge_mode == "concat":
+            out = tuple(fw)[:-1] + (fw[-1] + bw[-1],)
+        elif self.merge_mode is None:
+            out = [tuple(fw), tuple(bw)]
+        else:
+            out = tuple(fw)
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def get_config(self):
+        from . import serialize  # noqa: PLC0415
+
+        return {**super().get_config(), "merge_mode": self.merge_mode,
+                "backward_layer": serialize(self.backward_layer)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize  # noqa: PLC0415
+
+        config = dict(config)
+        back = config.pop("backward_layer", None)
+        if back is not None:
+            config["backward_layer"] = deserialize(back, custom_objects)
+        layer = deserialize(config.pop("layer"), custom_objects)
+        return cls(layer, **config)
