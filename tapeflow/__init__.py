@@ -40,7 +40,7 @@ class version:  # noqa: N801 - TF's ``tf.version`` namespace
     TAPEFLOW_VERSION = __tapeflow_version__
 
 
-_LAZY = {"keras": ".keras", "data": ".data"}
+_LAZY = {"keras": ".keras", "data": ".data", "train": ".train"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 

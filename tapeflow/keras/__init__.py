@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from .layers import Input, InputSpec, Layer  # noqa: F401

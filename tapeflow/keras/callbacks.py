@@ -1,14 +1,13 @@
 """Training callbacks: the ``Callback`` hooks, ``History``, ``ProgbarLogger``,
-``EarlyStopping``, ``ModelCheckpoint``, ``LearningRateScheduler``, ``ReduceLROnPlateau``,
-``CSVLogger``, ``TerminateOnNaN`` and ``LambdaCallback``."""
+``EarlyStopping``, ``ModelCheckpoint``, ``BackupAndRestore``, ``LearningRateScheduler``,
+``ReduceLROnPlateau``, ``CSVLogger``, ``TerminateOnNaN`` and ``LambdaCallback``."""
 import csv
+import json
 import math
 import os
 import sys
-import tempfile
 import warnings
 
-from ..backend import host as np
 from .utils.progbar import Progbar
 
 
@@ -248,15 +247,21 @@ class EarlyStopping(_Monitor):
 
 
 class ModelCheckpoint(_Monitor):
-    """Saves the weights (``.weights.npz``, data only) after each epoch, or only when
-    ``monitor`` improves; the file is written to a temporary name and renamed atomically."""
+    """Saves the model after each epoch, or only when ``monitor`` improves: the weights
+    (``save_weights_only=True``, format by extension: ``.weights.h5``, ``.safetensors``,
+    ``.npz``) or the whole ``.keras`` model. Every file is written to a temporary name in the
+    same directory and renamed over the target, so a crash mid-save keeps the previous one."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=True, mode="auto", save_freq="epoch",
+                 save_weights_only=False, mode="auto", save_freq="epoch",
                  initial_value_threshold=None):
         super().__init__(monitor, mode)
         self.filepath, self.verbose = os.fspath(filepath), verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.save_best_only = save_best_only
+        # NOTE: Keras 3 defaults to whole `.keras` models; a weights-only extension (the
+        # earlier tapeflow default `.weights.npz` included) selects weights only, as Keras
+        # requires `save_weights_only=True` for those names.
+        self.save_weights_only = save_weights_only or not self.filepath.endswith(".keras")
         self.best = initial_value_threshold
         if save_freq != "epoch":
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Only 'epoch' is supported.")
@@ -276,30 +281,74 @@ class ModelCheckpoint(_Monitor):
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current
-        save_weights_atomic(self.model, path)
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+
+
+class BackupAndRestore(Callback):
+    """Backs up the model, optimizer state, epoch and random-number position at the end of
+    every epoch to ``backup_dir``; a ``fit`` restarted after a crash or kill resumes from the
+    last finished epoch on the same trajectory. The backup is deleted when training ends.
+
+    The backup is one file (``latest.safetensors``: arrays plus JSON metadata) written to a
+    temporary name and renamed, so a kill mid-save leaves the previous backup usable.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
+                 delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        if save_freq != "epoch":
+            # NOTE: Keras also accepts a batch count; resuming mid-epoch would need fit to
+            # skip batches, which it does not do yet.
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Only 'epoch' is supported.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.delete_checkpoint = delete_checkpoint
+        self._path = os.path.join(self.backup_dir, "latest.safetensors")
+
+    def on_train_begin(self, logs=None):
+        if not os.path.exists(self._path):
+            return
+        from .saving import _backup, _safetensors  # noqa: PLC0415
+        from .saving._keras_file import _load_on_first_call  # noqa: PLC0415
+        from .saving._weights import load_store  # noqa: PLC0415
+
+        arrays, meta = _safetensors.read(self._path)
+        names = json.loads(meta.get("names", "{}"))
+        if self.model.built and self.model.weights:
+            load_store(self.model, arrays, names, self._path)
+        else:
+            _load_on_first_call(self.model, arrays, names, self._path)
+        _backup.set_rng_state(meta["rng"])
+        self.model.__dict__["_initial_epoch"] = int(meta["epoch"]) + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        from ..train._atomic import atomic_open  # noqa: PLC0415
+        from .saving import _backup, _safetensors  # noqa: PLC0415
+        from .saving._weights import model_store  # noqa: PLC0415
+
+        arrays, names = model_store(self.model)
+        meta = {"format": "tapeflow-backup", "names": json.dumps(names), "epoch": str(epoch),
+                "rng": _backup.rng_state()}
+        with atomic_open(self._path) as f:
+            _safetensors.write(f, arrays, meta)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self._path):
+            os.unlink(self._path)
 
 
 def save_weights_atomic(model, path):
-    """Write the model's weights as an ``.npz`` of plain arrays via a temp file + rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    arrays = {f"arr_{i:04d}": w for i, w in enumerate(model.get_weights())}
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write the model's weights to ``path`` (format by extension) via temp file + rename."""
+    model.save_weights(path)
 
 
 def load_weights_npz(model, path):
     """Load weights written by ``save_weights_atomic`` (never unpickles objects)."""
-    with np.load(path, allow_pickle=False) as data:
-        arrays = [data[k] for k in sorted(data.files)]
-    model.set_weights(arrays)
+    model.load_weights(path)
 
 
 class LearningRateScheduler(Callback):

@@ -1,6 +1,18 @@
-"""``keras.models``: ``Model`` (subclassed or functional) and ``Sequential``."""
+"""``keras.models``: ``Model`` (subclassed or functional), ``Sequential`` and ``load_model``."""
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Model", "Sequential", "Functional"]
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a ``.keras`` model (see ``keras.saving.load_model``)."""
+    from ..saving import load_model as _load  # noqa: PLC0415
+
+    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+__all__ = ["Model", "Sequential", "Functional", "load_model", "save_model"]

@@ -146,20 +146,45 @@ class Model(Layer):
         print_summary(self, print_fn=print_fn)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights as ``.npz`` (plain arrays, atomic rename)."""
-        filepath = os.fspath(filepath)
-        if not overwrite and os.path.exists(filepath):
-            raise FileExistsError(f"{filepath} exists and overwrite=False")
-        callbacks_module.save_weights_atomic(self, filepath)
+        """Write the weights (and optimizer state) by extension: ``.weights.h5`` in Keras
+        3's layout, ``.safetensors`` or ``.npz``; written to a temporary file and renamed."""
+        from ..saving import save_weights  # noqa: PLC0415
 
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Read weights written by ``save_weights`` (``allow_pickle=False``: data only)."""
-        callbacks_module.load_weights_npz(self, os.fspath(filepath))
+        save_weights(self, filepath, overwrite=overwrite)
 
-    def save(self, filepath, overwrite=True, **kwargs):
-        raise NotImplementedError("Saving whole models is not supported yet: use "
-                                  "`model.save_weights('name.weights.npz')` and rebuild the "
-                                  "model in Python before `load_weights`.")
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Read weights written by ``save_weights`` (or by Keras 3). Files are data only;
+        shape mismatches name the layer and both shapes, and nothing is assigned unless
+        everything fits (``skip_mismatch=True`` loads what matches)."""
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        from ..saving import load_weights  # noqa: PLC0415
+
+        load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Save config, weights and optimizer state as a ``.keras`` zip (Keras 3's layout)."""
+        if kwargs.pop("save_format", None) not in (None, "keras"):
+            raise ValueError("tapeflow saves whole models only in the `.keras` format.")
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        from ..saving import save_model  # noqa: PLC0415
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def export(self, filepath, format="onnx", verbose=True, **kwargs):
+        """Write an inference graph: ``format="onnx"`` (the ``onnx`` extra) for Sequential and
+        functional models; an error lists any layer that has no ONNX conversion."""
+        if format != "onnx":
+            raise ValueError(f"Unrecognized format={format!r}: tapeflow exports 'onnx' only "
+                             "(TF SavedModel needs TensorFlow itself).")
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        from ..saving._onnx import export_onnx  # noqa: PLC0415
+
+        export_onnx(self, filepath)
+        if verbose:
+            print(f"Saved artifact at '{os.fspath(filepath)}'.")
 
     # -- compile ----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -382,6 +407,8 @@ class Model(Layer):
         epoch_logs = {}
         try:
             cbs.call("on_train_begin", None)
+            # NOTE: BackupAndRestore sets the epoch to resume from in on_train_begin, as Keras
+            initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.call("on_epoch_begin", epoch, None)

@@ -1,0 +1,459 @@
+"""Whole models as ``.keras`` zips in Keras 3's layout: ``config.json`` (class, config,
+compile config), ``metadata.json`` and ``model.weights.h5``."""
+import datetime
+import io
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+
+from ...train._atomic import atomic_path
+from ._objects import custom_table, get_registered_name
+from ._weights import load_store, model_store, write_h5, write_safetensors
+
+_CONFIG, _METADATA = "config.json", "metadata.json"
+_H5, _SAFETENSORS = "model.weights.h5", "model.weights.safetensors"
+_MAX_JSON = 64 * 1024 * 1024
+
+
+def _has_h5py():
+    try:
+        import h5py  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+def _refuse_code(model):
+    from ..layers.core import Lambda  # noqa: PLC0415
+
+    for layer in model._flatten_layers():
+        if isinstance(layer, Lambda):
+            raise ValueError(
+                f"Cannot save the model: layer '{layer.name}' is a Lambda layer, whose "
+                "function is Python code. tapeflow never writes code to a model file (nor "
+                "runs code from one). Write the function as a Layer subclass with get_config() "
+                "and register it with `tf.keras.saving.register_keras_serializable()`, or save "
+                "the weights only with `model.save_weights()`.")
+
+
+# -- compile config ----------------------------------------------------------------------------
+def _fn_name(fn, what):
+    name = getattr(fn, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize the {what} {fn!r}: it has no name.")
+    return name
+
+
+def _ser_loss(spec):
+    from .. import losses  # noqa: PLC0415
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        return {k: _ser_loss(v) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_ser_loss(v) for v in spec]
+    if isinstance(spec, losses.Loss):
+        return {"class_name": get_registered_name(spec), "config": spec.get_config()}
+    return _fn_name(spec, "loss")
+
+
+def _ser_metric(spec):
+    from .. import metrics  # noqa: PLC0415
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        return {k: _ser_metric(v) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_ser_metric(v) for v in spec]
+    if isinstance(spec, metrics.Metric):
+        return {"class_name": get_registered_name(spec), "config": spec.get_config()}
+    return _fn_name(spec, "metric")
+
+
+def _ser_optimizer(opt):
+    config = dict(opt.get_config())
+    sched = opt._schedule
+    if sched is not None:
+        config["learning_rate"] = {"class_name": get_registered_name(sched),
+                                   "config": sched.get_config()}
+    return {"module": "keras.optimizers", "class_name": get_registered_name(opt),
+            "config": config, "registered_name": None}
+
+
+def compile_config(model):
+    d = model.__dict__
+    if not d.get("compiled"):
+        return {}
+    return {"optimizer": _ser_optimizer(d["optimizer"]), "loss": _ser_loss(d["_loss_spec"]),
+            "loss_weights": d["_loss_weights_spec"],
+            "metrics": _ser_metric(d["_metrics_spec"]),
+            "weighted_metrics": _ser_metric(d["_weighted_metrics_spec"]),
+            "run_eagerly": bool(d.get("run_eagerly", False)), "steps_per_execution": 1,
+            "jit_compile": False}
+
+
+def _resolve(spec, table, module_get, what):
+    """A loss/metric from its saved form: built-in names and configs, or ``custom_objects``."""
+    if spec is None:
+        return None
+    if isinstance(spec, list):
+        return [_resolve(s, table, module_get, what) for s in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _resolve(v, table, module_get, what) for k, v in spec.items()}
+    name = spec["class_name"] if isinstance(spec, dict) else spec
+    if not isinstance(name, str):
+        raise ValueError(f"Invalid {what} in the compile config: {spec!r}")
+    custom = table.get(name)
+    if custom is not None:
+        if isinstance(spec, dict) and isinstance(custom, type):
+            return custom.from_config(spec.get("config", {}))
+        return custom
+    if isinstance(spec, dict):
+        return module_get({"class_name": name, "config": spec.get("config", {})})
+    return spec if what == "metric" else module_get(spec)
+
+
+def _compile_from(model, config, table, path):
+    from .. import losses, metrics, optimizers  # noqa: PLC0415
+    from ..optimizers import schedules  # noqa: PLC0415
+
+    opt_spec = dict(config["optimizer"])
+    opt_config = dict(opt_spec.get("config", {}))
+    lr = opt_config.get("learning_rate")
+    if isinstance(lr, dict):
+        cls = table.get(lr.get("class_name")) or {
+            c.__name__: c for c in vars(schedules).values()
+            if isinstance(c, type) and issubclass(c, schedules.LearningRateSchedule)
+        }.get(lr.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown learning-rate schedule {lr.get('class_name')!r} in "
+                             f"'{path}'. Pass it in `custom_objects`.")
+        opt_config["learning_rate"] = cls.from_config(lr.get("config", {}))
+    cls = table.get(opt_spec.get("class_name"))
+    if cls is not None:
+        opt = cls.from_config(opt_config)
+    else:
+        opt = optimizers.get({"class_name": opt_spec.get("class_name"), "config": opt_config})
+    model.compile(optimizer=opt,
+                  loss=_resolve(config.get("loss"), table, losses.get, "loss"),
+                  loss_weights=config.get("loss_weights"),
+                  metrics=_resolve(config.get("metrics"), table, metrics.get, "metric"),
+                  weighted_metrics=_resolve(config.get("weighted_metrics"), table, metrics.get,
+                                            "metric"),
+                  run_eagerly=config.get("run_eagerly", False))
+
+
+# -- model config ------------------------------------------------------------------------------
+def model_config(model):
+    kind = type(model).__name__
+    module = {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(
+        kind, None)
+    config = model.get_config()
+    if kind == "Functional":
+        config = _functional_to_keras(model, config)
+    shapes = model.__dict__.get("_build_shapes")
+    if kind == "Sequential":
+        shapes = model.__dict__.get("_input_shape")
+    return {"module": module, "class_name": kind, "config": config,
+            "registered_name": get_registered_name(model),
+            "build_config": {"input_shape": _jsonable(shapes)},
+            "compile_config": compile_config(model)}
+
+
+def _functional_to_keras(model, config):
+    """tapeflow's functional config in Keras 3's form: per layer, ``inbound_nodes`` whose
+    arguments are ``__keras_tensor__`` records with ``keras_history`` triples."""
+    from ... import nest  # noqa: PLC0415
+
+    graph = model.__dict__["_nodes_in_order"]
+    where, seen = [], {}
+    for node in config["nodes"]:
+        k = seen.get(node["layer"], 0)
+        seen[node["layer"]] = k + 1
+        where.append((node["layer"], k))
+
+    def split(ref):
+        i, j = (int(v) for v in ref.split(":"))
+        return i, j
+
+    def tensor(ref):
+        if isinstance(ref, list):
+            return [tensor(r) for r in ref]
+        i, j = split(ref)
+        kt = nest.flatten(graph[i].outputs)[j]
+        return {"class_name": "__keras_tensor__", "config": {
+            "shape": list(kt.shape), "dtype": getattr(kt.dtype, "name", str(kt.dtype)),
+            "keras_history": [where[i][0], where[i][1], j]}}
+
+    def history(ref):
+        if isinstance(ref, list):
+            return [history(r) for r in ref]
+        i, j = split(ref)
+        return [where[i][0], where[i][1], j]
+
+    inbound = {}
+    for node in config["nodes"]:
+        if node["inputs"] is not None:
+            inbound.setdefault(node["layer"], []).append(
+                {"args": [tensor(node["inputs"])], "kwargs": {}})
+    layers = [{"module": "keras.layers", **spec, "registered_name": None,
+               "inbound_nodes": inbound.get(spec["name"], [])} for spec in config["layers"]]
+    return {"name": config["name"], "trainable": config["trainable"], "layers": layers,
+            "input_layers": history(config["inputs"]),
+            "output_layers": history(config["outputs"])}
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "as_list"):
+        return x.as_list()
+    return x
+
+
+def model_from_config(spec, custom_objects=None, path="<config>"):
+    """A model from ``config.json``'s object: classes resolve through tapeflow's allow-list,
+    registered classes and ``custom_objects`` only.
+
+    NOTE: the ``module`` field Keras writes is ignored: importing a module path named by a
+    file is how Keras files ran code (CVE-2024-3660, CVE-2025-1550); names are looked up in
+    tables, never imported.
+    """
+    from ..models import Functional, Model, Sequential  # noqa: PLC0415
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"'{path}' has no model class in its config.")
+    table = custom_table(custom_objects)
+    name, registered = spec["class_name"], spec.get("registered_name")
+    config = spec.get("config") or {}
+    builtin = {"Sequential": Sequential, "Functional": Functional, "Model": Functional}
+    cls = table.get(registered) if isinstance(registered, str) else None
+    cls = cls or table.get(name) or builtin.get(name)
+    if cls is None or not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise ValueError(f"Could not load '{path}': unknown model class '{name}' "
+                         f"(registered as {registered!r}, module {spec.get('module')!r}). "
+                         "tapeflow never imports code named by a file: pass the class in "
+                         "`custom_objects` or decorate it with "
+                         "`tf.keras.saving.register_keras_serializable()`.")
+    if cls is Sequential:
+        return cls.from_config(_plain(config), custom_objects=table), table
+    if cls is Functional:
+        if "nodes" not in config:
+            config = _functional_from_keras(config, path)
+        return cls.from_config(config, custom_objects=table), table
+    return _subclass_from_config(cls, config, table), table
+
+
+# NOTE: Keras 3 writes bookkeeping keys tapeflow's layers do not take (``module``,
+# ``registered_name``, ``build_config``, ``shared_object_id``) and options that tapeflow lacks;
+# those are dropped only while unset, so a file that relies on a missing feature still fails.
+_BOOKKEEPING = frozenset(["module", "registered_name", "build_config", "shared_object_id"])
+_UNSET_ONLY = frozenset(["quantization_config", "input_axes", "output_axes", "lora_rank",
+                         "lora_alpha", "optional", "sparse", "ragged"])
+
+
+def _plain(obj):
+    """A Keras 3 config with its bookkeeping removed (Sequential and its layers)."""
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    return {k: _plain(v) for k, v in obj.items() if k not in _BOOKKEEPING and not (
+        k in _UNSET_ONLY and v in (None, False))}
+
+
+def _functional_from_keras(config, path):
+    """Keras 3's functional config (``inbound_nodes`` holding ``keras_history`` triples) in
+    tapeflow's form (a node list with ``"node:output"`` references)."""
+    nodes, index = [], {}
+
+    def ref(t):
+        if not (isinstance(t, dict) and t.get("class_name") == "__keras_tensor__"):
+            raise ValueError(f"'{path}': unsupported functional call argument {t!r}.")
+        layer, node, tensor = t["config"]["keras_history"]
+        return f"{index[(layer, node)]}:{tensor}"
+
+    def refs(x):
+        if isinstance(x, list):
+            return [refs(v) for v in x]
+        return ref(x)
+
+    def history(x):  # input_layers/output_layers: one [name, node, tensor] or a list of them
+        if len(x) == 3 and isinstance(x[0], str):
+            return f"{index[(x[0], x[1])]}:{x[2]}"
+        return [history(v) for v in x]
+
+    layers = []
+    try:
+        pending = list(config["layers"])
+        for spec in pending:
+            layers.append({"class_name": spec["class_name"], "config": spec["config"],
+                           "name": spec["name"]})
+            if not spec.get("inbound_nodes"):
+                index[(spec["name"], 0)] = len(nodes)
+                nodes.append({"layer": spec["name"], "inputs": None})
+                continue
+            for k, node in enumerate(spec["inbound_nodes"]):
+                if node.get("kwargs") or len(node.get("args", ())) != 1:
+                    raise ValueError(f"'{path}': layer '{spec['name']}' is called with extra "
+                                     "arguments, which tapeflow's functional models lack.")
+                inputs = refs(node["args"][0])
+                index[(spec["name"], k)] = len(nodes)
+                nodes.append({"layer": spec["name"], "inputs": inputs})
+        return {"name": config.get("name"), "trainable": config.get("trainable", True),
+                "layers": _plain(layers), "nodes": nodes,
+                "inputs": history(config["input_layers"]),
+                "outputs": history(config["output_layers"])}
+    except (KeyError, TypeError, IndexError) as e:
+        raise ValueError(f"'{path}' has a functional model config tapeflow cannot read "
+                         f"({type(e).__name__}: {e}).") from None
+
+
+def _subclass_from_config(cls, config, table):
+    import inspect  # noqa: PLC0415
+
+    from ..models import Model  # noqa: PLC0415
+
+    if cls.from_config.__func__ is not Model.from_config.__func__:
+        try:
+            return cls.from_config(config, custom_objects=table)
+        except TypeError:
+            return cls.from_config(config)
+    params = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        config = {k: v for k, v in config.items() if k in params}
+    try:
+        return cls(**config)
+    except TypeError as e:
+        raise TypeError(f"Unable to revive model {cls.__name__} from its config: {e}. Make "
+                        "sure get_config() returns every argument of __init__, or override "
+                        "from_config().") from None
+
+
+# -- files -------------------------------------------------------------------------------------
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError("The filename must end in `.keras`: model.save('name.keras'); use "
+                         f"save_weights() for weights only. Received: filepath={filepath}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"'{filepath}' exists and overwrite=False")
+    _refuse_code(model)
+    config = json.dumps(model_config(model))
+    arrays, names = model_store(model, include_optimizer=include_optimizer)
+    from ... import __tapeflow_version__  # noqa: PLC0415
+    from .. import __version__ as keras_version  # noqa: PLC0415
+
+    # NOTE: weights go in model.weights.h5 as Keras writes them; without h5py (an optional
+    # extra) they go in model.weights.safetensors, which load_model reads either way.
+    member = _H5 if _has_h5py() else _SAFETENSORS
+    metadata = {"keras_version": keras_version, "tapeflow_version": __tapeflow_version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "weights_file": member}
+    blob = io.BytesIO()
+    (write_h5 if member == _H5 else write_safetensors)(blob, arrays, names)
+    with atomic_path(filepath, suffix=".keras") as tmp:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
+            z.writestr(_METADATA, json.dumps(metadata))
+            z.writestr(_CONFIG, config)
+            z.writestr(member, blob.getvalue())
+
+
+def _read_zip(path):
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ValueError(f"'{path}' is not a valid .keras file (not a zip archive: {e}).") \
+            from None
+    with z:
+        names = z.namelist()
+        bad = [n for n in names if n.startswith(("/", "\\")) or ".." in n.replace("\\", "/")
+               .split("/") or ":" in n]
+        if bad:
+            raise ValueError(f"'{path}' is not a valid .keras file: it contains unsafe member "
+                             f"paths {bad} (path traversal); refusing to load it.")
+        if _CONFIG not in names:
+            raise ValueError(f"'{path}' is not a valid .keras file: no {_CONFIG}.")
+        try:
+            if z.getinfo(_CONFIG).file_size > _MAX_JSON:
+                raise ValueError(f"{_CONFIG} is too large")
+            config = json.loads(z.read(_CONFIG).decode("utf-8"))
+            weights = {m: z.read(m) for m in (_H5, _SAFETENSORS) if m in names}
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as e:
+            raise ValueError(f"'{path}' is not a valid .keras file (truncated or corrupt: "
+                             f"{e}).") from None
+    return config, weights
+
+
+def _read_weights_blob(weights, path):
+    from . import _safetensors  # noqa: PLC0415
+    from ._weights import read_h5  # noqa: PLC0415
+
+    if _H5 in weights:
+        with tempfile.TemporaryDirectory() as d:  # h5py reads a real file most portably
+            tmp = os.path.join(d, _H5)
+            with open(tmp, "wb") as f:
+                f.write(weights[_H5])
+            try:
+                return read_h5(tmp)
+            except ValueError as e:
+                raise ValueError(f"'{path}': {_H5} is corrupt ({e}).") from None
+    if _SAFETENSORS in weights:
+        arrays, meta = _safetensors.loads(weights[_SAFETENSORS], f"{path}/{_SAFETENSORS}")
+        return arrays, json.loads(meta.get("names", "{}"))
+    return {}, {}
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model saved by ``model.save('m.keras')``: configs resolve through an
+    allow-list (plus ``custom_objects``/registered classes), weights are data only."""
+    path = os.fspath(filepath)
+    if not path.endswith(".keras"):
+        if path.endswith((".h5", ".hdf5")):
+            raise ValueError(f"'{path}' is a legacy HDF5 model file; tapeflow loads only the "
+                             "`.keras` format (use load_weights() for `.weights.h5`).")
+        raise ValueError(f"File format not supported: filepath={path}. load_model() reads "
+                         "`.keras` files.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such file: '{path}'")
+    spec, weights = _read_zip(path)
+    if not safe_mode:
+        warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
+                      UserWarning, stacklevel=2)
+    model, table = model_from_config(spec, custom_objects, path)
+    arrays, names = _read_weights_blob(weights, path)
+    if compile and spec.get("compile_config"):
+        _compile_from(model, spec["compile_config"], table, path)
+    shape = (spec.get("build_config") or {}).get("input_shape")
+    if not model.built and shape is not None:
+        model.build(shape)
+    if not model.built or not model.weights and any(k != "vars" for k in names):
+        _load_on_first_call(model, arrays, names, path)
+    else:
+        load_store(model, arrays, names, path)
+    return model
+
+
+def _load_on_first_call(model, arrays, names, path):
+    """A subclassed model whose input shape is unknown creates its weights in its first
+    call; load them right after it.
+
+    NOTE: an instance attribute shadows ``call`` once and removes itself, so nothing in
+    the class changes; the first call's outputs come from the initial weights, so it runs
+    on the next call's inputs again after loading.
+    """
+    cls_call = type(model).call
+
+    def call(inputs, *args, **kwargs):
+        del model.__dict__["call"]
+        cls_call(model, inputs, *args, **kwargs)
+        load_store(model, arrays, names, path)
+        return cls_call(model, inputs, *args, **kwargs)
+
+    model.__dict__["call"] = call

@@ -1,0 +1,78 @@
+"""The safetensors format, read and written directly: 8-byte header length, JSON, raw data.
+
+NOTE: the format is a documented ~10-line layout (little-endian u64 header size, a JSON
+header of ``{name: {dtype, shape, data_offsets}}`` plus optional ``__metadata__`` strings,
+then the raw little-endian bytes); writing it here avoids a compiled dependency, and the
+reader validates every offset and dtype so a tampered file fails with a clear message.
+"""
+import json
+import struct
+
+from ...backend import host as np
+
+_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
+           "I16": "<i2", "I8": "i1", "U8": "u1", "U16": "<u2", "U32": "<u4", "U64": "<u8",
+           "BOOL": "?"}
+_CODES = {np.dtype(v).str.lstrip("<|"): k for k, v in _DTYPES.items()}
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+def write(f, tensors, metadata=None):
+    """Write ``{name: array}`` (and string ``metadata``) to the binary file ``f``."""
+    header, offset, blobs = {}, 0, []
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    for name in sorted(tensors):
+        a = np.asarray(tensors[name])  # (not ascontiguousarray: it makes scalars 1-d)
+        if not a.flags.c_contiguous:
+            a = a.copy(order="C")
+        code = _CODES.get(a.dtype.str.lstrip("<>|="))
+        if code is None:
+            raise TypeError(f"safetensors cannot store dtype {a.dtype} (tensor {name!r})")
+        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": code, "shape": list(a.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # the data starts 8-byte aligned, as the reference writer
+    f.write(struct.pack("<Q", len(raw)))
+    f.write(raw)
+    for data in blobs:
+        f.write(data)
+
+
+def read(path):
+    """``({name: array}, metadata)`` from a safetensors file; ValueError names the file."""
+    with open(path, "rb") as f:
+        return loads(f.read(), path)
+
+
+def loads(blob, path="<bytes>"):
+    """``read`` for the file's bytes; ``path`` only names it in errors."""
+    try:
+        if len(blob) < 8:
+            raise ValueError("file shorter than its 8-byte header size")
+        (n,) = struct.unpack("<Q", blob[:8])
+        if n > min(_MAX_HEADER, len(blob) - 8):
+            raise ValueError(f"header size {n} exceeds the file")
+        header = json.loads(blob[8:8 + n].decode("utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError("header is not a JSON object")
+        metadata = header.pop("__metadata__", None) or {}
+        data = memoryview(blob)[8 + n:]
+        out = {}
+        for name, spec in header.items():
+            dtype = _DTYPES.get(spec.get("dtype"))
+            if dtype is None:
+                raise ValueError(f"tensor {name!r} has unsupported dtype {spec.get('dtype')!r}")
+            shape = tuple(int(s) for s in spec["shape"])
+            start, end = (int(v) for v in spec["data_offsets"])
+            size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            if not 0 <= start <= end <= len(data) or end - start != size:
+                raise ValueError(f"tensor {name!r} has data offsets [{start}, {end}] that do "
+                                 f"not fit its shape {shape} or the file")
+            out[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(shape).copy()
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error) as e:
+        raise ValueError(f"'{path}' is not a valid safetensors file: {e}") from None
+    return out, metadata

@@ -1,0 +1,355 @@
+"""Weights files in Keras 3's layout (``.weights.h5``), ``.safetensors`` and ``.npz``: the
+path of every layer's variables, the optimizer's state, and the readers and writers."""
+import json
+import os
+import warnings
+import zipfile
+
+from ...backend import host as np
+from ...backend import to_host, xp_of
+from ...train._atomic import atomic_open, atomic_path
+from ._objects import to_snake_case
+
+# NOTE: tapeflow attributes that hold layers Keras keeps elsewhere (``layers`` is walked
+# first for Sequential/Functional, as Keras does), so paths match Keras's files.
+_INTERNAL = frozenset(["_layers_list", "_functional_layers", "output_names", "input_names",
+                       "_inbound_nodes"])
+
+
+def _join(path, name):
+    return f"{path}/{name}" if path else name
+
+
+def _own_vars(layer):
+    own = layer._own_variables()
+    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
+def layer_groups(model):
+    """``[(group path, layer name, [Variables])]`` in Keras 3's ``.weights.h5`` layout: each
+    layer's own variables under ``<attribute path>/vars``, containers named by snake-cased
+    class with a counter, an object reached twice saved once (first in sorted order)."""
+    from ..layers.base import Layer  # noqa: PLC0415
+    from ..models.model import Model  # noqa: PLC0415
+
+    out, visited = [], set()
+
+    def save(obj, path):
+        visited.add(id(obj))
+        out.append((_join(path, "vars"), obj.name, _own_vars(obj)))
+        for attr, child in children(obj):
+            if isinstance(child, Layer):
+                if id(child) not in visited:
+                    save(child, _join(path, attr))
+            elif isinstance(child, (list, tuple, dict)):
+                container(child, _join(path, attr))
+
+    def container(items, path):
+        used = {}
+        for item in (items.values() if isinstance(items, dict) else items):
+            if not isinstance(item, Layer) or id(item) in visited:
+                continue
+            name = to_snake_case(type(item).__name__)
+            if name in used:
+                used[name] += 1
+                name = f"{name}_{used[name]}"
+            else:
+                used[name] = 0
+            save(item, _join(path, name))
+
+    def children(obj):
+        d = obj.__dict__
+        names = [n for n in d.get("_tracked", ()) if n in d and n not in _INTERNAL]
+        items = [(n, d[n]) for n in names]
+        if isinstance(obj, Model):
+            items.append(("layers", obj.layers))
+        items.sort(key=lambda item: item[0])
+        if type(obj).__name__ in ("Sequential", "Functional") or any(
+                c.__name__ in ("Sequential", "Functional") for c in type(obj).__mro__):
+            items = [("layers", obj.layers)] + [i for i in items if i[0] != "layers"]
+        return items
+
+    save(model, "")
+    return out
+
+
+# -- optimizer state ---------------------------------------------------------------------------
+def _slot_groups(opt, n):
+    """Keras 3's order of slot variables: per group, every variable's slots interleaved."""
+    name = type(opt).__name__
+    if name == "RMSprop":
+        return [[i] for i in range(n)]
+    if name in ("Adam", "AdamW") and n == 3:  # amsgrad's velocity_hat comes after
+        return [[0, 1], [2]]
+    return [list(range(n))]
+
+
+def _slot_layout(opt, var_list):
+    """``[(variable index, slot index)]`` in Keras's order, and whether Nadam's momentum
+    product follows."""
+    n = len(opt._slots(var_list[0])) if var_list else 0
+    layout = [(j, i) for group in _slot_groups(opt, n) for j in range(len(var_list))
+              for i in group]
+    return layout, type(opt).__name__ == "Nadam"
+
+
+def optimizer_arrays(opt, var_list):
+    """The optimizer's state as arrays in Keras's ``optimizer.variables`` order:
+    ``iterations``, ``learning_rate``, then the slots (plus Nadam's momentum product)."""
+    arrays = [to_host(opt.iterations._v), to_host(opt._lr._v)]
+    if not opt._state:  # never stepped: Keras writes only the two scalars too
+        return arrays
+    opt.build(var_list)
+    layout, nadam = _slot_layout(opt, var_list)
+    arrays.extend(to_host(opt._state[id(var_list[j])][1][i]) for j, i in layout)
+    if nadam:
+        arrays.append(np.asarray(opt._u_product, np.float32))
+    return arrays
+
+
+def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
+    """Restore what ``optimizer_arrays`` wrote; False (with a warning) when it does not fit."""
+    arrays = list(arrays)
+    layout, nadam = _slot_layout(opt, var_list)
+    expected = [(), ()] + [tuple(var_list[j].shape) for j, _ in layout] + [()] * nadam
+    if len(arrays) == 2:
+        expected = expected[:2]
+    if len(arrays) != len(expected) or any(
+            tuple(a.shape) != e for a, e in zip(arrays, expected)):
+        warnings.warn(f"Skipping variable loading for optimizer '{opt.name}', because it has "
+                      f"{len(expected)} variables whereas the saved optimizer in {where} has "
+                      f"{len(arrays)} variables.", UserWarning, stacklevel=3)
+        return False
+    opt.iterations._assign_raw(np.asarray(arrays[0], np.int64).reshape(()))
+    opt._lr._assign_raw(np.asarray(arrays[1], np.float32).reshape(()))
+    if len(arrays) == 2:
+        return True
+    slots = [opt._slots(v) for v in var_list]
+    for (j, i), a in zip(layout, arrays[2:]):
+        v = var_list[j]
+        slots[j][i] = xp_of(v._v).array(a, dtype=v._v.dtype)
+    for v, per_var in zip(var_list, slots):
+        opt._state[id(v)] = (v, per_var)
+    if nadam:
+        opt._u_product = float(arrays[-1])
+        opt._u_step = int(opt.iterations._v)
+    return True
+
+
+# -- the store: {"<group>/<i>": array} plus {group: layer name} ---------------------------------
+def model_store(model, include_optimizer=True):
+    arrays, names = {}, {}
+    for group, name, variables in layer_groups(model):
+        names[group] = name
+        for i, v in enumerate(variables):
+            arrays[f"{group}/{i}"] = to_host(v._v)
+    opt = model.__dict__.get("optimizer")
+    if include_optimizer and opt is not None:
+        names["optimizer/vars"] = opt.name
+        for i, a in enumerate(optimizer_arrays(opt, model.trainable_variables)):
+            arrays[f"optimizer/vars/{i}"] = a
+    return arrays, names
+
+
+def _grouped(arrays):
+    groups = {}
+    for key, a in arrays.items():
+        group, _, index = key.rpartition("/")
+        if not index.isdigit():
+            continue
+        groups.setdefault(group, {})[int(index)] = a
+    return {g: [d[i] for i in sorted(d)] for g, d in groups.items()}
+
+
+def load_store(model, arrays, names, path, skip_mismatch=False, by_name=False):
+    """Assign the store to ``model`` after checking all of it (nothing half-loaded)."""
+    groups = _grouped(arrays)
+    opt_arrays = groups.pop("optimizer/vars", None)
+    if by_name:
+        by_layer = {names.get(g, g): vs for g, vs in groups.items()}
+    assignments, used, problems = [], set(), []
+    for group, name, variables in layer_groups(model):
+        key = name if by_name else group
+        saved = by_layer.get(key) if by_name else groups.get(key)
+        if saved is None:
+            if variables and not by_name:
+                problems.append(f"layer '{name}' (path '{group}') has {len(variables)} "
+                                "variables but the file has none for it")
+            continue
+        used.add(key)
+        if len(saved) != len(variables):
+            problems.append(f"layer '{name}' expects {len(variables)} variables, the file has "
+                            f"{len(saved)} for '{key}'")
+            continue
+        for v, a in zip(variables, saved):
+            if tuple(a.shape) != tuple(v.shape):
+                problems.append(f"shape mismatch in layer '{name}' for variable '{v.name}': "
+                                f"the model has {tuple(v.shape)}, the file has "
+                                f"{tuple(a.shape)}")
+                break
+        else:
+            assignments.extend(zip(variables, saved))
+    if not by_name:
+        extra = [g for g in groups if g not in used and groups[g]]
+        problems += [f"the file has variables at '{g}' (layer '{names.get(g, '?')}') that the "
+                     "model does not" for g in extra]
+    if problems:
+        text = f"while loading weights from '{path}': " + "; ".join(problems)
+        if not skip_mismatch:
+            raise ValueError("Mismatch " + text + ". Pass skip_mismatch=True to load what "
+                             "matches.")
+        warnings.warn("Skipped " + text, UserWarning, stacklevel=3)
+    for v, a in assignments:
+        xp = xp_of(v._v)
+        v._assign_raw(xp.array(a, dtype=v._v.dtype))
+    opt = model.__dict__.get("optimizer")
+    if opt_arrays is not None and opt is not None:
+        set_optimizer_arrays(opt, model.trainable_variables, opt_arrays, where=f"'{path}'")
+
+
+# -- formats ---------------------------------------------------------------------------------
+def format_of(path):
+    path = os.fspath(path)
+    if path.endswith(".h5") or path.endswith(".hdf5"):
+        return "h5"
+    if path.endswith(".safetensors"):
+        return "safetensors"
+    if path.endswith(".npz"):
+        return "npz"
+    raise ValueError(f"Unknown weights format for '{path}'. The filename must end in "
+                     "`.weights.h5`, `.safetensors` or `.npz`.")
+
+
+def require_h5py():
+    try:
+        import h5py  # noqa: PLC0415
+    except ImportError:
+        raise ImportError("Reading and writing `.h5` files needs h5py: "
+                          "`pip install tapeflow[h5]` (or use `.safetensors`/`.npz`).") from None
+    return h5py
+
+
+def write_h5(f, arrays, names):
+    h5py = require_h5py()
+    with h5py.File(f, "w") as h:
+        for group in sorted(names):
+            g = h.require_group(group)
+            g.attrs["name"] = names[group]
+        for key in sorted(arrays, key=_key_order):
+            group, _, index = key.rpartition("/")
+            h.require_group(group).create_dataset(index, data=arrays[key])
+
+
+def _key_order(key):
+    group, _, index = key.rpartition("/")
+    return (group, int(index) if index.isdigit() else -1, index)
+
+
+def read_h5(path):
+    h5py = require_h5py()
+    arrays, names = {}, {}
+    try:
+        with h5py.File(path, "r") as h:
+            def visit(name, obj):
+                if isinstance(obj, h5py.Group):
+                    if name == "vars" or name.endswith("/vars"):
+                        label = obj.attrs.get("name", name)
+                        names[name] = label.decode() if isinstance(label, bytes) else str(label)
+                    return
+                # NOTE: data only: numeric arrays stored in this file (no object/reference
+                # dtypes, no virtual datasets mapping other files)
+                if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "biuf" or \
+                        obj.is_virtual:
+                    raise ValueError(f"entry '{name}' is not a numeric array")
+                arrays[name] = obj[()]
+
+            h.visititems(visit)
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"'{path}' is not a valid weights file (HDF5): {e}") from None
+    return arrays, names
+
+
+def write_npz(f, arrays, names):
+    # NOTE: `.npz` is the plain format: one array per layer variable keyed by its Keras path,
+    # no layer names and no optimizer state (use `.weights.h5`, `.safetensors` or `.keras`
+    # for those), so any NumPy reads it as it is.
+    np.savez(f, **{k: a for k, a in arrays.items() if not k.startswith("optimizer/")})
+
+
+def read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise ValueError(f"'{path}' holds pickled Python objects; tapeflow loads arrays "
+                             "only and refuses it.") from None
+        raise ValueError(f"'{path}' is not a valid .npz weights file: {e}") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise ValueError(f"'{path}' is not a valid .npz weights file: {e}") from None
+    names = {}
+    if arrays and not any("/" in k for k in arrays):  # the first format: arr_0000, ...
+        names = {"__flat__": "flat"}
+    return arrays, names
+
+
+def write_safetensors(f, arrays, names):
+    from . import _safetensors  # noqa: PLC0415
+
+    _safetensors.write(f, arrays, {"format": "tapeflow", "names": json.dumps(names)})
+
+
+def read_safetensors(path):
+    from . import _safetensors  # noqa: PLC0415
+
+    arrays, meta = _safetensors.read(path)
+    try:
+        names = json.loads(meta.get("names", "{}"))
+    except ValueError:
+        names = {}
+    return arrays, names
+
+
+_WRITERS = {"h5": write_h5, "npz": write_npz, "safetensors": write_safetensors}
+_READERS = {"h5": read_h5, "npz": read_npz, "safetensors": read_safetensors}
+
+
+def write_store(path, arrays, names, fmt=None):
+    fmt = fmt or format_of(path)
+    if fmt == "h5":
+        require_h5py()
+        with atomic_path(path, suffix=".h5") as tmp:
+            write_h5(tmp, arrays, names)
+    else:
+        with atomic_open(path) as f:
+            _WRITERS[fmt](f, arrays, names)
+
+
+def read_store(path, fmt=None):
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such weights file: '{path}'")
+    return _READERS[fmt or format_of(path)](path)
+
+
+def save_weights(model, path, overwrite=True):
+    path = os.fspath(path)
+    fmt = format_of(path)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"'{path}' exists and overwrite=False")
+    arrays, names = model_store(model)
+    write_store(path, arrays, names, fmt)
+
+
+def load_weights(model, path, skip_mismatch=False, by_name=False):
+    arrays, names = read_store(path)
+    if by_name and not names:
+        raise ValueError(f"by_name=True needs layer names, which '{path}' does not store "
+                         "(`.npz` keeps arrays by path only); use `.weights.h5` or "
+                         "`.safetensors`.")
+    if names.get("__flat__"):
+        flat = [arrays[k] for k in sorted(arrays)]
+        model.set_weights(flat)
+        return
+    load_store(model, arrays, names, path, skip_mismatch=skip_mismatch, by_name=by_name)
+

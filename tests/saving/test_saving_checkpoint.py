@@ -1,0 +1,183 @@
+"""``tf.train.Checkpoint``/``CheckpointManager``: a custom loop resumes on the same
+trajectory, numbering, ``max_to_keep``, ``latest_checkpoint`` and partial restores."""
+import os
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+keras = tf.keras
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(64, 3)).astype("float32")
+Y = (X @ np.array([[1.0], [-2.0], [0.5]], "float32") + 0.3).astype("float32")
+
+
+def _make(optimizer=lambda: keras.optimizers.Adam(0.01), built=True):
+    layers = [keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)]
+    model = keras.Sequential(([keras.Input((3,))] if built else []) + layers)
+    return model, optimizer()
+
+
+def _step(model, opt):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(X) - Y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss.numpy())
+
+
+OPTIMIZERS = {
+    "adam": lambda: keras.optimizers.Adam(0.01),
+    "sgd_momentum": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "nadam": lambda: keras.optimizers.Nadam(0.01),
+    "adagrad": lambda: keras.optimizers.Adagrad(0.1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("built", [True, False], ids=["built", "deferred"])
+def test_custom_loop_resumes_on_the_same_trajectory(tmp_path, name, built):
+    model, opt = _make(OPTIMIZERS[name])
+    step = tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=opt, step=step)
+    manager = tf.train.CheckpointManager(ckpt, tmp_path, max_to_keep=3)
+    for _ in range(4):
+        _step(model, opt)
+        step.assign_add(1)
+    manager.save()
+    for _ in range(3):  # the run that "crashed" went on: this is the reference trajectory
+        _step(model, opt)
+
+    fresh, fresh_opt = _make(OPTIMIZERS[name], built=built)
+    fresh_step = tf.Variable(0, dtype=tf.int64)
+    restored = tf.train.Checkpoint(model=fresh, optimizer=fresh_opt, step=fresh_step)
+    status = restored.restore(tf.train.latest_checkpoint(tmp_path))
+    assert int(fresh_step.numpy()) == 4 and int(fresh_opt.iterations.numpy()) == 4
+    for _ in range(3):
+        _step(fresh, fresh_opt)
+    status.assert_consumed()
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_without_optimizer_state_the_trajectory_differs(tmp_path):
+    """The test above could not pass by accident: dropping the slots changes the result."""
+    model, opt = _make()
+    for _ in range(4):
+        _step(model, opt)
+    path = tf.train.Checkpoint(model=model).save(tmp_path / "only-model")
+    _step(model, opt)
+    fresh, fresh_opt = _make()
+    tf.train.Checkpoint(model=fresh).restore(path).assert_consumed()
+    _step(fresh, fresh_opt)
+    assert not np.allclose(model.get_weights()[0], fresh.get_weights()[0])
+
+
+def test_manager_numbers_keeps_max_to_keep_and_recovers_its_state(tmp_path):
+    v = tf.Variable(1.0)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=v), tmp_path, max_to_keep=2)
+    assert manager.latest_checkpoint is None and tf.train.latest_checkpoint(tmp_path) is None
+    paths = []
+    for i in range(4):
+        v.assign(float(i))
+        paths.append(manager.save())
+    assert [os.path.basename(p) for p in paths] == ["ckpt-1", "ckpt-2", "ckpt-3", "ckpt-4"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ckpt-3.npz", "ckpt-4.npz"]
+    assert manager.checkpoints == paths[2:]
+    assert tf.train.latest_checkpoint(tmp_path) == paths[3] == manager.latest_checkpoint
+    state = (tmp_path / "checkpoint").read_text()
+    assert 'model_checkpoint_path: "ckpt-4"' in state
+    again = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(0.0)), tmp_path,
+                                       max_to_keep=2)
+    assert again.checkpoints == paths[2:]
+    w = tf.Variable(0.0)
+    tf.train.Checkpoint(v=w).restore(paths[2])
+    assert float(w.numpy()) == 2.0
+    assert manager.save(checkpoint_number=100).endswith("ckpt-100")
+
+
+def test_checkpoint_save_counter_and_restore_or_initialize(tmp_path):
+    v = tf.Variable([1.0, 2.0])
+    ckpt = tf.train.Checkpoint(v=v)
+    assert ckpt.save(tmp_path / "c").endswith("c-1")
+    assert ckpt.save(tmp_path / "c").endswith("c-2")
+    assert int(ckpt.save_counter.numpy()) == 2
+    assert tf.train.latest_checkpoint(tmp_path).endswith("c-2")
+    called = []
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable([0.0, 0.0])),
+                                         tmp_path / "empty", max_to_keep=1,
+                                         init_fn=lambda: called.append(1))
+    assert manager.restore_or_initialize() is None and called == [1]
+
+
+def test_tf_module_and_nested_structures_are_tracked(tmp_path):
+    class Net(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(tf.ones((2, 2)))
+            self.layers = [tf.Variable(1.0), {"b": tf.Variable([3.0])}]
+
+    net = Net()
+    net.w.assign(tf.fill((2, 2), 5.0))
+    net.layers[1]["b"].assign([7.0])
+    path = tf.train.Checkpoint(net=net).save(tmp_path / "m")
+    other = Net()
+    tf.train.Checkpoint(net=other).restore(path).assert_consumed()
+    np.testing.assert_array_equal(other.w.numpy(), np.full((2, 2), 5.0))
+    np.testing.assert_array_equal(other.layers[1]["b"].numpy(), [7.0])
+
+
+def test_partial_restores_and_shape_mismatch(tmp_path):
+    a, b = tf.Variable(1.0), tf.Variable([1.0, 2.0])
+    path = tf.train.Checkpoint(a=a, b=b).save(tmp_path / "p")
+    only_a = tf.Variable(0.0)
+    status = tf.train.Checkpoint(a=only_a).restore(path)
+    assert float(only_a.numpy()) == 1.0
+    with pytest.raises(AssertionError, match="b"):
+        status.assert_consumed()
+    status.expect_partial().assert_consumed()
+    extra = tf.train.Checkpoint(a=tf.Variable(0.0), c=tf.Variable(0.0))
+    with pytest.raises(AssertionError, match="c"):
+        extra.restore(path).assert_existing_objects_matched()
+    wrong = tf.train.Checkpoint(b=tf.Variable([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"'b'.*\(3,\).*\(2,\)"):
+        wrong.restore(path)
+
+
+def test_corrupt_checkpoint_and_pickle_are_refused(tmp_path):
+    path = tf.train.Checkpoint(a=tf.Variable(1.0)).save(tmp_path / "x")
+    data = (tmp_path / "x-1.npz").read_bytes()
+    (tmp_path / "x-1.npz").write_bytes(data[:20])
+    with pytest.raises(ValueError, match="x-1.npz.*corrupt or truncated"):
+        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(path)
+    np.savez(tmp_path / "evil.npz", a=np.array([object()], dtype=object))
+    with pytest.raises(ValueError, match="pickled"):
+        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path / "evil"))
+    with pytest.raises(FileNotFoundError, match="nothing-here"):
+        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path / "nothing-here"))
+
+
+def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    v = tf.Variable(1.0)
+    ckpt = tf.train.Checkpoint(v=v)
+    path = ckpt.write(str(tmp_path / "w"))
+    before = (tmp_path / "w.npz").read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", boom)
+    v.assign(2.0)
+    with pytest.raises(OSError):
+        ckpt.write(path)
+    assert (tmp_path / "w.npz").read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["w.npz"]
+
+
+def test_non_trackable_objects_are_rejected():
+    with pytest.raises(ValueError, match="trackable"):
+        tf.train.Checkpoint(thing=object())._arrays()
+    with pytest.raises(ValueError, match="max_to_keep"):
+        tf.train.CheckpointManager(tf.train.Checkpoint(), "d", max_to_keep=0)
