@@ -20,9 +20,11 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 	$(PIP) install -e '.[dev]'
 	@touch $@
 
-## make workshop: run the workshop scripts in order; plots go to ./out/workshop/
+## make workshop: run every workshop section in order (tapeflow-workshop); plots go to
+## ./out/workshop/. Options through ARGS, e.g. make workshop ARGS="--quick --section mnist"
+ARGS ?=
 workshop: $(VENV)/.stamp-plot
-	MPLBACKEND=Agg $(PY) examples/workshop/run_all.py
+	MPLBACKEND=Agg $(VENV)/bin/tapeflow-workshop $(ARGS)
 
 ## make test: lint, then the test suite
 test: $(VENV)/.stamp-dev

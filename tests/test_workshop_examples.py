@@ -1,45 +1,97 @@
-"""The workshop scripts (examples/workshop/) run end to end and print what the seed
-article prints, wherever that output is deterministic."""
+"""The workshop (``python -m tapeflow.workshop``) runs every section at ``--quick`` size and
+prints what the seed article prints, wherever that output is deterministic; its options and
+its missing-MNIST message work."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKSHOP = os.path.join(ROOT, "examples", "workshop")
+from tapeflow.workshop import HERE as WORKSHOP
+from tapeflow.workshop import SECTIONS
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 MNIST = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mnist")
 needs_mnist = pytest.mark.skipif(not os.path.isdir(MNIST),
                                  reason=f"MNIST files not found at {MNIST}")
 
 
-def run(args, tmp_path, extra_path=(), steps=2, epochs=1):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([*extra_path, ROOT])
-    env["WORKSHOP_STEPS"] = str(steps)  # the article's 1000-step loops, shortened for tests
-    env["WORKSHOP_EPOCHS"] = str(epochs)
-    env["WORKSHOP_OUT"] = str(tmp_path / "out")
-    env["MPLBACKEND"] = "Agg"
-    p = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True,
-                       text=True, timeout=300)
-    assert p.returncode == 0, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    return p.stdout
+def run(args, cwd, extra_path=(), env=None, check=True, python_path=ROOT):
+    e = dict(os.environ)
+    for k in ("WORKSHOP_STEPS", "WORKSHOP_EPOCHS", "WORKSHOP_OUT", "WORKSHOP_TF"):
+        e.pop(k, None)
+    e["PYTHONPATH"] = os.pathsep.join([*extra_path, python_path])
+    e["MPLBACKEND"] = "Agg"
+    e.update(env or {})
+    p = subprocess.run([sys.executable, *args], cwd=cwd, env=e, capture_output=True, text=True,
+                       timeout=300)
+    if check:
+        assert p.returncode == 0, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+    return p
 
 
-def section(name, tmp_path, **kw):
-    return run([os.path.join(WORKSHOP, name)], tmp_path, **kw)
+def workshop(args, tmp_path, **kw):
+    """``python -m tapeflow.workshop ARGS`` in ``tmp_path``, plots into ``tmp_path/out``."""
+    return run(["-m", "tapeflow.workshop", "--out", str(tmp_path / "out"), *args], tmp_path,
+               **kw).stdout
+
+
+def split_sections(out):
+    """name -> what that section printed (between its header and its time line)."""
+    parts = re.split(r"^={78}\nSection \d+ of \d+: (\w+)\n.*\n={78}\n", out, flags=re.M)
+    return {name: body.split(f"--- {name}: ")[0] for name, body in zip(parts[1::2], parts[2::2])}
 
 
 def losses(text):
     return [float(v) for v in re.findall(r"^Loss: (\S+)$", text, re.M)]
 
 
-def test_tensors_section_prints_the_seed_reprs(tmp_path):
-    out = section("01_tensors.py", tmp_path)
+def acc_losses(text):
+    return [(float(a), float(b)) for a, b in
+            re.findall(r"^Loss: (\S+)  Accuracy: (\S+)$", text, re.M)]
+
+
+def epoch_rows(text):
+    return [(int(e), int(s), float(lo), float(a)) for e, s, lo, a in re.findall(
+        r"^Epoch (\d) Step (\d+) Loss: (\S+) Accuracy: (\S+)$", text, re.M)]
+
+
+# -- the whole workshop at --quick size, once; each section's figures are checked below -------
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    if not os.path.isdir(MNIST):
+        pytest.skip(f"MNIST files not found at {MNIST}")
+    tmp = tmp_path_factory.mktemp("workshop")
+    out = workshop(["--quick"], tmp)
+    return out, split_sections(out), tmp / "out"
+
+
+def test_quick_run_has_every_section_in_order_with_headers(quick):
+    out, parts, _ = quick
+    assert "101 steps per long loop, 1 fit epochs" in out  # --quick's sizes
+    assert list(parts) == [name for _, name, _, _ in SECTIONS]
+    assert re.findall(r"^Section (\d+) of 10: ", out, re.M) == [str(n) for n in range(1, 11)]
+    assert "10 of 10 workshop sections ran in" in out
+    assert len(re.findall(r"^--- \w+: ok in [\d.]+ s$", out, re.M)) == 10
+
+
+def test_quick_run_saves_the_plots(quick):
+    out, _, plots = quick
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert out.count("matplotlib is not installed: skipping plots") >= 1
+    else:
+        pngs = set(os.listdir(plots))
+        assert {"02_data.png", "02_closed_form.png", "04_digit.png", "10_loss.png"} <= pngs
+
+
+def test_tensors_section_prints_the_seed_reprs(quick):
+    out = quick[1]["tensors"]
     expected = [
         "<tf.Tensor: shape=(4,), dtype=int32, numpy=array([1, 2, 3, 4], dtype=int32)>",
         "<tf.Tensor: shape=(4,), dtype=int32, numpy=array([3, 5, 7, 9], dtype=int32)>",
@@ -61,8 +113,7 @@ def test_tensors_section_prints_the_seed_reprs(tmp_path):
     assert re.search(r"^TypeError: '\S+' object does not support item assignment$", out, re.M)
 
 
-def test_linear_regression_section(tmp_path):
-    out = section("02_linear_regression.py", tmp_path)
+def check_linear_regression(out):
     # tf.range accumulates in float32, as the seed's TF does
     assert "4.799998 , 4.8999977], dtype=float32)>" in out
     assert out.count("<tf.Tensor: shape=(40,), dtype=float32, numpy=") == 3  # x, y, y_pred
@@ -72,7 +123,7 @@ def test_linear_regression_section(tmp_path):
     closed = re.search(r"^Loss: (\S+)\nm: (\S+)   b: (\S+)$", out, re.M)
     assert closed, out
     loss, m, b = map(float, closed.groups())
-    assert 0.15 < loss < 0.6
+    assert 0.15 < loss < 0.6  # the article's 0.4125
     assert abs(m - 3.5) < 0.4 and abs(b + 1) < 1.2
     # the first gradient: d loss / d [m, b] at m=1, b=0, both negative (line is too low)
     grads = re.search(r"\[<tf.Tensor: shape=\(\), dtype=float32, numpy=(\S+)>, "
@@ -91,26 +142,138 @@ def test_linear_regression_section(tmp_path):
     assert 3.0 < float(gd[0]) < 4.0  # the article's m: 3.3875   b: -0.6091
 
 
+def test_linear_regression_section(quick):
+    check_linear_regression(quick[1]["linear_regression"])
+
+
+def test_multiple_outputs_section(quick):
+    assert "array([[ 6.,  6.],\n       [15., 15.]], dtype=float32)>" in quick[1][
+        "multiple_inputs_outputs"]
+
+
+def test_mnist_section_prints_the_seeds_counts(quick):
+    out = quick[1]["mnist"]
+    assert "<tf.Tensor: shape=(), dtype=uint8, numpy=1>" in out
+    assert "(TensorShape([60000, 28, 28]), TensorShape([60000]))" in out
+    counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    for i, c in enumerate(counts):
+        assert f"Number of {i}: {c}" in out
+    assert "(tf.uint8, tf.uint8)" in out
+
+
+def test_logistic_regression_section_matches_the_seed(quick):
+    out = quick[1]["logistic_regression"]
+    assert "numpy=\narray([[nan, nan, nan, ..., nan, nan, nan]," in out  # the hand softmax
+    # tf.nn.softmax is stable: every probability ~0.1 (BLAS may round columns differently,
+    # so NumPy can print them as 0.1 or 0.10000001)
+    stable = out.split("[nan, nan, nan")[-1].split("<tf.Tensor")[1]
+    assert re.search(r"^array\(\[\[0\.1 ", stable, re.M) and "nan" not in stable
+    assert "2.3025851, 2.3025851, 2.3025851" in out  # cross-entropy of the uniform guess
+    rows = acc_losses(out)
+    assert len(rows) == 6  # 500 examples: steps 0, 100; test; all 60000: steps 0, 100; test
+    # 500-example overfit: the seed prints 2.3025851 then 0.4364985 (accuracy 0.904) at step 100
+    assert rows[0][0] == pytest.approx(2.3025851, abs=1e-6)
+    assert rows[1][0] == pytest.approx(0.4365, abs=0.01) and rows[1][1] > 0.88
+    assert rows[2][1] > 0.75  # test accuracy after 101 steps (the seed's 0.834 after 1000)
+    # full training set: the seed prints 2.3025853633880615 (0.0987) then 0.6087 (0.8613)
+    assert rows[3] == (2.3025853633880615, 0.09871666878461838)
+    assert rows[4][0] == pytest.approx(0.6087, abs=0.01) and rows[4][1] > 0.85
+    assert rows[5][1] > 0.85  # test accuracy after 101 steps (the seed's 0.9096 after 1000)
+
+
+def test_neural_network_section_learns(quick):
+    rows = acc_losses(quick[1]["neural_network"])
+    assert len(rows) == 2  # steps 0 and 100
+    assert rows[0][0] > 8  # stddev-1 weights: huge logits, clipped probabilities
+    # the seed: 13.89 (0.110) then 7.00 (0.510); the initialisation's seed moves step 100 a lot
+    assert rows[1][0] < rows[0][0] - 2 and rows[1][1] > 0.25
+
+
+def test_keras_layers_section_learns(quick):
+    out = quick[1]["keras_layers"]
+    assert "<tf.Tensor: shape=(2, 10), dtype=float32" in out  # the subclassed Model, called
+    rows = acc_losses(out)
+    assert len(rows) == 2
+    assert rows[0][0] == pytest.approx(2.3, abs=0.3)  # Glorot-initialised: near uniform
+    assert rows[1][0] < 1.0 and rows[1][1] > 0.75
+
+
+@pytest.mark.parametrize("name", ["tf_data", "metrics"])
+def test_tf_data_sections_learn_in_two_epochs(quick, name):
+    rows = epoch_rows(quick[1][name])
+    assert [(e, s) for e, s, _, _ in rows[:6]] == [(0, 0), (0, 100), (0, 200), (1, 0), (1, 100),
+                                                    (1, 200)]
+    # the seed reaches ~0.89 accuracy (loss ~0.37-0.43) by the second epoch
+    assert rows[5][3] > 0.8 and rows[5][2] < 0.7
+    if name == "metrics":  # the Keras-metrics loop continues from the trained model
+        assert len(rows) == 12 and rows[11][3] > 0.85
+
+
+def test_compile_fit_section(quick):
+    out = quick[1]["compile_fit"]
+    assert re.search(r"^Epoch 1/1$", out, re.M)
+    m = re.search(r"val_accuracy: ([\d.]+)", out)
+    assert m and float(m[1]) > 0.6  # one epoch of SGD 0.01 (the seed: 0.7891 after one)
+
+
+# -- options --------------------------------------------------------------------------------
+def test_sections_by_name_and_number_run_in_the_articles_order(tmp_path):
+    out = workshop(["--section", "linear_regression", "--section", "1", "-s", "03"], tmp_path)
+    assert re.findall(r"^Section \d+ of 10: (\w+)$", out, re.M) == [
+        "tensors", "linear_regression", "multiple_inputs_outputs"]
+    assert "1000 steps per long loop, 10 fit epochs" in out  # the article's, by default
+    assert "3 of 3 workshop sections ran" in out
+    check_linear_regression(split_sections(out)["linear_regression"])
+
+
 def test_linear_regression_is_reproducible(tmp_path):
-    assert section("02_linear_regression.py", tmp_path) == section(
-        "02_linear_regression.py", tmp_path)
+    a = workshop(["-s", "2", "--quick"], tmp_path)
+    b = workshop(["-s", "2", "--quick"], tmp_path)
+    assert split_sections(a) == split_sections(b)  # what the section printed, not the times
+    assert "Loss: " in split_sections(a)["linear_regression"]
 
 
-@needs_mnist
-def test_run_all_runs_every_section_in_order(tmp_path):
-    out = run([os.path.join(WORKSHOP, "run_all.py")], tmp_path)
-    names = re.findall(r"^===== (\d\d_\w+\.py) ", out, re.M)
+def test_unknown_section_and_list(tmp_path):
+    p = run(["-m", "tapeflow.workshop", "--section", "nope"], tmp_path, check=False)
+    assert p.returncode == 2 and "unknown section 'nope'" in p.stderr
+    assert "2 linear_regression" in p.stderr and "Traceback" not in p.stderr
+    out = run(["-m", "tapeflow.workshop", "--list"], tmp_path).stdout
+    assert [ln.split()[1] for ln in out.splitlines()] == [name for _, name, _, _ in SECTIONS]
+
+
+def test_missing_mnist_gives_a_message_not_a_traceback(tmp_path):
+    # a copy of the package outside the checkout, so the project's shared/datasets is not
+    # found next to it; an empty data dir, an empty home (no Keras cache) and no network
+    pkg = tmp_path / "pkg"
+    shutil.copytree(os.path.join(ROOT, "tapeflow"), pkg / "tapeflow",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    empty, home = tmp_path / "data", tmp_path / "home"
+    empty.mkdir()
+    home.mkdir()
+    env = {"HOME": str(home), "KERAS_HOME": str(home / ".keras"), "TAPEFLOW_DATASETS": "",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "no_proxy": "", "NO_PROXY": ""}
+    p = run(["-m", "tapeflow.workshop", "--data-dir", str(empty), "--out", str(tmp_path / "o"),
+             "-s", "3", "-s", "mnist", "-s", "compile_fit"], tmp_path, env=env, check=False,
+            python_path=str(pkg))
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "Traceback" not in p.stderr + p.stdout
+    assert "MNIST" in p.stderr and str(empty / "mnist") in p.stderr
+    assert "train-images-idx3-ubyte.gz" in p.stderr and "--data-dir" in p.stderr
+    assert "not run: compile_fit" in p.stderr
+    assert "--- multiple_inputs_outputs: ok" in p.stdout  # sections before it still ran
+
+
+def test_examples_run_all_is_a_wrapper(tmp_path):
+    out = run([os.path.join(ROOT, "examples", "workshop", "run_all.py"), "3",
+               "--out", str(tmp_path / "o")], tmp_path).stdout
+    assert re.findall(r"^Section \d+ of 10: (\w+)$", out, re.M) == ["multiple_inputs_outputs"]
+
+
+def test_the_section_files_are_the_ones_listed():
     on_disk = sorted(n for n in os.listdir(WORKSHOP) if re.match(r"^\d\d_\w+\.py$", n))
-    assert names == on_disk and names[:2] == ["01_tensors.py", "02_linear_regression.py"]
-    assert len(names) == 10
-    assert f"{len(names)} of {len(names)} workshop sections ran" in out
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        assert "matplotlib is not installed: skipping plots" in out
-    else:
-        pngs = os.listdir(tmp_path / "out")
-        assert "02_data.png" in pngs and "02_closed_form.png" in pngs
+    assert on_disk == [f for _, _, f, _ in SECTIONS]
 
 
 def test_plots_are_skipped_with_one_line_without_matplotlib(tmp_path):
@@ -127,7 +290,8 @@ def test_plots_are_skipped_with_one_line_without_matplotlib(tmp_path):
         fig, ax = plt.subplots(); ax.imshow([[0]]); ax[0].set_title("t"); show("c")
         print("done")
     """))
-    out = run([str(script)], tmp_path, extra_path=[str(tmp_path / "blocker")])
+    out = run([str(script)], tmp_path, extra_path=[str(tmp_path / "blocker")],
+              env={"WORKSHOP_OUT": str(tmp_path / "out")}).stdout
     assert out.count("skipping plots") == 1 and out.rstrip().endswith("done")
     assert not (tmp_path / "out").exists()
 
@@ -140,74 +304,7 @@ def test_internals_doc_walkthrough_runs(tmp_path):
     code = "\n".join(re.findall(r"```python\n(.*?)```", doc, re.S))
     script = tmp_path / "internals.py"
     script.write_text(code)
-    out = run([str(script)], tmp_path)
+    out = run([str(script)], tmp_path).stdout
     shown = re.search(r"```\n(ReadVariableOp.*?)```", doc, re.S)[1]
     assert shown in out, f"the record differs from the doc:\n{out}"
     assert re.search(r"^\[<tf.Tensor: shape=\(\), dtype=float32, numpy=-\d", out, re.M)
-
-
-def test_multiple_outputs_section(tmp_path):
-    out = section("03_multiple_inputs_outputs.py", tmp_path)
-    assert "array([[ 6.,  6.],\n       [15., 15.]], dtype=float32)>" in out
-
-
-@needs_mnist
-def test_mnist_section_prints_the_seeds_counts(tmp_path):
-    out = section("04_mnist.py", tmp_path)
-    assert "<tf.Tensor: shape=(), dtype=uint8, numpy=1>" in out
-    assert "(TensorShape([60000, 28, 28]), TensorShape([60000]))" in out
-    counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    for i, c in enumerate(counts):
-        assert f"Number of {i}: {c}" in out
-    assert "(tf.uint8, tf.uint8)" in out
-
-
-def acc_losses(text):
-    return [(float(a), float(b)) for a, b in
-            re.findall(r"^Loss: (\S+)  Accuracy: (\S+)$", text, re.M)]
-
-
-@needs_mnist
-def test_logistic_regression_section_matches_the_seed(tmp_path):
-    out = section("05_logistic_regression.py", tmp_path, steps=101)
-    assert "numpy=\narray([[nan, nan, nan, ..., nan, nan, nan]," in out  # the hand softmax
-    # tf.nn.softmax is stable: every probability ~0.1 (BLAS may round columns differently,
-    # so NumPy can print them as 0.1 or 0.10000001)
-    stable = out.split("[nan, nan, nan")[-1].split("<tf.Tensor")[1]
-    assert re.search(r"^array\(\[\[0\.1 ", stable, re.M) and "nan" not in stable
-    assert "2.3025851, 2.3025851, 2.3025851" in out  # cross-entropy of the uniform guess
-    rows = acc_losses(out)
-    # 500-example overfit: the seed prints 2.3025851 then 0.4364985 (accuracy 0.904) at step 100
-    assert rows[0][0] == pytest.approx(2.3025851, abs=1e-6)
-    assert rows[1][0] == pytest.approx(0.4365, abs=0.01) and rows[1][1] > 0.88
-    # full training set: the seed prints 2.3025853633880615 (0.0987) then 0.6087 (0.8613)
-    assert rows[3] == (2.3025853633880615, 0.09871666878461838)
-    assert rows[4][0] == pytest.approx(0.6087, abs=0.01) and rows[4][1] > 0.85
-
-
-@needs_mnist
-@pytest.mark.parametrize("name", ["06_neural_network.py", "07_keras_layers.py"])
-def test_network_sections_train(tmp_path, name):
-    out = section(name, tmp_path, steps=3)
-    rows = acc_losses(out)
-    assert rows and all(loss == loss and loss > 0 for loss, _ in rows)  # finite, positive
-
-
-@needs_mnist
-@pytest.mark.parametrize("name", ["08_tf_data.py", "09_metrics.py"])
-def test_tf_data_sections_learn_in_two_epochs(tmp_path, name):
-    out = section(name, tmp_path)
-    rows = [(int(e), int(s), float(lo), float(a)) for e, s, lo, a in re.findall(
-        r"^Epoch (\d) Step (\d+) Loss: (\S+) Accuracy: (\S+)$", out, re.M)]
-    assert [(e, s) for e, s, _, _ in rows[:6]] == [(0, 0), (0, 100), (0, 200), (1, 0), (1, 100),
-                                                    (1, 200)]
-    # the seed reaches ~0.89 accuracy (loss ~0.37-0.43) by the second epoch
-    assert rows[5][3] > 0.8 and rows[5][2] < 0.7
-
-
-@needs_mnist
-def test_compile_fit_section(tmp_path):
-    out = section("10_compile_fit.py", tmp_path, epochs=1)
-    assert re.search(r"^Epoch 1/1$", out, re.M)
-    m = re.search(r"val_accuracy: ([\d.]+)", out)
-    assert m and float(m[1]) > 0.6  # one epoch of SGD 0.01 (the seed: 0.7891 after one)

@@ -1,6 +1,6 @@
-"""``python -m examples.workshop``: run every workshop section in order."""
+"""``python -m examples.workshop``: the same as ``python -m tapeflow.workshop``."""
 import sys
 
-from examples.workshop.run_all import main
+from tapeflow.workshop.cli import main
 
 sys.exit(main())

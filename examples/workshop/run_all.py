@@ -1,58 +1,30 @@
-"""Run every workshop section (``NN_*.py`` in this folder) in order, each in a fresh Python.
+"""Run the workshop from a checkout: a thin wrapper over ``python -m tapeflow.workshop``.
 
-    python examples/workshop/run_all.py          # or: python -m examples.workshop
-    python examples/workshop/run_all.py 02       # only the sections whose name starts so
+    python examples/workshop/run_all.py            # every section, the article's counts
+    python examples/workshop/run_all.py 02 --quick # sections by number or name, short loops
 
-Plots are saved under ``./out/workshop/`` (``$WORKSHOP_OUT`` overrides) when matplotlib is
-installed. Exits non-zero if any section fails.
+Bare arguments name sections; options (``--quick``, ``--out``, ``--data-dir``...) are passed
+on as they are. The section scripts live in ``tapeflow/workshop/``.
 """
 import os
-import re
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-SECTION = re.compile(r"^\d\d_\w+\.py$")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-
-def sections(prefixes=()):
-    names = sorted(n for n in os.listdir(HERE) if SECTION.match(n))
-    if prefixes:
-        names = [n for n in names if n.startswith(tuple(prefixes))]
-    return [os.path.join(HERE, n) for n in names]
+from tapeflow.workshop.cli import main  # noqa: E402 - after the checkout is on sys.path
 
 
-def run(path):
-    env = dict(os.environ)
-    env.setdefault("MPLBACKEND", "Agg")
-    # the package from this checkout, even when it is not installed
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
-    return subprocess.call([sys.executable, path], env=env)
-
-
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    paths = sections(argv)
-    if not paths:
-        print(f"no workshop sections match {argv}", file=sys.stderr)
-        return 2
-    failed = []
-    for path in paths:
-        name = os.path.basename(path)
-        print(f"\n===== {name} " + "=" * max(0, 60 - len(name)), flush=True)
-        t0 = time.perf_counter()
-        rc = run(path)
-        dt = time.perf_counter() - t0
-        status = "ok" if rc == 0 else f"FAILED (exit {rc})"
-        print(f"----- {name}: {status} in {dt:.1f} s", flush=True)
-        if rc:
-            failed.append(name)
-    print(f"\n{len(paths) - len(failed)} of {len(paths)} workshop sections ran"
-          + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+def translate(argv):
+    """Bare words become ``--section WORD``; everything else is passed through."""
+    out, takes_value = [], False
+    for a in argv:
+        if takes_value or a.startswith("-"):
+            out.append(a)
+            takes_value = a in ("--section", "-s", "--data-dir", "--out", "--steps", "--epochs")
+        else:
+            out += ["--section", a]
+    return out
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(translate(sys.argv[1:])))
