@@ -127,6 +127,19 @@ def apply(op, inputs, attrs):
         if recording:
             record(op, inputs, out, attrs)
         return out
+    if len(inputs) == 2:  # the common binary case with two tensors
+        x, y = inputs
+        if isinstance(x, TensorBase) and isinstance(y, TensorBase):
+            a, b = x._v, y._v
+            if op.same_dtype and a.dtype != b.dtype:
+                raise dtype_mismatch(op.name, inputs, 1)
+            kinds = op.kinds
+            if kinds is not None and (a.dtype.kind not in kinds or b.dtype.kind not in kinds):
+                check_kinds(op, [a, b])
+            out = const(op.fwd(a, b, **attrs))
+            if recording:
+                record(op, inputs, out, attrs)
+            return out
     ins = inputs
     for x in inputs:
         if not isinstance(x, TensorBase):
