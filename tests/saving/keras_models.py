@@ -4,9 +4,14 @@
 ``python keras_models.py OUTDIR`` with TensorFlow/Keras 3 and h5py installed to regenerate
 the fixtures in ``data/`` (files written by real Keras).
 """
+import json
+import os
 import sys
 
 import numpy as np
+
+EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                        "keras3_expected.json")
 
 X = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
 Y2 = np.random.default_rng(1).normal(size=(5, 2)).astype("float32")
@@ -79,7 +84,18 @@ def write_fixtures(out):
         model.fit(X, Y2, batch_size=5, epochs=1, shuffle=False, verbose=0)
         for i, w in enumerate(model.get_weights()):
             expected[f"{name}_next_{i}"] = w
-    np.savez(f"{out}/keras3_expected.npz", **expected)
+    with open(f"{out}/keras3_expected.json", "w") as f:
+        # float32 values round-trip exactly through Python floats in JSON
+        json.dump({k: {"dtype": str(v.dtype), "shape": list(v.shape),
+                       "data": v.ravel().tolist()} for k, v in expected.items()}, f)
+
+
+def load_expected():
+    """What real Keras 3 predicted / trained to for the fixtures (written by write_fixtures)."""
+    with open(EXPECTED) as f:
+        raw = json.load(f)
+    return {k: np.asarray(v["data"], dtype=v["dtype"]).reshape(v["shape"])
+            for k, v in raw.items()}
 
 
 if __name__ == "__main__":

@@ -283,7 +283,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data")
 @pytest.mark.parametrize("kind", ["sequential", "functional"])
 def test_loads_keras3_model_files(kind):
     pytest.importorskip("h5py")
-    expected = np.load(os.path.join(DATA, "keras3_expected.npz"))
+    expected = keras_models.load_expected()
     model = keras.models.load_model(os.path.join(DATA, f"keras3_{kind}.keras"))
     assert type(model).__name__ == {"sequential": "Sequential", "functional": "Functional"}[kind]
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected[kind],
@@ -293,7 +293,7 @@ def test_loads_keras3_model_files(kind):
 @pytest.mark.parametrize("opt", sorted(keras_models.OPTIMIZERS))
 def test_keras3_model_file_resumes_on_keras_trajectory(opt):
     pytest.importorskip("h5py")
-    expected = np.load(os.path.join(DATA, "keras3_expected.npz"))
+    expected = keras_models.load_expected()
     model = keras.models.load_model(os.path.join(DATA, f"keras3_{opt}_trained.keras"))
     assert int(model.optimizer.iterations.numpy()) == 2
     model.fit(expected["x"], expected["y"], batch_size=5, epochs=1, shuffle=False, verbose=0)

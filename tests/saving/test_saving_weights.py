@@ -208,7 +208,7 @@ def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
 @pytest.mark.parametrize("kind", sorted(keras_models.BUILDERS))
 def test_loads_weights_written_by_keras3(kind):
     pytest.importorskip("h5py")
-    expected = np.load(os.path.join(DATA, "keras3_expected.npz"))
+    expected = keras_models.load_expected()
     model = keras_models.BUILDERS[kind](keras)
     model.load_weights(os.path.join(DATA, f"keras3_{kind}.weights.h5"))
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected[kind],
@@ -218,7 +218,7 @@ def test_loads_weights_written_by_keras3(kind):
 @pytest.mark.parametrize("opt", sorted(keras_models.OPTIMIZERS))
 def test_optimizer_state_from_keras3_continues_keras_trajectory(opt):
     pytest.importorskip("h5py")
-    expected = np.load(os.path.join(DATA, "keras3_expected.npz"))
+    expected = keras_models.load_expected()
     model = keras_models.mlp(keras)
     model.compile(optimizer=keras_models.OPTIMIZERS[opt](keras), loss="mse")
     model.load_weights(os.path.join(DATA, f"keras3_{opt}_trained.weights.h5"))
