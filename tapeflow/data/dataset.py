@@ -4,6 +4,7 @@ import os
 import threading
 
 from .. import dtypes, errors
+from .._io import atomic_open
 from ..backend import host as np
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
@@ -1605,7 +1606,7 @@ def _read_cache(path, width):
 
 
 def _write_cache(path, elements, width):
-    """Write cached elements to ``path`` atomically (temporary file, then ``os.replace``)."""
+    """Write cached elements to ``path`` atomically (see ``tapeflow._io``)."""
     arrays = {"count": np.asarray(len(elements)), "width": np.asarray(width)}
     for k in range(width):
         comps = [e[k] for e in elements]
@@ -1623,16 +1624,8 @@ def _write_cache(path, elements, width):
                 pos += c.size
             arrays[f"c{k}"] = np.concatenate([c.reshape(-1) for c in comps])
             arrays[f"s{k}"] = index
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)
 
 
 class WindowDataset(Dataset):

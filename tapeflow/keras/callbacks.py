@@ -326,7 +326,7 @@ class BackupAndRestore(Callback):
         self.model.__dict__["_initial_epoch"] = int(meta["epoch"]) + 1
 
     def on_epoch_end(self, epoch, logs=None):
-        from ..train._atomic import atomic_open  # noqa: PLC0415
+        from .._io import atomic_open  # noqa: PLC0415
         from .saving import _backup, _safetensors  # noqa: PLC0415
         from .saving._weights import model_store  # noqa: PLC0415
 

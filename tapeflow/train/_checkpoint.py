@@ -5,13 +5,12 @@ import os
 import re
 import sys
 import time
-import zipfile
 
+from .._io import atomic_open, load_npz
 from ..backend import host as np
 from ..backend import to_host, xp_of
 from ..module import Module
 from ..variable import Variable
-from ._atomic import atomic_open
 
 # NOTE: TF writes ``<prefix>.index`` + ``<prefix>.data-00000-of-00001`` (protobuf and a
 # tensor bundle); tapeflow writes one ``<prefix>.npz`` read with ``allow_pickle=False``. The
@@ -290,16 +289,7 @@ def _read_arrays(save_path):
     path = save_path + _SUFFIX if not save_path.endswith(_SUFFIX) else save_path
     if not os.path.exists(path):
         raise FileNotFoundError(f"No checkpoint at '{save_path}' (looked for '{path}').")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise ValueError(f"Checkpoint '{path}' holds pickled Python objects; tapeflow "
-                             "loads arrays only and refuses it.") from None
-        raise ValueError(f"Checkpoint '{path}' is corrupt or truncated: {e}") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
-        raise ValueError(f"Checkpoint '{path}' is corrupt or truncated: {e}") from None
+    arrays = load_npz(path, f"Checkpoint '{path}'", "is corrupt or truncated")
     arrays.pop("__meta__", None)
     return arrays
 

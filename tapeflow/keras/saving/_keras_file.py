@@ -8,7 +8,7 @@ import tempfile
 import warnings
 import zipfile
 
-from ...train._atomic import atomic_path
+from ..._io import atomic_path
 from ._objects import custom_table, get_registered_name
 from ._weights import load_store, model_store, write_h5, write_safetensors
 

@@ -4,9 +4,9 @@ import math
 import os
 
 from ... import nest
+from ..._io import atomic_open
 from ...backend import host as np
 from ...backend import to_host
-from ...train._atomic import atomic_open
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime that runs opset 17

@@ -3,11 +3,10 @@ path of every layer's variables, the optimizer's state, and the readers and writ
 import json
 import os
 import warnings
-import zipfile
 
+from ..._io import atomic_open, atomic_path, load_npz
 from ...backend import host as np
 from ...backend import to_host, xp_of
-from ...train._atomic import atomic_open, atomic_path
 from ._objects import to_snake_case
 
 # NOTE: tapeflow attributes that hold layers Keras keeps elsewhere (``layers`` is walked
@@ -277,16 +276,7 @@ def write_npz(f, arrays, names):
 
 
 def read_npz(path):
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise ValueError(f"'{path}' holds pickled Python objects; tapeflow loads arrays "
-                             "only and refuses it.") from None
-        raise ValueError(f"'{path}' is not a valid .npz weights file: {e}") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
-        raise ValueError(f"'{path}' is not a valid .npz weights file: {e}") from None
+    arrays = load_npz(path, f"'{path}'", "is not a valid .npz weights file")
     names = {}
     if arrays and not any("/" in k for k in arrays):  # the first format: arr_0000, ...
         names = {"__flat__": "flat"}

@@ -1,7 +1,11 @@
-"""Atomic file writes: a temporary file in the target's directory, flushed, fsynced, renamed."""
+"""Safe file I/O: atomic writes (a temporary file in the target's directory, flushed, fsynced,
+renamed) and loading ``.npz`` arrays without ever unpickling."""
 import contextlib
 import os
 import tempfile
+import zipfile
+
+from .backend import host as np
 
 
 @contextlib.contextmanager
@@ -46,3 +50,18 @@ def _fsync_dir(directory):
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def load_npz(path, subject, invalid):
+    """The arrays of the ``.npz`` at ``path`` (pickles refused); errors read
+    ``f"{subject} holds pickled..."`` and ``f"{subject} {invalid}: <cause>"``."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise ValueError(f"{subject} holds pickled Python objects; tapeflow loads arrays "
+                             "only and refuses it.") from None
+        raise ValueError(f"{subject} {invalid}: {e}") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{subject} {invalid}: {e}") from None
