@@ -341,16 +341,6 @@ class BackupAndRestore(Callback):
             os.unlink(self._path)
 
 
-def save_weights_atomic(model, path):
-    """Write the model's weights to ``path`` (format by extension) via temp file + rename."""
-    model.save_weights(path)
-
-
-def load_weights_npz(model, path):
-    """Load weights written by ``save_weights_atomic`` (never unpickles objects)."""
-    model.load_weights(path)
-
-
 class LearningRateScheduler(Callback):
     """Sets the learning rate from ``schedule(epoch, lr)`` at the start of each epoch."""
 
