@@ -1696,7 +1696,9 @@ class _ListDataset(Dataset):
         return len(self._items)
 
 
-class _WindowFlatMap(Dataset):
+class _WindowFlatMap(FlatMapDataset):
+    """``flat_map`` over a window dataset, whose elements are datasets rather than arrays."""
+
     def __init__(self, windows, fn):
         self._w, self._fn = windows, fn
         self._spec = None
@@ -1707,18 +1709,6 @@ class _WindowFlatMap(Dataset):
             if not isinstance(ds, Dataset):
                 raise TypeError("The function passed to flat_map() must return a Dataset.")
             yield ds
-
-    @property
-    def element_spec(self):
-        if self._spec is None:
-            for ds in self._datasets():
-                self._spec = ds.element_spec
-                break
-        return self._spec
-
-    def _elements(self):
-        for ds in self._datasets():
-            yield from ds._elements()
 
 
 class CounterDataset(Dataset):
