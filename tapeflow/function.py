@@ -92,6 +92,10 @@ class _Trace:
         self.computed.add(name)
         self.keep.append(t)
 
+    def _ignores(self):
+        """Hooks reached from ``tensor.traces`` ignore other threads and recorded effects."""
+        return self.suspended or self._thread != threading.get_ident()
+
     # -- hooks called by the core -------------------------------------------------------------
     def op(self, op, inputs, out, attrs):
         if self.suspended:
@@ -116,9 +120,7 @@ class _Trace:
         self.bind(snapshot, name)
 
     def assign(self, var, kind, value):
-        if self.suspended:
-            return
-        if self._thread != threading.get_ident():
+        if self._ignores():
             return
         src = self.name_of(value, "assign")
         v = self._var(var)
@@ -129,24 +131,18 @@ class _Trace:
         self._emit(line, (src,), None, True)
 
     def assign_raw(self, var):
-        if self.suspended:
-            return
-        if self._thread != threading.get_ident():
+        if self._ignores():
             return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def orphan(self, t):
-        if self.suspended:
-            return
-        if self._thread != threading.get_ident():
+        if self._ignores():
             return
         self.orphans.add(id(t))
         self.keep.append(t)
 
     def read_value(self, t, what):
-        if self.suspended:
-            return
-        if self._thread != threading.get_ident():
+        if self._ignores():
             return
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
@@ -158,9 +154,7 @@ class _Trace:
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
 
     def created_variable(self, v):
-        if self.suspended:
-            return
-        if self._thread != threading.get_ident():
+        if self._ignores():
             return
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "

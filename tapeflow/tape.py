@@ -90,9 +90,7 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of target)/d(source) for each source, in the structure of ``sources``."""
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
+        self._check_usable()
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
         plain = type(sources) is list  # the common case: a flat list of variables
@@ -104,12 +102,21 @@ class GradientTape:
         targets = [target] if isinstance(target, TensorBase) else nest.flatten(target)
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         grads = self._backward(targets, seeds, flat_sources)
-        if not self._persistent:
-            self._used = True
-            self._nodes = []
+        self._consume()
         if unconnected_gradients == "zero":
             grads = [_zeros(s) if g is None else g for s, g in zip(flat_sources, grads)]
         return grads if plain else nest.pack_sequence_as(sources, grads)
+
+    def _check_usable(self):
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+
+    def _consume(self):
+        """A non-persistent tape drops its record after one gradient/jacobian."""
+        if not self._persistent:
+            self._used = True
+            self._nodes = []
 
     def _backward(self, targets, seeds, sources):
         paused = self in _core.recording
@@ -163,9 +170,7 @@ class GradientTape:
         """d target[i...] / d source[j...] with shape target.shape + source.shape."""
         from .ops.array import reshape, stack  # noqa: PLC0415
 
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
+        self._check_usable()
         flat_sources = nest.flatten(sources)
         target = target if isinstance(target, TensorBase) else convert_to_tensor(target)
         n = int(target._v.size)
@@ -177,9 +182,7 @@ class GradientTape:
             gs = self._backward([target], [const(seed.reshape(target._v.shape))], flat_sources)
             for k, (s, g) in enumerate(zip(flat_sources, gs)):
                 rows[k].append(g if g is not None else _zeros(s))
-        if not self._persistent:
-            self._used = True
-            self._nodes = []
+        self._consume()
         out = []
         for s, r in zip(flat_sources, rows):
             connected = any(g is not None for g in r)
@@ -198,9 +201,7 @@ class GradientTape:
         """Per-example Jacobians: result[b] = d target[b] / d source[b]."""
         from .ops.array import reshape, stack  # noqa: PLC0415
 
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
+        self._check_usable()
         tv = target._v
         if tv.shape[0] != source._v.shape[0]:
             raise ValueError(f"Need first dimension of target shape {list(tv.shape)} and source "
@@ -216,9 +217,7 @@ class GradientTape:
             (g,) = self._backward([target], [const(seed.reshape(tv.shape))], [source])
             connected = connected or g is not None
             cols.append(g if g is not None else _zeros(source))
-        if not self._persistent:
-            self._used = True
-            self._nodes = []
+        self._consume()
         shape = list(tv.shape) + list(source._v.shape[1:])
         if not connected and unconnected_gradients == "none":
             return None

@@ -107,7 +107,7 @@ class Variable(TensorBase):
         return t
 
     # -- writing ----------------------------------------------------------------------------
-    def _checked(self, value, opname):
+    def _checked(self, value):
         t = convert_to_tensor(value, dtypes.from_numpy(self._v.dtype))
         v = t._v
         if v.shape != self._v.shape:
@@ -122,21 +122,21 @@ class Variable(TensorBase):
         return t
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
-        t = self._checked(value, "AssignVariableOp")
+        t = self._checked(value)
         self._v = t._v
         if _tensor.traces:
             _tensor.traces[-1].assign(self, "assign", t)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        t = self._checked(delta, "AssignAddVariableOp")
+        t = self._checked(delta)
         self._v = self._v + t._v
         if _tensor.traces:
             _tensor.traces[-1].assign(self, "add", t)
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        t = self._checked(delta, "AssignSubVariableOp")
+        t = self._checked(delta)
         self._v = self._v - t._v
         if _tensor.traces:
             _tensor.traces[-1].assign(self, "sub", t)
