@@ -51,11 +51,13 @@ def seed_data(np):
 
 
 # -- one setup per framework: returns {workload: zero-argument callable} ----------------------
-def setup_tapeflow():
+def setup_tf_like(module_name):
+    """The workloads written once against TF's API: it serves tapeflow and TensorFlow alike."""
+    import importlib
+
     import numpy as np
 
-    import tapeflow as tf
-
+    tf = importlib.import_module(module_name)
     a = tf.constant([1.0, 2.0, 3.0, 4.0], dtype=tf.float32)
     b = tf.constant([5.0, 6.0, 7.0, 8.0], dtype=tf.float32)
     rng = np.random.default_rng(1)
@@ -74,34 +76,18 @@ def setup_tapeflow():
         m.assign_sub(LR*gradient[0])
         c.assign_sub(LR*gradient[1])
 
-    return {"add": lambda: a + b, "matmul": lambda: tf.matmul(p, q), "lr_step": lr_step}, (
-        tf.__version__ + f" (tapeflow {tf.version.TAPEFLOW_VERSION})")
+    version = tf.__version__
+    if module_name == "tapeflow":
+        version += f" (tapeflow {tf.version.TAPEFLOW_VERSION})"
+    return {"add": lambda: a + b, "matmul": lambda: tf.matmul(p, q), "lr_step": lr_step}, version
+
+
+def setup_tapeflow():
+    return setup_tf_like("tapeflow")
 
 
 def setup_tensorflow():
-    import numpy as np
-    import tensorflow as tf
-
-    a = tf.constant([1.0, 2.0, 3.0, 4.0], dtype=tf.float32)
-    b = tf.constant([5.0, 6.0, 7.0, 8.0], dtype=tf.float32)
-    rng = np.random.default_rng(1)
-    p = tf.constant(rng.standard_normal((32, 32), dtype=np.float32))
-    q = tf.constant(rng.standard_normal((32, 32), dtype=np.float32))
-    x = tf.range(1., 5., 0.1)
-    y = tf.constant(seed_data(np)[1])
-    m = tf.Variable(1, dtype=tf.float32)
-    c = tf.Variable(0, dtype=tf.float32)
-
-    def lr_step():
-        with tf.GradientTape() as tape:
-            y_pred = x*m + c
-            loss = tf.reduce_mean((y - y_pred)**2)
-        gradient = tape.gradient(loss, [m, c])
-        m.assign_sub(LR*gradient[0])
-        c.assign_sub(LR*gradient[1])
-
-    return {"add": lambda: a + b, "matmul": lambda: tf.matmul(p, q),
-            "lr_step": lr_step}, tf.__version__
+    return setup_tf_like("tensorflow")
 
 
 def setup_torch():
