@@ -1,21 +1,62 @@
 """Metrics that accumulate state across batches (a total and a count, never a list of
 values): ``Mean``, ``SparseCategoricalAccuracy``, ``Precision``, ``AUC``...
 
-Metric updates run on backend arrays: they are never differentiated, so they skip the tape.
+The built-in metrics update on backend arrays as one recorded side effect
+(``tapeflow.function.run_effect``): never differentiated, invisible to tapes, and replayed
+by a tf.function plan on every call, so ``Model.fit``'s traced step keeps them exact. Their
+``result()`` is one non-differentiable op on the state variables, so a plan reads the state
+at that point of the step.
 """
+import functools
+
 from .. import dtypes
 from ..backend import host as np
 from ..backend import xp_of
-from ..tensor import TensorBase, wrap
+from ..function import run_effect
+from ..ops._core import Op, apply
+from ..tensor import TensorBase
 from ..variable import Variable
 from . import backend, losses
 
 
 def _arr(x):
-    """The backend array of a tensor, or a host array for anything else."""
+    """The backend array of a tensor or array, or a host array for anything else."""
     if isinstance(x, TensorBase):
-        return x._v if not isinstance(x, Variable) else x.value()._v
-    return np.asarray(x)
+        return x._v
+    return x if hasattr(x, "__array_namespace__") else np.asarray(x)
+
+
+def _stateful(update):
+    """A built-in ``update_state``: ``update(self, ...)`` runs on backend arrays as one
+    recorded side effect (see the module doc)."""
+
+    @functools.wraps(update)
+    def update_state(self, *args, **kwargs):
+        n, keys = len(args), tuple(kwargs)
+
+        def run(*values):
+            update(self, *values[:n], **dict(zip(keys, values[n:])))
+
+        run_effect(run, [*args, *kwargs.values()])
+
+    return update_state
+
+
+_RESULT = Op("MetricResult", lambda *arrays, fn: fn(*arrays), same_dtype=False)
+
+
+def _result(fn, *variables):
+    """``fn`` of the state variables' arrays, as a (non-differentiable) op."""
+    return apply(_RESULT, variables, {"fn": fn})
+
+
+def _divide(num, den):
+    xp = xp_of(num)
+    return xp.where(den > 0, num / xp.where(den > 0, den, 1), 0).astype(num.dtype)
+
+
+def _same(a):
+    return a
 
 
 def _float(a, dtype):
@@ -85,7 +126,7 @@ class _Reduce(Metric):
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
 
-    def update_state(self, values, sample_weight=None):
+    def _accumulate(self, values, sample_weight=None):
         dt = self._dtype._np
         v = _float(_arr(values), dt)
         xp = xp_of(v)
@@ -107,21 +148,21 @@ class _Reduce(Metric):
         self.total._assign_raw(tot + total.astype(dt))
         self.count._assign_raw(cnt + xp.asarray(count, dtype=dt))
 
+    update_state = _stateful(_accumulate)
+
 
 class Sum(_Reduce):
     """The weighted sum of the values seen."""
 
     def result(self):
-        return wrap(self.total._v)
+        return _result(_same, self.total)
 
 
 class Mean(_Reduce):
     """The weighted mean of the values seen (total / count)."""
 
     def result(self):
-        c = self.count._v
-        xp = xp_of(c)
-        return wrap(xp.where(c > 0, self.total._v / xp.where(c > 0, c, 1), 0).astype(c.dtype))
+        return _result(_divide, self.total, self.count)
 
 
 class MeanMetricWrapper(Mean):
@@ -132,9 +173,9 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
+    @_stateful
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
-        super().update_state(values, sample_weight)
+        self._accumulate(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
     def get_config(self):
         return {**super().get_config(), **self._fn_kwargs}
@@ -144,7 +185,7 @@ class MeanMetricWrapper(Mean):
         return cls(**config)
 
 
-# -- accuracy functions (backend arrays in, a Tensor of per-example values out) -----------
+# -- accuracy functions (backend arrays in, per-example values out) -----------
 def _labels_and_preds(y_true, y_pred):
     t, p = _arr(y_true), _arr(y_pred)
     xp = xp_of(p)
@@ -153,24 +194,24 @@ def _labels_and_preds(y_true, y_pred):
     return xp, t, p
 
 
-def accuracy(y_true, y_pred):
+def _accuracy(y_true, y_pred):
     xp, t, p = _labels_and_preds(y_true, y_pred)
     if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
         t = t[..., 0]
-    return wrap((t == p.astype(t.dtype, copy=False)).astype(backend.floatx()))
+    return (t == p.astype(t.dtype, copy=False)).astype(backend.floatx())
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def _binary_accuracy(y_true, y_pred, threshold=0.5):
     xp, t, p = _labels_and_preds(y_true, y_pred)
     if t.ndim == p.ndim - 1:
         t = t[..., None]
     hit = (p > threshold) == (t > 0.5) if t.dtype.kind == "f" else (p > threshold) == t
-    return wrap(hit.astype(backend.floatx()).mean(axis=-1))
+    return hit.astype(backend.floatx()).mean(axis=-1)
 
 
-def categorical_accuracy(y_true, y_pred):
+def _categorical_accuracy(y_true, y_pred):
     xp, t, p = _labels_and_preds(y_true, y_pred)
-    return wrap((t.argmax(axis=-1) == p.argmax(axis=-1)).astype(backend.floatx()))
+    return (t.argmax(axis=-1) == p.argmax(axis=-1)).astype(backend.floatx())
 
 
 def _sparse(t, p):
@@ -179,9 +220,9 @@ def _sparse(t, p):
     return t.astype("int64", copy=False)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def _sparse_categorical_accuracy(y_true, y_pred):
     xp, t, p = _labels_and_preds(y_true, y_pred)
-    return wrap((_sparse(t, p) == p.argmax(axis=-1)).astype(backend.floatx()))
+    return (_sparse(t, p) == p.argmax(axis=-1)).astype(backend.floatx())
 
 
 def _in_top_k(xp, p, target, k):
@@ -190,14 +231,35 @@ def _in_top_k(xp, p, target, k):
     return (p > score).sum(axis=-1) < k
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     xp, t, p = _labels_and_preds(y_true, y_pred)
-    return wrap(_in_top_k(xp, p, t.argmax(axis=-1), k).astype(backend.floatx()))
+    return _in_top_k(xp, p, t.argmax(axis=-1), k).astype(backend.floatx())
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     xp, t, p = _labels_and_preds(y_true, y_pred)
-    return wrap(_in_top_k(xp, p, _sparse(t, p), k).astype(backend.floatx()))
+    return _in_top_k(xp, p, _sparse(t, p), k).astype(backend.floatx())
+
+
+def _per_example(fn):
+    """The public metric function for array-level ``fn``: one non-differentiable op, so a
+    tf.function plan replays it."""
+
+    def metric_fn(y_true, y_pred, **kwargs):
+        return apply(_RESULT, (y_true, y_pred), {"fn": functools.partial(fn, **kwargs)}
+                     if kwargs else {"fn": fn})
+
+    metric_fn.__name__ = metric_fn.__qualname__ = fn.__name__.lstrip("_")
+    metric_fn.__doc__ = f"Keras's per-example ``{metric_fn.__name__}``."
+    return metric_fn
+
+
+accuracy = _per_example(_accuracy)
+binary_accuracy = _per_example(_binary_accuracy)
+categorical_accuracy = _per_example(_categorical_accuracy)
+sparse_categorical_accuracy = _per_example(_sparse_categorical_accuracy)
+top_k_categorical_accuracy = _per_example(_top_k_categorical_accuracy)
+sparse_top_k_categorical_accuracy = _per_example(_sparse_top_k_categorical_accuracy)
 
 
 def _wrapper(class_name, fn, default_name, params=()):
@@ -293,7 +355,7 @@ class _Confusion(Metric):
         self.false_negatives = self.add_variable((n,), name="false_negatives")
         self.true_negatives = self.add_variable((n,), name="true_negatives")
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def _count(self, y_true, y_pred, sample_weight=None):
         xp, t, p = _labels_and_preds(y_true, y_pred)
         p = p.astype(self._dtype._np, copy=False)
         if t.shape != p.shape:
@@ -324,10 +386,17 @@ class _Confusion(Metric):
             old = var._v if isinstance(var._v, type(counts)) else xp.asarray(var._v)
             var._assign_raw(old + counts.astype(dt))
 
-    def _ratio(self, num, den):
-        xp = xp_of(num)
-        out = xp.where(den > 0, num / xp.where(den > 0, den, 1), 0).astype(num.dtype)
-        return wrap(out[0] if self._single else out)
+    update_state = _stateful(_count)
+
+    def _ratio(self, other):
+        """tp / (tp + other), per threshold (a scalar for a single threshold)."""
+        single = self._single
+
+        def ratio(tp, o):
+            out = _divide(tp, tp + o)
+            return out[0] if single else out
+
+        return _result(ratio, self.true_positives, other)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds,
@@ -336,14 +405,12 @@ class _Confusion(Metric):
 
 class Precision(_Confusion):
     def result(self):
-        tp = self.true_positives._v
-        return self._ratio(tp, tp + self.false_positives._v)
+        return self._ratio(self.false_positives)
 
 
 class Recall(_Confusion):
     def result(self):
-        tp = self.true_positives._v
-        return self._ratio(tp, tp + self.false_negatives._v)
+        return self._ratio(self.false_negatives)
 
 
 class AUC(_Confusion):
@@ -366,15 +433,18 @@ class AUC(_Confusion):
         super().__init__(thresholds=list(thresholds), name=name or "auc", dtype=dtype)
         self._single = False
 
+    @_stateful
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.from_logits:
             p = _arr(y_pred)
-            y_pred = wrap(1.0 / (1.0 + xp_of(p).exp(-p)))
-        super().update_state(y_true, y_pred, sample_weight)
+            y_pred = 1.0 / (1.0 + xp_of(p).exp(-p))
+        self._count(y_true, y_pred, sample_weight)
 
     def result(self):
-        tp, fp = self.true_positives._v, self.false_positives._v
-        fn, tn = self.false_negatives._v, self.true_negatives._v
+        return _result(self._area, self.true_positives, self.false_positives,
+                       self.false_negatives, self.true_negatives)
+
+    def _area(self, tp, fp, fn, tn):
         xp = xp_of(tp)
         div = lambda a, b: xp.where(b > 0, a / xp.where(b > 0, b, 1), 0)
         if self.curve == "PR" and self.summation_method == "interpolation":
@@ -387,7 +457,7 @@ class AUC(_Confusion):
             ok = (p[:-1] > 0) & (p[1:] > 0)
             ratio = xp.where(ok, p[:-1] / xp.where(ok, p[1:], 1), 1)
             inc = slope * (dtp + intercept * xp.log(ratio))
-            return wrap(div(inc, xp.maximum(tp[1:] + fn[1:], 0)).sum().astype(tp.dtype))
+            return div(inc, xp.maximum(tp[1:] + fn[1:], 0)).sum().astype(tp.dtype)
         recall = div(tp, tp + fn)
         if self.curve == "ROC":
             x, y = div(fp, fp + tn), recall
@@ -399,7 +469,7 @@ class AUC(_Confusion):
             heights = xp.maximum(y[:-1], y[1:])
         else:
             heights = (y[:-1] + y[1:]) / 2.0
-        return wrap(((x[:-1] - x[1:]) * heights).sum().astype(tp.dtype))
+        return ((x[:-1] - x[1:]) * heights).sum().astype(tp.dtype)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds,
