@@ -11,6 +11,13 @@ import warnings
 from .utils.progbar import Progbar
 
 
+def _chief():
+    """distribute: False on every rank but 0 of a multi-process job (they write no files)."""
+    from ..distribute._context import is_chief  # noqa: PLC0415
+
+    return is_chief()
+
+
 def _float(v):
     try:
         return float(v)
@@ -263,12 +270,35 @@ class ModelCheckpoint(_Monitor):
         # requires `save_weights_only=True` for those names.
         self.save_weights_only = save_weights_only or not self.filepath.endswith(".keras")
         self.best = initial_value_threshold
-        if save_freq != "epoch":
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Only 'epoch' is supported.")
+        if save_freq != "epoch" and not isinstance(save_freq, int):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are "
+                             "'epoch' or integer values")
+        # NOTE: an integer saves every `save_freq` batches (the count runs across epochs, as
+        # Keras's); the path may then name `{batch}` (1-based within the epoch) too.
+        self.save_freq = save_freq
+        self._epoch, self._since_save = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._since_save += 1
+        if self._since_save >= self.save_freq:
+            self._since_save = 0
+            self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs)
+
+    def _save(self, epoch, batch, logs):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **{k: _float(v) for k, v in logs.items()})
+        values = {k: _float(v) for k, v in logs.items()}
+        if batch is not None and "batch" not in values:
+            values["batch"] = batch + 1
+        path = self.filepath.format(epoch=epoch + 1, **values)
         if self.save_best_only:
             current = self._get(logs)
             if current is None or not self._better(current, self.best):
@@ -281,6 +311,8 @@ class ModelCheckpoint(_Monitor):
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current
+        if not _chief():  # distribute: only rank 0 of a multi-process job writes
+            return
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:
@@ -288,9 +320,18 @@ class ModelCheckpoint(_Monitor):
 
 
 class BackupAndRestore(Callback):
-    """Backs up the model, optimizer state, epoch and random-number position at the end of
-    every epoch to ``backup_dir``; a ``fit`` restarted after a crash or kill resumes from the
-    last finished epoch on the same trajectory. The backup is deleted when training ends.
+    """Backs up the model, optimizer state, epoch and random-number position to
+    ``backup_dir``; a ``fit`` restarted after a crash or kill resumes on the same trajectory.
+    The backup is deleted when training ends (``delete_checkpoint``).
+
+    ``save_freq="epoch"`` backs up at the end of every epoch; an integer ``n`` also every
+    ``n`` batches, with the step reached and the batch iterator's position (the interrupted
+    epoch's shuffle order included): the resumed ``fit`` runs the rest of that epoch from the
+    next step, on exactly the batches the uninterrupted run would have seen, without
+    recomputing the ones already run. ``save_freq=False`` only restores.
+    NOTE: as Keras saves no metric states, the resumed epoch's logged metrics cover the steps
+    run after the resume only. Unlike Keras, an integer ``save_freq`` backs up at each epoch's
+    end too, so the last batches of an epoch are never rerun.
 
     The backup is one file (``latest.safetensors``: arrays plus JSON metadata) written to a
     temporary name and renamed, so a kill mid-save leaves the previous backup usable.
@@ -301,15 +342,18 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq != "epoch":
-            # NOTE: Keras also accepts a batch count; resuming mid-epoch would need fit to
-            # skip batches, which it does not do yet.
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Only 'epoch' is supported.")
+        if save_freq != "epoch" and not isinstance(save_freq, int):
+            raise ValueError(f"Invalid value for argument `save_freq`. Received: "
+                             f"save_freq={save_freq}. Expected either 'epoch' or an integer "
+                             "value.")
         self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
         self.delete_checkpoint = delete_checkpoint
         self._path = os.path.join(self.backup_dir, "latest.safetensors")
+        self._epoch, self._since_save, self._warned = 0, 0, False
 
     def on_train_begin(self, logs=None):
+        self._since_save = 0
         if not os.path.exists(self._path):
             return
         from .saving import _backup, _safetensors  # noqa: PLC0415
@@ -317,27 +361,67 @@ class BackupAndRestore(Callback):
         from .saving._weights import load_store  # noqa: PLC0415
 
         arrays, meta = _safetensors.read(self._path)
+        perm = arrays.pop("__fit__/perm", None)
         names = json.loads(meta.get("names", "{}"))
         if self.model.built and self.model.weights:
             load_store(self.model, arrays, names, self._path)
         else:
             _load_on_first_call(self.model, arrays, names, self._path)
         _backup.set_rng_state(meta["rng"])
-        self.model.__dict__["_initial_epoch"] = int(meta["epoch"]) + 1
+        step = int(meta.get("step", 0))
+        if step:  # mid-epoch: that epoch again, from the next step (Model.fit skips the rest)
+            self.model.__dict__["_initial_epoch"] = int(meta["epoch"])
+            self.model.__dict__["_resume_batches"] = {"step": step, "pos": int(meta["pos"]),
+                                                      "perm": perm}
+        else:
+            self.model.__dict__["_initial_epoch"] = int(meta["epoch"]) + 1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch" or self.save_freq is False:
+            return
+        self._since_save += 1
+        if self._since_save < self.save_freq:
+            return
+        steps = self.params.get("steps")
+        if steps is not None and batch + 1 >= steps:
+            return  # the epoch-end backup follows at once
+        batches = self.model.__dict__.get("_fit_batches")
+        state = batches.state() if hasattr(batches, "state") else None
+        if state is None:
+            if not self._warned:
+                warnings.warn(f"BackupAndRestore: {type(batches).__name__} cannot report its "
+                              "position, so backups are made at epoch ends only.", UserWarning,
+                              stacklevel=2)
+                self._warned = True
+            return
+        self._save({"epoch": str(self._epoch), "step": str(batch + 1),
+                    "pos": str(state.get("pos", 0))}, state.get("perm"))
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq is not False:
+            self._save({"epoch": str(epoch)})
+
+    def _save(self, meta, perm=None):
         from .._io import atomic_open  # noqa: PLC0415
         from .saving import _backup, _safetensors  # noqa: PLC0415
         from .saving._weights import model_store  # noqa: PLC0415
 
+        self._since_save = 0
+        if not _chief():  # distribute: only rank 0 of a multi-process job writes
+            return
         arrays, names = model_store(self.model)
-        meta = {"format": "tapeflow-backup", "names": json.dumps(names), "epoch": str(epoch),
-                "rng": _backup.rng_state()}
+        if perm is not None:
+            arrays["__fit__/perm"] = perm
+        meta = {"format": "tapeflow-backup", "names": json.dumps(names),
+                "rng": _backup.rng_state(), **meta}
         with atomic_open(self._path) as f:
             _safetensors.write(f, arrays, meta)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self._path):
+        if self.delete_checkpoint and os.path.exists(self._path) and _chief():  # distribute:
             os.unlink(self._path)
 
 

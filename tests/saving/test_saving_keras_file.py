@@ -299,3 +299,24 @@ def test_keras3_model_file_resumes_on_keras_trajectory(opt):
     model.fit(expected["x"], expected["y"], batch_size=5, epochs=1, shuffle=False, verbose=0)
     for i, w in enumerate(model.get_weights()):
         np.testing.assert_allclose(w, expected[f"{opt}_next_{i}"], rtol=1e-5, atol=1e-6)
+
+
+def test_model_checkpoint_every_n_batches_counts_across_epochs(tmp_path):
+    # Keras 3 with 10 batches an epoch and save_freq=3 writes w1-3, w1-6, w1-9, w2-2, ...
+    model = keras_models.mlp(keras)
+    model.compile(optimizer="sgd", loss="mse")
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "w{epoch}-{batch}.safetensors"),
+                                         save_weights_only=True, save_freq=3)
+    x, y = np.ones((20, 3), "float32"), np.ones((20, 2), "float32")
+    model.fit(x, y, batch_size=2, epochs=2, verbose=0, callbacks=[cb])
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        f"w{e}-{b}.safetensors" for e, b in [(1, 3), (1, 6), (1, 9), (2, 2), (2, 5), (2, 8)])
+    other = keras_models.mlp(keras)
+    other.load_weights(tmp_path / "w2-8.safetensors")
+    assert not np.array_equal(other.get_weights()[0], model.get_weights()[0])  # 2 steps ago
+    best = keras.callbacks.ModelCheckpoint(str(tmp_path / "b{epoch}.keras"), monitor="loss",
+                                           save_best_only=True, save_freq=4)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[best])
+    assert "b1.keras" in os.listdir(tmp_path)
+    with pytest.raises(ValueError, match="Unrecognized save_freq"):
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_freq="often")

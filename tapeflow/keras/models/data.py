@@ -2,7 +2,7 @@
 never copied whole), dicts and lists of them, and datasets that yield batches."""
 from ... import nest
 from ...backend import host as np
-from ...backend import is_array, xp_of
+from ...backend import is_array, to_host, xp_of
 from ...tensor import TensorBase, convert_to_tensor, wrap
 from ...variable import Variable
 from .. import backend
@@ -142,10 +142,31 @@ class ArrayBatches:
         self._pos = 0
         self._perm = None
 
-    def epoch(self):
-        """Yield ``steps`` batches as ``(x, y, sample_weight)`` tuples of Tensors."""
+    def state(self):
+        """Where the iteration stands (for ``BackupAndRestore``): the read position and the
+        current epoch's shuffle order, as plain integers and an integer array."""
+        perm = None if self._perm is None else np.asarray(to_host(self._perm), np.int64)
+        return {"pos": int(self._pos), "perm": perm}
+
+    def resume(self, state):
+        """Continue from ``state()`` saved after ``state["step"]`` batches of an epoch: the
+        first step to run (0 without a state)."""
+        if not state:
+            return 0
+        perm = state.get("perm")
+        if int(state["pos"]) > self.n or perm is not None and len(perm) != self.n:
+            raise ValueError(f"Cannot resume mid-epoch: the backup was made while iterating "
+                             f"over {len(perm) if perm is not None else 'other'} examples, "
+                             f"this fit has {self.n}.")
+        self._pos = int(state["pos"])
+        self._perm = None if perm is None else np.asarray(perm, np.int64)
+        return int(state["step"])
+
+    def epoch(self, start=0):
+        """Yield ``steps`` batches as ``(x, y, sample_weight)`` tuples of Tensors; ``start``
+        steps of this epoch were run before a resume (``resume``)."""
         bs, n = self.batch_size, self.n
-        for _ in range(self.steps):
+        for _ in range(start, self.steps):
             if self._pos >= n or self._perm is None and self.shuffle:
                 self._pos = 0
                 self._perm = backend.rng(None, "Shuffle").permutation(n) if self.shuffle else None
@@ -184,10 +205,23 @@ class DatasetBatches:
         except TypeError:
             pass
 
-    def epoch(self):
-        if self._user_steps is None or self._iter is None:
+    def state(self):
+        return {}  # an iterator's position cannot be saved; resume() re-reads instead
+
+    def resume(self, state):
+        """Skip the ``state["step"]`` batches run before a resume: they are read from a fresh
+        pass and dropped (the same batches when the dataset's order is reproducible)."""
+        if not state:
+            return 0
+        self._iter = iter(self.dataset)
+        for _ in range(int(state["step"])):
+            next(self._iter, None)
+        return int(state["step"])
+
+    def epoch(self, start=0):
+        if self._iter is None or (self._user_steps is None and not start):
             self._iter = iter(self.dataset)
-        count = 0
+        count = start
         while self.steps is None or count < self.steps:
             try:
                 batch = next(self._iter)
@@ -224,3 +258,20 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if x is None:
         raise ValueError("Expected input data `x`; received None.")
     return ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight)
+
+
+def resume_step(batches, state):
+    """The step ``fit`` starts its first epoch at: 0, or after ``BackupAndRestore`` restored a
+    mid-epoch backup, the number of batches that epoch had already run (not recomputed)."""
+    if not state:
+        return 0
+    resume = getattr(batches, "resume", None)
+    if resume is None:
+        raise ValueError(f"Cannot resume mid-epoch: {type(batches).__name__} cannot skip the "
+                         "batches already run. Use BackupAndRestore(save_freq='epoch').")
+    return resume(state)
+
+
+def epoch_from(batches, start):
+    """One epoch of ``batches`` beginning at step ``start``."""
+    return batches.epoch(start) if start else batches.epoch()
