@@ -40,7 +40,9 @@ class version:  # noqa: N801 - TF's ``tf.version`` namespace
     TAPEFLOW_VERSION = __tapeflow_version__
 
 
-_LAZY = {"keras": ".keras", "data": ".data", "train": ".train"}
+_LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
+         "export": ".keras.saving.export", "distribute": ".distribute",
+         "experimental": ".experimental"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 

@@ -299,12 +299,22 @@ class _Wrapped(Dataset):
         return self._parent._cardinality()
 
 
+class DistributeOptions:
+    """distribute: ``options.experimental_distribute``; tf.distribute reads
+    ``auto_shard_policy`` (``tf.data.experimental.AutoShardPolicy``, default AUTO = 0)."""
+
+    def __init__(self):
+        self.auto_shard_policy = 0
+        self.num_devices = None
+
+
 class Options:
     """``tf.data.Options``: accepted and stored; tapeflow's pipelines need no tuning knobs."""
 
     def __init__(self):
         self.deterministic = None
         self.experimental_deterministic = None
+        self.experimental_distribute = DistributeOptions()  # distribute: auto_shard_policy
 
     def merge(self, options):
         return options

@@ -5,6 +5,7 @@ import warnings
 
 from ...backend import host as np
 from ...backend import xp_of
+from ...distribute import _hooks as _distribute  # distribute: gradient allreduce
 from ...function import run_effect
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
@@ -121,7 +122,9 @@ class Optimizer:
         if not variables:
             return self.iterations
         # NOTE: one recorded side effect, so a tf.function plan replays the whole update
-        run_effect(lambda *gs: self.apply(list(gs), variables), grads)
+        # distribute: the allreduce of the raw gradients runs inside it (no-op in one process)
+        reduce = _distribute.gradient_reducer(not skip_gradients_aggregation)
+        run_effect(lambda *gs: self.apply(reduce(list(gs), variables), variables), grads)
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):

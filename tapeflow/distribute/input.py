@@ -1,0 +1,92 @@
+"""Input for the replicas: each rank's share of every global batch (TF's
+``AutoShardPolicy.DATA`` after rebatching), for ``fit``/``evaluate`` and for
+``strategy.experimental_distribute_dataset``."""
+from .. import nest
+from ..tensor import TensorBase, wrap
+
+
+class AutoShardPolicy:
+    """``tf.data.experimental.AutoShardPolicy``. tapeflow shards the rows of each global
+    batch for every policy but ``OFF`` (``FILE`` is treated as ``DATA``: every rank reads the
+    whole pipeline and keeps its rows, so any pipeline shards correctly)."""
+
+    OFF = -1
+    AUTO = 0
+    FILE = 1
+    DATA = 2
+    HINT = 3
+
+
+def shard_bounds(rows, rank, size):
+    """``(lo, hi)``: rank's rows of a batch of ``rows``; the first ``rows % size`` ranks get
+    one more (``numpy.array_split``'s split, TF's rebatching order)."""
+    q, r = divmod(rows, size)
+    lo = rank * q + min(rank, r)
+    return lo, lo + q + (rank < r)
+
+
+def _rows(batch):
+    for leaf in nest.flatten(batch):
+        if leaf is None:
+            continue
+        shape = leaf.shape if not isinstance(leaf, TensorBase) else leaf._v.shape
+        if len(shape):
+            return int(shape[0])
+    raise ValueError("Cannot shard a batch without a batch dimension across replicas: every "
+                     "element of the distributed dataset must be batched.")
+
+
+def shard_batch(batch, rank, size):
+    """``(local batch, local rows, global rows)``: rows ``lo:hi`` of every batched leaf."""
+    rows = _rows(batch)
+    lo, hi = shard_bounds(rows, rank, size)
+    if hi == lo:
+        raise ValueError(f"A global batch of {rows} example(s) cannot give each of the "
+                         f"{size} replicas at least one example. Use a batch size of at least "
+                         f"{size} (and drop_remainder=True for a short last batch).")
+
+    def cut(leaf):
+        if leaf is None:
+            return None
+        a = leaf._v if isinstance(leaf, TensorBase) else leaf
+        if not getattr(a, "ndim", 0) or a.shape[0] != rows:
+            return leaf
+        return wrap(a[lo:hi])
+
+    return nest.map_structure(cut, batch), hi - lo, rows
+
+
+def _policy(dataset):
+    options = getattr(dataset, "options", None)
+    if options is None:
+        return AutoShardPolicy.AUTO
+    dist = getattr(options(), "experimental_distribute", None)
+    return getattr(dist, "auto_shard_policy", AutoShardPolicy.AUTO)
+
+
+class DistributedDataset:
+    """What ``experimental_distribute_dataset`` returns: iterating yields this replica's
+    batches (plain tensors: one replica per process)."""
+
+    def __init__(self, dataset, strategy, shard=True):
+        self._dataset = dataset
+        self._strategy = strategy
+        self._shard = shard and strategy._size > 1 and _policy(dataset) != AutoShardPolicy.OFF
+
+    @property
+    def element_spec(self):
+        return getattr(self._dataset, "element_spec", None)
+
+    def __iter__(self):
+        rank, size = self._strategy._rank, self._strategy._size
+        for batch in self._dataset:
+            yield shard_batch(batch, rank, size)[0] if self._shard else batch
+
+    def __repr__(self):
+        return f"<tapeflow.distribute.DistributedDataset over {self._dataset!r}>"
+
+
+class ValueContext:
+    def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
+        self.replica_id_in_sync_group = replica_id_in_sync_group
+        self.num_replicas_in_sync = num_replicas_in_sync

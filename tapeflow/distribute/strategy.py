@@ -1,0 +1,454 @@
+"""``tf.distribute`` strategies: the default (one replica), ``OneDeviceStrategy``,
+``MirroredStrategy`` (one replica per process on this backend), and
+``MultiWorkerMirroredStrategy`` / ``MPIStrategy``: data parallelism across the processes of
+an MPI job, one replica per process."""
+import contextlib
+import json
+import weakref
+
+from .. import nest
+from ..backend import host as np
+from ..ops._core import Op
+from ..tensor import TensorBase, constant, convert_to_tensor, wrap
+from . import _context, _mpi
+
+
+class ReduceOp:
+    """How values from the replicas combine: ``SUM`` or ``MEAN`` (strings also accepted)."""
+
+    SUM = "SUM"
+    MEAN = "MEAN"
+
+    @staticmethod
+    def from_variable_aggregation(aggregation):
+        name = str(getattr(aggregation, "name", aggregation)).upper()
+        name = {"1": "SUM", "2": "MEAN"}.get(name, name)  # tapeflow's plain-int aggregations
+        if name.endswith("SUM"):
+            return ReduceOp.SUM
+        if name.endswith("MEAN"):
+            return ReduceOp.MEAN
+        raise ValueError(f"Could not convert from `tf.VariableAggregation` {aggregation} to "
+                         "`tf.distribute.ReduceOp` type")
+
+
+def _reduce_op(op):
+    name = str(getattr(op, "value", op)).upper().rsplit(".", 1)[-1]
+    if name not in (ReduceOp.SUM, ReduceOp.MEAN):
+        raise ValueError(f"`reduce_op` must be ReduceOp.SUM or ReduceOp.MEAN ('SUM' or "
+                         f"'MEAN'). Received: {op!r}")
+    return name
+
+
+# -- a differentiable, traceable allreduce -----------------------------------------------------
+def _allreduce_fwd(a, reduce_op):
+    c = _context.process.collective
+    if c is None or c.size == 1:
+        return a.copy()
+    out = c.allreduce_arrays([a], what="all_reduce")[0]
+    if reduce_op == ReduceOp.MEAN:
+        out = (out / c.size).astype(a.dtype, copy=False)
+    return out
+
+
+def _allreduce_grad(node, dy):
+    # NOTE: y = sum_r x_r on every rank, so dL/dx_r = sum_r dL/dy_r: the same collective
+    return [_ALLREDUCE(dy, reduce_op=node.attrs["reduce_op"])]
+
+
+# One op, so tf.function records it (replays run the collective again) and tapes
+# differentiate through it.
+_ALLREDUCE = Op("CollectiveReduceV2", _allreduce_fwd, _allreduce_grad, same_dtype=False)
+
+
+def _all_reduce_value(reduce_op, value):
+    reduce_op = _reduce_op(reduce_op)
+
+    def one(v):
+        t = v if isinstance(v, TensorBase) else convert_to_tensor(v)
+        return _ALLREDUCE(t, reduce_op=reduce_op)
+
+    return nest.map_structure(one, value)
+
+
+# -- contexts ----------------------------------------------------------------------------------
+class ReplicaContext:
+    """The replica-side view inside ``strategy.run`` (and outside any scope, the default
+    strategy's single replica)."""
+
+    def __init__(self, strategy, replica_id_in_sync_group=0):
+        self._strategy = strategy
+        self._replica_id = replica_id_in_sync_group
+
+    @property
+    def strategy(self):
+        return self._strategy
+
+    @property
+    def num_replicas_in_sync(self):
+        return self._strategy.num_replicas_in_sync
+
+    @property
+    def replica_id_in_sync_group(self):
+        return constant(self._replica_id, dtype="int32")
+
+    @property
+    def devices(self):
+        return (self._strategy._device,)
+
+    def all_reduce(self, reduce_op, value, options=None):
+        """``value`` (a tensor or a nest of them) summed or averaged over every replica;
+        differentiable, and recorded by ``tf.function``."""
+        return _all_reduce_value(reduce_op, value)
+
+    def merge_call(self, merge_fn, args=(), kwargs=None):
+        return merge_fn(self._strategy, *args, **(kwargs or {}))
+
+    def __repr__(self):
+        return f"<tf.distribute.ReplicaContext replica {self._replica_id} of " \
+               f"{self.num_replicas_in_sync}>"
+
+
+class InputContext:
+    """What ``distribute_datasets_from_function``'s function learns about its pipeline."""
+
+    def __init__(self, num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=1):
+        self.num_input_pipelines = num_input_pipelines
+        self.input_pipeline_id = input_pipeline_id
+        self.num_replicas_in_sync = num_replicas_in_sync
+
+    def get_per_replica_batch_size(self, global_batch_size):
+        if global_batch_size % self.num_replicas_in_sync != 0:
+            raise ValueError(f"The `global_batch_size` {global_batch_size} is not divisible "
+                             f"by `num_replicas_in_sync` {self.num_replicas_in_sync} ")
+        return global_batch_size // self.num_replicas_in_sync
+
+    def __repr__(self):
+        return (f"tf.distribute.InputContext(input pipeline id {self.input_pipeline_id}, "
+                f"total: {self.num_input_pipelines})")
+
+
+class InputOptions:
+    """Accepted for compatibility; batches are produced on the host and sharded there."""
+
+    def __init__(self, experimental_fetch_to_device=None, experimental_replication_mode=None,
+                 experimental_place_dataset_on_device=False,
+                 experimental_per_replica_buffer_size=1):
+        self.experimental_fetch_to_device = experimental_fetch_to_device
+        self.experimental_replication_mode = experimental_replication_mode
+        self.experimental_place_dataset_on_device = experimental_place_dataset_on_device
+        self.experimental_per_replica_buffer_size = experimental_per_replica_buffer_size
+
+
+class _Extended:
+    def __init__(self, strategy):
+        self._strategy = strategy
+
+    @property
+    def should_checkpoint(self):
+        return self._strategy._rank == 0
+
+    should_save_summary = should_checkpoint
+
+    @property
+    def worker_devices(self):
+        return (self._strategy._device,)
+
+    parameter_devices = worker_devices
+
+    def _in_multi_worker_mode(self):
+        return self._strategy._size > 1
+
+
+class _ClusterResolver:
+    def __init__(self, rank, size):
+        self.task_type = "worker"
+        self.task_id = rank
+        self.num_workers = size
+        self.rpc_layer = "mpi"
+
+    def num_accelerators(self, task_type=None, task_id=None, config_proto=None):
+        return {}
+
+
+# -- strategies --------------------------------------------------------------------------------
+class Strategy:
+    """The common API. A subclass sets ``_rank``, ``_size`` and ``_collective`` (None in one
+    process). Every process holds one replica, so ``run`` calls the function once and returns
+    its result as is (TF's value for one local replica)."""
+
+    _rank, _size, _collective = 0, 1, None
+    _device = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+    def __init__(self):
+        self.extended = _Extended(self)
+        self._synced = {}  # id -> weakref of the variables already equal on every rank
+
+    @property
+    def num_replicas_in_sync(self):
+        return self._size
+
+    @property
+    def cluster_resolver(self):
+        return _ClusterResolver(self._rank, self._size)
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Make this the strategy ``get_strategy()`` returns, and that ``fit`` and the
+        optimizers of models compiled here use."""
+        stack = _context.local.scopes
+        if stack and stack[-1] is not self and not isinstance(stack[-1], _DefaultStrategy) \
+                and not isinstance(self, _DefaultStrategy):
+            raise ValueError("Mixing different tf.distribute.Strategy objects: "
+                             f"{self!r} is not {stack[-1]!r}")
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            # NOTE: remove this entry, not the last: a generator that entered a scope may be
+            # closed late
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i] is self:
+                    del stack[i]
+                    break
+
+    # -- data ----------------------------------------------------------------------------
+    def experimental_distribute_dataset(self, dataset, options=None):
+        """Each replica iterates its share of every global batch of ``dataset`` (TF's
+        ``AutoShardPolicy.DATA`` after rebatching: the first ``B % N`` ranks get one extra
+        row when the global batch ``B`` does not divide evenly)."""
+        from .input import DistributedDataset  # noqa: PLC0415
+
+        return DistributedDataset(dataset, self)
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        """``dataset_fn(InputContext)`` builds this rank's own pipeline of per-replica
+        batches (shard it with ``input_pipeline_id`` / ``num_input_pipelines``)."""
+        from .input import DistributedDataset  # noqa: PLC0415
+
+        ctx = InputContext(self._size, self._rank, self._size)
+        return DistributedDataset(dataset_fn(ctx), self, shard=False)
+
+    experimental_distribute_datasets_from_function = distribute_datasets_from_function
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        from .input import ValueContext  # noqa: PLC0415
+
+        return value_fn(ValueContext(self._rank, self._size))
+
+    # -- running and reducing ------------------------------------------------------------
+    def run(self, fn, args=(), kwargs=None, options=None):
+        """Call ``fn`` in this process's replica context; the optimizer steps it takes
+        sum their gradients over all replicas (as TF: scale the loss by the global batch,
+        e.g. with ``tf.distribute.compute_average_loss``)."""
+        outer = _context.local.replica
+        _context.local.replica = ReplicaContext(self, self._rank)
+        try:
+            with self.scope():
+                return fn(*args, **(kwargs or {}))
+        finally:
+            _context.local.replica = outer
+
+    def reduce(self, reduce_op, value, axis=None):
+        """Combine per-replica ``value`` across replicas; with ``axis``, also across that
+        axis of each replica's value (``MEAN`` then divides by the global count)."""
+        reduce_op = _reduce_op(reduce_op)
+
+        def one(v):
+            t = v if isinstance(v, TensorBase) else convert_to_tensor(v)
+            if axis is None:
+                return _ALLREDUCE(t, reduce_op=reduce_op)
+            total = _ALLREDUCE(_sum(t, axis), reduce_op=ReduceOp.SUM)
+            if reduce_op == ReduceOp.SUM:
+                return total
+            count = _ALLREDUCE(constant(float(t.shape[axis]), dtype=t.dtype),
+                               reduce_op=ReduceOp.SUM)
+            return total / count
+
+        return nest.map_structure(one, value)
+
+    def experimental_local_results(self, value):
+        return (value,)
+
+    def gather(self, value, axis):
+        """Every replica's ``value`` concatenated along ``axis`` (equal shapes elsewhere)."""
+        def one(v):
+            a = np.asarray(v._v if isinstance(v, TensorBase) else v)
+            if self._collective is None:
+                return wrap(a.copy())
+            parts = _allgather(self._collective, a)
+            return wrap(np.concatenate(list(parts), axis=axis))
+
+        return nest.map_structure(one, value)
+
+    def __repr__(self):
+        return f"<{type(self).__module__.replace('tapeflow', 'tf')}.{type(self).__name__}>"
+
+    # -- hooks for the optimizer and fit ---------------------------------------------------
+    def _sync_variables(self, variables, force=False):
+        """Broadcast rank 0's values of the variables not yet synchronised."""
+        if self._collective is None:
+            return
+        synced = self._synced
+        todo = [v for v in variables
+                if force or (synced.get(id(v)) or (lambda: None))() is not v]
+        if not todo:
+            return
+        values = self._collective.broadcast_arrays([v._v for v in todo])
+        for v, a in zip(todo, values):
+            v._assign_raw(a)
+            synced[id(v)] = weakref.ref(v)
+
+
+def _sum(t, axis):
+    from ..ops.reduction import reduce_sum  # noqa: PLC0415
+
+    return reduce_sum(t, axis=axis)
+
+
+def _allgather(collective, a):
+    """(size, *a.shape): every rank's ``a`` (an allreduce into one slot per rank)."""
+    buf = np.zeros((collective.size,) + a.shape, a.dtype)
+    buf[collective.rank] = a
+    collective.allreduce_inplace(buf.reshape(-1), "gather")
+    return buf
+
+
+class _DefaultStrategy(Strategy):
+    """What ``get_strategy()`` returns outside every scope: one replica, no communication."""
+
+    def __repr__(self):
+        return "<tensorflow.python.distribute.distribute_lib._DefaultDistributionStrategy>"
+
+
+class OneDeviceStrategy(Strategy):
+    """Everything on one device: one replica."""
+
+    def __init__(self, device):
+        super().__init__()
+        self._device = device
+
+
+class MirroredStrategy(Strategy):
+    """Synchronous training on the devices of one machine. tapeflow runs one replica per
+    process (the default device); for several GPUs or CPUs, launch one process per device
+    with ``MultiWorkerMirroredStrategy`` under ``mpiexec``."""
+
+    def __init__(self, devices=None, cross_device_ops=None):
+        super().__init__()
+        self._devices = tuple(devices) if devices else (self._device,)
+        if len(self._devices) > 1:
+            raise ValueError(f"tapeflow's MirroredStrategy holds one replica per process; got "
+                             f"devices={list(self._devices)}. Run one process per device under "
+                             "`mpiexec -n N` with tf.distribute.MultiWorkerMirroredStrategy.")
+        self._device = self._devices[0]
+
+
+class MultiWorkerMirroredStrategy(Strategy):
+    """Data parallelism over the processes of an MPI job (``mpiexec -n N python train.py``,
+    ``srun``, ``mpirun --hostfile``), one replica per process.
+
+    Creating it (once, at the start of the program, on every rank) connects to MPI through
+    mpi4py, makes every rank's random-number state equal to rank 0's (so weights drawn by
+    initializers and unseeded shuffles agree), and installs an excepthook that aborts the
+    whole job when one rank raises. Without mpi4py, or in a single process, it is one replica.
+    """
+
+    def __init__(self, cluster_resolver=None, communication_options=None):
+        super().__init__()
+        existing = _context.process.strategy
+        MPI = _mpi.load_mpi()
+        if MPI is None or MPI.COMM_WORLD.Get_size() == 1:
+            return
+        if existing is not None:
+            # NOTE: one MPI job per process: later strategies share the first's communicator
+            self._rank, self._size = existing._rank, existing._size
+            self._collective = existing._collective
+            return
+        c = _mpi.Collective(MPI)
+        timeout = getattr(communication_options, "timeout_seconds", None)
+        if timeout:
+            c.timeout = float(timeout)
+        self._rank, self._size, self._collective = c.rank, c.size, c
+        _context.process.collective = c
+        _context.process.strategy = self
+        _mpi.install_abort_hook(c)
+        _sync_random_state(c)
+
+    @property
+    def _mpi_comm(self):
+        return None if self._collective is None else self._collective.comm
+
+
+MPIStrategy = MultiWorkerMirroredStrategy
+
+
+def _sync_random_state(collective):
+    """Every rank continues rank 0's ``tf.random`` state (seeds, streams, counters)."""
+    from ..keras.saving import _backup  # noqa: PLC0415
+    from ..ops import random as random_ops  # noqa: PLC0415 - loads the seed state
+
+    del random_ops
+    text = _backup.rng_state().encode() if collective.rank == 0 else b""
+    state = collective.bcast_bytes(text).decode()
+    if collective.rank != 0:
+        _backup.set_rng_state(state)
+    json.loads(state)  # a truncated broadcast fails here, loudly
+
+
+_DEFAULT = _DefaultStrategy()
+
+
+def get_strategy():
+    """The strategy of the innermost ``scope()``, else the default strategy."""
+    stack = _context.local.scopes
+    return stack[-1] if stack else _DEFAULT
+
+
+def has_strategy():
+    return bool(_context.local.scopes) and not isinstance(_context.local.scopes[-1],
+                                                          _DefaultStrategy)
+
+
+def in_cross_replica_context():
+    return has_strategy() and _context.local.replica is None
+
+
+def get_replica_context():
+    """The replica context inside ``strategy.run`` (or outside any scope); None in a
+    scope's cross-replica context, as TF."""
+    if _context.local.replica is not None:
+        return _context.local.replica
+    if has_strategy():
+        return None
+    return ReplicaContext(_DEFAULT, 0)
+
+
+def experimental_set_strategy(strategy):
+    stack = _context.local.scopes
+    stack.clear()
+    if strategy is not None:
+        stack.append(strategy)
+
+
+def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """Sum of the (weighted) per-example losses over the global batch size (this replica's
+    batch times ``num_replicas_in_sync`` unless given), as TF's
+    ``tf.nn.compute_average_loss``: summing it over the replicas gives the global mean."""
+    from ..ops.math import multiply  # noqa: PLC0415
+    from ..ops.reduction import reduce_sum  # noqa: PLC0415
+
+    loss = per_example_loss if isinstance(per_example_loss, TensorBase) else \
+        convert_to_tensor(per_example_loss)
+    if sample_weight is not None:
+        loss = multiply(loss, convert_to_tensor(sample_weight, dtype=loss.dtype))
+    if global_batch_size is None:
+        n = int(loss.shape[0]) if loss.shape.rank else 1
+        global_batch_size = n * get_strategy().num_replicas_in_sync
+    total = reduce_sum(loss)
+    return total / float(global_batch_size) if global_batch_size else total * 0.0
+
+
+def scale_regularization_loss(regularization_loss):
+    """``regularization_loss / num_replicas_in_sync`` (its replicas' sum is the loss)."""
+    loss = convert_to_tensor(regularization_loss)
+    return loss / float(get_strategy().num_replicas_in_sync)
