@@ -37,16 +37,17 @@ def _matmul_grad(n, g):
     a, b = n.inputs
     ta, tb = n.attrs["ta"], n.attrs["tb"]
     ga = gb = None
+    # NOTE: straight to the op: the forward already checked these shapes
     if n.needs[0]:
         if ta:
-            ga = matmul(b, g, transpose_a=tb, transpose_b=True)
+            ga = apply(MATMUL, (b, g), {"ta": tb, "tb": True})
         else:
-            ga = matmul(g, b, transpose_b=not tb)
+            ga = apply(MATMUL, (g, b), {"ta": False, "tb": not tb})
     if n.needs[1]:
         if tb:
-            gb = matmul(g, a, transpose_a=True, transpose_b=ta)
+            gb = apply(MATMUL, (g, a), {"ta": True, "tb": ta})
         else:
-            gb = matmul(a, g, transpose_a=not ta)
+            gb = apply(MATMUL, (a, g), {"ta": not ta, "tb": False})
     return ga, gb
 
 

@@ -56,8 +56,42 @@ def _expand_back(n, g):
     return apply(BROADCAST, (g,), {"shape": x._v.shape})  # shapes known to be compatible
 
 
+def _spread_fwd(g, kept, shape, scale):
+    """``g`` reshaped to ``kept`` (the reduced axes kept as 1), broadcast to ``shape`` and
+    scaled: a sum's or mean's gradient as one op."""
+    out = xp_of(g).empty(shape, g.dtype)
+    out[...] = g.reshape(kept)
+    if scale != 1.0:
+        out *= out.dtype.type(scale)
+    return out
+
+
+def _spread_grad(n, gg):
+    from .array import reshape  # noqa: PLC0415
+
+    g = n.inputs[0]
+    kept, scale = n.attrs["kept"], n.attrs["scale"]
+    axes = tuple(i for i, (k, d) in enumerate(zip(kept, n.attrs["shape"])) if k != d)
+    total = reduce_sum(gg, axis=axes, keepdims=True) if axes else gg
+    if scale != 1.0:
+        total = total * scale
+    return (reshape(total, g._v.shape),)
+
+
+SPREAD = Op("ReductionGrad", _spread_fwd, _spread_grad, None)
+
+
+def _spread(n, g, scale):
+    x = n.inputs[0]
+    shape = x._v.shape
+    kept = shape if not n.attrs["axis"] else _kept_shape(shape, n.attrs["axis"])
+    if g._v.shape == shape and scale == 1.0:
+        return g
+    return apply(SPREAD, (g,), {"kept": kept, "shape": shape, "scale": scale})
+
+
 def _sum_grad(n, g):
-    return (_expand_back(n, g),)
+    return (_spread(n, g, 1.0),)
 
 
 def _mean_grad(n, g):
@@ -65,7 +99,7 @@ def _mean_grad(n, g):
     count = 1
     for a in n.attrs["axis"]:
         count *= x._v.shape[a]
-    return (_expand_back(n, g) * (1.0 / max(count, 1)),)
+    return (_spread(n, g, 1.0 / max(count, 1)),)
 
 
 def _extreme_grad(n, g):

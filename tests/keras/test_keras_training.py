@@ -438,6 +438,12 @@ def test_iterable_of_weighted_batches_and_overridden_test_step():
     per = keras.losses.sparse_categorical_crossentropy(y, model.predict(x, verbose=0)).numpy()
     expected = np.mean([np.sum(per[i:i + 16] * sw[i:i + 16]) / 16 for i in (0, 16)])
     assert got == pytest.approx(expected, rel=1e-5)
+    # the step runs as a tf.function: Python side effects happen when it is traced (once
+    # for both equal-shaped batches), as in Keras
+    assert seen == [3]
+    model.compile("sgd", "sparse_categorical_crossentropy", run_eagerly=True)
+    seen.clear()
+    model.evaluate(Weighted(), verbose=0)
     assert seen == [3, 3]
     hist = model.fit(Weighted(), epochs=2, verbose=0)
     assert len(hist.history["loss"]) == 2

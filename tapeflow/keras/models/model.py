@@ -5,6 +5,9 @@ import os
 from ... import nest
 from ...backend import host as np
 from ...backend import to_host
+from ...distribute import _hooks as _distribute  # distribute: data-parallel fit
+from ...function import function
+from ...ops.math import cast
 from ...tape import GradientTape
 from ...tensor import TensorBase
 from .. import callbacks as callbacks_module
@@ -191,6 +194,12 @@ class Model(Layer):
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         self.__dict__["optimizer"] = optimizers.get(optimizer)
+        if auto_scale_loss and self.__dict__["optimizer"] is not None:
+            from .. import mixed_precision  # noqa: PLC0415 - Keras 3: mixed_float16 scales
+
+            if mixed_precision.policy.is_mixed_float16() and not isinstance(
+                    self.optimizer, mixed_precision.LossScaleOptimizer):
+                self.__dict__["optimizer"] = mixed_precision.LossScaleOptimizer(self.optimizer)
         self.__dict__["_loss_spec"] = loss
         self.__dict__["_loss_weights_spec"] = loss_weights
         self.__dict__["_metrics_spec"] = metrics
@@ -204,7 +213,10 @@ class Model(Layer):
         for spec in nest.flatten(metrics) if metrics is not None else ():
             if spec not in ("accuracy", "acc"):
                 metrics_module.get(spec)
-        self.__dict__["run_eagerly"] = run_eagerly
+        self.__dict__["run_eagerly"] = bool(run_eagerly)
+        _distribute.record_strategy(self)  # distribute: the scope's strategy trains this model
+        for kind in ("train", "test", "predict"):
+            self.__dict__.pop(f"_{kind}_function", None)
 
     def _output_names(self, n):
         names = getattr(self, "output_names", None)
@@ -301,12 +313,15 @@ class Model(Layer):
             if yt is None:
                 raise ValueError(f"No target (y) given for output '{names[i]}' although a "
                                  "loss was compiled for it.")
+            if isinstance(yp, TensorBase) and yp._v.dtype.kind == "f" \
+                    and yp._v.dtype.itemsize < 4:
+                yp = cast(yp, "float32")  # mixed precision: losses in float32, as Keras 3
             if isinstance(fn, losses_module.Loss):
                 value = fn(yt, yp, sample_weight=sample_weight)
             else:
                 value = losses_module.reduce_values(fn(yt, yp), sample_weight)
             if trackers:
-                trackers[i].update_state(value._v)
+                trackers[i].update_state(value)
             if loss_weights[i] is not None and loss_weights[i] != 1.0:
                 value = value * float(loss_weights[i])
             total = value if total is None else total + value
@@ -316,7 +331,7 @@ class Model(Layer):
         if total is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         batch = _batch_size(y_pred)
-        self._loss_tracker.update_state(total._v, sample_weight=batch)
+        self._loss_tracker.update_state(total, sample_weight=batch)
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -348,8 +363,10 @@ class Model(Layer):
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            scale = getattr(self.optimizer, "scale_loss", None)  # mixed precision
+            scaled = loss if scale is None else scale(loss)
         variables = self.trainable_variables
-        grads = tape.gradient(loss, variables)
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -362,6 +379,30 @@ class Model(Layer):
     def predict_step(self, data):
         x, _, _ = data_module.unpack(data)
         return self(x, training=False)
+
+    # -- step functions ---------------------------------------------------------------------
+    def _step_function(self, kind, force=False):
+        """``train_step``/``test_step``/``predict_step`` as a tf.function (traced once per
+        batch signature, then replayed as a plan), or the plain method when the model runs
+        eagerly (``compile(run_eagerly=True)``, as Keras)."""
+        eager = bool(self.__dict__.get("run_eagerly"))
+        key = f"_{kind}_function"
+        cached = self.__dict__.get(key)
+        if cached is not None and not force and cached[0] == eager:
+            return cached[1]
+        step = getattr(self, f"{kind}_step")
+        fn = step if eager else function(step)
+        self.__dict__[key] = (eager, fn)
+        return fn
+
+    def make_train_function(self, force=False):
+        return self._step_function("train", force)
+
+    def make_test_function(self, force=False):
+        return self._step_function("test", force)
+
+    def make_predict_function(self, force=False):
+        return self._step_function("predict", force)
 
     # -- loops ------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -389,6 +430,8 @@ class Model(Layer):
             validation_data = (vx, vy, vsw) if vsw is not None else (vx, vy)
         batches = data_module.make_batches(x, y, sample_weight, batch_size, shuffle,
                                            steps_per_epoch, class_weight)
+        # distribute: this rank's share of every global batch; progress on rank 0 only
+        batches, verbose = _distribute.fit_batches(self, batches, verbose)
         val = None
         if validation_data is not None:
             if data_module.is_batch_source(validation_data):
@@ -404,20 +447,26 @@ class Model(Layer):
         self.__dict__["_in_fit"] = True
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")
+        train_function = self.make_train_function()
         epoch_logs = {}
         try:
             cbs.call("on_train_begin", None)
             # NOTE: BackupAndRestore sets the epoch to resume from in on_train_begin, as Keras
             initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
+            # NOTE: ... and, mid-epoch, the step: the batches before it are skipped, not rerun
+            initial_step = data_module.resume_step(batches,
+                                                   self.__dict__.pop("_resume_batches", None))
+            self.__dict__["_fit_batches"] = batches  # BackupAndRestore saves its position
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.call("on_epoch_begin", epoch, None)
                 logs = None
                 step = -1
-                for step, batch in enumerate(batches.epoch()):
+                start, initial_step = initial_step, 0
+                for step, batch in enumerate(data_module.epoch_from(batches, start), start):
                     if want_begin:
                         cbs.call("on_train_batch_begin", step, None)
-                    logs = self.train_step(batch)
+                    logs = train_function(batch)
                     if want_end:
                         cbs.call("on_train_batch_end", step, logs)
                     if self.stop_training:
@@ -427,6 +476,7 @@ class Model(Layer):
                                      "training data yielded no batches; check its size and "
                                      "`steps_per_epoch`.")
                 epoch_logs = {k: _to_float(v) for k, v in logs.items()}
+                epoch_logs = _distribute.global_logs(self, epoch_logs)  # distribute: all ranks
                 due = (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) \
                     else (epoch + 1) in validation_freq
                 if val is not None and due:
@@ -439,24 +489,28 @@ class Model(Layer):
             cbs.call("on_train_end", epoch_logs)
         finally:
             self.__dict__["_in_fit"] = False
+            self.__dict__.pop("_fit_batches", None)
         return cbs.history
 
     def _evaluate_batches(self, batches, callbacks=None, steps=None):
         if data_module.is_batch_source(batches):
             batches = data_module.make_batches(batches, steps=steps)
+        batches = _distribute.eval_batches(self, batches)  # distribute: this rank's share
         self.reset_metrics()
         if callbacks is not None:
             callbacks.call("on_test_begin", None)
         logs = None
+        test_function = self.make_test_function()
         for step, batch in enumerate(batches.epoch()):
             if callbacks is not None:
                 callbacks.call("on_test_batch_begin", step, None)
-            logs = self.test_step(batch)
+            logs = test_function(batch)
             if callbacks is not None:
                 callbacks.call("on_test_batch_end", step, logs)
         if logs is None:
             raise ValueError("The evaluation data yielded no batches.")
         logs = {k: _to_float(v) for k, v in logs.items()}
+        logs = _distribute.global_logs(self, logs)  # distribute: over every rank's examples
         if callbacks is not None:
             callbacks.call("on_test_end", logs)
         return logs
@@ -467,6 +521,7 @@ class Model(Layer):
         dict with ``return_dict=True``."""
         self._check_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _distribute.rank_verbose(self, verbose)  # distribute: rank 0 prints
         batches = data_module.make_batches(x, y, sample_weight, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
@@ -487,9 +542,10 @@ class Model(Layer):
                                             verbose=verbose, epochs=1, steps=batches.steps)
         cbs.call("on_predict_begin", None)
         outs = []
+        predict_function = self.make_predict_function()
         for step, batch in enumerate(batches.epoch()):
             cbs.call("on_predict_batch_begin", step, None)
-            y = self.predict_step(batch)
+            y = predict_function(batch)
             outs.append(nest.map_structure(lambda t: to_host(t._v), y))
             cbs.call("on_predict_batch_end", step, {"outputs": y})
         cbs.call("on_predict_end", None)
@@ -509,7 +565,7 @@ class Model(Layer):
         if class_weight is not None and y is not None:
             cw = data_module.class_weights_for(y, class_weight)
             sw = cw if sw is None else sw * cw
-        logs = {k: _to_float(v) for k, v in self.train_step((x, y, sw)).items()}
+        logs = {k: _to_float(v) for k, v in self.make_train_function()((x, y, sw)).items()}
         return logs if return_dict else _flat_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -517,7 +573,7 @@ class Model(Layer):
         self.reset_metrics()
         x, y, sw = (data_module.take(data_module.as_arrays(v), slice(None))
                     if v is not None else None for v in (x, y, sample_weight))
-        logs = {k: _to_float(v) for k, v in self.test_step((x, y, sw)).items()}
+        logs = {k: _to_float(v) for k, v in self.make_test_function()((x, y, sw)).items()}
         return logs if return_dict else _flat_logs(logs)
 
     def predict_on_batch(self, x):
