@@ -18,12 +18,17 @@ def device(device_name):
     if device_name is not None and not isinstance(device_name, str):
         raise ValueError(f"device_name must be a string, got {device_name!r}")
     name = device_name or ""
-    if name and not _DEVICE_RE.match(name.strip()):
+    m = _DEVICE_RE.match(name.strip()) if name else None
+    if name and not m:
         raise ValueError(f"Failed parsing device name: '{device_name}'")
+    kind = m.group(6) if m else None
+    index = int(name.strip().rsplit(":", 1)[1]) if kind else None
     _device_stack.append(name)
+    backend.scopes.append(backend.resolve(kind, index))
     try:
         yield
     finally:
+        backend.scopes.pop()
         _device_stack.pop()
 
 
@@ -52,16 +57,42 @@ class PhysicalDevice:
         return hash(self.name)
 
 
-class _Config:
-    """``tf.config``: device listing (CPU now; CUDA devices come with the GPU backend)."""
+def _gpu_reason():
+    backend.ensure()
+    if any(d.kind == "GPU" for d in backend.devices):
+        return ""
+    from .backend import cuda  # noqa: PLC0415 - imports CuPy only inside probe()
 
-    gpu_unavailable_reason = "tapeflow's GPU backend (CuPy) is not enabled in this build"
+    cuda.probe()
+    return cuda.unavailable_reason or "no GPU backend registered"
+
+
+class LogicalDevice(PhysicalDevice):
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"LogicalDevice(name='{self.name}', device_type='{self.device_type}')"
+
+
+class _Config:
+    """``tf.config``: device listing (the host, plus CUDA devices through CuPy)."""
+
+    @property
+    def gpu_unavailable_reason(self):
+        """Why ``list_physical_devices('GPU')`` is empty ('' when it is not): CuPy not
+        installed, CuPy failed to import, no CUDA driver, or no device."""
+        return _gpu_reason()
 
     class experimental:  # noqa: N801 - TF's name
         _growth = {}
 
         @staticmethod
         def set_memory_growth(device, enable):
+            # NOTE: CuPy's memory pool already grows on demand, so this only records the
+            # setting; TF refuses it for CPU devices, and so do we.
+            if getattr(device, "device_type", None) != "GPU":
+                raise ValueError("Cannot set memory growth on non-GPU and non-Pluggable "
+                                 "devices")
             _Config.experimental._growth[device] = bool(enable)
 
         @staticmethod
@@ -95,14 +126,18 @@ class _Config:
 
     @staticmethod
     def list_physical_devices(device_type=None):
-        devs = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
+        if device_type is None or str(device_type).upper() == "GPU":
+            _gpu_reason()  # probes CuPy once
+        devs = [PhysicalDevice(f"/physical_device:{d.kind}:{d.index}", d.kind)
+                for d in backend.devices]
         if device_type is None:
             return devs
         return [d for d in devs if d.device_type == str(device_type).upper()]
 
     @staticmethod
     def list_logical_devices(device_type=None):
-        return _Config.list_physical_devices(device_type)
+        return [LogicalDevice(d.name.replace("physical_device", "device"), d.device_type)
+                for d in _Config.list_physical_devices(device_type)]
 
     @staticmethod
     def get_visible_devices(device_type=None):

@@ -13,6 +13,7 @@ import threading
 import weakref
 
 from . import nest
+from .backend import cuda_graph
 from . import tensor as _tensor
 from .ops import _core
 from .tensor import TensorBase, const
@@ -232,13 +233,15 @@ class ConcreteFunction:
         self._structure = out_structure
         self._leaves = out_leaves  # per output leaf: True (plan value) or the Python value
         self.eager_reason = eager_reason
+        # On a GPU the plan may replay as a CUDA graph (backend/cuda_graph.py); None on CPU.
+        self._gpu = None if plan is None else cuda_graph.runner_for(plan)
 
     def _run(self, flat_args):
         arrays = []
         for p in self._positions:
             x = flat_args[p]
             arrays.append(x._v if isinstance(x, TensorBase) else x)
-        outs = iter(self._plan(*arrays))
+        outs = iter(self._plan(*arrays) if self._gpu is None else self._gpu(arrays))
         leaves = [const(next(outs)) if leaf is True else leaf for leaf in self._leaves]
         return nest.pack_sequence_as(self._structure, leaves)
 

@@ -7,7 +7,8 @@ module holds only the data structure, printing and conversion.
 import numbers
 
 from . import dtypes
-from .backend import device_name, generic, is_array, ndarray, to_host
+from . import backend
+from .backend import device_name, generic, is_array, ndarray, placement, to_host
 from .backend import host as np
 
 
@@ -201,6 +202,16 @@ class TensorBase:
             v = v.astype(dtype, copy=False)
         return v
 
+    def __dlpack__(self, **kwargs):
+        """Export for ``np.from_dlpack``/``torch.from_dlpack``..., without a copy."""
+        from .experimental.dlpack import export  # noqa: PLC0415
+
+        return export(self._v, **kwargs)
+
+    def __dlpack_device__(self):
+        v = self._v
+        return (1, 0) if isinstance(v, generic) else v.__dlpack_device__()
+
     def __len__(self):
         if self._v.ndim == 0:
             raise TypeError("Scalar tensor has no `len()`")
@@ -341,7 +352,7 @@ def wrap(value):
     the inputs. Values that depend only on Python values and shapes use ``const`` instead.
     """
     t = _new(Tensor)
-    t._v = value
+    t._v = value if not placement else backend.put_new(value)
     if traces:
         traces[-1].orphan(t)
     return t
@@ -430,7 +441,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):
         hint = dtypes.as_dtype(dtype_hint)
         try:
-            return const(_host_value(value, hint))
+            t = const(_host_value(value, hint))
+            return t if not placement else _placed(t)
         except (TypeError, ValueError):
             pass
     if is_array(value) and not isinstance(value, (ndarray, generic)):
@@ -441,13 +453,21 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         t = stack([convert_to_tensor(v) for v in value])
         return t if dtype is None or t._v.dtype == dtype._np else convert_to_tensor(t, dtype)
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, ndarray, generic)):
-        return const(_host_value(value, dtype))
+        t = const(_host_value(value, dtype))
+        return t if not placement else _placed(t)
     if hasattr(value, "__array__"):
-        return const(_host_value(np.asarray(value), dtype))
+        t = const(_host_value(np.asarray(value), dtype))
+        return t if not placement else _placed(t)
     raise TypeError(
         f"Failed to convert elements of {value!r} to Tensor. Consider casting elements to a "
         "supported type."
     )
+
+
+def _placed(t):
+    """``t`` moved to the current device (only called while a device exists)."""
+    t._v = backend.put_new(t._v)
+    return t
 
 
 def constant(value, dtype=None, shape=None, name="Const"):
@@ -461,7 +481,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
         xp_v = t._v
         n = int(np.prod(shape))
         if xp_v.size == 1:
-            t = wrap(np.broadcast_to(np.asarray(xp_v).reshape(()), shape).copy())
+            xp = backend.xp_of(xp_v)
+            t = wrap(xp.broadcast_to(xp_v.reshape(()), shape).copy())
         elif xp_v.size == n:
             t = wrap(xp_v.reshape(shape))
         else:

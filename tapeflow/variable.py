@@ -3,9 +3,9 @@ array (never writes into it), so tensors read earlier keep their values."""
 import itertools
 import threading
 
-from . import dtypes
+from . import backend, dtypes
 from . import tensor as _tensor
-from .ops import _core
+from .ops import _core, _device
 from .tensor import TensorBase, TensorShape, as_shape, const, convert_to_tensor
 
 _uid = itertools.count()
@@ -41,6 +41,8 @@ class Variable(TensorBase):
                 initial_value = const(initial_value)
         value = convert_to_tensor(initial_value, dtype)
         self._v = value._v
+        if backend.placement:  # placed at creation, on the current device, as in TF
+            self._v = backend.put_new(self._v)
         self.trainable = True if trainable is None else bool(trainable)
         if synchronization == VariableSynchronization.ON_READ and trainable is None:
             self.trainable = False
@@ -110,6 +112,12 @@ class Variable(TensorBase):
     def _checked(self, value):
         t = convert_to_tensor(value, dtypes.from_numpy(self._v.dtype))
         v = t._v
+        if backend.placement:  # the value moves to the variable's device
+            dev = backend.device_of(self._v)
+            dev.select()  # assign_add/sub compute on the variable's device
+            if backend.device_of(v) is not dev:
+                t = _device.copy_to(t, dev)  # recorded, so tf.function plans copy too
+                v = t._v
         if v.shape != self._v.shape:
             shape = self._shape
             ok = isinstance(shape, TensorShape) and shape.is_compatible_with(v.shape)

@@ -2,7 +2,14 @@
 
 Everything above this package asks ``xp_of(array)`` which module owns an array and
 calls that module's functions, so the same op code runs on either. CuPy is never
-imported here at start-up; the GPU support registers it when it is first needed.
+imported at start-up: when it is installed, the first tensor or op probes for CUDA
+devices (``tapeflow.backend.cuda``) and registers them; without it nothing here costs
+anything.
+
+Devices: a ``Device`` is one place arrays live (``CPU:0``, ``GPU:0``...). A
+``DeviceBackend`` (CuPy, or a stand-in module in the tests) owns one array type and the
+devices that hold it. ``placement`` is empty while only the host exists; the ops layer
+checks it once per op and only then moves inputs (``tapeflow/ops/_device.py``).
 """
 import numpy
 
@@ -11,6 +18,129 @@ ndarray = numpy.ndarray
 generic = numpy.generic
 
 _device_modules = []  # (array type, module) pairs registered by device backends
+
+# Non-empty while devices other than the host exist (or may exist: a pending probe).
+# Mutated in place, never rebound, so the ops read it with one global lookup.
+placement = []
+
+# Resolved device of each ``tf.device`` scope open now (None: no constraint), innermost last.
+scopes = []
+
+
+class Device:
+    """One place where arrays live: the host (``CPU:0``) or one accelerator."""
+
+    __slots__ = ("kind", "index", "name", "backend")
+
+    def __init__(self, kind, index, backend=None):
+        self.kind = kind
+        self.index = index
+        self.backend = backend  # None for the host
+        self.name = f"/job:localhost/replica:0/task:0/device:{kind}:{index}"
+
+    @property
+    def xp(self):
+        return numpy if self.backend is None else self.backend.xp
+
+    def put(self, a):
+        """``a`` (an array of any registered module, or a host scalar) on this device."""
+        if self.backend is None:
+            return to_host(a)
+        return self.backend.to_device(a, self.index)
+
+    def select(self):
+        """Make this device the one that new device arrays and kernels go to."""
+        if self.backend is not None:
+            self.backend.select(self.index)
+
+    def __repr__(self):
+        return f"<Device {self.kind}:{self.index}>"
+
+
+CPU = Device("CPU", 0)
+devices = [CPU]  # every device, the host first
+_default = [CPU]  # where unscoped tensors and ops go: the first GPU when one exists
+_backends = []
+_pending = []  # probes to run before the first placement decision (``tapeflow.backend.cuda``)
+
+
+class DeviceBackend:
+    """What a device array module tells tapeflow; CuPy's lives in ``backend/cuda.py``.
+
+    Subclasses set ``kind``, ``xp``, ``array_type``, ``count`` and implement ``index_of``,
+    ``to_device``, ``to_host`` and optionally ``select``.
+    """
+
+    kind = "GPU"
+    xp = None
+    array_type = None
+    count = 0
+
+    def index_of(self, a):
+        return 0
+
+    def to_device(self, a, index):
+        raise NotImplementedError
+
+    def to_host(self, a):
+        raise NotImplementedError
+
+    def select(self, index):
+        return None
+
+    def scatter_add(self, out, index, values):
+        self.xp.add.at(out, index, values)
+
+    def erf(self, a):
+        raise NotImplementedError
+
+
+def register_backend(be):
+    """Add the devices of ``be`` after the host; the first GPU becomes the default device."""
+    _backends.append(be)
+    _device_modules.append((be.array_type, be.xp))
+    be.devices = [Device(be.kind, i, be) for i in range(be.count)]
+    devices.extend(be.devices)
+    if be.devices and _default[0] is CPU:
+        _default[0] = be.devices[0]
+    if not placement:
+        placement.append(True)
+    return be.devices
+
+
+def unregister_backend(be):
+    """Undo ``register_backend`` (tests use it to remove the stand-in device)."""
+    _backends.remove(be)
+    _device_modules.remove((be.array_type, be.xp))
+    for d in be.devices:
+        devices.remove(d)
+    _default[0] = next((d for d in devices if d.kind == "GPU"), CPU)
+    if not _backends and not _pending:
+        placement.clear()
+
+
+def register_device_module(array_type, module):
+    """Let a module claim its array type for ``xp_of`` without adding devices."""
+    _device_modules.append((array_type, module))
+
+
+def add_probe(probe):
+    """Run ``probe()`` (it may call ``register_backend``) before the first placement."""
+    _pending.append(probe)
+    if not placement:
+        placement.append(True)
+
+
+def ensure():
+    """Run pending probes once; afterwards ``placement`` is empty if only the host exists."""
+    while _pending:
+        probe = _pending.pop(0)
+        try:
+            probe()
+        except Exception:  # noqa: BLE001 - a failed probe leaves the host only
+            pass
+    if not _backends:
+        placement.clear()
 
 
 def xp_of(a):
@@ -22,15 +152,59 @@ def xp_of(a):
     return numpy
 
 
-def register_device_module(array_type, module):
-    """Let a device backend (CuPy) claim its array type."""
-    _device_modules.append((array_type, module))
+def device_of(a):
+    """The ``Device`` holding array ``a`` (host arrays and scalars: ``CPU``)."""
+    if _backends and not isinstance(a, (ndarray, generic)):
+        for be in _backends:
+            if isinstance(a, be.array_type):
+                return be.devices[be.index_of(a)]
+    return CPU
+
+
+def current():
+    """The device an op or a new tensor goes to now: the innermost ``tf.device`` scope,
+    else the default (the first GPU when there is one)."""
+    if _pending:
+        ensure()
+    if scopes:
+        d = scopes[-1]
+        if d is not None:
+            return d
+    return _default[0]
+
+
+def resolve(kind, index):
+    """The device for a ``tf.device`` spec (``kind`` 'CPU'/'GPU' or None, ``index`` or None).
+
+    Like TF's soft placement (on by default in eager mode), a device that does not exist
+    falls back to the default device rather than failing.
+    """
+    if _pending:
+        ensure()
+    if kind is None:
+        return None
+    kind = kind.upper()
+    for d in devices:
+        if d.kind == kind and d.index == (index or 0):
+            return d
+    return None
+
+
+def put_new(a):
+    """A freshly made host array on the current device (a no-op while only the host exists)."""
+    d = current()
+    if d.backend is None or device_of(a) is d:
+        return a
+    return d.put(a)
 
 
 def to_host(a):
     """A host (NumPy) array or scalar with the values of ``a``."""
     if isinstance(a, (ndarray, generic)):
         return a
+    for be in _backends:
+        if isinstance(a, be.array_type):
+            return be.to_host(a)
     get = getattr(a, "get", None)  # CuPy arrays copy to the host with .get()
     return get() if get is not None else numpy.asarray(a)
 
@@ -44,11 +218,7 @@ def is_array(a):
 
 def device_name(a):
     """TF's full device string for the memory that holds ``a``."""
-    if isinstance(a, (ndarray, generic)) or not _device_modules:
-        return "/job:localhost/replica:0/task:0/device:CPU:0"
-    dev = getattr(a, "device", None)
-    index = getattr(dev, "id", 0)
-    return f"/job:localhost/replica:0/task:0/device:GPU:{index}"
+    return device_of(a).name
 
 
 def reduce_add(a, axis=None, keepdims=False, dtype=None):
@@ -68,3 +238,44 @@ def reduce_multiply(a, axis=None, keepdims=False, dtype=None):
     if isinstance(a, (ndarray, generic)):
         return numpy.multiply.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return a.prod(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` accumulating repeated indices (NumPy's ``add.at``; CuPy's
+    ``scatter_add``), in place."""
+    if isinstance(out, ndarray):
+        numpy.add.at(out, index, values)
+        return
+    for be in _backends:
+        if isinstance(out, be.array_type):
+            be.scatter_add(out, index, values)
+            return
+    xp_of(out).add.at(out, index, values)
+
+
+def device_erf(a):
+    """The error function of a device array, by its backend's special-function library."""
+    for be in _backends:
+        if isinstance(a, be.array_type):
+            return be.erf(a)
+    raise TypeError(f"erf: no device backend owns {type(a).__name__}")
+
+
+def _start_probe():
+    """Register the CUDA probe when CuPy is installed (found without importing it)."""
+    import importlib.util  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    if os.environ.get("TAPEFLOW_DISABLE_GPU", "") not in ("", "0"):
+        return
+    try:
+        found = importlib.util.find_spec("cupy") is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        from . import cuda  # noqa: PLC0415 - imports nothing from CuPy until probed
+
+        add_probe(cuda.probe)
+
+
+_start_probe()

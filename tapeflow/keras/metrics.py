@@ -11,7 +11,7 @@ import functools
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import xp_of
+from ..backend import is_array, xp_of
 from ..function import run_effect
 from ..ops._core import Op, apply
 from ..tensor import TensorBase
@@ -23,7 +23,7 @@ def _arr(x):
     """The backend array of a tensor or array, or a host array for anything else."""
     if isinstance(x, TensorBase):
         return x._v
-    return x if hasattr(x, "__array_namespace__") else np.asarray(x)
+    return x if is_array(x) else np.asarray(x)  # device arrays (CuPy) stay on their device
 
 
 def _stateful(update):

@@ -9,6 +9,7 @@ may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the
 from threading import get_ident
 
 from .. import dtypes
+from ..backend import placement
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor, TensorBase, const, convert_to_tensor, wrap
 
@@ -114,6 +115,8 @@ def check_kinds(op, arrays):
 
 def apply(op, inputs, attrs):
     """Run ``op`` on tensor-like ``inputs`` eagerly and record it if a tape watches."""
+    if placement:  # a GPU (or the tests' stand-in device) exists: see ops/_device.py
+        inputs = place_inputs(op, inputs)
     if len(inputs) == 1:  # the common unary case, without the general loops
         x = inputs[0]
         if not isinstance(x, TensorBase):
@@ -164,6 +167,12 @@ def record(op, inputs, out, attrs):
     """Put one op execution on each recording tape that watches one of its inputs, and on
     every tf.function trace in progress (traces see every op, differentiable or not)."""
     differentiable = op.grad is not None and out._v.dtype.kind == "f"
+    if len(recording) == 1:  # the common case: one GradientTape, no trace
+        tape = recording[0]
+        if not tape._is_trace:
+            if differentiable and tape._thread == get_ident():
+                _record_one(tape, op, inputs, out, attrs)
+            return
     snaps = None
     tid = get_ident()
     for tape in recording:
@@ -199,6 +208,29 @@ def record(op, inputs, out, attrs):
             ids.add(id(out))
 
 
+def _record_one(tape, op, inputs, out, attrs):
+    """``record`` for a single recording tape (no trace to tell about variable reads)."""
+    ids = tape._ids
+    needs = []
+    ins = inputs
+    for k, t in enumerate(inputs):
+        if isinstance(t, VariableType):
+            if id(t) in ids or (tape._auto and t.trainable):
+                s = const(t._v)
+                tape._read(t, s)
+                if ins is inputs:
+                    ins = list(inputs)
+                ins[k] = s
+                needs.append(True)
+            else:
+                needs.append(False)
+        else:
+            needs.append(id(t) in ids)
+    if True in needs:
+        tape._nodes.append(Node(op, ins, out, attrs, needs))
+        ids.add(id(out))
+
+
 def snapshot(var):
     """A Tensor holding ``var``'s current value; traces treat it as a read of ``var``."""
     s = const(var._v)
@@ -220,3 +252,5 @@ def as_tensor(x):
 
 
 __all__ = ["Op", "defop", "Node", "apply", "record", "recording", "Tensor", "wrap", "as_tensor"]
+
+from ._device import place_inputs  # noqa: E402 - it builds on the definitions above

@@ -6,6 +6,7 @@ from ..backend import xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
+from ._device import place_array
 
 __all__ = [
     "zeros", "ones", "fill", "eye", "range", "linspace", "one_hot", "reshape", "transpose",
@@ -45,11 +46,11 @@ def _shape_arg(shape, opname):
 
 
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    return const(np.zeros(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
+    return const(place_array(np.zeros(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
-    return const(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np))
+    return const(place_array(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np)))
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):
@@ -81,7 +82,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     if batch_shape is not None:
         bs = _ints(batch_shape)
         m = np.broadcast_to(m, tuple(bs) + m.shape).copy()
-    return const(m)
+    return const(place_array(m))
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
@@ -112,7 +113,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
             if delta > 0 else f"Requires start >= limit when delta < 0: {start}/{limit} "
             "[Op:Range]")
     if dt.is_integer:
-        return const(np.arange(int(start), int(limit), int(delta), dtype=dt._np))
+        return const(place_array(np.arange(int(start), int(limit), int(delta), dtype=dt._np)))
     import math  # noqa: PLC0415
 
     n = max(0, math.ceil((float(limit) - float(start)) / float(delta)))
@@ -121,7 +122,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     steps = np.full(n, one(delta), dt._np)
     if n:
         steps[0] = one(start)
-    return const(np.cumsum(steps, dtype=dt._np))
+    return const(place_array(np.cumsum(steps, dtype=dt._np)))
 
 
 def linspace(start, stop, num, name=None, axis=0):

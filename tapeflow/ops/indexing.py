@@ -5,7 +5,7 @@ import math as _math
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import to_host, xp_of
+from ..backend import scatter_add, to_host, xp_of
 from ..errors import invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply
@@ -56,8 +56,9 @@ def _first_bad(bad):
 
 
 def _add_at(out, key, values):
-    """``out[key] += values`` accumulating repeated indices (NumPy's/CuPy's ``add.at``)."""
-    xp_of(out).add.at(out, key, values)
+    """``out[key] += values`` accumulating repeated indices (NumPy's ``add.at``; on CuPy
+    ``cupyx.scatter_add``, through the backend)."""
+    scatter_add(out, key, values)
 
 
 # -- gather -------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@ operators of tensors. Each op's forward and gradient sit side by side."""
 import builtins
 
 from .. import dtypes
-from ..backend import xp_of
+from ..backend import device_erf, placement, xp_of
+from ..backend import host as _host
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs, dtype_mismatch, record, recording
+from ._device import place_inputs
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "realdiv", "floordiv", "floor_div",
@@ -120,6 +122,9 @@ def _binary(op, x, y):
     else:
         y = _operand(op, x, y)
         b = y._v
+    if placement:  # a device exists: move the inputs to the op's device (ops/_device.py)
+        x, y = place_inputs(op, (x, y))
+        a, b = x._v, y._v
     try:
         r = op.fwd(a, b)
     except ValueError as e:
@@ -135,6 +140,8 @@ def _rbinary(op, x, y):
     if x._v.dtype.kind not in op.kinds:
         raise _kind_error(op, x._v)
     y = _operand(op, x, y)
+    if placement:
+        y, x = place_inputs(op, (y, x))
     a, b = y._v, x._v
     try:
         r = op.fwd(a, b)
@@ -291,6 +298,8 @@ def _erf_fwd(a):
     from math import erf  # noqa: PLC0415 - scalar fallback only used without scipy
 
     xp = xp_of(a)
+    if not isinstance(a, (_host.ndarray, _host.generic)):
+        return device_erf(a)  # CuPy: cupyx.scipy.special.erf (scipy's would copy to the host)
     try:
         from scipy.special import erf as sp_erf  # noqa: PLC0415
 

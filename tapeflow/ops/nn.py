@@ -5,7 +5,7 @@ import numbers
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import reduce_add, to_host, xp_of
+from ..backend import cuda_kernels, reduce_add, to_host, xp_of
 from ..errors import AbortedError, InvalidArgumentError
 from ..tensor import Tensor, TensorBase, convert_to_tensor
 from ._core import Op, apply, check_kinds
@@ -66,6 +66,8 @@ def _relu_grad(n, g):
 
 
 def _relu_grad_fwd(g, y):
+    if not isinstance(g, np.ndarray) and cuda_kernels.owns(g):
+        return cuda_kernels.relu_grad(g, y)  # one fused CuPy kernel
     return g * (y > 0)
 
 
@@ -425,11 +427,15 @@ def _sparse_xent_grad_fwd(x, labels, g):
     # NOTE: one fused op (softmax minus the one-hot label, times g): the gradient the training
     # step needs, without building the one-hot matrix through separate ops.
     xp = xp_of(x)
-    e = xp.exp(_shifted(x, -1))
-    p = e / reduce_add(e, axis=-1, keepdims=True)
-    flat = p.reshape(-1, p.shape[-1])
-    flat[xp.arange(flat.shape[0]), labels.reshape(-1)] -= 1
-    return p * g[..., None]
+    p = xp.exp(_shifted(x, -1))
+    if not isinstance(p, np.ndarray) and cuda_kernels.owns(p):
+        return cuda_kernels.sparse_xent_grad(p, labels, g)  # one fused CuPy kernel
+    p /= reduce_add(p, axis=-1, keepdims=True)
+    c = p.shape[-1]
+    if p.size:  # one flat index per row: cheaper than a 2-D fancy index
+        p.reshape(-1)[xp.arange(0, p.size, c) + labels.reshape(-1)] -= 1
+    p *= g[..., None]
+    return p
 
 
 def _sparse_xent_grad_grad(n, gg):

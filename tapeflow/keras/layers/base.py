@@ -8,6 +8,7 @@ from ...ops import math as M
 from ...tensor import TensorBase, TensorShape, convert_to_tensor
 from ...variable import Variable
 from .. import backend, constraints, initializers, regularizers
+from ..mixed_precision import policy as _mp
 
 
 class _CallContext:
@@ -19,6 +20,34 @@ class _CallContext:
 
 
 _CTX = _CallContext()
+
+# NOTE: as in Keras 3, these compute in float32 under a mixed policy (their statistics would
+# lose too much in float16) and cast their outputs to the compute dtype.
+_FLOAT32_COMPUTE = {"BatchNormalization", "LayerNormalization", "GroupNormalization",
+                    "UnitNormalization"}
+
+
+def _mixed_call(layer, inputs, args, kwargs):
+    """``layer.call`` under a mixed policy: its trainable float variables are read as casts
+    to the compute dtype for the duration of the call (the inputs are cast already)."""
+    d = layer.__dict__
+    compute, var_dtype = d["_compute"], d["_dtype"]
+    if type(layer).__name__ in _FLOAT32_COMPUTE:
+        inputs = nest.map_structure(
+            lambda t: M.cast(t, var_dtype) if isinstance(t, TensorBase)
+            and t._v.dtype == compute._np else t, inputs)
+        out = layer.call(inputs, *args, **kwargs)
+        return nest.map_structure(
+            lambda t: M.cast(t, compute) if isinstance(t, TensorBase)
+            and t._v.dtype == var_dtype._np else t, out)
+    saved = {k: v for k, v in d.items() if isinstance(v, Variable) and v.trainable
+             and v._v.dtype == var_dtype._np and v._v.dtype.kind == "f"}
+    try:
+        for k, v in saved.items():
+            d[k] = M.cast(v, compute)
+        return layer.call(inputs, *args, **kwargs)
+    finally:
+        d.update(saved)
 _loss_owners = []  # (layer, outermost layer) for activity losses added by calls
 _MISSING = object()
 
@@ -85,7 +114,11 @@ class Layer(Module):
         d["_name"] = name if name is not None else backend.unique_name(
             backend.snake_case(type(self).__name__))
         dt = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+        # mixed precision: a policy name/object, or None under a global policy
+        dt, compute, policy = _mp.resolve(getattr(dt, "name", dt))
         d["_dtype"] = dtypes.as_dtype(dt or backend.floatx())
+        d["_compute"] = None if compute is None else dtypes.as_dtype(compute)
+        d["_policy"] = policy
         d["_autocast"] = autocast
         d["_build_shapes"] = None
         d["_output_shape"] = None
@@ -209,11 +242,16 @@ class Layer(Module):
     def dtype(self):
         return self.__dict__["_dtype"].name
 
-    compute_dtype = variable_dtype = dtype
+    variable_dtype = dtype
+
+    @property
+    def compute_dtype(self):
+        c = self.__dict__.get("_compute")
+        return self.dtype if c is None else c.name
 
     @property
     def dtype_policy(self):
-        return self.dtype
+        return _mp.DTypePolicy(self.__dict__.get("_policy") or self.dtype)
 
     # -- weights ----------------------------------------------------------------------------
     def add_weight(self, *args, **kwargs):
@@ -303,7 +341,7 @@ class Layer(Module):
         return inputs
 
     def _convert(self, x):
-        want = self.__dict__["_dtype"]
+        want = self.__dict__.get("_compute") or self.__dict__["_dtype"]
         if isinstance(x, TensorBase):
             if self._autocast and want.is_floating and x._v.dtype.kind == "f" \
                     and x._v.dtype != want._np:
@@ -380,7 +418,10 @@ class Layer(Module):
             ctx.training = training
         ctx.depth += 1
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            if self.__dict__.get("_compute") is None:
+                outputs = self.call(inputs, *args, **kwargs)
+            else:
+                outputs = _mixed_call(self, inputs, args, kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = prev
@@ -459,7 +500,8 @@ class Layer(Module):
 
     # -- config -----------------------------------------------------------------------------
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self.__dict__.get("_policy") or self.dtype}
         if self.__dict__.get("_batch_input_shape") is not None:
             config["batch_input_shape"] = self.__dict__["_batch_input_shape"]
         return config

@@ -158,12 +158,25 @@ class BaseConv(Layer):
                                       constraint=self.kernel_constraint)
 
     def call(self, inputs):
+        act = self.activation
+        if self._fusable(act):
+            # NOTE: one op for convolution, bias and ReLU: the bias and the ReLU run on each
+            # output chunk while it is in cache (see ops/conv.py).
+            return C.conv2d_bias_relu(inputs, self.kernel, self.bias, self.strides,
+                                      self.padding.upper(), self.dilation_rate,
+                                      relu=act is activations.relu)
         out = self._convolve(inputs)
         if self.bias is not None:
             out = nn.bias_add(out, self.bias, data_format=_op_format(self.rank,
                                                                      self.data_format))
         act = self.activation
         return out if act is activations.linear else act(out)
+
+    def _fusable(self, act):
+        return (self.rank == 2 and self.bias is not None and self.data_format == "channels_last"
+                and type(self)._convolve is BaseConv._convolve
+                and (act is activations.relu or act is activations.linear)
+                and self.kernel.dtype.name in ("float32", "float64"))
 
     def _convolve(self, inputs):
         fmt = _op_format(self.rank, self.data_format)

@@ -1,15 +1,25 @@
 """Recurrent layers: the ``SimpleRNN``, ``LSTM`` and ``GRU`` cells, the ``RNN`` layer that
-runs a cell over time as a Python loop of recorded ops, and the layers built on them."""
+runs a cell over time as a Python loop of recorded ops (an LSTM as one fused op where it can,
+see ``ops/rnn.py``), and the layers built on them."""
+from threading import get_ident
+
 from ...ops import array as A
 from ...ops import indexing as P
-from ...ops import linalg, nn
+from ...ops import linalg, nn, rnn
 from ...ops import math as M
+from ...ops._core import recording
 from ...tensor import TensorShape
 from .. import activations, constraints, initializers, regularizers
 from .base import InputSpec, Layer
 from .masking import get_mask, set_mask
 
 _WEIGHT_ARGS = ("kernel", "recurrent", "bias")
+
+
+def _nested_tapes():
+    """Whether two or more gradient tapes of this thread record (higher-order gradients)."""
+    tid = get_ident()
+    return sum(1 for r in recording if r._thread == tid and not r._is_trace) > 1
 
 
 class _Cell(Layer):
@@ -171,6 +181,20 @@ class LSTMCell(_Cell):
         h = ra(zo) * self.activation(c)
         return h, [h, c]
 
+    def run_sequence(self, inputs, states, training, go_backwards):
+        """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])``, or None
+        where that op does not apply (other activations or dtypes, dropout in training)."""
+        if (self.activation is not activations.tanh
+                or self.recurrent_activation is not activations.sigmoid
+                or inputs.dtype.name not in ("float32", "float64")
+                or (training and (self.dropout > 0 or self.recurrent_dropout > 0))):
+            return None
+        steps = inputs.shape[1]
+        bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), inputs.dtype)
+        y = rnn.lstm_sequence(inputs, states[0], states[1], self.kernel,
+                              self.recurrent_kernel, bias, reverse=go_backwards)
+        return y[:, :steps], [y[:, steps - 1], y[:, steps]]
+
     def get_config(self):
         return {**super().get_config(),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
@@ -280,6 +304,16 @@ class RNN(Layer):
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
                 initial_state]
+        run = getattr(cell, "run_sequence", None)
+        if (run is not None and mask is None and inputs.ndim == 3 and inputs.shape[1]
+                and not _nested_tapes()):
+            # NOTE: one fused op for the whole sequence (ops/rnn.py); nested tapes take the
+            # per-step path below, whose gradients are differentiable again.
+            res = run(inputs, states, training, self.go_backwards)
+            if res is not None:
+                seq, states = res
+                result = seq if self.return_sequences else states[0]
+                return [result] + list(states) if self.return_state else result
         # NOTE: inputs are projected step by step: one matmul over all steps followed by
         # per-step slices is slower, as each slice's gradient is a full-size scatter.
         fast = hasattr(cell, "step") and hasattr(cell, "project")

@@ -2,7 +2,8 @@
 Adagrad, Adadelta, Nadam, Adamax."""
 import math
 
-from ...backend import xp_of
+from ...backend import cuda_kernels, xp_of
+from ...backend import host as np
 from .base import Optimizer
 
 
@@ -50,6 +51,11 @@ class Adam(Optimizer):
     def _update(self, var, g, slots, lr, t):
         b1, b2 = self.beta_1, self.beta_2
         m, v = slots[0], slots[1]
+        if not self.amsgrad and not isinstance(g, np.ndarray) and cuda_kernels.owns(g):
+            alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)  # one fused CuPy kernel
+            var._assign_raw(cuda_kernels.adam_update(var._v, g, m, v, alpha, b1, b2,
+                                                     self.epsilon))
+            return
         m += (g - m) * (1 - b1)
         v += (g * g - v) * (1 - b2)
         alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)

@@ -1,0 +1,137 @@
+"""Replaying ``tf.function`` plans as CUDA graphs (``cupy.cuda.Graph``).
+
+A small model's step is hundreds of tiny kernels whose launch cost dominates; a CUDA graph
+launches them all at once. ``runner_for(plan)`` returns None (the plan runs as Python) unless
+the GPU backend is active; the runner then gates on each call and falls back to the plan:
+
+* every input array and variable is a CuPy array on one device, with the same shapes as at
+  capture (tf.function keys plans by shape and dtype already);
+* the plan has no recorded Python side effects (``run_effect``: tf.print, Keras optimizer
+  and metric updates) and no random ops or dropout masks (host-side generators would be
+  frozen into the graph). So a custom training step that updates with ``assign_sub`` (the
+  workshop's loops) and inference functions replay as graphs; ``Model.fit``'s step, whose
+  optimizer update is a Python effect, does not;
+* capture succeeded (an op that synchronises with the host makes capture fail: the plan
+  then stays on the Python path for good).
+
+How: the first call runs the plan normally (warm: kernels compiled, cuBLAS handles made).
+The second call copies the inputs into static buffers, points every variable at a static
+buffer, and captures one plan run into a graph on a private stream, allocating from a
+private memory pool that outlives the graph (so no later allocation reuses its memory).
+Assignments inside the plan rebind variables; the capture appends copies of the new values
+into the variables' static buffers. A launch then is: copy inputs in, copy any variable
+that changed outside the graph in, launch, hand out copies of the outputs, and rebind each
+assigned variable to a copy of its buffer (tensors read earlier never change underneath).
+
+Not exercised without a GPU: ``tests/gpu/test_gpu_function.py`` checks it against eager.
+"""
+from . import cuda
+
+WARM_CALLS = 1  # plain runs before capture
+# op forwards that draw on the host each call (a graph would freeze one draw)
+HOST_SIDE_FWDS = {"_dropout_mask"}
+
+
+def runner_for(plan):
+    """A callable replacing ``plan(*arrays)`` on the GPU, or None."""
+    if cuda.cupy_module() is None:
+        return None
+    ns = plan.__globals__
+    for name, value in ns.items():
+        if name.startswith("p") and callable(value) and name[1:].isdigit():
+            return None  # a recorded side effect must run as Python every call
+        fwd_module = getattr(value, "__module__", "") or ""
+        if name.startswith("f") and (fwd_module.endswith("ops.random")
+                                     or getattr(value, "__name__", "") in HOST_SIDE_FWDS):
+            return None
+    return _GraphRunner(plan)
+
+
+class _GraphRunner:
+    def __init__(self, plan):
+        from ..variable import Variable  # noqa: PLC0415
+
+        self.plan = plan
+        self.cp = cuda.cupy_module()
+        self.variables = [v for v in plan.__globals__.values() if isinstance(v, Variable)]
+        self.calls = 0
+        self.graph = None
+        self.failed = False
+
+    def __call__(self, arrays):
+        if self.failed or not self._eligible(arrays):
+            return self.plan(*arrays)
+        self.calls += 1
+        if self.graph is None:
+            if self.calls <= WARM_CALLS:
+                return self.plan(*arrays)
+            try:
+                self._capture(arrays)
+            except Exception:  # noqa: BLE001 - capture unsupported by some op: stay eager
+                self.failed = True
+                self._restore()
+                return self.plan(*arrays)
+        return self._launch(arrays)
+
+    def _eligible(self, arrays):
+        cp = self.cp
+        dev = None
+        for a in list(arrays) + [v._v for v in self.variables]:
+            if not isinstance(a, cp.ndarray):
+                return False
+            if dev is None:
+                dev = a.device.id
+            elif a.device.id != dev:
+                return False
+        if self.graph is not None:
+            return [(a.shape, a.dtype) for a in arrays] == self.in_sig
+        return True
+
+    def _capture(self, arrays):
+        cp = self.cp
+        self.in_sig = [(a.shape, a.dtype) for a in arrays]
+        self.inputs = [a.copy() for a in arrays]
+        self.buffers = {id(v): v._v.copy() for v in self.variables}
+        self.saved = {id(v): v._v for v in self.variables}
+        for v in self.variables:
+            v._v = self.buffers[id(v)]
+        self.pool = cp.cuda.MemoryPool()
+        self.stream = cp.cuda.Stream(non_blocking=True)
+        with cp.cuda.using_allocator(self.pool.malloc), self.stream:
+            self.plan(*self.inputs)  # warm the private pool with this plan's allocations
+            for v in self.variables:
+                v._v = self.buffers[id(v)]
+            self.stream.synchronize()
+            self.stream.begin_capture()
+            try:
+                outs = self.plan(*self.inputs)
+                self.assigned = [v for v in self.variables if v._v is not self.buffers[id(v)]]
+                for v in self.assigned:
+                    self.buffers[id(v)][...] = v._v
+            finally:
+                graph = self.stream.end_capture()
+        self.outputs = outs
+        self.graph = graph
+        for v in self.variables:
+            v._v = self.saved[id(v)]  # launches copy values in from here
+
+    def _restore(self):
+        for v in self.variables:
+            if id(v) in getattr(self, "saved", {}):
+                v._v = self.saved[id(v)]
+
+    def _launch(self, arrays):
+        stream = self.stream
+        with stream:
+            for buf, a in zip(self.inputs, arrays):
+                buf[...] = a
+            for v in self.variables:
+                buf = self.buffers[id(v)]
+                if v._v is not buf:
+                    buf[...] = v._v
+            self.graph.launch(stream)
+            outs = tuple(o.copy() for o in self.outputs)
+            for v in self.assigned:
+                v._v = self.buffers[id(v)].copy()
+        stream.synchronize()
+        return outs

@@ -1,0 +1,233 @@
+"""The fused ops behind the fast Conv2D and LSTM layers: ``conv2d_bias_relu`` (convolution,
+bias and ReLU in one op), ``BiasAddGrad`` and ``lstm_sequence`` (a whole LSTM sequence with a
+hand-written backward through time): values against independent NumPy references, gradients
+against float64 finite differences, and the layers' fused paths against their per-op paths."""
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from gradcheck import check_grad
+from tapeflow.keras import layers
+from tapeflow.ops import conv as C
+from tapeflow.ops import rnn
+
+rng = np.random.default_rng(7)
+
+
+def rand(*shape):
+    return rng.normal(size=shape)
+
+
+# -- convolution + bias + ReLU --------------------------------------------------------------------
+def ref_conv_valid(x, w):
+    """Direct-loop NHWC 'VALID' convolution, stride 1."""
+    n, h, wd, c = x.shape
+    kh, kw, _, co = w.shape
+    out = np.zeros((n, h - kh + 1, wd - kw + 1, co))
+    for i in range(out.shape[1]):
+        for j in range(out.shape[2]):
+            patch = x[:, i:i + kh, j:j + kw, :].reshape(n, -1)
+            out[:, i, j] = patch @ w.reshape(-1, co)
+    return out
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_conv2d_bias_relu_matches_reference(relu):
+    x, w, b = rand(2, 6, 5, 3), rand(3, 2, 3, 4), rand(4)
+    got = C.conv2d_bias_relu(x, w, b, 1, "VALID", relu=relu).numpy()
+    want = ref_conv_valid(x, w) + b
+    np.testing.assert_allclose(got, np.maximum(want, 0) if relu else want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("strides,padding", [(1, "VALID"), (2, "SAME"), ((1, 2), "SAME")])
+def test_conv2d_bias_relu_gradients(relu, strides, padding):
+    x, w, b = rand(2, 5, 6, 3), rand(3, 3, 3, 4), rand(4)
+    # NOTE: keep pre-activations away from the ReLU kink, where differences are one-sided.
+    z = tf.nn.conv2d(x, w, strides, padding).numpy() + b
+    b = b + np.where(np.abs(z) < 1e-3, 1e-2, 0).max()
+    check_grad(lambda x, w, b: C.conv2d_bias_relu(x, w, b, strides, padding, relu=relu),
+               x, w, b)
+    # NOTE: the gradients do not depend on the bias (ReLU's gradient is flat in its output),
+    # so the second order is checked for the input and the filter.
+    check_grad(lambda x, w: C.conv2d_bias_relu(x, w, b, strides, padding, relu=relu),
+               x, w, second_order=True)
+
+
+def test_conv2d_bias_relu_many_chunks_and_float32(monkeypatch):
+    """Batches split into several im2col chunks give the same result as one chunk."""
+    x, w, b = (rand(9, 8, 8, 5).astype(np.float32), rand(3, 3, 5, 6).astype(np.float32),
+               rand(6).astype(np.float32))
+    whole = C.conv2d_bias_relu(x, w, b, 1, "SAME", relu=True).numpy()
+    monkeypatch.setattr(C, "CHUNK_BYTES", 4096)
+    np.testing.assert_allclose(C.conv2d_bias_relu(x, w, b, 1, "SAME", relu=True).numpy(),
+                               whole, rtol=1e-6, atol=1e-6)
+    ref = np.maximum(tf.nn.conv2d(x, w, 1, "SAME").numpy() + b, 0)
+    np.testing.assert_allclose(whole, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_bias_relu_rejects_a_wrong_bias():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="BiasAdd"):
+        C.conv2d_bias_relu(rand(1, 4, 4, 2), rand(3, 3, 2, 5), rand(4), 1, "VALID")
+
+
+def test_bias_add_grad_op():
+    g = rand(3, 4, 2, 5)
+    np.testing.assert_allclose(C.BIAS_GRAD(tf.constant(g)).numpy(), g.sum((0, 1, 2)))
+    check_grad(lambda t: C.BIAS_GRAD(t), g)
+
+
+@pytest.mark.parametrize("activation", ["relu", None])
+def test_conv2d_layer_fused_path_matches_separate_ops(activation):
+    x = tf.constant(rand(2, 7, 7, 3))
+    layer = layers.Conv2D(4, 3, padding="same", activation=activation, dtype="float64")
+    layer.build(x.shape)
+    layer.bias.assign(rand(4))
+    with tf.GradientTape() as tape:
+        y = layer(x)
+        loss = tf.reduce_sum(y * y)
+    grads = tape.gradient(loss, [layer.kernel, layer.bias])
+    with tf.GradientTape() as tape:
+        ref = tf.nn.bias_add(tf.nn.conv2d(x, layer.kernel, 1, "SAME"), layer.bias)
+        ref = tf.nn.relu(ref) if activation else ref
+        loss = tf.reduce_sum(ref * ref)
+    want = tape.gradient(loss, [layer.kernel, layer.bias])
+    np.testing.assert_allclose(y.numpy(), ref.numpy(), rtol=1e-12)
+    for g, r in zip(grads, want):
+        np.testing.assert_allclose(g.numpy(), r.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- LSTM sequence --------------------------------------------------------------------------------
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def ref_lstm(x, h, c, w, r, b, reverse=False):
+    """Keras's cell unrolled by hand: gates i, f, c, o."""
+    outs = []
+    steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+    for t in steps:
+        zi, zf, zc, zo = np.split(x[:, t] @ w + h @ r + b, 4, axis=-1)
+        c = sigmoid(zf) * c + sigmoid(zi) * np.tanh(zc)
+        h = sigmoid(zo) * np.tanh(c)
+        outs.append(h)
+    return np.concatenate([np.stack(outs, 1), c[:, None]], 1)
+
+
+def lstm_args(b=3, t=4, d=2, u=3):
+    return [rand(*s) for s in [(b, t, d), (b, u), (b, u), (d, 4 * u), (u, 4 * u), (4 * u,)]]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_matches_hand_unrolled_cell(reverse):
+    args = lstm_args()
+    got = rnn.lstm_sequence(*args, reverse=reverse).numpy()
+    np.testing.assert_allclose(got, ref_lstm(*args, reverse=reverse), rtol=1e-12, atol=1e-14)
+
+
+def test_lstm_sequence_saturated_gates_stay_finite():
+    args = lstm_args()
+    args[5] = args[5] + 200.0  # exp(-z) would overflow in a naive sigmoid
+    got = rnn.lstm_sequence(*[a.astype(np.float32) for a in args]).numpy()
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, ref_lstm(*args), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_gradients(reverse):
+    check_grad(lambda *a: rnn.lstm_sequence(*a, reverse=reverse), *lstm_args())
+
+
+def test_lstm_sequence_gradient_after_forward_cache_is_gone():
+    """The backward recomputes the forward when the saved activations are missing."""
+    args = [tf.constant(a) for a in lstm_args()]
+    with tf.GradientTape(persistent=True) as tape:
+        for a in args:
+            tape.watch(a)
+        y = rnn.lstm_sequence(*args)
+        loss = tf.reduce_sum(y * y)
+    first = tape.gradient(loss, args)
+    rnn._SAVED.clear()
+    again = tape.gradient(loss, args)
+    for g1, g2 in zip(first, again):
+        np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12)
+
+
+def lstm_layer(**kw):
+    tf.keras.utils.set_random_seed(3)
+    layer = layers.LSTM(5, dtype="float64", **kw)
+    layer.build((None, 6, 3))
+    layer.cell.bias.assign(rand(20))
+    return layer
+
+
+def run_layer(layer, x, nested):
+    """Outputs and weight gradients; ``nested`` wraps an outer tape, which makes the layer
+    take its per-step path (the fused op has no second-order gradient)."""
+    def once():
+        with tf.GradientTape() as tape:
+            out = layer(x)
+            outs = out if isinstance(out, list) else [out]
+            loss = sum(tf.reduce_sum(o * o) for o in outs)
+        return outs, tape.gradient(loss, layer.trainable_weights)
+
+    if nested:
+        with tf.GradientTape():
+            return once()
+    return once()
+
+
+@pytest.mark.parametrize("kw", [{}, {"return_sequences": True}, {"go_backwards": True},
+                                {"return_state": True, "return_sequences": True,
+                                 "go_backwards": True}])
+def test_lstm_layer_fused_path_matches_per_step_path(kw):
+    layer = lstm_layer(**kw)
+    x = tf.constant(rand(4, 6, 3))
+    fused, g_fused = run_layer(layer, x, nested=False)
+    steps, g_steps = run_layer(layer, x, nested=True)
+    for a, b in zip(fused, steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(g_fused, g_steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_lstm_layer_second_order_gradient_through_nested_tapes():
+    layer = lstm_layer()
+    x = tf.constant(rand(2, 6, 3))
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            loss = tf.reduce_sum(layer(x) ** 2)
+        gx = inner.gradient(loss, x)
+        total = tf.reduce_sum(gx * gx)
+    assert outer.gradient(total, layer.cell.kernel) is not None
+
+
+def test_lstm_layer_in_tf_function_matches_eager():
+    layer = lstm_layer(return_sequences=True)
+    x = tf.constant(rand(3, 6, 3))
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(x) ** 2)
+        return tape.gradient(loss, layer.trainable_weights)
+
+    eager = grads(x)
+    traced = tf.function(grads)
+    for _ in range(2):  # the second call replays the traced plan
+        for a, b in zip(traced(x), eager):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
+    x = tf.constant(rand(2, 5, 3))
+    layer = lstm_layer(dropout=0.5)
+    layer(x, training=True)
+    assert layer.cell._dp is None  # masks were drawn and reset: the per-step path ran
+    masked = lstm_layer()
+    mask = tf.constant([[True] * 5, [True, True, True, False, False]])
+    out = masked(x, mask=mask).numpy()
+    ref = ref_lstm(x.numpy()[1:, :3], np.zeros((1, 5)), np.zeros((1, 5)),
+                   *[w.numpy() for w in masked.cell.weights])
+    np.testing.assert_allclose(out[1], ref[0, 2], rtol=1e-10)
