@@ -7,12 +7,10 @@ import threading
 from . import nest
 from .backend import reduce_add, xp_of
 from .ops import _core
-from .ops._core import Node, Op
+from .ops._core import Op
 from .tensor import TensorBase, const, convert_to_tensor
 
 _log = logging.getLogger("tapeflow")
-
-READ = Op("ReadVariableOp", lambda a: a, lambda n, g: (g,), None)
 
 
 class UnconnectedGradients:
@@ -30,6 +28,7 @@ class GradientTape:
         self._persistent = persistent
         self._auto = watch_accessed_variables
         self._nodes = []
+        self._reads = []  # (variable, snapshot) per recorded variable read, in order
         self._ids = set()
         self._watched = []  # explicitly watched tensors and variables (kept alive for their ids)
         self._vars = {}  # id -> variable, in access order
@@ -57,6 +56,7 @@ class GradientTape:
 
     def reset(self):
         self._nodes = []
+        self._reads = []
         self._ids = {id(t) for t in self._watched}
         self._vars = {}
 
@@ -79,12 +79,13 @@ class GradientTape:
         return tuple(self._vars.values())
 
     def _read(self, var, snapshot):
-        """Record that ``snapshot`` is the value ``var`` had when an op read it."""
+        """Record that ``snapshot`` is the value ``var`` had when an op read it: the
+        snapshot's gradient flows to the variable once the backward sweep is done."""
         ids = self._ids
         ids.add(id(var))
         ids.add(id(snapshot))
         self._vars.setdefault(id(var), var)
-        self._nodes.append(Node(READ, [var], snapshot, None, [True]))
+        self._reads.append((var, snapshot))
 
     # -- gradients --------------------------------------------------------------------------
     def gradient(self, target, sources, output_gradients=None,
@@ -117,6 +118,7 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._nodes = []
+            self._reads = []
 
     def _backward(self, targets, seeds, sources):
         paused = self in _core.recording
@@ -140,9 +142,6 @@ class GradientTape:
                     g = get(id(node.out))
                     if g is None:
                         continue
-                    if node.op is READ:  # a variable read: its gradient is the snapshot's
-                        _accumulate(grads, id(node.inputs[0]), g)
-                        continue
                     # rules return Tensors (or None), one per input
                     in_grads = node.op.grad(node, g)
                     for x, gx, need in zip(node.inputs, in_grads, node.needs):
@@ -154,6 +153,12 @@ class GradientTape:
                         k = id(x)
                         prev = get(k)
                         grads[k] = gx if prev is None else prev + gx
+                # NOTE: every consumer of a snapshot was recorded after the read, so its
+                # gradient is complete here; it is the variable's (summed over reads)
+                for var, snap in self._reads:
+                    g = get(id(snap))
+                    if g is not None:
+                        _accumulate(grads, id(var), g)
             result = []
             for s in sources:
                 g = grads.get(id(s))
