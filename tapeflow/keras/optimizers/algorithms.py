@@ -56,15 +56,25 @@ class Adam(Optimizer):
             var._assign_raw(cuda_kernels.adam_update(var._v, g, m, v, alpha, b1, b2,
                                                      self.epsilon))
             return
-        m += (g - m) * (1 - b1)
-        v += (g * g - v) * (1 - b2)
+        # NOTE: in-place on two scratch arrays: half the temporaries of the plain formulas
+        d = g - m
+        d *= 1 - b1
+        m += d
+        d = g * g
+        d -= v
+        d *= 1 - b2
+        v += d
         alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         xp = xp_of(g)
         if self.amsgrad:
             vhat = slots[2]
             xp.maximum(vhat, v, out=vhat)
             v = vhat
-        var._assign_raw(var._v - (m * alpha) / (xp.sqrt(v) + self.epsilon))
+        den = xp.sqrt(v)
+        den += self.epsilon
+        step = m * alpha
+        step /= den
+        var._assign_raw(var._v - step)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
