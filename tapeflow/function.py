@@ -13,8 +13,8 @@ import threading
 import weakref
 
 from . import nest
-from .backend import cuda_graph
 from . import tensor as _tensor
+from .backend import cuda_graph
 from .ops import _core
 from .tensor import TensorBase, const
 from .variable import Variable

@@ -6,8 +6,7 @@ module holds only the data structure, printing and conversion.
 """
 import numbers
 
-from . import dtypes
-from . import backend
+from . import backend, dtypes
 from .backend import device_name, generic, is_array, ndarray, placement, to_host
 from .backend import host as np
 

@@ -102,3 +102,25 @@ def test_float16_training_converges(mixed16):
     assert model.layers[0](x[:1]).dtype == tf.float16
     assert hist.history["loss"][-1] < 0.3 * hist.history["loss"][0]
     assert hist.history["accuracy"][-1] > 0.95
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda L: L.Conv2D(4, 3), (2, 6, 6, 3)),
+    (lambda L: L.LSTM(4), (2, 5, 3)),
+    (lambda L: L.GRU(4), (2, 5, 3)),
+    (lambda L: L.Bidirectional(L.SimpleRNN(2)), (2, 5, 3)),
+    (lambda L: L.MultiHeadAttention(2, 4), (2, 5, 3)),  # makes its weights in the first call
+    (lambda L: L.LayerNormalization(), (2, 5, 3)),
+], ids=["conv2d", "lstm", "gru", "bidirectional", "attention", "layernorm"])
+def test_layers_compute_in_float16_with_float32_weights(mixed16, make, shape):
+    layer = make(tf.keras.layers)
+    x = tf.constant(np.random.default_rng(0).normal(size=shape).astype(np.float32))
+    for _ in range(2):  # the first call builds, the second runs built
+        with tf.GradientTape() as tape:
+            y = layer(x, x) if isinstance(layer, tf.keras.layers.MultiHeadAttention) \
+                else layer(x)
+            loss = tf.reduce_sum(tf.cast(y, tf.float32))
+        assert y.dtype == tf.float16
+        assert layer.weights and all(w.dtype == tf.float32 for w in layer.weights)
+        grads = tape.gradient(loss, layer.trainable_weights)
+        assert all(g is not None and g.dtype == tf.float32 for g in grads)

@@ -2,11 +2,15 @@
 GPU:0 and GPU:1 (tests/fakegpu.py): every GPU code path except the CUDA calls themselves."""
 import numpy as np
 import pytest
-
-import tapeflow as tf
 from fakegpu import FakeArray, fake_gpus
 from gpu.op_cases import CASES, run_case
+
+import tapeflow as tf
 from tapeflow import backend
+
+if tf.config.list_physical_devices("GPU"):
+    pytest.skip("a real GPU is registered: the stand-in device tests run on machines without "
+                "one (tests/gpu covers the real GPU)", allow_module_level=True)
 
 GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
 GPU1 = "/job:localhost/replica:0/task:0/device:GPU:1"
@@ -20,9 +24,9 @@ def gpus():
 
 
 def test_host_only_has_no_placement_work():
-    # the hot path's one flag: empty while only the host exists
-    assert not backend.placement
+    # the hot path's one flag: empty while only the host exists (after any pending probe)
     assert tf.constant([1.0]).device == CPU0
+    assert not backend.placement
     assert tf.config.list_physical_devices("GPU") == []
     reason = tf.config.gpu_unavailable_reason
     assert isinstance(reason, str) and reason  # says why (CuPy missing, no driver...)
@@ -156,3 +160,37 @@ def test_function_and_keras_fit_match_host(gpus):
     a = tf.constant(x)
     assert f(a).device == GPU0
     np.testing.assert_allclose(f(a).numpy(), 2 * np.maximum(x, 0).sum(), rtol=1e-5)
+
+
+def _adam_steps():
+    vs = [tf.Variable(np.random.default_rng(i).normal(size=s).astype(np.float32))
+          for i, s in enumerate([(3, 4), (4,), (2, 2, 2)])]
+    opt = tf.keras.optimizers.Adam(0.1)
+    held = vs[0].value()
+    for step in range(4):
+        with tf.GradientTape() as tape:
+            loss = tf.add_n([tf.reduce_sum(tf.sin(v) * (k + 1.0)) for k, v in enumerate(vs)])
+        grads = tape.gradient(loss, vs)
+        n = 2 if step == 2 else 3  # one step updates a subset: the flat state is rebuilt
+        opt.apply_gradients(zip(grads[:n], vs[:n]))
+    return vs, held, opt
+
+
+def test_adam_updates_all_device_variables_at_once(gpus):
+    vs, held, opt = _adam_steps()
+    flat = opt._flat_state  # the multi-tensor path ran (backend/multi_tensor.py)
+    assert all(v._v._a.base is flat.params._a.base or v._v._a.base is flat.params._a
+               for v in vs)
+    backend.unregister_backend(gpus)
+    try:
+        ref_vs, ref_held, ref_opt = _adam_steps()
+    finally:
+        backend.register_backend(gpus)
+    assert not hasattr(ref_opt, "_flat_state")
+    for v, r in zip(vs, ref_vs):
+        assert v.device == GPU0
+        np.testing.assert_allclose(v.numpy(), r.numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(held.numpy(), ref_held.numpy())  # earlier reads unchanged
+    assert int(opt.iterations) == int(ref_opt.iterations) == 4
+    for s, r in zip(opt.variables[2:], ref_opt.variables[2:]):
+        np.testing.assert_allclose(s.numpy(), r.numpy(), rtol=1e-6, atol=1e-7)

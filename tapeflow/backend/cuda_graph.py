@@ -96,7 +96,10 @@ class _GraphRunner:
         for v in self.variables:
             v._v = self.buffers[id(v)]
         self.pool = cp.cuda.MemoryPool()
+        # NOTE: capture needs a non-default stream that does not sync implicitly with the
+        # legacy default stream; ordering with the rest of the program goes through events.
         self.stream = cp.cuda.Stream(non_blocking=True)
+        self.stream.wait_event(cp.cuda.get_current_stream().record())
         with cp.cuda.using_allocator(self.pool.malloc), self.stream:
             self.plan(*self.inputs)  # warm the private pool with this plan's allocations
             for v in self.variables:
@@ -121,7 +124,10 @@ class _GraphRunner:
                 v._v = self.saved[id(v)]
 
     def _launch(self, arrays):
+        cp = self.cp
+        caller = cp.cuda.get_current_stream()
         stream = self.stream
+        stream.wait_event(caller.record())  # the inputs were made on the caller's stream
         with stream:
             for buf, a in zip(self.inputs, arrays):
                 buf[...] = a
@@ -133,5 +139,5 @@ class _GraphRunner:
             outs = tuple(o.copy() for o in self.outputs)
             for v in self.assigned:
                 v._v = self.buffers[id(v)].copy()
-        stream.synchronize()
+        caller.wait_event(stream.record())  # later work on the caller's stream sees results
         return outs

@@ -52,10 +52,11 @@ def adam_update(p, g, m, v, alpha, beta_1, beta_2, epsilon):
     """One Adam step: updates ``m`` and ``v`` in place and returns the new parameter."""
     t = p.dtype.type
     k = _kernel(
-        "adam", "T p, T g, T alpha, T b1, T b2, T eps", "T m, T v, T out",
-        "m = m + (g - m) * ((T)1 - b1); v = v + (g * g - v) * ((T)1 - b2); "
+        "adam", "T p, T g, T alpha, T c1, T c2, T eps", "T m, T v, T out",
+        "m = m + (g - m) * c1; v = v + (g * g - v) * c2; "
         "out = p - m * alpha / (sqrt(v) + eps)")
     cp = cuda.cupy_module()
     out = cp.empty_like(p)
-    k(p, g, t(alpha), t(beta_1), t(beta_2), t(epsilon), m, v, out)
+    # 1 - beta in double precision, then rounded: what the NumPy path multiplies by
+    k(p, g, t(alpha), t(1 - beta_1), t(1 - beta_2), t(epsilon), m, v, out)
     return out

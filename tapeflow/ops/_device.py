@@ -9,7 +9,7 @@ the upstream gradient back, so tapes and ``tf.function`` plans see the copies.
 from .. import backend
 from ..backend import device_of, generic
 from ..tensor import TensorBase, const
-from ._core import Op, recording, record
+from ._core import Op, record, recording
 
 
 def _copy_fwd(a, device):

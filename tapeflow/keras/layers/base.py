@@ -3,6 +3,7 @@ variables and sub-layers (also inside lists and dicts), losses and configs."""
 import inspect
 
 from ... import dtypes, nest
+from ...errors import InvalidArgumentError
 from ...module import Module
 from ...ops import math as M
 from ...tensor import TensorBase, TensorShape, convert_to_tensor
@@ -28,8 +29,10 @@ _FLOAT32_COMPUTE = {"BatchNormalization", "LayerNormalization", "GroupNormalizat
 
 
 def _mixed_call(layer, inputs, args, kwargs):
-    """``layer.call`` under a mixed policy: its trainable float variables are read as casts
-    to the compute dtype for the duration of the call (the inputs are cast already)."""
+    """``layer.call`` under a mixed policy: the trainable float variables of the layer and of
+    its nested mixed-policy layers (RNN cells, attention projections, a model's layers) are
+    read as casts to the compute dtype for the duration of the call (inputs are cast
+    already). Nested layers called later find their attributes cast and cast nothing more."""
     d = layer.__dict__
     compute, var_dtype = d["_compute"], d["_dtype"]
     if type(layer).__name__ in _FLOAT32_COMPUTE:
@@ -40,14 +43,59 @@ def _mixed_call(layer, inputs, args, kwargs):
         return nest.map_structure(
             lambda t: M.cast(t, compute) if isinstance(t, TensorBase)
             and t._v.dtype == var_dtype._np else t, out)
-    saved = {k: v for k, v in d.items() if isinstance(v, Variable) and v.trainable
-             and v._v.dtype == var_dtype._np and v._v.dtype.kind == "f"}
+    count = _weight_count(layer)
+    saved = _cast_weights(layer)
     try:
-        for k, v in saved.items():
-            d[k] = M.cast(v, compute)
+        return layer.call(inputs, *args, **kwargs)
+    except InvalidArgumentError:
+        if _weight_count(layer) == count:
+            raise
+        # NOTE: the layer made its weights inside this first call (attention does), so they
+        # were not cast; now that they exist, run the call again with them cast.
+    finally:
+        _restore(saved)
+    saved = _cast_weights(layer)
+    try:
         return layer.call(inputs, *args, **kwargs)
     finally:
-        d.update(saved)
+        _restore(saved)
+
+
+def _castable(v, want):
+    return isinstance(v, Variable) and v.trainable and v._v.dtype == want \
+        and v._v.dtype.kind == "f"
+
+
+def _cast_weights(layer):
+    """Replace the castable weight attributes of ``layer``'s mixed-policy layers by casts
+    to their compute dtype; returns what ``_restore`` puts back."""
+    saved = []
+    for sub in layer._flatten_layers():
+        sd = sub.__dict__
+        c = sd.get("_compute")
+        if c is None or type(sub).__name__ in _FLOAT32_COMPUTE:
+            continue
+        want = sd["_dtype"]._np
+        # attributes holding a variable, or a tuple of them (attention's (kernel, bias))
+        items = {k: v for k, v in sd.items() if _castable(v, want) or (
+            type(v) is tuple and any(_castable(x, want) for x in v))}
+        if items:
+            saved.append((sd, items))
+            for k, v in items.items():
+                sd[k] = M.cast(v, c) if not isinstance(v, tuple) else tuple(
+                    M.cast(x, c) if _castable(x, want) else x for x in v)
+    return saved
+
+
+def _restore(saved):
+    for sd, items in saved:
+        sd.update(items)
+
+
+def _weight_count(layer):
+    return sum(len(sub.__dict__.get("_own_weights", ())) for sub in layer._flatten_layers())
+
+
 _loss_owners = []  # (layer, outermost layer) for activity losses added by calls
 _MISSING = object()
 
@@ -251,7 +299,10 @@ class Layer(Module):
 
     @property
     def dtype_policy(self):
-        return _mp.DTypePolicy(self.__dict__.get("_policy") or self.dtype)
+        try:
+            return _mp.DTypePolicy(self.__dict__.get("_policy") or self.dtype)
+        except ValueError:  # an integer layer dtype is no float policy: its name, as before
+            return self.dtype
 
     # -- weights ----------------------------------------------------------------------------
     def add_weight(self, *args, **kwargs):

@@ -9,7 +9,12 @@ their outputs, and compiled losses are computed in float32, as Keras 3 does.
 """
 from .loss_scale_optimizer import LossScaleOptimizer
 from .policy import (
-    DTypePolicy, Policy, dtype_policy, global_policy, set_dtype_policy, set_global_policy,
+    DTypePolicy,
+    Policy,
+    dtype_policy,
+    global_policy,
+    set_dtype_policy,
+    set_global_policy,
 )
 
 __all__ = ["DTypePolicy", "Policy", "LossScaleOptimizer", "dtype_policy", "global_policy",

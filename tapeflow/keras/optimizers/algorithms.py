@@ -2,7 +2,7 @@
 Adagrad, Adadelta, Nadam, Adamax."""
 import math
 
-from ...backend import cuda_kernels, xp_of
+from ...backend import cuda_kernels, multi_tensor, xp_of
 from ...backend import host as np
 from .base import Optimizer
 
@@ -47,6 +47,18 @@ class Adam(Optimizer):
     def _slots(self, var):
         n = 3 if self.amsgrad else 2
         return [self._zeros(var) for _ in range(n)]
+
+    def apply(self, grads, trainable_variables=None):
+        arrays = [g._v if hasattr(g, "_v") else g for g in grads]
+        if trainable_variables is not None and not isinstance(arrays[0], np.ndarray) \
+                and multi_tensor.eligible(self, arrays, trainable_variables):
+            # device arrays: every variable in one fused update (backend/multi_tensor.py)
+            t = int(self.iterations._v) + 1
+            multi_tensor.adam(self, self._clip(arrays), list(trainable_variables),
+                              self._current_lr(), t)
+            self.iterations._assign_raw(np.asarray(t, np.int64))
+            return
+        super().apply(grads, trainable_variables)
 
     def _update(self, var, g, slots, lr, t):
         b1, b2 = self.beta_1, self.beta_2
