@@ -1,14 +1,18 @@
 """The small calls that ``Model.compile/fit/evaluate``, the optimizers and the callbacks make
 into tf.distribute. Each is a no-op (one attribute read) without a multi-process strategy."""
+from ..backend import host as np
 from . import _context
-from .input import AutoShardPolicy, _policy, shard_batch
+from .input import AutoShardPolicy, _policy, shard_batch, shard_bounds
 
 
 def record_strategy(model):
     """``compile``: a model compiled inside ``strategy.scope()`` trains with that strategy
     even when ``fit`` is called outside the scope (Keras's ``model.distribute_strategy``)."""
     stack = _context.local.scopes
-    model.__dict__["_distribute_strategy"] = stack[-1] if stack else None
+    s = stack[-1] if stack else None
+    model.__dict__["_distribute_strategy"] = s
+    if model.optimizer is not None:  # its steps outside the scope (train_on_batch) too
+        model.optimizer._distribute_strategy = s
 
 
 def _strategy_for(model):
@@ -24,24 +28,35 @@ class ShardedBatches:
 
     def __init__(self, inner, strategy, model, train):
         self.inner, self.strategy, self.model, self.train = inner, strategy, model, train
-        dataset = getattr(inner, "dataset", None)
+        # NOTE: the dataset's options decide; look through a wrapper (DevicePrefetch)
+        dataset = getattr(inner, "dataset", None) or getattr(
+            getattr(inner, "inner", None), "dataset", None)
         self.shard = dataset is None or _policy(dataset) != AutoShardPolicy.OFF
 
     @property
     def steps(self):
         return self.inner.steps
 
-    def epoch(self):
+    def __getattr__(self, name):
+        # NOTE: ``state()``/``resume()`` (BackupAndRestore's mid-epoch position) and the rest
+        # are the inner iterator's: the position in the global batches is the same on every
+        # rank, so rank 0's saved position resumes every rank
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def epoch(self, start=0):
         s, model = self.strategy, self.model
         if self.train and model.built and model.weights:
             s._sync_variables(model.weights)  # start every rank from rank 0's values
         rank, size = s._rank, s._size
-        for batch in self.inner.epoch():
-            if self.shard:
-                batch, local, rows = shard_batch(batch, rank, size)
-                scale = local / rows
-            else:
-                scale = 1.0 / size  # every rank holds the whole batch: average
+        if self.shard and _plain_arrays(self.inner):
+            shards = _array_shards(self.inner, start, rank, size)
+        else:
+            inner = self.inner.epoch(start) if start else self.inner.epoch()
+            shards = (shard_batch(b, rank, size) if self.shard else (b, 1, size) for b in inner)
+        for batch, local, rows in shards:
+            scale = local / rows  # this rank's share (1/size for unsharded whole batches)
             if not self.train:
                 yield batch
                 continue
@@ -50,6 +65,42 @@ class ShardedBatches:
                 yield batch
             finally:
                 _context.local.step = None
+
+
+def _plain_arrays(inner):
+    from ..keras.models import data  # noqa: PLC0415
+
+    return type(inner) is data.ArrayBatches
+
+
+def _array_shards(inner, start, rank, size):
+    """``ArrayBatches.epoch`` gathering only this rank's rows of each global batch (the
+    whole batch is never copied). NOTE: it mirrors that method step for step (position,
+    shuffle order, random draws, class weights), which the equivalence tests compare."""
+    from ..keras import backend  # noqa: PLC0415
+    from ..keras.models.data import class_weights_for, take  # noqa: PLC0415
+
+    bs, n = inner.batch_size, inner.n
+    for _ in range(start, inner.steps):
+        if inner._pos >= n or inner._perm is None and inner.shuffle:
+            inner._pos = 0
+            inner._perm = backend.rng(None, "Shuffle").permutation(n) if inner.shuffle else None
+        first, stop = inner._pos, min(inner._pos + bs, n)
+        inner._pos = stop
+        rows = stop - first
+        lo, hi = shard_bounds(rows, rank, size)
+        if hi == lo:
+            shard_batch((np.empty(rows),), rank, size)  # raises the error for empty shards
+        lo, hi = first + lo, first + hi
+        index = slice(lo, hi) if inner._perm is None else inner._perm[lo:hi]
+        x, y, sw = take(inner.x, index), take(inner.y, index), take(inner.sw, index)
+        if inner.class_weight is not None and y is not None:
+            cw = class_weights_for(y, inner.class_weight)
+            sw = cw if sw is None else sw * cw
+        yield (x, y, sw), hi - lo, rows
+    if inner._pos >= n:
+        inner._pos = 0
+        inner._perm = None
 
 
 def fit_batches(model, batches, verbose):
@@ -112,32 +163,40 @@ def _average_non_trainable(model, s):
     summed = s._collective.allreduce_arrays([v._v for v in floats], scale=1.0 / s._size,
                                             what="moving-statistics allreduce")
     for v, a in zip(floats, summed):
-        v._assign_raw(a)
+        v._assign_raw(a.copy())  # own memory, not a view into the reduction buffer
 
 
 def _unchanged(grads, variables):
     return grads
 
 
-def gradient_reducer(aggregate=True):
+def gradient_reducer(aggregate=True, optimizer=None):
     """For ``apply_gradients``: the function its recorded effect runs on the raw gradient
     arrays. The strategy is taken now (when a ``tf.function`` step is traced, e.g. around
     ``strategy.run``), so every replay of the plan allreduces with it; the weight of this
-    rank's share of the global batch is read at run time (set per step by ``fit``)."""
+    rank's share of the global batch is read at run time (set per step by ``fit``).
+
+    How the ranks' gradients combine: in ``fit``, weighted by each rank's share of the global
+    batch (the global-batch mean); inside ``strategy.run``, summed (TF's contract: the loss is
+    scaled by the global batch); elsewhere in the scope (``train_on_batch``, a loop without
+    ``strategy.run``), averaged, as Keras and Horovod do."""
+    in_replica = _context.local.replica is not None
     step = _context.local.step
     if step is not None:
         s = step[0]
     else:
         stack = _context.local.scopes
-        s = stack[-1] if stack else None
+        s = stack[-1] if stack else getattr(optimizer, "_distribute_strategy", None)
     if not aggregate or s is None or s._collective is None:
         return _unchanged
 
     def reduce(grads, variables):
         now = _context.local.step
-        scale = now[1] if now is not None and now[0] is s else None
+        if now is not None and now[0] is s:
+            scale = now[1]
+        else:
+            scale = None if in_replica else 1.0 / s._size
         s._sync_variables(variables)
-        # summed over the ranks: within fit each rank's weighted by its share of the batch
         return s._collective.allreduce_arrays(grads, scale)
 
     return reduce

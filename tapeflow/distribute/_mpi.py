@@ -21,8 +21,9 @@ from ..backend import to_host, xp_of
 BUCKET_ELEMENTS = int(os.environ.get("TAPEFLOW_BUCKET_ELEMENTS", 4 << 20))
 
 
-# How long a waiting rank polls without yielding its core (TAPEFLOW_COLLECTIVE_SPIN_US).
-SPIN_SECONDS = float(os.environ.get("TAPEFLOW_COLLECTIVE_SPIN_US", "100")) * 1e-6
+# How long a waiting rank polls before it yields its core (TAPEFLOW_COLLECTIVE_SPIN_US);
+# default 2 ms, or 0 when this machine runs more ranks than it has cores.
+SPIN_ENV = os.environ.get("TAPEFLOW_COLLECTIVE_SPIN_US")
 
 
 def collective_timeout():
@@ -40,6 +41,17 @@ def load_mpi():
     return MPI
 
 
+def _spin_seconds(local_ranks):
+    if SPIN_ENV is not None:
+        return float(SPIN_ENV) * 1e-6
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    # NOTE: with more ranks than cores a spinning waiter holds the core its peer needs
+    return 0.0 if local_ranks > cores else 2e-3
+
+
 class CollectiveTimeoutError(RuntimeError):
     """A collective did not complete before the deadline (a rank died or stopped)."""
 
@@ -53,9 +65,10 @@ class Collective:
         self.rank = self.comm.Get_rank()
         self.size = self.comm.Get_size()
         self.timeout = collective_timeout()
+        self.local_size = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
+        self.spin = _spin_seconds(self.local_size)
         self.seconds = 0.0  # time spent inside allreduce calls (benchmarks read it)
         self.calls = 0
-        self._buffers = {}  # (dtype, size) -> reusable staging buffer
 
     # -- waiting with a deadline ---------------------------------------------------------
     def _wait(self, request, what):
@@ -75,8 +88,8 @@ class Collective:
             # NOTE: spin briefly (lowest latency when the peers are nearly there), then yield
             # the core, then sleep in short naps: a rank that keeps spinning takes the CPU
             # from the very rank it waits for whenever ranks (or other jobs) share cores.
-            if waited > SPIN_SECONDS:
-                time.sleep(0 if waited < 10 * SPIN_SECONDS else 5e-5)
+            if waited > self.spin:
+                time.sleep(0 if waited < 10 * self.spin + 1e-3 else 5e-5)
 
     def abort(self, message):
         """Print ``message`` naming this rank on stderr and end every rank of the job."""
@@ -118,26 +131,21 @@ class Collective:
         return buf.tobytes()
 
     # -- arrays of any shape, bucketed ---------------------------------------------------
-    def _staging(self, dtype, size):
-        key = (np.dtype(dtype).str, size)
-        buf = self._buffers.get(key)
-        if buf is None:
-            self._buffers.clear()  # keep one buffer per shape of step, not a growing cache
-            buf = self._buffers[key] = np.empty(size, dtype)
-        return buf
-
     def allreduce_arrays(self, arrays, scale=None, what="gradient allreduce"):
         """Sum a list of arrays across ranks (each first multiplied by ``scale``).
 
         Arrays are grouped by dtype and packed into buckets of about ``BUCKET_ELEMENTS``; a
         bucket is one ``Iallreduce`` on a host buffer (device arrays are staged through the
-        host). Returns new arrays with the input shapes, dtypes and array module.
+        host). Returns arrays with the input shapes and dtypes: host results are views into
+        the step's own bucket (one allocation per bucket, no copy back), device results are
+        copied back to the device.
         """
         out = [None] * len(arrays)
         for bucket in _buckets(arrays):
-            dtype = np.result_type(*[arrays[i].dtype for i in bucket])
+            dtype = arrays[bucket[0]].dtype
             total = sum(int(arrays[i].size) for i in bucket)
-            buf = self._staging(dtype, total)
+            # NOTE: a fresh buffer per step, not a reused one: the results are views into it
+            buf = np.empty(total, dtype)
             pos = 0
             for i in bucket:
                 a = arrays[i]
@@ -154,7 +162,7 @@ class Collective:
             for i in bucket:
                 a = arrays[i]
                 n = int(a.size)
-                piece = buf[pos:pos + n].reshape(a.shape).astype(a.dtype, copy=True)
+                piece = buf[pos:pos + n].reshape(a.shape)
                 xp = xp_of(a)
                 out[i] = piece if xp is np else xp.asarray(piece)
                 pos += n

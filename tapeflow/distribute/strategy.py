@@ -3,18 +3,20 @@
 ``MultiWorkerMirroredStrategy`` / ``MPIStrategy``: data parallelism across the processes of
 an MPI job, one replica per process."""
 import contextlib
+import enum
 import json
 import weakref
 
 from .. import nest
 from ..backend import host as np
+from ..backend import to_host
 from ..ops._core import Op
 from ..tensor import TensorBase, constant, convert_to_tensor, wrap
 from . import _context, _mpi
 
 
-class ReduceOp:
-    """How values from the replicas combine: ``SUM`` or ``MEAN`` (strings also accepted)."""
+class ReduceOp(enum.Enum):
+    """How values from the replicas combine: ``SUM`` or ``MEAN`` (the strings also work)."""
 
     SUM = "SUM"
     MEAN = "MEAN"
@@ -32,11 +34,12 @@ class ReduceOp:
 
 
 def _reduce_op(op):
-    name = str(getattr(op, "value", op)).upper().rsplit(".", 1)[-1]
-    if name not in (ReduceOp.SUM, ReduceOp.MEAN):
-        raise ValueError(f"`reduce_op` must be ReduceOp.SUM or ReduceOp.MEAN ('SUM' or "
-                         f"'MEAN'). Received: {op!r}")
-    return name
+    """The op's name, "SUM" or "MEAN", from a ReduceOp or a string."""
+    if isinstance(op, ReduceOp):
+        return op.value
+    if isinstance(op, str) and op.upper() in ("SUM", "MEAN"):
+        return op.upper()
+    raise ValueError(f"{op!r} is not a valid ReduceOp")
 
 
 # -- a differentiable, traceable allreduce -----------------------------------------------------
@@ -45,7 +48,7 @@ def _allreduce_fwd(a, reduce_op):
     if c is None or c.size == 1:
         return a.copy()
     out = c.allreduce_arrays([a], what="all_reduce")[0]
-    if reduce_op == ReduceOp.MEAN:
+    if reduce_op == "MEAN":
         out = (out / c.size).astype(a.dtype, copy=False)
     return out
 
@@ -257,11 +260,10 @@ class Strategy:
             t = v if isinstance(v, TensorBase) else convert_to_tensor(v)
             if axis is None:
                 return _ALLREDUCE(t, reduce_op=reduce_op)
-            total = _ALLREDUCE(_sum(t, axis), reduce_op=ReduceOp.SUM)
-            if reduce_op == ReduceOp.SUM:
+            total = _ALLREDUCE(_sum(t, axis), reduce_op="SUM")
+            if reduce_op == "SUM":
                 return total
-            count = _ALLREDUCE(constant(float(t.shape[axis]), dtype=t.dtype),
-                               reduce_op=ReduceOp.SUM)
+            count = _ALLREDUCE(constant(float(t.shape[axis]), dtype=t.dtype), reduce_op="SUM")
             return total / count
 
         return nest.map_structure(one, value)
@@ -270,13 +272,13 @@ class Strategy:
         return (value,)
 
     def gather(self, value, axis):
-        """Every replica's ``value`` concatenated along ``axis`` (equal shapes elsewhere)."""
+        """Every replica's ``value`` concatenated along ``axis`` in rank order (the sizes
+        along ``axis`` may differ, as uneven shards do; the other dimensions must agree)."""
         def one(v):
-            a = np.asarray(v._v if isinstance(v, TensorBase) else v)
+            a = np.asarray(to_host(v._v) if isinstance(v, TensorBase) else v)
             if self._collective is None:
                 return wrap(a.copy())
-            parts = _allgather(self._collective, a)
-            return wrap(np.concatenate(list(parts), axis=axis))
+            return wrap(_allgather(self._collective, a, axis))
 
         return nest.map_structure(one, value)
 
@@ -305,12 +307,26 @@ def _sum(t, axis):
     return reduce_sum(t, axis=axis)
 
 
-def _allgather(collective, a):
-    """(size, *a.shape): every rank's ``a`` (an allreduce into one slot per rank)."""
-    buf = np.zeros((collective.size,) + a.shape, a.dtype)
-    buf[collective.rank] = a
+def _allgather(collective, a, axis):
+    """Every rank's ``a`` concatenated along ``axis``: the sizes along it first, then the
+    values padded to the largest, each rank writing its own slot of one allreduce."""
+    rank, size = collective.rank, collective.size
+    sizes = np.zeros(size, np.int64)
+    sizes[rank] = a.shape[axis]
+    collective.allreduce_inplace(sizes, "gather sizes")
+    padded = list(a.shape)
+    padded[axis] = int(sizes.max())
+    buf = np.zeros((size,) + tuple(padded), a.dtype)
+    index = [rank] + [slice(None)] * a.ndim
+    index[1 + axis] = slice(0, a.shape[axis])
+    buf[tuple(index)] = a
     collective.allreduce_inplace(buf.reshape(-1), "gather")
-    return buf
+    parts = []
+    for r in range(size):
+        index = [r] + [slice(None)] * a.ndim
+        index[1 + axis] = slice(0, int(sizes[r]))
+        parts.append(buf[tuple(index)])
+    return np.concatenate(parts, axis=axis)
 
 
 class _DefaultStrategy(Strategy):

@@ -35,6 +35,8 @@ def _env(extra):
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    # a stuck test job ends itself well before the subprocess timeout would orphan ranks
+    env.setdefault("TAPEFLOW_COLLECTIVE_TIMEOUT", "30")
     env.update(extra or {})
     return env
 

@@ -67,6 +67,12 @@ def fit_scenario():
     ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(30)
     hist = model.fit(ds, epochs=2, verbose=0)
     out["dataset"] = {"weights": weights(model), "history": hist.history}
+    # AutoShardPolicy.OFF: every rank trains on whole batches, the gradients are averaged
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.distribute.AutoShardPolicy.OFF
+    model = build("sgd")
+    hist = model.fit(ds.with_options(options), epochs=1, verbose=0)
+    out["off"] = {"weights": weights(model), "history": hist.history}
     write("fit", out)
     write("fit", {"weights": out["sgd"]["weights"]}, every_rank=True)
 
@@ -94,18 +100,31 @@ def custom_loop_scenario():
     def traced_step(xb, yb):  # TF's usual form: the allreduce replays with the plan
         return strategy.run(step, args=(xb, yb))
 
-    seen, losses = [], []
+    seen, losses, last = [], [], None
     for epoch in range(2):
         for xb, yb in dist:
             seen.append(int(xb.shape[0]))
             per_replica = strategy.run(step, args=(xb, yb)) if epoch == 0 else \
                 traced_step(xb, yb)
             losses.append(float(strategy.reduce("SUM", per_replica, axis=None)))
+            last = xb
     ctx_sum = strategy.run(lambda: tf.distribute.get_replica_context().all_reduce(
         "SUM", tf.constant([1.0, float(RANK)])))
     mean_axis = strategy.reduce(tf.distribute.ReduceOp.MEAN,
                                 tf.constant([float(RANK)] * (RANK + 1)), axis=0)
-    write("loop", {"weights": weights(model), "losses": losses, "seen": seen,
+    # train_on_batch in the scope, each rank on its third of a batch of 30: averaged
+    from tapeflow.distribute.input import shard_bounds  # noqa: PLC0415
+
+    model2 = build("sgd")
+    lo, hi = shard_bounds(30, RANK, SIZE)
+    for _ in range(2):  # outside the scope: the model was compiled in it
+        model2.train_on_batch(x[lo:hi], y[lo:hi])
+    gathered = strategy.gather(last, axis=0).numpy()  # uneven 7+7+6 rows on 3 ranks
+    np.testing.assert_array_equal(gathered, x[80:100])
+    gathered_t = strategy.gather(tf.transpose(last), axis=1).numpy()
+    np.testing.assert_array_equal(gathered_t, x[80:100].T)
+    write("loop", {"weights": weights(model), "on_batch": weights(model2), "losses": losses,
+                   "seen": seen,
                    "all_reduce": ctx_sum.numpy().tolist(), "mean_axis": float(mean_axis),
                    "replicas": SIZE, "strategy": repr(tf.distribute.get_strategy())})
 
@@ -123,7 +142,12 @@ def coverage_scenario():
         for i in mine:
             counts[i] += 1
     total = strategy.reduce("SUM", tf.constant(counts), axis=None).numpy()
-    write("coverage", {"counts": total.tolist(), "local": per_epoch}, every_rank=True)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.distribute.AutoShardPolicy.OFF
+    whole = sum(int(b.shape[0]) for b in
+                strategy.experimental_distribute_dataset(ds.with_options(options)))
+    write("coverage", {"counts": total.tolist(), "local": per_epoch, "off": whole},
+          every_rank=True)
 
 
 def output_scenario():
@@ -136,6 +160,8 @@ def output_scenario():
     model.save_weights = lambda p, overwrite=True: (saved.append(p), original(p, overwrite))
     model.fit(x, y, batch_size=32, epochs=2, verbose=2,
               callbacks=[tf.keras.callbacks.ModelCheckpoint(path, save_weights_only=True)])
+    model.evaluate(x, y, batch_size=50, verbose=2)
+    model.predict(x, batch_size=50, verbose=2)
     write("output", {"saved": len(saved)}, every_rank=True)
 
 
@@ -148,7 +174,9 @@ def fault_scenario():
 
     class Fault(tf.keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            if RANK != victim or self.epoch != 2 or batch != 1:
+            # NOTE: after step 3 of epoch 3: its allreduce needed rank 0, so rank 0 has
+            # finished step 2 and written any backup due then
+            if RANK != victim or self.epoch != 2 or batch != 2:
                 return
             if fault == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -160,7 +188,9 @@ def fault_scenario():
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
-    backup = tf.keras.callbacks.BackupAndRestore(os.path.join(OUT, "backup"))
+    freq = OPTS.get("freq", "epoch")
+    backup = tf.keras.callbacks.BackupAndRestore(os.path.join(OUT, "backup"),
+                                                 save_freq=freq if freq == "epoch" else int(freq))
     hist = model.fit(x, y, batch_size=32, epochs=4, verbose=0, callbacks=[backup, Fault()])
     write("fault", {"weights": weights(model), "epochs": hist.epoch,
                     "loss": hist.history["loss"]})

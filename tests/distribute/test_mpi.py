@@ -1,6 +1,8 @@
 """Data-parallel training under ``mpiexec -n 2`` and ``-n 3`` (uneven shards) against the
 same training in one process: weights, global metrics, shard coverage, custom loops,
 rank-0-only output, and faults (a killed, a hung and a raising rank) with resume."""
+import json
+
 import numpy as np
 import pytest
 from _launch import launch, needs_mpi, result
@@ -24,7 +26,7 @@ def reference(tmp_path_factory):
 def test_fit_equals_one_process_with_the_global_batch(reference, tmp_path, n):
     launch(n, "fit", tmp_path)
     one, many = result(reference, "fit"), result(tmp_path, "fit")
-    for key in ("sgd", "adam", "dataset"):
+    for key in ("sgd", "adam", "dataset", "off"):
         # NOTE: 100 examples in batches of 32 end with a batch of 4: 2+1+1 rows on 3 ranks,
         # so a plain mean of the ranks' gradients would differ; weighting by rows does not
         assert _max_diff(one[key]["weights"], many[key]["weights"]) < 1e-6, key
@@ -45,6 +47,7 @@ def test_custom_loop_coverage_and_output_on_three_ranks(reference, tmp_path):
     assert one["replicas"] == 1 and many["replicas"] == 3
     assert _max_diff(one["weights"], many["weights"]) < 1e-6
     np.testing.assert_allclose(many["losses"], one["losses"], rtol=1e-5)
+    assert _max_diff(one["on_batch"], many["on_batch"]) < 1e-6
     # epoch 1 eager, epoch 2 through tf.function: rank 0's share of each batch of 20
     assert many["seen"] == [7] * 10
     assert many["all_reduce"] == [3.0, 3.0]  # sum of [1, rank] over ranks 0, 1, 2
@@ -54,8 +57,10 @@ def test_custom_loop_coverage_and_output_on_three_ranks(reference, tmp_path):
         cov = result(tmp_path, f"coverage.rank{r}")
         assert cov["counts"] == [2.0] * 103
         assert cov["local"] == [[41, 41], [31, 31], [31, 31]][r]
+        assert cov["off"] == 103  # AutoShardPolicy.OFF: every rank reads every example
     # only rank 0 printed the progress and wrote the checkpoints
     assert proc.stdout.count("Epoch 1/2") == 1 and proc.stdout.count("Epoch 2/2") == 1
+    assert proc.stdout.count("/step") == 4  # fit's 2 epochs, evaluate, predict: rank 0 only
     assert [result(tmp_path, f"output.rank{r}")["saved"] for r in range(3)] == [2, 0, 0]
     # BatchNormalization's moving statistics: one averaged value on every rank
     bn = [result(tmp_path, f"bn.rank{r}")["moving"] for r in range(3)]
@@ -73,6 +78,20 @@ def test_killed_rank_ends_the_job_and_backup_resumes(reference, tmp_path):
     resumed, full = result(tmp_path, "fault"), result(reference, "fault")
     assert resumed["epochs"] == [2, 3] and full["epochs"] == [0, 1, 2, 3]
     np.testing.assert_allclose(resumed["loss"], full["loss"][2:], rtol=1e-5)
+    assert _max_diff(resumed["weights"], full["weights"]) < 1e-6
+
+
+def test_mid_epoch_backup_resumes_every_rank_at_the_same_step(reference, tmp_path):
+    # save_freq=2: rank 0 backs up after step 2 of epoch 3; the last rank dies after step 3
+    proc, _ = launch(2, "fault", tmp_path, "fault=kill", "freq=2", check=False)
+    assert proc.returncode != 0
+    raw = (tmp_path / "backup" / "latest.safetensors").read_bytes()
+    header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])["__metadata__"]
+    assert (header["epoch"], header["step"]) == ("2", "2")  # mid-epoch: epoch 3, 2 steps run
+    launch(2, "fault", tmp_path, "freq=2")
+    resumed, full = result(tmp_path, "fault"), result(reference, "fault")
+    assert resumed["epochs"] == [2, 3]
+    assert resumed["loss"][1] == pytest.approx(full["loss"][3], rel=1e-5)
     assert _max_diff(resumed["weights"], full["weights"]) < 1e-6
 
 

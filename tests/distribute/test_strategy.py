@@ -57,13 +57,14 @@ def test_single_replica_strategies(make):
 
 def test_reduce_op_validation_and_mixing_strategies():
     s = tf.distribute.MirroredStrategy()
-    with pytest.raises(ValueError, match="ReduceOp.SUM or ReduceOp.MEAN"):
+    with pytest.raises(ValueError, match="'MAX' is not a valid ReduceOp"):
         s.reduce("MAX", tf.constant(1.0), axis=None)
     other = tf.distribute.OneDeviceStrategy("/cpu:0")
     with s.scope(), pytest.raises(ValueError, match="Mixing different"), other.scope():
         pass
     assert tf.distribute.ReduceOp.from_variable_aggregation(
-        tf.VariableAggregation.MEAN) == "MEAN"
+        tf.VariableAggregation.MEAN) is tf.distribute.ReduceOp.MEAN
+    assert repr(tf.distribute.ReduceOp.SUM) == "<ReduceOp.SUM: 'SUM'>"
 
 
 def test_all_reduce_is_differentiable_and_traced():

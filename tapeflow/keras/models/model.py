@@ -534,10 +534,12 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays (batches concatenated)."""
         verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _distribute.rank_verbose(self, verbose)  # distribute: rank 0 prints
         if data_module.is_batch_source(x):
             batches = data_module.make_batches(x, steps=steps)
         else:
-            batches = data_module.ArrayBatches(x, None, None, batch_size or 32, False, steps)
+            batches = data_module.on_device(  # GPU: batches copied ahead of the steps
+                data_module.ArrayBatches(x, None, None, batch_size or 32, False, steps))
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
         cbs.call("on_predict_begin", None)
