@@ -158,3 +158,14 @@ def test_buckets_group_by_dtype_and_size(monkeypatch):
     arrays = [np.zeros(4, np.float32), np.zeros(8, np.float32), np.zeros(3, np.float64),
               np.zeros(2, np.float32), np.zeros(20, np.float32)]
     assert _mpi._buckets(arrays) == [[0], [1, 3], [4], [2]]
+
+
+def test_nn_namespace_exposes_the_loss_helpers():
+    import tapeflow as tf
+
+    per_example = tf.constant([1.0, 2.0, 3.0, 4.0])
+    assert float(tf.nn.compute_average_loss(per_example)) == 2.5
+    assert float(tf.nn.compute_average_loss(per_example, global_batch_size=8)) == 1.25
+    weights = tf.constant([1.0, 0.0, 1.0, 0.0])
+    assert float(tf.nn.compute_average_loss(per_example, sample_weight=weights)) == 1.0
+    assert float(tf.nn.scale_regularization_loss(3.0)) == 3.0  # one replica
