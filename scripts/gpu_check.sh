@@ -6,7 +6,8 @@
 #
 # It runs the CPU-side device tests (stand-in GPU, DLPack, mixed precision), `pytest -m gpu`
 # (ops vs NumPy, training parity, CUDA-graph replay, mixed precision, DLPack with
-# torch/JAX/CuPy) and benchmarks/gpu.py, and writes to $OUT (default /tmp/tapeflow_gpu_check):
+# torch/JAX/CuPy, host-to-device prefetch: pinned copies under load, fit with = without)
+# and benchmarks/gpu.py, and writes to $OUT (default /tmp/tapeflow_gpu_check):
 #   report.md       summary: environment, test counts, failures, benchmark table and ratios
 #   env.txt         nvidia-smi, versions, what tf.config lists
 #   gpu_tests.txt   pytest -m gpu output;  cpu_tests.txt  the CPU-side tests' output
@@ -17,6 +18,7 @@ set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-/tmp/tapeflow_gpu_check}"
 mkdir -p "$OUT"
+export OUT  # tests/gpu/test_gpu_prefetch.py writes its timing there
 PY="${PYTHON:-python3}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
 # JAX would otherwise take 75% of the GPU's memory at its first array, starving CuPy/torch
@@ -42,7 +44,8 @@ PY
 } > "$OUT/env.txt" 2>&1
 
 timeout 150 "$PY" -m pytest tests/test_placement.py tests/test_dlpack.py \
-  tests/test_mixed_precision.py -q -p no:cacheprovider -rs > "$OUT/cpu_tests.txt" 2>&1
+  tests/test_mixed_precision.py tests/test_device_prefetch.py -q -p no:cacheprovider -rs \
+  > "$OUT/cpu_tests.txt" 2>&1
 CPU_RC=$?
 timeout 300 "$PY" -m pytest -m gpu tests/gpu -q -p no:cacheprovider -rs \
   > "$OUT/gpu_tests.txt" 2>&1
@@ -63,6 +66,7 @@ fi
   tail -n 15 "$OUT/cpu_tests.txt"; echo '```'
   echo; echo "## pytest -m gpu (rc=$GPU_RC)"; echo '```'
   grep -E "^(FAILED|ERROR|SKIPPED)" "$OUT/gpu_tests.txt" | sort -u | head -n 60
+  cat "$OUT/gpu_prefetch.txt" 2>/dev/null  # fit timing with/without prefetch
   tail -n 3 "$OUT/gpu_tests.txt"; echo '```'
   echo; echo "## benchmarks/gpu.py (rc=$BENCH_RC)"; echo '```'; cat "$OUT/gpu_bench.txt"
   echo '```'

@@ -7,7 +7,6 @@ from . import backend
 from .errors import InvalidArgumentError
 from .tensor import TensorBase, convert_to_tensor
 
-_device_stack = []
 _DEVICE_RE = re.compile(r"^(/job:[^/]+(/replica:\d+)?(/task:\d+)?)?(/?(device:)?(CPU|GPU):\d+)?$",
                         re.IGNORECASE)
 
@@ -23,17 +22,19 @@ def device(device_name):
         raise ValueError(f"Failed parsing device name: '{device_name}'")
     kind = m.group(6) if m else None
     index = int(name.strip().rsplit(":", 1)[1]) if kind else None
-    _device_stack.append(name)
-    backend.scopes.append(backend.resolve(kind, index))
+    scopes = backend.local  # NOTE: thread-local, as TF's device scopes
+    scopes.names.append(name)
+    scopes.devices.append(backend.resolve(kind, index))
     try:
         yield
     finally:
-        backend.scopes.pop()
-        _device_stack.pop()
+        scopes.devices.pop()
+        scopes.names.pop()
 
 
 def current_device():
-    return _device_stack[-1] if _device_stack else ""
+    names = backend.local.names
+    return names[-1] if names else ""
 
 
 def executing_eagerly():

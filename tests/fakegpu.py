@@ -259,6 +259,7 @@ class FakeBackend(backend.DeviceBackend):
         self.xp = FakeModule(np)
         self.current = 0
         self.copies = 0  # host<->device and device<->device transfers, for the tests
+        self.log = []  # calls on the CuPy-shaped shim (FakeCupy), for the tests
 
     def index_of(self, a):
         return a._dev
@@ -303,3 +304,73 @@ def _fake_erf(self, a):
 
 
 FakeBackend.erf = _fake_erf
+
+
+# -- a CuPy-shaped shim for the pinned-buffer copier (tapeflow/backend/transfer.py) ---------------
+def _fake_set(self, arr, stream=None):
+    """``cupy.ndarray.set``: host values into this device array (the shim copies at once)."""
+    if not isinstance(arr, np.ndarray) or arr.shape != self._a.shape:
+        raise ValueError(f"set: expected a host array of shape {self._a.shape}")
+    self._a[...] = arr
+    BACKEND.log.append(("set", stream))
+
+
+FakeArray.set = _fake_set
+
+
+class _FakeStream:
+    def __init__(self, non_blocking=False, null=False):
+        self.non_blocking, self.null = non_blocking, null
+
+    def record(self):
+        BACKEND.log.append(("record", self))
+        return ("event", self)
+
+    def wait_event(self, event):
+        BACKEND.log.append(("wait", self, event))
+
+    def synchronize(self):
+        BACKEND.log.append(("sync", self))
+
+    def __enter__(self):
+        BACKEND.log.append(("enter", self))
+        return self
+
+    def __exit__(self, *exc):
+        BACKEND.log.append(("exit", self))
+
+
+class _FakeDeviceScope:
+    def __init__(self, index):
+        self.index = index
+
+    def __enter__(self):
+        self.saved, BACKEND.current = BACKEND.current, self.index
+        return self
+
+    def __exit__(self, *exc):
+        BACKEND.current = self.saved
+
+
+class _FakeCuda:
+    Device = _FakeDeviceScope
+
+    class Stream(_FakeStream):
+        pass
+
+    def alloc_pinned_memory(self, nbytes):
+        BACKEND.log.append(("pinned", nbytes))
+        return bytearray(nbytes)  # np.frombuffer views it, as CuPy's PinnedMemoryPointer
+
+
+_FakeCuda.Stream.null = _FakeCuda.Stream(null=True)
+
+
+class FakeCupy:
+    """Just what ``transfer._CupyStager`` calls on ``cupy``, on the stand-in device; the calls
+    are logged in ``BACKEND.log`` so tests can check their order."""
+
+    cuda = _FakeCuda()
+
+    def empty(self, shape, dtype):
+        return FakeArray(np.empty(shape, dtype), BACKEND.current)

@@ -11,6 +11,8 @@ Devices: a ``Device`` is one place arrays live (``CPU:0``, ``GPU:0``...). A
 devices that hold it. ``placement`` is empty while only the host exists; the ops layer
 checks it once per op and only then moves inputs (``tapeflow/ops/_device.py``).
 """
+import threading
+
 import numpy
 
 host = numpy  # the host array module; the only place the rest of tapeflow reaches NumPy
@@ -23,8 +25,19 @@ _device_modules = []  # (array type, module) pairs registered by device backends
 # Mutated in place, never rebound, so the ops read it with one global lookup.
 placement = []
 
-# Resolved device of each ``tf.device`` scope open now (None: no constraint), innermost last.
-scopes = []
+
+
+class _ThreadScopes(threading.local):
+    """The ``tf.device`` scopes open in one thread (TF's device scopes are thread-local)."""
+
+    def __init__(self):
+        self.devices = []  # resolved Device of each open scope (None: no constraint)
+        self.names = []  # the spec string each scope was opened with
+
+
+# NOTE: only ``current()`` reads the scopes, and it runs only while ``placement`` is set, so
+# the thread-local lookup costs nothing on the host-only hot path.
+local = _ThreadScopes()
 
 
 class Device:
@@ -166,6 +179,7 @@ def current():
     else the default (the first GPU when there is one)."""
     if _pending:
         ensure()
+    scopes = local.devices
     if scopes:
         d = scopes[-1]
         if d is not None:

@@ -5,6 +5,8 @@
 registers them. ``unavailable_reason`` says why no GPU is listed (CuPy not installed, an
 import error, no driver or no device), which ``tf.config`` exposes.
 """
+import threading
+
 from . import DeviceBackend, register_backend
 
 unavailable_reason = None  # None until probed; then '' when GPUs were found
@@ -18,7 +20,7 @@ class CupyBackend(DeviceBackend):
         self.xp = cupy
         self.array_type = cupy.ndarray
         self.count = count
-        self._current = cupy.cuda.runtime.getDevice()
+        self._local = threading.local()  # CUDA's current device is per thread
 
     def index_of(self, a):
         return a.device.id
@@ -38,10 +40,12 @@ class CupyBackend(DeviceBackend):
 
     def select(self, index):
         # NOTE: CuPy launches kernels on its *current* device, not on the inputs' device, so
-        # an op placed on GPU:1 must make GPU:1 current first. Skip the call when it already is.
-        if index != self._current:
+        # an op placed on GPU:1 must make GPU:1 current first. Skip the call when it already is
+        # (remembered per thread, as CUDA keeps the current device per thread).
+        local = self._local
+        if getattr(local, "current", None) != index:
             self.xp.cuda.runtime.setDevice(index)
-            self._current = index
+            local.current = index
 
     def scatter_add(self, out, index, values):
         import cupyx  # noqa: PLC0415 - ships with CuPy

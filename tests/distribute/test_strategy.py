@@ -169,3 +169,13 @@ def test_nn_namespace_exposes_the_loss_helpers():
     weights = tf.constant([1.0, 0.0, 1.0, 0.0])
     assert float(tf.nn.compute_average_loss(per_example, sample_weight=weights)) == 1.0
     assert float(tf.nn.scale_regularization_loss(3.0)) == 3.0  # one replica
+
+
+def test_auto_shard_policy_is_also_under_tf_data_experimental():
+    import tapeflow as tf
+
+    policy = tf.data.experimental.AutoShardPolicy
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = policy.OFF
+    assert options.experimental_distribute.auto_shard_policy == policy.OFF
+    assert {"OFF", "AUTO", "FILE", "DATA"} <= set(vars(policy))

@@ -1,9 +1,10 @@
 """Turning ``fit``/``evaluate``/``predict`` inputs into batches: arrays and tensors (sliced,
 never copied whole), dicts and lists of them, and datasets that yield batches."""
+from ... import backend as devices
 from ... import nest
 from ...backend import host as np
-from ...backend import is_array, to_host, xp_of
-from ...tensor import TensorBase, convert_to_tensor, wrap
+from ...backend import is_array, placement, to_host, xp_of
+from ...tensor import TensorBase, const, convert_to_tensor, wrap
 from ...variable import Variable
 from .. import backend
 
@@ -254,10 +255,109 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
         if sample_weight is not None:
             raise ValueError("`sample_weight` argument is not supported when using a "
                              "dataset as input.")
-        return DatasetBatches(x, steps, class_weight)
+        return on_device(DatasetBatches(x, steps, class_weight))
     if x is None:
         raise ValueError("Expected input data `x`; received None.")
-    return ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight)
+    return on_device(ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, steps,
+                                  class_weight))
+
+
+# -- copying batches to the GPU ahead of the steps ----------------------------------------------
+PREFETCH_DEPTH = 2  # batches copied ahead of the one the step is using
+
+
+def on_device(batches):
+    """``batches`` with each batch copied to the GPU by a background thread while the steps
+    run (``DevicePrefetch``), when a GPU is the current device and the data are on the host;
+    ``batches`` itself otherwise (always while only the host exists: one flag read)."""
+    if not placement:
+        return batches
+    device = devices.current()
+    if device.backend is None:
+        return batches
+    if isinstance(batches, ArrayBatches):
+        leaves = [a for part in (batches.x, batches.y, batches.sw) if part is not None
+                  for a in nest.flatten(part)]
+        if all(devices.device_of(a) is device for a in leaves):
+            return batches  # already on the device: nothing to copy
+    elif getattr(getattr(batches, "dataset", None), "_device_resident", False):
+        return batches  # copy_to_device/prefetch_to_device made device batches already
+    return DevicePrefetch(batches, device)
+
+
+class DevicePrefetch:
+    """The batches of ``inner`` (``ArrayBatches``/``DatasetBatches``), each copied to
+    ``device`` by a worker thread up to ``depth`` steps ahead (``backend/transfer.py``:
+    pinned buffers and an asynchronous copy on CuPy).
+
+    ``inner`` makes its host batches in the training loop's thread, in the same order and
+    with the same random draws as without the copies (under a host scope, so they are not
+    placed on the GPU there). ``state()`` is ``inner``'s position as of the batch the step is
+    using, although ``inner`` has read ahead. NOTE: when ``steps_per_epoch`` makes a shuffled
+    pass wrap around mid-epoch, the new order is drawn one or two steps earlier than without
+    prefetching: a step that draws random numbers too (dropout) then sees other draws.
+    """
+
+    def __init__(self, inner, device, depth=PREFETCH_DEPTH):
+        self.inner, self.device, self.depth = inner, device, depth
+        self._copy = None
+        self._state = None  # inner's state() right after it made the batch handed out last
+
+    @property
+    def steps(self):
+        return self.inner.steps
+
+    def __getattr__(self, name):  # dataset, batch_size, resume()... are the inner's
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def state(self):
+        return self.inner.state() if self._state is None else self._state
+
+    def epoch(self, start=0):
+        from ...backend import transfer  # noqa: PLC0415
+
+        if self._copy is None:
+            self._copy = transfer.copier(self.device)
+        for batch, state in transfer.ahead(self._host_batches(start), self._to_device,
+                                           self.depth):
+            self._state = state
+            yield batch
+        self._state = None  # the epoch ran to its end: inner is where the steps are
+
+    def _host_batches(self, start):
+        """``(batch, inner position)`` pairs of one epoch, made on the host."""
+        gen = self.inner.epoch(start) if start else self.inner.epoch()
+        snapshot = self.inner.state
+        scopes = devices.local.devices
+        try:
+            while True:
+                scopes.append(devices.CPU)
+                try:
+                    batch = next(gen)
+                except StopIteration:
+                    return
+                finally:
+                    scopes.pop()
+                yield batch, snapshot()
+        finally:
+            gen.close()
+
+    def _to_device(self, item):
+        """Worker thread: one ``(x, y, sample_weight)`` batch copied to the device at once."""
+        batch, state = item
+        leaves = []
+        for part in batch:
+            if part is not None:
+                leaves.extend(nest.flatten(part))
+        moved = iter(self._copy([_leaf_array(t) for t in leaves]))
+
+        def put(_):
+            return const(next(moved))
+
+        out = tuple(None if part is None else nest.map_structure(put, part) for part in batch)
+        return out, state
 
 
 def resume_step(batches, state):

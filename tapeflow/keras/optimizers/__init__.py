@@ -38,7 +38,17 @@ def deserialize(config):
     return get(config)
 
 
+def __getattr__(name):
+    # NOTE: Keras 3 also exports ``LossScaleOptimizer`` here; it is looked up lazily because
+    # keras.mixed_precision imports this package's base class.
+    if name == "LossScaleOptimizer":
+        from ..mixed_precision import LossScaleOptimizer  # noqa: PLC0415
+
+        return LossScaleOptimizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # NOTE: TF 2.11+ code sometimes names ``tf.keras.optimizers.legacy.SGD``; the same classes.
 legacy = types.SimpleNamespace(**_CLASSES, Optimizer=Optimizer)
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Nadam",
-           "Adamax", "schedules", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+           "Adadelta", "Nadam", "Adamax", "schedules", "get", "serialize", "deserialize"]
