@@ -123,7 +123,7 @@ class Optimizer:
             return self.iterations
         # NOTE: one recorded side effect, so a tf.function plan replays the whole update
         # distribute: the allreduce of the raw gradients runs inside it (no-op in one process)
-        reduce = _distribute.gradient_reducer(not skip_gradients_aggregation)
+        reduce = _distribute.gradient_reducer(not skip_gradients_aggregation, self)
         run_effect(lambda *gs: self.apply(reduce(list(gs), variables), variables), grads)
         return self.iterations
 
