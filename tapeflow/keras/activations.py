@@ -1,8 +1,40 @@
 """Activation functions by name or callable: ``keras.activations.get('relu')``."""
 import math
+import warnings
+import weakref
 
 from ..ops import math as M
 from . import _ops
+
+# NOTE: as Keras, softmax and sigmoid remember their input (the logits) for the output
+# tensor, so a cross-entropy loss on that output computes from the logits: the stable fused
+# form and its cheap gradient (softmax - one-hot), with no clipping at 1e-7. Keras stores
+# them as ``output._keras_logits``; tapeflow's tensors have slots, so this table maps
+# ``id(output)`` to (a weak reference to the output, the logits) until the output dies.
+_LOGITS = {}
+
+
+def _remember_logits(out, logits):
+    key = id(out)
+
+    def forget(_ref, key=key):
+        _LOGITS.pop(key, None)
+
+    _LOGITS[key] = (weakref.ref(out, forget), logits)
+    return out
+
+
+def logits_of(output, from_logits, fn_name, op_type):
+    """``(tensor, from_logits)`` for a cross-entropy: the logits behind a softmax/sigmoid
+    output when known (with Keras's warning when ``from_logits`` was also given)."""
+    entry = _LOGITS.get(id(output))
+    if entry is None or entry[0]() is not output:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f'"`{fn_name}` received `from_logits=True`, but the `output` argument '
+                      f"was produced by a {op_type} activation and thus does not represent "
+                      "logits. Was this intended?", stacklevel=3)
+    return entry[1], True
 
 
 def linear(x):
@@ -25,7 +57,7 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def softmax(x, axis=-1):
-    return _ops.softmax(x, axis=axis)
+    return _remember_logits(_ops.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
@@ -33,7 +65,7 @@ def log_softmax(x, axis=-1):
 
 
 def sigmoid(x):
-    return M.sigmoid(x)
+    return _remember_logits(M.sigmoid(x), x)
 
 
 def tanh(x):

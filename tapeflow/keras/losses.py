@@ -8,7 +8,7 @@ from ..ops import array as A
 from ..ops import math as M
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
-from . import _ops, backend
+from . import _ops, activations, backend
 
 
 def _pred(y_pred):
@@ -70,6 +70,8 @@ def log_cosh(y_true, y_pred):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred, from_logits = activations.logits_of(y_pred, from_logits, "binary_crossentropy",
+                                                "Sigmoid")
     y_true, y_pred = _pair(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -82,6 +84,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred, from_logits = activations.logits_of(y_pred, from_logits,
+                                                "categorical_crossentropy", "Softmax")
     y_pred = _pred(y_pred)
     y_true = _true_like(y_true, y_pred)
     if tuple(y_true.shape) != tuple(y_pred.shape):
@@ -106,8 +110,8 @@ def _sparse_labels(y_true, y_pred):
     if t.ndim != y_pred.ndim - 1:
         raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim + 1`. Received: "
                          f"target.shape={tuple(t.shape)}, output.shape={tuple(y_pred.shape)}")
-    if t._v.dtype.kind not in "iu":
-        t = M.cast(t, "int64")
+    if t._v.dtype.kind not in "iu" or t._v.dtype.itemsize < 4 or t._v.dtype.kind == "u":
+        t = M.cast(t, "int64")  # as Keras: the sparse cross-entropy op takes int32/int64
     v = t._v
     n = y_pred.shape[-1]
     if v.size and (int(v.min()) < 0 or int(v.max()) >= n):
@@ -122,6 +126,8 @@ def _sparse_labels(y_true, y_pred):
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
                                     axis=-1):
+    y_pred, from_logits = activations.logits_of(y_pred, from_logits,
+                                                "sparse_categorical_crossentropy", "Softmax")
     y_pred = _pred(y_pred)
     labels = _sparse_labels(y_true, y_pred)
     if ignore_class is not None:

@@ -122,3 +122,41 @@ def test_config_roundtrip():
     again = L.CategoricalCrossentropy.from_config(loss.get_config())
     assert again.from_logits is True and again.label_smoothing == 0.1
     assert float(again(YT, LOGITS).numpy()) == pytest.approx(float(loss(YT, LOGITS).numpy()))
+
+
+def test_crossentropy_on_a_softmax_or_sigmoid_output_uses_its_logits_as_keras():
+    import warnings
+
+    import tapeflow as tf
+
+    x = tf.constant([[100.0, 0.0, -100.0], [1.0, 2.0, 3.0]])
+    p = tf.keras.activations.softmax(x)
+    # from the logits: log-sum-exp minus the label's logit, not -log(1e-7) from clipping
+    z = x.numpy()
+    lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
+    want = lse - z[[0, 1], [2, 0]]
+    got = tf.keras.losses.sparse_categorical_crossentropy(tf.constant([2, 0]), p).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    hot = tf.constant([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(tf.keras.losses.categorical_crossentropy(hot, p).numpy(), want,
+                               rtol=1e-6)
+    # a plain tf.nn.softmax output carries no logits (eager Keras clips it)
+    clipped = tf.keras.losses.sparse_categorical_crossentropy(tf.constant([2, 0]),
+                                                             tf.nn.softmax(x)).numpy()
+    assert clipped[0] == pytest.approx(-np.log(1e-7), rel=1e-5)
+    # the gradient reaches the logits as softmax - one-hot, without passing the softmax
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.keras.losses.categorical_crossentropy(
+            hot, tf.keras.activations.softmax(x)))
+    e = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(),
+                               e / e.sum(1, keepdims=True) - hot.numpy(), atol=1e-6)
+    s = tf.keras.activations.sigmoid(tf.constant([[50.0], [-3.0]]))
+    bce = tf.keras.losses.binary_crossentropy(tf.constant([[0.0], [1.0]]), s).numpy()
+    np.testing.assert_allclose(bce, [50.0, np.log1p(np.exp(3.0))], rtol=1e-6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tf.keras.losses.sparse_categorical_crossentropy(tf.constant([2, 0]), p,
+                                                        from_logits=True)
+    assert any("does not represent logits" in str(w.message) for w in caught)
