@@ -10,7 +10,7 @@ from . import dtypes, errors, nest  # noqa: F401
 from ._version import TF_API_VERSION as __version__  # noqa: F401 - TF-compatible string
 from ._version import __version__ as __tapeflow_version__  # noqa: F401
 from .dtypes import (  # noqa: F401
-    DType, as_dtype, bfloat16, bool, double, float16, float32, float64, half, int8, int16,
+    DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
     int32, int64, uint8, uint16, uint32, uint64,
 )
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
@@ -43,7 +43,7 @@ class version:  # noqa: N801 - TF's ``tf.version`` namespace
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental"}
-_LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"),
+_LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 
 

@@ -132,15 +132,30 @@ _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
 _BY_NP = {d._np: d for d in _ALL}
 
-try:  # bfloat16 comes with ml_dtypes when it is installed (TF and JAX ship it)
-    import ml_dtypes as _ml
+_bfloat16 = []  # [DType or None] once looked up
 
-    bfloat16 = DType("bfloat16", _ml.bfloat16)
-    _ALL.append(bfloat16)
-    _BY_NAME["bfloat16"] = bfloat16
-    _BY_NP[bfloat16._np] = bfloat16
-except ImportError:  # pragma: no cover - depends on the environment
-    bfloat16 = None
+
+def _load_bfloat16():
+    """``tf.bfloat16``, from ml_dtypes (an optional extra; TF and JAX ship it), imported on
+    first use so that ``import tapeflow`` imports nothing optional; None without it."""
+    if not _bfloat16:
+        try:
+            import ml_dtypes  # noqa: PLC0415
+        except ImportError:
+            _bfloat16.append(None)
+        else:
+            d = DType("bfloat16", ml_dtypes.bfloat16)
+            _ALL.append(d)
+            _BY_NAME["bfloat16"] = d
+            _BY_NP[d._np] = d
+            _bfloat16.append(d)
+    return _bfloat16[0]
+
+
+def __getattr__(name):
+    if name == "bfloat16":
+        return _load_bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_dtype(type_value):
@@ -151,6 +166,8 @@ def as_dtype(type_value):
         d = _BY_NAME.get(type_value)
         if d is not None:
             return d
+        if type_value == "bfloat16" and _load_bfloat16() is not None:
+            return _BY_NAME["bfloat16"]
         if type_value in _UNSUPPORTED:
             raise NotImplementedError(f"tapeflow does not support {_UNSUPPORTED[type_value]} yet")
     try:
@@ -158,6 +175,9 @@ def as_dtype(type_value):
     except TypeError:
         raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.") from None
     d = _BY_NP.get(npd)
+    if d is None and not _bfloat16 and npd.name == "bfloat16":  # an ml_dtypes array
+        _load_bfloat16()
+        d = _BY_NP.get(npd)
     if d is None:
         if npd.kind == "c":
             raise NotImplementedError("tapeflow does not support complex dtypes yet")

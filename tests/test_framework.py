@@ -138,3 +138,19 @@ def test_reductions_and_casts_values():
     assert tf.add_n([tf.constant(1.0), tf.constant(2.0), 3.0]).numpy() == 6.0
     assert tf.cumsum(tf.constant([1, 2, 3]), exclusive=True).numpy().tolist() == [0, 1, 3]
     assert tf.math.count_nonzero(tf.constant([0, 1, 2])).numpy() == 2
+
+
+def test_import_loads_nothing_optional_starts_no_threads_prints_nothing():
+    import subprocess
+    import sys
+
+    code = ("import sys, threading\n"
+            "import tapeflow as tf\n"
+            "optional = ('cupy', 'mpi4py', 'scipy', 'matplotlib', 'h5py', 'onnx', 'ml_dtypes',\n"
+            "            'onnxruntime', 'tensorflow', 'torch', 'jax')\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in optional)\n"
+            "sys.stderr.write(repr((loaded, threading.active_count())))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ""
+    assert p.stderr == repr(([], 1))
