@@ -2,6 +2,8 @@
 bias and ReLU in one op), ``BiasAddGrad`` and ``lstm_sequence`` (a whole LSTM sequence with a
 hand-written backward through time): values against independent NumPy references, gradients
 against float64 finite differences, and the layers' fused paths against their per-op paths."""
+import os
+
 import numpy as np
 import pytest
 
@@ -231,3 +233,105 @@ def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
     ref = ref_lstm(x.numpy()[1:, :3], np.zeros((1, 5)), np.zeros((1, 5)),
                    *[w.numpy() for w in masked.cell.weights])
     np.testing.assert_allclose(out[1], ref[0, 2], rtol=1e-10)
+
+
+# -- chunks spread over threads (ops/_blas.py) ----------------------------------------------------
+def test_run_chunks_keeps_order_and_propagates_errors(monkeypatch):
+    from tapeflow.ops import _blas
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "3")
+    spans = [(a, a + 1) for a in range(10)]
+    assert _blas.run_chunks(lambda a, b: (a, b), spans) == spans
+    # a nested call from a worker runs serially instead of waiting on the busy pool
+    nested = _blas.run_chunks(lambda a, b: _blas.run_chunks(lambda c, d: c * d, spans), spans)
+    assert nested == [[a * b for a, b in spans]] * len(spans)
+
+    def bad(a, b):
+        if a == 7:
+            raise ValueError("chunk 7")
+        return a
+
+    with pytest.raises(ValueError, match="chunk 7"):
+        _blas.run_chunks(bad, spans)
+
+
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_convolutions_on_several_threads_match_one(monkeypatch, threads):
+    """Convolution, ReLU and max-pooling forward and gradients split over worker threads
+    equal the serial ones exactly (chunks write their own samples; partial filter gradients
+    add up in order)."""
+    x = rand(13, 9, 8, 4).astype(np.float32)
+    w = rand(3, 3, 4, 6).astype(np.float32)
+    b = rand(6).astype(np.float32)
+    monkeypatch.setattr(C, "CHUNK_BYTES", 16384)
+
+    def run():
+        xt = tf.constant(x)
+        wt, bt = tf.constant(w), tf.constant(b)
+        with tf.GradientTape() as tape:
+            tape.watch([xt, wt, bt])
+            y = C.conv2d_bias_relu(xt, wt, bt, 1, "VALID", relu=True)
+            y = tf.nn.max_pool2d(y, 2, 2, "VALID")  # 7x6 -> 3x3: a cropped row
+            loss = tf.reduce_sum(y * y)
+        return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, [xt, wt, bt])]
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "1")
+    serial = run()
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", threads)
+    for a, b_ in zip(run(), serial):
+        np.testing.assert_array_equal(a, b_)
+
+
+def _chunks_in_child():
+    from tapeflow.ops import _blas
+
+    spans = [(a, a + 1) for a in range(6)]
+    os._exit(0 if _blas.run_chunks(lambda a, b: a, spans) == list(range(6)) else 1)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+def test_run_chunks_works_in_a_forked_child(monkeypatch):
+    """A child forked after the pool started gets a fresh pool instead of waiting forever."""
+    import multiprocessing
+
+    from tapeflow.ops import _blas
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
+    _blas.run_chunks(lambda a, b: a, [(0, 1), (1, 2), (2, 3)])  # the pool now exists
+    child = multiprocessing.get_context("fork").Process(target=_chunks_in_child)
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+
+
+def test_lstm_sequence_keeps_few_saved_activations():
+    args = [tf.constant(a) for a in lstm_args()]
+    outs = [rnn.lstm_sequence(*args) for _ in range(3 * rnn._KEEP)]
+    assert len(rnn._SAVED) <= rnn._KEEP
+    last = id(outs[-1]._v)
+    assert last in rnn._SAVED
+    del outs
+    assert last not in rnn._SAVED  # dropped with its output
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_on_several_threads_matches_one(monkeypatch, reverse):
+    """Batch rows recur independently: split over workers, values and gradients are equal."""
+    args = [a.astype(np.float32) for a in lstm_args(b=40, t=5, d=3, u=6)]
+
+    def run():
+        ts = [tf.constant(a) for a in args]
+        with tf.GradientTape() as tape:
+            tape.watch(ts)
+            y = rnn.lstm_sequence(*ts, reverse=reverse)
+            loss = tf.reduce_sum(y * y)
+        return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, ts)]
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "1")
+    serial = run()
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
+    assert len(rnn._batch_spans(40)) == 2
+    for a, b in zip(run(), serial):
+        np.testing.assert_array_equal(a, b)

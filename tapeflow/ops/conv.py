@@ -9,6 +9,7 @@ from ..backend import host as np
 from ..backend import xp_of
 from ..errors import InvalidArgumentError, UnimplementedError, invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
+from ._blas import run_chunks, workers
 from ._core import Op, apply, convert_inputs
 from .array import BROADCAST, concat, reshape, transpose
 from .indexing import _indices, gather
@@ -213,8 +214,10 @@ def _workspace(xp, shape, dtype):
 
 def _chunks(n, per_sample):
     step = max(1, CHUNK_BYTES // max(per_sample, 1))
-    for a in range(0, n, step):
-        yield a, min(n, a + step)
+    k = workers()
+    if k > 1:  # NOTE: a few chunks per worker, so a busy core can hand work to a free one
+        step = min(step, max(1, -(-n // (3 * k))))
+    return [(a, min(n, a + step)) for a in range(0, n, step)]
 
 
 # -- convolution on NHWC arrays -----------------------------------------------------------------
@@ -341,12 +344,31 @@ def _dw_bw(x, g, geo, shape):
     return dw.reshape(shape)
 
 
-def _epilogue(y, bias, relu):
-    """``y += bias`` then ``relu`` in place: run on each chunk while it is still in cache."""
-    if bias is not None:
-        y += bias
-    if relu:
-        xp_of(y).maximum(y, y.dtype.type(0), out=y)
+def _epilogue_rows(y, bias, relu):
+    """The bias and the zeros of the epilogue as rows of one output image row (W * C)."""
+    xp = xp_of(y)
+    ow = y.shape[2]
+    wide_bias = None if bias is None else xp.tile(bias, ow)
+    zeros = xp.zeros(ow * y.shape[3], y.dtype) if relu else None
+    return wide_bias, zeros
+
+
+def _epilogue(y, rows):
+    """``y += bias`` then ReLU in place on an output chunk (N, H, W, C) still in cache.
+
+    NOTE: seen as (N * H, W * C) rows and combined with a whole row of bias (or zeros) the
+    ufuncs run long contiguous inner loops: ~2.5x faster than broadcasting a C-vector, and
+    ``maximum`` with an array operand is much faster than with a scalar one.
+    """
+    wide_bias, zeros = rows
+    if wide_bias is None and zeros is None:
+        return
+    xp = xp_of(y)
+    y2 = y.reshape(y.shape[0] * y.shape[1], -1)
+    if wide_bias is not None:
+        xp.add(y2, wide_bias, out=y2)
+    if zeros is not None:
+        xp.maximum(y2, zeros, out=y2)
 
 
 def _conv_fwd(x, w, geo, bias=None, relu=False):
@@ -358,22 +380,25 @@ def _conv_fwd(x, w, geo, bias=None, relu=False):
     y = xp.empty((n, out[0], out[1], co), x.dtype)
     if y.size == 0:
         return y
+    rows = _epilogue_rows(y, bias, relu)
     if _depthwise(w.shape[2], groups):
         _dw_fwd(x, w, geo, out, y)
-        _epilogue(y, bias, relu)
+        _epilogue(y, rows)
         return y
     xpad = _pad(x, pads)
     wm = _filter_matrix(w, groups)
     # NOTE: chunks sized by the im2col buffer and the output chunk, so the epilogue finds the
     # output still in cache.
-    for a, b in _chunks(n, out[0] * out[1] * (kh * kw * c + co) * x.itemsize):
+    def job(a, b):
         cols = _cols(xpad[a:b], (kh, kw), geo, out)
         if groups == 1:
             xp.matmul(cols, wm, out=y[a:b].reshape(cols.shape[0], co))
         else:
             r = xp.matmul(cols, wm)  # (G, M, O/G)
             y[a:b].reshape(-1, groups, co // groups)[...] = r.transpose(1, 0, 2)
-        _epilogue(y[a:b], bias, relu)
+        _epilogue(y[a:b], rows)
+
+    run_chunks(job, _chunks(n, out[0] * out[1] * (kh * kw * c + co) * x.itemsize), xp)
     return y
 
 
@@ -401,7 +426,8 @@ def _conv_bx(g, w, geo, shape):
         return _crop(_dw_bx(g, w, geo, shape, dx), pads, h, wd)
     wm = _filter_matrix(w, groups)
     kmajor = _kmajor(c, groups)
-    for a, b in _chunks(n, out[0] * out[1] * kh * kw * c * g.itemsize):
+
+    def job(a, b):
         nb = b - a
         m = nb * out[0] * out[1]
         if kmajor:
@@ -419,7 +445,7 @@ def _conv_bx(g, w, geo, shape):
                 for j in range(kw):
                     xp.matmul(gm, w[i, j].T, out=tmp)
                     _tap(part, i, j, s, d, out)[...] += tmp.reshape(nb, out[0], out[1], c)
-            continue
+            return
         else:
             gg = g[a:b].reshape(m, groups, co // groups).transpose(1, 0, 2)
             dcols = xp.matmul(gg, wm.transpose(0, 2, 1)).reshape(
@@ -431,6 +457,9 @@ def _conv_bx(g, w, geo, shape):
         for i in range(kh):
             for j in range(kw):
                 _tap(part, i, j, s, d, out)[...] += dcols[:, :, :, i, j]
+
+    # NOTE: chunks split the batch, so each writes its own samples of dx
+    run_chunks(job, _chunks(n, out[0] * out[1] * kh * kw * c * g.itemsize), xp)
     return _crop(dx, pads, h, wd)
 
 
@@ -446,15 +475,19 @@ def _conv_bw(x, g, geo, shape):
         return xp.zeros(shape, g.dtype)
     if _depthwise(cg, groups):
         return _dw_bw(x, g, geo, shape)
-    dw = xp.zeros((kh * kw * cg, co) if groups == 1 else (groups, kh * kw * cg, og), g.dtype)
     xpad = _pad(x, pads)
-    for a, b in _chunks(n, out[0] * out[1] * kh * kw * c * x.itemsize):
+
+    def job(a, b):
         cols = _cols(xpad[a:b], (kh, kw), geo, out)
         if groups == 1:
-            dw += xp.matmul(cols.T, g[a:b].reshape(-1, co))
-        else:
-            gg = g[a:b].reshape(-1, groups, og).transpose(1, 0, 2)
-            dw += xp.matmul(cols.transpose(0, 2, 1), gg)
+            return xp.matmul(cols.T, g[a:b].reshape(-1, co))
+        gg = g[a:b].reshape(-1, groups, og).transpose(1, 0, 2)
+        return xp.matmul(cols.transpose(0, 2, 1), gg)
+
+    parts = run_chunks(job, _chunks(n, out[0] * out[1] * kh * kw * c * x.itemsize), xp)
+    dw = parts[0]
+    for p in parts[1:]:
+        dw += p
     if groups == 1:
         return dw.reshape(shape)
     return dw.reshape(groups, kh, kw, cg, og).transpose(1, 2, 3, 0, 4).reshape(shape)
@@ -498,11 +531,28 @@ def _fused_fwd(x, w, b, geo, relu):
     return _conv_fwd(x, w, geo, b, relu)
 
 
+def _relu_grad_fwd(g, y):
+    """``g * (y > 0)`` in batch chunks spread over the workers (what ``ReluGrad`` computes)."""
+    xp = xp_of(g)
+    out = xp.empty_like(g)
+
+    def job(a, b):
+        xp.multiply(g[a:b], y[a:b] > 0, out=out[a:b])
+
+    run_chunks(job, _chunks(g.shape[0], g[:1].nbytes * 4), xp)
+    return out
+
+
+# NOTE: the same op as nn's ReluGrad (linear in g, flat in y), computed in parallel chunks
+RELU_GRAD_CHUNKED = Op("ReluGrad", _relu_grad_fwd,
+                       lambda n, gg: (apply(RELU_GRAD, (gg, n.inputs[1]), {}), None), "f")
+
+
 def _fused_grad(n, g):
     x, w, _ = n.inputs
     geo = n.attrs["geo"]
     if n.attrs["relu"]:
-        g = apply(RELU_GRAD, (g, n.out), {})
+        g = apply(RELU_GRAD_CHUNKED, (g, n.out), {})
     dx = apply(CONV_BX, (g, w), {"geo": geo, "shape": x._v.shape}) if n.needs[0] else None
     dw = apply(CONV_BW, (x, g), {"geo": geo, "shape": w._v.shape}) if n.needs[1] else None
     db = apply(BIAS_GRAD, (g,), {}) if n.needs[2] else None
@@ -764,20 +814,30 @@ def _taps(k):
     return [(i, j) for i in range(k[0]) for j in range(k[1])]
 
 
+def _pool_chunks(x):
+    """Batch chunks of a pooling op, sized for the cache, spread over the workers."""
+    return _chunks(x.shape[0], x[:1].nbytes * 2)
+
+
 def _max_pool_fwd(x, geo):
     k, s, pads = geo
     out = _pool_out(x.shape, geo)
     xp = xp_of(x)
+    y = xp.empty((x.shape[0],) + out + (x.shape[3],), x.dtype)
     if 0 in out:
-        return xp.empty((x.shape[0],) + out + (x.shape[3],), x.dtype)
+        return y
     xpad = _pad(x, pads, _lowest(x.dtype))
-    y = None
-    for i, j in _taps(k):
-        t = _tap(xpad, i, j, s, (1, 1), out)
-        if y is None:
-            y = t.copy()
-        else:
-            xp.maximum(y, t, out=y)
+
+    def job(a, b):
+        part = xpad[a:b]
+        for n, (i, j) in enumerate(_taps(k)):
+            t = _tap(part, i, j, s, (1, 1), out)
+            if n == 0:
+                y[a:b] = t
+            else:
+                xp.maximum(y[a:b], t, out=y[a:b])
+
+    run_chunks(job, _pool_chunks(x), xp)
     return y
 
 
@@ -785,12 +845,17 @@ def _first_max(xpad, y, geo, out):
     """Yield (tap, mask) with mask true where the tap holds its window's first maximum."""
     k, s, _ = geo
     xp = xp_of(y)
-    free = xp.ones(y.shape, bool)  # windows whose maximum is not yet claimed
+    free = xp.empty(y.shape, bool)  # windows whose maximum is not yet claimed
     m = xp.empty(y.shape, bool)
-    for i, j in _taps(k):
+    taps = _taps(k)
+    for n, (i, j) in enumerate(taps):
         xp.equal(_tap(xpad, i, j, s, (1, 1), out), y, out=m)
-        m &= free
-        free ^= m
+        if n == 0:
+            xp.logical_not(m, out=free)
+        else:
+            m &= free
+            if n < len(taps) - 1:
+                free ^= m
         yield (i, j), m
 
 
@@ -801,13 +866,18 @@ def _max_pool_grad_fwd(x, y, g, geo):
     xpad = _pad(x, pads, _lowest(x.dtype))
     dx = xp.zeros(xpad.shape, g.dtype)
     disjoint = s[0] >= k[0] and s[1] >= k[1]  # each input in at most one window: no adds
-    if y.size:
-        for (i, j), m in _first_max(xpad, y, geo, y.shape[1:3]):
-            t = _tap(dx, i, j, s, (1, 1), y.shape[1:3])
+
+    def job(a, b):
+        part, gp = dx[a:b], g[a:b]
+        for (i, j), m in _first_max(xpad[a:b], y[a:b], geo, y.shape[1:3]):
+            t = _tap(part, i, j, s, (1, 1), y.shape[1:3])
             if disjoint:
-                xp.multiply(g, m, out=t)
+                xp.multiply(gp, m, out=t)
             else:
-                t += g * m
+                t += gp * m
+
+    if y.size:
+        run_chunks(job, _pool_chunks(x), xp)
     return _crop(dx, pads, x.shape[1], x.shape[2])
 
 

@@ -3,7 +3,8 @@
 The per-step formulation (a dozen recorded ops per time step) pays Python and tape overhead
 on every step; here the input projection of all steps is one matmul, each step is one matmul
 plus a few in-place array operations, and the backward pass is one op whose weight gradients
-are again single matmuls over all steps. Keras's cell: gates in the order input, forget,
+are again single matmuls over all steps. The batch rows, which recur independently, are split
+over tapeflow's worker threads (``ops/_blas.py``). Keras's cell: gates in the order input, forget,
 cell, output; ``c = f * c + i * tanh(z_c)``, ``h = o * tanh(c)``, sigmoid gates.
 
 The op's output packs everything the layer needs into one array of shape
@@ -14,18 +15,28 @@ through this op; the Keras layer falls back to per-step ops under nested tapes).
 import weakref
 
 from ..backend import xp_of
+from ._blas import one_blas_thread, run_chunks, workers
 from ._core import Op, apply
 
 __all__ = ["lstm_sequence"]
 
 # id(output array) -> the forward's saved activations, dropped when the output array dies.
 _SAVED = {}
+# NOTE: at most this many sequences' activations are kept (the oldest go first), so outputs
+# kept alive for inference hold little memory; a backward pass that finds its entry gone
+# recomputes the forward.
+_KEEP = 8
 
 
 def _remember(y, saved):
     key = id(y)
     _SAVED[key] = saved
     weakref.finalize(y, _SAVED.pop, key, None)
+    while len(_SAVED) > _KEEP:
+        try:
+            _SAVED.pop(next(iter(_SAVED)), None)
+        except (RuntimeError, StopIteration):  # changed by another thread meanwhile
+            break
 
 
 def _gate_consts(xp, u, dtype):
@@ -39,6 +50,19 @@ def _gate_consts(xp, u, dtype):
     return scale, shift
 
 
+def _batch_spans(n):
+    """Batch rows per worker: the samples of a batch recur independently of each other."""
+    k = min(workers(), max(1, n // 16))  # NOTE: at least 16 rows, so each matmul stays efficient
+    step = -(-n // k)
+    return [(a, min(n, a + step)) for a in range(0, n, step)]
+
+
+def _row_blocks(rows, n):
+    """Blocks of whole time steps (``n`` rows each) of a (steps * n)-row matrix, ~4 per worker."""
+    per = max(1, rows // n // (4 * workers())) * n
+    return [(a, min(rows, a + per)) for a in range(0, rows, per)]
+
+
 def _forward(x, h0, c0, w, r, b, reverse):
     """Run the sequence; return the saved arrays the backward pass needs."""
     xp = xp_of(x)
@@ -48,15 +72,34 @@ def _forward(x, h0, c0, w, r, b, reverse):
     if reverse:
         xt = xt[::-1]
     xt = xp.ascontiguousarray(xt)  # (T, B, D), time-major so each step reads a block
-    acts = (xt.reshape(steps * n, d) @ w).reshape(steps, n, 4 * u)
-    acts += b
+    # the input projection of all steps, in row blocks shared by the workers
+    xflat = xt.reshape(steps * n, d)
+    acts = xp.empty((steps * n, 4 * u), x.dtype)
+
+    def project(lo, hi):
+        xp.matmul(xflat[lo:hi], w, out=acts[lo:hi])
+        acts[lo:hi] += b
+
+    run_chunks(project, _row_blocks(steps * n, n), xp)
+    acts = acts.reshape(steps, n, 4 * u)
     scale, shift = _gate_consts(xp, u, x.dtype)
     hs = xp.empty((steps + 1, n, u), x.dtype)
     cs = xp.empty((steps + 1, n, u), x.dtype)
     tcs = xp.empty((steps, n, u), x.dtype)
     hs[0], cs[0] = h0, c0
-    tmp = xp.empty((n, u), x.dtype)
-    rec = xp.empty((n, 4 * u), x.dtype)
+
+    def job(a, b):
+        _steps_forward(xp, acts[:, a:b], hs[:, a:b], cs[:, a:b], tcs[:, a:b], r, scale, shift)
+
+    run_chunks(job, _batch_spans(n), xp)
+    return xt, acts, hs, cs, tcs
+
+
+def _steps_forward(xp, acts, hs, cs, tcs, r, scale, shift):
+    """The recurrence over all steps for some batch rows (time-major views)."""
+    steps, n, u = tcs.shape
+    tmp = xp.empty((n, u), acts.dtype)
+    rec = xp.empty((n, 4 * u), acts.dtype)
     for t in range(steps):
         z = acts[t]  # pre-activations, overwritten by the activated gates
         xp.matmul(hs[t], r, out=rec)
@@ -72,12 +115,17 @@ def _forward(x, h0, c0, w, r, b, reverse):
         c += tmp
         xp.tanh(c, out=tcs[t])
         xp.multiply(o, tcs[t], out=hs[t + 1])
-    return xt, acts, hs, cs, tcs
 
 
+# NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
+# matmuls per training step would each end at a thread barrier, which on a busy machine waits
+# for a descheduled thread (measured 3-10x slower steps with 2 OpenBLAS threads on a loaded
+# 2-core machine). The batch is split over tapeflow's workers instead: its rows recur
+# independently, so the workers never wait for each other inside the sequence.
 def _lstm_fwd(x, h0, c0, w, r, b, reverse):
     n, steps, _ = x.shape
-    saved = _forward(x, h0, c0, w, r, b, reverse)
+    with one_blas_thread(xp_of(x)):
+        saved = _forward(x, h0, c0, w, r, b, reverse)
     _, _, hs, cs, _ = saved
     y = xp_of(x).empty((n, steps + 1, h0.shape[1]), x.dtype)
     y[:, :steps] = hs[1:].transpose(1, 0, 2)
@@ -88,6 +136,48 @@ def _lstm_fwd(x, h0, c0, w, r, b, reverse):
 
 def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse):
     """All six gradients (x, h0, c0, kernel, recurrent kernel, bias), packed flat."""
+    with one_blas_thread(xp_of(x)):
+        return _backward(x, h0, c0, w, r, b, y, dy, reverse)
+
+
+def _steps_backward(xp, acts, cs, tcs, dyt, rt, dz_all):
+    """Backward through time for some batch rows: fills ``dz_all`` (the gates' pre-activation
+    gradients) and returns the gradients of the initial states."""
+    steps, n, u = tcs.shape
+    dtype = acts.dtype
+    # The activations' derivatives: a(1-a) on the sigmoid gates and (1-a)(1+a) on the tanh
+    # gate, i.e. (1 - a) * (a + beta), computed per step while the step's gates are in cache.
+    beta = xp.zeros(4 * u, dtype)
+    beta[2 * u:3 * u] = 1
+    one = dtype.type(1)
+    dh = xp.zeros((n, u), dtype)
+    dc = xp.array(dyt[steps], dtype)
+    occ = xp.empty((n, u), dtype)
+    d1 = xp.empty((n, 4 * u), dtype)
+    d2 = xp.empty((n, 4 * u), dtype)
+    for t in range(steps - 1, -1, -1):
+        dh += dyt[t]
+        a, dz, tc = acts[t], dz_all[t], tcs[t]
+        # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
+        xp.multiply(tc, tc, out=occ)
+        xp.subtract(one, occ, out=occ)
+        occ *= a[:, 3 * u:]
+        occ *= dh
+        dc += occ
+        xp.multiply(dc, a[:, 2 * u:3 * u], out=dz[:, :u])  # d i
+        xp.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f
+        xp.multiply(dc, a[:, :u], out=dz[:, 2 * u:3 * u])  # d g
+        xp.multiply(dh, tc, out=dz[:, 3 * u:])  # d o
+        xp.subtract(one, a, out=d1)
+        xp.add(a, beta, out=d2)
+        dz *= d1
+        dz *= d2
+        dc *= a[:, u:2 * u]
+        xp.matmul(dz, rt, out=dh)
+    return dh, dc
+
+
+def _backward(x, h0, c0, w, r, b, y, dy, reverse):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -95,40 +185,38 @@ def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse):
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
         saved = _forward(x, h0, c0, w, r, b, reverse)
     xt, acts, hs, cs, tcs = saved
-    # The activations' derivatives for all steps at once: a(1-a) on the sigmoid gates and
-    # (1-a)(1+a) on the tanh gate, i.e. (1 - a) * (a + beta).
-    beta = xp.zeros(4 * u, x.dtype)
-    beta[2 * u:3 * u] = 1
-    dact = 1 - acts
-    dact *= acts + beta
-    # o * (1 - tanh(c)^2): how h_t's gradient reaches c_t
-    ocs = tcs * tcs
-    xp.subtract(1, ocs, out=ocs)
-    ocs *= acts[:, :, 3 * u:]
     dyt = dy.transpose(1, 0, 2)  # (T + 1, B, U): h_1..h_T in processing order, then c_T
     dz_all = xp.empty((steps, n, 4 * u), x.dtype)
     rt = xp.ascontiguousarray(r.T)
-    dh = xp.zeros((n, u), x.dtype)
-    dc = xp.array(dyt[steps], x.dtype)
-    tmp = xp.empty((n, u), x.dtype)
-    for t in range(steps - 1, -1, -1):
-        dh += dyt[t]
-        a, dz = acts[t], dz_all[t]
-        xp.multiply(dh, ocs[t], out=tmp)
-        dc += tmp
-        xp.multiply(dc, a[:, 2 * u:3 * u], out=dz[:, :u])  # d i
-        xp.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f
-        xp.multiply(dc, a[:, :u], out=dz[:, 2 * u:3 * u])  # d g
-        xp.multiply(dh, tcs[t], out=dz[:, 3 * u:])  # d o
-        dz *= dact[t]
-        dc *= a[:, u:2 * u]
-        xp.matmul(dz, rt, out=dh)
+    dh0 = xp.empty((n, u), x.dtype)
+    dc0 = xp.empty((n, u), x.dtype)
+
+    def job(a, b):
+        dh0[a:b], dc0[a:b] = _steps_backward(xp, acts[:, a:b], cs[:, a:b], tcs[:, a:b],
+                                             dyt[:, a:b], rt, dz_all[:, a:b])
+
+    run_chunks(job, _batch_spans(n), xp)
     flat = dz_all.reshape(steps * n, 4 * u)
-    dxt = (flat @ w.T).reshape(steps, n, d)
+    hflat = hs[:steps].reshape(steps * n, u)
+    xflat = xt.reshape(steps * n, d)
+    ones = xp.ones(steps * n, x.dtype)
+    # NOTE: the recurrent kernel's gradient is the largest matmul here (as large as the whole
+    # recurrence); column blocks of the weight gradients are independent, so the workers
+    # share them.
+    blocks = [(a, min(4 * u, a + u)) for a in range(0, 4 * u, u)]
+    grads = run_chunks(lambda lo, hi: (xflat.T @ flat[:, lo:hi], hflat.T @ flat[:, lo:hi],
+                                       ones @ flat[:, lo:hi]), blocks, xp)
+    dw, dr, db = (xp.concatenate([g[k] for g in grads], axis=-1) for k in range(3))
+    dxt = xp.empty((steps * n, d), x.dtype)
+
+    def dx_rows(lo, hi):
+        xp.matmul(flat[lo:hi], w.T, out=dxt[lo:hi])
+
+    run_chunks(dx_rows, _row_blocks(steps * n, n), xp)
+    dxt = dxt.reshape(steps, n, d)
     if reverse:
         dxt = dxt[::-1]
-    parts = [dxt.transpose(1, 0, 2), dh, dc, xt.reshape(steps * n, d).T @ flat,
-             hs[:steps].reshape(steps * n, u).T @ flat, xp.ones(steps * n, x.dtype) @ flat]
+    parts = [dxt.transpose(1, 0, 2), dh0, dc0, dw, dr, db]
     out = xp.empty(sum(p.size for p in parts), x.dtype)
     at = 0
     for p in parts:
