@@ -299,6 +299,24 @@ def main():
         if "tensorflow" in rss and rss["tensorflow"]:
             print(f"  tapeflow / TF peak RSS {max(rss['tapeflow']) / max(rss['tensorflow']):9.2f}x"
                   f"  <= 1.0x")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _report  # noqa: PLC0415
+
+    targets = []
+    for peer, lo in (("tensorflow", 0.5), ("torch", 1.0)):
+        r = rate["tapeflow"] / rate[peer] if "tapeflow" in rate and peer in rate else None
+        targets.append((f"samples/s tapeflow / {LABELS[peer]} >= {lo}x", r,
+                        None if r is None else r >= lo))
+    if rss.get("tensorflow") and rss.get("tapeflow"):
+        r = max(rss["tapeflow"]) / max(rss["tensorflow"])
+        targets.append(("peak RSS tapeflow / TF <= 1.0x", r, r <= 1.0))
+    _report.emit("cnn_steps", f"convnet, batch {BATCH}, {args.steps} steps (threads: "
+                 f"{args.threads or 'default'}); matmul peak {peak:.0f} GFLOP/s",
+                 "higher is better except ms/step and RSS",
+                 [(LABELS[n], {"samples/s": rate[n], "ms/step": 1000 * BATCH / rate[n],
+                               "GFLOP/s": rate[n] * flops / 1e9,
+                               "peak RSS MB": max(rss[n])}) for n in present if n in rate],
+                 targets, higher_is_better=True)
 
 
 if __name__ == "__main__":

@@ -229,6 +229,24 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _report  # noqa: PLC0415
+
+    targets = []
+    for r in results:
+        if r["ranks"] == 2 and r["model"] == "convnet":
+            targets.append(("convnet scaling efficiency at 2 ranks >= 0.8", r["efficiency"],
+                            r["efficiency"] >= 0.8))
+        if r["ranks"] == 2 and r["model"] == "mlp":
+            targets.append(("MLP allreduce share of the step at 2 ranks <= 10%",
+                            r["allreduce_share"], r["allreduce_share"] <= 0.10))
+    _report.emit("distributed", "data-parallel training on MPI ranks (best timed epoch)",
+                 "samples/s higher is better",
+                 [(f"{r['model']}, {r['ranks']} rank(s)",
+                   {"samples/s": r["samples_per_s"], "step ms": r["step_ms"],
+                    "efficiency": r["efficiency"],
+                    "allreduce ms/step": r.get("allreduce_ms_per_step")}) for r in results],
+                 targets, higher_is_better=True)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,17 @@ def main():
             if peer in rate:
                 print(f"  tapeflow / {LABELS[peer]:14s} samples/s "
                       f"{rate['tapeflow'] / rate[peer]:5.2f}x  {target}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _report  # noqa: PLC0415
+
+    r = rate["tapeflow"] / rate["tensorflow"] if "tapeflow" in rate and "tensorflow" in rate \
+        else None
+    _report.emit("lstm_steps", f"LSTM(128), sequences of 50, batch {BATCH}, {args.steps} steps "
+                 f"(threads: {args.threads or 'default'})", "samples/s, higher is better",
+                 [(LABELS[n], {"samples/s": rate[n], "ms/step": 1000 * BATCH / rate[n],
+                               "peak RSS MB": max(rss[n])}) for n in present if n in rate],
+                 [("samples/s tapeflow / TF fit >= 1.0x", r, None if r is None else r >= 1.0)],
+                 higher_is_better=True)
 
 
 if __name__ == "__main__":

@@ -305,7 +305,14 @@ def rss_worker(name, model, threads):
     runs = dict(runs_for(model, data, np, threads))
     if name in runs:
         runs[name]()
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        # NOTE: VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss into a child
+        # across fork+exec, so a worker started by a big process would report the parent's
+        try:
+            with open("/proc/self/status") as f:
+                kb = next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(kb / 1024)
 
 
 def main():

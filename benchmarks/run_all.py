@@ -8,7 +8,8 @@ cores), with the Python that runs this file: give it an environment where the pe
 (tensorflow-cpu, torch, jax) are importable to get their columns; absent peers are skipped
 by each script. The report starts with the machine it ran on, then one table per workload
 (from what the scripts hand over through ``_report.emit``), the targets met or missed, and
-every script's full output.
+every script's full output. Each script's section is kept in ``results/sections/``, so
+``--only NAME`` refreshes one section and leaves the others (with their dates) in place.
 """
 import argparse
 import datetime
@@ -111,7 +112,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    sections, raw = [], []
+    sections_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "sections")
+    os.makedirs(sections_dir, exist_ok=True)
     for name, full, quick in BENCHMARKS:
         if args.only and name not in args.only:
             continue
@@ -125,6 +127,7 @@ def main(argv=None):
                                              if p)}
         cmd = [sys.executable, script, *(quick if args.quick else full)]
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
+        when = datetime.datetime.now(datetime.timezone.utc)
         t = time.perf_counter()
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,
@@ -138,20 +141,32 @@ def main(argv=None):
         with open(jpath, encoding="utf-8") as f:
             records = [json.loads(line) for line in f if line.strip()]
         os.unlink(jpath)
-        sections.append(f"### {name} ({status}, {took:.0f} s)\n\n"
-                        + ("\n\n".join(table(r) for r in records) if records else
-                           "(no table: see the output below)"))
-        raw.append(f"<details><summary>{name}: full output</summary>\n\n```\n{out.strip()}\n"
-                   "```\n</details>")
+        args_text = " ".join(quick if args.quick else full)
+        cmdline = f"{name}.py {args_text}".strip()
+        section = (f"### {name}\n\n`{cmdline}`, run "
+                   f"{when:%Y-%m-%d %H:%M} UTC, {status}, {took:.0f} s\n\n"
+                   + ("\n\n".join(table(r) for r in records) if records else
+                      "(no table: see the output below)")
+                   + f"\n\n<details><summary>{name}: full output</summary>\n\n```\n"
+                   + out.strip() + "\n```\n</details>\n")
+        with open(os.path.join(sections_dir, f"{name}.md"), "w", encoding="utf-8") as f:
+            f.write(section)
 
+    # the report: this machine, then every script's latest section (kept from earlier runs
+    # for scripts not run this time, each with its own date)
     lines = ["# tapeflow benchmarks", "",
-             f"Run {started:%Y-%m-%d %H:%M} UTC with `benchmarks/run_all.py"
-             f"{' --quick' if args.quick else ''}` on:", ""]
+             f"Last written {started:%Y-%m-%d %H:%M} UTC by `benchmarks/run_all.py` on:", ""]
     lines += [f"- {m}" for m in machine()]
-    lines += ["", "Ratios within one table were measured side by side (interleaved where the "
-              "script says so); absolute figures move with the machine's load.", ""]
-    text = "\n".join(lines) + "\n\n" + "\n\n".join(sections) + "\n\n## Outputs\n\n" \
-        + "\n\n".join(raw) + "\n"
+    lines += ["", "Ratios within one table were measured side by side (interleaved or in "
+              "fresh processes, as each script says); absolute figures move with the "
+              "machine's load.", ""]
+    parts = []
+    for name, _, _ in BENCHMARKS:
+        path = os.path.join(sections_dir, f"{name}.md")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                parts.append(f.read())
+    text = "\n".join(lines) + "\n" + "\n".join(parts)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
