@@ -580,3 +580,26 @@ def test_sparse_cross_entropy_checks_labels_inside_traced_functions():
     f(tf.constant([0, 2]), x)
     with pytest.raises(tf.errors.InvalidArgumentError, match="Received a label value of 3"):
         f(tf.constant([0, 3]), x)
+
+
+def test_sparse_xent_gradient_reuses_the_forward_softmax_only_for_the_same_logits():
+    rng = np.random.default_rng(5)
+    a = tf.constant(rng.normal(size=(6, 4)).astype("float32"))
+    b = tf.constant(rng.normal(size=(6, 4)).astype("float32"))
+    labels = tf.constant(rng.integers(0, 4, 6))
+
+    def expected(x):
+        e = np.exp(x - x.max(1, keepdims=True))
+        p = e / e.sum(1, keepdims=True)
+        p[np.arange(6), labels.numpy()] -= 1
+        return p
+
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([a, b])
+        la = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, a)
+        lb = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, b)  # the slot now holds b
+    # a's gradient recomputes its softmax; b's uses the kept one; asking again recomputes
+    np.testing.assert_allclose(tape.gradient(la, a).numpy(), expected(a.numpy()), atol=1e-6)
+    for _ in range(2):
+        np.testing.assert_allclose(tape.gradient(lb, b).numpy(), expected(b.numpy()),
+                                   atol=1e-6)

@@ -415,22 +415,38 @@ def _pick(a, labels):
     return flat[xp.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
 
 
+# NOTE: the forward's softmax, kept for the gradient op of the same logits (one slot: the
+# training step computes the loss and then, right away, its gradient from the same array).
+# Reused at most once (the gradient works on it in place), checked by identity.
+_SOFTMAX = [None]
+
+
 def _sparse_xent_fwd(x, labels):
     _check_labels(labels, x.shape[-1])
     xp = xp_of(x)
     s = _shifted(x, -1)
-    lse = xp.log(reduce_add(xp.exp(s), axis=-1))
-    return lse - _pick(s, labels)
+    e = xp.exp(s)
+    total = reduce_add(e, axis=-1, keepdims=True)
+    loss = xp.log(total[..., 0]) - _pick(s, labels)
+    if type(e) is np.ndarray:
+        e /= total
+        _SOFTMAX[0] = (x, e)
+    return loss
 
 
 def _sparse_xent_grad_fwd(x, labels, g):
     # NOTE: one fused op (softmax minus the one-hot label, times g): the gradient the training
     # step needs, without building the one-hot matrix through separate ops.
     xp = xp_of(x)
-    p = xp.exp(_shifted(x, -1))
-    if not isinstance(p, np.ndarray) and cuda_kernels.owns(p):
-        return cuda_kernels.sparse_xent_grad(p, labels, g)  # one fused CuPy kernel
-    p /= reduce_add(p, axis=-1, keepdims=True)
+    kept = _SOFTMAX[0]
+    if kept is not None and kept[0] is x:
+        _SOFTMAX[0] = None
+        p = kept[1]
+    else:
+        p = xp.exp(_shifted(x, -1))
+        if not isinstance(p, np.ndarray) and cuda_kernels.owns(p):
+            return cuda_kernels.sparse_xent_grad(p, labels, g)  # one fused CuPy kernel
+        p /= reduce_add(p, axis=-1, keepdims=True)
     c = p.shape[-1]
     if p.size:  # one flat index per row: cheaper than a 2-D fancy index
         p.reshape(-1)[xp.arange(0, p.size, c) + labels.reshape(-1)] -= 1
