@@ -27,7 +27,7 @@ ROOT = os.path.dirname(HERE)
 # (script, arguments, arguments with --quick); the order is the report's
 BENCHMARKS = [
     ("eager_overhead", [], ["--quick"]),
-    ("mlp_epoch", ["--repeats", "3"], ["--repeats", "1", "--model", "seed"]),
+    ("mlp_epoch", ["--repeats", "5"], ["--repeats", "1", "--model", "seed"]),
     ("input_pipeline", [], ["--passes", "1"]),
     ("cnn_steps", [], ["--steps", "20", "--repeats", "1"]),
     ("lstm_steps", [], ["--steps", "20", "--repeats", "1"]),
