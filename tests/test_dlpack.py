@@ -63,3 +63,17 @@ def test_torch_round_trips_share_memory():
     assert out2.tolist() == [[1.0, 2.0], [3.0, 4.0]]
     y = tf.reduce_sum(tf.experimental.dlpack.from_dlpack(torch.ones(4, dtype=torch.float64)))
     assert y.dtype == tf.float64 and float(y) == 4.0
+
+
+def test_jax_round_trips_on_the_cpu():
+    jax = pytest.importorskip("jax", reason="JAX is not installed (optional peer)")
+    import jax.numpy as jnp
+
+    src = jnp.arange(6, dtype=jnp.float32).reshape(2, 3)
+    t = tf.experimental.dlpack.from_dlpack(src)
+    assert t.shape == (2, 3) and t.dtype == tf.float32
+    assert t.numpy().tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    mine = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    back = jax.dlpack.from_dlpack(mine)
+    assert back.dtype == jnp.float32 and back.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert float(tf.reduce_sum(tf.experimental.dlpack.from_dlpack(jnp.ones(3)))) == 3.0
