@@ -260,6 +260,7 @@ class Function:
         self._tracing_count = 0
         self._last_key = None
         self._warned = set()
+        self._retraced = set()  # signatures traced again after a first trace made variables
         self._instances = weakref.WeakKeyDictionary()
         functools.update_wrapper(self, python_function)
 
@@ -358,6 +359,22 @@ class Function:
                     leaves.append(True)
                 else:
                     leaves.append(t)
+        if trace.unsafe is not None and trace.created and key not in self._retraced:
+            # NOTE: this first run created variables (a layer built, weights loaded into it
+            # on first call): what made it untraceable may have been that one-time setup, so
+            # the next call traces again instead of running eagerly for good
+            self._retraced.add(key)
+            _log.info("tf.function %r: the first trace created variables and could not be "
+                      "replayed (%s); tracing again on the next call", self.__name__,
+                      trace.unsafe)
+            self._tracing_count -= 1  # the retrace replaces this one
+            self._last_key = None
+            if not execute:
+                return self._trace(args, kwargs, flat, key, execute=False)
+            self._eager_result = nest.pack_sequence_as(
+                result, [const(t._v) if isinstance(t, TensorBase) and not isinstance(t, Variable)
+                         else t for t in out_flat])
+            return None
         if trace.unsafe is not None:
             if key not in self._warned:
                 self._warned.add(key)

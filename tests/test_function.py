@@ -240,3 +240,31 @@ def test_traced_keras_optimizer_step_matches_eager(make_opt):
     assert int(o1.iterations) == int(o2.iterations) == 5
     assert traced.experimental_get_tracing_count() == 1
     assert traced.get_concrete_function().eager_reason is None
+
+
+def test_a_first_trace_that_builds_and_loads_variables_is_traced_again(caplog):
+    import logging
+
+    class Lazy(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = None
+
+        def __call__(self, x):
+            if self.w is None:  # built on first call, then given saved values
+                self.w = tf.Variable(tf.zeros((3,)))
+                self.w._assign_raw(np.array([1.0, 2.0, 3.0], np.float32))
+            return x * self.w
+
+    m = Lazy()
+    f = tf.function(m.__call__)
+    x = tf.constant([1.0, 1.0, 1.0])
+    with caplog.at_level(logging.WARNING, logger="tapeflow"):
+        assert f(x).numpy().tolist() == [1.0, 2.0, 3.0]
+        assert f(x * 2.0).numpy().tolist() == [2.0, 4.0, 6.0]
+    assert not [r for r in caplog.records if "runs eagerly" in r.getMessage()]
+    concrete = f.get_concrete_function(x)
+    assert concrete.eager_reason is None and "v" in concrete.plan_source
+    assert f.experimental_get_tracing_count() == 1
+    m.w.assign([0.0, 1.0, 0.0])  # the plan reads the variable on every call
+    assert f(x).numpy().tolist() == [0.0, 1.0, 0.0]
