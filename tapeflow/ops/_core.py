@@ -173,50 +173,32 @@ def record(op, inputs, out, attrs):
             if differentiable and tape._thread == get_ident():
                 _record_one(tape, op, inputs, out, attrs)
             return
-    snaps = None
+    snaps = {}  # one snapshot per variable input, shared by every tape (traces see it once)
     tid = get_ident()
     for tape in recording:
         if tape._thread != tid:
             continue  # tapes and traces see only the ops of the thread that opened them
         if tape._is_trace:
             tape.op(op, inputs, out, attrs)
-            continue
-        if not differentiable:
-            continue
-        ids = tape._ids
-        needs = []
-        ins = inputs
-        for k, t in enumerate(inputs):
-            if isinstance(t, VariableType):
-                if id(t) in ids or (tape._auto and t.trainable):
-                    if snaps is None:
-                        snaps = {}
-                    s = snaps.get(k)
-                    if s is None:
-                        s = snaps[k] = snapshot(t)
-                    tape._read(t, s)
-                    if ins is inputs:
-                        ins = list(inputs)
-                    ins[k] = s
-                    needs.append(True)
-                else:
-                    needs.append(False)
-            else:
-                needs.append(id(t) in ids)
-        if True in needs:
-            tape._nodes.append(Node(op, ins, out, attrs, needs))
-            ids.add(id(out))
+        elif differentiable:
+            _record_one(tape, op, inputs, out, attrs, snaps)
 
 
-def _record_one(tape, op, inputs, out, attrs):
-    """``record`` for a single recording tape (no trace to tell about variable reads)."""
+def _record_one(tape, op, inputs, out, attrs, snaps=None):
+    """Put the op on ``tape`` if it watches an input; ``snaps`` shares variable snapshots
+    between tapes (None: a single tape and no trace, so nobody else to tell of the read)."""
     ids = tape._ids
     needs = []
     ins = inputs
     for k, t in enumerate(inputs):
         if isinstance(t, VariableType):
             if id(t) in ids or (tape._auto and t.trainable):
-                s = const(t._v)
+                if snaps is None:
+                    s = const(t._v)
+                else:
+                    s = snaps.get(k)
+                    if s is None:
+                        s = snaps[k] = snapshot(t)
                 tape._read(t, s)
                 if ins is inputs:
                     ins = list(inputs)
