@@ -234,34 +234,38 @@ def available(name):
     return importlib.util.find_spec(name) is not None
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(doc, frameworks):
+    """The options every steps benchmark takes (``lstm_steps.py`` shares them)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--steps", type=int, default=100, help="timed training steps (default 100)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="fresh runs per framework, interleaved; the median is shown")
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for every framework (default: each framework's default)")
     ap.add_argument("--only", default=None, help="comma-separated subset of " +
-                    ",".join(FRAMEWORKS))
+                    ",".join(frameworks))
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        return worker(args.worker, args.steps, args.threads)
-    set_threads(args.threads)
-    names = args.only.split(",") if args.only else FRAMEWORKS
+    return ap.parse_args()
+
+
+def importable(names):
+    """The frameworks of ``names`` that can run here (tapeflow always), noting the rest."""
     present = []
     for name in names:
         if name == "tapeflow" or available(name):
             present.append(name)
         else:
             print(f"({name} not importable: skipped)")
-    peak = matmul_peak()
-    secs = {n: [] for n in present}
-    rss = {n: [] for n in present}
-    source = "?"
-    for _ in range(args.repeats):  # interleaved, so load changes hit every framework alike
+    return present
+
+
+def run_workers(script, present, args):
+    """Each framework's worker in fresh interpreters, ``args.repeats`` rounds interleaved (so
+    load changes hit every framework alike): per framework the list of results."""
+    results = {n: [] for n in present}
+    for _ in range(args.repeats):
         for name in present:
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", name,
+            cmd = [sys.executable, os.path.abspath(script), "--worker", name,
                    "--steps", str(args.steps)] + (
                 ["--threads", str(args.threads)] if args.threads else [])
             out = subprocess.run(cmd, capture_output=True, text=True)
@@ -269,10 +273,21 @@ def main():
             if out.returncode or not lines:
                 print(f"{name} failed:\n{out.stderr[-2000:]}")
                 continue
-            r = json.loads(lines[-1])
-            secs[name].append(r["seconds"])
-            rss[name].append(r["rss_mb"])
-            source = r["source"]
+            results[name].append(json.loads(lines[-1]))
+    return results
+
+
+def main():
+    args = parse_args(__doc__, FRAMEWORKS)
+    if args.worker:
+        return worker(args.worker, args.steps, args.threads)
+    set_threads(args.threads)
+    present = importable(args.only.split(",") if args.only else FRAMEWORKS)
+    peak = matmul_peak()
+    results = run_workers(__file__, present, args)
+    secs = {n: [r["seconds"] for r in results[n]] for n in present}
+    rss = {n: [r["rss_mb"] for r in results[n]] for n in present}
+    source = next((r["source"] for n in present for r in results[n]), "?")
     flops = train_flops_per_sample()
     print(f"\nconvnet 32c3-p2-64c3-p2-drop-10, Adam, batch {BATCH}, {args.steps} steps after "
           f"{WARMUP} warm-up steps, on {source}; median of {args.repeats} fresh processes "

@@ -18,16 +18,21 @@ Run with the peers' environment::
 ``--threads N`` sets the BLAS/OpenMP/intra-op thread count of every framework alike.
 Quote ratios, not absolute numbers: the machine is shared.
 """
-import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnn_steps import ROOT, available, peak_rss_mb, set_threads  # noqa: E402
+from cnn_steps import (  # noqa: E402
+    ROOT,
+    importable,
+    parse_args,
+    peak_rss_mb,
+    run_workers,
+    set_threads,
+)
 
 BATCH, WARMUP, STEPS_IN_SEQ, FEATURES, UNITS, CLASSES = 128, 5, 50, 16, 128, 10
 FRAMEWORKS = ["tapeflow", "tensorflow", "torch"]
@@ -109,40 +114,13 @@ def worker(name, steps, threads):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=100, help="timed training steps (default 100)")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="fresh runs per framework, interleaved; the median is shown")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="threads for every framework (default: each framework's default)")
-    ap.add_argument("--only", default=None, help="comma-separated subset of " +
-                    ",".join(FRAMEWORKS))
-    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = parse_args(__doc__, FRAMEWORKS)
     if args.worker:
         return worker(args.worker, args.steps, args.threads)
-    names = args.only.split(",") if args.only else FRAMEWORKS
-    present = []
-    for name in names:
-        if name == "tapeflow" or available(name):
-            present.append(name)
-        else:
-            print(f"({name} not importable: skipped)")
-    secs = {n: [] for n in present}
-    rss = {n: [] for n in present}
-    for _ in range(args.repeats):  # interleaved, so load changes hit every framework alike
-        for name in present:
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", name,
-                   "--steps", str(args.steps)] + (
-                ["--threads", str(args.threads)] if args.threads else [])
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-            if out.returncode or not lines:
-                print(f"{name} failed:\n{out.stderr[-2000:]}")
-                continue
-            r = json.loads(lines[-1])
-            secs[name].append(r["seconds"])
-            rss[name].append(r["rss_mb"])
+    present = importable(args.only.split(",") if args.only else FRAMEWORKS)
+    results = run_workers(__file__, present, args)
+    secs = {n: [r["seconds"] for r in results[n]] for n in present}
+    rss = {n: [r["rss_mb"] for r in results[n]] for n in present}
     print(f"\nLSTM({UNITS}) + Dense {CLASSES}, sequences of {STEPS_IN_SEQ} x {FEATURES}, Adam, "
           f"batch {BATCH}, {args.steps} steps after {WARMUP} warm-up steps; median of "
           f"{args.repeats} fresh processes (threads: {args.threads or 'default'})")
