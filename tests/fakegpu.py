@@ -374,3 +374,33 @@ class FakeCupy:
 
     def empty(self, shape, dtype):
         return FakeArray(np.empty(shape, dtype), BACKEND.current)
+
+
+# -- what the stand-in device tests share ---------------------------------------------------
+GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
+GPU1 = "/job:localhost/replica:0/task:0/device:GPU:1"
+CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+def skip_if_real_gpu(covered_by):
+    """Skip the calling test module on a machine with a real GPU (``covered_by`` says which
+    GPU tests cover the same ground there)."""
+    import pytest  # noqa: PLC0415
+
+    import tapeflow as tf  # noqa: PLC0415
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a real GPU is registered: the stand-in device tests run on machines "
+                    f"without one ({covered_by} covers the real GPU)", allow_module_level=True)
+
+
+def _gpus_fixture():
+    with fake_gpus() as be:
+        yield be
+
+
+def gpus_fixture():
+    """The ``gpus`` fixture: the stand-in GPU:0 and GPU:1 registered for one test."""
+    import pytest  # noqa: PLC0415
+
+    return pytest.fixture(_gpus_fixture, name="gpus")

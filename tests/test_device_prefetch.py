@@ -7,27 +7,15 @@ import time
 
 import numpy as np
 import pytest
-from fakegpu import FakeArray, FakeCupy, fake_gpus
+from fakegpu import CPU0, GPU0, GPU1, FakeArray, FakeCupy, gpus_fixture, skip_if_real_gpu
 
 import tapeflow as tf
 from tapeflow import backend
 from tapeflow.backend import transfer
 from tapeflow.keras.models import data as batch_data
 
-if tf.config.list_physical_devices("GPU"):
-    pytest.skip("a real GPU is registered: the stand-in device tests run on machines without "
-                "one (tests/gpu/test_gpu_prefetch.py covers the real GPU)",
-                allow_module_level=True)
-
-GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
-GPU1 = "/job:localhost/replica:0/task:0/device:GPU:1"
-CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
-
-
-@pytest.fixture
-def gpus():
-    with fake_gpus() as be:
-        yield be
+skip_if_real_gpu("tests/gpu/test_gpu_prefetch.py")
+gpus = gpus_fixture()
 
 
 def _workers():

@@ -2,25 +2,14 @@
 GPU:0 and GPU:1 (tests/fakegpu.py): every GPU code path except the CUDA calls themselves."""
 import numpy as np
 import pytest
-from fakegpu import FakeArray, fake_gpus
+from fakegpu import CPU0, GPU0, GPU1, FakeArray, gpus_fixture, skip_if_real_gpu
 from gpu.op_cases import CASES, run_case
 
 import tapeflow as tf
 from tapeflow import backend
 
-if tf.config.list_physical_devices("GPU"):
-    pytest.skip("a real GPU is registered: the stand-in device tests run on machines without "
-                "one (tests/gpu covers the real GPU)", allow_module_level=True)
-
-GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
-GPU1 = "/job:localhost/replica:0/task:0/device:GPU:1"
-CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
-
-
-@pytest.fixture
-def gpus():
-    with fake_gpus() as be:
-        yield be
+skip_if_real_gpu("tests/gpu")
+gpus = gpus_fixture()
 
 
 def test_host_only_has_no_placement_work():
