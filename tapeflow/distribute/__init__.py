@@ -6,6 +6,7 @@ in its ``scope()`` then ``fit`` data-parallel. See docs/distributed.md. Importin
 does not import mpi4py; creating a multi-process strategy does.
 """
 from . import experimental
+from ._mirrored import PerReplica
 from ._mpi import CollectiveTimeoutError
 from .input import AutoShardPolicy, DistributedDataset
 from .strategy import (
@@ -30,7 +31,8 @@ from .strategy import (
 __all__ = [
     "AutoShardPolicy", "CollectiveTimeoutError", "DistributedDataset", "InputContext",
     "InputOptions", "MPIStrategy", "MirroredStrategy", "MultiWorkerMirroredStrategy",
-    "OneDeviceStrategy", "ReduceOp", "ReplicaContext", "Strategy", "compute_average_loss",
+    "OneDeviceStrategy", "PerReplica", "ReduceOp", "ReplicaContext", "Strategy",
+    "compute_average_loss",
     "experimental", "experimental_set_strategy", "get_replica_context", "get_strategy",
     "has_strategy", "in_cross_replica_context", "scale_regularization_loss",
 ]

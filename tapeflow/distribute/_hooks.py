@@ -1,5 +1,6 @@
 """The small calls that ``Model.compile/fit/evaluate``, the optimizers and the callbacks make
 into tf.distribute. Each is a no-op (one attribute read) without a multi-process strategy."""
+from .. import backend
 from ..backend import host as np
 from . import _context
 from .input import AutoShardPolicy, _policy, shard_batch, shard_bounds
@@ -180,7 +181,13 @@ def gradient_reducer(aggregate=True, optimizer=None):
     batch (the global-batch mean); inside ``strategy.run``, summed (TF's contract: the loss is
     scaled by the global batch); elsewhere in the scope (``train_on_batch``, a loop without
     ``strategy.run``), averaged, as Keras and Horovod do."""
-    in_replica = _context.local.replica is not None
+    ctx = _context.local.replica
+    if aggregate and ctx is not None and hasattr(ctx, "_device_obj"):
+        # MirroredStrategy over several devices: stash for one update after the last replica
+        from . import _mirrored  # noqa: PLC0415
+
+        return _mirrored.stasher(ctx, optimizer)
+    in_replica = ctx is not None
     step = _context.local.step
     if step is not None:
         s = step[0]
@@ -200,6 +207,67 @@ def gradient_reducer(aggregate=True, optimizer=None):
         return s._collective.allreduce_arrays(grads, scale)
 
     return reduce
+
+
+def apply_unless_stashed(optimizer, grads, variables):
+    """``apply_gradients``'s effect: apply what the reducer returned; None means a
+    MirroredStrategy replica stashed the gradients for the strategy's single update."""
+    if grads is not None:
+        optimizer.apply(grads, variables)
+
+
+def on_state_device(metric, update):
+    """A metric's raw update, run where its state lives: values computed by a
+    MirroredStrategy replica on another device are copied there first, and that replica's
+    device is made current again after (a traced plan's next ops run on it)."""
+    if not backend.placement:
+        return update
+
+    def placed(*values):
+        # NOTE: a state still on the host follows the values' device (metrics.py)
+        homes = [backend.device_of(v._v) for v in getattr(metric, "_variables", ())]
+        home = next((d for d in homes if d.backend is not None), None)
+        if home is None:
+            return update(*values)
+        away = None
+        moved = list(values)
+        for i, v in enumerate(values):
+            if backend.is_array(v):
+                d = backend.device_of(v)
+                if d is not home and d.backend is not None:
+                    away, moved[i] = d, home.put(v)
+        if away is None:
+            return update(*values)
+        from ..framework import device  # noqa: PLC0415
+
+        home.select()
+        try:
+            with device(f"/{home.kind}:{home.index}"):  # the ops inside the update too
+                return update(*moved)
+        finally:
+            away.select()
+
+    return placed
+
+
+def replica_steps(model, step_function, train):
+    """``fit``/``evaluate``: with a MirroredStrategy over several devices, a step that splits
+    each global batch across the replicas (``_mirrored.StepLoop``); else the step itself."""
+    stack = _context.local.scopes
+    s = stack[-1] if stack else model.__dict__.get("_distribute_strategy")
+    if s is None or getattr(s, "_replica_devices", None) is None:
+        return step_function
+    from . import _mirrored  # noqa: PLC0415
+
+    if train and hasattr(model.optimizer, "inner_optimizer"):
+        # NOTE: LossScaleOptimizer applies outside gradient_reducer: it would step per replica
+        raise NotImplementedError("Mixed precision's LossScaleOptimizer is not supported with "
+                                  "a MirroredStrategy over several devices yet.")
+    key = "_mirrored_train_step" if train else "_mirrored_test_step"
+    loop = model.__dict__.get(key)
+    if loop is None or loop.fn is not step_function or loop.strategy is not s:
+        loop = model.__dict__[key] = _mirrored.StepLoop(s, step_function, train)
+    return loop
 
 
 def is_chief():

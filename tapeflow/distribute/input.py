@@ -90,3 +90,44 @@ class ValueContext:
     def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
         self.replica_id_in_sync_group = replica_id_in_sync_group
         self.num_replicas_in_sync = num_replicas_in_sync
+
+
+class MirroredDataset:
+    """``experimental_distribute_dataset`` of a several-device ``MirroredStrategy``: each
+    element a structure of ``PerReplica`` values, replica ``i``'s part on device ``i``.
+    ``split``: each global batch split into per-replica rows; otherwise (from
+    ``distribute_datasets_from_function``) consecutive elements go to consecutive replicas."""
+
+    def __init__(self, dataset, strategy, split=True):
+        self._dataset = dataset
+        self._strategy = strategy
+        self._split = split and _policy(dataset) != AutoShardPolicy.OFF
+
+    @property
+    def element_spec(self):
+        return getattr(self._dataset, "element_spec", None)
+
+    def __iter__(self):
+        from . import _mirrored  # noqa: PLC0415
+
+        devices = self._strategy._replica_devices
+        n = len(devices)
+        if self._split:
+            for batch in self._dataset:
+                parts, _ = _mirrored.split(batch, n)
+                yield _mirrored.pack([_mirrored.put(p, d) for (p, _), d in zip(parts, devices)])
+            return
+        it = iter(self._dataset)
+        while True:
+            group = []
+            for d in devices:
+                try:
+                    group.append(_mirrored.put(next(it), d))
+                except StopIteration:
+                    break
+            if len(group) < n:
+                return  # NOTE: a short tail that cannot feed every replica is dropped
+            yield _mirrored.pack(group)
+
+    def __repr__(self):
+        return f"<tapeflow.distribute.DistributedDataset over {self._dataset!r}>"

@@ -1,5 +1,5 @@
 """``tf.distribute`` strategies: the default (one replica), ``OneDeviceStrategy``,
-``MirroredStrategy`` (one replica per process on this backend), and
+``MirroredStrategy`` (several devices of one process, replicas run in turn), and
 ``MultiWorkerMirroredStrategy`` / ``MPIStrategy``: data parallelism across the processes of
 an MPI job, one replica per process."""
 import contextlib
@@ -154,7 +154,7 @@ class _Extended:
 
     @property
     def worker_devices(self):
-        return (self._strategy._device,)
+        return tuple(getattr(self._strategy, "_devices", None) or (self._strategy._device,))
 
     parameter_devices = worker_devices
 
@@ -344,19 +344,162 @@ class OneDeviceStrategy(Strategy):
         self._device = device
 
 
+class MirroredReplicaContext(ReplicaContext):
+    """Replica ``i`` of a several-device ``MirroredStrategy`` (the replicas run one after
+    another in this process, see ``_mirrored.py``)."""
+
+    def __init__(self, strategy, replica_id_in_sync_group, device):
+        super().__init__(strategy, replica_id_in_sync_group)
+        self._device_obj = device
+
+    @property
+    def devices(self):
+        return (self._device_obj.name,)
+
+    def all_reduce(self, reduce_op, value, options=None):
+        raise NotImplementedError(
+            "ReplicaContext.all_reduce is not supported by tapeflow's MirroredStrategy over "
+            "several devices: its replicas run one after another in one process, so a replica "
+            "cannot see the values of the replicas after it. Return the per-replica values "
+            "from strategy.run and combine them with strategy.reduce, or use "
+            "MultiWorkerMirroredStrategy (one process per device under mpiexec).")
+
+    def merge_call(self, merge_fn, args=(), kwargs=None):
+        raise NotImplementedError(
+            "ReplicaContext.merge_call is not supported by tapeflow's MirroredStrategy over "
+            "several devices (its replicas run one after another in one process).")
+
+
 class MirroredStrategy(Strategy):
-    """Synchronous training on the devices of one machine. tapeflow runs one replica per
-    process (the default device); for several GPUs or CPUs, launch one process per device
-    with ``MultiWorkerMirroredStrategy`` under ``mpiexec``."""
+    """Synchronous training on the devices of one machine.
+
+    With several devices (``devices=['/gpu:0', '/gpu:1']``, or by default every GPU when
+    more than one is registered) the replicas run one after another in this process, each
+    under ``tf.device`` of its device; variables are single copies on the first device, and
+    the optimizer updates once per step with the replicas' summed gradients
+    (``_mirrored.py``). With one device it is one replica, as the default strategy."""
 
     def __init__(self, devices=None, cross_device_ops=None):
         super().__init__()
-        self._devices = tuple(devices) if devices else (self._device,)
-        if len(self._devices) > 1:
-            raise ValueError(f"tapeflow's MirroredStrategy holds one replica per process; got "
-                             f"devices={list(self._devices)}. Run one process per device under "
-                             "`mpiexec -n N` with tf.distribute.MultiWorkerMirroredStrategy.")
+        from . import _mirrored  # noqa: PLC0415
+
+        replicas = _mirrored.resolve_devices(devices)
+        self._replica_devices = replicas
+        self._stash = {}  # id(optimizer) -> (optimizer, variables, summed raw gradients)
+        if replicas is not None:
+            self._devices = tuple(d.name for d in replicas)
+        else:
+            self._devices = tuple(devices) if devices else (self._device,)
+            if isinstance(devices, str):
+                self._devices = (devices,)
         self._device = self._devices[0]
+
+    @property
+    def num_replicas_in_sync(self):
+        return len(self._devices) if self._replica_devices else self._size
+
+    @contextlib.contextmanager
+    def scope(self):
+        """As ``Strategy.scope``; with several devices, variables created in it (and ops
+        run in its cross-replica context) go to the first device."""
+        if self._replica_devices is None:
+            with super().scope():
+                yield self
+            return
+        from . import _mirrored  # noqa: PLC0415
+
+        with super().scope(), _mirrored._device_scope(self._replica_devices[0]):
+            yield self
+
+    def run(self, fn, args=(), kwargs=None, options=None):
+        """``fn`` once per replica, each on its device with its values of ``args``; returns
+        ``PerReplica`` results. Optimizer steps taken in ``fn`` sum the replicas'
+        gradients and update once, after the last replica."""
+        if self._replica_devices is None:
+            return super().run(fn, args, kwargs, options)
+        from . import _mirrored  # noqa: PLC0415
+
+        return _mirrored.run(self, fn, args, kwargs)
+
+    def reduce(self, reduce_op, value, axis=None):
+        if self._replica_devices is None:
+            return super().reduce(reduce_op, value, axis)
+        from . import _mirrored  # noqa: PLC0415
+
+        reduce_op = _reduce_op(reduce_op)
+
+        def one(v):
+            if not isinstance(v, _mirrored.PerReplica):
+                if reduce_op == "SUM":
+                    raise ValueError(f"A non-DistributedValues value {v} cannot be reduced "
+                                     f"with the given reduce op ReduceOp.SUM.")
+                return v if isinstance(v, TensorBase) else convert_to_tensor(v)
+            parts = [p if isinstance(p, TensorBase) else convert_to_tensor(p) for p in v]
+            if axis is not None:
+                count = sum(int(p.shape[axis]) for p in parts)
+                parts = [_sum(p, axis) for p in parts]
+            total = parts[0]
+            for p in parts[1:]:
+                total = total + p  # NOTE: placement copies each onto the current device
+            if reduce_op == "MEAN":
+                total = total / float(count if axis is not None else len(parts))
+            return total
+
+        return _mirrored._map(one, value)
+
+    def experimental_local_results(self, value):
+        if self._replica_devices is None:
+            return super().experimental_local_results(value)
+        from . import _mirrored  # noqa: PLC0415
+
+        found = []
+        _mirrored._map(lambda v: found.append(isinstance(v, _mirrored.PerReplica)), value)
+        if not any(found):
+            return (value,)  # a plain value is one local result, as TF
+        return tuple(_mirrored.select_replica(value, i) for i in range(len(self._devices)))
+
+    def gather(self, value, axis):
+        if self._replica_devices is None:
+            return super().gather(value, axis)
+        from ..ops.array import concat  # noqa: PLC0415
+        from . import _mirrored  # noqa: PLC0415
+
+        def one(v):
+            parts = list(v) if isinstance(v, _mirrored.PerReplica) else [v] * len(self._devices)
+            return concat([p if isinstance(p, TensorBase) else convert_to_tensor(p)
+                           for p in parts], axis)
+
+        return _mirrored._map(one, value)
+
+    def experimental_distribute_dataset(self, dataset, options=None):
+        if self._replica_devices is None:
+            return super().experimental_distribute_dataset(dataset, options)
+        from .input import MirroredDataset  # noqa: PLC0415
+
+        return MirroredDataset(dataset, self, split=True)
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        if self._replica_devices is None:
+            return super().distribute_datasets_from_function(dataset_fn, options)
+        from .input import MirroredDataset  # noqa: PLC0415
+
+        ctx = InputContext(1, 0, len(self._devices))
+        return MirroredDataset(dataset_fn(ctx), self, split=False)
+
+    experimental_distribute_datasets_from_function = distribute_datasets_from_function
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        if self._replica_devices is None:
+            return super().experimental_distribute_values_from_function(value_fn)
+        from . import _mirrored  # noqa: PLC0415
+        from .input import ValueContext  # noqa: PLC0415
+
+        n = len(self._devices)
+        values = []
+        for i, dev in enumerate(self._replica_devices):
+            with _mirrored._device_scope(dev):
+                values.append(_mirrored.put(value_fn(ValueContext(i, n)), dev))
+        return _mirrored.pack(values)
 
 
 class MultiWorkerMirroredStrategy(Strategy):

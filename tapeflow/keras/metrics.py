@@ -12,6 +12,7 @@ import functools
 from .. import dtypes
 from ..backend import host as np
 from ..backend import is_array, xp_of
+from ..distribute import _hooks as _distribute
 from ..function import run_effect
 from ..ops._core import Op, apply
 from ..tensor import TensorBase
@@ -37,7 +38,8 @@ def _stateful(update):
         def run(*values):
             update(self, *values[:n], **dict(zip(keys, values[n:])))
 
-        run_effect(run, [*args, *kwargs.values()])
+        # distribute: a MirroredStrategy replica's values move to the state's device
+        run_effect(_distribute.on_state_device(self, run), [*args, *kwargs.values()])
 
     return update_state
 

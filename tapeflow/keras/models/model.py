@@ -448,6 +448,8 @@ class Model(Layer):
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")
         train_function = self.make_train_function()
+        # distribute: MirroredStrategy over several devices splits each batch across replicas
+        train_function = _distribute.replica_steps(self, train_function, train=True)
         epoch_logs = {}
         try:
             cbs.call("on_train_begin", None)
@@ -501,6 +503,7 @@ class Model(Layer):
             callbacks.call("on_test_begin", None)
         logs = None
         test_function = self.make_test_function()
+        test_function = _distribute.replica_steps(self, test_function, train=False)  # distribute
         for step, batch in enumerate(batches.epoch()):
             if callbacks is not None:
                 callbacks.call("on_test_batch_begin", step, None)

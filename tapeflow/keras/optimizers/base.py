@@ -124,7 +124,8 @@ class Optimizer:
         # NOTE: one recorded side effect, so a tf.function plan replays the whole update
         # distribute: the allreduce of the raw gradients runs inside it (no-op in one process)
         reduce = _distribute.gradient_reducer(not skip_gradients_aggregation, self)
-        run_effect(lambda *gs: self.apply(reduce(list(gs), variables), variables), grads)
+        run_effect(lambda *gs: _distribute.apply_unless_stashed(  # distribute: None=stashed
+            self, reduce(list(gs), variables), variables), grads)
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):
