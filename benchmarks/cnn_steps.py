@@ -88,7 +88,9 @@ def keras_model(keras):
 
 
 # -- the workloads: each returns the seconds of ``steps`` timed training steps ---------------
-def run_keras(module, x, y, steps, threads):
+def run_keras(module, x, y, steps, threads, build=None, warmup=WARMUP):
+    """``fit`` on the warm-up rows, then timed ``fit`` on the rest (``build(keras)`` makes
+    the model: the convnet by default; ``lstm_steps.py`` passes its own)."""
     import importlib
 
     tf = importlib.import_module(module)
@@ -96,9 +98,9 @@ def run_keras(module, x, y, steps, threads):
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.random.set_seed(0)
-    model = keras_model(tf.keras)
+    model = (build or keras_model)(tf.keras)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    w = WARMUP * BATCH
+    w = warmup * BATCH
     model.fit(x[:w], y[:w], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
     t = time.perf_counter()
     model.fit(x[w:], y[w:], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)

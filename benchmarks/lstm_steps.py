@@ -30,6 +30,7 @@ from cnn_steps import (  # noqa: E402
     importable,
     parse_args,
     peak_rss_mb,
+    run_keras,
     run_workers,
     set_threads,
 )
@@ -48,24 +49,10 @@ def data(n):
     return x, y
 
 
-def run_keras(module, x, y, threads):
-    import importlib
-
-    tf = importlib.import_module(module)
-    if module == "tensorflow" and threads:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    tf.random.set_seed(0)
-    keras = tf.keras
-    model = keras.Sequential([keras.Input((STEPS_IN_SEQ, FEATURES)),
-                              keras.layers.LSTM(UNITS),
-                              keras.layers.Dense(CLASSES, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    w = WARMUP * BATCH
-    model.fit(x[:w], y[:w], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
-    t = time.perf_counter()
-    model.fit(x[w:], y[w:], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
-    return time.perf_counter() - t
+def lstm_model(keras):
+    return keras.Sequential([keras.Input((STEPS_IN_SEQ, FEATURES)),
+                             keras.layers.LSTM(UNITS),
+                             keras.layers.Dense(CLASSES, activation="softmax")])
 
 
 def run_torch(x, y, steps, threads):
@@ -109,7 +96,10 @@ def worker(name, steps, threads):
     if name == "tapeflow":
         sys.path.insert(0, ROOT)
     x, y = data((WARMUP + steps) * BATCH)
-    dt = run_torch(x, y, steps, threads) if name == "torch" else run_keras(name, x, y, threads)
+    if name == "torch":
+        dt = run_torch(x, y, steps, threads)
+    else:
+        dt = run_keras(name, x, y, steps, threads, lstm_model, WARMUP)
     print(json.dumps({"seconds": dt, "rss_mb": peak_rss_mb()}))
 
 
