@@ -134,10 +134,11 @@ def _lstm_fwd(x, h0, c0, w, r, b, reverse):
     return y
 
 
-def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse):
-    """All six gradients (x, h0, c0, kernel, recurrent kernel, bias), packed flat."""
+def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse, need_dx=True):
+    """All six gradients (x, h0, c0, kernel, recurrent kernel, bias), packed flat; without
+    ``need_dx`` (the input is data) x's part is left unset."""
     with one_blas_thread(xp_of(x)):
-        return _backward(x, h0, c0, w, r, b, y, dy, reverse)
+        return _backward(x, h0, c0, w, r, b, y, dy, reverse, need_dx)
 
 
 def _steps_backward(xp, acts, cs, tcs, dyt, rt, dz_all):
@@ -177,7 +178,7 @@ def _steps_backward(xp, acts, cs, tcs, dyt, rt, dz_all):
     return dh, dc
 
 
-def _backward(x, h0, c0, w, r, b, y, dy, reverse):
+def _backward(x, h0, c0, w, r, b, y, dy, reverse, need_dx=True):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -207,27 +208,32 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse):
     grads = run_chunks(lambda lo, hi: (xflat.T @ flat[:, lo:hi], hflat.T @ flat[:, lo:hi],
                                        ones @ flat[:, lo:hi]), blocks, xp)
     dw, dr, db = (xp.concatenate([g[k] for g in grads], axis=-1) for k in range(3))
-    dxt = xp.empty((steps * n, d), x.dtype)
+    parts = [None, dh0, dc0, dw, dr, db]
+    if need_dx:
+        dxt = xp.empty((steps * n, d), x.dtype)
 
-    def dx_rows(lo, hi):
-        xp.matmul(flat[lo:hi], w.T, out=dxt[lo:hi])
+        def dx_rows(lo, hi):
+            xp.matmul(flat[lo:hi], w.T, out=dxt[lo:hi])
 
-    run_chunks(dx_rows, _row_blocks(steps * n, n), xp)
-    dxt = dxt.reshape(steps, n, d)
-    if reverse:
-        dxt = dxt[::-1]
-    parts = [dxt.transpose(1, 0, 2), dh0, dc0, dw, dr, db]
-    out = xp.empty(sum(p.size for p in parts), x.dtype)
+        run_chunks(dx_rows, _row_blocks(steps * n, n), xp)
+        dxt = dxt.reshape(steps, n, d)
+        if reverse:
+            dxt = dxt[::-1]
+        parts[0] = dxt.transpose(1, 0, 2)
+    out = xp.empty(x.size + sum(p.size for p in parts[1:]), x.dtype)
     at = 0
     for p in parts:
-        out[at:at + p.size].reshape(p.shape)[...] = p
-        at += p.size
+        size = x.size if p is None else p.size
+        if p is not None:
+            out[at:at + size].reshape(p.shape)[...] = p
+        at += size
     return out
 
 
 def _lstm_grad(n, g):
     x, h0, c0, w, r, b = n.inputs
-    packed = apply(LSTM_SEQ_GRAD, (x, h0, c0, w, r, b, n.out, g), n.attrs)
+    packed = apply(LSTM_SEQ_GRAD, (x, h0, c0, w, r, b, n.out, g),
+                   {**n.attrs, "need_dx": bool(n.needs[0])})
     grads, at = [], 0
     for t, need in zip(n.inputs, n.needs):
         shape = t._v.shape
