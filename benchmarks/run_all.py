@@ -30,7 +30,7 @@ BENCHMARKS = [
     ("mlp_epoch", ["--repeats", "5"], ["--repeats", "1", "--model", "seed"]),
     ("input_pipeline", [], ["--passes", "1"]),
     ("cnn_steps", [], ["--steps", "20", "--repeats", "1"]),
-    ("lstm_steps", [], ["--steps", "20", "--repeats", "1"]),
+    ("lstm_steps", ["--repeats", "5"], ["--steps", "20", "--repeats", "1"]),
     ("distributed", [], ["--repeats", "1"]),
     ("workshop", [], ["--quick"]),
     ("gpu", [], ["--quick"]),
