@@ -8,8 +8,8 @@ from ...ops import linalg, nn
 from ...ops import math as M
 from ...ops import reduction as R
 from ...tensor import TensorShape, convert_to_tensor
-from .. import _ops, constraints, initializers, regularizers
-from .base import Layer
+from .. import _ops
+from .base import Layer, kernel_bias_config, set_kernel_bias
 from .masking import get_mask
 
 
@@ -121,12 +121,8 @@ class MultiHeadAttention(Layer):
             raise NotImplementedError("tapeflow's MultiHeadAttention attends over all middle "
                                       "axes (attention_axes=None) only.")
         self.attention_axes = None
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                        bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
         self._made = False
 
@@ -228,11 +224,5 @@ class MultiHeadAttention(Layer):
                 "value_dim": self.value_dim, "dropout": self.dropout,
                 "use_bias": self.use_bias, "output_shape": self._out_dims,
                 "attention_axes": self.attention_axes,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **kernel_bias_config(self),
                 "seed": self.seed}
