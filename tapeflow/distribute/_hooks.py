@@ -76,32 +76,13 @@ def _plain_arrays(inner):
 
 def _array_shards(inner, start, rank, size):
     """``ArrayBatches.epoch`` gathering only this rank's rows of each global batch (the
-    whole batch is never copied). NOTE: it mirrors that method step for step (position,
-    shuffle order, random draws, class weights), which the equivalence tests compare."""
-    from ..keras import backend  # noqa: PLC0415
-    from ..keras.models.data import class_weights_for, take  # noqa: PLC0415
-
-    bs, n = inner.batch_size, inner.n
-    for _ in range(start, inner.steps):
-        if inner._pos >= n or inner._perm is None and inner.shuffle:
-            inner._pos = 0
-            inner._perm = backend.rng(None, "Shuffle").permutation(n) if inner.shuffle else None
-        first, stop = inner._pos, min(inner._pos + bs, n)
-        inner._pos = stop
+    whole batch is never copied): the same positions and order (``spans``), fewer rows."""
+    for first, stop in inner.spans(start):
         rows = stop - first
         lo, hi = shard_bounds(rows, rank, size)
         if hi == lo:
             shard_batch((np.empty(rows),), rank, size)  # raises the error for empty shards
-        lo, hi = first + lo, first + hi
-        index = slice(lo, hi) if inner._perm is None else inner._perm[lo:hi]
-        x, y, sw = take(inner.x, index), take(inner.y, index), take(inner.sw, index)
-        if inner.class_weight is not None and y is not None:
-            cw = class_weights_for(y, inner.class_weight)
-            sw = cw if sw is None else sw * cw
-        yield (x, y, sw), hi - lo, rows
-    if inner._pos >= n:
-        inner._pos = 0
-        inner._perm = None
+        yield inner.rows(first + lo, first + hi), hi - lo, rows
 
 
 def fit_batches(model, batches, verbose):

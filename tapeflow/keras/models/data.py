@@ -166,22 +166,33 @@ class ArrayBatches:
     def epoch(self, start=0):
         """Yield ``steps`` batches as ``(x, y, sample_weight)`` tuples of Tensors; ``start``
         steps of this epoch were run before a resume (``resume``)."""
+        for first, stop in self.spans(start):
+            yield self.rows(first, stop)
+
+    def spans(self, start=0):
+        """Each step's ``(first, stop)`` positions in the (shuffled) order, advancing the
+        position and drawing a new order when a pass begins, as ``epoch`` does."""
         bs, n = self.batch_size, self.n
         for _ in range(start, self.steps):
             if self._pos >= n or self._perm is None and self.shuffle:
                 self._pos = 0
                 self._perm = backend.rng(None, "Shuffle").permutation(n) if self.shuffle else None
-            start, stop = self._pos, min(self._pos + bs, n)
+            first, stop = self._pos, min(self._pos + bs, n)
             self._pos = stop
-            index = slice(start, stop) if self._perm is None else self._perm[start:stop]
-            x, y, sw = take(self.x, index), take(self.y, index), take(self.sw, index)
-            if self.class_weight is not None and y is not None:
-                cw = class_weights_for(y, self.class_weight)
-                sw = cw if sw is None else sw * cw
-            yield x, y, sw
+            yield first, stop
         if self._pos >= n:
             self._pos = 0
             self._perm = None
+
+    def rows(self, first, stop):
+        """The batch of positions ``first:stop`` of the current order (class weights
+        applied), as ``(x, y, sample_weight)`` Tensors."""
+        index = slice(first, stop) if self._perm is None else self._perm[first:stop]
+        x, y, sw = take(self.x, index), take(self.y, index), take(self.sw, index)
+        if self.class_weight is not None and y is not None:
+            cw = class_weights_for(y, self.class_weight)
+            sw = cw if sw is None else sw * cw
+        return x, y, sw
 
 
 class DatasetBatches:
