@@ -100,29 +100,38 @@ _loss_owners = []  # (layer, outermost layer) for activity losses added by calls
 _MISSING = object()
 
 
+def set_weight_options(layer, kind, initializer, regularizer, constraint):
+    """``layer.<kind>_initializer`` / ``_regularizer`` / ``_constraint`` resolved from names or
+    objects (``kind``: "kernel", "bias", "recurrent", "depthwise"...)."""
+    setattr(layer, f"{kind}_initializer", initializers.get(initializer))
+    setattr(layer, f"{kind}_regularizer", regularizers.get(regularizer))
+    setattr(layer, f"{kind}_constraint", constraints.get(constraint))
+
+
+def weight_options_config(layer, kinds):
+    """Those options of each kind serialized for ``get_config``."""
+    config = {}
+    for kind in kinds:
+        config[f"{kind}_initializer"] = initializers.serialize(
+            getattr(layer, f"{kind}_initializer"))
+        config[f"{kind}_regularizer"] = regularizers.serialize(
+            getattr(layer, f"{kind}_regularizer"))
+        config[f"{kind}_constraint"] = constraints.serialize(getattr(layer, f"{kind}_constraint"))
+    return config
+
+
 def set_kernel_bias(layer, kernel_initializer, bias_initializer, kernel_regularizer,
                     bias_regularizer, kernel_constraint, bias_constraint):
-    """The six kernel/bias options that Dense, the convolutions and MultiHeadAttention share,
-    resolved from names or objects onto ``layer``."""
-    layer.kernel_initializer = initializers.get(kernel_initializer)
-    layer.bias_initializer = initializers.get(bias_initializer)
-    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
-    layer.bias_regularizer = regularizers.get(bias_regularizer)
-    layer.kernel_constraint = constraints.get(kernel_constraint)
-    layer.bias_constraint = constraints.get(bias_constraint)
+    """The kernel and bias options that Dense, the convolutions and MultiHeadAttention share."""
+    set_weight_options(layer, "kernel", kernel_initializer, kernel_regularizer,
+                       kernel_constraint)
+    set_weight_options(layer, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
 
 def kernel_bias_config(layer):
     """Those options (and the activity regularizer) serialized for ``get_config``."""
-    return {
-        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
-        "bias_initializer": initializers.serialize(layer.bias_initializer),
-        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
-        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
-        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
-        "kernel_constraint": constraints.serialize(layer.kernel_constraint),
-        "bias_constraint": constraints.serialize(layer.bias_constraint),
-    }
+    return {**weight_options_config(layer, ("kernel", "bias")),
+            "activity_regularizer": regularizers.serialize(layer.activity_regularizer)}
 
 
 class InputSpec:

@@ -4,8 +4,15 @@ from ...ops import conv as C
 from ...ops import indexing as P
 from ...ops import nn
 from ...tensor import TensorShape
-from .. import activations, constraints, initializers, regularizers
-from .base import InputSpec, Layer, kernel_bias_config, set_kernel_bias
+from .. import activations
+from .base import (
+    InputSpec,
+    Layer,
+    kernel_bias_config,
+    set_kernel_bias,
+    set_weight_options,
+    weight_options_config,
+)
 
 
 def normalize_tuple(value, n, name, allow_zero=False):
@@ -314,12 +321,10 @@ class SeparableConv2D(BaseConv):
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
         self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        set_weight_options(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                           depthwise_constraint)
+        set_weight_options(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                           pointwise_constraint)
 
     def _build_kernels(self, channels):
         self.depthwise_kernel = self.add_weight(
@@ -341,14 +346,8 @@ class SeparableConv2D(BaseConv):
         config = super().get_config()
         for key in ("groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             config.pop(key)
-        for kind in ("depthwise", "pointwise"):
-            config[f"{kind}_initializer"] = initializers.serialize(
-                getattr(self, f"{kind}_initializer"))
-            config[f"{kind}_regularizer"] = regularizers.serialize(
-                getattr(self, f"{kind}_regularizer"))
-            config[f"{kind}_constraint"] = constraints.serialize(
-                getattr(self, f"{kind}_constraint"))
-        return {**config, "depth_multiplier": self.depth_multiplier}
+        return {**config, **weight_options_config(self, ("depthwise", "pointwise")),
+                "depth_multiplier": self.depth_multiplier}
 
 
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose

@@ -9,8 +9,8 @@ from ...ops import linalg, nn, rnn
 from ...ops import math as M
 from ...ops._core import recording
 from ...tensor import TensorShape
-from .. import activations, constraints, initializers, regularizers
-from .base import InputSpec, Layer
+from .. import activations
+from .base import InputSpec, Layer, set_weight_options, weight_options_config
 from .masking import get_mask, set_mask
 
 _WEIGHT_ARGS = ("kernel", "recurrent", "bias")
@@ -45,10 +45,8 @@ class _Cell(Layer):
                  "recurrent": (recurrent_initializer, recurrent_regularizer,
                                recurrent_constraint),
                  "bias": (bias_initializer, bias_regularizer, bias_constraint)}
-        for kind, (init, reg, con) in given.items():
-            setattr(self, f"{kind}_initializer", initializers.get(init))
-            setattr(self, f"{kind}_regularizer", regularizers.get(reg))
-            setattr(self, f"{kind}_constraint", constraints.get(con))
+        for kind, options in given.items():
+            set_weight_options(self, kind, *options)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
@@ -122,13 +120,7 @@ class _Cell(Layer):
         config = {**super().get_config(), "units": self.units,
                   "activation": activations.serialize(self.activation),
                   "use_bias": self.use_bias}
-        for kind in _WEIGHT_ARGS:
-            config[f"{kind}_initializer"] = initializers.serialize(
-                getattr(self, f"{kind}_initializer"))
-            config[f"{kind}_regularizer"] = regularizers.serialize(
-                getattr(self, f"{kind}_regularizer"))
-            config[f"{kind}_constraint"] = constraints.serialize(
-                getattr(self, f"{kind}_constraint"))
+        config.update(weight_options_config(self, _WEIGHT_ARGS))
         config.update({"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                        "seed": self.seed})
         return config
