@@ -359,7 +359,8 @@ class Function:
                     leaves.append(True)
                 else:
                     leaves.append(t)
-        if trace.unsafe is not None and trace.created and key not in self._retraced:
+        retry = trace.unsafe is not None and trace.created and key not in self._retraced
+        if retry:
             # NOTE: this first run created variables (a layer built, weights loaded into it
             # on first call): what made it untraceable may have been that one-time setup, so
             # the next call traces again instead of running eagerly for good
@@ -371,11 +372,7 @@ class Function:
             self._last_key = None
             if not execute:
                 return self._trace(args, kwargs, flat, key, execute=False)
-            self._eager_result = nest.pack_sequence_as(
-                result, [const(t._v) if isinstance(t, TensorBase) and not isinstance(t, Variable)
-                         else t for t in out_flat])
-            return None
-        if trace.unsafe is not None:
+        elif trace.unsafe is not None:
             if key not in self._warned:
                 self._warned.add(key)
                 _log.warning("tf.function %r runs eagerly for this input signature: %s.",
@@ -386,9 +383,10 @@ class Function:
             plan, src = trace.build(input_names, out_names)
             concrete = ConcreteFunction(self._python_function, plan, src, tensor_positions,
                                         result, leaves)
-        self._cache[key] = concrete
-        if not execute:
-            return concrete
+        if not retry:
+            self._cache[key] = concrete
+            if not execute:
+                return concrete
         # the tracing run executed the function for real (variables assigned, outputs computed)
         self._eager_result = nest.pack_sequence_as(
             result, [const(t._v) if isinstance(t, TensorBase) and not isinstance(t, Variable)
