@@ -1,16 +1,27 @@
 """A whole LSTM sequence as one recorded op, with a hand-written backward through time.
 
 The per-step formulation (a dozen recorded ops per time step) pays Python and tape overhead
-on every step; here the input projection of all steps is one matmul, each step is one matmul
-plus a few in-place array operations, and the backward pass is one op whose weight gradients
-are again single matmuls over all steps. The batch rows, which recur independently, are split
-over tapeflow's worker threads (``ops/_blas.py``). Keras's cell: gates in the order input, forget,
+on every step; here the input projection of all steps is one batched matmul, each step is one
+matmul plus a few in-place array operations, and the backward pass is one op whose weight
+gradients are single matmuls over all steps. Keras's cell: gates in the order input, forget,
 cell, output; ``c = f * c + i * tanh(z_c)``, ``h = o * tanh(c)``, sigmoid gates.
 
-The op's output packs everything the layer needs into one array of shape
-``(batch, steps + 1, units)``: the outputs ``h_1 .. h_T`` in processing order, then the final
-cell state ``c_T``. The backward op is not itself differentiable (no second-order gradients
-through this op; the Keras layer falls back to per-step ops under nested tapes).
+NOTE: the recurrence runs transposed, on ``[gates * units, batch]`` blocks: each gate is then
+a contiguous block of rows, so every elementwise operation of a step runs over contiguous
+memory (a gate's columns of a ``[batch, 4 * units]`` array are strided, and NumPy runs such
+operands row by row, at 2-3x the cost). The gates are kept in the order input, forget,
+output, cell, so the three sigmoid gates are one block; their pre-activations come out of the
+matmuls already halved (the weights' rows are scaled by 0.5, which is exact), since
+``sigmoid(z) = 0.5 * tanh(z / 2) + 0.5`` lets one tanh pass activate all four gates without
+overflow. The batch columns, which recur independently, are split over tapeflow's worker
+threads (``ops/_blas.py``); the weight gradients are then matmuls over all steps and all
+columns, split by gate, so results do not depend on how many workers ran.
+
+The op's output packs what the layer needs into one array: with ``sequences`` the outputs
+``h_1 .. h_T`` in processing order then the final cell state ``c_T``, ``(batch, steps + 1,
+units)``; without, only ``h_T`` and ``c_T``, ``(batch, 2, units)``. The backward op is not
+itself differentiable (no second-order gradients through this op; the Keras layer falls back
+to per-step ops under nested tapes).
 """
 import weakref
 
@@ -39,188 +50,229 @@ def _remember(y, saved):
             break
 
 
-def _gate_consts(xp, u, dtype):
-    """Per-column constants: sigmoid(z) = 0.5 * tanh(0.5 z) + 0.5 on the i, f, o gates and
-    tanh on the cell gate, so one tanh pass activates all four gates without overflow."""
-    half = dtype.type(0.5)
-    scale = xp.full(4 * u, half, dtype)
-    scale[2 * u:3 * u] = 1
-    shift = xp.full(4 * u, half, dtype)
-    shift[2 * u:3 * u] = 0
-    return scale, shift
+def _gate_cols(u):
+    """Keras's gate columns (i, f, c, o) in the op's order (i, f, o, c): slices of 4u."""
+    return [slice(0, u), slice(u, 2 * u), slice(3 * u, 4 * u), slice(2 * u, 3 * u)]
+
+
+def _permuted(xp, m, u):
+    """``m``'s last axis (Keras's gate order) in the op's gate order."""
+    return xp.concatenate([m[..., s] for s in _gate_cols(u)], axis=-1)
 
 
 def _batch_spans(n):
-    """Batch rows per worker: the samples of a batch recur independently of each other."""
-    k = min(workers(), max(1, n // 16))  # NOTE: at least 16 rows, so each matmul stays efficient
+    """Batch columns per worker: the samples of a batch recur independently of each other."""
+    if n == 0:
+        return [(0, 0)]
+    k = min(workers(), max(1, n // 16))  # NOTE: at least 16 columns, so each matmul stays efficient
     step = -(-n // k)
     return [(a, min(n, a + step)) for a in range(0, n, step)]
 
 
-def _row_blocks(rows, n):
-    """Blocks of whole time steps (``n`` rows each) of a (steps * n)-row matrix, ~4 per worker."""
-    per = max(1, rows // n // (4 * workers())) * n
-    return [(a, min(rows, a + per)) for a in range(0, rows, per)]
-
-
-def _forward(x, h0, c0, w, r, b, reverse):
-    """Run the sequence; return the saved arrays the backward pass needs."""
+def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True):
+    """Run the sequence (writing the outputs into ``y`` when given); return what the backward
+    pass needs: per span of batch columns, its inputs, states and activated gates."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
-    xt = x.transpose(1, 0, 2)
-    if reverse:
-        xt = xt[::-1]
-    xt = xp.ascontiguousarray(xt)  # (T, B, D), time-major so each step reads a block
-    # the input projection of all steps, in row blocks shared by the workers
-    xflat = xt.reshape(steps * n, d)
-    acts = xp.empty((steps * n, 4 * u), x.dtype)
-
-    def project(lo, hi):
-        xp.matmul(xflat[lo:hi], w, out=acts[lo:hi])
-        acts[lo:hi] += b
-
-    run_chunks(project, _row_blocks(steps * n, n), xp)
-    acts = acts.reshape(steps, n, 4 * u)
-    scale, shift = _gate_consts(xp, u, x.dtype)
-    hs = xp.empty((steps + 1, n, u), x.dtype)
-    cs = xp.empty((steps + 1, n, u), x.dtype)
-    tcs = xp.empty((steps, n, u), x.dtype)
-    hs[0], cs[0] = h0, c0
+    dtype = x.dtype
+    half = dtype.type(0.5)
+    wb = _permuted(xp, xp.concatenate([w, b[None]], axis=0), u)  # (d + 1, 4u)
+    wb[:, :3 * u] *= half
+    wbt = xp.ascontiguousarray(wb.T)  # (4u, d + 1): the sigmoid gates' rows halved
+    rt = _permuted(xp, r, u).T.copy()
+    rt[:3 * u] *= half  # (4u, u)
+    xs = x[:, ::-1] if reverse else x
 
     def job(a, b):
-        _steps_forward(xp, acts[:, a:b], hs[:, a:b], cs[:, a:b], tcs[:, a:b], r, scale, shift)
+        m = b - a
+        # the inputs transposed to (features + 1, steps, columns), a row of ones for the bias
+        xa = xp.empty((d + 1, steps, m), dtype)
+        xa[:d] = xs[a:b].transpose(2, 1, 0)
+        xa[d] = 1
+        acts = xp.empty((steps, 4 * u, m), dtype)
+        xp.matmul(wbt, xa.transpose(1, 0, 2), out=acts)
+        hs = xp.empty((u, steps + 1, m), dtype)  # h_0 .. h_T, a (u, m) slab per step
+        cs = xp.empty((steps + 1, u, m), dtype)
+        tcs = xp.empty((steps, u, m), dtype)
+        hs[:, 0] = h0[a:b].T
+        cs[0] = c0[a:b].T
+        _steps_forward(xp, acts, hs, cs, tcs, rt, half)
+        if y is not None:
+            if sequences:
+                y[a:b, :steps] = hs[:, 1:].transpose(2, 1, 0)
+                y[a:b, steps] = cs[steps].T
+            else:
+                y[a:b, 0] = hs[:, steps].T
+                y[a:b, 1] = cs[steps].T
+        return xa, acts, hs, cs, tcs
 
-    run_chunks(job, _batch_spans(n), xp)
-    return xt, acts, hs, cs, tcs
+    spans = _batch_spans(n)
+    return spans, run_chunks(job, spans, xp)
 
 
-def _steps_forward(xp, acts, hs, cs, tcs, r, scale, shift):
-    """The recurrence over all steps for some batch rows (time-major views)."""
-    steps, n, u = tcs.shape
-    tmp = xp.empty((n, u), acts.dtype)
-    rec = xp.empty((n, 4 * u), acts.dtype)
+def _steps_forward(xp, acts, hs, cs, tcs, rt, half):
+    """The recurrence over all steps for some batch columns: ``acts`` (steps, 4u, m) holds the
+    input projections and is overwritten by the activated gates."""
+    steps, u, m = tcs.shape
+    s3 = 3 * u
+    tmp = xp.empty((u, m), acts.dtype)
+    rec = xp.empty((4 * u, m), acts.dtype)
     for t in range(steps):
-        z = acts[t]  # pre-activations, overwritten by the activated gates
-        xp.matmul(hs[t], r, out=rec)
+        z = acts[t]
+        xp.matmul(rt, hs[:, t], out=rec)
         z += rec
-        z *= scale
         xp.tanh(z, out=z)
-        z *= scale
-        z += shift
-        i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+        sig = z[:s3]
+        sig *= half
+        sig += half
         c = cs[t + 1]
-        xp.multiply(f, cs[t], out=c)
-        xp.multiply(i, g, out=tmp)
+        xp.multiply(z[u:2 * u], cs[t], out=c)  # f * c
+        xp.multiply(z[:u], z[s3:], out=tmp)  # i * g
         c += tmp
         xp.tanh(c, out=tcs[t])
-        xp.multiply(o, tcs[t], out=hs[t + 1])
+        xp.multiply(z[2 * u:s3], tcs[t], out=hs[:, t + 1])  # o * tanh(c)
 
 
 # NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
 # matmuls per training step would each end at a thread barrier, which on a busy machine waits
 # for a descheduled thread (measured 3-10x slower steps with 2 OpenBLAS threads on a loaded
-# 2-core machine). The batch is split over tapeflow's workers instead: its rows recur
+# 2-core machine). The batch is split over tapeflow's workers instead: its columns recur
 # independently, so the workers never wait for each other inside the sequence.
-def _lstm_fwd(x, h0, c0, w, r, b, reverse):
+def _lstm_fwd(x, h0, c0, w, r, b, reverse, sequences=True):
+    xp = xp_of(x)
     n, steps, _ = x.shape
-    with one_blas_thread(xp_of(x)):
-        saved = _forward(x, h0, c0, w, r, b, reverse)
-    _, _, hs, cs, _ = saved
-    y = xp_of(x).empty((n, steps + 1, h0.shape[1]), x.dtype)
-    y[:, :steps] = hs[1:].transpose(1, 0, 2)
-    y[:, steps] = cs[steps]
+    y = xp.empty((n, steps + 1 if sequences else 2, h0.shape[1]), x.dtype)
+    with one_blas_thread(xp):
+        saved = _forward(x, h0, c0, w, r, b, reverse, y, sequences)
     _remember(y, saved)
     return y
 
 
-def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse, need_dx=True):
+def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     """All six gradients (x, h0, c0, kernel, recurrent kernel, bias), packed flat; without
     ``need_dx`` (the input is data) x's part is left unset."""
     with one_blas_thread(xp_of(x)):
-        return _backward(x, h0, c0, w, r, b, y, dy, reverse, need_dx)
+        return _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences, need_dx)
 
 
-def _steps_backward(xp, acts, cs, tcs, dyt, rt, dz_all):
-    """Backward through time for some batch rows: fills ``dz_all`` (the gates' pre-activation
-    gradients) and returns the gradients of the initial states."""
-    steps, n, u = tcs.shape
+# NOTE: the weight gradients sum over steps and columns. Each worker adds up its columns'
+# share every few steps, from the last steps' gate gradients while they are still in cache
+# (one (u, k*m) x (k*m, 4u) matmul per block of k steps runs at full matmul speed), instead of
+# keeping every step's gradients for one large matmul after the loop.
+_BLOCK_COLS = 256  # columns (steps x batch columns) per weight-gradient matmul
+
+
+def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
+    """Backward through time for one span of batch columns. ``dh``, ``dc`` (u, m) start as the
+    final states' gradients and end as the initial states'; ``dys(t)`` is the gradient of step
+    ``t``'s output (u, m), or None. Returns the span's share of the gradients of the recurrent
+    kernel (u, 4u) and of the kernel and bias ((d + 1), 4u), both in the op's gate order;
+    writes the input gradient (d, steps, m) into ``dx`` unless it is None."""
+    xa, acts, hs, cs, tcs = saved
+    steps, u, m = tcs.shape
+    s3 = 3 * u
     dtype = acts.dtype
-    # The activations' derivatives: a(1-a) on the sigmoid gates and (1-a)(1+a) on the tanh
-    # gate, i.e. (1 - a) * (a + beta), computed per step while the step's gates are in cache.
-    beta = xp.zeros(4 * u, dtype)
-    beta[2 * u:3 * u] = 1
     one = dtype.type(1)
-    dh = xp.zeros((n, u), dtype)
-    dc = xp.array(dyt[steps], dtype)
-    occ = xp.empty((n, u), dtype)
-    d1 = xp.empty((n, 4 * u), dtype)
-    d2 = xp.empty((n, 4 * u), dtype)
+    occ = xp.empty((u, m), dtype)
+    dz = xp.empty((4 * u, m), dtype)
+    dsig = xp.empty((s3, m), dtype)
+    k = max(1, _BLOCK_COLS // max(1, m))
+    block = xp.empty((4 * u, k, m), dtype)  # the gate gradients of the last k steps
+    dr = xp.zeros((u, 4 * u), dtype)
+    dwb = xp.zeros((xa.shape[0], 4 * u), dtype)
+    part_r = xp.empty((u, 4 * u), dtype)
+    part_w = xp.empty((xa.shape[0], 4 * u), dtype)
     for t in range(steps - 1, -1, -1):
-        dh += dyt[t]
-        a, dz, tc = acts[t], dz_all[t], tcs[t]
+        g = dys(t)
+        if g is not None:
+            dh += g
+        a, tc = acts[t], tcs[t]
         # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
         xp.multiply(tc, tc, out=occ)
         xp.subtract(one, occ, out=occ)
-        occ *= a[:, 3 * u:]
+        occ *= a[2 * u:s3]
         occ *= dh
         dc += occ
-        xp.multiply(dc, a[:, 2 * u:3 * u], out=dz[:, :u])  # d i
-        xp.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f
-        xp.multiply(dc, a[:, :u], out=dz[:, 2 * u:3 * u])  # d g
-        xp.multiply(dh, tc, out=dz[:, 3 * u:])  # d o
-        xp.subtract(one, a, out=d1)
-        xp.add(a, beta, out=d2)
-        dz *= d1
-        dz *= d2
-        dc *= a[:, u:2 * u]
-        xp.matmul(dz, rt, out=dh)
-    return dh, dc
+        xp.multiply(dc, a[s3:], out=dz[:u])  # d i = dc * g
+        xp.multiply(dc, cs[t], out=dz[u:2 * u])  # d f = dc * c_{t-1}
+        xp.multiply(dh, tc, out=dz[2 * u:s3])  # d o = dh * tanh(c)
+        xp.multiply(dc, a[:u], out=dz[s3:])  # d g = dc * i
+        # through the activations: a (1 - a) on the sigmoid gates, 1 - g^2 on the cell gate
+        xp.subtract(one, a[:s3], out=dsig)
+        dsig *= a[:s3]
+        dz[:s3] *= dsig
+        xp.multiply(a[s3:], a[s3:], out=occ)
+        xp.subtract(one, occ, out=occ)
+        dz[s3:] *= occ
+        dc *= a[u:2 * u]  # through c = f * c_{t-1} + ...
+        xp.matmul(rp, dz, out=dh)
+        slot = t % k
+        block[:, slot] = dz
+        if slot == 0 or t == 0:  # the block holds steps t .. t + kk - 1
+            kk = min(k, steps - t)
+            gz = block[:, :kk].reshape(4 * u, kk * m)
+            xp.matmul(hs[:, t:t + kk].reshape(u, kk * m), gz.T, out=part_r)
+            dr += part_r
+            xp.matmul(xa[:, t:t + kk].reshape(-1, kk * m), gz.T, out=part_w)
+            dwb += part_w
+            if dx is not None:
+                xp.matmul(wp, gz, out=dx[:, t:t + kk].reshape(-1, kk * m))
+    return dr, dwb
 
 
-def _backward(x, h0, c0, w, r, b, y, dy, reverse, need_dx=True):
+def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
+    dtype = x.dtype
     saved = _SAVED.get(id(y))
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
         saved = _forward(x, h0, c0, w, r, b, reverse)
-    xt, acts, hs, cs, tcs = saved
-    dyt = dy.transpose(1, 0, 2)  # (T + 1, B, U): h_1..h_T in processing order, then c_T
-    dz_all = xp.empty((steps, n, 4 * u), x.dtype)
-    rt = xp.ascontiguousarray(r.T)
-    dh0 = xp.empty((n, u), x.dtype)
-    dc0 = xp.empty((n, u), x.dtype)
+    spans, per_span = saved
+    rp = _permuted(xp, r, u)  # (u, 4u), unscaled: dz holds the true pre-activation gradients
+    wp = _permuted(xp, w, u) if need_dx else None  # (d, 4u)
+    dh0 = xp.empty((n, u), dtype)
+    dc0 = xp.empty((n, u), dtype)
+    dxs = xp.empty((n, steps, d), dtype) if need_dx else None
 
-    def job(a, b):
-        dh0[a:b], dc0[a:b] = _steps_backward(xp, acts[:, a:b], cs[:, a:b], tcs[:, a:b],
-                                             dyt[:, a:b], rt, dz_all[:, a:b])
+    def job(k, _):
+        a, b = spans[k]
+        if sequences:
+            dh = xp.zeros((u, b - a), dtype)
+            dc = xp.array(dy[a:b, steps].T)
 
-    run_chunks(job, _batch_spans(n), xp)
-    flat = dz_all.reshape(steps * n, 4 * u)
-    hflat = hs[:steps].reshape(steps * n, u)
-    xflat = xt.reshape(steps * n, d)
-    ones = xp.ones(steps * n, x.dtype)
-    # NOTE: the recurrent kernel's gradient is the largest matmul here (as large as the whole
-    # recurrence); column blocks of the weight gradients are independent, so the workers
-    # share them.
-    blocks = [(a, min(4 * u, a + u)) for a in range(0, 4 * u, u)]
-    grads = run_chunks(lambda lo, hi: (xflat.T @ flat[:, lo:hi], hflat.T @ flat[:, lo:hi],
-                                       ones @ flat[:, lo:hi]), blocks, xp)
-    dw, dr, db = (xp.concatenate([g[k] for g in grads], axis=-1) for k in range(3))
-    parts = [None, dh0, dc0, dw, dr, db]
+            def dys(t):
+                return dy[a:b, t].T
+        else:
+            dh = xp.array(dy[a:b, 0].T)
+            dc = xp.array(dy[a:b, 1].T)
+
+            def dys(t):
+                return None
+        dxa = xp.empty((d, steps, b - a), dtype) if need_dx else None
+        dr, dwb = _steps_backward(xp, per_span[k], dys, dh, dc, rp, wp, dxa)
+        dh0[a:b] = dh.T
+        dc0[a:b] = dc.T
+        if need_dx:
+            dxs[a:b] = dxa.transpose(2, 1, 0)
+        return dr, dwb
+
+    shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
+    drp, dwbp = shares[0]
+    for dr_k, dwb_k in shares[1:]:
+        drp += dr_k
+        dwbp += dwb_k
+    cols = _gate_cols(u)
+    dr = xp.empty_like(drp)
+    dwb = xp.empty_like(dwbp)
+    for k, col in enumerate(cols):
+        dr[:, col] = drp[:, k * u:(k + 1) * u]
+        dwb[:, col] = dwbp[:, k * u:(k + 1) * u]
+    parts = [None, dh0, dc0, dwb[:d], dr, dwb[d]]
     if need_dx:
-        dxt = xp.empty((steps * n, d), x.dtype)
-
-        def dx_rows(lo, hi):
-            xp.matmul(flat[lo:hi], w.T, out=dxt[lo:hi])
-
-        run_chunks(dx_rows, _row_blocks(steps * n, n), xp)
-        dxt = dxt.reshape(steps, n, d)
-        if reverse:
-            dxt = dxt[::-1]
-        parts[0] = dxt.transpose(1, 0, 2)
-    out = xp.empty(x.size + sum(p.size for p in parts[1:]), x.dtype)
+        parts[0] = dxs[:, ::-1] if reverse else dxs
+    out = xp.empty(x.size + sum(p.size for p in parts[1:]), dtype)
     at = 0
     for p in parts:
         size = x.size if p is None else p.size
@@ -257,11 +309,13 @@ LSTM_SEQ_GRAD = Op("_LSTMSequenceGrad", _lstm_bwd, None, "f")
 UNPACK = Op("_Unpack", _unpack_fwd, None, "f")
 
 
-def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False):
+def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequences=True):
     """Run Keras's LSTM cell over ``x`` [batch, steps, features] from states ``h0``, ``c0``
     [batch, units]; ``reverse`` processes the steps last to first.
 
-    Returns one tensor [batch, steps + 1, units]: the outputs of every step in processing
-    order, then the final cell state.
+    Returns one tensor: with ``sequences``, [batch, steps + 1, units], the outputs of every
+    step in processing order then the final cell state; without, [batch, 2, units], the
+    final output and the final cell state.
     """
-    return apply(LSTM_SEQ, (x, h0, c0, kernel, recurrent_kernel, bias), {"reverse": bool(reverse)})
+    return apply(LSTM_SEQ, (x, h0, c0, kernel, recurrent_kernel, bias),
+                 {"reverse": bool(reverse), "sequences": bool(sequences)})

@@ -173,9 +173,10 @@ class LSTMCell(_Cell):
         h = ra(zo) * self.activation(c)
         return h, [h, c]
 
-    def run_sequence(self, inputs, states, training, go_backwards):
-        """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])``, or None
-        where that op does not apply (other activations or dtypes, dropout in training)."""
+    def run_sequence(self, inputs, states, training, go_backwards, sequences=True):
+        """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])`` (outputs
+        None without ``sequences``), or None where that op does not apply (other activations
+        or dtypes, dropout in training)."""
         if (self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
                 or inputs.dtype.name not in ("float32", "float64")
@@ -184,7 +185,10 @@ class LSTMCell(_Cell):
         steps = inputs.shape[1]
         bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), inputs.dtype)
         y = rnn.lstm_sequence(inputs, states[0], states[1], self.kernel,
-                              self.recurrent_kernel, bias, reverse=go_backwards)
+                              self.recurrent_kernel, bias, reverse=go_backwards,
+                              sequences=sequences)
+        if not sequences:
+            return None, [y[:, 0], y[:, 1]]
         return y[:, :steps], [y[:, steps - 1], y[:, steps]]
 
     def get_config(self):
@@ -301,7 +305,7 @@ class RNN(Layer):
                 and not _nested_tapes()):
             # NOTE: one fused op for the whole sequence (ops/rnn.py); nested tapes take the
             # per-step path below, whose gradients are differentiable again.
-            res = run(inputs, states, training, self.go_backwards)
+            res = run(inputs, states, training, self.go_backwards, self.return_sequences)
             if res is not None:
                 seq, states = res
                 result = seq if self.return_sequences else states[0]
