@@ -71,57 +71,52 @@ def _batch_spans(n):
 
 def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True):
     """Run the sequence (writing the outputs into ``y`` when given); return what the backward
-    pass needs: per span of batch columns, its inputs, states and activated gates."""
+    pass needs: per span of batch columns, its states, inputs and activated gates."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
     dtype = x.dtype
     half = dtype.type(0.5)
-    wb = _permuted(xp, xp.concatenate([w, b[None]], axis=0), u)  # (d + 1, 4u)
-    wb[:, :3 * u] *= half
-    wbt = xp.ascontiguousarray(wb.T)  # (4u, d + 1): the sigmoid gates' rows halved
-    rt = _permuted(xp, r, u).T.copy()
-    rt[:3 * u] *= half  # (4u, u)
+    # one matrix for the recurrent kernel, the kernel and the bias, applied to [h; x; 1]
+    kt = _permuted(xp, xp.concatenate([r, w, b[None]], axis=0), u).T.copy()  # (4u, u + d + 1)
+    kt[:3 * u] *= half  # the sigmoid gates' rows halved
     xs = x[:, ::-1] if reverse else x
 
     def job(a, b):
         m = b - a
-        # the inputs transposed to (features + 1, steps, columns), a row of ones for the bias
-        xa = xp.empty((d + 1, steps, m), dtype)
-        xa[:d] = xs[a:b].transpose(2, 1, 0)
-        xa[d] = 1
+        # per step a (u + d + 1, m) slab [h_t; x_t; 1]: the matmul operand of step t
+        hx = xp.empty((u + d + 1, steps + 1, m), dtype)
+        hx[:u, 0] = h0[a:b].T
+        hx[u:u + d, :steps] = xs[a:b].transpose(2, 1, 0)
+        hx[u + d] = 1
+        hx[u:u + d, steps] = 0
         acts = xp.empty((steps, 4 * u, m), dtype)
-        xp.matmul(wbt, xa.transpose(1, 0, 2), out=acts)
-        hs = xp.empty((u, steps + 1, m), dtype)  # h_0 .. h_T, a (u, m) slab per step
         cs = xp.empty((steps + 1, u, m), dtype)
         tcs = xp.empty((steps, u, m), dtype)
-        hs[:, 0] = h0[a:b].T
         cs[0] = c0[a:b].T
-        _steps_forward(xp, acts, hs, cs, tcs, rt, half)
+        _steps_forward(xp, acts, hx, cs, tcs, kt, half)
         if y is not None:
             if sequences:
-                y[a:b, :steps] = hs[:, 1:].transpose(2, 1, 0)
+                y[a:b, :steps] = hx[:u, 1:].transpose(2, 1, 0)
                 y[a:b, steps] = cs[steps].T
             else:
-                y[a:b, 0] = hs[:, steps].T
+                y[a:b, 0] = hx[:u, steps].T
                 y[a:b, 1] = cs[steps].T
-        return xa, acts, hs, cs, tcs
+        return hx, acts, cs, tcs
 
     spans = _batch_spans(n)
     return spans, run_chunks(job, spans, xp)
 
 
-def _steps_forward(xp, acts, hs, cs, tcs, rt, half):
-    """The recurrence over all steps for some batch columns: ``acts`` (steps, 4u, m) holds the
-    input projections and is overwritten by the activated gates."""
+def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
+    """The recurrence over all steps for some batch columns, filling ``acts`` (steps, 4u, m)
+    with the activated gates, ``hx``'s h rows, ``cs`` and ``tcs`` (tanh of the cell state)."""
     steps, u, m = tcs.shape
     s3 = 3 * u
     tmp = xp.empty((u, m), acts.dtype)
-    rec = xp.empty((4 * u, m), acts.dtype)
     for t in range(steps):
         z = acts[t]
-        xp.matmul(rt, hs[:, t], out=rec)
-        z += rec
+        xp.matmul(kt, hx[:, t], out=z)
         xp.tanh(z, out=z)
         sig = z[:s3]
         sig *= half
@@ -131,7 +126,7 @@ def _steps_forward(xp, acts, hs, cs, tcs, rt, half):
         xp.multiply(z[:u], z[s3:], out=tmp)  # i * g
         c += tmp
         xp.tanh(c, out=tcs[t])
-        xp.multiply(z[2 * u:s3], tcs[t], out=hs[:, t + 1])  # o * tanh(c)
+        xp.multiply(z[2 * u:s3], tcs[t], out=hx[:u, t + 1])  # o * tanh(c)
 
 
 # NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
@@ -166,10 +161,10 @@ _BLOCK_COLS = 256  # columns (steps x batch columns) per weight-gradient matmul
 def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
     """Backward through time for one span of batch columns. ``dh``, ``dc`` (u, m) start as the
     final states' gradients and end as the initial states'; ``dys(t)`` is the gradient of step
-    ``t``'s output (u, m), or None. Returns the span's share of the gradients of the recurrent
-    kernel (u, 4u) and of the kernel and bias ((d + 1), 4u), both in the op's gate order;
-    writes the input gradient (d, steps, m) into ``dx`` unless it is None."""
-    xa, acts, hs, cs, tcs = saved
+    ``t``'s output (u, m), or None. Returns the span's share of the gradient of the stacked
+    recurrent kernel, kernel and bias (u + d + 1, 4u) in the op's gate order; writes the input
+    gradient (d, steps, m) into ``dx`` unless it is None."""
+    hx, acts, cs, tcs = saved
     steps, u, m = tcs.shape
     s3 = 3 * u
     dtype = acts.dtype
@@ -179,10 +174,9 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
     dsig = xp.empty((s3, m), dtype)
     k = max(1, _BLOCK_COLS // max(1, m))
     block = xp.empty((4 * u, k, m), dtype)  # the gate gradients of the last k steps
-    dr = xp.zeros((u, 4 * u), dtype)
-    dwb = xp.zeros((xa.shape[0], 4 * u), dtype)
-    part_r = xp.empty((u, 4 * u), dtype)
-    part_w = xp.empty((xa.shape[0], 4 * u), dtype)
+    rows = hx.shape[0]
+    dk = xp.zeros((rows, 4 * u), dtype)
+    part = xp.empty((rows, 4 * u), dtype)
     for t in range(steps - 1, -1, -1):
         g = dys(t)
         if g is not None:
@@ -212,13 +206,11 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
         if slot == 0 or t == 0:  # the block holds steps t .. t + kk - 1
             kk = min(k, steps - t)
             gz = block[:, :kk].reshape(4 * u, kk * m)
-            xp.matmul(hs[:, t:t + kk].reshape(u, kk * m), gz.T, out=part_r)
-            dr += part_r
-            xp.matmul(xa[:, t:t + kk].reshape(-1, kk * m), gz.T, out=part_w)
-            dwb += part_w
+            xp.matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, out=part)
+            dk += part
             if dx is not None:
                 xp.matmul(wp, gz, out=dx[:, t:t + kk].reshape(-1, kk * m))
-    return dr, dwb
+    return dk
 
 
 def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
@@ -251,25 +243,21 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
             def dys(t):
                 return None
         dxa = xp.empty((d, steps, b - a), dtype) if need_dx else None
-        dr, dwb = _steps_backward(xp, per_span[k], dys, dh, dc, rp, wp, dxa)
+        dk = _steps_backward(xp, per_span[k], dys, dh, dc, rp, wp, dxa)
         dh0[a:b] = dh.T
         dc0[a:b] = dc.T
         if need_dx:
             dxs[a:b] = dxa.transpose(2, 1, 0)
-        return dr, dwb
+        return dk
 
     shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
-    drp, dwbp = shares[0]
-    for dr_k, dwb_k in shares[1:]:
-        drp += dr_k
-        dwbp += dwb_k
-    cols = _gate_cols(u)
-    dr = xp.empty_like(drp)
-    dwb = xp.empty_like(dwbp)
-    for k, col in enumerate(cols):
-        dr[:, col] = drp[:, k * u:(k + 1) * u]
-        dwb[:, col] = dwbp[:, k * u:(k + 1) * u]
-    parts = [None, dh0, dc0, dwb[:d], dr, dwb[d]]
+    dkp = shares[0]
+    for dk_k in shares[1:]:
+        dkp += dk_k
+    dk = xp.empty_like(dkp)  # back to Keras's gate order
+    for k, col in enumerate(_gate_cols(u)):
+        dk[:, col] = dkp[:, k * u:(k + 1) * u]
+    parts = [None, dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]]
     if need_dx:
         parts[0] = dxs[:, ::-1] if reverse else dxs
     out = xp.empty(x.size + sum(p.size for p in parts[1:]), dtype)
