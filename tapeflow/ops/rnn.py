@@ -113,20 +113,25 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
     with the activated gates, ``hx``'s h rows, ``cs`` and ``tcs`` (tanh of the cell state)."""
     steps, u, m = tcs.shape
     s3 = 3 * u
+    mul, add, tanh, matmul = xp.multiply, xp.add, xp.tanh, xp.matmul
     tmp = xp.empty((u, m), acts.dtype)
+    a_i, a_f, a_o, a_g, a_s = (acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:s3], acts[:, s3:],
+                               acts[:, :s3])
+    h_out = hx[:u]
     for t in range(steps):
         z = acts[t]
-        xp.matmul(kt, hx[:, t], out=z)
-        xp.tanh(z, out=z)
-        sig = z[:s3]
-        sig *= half
-        sig += half
+        matmul(kt, hx[:, t], z)
+        tanh(z, z)
+        sig = a_s[t]
+        mul(sig, half, sig)
+        add(sig, half, sig)
         c = cs[t + 1]
-        xp.multiply(z[u:2 * u], cs[t], out=c)  # f * c
-        xp.multiply(z[:u], z[s3:], out=tmp)  # i * g
-        c += tmp
-        xp.tanh(c, out=tcs[t])
-        xp.multiply(z[2 * u:s3], tcs[t], out=hx[:u, t + 1])  # o * tanh(c)
+        mul(a_f[t], cs[t], c)  # f * c
+        mul(a_i[t], a_g[t], tmp)  # i * g
+        add(c, tmp, c)
+        tc = tcs[t]
+        tanh(c, tc)
+        mul(a_o[t], tc, h_out[:, t + 1])  # o * tanh(c)
 
 
 # NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
@@ -169,9 +174,15 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
     s3 = 3 * u
     dtype = acts.dtype
     one = dtype.type(1)
+    mul, sub, add, matmul = xp.multiply, xp.subtract, xp.add, xp.matmul
     occ = xp.empty((u, m), dtype)
     dz = xp.empty((4 * u, m), dtype)
-    dsig = xp.empty((s3, m), dtype)
+    d1 = xp.empty((4 * u, m), dtype)
+    dz_i, dz_f, dz_o, dz_g, dz_s = dz[:u], dz[u:2 * u], dz[2 * u:s3], dz[s3:], dz[:s3]
+    d1_g = d1[s3:]
+    # per-gate views over all steps
+    a_i, a_f, a_o, a_g, a_s = (acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:s3], acts[:, s3:],
+                               acts[:, :s3])
     k = max(1, _BLOCK_COLS // max(1, m))
     block = xp.empty((4 * u, k, m), dtype)  # the gate gradients of the last k steps
     rows = hx.shape[0]
@@ -180,36 +191,35 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
     for t in range(steps - 1, -1, -1):
         g = dys(t)
         if g is not None:
-            dh += g
-        a, tc = acts[t], tcs[t]
+            add(dh, g, dh)
+        tc, i, g = tcs[t], a_i[t], a_g[t]
         # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
-        xp.multiply(tc, tc, out=occ)
-        xp.subtract(one, occ, out=occ)
-        occ *= a[2 * u:s3]
-        occ *= dh
-        dc += occ
-        xp.multiply(dc, a[s3:], out=dz[:u])  # d i = dc * g
-        xp.multiply(dc, cs[t], out=dz[u:2 * u])  # d f = dc * c_{t-1}
-        xp.multiply(dh, tc, out=dz[2 * u:s3])  # d o = dh * tanh(c)
-        xp.multiply(dc, a[:u], out=dz[s3:])  # d g = dc * i
-        # through the activations: a (1 - a) on the sigmoid gates, 1 - g^2 on the cell gate
-        xp.subtract(one, a[:s3], out=dsig)
-        dsig *= a[:s3]
-        dz[:s3] *= dsig
-        xp.multiply(a[s3:], a[s3:], out=occ)
-        xp.subtract(one, occ, out=occ)
-        dz[s3:] *= occ
-        dc *= a[u:2 * u]  # through c = f * c_{t-1} + ...
-        xp.matmul(rp, dz, out=dh)
+        mul(tc, tc, occ)
+        sub(one, occ, occ)
+        mul(occ, a_o[t], occ)
+        mul(occ, dh, occ)
+        add(dc, occ, dc)
+        mul(dc, g, dz_i)  # d i = dc * g
+        mul(dc, cs[t], dz_f)  # d f = dc * c_{t-1}
+        mul(dh, tc, dz_o)  # d o = dh * tanh(c)
+        mul(dc, i, dz_g)  # d g = dc * i
+        # through the activations: (1 - a) a on the sigmoid gates, (1 - g)(1 + g) on the cell
+        sub(one, acts[t], d1)
+        mul(dz, d1, dz)
+        mul(dz_s, a_s[t], dz_s)
+        add(one, g, d1_g)
+        mul(dz_g, d1_g, dz_g)
+        mul(dc, a_f[t], dc)  # through c = f * c_{t-1} + ...
+        matmul(rp, dz, dh)
         slot = t % k
         block[:, slot] = dz
         if slot == 0 or t == 0:  # the block holds steps t .. t + kk - 1
             kk = min(k, steps - t)
             gz = block[:, :kk].reshape(4 * u, kk * m)
-            xp.matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, out=part)
-            dk += part
+            matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, part)
+            add(dk, part, dk)
             if dx is not None:
-                xp.matmul(wp, gz, out=dx[:, t:t + kk].reshape(-1, kk * m))
+                matmul(wp, gz, dx[:, t:t + kk].reshape(-1, kk * m))
     return dk
 
 
