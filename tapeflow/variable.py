@@ -41,6 +41,10 @@ class Variable(TensorBase):
                 initial_value = const(initial_value)
         value = convert_to_tensor(initial_value, dtype)
         self._v = value._v
+        if not self._v.flags.c_contiguous:
+            # NOTE: e.g. a QR factor (Orthogonal) is Fortran-ordered; elementwise updates that
+            # mix it with C-ordered gradients run several times slower
+            self._v = backend.xp_of(self._v).ascontiguousarray(self._v)
         if backend.placement:  # placed at creation, on the current device, as in TF
             self._v = backend.put_new(self._v)
         self.trainable = True if trainable is None else bool(trainable)

@@ -21,7 +21,7 @@ def _fans(shape):
 
 def _tensor(value, dtype):
     dt = dtypes.as_dtype(dtype or backend.floatx())
-    return convert_to_tensor(np.asarray(value).astype(dt.as_numpy_dtype))
+    return convert_to_tensor(np.asarray(value).astype(dt.as_numpy_dtype, order="C"))
 
 
 def _truncated(gen, shape, mean, stddev):

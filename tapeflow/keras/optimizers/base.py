@@ -173,7 +173,8 @@ class Optimizer:
         return self.iterations
 
     def _zeros(self, var):
-        return xp_of(var._v).zeros_like(var._v)
+        v = var._v
+        return xp_of(v).zeros(v.shape, v.dtype)  # NOTE: C order, as the gradients
 
     def _slots(self, var):
         return []
