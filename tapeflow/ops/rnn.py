@@ -120,18 +120,18 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
     h_out = hx[:u]
     for t in range(steps):
         z = acts[t]
-        matmul(kt, hx[:, t], z)
-        tanh(z, z)
+        matmul(kt, hx[:, t], out=z)
+        tanh(z, out=z)
         sig = a_s[t]
-        mul(sig, half, sig)
-        add(sig, half, sig)
+        mul(sig, half, out=sig)
+        add(sig, half, out=sig)
         c = cs[t + 1]
-        mul(a_f[t], cs[t], c)  # f * c
-        mul(a_i[t], a_g[t], tmp)  # i * g
-        add(c, tmp, c)
+        mul(a_f[t], cs[t], out=c)  # f * c
+        mul(a_i[t], a_g[t], out=tmp)  # i * g
+        add(c, tmp, out=c)
         tc = tcs[t]
-        tanh(c, tc)
-        mul(a_o[t], tc, h_out[:, t + 1])  # o * tanh(c)
+        tanh(c, out=tc)
+        mul(a_o[t], tc, out=h_out[:, t + 1])  # o * tanh(c)
 
 
 # NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
@@ -191,35 +191,35 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
     for t in range(steps - 1, -1, -1):
         g = dys(t)
         if g is not None:
-            add(dh, g, dh)
+            add(dh, g, out=dh)
         tc, i, g = tcs[t], a_i[t], a_g[t]
         # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
-        mul(tc, tc, occ)
-        sub(one, occ, occ)
-        mul(occ, a_o[t], occ)
-        mul(occ, dh, occ)
-        add(dc, occ, dc)
-        mul(dc, g, dz_i)  # d i = dc * g
-        mul(dc, cs[t], dz_f)  # d f = dc * c_{t-1}
-        mul(dh, tc, dz_o)  # d o = dh * tanh(c)
-        mul(dc, i, dz_g)  # d g = dc * i
+        mul(tc, tc, out=occ)
+        sub(one, occ, out=occ)
+        mul(occ, a_o[t], out=occ)
+        mul(occ, dh, out=occ)
+        add(dc, occ, out=dc)
+        mul(dc, g, out=dz_i)  # d i = dc * g
+        mul(dc, cs[t], out=dz_f)  # d f = dc * c_{t-1}
+        mul(dh, tc, out=dz_o)  # d o = dh * tanh(c)
+        mul(dc, i, out=dz_g)  # d g = dc * i
         # through the activations: (1 - a) a on the sigmoid gates, (1 - g)(1 + g) on the cell
-        sub(one, acts[t], d1)
-        mul(dz, d1, dz)
-        mul(dz_s, a_s[t], dz_s)
-        add(one, g, d1_g)
-        mul(dz_g, d1_g, dz_g)
-        mul(dc, a_f[t], dc)  # through c = f * c_{t-1} + ...
-        matmul(rp, dz, dh)
+        sub(one, acts[t], out=d1)
+        mul(dz, d1, out=dz)
+        mul(dz_s, a_s[t], out=dz_s)
+        add(one, g, out=d1_g)
+        mul(dz_g, d1_g, out=dz_g)
+        mul(dc, a_f[t], out=dc)  # through c = f * c_{t-1} + ...
+        matmul(rp, dz, out=dh)
         slot = t % k
         block[:, slot] = dz
         if slot == 0 or t == 0:  # the block holds steps t .. t + kk - 1
             kk = min(k, steps - t)
             gz = block[:, :kk].reshape(4 * u, kk * m)
-            matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, part)
-            add(dk, part, dk)
+            matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, out=part)
+            add(dk, part, out=dk)
             if dx is not None:
-                matmul(wp, gz, dx[:, t:t + kk].reshape(-1, kk * m))
+                matmul(wp, gz, out=dx[:, t:t + kk].reshape(-1, kk * m))
     return dk
 
 
