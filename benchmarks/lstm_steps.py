@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cnn_steps import (  # noqa: E402
     ROOT,
     importable,
+    matmul_peak,
     parse_args,
     peak_rss_mb,
     run_keras,
@@ -47,6 +48,14 @@ def data(n):
     x = rng.standard_normal((n, STEPS_IN_SEQ, FEATURES)).astype(np.float32)
     y = x.sum(1)[:, :CLASSES].argmax(1).astype(np.int64)
     return x, y
+
+
+def train_flops_per_sample():
+    """Multiply-adds x 2 of one sample's training step in the LSTM: the gates' matmuls over
+    [h; x] forward, the recurrent state's gradient, and the kernels' gradients (the input
+    needs no gradient); the elementwise work and the small dense head are left out."""
+    gates = 4 * UNITS
+    return 2 * STEPS_IN_SEQ * gates * ((UNITS + FEATURES) + UNITS + (UNITS + FEATURES))
 
 
 def lstm_model(keras):
@@ -108,21 +117,28 @@ def main():
     if args.worker:
         return worker(args.worker, args.steps, args.threads)
     present = importable(args.only.split(",") if args.only else FRAMEWORKS)
+    set_threads(args.threads)
+    peak = matmul_peak()
     results = run_workers(__file__, present, args)
     secs = {n: [r["seconds"] for r in results[n]] for n in present}
     rss = {n: [r["rss_mb"] for r in results[n]] for n in present}
     print(f"\nLSTM({UNITS}) + Dense {CLASSES}, sequences of {STEPS_IN_SEQ} x {FEATURES}, Adam, "
           f"batch {BATCH}, {args.steps} steps after {WARMUP} warm-up steps; median of "
           f"{args.repeats} fresh processes (threads: {args.threads or 'default'})")
-    print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'peak RSS MB':>12s}")
+    flops = train_flops_per_sample()
+    print(f"float32 matmul peak (NumPy 2048^3): {peak:.1f} GFLOP/s; training work "
+          f"{flops / 1e6:.2f} MFLOP/sample")
+    print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'GFLOP/s':>8s} {'% peak':>7s} "
+          f"{'peak RSS MB':>12s}")
     rate = {}
     for name in present:
         if not secs[name]:
             continue
         dt = statistics.median(secs[name])
         rate[name] = BATCH * args.steps / dt
+        gf = rate[name] * flops / 1e9
         print(f"{LABELS[name]:16s} {rate[name]:10,.0f} {1000 * dt / args.steps:8.1f} "
-              f"{max(rss[name]):12.0f}")
+              f"{gf:8.1f} {100 * gf / peak:6.1f}% {max(rss[name]):12.0f}")
     if "tapeflow" in rate:
         print("\nratios (targets from issue 7):")
         for peer, target in (("tensorflow", ">= 1.0x"), ("torch", "")):
@@ -135,8 +151,10 @@ def main():
     r = rate["tapeflow"] / rate["tensorflow"] if "tapeflow" in rate and "tensorflow" in rate \
         else None
     _report.emit("lstm_steps", f"LSTM(128), sequences of 50, batch {BATCH}, {args.steps} steps "
-                 f"(threads: {args.threads or 'default'})", "samples/s, higher is better",
+                 f"(threads: {args.threads or 'default'}); matmul peak {peak:.0f} GFLOP/s",
+                 "samples/s, higher is better",
                  [(LABELS[n], {"samples/s": rate[n], "ms/step": 1000 * BATCH / rate[n],
+                               "GFLOP/s": rate[n] * flops / 1e9,
                                "peak RSS MB": max(rss[n])}) for n in present if n in rate],
                  [("samples/s tapeflow / TF fit >= 1.0x", r, None if r is None else r >= 1.0)],
                  higher_is_better=True)
