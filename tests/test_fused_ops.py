@@ -247,6 +247,58 @@ def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
     np.testing.assert_allclose(out[1], ref[0, 2], rtol=1e-10)
 
 
+def gru_layer(**kw):
+    tf.keras.utils.set_random_seed(3)
+    layer = layers.GRU(5, dtype="float64", **kw)
+    layer.build((None, 6, 3))
+    if layer.cell.bias is not None:
+        layer.cell.bias.assign(rand(*layer.cell.bias.shape))
+    return layer
+
+
+@pytest.mark.parametrize("kw", [{}, {"return_sequences": True}, {"go_backwards": True},
+                                {"use_bias": False},
+                                {"return_state": True, "return_sequences": True,
+                                 "go_backwards": True}])
+def test_gru_layer_fused_path_matches_per_step_path(kw):
+    layer = gru_layer(**kw)
+    x = tf.constant(rand(4, 6, 3))
+    fused, g_fused = run_layer(layer, x, nested=False)
+    steps, g_steps = run_layer(layer, x, nested=True)
+    for a, b in zip(fused, steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(g_fused, g_steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_gru_layer_uses_the_fused_op_only_where_it_applies(monkeypatch):
+    calls = []
+    real = rnn.gru_sequence
+    monkeypatch.setattr(rnn, "gru_sequence", lambda *a, **k: calls.append(1) or real(*a, **k))
+    x = tf.constant(rand(2, 6, 3))
+    gru_layer()(x)
+    assert len(calls) == 1
+    gru_layer(reset_after=False)(x)
+    gru_layer(dropout=0.5)(x, training=True)
+    assert len(calls) == 1  # the per-step path ran for both
+
+
+def test_gru_layer_in_tf_function_matches_eager():
+    layer = gru_layer(return_sequences=True)
+    x = tf.constant(rand(3, 6, 3))
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(x) ** 2)
+        return tape.gradient(loss, layer.trainable_weights)
+
+    eager = grads(x)
+    traced = tf.function(grads)
+    for _ in range(2):
+        for a, b in zip(traced(x), eager):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
 # -- chunks spread over threads (ops/_blas.py) ----------------------------------------------------
 def test_run_chunks_keeps_order_and_propagates_errors(monkeypatch):
     from tapeflow.ops import _blas
@@ -326,6 +378,86 @@ def test_lstm_sequence_keeps_few_saved_activations():
     assert last in rnn._SAVED
     del outs
     assert last not in rnn._SAVED  # dropped with its output
+
+
+# -- GRU sequence ---------------------------------------------------------------------------------
+def ref_gru(x, h, w, r, bi, br, reverse=False):
+    """Keras's GRU cell (reset_after=True) unrolled by hand: gates z, r, candidate."""
+    u = h.shape[1]
+    outs = []
+    steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+    for t in steps:
+        xz, xr, xh = np.split(x[:, t] @ w + bi, 3, axis=-1)
+        rz, rr, rh = np.split(h @ r + br, 3, axis=-1)
+        z, rg = sigmoid(xz + rz), sigmoid(xr + rr)
+        cand = np.tanh(xh + rg * rh)
+        h = z * h + (1 - z) * cand
+        assert h.shape[1] == u
+        outs.append(h)
+    return np.stack(outs, 1)
+
+
+def gru_args(b=3, t=4, d=2, u=3):
+    return [rand(*s) for s in [(b, t, d), (b, u), (d, 3 * u), (u, 3 * u), (3 * u,), (3 * u,)]]
+
+
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gru_sequence_matches_hand_unrolled_cell(reverse, sequences):
+    args = gru_args()
+    got = rnn.gru_sequence(*args, reverse=reverse, sequences=sequences).numpy()
+    want = ref_gru(*args, reverse=reverse)
+    np.testing.assert_allclose(got, want if sequences else want[:, -1], rtol=1e-12, atol=1e-14)
+
+
+def test_gru_sequence_saturated_gates_stay_finite():
+    args = gru_args()
+    args[4] = args[4] + 200.0
+    got = rnn.gru_sequence(*[a.astype(np.float32) for a in args]).numpy()
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, ref_gru(*args), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gru_sequence_gradients(reverse, sequences):
+    check_grad(lambda *a: rnn.gru_sequence(*a, reverse=reverse, sequences=sequences),
+               *gru_args())
+
+
+def test_gru_sequence_gradients_over_several_weight_blocks(monkeypatch):
+    monkeypatch.setattr(rnn, "_BLOCK_COLS", 6)  # 2 steps of 3 columns per block
+    check_grad(lambda *a: rnn.gru_sequence(*a), *gru_args(t=5))
+
+
+def test_gru_sequence_gradient_after_forward_cache_is_gone():
+    args = [tf.constant(a) for a in gru_args()]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(args)
+        loss = tf.reduce_sum(rnn.gru_sequence(*args) ** 2)
+    first = tape.gradient(loss, args)
+    rnn._SAVED.clear()
+    for g1, g2 in zip(first, tape.gradient(loss, args)):
+        np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gru_sequence_on_several_threads_matches_one(monkeypatch, reverse):
+    args = gru_args(b=40, t=5, d=3, u=6)
+
+    def run():
+        ts = [tf.constant(a) for a in args]
+        with tf.GradientTape() as tape:
+            tape.watch(ts)
+            loss = tf.reduce_sum(rnn.gru_sequence(*ts, reverse=reverse) ** 2)
+        return [g.numpy() for g in tape.gradient(loss, ts)]
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "1")
+    serial = run()
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
+    assert len(rnn._batch_spans(40)) == 2
+    for a, b in zip(run(), serial):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("sequences", [True, False])

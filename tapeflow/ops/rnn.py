@@ -29,7 +29,7 @@ from ..backend import xp_of
 from ._blas import one_blas_thread, run_chunks, workers
 from ._core import Op, apply
 
-__all__ = ["lstm_sequence"]
+__all__ = ["gru_sequence", "lstm_sequence"]
 
 # id(output array) -> the forward's saved activations, dropped when the output array dies.
 _SAVED = {}
@@ -267,10 +267,14 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     dk = xp.empty_like(dkp)  # back to Keras's gate order
     for k, col in enumerate(_gate_cols(u)):
         dk[:, col] = dkp[:, k * u:(k + 1) * u]
-    parts = [None, dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]]
-    if need_dx:
-        parts[0] = dxs[:, ::-1] if reverse else dxs
-    out = xp.empty(x.size + sum(p.size for p in parts[1:]), dtype)
+    dx = (dxs[:, ::-1] if reverse else dxs) if need_dx else None
+    return _pack(xp, x, [dx, dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]])
+
+
+def _pack(xp, x, parts):
+    """The gradients of the op's inputs as one flat array (``x``'s part first, left unset when
+    its gradient is None)."""
+    out = xp.empty(x.size + sum(p.size for p in parts[1:]), x.dtype)
     at = 0
     for p in parts:
         size = x.size if p is None else p.size
@@ -280,19 +284,209 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     return out
 
 
-def _lstm_grad(n, g):
-    x, h0, c0, w, r, b = n.inputs
-    packed = apply(LSTM_SEQ_GRAD, (x, h0, c0, w, r, b, n.out, g),
-                   {**n.attrs, "need_dx": bool(n.needs[0])})
-    grads, at = [], 0
-    for t, need in zip(n.inputs, n.needs):
-        shape = t._v.shape
-        size = 1
-        for s in shape:
-            size *= s
-        grads.append(apply(UNPACK, (packed,), {"start": at, "shape": shape}) if need else None)
-        at += size
-    return tuple(grads)
+def _packed_grad(grad_op):
+    """The ``grad`` of a sequence op whose backward op returns every input's gradient packed
+    into one flat array (``_pack``): one slice of it per input that needs a gradient."""
+
+    def grad(n, g):
+        packed = apply(grad_op(), tuple(n.inputs) + (n.out, g),
+                       {**n.attrs, "need_dx": bool(n.needs[0])})
+        grads, at = [], 0
+        for t, need in zip(n.inputs, n.needs):
+            shape = t._v.shape
+            size = 1
+            for s in shape:
+                size *= s
+            grads.append(apply(UNPACK, (packed,), {"start": at, "shape": shape}) if need
+                         else None)
+            at += size
+        return tuple(grads)
+
+    return grad
+
+
+# -- GRU (Keras's reset_after=True form) ---------------------------------------------------------
+# Keras's gates: update z, reset r, candidate; ``z, r = sigmoid(x W + b_in + h R + b_rec)`` on
+# their columns, ``cand = tanh(x W_h + b_in_h + r * (h R_h + b_rec_h))``,
+# ``h' = z * h + (1 - z) * cand``. The reset gate multiplies the recurrent part only, so the
+# input projections of all steps are one batched matmul ahead of the loop and each step is one
+# matmul over [h; 1] (the ones row carries the recurrent bias).
+def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True):
+    xp = xp_of(x)
+    n, steps, d = x.shape
+    u = h0.shape[1]
+    dtype = x.dtype
+    half = dtype.type(0.5)
+    wt = xp.concatenate([w, bi[None]], axis=0).T.copy()  # (3u, d + 1)
+    rt = xp.concatenate([r, br[None]], axis=0).T.copy()  # (3u, u + 1)
+    wt[:2 * u] *= half  # the sigmoid gates' rows halved (see the module's NOTE)
+    rt[:2 * u] *= half
+    xs = x[:, ::-1] if reverse else x
+
+    def job(a, b):
+        m = b - a
+        xa = xp.empty((d + 1, steps, m), dtype)  # [x_t; 1] per step
+        xa[:d] = xs[a:b].transpose(2, 1, 0)
+        xa[d] = 1
+        acts = xp.empty((steps, 3 * u, m), dtype)
+        xp.matmul(wt, xa.transpose(1, 0, 2), out=acts)
+        h1 = xp.empty((u + 1, steps + 1, m), dtype)  # [h_t; 1] per step
+        h1[:u, 0] = h0[a:b].T
+        h1[u] = 1
+        rech = xp.empty((steps, u, m), dtype)
+        _gru_steps_forward(xp, acts, h1, rech, rt, half)
+        if y is not None:
+            if sequences:
+                y[a:b] = h1[:u, 1:].transpose(2, 1, 0)
+            else:
+                y[a:b] = h1[:u, steps].T
+        return xa, acts, h1, rech
+
+    spans = _batch_spans(n)
+    return spans, run_chunks(job, spans, xp)
+
+
+def _gru_steps_forward(xp, acts, h1, rech, rt, half):
+    """The recurrence for some batch columns: ``acts`` (steps, 3u, m) holds the input
+    projections and is overwritten by z, r and the candidate; ``rech`` gets the recurrent
+    part of the candidate's pre-activation (``h R_h + b_rec_h``)."""
+    steps, u, m = rech.shape
+    mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
+    rec = xp.empty((3 * u, m), acts.dtype)
+    tmp = xp.empty((u, m), acts.dtype)
+    rec_zr, rec_h = rec[:2 * u], rec[2 * u:]
+    a_zr, a_z, a_r, a_h = acts[:, :2 * u], acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:]
+    h_out = h1[:u]
+    for t in range(steps):
+        matmul(rt, h1[:, t], out=rec)
+        zr = a_zr[t]
+        add(zr, rec_zr, out=zr)
+        tanh(zr, out=zr)
+        mul(zr, half, out=zr)
+        add(zr, half, out=zr)
+        rech[t] = rec_h
+        cand = a_h[t]
+        mul(a_r[t], rec_h, out=tmp)
+        add(cand, tmp, out=cand)
+        tanh(cand, out=cand)
+        sub(h_out[:, t], cand, out=tmp)  # h' = cand + z * (h - cand)
+        mul(a_z[t], tmp, out=tmp)
+        add(cand, tmp, out=h_out[:, t + 1])
+
+
+def _gru_fwd(x, h0, w, r, bi, br, reverse, sequences=True):
+    xp = xp_of(x)
+    n, steps, _ = x.shape
+    u = h0.shape[1]
+    y = xp.empty((n, steps, u) if sequences else (n, u), x.dtype)
+    with one_blas_thread(xp):
+        saved = _gru_forward(x, h0, w, r, bi, br, reverse, y, sequences)
+    _remember(y, saved)
+    return y
+
+
+def _gru_steps_backward(xp, saved, dys, dh, rk, wk, dx):
+    """Backward through time for one span; ``dh`` (u, m) starts as the final state's gradient
+    and ends as the initial state's. Returns the span's shares of the gradients of
+    [recurrent kernel; recurrent bias] (u + 1, 3u) in Keras's gate order and of [kernel;
+    input bias] (d + 1, 3u) with the gate blocks in the order candidate, z, r."""
+    xa, acts, h1, rech = saved
+    steps, u, m = rech.shape
+    dtype = acts.dtype
+    one = dtype.type(1)
+    mul, sub, add, matmul = xp.multiply, xp.subtract, xp.add, xp.matmul
+    # per step, the rows [d cand_pre; d z_pre; d r_pre; d rec_h]: the input projection's
+    # gradient is rows 0:3u, the recurrent matmul's rows u:4u
+    gz = xp.empty((4 * u, m), dtype)
+    g_a, g_z, g_r, g_rh = gz[:u], gz[u:2 * u], gz[2 * u:3 * u], gz[3 * u:]
+    t1 = xp.empty((u, m), dtype)
+    t2 = xp.empty((u, m), dtype)
+    a_z, a_r, a_h = acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:]
+    k = max(1, _BLOCK_COLS // max(1, m))
+    block = xp.empty((4 * u, k, m), dtype)
+    dr_ext = xp.zeros((u + 1, 3 * u), dtype)
+    dw_ext = xp.zeros((xa.shape[0], 3 * u), dtype)
+    part_r = xp.empty_like(dr_ext)
+    part_w = xp.empty_like(dw_ext)
+    for t in range(steps - 1, -1, -1):
+        g = dys(t)
+        if g is not None:
+            add(dh, g, out=dh)
+        z, r, cand, h = a_z[t], a_r[t], a_h[t], h1[:u, t]
+        sub(h, cand, out=t1)
+        mul(dh, t1, out=g_z)  # d z = dh * (h - cand)
+        sub(one, z, out=t1)
+        mul(dh, t1, out=t2)  # d cand = dh * (1 - z)
+        mul(g_z, t1, out=g_z)
+        mul(g_z, z, out=g_z)  # through the sigmoid: z (1 - z)
+        mul(cand, cand, out=t1)
+        sub(one, t1, out=t1)
+        mul(t2, t1, out=g_a)  # through the tanh
+        mul(g_a, r, out=g_rh)  # d (h R_h + b_rec_h) = d cand_pre * r
+        mul(g_a, rech[t], out=g_r)  # d r = d cand_pre * (h R_h + b_rec_h)
+        sub(one, r, out=t1)
+        mul(g_r, t1, out=g_r)
+        mul(g_r, r, out=g_r)
+        mul(dh, z, out=t2)  # h's direct share: dh * z
+        matmul(rk, gz[u:], out=dh)
+        add(dh, t2, out=dh)
+        slot = t % k
+        block[:, slot] = gz
+        if slot == 0 or t == 0:
+            kk = min(k, steps - t)
+            cols = kk * m
+            blk = block[:, :kk].reshape(4 * u, cols)
+            matmul(h1[:, t:t + kk].reshape(u + 1, cols), blk[u:].T, out=part_r)
+            add(dr_ext, part_r, out=dr_ext)
+            matmul(xa[:, t:t + kk].reshape(-1, cols), blk[:3 * u].T, out=part_w)
+            add(dw_ext, part_w, out=dw_ext)
+            if dx is not None:
+                matmul(wk, blk[:3 * u], out=dx[:, t:t + kk].reshape(-1, cols))
+    return dr_ext, dw_ext
+
+
+def _gru_bwd(x, h0, w, r, bi, br, y, dy, reverse, sequences=True, need_dx=True):
+    xp = xp_of(x)
+    with one_blas_thread(xp):
+        n, steps, d = x.shape
+        u = h0.shape[1]
+        dtype = x.dtype
+        saved = _SAVED.get(id(y))
+        if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
+            saved = _gru_forward(x, h0, w, r, bi, br, reverse)
+        spans, per_span = saved
+        # the kernel's gate blocks in the order of the input-projection gradient rows
+        wk = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1) if need_dx else None
+        dh0 = xp.empty((n, u), dtype)
+        dxs = xp.empty((n, steps, d), dtype) if need_dx else None
+
+        def job(k, _):
+            a, b = spans[k]
+            if sequences:
+                dh = xp.zeros((u, b - a), dtype)
+
+                def dys(t):
+                    return dy[a:b, t].T
+            else:
+                dh = xp.array(dy[a:b].T)
+
+                def dys(t):
+                    return None
+            dxa = xp.empty((d, steps, b - a), dtype) if need_dx else None
+            shares = _gru_steps_backward(xp, per_span[k], dys, dh, r, wk, dxa)
+            dh0[a:b] = dh.T
+            if need_dx:
+                dxs[a:b] = dxa.transpose(2, 1, 0)
+            return shares
+
+        shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
+        dr_ext, dw_ext = shares[0]
+        for dr_k, dw_k in shares[1:]:
+            dr_ext += dr_k
+            dw_ext += dw_k
+        dw_all = xp.concatenate([dw_ext[:, u:], dw_ext[:, :u]], axis=1)  # z, r, cand
+        dx = (dxs[:, ::-1] if reverse else dxs) if need_dx else None
+        return _pack(xp, x, [dx, dh0, dw_all[:d], dr_ext[:u], dw_all[d], dr_ext[u]])
 
 
 def _unpack_fwd(a, start, shape):
@@ -302,9 +496,11 @@ def _unpack_fwd(a, start, shape):
     return a[start:start + size].reshape(shape)
 
 
-LSTM_SEQ = Op("_LSTMSequence", _lstm_fwd, _lstm_grad, "f")
+LSTM_SEQ = Op("_LSTMSequence", _lstm_fwd, _packed_grad(lambda: LSTM_SEQ_GRAD), "f")
 LSTM_SEQ_GRAD = Op("_LSTMSequenceGrad", _lstm_bwd, None, "f")
 UNPACK = Op("_Unpack", _unpack_fwd, None, "f")
+GRU_SEQ = Op("_GRUSequence", _gru_fwd, _packed_grad(lambda: GRU_SEQ_GRAD), "f")
+GRU_SEQ_GRAD = Op("_GRUSequenceGrad", _gru_bwd, None, "f")
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequences=True):
@@ -316,4 +512,16 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequ
     final output and the final cell state.
     """
     return apply(LSTM_SEQ, (x, h0, c0, kernel, recurrent_kernel, bias),
+                 {"reverse": bool(reverse), "sequences": bool(sequences)})
+
+
+def gru_sequence(x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias, reverse=False,
+                 sequences=True):
+    """Run Keras's GRU cell (``reset_after=True``) over ``x`` [batch, steps, features] from
+    state ``h0`` [batch, units]; ``reverse`` processes the steps last to first.
+
+    Returns the outputs of every step in processing order, [batch, steps, units], with
+    ``sequences``; else the final state [batch, units].
+    """
+    return apply(GRU_SEQ, (x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias),
                  {"reverse": bool(reverse), "sequences": bool(sequences)})

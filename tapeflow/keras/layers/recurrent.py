@@ -243,6 +243,24 @@ class GRUCell(_Cell):
         h = z * h + (1.0 - z) * cand
         return h, [h]
 
+    def run_sequence(self, inputs, states, training, go_backwards, sequences=True):
+        """The whole sequence as one fused op (``reset_after=True`` only): ``(outputs
+        [b, steps, u] or None, [h])``, or None where that op does not apply."""
+        if (not self.reset_after or self.activation is not activations.tanh
+                or self.recurrent_activation is not activations.sigmoid
+                or inputs.dtype.name not in ("float32", "float64")
+                or (training and (self.dropout > 0 or self.recurrent_dropout > 0))):
+            return None
+        if self.bias is not None:
+            bi, br = self.bias[0], self.bias[1]
+        else:
+            bi = br = A.zeros((3 * self.units,), inputs.dtype)
+        y = rnn.gru_sequence(inputs, states[0], self.kernel, self.recurrent_kernel, bi, br,
+                             reverse=go_backwards, sequences=sequences)
+        if not sequences:
+            return None, [y]
+        return y, [y[:, -1]]
+
     def get_config(self):
         return {**super().get_config(),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
