@@ -1,7 +1,8 @@
-"""The fused ops behind the fast Conv2D and LSTM layers: ``conv2d_bias_relu`` (convolution,
-bias and ReLU in one op), ``BiasAddGrad`` and ``lstm_sequence`` (a whole LSTM sequence with a
-hand-written backward through time): values against independent NumPy references, gradients
-against float64 finite differences, and the layers' fused paths against their per-op paths."""
+"""The fused ops behind the fast Conv2D, LSTM and GRU layers: ``conv2d_bias_relu``
+(convolution, bias and ReLU in one op), ``BiasAddGrad``, ``lstm_sequence`` and
+``gru_sequence`` (a whole sequence with a hand-written backward through time): values
+against independent NumPy references, gradients against float64 finite differences, and the
+layers' fused paths against their per-op paths."""
 import os
 
 import numpy as np

@@ -1,27 +1,31 @@
-"""A whole LSTM sequence as one recorded op, with a hand-written backward through time.
+"""A whole LSTM or GRU sequence as one recorded op, with a hand-written backward through time.
 
 The per-step formulation (a dozen recorded ops per time step) pays Python and tape overhead
-on every step; here the input projection of all steps is one batched matmul, each step is one
-matmul plus a few in-place array operations, and the backward pass is one op whose weight
-gradients are single matmuls over all steps. Keras's cell: gates in the order input, forget,
-cell, output; ``c = f * c + i * tanh(z_c)``, ``h = o * tanh(c)``, sigmoid gates.
+on every step; here each step is one matmul plus a few in-place array operations, and the
+backward pass is one op. Keras's LSTM cell: gates in the order input, forget, cell, output;
+``c = f * c + i * tanh(z_c)``, ``h = o * tanh(c)``, sigmoid gates. For each step the LSTM
+multiplies one stacked operand ``[h; x; 1]`` by one matrix ``[R; W; b]``, so the recurrent
+matmul, the input projection and the bias are a single matmul.
 
 NOTE: the recurrence runs transposed, on ``[gates * units, batch]`` blocks: each gate is then
 a contiguous block of rows, so every elementwise operation of a step runs over contiguous
 memory (a gate's columns of a ``[batch, 4 * units]`` array are strided, and NumPy runs such
-operands row by row, at 2-3x the cost). The gates are kept in the order input, forget,
-output, cell, so the three sigmoid gates are one block; their pre-activations come out of the
-matmuls already halved (the weights' rows are scaled by 0.5, which is exact), since
-``sigmoid(z) = 0.5 * tanh(z / 2) + 0.5`` lets one tanh pass activate all four gates without
-overflow. The batch columns, which recur independently, are split over tapeflow's worker
-threads (``ops/_blas.py``); the weight gradients are then matmuls over all steps and all
-columns, split by gate, so results do not depend on how many workers ran.
+operands row by row, at 2-3x the cost). The LSTM's gates are kept in the order input,
+forget, output, cell, so the three sigmoid gates are one block; their pre-activations come
+out of the matmuls already halved (the weights' rows are scaled by 0.5, which is exact),
+since ``sigmoid(z) = 0.5 * tanh(z / 2) + 0.5`` lets one tanh pass activate all the gates
+without overflow. The batch columns, which recur independently, are split over tapeflow's
+worker threads (``ops/_blas.py``); each worker adds up its columns' share of the weight
+gradients block by block during its backward pass (``_BLOCK_COLS``), and the shares are
+summed at the end, so results with several workers agree with one worker's to rounding.
 
-The op's output packs what the layer needs into one array: with ``sequences`` the outputs
+The GRU op (Keras's ``reset_after=True`` form, below) follows the same plan.
+
+The LSTM op's output packs what the layer needs into one array: with ``sequences`` the outputs
 ``h_1 .. h_T`` in processing order then the final cell state ``c_T``, ``(batch, steps + 1,
-units)``; without, only ``h_T`` and ``c_T``, ``(batch, 2, units)``. The backward op is not
-itself differentiable (no second-order gradients through this op; the Keras layer falls back
-to per-step ops under nested tapes).
+units)``; without, only ``h_T`` and ``c_T``, ``(batch, 2, units)``. The backward ops are not
+themselves differentiable (no second-order gradients through these ops; the Keras layers fall
+back to per-step ops under nested tapes).
 """
 import weakref
 
