@@ -236,9 +236,12 @@ def available(name):
     return importlib.util.find_spec(name) is not None
 
 
-def parse_args(doc, frameworks):
-    """The options every steps benchmark takes (``lstm_steps.py`` shares them)."""
+def parse_args(doc, frameworks, extra=None):
+    """The options every steps benchmark takes (``lstm_steps.py`` shares them, adding its own
+    through ``extra(parser)``)."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    if extra is not None:
+        extra(ap)
     ap.add_argument("--steps", type=int, default=100, help="timed training steps (default 100)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="fresh runs per framework, interleaved; the median is shown")

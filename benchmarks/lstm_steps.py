@@ -1,19 +1,21 @@
-"""Training steps of an LSTM(128) on sequences of length 50 in tapeflow and its peers, in
-samples/s, with each framework's peak RSS.
+"""Training steps of an LSTM(128) (and of a GRU(128)) on sequences of length 50 in tapeflow
+and its peers, in samples/s, with GFLOP/s and each framework's peak RSS.
 
 The task is synthetic and seeded: sequences of 50 steps of 16 features drawn from a normal
 distribution; the label (10 classes) is which feature has the largest sum over the sequence.
 The model: LSTM(128) (Keras's defaults) then Dense 10 softmax; Adam, sparse categorical
-cross-entropy, batch 128. Workloads, each in a fresh interpreter (so ``ru_maxrss`` is its
-own), warm-up steps then ``--steps`` timed steps:
+cross-entropy, batch 128; then the same with GRU(128) (Keras's defaults, ``reset_after``).
+Workloads, each in a fresh interpreter (so ``ru_maxrss`` is its own), warm-up steps then
+``--steps`` timed steps:
 
 * tapeflow ``model.fit`` and TensorFlow ``model.fit`` (the same Keras code);
-* PyTorch eager (``nn.LSTM`` + ``nn.Linear``, ``torch.optim.Adam``), when importable.
+* PyTorch eager (``nn.LSTM``/``nn.GRU`` + ``nn.Linear``, ``torch.optim.Adam``), when
+  importable.
 
 Run with the peers' environment::
 
     PYTHONPATH=. /work/refenv/bin/python benchmarks/lstm_steps.py [--steps 100] [--repeats 3]
-        [--threads N] [--only tapeflow,tensorflow]
+        [--threads N] [--only tapeflow,tensorflow] [--cells lstm,gru]
 
 ``--threads N`` sets the BLAS/OpenMP/intra-op thread count of every framework alike.
 Quote ratios, not absolute numbers: the machine is shared.
@@ -37,6 +39,8 @@ from cnn_steps import (  # noqa: E402
 )
 
 BATCH, WARMUP, STEPS_IN_SEQ, FEATURES, UNITS, CLASSES = 128, 5, 50, 16, 128, 10
+CELLS = {"lstm": ("LSTM", 4), "gru": ("GRU", 3)}  # Keras/PyTorch class, gates
+CELL_ENV = "LSTM_STEPS_CELL"  # the cell a worker process runs
 FRAMEWORKS = ["tapeflow", "tensorflow", "torch"]
 LABELS = {"tapeflow": "tapeflow fit", "tensorflow": "TF fit", "torch": "PyTorch eager"}
 
@@ -50,17 +54,23 @@ def data(n):
     return x, y
 
 
-def train_flops_per_sample():
-    """Multiply-adds x 2 of one sample's training step in the LSTM: the gates' matmuls over
-    [h; x] forward, the recurrent state's gradient, and the kernels' gradients (the input
-    needs no gradient); the elementwise work and the small dense head are left out."""
-    gates = 4 * UNITS
+def train_flops_per_sample(cell="lstm"):
+    """Multiply-adds x 2 of one sample's training step in the recurrent layer: the gates'
+    matmuls over [h; x] forward, the recurrent state's gradient, and the kernels' gradients
+    (the input needs no gradient); the elementwise work and the small dense head are left
+    out."""
+    gates = CELLS[cell][1] * UNITS
     return 2 * STEPS_IN_SEQ * gates * ((UNITS + FEATURES) + UNITS + (UNITS + FEATURES))
 
 
+def cell_name():
+    return os.environ.get(CELL_ENV, "lstm")
+
+
 def lstm_model(keras):
-    return keras.Sequential([keras.Input((STEPS_IN_SEQ, FEATURES)),
-                             keras.layers.LSTM(UNITS),
+    """The benchmark's model with the worker's cell (``LSTM_STEPS_CELL``, LSTM by default)."""
+    layer = getattr(keras.layers, CELLS[cell_name()][0])
+    return keras.Sequential([keras.Input((STEPS_IN_SEQ, FEATURES)), layer(UNITS),
                              keras.layers.Dense(CLASSES, activation="softmax")])
 
 
@@ -75,7 +85,7 @@ def run_torch(x, y, steps, threads):
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(FEATURES, UNITS, batch_first=True)
+            self.lstm = getattr(nn, CELLS[cell_name()][0])(FEATURES, UNITS, batch_first=True)
             self.head = nn.Linear(UNITS, CLASSES)
 
         def forward(self, xb):
@@ -112,20 +122,15 @@ def worker(name, steps, threads):
     print(json.dumps({"seconds": dt, "rss_mb": peak_rss_mb()}))
 
 
-def main():
-    args = parse_args(__doc__, FRAMEWORKS)
-    if args.worker:
-        return worker(args.worker, args.steps, args.threads)
-    present = importable(args.only.split(",") if args.only else FRAMEWORKS)
-    set_threads(args.threads)
-    peak = matmul_peak()
-    results = run_workers(__file__, present, args)
+def report(cell, present, results, args, peak):
+    """Print one cell's table and ratios and hand them to the report."""
     secs = {n: [r["seconds"] for r in results[n]] for n in present}
     rss = {n: [r["rss_mb"] for r in results[n]] for n in present}
-    print(f"\nLSTM({UNITS}) + Dense {CLASSES}, sequences of {STEPS_IN_SEQ} x {FEATURES}, Adam, "
+    layer = f"{CELLS[cell][0]}({UNITS})"
+    print(f"\n{layer} + Dense {CLASSES}, sequences of {STEPS_IN_SEQ} x {FEATURES}, Adam, "
           f"batch {BATCH}, {args.steps} steps after {WARMUP} warm-up steps; median of "
           f"{args.repeats} fresh processes (threads: {args.threads or 'default'})")
-    flops = train_flops_per_sample()
+    flops = train_flops_per_sample(cell)
     print(f"float32 matmul peak (NumPy 2048^3): {peak:.1f} GFLOP/s; training work "
           f"{flops / 1e6:.2f} MFLOP/sample")
     print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'GFLOP/s':>8s} {'% peak':>7s} "
@@ -139,25 +144,44 @@ def main():
         gf = rate[name] * flops / 1e9
         print(f"{LABELS[name]:16s} {rate[name]:10,.0f} {1000 * dt / args.steps:8.1f} "
               f"{gf:8.1f} {100 * gf / peak:6.1f}% {max(rss[name]):12.0f}")
+    target = ">= 1.0x" if cell == "lstm" else ""  # issue 7 sets the LSTM's
     if "tapeflow" in rate:
-        print("\nratios (targets from issue 7):")
-        for peer, target in (("tensorflow", ">= 1.0x"), ("torch", "")):
+        print("\nratios" + (" (targets from issue 7):" if target else ":"))
+        for peer, want in (("tensorflow", target), ("torch", "")):
             if peer in rate:
                 print(f"  tapeflow / {LABELS[peer]:14s} samples/s "
-                      f"{rate['tapeflow'] / rate[peer]:5.2f}x  {target}")
+                      f"{rate['tapeflow'] / rate[peer]:5.2f}x  {want}")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _report  # noqa: PLC0415
 
     r = rate["tapeflow"] / rate["tensorflow"] if "tapeflow" in rate and "tensorflow" in rate \
         else None
-    _report.emit("lstm_steps", f"LSTM(128), sequences of 50, batch {BATCH}, {args.steps} steps "
+    targets = [("samples/s tapeflow / TF fit >= 1.0x", r, None if r is None else r >= 1.0)]
+    _report.emit("lstm_steps", f"{layer}, sequences of 50, batch {BATCH}, {args.steps} steps "
                  f"(threads: {args.threads or 'default'}); matmul peak {peak:.0f} GFLOP/s",
                  "samples/s, higher is better",
                  [(LABELS[n], {"samples/s": rate[n], "ms/step": 1000 * BATCH / rate[n],
                                "GFLOP/s": rate[n] * flops / 1e9,
                                "peak RSS MB": max(rss[n])}) for n in present if n in rate],
-                 [("samples/s tapeflow / TF fit >= 1.0x", r, None if r is None else r >= 1.0)],
-                 higher_is_better=True)
+                 targets if cell == "lstm" else [], higher_is_better=True)
+
+
+def main():
+    args = parse_args(__doc__, FRAMEWORKS, lambda ap: ap.add_argument(
+        "--cells", default="lstm,gru", help="comma-separated recurrent cells to time, of "
+        + ",".join(CELLS) + " (default both)"))
+    if args.worker:
+        return worker(args.worker, args.steps, args.threads)
+    cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    unknown = [c for c in cells if c not in CELLS]
+    if unknown:
+        raise SystemExit(f"unknown cells {unknown}: choose from {list(CELLS)}")
+    present = importable(args.only.split(",") if args.only else FRAMEWORKS)
+    set_threads(args.threads)
+    peak = matmul_peak()
+    for cell in cells:
+        os.environ[CELL_ENV] = cell  # the workers' cell
+        report(cell, present, run_workers(__file__, present, args), args, peak)
 
 
 if __name__ == "__main__":
