@@ -100,7 +100,7 @@ def test_conv2d_layer_fused_path_matches_separate_ops(activation):
         np.testing.assert_allclose(g.numpy(), r.numpy(), rtol=1e-10, atol=1e-12)
 
 
-# -- LSTM sequence --------------------------------------------------------------------------------
+# -- LSTM and GRU sequences --------------------------------------------------------------------
 def sigmoid(v):
     return 1 / (1 + np.exp(-v))
 
@@ -121,46 +121,86 @@ def lstm_args(b=3, t=4, d=2, u=3):
     return [rand(*s) for s in [(b, t, d), (b, u), (b, u), (d, 4 * u), (u, 4 * u), (4 * u,)]]
 
 
+def ref_gru(x, h, w, r, bi, br, reverse=False):
+    """Keras's GRU cell (reset_after=True) unrolled by hand: gates z, r, candidate."""
+    u = h.shape[1]
+    outs = []
+    steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+    for t in steps:
+        xz, xr, xh = np.split(x[:, t] @ w + bi, 3, axis=-1)
+        rz, rr, rh = np.split(h @ r + br, 3, axis=-1)
+        z, rg = sigmoid(xz + rz), sigmoid(xr + rr)
+        cand = np.tanh(xh + rg * rh)
+        h = z * h + (1 - z) * cand
+        assert h.shape[1] == u
+        outs.append(h)
+    return np.stack(outs, 1)
+
+
+def gru_args(b=3, t=4, d=2, u=3):
+    return [rand(*s) for s in [(b, t, d), (b, u), (d, 3 * u), (u, 3 * u), (3 * u,), (3 * u,)]]
+
+
+# the fused sequence ops: (op, arguments, hand-unrolled reference, the reference's part
+# returned without ``sequences``, the index of the bias argument)
+SEQUENCE_OPS = {
+    "lstm": (rnn.lstm_sequence, lstm_args, ref_lstm, lambda want: want[:, -2:], 5),
+    "gru": (rnn.gru_sequence, gru_args, ref_gru, lambda want: want[:, -1], 4),
+}
+
+
+def sequence_op(name, **shape):
+    """The fused op and arguments of its shapes."""
+    fn, make_args = SEQUENCE_OPS[name][:2]
+    return fn, make_args(**shape)
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
 @pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_lstm_sequence_matches_hand_unrolled_cell(reverse, sequences):
-    args = lstm_args()
-    got = rnn.lstm_sequence(*args, reverse=reverse, sequences=sequences).numpy()
-    want = ref_lstm(*args, reverse=reverse)
-    if not sequences:  # only the last output and the final cell state
-        want = want[:, -2:]
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+def test_sequence_matches_hand_unrolled_cell(op, reverse, sequences):
+    fn, make_args, ref, final, _ = SEQUENCE_OPS[op]
+    args = make_args()
+    got = fn(*args, reverse=reverse, sequences=sequences).numpy()
+    want = ref(*args, reverse=reverse)
+    np.testing.assert_allclose(got, want if sequences else final(want), rtol=1e-12,
+                               atol=1e-14)
 
 
-def test_lstm_sequence_saturated_gates_stay_finite():
-    args = lstm_args()
-    args[5] = args[5] + 200.0  # exp(-z) would overflow in a naive sigmoid
-    got = rnn.lstm_sequence(*[a.astype(np.float32) for a in args]).numpy()
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_sequence_saturated_gates_stay_finite(op):
+    fn, make_args, ref, _, bias = SEQUENCE_OPS[op]
+    args = make_args()
+    args[bias] = args[bias] + 200.0  # exp(-z) would overflow in a naive sigmoid
+    got = fn(*[a.astype(np.float32) for a in args]).numpy()
     assert np.isfinite(got).all()
-    np.testing.assert_allclose(got, ref_lstm(*args), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got, ref(*args), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("op", ["lstm", "gru"])
 @pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_lstm_sequence_gradients(reverse, sequences):
-    check_grad(lambda *a: rnn.lstm_sequence(*a, reverse=reverse, sequences=sequences),
-               *lstm_args())
+def test_sequence_gradients(op, reverse, sequences):
+    fn, args = sequence_op(op)
+    check_grad(lambda *a: fn(*a, reverse=reverse, sequences=sequences), *args)
 
 
-def test_lstm_sequence_gradients_over_several_weight_blocks(monkeypatch):
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_sequence_gradients_over_several_weight_blocks(monkeypatch, op):
     """More steps than one weight-gradient block holds, with a short last block."""
     monkeypatch.setattr(rnn, "_BLOCK_COLS", 6)  # 2 steps of 3 columns per block
-    check_grad(lambda *a: rnn.lstm_sequence(*a), *lstm_args(t=5))
+    fn, args = sequence_op(op, t=5)
+    check_grad(fn, *args)
 
 
-def test_lstm_sequence_gradient_after_forward_cache_is_gone():
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_sequence_gradient_after_forward_cache_is_gone(op):
     """The backward recomputes the forward when the saved activations are missing."""
-    args = [tf.constant(a) for a in lstm_args()]
+    fn, args = sequence_op(op)
+    args = [tf.constant(a) for a in args]
     with tf.GradientTape(persistent=True) as tape:
-        for a in args:
-            tape.watch(a)
-        y = rnn.lstm_sequence(*args)
-        loss = tf.reduce_sum(y * y)
+        tape.watch(args)
+        loss = tf.reduce_sum(fn(*args) ** 2)
     first = tape.gradient(loss, args)
     rnn._SAVED.clear()
     again = tape.gradient(loss, args)
@@ -168,12 +208,22 @@ def test_lstm_sequence_gradient_after_forward_cache_is_gone():
         np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12)
 
 
-def lstm_layer(**kw):
+def recurrent_layer(kind="LSTM", **kw):
+    """A float64 LSTM or GRU layer of 5 units over 3 features, with a random bias."""
     tf.keras.utils.set_random_seed(3)
-    layer = layers.LSTM(5, dtype="float64", **kw)
+    layer = getattr(layers, kind)(5, dtype="float64", **kw)
     layer.build((None, 6, 3))
-    layer.cell.bias.assign(rand(20))
+    if layer.cell.bias is not None:
+        layer.cell.bias.assign(rand(*layer.cell.bias.shape))
     return layer
+
+
+def lstm_layer(**kw):
+    return recurrent_layer("LSTM", **kw)
+
+
+def gru_layer(**kw):
+    return recurrent_layer("GRU", **kw)
 
 
 def run_layer(layer, x, nested):
@@ -192,11 +242,13 @@ def run_layer(layer, x, nested):
     return once()
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 @pytest.mark.parametrize("kw", [{}, {"return_sequences": True}, {"go_backwards": True},
+                                {"use_bias": False},
                                 {"return_state": True, "return_sequences": True,
                                  "go_backwards": True}])
-def test_lstm_layer_fused_path_matches_per_step_path(kw):
-    layer = lstm_layer(**kw)
+def test_recurrent_layer_fused_path_matches_per_step_path(kind, kw):
+    layer = recurrent_layer(kind, **kw)
     x = tf.constant(rand(4, 6, 3))
     fused, g_fused = run_layer(layer, x, nested=False)
     steps, g_steps = run_layer(layer, x, nested=True)
@@ -219,8 +271,9 @@ def test_lstm_layer_second_order_gradient_through_nested_tapes():
     assert outer.gradient(total, layer.cell.kernel) is not None
 
 
-def test_lstm_layer_in_tf_function_matches_eager():
-    layer = lstm_layer(return_sequences=True)
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layer_in_tf_function_matches_eager(kind):
+    layer = recurrent_layer(kind, return_sequences=True)
     x = tf.constant(rand(3, 6, 3))
 
     def grads(x):
@@ -248,30 +301,6 @@ def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
     np.testing.assert_allclose(out[1], ref[0, 2], rtol=1e-10)
 
 
-def gru_layer(**kw):
-    tf.keras.utils.set_random_seed(3)
-    layer = layers.GRU(5, dtype="float64", **kw)
-    layer.build((None, 6, 3))
-    if layer.cell.bias is not None:
-        layer.cell.bias.assign(rand(*layer.cell.bias.shape))
-    return layer
-
-
-@pytest.mark.parametrize("kw", [{}, {"return_sequences": True}, {"go_backwards": True},
-                                {"use_bias": False},
-                                {"return_state": True, "return_sequences": True,
-                                 "go_backwards": True}])
-def test_gru_layer_fused_path_matches_per_step_path(kw):
-    layer = gru_layer(**kw)
-    x = tf.constant(rand(4, 6, 3))
-    fused, g_fused = run_layer(layer, x, nested=False)
-    steps, g_steps = run_layer(layer, x, nested=True)
-    for a, b in zip(fused, steps):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
-    for a, b in zip(g_fused, g_steps):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
-
-
 def test_gru_layer_uses_the_fused_op_only_where_it_applies(monkeypatch):
     calls = []
     real = rnn.gru_sequence
@@ -282,22 +311,6 @@ def test_gru_layer_uses_the_fused_op_only_where_it_applies(monkeypatch):
     gru_layer(reset_after=False)(x)
     gru_layer(dropout=0.5)(x, training=True)
     assert len(calls) == 1  # the per-step path ran for both
-
-
-def test_gru_layer_in_tf_function_matches_eager():
-    layer = gru_layer(return_sequences=True)
-    x = tf.constant(rand(3, 6, 3))
-
-    def grads(x):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(layer(x) ** 2)
-        return tape.gradient(loss, layer.trainable_weights)
-
-    eager = grads(x)
-    traced = tf.function(grads)
-    for _ in range(2):
-        for a, b in zip(traced(x), eager):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
 
 
 # -- chunks spread over threads (ops/_blas.py) ----------------------------------------------------
@@ -381,99 +394,20 @@ def test_lstm_sequence_keeps_few_saved_activations():
     assert last not in rnn._SAVED  # dropped with its output
 
 
-# -- GRU sequence ---------------------------------------------------------------------------------
-def ref_gru(x, h, w, r, bi, br, reverse=False):
-    """Keras's GRU cell (reset_after=True) unrolled by hand: gates z, r, candidate."""
-    u = h.shape[1]
-    outs = []
-    steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
-    for t in steps:
-        xz, xr, xh = np.split(x[:, t] @ w + bi, 3, axis=-1)
-        rz, rr, rh = np.split(h @ r + br, 3, axis=-1)
-        z, rg = sigmoid(xz + rz), sigmoid(xr + rr)
-        cand = np.tanh(xh + rg * rh)
-        h = z * h + (1 - z) * cand
-        assert h.shape[1] == u
-        outs.append(h)
-    return np.stack(outs, 1)
-
-
-def gru_args(b=3, t=4, d=2, u=3):
-    return [rand(*s) for s in [(b, t, d), (b, u), (d, 3 * u), (u, 3 * u), (3 * u,), (3 * u,)]]
-
-
+@pytest.mark.parametrize("op", ["lstm", "gru"])
 @pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_gru_sequence_matches_hand_unrolled_cell(reverse, sequences):
-    args = gru_args()
-    got = rnn.gru_sequence(*args, reverse=reverse, sequences=sequences).numpy()
-    want = ref_gru(*args, reverse=reverse)
-    np.testing.assert_allclose(got, want if sequences else want[:, -1], rtol=1e-12, atol=1e-14)
-
-
-def test_gru_sequence_saturated_gates_stay_finite():
-    args = gru_args()
-    args[4] = args[4] + 200.0
-    got = rnn.gru_sequence(*[a.astype(np.float32) for a in args]).numpy()
-    assert np.isfinite(got).all()
-    np.testing.assert_allclose(got, ref_gru(*args), rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("sequences", [True, False])
-@pytest.mark.parametrize("reverse", [False, True])
-def test_gru_sequence_gradients(reverse, sequences):
-    check_grad(lambda *a: rnn.gru_sequence(*a, reverse=reverse, sequences=sequences),
-               *gru_args())
-
-
-def test_gru_sequence_gradients_over_several_weight_blocks(monkeypatch):
-    monkeypatch.setattr(rnn, "_BLOCK_COLS", 6)  # 2 steps of 3 columns per block
-    check_grad(lambda *a: rnn.gru_sequence(*a), *gru_args(t=5))
-
-
-def test_gru_sequence_gradient_after_forward_cache_is_gone():
-    args = [tf.constant(a) for a in gru_args()]
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(args)
-        loss = tf.reduce_sum(rnn.gru_sequence(*args) ** 2)
-    first = tape.gradient(loss, args)
-    rnn._SAVED.clear()
-    for g1, g2 in zip(first, tape.gradient(loss, args)):
-        np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12)
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-def test_gru_sequence_on_several_threads_matches_one(monkeypatch, reverse):
-    args = gru_args(b=40, t=5, d=3, u=6)
-
-    def run():
-        ts = [tf.constant(a) for a in args]
-        with tf.GradientTape() as tape:
-            tape.watch(ts)
-            loss = tf.reduce_sum(rnn.gru_sequence(*ts, reverse=reverse) ** 2)
-        return [g.numpy() for g in tape.gradient(loss, ts)]
-
-    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "1")
-    serial = run()
-    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
-    assert len(rnn._batch_spans(40)) == 2
-    for a, b in zip(run(), serial):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("sequences", [True, False])
-@pytest.mark.parametrize("reverse", [False, True])
-def test_lstm_sequence_on_several_threads_matches_one(monkeypatch, reverse, sequences):
+def test_sequence_on_several_threads_matches_one(monkeypatch, op, reverse, sequences):
     """Batch columns recur independently: split over workers, values and gradients agree
     with one worker to rounding (the matmuls' blocking differs), and repeated runs on the same
     workers are bit-equal."""
-    args = lstm_args(b=40, t=5, d=3, u=6)
+    fn, args = sequence_op(op, b=40, t=5, d=3, u=6)
 
     def run():
         ts = [tf.constant(a) for a in args]
         with tf.GradientTape() as tape:
             tape.watch(ts)
-            y = rnn.lstm_sequence(*ts, reverse=reverse, sequences=sequences)
+            y = fn(*ts, reverse=reverse, sequences=sequences)
             loss = tf.reduce_sum(y * y)
         return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, ts)]
 

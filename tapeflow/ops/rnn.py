@@ -231,48 +231,60 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
-    dtype = x.dtype
     saved = _SAVED.get(id(y))
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
         saved = _forward(x, h0, c0, w, r, b, reverse)
-    spans, per_span = saved
     rp = _permuted(xp, r, u)  # (u, 4u), unscaled: dz holds the true pre-activation gradients
     wp = _permuted(xp, w, u) if need_dx else None  # (d, 4u)
-    dh0 = xp.empty((n, u), dtype)
-    dc0 = xp.empty((n, u), dtype)
-    dxs = xp.empty((n, steps, d), dtype) if need_dx else None
+    dh0 = xp.empty((n, u), x.dtype)
+    dc0 = xp.empty((n, u), x.dtype)
 
-    def job(k, _):
-        a, b = spans[k]
-        if sequences:
-            dh = xp.zeros((u, b - a), dtype)
-            dc = xp.array(dy[a:b, steps].T)
-
-            def dys(t):
-                return dy[a:b, t].T
-        else:
-            dh = xp.array(dy[a:b, 0].T)
-            dc = xp.array(dy[a:b, 1].T)
-
-            def dys(t):
-                return None
-        dxa = xp.empty((d, steps, b - a), dtype) if need_dx else None
-        dk = _steps_backward(xp, per_span[k], dys, dh, dc, rp, wp, dxa)
+    def span(per, a, b, dxa):
+        if sequences:  # dy: h_1 .. h_T, then c_T
+            dh, dc = xp.zeros((u, b - a), x.dtype), xp.array(dy[a:b, steps].T)
+        else:  # dy: h_T, c_T
+            dh, dc = xp.array(dy[a:b, 0].T), xp.array(dy[a:b, 1].T)
+        dk = _steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, dc, rp, wp, dxa)
         dh0[a:b] = dh.T
         dc0[a:b] = dc.T
-        if need_dx:
-            dxs[a:b] = dxa.transpose(2, 1, 0)
         return dk
 
-    shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
+    shares, dx = _run_backward(xp, x, saved, span, reverse, need_dx)
     dkp = shares[0]
     for dk_k in shares[1:]:
         dkp += dk_k
     dk = xp.empty_like(dkp)  # back to Keras's gate order
     for k, col in enumerate(_gate_cols(u)):
         dk[:, col] = dkp[:, k * u:(k + 1) * u]
-    dx = (dxs[:, ::-1] if reverse else dxs) if need_dx else None
     return _pack(xp, x, [dx, dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]])
+
+
+def _output_grads(dy, a, b, sequences):
+    """``dys(t)`` for a span's backward loop: step ``t``'s output gradient (units, columns), or
+    None where the op returned the final states only."""
+    if not sequences:
+        return lambda t: None
+    return lambda t: dy[a:b, t].T
+
+
+def _run_backward(xp, x, saved, span, reverse, need_dx):
+    """Run ``span(saved_of_span, a, b, dxa)`` for every span of batch columns on the workers;
+    ``dxa`` is the span's (features, steps, columns) input gradient to fill, or None. Returns
+    the spans' results and the input gradient (batch, steps, features), or None."""
+    n, steps, d = x.shape
+    spans, per_span = saved
+    dxs = xp.empty((n, steps, d), x.dtype) if need_dx else None
+
+    def job(k, _):
+        a, b = spans[k]
+        dxa = xp.empty((d, steps, b - a), x.dtype) if need_dx else None
+        out = span(per_span[k], a, b, dxa)
+        if need_dx:
+            dxs[a:b] = dxa.transpose(2, 1, 0)
+        return out
+
+    shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
+    return shares, (dxs[:, ::-1] if reverse else dxs) if need_dx else None
 
 
 def _pack(xp, x, parts):
@@ -454,42 +466,26 @@ def _gru_bwd(x, h0, w, r, bi, br, y, dy, reverse, sequences=True, need_dx=True):
     with one_blas_thread(xp):
         n, steps, d = x.shape
         u = h0.shape[1]
-        dtype = x.dtype
         saved = _SAVED.get(id(y))
         if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
             saved = _gru_forward(x, h0, w, r, bi, br, reverse)
-        spans, per_span = saved
         # the kernel's gate blocks in the order of the input-projection gradient rows
         wk = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1) if need_dx else None
-        dh0 = xp.empty((n, u), dtype)
-        dxs = xp.empty((n, steps, d), dtype) if need_dx else None
+        dh0 = xp.empty((n, u), x.dtype)
 
-        def job(k, _):
-            a, b = spans[k]
-            if sequences:
-                dh = xp.zeros((u, b - a), dtype)
-
-                def dys(t):
-                    return dy[a:b, t].T
-            else:
-                dh = xp.array(dy[a:b].T)
-
-                def dys(t):
-                    return None
-            dxa = xp.empty((d, steps, b - a), dtype) if need_dx else None
-            shares = _gru_steps_backward(xp, per_span[k], dys, dh, r, wk, dxa)
+        def span(per, a, b, dxa):
+            dh = xp.zeros((u, b - a), x.dtype) if sequences else xp.array(dy[a:b].T)
+            out = _gru_steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, r, wk,
+                                      dxa)
             dh0[a:b] = dh.T
-            if need_dx:
-                dxs[a:b] = dxa.transpose(2, 1, 0)
-            return shares
+            return out
 
-        shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
+        shares, dx = _run_backward(xp, x, saved, span, reverse, need_dx)
         dr_ext, dw_ext = shares[0]
         for dr_k, dw_k in shares[1:]:
             dr_ext += dr_k
             dw_ext += dw_k
         dw_all = xp.concatenate([dw_ext[:, u:], dw_ext[:, :u]], axis=1)  # z, r, cand
-        dx = (dxs[:, ::-1] if reverse else dxs) if need_dx else None
         return _pack(xp, x, [dx, dh0, dw_all[:d], dr_ext[:u], dw_all[d], dr_ext[u]])
 
 
