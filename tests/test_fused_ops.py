@@ -288,11 +288,8 @@ def test_recurrent_layer_in_tf_function_matches_eager(kind):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
 
 
-def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
+def test_lstm_with_mask_matches_the_hand_unrolled_cell_on_the_kept_steps():
     x = tf.constant(rand(2, 5, 3))
-    layer = lstm_layer(dropout=0.5)
-    layer(x, training=True)
-    assert layer.cell._dp is None  # masks were drawn and reset: the per-step path ran
     masked = lstm_layer()
     mask = tf.constant([[True] * 5, [True, True, True, False, False]])
     out = masked(x, mask=mask).numpy()
@@ -301,16 +298,59 @@ def test_lstm_with_mask_or_dropout_keeps_the_per_step_path():
     np.testing.assert_allclose(out[1], ref[0, 2], rtol=1e-10)
 
 
-def test_gru_layer_uses_the_fused_op_only_where_it_applies(monkeypatch):
+def count_fused_calls(monkeypatch):
     calls = []
-    real = rnn.gru_sequence
-    monkeypatch.setattr(rnn, "gru_sequence", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for name in ("lstm_sequence", "gru_sequence"):
+        real = getattr(rnn, name)
+        monkeypatch.setattr(rnn, name, lambda *a, _real=real, **k: calls.append(1)
+                            or _real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layer_uses_the_fused_op_only_where_it_applies(monkeypatch, kind):
+    calls = count_fused_calls(monkeypatch)
     x = tf.constant(rand(2, 6, 3))
-    gru_layer()(x)
-    assert len(calls) == 1
-    gru_layer(reset_after=False)(x)
-    gru_layer(dropout=0.5)(x, training=True)
-    assert len(calls) == 1  # the per-step path ran for both
+    mask = tf.constant([[True] * 6, [True] * 3 + [False] * 3])
+
+    def fused(**kw):
+        before = len(calls)
+        recurrent_layer(kind, **{k: v for k, v in kw.items() if k not in ("training", "mask")})(
+            x, training=kw.get("training"), mask=kw.get("mask"))
+        return len(calls) - before
+
+    assert fused() == 1
+    assert fused(dropout=0.5, training=True) == 1  # the mask applied to the inputs
+    assert fused(dropout=0.5, recurrent_dropout=0.2, training=False) == 1
+    assert fused(recurrent_dropout=0.2, training=True) == 0
+    assert fused(mask=mask) == 0
+    if kind == "GRU":
+        assert fused(reset_after=False) == 0
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_input_dropout_on_the_fused_path_matches_the_per_step_path(kind):
+    """Training with input dropout: the fused op sees the inputs under the very mask the
+    per-step path draws (same seed), so values and gradients agree."""
+    layer = recurrent_layer(kind, dropout=0.5, return_sequences=True)
+    x = tf.constant(rand(4, 6, 3))
+
+    def run(nested):
+        tf.keras.utils.set_random_seed(11)
+        with tf.GradientTape() as tape:
+            if nested:  # a second recording tape: the per-step path
+                with tf.GradientTape():
+                    out = layer(x, training=True)
+            else:
+                out = layer(x, training=True)
+            loss = tf.reduce_sum(out * out)
+        return [out] + tape.gradient(loss, layer.trainable_weights)
+
+    fused, steps = run(False), run(True)
+    for a, b in zip(fused, steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+    no_dropout = layer(x, training=False).numpy()
+    assert np.abs(fused[0].numpy() - no_dropout).max() > 1e-3  # the mask did apply
 
 
 # -- chunks spread over threads (ops/_blas.py) ----------------------------------------------------

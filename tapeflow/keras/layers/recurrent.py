@@ -105,6 +105,18 @@ class _Cell(Layer):
     def _input_bias(self, xk):
         return xk + self.bias if self.bias is not None else xk
 
+    def _fused_inputs(self, inputs, training):
+        """``inputs`` [batch, steps, d] as a fused sequence op takes them: with the input
+        dropout mask of the sequence applied (drawn as the per-step path draws it); None when
+        the op cannot run (recurrent dropout in training)."""
+        if not training or (self.dropout <= 0 and self.recurrent_dropout <= 0):
+            return inputs
+        if self.recurrent_dropout > 0:
+            return None
+        dp, _ = self._masks(inputs[:, 0], None, training)
+        self.reset_dropout_mask()
+        return inputs * A.expand_dims(dp, 1)
+
     def call(self, inputs, states, training=None):
         """One step from raw ``inputs`` [batch, d]: ``(output, new_states)`` (Keras's API)."""
         states = list(states) if isinstance(states, (list, tuple)) else [states]
@@ -176,11 +188,13 @@ class LSTMCell(_Cell):
     def run_sequence(self, inputs, states, training, go_backwards, sequences=True):
         """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])`` (outputs
         None without ``sequences``), or None where that op does not apply (other activations
-        or dtypes, dropout in training)."""
+        or dtypes, recurrent dropout in training)."""
         if (self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
-                or inputs.dtype.name not in ("float32", "float64")
-                or (training and (self.dropout > 0 or self.recurrent_dropout > 0))):
+                or inputs.dtype.name not in ("float32", "float64")):
+            return None
+        inputs = self._fused_inputs(inputs, training)
+        if inputs is None:
             return None
         steps = inputs.shape[1]
         bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), inputs.dtype)
@@ -248,8 +262,10 @@ class GRUCell(_Cell):
         [b, steps, u] or None, [h])``, or None where that op does not apply."""
         if (not self.reset_after or self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
-                or inputs.dtype.name not in ("float32", "float64")
-                or (training and (self.dropout > 0 or self.recurrent_dropout > 0))):
+                or inputs.dtype.name not in ("float32", "float64")):
+            return None
+        inputs = self._fused_inputs(inputs, training)
+        if inputs is None:
             return None
         if self.bias is not None:
             bi, br = self.bias[0], self.bias[1]
