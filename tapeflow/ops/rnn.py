@@ -167,12 +167,13 @@ def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
 _BLOCK_COLS = 256  # columns (steps x batch columns) per weight-gradient matmul
 
 
-def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
+def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
     """Backward through time for one span of batch columns. ``dh``, ``dc`` (u, m) start as the
     final states' gradients and end as the initial states'; ``dys(t)`` is the gradient of step
     ``t``'s output (u, m), or None. Returns the span's share of the gradient of the stacked
     recurrent kernel, kernel and bias (u + d + 1, 4u) in the op's gate order; writes the input
-    gradient (d, steps, m) into ``dx`` unless it is None."""
+    gradient (steps, m, d) into ``dx`` unless it is None (``wpt``: the kernel transposed, in
+    the op's gate order)."""
     hx, acts, cs, tcs = saved
     steps, u, m = tcs.shape
     s3 = 3 * u
@@ -223,7 +224,7 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wp, dx):
             matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, out=part)
             add(dk, part, out=dk)
             if dx is not None:
-                matmul(wp, gz, out=dx[:, t:t + kk].reshape(-1, kk * m))
+                matmul(gz.T, wpt, out=dx[t:t + kk].reshape(kk * m, -1))
     return dk
 
 
@@ -235,7 +236,7 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
         saved = _forward(x, h0, c0, w, r, b, reverse)
     rp = _permuted(xp, r, u)  # (u, 4u), unscaled: dz holds the true pre-activation gradients
-    wp = _permuted(xp, w, u) if need_dx else None  # (d, 4u)
+    wpt = _permuted(xp, w, u).T.copy() if need_dx else None  # (4u, d)
     dh0 = xp.empty((n, u), x.dtype)
     dc0 = xp.empty((n, u), x.dtype)
 
@@ -244,7 +245,7 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
             dh, dc = xp.zeros((u, b - a), x.dtype), xp.array(dy[a:b, steps].T)
         else:  # dy: h_T, c_T
             dh, dc = xp.array(dy[a:b, 0].T), xp.array(dy[a:b, 1].T)
-        dk = _steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, dc, rp, wp, dxa)
+        dk = _steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, dc, rp, wpt, dxa)
         dh0[a:b] = dh.T
         dc0[a:b] = dc.T
         return dk
@@ -269,7 +270,7 @@ def _output_grads(dy, a, b, sequences):
 
 def _run_backward(xp, x, saved, span, reverse, need_dx):
     """Run ``span(saved_of_span, a, b, dxa)`` for every span of batch columns on the workers;
-    ``dxa`` is the span's (features, steps, columns) input gradient to fill, or None. Returns
+    ``dxa`` is the span's (steps, columns, features) input gradient to fill, or None. Returns
     the spans' results and the input gradient (batch, steps, features), or None."""
     n, steps, d = x.shape
     spans, per_span = saved
@@ -277,10 +278,10 @@ def _run_backward(xp, x, saved, span, reverse, need_dx):
 
     def job(k, _):
         a, b = spans[k]
-        dxa = xp.empty((d, steps, b - a), x.dtype) if need_dx else None
+        dxa = xp.empty((steps, b - a, d), x.dtype) if need_dx else None
         out = span(per_span[k], a, b, dxa)
         if need_dx:
-            dxs[a:b] = dxa.transpose(2, 1, 0)
+            dxs[a:b] = dxa.transpose(1, 0, 2)
         return out
 
     shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
@@ -401,7 +402,7 @@ def _gru_fwd(x, h0, w, r, bi, br, reverse, sequences=True):
     return y
 
 
-def _gru_steps_backward(xp, saved, dys, dh, rk, wk, dx):
+def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
     """Backward through time for one span; ``dh`` (u, m) starts as the final state's gradient
     and ends as the initial state's. Returns the span's shares of the gradients of
     [recurrent kernel; recurrent bias] (u + 1, 3u) in Keras's gate order and of [kernel;
@@ -457,7 +458,7 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wk, dx):
             matmul(xa[:, t:t + kk].reshape(-1, cols), blk[:3 * u].T, out=part_w)
             add(dw_ext, part_w, out=dw_ext)
             if dx is not None:
-                matmul(wk, blk[:3 * u], out=dx[:, t:t + kk].reshape(-1, cols))
+                matmul(blk[:3 * u].T, wkt, out=dx[t:t + kk].reshape(cols, -1))
     return dr_ext, dw_ext
 
 
@@ -470,12 +471,12 @@ def _gru_bwd(x, h0, w, r, bi, br, y, dy, reverse, sequences=True, need_dx=True):
         if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
             saved = _gru_forward(x, h0, w, r, bi, br, reverse)
         # the kernel's gate blocks in the order of the input-projection gradient rows
-        wk = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1) if need_dx else None
+        wkt = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1).T.copy() if need_dx else None
         dh0 = xp.empty((n, u), x.dtype)
 
         def span(per, a, b, dxa):
             dh = xp.zeros((u, b - a), x.dtype) if sequences else xp.array(dy[a:b].T)
-            out = _gru_steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, r, wk,
+            out = _gru_steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, r, wkt,
                                       dxa)
             dh0[a:b] = dh.T
             return out
