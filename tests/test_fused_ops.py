@@ -105,14 +105,17 @@ def sigmoid(v):
     return 1 / (1 + np.exp(-v))
 
 
-def ref_lstm(x, h, c, w, r, b, reverse=False):
-    """Keras's cell unrolled by hand: gates i, f, c, o."""
+def ref_lstm(x, h, c, w, r, b, reverse=False, keep=None):
+    """Keras's cell unrolled by hand: gates i, f, c, o; where ``keep`` [batch, steps] is 0
+    the step keeps the previous states."""
     outs = []
     steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
     for t in steps:
         zi, zf, zc, zo = np.split(x[:, t] @ w + h @ r + b, 4, axis=-1)
-        c = sigmoid(zf) * c + sigmoid(zi) * np.tanh(zc)
-        h = sigmoid(zo) * np.tanh(c)
+        c_new = sigmoid(zf) * c + sigmoid(zi) * np.tanh(zc)
+        h_new = sigmoid(zo) * np.tanh(c_new)
+        k = 1.0 if keep is None else keep[:, t:t + 1]
+        h, c = np.where(k == 1, h_new, h), np.where(k == 1, c_new, c)
         outs.append(h)
     return np.concatenate([np.stack(outs, 1), c[:, None]], 1)
 
@@ -121,8 +124,9 @@ def lstm_args(b=3, t=4, d=2, u=3):
     return [rand(*s) for s in [(b, t, d), (b, u), (b, u), (d, 4 * u), (u, 4 * u), (4 * u,)]]
 
 
-def ref_gru(x, h, w, r, bi, br, reverse=False):
-    """Keras's GRU cell (reset_after=True) unrolled by hand: gates z, r, candidate."""
+def ref_gru(x, h, w, r, bi, br, reverse=False, keep=None):
+    """Keras's GRU cell (reset_after=True) unrolled by hand: gates z, r, candidate; where
+    ``keep`` [batch, steps] is 0 the step keeps the previous state."""
     u = h.shape[1]
     outs = []
     steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
@@ -131,7 +135,8 @@ def ref_gru(x, h, w, r, bi, br, reverse=False):
         rz, rr, rh = np.split(h @ r + br, 3, axis=-1)
         z, rg = sigmoid(xz + rz), sigmoid(xr + rr)
         cand = np.tanh(xh + rg * rh)
-        h = z * h + (1 - z) * cand
+        h_new = z * h + (1 - z) * cand
+        h = h_new if keep is None else np.where(keep[:, t:t + 1] == 1, h_new, h)
         assert h.shape[1] == u
         outs.append(h)
     return np.stack(outs, 1)
@@ -191,6 +196,57 @@ def test_sequence_gradients_over_several_weight_blocks(monkeypatch, op):
     monkeypatch.setattr(rnn, "_BLOCK_COLS", 6)  # 2 steps of 3 columns per block
     fn, args = sequence_op(op, t=5)
     check_grad(fn, *args)
+
+
+def keep_mask(b, t):
+    """Rows ending in masked steps, one masked in the middle, one fully masked, one full."""
+    keep = np.ones((b, t))
+    keep[0, t - 2:] = 0
+    keep[1, 1] = 0
+    keep[2, :] = 0
+    return keep
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_masked_sequence_matches_hand_unrolled_cell(op, reverse, sequences):
+    fn, make_args, ref, final, _ = SEQUENCE_OPS[op]
+    args = make_args(b=4, t=5)
+    keep = keep_mask(4, 5)
+    got = fn(*args, reverse=reverse, sequences=sequences, keep=keep).numpy()
+    want = ref(*args, reverse=reverse, keep=keep)
+    np.testing.assert_allclose(got, want if sequences else final(want), rtol=1e-12,
+                               atol=1e-14)
+    assert np.allclose(want[2, 0], args[1][2])  # the fully masked row kept its initial state
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_masked_sequence_gradients(op, reverse):
+    fn, args = sequence_op(op, b=4, t=5)
+    keep = tf.constant(keep_mask(4, 5))
+    check_grad(lambda *a: fn(*a, reverse=reverse, keep=keep), *args)
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_masked_sequence_on_several_threads_matches_one(monkeypatch, op):
+    fn, args = sequence_op(op, b=40, t=5, d=3, u=6)
+    keep = np.ones((40, 5))
+    keep[::3, 3:] = 0
+
+    def run():
+        ts = [tf.constant(a) for a in args]
+        with tf.GradientTape() as tape:
+            tape.watch(ts)
+            loss = tf.reduce_sum(fn(*ts, keep=tf.constant(keep)) ** 2)
+        return [g.numpy() for g in tape.gradient(loss, ts)]
+
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "1")
+    serial = run()
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
+    for a, b in zip(run(), serial):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("op", ["lstm", "gru"])

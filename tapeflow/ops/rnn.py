@@ -73,9 +73,18 @@ def _batch_spans(n):
     return [(a, min(n, a + step)) for a in range(0, n, step)]
 
 
-def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True):
+def _span_keep(xp, keep, a, b, reverse):
+    """A span's mask in processing order as ``(k, 1 - k)``, each (steps, 1, columns), or None
+    without a mask. A masked step (k = 0) keeps the previous states."""
+    if keep is None:
+        return None
+    k = (keep[a:b, ::-1] if reverse else keep[a:b]).T[:, None, :].copy()
+    return k, 1 - k
+
+
+def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
     """Run the sequence (writing the outputs into ``y`` when given); return what the backward
-    pass needs: per span of batch columns, its states, inputs and activated gates."""
+    pass needs: per span of batch columns, its states, inputs, activated gates and mask."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -98,7 +107,8 @@ def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True):
         cs = xp.empty((steps + 1, u, m), dtype)
         tcs = xp.empty((steps, u, m), dtype)
         cs[0] = c0[a:b].T
-        _steps_forward(xp, acts, hx, cs, tcs, kt, half)
+        k = _span_keep(xp, keep, a, b, reverse)
+        _steps_forward(xp, acts, hx, cs, tcs, kt, half, k)
         if y is not None:
             if sequences:
                 y[a:b, :steps] = hx[:u, 1:].transpose(2, 1, 0)
@@ -106,19 +116,23 @@ def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True):
             else:
                 y[a:b, 0] = hx[:u, steps].T
                 y[a:b, 1] = cs[steps].T
-        return hx, acts, cs, tcs
+        return hx, acts, cs, tcs, k
 
     spans = _batch_spans(n)
     return spans, run_chunks(job, spans, xp)
 
 
-def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
+def _steps_forward(xp, acts, hx, cs, tcs, kt, half, keep=None):
     """The recurrence over all steps for some batch columns, filling ``acts`` (steps, 4u, m)
-    with the activated gates, ``hx``'s h rows, ``cs`` and ``tcs`` (tanh of the cell state)."""
+    with the activated gates, ``hx``'s h rows and ``cs`` with the carried states and ``tcs``
+    with tanh of each step's new cell state; ``keep``: the span's mask (``_span_keep``)."""
     steps, u, m = tcs.shape
     s3 = 3 * u
-    mul, add, tanh, matmul = xp.multiply, xp.add, xp.tanh, xp.matmul
+    mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
     tmp = xp.empty((u, m), acts.dtype)
+    if keep is not None:
+        c_new = xp.empty((u, m), acts.dtype)
+        h_new = xp.empty((u, m), acts.dtype)
     a_i, a_f, a_o, a_g, a_s = (acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:s3], acts[:, s3:],
                                acts[:, :s3])
     h_out = hx[:u]
@@ -129,13 +143,23 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
         sig = a_s[t]
         mul(sig, half, out=sig)
         add(sig, half, out=sig)
-        c = cs[t + 1]
+        c = cs[t + 1] if keep is None else c_new
         mul(a_f[t], cs[t], out=c)  # f * c
         mul(a_i[t], a_g[t], out=tmp)  # i * g
         add(c, tmp, out=c)
         tc = tcs[t]
         tanh(c, out=tc)
-        mul(a_o[t], tc, out=h_out[:, t + 1])  # o * tanh(c)
+        if keep is None:
+            mul(a_o[t], tc, out=h_out[:, t + 1])  # o * tanh(c)
+            continue
+        mul(a_o[t], tc, out=h_new)
+        k = keep[0][t]  # masked columns carry the previous states: s + k * (new - s)
+        sub(c_new, cs[t], out=c_new)
+        mul(c_new, k, out=c_new)
+        add(cs[t], c_new, out=cs[t + 1])
+        sub(h_new, h_out[:, t], out=h_new)
+        mul(h_new, k, out=h_new)
+        add(h_out[:, t], h_new, out=h_out[:, t + 1])
 
 
 # NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
@@ -143,21 +167,23 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half):
 # for a descheduled thread (measured 3-10x slower steps with 2 OpenBLAS threads on a loaded
 # 2-core machine). The batch is split over tapeflow's workers instead: its columns recur
 # independently, so the workers never wait for each other inside the sequence.
-def _lstm_fwd(x, h0, c0, w, r, b, reverse, sequences=True):
+def _lstm_fwd(x, h0, c0, w, r, b, keep=None, *, reverse, sequences=True):
     xp = xp_of(x)
     n, steps, _ = x.shape
     y = xp.empty((n, steps + 1 if sequences else 2, h0.shape[1]), x.dtype)
     with one_blas_thread(xp):
-        saved = _forward(x, h0, c0, w, r, b, reverse, y, sequences)
+        saved = _forward(x, h0, c0, w, r, b, reverse, y, sequences, keep)
     _remember(y, saved)
     return y
 
 
-def _lstm_bwd(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
-    """All six gradients (x, h0, c0, kernel, recurrent kernel, bias), packed flat; without
-    ``need_dx`` (the input is data) x's part is left unset."""
-    with one_blas_thread(xp_of(x)):
-        return _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences, need_dx)
+def _lstm_bwd(*arrays, reverse, sequences=True, need_dx=True):
+    """``(x, h0, c0, kernel, recurrent kernel, bias[, keep], y, dy)``: the six gradients of
+    the differentiable inputs, packed flat; without ``need_dx`` (the input is data) x's part
+    is left unset."""
+    with one_blas_thread(xp_of(arrays[0])):
+        return _backward(*arrays[:6], *arrays[-2:], reverse, sequences, need_dx,
+                         arrays[6] if len(arrays) == 9 else None)
 
 
 # NOTE: the weight gradients sum over steps and columns. Each worker adds up its columns'
@@ -174,12 +200,15 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
     recurrent kernel, kernel and bias (u + d + 1, 4u) in the op's gate order; writes the input
     gradient (steps, m, d) into ``dx`` unless it is None (``wpt``: the kernel transposed, in
     the op's gate order)."""
-    hx, acts, cs, tcs = saved
+    hx, acts, cs, tcs, keep = saved
     steps, u, m = tcs.shape
     s3 = 3 * u
     dtype = acts.dtype
     one = dtype.type(1)
     mul, sub, add, matmul = xp.multiply, xp.subtract, xp.add, xp.matmul
+    if keep is not None:  # the carried states' gradients that skip a masked step
+        dh_skip = xp.empty((u, m), dtype)
+        dc_skip = xp.empty((u, m), dtype)
     occ = xp.empty((u, m), dtype)
     dz = xp.empty((4 * u, m), dtype)
     d1 = xp.empty((4 * u, m), dtype)
@@ -197,6 +226,11 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
         g = dys(t)
         if g is not None:
             add(dh, g, out=dh)
+        if keep is not None:
+            mul(dh, keep[1][t], out=dh_skip)
+            mul(dc, keep[1][t], out=dc_skip)
+            mul(dh, keep[0][t], out=dh)
+            mul(dc, keep[0][t], out=dc)
         tc, i, g = tcs[t], a_i[t], a_g[t]
         # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
         mul(tc, tc, out=occ)
@@ -216,6 +250,9 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
         mul(dz_g, d1_g, out=dz_g)
         mul(dc, a_f[t], out=dc)  # through c = f * c_{t-1} + ...
         matmul(rp, dz, out=dh)
+        if keep is not None:
+            add(dh, dh_skip, out=dh)
+            add(dc, dc_skip, out=dc)
         slot = t % k
         block[:, slot] = dz
         if slot == 0 or t == 0:  # the block holds steps t .. t + kk - 1
@@ -228,13 +265,13 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
     return dk
 
 
-def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True):
+def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True, keep=None):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
     saved = _SAVED.get(id(y))
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
-        saved = _forward(x, h0, c0, w, r, b, reverse)
+        saved = _forward(x, h0, c0, w, r, b, reverse, keep=keep)
     rp = _permuted(xp, r, u)  # (u, 4u), unscaled: dz holds the true pre-activation gradients
     wpt = _permuted(xp, w, u).T.copy() if need_dx else None  # (4u, d)
     dh0 = xp.empty((n, u), x.dtype)
@@ -301,15 +338,16 @@ def _pack(xp, x, parts):
     return out
 
 
-def _packed_grad(grad_op):
-    """The ``grad`` of a sequence op whose backward op returns every input's gradient packed
-    into one flat array (``_pack``): one slice of it per input that needs a gradient."""
+def _packed_grad(grad_op, n_diff=6):
+    """The ``grad`` of a sequence op whose backward op returns the gradients of its first
+    ``n_diff`` inputs packed into one flat array (``_pack``): one slice of it per input that
+    needs a gradient (the mask after them has none)."""
 
     def grad(n, g):
         packed = apply(grad_op(), tuple(n.inputs) + (n.out, g),
                        {**n.attrs, "need_dx": bool(n.needs[0])})
         grads, at = [], 0
-        for t, need in zip(n.inputs, n.needs):
+        for t, need in zip(n.inputs[:n_diff], n.needs[:n_diff]):
             shape = t._v.shape
             size = 1
             for s in shape:
@@ -317,7 +355,7 @@ def _packed_grad(grad_op):
             grads.append(apply(UNPACK, (packed,), {"start": at, "shape": shape}) if need
                          else None)
             at += size
-        return tuple(grads)
+        return tuple(grads) + (None,) * (len(n.inputs) - n_diff)
 
     return grad
 
@@ -328,7 +366,7 @@ def _packed_grad(grad_op):
 # ``h' = z * h + (1 - z) * cand``. The reset gate multiplies the recurrent part only, so the
 # input projections of all steps are one batched matmul ahead of the loop and each step is one
 # matmul over [h; 1] (the ones row carries the recurrent bias).
-def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True):
+def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None):
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -351,22 +389,24 @@ def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True):
         h1[:u, 0] = h0[a:b].T
         h1[u] = 1
         rech = xp.empty((steps, u, m), dtype)
-        _gru_steps_forward(xp, acts, h1, rech, rt, half)
+        k = _span_keep(xp, keep, a, b, reverse)
+        _gru_steps_forward(xp, acts, h1, rech, rt, half, k)
         if y is not None:
             if sequences:
                 y[a:b] = h1[:u, 1:].transpose(2, 1, 0)
             else:
                 y[a:b] = h1[:u, steps].T
-        return xa, acts, h1, rech
+        return xa, acts, h1, rech, k
 
     spans = _batch_spans(n)
     return spans, run_chunks(job, spans, xp)
 
 
-def _gru_steps_forward(xp, acts, h1, rech, rt, half):
+def _gru_steps_forward(xp, acts, h1, rech, rt, half, keep=None):
     """The recurrence for some batch columns: ``acts`` (steps, 3u, m) holds the input
     projections and is overwritten by z, r and the candidate; ``rech`` gets the recurrent
-    part of the candidate's pre-activation (``h R_h + b_rec_h``)."""
+    part of the candidate's pre-activation (``h R_h + b_rec_h``); ``keep``: the span's mask
+    (``_span_keep``)."""
     steps, u, m = rech.shape
     mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
     rec = xp.empty((3 * u, m), acts.dtype)
@@ -388,16 +428,22 @@ def _gru_steps_forward(xp, acts, h1, rech, rt, half):
         tanh(cand, out=cand)
         sub(h_out[:, t], cand, out=tmp)  # h' = cand + z * (h - cand)
         mul(a_z[t], tmp, out=tmp)
-        add(cand, tmp, out=h_out[:, t + 1])
+        if keep is None:
+            add(cand, tmp, out=h_out[:, t + 1])
+            continue
+        add(cand, tmp, out=tmp)  # a masked column keeps h: h + k * (h' - h)
+        sub(tmp, h_out[:, t], out=tmp)
+        mul(tmp, keep[0][t], out=tmp)
+        add(h_out[:, t], tmp, out=h_out[:, t + 1])
 
 
-def _gru_fwd(x, h0, w, r, bi, br, reverse, sequences=True):
+def _gru_fwd(x, h0, w, r, bi, br, keep=None, *, reverse, sequences=True):
     xp = xp_of(x)
     n, steps, _ = x.shape
     u = h0.shape[1]
     y = xp.empty((n, steps, u) if sequences else (n, u), x.dtype)
     with one_blas_thread(xp):
-        saved = _gru_forward(x, h0, w, r, bi, br, reverse, y, sequences)
+        saved = _gru_forward(x, h0, w, r, bi, br, reverse, y, sequences, keep)
     _remember(y, saved)
     return y
 
@@ -407,11 +453,12 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
     and ends as the initial state's. Returns the span's shares of the gradients of
     [recurrent kernel; recurrent bias] (u + 1, 3u) in Keras's gate order and of [kernel;
     input bias] (d + 1, 3u) with the gate blocks in the order candidate, z, r."""
-    xa, acts, h1, rech = saved
+    xa, acts, h1, rech, keep = saved
     steps, u, m = rech.shape
     dtype = acts.dtype
     one = dtype.type(1)
     mul, sub, add, matmul = xp.multiply, xp.subtract, xp.add, xp.matmul
+    dh_skip = xp.empty((u, m), dtype) if keep is not None else None
     # per step, the rows [d cand_pre; d z_pre; d r_pre; d rec_h]: the input projection's
     # gradient is rows 0:3u, the recurrent matmul's rows u:4u
     gz = xp.empty((4 * u, m), dtype)
@@ -429,6 +476,9 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
         g = dys(t)
         if g is not None:
             add(dh, g, out=dh)
+        if keep is not None:  # a masked column's gradient skips the step
+            mul(dh, keep[1][t], out=dh_skip)
+            mul(dh, keep[0][t], out=dh)
         z, r, cand, h = a_z[t], a_r[t], a_h[t], h1[:u, t]
         sub(h, cand, out=t1)
         mul(dh, t1, out=g_z)  # d z = dh * (h - cand)
@@ -447,6 +497,8 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
         mul(dh, z, out=t2)  # h's direct share: dh * z
         matmul(rk, gz[u:], out=dh)
         add(dh, t2, out=dh)
+        if keep is not None:
+            add(dh, dh_skip, out=dh)
         slot = t % k
         block[:, slot] = gz
         if slot == 0 or t == 0:
@@ -462,14 +514,19 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
     return dr_ext, dw_ext
 
 
-def _gru_bwd(x, h0, w, r, bi, br, y, dy, reverse, sequences=True, need_dx=True):
+def _gru_bwd(*arrays, reverse, sequences=True, need_dx=True):
+    """``(x, h0, kernel, recurrent kernel, input bias, recurrent bias[, keep], y, dy)``: the
+    six gradients of the differentiable inputs, packed flat (``_lstm_bwd``'s layout)."""
+    x, h0, w, r, bi, br = arrays[:6]
+    y, dy = arrays[-2:]
+    keep = arrays[6] if len(arrays) == 9 else None
     xp = xp_of(x)
     with one_blas_thread(xp):
         n, steps, d = x.shape
         u = h0.shape[1]
         saved = _SAVED.get(id(y))
         if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
-            saved = _gru_forward(x, h0, w, r, bi, br, reverse)
+            saved = _gru_forward(x, h0, w, r, bi, br, reverse, keep=keep)
         # the kernel's gate blocks in the order of the input-projection gradient rows
         wkt = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1).T.copy() if need_dx else None
         dh0 = xp.empty((n, u), x.dtype)
@@ -504,25 +561,30 @@ GRU_SEQ = Op("_GRUSequence", _gru_fwd, _packed_grad(lambda: GRU_SEQ_GRAD), "f")
 GRU_SEQ_GRAD = Op("_GRUSequenceGrad", _gru_bwd, None, "f")
 
 
-def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequences=True):
+def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequences=True,
+                  keep=None):
     """Run Keras's LSTM cell over ``x`` [batch, steps, features] from states ``h0``, ``c0``
-    [batch, units]; ``reverse`` processes the steps last to first.
+    [batch, units]; ``reverse`` processes the steps last to first. ``keep`` [batch, steps]
+    (1 or 0, ``x``'s dtype, in ``x``'s step order) masks steps: a masked step keeps the
+    previous states.
 
-    Returns one tensor: with ``sequences``, [batch, steps + 1, units], the outputs of every
-    step in processing order then the final cell state; without, [batch, 2, units], the
-    final output and the final cell state.
+    Returns one tensor: with ``sequences``, [batch, steps + 1, units], the (carried) output
+    states of every step in processing order then the final cell state; without,
+    [batch, 2, units], the final output and the final cell state.
     """
-    return apply(LSTM_SEQ, (x, h0, c0, kernel, recurrent_kernel, bias),
-                 {"reverse": bool(reverse), "sequences": bool(sequences)})
+    inputs = (x, h0, c0, kernel, recurrent_kernel, bias) + (() if keep is None else (keep,))
+    return apply(LSTM_SEQ, inputs, {"reverse": bool(reverse), "sequences": bool(sequences)})
 
 
 def gru_sequence(x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias, reverse=False,
-                 sequences=True):
+                 sequences=True, keep=None):
     """Run Keras's GRU cell (``reset_after=True``) over ``x`` [batch, steps, features] from
-    state ``h0`` [batch, units]; ``reverse`` processes the steps last to first.
+    state ``h0`` [batch, units]; ``reverse`` processes the steps last to first; ``keep``
+    masks steps as in ``lstm_sequence``.
 
-    Returns the outputs of every step in processing order, [batch, steps, units], with
-    ``sequences``; else the final state [batch, units].
+    Returns the (carried) states of every step in processing order, [batch, steps, units],
+    with ``sequences``; else the final state [batch, units].
     """
-    return apply(GRU_SEQ, (x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias),
-                 {"reverse": bool(reverse), "sequences": bool(sequences)})
+    inputs = (x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias) + (
+        () if keep is None else (keep,))
+    return apply(GRU_SEQ, inputs, {"reverse": bool(reverse), "sequences": bool(sequences)})
