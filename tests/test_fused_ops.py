@@ -369,19 +369,62 @@ def test_recurrent_layer_uses_the_fused_op_only_where_it_applies(monkeypatch, ki
     x = tf.constant(rand(2, 6, 3))
     mask = tf.constant([[True] * 6, [True] * 3 + [False] * 3])
 
+    state = [tf.zeros((2, 5), tf.float64)] * (2 if kind == "LSTM" else 1)
+    call_args = ("training", "mask", "initial_state")
+
     def fused(**kw):
         before = len(calls)
-        recurrent_layer(kind, **{k: v for k, v in kw.items() if k not in ("training", "mask")})(
-            x, training=kw.get("training"), mask=kw.get("mask"))
+        recurrent_layer(kind, **{k: v for k, v in kw.items() if k not in call_args})(
+            x, **{k: v for k, v in kw.items() if k in call_args})
         return len(calls) - before
 
     assert fused() == 1
     assert fused(dropout=0.5, training=True) == 1  # the mask applied to the inputs
     assert fused(dropout=0.5, recurrent_dropout=0.2, training=False) == 1
     assert fused(recurrent_dropout=0.2, training=True) == 0
-    assert fused(mask=mask) == 0
+    assert fused(mask=mask) == 1
+    assert fused(initial_state=state) == 1
+    assert fused(mask=mask, initial_state=state) == 0  # masked steps' outputs differ there
     if kind == "GRU":
         assert fused(reset_after=False) == 0
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kw", [{}, {"return_sequences": True}, {"go_backwards": True},
+                                {"return_sequences": True, "go_backwards": True,
+                                 "return_state": True},
+                                {"zero_output_for_mask": True},
+                                {"zero_output_for_mask": True, "return_sequences": True,
+                                 "go_backwards": True}])
+def test_masked_layer_fused_path_matches_per_step_path(kind, kw):
+    """A mask (right padding, a gap, a fully masked row) on the fused op: outputs, states,
+    the output mask and gradients as on the per-step path."""
+    layer = recurrent_layer(kind, **kw)
+    x = tf.constant(rand(4, 6, 3))
+    mask = tf.constant(keep_mask(4, 6) > 0)
+
+    def run(nested):
+        with tf.GradientTape() as tape:
+            if nested:
+                with tf.GradientTape():
+                    out = layer(x, mask=mask)
+            else:
+                out = layer(x, mask=mask)
+            outs = out if isinstance(out, list) else [out]
+            loss = sum(tf.reduce_sum(o * o) for o in outs)
+        return outs, tape.gradient(loss, layer.trainable_weights)
+
+    (fused, g_fused), (steps, g_steps) = run(False), run(True)
+    for a, b in zip(fused, steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(g_fused, g_steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+    from tapeflow.keras.layers.masking import get_mask
+
+    m_fused, m_steps = get_mask(fused[0]), get_mask(steps[0])
+    assert (m_fused is None) == (m_steps is None) == (not kw.get("return_sequences"))
+    if m_fused is not None:
+        np.testing.assert_array_equal(np.asarray(m_fused), np.asarray(m_steps))
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])

@@ -185,10 +185,10 @@ class LSTMCell(_Cell):
         h = ra(zo) * self.activation(c)
         return h, [h, c]
 
-    def run_sequence(self, inputs, states, training, go_backwards, sequences=True):
+    def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
         """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])`` (outputs
         None without ``sequences``), or None where that op does not apply (other activations
-        or dtypes, recurrent dropout in training)."""
+        or dtypes, recurrent dropout in training). ``keep`` [b, steps]: the mask, as 1/0."""
         if (self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
                 or inputs.dtype.name not in ("float32", "float64")):
@@ -200,7 +200,7 @@ class LSTMCell(_Cell):
         bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), inputs.dtype)
         y = rnn.lstm_sequence(inputs, states[0], states[1], self.kernel,
                               self.recurrent_kernel, bias, reverse=go_backwards,
-                              sequences=sequences)
+                              sequences=sequences, keep=keep)
         if not sequences:
             return None, [y[:, 0], y[:, 1]]
         return y[:, :steps], [y[:, steps - 1], y[:, steps]]
@@ -257,9 +257,10 @@ class GRUCell(_Cell):
         h = z * h + (1.0 - z) * cand
         return h, [h]
 
-    def run_sequence(self, inputs, states, training, go_backwards, sequences=True):
+    def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
         """The whole sequence as one fused op (``reset_after=True`` only): ``(outputs
-        [b, steps, u] or None, [h])``, or None where that op does not apply."""
+        [b, steps, u] or None, [h])``, or None where that op does not apply. ``keep``: the
+        mask, as in ``LSTMCell.run_sequence``."""
         if (not self.reset_after or self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
                 or inputs.dtype.name not in ("float32", "float64")):
@@ -272,7 +273,7 @@ class GRUCell(_Cell):
         else:
             bi = br = A.zeros((3 * self.units,), inputs.dtype)
         y = rnn.gru_sequence(inputs, states[0], self.kernel, self.recurrent_kernel, bi, br,
-                             reverse=go_backwards, sequences=sequences)
+                             reverse=go_backwards, sequences=sequences, keep=keep)
         if not sequences:
             return None, [y]
         return y, [y[:, -1]]
@@ -335,14 +336,25 @@ class RNN(Layer):
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
                 initial_state]
         run = getattr(cell, "run_sequence", None)
-        if (run is not None and mask is None and inputs.ndim == 3 and inputs.shape[1]
-                and not _nested_tapes()):
+        if (run is not None and inputs.ndim == 3 and inputs.shape[1] and not _nested_tapes()
+                and (mask is None or initial_state is None)):
             # NOTE: one fused op for the whole sequence (ops/rnn.py); nested tapes take the
-            # per-step path below, whose gradients are differentiable again.
-            res = run(inputs, states, training, self.go_backwards, self.return_sequences)
+            # per-step path below, whose gradients are differentiable again. With a mask the
+            # op carries the states over masked steps; from zero initial states its carried
+            # outputs are what the per-step path outputs.
+            keep = None if mask is None else M.cast(mask, inputs.dtype)
+            res = run(inputs, states, training, self.go_backwards, self.return_sequences,
+                      keep=keep)
             if res is not None:
                 seq, states = res
                 result = seq if self.return_sequences else states[0]
+                if keep is not None:
+                    if self.zero_output_for_mask:  # masked steps output zeros
+                        order = P.reverse(keep, [1]) if self.go_backwards else keep
+                        result = result * (A.expand_dims(order, -1) if self.return_sequences
+                                           else order[:, -1:])
+                    if self.return_sequences:
+                        set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
                 return [result] + list(states) if self.return_state else result
         # NOTE: inputs are projected step by step: one matmul over all steps followed by
         # per-step slices is slower, as each slice's gradient is a full-size scatter.
