@@ -510,3 +510,24 @@ def test_parity_with_tensorflow():
     for m in (tf, real):
         with pytest.raises(m.errors.InvalidArgumentError, match=r"indices\[1\] = 5 is not in"):
             m.gather([1.0, 2.0, 3.0], [0, 5])
+
+
+@pytest.mark.parametrize("idx_shape, feat", [((300,), (8,)), ((12, 25), (3, 4)), ((7,), ())])
+def test_gather_gradient_rows_equal_add_at(idx_shape, feat):
+    """The row-sorted scatter-add behind axis-0 gather gradients (an embedding's) gives
+    add.at's sums (to float32 rounding: the additions group differently), repeated indices
+    included, and zero rows for unused ones."""
+    rng = np.random.default_rng(4)
+    params = rng.standard_normal((20,) + feat).astype(np.float32)
+    idx = rng.integers(0, 15, idx_shape)
+    up = rng.standard_normal(idx_shape + feat).astype(np.float32)
+    p = tf.constant(params)
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        y = tf.gather(p, idx)
+    got = tape.gradient(y, p, output_gradients=tf.constant(up))
+    got = tf.convert_to_tensor(got).numpy()
+    want = np.zeros_like(params)
+    np.add.at(want, idx, up)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert not got[15:].any()
