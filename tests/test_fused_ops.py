@@ -523,6 +523,45 @@ def test_run_chunks_works_in_a_forked_child(monkeypatch):
     assert child.exitcode == 0
 
 
+_TAKE_OVER_CHILD = """
+import numpy as np
+import tapeflow as tf
+from tapeflow.ops import _blas, rnn
+
+blas = _blas._openblas()
+if blas is None:
+    print("no-openblas")
+    raise SystemExit(0)
+blas[1](2)
+args = [tf.constant(np.ones(s, np.float32)) for s in [(4, 3, 2), (4, 3), (4, 3), (2, 12),
+                                                      (3, 12), (12,)]]
+rnn.lstm_sequence(*args)  # the first chunked op, run inside one_blas_thread
+print("after", blas[0]())
+"""
+
+
+def test_first_chunked_op_leaves_openblas_on_one_thread():
+    """The first chunked op puts OpenBLAS on one thread for good, also when it runs inside
+    ``one_blas_thread`` (whose exit used to restore the multi-threaded setting, so every later
+    plain matmul woke OpenBLAS's spinning workers against the chunk workers)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in _THREAD_ENV}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", _TAKE_OVER_CHILD], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    if "no-openblas" in out.stdout:
+        pytest.skip("NumPy here does not use OpenBLAS")
+    assert out.stdout.split()[-1] == "1"
+
+
+_THREAD_ENV = ("TAPEFLOW_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+               "MKL_NUM_THREADS")
+
+
 def test_lstm_sequence_keeps_few_saved_activations():
     args = [tf.constant(a) for a in lstm_args()]
     outs = [rnn.lstm_sequence(*args) for _ in range(3 * rnn._KEEP)]

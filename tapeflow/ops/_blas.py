@@ -109,8 +109,16 @@ def take_over_threads():
     if _env_threads() is not None:
         return
     blas = _openblas()
-    if blas is not None and blas[0]() > 1:
-        blas[1](1)
+    if blas is None:
+        return
+    with _lock:
+        if _depth[0] > 0:
+            # NOTE: inside ``one_blas_thread`` (the fused ops call this from there) OpenBLAS is
+            # on one thread already; what its exit restores must become one too, or every
+            # later plain matmul would wake OpenBLAS's workers again
+            _depth[1] = 1
+        elif blas[0]() > 1:
+            blas[1](1)
 
 
 def workers():
