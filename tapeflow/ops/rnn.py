@@ -82,9 +82,30 @@ def _span_keep(xp, keep, a, b, reverse):
     return k, 1 - k
 
 
+def _run_plans(xp, plans):
+    """``plans``: ``[(spans, job)]``; runs ``job(k)`` for every span ``k`` of every plan on the
+    workers (the directions of a bidirectional layer run side by side). Returns, per plan,
+    the list of its jobs' results."""
+    flat = [(p, k) for p, (spans, _) in enumerate(plans) for k in range(len(spans))]
+    results = run_chunks(lambda i, _: plans[flat[i][0]][1](flat[i][1]),
+                         [(i, i + 1) for i in range(len(flat))], xp)
+    out = [[] for _ in plans]
+    for (p, _), res in zip(flat, results):
+        out[p].append(res)
+    return out
+
+
 def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
     """Run the sequence (writing the outputs into ``y`` when given); return what the backward
-    pass needs: per span of batch columns, its states, inputs, activated gates and mask."""
+    pass needs: the spans of batch columns and per span its states, inputs, activated gates
+    and mask."""
+    spans = _batch_spans(x.shape[0])
+    job = _forward_plan(x, h0, c0, w, r, b, reverse, y, sequences, keep)
+    return spans, _run_plans(xp_of(x), [(spans, lambda k: job(*spans[k]))])[0]
+
+
+def _forward_plan(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
+    """``job(a, b)``: the forward pass over batch columns ``a:b`` (``_forward``)."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -118,8 +139,7 @@ def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
                 y[a:b, 1] = cs[steps].T
         return hx, acts, cs, tcs, k
 
-    spans = _batch_spans(n)
-    return spans, run_chunks(job, spans, xp)
+    return job
 
 
 def _steps_forward(xp, acts, hx, cs, tcs, kt, half, keep=None):
@@ -267,11 +287,21 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
 
 def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True, keep=None):
     xp = xp_of(x)
-    n, steps, d = x.shape
-    u = h0.shape[1]
     saved = _SAVED.get(id(y))
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
         saved = _forward(x, h0, c0, w, r, b, reverse, keep=keep)
+    spans, job, finish = _backward_plan(x, h0, c0, w, r, b, dy, reverse, sequences, need_dx,
+                                        saved)
+    dx, grads = finish(_run_plans(xp, [(spans, job)])[0])
+    return _pack(xp, x, [dx] + grads)
+
+
+def _backward_plan(x, h0, c0, w, r, b, dy, reverse, sequences, need_dx, saved):
+    """``(spans, job, finish)``: ``job(k)`` runs span ``k``'s backward pass; ``finish(shares)``
+    adds the spans' shares up into ``(dx or None, [dh0, dc0, dkernel, drecurrent, dbias])``."""
+    xp = xp_of(x)
+    n, steps, d = x.shape
+    u = h0.shape[1]
     rp = _permuted(xp, r, u)  # (u, 4u), unscaled: dz holds the true pre-activation gradients
     wpt = _permuted(xp, w, u).T.copy() if need_dx else None  # (4u, d)
     dh0 = xp.empty((n, u), x.dtype)
@@ -287,14 +317,18 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True, 
         dc0[a:b] = dc.T
         return dk
 
-    shares, dx = _run_backward(xp, x, saved, span, reverse, need_dx)
-    dkp = shares[0]
-    for dk_k in shares[1:]:
-        dkp += dk_k
-    dk = xp.empty_like(dkp)  # back to Keras's gate order
-    for k, col in enumerate(_gate_cols(u)):
-        dk[:, col] = dkp[:, k * u:(k + 1) * u]
-    return _pack(xp, x, [dx, dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]])
+    spans, job, input_grad = _span_jobs(xp, x, saved, span, reverse, need_dx)
+
+    def finish(shares):
+        dkp = shares[0]
+        for dk_k in shares[1:]:
+            dkp += dk_k
+        dk = xp.empty_like(dkp)  # back to Keras's gate order
+        for k, col in enumerate(_gate_cols(u)):
+            dk[:, col] = dkp[:, k * u:(k + 1) * u]
+        return input_grad(), [dh0, dc0, dk[u:u + d], dk[:u], dk[u + d]]
+
+    return spans, job, finish
 
 
 def _output_grads(dy, a, b, sequences):
@@ -305,15 +339,16 @@ def _output_grads(dy, a, b, sequences):
     return lambda t: dy[a:b, t].T
 
 
-def _run_backward(xp, x, saved, span, reverse, need_dx):
-    """Run ``span(saved_of_span, a, b, dxa)`` for every span of batch columns on the workers;
-    ``dxa`` is the span's (steps, columns, features) input gradient to fill, or None. Returns
-    the spans' results and the input gradient (batch, steps, features), or None."""
+def _span_jobs(xp, x, saved, span, reverse, need_dx):
+    """``(spans, job, input_grad)`` of a backward pass: ``job(k)`` runs ``span(saved_of_span,
+    a, b, dxa)`` for span ``k``, where ``dxa`` is the span's (steps, columns, features) input
+    gradient to fill, or None; ``input_grad()`` is then the input's gradient (batch, steps,
+    features), or None."""
     n, steps, d = x.shape
     spans, per_span = saved
     dxs = xp.empty((n, steps, d), x.dtype) if need_dx else None
 
-    def job(k, _):
+    def job(k):
         a, b = spans[k]
         dxa = xp.empty((steps, b - a, d), x.dtype) if need_dx else None
         out = span(per_span[k], a, b, dxa)
@@ -321,8 +356,10 @@ def _run_backward(xp, x, saved, span, reverse, need_dx):
             dxs[a:b] = dxa.transpose(1, 0, 2)
         return out
 
-    shares = run_chunks(job, [(k, k + 1) for k in range(len(spans))], xp)
-    return shares, (dxs[:, ::-1] if reverse else dxs) if need_dx else None
+    def input_grad():
+        return (dxs[:, ::-1] if reverse else dxs) if need_dx else None
+
+    return spans, job, input_grad
 
 
 def _pack(xp, x, parts):
@@ -367,6 +404,14 @@ def _packed_grad(grad_op, n_diff=6):
 # input projections of all steps are one batched matmul ahead of the loop and each step is one
 # matmul over [h; 1] (the ones row carries the recurrent bias).
 def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None):
+    """The GRU's ``_forward``."""
+    spans = _batch_spans(x.shape[0])
+    job = _gru_forward_plan(x, h0, w, r, bi, br, reverse, y, sequences, keep)
+    return spans, _run_plans(xp_of(x), [(spans, lambda k: job(*spans[k]))])[0]
+
+
+def _gru_forward_plan(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None):
+    """``job(a, b)``: the GRU's forward pass over batch columns ``a:b``."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -398,8 +443,7 @@ def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None
                 y[a:b] = h1[:u, steps].T
         return xa, acts, h1, rech, k
 
-    spans = _batch_spans(n)
-    return spans, run_chunks(job, spans, xp)
+    return job
 
 
 def _gru_steps_forward(xp, acts, h1, rech, rt, half, keep=None):
@@ -522,29 +566,43 @@ def _gru_bwd(*arrays, reverse, sequences=True, need_dx=True):
     keep = arrays[6] if len(arrays) == 9 else None
     xp = xp_of(x)
     with one_blas_thread(xp):
-        n, steps, d = x.shape
-        u = h0.shape[1]
         saved = _SAVED.get(id(y))
         if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
             saved = _gru_forward(x, h0, w, r, bi, br, reverse, keep=keep)
-        # the kernel's gate blocks in the order of the input-projection gradient rows
-        wkt = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1).T.copy() if need_dx else None
-        dh0 = xp.empty((n, u), x.dtype)
+        spans, job, finish = _gru_backward_plan(x, h0, w, r, bi, br, dy, reverse, sequences,
+                                                need_dx, saved)
+        dx, grads = finish(_run_plans(xp, [(spans, job)])[0])
+        return _pack(xp, x, [dx] + grads)
 
-        def span(per, a, b, dxa):
-            dh = xp.zeros((u, b - a), x.dtype) if sequences else xp.array(dy[a:b].T)
-            out = _gru_steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, r, wkt,
-                                      dxa)
-            dh0[a:b] = dh.T
-            return out
 
-        shares, dx = _run_backward(xp, x, saved, span, reverse, need_dx)
+def _gru_backward_plan(x, h0, w, r, bi, br, dy, reverse, sequences, need_dx, saved):
+    """The GRU's ``_backward_plan``: ``finish`` gives ``(dx or None, [dh0, dkernel,
+    drecurrent, dinput_bias, drecurrent_bias])``."""
+    xp = xp_of(x)
+    n, steps, d = x.shape
+    u = h0.shape[1]
+    # the kernel's gate blocks in the order of the input-projection gradient rows
+    wkt = xp.concatenate([w[:, 2 * u:], w[:, :2 * u]], axis=1).T.copy() if need_dx else None
+    dh0 = xp.empty((n, u), x.dtype)
+
+    def span(per, a, b, dxa):
+        dh = xp.zeros((u, b - a), x.dtype) if sequences else xp.array(dy[a:b].T)
+        out = _gru_steps_backward(xp, per, _output_grads(dy, a, b, sequences), dh, r, wkt,
+                                  dxa)
+        dh0[a:b] = dh.T
+        return out
+
+    spans, job, input_grad = _span_jobs(xp, x, saved, span, reverse, need_dx)
+
+    def finish(shares):
         dr_ext, dw_ext = shares[0]
         for dr_k, dw_k in shares[1:]:
             dr_ext += dr_k
             dw_ext += dw_k
         dw_all = xp.concatenate([dw_ext[:, u:], dw_ext[:, :u]], axis=1)  # z, r, cand
-        return _pack(xp, x, [dx, dh0, dw_all[:d], dr_ext[:u], dw_all[d], dr_ext[u]])
+        return input_grad(), [dh0, dw_all[:d], dr_ext[:u], dw_all[d], dr_ext[u]]
+
+    return spans, job, finish
 
 
 def _unpack_fwd(a, start, shape):
