@@ -249,6 +249,44 @@ def test_masked_sequence_on_several_threads_matches_one(monkeypatch, op):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("threads", ["1", "2", "4"])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_sequence_pair_equals_two_sequence_ops(monkeypatch, op, sequences, masked, threads):
+    """Both directions as one op (side by side on the workers): the two single ops' values,
+    and gradients where the input's is their sum."""
+    monkeypatch.setenv("TAPEFLOW_NUM_THREADS", threads)
+    fn, args = sequence_op(op, b=20, t=5)
+    _, other = sequence_op(op, b=20, t=5)
+    other[0] = args[0]  # the same input, the other direction's own states and weights
+    keep = tf.constant(keep_mask(20, 5)) if masked else None
+    ts = [tf.constant(a) for a in args] + [tf.constant(a) for a in other[1:]]
+
+    def pair(*t):
+        return rnn.sequence_pair(op, t[0], t[1:6], t[6:11], sequences=sequences, keep=keep)
+
+    def single(*t):
+        return tf.stack([fn(t[0], *t[1:6], sequences=sequences, keep=keep),
+                         fn(t[0], *t[6:11], reverse=True, sequences=sequences, keep=keep)])
+
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(ts)
+        got, want = pair(*ts), single(*ts)
+        w = tf.constant(np.random.default_rng(2).standard_normal(got.shape))
+        loss_got, loss_want = tf.reduce_sum(got * w), tf.reduce_sum(want * w)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-14)
+    for g, h in zip(tape.gradient(loss_got, ts), tape.gradient(loss_want, ts)):
+        np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru"])
+def test_sequence_pair_gradients(op):
+    _, args = sequence_op(op)
+    _, other = sequence_op(op)
+    check_grad(lambda *t: rnn.sequence_pair(op, t[0], t[1:6], t[6:11]), *args, *other[1:])
+
+
 @pytest.mark.parametrize("op", ["lstm", "gru"])
 def test_sequence_gradient_after_forward_cache_is_gone(op):
     """The backward recomputes the forward when the saved activations are missing."""
@@ -425,6 +463,58 @@ def test_masked_layer_fused_path_matches_per_step_path(kind, kw):
     assert (m_fused is None) == (m_steps is None) == (not kw.get("return_sequences"))
     if m_fused is not None:
         np.testing.assert_array_equal(np.asarray(m_fused), np.asarray(m_steps))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kw, masked", [({}, False), ({"return_sequences": True}, True),
+                                        ({"return_state": True}, True),
+                                        ({"return_sequences": True, "merge_mode": "sum"}, False),
+                                        ({"return_sequences": True, "merge_mode": None}, True)])
+def test_bidirectional_runs_both_directions_as_one_op(monkeypatch, kind, kw, masked):
+    """Bidirectional over fused LSTM/GRU layers runs one pair op (the directions side by
+    side), with the outputs, states, output mask and gradients of the per-step path."""
+    pairs = []
+    real = rnn.sequence_pair
+    monkeypatch.setattr(rnn, "sequence_pair", lambda *a, **k: pairs.append(1) or real(*a, **k))
+    merge = kw.pop("merge_mode", "concat")
+    tf.keras.utils.set_random_seed(5)
+    layer = layers.Bidirectional(getattr(layers, kind)(4, dtype="float64", **kw),
+                                 merge_mode=merge)
+    x = tf.constant(rand(4, 6, 3))
+    mask = tf.constant(keep_mask(4, 6) > 0) if masked else None
+
+    def run(nested):
+        with tf.GradientTape() as tape:
+            if nested:
+                with tf.GradientTape():
+                    out = layer(x, mask=mask)
+            else:
+                out = layer(x, mask=mask)
+            outs = out if isinstance(out, list) else [out]
+            loss = sum(tf.reduce_sum(o * o) for o in outs)
+        return outs, tape.gradient(loss, layer.trainable_weights)
+
+    fused, g_fused = run(False)
+    assert len(pairs) == 1
+    steps, g_steps = run(True)
+    assert len(pairs) == 1  # the per-step path ran the second time
+    assert len(fused) == len(steps)
+    for a, b in zip(fused, steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    assert len(g_fused) == len(g_steps) == len(layer.trainable_weights)
+    for a, b in zip(g_fused, g_steps):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_bidirectional_with_input_dropout_runs_the_directions_apart(monkeypatch):
+    """Each direction draws its own input-dropout mask, so training with dropout runs the two
+    layers' own (fused) ops."""
+    calls = count_fused_calls(monkeypatch)
+    pairs = []
+    monkeypatch.setattr(rnn, "sequence_pair", lambda *a, **k: pairs.append(1))
+    layer = layers.Bidirectional(layers.LSTM(4, dropout=0.5))
+    layer(tf.constant(rand(2, 5, 3).astype(np.float32)), training=True)
+    assert (len(pairs), len(calls)) == (0, 2)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])

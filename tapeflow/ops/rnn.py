@@ -33,7 +33,7 @@ from ..backend import xp_of
 from ._blas import one_blas_thread, run_chunks, workers
 from ._core import Op, apply
 
-__all__ = ["gru_sequence", "lstm_sequence"]
+__all__ = ["gru_sequence", "lstm_sequence", "sequence_pair"]
 
 # id(output array) -> the forward's saved activations, dropped when the output array dies.
 _SAVED = {}
@@ -605,6 +605,75 @@ def _gru_backward_plan(x, h0, w, r, bi, br, dy, reverse, sequences, need_dx, sav
     return spans, job, finish
 
 
+# -- both directions of a bidirectional layer side by side --------------------------------------
+# NOTE: a bidirectional layer's two directions are independent recurrences over the same
+# inputs. As one op, each worker runs a whole direction (with two workers) instead of half the
+# batch of one direction after the other: half the (overhead-bound) elementwise calls per
+# worker, and matmuls twice as wide.
+def _cell_plans(cell):
+    return {"lstm": (_forward_plan, _backward_plan),
+            "gru": (_gru_forward_plan, _gru_backward_plan)}[cell]
+
+
+def _pair_spans(n):
+    """Batch columns per worker and direction: the workers split between the directions."""
+    if n == 0:
+        return [(0, 0)]
+    k = min(max(1, workers() // 2), max(1, n // 16))
+    step = -(-n // k)
+    return [(a, min(n, a + step)) for a in range(0, n, step)]
+
+
+def _pair_forward(x, dirs, keep, cell, reverse, sequences, y=None):
+    xp = xp_of(x)
+    spans = _pair_spans(x.shape[0])
+    plan = _cell_plans(cell)[0]
+    jobs = [plan(x, *dirs[5 * i:5 * i + 5], reverse[i], None if y is None else y[i], sequences,
+                 keep) for i in range(2)]
+    per = _run_plans(xp, [(spans, lambda k, job=job: job(*spans[k])) for job in jobs])
+    return [(spans, per[0]), (spans, per[1])]
+
+
+def _pair_out_shape(cell, x, h0, sequences):
+    n, steps, _ = x.shape
+    u = h0.shape[1]
+    if cell == "lstm":
+        return (n, steps + 1 if sequences else 2, u)
+    return (n, steps, u) if sequences else (n, u)
+
+
+def _pair_fwd(x, *args, cell, reverse, sequences=True):
+    """``(x, <5 inputs of the forward direction>, <5 of the backward one>[, keep])``: both
+    directions' outputs (``lstm_sequence``'s or ``gru_sequence``'s) stacked on a new axis."""
+    xp = xp_of(x)
+    y = xp.empty((2,) + _pair_out_shape(cell, x, args[0], sequences), x.dtype)
+    with one_blas_thread(xp):
+        saved = _pair_forward(x, args[:10], args[10] if len(args) == 11 else None, cell,
+                              reverse, sequences, y)
+    _remember(y, saved)
+    return y
+
+
+def _pair_bwd(*arrays, cell, reverse, sequences=True, need_dx=True):
+    """The gradients of ``x`` and of both directions' five inputs, packed flat."""
+    x, dirs = arrays[0], arrays[1:11]
+    keep = arrays[11] if len(arrays) == 14 else None
+    y, dy = arrays[-2:]
+    xp = xp_of(x)
+    with one_blas_thread(xp):
+        saved = _SAVED.get(id(y))
+        if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
+            saved = _pair_forward(x, dirs, keep, cell, reverse, sequences)
+        plan = _cell_plans(cell)[1]
+        plans = [plan(x, *dirs[5 * i:5 * i + 5], dy[i], reverse[i], sequences, need_dx,
+                      saved[i]) for i in range(2)]
+        shares = _run_plans(xp, [(spans, job) for spans, job, _ in plans])
+        (dx, grads_f), (dx_b, grads_b) = (finish(sh) for (_, _, finish), sh in zip(plans, shares))
+        if need_dx:
+            dx = dx + dx_b
+        return _pack(xp, x, [dx] + grads_f + grads_b)
+
+
 def _unpack_fwd(a, start, shape):
     size = 1
     for s in shape:
@@ -617,6 +686,8 @@ LSTM_SEQ_GRAD = Op("_LSTMSequenceGrad", _lstm_bwd, None, "f")
 UNPACK = Op("_Unpack", _unpack_fwd, None, "f")
 GRU_SEQ = Op("_GRUSequence", _gru_fwd, _packed_grad(lambda: GRU_SEQ_GRAD), "f")
 GRU_SEQ_GRAD = Op("_GRUSequenceGrad", _gru_bwd, None, "f")
+PAIR_SEQ = Op("_BidirectionalSequence", _pair_fwd, _packed_grad(lambda: PAIR_SEQ_GRAD, 11), "f")
+PAIR_SEQ_GRAD = Op("_BidirectionalSequenceGrad", _pair_bwd, None, "f")
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, sequences=True,
@@ -646,3 +717,15 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias, re
     inputs = (x, h0, kernel, recurrent_kernel, input_bias, recurrent_bias) + (
         () if keep is None else (keep,))
     return apply(GRU_SEQ, inputs, {"reverse": bool(reverse), "sequences": bool(sequences)})
+
+
+def sequence_pair(cell, x, forward, backward, reverse=(False, True), sequences=True, keep=None):
+    """Both directions of a bidirectional ``cell`` ("lstm" or "gru") layer over the same ``x``
+    as one op, the directions running side by side: ``forward`` and ``backward`` are the five
+    inputs after ``x`` of ``lstm_sequence`` (``h0, c0, kernel, recurrent_kernel, bias``) or of
+    ``gru_sequence`` (``h0, kernel, recurrent_kernel, input_bias, recurrent_bias``), and
+    ``reverse`` says which direction runs last to first. Returns the two ops' outputs stacked
+    on a new first axis."""
+    inputs = (x,) + tuple(forward) + tuple(backward) + (() if keep is None else (keep,))
+    return apply(PAIR_SEQ, inputs, {"cell": cell, "reverse": tuple(bool(r) for r in reverse),
+                                    "sequences": bool(sequences)})

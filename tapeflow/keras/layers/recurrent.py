@@ -105,6 +105,19 @@ class _Cell(Layer):
     def _input_bias(self, xk):
         return xk + self.bias if self.bias is not None else xk
 
+    def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
+        """The whole sequence as one fused op (``ops/rnn.py``): ``(outputs [b, steps, u] or
+        None without ``sequences``, final states)``, or None where no fused op computes this
+        cell. ``keep`` [b, steps]: the mask as 1/0. Cells with a fused op define ``fused``
+        and ``unfuse``."""
+        fused = self.fused(inputs, states, training) if hasattr(self, "fused") else None
+        if fused is None:
+            return None
+        kind, x, args = fused
+        op = rnn.lstm_sequence if kind == "lstm" else rnn.gru_sequence
+        return self.unfuse(op(x, *args, reverse=go_backwards, sequences=sequences, keep=keep),
+                           sequences)
+
     def _fused_inputs(self, inputs, training):
         """``inputs`` [batch, steps, d] as a fused sequence op takes them: with the input
         dropout mask of the sequence applied (drawn as the per-step path draws it); None when
@@ -185,24 +198,26 @@ class LSTMCell(_Cell):
         h = ra(zo) * self.activation(c)
         return h, [h, c]
 
-    def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
-        """The whole sequence as one fused op: ``(outputs [b, steps, u], [h, c])`` (outputs
-        None without ``sequences``), or None where that op does not apply (other activations
-        or dtypes, recurrent dropout in training). ``keep`` [b, steps]: the mask, as 1/0."""
+    def fused(self, inputs, states, training):
+        """``("lstm", x, the op's inputs after x)`` for ``ops.rnn.lstm_sequence``, or None
+        where that op does not compute this cell (other activations or dtypes, recurrent
+        dropout in training)."""
         if (self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
                 or inputs.dtype.name not in ("float32", "float64")):
             return None
-        inputs = self._fused_inputs(inputs, training)
-        if inputs is None:
+        x = self._fused_inputs(inputs, training)
+        if x is None:
             return None
-        steps = inputs.shape[1]
-        bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), inputs.dtype)
-        y = rnn.lstm_sequence(inputs, states[0], states[1], self.kernel,
-                              self.recurrent_kernel, bias, reverse=go_backwards,
-                              sequences=sequences, keep=keep)
+        bias = self.bias if self.bias is not None else A.zeros((4 * self.units,), x.dtype)
+        return "lstm", x, (states[0], states[1], self.kernel, self.recurrent_kernel, bias)
+
+    @staticmethod
+    def unfuse(y, sequences):
+        """``(outputs [b, steps, u] or None, [h, c])`` from the op's output."""
         if not sequences:
             return None, [y[:, 0], y[:, 1]]
+        steps = y.shape[1] - 1
         return y[:, :steps], [y[:, steps - 1], y[:, steps]]
 
     def get_config(self):
@@ -257,23 +272,25 @@ class GRUCell(_Cell):
         h = z * h + (1.0 - z) * cand
         return h, [h]
 
-    def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
-        """The whole sequence as one fused op (``reset_after=True`` only): ``(outputs
-        [b, steps, u] or None, [h])``, or None where that op does not apply. ``keep``: the
-        mask, as in ``LSTMCell.run_sequence``."""
+    def fused(self, inputs, states, training):
+        """``("gru", x, the op's inputs after x)`` for ``ops.rnn.gru_sequence``
+        (``reset_after=True`` only), or None (``LSTMCell.fused``)."""
         if (not self.reset_after or self.activation is not activations.tanh
                 or self.recurrent_activation is not activations.sigmoid
                 or inputs.dtype.name not in ("float32", "float64")):
             return None
-        inputs = self._fused_inputs(inputs, training)
-        if inputs is None:
+        x = self._fused_inputs(inputs, training)
+        if x is None:
             return None
         if self.bias is not None:
             bi, br = self.bias[0], self.bias[1]
         else:
-            bi = br = A.zeros((3 * self.units,), inputs.dtype)
-        y = rnn.gru_sequence(inputs, states[0], self.kernel, self.recurrent_kernel, bi, br,
-                             reverse=go_backwards, sequences=sequences, keep=keep)
+            bi = br = A.zeros((3 * self.units,), x.dtype)
+        return "gru", x, (states[0], self.kernel, self.recurrent_kernel, bi, br)
+
+    @staticmethod
+    def unfuse(y, sequences):
+        """``(outputs [b, steps, u] or None, [h])`` from the op's output."""
         if not sequences:
             return None, [y]
         return y, [y[:, -1]]
@@ -335,27 +352,16 @@ class RNN(Layer):
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
                 initial_state]
-        run = getattr(cell, "run_sequence", None)
-        if (run is not None and inputs.ndim == 3 and inputs.shape[1] and not _nested_tapes()
-                and (mask is None or initial_state is None)):
+        if self._can_fuse(inputs, mask, initial_state):
             # NOTE: one fused op for the whole sequence (ops/rnn.py); nested tapes take the
             # per-step path below, whose gradients are differentiable again. With a mask the
             # op carries the states over masked steps; from zero initial states its carried
             # outputs are what the per-step path outputs.
             keep = None if mask is None else M.cast(mask, inputs.dtype)
-            res = run(inputs, states, training, self.go_backwards, self.return_sequences,
-                      keep=keep)
+            res = cell.run_sequence(inputs, states, training, self.go_backwards,
+                                    self.return_sequences, keep=keep)
             if res is not None:
-                seq, states = res
-                result = seq if self.return_sequences else states[0]
-                if keep is not None:
-                    if self.zero_output_for_mask:  # masked steps output zeros
-                        order = P.reverse(keep, [1]) if self.go_backwards else keep
-                        result = result * (A.expand_dims(order, -1) if self.return_sequences
-                                           else order[:, -1:])
-                    if self.return_sequences:
-                        set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
-                return [result] + list(states) if self.return_state else result
+                return self._fused_result(res, keep, mask)
         # NOTE: inputs are projected step by step: one matmul over all steps followed by
         # per-step slices is slower, as each slice's gradient is a full-size scatter.
         fast = hasattr(cell, "step") and hasattr(cell, "project")
@@ -385,6 +391,24 @@ class RNN(Layer):
                 set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
         else:
             result = out
+        return [result] + list(states) if self.return_state else result
+
+    def _can_fuse(self, inputs, mask, initial_state):
+        """Whether the cell's fused op may run this call (``ops/rnn.py``)."""
+        return (hasattr(self.cell, "run_sequence") and inputs.ndim == 3 and inputs.shape[1]
+                and not _nested_tapes() and (mask is None or initial_state is None))
+
+    def _fused_result(self, res, keep, mask):
+        """The layer's result from the fused op's ``(outputs or None, states)``."""
+        seq, states = res
+        result = seq if self.return_sequences else states[0]
+        if keep is not None:
+            if self.zero_output_for_mask:  # masked steps output zeros
+                order = P.reverse(keep, [1]) if self.go_backwards else keep
+                result = result * (A.expand_dims(order, -1) if self.return_sequences
+                                   else order[:, -1:])
+            if self.return_sequences:
+                set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
         return [result] + list(states) if self.return_state else result
 
     def compute_output_shape(self, input_shape):

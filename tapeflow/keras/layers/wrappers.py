@@ -2,6 +2,8 @@
 ``Bidirectional`` (an RNN run forwards and backwards)."""
 from ...ops import array as A
 from ...ops import indexing as P
+from ...ops import math as M
+from ...ops import rnn
 from ...tensor import TensorShape
 from .base import Layer
 from .masking import get_mask
@@ -119,8 +121,13 @@ class Bidirectional(Wrapper):
         if initial_state is not None:
             half = len(initial_state) // 2
             fw_state, bw_state = initial_state[:half], initial_state[half:]
-        y = self.forward_layer(inputs, mask=mask, training=training, initial_state=fw_state)
-        yb = self.backward_layer(inputs, mask=mask, training=training, initial_state=bw_state)
+        pair = self._fused_pair(inputs, mask, training, initial_state)
+        if pair is not None:
+            y, yb = pair
+        else:
+            y = self.forward_layer(inputs, mask=mask, training=training, initial_state=fw_state)
+            yb = self.backward_layer(inputs, mask=mask, training=training,
+                                     initial_state=bw_state)
         states = []
         if self.return_state:
             y, states = y[0], list(y[1:])
@@ -132,6 +139,38 @@ class Bidirectional(Wrapper):
         if self.return_state:
             return (out if isinstance(out, list) else [out]) + states
         return out
+
+    def _fused_pair(self, inputs, mask, training, initial_state):
+        """Both directions as one op, side by side on the worker threads
+        (``ops.rnn.sequence_pair``): the two layers' results, or None where that does not
+        compute exactly what the two layers' own calls would."""
+        f, b = self.forward_layer, self.backward_layer
+        cells = (getattr(f, "cell", None), getattr(b, "cell", None))
+        if (initial_state is not None or type(cells[0]) is not type(cells[1])
+                or not hasattr(cells[0], "fused") or not hasattr(cells[1], "fused")
+                or f.return_sequences != b.return_sequences
+                or not f._can_fuse(inputs, mask, None) or not b._can_fuse(inputs, mask, None)
+                or any(layer.__dict__.get("_compute") is not None
+                       or layer.activity_regularizer is not None for layer in (f, b))
+                or (training and any(c.dropout > 0 for c in cells))):  # own input masks
+            return None
+        for layer in (f, b):
+            if not layer.built:
+                layer.build(tuple(inputs.shape))
+                layer.built = True
+        ops = []
+        for layer in (f, b):
+            states = [A.zeros((inputs.shape[0], n), inputs.dtype)
+                      for n in layer._state_sizes()]
+            ops.append(layer.cell.fused(inputs, states, training))
+        if ops[0] is None or ops[1] is None:
+            return None
+        keep = None if mask is None else M.cast(mask, inputs.dtype)
+        y = rnn.sequence_pair(ops[0][0], inputs, ops[0][2], ops[1][2],
+                              reverse=(f.go_backwards, b.go_backwards),
+                              sequences=f.return_sequences, keep=keep)
+        return tuple(layer._fused_result(layer.cell.unfuse(y[i], layer.return_sequences),
+                                         keep, mask) for i, layer in enumerate((f, b)))
 
     def compute_output_shape(self, input_shape):
         fw = self.forward_layer.compute_output_shape(input_shape)
