@@ -154,3 +154,29 @@ def test_import_loads_nothing_optional_starts_no_threads_prints_nothing():
     assert p.returncode == 0, p.stderr
     assert p.stdout == ""
     assert p.stderr == repr(([], 1))
+
+
+@pytest.mark.parametrize("shape, axis", [((3000, 10), 1), ((3000, 10), -1), ((40, 300, 7), 2),
+                                         ((2000, 12), 0), ((2000, 12), (1,))])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_over_a_short_axis_of_many_rows(shape, axis, keepdims):
+    """Sums over a short last axis (or the first axis of a tall matrix) run as matrix-vector
+    products and max/min as running comparisons over columns: NumPy's values and shapes,
+    NaN and infinity propagating."""
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal(shape).astype(dtype)
+        a.reshape(-1)[[5, 77]] = [np.nan, np.inf]
+        t = tf.constant(a)
+        ax = axis[0] if isinstance(axis, tuple) else axis
+        for fn, ref, rtol in ((tf.reduce_sum, np.sum, 1e-5), (tf.reduce_mean, np.mean, 1e-5),
+                              (tf.reduce_max, np.max, 0), (tf.reduce_min, np.min, 0)):
+            got = fn(t, axis=axis, keepdims=keepdims).numpy()
+            want = ref(a, axis=ax, keepdims=keepdims)
+            assert got.shape == want.shape and got.dtype == want.dtype, fn.__name__
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-5 if rtol else 0,
+                                       err_msg=fn.__name__)
+    x = rng.standard_normal((5000, 10)).astype(np.float32)
+    s = tf.nn.softmax(tf.constant(x)).numpy()
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(s, e / e.sum(1, keepdims=True), rtol=1e-6)

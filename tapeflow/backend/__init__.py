@@ -235,16 +235,84 @@ def device_name(a):
     return device_of(a).name
 
 
+_ONES = {}  # (length, dtype) -> a read-only vector of ones, for sums as matrix-vector products
+
+
+def _ones(n, dtype):
+    key = (n, dtype)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[key] = numpy.ones(n, dtype)
+        v.flags.writeable = False
+    return v
+
+
+def _short_axis(a, axis, dtype):
+    """For a NumPy float array reduced over one axis, when that axis is the last one and short
+    (or the first one of a 2-D array) next to many others: ``(rows, n, shape, where)`` to
+    reduce ``a.reshape(rows, n)`` over its ``where`` axis (1 or 0), else None.
+
+    NOTE: NumPy's reductions over a short contiguous axis run one tiny inner loop per row:
+    summing the 10 classes of 60,000 rows takes ~0.8 ms, a matrix-vector product 0.07 ms."""
+    if (type(a) is not ndarray or a.ndim < 2 or a.dtype.kind != "f" or a.dtype.itemsize < 4
+            or (dtype is not None and numpy.dtype(dtype) != a.dtype)
+            or not a.flags.c_contiguous):
+        return None
+    if isinstance(axis, tuple):
+        if len(axis) != 1:
+            return None
+        axis = axis[0]
+    if axis is None:
+        return None
+    axis %= a.ndim
+    n = a.shape[axis]
+    if axis == a.ndim - 1 and 1 < n <= 64 and a.size >= 8192:
+        return a.size // n, n, a.shape[:-1], 1
+    if axis == 0 and a.ndim == 2 and a.shape[0] >= 512 and a.shape[1] <= 64:
+        return n, a.shape[1], a.shape[1:], 0
+    return None
+
+
 def reduce_add(a, axis=None, keepdims=False, dtype=None):
-    """``a.sum(...)``, through the ufunc on NumPy arrays.
+    """``a.sum(...)``, through the ufunc on NumPy arrays; a short axis next to many others is
+    summed as a matrix-vector product (``_short_axis``).
 
     NOTE: ndarray.sum goes through a NumPy-internal Python function, so its floating-point
     warnings would be attributed to NumPy rather than to tapeflow (whose warnings the package
     silences, as TF computes overflow silently); ``add.reduce`` is the same computation.
     """
     if isinstance(a, (ndarray, generic)):
-        return numpy.add.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+        short = _short_axis(a, axis, dtype)
+        if short is None:
+            return numpy.add.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+        rows, n, shape, where = short
+        m = a.reshape(rows, n)
+        out = m @ _ones(n, a.dtype) if where == 1 else _ones(rows, a.dtype) @ m
+        return out.reshape(_kept(a.shape, axis) if keepdims else shape)
     return a.sum(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def reduce_extreme(a, which, axis=None, keepdims=False):
+    """``a.max(...)`` (``which`` "max") or ``a.min(...)``; over a short last axis next to many
+    others (``_short_axis``) as a running ``maximum``/``minimum`` over its columns."""
+    xp = xp_of(a)
+    short = _short_axis(a, axis, None) if isinstance(a, ndarray) else None
+    if short is None or short[3] != 1:
+        return getattr(xp, which)(a, axis=axis, keepdims=keepdims)
+    rows, n, shape, _ = short
+    m = a.reshape(rows, n)
+    f = numpy.maximum if which == "max" else numpy.minimum
+    out = m[:, 0].copy()
+    for j in range(1, n):
+        f(out, m[:, j], out=out)
+    return out.reshape(_kept(a.shape, axis) if keepdims else shape)
+
+
+def _kept(shape, axis):
+    axis = (axis[0] if isinstance(axis, tuple) else axis) % len(shape)
+    return shape[:axis] + (1,) + shape[axis + 1:]
 
 
 def reduce_multiply(a, axis=None, keepdims=False, dtype=None):

@@ -4,7 +4,7 @@ import math as _pymath
 import numbers
 
 from .. import dtypes
-from ..backend import cuda_kernels, reduce_add, to_host, xp_of
+from ..backend import cuda_kernels, reduce_add, reduce_extreme, to_host, xp_of
 from ..backend import host as np
 from ..errors import AbortedError, InvalidArgumentError
 from ..tensor import Tensor, TensorBase, convert_to_tensor
@@ -238,10 +238,9 @@ def gelu(features, approximate=False, name=None):
 # -- softmax -------------------------------------------------------------------------------------
 def _shifted(a, axis):
     """``a - max(a, axis)``; an empty axis has nothing to shift."""
-    xp = xp_of(a)
     if a.shape[axis] == 0:
         return a
-    return a - xp.max(a, axis=axis, keepdims=True)
+    return a - reduce_extreme(a, "max", axis, True)
 
 
 def _softmax_fwd(a, axis):

@@ -1,7 +1,7 @@
 """Reductions over axes (sum, mean, max, min, prod, any, all, logsumexp, std, variance),
 arg-reductions and cumulative sums/products, with their gradients."""
 from .. import dtypes
-from ..backend import reduce_add, reduce_multiply, xp_of
+from ..backend import reduce_add, reduce_extreme, reduce_multiply, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
@@ -183,7 +183,7 @@ def _extreme(a, axis, keepdims, which):
         if a.dtype.kind == "f":
             fill = -xp.inf if which == "max" else xp.inf
         return xp.full(shape, fill, a.dtype)
-    return getattr(xp, which)(a, axis=axis, keepdims=keepdims)
+    return reduce_extreme(a, which, axis, keepdims)
 
 
 def _reduce(op, x, axis, keepdims):
