@@ -73,13 +73,23 @@ def _batch_spans(n):
     return [(a, min(n, a + step)) for a in range(0, n, step)]
 
 
-def _span_keep(xp, keep, a, b, reverse):
-    """A span's mask in processing order as ``(k, 1 - k)``, each (steps, 1, columns), or None
-    without a mask. A masked step (k = 0) keeps the previous states."""
+def _span_keep(xp, keep, a, b, reverse, u):
+    """A span's mask in processing order: per step None where every column is kept, else
+    ``(k, 1 - k)`` as full (u, columns) arrays (NOTE: elementwise operations with a broadcast
+    (1, columns) row run row by row, several times slower); None without a mask. A masked
+    step (k = 0) keeps the previous states."""
     if keep is None:
         return None
-    k = (keep[a:b, ::-1] if reverse else keep[a:b]).T[:, None, :].copy()
-    return k, 1 - k
+    k = (keep[a:b, ::-1] if reverse else keep[a:b]).T  # (steps, columns)
+    out = []
+    for row in k:
+        if bool(row.all()):
+            out.append(None)
+        else:
+            full = xp.empty((u, row.shape[0]), row.dtype)
+            full[...] = row
+            out.append((full, 1 - full))
+    return out
 
 
 def _run_plans(xp, plans):
@@ -128,7 +138,7 @@ def _forward_plan(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None
         cs = xp.empty((steps + 1, u, m), dtype)
         tcs = xp.empty((steps, u, m), dtype)
         cs[0] = c0[a:b].T
-        k = _span_keep(xp, keep, a, b, reverse)
+        k = _span_keep(xp, keep, a, b, reverse, u)
         _steps_forward(xp, acts, hx, cs, tcs, kt, half, k)
         if y is not None:
             if sequences:
@@ -163,17 +173,18 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half, keep=None):
         sig = a_s[t]
         mul(sig, half, out=sig)
         add(sig, half, out=sig)
-        c = cs[t + 1] if keep is None else c_new
+        masked = None if keep is None else keep[t]
+        c = cs[t + 1] if masked is None else c_new
         mul(a_f[t], cs[t], out=c)  # f * c
         mul(a_i[t], a_g[t], out=tmp)  # i * g
         add(c, tmp, out=c)
         tc = tcs[t]
         tanh(c, out=tc)
-        if keep is None:
+        if masked is None:
             mul(a_o[t], tc, out=h_out[:, t + 1])  # o * tanh(c)
             continue
         mul(a_o[t], tc, out=h_new)
-        k = keep[0][t]  # masked columns carry the previous states: s + k * (new - s)
+        k = masked[0]  # masked columns carry the previous states: s + k * (new - s)
         sub(c_new, cs[t], out=c_new)
         mul(c_new, k, out=c_new)
         add(cs[t], c_new, out=cs[t + 1])
@@ -246,11 +257,12 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
         g = dys(t)
         if g is not None:
             add(dh, g, out=dh)
-        if keep is not None:
-            mul(dh, keep[1][t], out=dh_skip)
-            mul(dc, keep[1][t], out=dc_skip)
-            mul(dh, keep[0][t], out=dh)
-            mul(dc, keep[0][t], out=dc)
+        masked = None if keep is None else keep[t]
+        if masked is not None:
+            mul(dh, masked[1], out=dh_skip)
+            mul(dc, masked[1], out=dc_skip)
+            mul(dh, masked[0], out=dh)
+            mul(dc, masked[0], out=dc)
         tc, i, g = tcs[t], a_i[t], a_g[t]
         # c_t's gradient from h_t: dh * o * (1 - tanh(c)^2)
         mul(tc, tc, out=occ)
@@ -270,7 +282,7 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
         mul(dz_g, d1_g, out=dz_g)
         mul(dc, a_f[t], out=dc)  # through c = f * c_{t-1} + ...
         matmul(rp, dz, out=dh)
-        if keep is not None:
+        if masked is not None:
             add(dh, dh_skip, out=dh)
             add(dc, dc_skip, out=dc)
         slot = t % k
@@ -434,7 +446,7 @@ def _gru_forward_plan(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep
         h1[:u, 0] = h0[a:b].T
         h1[u] = 1
         rech = xp.empty((steps, u, m), dtype)
-        k = _span_keep(xp, keep, a, b, reverse)
+        k = _span_keep(xp, keep, a, b, reverse, u)
         _gru_steps_forward(xp, acts, h1, rech, rt, half, k)
         if y is not None:
             if sequences:
@@ -472,12 +484,13 @@ def _gru_steps_forward(xp, acts, h1, rech, rt, half, keep=None):
         tanh(cand, out=cand)
         sub(h_out[:, t], cand, out=tmp)  # h' = cand + z * (h - cand)
         mul(a_z[t], tmp, out=tmp)
-        if keep is None:
+        masked = None if keep is None else keep[t]
+        if masked is None:
             add(cand, tmp, out=h_out[:, t + 1])
             continue
         add(cand, tmp, out=tmp)  # a masked column keeps h: h + k * (h' - h)
         sub(tmp, h_out[:, t], out=tmp)
-        mul(tmp, keep[0][t], out=tmp)
+        mul(tmp, masked[0], out=tmp)
         add(h_out[:, t], tmp, out=h_out[:, t + 1])
 
 
@@ -520,9 +533,10 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
         g = dys(t)
         if g is not None:
             add(dh, g, out=dh)
-        if keep is not None:  # a masked column's gradient skips the step
-            mul(dh, keep[1][t], out=dh_skip)
-            mul(dh, keep[0][t], out=dh)
+        masked = None if keep is None else keep[t]
+        if masked is not None:  # a masked column's gradient skips the step
+            mul(dh, masked[1], out=dh_skip)
+            mul(dh, masked[0], out=dh)
         z, r, cand, h = a_z[t], a_r[t], a_h[t], h1[:u, t]
         sub(h, cand, out=t1)
         mul(dh, t1, out=g_z)  # d z = dh * (h - cand)
@@ -541,7 +555,7 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
         mul(dh, z, out=t2)  # h's direct share: dh * z
         matmul(rk, gz[u:], out=dh)
         add(dh, t2, out=dh)
-        if keep is not None:
+        if masked is not None:
             add(dh, dh_skip, out=dh)
         slot = t % k
         block[:, slot] = gz
