@@ -277,3 +277,57 @@ def test_functional_model_with_recurrent_layers_round_trips_its_config():
     np.testing.assert_allclose(clone(x).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-6)
     assert clone.count_params() == model.count_params() == 2 * 3 * (3 * 4 + 4 * 4 + 8) + 18 + \
         4 * (2 * 5 + 5 * 5 + 5) + (5 * 3 + 3 * 3 + 3)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize("nested", [False, True])
+def test_stateful_rnn_carries_its_states_from_call_to_call(kind, nested):
+    """stateful=True: a sequence fed in two calls gives the outputs of one call over it
+    (fused and per-step paths alike); reset_state() starts again from zeros; the states are
+    variables of the batch size, not weights."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 8, 4)).astype(np.float32)
+    tf.keras.utils.set_random_seed(1)
+    whole = getattr(tf.keras.layers, kind)(5, return_sequences=True)
+    want = whole(x).numpy()
+    layer = getattr(tf.keras.layers, kind)(5, return_sequences=True, stateful=True)
+    layer.build(x.shape)
+    layer.set_weights(whole.get_weights())
+
+    def call(part):
+        if nested:  # two recording tapes: the per-step path
+            with tf.GradientTape(), tf.GradientTape():
+                return layer(part).numpy()
+        return layer(part).numpy()
+
+    got = np.concatenate([call(x[:, :5]), call(x[:, 5:])], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert len(layer.states) == (2 if kind == "LSTM" else 1)
+    assert all(tuple(s.shape) == (3, 5) and not s.trainable for s in layer.states)
+    assert len(layer.weights) == len(whole.weights)
+    layer.reset_state()
+    assert not any(np.any(s.numpy()) for s in layer.states)
+    np.testing.assert_allclose(call(x[:, :5]), want[:, :5], rtol=1e-5, atol=1e-6)
+    layer.reset_states()
+    with pytest.raises(ValueError, match="Expected batch size: 3"):
+        layer(x[:2])
+    assert layer.get_config()["stateful"] is True
+
+
+def test_stateful_lstm_trains_with_fit_and_keeps_its_states_across_batches():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 6, 3)).astype(np.float32)
+    y = rng.standard_normal((4, 2)).astype(np.float32)
+    model = tf.keras.Sequential([tf.keras.Input((6, 3), batch_size=2),
+                                 tf.keras.layers.LSTM(2, stateful=True)])
+    model.compile("sgd", "mse")
+    model.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    lstm = model.layers[0]
+    carried = [s.numpy() for s in lstm.states]
+    assert all(np.abs(c).max() > 0 for c in carried)
+    # the carried states are those of the last batch run from the states before it
+    lstm.reset_states()
+    model.predict(x[:2], batch_size=2, verbose=0)
+    first = [s.numpy() for s in lstm.states]
+    model.predict(x[2:], batch_size=2, verbose=0)
+    assert not np.allclose(first[0], lstm.states[0].numpy())

@@ -18,6 +18,13 @@ class _CallContext:
     depth = 0
     training = None
     outer = None  # the layer whose call is outermost right now
+    symbolic = 0  # > 0 while a symbolic call runs its layers on placeholder inputs
+
+
+def in_symbolic_call():
+    """Whether layers are being called on the placeholders of a symbolic (functional-model)
+    call, whose results are thrown away: stateful layers leave their state alone."""
+    return _CTX.symbolic > 0
 
 
 _CTX = _CallContext()
@@ -528,7 +535,11 @@ class Layer(Module):
         dummies = nest.map_structure(
             lambda x: x._dummy() if isinstance(x, KerasTensor) else x, inputs)
         owners_before = len(_loss_owners)
-        out = self(dummies, *args, **kwargs)
+        _CTX.symbolic += 1
+        try:
+            out = self(dummies, *args, **kwargs)
+        finally:
+            _CTX.symbolic -= 1
         for owner, _ in _loss_owners[owners_before:]:
             owner.__dict__["_losses"].clear()
         del _loss_owners[owners_before:]

@@ -1,6 +1,6 @@
 """Recurrent layers: the ``SimpleRNN``, ``LSTM`` and ``GRU`` cells, the ``RNN`` layer that
-runs a cell over time as a Python loop of recorded ops (an LSTM as one fused op where it can,
-see ``ops/rnn.py``), and the layers built on them."""
+runs a cell over time as a Python loop of recorded ops (an LSTM or GRU as one fused op where
+it can, see ``ops/rnn.py``), and the layers built on them."""
 from threading import get_ident
 
 from ...ops import array as A
@@ -10,7 +10,7 @@ from ...ops import math as M
 from ...ops._core import recording
 from ...tensor import TensorShape
 from .. import activations
-from .base import InputSpec, Layer, set_weight_options, weight_options_config
+from .base import InputSpec, Layer, in_symbolic_call, set_weight_options, weight_options_config
 from .masking import get_mask, set_mask
 
 _WEIGHT_ARGS = ("kernel", "recurrent", "bias")
@@ -316,11 +316,10 @@ class RNN(Layer):
         if isinstance(cell, (list, tuple)):
             raise NotImplementedError("Stacked cells (a list) are not supported by tapeflow's "
                                       "RNN; stack RNN layers instead.")
-        if stateful:
-            raise NotImplementedError("stateful=True is not supported by tapeflow's RNN layers.")
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.go_backwards, self.stateful = bool(go_backwards), False
+        self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
+        self.states = None  # with ``stateful``: the carried states, variables of the batch
         self.unroll = bool(unroll)  # NOTE: accepted; the loop is always a Python loop
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
@@ -343,6 +342,43 @@ class RNN(Layer):
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+        carry = self.stateful and not in_symbolic_call()
+        if carry and initial_state is None:
+            initial_state = self._carried_states(inputs)
+        result, states = self._run(inputs, mask, training, initial_state)
+        if carry:
+            for var, value in zip(self.states, states):
+                var.assign(value)
+        return [result] + list(states) if self.return_state else result
+
+    def _carried_states(self, inputs):
+        """A stateful layer's states (created as zeros for the first batch's size)."""
+        batch = inputs.shape[0]
+        if self.states is None:
+            from ...variable import Variable  # noqa: PLC0415
+
+            # NOTE: as in Keras, not weights of the layer (saved models do not hold them)
+            self.__dict__["states"] = [
+                Variable(A.zeros((batch, n), inputs.dtype), trainable=False, name="rnn_state")
+                for n in self._state_sizes()]
+        expected = self.states[0].shape[0]
+        if batch != expected:
+            raise ValueError("If an RNN is stateful, the batch size of the input sequences "
+                             "must be the same as the batch size of the initial state. \n"
+                             f"- Expected batch size: {expected}\n"
+                             f"- Received batch size: {batch}")
+        return [v.value() if hasattr(v, "value") else v for v in self.states]
+
+    def reset_state(self):
+        """Zero a stateful layer's carried states."""
+        for var in self.states or ():
+            var.assign(M.zeros_like(var))
+
+    def reset_states(self):
+        self.reset_state()
+
+    def _run(self, inputs, mask, training, initial_state):
+        """``(result, final states)`` of one call."""
         if mask is None:
             mask = get_mask(inputs)
         cell = self.cell
@@ -391,7 +427,7 @@ class RNN(Layer):
                 set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
         else:
             result = out
-        return [result] + list(states) if self.return_state else result
+        return result, states
 
     def _can_fuse(self, inputs, mask, initial_state):
         """Whether the cell's fused op may run this call (``ops/rnn.py``)."""
@@ -399,7 +435,7 @@ class RNN(Layer):
                 and not _nested_tapes() and (mask is None or initial_state is None))
 
     def _fused_result(self, res, keep, mask):
-        """The layer's result from the fused op's ``(outputs or None, states)``."""
+        """``(result, final states)`` from the fused op's ``(outputs or None, states)``."""
         seq, states = res
         result = seq if self.return_sequences else states[0]
         if keep is not None:
@@ -409,7 +445,7 @@ class RNN(Layer):
                                    else order[:, -1:])
             if self.return_sequences:
                 set_mask(result, P.reverse(mask, [1]) if self.go_backwards else mask)
-        return [result] + list(states) if self.return_state else result
+        return result, states
 
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, list) and input_shape and isinstance(

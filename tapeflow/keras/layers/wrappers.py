@@ -147,6 +147,7 @@ class Bidirectional(Wrapper):
         f, b = self.forward_layer, self.backward_layer
         cells = (getattr(f, "cell", None), getattr(b, "cell", None))
         if (initial_state is not None or type(cells[0]) is not type(cells[1])
+                or f.stateful or b.stateful
                 or not hasattr(cells[0], "fused") or not hasattr(cells[1], "fused")
                 or f.return_sequences != b.return_sequences
                 or not f._can_fuse(inputs, mask, None) or not b._can_fuse(inputs, mask, None)
@@ -169,8 +170,12 @@ class Bidirectional(Wrapper):
         y = rnn.sequence_pair(ops[0][0], inputs, ops[0][2], ops[1][2],
                               reverse=(f.go_backwards, b.go_backwards),
                               sequences=f.return_sequences, keep=keep)
-        return tuple(layer._fused_result(layer.cell.unfuse(y[i], layer.return_sequences),
-                                         keep, mask) for i, layer in enumerate((f, b)))
+        out = []
+        for i, layer in enumerate((f, b)):
+            result, states = layer._fused_result(layer.cell.unfuse(y[i], layer.return_sequences),
+                                                 keep, mask)
+            out.append([result] + list(states) if layer.return_state else result)
+        return tuple(out)
 
     def compute_output_shape(self, input_shape):
         fw = self.forward_layer.compute_output_shape(input_shape)
