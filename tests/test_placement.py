@@ -183,3 +183,46 @@ def test_adam_updates_all_device_variables_at_once(gpus):
     assert int(opt.iterations) == int(ref_opt.iterations) == 4
     for s, r in zip(opt.variables[2:], ref_opt.variables[2:]):
         np.testing.assert_allclose(s.numpy(), r.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_fused_recurrent_layers_on_a_device_match_host(gpus, monkeypatch):
+    """The fused LSTM/GRU ops (and the bidirectional pair), masks included, run on device
+    arrays only and give the host's values and gradients."""
+    from tapeflow.ops import rnn
+
+    used = []
+    for name in ("lstm_sequence", "sequence_pair"):
+        real = getattr(rnn, name)
+        monkeypatch.setattr(rnn, name, lambda *a, _r=real, _n=name, **k: used.append(_n)
+                            or _r(*a, **k))
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(1, 50, (6, 7))
+    tokens[0, 4:] = 0
+    tokens[3, 2:] = 0
+
+    def run():
+        tf.random.set_seed(4)
+        model = tf.keras.Sequential([
+            tf.keras.layers.Input((7,), dtype="int64"),
+            tf.keras.layers.Embedding(50, 4, mask_zero=True),
+            tf.keras.layers.LSTM(5, return_sequences=True),
+            tf.keras.layers.Bidirectional(tf.keras.layers.GRU(3)),
+            tf.keras.layers.Dense(2)])
+        x = tf.constant(tokens)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(model(x) ** 2)
+        grads = tape.gradient(loss, model.trainable_weights)
+        return loss, grads
+
+    loss_dev, grads_dev = run()
+    assert set(used) == {"lstm_sequence", "sequence_pair"}
+    assert loss_dev.device == GPU0 and all(g.device == GPU0 for g in grads_dev)
+    backend.unregister_backend(gpus)
+    try:
+        loss_host, grads_host = run()
+    finally:
+        backend.register_backend(gpus)
+    np.testing.assert_allclose(loss_dev.numpy(), loss_host.numpy(), rtol=1e-5)
+    for a, b in zip(grads_dev, grads_host):
+        np.testing.assert_allclose(tf.convert_to_tensor(a).numpy(),
+                                   tf.convert_to_tensor(b).numpy(), rtol=1e-4, atol=1e-6)
