@@ -331,3 +331,40 @@ def test_stateful_lstm_trains_with_fit_and_keeps_its_states_across_batches():
     first = [s.numpy() for s in lstm.states]
     model.predict(x[2:], batch_size=2, verbose=0)
     assert not np.allclose(first[0], lstm.states[0].numpy())
+
+
+def test_stacked_rnn_cells_equal_the_stacked_layers():
+    """RNN([cell, cell]) (StackedRNNCells) runs each step through the cells in turn: the
+    outputs and gradients of the two layers stacked, the states grouped per cell as in Keras,
+    Keras's state_size and output_size, and a config that round-trips."""
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.standard_normal((3, 5, 4)))
+    tf.keras.utils.set_random_seed(2)
+    stacked = layers.RNN([layers.LSTMCell(6, dtype="float64"), layers.GRUCell(3, dtype="float64")],
+                         return_sequences=True, return_state=True, dtype="float64")
+    out = stacked(x)
+    assert stacked.cell.state_size == [[6, 6], 3] and stacked.cell.output_size == 3
+    assert len(out) == 3 and [len(s) for s in out[1:]] == [2, 1]
+    first = layers.RNN(layers.LSTMCell(6, dtype="float64"), return_sequences=True,
+                       return_state=True, dtype="float64")
+    second = layers.RNN(layers.GRUCell(3, dtype="float64"), return_sequences=True,
+                        return_state=True, dtype="float64")
+    first.build(x.shape)
+    second.build((3, 5, 6))
+    first.set_weights(stacked.get_weights()[:3])
+    second.set_weights(stacked.get_weights()[3:])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        seq, h1, c1 = first(x)
+        seq2, h2 = second(seq)
+        got = stacked(x)
+        loss_got = tf.reduce_sum(got[0] ** 2) + tf.reduce_sum(got[1][1])
+        loss_want = tf.reduce_sum(seq2 ** 2) + tf.reduce_sum(c1)
+    np.testing.assert_allclose(got[0].numpy(), seq2.numpy(), rtol=1e-12)
+    for a, b in zip([*got[1], *got[2]], [h1, c1, h2]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(loss_got, x).numpy(),
+                               tape.gradient(loss_want, x).numpy(), rtol=1e-10)
+    again = layers.deserialize(layers.serialize(stacked))
+    assert [type(c).__name__ for c in again.cell.cells] == ["LSTMCell", "GRUCell"]
+    assert again.compute_output_shape((3, 5, 4)) == [(3, 5, 3), [(3, 6), (3, 6)], [(3, 3)]]

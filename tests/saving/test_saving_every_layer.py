@@ -87,6 +87,8 @@ CASES = {
     "GRUCell": (_seq((4, 2), lambda: L.RNN(L.GRUCell(2), return_sequences=True)),
                 _x(2, 4, 2)),
     "SimpleRNNCell": (_seq((4, 2), lambda: L.RNN(L.SimpleRNNCell(3))), _x(2, 4, 2)),
+    "StackedRNNCells": (_seq((4, 2), lambda: L.RNN(L.StackedRNNCells(
+        [L.LSTMCell(3), L.GRUCell(2)]))), _x(2, 4, 2)),
     "Bidirectional": (_seq((4, 2), lambda: L.Bidirectional(L.LSTM(3))), _x(2, 4, 2)),
     "TimeDistributed": (_seq((3, 4), lambda: L.TimeDistributed(L.Dense(2))), _x(2, 3, 4)),
     "Add": (_two((3,), L.Add), [_x(2, 3), _x(2, 3)]),

@@ -49,7 +49,7 @@ from .pooling import (
     MaxPooling2D,
 )
 from .preprocessing import Normalization, Rescaling
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .spatial import (
@@ -73,8 +73,8 @@ _ALLOWED.update({c.__name__: c for c in (
     GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, BatchNormalization,
     LayerNormalization, Embedding, Masking, SpatialDropout1D, SpatialDropout2D, GaussianNoise,
     GaussianDropout, ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
-    UpSampling2D, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell, Bidirectional,
-    TimeDistributed, Attention, MultiHeadAttention)})
+    UpSampling2D, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
+    Bidirectional, TimeDistributed, Attention, MultiHeadAttention)})
 
 
 def serialize(layer):
@@ -110,5 +110,6 @@ __all__ = [
     "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "SeparableConv2D", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
     "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
+    "StackedRNNCells",
     "TimeDistributed", "Attention", "MultiHeadAttention",
 ]

@@ -301,6 +301,86 @@ class GRUCell(_Cell):
                 "reset_after": self.reset_after}
 
 
+def _flat_sizes(size):
+    """A (possibly nested) ``state_size`` as a flat list of ints."""
+    if isinstance(size, (list, tuple)):
+        return [n for part in size for n in _flat_sizes(part)]
+    return [size]
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after the other at every step, each on the previous one's output (what
+    ``RNN([cell, cell, ...])`` builds). Its states are every cell's states in turn; an ``RNN``
+    with ``return_state`` returns them grouped per cell, as Keras does."""
+
+    def __init__(self, cells, **kwargs):
+        cells = list(cells)
+        if cells:  # NOTE: computes in its cells' dtype (float64 cells stay float64)
+            kwargs.setdefault("dtype", cells[0].dtype)
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not isinstance(cell, Layer) or not hasattr(cell, "state_size"):
+                raise ValueError("All cells must have a `state_size` attribute. "
+                                 f"Received: cells={cells}")
+        self.cells = cells
+
+    @property
+    def state_size(self):
+        return [cell.state_size for cell in self.cells]
+
+    @property
+    def output_size(self):
+        return self.cells[-1].output_size
+
+    def build(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        for cell in self.cells:
+            if not cell.built:
+                cell.build(shape)
+                cell.built = True
+            shape = shape[:-1] + (cell.output_size,)
+        self.built = True
+
+    def _counts(self):
+        return [len(_flat_sizes(cell.state_size)) for cell in self.cells]
+
+    def group_states(self, flat):
+        """A flat list of states grouped per cell (each group a list)."""
+        out, at = [], 0
+        for n in self._counts():
+            out.append(list(flat[at:at + n]))
+            at += n
+        return out
+
+    def call(self, inputs, states, training=None):
+        flat = _flatten_states(states)
+        new_states, at, x = [], 0, inputs
+        for cell, n in zip(self.cells, self._counts()):
+            x, new = cell(x, flat[at:at + n], training=training)
+            new_states.extend(new if isinstance(new, (list, tuple)) else [new])
+            at += n
+        return x, new_states
+
+    def get_config(self):
+        from . import serialize  # noqa: PLC0415
+
+        return {**super().get_config(), "cells": [serialize(c) for c in self.cells]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize  # noqa: PLC0415
+
+        config = dict(config)
+        cells = [deserialize(c, custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)
+
+
+def _flatten_states(states):
+    if isinstance(states, (list, tuple)):
+        return [t for s in states for t in _flatten_states(s)]
+    return [states]
+
+
 class RNN(Layer):
     """Runs ``cell`` over the time axis of ``(batch, steps, features)`` inputs.
 
@@ -314,8 +394,7 @@ class RNN(Layer):
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
-            raise NotImplementedError("Stacked cells (a list) are not supported by tapeflow's "
-                                      "RNN; stack RNN layers instead.")
+            cell = StackedRNNCells(cell)
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
@@ -336,12 +415,18 @@ class RNN(Layer):
         self.built = True
 
     def _state_sizes(self):
-        s = self.cell.state_size
-        return list(s) if isinstance(s, (list, tuple)) else [s]
+        return _flat_sizes(self.cell.state_size)
+
+    def _returned_states(self, states):
+        """The final states as the layer returns them: grouped per cell for stacked cells."""
+        group = getattr(self.cell, "group_states", None)
+        return group(states) if group is not None else list(states)
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+        if initial_state is not None:
+            initial_state = _flatten_states(initial_state)
         carry = self.stateful and not in_symbolic_call()
         if carry and initial_state is None:
             initial_state = self._carried_states(inputs)
@@ -349,7 +434,7 @@ class RNN(Layer):
         if carry:
             for var, value in zip(self.states, states):
                 var.assign(value)
-        return [result] + list(states) if self.return_state else result
+        return [result] + self._returned_states(states) if self.return_state else result
 
     def _carried_states(self, inputs):
         """A stateful layer's states (created as zeros for the first batch's size)."""
@@ -455,7 +540,7 @@ class RNN(Layer):
         units = self.cell.output_size
         out = (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
         if self.return_state:
-            return [out] + [(shape[0], n) for n in self._state_sizes()]
+            return [out] + self._returned_states([(shape[0], n) for n in self._state_sizes()])
         return out
 
     def get_initial_state(self, batch_size):
