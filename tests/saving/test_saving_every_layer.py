@@ -90,6 +90,8 @@ CASES = {
     "StackedRNNCells": (_seq((4, 2), lambda: L.RNN(L.StackedRNNCells(
         [L.LSTMCell(3), L.GRUCell(2)]))), _x(2, 4, 2)),
     "Bidirectional": (_seq((4, 2), lambda: L.Bidirectional(L.LSTM(3))), _x(2, 4, 2)),
+    "ConvLSTM2D": (_seq((3, 4, 4, 2), lambda: L.ConvLSTM2D(2, 3, padding="same")),
+                   _x(2, 3, 4, 4, 2)),
     "TimeDistributed": (_seq((3, 4), lambda: L.TimeDistributed(L.Dense(2))), _x(2, 3, 4)),
     "Add": (_two((3,), L.Add), [_x(2, 3), _x(2, 3)]),
     "Subtract": (_two((3,), L.Subtract), [_x(2, 3), _x(2, 3)]),

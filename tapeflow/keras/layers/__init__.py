@@ -2,6 +2,7 @@
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from .attention import Attention, MultiHeadAttention
 from .base import InputSpec, Layer
+from .conv_recurrent import ConvLSTM2D
 from .convolutional import (
     Conv1D,
     Conv2D,
@@ -74,7 +75,7 @@ _ALLOWED.update({c.__name__: c for c in (
     LayerNormalization, Embedding, Masking, SpatialDropout1D, SpatialDropout2D, GaussianNoise,
     GaussianDropout, ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
     UpSampling2D, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
-    Bidirectional, TimeDistributed, Attention, MultiHeadAttention)})
+    ConvLSTM2D, Bidirectional, TimeDistributed, Attention, MultiHeadAttention)})
 
 
 def serialize(layer):
@@ -110,6 +111,6 @@ __all__ = [
     "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "SeparableConv2D", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
     "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-    "StackedRNNCells",
+    "StackedRNNCells", "ConvLSTM2D",
     "TimeDistributed", "Attention", "MultiHeadAttention",
 ]

@@ -302,10 +302,18 @@ class GRUCell(_Cell):
 
 
 def _flat_sizes(size):
-    """A (possibly nested) ``state_size`` as a flat list of ints."""
-    if isinstance(size, (list, tuple)):
+    """A (possibly nested) ``state_size`` as a flat list of ints and ``TensorShape``s (a
+    state of that shape per sample, as a convolutional cell's)."""
+    if isinstance(size, (list, tuple)) and not isinstance(size, TensorShape):
         return [n for part in size for n in _flat_sizes(part)]
     return [size]
+
+
+def _state_shape(batch, size):
+    """The shape of a batch of states of ``size`` (an int or a ``TensorShape``)."""
+    if isinstance(size, TensorShape):
+        return (batch,) + tuple(size.as_list())
+    return (batch, size)
 
 
 class StackedRNNCells(Layer):
@@ -444,7 +452,8 @@ class RNN(Layer):
 
             # NOTE: as in Keras, not weights of the layer (saved models do not hold them)
             self.__dict__["states"] = [
-                Variable(A.zeros((batch, n), inputs.dtype), trainable=False, name="rnn_state")
+                Variable(A.zeros(_state_shape(batch, n), inputs.dtype), trainable=False,
+                         name="rnn_state")
                 for n in self._state_sizes()]
         expected = self.states[0].shape[0]
         if batch != expected:
@@ -469,7 +478,8 @@ class RNN(Layer):
         cell = self.cell
         batch = inputs.shape[0]
         if initial_state is None:
-            states = [A.zeros((batch, n), inputs.dtype) for n in self._state_sizes()]
+            states = [A.zeros(_state_shape(batch, n), inputs.dtype)
+                      for n in self._state_sizes()]
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
                 initial_state]
@@ -497,7 +507,7 @@ class RNN(Layer):
                 out, new = cell(steps[t], states, training=training)
                 new = list(new) if isinstance(new, (list, tuple)) else [new]
             if masks is not None:
-                keep = A.expand_dims(M.cast(masks[t], out.dtype), -1)
+                keep = A.reshape(M.cast(masks[t], out.dtype), [-1] + [1] * (out.ndim - 1))
                 carry = outputs and not self.zero_output_for_mask
                 prev = outputs[-1] if carry else M.zeros_like(out)
                 out = keep * out + (1.0 - keep) * prev
@@ -537,14 +547,16 @@ class RNN(Layer):
                 input_shape[0], (list, tuple)):
             input_shape = input_shape[0]
         shape = tuple(input_shape)
-        units = self.cell.output_size
-        out = (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
+        out = _state_shape(shape[0], self.cell.output_size)
+        if self.return_sequences:
+            out = out[:1] + (shape[1],) + out[1:]
         if self.return_state:
-            return [out] + self._returned_states([(shape[0], n) for n in self._state_sizes()])
+            return [out] + self._returned_states([_state_shape(shape[0], n)
+                                                  for n in self._state_sizes()])
         return out
 
     def get_initial_state(self, batch_size):
-        return [A.zeros((batch_size, n), self.dtype) for n in self._state_sizes()]
+        return [A.zeros(_state_shape(batch_size, n), self.dtype) for n in self._state_sizes()]
 
     def get_config(self):
         from . import serialize  # noqa: PLC0415

@@ -161,8 +161,7 @@ class Bidirectional(Wrapper):
                 layer.built = True
         ops = []
         for layer in (f, b):
-            states = [A.zeros((inputs.shape[0], n), inputs.dtype)
-                      for n in layer._state_sizes()]
+            states = layer.get_initial_state(inputs.shape[0])
             ops.append(layer.cell.fused(inputs, states, training))
         if ops[0] is None or ops[1] is None:
             return None

@@ -1,0 +1,167 @@
+"""``ConvLSTM2D``: an LSTM whose input and recurrent transformations are 2-D convolutions, over
+``(batch, time, rows, cols, channels)`` (or channels first) sequences of images."""
+from ...ops import array as A
+from ...ops import conv as C
+from ...ops import indexing as P
+from ...tensor import TensorShape
+from .. import activations
+from .convolutional import (
+    conv_output_length,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
+from .recurrent import RNN, _Cell
+
+
+class ConvLSTM2DCell(_Cell):
+    """One step of ``ConvLSTM2D``: Keras's LSTM gates (input, forget, cell, output) computed
+    by a convolution of the input (``strides``, ``padding``, ``dilation_rate``) plus a
+    'same' convolution of the previous output, both with ``4 * filters`` output channels."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
+                 unit_forget_bias=True, **kwargs):
+        super().__init__(int(filters), activation, **kwargs)
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = normalize_tuple(strides, 2, "strides")
+        self.padding = normalize_padding(padding)
+        self.data_format = normalize_data_format(data_format)
+        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self._out_shape = None  # (rows, cols, filters) or (filters, rows, cols), at build
+
+    @property
+    def state_size(self):
+        return [TensorShape(self._out_shape)] * 2 if self._out_shape else [-1, -1]
+
+    @property
+    def output_size(self):
+        return TensorShape(self._out_shape) if self._out_shape else -1
+
+    def output_shape_for(self, input_shape):
+        """The per-sample output shape for a per-step input shape ``(batch, ...)``."""
+        last = self.data_format == "channels_last"
+        spatial = input_shape[1:3] if last else input_shape[2:4]
+        out = [conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
+               zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
+        return (*out, self.filters) if last else (self.filters, *out)
+
+    def build(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())  # one step: (batch, ...)
+        channels = shape[-1] if self.data_format == "channels_last" else shape[1]
+        if channels is None:
+            raise ValueError("The channel dimension of the inputs should be defined. "
+                             f"Found None. Full input shape received: {shape}")
+        self._out_shape = self.output_shape_for(shape)
+        f = self.filters
+        self.kernel = self._weight("kernel", self.kernel_size + (channels, 4 * f), "kernel")
+        self.recurrent_kernel = self._weight("recurrent_kernel", self.kernel_size + (f, 4 * f),
+                                             "recurrent")
+        if self.use_bias:
+            base = self.bias_initializer
+
+            def forget_ones(shape, dtype=None):
+                # NOTE: as in Keras, the forget gate's bias starts at one
+                return A.concat([base((f,), dtype=dtype), A.ones((f,), dtype),
+                                 base((2 * f,), dtype=dtype)], axis=0)
+
+            self.bias = self._weight("bias", (4 * f,), "bias",
+                                     initializer=forget_ones if self.unit_forget_bias else None)
+        else:
+            self.bias = None
+        self.built = True
+
+    def _conv(self, x, w, strides, padding, dilations):
+        fmt = "NHWC" if self.data_format == "channels_last" else "NCHW"
+        return C.conv2d(x, w, strides, padding.upper(), data_format=fmt, dilations=dilations)
+
+    def _split(self, z):
+        axis = -1 if self.data_format == "channels_last" else 1
+        return P.split(z, 4, axis=axis)
+
+    def project(self, x, training=None):
+        """The input convolution (with the bias) of one step's ``x``."""
+        dp, _ = self._masks(x, None, training)
+        if dp is not None:
+            x = x * dp
+        z = self._conv(x, self.kernel, self.strides, self.padding, self.dilation_rate)
+        if self.bias is None:
+            return z
+        shape = [1, 1, 1, -1] if self.data_format == "channels_last" else [1, -1, 1, 1]
+        return z + A.reshape(self.bias, shape)
+
+    def step(self, xk, states, training=None):
+        h, c = states
+        z = xk + self._conv(self._h(h, training), self.recurrent_kernel, (1, 1), "same", (1, 1))
+        zi, zf, zc, zo = self._split(z)
+        ra = self.recurrent_activation
+        c = ra(zf) * c + ra(zi) * self.activation(zc)
+        h = ra(zo) * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "unit_forget_bias": self.unit_forget_bias}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("units", None)
+        return cls(**config)
+
+
+class ConvLSTM2D(RNN):
+    """A convolutional LSTM over ``(batch, time, rows, cols, channels)`` inputs (Keras's
+    arguments and defaults); returns the last output ``(batch, rows', cols', filters)``, or
+    every step's with ``return_sequences``, then the states with ``return_state``."""
+
+    _rnn_args = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                 "zero_output_for_mask")
+
+    def __init__(self, filters, kernel_size, **kwargs):
+        rnn = {k: kwargs.pop(k) for k in self._rnn_args if k in kwargs}
+        base = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype", "input_shape",
+                                           "batch_input_shape", "batch_size",
+                                           "activity_regularizer") if k in kwargs}
+        cell = ConvLSTM2DCell(filters, kernel_size, dtype=base.get("dtype"), **kwargs)
+        super().__init__(cell, **rnn, **base)
+        self.input_spec = None
+
+    def build(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        if len(shape) != 5:
+            raise ValueError(f"Input {0} of layer '{self.name}' is incompatible with the "
+                             f"layer: expected ndim=5, found ndim={len(shape)}. Full shape "
+                             f"received: {shape}")
+        super().build(shape)
+
+    def __getattr__(self, name):
+        cell = self.__dict__.get("cell")
+        if cell is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(cell, name)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        out = (shape[0],) + tuple(self.cell.output_shape_for((shape[0],) + shape[2:]))
+        seq = out[:1] + (shape[1],) + out[1:] if self.return_sequences else out
+        return [seq, out, out] if self.return_state else seq
+
+    def get_config(self):
+        config = super().get_config()
+        cell = config.pop("cell")["config"]
+        for key in ("name", "trainable", "dtype", "units"):
+            cell.pop(key, None)
+        return {**config, **cell}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
