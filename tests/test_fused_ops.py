@@ -320,20 +320,18 @@ def gru_layer(**kw):
     return recurrent_layer("GRU", **kw)
 
 
-def run_layer(layer, x, nested):
+def run_layer(layer, x, nested, mask=None):
     """Outputs and weight gradients; ``nested`` wraps an outer tape, which makes the layer
     take its per-step path (the fused op has no second-order gradient)."""
-    def once():
-        with tf.GradientTape() as tape:
-            out = layer(x)
-            outs = out if isinstance(out, list) else [out]
-            loss = sum(tf.reduce_sum(o * o) for o in outs)
-        return outs, tape.gradient(loss, layer.trainable_weights)
-
-    if nested:
-        with tf.GradientTape():
-            return once()
-    return once()
+    with tf.GradientTape() as tape:
+        if nested:
+            with tf.GradientTape():
+                out = layer(x, mask=mask)
+        else:
+            out = layer(x, mask=mask)
+        outs = out if isinstance(out, list) else [out]
+        loss = sum(tf.reduce_sum(o * o) for o in outs)
+    return outs, tape.gradient(loss, layer.trainable_weights)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
@@ -440,19 +438,8 @@ def test_masked_layer_fused_path_matches_per_step_path(kind, kw):
     layer = recurrent_layer(kind, **kw)
     x = tf.constant(rand(4, 6, 3))
     mask = tf.constant(keep_mask(4, 6) > 0)
-
-    def run(nested):
-        with tf.GradientTape() as tape:
-            if nested:
-                with tf.GradientTape():
-                    out = layer(x, mask=mask)
-            else:
-                out = layer(x, mask=mask)
-            outs = out if isinstance(out, list) else [out]
-            loss = sum(tf.reduce_sum(o * o) for o in outs)
-        return outs, tape.gradient(loss, layer.trainable_weights)
-
-    (fused, g_fused), (steps, g_steps) = run(False), run(True)
+    (fused, g_fused), (steps, g_steps) = (run_layer(layer, x, nested, mask)
+                                          for nested in (False, True))
     for a, b in zip(fused, steps):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
     for a, b in zip(g_fused, g_steps):
@@ -482,21 +469,9 @@ def test_bidirectional_runs_both_directions_as_one_op(monkeypatch, kind, kw, mas
                                  merge_mode=merge)
     x = tf.constant(rand(4, 6, 3))
     mask = tf.constant(keep_mask(4, 6) > 0) if masked else None
-
-    def run(nested):
-        with tf.GradientTape() as tape:
-            if nested:
-                with tf.GradientTape():
-                    out = layer(x, mask=mask)
-            else:
-                out = layer(x, mask=mask)
-            outs = out if isinstance(out, list) else [out]
-            loss = sum(tf.reduce_sum(o * o) for o in outs)
-        return outs, tape.gradient(loss, layer.trainable_weights)
-
-    fused, g_fused = run(False)
+    fused, g_fused = run_layer(layer, x, False, mask)
     assert len(pairs) == 1
-    steps, g_steps = run(True)
+    steps, g_steps = run_layer(layer, x, True, mask)
     assert len(pairs) == 1  # the per-step path ran the second time
     assert len(fused) == len(steps)
     for a, b in zip(fused, steps):

@@ -121,7 +121,12 @@ class _Cell(Layer):
     def _fused_inputs(self, inputs, training):
         """``inputs`` [batch, steps, d] as a fused sequence op takes them: with the input
         dropout mask of the sequence applied (drawn as the per-step path draws it); None when
-        the op cannot run (recurrent dropout in training)."""
+        the op cannot compute this cell (activations other than tanh and sigmoid, dtypes other
+        than float32/float64, recurrent dropout in training)."""
+        if (self.activation is not activations.tanh
+                or self.recurrent_activation is not activations.sigmoid
+                or inputs.dtype.name not in ("float32", "float64")):
+            return None
         if not training or (self.dropout <= 0 and self.recurrent_dropout <= 0):
             return inputs
         if self.recurrent_dropout > 0:
@@ -202,10 +207,6 @@ class LSTMCell(_Cell):
         """``("lstm", x, the op's inputs after x)`` for ``ops.rnn.lstm_sequence``, or None
         where that op does not compute this cell (other activations or dtypes, recurrent
         dropout in training)."""
-        if (self.activation is not activations.tanh
-                or self.recurrent_activation is not activations.sigmoid
-                or inputs.dtype.name not in ("float32", "float64")):
-            return None
         x = self._fused_inputs(inputs, training)
         if x is None:
             return None
@@ -275,11 +276,7 @@ class GRUCell(_Cell):
     def fused(self, inputs, states, training):
         """``("gru", x, the op's inputs after x)`` for ``ops.rnn.gru_sequence``
         (``reset_after=True`` only), or None (``LSTMCell.fused``)."""
-        if (not self.reset_after or self.activation is not activations.tanh
-                or self.recurrent_activation is not activations.sigmoid
-                or inputs.dtype.name not in ("float32", "float64")):
-            return None
-        x = self._fused_inputs(inputs, training)
+        x = self._fused_inputs(inputs, training) if self.reset_after else None
         if x is None:
             return None
         if self.bias is not None:
