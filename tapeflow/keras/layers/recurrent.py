@@ -9,7 +9,7 @@ from ...ops import linalg, nn, rnn
 from ...ops import math as M
 from ...ops._core import recording
 from ...tensor import TensorShape
-from .. import activations
+from .. import activations, regularizers
 from .base import InputSpec, Layer, in_symbolic_call, set_weight_options, weight_options_config
 from .masking import get_mask, set_mask
 
@@ -559,6 +559,7 @@ class RNN(Layer):
         from . import serialize  # noqa: PLC0415
 
         return {**super().get_config(), "return_sequences": self.return_sequences,
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
                 "zero_output_for_mask": self.zero_output_for_mask,
