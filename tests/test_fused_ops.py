@@ -663,3 +663,19 @@ def test_sequence_on_several_threads_matches_one(monkeypatch, op, reverse, seque
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     for a, b in zip(run(), parallel):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.LSTM(3),
+                                  lambda: layers.GRU(3, return_sequences=True),
+                                  lambda: layers.Bidirectional(layers.GRU(2))])
+def test_fused_layers_take_an_empty_batch(make):
+    """A batch of no sequences: empty outputs and zero weight gradients of the right shapes."""
+    layer = make()
+    x = tf.constant(np.zeros((0, 4, 2), np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(layer(x))
+    grads = tape.gradient(loss, layer.trainable_weights + [x])
+    assert layer(x).shape[0] == 0
+    for g, w in zip(grads, layer.trainable_weights + [x]):
+        assert tuple(g.shape) == tuple(w.shape) and not np.any(g.numpy())

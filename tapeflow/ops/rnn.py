@@ -293,7 +293,7 @@ def _steps_backward(xp, saved, dys, dh, dc, rp, wpt, dx):
             matmul(hx[:, t:t + kk].reshape(rows, kk * m), gz.T, out=part)
             add(dk, part, out=dk)
             if dx is not None:
-                matmul(gz.T, wpt, out=dx[t:t + kk].reshape(kk * m, -1))
+                matmul(gz.T, wpt, out=dx[t:t + kk].reshape(kk * m, dx.shape[2]))
     return dk
 
 
@@ -565,10 +565,10 @@ def _gru_steps_backward(xp, saved, dys, dh, rk, wkt, dx):
             blk = block[:, :kk].reshape(4 * u, cols)
             matmul(h1[:, t:t + kk].reshape(u + 1, cols), blk[u:].T, out=part_r)
             add(dr_ext, part_r, out=dr_ext)
-            matmul(xa[:, t:t + kk].reshape(-1, cols), blk[:3 * u].T, out=part_w)
+            matmul(xa[:, t:t + kk].reshape(xa.shape[0], cols), blk[:3 * u].T, out=part_w)
             add(dw_ext, part_w, out=dw_ext)
             if dx is not None:
-                matmul(blk[:3 * u].T, wkt, out=dx[t:t + kk].reshape(cols, -1))
+                matmul(blk[:3 * u].T, wkt, out=dx[t:t + kk].reshape(cols, dx.shape[2]))
     return dr_ext, dw_ext
 
 
