@@ -5,7 +5,7 @@ import logging
 import threading
 
 from . import nest
-from .backend import host, reduce_add, xp_of
+from .backend import host, ones_vector, reduce_add, xp_of
 from .ops import _core
 from .ops._core import Op
 from .tensor import TensorBase, const, convert_to_tensor
@@ -282,9 +282,6 @@ def _sum_axes(gshape, shape):
         lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1)
 
 
-_ONES = {}  # (rows, dtype char) -> a read-only vector of ones (see _sum_to_fwd)
-
-
 def _sum_to_fwd(g, shape):
     axes = _sum_axes(g.shape, shape)
     if not axes:
@@ -296,13 +293,7 @@ def _sum_to_fwd(g, shape):
         m = 1
         for d in g.shape[:len(axes)]:
             m *= d
-        ones = _ONES.get((m, g.dtype.char))
-        if ones is None:
-            if len(_ONES) > 64:
-                _ONES.clear()
-            ones = _ONES[(m, g.dtype.char)] = host.ones(m, g.dtype)
-            ones.setflags(write=False)
-        r = ones @ g.reshape(m, -1)
+        r = ones_vector(m, g.dtype) @ g.reshape(m, -1)
     else:
         r = reduce_add(g, axes, False, g.dtype)
     return r if r.shape == shape else r.reshape(shape)

@@ -238,8 +238,10 @@ def device_name(a):
 _ONES = {}  # (length, dtype) -> a read-only vector of ones, for sums as matrix-vector products
 
 
-def _ones(n, dtype):
-    key = (n, dtype)
+def ones_vector(n, dtype):
+    """A cached read-only host vector of ``n`` ones: sums as matrix-vector products (here, and
+    a bias gradient's in the tape's ``SumToShape``)."""
+    key = (n, numpy.dtype(dtype))
     v = _ONES.get(key)
     if v is None:
         if len(_ONES) > 64:
@@ -289,7 +291,7 @@ def reduce_add(a, axis=None, keepdims=False, dtype=None):
             return numpy.add.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
         rows, n, shape, where = short
         m = a.reshape(rows, n)
-        out = m @ _ones(n, a.dtype) if where == 1 else _ones(rows, a.dtype) @ m
+        out = m @ ones_vector(n, a.dtype) if where == 1 else ones_vector(rows, a.dtype) @ m
         return out.reshape(_kept(a.shape, axis) if keepdims else shape)
     return a.sum(axis=axis, dtype=dtype, keepdims=keepdims)
 
