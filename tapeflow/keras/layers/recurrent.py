@@ -3,6 +3,7 @@ runs a cell over time as a Python loop of recorded ops (an LSTM or GRU as one fu
 it can, see ``ops/rnn.py``), and the layers built on them."""
 from threading import get_ident
 
+from ... import nest
 from ...ops import array as A
 from ...ops import indexing as P
 from ...ops import linalg, nn, rnn
@@ -108,9 +109,9 @@ class _Cell(Layer):
     def run_sequence(self, inputs, states, training, go_backwards, sequences=True, keep=None):
         """The whole sequence as one fused op (``ops/rnn.py``): ``(outputs [b, steps, u] or
         None without ``sequences``, final states)``, or None where no fused op computes this
-        cell. ``keep`` [b, steps]: the mask as 1/0. Cells with a fused op define ``fused``
-        and ``unfuse``."""
-        fused = self.fused(inputs, states, training) if hasattr(self, "fused") else None
+        cell. ``keep`` [b, steps]: the mask as 1/0. For cells that define ``fused`` and
+        ``unfuse`` (``RNN._can_fuse``)."""
+        fused = self.fused(inputs, states, training)
         if fused is None:
             return None
         kind, x, args = fused
@@ -298,14 +299,6 @@ class GRUCell(_Cell):
                 "reset_after": self.reset_after}
 
 
-def _flat_sizes(size):
-    """A (possibly nested) ``state_size`` as a flat list of ints and ``TensorShape``s (a
-    state of that shape per sample, as a convolutional cell's)."""
-    if isinstance(size, (list, tuple)) and not isinstance(size, TensorShape):
-        return [n for part in size for n in _flat_sizes(part)]
-    return [size]
-
-
 def _state_shape(batch, size):
     """The shape of a batch of states of ``size`` (an int or a ``TensorShape``)."""
     if isinstance(size, TensorShape):
@@ -347,7 +340,7 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def _counts(self):
-        return [len(_flat_sizes(cell.state_size)) for cell in self.cells]
+        return [len(nest.flatten(cell.state_size)) for cell in self.cells]
 
     def group_states(self, flat):
         """A flat list of states grouped per cell (each group a list)."""
@@ -358,7 +351,7 @@ class StackedRNNCells(Layer):
         return out
 
     def call(self, inputs, states, training=None):
-        flat = _flatten_states(states)
+        flat = nest.flatten(states)
         new_states, at, x = [], 0, inputs
         for cell, n in zip(self.cells, self._counts()):
             x, new = cell(x, flat[at:at + n], training=training)
@@ -378,12 +371,6 @@ class StackedRNNCells(Layer):
         config = dict(config)
         cells = [deserialize(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
-
-
-def _flatten_states(states):
-    if isinstance(states, (list, tuple)):
-        return [t for s in states for t in _flatten_states(s)]
-    return [states]
 
 
 class RNN(Layer):
@@ -420,7 +407,9 @@ class RNN(Layer):
         self.built = True
 
     def _state_sizes(self):
-        return _flat_sizes(self.cell.state_size)
+        """The cell's (possibly nested) ``state_size`` as a flat list of ints and
+        ``TensorShape``s (a state of that shape per sample, as a convolutional cell's)."""
+        return nest.flatten(self.cell.state_size)
 
     def _returned_states(self, states):
         """The final states as the layer returns them: grouped per cell for stacked cells."""
@@ -431,7 +420,7 @@ class RNN(Layer):
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
         if initial_state is not None:
-            initial_state = _flatten_states(initial_state)
+            initial_state = nest.flatten(initial_state)
         carry = self.stateful and not in_symbolic_call()
         if carry and initial_state is None:
             initial_state = self._carried_states(inputs)
@@ -458,7 +447,7 @@ class RNN(Layer):
                              "must be the same as the batch size of the initial state. \n"
                              f"- Expected batch size: {expected}\n"
                              f"- Received batch size: {batch}")
-        return [v.value() if hasattr(v, "value") else v for v in self.states]
+        return [v.value() for v in self.states]
 
     def reset_state(self):
         """Zero a stateful layer's carried states."""
@@ -478,8 +467,7 @@ class RNN(Layer):
             states = [A.zeros(_state_shape(batch, n), inputs.dtype)
                       for n in self._state_sizes()]
         else:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
-                initial_state]
+            states = list(initial_state)  # flat (``call``)
         if self._can_fuse(inputs, mask, initial_state):
             # NOTE: one fused op for the whole sequence (ops/rnn.py); nested tapes take the
             # per-step path below, whose gradients are differentiable again. With a mask the
@@ -523,7 +511,7 @@ class RNN(Layer):
 
     def _can_fuse(self, inputs, mask, initial_state):
         """Whether the cell's fused op may run this call (``ops/rnn.py``)."""
-        return (hasattr(self.cell, "run_sequence") and inputs.ndim == 3 and inputs.shape[1]
+        return (hasattr(self.cell, "fused") and inputs.ndim == 3 and inputs.shape[1]
                 and not _nested_tapes() and (mask is None or initial_state is None))
 
     def _fused_result(self, res, keep, mask):

@@ -146,10 +146,8 @@ class Bidirectional(Wrapper):
         compute exactly what the two layers' own calls would."""
         f, b = self.forward_layer, self.backward_layer
         cells = (getattr(f, "cell", None), getattr(b, "cell", None))
-        if (initial_state is not None or type(cells[0]) is not type(cells[1])
-                or f.stateful or b.stateful
-                or not hasattr(cells[0], "fused") or not hasattr(cells[1], "fused")
-                or f.return_sequences != b.return_sequences
+        if (initial_state is not None or cells[0] is None or type(cells[0]) is not type(cells[1])
+                or f.stateful or b.stateful or f.return_sequences != b.return_sequences
                 or not f._can_fuse(inputs, mask, None) or not b._can_fuse(inputs, mask, None)
                 or any(layer.__dict__.get("_compute") is not None
                        or layer.activity_regularizer is not None for layer in (f, b))
