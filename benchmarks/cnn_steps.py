@@ -264,6 +264,25 @@ def importable(names):
     return present
 
 
+def print_rates(present, secs, rss, steps, flops, peak, labels):
+    """Print the table of each workload's median samples/s, ms/step, GFLOP/s against the
+    matmul ``peak`` and peak RSS (``lstm_steps.py`` shares it); return samples/s by name."""
+    print(f"float32 matmul peak (NumPy 2048^3): {peak:.1f} GFLOP/s; training work "
+          f"{flops / 1e6:.2f} MFLOP/sample")
+    print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'GFLOP/s':>8s} "
+          f"{'% peak':>7s} {'peak RSS MB':>12s}")
+    rate = {}
+    for name in present:
+        if not secs[name]:
+            continue
+        dt = statistics.median(secs[name])
+        rate[name] = BATCH * steps / dt
+        gf = rate[name] * flops / 1e9
+        print(f"{labels[name]:16s} {rate[name]:10,.0f} {1000 * dt / steps:8.1f} "
+              f"{gf:8.1f} {100 * gf / peak:6.1f}% {max(rss[name]):12.0f}")
+    return rate
+
+
 def run_workers(script, present, args):
     """Each framework's worker in fresh interpreters, ``args.repeats`` rounds interleaved (so
     load changes hit every framework alike): per framework the list of results."""
@@ -297,19 +316,7 @@ def main():
     print(f"\nconvnet 32c3-p2-64c3-p2-drop-10, Adam, batch {BATCH}, {args.steps} steps after "
           f"{WARMUP} warm-up steps, on {source}; median of {args.repeats} fresh processes "
           f"(threads: {args.threads or 'default'})")
-    print(f"float32 matmul peak (NumPy 2048^3): {peak:.1f} GFLOP/s; training work "
-          f"{flops / 1e6:.2f} MFLOP/sample")
-    print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'GFLOP/s':>8s} "
-          f"{'% peak':>7s} {'peak RSS MB':>12s}")
-    rate = {}
-    for name in present:
-        if not secs[name]:
-            continue
-        dt = statistics.median(secs[name])
-        rate[name] = BATCH * args.steps / dt
-        gf = rate[name] * flops / 1e9
-        print(f"{LABELS[name]:16s} {rate[name]:10,.0f} {1000 * dt / args.steps:8.1f} "
-              f"{gf:8.1f} {100 * gf / peak:6.1f}% {max(rss[name]):12.0f}")
+    rate = print_rates(present, secs, rss, args.steps, flops, peak, LABELS)
     if "tapeflow" in rate:
         print("\nratios (targets from issue 7):")
         for peer, target in (("tensorflow", ">= 0.5x"), ("torch", ">= 1.0x"), ("jax", "")):

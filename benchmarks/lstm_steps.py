@@ -25,7 +25,6 @@ Quote ratios, not absolute numbers: the machine is shared.
 """
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -36,6 +35,7 @@ from cnn_steps import (  # noqa: E402
     matmul_peak,
     parse_args,
     peak_rss_mb,
+    print_rates,
     run_keras,
     run_workers,
     set_threads,
@@ -154,19 +154,7 @@ def report(cell, present, results, args, peak):
           f"batch {BATCH}, {args.steps} steps after {WARMUP} warm-up steps; median of "
           f"{args.repeats} fresh processes (threads: {args.threads or 'default'})")
     flops = train_flops_per_sample(cell)
-    print(f"float32 matmul peak (NumPy 2048^3): {peak:.1f} GFLOP/s; training work "
-          f"{flops / 1e6:.2f} MFLOP/sample")
-    print(f"{'workload':16s} {'samples/s':>10s} {'ms/step':>8s} {'GFLOP/s':>8s} {'% peak':>7s} "
-          f"{'peak RSS MB':>12s}")
-    rate = {}
-    for name in present:
-        if not secs[name]:
-            continue
-        dt = statistics.median(secs[name])
-        rate[name] = BATCH * args.steps / dt
-        gf = rate[name] * flops / 1e9
-        print(f"{LABELS[name]:16s} {rate[name]:10,.0f} {1000 * dt / args.steps:8.1f} "
-              f"{gf:8.1f} {100 * gf / peak:6.1f}% {max(rss[name]):12.0f}")
+    rate = print_rates(present, secs, rss, args.steps, flops, peak, LABELS)
     target = ">= 1.0x" if cell == "lstm" else ""  # issue 7 sets the LSTM's
     if "tapeflow" in rate:
         print("\nratios" + (" (targets from issue 7):" if target else ":"))
