@@ -64,11 +64,14 @@ def _permuted(xp, m, u):
     return xp.concatenate([m[..., s] for s in _gate_cols(u)], axis=-1)
 
 
-def _batch_spans(n):
-    """Batch columns per worker: the samples of a batch recur independently of each other."""
+def _batch_spans(n, share=1):
+    """Batch columns per worker: the samples of a batch recur independently of each other.
+    With ``share`` sequences run side by side (a bidirectional layer's two directions), each
+    gets its share of the workers."""
     if n == 0:
         return [(0, 0)]
-    k = min(workers(), max(1, n // 16))  # NOTE: at least 16 columns, so each matmul stays efficient
+    # NOTE: at least 16 columns, so each matmul stays efficient
+    k = min(max(1, workers() // share), max(1, n // 16))
     step = -(-n // k)
     return [(a, min(n, a + step)) for a in range(0, n, step)]
 
@@ -105,17 +108,18 @@ def _run_plans(xp, plans):
     return out
 
 
-def _forward(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
-    """Run the sequence (writing the outputs into ``y`` when given); return what the backward
-    pass needs: the spans of batch columns and per span its states, inputs, activated gates
-    and mask."""
+def _run_forward(plan, x, *args, **kwargs):
+    """Run a sequence's forward pass (``plan``: ``_forward_plan`` or ``_gru_forward_plan``,
+    writing the outputs into its ``y`` when given) on the workers; return what the backward
+    pass needs: the spans of batch columns and per span its saved arrays."""
     spans = _batch_spans(x.shape[0])
-    job = _forward_plan(x, h0, c0, w, r, b, reverse, y, sequences, keep)
+    job = plan(x, *args, **kwargs)
     return spans, _run_plans(xp_of(x), [(spans, lambda k: job(*spans[k]))])[0]
 
 
 def _forward_plan(x, h0, c0, w, r, b, reverse, y=None, sequences=True, keep=None):
-    """``job(a, b)``: the forward pass over batch columns ``a:b`` (``_forward``)."""
+    """``job(a, b)``: the LSTM's forward pass over batch columns ``a:b``, returning what its
+    backward pass needs: the span's states, inputs, activated gates and mask."""
     xp = xp_of(x)
     n, steps, d = x.shape
     u = h0.shape[1]
@@ -203,7 +207,7 @@ def _lstm_fwd(x, h0, c0, w, r, b, keep=None, *, reverse, sequences=True):
     n, steps, _ = x.shape
     y = xp.empty((n, steps + 1 if sequences else 2, h0.shape[1]), x.dtype)
     with one_blas_thread(xp):
-        saved = _forward(x, h0, c0, w, r, b, reverse, y, sequences, keep)
+        saved = _run_forward(_forward_plan, x, h0, c0, w, r, b, reverse, y, sequences, keep)
     _remember(y, saved)
     return y
 
@@ -301,7 +305,7 @@ def _backward(x, h0, c0, w, r, b, y, dy, reverse, sequences=True, need_dx=True, 
     xp = xp_of(x)
     saved = _SAVED.get(id(y))
     if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
-        saved = _forward(x, h0, c0, w, r, b, reverse, keep=keep)
+        saved = _run_forward(_forward_plan, x, h0, c0, w, r, b, reverse, keep=keep)
     spans, job, finish = _backward_plan(x, h0, c0, w, r, b, dy, reverse, sequences, need_dx,
                                         saved)
     dx, grads = finish(_run_plans(xp, [(spans, job)])[0])
@@ -415,13 +419,6 @@ def _packed_grad(grad_op, n_diff=6):
 # ``h' = z * h + (1 - z) * cand``. The reset gate multiplies the recurrent part only, so the
 # input projections of all steps are one batched matmul ahead of the loop and each step is one
 # matmul over [h; 1] (the ones row carries the recurrent bias).
-def _gru_forward(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None):
-    """The GRU's ``_forward``."""
-    spans = _batch_spans(x.shape[0])
-    job = _gru_forward_plan(x, h0, w, r, bi, br, reverse, y, sequences, keep)
-    return spans, _run_plans(xp_of(x), [(spans, lambda k: job(*spans[k]))])[0]
-
-
 def _gru_forward_plan(x, h0, w, r, bi, br, reverse, y=None, sequences=True, keep=None):
     """``job(a, b)``: the GRU's forward pass over batch columns ``a:b``."""
     xp = xp_of(x)
@@ -500,7 +497,8 @@ def _gru_fwd(x, h0, w, r, bi, br, keep=None, *, reverse, sequences=True):
     u = h0.shape[1]
     y = xp.empty((n, steps, u) if sequences else (n, u), x.dtype)
     with one_blas_thread(xp):
-        saved = _gru_forward(x, h0, w, r, bi, br, reverse, y, sequences, keep)
+        saved = _run_forward(_gru_forward_plan, x, h0, w, r, bi, br, reverse, y, sequences,
+                             keep)
     _remember(y, saved)
     return y
 
@@ -582,7 +580,7 @@ def _gru_bwd(*arrays, reverse, sequences=True, need_dx=True):
     with one_blas_thread(xp):
         saved = _SAVED.get(id(y))
         if saved is None:  # NOTE: e.g. the output was rebuilt by a copy: recompute the forward
-            saved = _gru_forward(x, h0, w, r, bi, br, reverse, keep=keep)
+            saved = _run_forward(_gru_forward_plan, x, h0, w, r, bi, br, reverse, keep=keep)
         spans, job, finish = _gru_backward_plan(x, h0, w, r, bi, br, dy, reverse, sequences,
                                                 need_dx, saved)
         dx, grads = finish(_run_plans(xp, [(spans, job)])[0])
@@ -629,18 +627,9 @@ def _cell_plans(cell):
             "gru": (_gru_forward_plan, _gru_backward_plan)}[cell]
 
 
-def _pair_spans(n):
-    """Batch columns per worker and direction: the workers split between the directions."""
-    if n == 0:
-        return [(0, 0)]
-    k = min(max(1, workers() // 2), max(1, n // 16))
-    step = -(-n // k)
-    return [(a, min(n, a + step)) for a in range(0, n, step)]
-
-
 def _pair_forward(x, dirs, keep, cell, reverse, sequences, y=None):
     xp = xp_of(x)
-    spans = _pair_spans(x.shape[0])
+    spans = _batch_spans(x.shape[0], share=2)
     plan = _cell_plans(cell)[0]
     jobs = [plan(x, *dirs[5 * i:5 * i + 5], reverse[i], None if y is None else y[i], sequences,
                  keep) for i in range(2)]
