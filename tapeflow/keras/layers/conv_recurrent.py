@@ -5,13 +5,14 @@ from ...ops import conv as C
 from ...ops import indexing as P
 from ...tensor import TensorShape
 from .. import activations
+from .base import InputSpec
 from .convolutional import (
     conv_output_length,
     normalize_data_format,
     normalize_padding,
     normalize_tuple,
 )
-from .recurrent import RNN, _Cell
+from .recurrent import _Cell, _CellRNN, _lstm_bias
 
 
 class ConvLSTM2DCell(_Cell):
@@ -60,18 +61,7 @@ class ConvLSTM2DCell(_Cell):
         self.kernel = self._weight("kernel", self.kernel_size + (channels, 4 * f), "kernel")
         self.recurrent_kernel = self._weight("recurrent_kernel", self.kernel_size + (f, 4 * f),
                                              "recurrent")
-        if self.use_bias:
-            base = self.bias_initializer
-
-            def forget_ones(shape, dtype=None):
-                # NOTE: as in Keras, the forget gate's bias starts at one
-                return A.concat([base((f,), dtype=dtype), A.ones((f,), dtype),
-                                 base((2 * f,), dtype=dtype)], axis=0)
-
-            self.bias = self._weight("bias", (4 * f,), "bias",
-                                     initializer=forget_ones if self.unit_forget_bias else None)
-        else:
-            self.bias = None
+        self.bias = _lstm_bias(self) if self.use_bias else None
         self.built = True
 
     def _conv(self, x, w, strides, padding, dilations):
@@ -117,36 +107,21 @@ class ConvLSTM2DCell(_Cell):
         return cls(**config)
 
 
-class ConvLSTM2D(RNN):
+class ConvLSTM2D(_CellRNN):
     """A convolutional LSTM over ``(batch, time, rows, cols, channels)`` inputs (Keras's
     arguments and defaults); returns the last output ``(batch, rows', cols', filters)``, or
     every step's with ``return_sequences``, then the states with ``return_state``."""
 
-    _rnn_args = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
-                 "zero_output_for_mask")
+    cell_class = ConvLSTM2DCell
 
     def __init__(self, filters, kernel_size, **kwargs):
-        rnn = {k: kwargs.pop(k) for k in self._rnn_args if k in kwargs}
-        base = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype", "input_shape",
-                                           "batch_input_shape", "batch_size",
-                                           "activity_regularizer") if k in kwargs}
-        cell = ConvLSTM2DCell(filters, kernel_size, dtype=base.get("dtype"), **kwargs)
-        super().__init__(cell, **rnn, **base)
-        self.input_spec = None
+        super().__init__(filters, kernel_size=kernel_size, **kwargs)
+        self.input_spec = InputSpec(ndim=5)
 
     def build(self, input_shape):
         shape = tuple(TensorShape(input_shape).as_list())
-        if len(shape) != 5:
-            raise ValueError(f"Input {0} of layer '{self.name}' is incompatible with the "
-                             f"layer: expected ndim=5, found ndim={len(shape)}. Full shape "
-                             f"received: {shape}")
+        self.input_spec.check(self, 0, shape)  # NOTE: before the cell builds on a wrong shape
         super().build(shape)
-
-    def __getattr__(self, name):
-        cell = self.__dict__.get("cell")
-        if cell is None or name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(cell, name)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -156,12 +131,5 @@ class ConvLSTM2D(RNN):
 
     def get_config(self):
         config = super().get_config()
-        cell = config.pop("cell")["config"]
-        for key in ("name", "trainable", "dtype", "units"):
-            cell.pop(key, None)
-        return {**config, **cell}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**config)
-
+        config.pop("units", None)  # ``filters`` instead
+        return config

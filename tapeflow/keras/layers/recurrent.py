@@ -166,6 +166,20 @@ class SimpleRNNCell(_Cell):
         return h, [h]
 
 
+def _lstm_bias(cell):
+    """An LSTM cell's bias of ``4 * cell.units``: with ``unit_forget_bias`` the forget gate's
+    part starts at one, the others as configured (as in Keras)."""
+    u, init = cell.units, cell.bias_initializer
+    if not cell.unit_forget_bias:
+        return cell._weight("bias", (4 * u,), "bias")
+
+    def forget_ones(shape, dtype=None):
+        return A.concat([init((u,), dtype=dtype), A.ones((u,), dtype),
+                         init((2 * u,), dtype=dtype)], axis=0)
+
+    return cell._weight("bias", (4 * u,), "bias", initializer=forget_ones)
+
+
 class LSTMCell(_Cell):
     """Keras's LSTM cell: gates in the order input, forget, cell, output;
     ``c = f * c + i * activation(z_c)``, ``h = o * activation(c)``."""
@@ -184,16 +198,7 @@ class LSTMCell(_Cell):
         return [self.units, self.units]
 
     def _build_bias(self):
-        if not self.unit_forget_bias:
-            return super()._build_bias()
-        u, init = self.units, self.bias_initializer
-
-        def forget_ones(shape, dtype=None):
-            # NOTE: as in Keras, the forget gate's bias starts at one, the others as configured.
-            return A.concat([init((u,), dtype=dtype), A.ones((u,), dtype),
-                             init((2 * u,), dtype=dtype)], axis=0)
-
-        return self._weight("bias", (4 * u,), "bias", initializer=forget_ones)
+        return _lstm_bias(self)
 
     def step(self, xk, states, training=None):
         h, c = states
