@@ -20,6 +20,13 @@ class VariableSynchronization:
     AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
 
 
+def _row_major(a):
+    """``a`` C-contiguous: a variable's value always is. NOTE: e.g. a QR factor (Orthogonal)
+    or a transposed array is not, and elementwise updates that mix it with row-major
+    gradients run several times slower."""
+    return a if a.flags.c_contiguous else backend.xp_of(a).ascontiguousarray(a)
+
+
 class Variable(TensorBase):
     """A tensor whose value can change through ``assign``; ops read its current value."""
 
@@ -40,11 +47,7 @@ class Variable(TensorBase):
                 initial_value = initial_value._v.astype(dtype._np, copy=False)
                 initial_value = const(initial_value)
         value = convert_to_tensor(initial_value, dtype)
-        self._v = value._v
-        if not self._v.flags.c_contiguous:
-            # NOTE: e.g. a QR factor (Orthogonal) is Fortran-ordered; elementwise updates that
-            # mix it with C-ordered gradients run several times slower
-            self._v = backend.xp_of(self._v).ascontiguousarray(self._v)
+        self._v = _row_major(value._v)
         if backend.placement:  # placed at creation, on the current device, as in TF
             self._v = backend.put_new(self._v)
         self.trainable = True if trainable is None else bool(trainable)
@@ -135,7 +138,7 @@ class Variable(TensorBase):
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         t = self._checked(value)
-        self._v = t._v
+        self._v = _row_major(t._v)
         if _tensor.traces:
             _tensor.traces[-1].assign(self, "assign", t)
         return _Unread(self) if read_value else None

@@ -82,3 +82,6 @@ def test_variable_values_are_row_major_whatever_the_initial_layout():
     slots = opt._state[id(v)][1]
     assert len(slots) == 2 and all(s.flags.c_contiguous for s in slots)
     assert v._v.flags.c_contiguous
+    v.assign(np.asfortranarray(value + 1))
+    assert v._v.flags.c_contiguous
+    np.testing.assert_array_equal(v.numpy(), value + 1)
