@@ -1,7 +1,6 @@
 """Background prefetch (overlap, bounded buffer, no leaked threads) and errors in user code."""
 import gc
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -9,60 +8,92 @@ import pytest
 import tapeflow as tf
 from tapeflow.data import TensorSpec
 
+# Every wait below is on an event or a condition, never a sleep: WAIT only bounds how long a
+# broken pipeline may take to fail the test (a hang), it never decides the outcome.
+WAIT = 10.0
+
 
 def _threads():
     return {t for t in threading.enumerate() if t.name.startswith("tapeflow.data")}
 
 
-def _settle(before, timeout=3.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        gc.collect()
-        if _threads() <= before:
-            return True
-        time.sleep(0.01)
-    return False
+def _settle(before):
+    """True once every pipeline thread started since ``before`` has ended."""
+    gc.collect()  # a dropped iterator's generator is closed here, which stops its thread
+    for t in _threads() - before:
+        t.join(WAIT)
+    return _threads() <= before
 
 
-def _counting(n, produced):
+class _Progress:
+    """What a generator has produced and what the consumer has taken, with a condition to
+    wait on either."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.produced = []  # for each element made: how many the consumer had taken by then
+        self.taken = 0
+
+    def make(self, i):
+        with self.cond:
+            self.produced.append(self.taken)
+            self.cond.notify_all()
+
+    def wait_produced(self, n):
+        with self.cond:
+            return self.cond.wait_for(lambda: len(self.produced) >= n, WAIT)
+
+    def take(self):
+        with self.cond:
+            self.taken += 1
+
+
+def _counting(n, progress):
     def gen():
         for i in range(n):
-            produced.append(i)
+            progress.make(i)
             yield i
 
     return tf.data.Dataset.from_generator(gen, output_signature=TensorSpec((), tf.int64))
 
 
-def test_prefetch_runs_ahead_while_consumer_sleeps():
-    produced = []
-    it = iter(_counting(100, produced).prefetch(5))
-    assert int(next(it)) == 0
-    deadline = time.monotonic() + 5.0
-    while len(produced) < 6 and time.monotonic() < deadline:  # the consumer is idle here
-        time.sleep(0.01)
-    time.sleep(0.1)
-    # one consumed, 5 waiting in the buffer, at most one more in hand: bounded, not the dataset
-    assert 6 <= len(produced) <= 7
-    assert [int(x) for x in it] == list(range(1, 100))
+def test_prefetch_runs_ahead_while_consumer_waits_and_stays_bounded():
+    n, buffer = 40, 5
+    progress = _Progress()
+    it = iter(_counting(n, progress).prefetch(buffer))
+    got = []
+    for i in range(n):
+        # from the second element on, the consumer does not ask for element i until the
+        # producer has filled the buffer behind it (elements i..i+4) and made one more: that
+        # happens only if prefetch runs ahead on its own thread (it starts on the first next)
+        if i:
+            assert progress.wait_produced(min(n, i + buffer + 1)), f"no read-ahead at {i}"
+        got.append(int(next(it)))
+        progress.take()
+    assert got == list(range(n))
+    with pytest.raises(StopIteration):
+        next(it)
+    # bounded: element j was made only once the consumer had taken all but the buffer's worth
+    # plus the one in the producer's hand (and one more: ``take`` is counted after ``next``)
+    late = [(j, t) for j, t in enumerate(progress.produced) if t < j - buffer - 1]
+    assert not late, f"(element, taken when made) ran past the buffer: {late[:3]}"
 
 
 def test_prefetch_overlaps_producer_and_consumer():
-    log = []
+    started = [threading.Event() for _ in range(7)]
 
-    def slow(x):
-        log.append(("made", int(x), time.monotonic()))
-        time.sleep(0.02)
+    def mark(x):
+        started[int(x)].set()
         return x
 
-    for x in _counting(6, []).map(slow).prefetch(2):
-        start = time.monotonic()
-        time.sleep(0.03)  # the "training step"
-        log.append(("used", int(x), start))
-    made = {i: t for kind, i, t in log if kind == "made"}
-    used = {i: t for kind, i, t in log if kind == "used"}
-    # element i + 1 was being produced while the consumer was still busy with element i
-    # (without prefetch it only starts after the consumer asks for it)
-    assert sum(made[i + 1] < used[i] + 0.03 for i in range(5)) >= 3
+    overlapped = []
+    for x in _counting(6, _Progress()).map(mark).prefetch(2):
+        i = int(x)
+        # the "training step" on element i ends only once element i + 1 is being made: with
+        # prefetch that happens behind the consumer's back (without it, this would wait out)
+        if i < 5:
+            overlapped.append(started[i + 1].wait(WAIT))
+    assert overlapped == [True] * 5
 
 
 def test_prefetch_autotune_and_zero():
