@@ -299,12 +299,25 @@ class _Wrapped(Dataset):
         return self._parent._cardinality()
 
 
+class AutoShardPolicy:
+    """``tf.data.experimental.AutoShardPolicy`` (also ``tf.distribute.AutoShardPolicy``).
+    tf.distribute shards the rows of each global batch for every policy but ``OFF``
+    (``FILE`` is treated as ``DATA``: every rank reads the whole pipeline and keeps its rows,
+    so any pipeline shards correctly)."""
+
+    OFF = -1
+    AUTO = 0
+    FILE = 1
+    DATA = 2
+    HINT = 3
+
+
 class DistributeOptions:
     """distribute: ``options.experimental_distribute``; tf.distribute reads
-    ``auto_shard_policy`` (``tf.data.experimental.AutoShardPolicy``, default AUTO = 0)."""
+    ``auto_shard_policy`` (an ``AutoShardPolicy``, default ``AUTO``)."""
 
     def __init__(self):
-        self.auto_shard_policy = 0
+        self.auto_shard_policy = AutoShardPolicy.AUTO
         self.num_devices = None
 
 

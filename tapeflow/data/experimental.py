@@ -1,5 +1,5 @@
-"""``tf.data.experimental``: AUTOTUNE, the cardinality constants, the older aliases, and the
-device transformations ``copy_to_device`` / ``prefetch_to_device``."""
+"""``tf.data.experimental``: AUTOTUNE, the cardinality constants, ``AutoShardPolicy``, the
+older aliases, and the device transformations ``copy_to_device`` / ``prefetch_to_device``."""
 import re
 
 from .. import backend
@@ -10,6 +10,7 @@ from .dataset import (
     AUTOTUNE,
     INFINITE,
     UNKNOWN,
+    AutoShardPolicy,
     Dataset,
     NumpyIterator,
     OwnedIterator,
@@ -149,14 +150,6 @@ def prefetch_to_device(device, buffer_size=None):
     return _apply_fn
 
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
-           "choose_from_datasets", "copy_to_device", "prefetch_to_device", "sample_from_datasets"]
-
-
-def __getattr__(name):
-    # NOTE: lazy, so that reading tf.data.experimental does not import tf.distribute
-    if name == "AutoShardPolicy":
-        from ..distribute.input import AutoShardPolicy  # noqa: PLC0415
-
-        return AutoShardPolicy
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["AUTOTUNE", "AutoShardPolicy", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
+           "cardinality", "choose_from_datasets", "copy_to_device", "prefetch_to_device",
+           "sample_from_datasets"]

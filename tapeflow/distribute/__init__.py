@@ -5,6 +5,7 @@ Launch the same script on every rank (``mpiexec -n 4 python train.py``) and crea
 in its ``scope()`` then ``fit`` data-parallel. See docs/distributed.md. Importing this package
 does not import mpi4py; creating a multi-process strategy does.
 """
+from ..nn import compute_average_loss, scale_regularization_loss
 from . import experimental
 from ._mirrored import PerReplica
 from ._mpi import CollectiveTimeoutError
@@ -19,13 +20,11 @@ from .strategy import (
     ReduceOp,
     ReplicaContext,
     Strategy,
-    compute_average_loss,
     experimental_set_strategy,
     get_replica_context,
     get_strategy,
     has_strategy,
     in_cross_replica_context,
-    scale_regularization_loss,
 )
 
 __all__ = [

@@ -7,17 +7,17 @@ first device; a replica on another device reads them through the placement machi
 on its variable's device.
 
 The optimizer's step inside a replica does not update: ``apply_gradients`` hands its raw
-gradients to ``_hooks.gradient_reducer``'s function, which here *stashes* them (summed over
-the replicas, weighted in ``fit`` by each replica's share of the global batch) and returns
-None; ``flush`` then applies the sum once, after the last replica. ``strategy.run`` records
+gradients to the function ``tapeflow._replicas.gradient_reducer`` returns, here the
+replica's ``stasher``: it *stashes* them (summed over the replicas, weighted in ``fit`` by
+each replica's share of the global batch) and returns None; ``flush`` then applies the sum
+once, after the last replica. ``strategy.run`` records
 the flush (and the device switches) with ``run_effect``, so a ``tf.function`` around it
 replays the whole step.
 """
 import weakref
 
-from .. import backend, nest
+from .. import _replicas, backend, nest
 from ..tensor import TensorBase, wrap
-from . import _context
 
 
 class PerReplica(tuple):
@@ -194,19 +194,19 @@ def run(strategy, fn, args, kwargs):
     devices = strategy._replica_devices
     fns = _replica_fns(fn, len(devices))
     outer_dev = backend.current()
-    outer = _context.local.replica
+    outer = _replicas.local.replica
     results = []
     try:
         with strategy.scope():
             for i, dev in enumerate(devices):
                 a, k = select_replica((tuple(args), dict(kwargs or {})), i)
-                _context.local.replica = MirroredReplicaContext(strategy, i, dev)
+                _replicas.local.replica = MirroredReplicaContext(strategy, i, dev)
                 try:
                     with _device_scope(dev):
                         _select_effect(dev)
                         results.append(fns[i](*a, **k))
                 finally:
-                    _context.local.replica = outer
+                    _replicas.local.replica = outer
             _flush_effect(strategy, outer_dev)
     finally:
         strategy._stash.clear()  # an error in a replica drops its half-summed gradients
@@ -228,7 +228,7 @@ def stasher(ctx, optimizer):
     strategy, dev = ctx.strategy, ctx._device_obj
 
     def stash(grads, variables):
-        now = _context.local.step
+        now = _replicas.local.step
         scale = now[1] if now is not None and now[0] is strategy else None
         entry = strategy._stash.get(id(optimizer))
         if entry is None:
@@ -279,21 +279,21 @@ class StepLoop:
         devices = s._replica_devices
         parts, rows = split(batch, len(devices))
         outer_dev = backend.current()
-        outer = _context.local.replica
+        outer = _replicas.local.replica
         logs = None
         try:
             with s.scope():
                 for i, ((part, local), dev) in enumerate(zip(parts, devices)):
                     part = put(part, dev)
-                    _context.local.replica = MirroredReplicaContext(s, i, dev)
-                    _context.local.step = (s, local / rows) if self.train else None
+                    _replicas.local.replica = MirroredReplicaContext(s, i, dev)
+                    _replicas.local.step = (s, local / rows) if self.train else None
                     try:
                         with _device_scope(dev):
                             dev.select()
                             logs = self.steps.copies[i](part)
                     finally:
-                        _context.local.replica = outer
-                        _context.local.step = None
+                        _replicas.local.replica = outer
+                        _replicas.local.step = None
                 flush(s)
         finally:
             s._stash.clear()

@@ -2,19 +2,8 @@
 ``AutoShardPolicy.DATA`` after rebatching), for ``fit``/``evaluate`` and for
 ``strategy.experimental_distribute_dataset``."""
 from .. import nest
+from ..data.dataset import AutoShardPolicy
 from ..tensor import TensorBase, wrap
-
-
-class AutoShardPolicy:
-    """``tf.data.experimental.AutoShardPolicy``. tapeflow shards the rows of each global
-    batch for every policy but ``OFF`` (``FILE`` is treated as ``DATA``: every rank reads the
-    whole pipeline and keeps its rows, so any pipeline shards correctly)."""
-
-    OFF = -1
-    AUTO = 0
-    FILE = 1
-    DATA = 2
-    HINT = 3
 
 
 def shard_bounds(rows, rank, size):

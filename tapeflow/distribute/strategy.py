@@ -7,12 +7,12 @@ import enum
 import json
 import weakref
 
-from .. import nest
+from .. import _replicas, nest
 from ..backend import host as np
 from ..backend import to_host
 from ..ops._core import Op
 from ..tensor import TensorBase, constant, convert_to_tensor, wrap
-from . import _context, _mpi
+from . import _hooks, _mpi
 
 
 class ReduceOp(enum.Enum):
@@ -44,7 +44,7 @@ def _reduce_op(op):
 
 # -- a differentiable, traceable allreduce -----------------------------------------------------
 def _allreduce_fwd(a, reduce_op):
-    c = _context.process.collective
+    c = _replicas.process.collective
     if c is None or c.size == 1:
         return a.copy()
     out = c.allreduce_arrays([a], what="all_reduce")[0]
@@ -198,7 +198,7 @@ class Strategy:
     def scope(self):
         """Make this the strategy ``get_strategy()`` returns, and that ``fit`` and the
         optimizers of models compiled here use."""
-        stack = _context.local.scopes
+        stack = _replicas.local.scopes
         if stack and stack[-1] is not self and not isinstance(stack[-1], _DefaultStrategy) \
                 and not isinstance(self, _DefaultStrategy):
             raise ValueError("Mixing different tf.distribute.Strategy objects: "
@@ -243,13 +243,13 @@ class Strategy:
         """Call ``fn`` in this process's replica context; the optimizer steps it takes
         sum their gradients over all replicas (as TF: scale the loss by the global batch,
         e.g. with ``tf.distribute.compute_average_loss``)."""
-        outer = _context.local.replica
-        _context.local.replica = ReplicaContext(self, self._rank)
+        outer = _replicas.local.replica
+        _replicas.local.replica = ReplicaContext(self, self._rank)
         try:
             with self.scope():
                 return fn(*args, **(kwargs or {}))
         finally:
-            _context.local.replica = outer
+            _replicas.local.replica = outer
 
     def reduce(self, reduce_op, value, axis=None):
         """Combine per-replica ``value`` across replicas; with ``axis``, also across that
@@ -285,7 +285,19 @@ class Strategy:
     def __repr__(self):
         return f"<{type(self).__module__.replace('tapeflow', 'tf')}.{type(self).__name__}>"
 
-    # -- hooks for the optimizer and fit ---------------------------------------------------
+    # -- the training-loop protocol (``tapeflow/_replicas.py`` calls these) -----------------
+    def _shard_batches(self, model, batches, train):
+        return _hooks.shard_batches(self, model, batches, train)
+
+    def _global_logs(self, model, logs):
+        return _hooks.global_logs(self, model, logs)
+
+    def _replica_steps(self, model, step_function, train):
+        return step_function  # one replica per process: the step itself
+
+    def _gradient_reducer(self, in_replica):
+        return _hooks.allreduce_reducer(self, in_replica)
+
     def _sync_variables(self, variables, force=False):
         """Broadcast rank 0's values of the variables not yet synchronised."""
         if self._collective is None:
@@ -369,6 +381,12 @@ class MirroredReplicaContext(ReplicaContext):
             "ReplicaContext.merge_call is not supported by tapeflow's MirroredStrategy over "
             "several devices (its replicas run one after another in one process).")
 
+    def _gradient_stasher(self, optimizer):
+        """``apply_gradients`` in this replica: stash for one update after the last replica."""
+        from . import _mirrored  # noqa: PLC0415
+
+        return _mirrored.stasher(self, optimizer)
+
 
 class MirroredStrategy(Strategy):
     """Synchronous training on the devices of one machine.
@@ -410,6 +428,11 @@ class MirroredStrategy(Strategy):
 
         with super().scope(), _mirrored._device_scope(self._replica_devices[0]):
             yield self
+
+    def _replica_steps(self, model, step_function, train):
+        if self._replica_devices is None:
+            return step_function
+        return _hooks.replica_steps(self, model, step_function, train)
 
     def run(self, fn, args=(), kwargs=None, options=None):
         """``fn`` once per replica, each on its device with its values of ``args``; returns
@@ -514,7 +537,7 @@ class MultiWorkerMirroredStrategy(Strategy):
 
     def __init__(self, cluster_resolver=None, communication_options=None):
         super().__init__()
-        existing = _context.process.strategy
+        existing = _replicas.process.strategy
         MPI = _mpi.load_mpi()
         if MPI is None or MPI.COMM_WORLD.Get_size() == 1:
             return
@@ -528,8 +551,8 @@ class MultiWorkerMirroredStrategy(Strategy):
         if timeout:
             c.timeout = float(timeout)
         self._rank, self._size, self._collective = c.rank, c.size, c
-        _context.process.collective = c
-        _context.process.strategy = self
+        _replicas.process.collective = c
+        _replicas.process.strategy = self
         _mpi.install_abort_hook(c)
         _sync_random_state(c)
 
@@ -559,55 +582,31 @@ _DEFAULT = _DefaultStrategy()
 
 def get_strategy():
     """The strategy of the innermost ``scope()``, else the default strategy."""
-    stack = _context.local.scopes
-    return stack[-1] if stack else _DEFAULT
+    s = _replicas.scope_strategy()
+    return _DEFAULT if s is None else s
 
 
 def has_strategy():
-    return bool(_context.local.scopes) and not isinstance(_context.local.scopes[-1],
-                                                          _DefaultStrategy)
+    s = _replicas.scope_strategy()
+    return s is not None and not isinstance(s, _DefaultStrategy)
 
 
 def in_cross_replica_context():
-    return has_strategy() and _context.local.replica is None
+    return has_strategy() and _replicas.local.replica is None
 
 
 def get_replica_context():
     """The replica context inside ``strategy.run`` (or outside any scope); None in a
     scope's cross-replica context, as TF."""
-    if _context.local.replica is not None:
-        return _context.local.replica
+    if _replicas.local.replica is not None:
+        return _replicas.local.replica
     if has_strategy():
         return None
     return ReplicaContext(_DEFAULT, 0)
 
 
 def experimental_set_strategy(strategy):
-    stack = _context.local.scopes
+    stack = _replicas.local.scopes
     stack.clear()
     if strategy is not None:
         stack.append(strategy)
-
-
-def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
-    """Sum of the (weighted) per-example losses over the global batch size (this replica's
-    batch times ``num_replicas_in_sync`` unless given), as TF's
-    ``tf.nn.compute_average_loss``: summing it over the replicas gives the global mean."""
-    from ..ops.math import multiply  # noqa: PLC0415
-    from ..ops.reduction import reduce_sum  # noqa: PLC0415
-
-    loss = per_example_loss if isinstance(per_example_loss, TensorBase) else \
-        convert_to_tensor(per_example_loss)
-    if sample_weight is not None:
-        loss = multiply(loss, convert_to_tensor(sample_weight, dtype=loss.dtype))
-    if global_batch_size is None:
-        n = int(loss.shape[0]) if loss.shape.rank else 1
-        global_batch_size = n * get_strategy().num_replicas_in_sync
-    total = reduce_sum(loss)
-    return total / float(global_batch_size) if global_batch_size else total * 0.0
-
-
-def scale_regularization_loss(regularization_loss):
-    """``regularization_loss / num_replicas_in_sync`` (its replicas' sum is the loss)."""
-    loss = convert_to_tensor(regularization_loss)
-    return loss / float(get_strategy().num_replicas_in_sync)

@@ -8,14 +8,8 @@ import os
 import sys
 import warnings
 
+from .. import _replicas
 from .utils.progbar import Progbar
-
-
-def _chief():
-    """distribute: False on every rank but 0 of a multi-process job (they write no files)."""
-    from ..distribute._context import is_chief  # noqa: PLC0415
-
-    return is_chief()
 
 
 def _float(v):
@@ -311,7 +305,7 @@ class ModelCheckpoint(_Monitor):
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current
-        if not _chief():  # distribute: only rank 0 of a multi-process job writes
+        if not _replicas.is_chief():  # distribute: only rank 0 of a multi-process job writes
             return
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
@@ -410,7 +404,7 @@ class BackupAndRestore(Callback):
         from .saving._weights import model_store  # noqa: PLC0415
 
         self._since_save = 0
-        if not _chief():  # distribute: only rank 0 of a multi-process job writes
+        if not _replicas.is_chief():  # distribute: only rank 0 of a multi-process job writes
             return
         arrays, names = model_store(self.model)
         if perm is not None:
@@ -421,7 +415,8 @@ class BackupAndRestore(Callback):
             _safetensors.write(f, arrays, meta)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self._path) and _chief():  # distribute:
+        # distribute: only rank 0 of a multi-process job wrote the backup
+        if self.delete_checkpoint and os.path.exists(self._path) and _replicas.is_chief():
             os.unlink(self._path)
 
 

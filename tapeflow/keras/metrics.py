@@ -10,9 +10,9 @@ at that point of the step.
 import functools
 
 from .. import dtypes
+from ..backend import device_of, is_array, placement, xp_of
 from ..backend import host as np
-from ..backend import is_array, xp_of
-from ..distribute import _hooks as _distribute
+from ..framework import device
 from ..function import run_effect
 from ..ops._core import Op, apply
 from ..tensor import TensorBase
@@ -39,9 +39,41 @@ def _stateful(update):
             update(self, *values[:n], **dict(zip(keys, values[n:])))
 
         # distribute: a MirroredStrategy replica's values move to the state's device
-        run_effect(_distribute.on_state_device(self, run), [*args, *kwargs.values()])
+        run_effect(_on_state_device(self, run), [*args, *kwargs.values()])
 
     return update_state
+
+
+def _on_state_device(metric, update):
+    """A metric's raw update, run where its state lives: values computed on another device
+    (by a MirroredStrategy replica) are copied there first, and that device is made current
+    again after (a traced plan's next ops run on it). With only the host, ``update`` itself."""
+    if not placement:
+        return update
+
+    def placed(*values):
+        # NOTE: a state still on the host follows the values' device (``_Reduce._accumulate``)
+        homes = [device_of(v._v) for v in getattr(metric, "_variables", ())]
+        home = next((d for d in homes if d.backend is not None), None)
+        if home is None:
+            return update(*values)
+        away = None
+        moved = list(values)
+        for i, v in enumerate(values):
+            if is_array(v):
+                d = device_of(v)
+                if d is not home and d.backend is not None:
+                    away, moved[i] = d, home.put(v)
+        if away is None:
+            return update(*values)
+        home.select()
+        try:
+            with device(f"/{home.kind}:{home.index}"):  # the ops inside the update too
+                return update(*moved)
+        finally:
+            away.select()
+
+    return placed
 
 
 _RESULT = Op("MetricResult", lambda *arrays, fn: fn(*arrays), same_dtype=False)

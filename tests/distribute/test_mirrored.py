@@ -244,3 +244,11 @@ def test_fit_refuses_loss_scale_optimizer(strategy):
         model.compile(opt, tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     with pytest.raises(NotImplementedError, match="LossScaleOptimizer"):
         model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+
+
+def test_loss_helpers_divide_by_the_replicas_in_the_scope(strategy):
+    per_example = tf.constant([1.0, 2.0, 3.0, 4.0])
+    with strategy.scope():  # tf.nn reads the replica count from the core, not tf.distribute
+        assert float(tf.nn.compute_average_loss(per_example)) == pytest.approx(10.0 / 8)
+        assert float(tf.nn.scale_regularization_loss(3.0)) == 1.5
+    assert float(tf.nn.compute_average_loss(per_example)) == 2.5

@@ -2,10 +2,9 @@
 ``train_step``/``test_step`` a subclass may override."""
 import os
 
-from ... import nest
+from ... import _replicas, nest  # _replicas: data-parallel fit (tf.distribute)
 from ...backend import host as np
 from ...backend import to_host
-from ...distribute import _hooks as _distribute  # distribute: data-parallel fit
 from ...function import function
 from ...ops.math import cast
 from ...tape import GradientTape
@@ -214,7 +213,7 @@ class Model(Layer):
             if spec not in ("accuracy", "acc"):
                 metrics_module.get(spec)
         self.__dict__["run_eagerly"] = bool(run_eagerly)
-        _distribute.record_strategy(self)  # distribute: the scope's strategy trains this model
+        _replicas.record_strategy(self)  # distribute: the scope's strategy trains this model
         for kind in ("train", "test", "predict"):
             self.__dict__.pop(f"_{kind}_function", None)
 
@@ -431,7 +430,7 @@ class Model(Layer):
         batches = data_module.make_batches(x, y, sample_weight, batch_size, shuffle,
                                            steps_per_epoch, class_weight)
         # distribute: this rank's share of every global batch; progress on rank 0 only
-        batches, verbose = _distribute.fit_batches(self, batches, verbose)
+        batches, verbose = _replicas.fit_batches(self, batches, verbose)
         val = None
         if validation_data is not None:
             if data_module.is_batch_source(validation_data):
@@ -449,7 +448,7 @@ class Model(Layer):
         want_end = cbs.wants("on_train_batch_end")
         train_function = self.make_train_function()
         # distribute: MirroredStrategy over several devices splits each batch across replicas
-        train_function = _distribute.replica_steps(self, train_function, train=True)
+        train_function = _replicas.replica_steps(self, train_function, train=True)
         epoch_logs = {}
         try:
             cbs.call("on_train_begin", None)
@@ -478,7 +477,7 @@ class Model(Layer):
                                      "training data yielded no batches; check its size and "
                                      "`steps_per_epoch`.")
                 epoch_logs = {k: _to_float(v) for k, v in logs.items()}
-                epoch_logs = _distribute.global_logs(self, epoch_logs)  # distribute: all ranks
+                epoch_logs = _replicas.global_logs(self, epoch_logs)  # distribute: all ranks
                 due = (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) \
                     else (epoch + 1) in validation_freq
                 if val is not None and due:
@@ -497,13 +496,13 @@ class Model(Layer):
     def _evaluate_batches(self, batches, callbacks=None, steps=None):
         if data_module.is_batch_source(batches):
             batches = data_module.make_batches(batches, steps=steps)
-        batches = _distribute.eval_batches(self, batches)  # distribute: this rank's share
+        batches = _replicas.eval_batches(self, batches)  # distribute: this rank's share
         self.reset_metrics()
         if callbacks is not None:
             callbacks.call("on_test_begin", None)
         logs = None
         test_function = self.make_test_function()
-        test_function = _distribute.replica_steps(self, test_function, train=False)  # distribute
+        test_function = _replicas.replica_steps(self, test_function, train=False)  # distribute
         for step, batch in enumerate(batches.epoch()):
             if callbacks is not None:
                 callbacks.call("on_test_batch_begin", step, None)
@@ -513,7 +512,7 @@ class Model(Layer):
         if logs is None:
             raise ValueError("The evaluation data yielded no batches.")
         logs = {k: _to_float(v) for k, v in logs.items()}
-        logs = _distribute.global_logs(self, logs)  # distribute: over every rank's examples
+        logs = _replicas.global_logs(self, logs)  # distribute: over every rank's examples
         if callbacks is not None:
             callbacks.call("on_test_end", logs)
         return logs
@@ -524,7 +523,7 @@ class Model(Layer):
         dict with ``return_dict=True``."""
         self._check_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
-        verbose = _distribute.rank_verbose(self, verbose)  # distribute: rank 0 prints
+        verbose = _replicas.rank_verbose(self, verbose)  # distribute: rank 0 prints
         batches = data_module.make_batches(x, y, sample_weight, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
@@ -537,7 +536,7 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays (batches concatenated)."""
         verbose = 1 if verbose == "auto" else int(verbose)
-        verbose = _distribute.rank_verbose(self, verbose)  # distribute: rank 0 prints
+        verbose = _replicas.rank_verbose(self, verbose)  # distribute: rank 0 prints
         if data_module.is_batch_source(x):
             batches = data_module.make_batches(x, steps=steps)
         else:

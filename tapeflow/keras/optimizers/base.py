@@ -3,9 +3,9 @@ constraints, ``iterations``) around each algorithm's update on backend arrays.""
 import math
 import warnings
 
+from ... import _replicas  # distribute: gradient allreduce
 from ...backend import host as np
 from ...backend import xp_of
-from ...distribute import _hooks as _distribute  # distribute: gradient allreduce
 from ...function import run_effect
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
@@ -123,9 +123,14 @@ class Optimizer:
             return self.iterations
         # NOTE: one recorded side effect, so a tf.function plan replays the whole update
         # distribute: the allreduce of the raw gradients runs inside it (no-op in one process)
-        reduce = _distribute.gradient_reducer(not skip_gradients_aggregation, self)
-        run_effect(lambda *gs: _distribute.apply_unless_stashed(  # distribute: None=stashed
-            self, reduce(list(gs), variables), variables), grads)
+        reduce = _replicas.gradient_reducer(not skip_gradients_aggregation, self)
+
+        def update(*gs):
+            reduced = reduce(list(gs), variables)
+            if reduced is not None:  # distribute: None when a replica stashed them
+                self.apply(reduced, variables)
+
+        run_effect(update, grads)
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):
