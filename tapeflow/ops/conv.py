@@ -1,15 +1,14 @@
 """Convolution, pooling and embedding ops (``tf.nn``) on strided window views feeding one matmul,
 with gradients written as further recorded ops so that higher orders work."""
 import math as _math
-import os
-import sys
 import threading
 
 from ..backend import host as np
 from ..backend import xp_of
+from ..backend.tuning import workers
 from ..errors import InvalidArgumentError, UnimplementedError, invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
-from ._blas import run_chunks, workers
+from ._chunks import run_chunks
 from ._core import Op, apply, convert_inputs
 from .array import BROADCAST, concat, reshape, transpose
 from .indexing import _indices, gather
@@ -27,35 +26,6 @@ __all__ = [
 # processed in chunks of samples, so memory stays bounded whatever the batch size and the buffer
 # stays near the caches (measured: no slower than one big buffer, often faster).
 CHUNK_BYTES = 8 << 20
-
-
-
-def _keep_freed_memory():
-    """Ask glibc's malloc to keep freed multi-megabyte blocks for reuse.
-
-    NOTE: by default glibc serves blocks over a (moving) threshold with fresh ``mmap`` pages
-    and trims freed heap memory back to the kernel, so every activation of a convnet step
-    (tens of megabytes, allocated and freed each step) pays a page fault per 4 KiB: measured
-    ~30% of a small convnet's training step. Keeping blocks up to 32 MiB (the most every glibc
-    accepts) on the heap and trimming only beyond 256 MiB free removes that cost; the
-    process's peak memory is unchanged (freed memory is reused, not added).
-    ``TAPEFLOW_MALLOC_TUNING=0`` opts out.
-    """
-    if not sys.platform.startswith("linux") or os.environ.get("TAPEFLOW_MALLOC_TUNING") == "0":
-        return
-    try:
-        import ctypes  # noqa: PLC0415
-
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl, ...): leave malloc alone
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h> parameter numbers
-    mallopt(m_trim_threshold, 256 << 20)
-    mallopt(m_mmap_threshold, 32 << 20)
-
-
-_keep_freed_memory()
 
 _CONV_DTYPES = ("half", "bfloat16", "float", "double", "int32")  # TF's names, for messages
 _TF_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
