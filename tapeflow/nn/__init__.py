@@ -1,6 +1,8 @@
 """``tf.nn``: activations, softmax, cross-entropies on logits, dropout, moments."""
 from ..ops.conv import *  # noqa: F403, E402
+from ..ops.indexing import embedding_lookup  # noqa: F401
 from ..ops.nn import *  # noqa: F403
+from ..ops.pooling import *  # noqa: F403
 
 
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):

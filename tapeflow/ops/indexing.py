@@ -7,9 +7,10 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import scatter_add, to_host, xp_of
 from ..errors import invalid
-from ..tensor import TensorBase, const, convert_to_tensor
+from ..tensor import TensorBase, const, convert_to_tensor, wrap
 from ._core import Op, apply
-from .array import STRIDED_SLICE, _ints, broadcast_to, reshape
+from .array import STRIDED_SLICE, _ints, broadcast_to, concat, reshape
+from .math import cast, maximum, ones_like, sqrt, where
 from .reduction import reduce_sum
 
 __all__ = [
@@ -178,6 +179,63 @@ def _gather_raw(t, index_array, axis):
     """gather with indices known to be valid (built here from shapes)."""
     idx = const(xp_of(t._v).asarray(index_array))
     return apply(GATHER, (t, idx), {"axis": axis, "batch_dims": 0})
+
+
+# -- embedding_lookup: gather from a (sharded) table -------------------------------------------
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """Rows of ``params`` at ``ids`` (any shape); the gradient scatter-adds over repeated ids.
+
+    A list of tensors is one table sharded with TF's 'div' strategy (contiguous blocks, the
+    first ``rows % shards`` shards one row longer). ``max_norm`` clips each looked-up row's L2
+    norm, as TF does.
+    """
+    if isinstance(params, (list, tuple)):
+        shards = [_t(p) for p in params]
+        if not shards:
+            raise ValueError("Length of params is currently 0. Need at least one param.")
+    else:
+        shards = [_t(params)]
+    idx = _indices(ids, "GatherV2")
+    if len(shards) == 1:
+        table, flat = shards[0], idx
+    else:
+        # NOTE: 'div' partitioning: map each id to (shard, local row) as TF does, check the
+        # local row against that shard, then gather from the concatenated table.
+        sizes = [int(p._v.shape[0]) for p in shards]
+        total, k = sum(sizes), len(sizes)
+        per, extras = total // k, total % k
+        v = np.asarray(idx.numpy(), np.int64)
+        shard = np.maximum(v // (per + 1), (v - extras) // max(per, 1))
+        local = np.where(shard < extras, v % (per + 1), (v - extras) % max(per, 1))
+        for p, size in enumerate(sizes):
+            sel = shard == p
+            bad = sel & ((local < 0) | (local >= size))
+            if bad.any():
+                pos = np.argwhere(bad)[0]
+                raise invalid("GatherV2", f"indices[{','.join(map(str, pos))}] = "
+                              f"{int(local[tuple(pos)])} is not in [0, {size})")
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        glob = (offsets[np.clip(shard, 0, k - 1)] + local).astype(idx._v.dtype)
+        xp = xp_of(idx._v)
+        flat = wrap(glob if xp is np else xp.asarray(glob))
+        table = concat(shards, axis=0)
+    rows = gather(table, flat)
+    if max_norm is not None:
+        rows = _clip_rows(rows, max_norm, idx._v.ndim)
+    return rows
+
+
+def _clip_rows(rows, max_norm, id_rank):
+    """Scale each looked-up row so its L2 norm is at most ``max_norm`` (TF's clip_by_norm)."""
+    axes = list(range(id_rank, rows._v.ndim))
+    if not axes:
+        return rows
+    mx = cast(max_norm, rows.dtype) if isinstance(max_norm, TensorBase) else max_norm
+    sq = reduce_sum(rows * rows, axis=axes, keepdims=True)
+    # NOTE: all-zero rows take norm 0 through a safe sqrt, so their gradient stays finite.
+    live = sq > 0
+    norm = where(live, sqrt(where(live, sq, ones_like(sq))), sq)
+    return rows * mx / maximum(norm, mx)
 
 
 # -- gather_nd / scatter_nd ---------------------------------------------------------------------
