@@ -1,8 +1,8 @@
 """Process-wide tuning, in one place and on first use.
 
 ``import tapeflow`` changes no process setting. The first heavy op (the first op that spreads
-a batch over tapeflow's worker threads: a convolution, max-pooling, a fused LSTM/GRU
-sequence; they all go through ``ops/_chunks.run_chunks``) calls ``apply()``, which makes two
+a batch over tapeflow's worker threads through ``ops/_chunks.run_chunks``: a convolution or
+its gradients, max-pooling, a fused LSTM/GRU sequence) calls ``apply()``, which makes two
 process-wide changes, once:
 
 - glibc's malloc keeps freed multi-megabyte blocks for reuse (``tune_malloc``);
