@@ -22,6 +22,7 @@ from .ops.indexing import *  # noqa: F401, F403
 from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
 from .ops.math import *  # noqa: F401, F403
 from .ops.reduction import *  # noqa: F401, F403
+from .ops.sorting import *  # noqa: F401, F403
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .unsupported import ragged, sparse, strings  # noqa: F401

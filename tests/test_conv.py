@@ -6,6 +6,8 @@ import pytest
 import tapeflow as tf
 from gradcheck import check_grad
 from tapeflow.ops import conv as C
+from tapeflow.ops import pooling as P
+from tapeflow.ops.indexing import embedding_lookup
 
 rng = np.random.default_rng(3)
 
@@ -241,39 +243,39 @@ POOL_CASES = [((2, 2), (2, 2), "VALID"), ((3, 3), (2, 2), "SAME"), ((2, 3), (3, 
 @pytest.mark.parametrize("k,s,pad", POOL_CASES)
 def test_pool2d_forward(k, s, pad):
     x = rand(2, 7, 8, 3)
-    close(C.max_pool2d(x, list(k), list(s), pad), ref_pool(x, k, s, pad, "max"))
-    close(C.avg_pool2d(x, list(k), list(s), pad), ref_pool(x, k, s, pad, "avg"))
+    close(P.max_pool2d(x, list(k), list(s), pad), ref_pool(x, k, s, pad, "max"))
+    close(P.avg_pool2d(x, list(k), list(s), pad), ref_pool(x, k, s, pad, "avg"))
     nchw = x.transpose(0, 3, 1, 2)
-    got = C.max_pool2d(nchw, list(k), list(s), pad, data_format="NCHW")
+    got = P.max_pool2d(nchw, list(k), list(s), pad, data_format="NCHW")
     close(np.asarray(got).transpose(0, 2, 3, 1), ref_pool(x, k, s, pad, "max"))
 
 
 def test_pool1d_and_generic_pool():
     x = rand(2, 9, 3)
     ref = ref_pool(x[:, None], (1, 3), (1, 2), "SAME", "max")[:, 0]
-    close(C.max_pool1d(x, 3, 2, "SAME"), ref)
-    close(C.max_pool(x, 3, 2, "SAME"), ref)
-    close(C.avg_pool1d(x, 2, 2, "VALID"), ref_pool(x[:, None], (1, 2), (1, 2), "VALID",
+    close(P.max_pool1d(x, 3, 2, "SAME"), ref)
+    close(P.max_pool(x, 3, 2, "SAME"), ref)
+    close(P.avg_pool1d(x, 2, 2, "VALID"), ref_pool(x[:, None], (1, 2), (1, 2), "VALID",
                                                    "avg")[:, 0])
-    close(C.avg_pool(x[:, None], [1, 2], [1, 2], "VALID"),
+    close(P.avg_pool(x[:, None], [1, 2], [1, 2], "VALID"),
           ref_pool(x[:, None], (1, 2), (1, 2), "VALID", "avg"))
-    got = C.max_pool1d(x.transpose(0, 2, 1), 3, 2, "SAME", data_format="NCW")
+    got = P.max_pool1d(x.transpose(0, 2, 1), 3, 2, "SAME", data_format="NCW")
     close(np.asarray(got).transpose(0, 2, 1), ref)
 
 
 def test_avg_pool_same_divides_by_real_elements():
-    got = C.avg_pool2d(np.arange(25.0).reshape(1, 5, 5, 1), 2, 2, "SAME")
+    got = P.avg_pool2d(np.arange(25.0).reshape(1, 5, 5, 1), 2, 2, "SAME")
     close(np.asarray(got)[0, :, :, 0], [[3, 5, 6.5], [13, 15, 16.5], [20.5, 22.5, 24]])
-    close(C.avg_pool2d(np.ones((1, 5, 5, 1)), 3, 2, "SAME"), np.ones((1, 3, 3, 1)))
+    close(P.avg_pool2d(np.ones((1, 5, 5, 1)), 3, 2, "SAME"), np.ones((1, 3, 3, 1)))
 
 
 def test_max_pool_int_and_explicit_padding():
     x = rng.integers(-9, 9, (1, 5, 5, 2)).astype(np.int32)
-    got = C.max_pool2d(x, 2, 2, "SAME")
+    got = P.max_pool2d(x, 2, 2, "SAME")
     assert got.dtype == tf.int32
     np.testing.assert_array_equal(got, ref_pool(x, (2, 2), (2, 2), "SAME", "max"))
     xf = rand(1, 4, 4, 1)
-    got = C.max_pool2d(xf, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    got = P.max_pool2d(xf, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
     padded = np.pad(xf, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=-np.inf)
     close(got, ref_pool(padded, (2, 2), (2, 2), "VALID", "max"))
 
@@ -287,11 +289,11 @@ def test_batch_normalization_forward():
 def test_embedding_lookup_forward():
     p = rand(5, 3)
     ids = np.array([[0, 4], [4, 2]])
-    close(C.embedding_lookup(p, ids), p[ids])
+    close(embedding_lookup(p, ids), p[ids])
     shards = [np.arange(6.0).reshape(3, 2), np.arange(6.0, 10).reshape(2, 2)]
-    close(C.embedding_lookup(shards, [0, 1, 2, 3, 4]), np.arange(10.0).reshape(5, 2))
+    close(embedding_lookup(shards, [0, 1, 2, 3, 4]), np.arange(10.0).reshape(5, 2))
     big = np.array([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]])
-    close(C.embedding_lookup(big, [0, 1, 2], max_norm=1.0), [[0.6, 0.8], [0.3, 0.4], [0, 0]])
+    close(embedding_lookup(big, [0, 1, 2], max_norm=1.0), [[0.6, 0.8], [0.3, 0.4], [0, 0]])
 
 
 # -- gradients ----------------------------------------------------------------------------------
@@ -331,14 +333,14 @@ def test_conv1d_depthwise_transpose_gradients():
 @pytest.mark.parametrize("k,s,pad", POOL_CASES)
 def test_pool_gradients(k, s, pad):
     x = rng.permutation(2 * 7 * 6 * 2).reshape(2, 7, 6, 2) * 0.1  # distinct: no ties
-    check_grad(lambda a: C.max_pool2d(a, list(k), list(s), pad), x)
-    check_grad(lambda a: C.avg_pool2d(a, list(k), list(s), pad), x)
+    check_grad(lambda a: P.max_pool2d(a, list(k), list(s), pad), x)
+    check_grad(lambda a: P.avg_pool2d(a, list(k), list(s), pad), x)
 
 
 def test_pool_second_order():
     x = rng.permutation(50).reshape(1, 5, 5, 2) * 0.1 + 0.5
-    check_grad(lambda a: C.max_pool2d(a * a, 3, 2, "SAME"), x, second_order=True)
-    check_grad(lambda a: C.avg_pool2d(a * a, 2, 1, "SAME"), x, second_order=True)
+    check_grad(lambda a: P.max_pool2d(a * a, 3, 2, "SAME"), x, second_order=True)
+    check_grad(lambda a: P.avg_pool2d(a * a, 2, 1, "SAME"), x, second_order=True)
 
 
 def test_max_pool_gradient_ties_go_to_first_max():
@@ -350,7 +352,7 @@ def test_max_pool_gradient_ties_go_to_first_max():
     ]:
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = C.max_pool2d(x, k, s, "SAME" if s == 1 else "VALID")
+            y = P.max_pool2d(x, k, s, "SAME" if s == 1 else "VALID")
         close(np.asarray(tape.gradient(y, x)).reshape(4, 4), np.array(want, float))
 
 
@@ -358,11 +360,11 @@ def test_batch_normalization_and_embedding_gradients():
     check_grad(lambda x, m, v, o, s: C.batch_normalization(x, m, v, o, s, 1e-3), rand(4, 3),
                rand(3), rng.uniform(0.5, 2, 3), rand(3), rand(3))
     ids = np.array([[0, 2, 2], [3, 2, 0]])  # repeated ids: the gradient adds up
-    check_grad(lambda p: C.embedding_lookup(p, ids), rand(4, 3))
-    check_grad(lambda p: C.embedding_lookup(p, ids, max_norm=0.5), rand(4, 3))
+    check_grad(lambda p: embedding_lookup(p, ids), rand(4, 3))
+    check_grad(lambda p: embedding_lookup(p, ids, max_norm=0.5), rand(4, 3))
     with tf.GradientTape() as tape:
         p = tf.Variable(np.ones((4, 2)))
-        loss = tf.reduce_sum(C.embedding_lookup(p, ids))
+        loss = tf.reduce_sum(embedding_lookup(p, ids))
     close(tape.gradient(loss, p), np.array([[2, 2], [0, 0], [3, 3], [1, 1]], float))
 
 
@@ -371,8 +373,8 @@ def test_tf_function_replays_conv_and_pool_steps():
 
     def step(x):
         with tf.GradientTape() as tape:
-            y = C.max_pool2d(C.conv2d(x, w, 2, "SAME"), 2, 1, "SAME")
-            loss = tf.reduce_sum(C.avg_pool2d(y, 2, 2, "VALID") ** 2)
+            y = P.max_pool2d(C.conv2d(x, w, 2, "SAME"), 2, 1, "SAME")
+            loss = tf.reduce_sum(P.avg_pool2d(y, 2, 2, "VALID") ** 2)
         return loss, tape.gradient(loss, w)
 
     traced = tf.function(step)
@@ -391,7 +393,7 @@ def test_same_and_valid_output_sizes(n, s, k):
     assert C.conv2d(x, w, s, "SAME").shape == (1, -(-n // s), -(-(n + 1) // s), 1)
     assert C.conv2d(x, w, s, "VALID").shape == (
         1, max(0, (n - k) // s + 1), max(0, (n + 1 - k) // s + 1), 1)
-    assert C.max_pool2d(x, k, s, "SAME").shape == (1, -(-n // s), -(-(n + 1) // s), 1)
+    assert P.max_pool2d(x, k, s, "SAME").shape == (1, -(-n // s), -(-(n + 1) // s), 1)
     d = C.conv2d(x, w, 1, "VALID", dilations=2)
     assert d.shape == (1, max(0, n - 2 * (k - 1)), max(0, n + 1 - 2 * (k - 1)), 1)
 
@@ -402,7 +404,7 @@ def test_empty_outputs_and_batches_have_zero_gradients():
         with tf.GradientTape() as tape:
             tape.watch([xt, wt])
             y = C.conv2d(xt, wt, 1, "VALID")
-            z = C.max_pool2d(xt, k, 1, "VALID") if k > 1 else y
+            z = P.max_pool2d(xt, k, 1, "VALID") if k > 1 else y
         gx, gw = tape.gradient([y, z], [xt, wt])
         assert gx.shape == x.shape and not np.asarray(gx).any()
         assert gw.shape == (k, k, 9, 2) and not np.asarray(gw).any()
@@ -412,7 +414,7 @@ def test_nchw_output_shapes():
     x = np.zeros((2, 3, 9, 7), np.float32)
     assert C.conv2d(x, np.zeros((3, 3, 3, 5), np.float32), 2, "SAME",
                     data_format="NCHW").shape == (2, 5, 5, 4)
-    assert C.avg_pool2d(x, 3, 3, "VALID", data_format="NCHW").shape == (2, 3, 3, 2)
+    assert P.avg_pool2d(x, 3, 3, "VALID", data_format="NCHW").shape == (2, 3, 3, 2)
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -464,28 +466,31 @@ def test_other_op_errors():
     with pytest.raises(tf.errors.InvalidArgumentError, match="same batch size"):
         C.conv2d_transpose(x, np.zeros((3, 3, 4, 3), np.float32), [3, 10, 10, 4], 2, "SAME")
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"attr 'T' of int32.*\[Op:AvgPool\]"):
-        C.avg_pool2d(np.zeros((1, 4, 4, 1), np.int32), 2, 2, "SAME")
+        P.avg_pool2d(np.zeros((1, 4, 4, 1), np.int32), 2, 2, "SAME")
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"attr 'T' of bool.*\[Op:MaxPool\]"):
-        C.max_pool2d(np.zeros((1, 4, 4, 1), bool), 2, 2, "SAME")
+        P.max_pool2d(np.zeros((1, 4, 4, 1), bool), 2, 2, "SAME")
     with pytest.raises(tf.errors.UnimplementedError, match="batch dimension"):
-        C.max_pool2d(x, [2, 2, 2, 1], 2, "SAME")
+        P.max_pool2d(x, [2, 2, 2, 1], 2, "SAME")
     with pytest.raises(tf.errors.InvalidArgumentError, match="ksize must be positive"):
-        C.max_pool2d(x, 0, 1, "SAME")
+        P.max_pool2d(x, 0, 1, "SAME")
     with pytest.raises(TypeError, match="Expected string for argument 'padding'"):
-        C.avg_pool2d(x, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
+        P.avg_pool2d(x, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])
     with pytest.raises(ValueError, match=r"rank` must be 3, 4 or 5"):
-        C.max_pool(np.zeros((2, 7), np.float32), 3, 2, "SAME")
+        P.max_pool(np.zeros((2, 7), np.float32), 3, 2, "SAME")
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 5 is not in"):
-        C.embedding_lookup(np.zeros((5, 3), np.float32), [0, 5])
+        embedding_lookup(np.zeros((5, 3), np.float32), [0, 5])
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[2\] = 2 is not in \[0, 2"):
-        C.embedding_lookup([np.zeros((2, 2)), np.zeros((3, 2))], [0, 1, 2])
+        embedding_lookup([np.zeros((2, 2)), np.zeros((3, 2))], [0, 1, 2])
     with pytest.raises(tf.errors.InvalidArgumentError, match="'Tindices' of float"):
-        C.embedding_lookup([np.zeros((2, 2)), np.zeros((3, 2))], [0.0, 1.0])
+        embedding_lookup([np.zeros((2, 2)), np.zeros((3, 2))], [0.0, 1.0])
 
 
-def test_all_names_exported():
-    for name in C.__all__:
-        assert callable(getattr(C, name)), name
+@pytest.mark.parametrize("module", [C, P], ids=["conv", "pooling"])
+def test_all_names_exported(module):
+    for name in module.__all__:
+        assert callable(getattr(module, name)), name
+        assert getattr(tf.nn, name) is getattr(module, name), name
+    assert tf.nn.embedding_lookup is embedding_lookup
 
 
 # -- parity with TensorFlow ---------------------------------------------------------------------
@@ -538,11 +543,11 @@ PARITY = [
 def test_parity_with_tensorflow(label, make, shapes):
     real = pytest.importorskip("tensorflow")
     arrays = [rand(*s) for s in shapes]
-    _run_both(real, make(real.nn), make(C), arrays)
+    _run_both(real, make(real.nn), make(tf.nn), arrays)
 
 
 def test_embedding_parity_with_tensorflow():
     real = pytest.importorskip("tensorflow")
     ids = np.array([[1, 3, 3], [0, 1, 3]])
     _run_both(real, lambda p: real.nn.embedding_lookup(p, ids, max_norm=1.5),
-              lambda p: C.embedding_lookup(p, ids, max_norm=1.5), [rand(4, 3)])
+              lambda p: embedding_lookup(p, ids, max_norm=1.5), [rand(4, 3)])

@@ -517,15 +517,15 @@ def test_input_dropout_on_the_fused_path_matches_the_per_step_path(kind):
     assert np.abs(fused[0].numpy() - no_dropout).max() > 1e-3  # the mask did apply
 
 
-# -- chunks spread over threads (ops/_blas.py) ----------------------------------------------------
+# -- chunks spread over threads (ops/_chunks.py) --------------------------------------------------
 def test_run_chunks_keeps_order_and_propagates_errors(monkeypatch):
-    from tapeflow.ops import _blas
+    from tapeflow.ops import _chunks
 
     monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "3")
     spans = [(a, a + 1) for a in range(10)]
-    assert _blas.run_chunks(lambda a, b: (a, b), spans) == spans
+    assert _chunks.run_chunks(lambda a, b: (a, b), spans) == spans
     # a nested call from a worker runs serially instead of waiting on the busy pool
-    nested = _blas.run_chunks(lambda a, b: _blas.run_chunks(lambda c, d: c * d, spans), spans)
+    nested = _chunks.run_chunks(lambda a, b: _chunks.run_chunks(lambda c, d: c * d, spans), spans)
     assert nested == [[a * b for a, b in spans]] * len(spans)
 
     def bad(a, b):
@@ -534,7 +534,7 @@ def test_run_chunks_keeps_order_and_propagates_errors(monkeypatch):
         return a
 
     with pytest.raises(ValueError, match="chunk 7"):
-        _blas.run_chunks(bad, spans)
+        _chunks.run_chunks(bad, spans)
 
 
 @pytest.mark.parametrize("threads", ["1", "3"])
@@ -565,10 +565,10 @@ def test_convolutions_on_several_threads_match_one(monkeypatch, threads):
 
 
 def _chunks_in_child():
-    from tapeflow.ops import _blas
+    from tapeflow.ops import _chunks
 
     spans = [(a, a + 1) for a in range(6)]
-    os._exit(0 if _blas.run_chunks(lambda a, b: a, spans) == list(range(6)) else 1)
+    os._exit(0 if _chunks.run_chunks(lambda a, b: a, spans) == list(range(6)) else 1)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
@@ -576,10 +576,10 @@ def test_run_chunks_works_in_a_forked_child(monkeypatch):
     """A child forked after the pool started gets a fresh pool instead of waiting forever."""
     import multiprocessing
 
-    from tapeflow.ops import _blas
+    from tapeflow.ops import _chunks
 
     monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
-    _blas.run_chunks(lambda a, b: a, [(0, 1), (1, 2), (2, 3)])  # the pool now exists
+    _chunks.run_chunks(lambda a, b: a, [(0, 1), (1, 2), (2, 3)])  # the pool now exists
     child = multiprocessing.get_context("fork").Process(target=_chunks_in_child)
     child.start()
     child.join(60)
@@ -591,9 +591,10 @@ def test_run_chunks_works_in_a_forked_child(monkeypatch):
 _TAKE_OVER_CHILD = """
 import numpy as np
 import tapeflow as tf
-from tapeflow.ops import _blas, rnn
+from tapeflow.backend import tuning
+from tapeflow.ops import rnn
 
-blas = _blas._openblas()
+blas = tuning._openblas()
 if blas is None:
     print("no-openblas")
     raise SystemExit(0)

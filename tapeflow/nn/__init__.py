@@ -1,8 +1,10 @@
 """``tf.nn``: activations, softmax, cross-entropies on logits, dropout, moments."""
 from .. import _replicas
 from ..ops.conv import *  # noqa: F403
+from ..ops.indexing import embedding_lookup  # noqa: F401
 from ..ops.math import multiply as _multiply
 from ..ops.nn import *  # noqa: F403
+from ..ops.pooling import *  # noqa: F403
 from ..ops.reduction import reduce_sum as _reduce_sum
 from ..tensor import TensorBase as _TensorBase
 from ..tensor import convert_to_tensor as _convert

@@ -15,7 +15,7 @@ forget, output, cell, so the three sigmoid gates are one block; their pre-activa
 out of the matmuls already halved (the weights' rows are scaled by 0.5, which is exact),
 since ``sigmoid(z) = 0.5 * tanh(z / 2) + 0.5`` lets one tanh pass activate all the gates
 without overflow. The batch columns, which recur independently, are split over tapeflow's
-worker threads (``ops/_blas.py``); each worker adds up its columns' share of the weight
+worker threads (``ops/_chunks.py``); each worker adds up its columns' share of the weight
 gradients block by block during its backward pass (``_BLOCK_COLS``), and the shares are
 summed at the end, so results with several workers agree with one worker's to rounding.
 
@@ -30,7 +30,8 @@ back to per-step ops under nested tapes).
 import weakref
 
 from ..backend import xp_of
-from ._blas import one_blas_thread, run_chunks, workers
+from ..backend.tuning import one_blas_thread, workers
+from ._chunks import run_chunks
 from ._core import Op, apply
 
 __all__ = ["gru_sequence", "lstm_sequence", "sequence_pair"]
@@ -197,7 +198,7 @@ def _steps_forward(xp, acts, hx, cs, tcs, kt, half, keep=None):
         add(h_out[:, t], h_new, out=h_out[:, t + 1])
 
 
-# NOTE: the recurrence runs on one BLAS thread (see ops/_blas.py): its hundreds of small
+# NOTE: the recurrence runs on one BLAS thread (see backend/tuning.py): its hundreds of small
 # matmuls per training step would each end at a thread barrier, which on a busy machine waits
 # for a descheduled thread (measured 3-10x slower steps with 2 OpenBLAS threads on a loaded
 # 2-core machine). The batch is split over tapeflow's workers instead: its columns recur

@@ -1,7 +1,7 @@
 """``Embedding``: a trainable lookup table from integer ids to dense vectors."""
 from ... import dtypes
-from ...ops import conv as C
 from ...ops import math as M
+from ...ops.indexing import embedding_lookup
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
 from .. import constraints, initializers, regularizers
@@ -49,7 +49,7 @@ class Embedding(Layer):
 
     def call(self, inputs):
         ids = inputs if inputs.dtype.is_integer else M.cast(inputs, dtypes.int32)
-        out = C.embedding_lookup(self.embeddings, ids)
+        out = embedding_lookup(self.embeddings, ids)
         return set_mask(out, self.compute_mask(ids))
 
     def compute_mask(self, inputs, mask=None):

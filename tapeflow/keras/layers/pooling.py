@@ -1,9 +1,9 @@
 """Pooling layers: windowed ``MaxPooling``/``AveragePooling`` (1-D and 2-D) and their global
 counterparts, which reduce over all spatial axes."""
 from ...ops import array as A
-from ...ops import conv as C
 from ...ops import math as M
 from ...ops import reduction as R
+from ...ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ...tensor import TensorShape
 from .base import InputSpec, Layer
 from .convolutional import (
@@ -50,25 +50,25 @@ class _Pooling(Layer):
 class MaxPooling1D(_Pooling):
     """Maximum over windows of ``pool_size`` steps."""
 
-    rank, _op = 1, C.max_pool1d
+    rank, _op = 1, max_pool1d
 
 
 class MaxPooling2D(_Pooling):
     """Maximum over ``pool_size`` windows of rows and columns."""
 
-    rank, _op = 2, C.max_pool2d
+    rank, _op = 2, max_pool2d
 
 
 class AveragePooling1D(_Pooling):
     """Mean over windows of ``pool_size`` steps ('same' windows average real elements only)."""
 
-    rank, _op = 1, C.avg_pool1d
+    rank, _op = 1, avg_pool1d
 
 
 class AveragePooling2D(_Pooling):
     """Mean over ``pool_size`` windows ('same' windows average real elements only)."""
 
-    rank, _op = 2, C.avg_pool2d
+    rank, _op = 2, avg_pool2d
 
 
 class _GlobalPooling(Layer):

@@ -1,0 +1,211 @@
+"""Process-wide tuning, in one place and on first use.
+
+``import tapeflow`` changes no process setting. The first heavy op (the first op that spreads
+a batch over tapeflow's worker threads through ``ops/_chunks.run_chunks``: a convolution or
+its gradients, max-pooling, a fused LSTM/GRU sequence) calls ``apply()``, which makes two
+process-wide changes, once:
+
+- glibc's malloc keeps freed multi-megabyte blocks for reuse (``tune_malloc``);
+- OpenBLAS runs on one thread from then on (``tune_blas_threads``).
+
+Code without such ops (a plain MLP) keeps glibc's and OpenBLAS's defaults, so its big
+matmuls still use every core. One switch per behaviour, environment variables read when
+``apply()`` runs:
+
+- ``TAPEFLOW_MALLOC_TUNING=0`` leaves glibc's malloc alone.
+- ``TAPEFLOW_BLAS_TUNING=0`` leaves OpenBLAS's thread count alone. So does setting a thread
+  count (next item): the count set is then the one OpenBLAS keeps.
+- ``TAPEFLOW_NUM_THREADS=N``: how many threads share a heavy op's chunks (``workers()``); when
+  unset, the first of ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` that
+  is set, else the cores this process may use, at most 8. Read by every heavy op.
+
+Besides, while chunks run, ``one_blas_thread`` puts OpenBLAS on one thread and restores it
+afterwards (each worker's BLAS calls then run on that worker's own thread).
+
+NOTE: why not simply let OpenBLAS use every core? A multi-threaded BLAS call ends at a barrier
+where all its threads meet, and its idle threads spin between calls. On a machine with more
+runnable threads than cores (a laptop doing other work, a shared server) every barrier waits
+for a descheduled thread and the spinning threads steal the main thread's core: a small
+convnet's training step measured 5-15x slower with 2 OpenBLAS threads than with one on a busy
+2-core machine. The heavy ops' workers pull chunks from a shared queue instead, so a worker
+that gets no core simply takes fewer chunks (the caller's thread works too), and BLAS runs on
+one thread per call.
+"""
+import ctypes
+import os
+import sys
+import threading
+
+from . import host as np
+
+__all__ = ["applied", "apply", "one_blas_thread", "tune_blas_threads", "tune_malloc",
+           "workers"]
+
+_found = []  # [(get_num_threads, set_num_threads) or None], looked up once
+_lock = threading.Lock()
+_depth = [0, 0]  # [callers inside one_blas_thread, BLAS threads to restore]
+_applied = {}  # what apply() did: {"malloc": bool, "blas_threads": bool}; empty until then
+_apply_lock = threading.Lock()
+
+_THREAD_VARS = ("TAPEFLOW_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                "MKL_NUM_THREADS")
+
+
+# -- on the first heavy op ----------------------------------------------------------------------
+def apply():
+    """Apply the process-wide tuning (see the module's docstring) on the first call; later
+    calls cost one check. Called by every heavy op, never at import."""
+    if _applied:
+        return
+    with _apply_lock:
+        if not _applied:
+            _applied.update(malloc=tune_malloc(), blas_threads=tune_blas_threads())
+
+
+def applied():
+    """What ``apply()`` changed: ``{"malloc": bool, "blas_threads": bool}``, or ``{}`` before
+    the first heavy op."""
+    return dict(_applied)
+
+
+def tune_malloc():
+    """Ask glibc's malloc to keep freed multi-megabyte blocks for reuse; False where it did not
+    (``TAPEFLOW_MALLOC_TUNING=0``, not Linux, not glibc).
+
+    NOTE: by default glibc serves blocks over a (moving) threshold with fresh ``mmap`` pages
+    and trims freed heap memory back to the kernel, so every activation of a convnet step
+    (tens of megabytes, allocated and freed each step) pays a page fault per 4 KiB: measured
+    ~30% of a small convnet's training step. Keeping blocks up to 32 MiB (the most every glibc
+    accepts) on the heap and trimming only beyond 256 MiB free removes that cost; the
+    process's peak memory is unchanged (freed memory is reused, not added).
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("TAPEFLOW_MALLOC_TUNING") == "0":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl, ...): leave malloc alone
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h> parameter numbers
+    mallopt(m_trim_threshold, 256 << 20)
+    mallopt(m_mmap_threshold, 32 << 20)
+    return True
+
+
+def tune_blas_threads():
+    """Run OpenBLAS on one thread from now on: tapeflow's heavy ops spread their chunks over
+    the cores themselves (see the module's NOTE). False where it did not: switched off
+    (``TAPEFLOW_BLAS_TUNING=0``), a thread count was set (``TAPEFLOW_NUM_THREADS``,
+    ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``), or NumPy does not
+    use OpenBLAS.
+
+    NOTE: one multi-threaded BLAS call anywhere in a training step leaves OpenBLAS's workers
+    spinning for a while after it, competing with the chunk workers for the cores.
+    """
+    if os.environ.get("TAPEFLOW_BLAS_TUNING") == "0" or _env_threads() is not None:
+        return False
+    blas = _openblas()
+    if blas is None:
+        return False
+    with _lock:
+        if _depth[0] > 0:
+            # NOTE: inside ``one_blas_thread`` (the fused ops apply the tuning from there)
+            # OpenBLAS is on one thread already; what its exit restores must become one too,
+            # or every later plain matmul would wake OpenBLAS's workers again
+            _depth[1] = 1
+        elif blas[0]() > 1:
+            blas[1](1)
+    return True
+
+
+# -- OpenBLAS threads ---------------------------------------------------------------------------
+def _openblas():
+    """``(get, set)`` num-threads functions of the OpenBLAS NumPy has loaded, or None."""
+    if not _found:
+        found = None
+        try:
+            with open("/proc/self/maps") as f:
+                paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.lower()})
+            for path in paths:
+                lib = ctypes.CDLL(path)
+                for pre, post in (("scipy_openblas", "64_"), ("openblas", "64_"),
+                                  ("scipy_openblas", ""), ("openblas", "")):
+                    get = getattr(lib, f"{pre}_get_num_threads{post}", None)
+                    put = getattr(lib, f"{pre}_set_num_threads{post}", None)
+                    if get is not None and put is not None:
+                        found = (get, put)
+                        break
+                if found:
+                    break
+        except OSError:  # no /proc (not Linux) or a library that will not load
+            found = None
+        _found.append(found)
+    return _found[0]
+
+
+class one_blas_thread:
+    """Context: OpenBLAS runs each call on one thread (nested and concurrent uses count)."""
+
+    __slots__ = ("xp",)
+
+    def __init__(self, xp=np):
+        self.xp = xp
+
+    def __enter__(self):
+        if self.xp is not np:
+            return self
+        blas = _openblas()
+        if blas is not None:
+            with _lock:
+                if _depth[0] == 0:
+                    _depth[1] = blas[0]()
+                    if _depth[1] > 1:
+                        blas[1](1)
+                _depth[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        if self.xp is not np:
+            return False
+        blas = _openblas()
+        if blas is not None:
+            with _lock:
+                _depth[0] -= 1
+                if _depth[0] == 0 and _depth[1] > 1:
+                    blas[1](_depth[1])
+        return False
+
+
+# -- worker threads -----------------------------------------------------------------------------
+def _env_threads():
+    for var in _THREAD_VARS:
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def workers():
+    """How many threads share chunked work: the first thread count set among
+    ``TAPEFLOW_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
+    ``MKL_NUM_THREADS``, else the cores this process may use (at most 8)."""
+    env = _env_threads()
+    if env is not None:
+        return env
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def _after_fork_in_child():
+    # NOTE: a forked child has none of the parent's threads: none of them is inside
+    # ``one_blas_thread`` or holds a lock there
+    global _lock, _apply_lock
+    _depth[0] = 0
+    _lock = threading.Lock()
+    _apply_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,73 @@
+"""Chunks of a heavy op's batch spread over tapeflow's worker threads, each chunk's BLAS calls
+on one thread (why: the NOTE in ``backend/tuning.py``, which also sizes the workers and holds
+the process-wide settings the first chunked op applies)."""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ..backend import host as np
+from ..backend import tuning
+from ..backend.tuning import one_blas_thread, workers
+
+__all__ = ["run_chunks"]
+
+_lock = threading.Lock()
+_pool = []
+_inside = threading.local()  # set while this thread runs chunks
+
+
+def _after_fork_in_child():
+    # NOTE: a forked child has none of the parent's pool threads: start afresh
+    global _lock
+    _pool.clear()
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _executor(n):
+    if not _pool:
+        with _lock:
+            if not _pool:
+                _pool.append(ThreadPoolExecutor(n - 1, thread_name_prefix="tapeflow-chunks"))
+    return _pool[0]
+
+
+def run_chunks(job, spans, xp=np):
+    """``[job(a, b) for (a, b) in spans]``, the calls spread over the cores (results in the
+    order of ``spans``, so reductions over them are deterministic).
+
+    ``job`` must write only its own part of any shared output.
+    """
+    spans = list(spans)
+    tuning.apply()  # from the first chunked op on, not at import (see backend/tuning.py)
+    n = workers()
+    if n < 2 or len(spans) < 2 or xp is not np or getattr(_inside, "yes", False):
+        # NOTE: nested calls run serially: a pool worker waiting on the pool could deadlock
+        return [job(a, b) for a, b in spans]
+    todo = iter(enumerate(spans))
+    take = threading.Lock()
+    results = [None] * len(spans)
+
+    def drain():
+        _inside.yes = True
+        try:
+            while True:
+                with take:
+                    k, span = next(todo, (None, None))
+                if span is None:
+                    return
+                results[k] = job(*span)
+        finally:
+            _inside.yes = False
+
+    with one_blas_thread(xp):
+        helpers = [_executor(n).submit(drain) for _ in range(min(n, len(spans)) - 1)]
+        try:
+            drain()
+        finally:
+            for h in helpers:
+                h.result()
+    return results
