@@ -4,7 +4,7 @@ import warnings
 import weakref
 
 from ..ops import math as M
-from . import _ops
+from ..ops import nn
 
 # NOTE: as Keras, softmax and sigmoid remember their input (the logits) for the output
 # tensor, so a cross-entropy loss on that output computes from the logits: the stable fused
@@ -43,7 +43,7 @@ def linear(x):
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return _ops.relu(x)
+        return nn.relu(x)
     pos = M.where(x > threshold, x, M.zeros_like(x)) if threshold else M.maximum(x, 0.0)
     if max_value is not None:
         pos = M.minimum(pos, float(max_value))
@@ -57,11 +57,11 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def softmax(x, axis=-1):
-    return _remember_logits(_ops.softmax(x, axis=axis), x)
+    return _remember_logits(nn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
-    return _ops.log_softmax(x, axis=axis)
+    return nn.log_softmax(x, axis=axis)
 
 
 def sigmoid(x):

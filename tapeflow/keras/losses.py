@@ -6,9 +6,10 @@ weights and a reduction. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Ke
 from ..errors import InvalidArgumentError
 from ..ops import array as A
 from ..ops import math as M
+from ..ops import nn
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
-from . import _ops, activations, backend
+from . import activations, backend
 
 
 def _pred(y_pred):
@@ -76,7 +77,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        return R.reduce_mean(_ops.sigmoid_xent_logits(y_true, y_pred), axis=axis)
+        xent = nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        return R.reduce_mean(xent, axis=axis)
     eps = backend.epsilon()
     p = M.clip_by_value(y_pred, eps, 1.0 - eps)
     bce = y_true * M.log(p) + (1.0 - y_true) * M.log(1.0 - p)
@@ -96,7 +98,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         n = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
     if from_logits:
-        return _ops.softmax_xent_logits(y_true, y_pred, axis=axis)
+        return nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
     p = y_pred / R.reduce_sum(y_pred, axis=axis, keepdims=True)
     eps = backend.epsilon()
     p = M.clip_by_value(p, eps, 1.0 - eps)
@@ -134,7 +136,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         valid = M.not_equal(labels, ignore_class)
         labels = M.where(valid, labels, M.zeros_like(labels))
     if from_logits:
-        out = _ops.sparse_softmax_xent_logits(labels, y_pred)
+        out = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
     else:
         p = y_pred / R.reduce_sum(y_pred, axis=-1, keepdims=True)
         eps = backend.epsilon()
