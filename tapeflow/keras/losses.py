@@ -9,7 +9,7 @@ from ..ops import math as M
 from ..ops import nn
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
-from . import activations, backend
+from . import _registry, activations, backend
 
 
 def _pred(y_pred):
@@ -310,50 +310,26 @@ CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_si
                                (("axis", -1),))
 Hinge = _loss_class("Hinge", hinge, "hinge")
 
-_FUNCTIONS = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-    "MSE": mean_squared_error, "mean_absolute_error": mean_absolute_error,
-    "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "mean_absolute_percentage_error": mean_absolute_percentage_error,
-    "mape": mean_absolute_percentage_error,
-    "mean_squared_logarithmic_error": mean_squared_logarithmic_error,
-    "msle": mean_squared_logarithmic_error, "huber": huber, "huber_loss": huber,
-    "log_cosh": log_cosh, "logcosh": log_cosh, "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "kl_divergence": kl_divergence, "kld": kl_divergence, "kullback_leibler_divergence":
-    kl_divergence, "poisson": poisson, "cosine_similarity": cosine_similarity, "hinge": hinge,
-}
-_CLASSES = {c.__name__: c for c in (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+_registry.register(
+    "loss", mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
+    categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
+    cosine_similarity, hinge, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge)}
+    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge,
+    aliases={"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "msle": msle,
+             "huber_loss": huber, "logcosh": log_cosh, "kld": kld,
+             "kullback_leibler_divergence": kl_divergence})
 
 
 def get(identifier):
-    """A loss callable for a name (function or class name), a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return _FUNCTIONS[identifier]
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        raise ValueError(f"Could not interpret loss identifier: '{identifier}'. Expected one "
-                         f"of {sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable.")
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    """A loss for a name (function or class name), a config dict, a class or a callable."""
+    return _registry.get("loss", identifier)
 
 
 def serialize(loss):
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    return getattr(loss, "__name__", None)
+    return _registry.serialize(loss)
 
 
-def deserialize(config):
-    return get(config)
-
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("loss", config, custom_objects)
