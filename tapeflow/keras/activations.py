@@ -4,7 +4,8 @@ import warnings
 import weakref
 
 from ..ops import math as M
-from . import _ops
+from ..ops import nn
+from . import _registry
 
 # NOTE: as Keras, softmax and sigmoid remember their input (the logits) for the output
 # tensor, so a cross-entropy loss on that output computes from the logits: the stable fused
@@ -43,7 +44,7 @@ def linear(x):
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return _ops.relu(x)
+        return nn.relu(x)
     pos = M.where(x > threshold, x, M.zeros_like(x)) if threshold else M.maximum(x, 0.0)
     if max_value is not None:
         pos = M.minimum(pos, float(max_value))
@@ -57,11 +58,11 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def softmax(x, axis=-1):
-    return _remember_logits(_ops.softmax(x, axis=axis), x)
+    return _remember_logits(nn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
-    return _ops.log_softmax(x, axis=axis)
+    return nn.log_softmax(x, axis=axis)
 
 
 def sigmoid(x):
@@ -115,37 +116,20 @@ def relu6(x):
     return M.clip_by_value(x, 0.0, 6.0)
 
 
-_ALL = {f.__name__: f for f in (linear, relu, leaky_relu, softmax, log_softmax, sigmoid, tanh,
-                                elu, selu, gelu, softplus, softsign, silu, exponential,
-                                hard_sigmoid, relu6)}
-_ALL["swish"] = silu
+_registry.register("activation", linear, relu, leaky_relu, softmax, log_softmax, sigmoid, tanh,
+                   elu, selu, gelu, softplus, softsign, silu, exponential, hard_sigmoid,
+                   relu6, aliases={"swish": silu})
 
 
 def get(identifier):
-    """The activation for a name, a callable or None (linear)."""
-    if identifier is None:
-        return linear
-    if isinstance(identifier, str):
-        fn = _ALL.get(identifier)
-        if fn is None:
-            raise ValueError(f"Unknown activation function: '{identifier}'. Expected one of "
-                             f"{sorted(_ALL)} or a callable.")
-        return fn
-    if isinstance(identifier, dict):
-        return get(identifier.get("config", identifier.get("class_name")))
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+    """The activation for a name, a config, a callable or None (linear)."""
+    return linear if identifier is None else _registry.get("activation", identifier)
 
 
 def serialize(activation):
-    name = getattr(activation, "__name__", None)
-    if name in _ALL and _ALL[name] is activation:
-        return name
-    if name == "silu" or activation is swish:
-        return "silu"
-    return getattr(activation, "__name__", repr(activation))
+    """The activation's name (``swish`` is ``silu``); ``repr`` for a callable without one."""
+    return _registry.serialize(activation) or repr(activation)
 
 
-def deserialize(name):
-    return get(name)
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("activation", config, custom_objects)

@@ -1,6 +1,7 @@
 """Weight constraints applied after each optimizer step: ``max_norm``, ``non_neg``..."""
 from ..ops import math as M
 from ..ops import reduction as R
+from . import _registry
 
 
 class Constraint:
@@ -62,28 +63,18 @@ class MinMaxNorm(Constraint):
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
-_CLASSES = {c.__name__: c for c in (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)}
-_NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-          "min_max_norm": MinMaxNorm}
+_registry.register("constraint", MaxNorm, NonNeg, UnitNorm, MinMaxNorm, aliases={
+    "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm})
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret constraint identifier: '{identifier}'. "
-                             f"Expected one of {sorted(_NAMES)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    return _registry.get("constraint", identifier)
 
 
-def serialize(c):
-    if isinstance(c, Constraint):
-        return {"class_name": type(c).__name__, "config": c.get_config()}
-    return None
+def serialize(constraint):
+    return _registry.serialize(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("constraint", config, custom_objects)

@@ -7,7 +7,7 @@ import math
 from .. import dtypes
 from ..backend import host as np
 from ..tensor import convert_to_tensor
-from . import backend
+from . import _registry, backend
 
 
 def _fans(shape):
@@ -207,14 +207,6 @@ class Orthogonal(_Seeded):
         return {"gain": self.gain, "seed": self.seed}
 
 
-_CLASSES = {c.__name__: c for c in (
-    Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
-    VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal,
-    LecunUniform, Orthogonal)}
-_ALIASES = {backend.snake_case(k): v for k, v in _CLASSES.items()}
-_ALIASES.update({"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
-                 "uniform": RandomUniform, "normal": RandomNormal})
-
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform = HeNormal, HeUniform
@@ -222,27 +214,23 @@ lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 
 
+_CLASSES = (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
+            VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal,
+            LecunUniform, Orthogonal)
+_registry.register("initializer", *_CLASSES, aliases={
+    **{backend.snake_case(c.__name__): c for c in _CLASSES},
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
+    "uniform": RandomUniform, "normal": RandomNormal})
+
+
 def get(identifier):
-    """An initializer for a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret initializer identifier: '{identifier}'. "
-                             f"Expected one of {sorted(_ALIASES)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown initializer class: {identifier.get('class_name')!r}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    """An initializer for a name, a config dict, an instance, a class or a callable."""
+    return _registry.get("initializer", identifier)
 
 
-def serialize(init):
-    if isinstance(init, Initializer):
-        return {"class_name": type(init).__name__, "config": init.get_config()}
-    return getattr(init, "__name__", None)
+def serialize(initializer):
+    return _registry.serialize(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("initializer", config, custom_objects)

@@ -6,9 +6,10 @@ weights and a reduction. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Ke
 from ..errors import InvalidArgumentError
 from ..ops import array as A
 from ..ops import math as M
+from ..ops import nn
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
-from . import _ops, activations, backend
+from . import _registry, activations, backend
 
 
 def _pred(y_pred):
@@ -76,7 +77,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        return R.reduce_mean(_ops.sigmoid_xent_logits(y_true, y_pred), axis=axis)
+        xent = nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        return R.reduce_mean(xent, axis=axis)
     eps = backend.epsilon()
     p = M.clip_by_value(y_pred, eps, 1.0 - eps)
     bce = y_true * M.log(p) + (1.0 - y_true) * M.log(1.0 - p)
@@ -96,7 +98,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         n = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
     if from_logits:
-        return _ops.softmax_xent_logits(y_true, y_pred, axis=axis)
+        return nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
     p = y_pred / R.reduce_sum(y_pred, axis=axis, keepdims=True)
     eps = backend.epsilon()
     p = M.clip_by_value(p, eps, 1.0 - eps)
@@ -134,7 +136,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         valid = M.not_equal(labels, ignore_class)
         labels = M.where(valid, labels, M.zeros_like(labels))
     if from_logits:
-        out = _ops.sparse_softmax_xent_logits(labels, y_pred)
+        out = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
     else:
         p = y_pred / R.reduce_sum(y_pred, axis=-1, keepdims=True)
         eps = backend.epsilon()
@@ -308,50 +310,26 @@ CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_si
                                (("axis", -1),))
 Hinge = _loss_class("Hinge", hinge, "hinge")
 
-_FUNCTIONS = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-    "MSE": mean_squared_error, "mean_absolute_error": mean_absolute_error,
-    "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "mean_absolute_percentage_error": mean_absolute_percentage_error,
-    "mape": mean_absolute_percentage_error,
-    "mean_squared_logarithmic_error": mean_squared_logarithmic_error,
-    "msle": mean_squared_logarithmic_error, "huber": huber, "huber_loss": huber,
-    "log_cosh": log_cosh, "logcosh": log_cosh, "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "kl_divergence": kl_divergence, "kld": kl_divergence, "kullback_leibler_divergence":
-    kl_divergence, "poisson": poisson, "cosine_similarity": cosine_similarity, "hinge": hinge,
-}
-_CLASSES = {c.__name__: c for c in (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+_registry.register(
+    "loss", mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
+    categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
+    cosine_similarity, hinge, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge)}
+    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge,
+    aliases={"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "msle": msle,
+             "huber_loss": huber, "logcosh": log_cosh, "kld": kld,
+             "kullback_leibler_divergence": kl_divergence})
 
 
 def get(identifier):
-    """A loss callable for a name (function or class name), a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return _FUNCTIONS[identifier]
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        raise ValueError(f"Could not interpret loss identifier: '{identifier}'. Expected one "
-                         f"of {sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable.")
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    """A loss for a name (function or class name), a config dict, a class or a callable."""
+    return _registry.get("loss", identifier)
 
 
 def serialize(loss):
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    return getattr(loss, "__name__", None)
+    return _registry.serialize(loss)
 
 
-def deserialize(config):
-    return get(config)
-
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("loss", config, custom_objects)

@@ -17,7 +17,7 @@ from ..function import run_effect
 from ..ops._core import Op, apply
 from ..tensor import TensorBase
 from ..variable import Variable
-from . import backend, losses
+from . import _registry, backend, losses
 
 
 def _arr(x):
@@ -510,47 +510,39 @@ class AUC(_Confusion):
                 "curve": self.curve, "summation_method": self.summation_method}
 
 
-_FUNCTIONS = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy":
-    CategoricalCrossentropy, "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "auc": AUC, "precision": Precision, "recall": Recall, "mean": Mean, "sum": Sum,
-}
-_CLASSES = {c.__name__: c for c in (
-    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
-    MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, Precision, Recall, AUC)}
+_registry.register(
+    "metric", Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Precision, Recall,
+    AUC, aliases={
+        "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+        "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+        "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+        "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+        "mse": (MeanSquaredError, {"name": "mse"}), "mean_squared_error": MeanSquaredError,
+        "mae": (MeanAbsoluteError, {"name": "mae"}), "mean_absolute_error": MeanAbsoluteError,
+        "binary_crossentropy": BinaryCrossentropy,
+        "categorical_crossentropy": CategoricalCrossentropy,
+        "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+        "auc": AUC, "precision": Precision, "recall": Recall, "mean": Mean, "sum": Sum})
 
 
 def get(identifier):
-    """A Metric for a name, config dict, instance or function (``'accuracy'`` is resolved
-    against the loss by ``Model.compile``)."""
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _FUNCTIONS.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret metric identifier: '{identifier}'. Expected "
-                             f"'accuracy', 'acc' or one of {sorted(_FUNCTIONS)}, a Metric or "
-                             "a callable.")
-        return cls() if identifier not in ("mse", "mae") else cls(name=identifier)
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    """A Metric for a name, config dict, instance, class or function (a function is wrapped
+    in ``MeanMetricWrapper``; ``'accuracy'`` is resolved against the loss by
+    ``Model.compile``)."""
+    metric = _registry.get("metric", identifier)
+    if metric is None or isinstance(metric, Metric):
+        return metric
+    return MeanMetricWrapper(metric, name=getattr(metric, "__name__", None))
 
 
 def serialize(metric):
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return _registry.serialize(metric)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("metric", config, custom_objects)
 
 
 mse = MSE = losses.mean_squared_error

@@ -1,6 +1,7 @@
 """Weight and activity regularizers: ``l1``, ``l2``, ``l1_l2``."""
 from ..ops import math as M
 from ..ops import reduction as R
+from . import _registry
 
 
 class Regularizer:
@@ -55,27 +56,18 @@ def l1_l2(l1=0.01, l2=0.01):
 
 
 l1, l2 = L1, L2
-_CLASSES = {"L1L2": L1L2, "L1": L1, "L2": L2}
-_NAMES = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01)}
+# NOTE: the name 'l1_l2' makes l1_l2()'s L1L2(0.01, 0.01), as tf.keras 2's function does.
+_registry.register("regularizer", L1L2, L1, L2, aliases={
+    "l1": L1, "l2": L2, "l1_l2": (L1L2, {"l1": 0.01, "l2": 0.01})})
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        make = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if make is None:
-            raise ValueError(f"Could not interpret regularizer identifier: '{identifier}'. "
-                             f"Expected one of {sorted(_NAMES)}.")
-        return make()
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return _registry.get("regularizer", identifier)
 
 
-def serialize(reg):
-    if isinstance(reg, Regularizer):
-        return {"class_name": type(reg).__name__, "config": reg.get_config()}
-    return None
+def serialize(regularizer):
+    return _registry.serialize(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("regularizer", config, custom_objects)

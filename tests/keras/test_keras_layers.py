@@ -131,7 +131,8 @@ def test_wrong_rank_and_width_to_a_built_layer():
 def test_invalid_constructor_arguments_name_what_was_received():
     with pytest.raises(ValueError, match="units=0"):
         layers.Dense(0)
-    with pytest.raises(ValueError, match="Unknown activation function: 'relux'"):
+    with pytest.raises(ValueError,
+                       match="Could not interpret activation function identifier: relux"):
         layers.Dense(2, activation="relux")
     with pytest.raises(TypeError, match="Unrecognized keyword"):
         layers.Dense(2, unit=3)

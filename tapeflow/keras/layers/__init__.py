@@ -1,4 +1,10 @@
-"""``keras.layers``: the layer base class and the built-in layers."""
+"""``keras.layers``: the layer base class and the built-in layers.
+
+A layer is added by importing it here and naming it in ``__all__``: every exported Layer
+class is registered for ``deserialize``/``load_model`` under its class name, and ONNX export
+derives the layers it cannot convert from that table.
+"""
+from .. import _registry
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from .attention import Attention, MultiHeadAttention
 from .base import InputSpec, Layer
@@ -63,38 +69,15 @@ from .spatial import (
 )
 from .wrappers import Bidirectional, TimeDistributed
 
-_ALLOWED = {c.__name__: c for c in (
-    ELU, LeakyReLU, ReLU, Softmax, Activation, Dense, InputLayer, Add, Average, Concatenate,
-    Maximum, Minimum, Multiply, Subtract, Normalization, Rescaling, Dropout, Flatten, Reshape,
-    Lambda)}
-# The convolutional, pooling, normalisation, embedding, noise, spatial and recurrent layers.
-_ALLOWED.update({c.__name__: c for c in (
-    Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling1D,
-    MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
-    GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, BatchNormalization,
-    LayerNormalization, Embedding, Masking, SpatialDropout1D, SpatialDropout2D, GaussianNoise,
-    GaussianDropout, ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
-    UpSampling2D, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
-    ConvLSTM2D, Bidirectional, TimeDistributed, Attention, MultiHeadAttention)})
-
 
 def serialize(layer):
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    return _registry.serialize(layer)
 
 
 def deserialize(config, custom_objects=None):
-    """A layer from ``{'class_name', 'config'}``; only built-in and ``custom_objects`` classes
-    are allowed (configs are data, never code)."""
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _ALLOWED.get(name)
-    if cls is None:
-        from .. import models  # noqa: PLC0415
-
-        cls = {"Sequential": models.Sequential, "Functional": models.Functional}.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown layer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` or pass it in `custom_objects`.")
-    return cls.from_config(config["config"])
+    """A layer from ``{'class_name', 'config'}`` (Keras 3's form too); only built-in,
+    registered and ``custom_objects`` classes resolve (configs are data, never code)."""
+    return _registry.deserialize("layer", config, custom_objects)
 
 
 __all__ = [
@@ -114,3 +97,5 @@ __all__ = [
     "StackedRNNCells", "ConvLSTM2D",
     "TimeDistributed", "Attention", "MultiHeadAttention",
 ]
+_registry.register("layer", *{value for value in map(globals().get, __all__)
+                              if isinstance(value, type) and issubclass(value, Layer)})

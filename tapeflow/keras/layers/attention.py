@@ -8,7 +8,6 @@ from ...ops import linalg, nn
 from ...ops import math as M
 from ...ops import reduction as R
 from ...tensor import TensorShape, convert_to_tensor
-from .. import _ops
 from .base import Layer, kernel_bias_config, set_kernel_bias
 from .masking import get_mask
 
@@ -22,7 +21,7 @@ def _masked_softmax(scores, mask):
     if mask is not None:
         big = 65504.0 if scores.dtype == dtypes.float16 else 1e9
         scores = scores - big * (1.0 - M.cast(mask, scores.dtype))
-    return _ops.softmax(scores, axis=-1)
+    return nn.softmax(scores, axis=-1)
 
 
 def _causal(tq, tk):

@@ -1,7 +1,12 @@
 """``keras.models``: ``Model`` (subclassed or functional), ``Sequential`` and ``load_model``."""
+from .. import _registry
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
+
+# NOTE: configs name a functional model 'Functional' (older ones 'Model'); a subclassed model
+# resolves only when registered or passed in `custom_objects`.
+_registry.register("layer", Sequential, Functional, aliases={"Model": Functional})
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

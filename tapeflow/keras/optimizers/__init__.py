@@ -2,40 +2,27 @@
 learning-rate ``schedules``; ``get('adam')`` resolves names."""
 import types
 
+from .. import _registry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
 
-_NAMES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-          "adadelta": Adadelta, "nadam": Nadam, "adamax": Adamax}
-_CLASSES = {c.__name__: c for c in _NAMES.values()}
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax)
+_registry.register("optimizer", *_CLASSES, base=Optimizer)  # names are case-insensitive
 
 
 def get(identifier):
-    """An optimizer for a name (``'sgd'``), a config dict or an instance."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Could not interpret optimizer identifier: '{identifier}'. "
-                             f"Expected one of {sorted(_NAMES)} or an Optimizer instance.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name")) or _NAMES.get(
-            str(identifier.get("class_name")).lower())
-        if cls is None:
-            raise ValueError(f"Unknown optimizer: {identifier.get('class_name')!r}")
-        return cls.from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+    """An optimizer for a name (``'sgd'``, ``'Adam'``), a config dict, a class or an
+    instance."""
+    return _registry.get("optimizer", identifier)
 
 
 def serialize(optimizer):
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return _registry.serialize(optimizer)
 
 
-def deserialize(config):
-    return get(config)
+def deserialize(config, custom_objects=None):
+    return _registry.deserialize("optimizer", config, custom_objects)
 
 
 def __getattr__(name):
@@ -49,6 +36,6 @@ def __getattr__(name):
 
 
 # NOTE: TF 2.11+ code sometimes names ``tf.keras.optimizers.legacy.SGD``; the same classes.
-legacy = types.SimpleNamespace(**_CLASSES, Optimizer=Optimizer)
+legacy = types.SimpleNamespace(**{c.__name__: c for c in _CLASSES}, Optimizer=Optimizer)
 __all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
            "Adadelta", "Nadam", "Adamax", "schedules", "get", "serialize", "deserialize"]

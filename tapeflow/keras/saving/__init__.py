@@ -1,12 +1,12 @@
 """``keras.saving``: ``save_model``/``load_model`` (``.keras`` zips), weights files
 (``.weights.h5``, ``.safetensors``, ``.npz``) and ``register_keras_serializable``."""
-from ._keras_file import load_model, save_model
-from ._objects import (
+from .._registry import (
     custom_table,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
 )
+from ._keras_file import load_model, save_model
 from ._weights import load_weights, save_weights
 
 

@@ -9,7 +9,8 @@ import warnings
 import zipfile
 
 from ..._io import atomic_path
-from ._objects import custom_table, get_registered_name
+from .. import _registry
+from .._registry import custom_table, get_registered_name
 from ._weights import load_store, model_store, write_h5, write_safetensors
 
 _CONFIG, _METADATA = "config.json", "metadata.json"
@@ -96,36 +97,31 @@ def compile_config(model):
             "jit_compile": False}
 
 
-def _resolve(spec, table, module_get, what):
-    """A loss/metric from its saved form: built-in names and configs, or ``custom_objects``."""
+def _resolve(spec, kind, custom_objects):
+    """A loss/metric from its saved form (per output: a list or a dict of them), through the
+    registry: built-in names and configs, registered classes or ``custom_objects``."""
     if spec is None:
         return None
     if isinstance(spec, list):
-        return [_resolve(s, table, module_get, what) for s in spec]
+        return [_resolve(s, kind, custom_objects) for s in spec]
     if isinstance(spec, dict) and "class_name" not in spec:
-        return {k: _resolve(v, table, module_get, what) for k, v in spec.items()}
+        return {k: _resolve(v, kind, custom_objects) for k, v in spec.items()}
     name = spec["class_name"] if isinstance(spec, dict) else spec
     if not isinstance(name, str):
-        raise ValueError(f"Invalid {what} in the compile config: {spec!r}")
-    custom = table.get(name)
-    if custom is not None:
-        if isinstance(spec, dict) and isinstance(custom, type):
-            return custom.from_config(spec.get("config", {}))
-        return custom
-    if isinstance(spec, dict):
-        return module_get({"class_name": name, "config": spec.get("config", {})})
-    return spec if what == "metric" else module_get(spec)
+        raise ValueError(f"Invalid {kind} in the compile config: {spec!r}")
+    if kind == "metric" and isinstance(spec, str) and spec not in custom_table(custom_objects):
+        return spec  # Model.compile resolves metric names ('accuracy' against the loss)
+    return _registry.deserialize(kind, spec, custom_objects)
 
 
-def _compile_from(model, config, table, path):
-    from .. import losses, metrics, optimizers  # noqa: PLC0415
+def _compile_from(model, config, custom_objects, path):
     from ..optimizers import schedules  # noqa: PLC0415
 
     opt_spec = dict(config["optimizer"])
     opt_config = dict(opt_spec.get("config", {}))
     lr = opt_config.get("learning_rate")
     if isinstance(lr, dict):
-        cls = table.get(lr.get("class_name")) or {
+        cls = custom_table(custom_objects).get(lr.get("class_name")) or {
             c.__name__: c for c in vars(schedules).values()
             if isinstance(c, type) and issubclass(c, schedules.LearningRateSchedule)
         }.get(lr.get("class_name"))
@@ -133,17 +129,15 @@ def _compile_from(model, config, table, path):
             raise ValueError(f"Unknown learning-rate schedule {lr.get('class_name')!r} in "
                              f"'{path}'. Pass it in `custom_objects`.")
         opt_config["learning_rate"] = cls.from_config(lr.get("config", {}))
-    cls = table.get(opt_spec.get("class_name"))
-    if cls is not None:
-        opt = cls.from_config(opt_config)
-    else:
-        opt = optimizers.get({"class_name": opt_spec.get("class_name"), "config": opt_config})
+    opt = _registry.deserialize("optimizer", {
+        "class_name": opt_spec.get("class_name"), "config": opt_config,
+        "registered_name": opt_spec.get("registered_name")}, custom_objects)
     model.compile(optimizer=opt,
-                  loss=_resolve(config.get("loss"), table, losses.get, "loss"),
+                  loss=_resolve(config.get("loss"), "loss", custom_objects),
                   loss_weights=config.get("loss_weights"),
-                  metrics=_resolve(config.get("metrics"), table, metrics.get, "metric"),
-                  weighted_metrics=_resolve(config.get("weighted_metrics"), table, metrics.get,
-                                            "metric"),
+                  metrics=_resolve(config.get("metrics"), "metric", custom_objects),
+                  weighted_metrics=_resolve(config.get("weighted_metrics"), "metric",
+                                            custom_objects),
                   run_eagerly=config.get("run_eagerly", False))
 
 
@@ -200,7 +194,7 @@ def _functional_to_keras(model, config):
         if node["inputs"] is not None:
             inbound.setdefault(node["layer"], []).append(
                 {"args": [tensor(node["inputs"])], "kwargs": {}})
-    layers = [{"module": "keras.layers", **spec, "registered_name": None,
+    layers = [{"module": "keras.layers", "registered_name": None, **spec,
                "inbound_nodes": inbound.get(spec["name"], [])} for spec in config["layers"]]
     return {"name": config["name"], "trainable": config["trainable"], "layers": layers,
             "input_layers": history(config["inputs"]),
@@ -229,12 +223,9 @@ def model_from_config(spec, custom_objects=None, path="<config>"):
 
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise ValueError(f"'{path}' has no model class in its config.")
-    table = custom_table(custom_objects)
     name, registered = spec["class_name"], spec.get("registered_name")
     config = spec.get("config") or {}
-    builtin = {"Sequential": Sequential, "Functional": Functional, "Model": Functional}
-    cls = table.get(registered) if isinstance(registered, str) else None
-    cls = cls or table.get(name) or builtin.get(name)
+    cls = _registry.locate("layer", name, registered, custom_objects)
     if cls is None or not (isinstance(cls, type) and issubclass(cls, Model)):
         raise ValueError(f"Could not load '{path}': unknown model class '{name}' "
                          f"(registered as {registered!r}, module {spec.get('module')!r}). "
@@ -242,12 +233,12 @@ def model_from_config(spec, custom_objects=None, path="<config>"):
                          "`custom_objects` or decorate it with "
                          "`tf.keras.saving.register_keras_serializable()`.")
     if cls is Sequential:
-        return cls.from_config(_plain(config), custom_objects=table), table
+        return cls.from_config(_plain(config), custom_objects=custom_objects)
     if cls is Functional:
         if "nodes" not in config:
             config = _functional_from_keras(config, path)
-        return cls.from_config(config, custom_objects=table), table
-    return _subclass_from_config(cls, config, table), table
+        return cls.from_config(config, custom_objects=custom_objects)
+    return _subclass_from_config(cls, config, custom_table(custom_objects))
 
 
 # NOTE: Keras 3 writes bookkeeping keys tapeflow's layers do not take (``module``,
@@ -426,10 +417,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not safe_mode:
         warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
                       UserWarning, stacklevel=2)
-    model, table = model_from_config(spec, custom_objects, path)
+    model = model_from_config(spec, custom_objects, path)
     arrays, names = _read_weights_blob(weights, path)
     if compile and spec.get("compile_config"):
-        _compile_from(model, spec["compile_config"], table, path)
+        _compile_from(model, spec["compile_config"], custom_objects, path)
     shape = (spec.get("build_config") or {}).get("input_shape")
     if not model.built and shape is not None:
         model.build(shape)

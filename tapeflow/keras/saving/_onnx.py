@@ -1,13 +1,10 @@
 """``model.export(path, format="onnx")`` / ``tf.export.to_onnx``: Sequential and functional
 models as an ONNX graph (inference mode).
 
-Covered: Dense, activations and activation layers, Conv1D/2D (causal too), Conv2DTranspose,
-DepthwiseConv2D, SeparableConv2D, windowed and global pooling, BatchNormalization,
-LayerNormalization, Embedding, Flatten/Reshape, ZeroPadding/Cropping/UpSampling 1D/2D,
-Rescaling, Normalization, the merge layers, dropout/noise (identity), SimpleRNN/LSTM/GRU
-(and RNN of their cells), Bidirectional, TimeDistributed, Attention and MultiHeadAttention
-(``use_causal_mask`` included), and Sequential models nested in functional ones. Anything
-else is listed in one error before writing.
+Covered: the layers with a converter in ``_SINGLE``/``_MULTI`` below (keyed by the layer
+registry's names), the activations in ``_ACTIVATIONS``, and Sequential models nested in
+functional ones; ``layers_without_conversion()`` lists the built-in layers that have none.
+Anything a model cannot export is listed in one error before writing.
 """
 import math
 import os
@@ -16,6 +13,7 @@ from ... import nest
 from ..._io import atomic_open
 from ...backend import host as np
 from ...backend import to_host
+from .. import _registry
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime that runs opset 17
@@ -565,7 +563,7 @@ _SINGLE = {
     "BatchNormalization": _batch_norm,
     "LayerNormalization": _layer_norm,
     "Embedding": _embedding,
-    "Conv1D": _conv, "Conv2D": _conv, "Conv3D": _conv,
+    "Conv1D": _conv, "Conv2D": _conv,
     "Conv2DTranspose": _conv_transpose, "DepthwiseConv2D": _depthwise_conv,
     "SeparableConv2D": _separable_conv,
     "MaxPooling1D": _pool, "MaxPooling2D": _pool, "AveragePooling1D": _pool,
@@ -578,6 +576,12 @@ _SINGLE = {
     "SimpleRNN": _rnn, "LSTM": _rnn, "GRU": _rnn, "RNN": _rnn, "Bidirectional": _bidirectional,
     "TimeDistributed": _time_distributed, "Sequential": _nested_sequential,
 }
+
+
+def layers_without_conversion():
+    """The built-in layers (the registry's layer table) that have no converter."""
+    names = {cls.__name__ for cls in _registry.builtin("layer").values()}
+    return sorted(names - set(_SINGLE) - set(_MULTI) - {"InputLayer"})
 
 
 def _why_not(layer):

@@ -2,17 +2,24 @@
 path of every layer's variables, the optimizer's state, and the readers and writers."""
 import json
 import os
+import re
 import warnings
 
 from ..._io import atomic_open, atomic_path, load_npz
 from ...backend import host as np
 from ...backend import to_host, xp_of
-from ._objects import to_snake_case
 
 # NOTE: tapeflow attributes that hold layers Keras keeps elsewhere (``layers`` is walked
 # first for Sequential/Functional, as Keras does), so paths match Keras's files.
 _INTERNAL = frozenset(["_layers_list", "_functional_layers", "output_names", "input_names",
                        "_inbound_nodes"])
+
+
+def to_snake_case(name):
+    """Keras's ``naming.to_snake_case`` (``RMSprop`` -> ``rm_sprop``), used in weight paths."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _join(path, name):
