@@ -1,7 +1,6 @@
 """The replica context in the core (``tapeflow/_replicas.py``): keras, tf.data and tf.nn read
 it and never import ``tapeflow.distribute``; with a strategy, the training loop's calls reach
 the strategy's own methods (the protocol the module's doc names)."""
-import ast
 import contextlib
 import os
 import subprocess
@@ -17,41 +16,8 @@ from tapeflow import _replicas
 PACKAGE = Path(tf.__file__).resolve().parent
 
 
-def _imported_modules(path):
-    """The absolute module names ``path``'s import statements name (``from . import x``
-    gives both the package and ``package.x``)."""
-    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = list(package[:len(package) - node.level + 1]) if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            found.append(module)
-            found += [f"{module}.{a.name}" for a in node.names]
-    return found
-
-
-def test_import_resolution_of_the_scan():
-    # the scan itself: relative imports resolve against the importing module's package
-    found = _imported_modules(PACKAGE / "distribute" / "strategy.py")
-    assert "tapeflow._replicas" in found and "tapeflow.distribute._hooks" in found
-    found = _imported_modules(PACKAGE / "keras" / "models" / "model.py")
-    assert "tapeflow._replicas" in found and "tapeflow.keras.callbacks" in found
-    assert "tapeflow.data.dataset" in _imported_modules(PACKAGE / "data" / "__init__.py")
-
-
-def test_no_module_below_distribute_imports_it():
-    offenders = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if (PACKAGE / "distribute") in path.parents:
-            continue
-        bad = [m for m in _imported_modules(path)
-               if m == "tapeflow.distribute" or m.startswith("tapeflow.distribute.")]
-        if bad:
-            offenders.append(f"{path.relative_to(PACKAGE.parent)}: {sorted(set(bad))}")
-    assert not offenders, "\n".join(offenders)
+# The import scan (no module below tapeflow.distribute imports it) is in
+# tests/test_import_graph.py.
 
 
 def test_training_without_a_strategy_loads_no_distribute(tmp_path):

@@ -9,6 +9,7 @@ import warnings
 import zipfile
 
 from ..._io import atomic_path
+from ..._version import __version__ as __tapeflow_version__
 from .. import _registry
 from .._registry import custom_table, get_registered_name
 from ._weights import load_store, model_store, write_h5, write_safetensors
@@ -338,8 +339,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     _refuse_code(model)
     config = json.dumps(model_config(model))
     arrays, names = model_store(model, include_optimizer=include_optimizer)
-    from ... import __tapeflow_version__  # noqa: PLC0415
-    from .. import __version__ as keras_version  # noqa: PLC0415
+    from .. import __version__ as keras_version  # cycle: tapeflow.keras imports saving
 
     # NOTE: weights go in model.weights.h5 as Keras writes them; without h5py (an optional
     # extra) they go in model.weights.safetensors, which load_model reads either way.
