@@ -12,10 +12,8 @@ import logging
 import threading
 import weakref
 
-from . import nest
-from . import tensor as _tensor
+from . import _recording, nest
 from .backend import cuda_graph
-from .ops import _core
 from .tensor import TensorBase, const
 from .variable import Variable
 
@@ -93,10 +91,6 @@ class _Trace:
         self.computed.add(name)
         self.keep.append(t)
 
-    def _ignores(self):
-        """Hooks reached from ``tensor.traces`` ignore other threads and recorded effects."""
-        return self.suspended or self._thread != threading.get_ident()
-
     # -- hooks called by the core -------------------------------------------------------------
     def op(self, op, inputs, out, attrs):
         if self.suspended:
@@ -120,8 +114,10 @@ class _Trace:
         self._emit(f"{name} = {self._var(var)}._v", (), name)
         self.bind(snapshot, name)
 
+    # NOTE: the hooks below are reached through ``_recording.trace_here()`` (this thread's
+    # trace); while a recorded side effect runs for real (``suspended``) they ignore it.
     def assign(self, var, kind, value):
-        if self._ignores():
+        if self.suspended:
             return
         src = self.name_of(value, "assign")
         v = self._var(var)
@@ -132,18 +128,18 @@ class _Trace:
         self._emit(line, (src,), None, True)
 
     def assign_raw(self, var):
-        if self._ignores():
+        if self.suspended:
             return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def orphan(self, t):
-        if self._ignores():
+        if self.suspended:
             return
         self.orphans.add(id(t))
         self.keep.append(t)
 
     def read_value(self, t, what):
-        if self._ignores():
+        if self.suspended:
             return
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
@@ -155,7 +151,7 @@ class _Trace:
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
 
     def created_variable(self, v):
-        if self._ignores():
+        if self.suspended:
             return
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "
@@ -292,7 +288,7 @@ class Function:
         return flat, tuple(_leaf_key(x) for x in flat)
 
     def __call__(self, *args, **kwargs):
-        if _core.active_here() or _functions_run_eagerly():
+        if _recording.active_here() or _functions_run_eagerly():
             # inside another trace: inline; under an outer GradientTape: run eagerly so the
             # tape records the ops and gradients flow through the function
             return self._python_function(*args, **kwargs)
@@ -343,13 +339,11 @@ class Function:
                 tensor_positions.append(p)
                 input_names.append(name)
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
-        _tensor.traces.append(trace)
-        _core.recording.insert(0, trace)
+        _recording.push(trace)
         try:
             result = self._python_function(*t_args, **t_kwargs)
         finally:
-            _tensor.traces.remove(trace)
-            _core.recording.remove(trace)
+            _recording.pop(trace)
         out_flat = nest.flatten(result)
         out_names, leaves = [], []
         if trace.unsafe is None:
@@ -440,8 +434,9 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
                 parts.append(str(v))
         print(sep.join(parts), end=end, file=stream)
 
-    if _tensor.traces and _tensor.traces[-1]._thread == threading.get_ident():
-        _tensor.traces[-1].effect(emit, list(inputs))
+    trace = _recording.trace_here()
+    if trace is not None:
+        trace.effect(emit, list(inputs))
     emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
 
 
@@ -476,8 +471,8 @@ def run_effect(fn, args):
     replay of the plan with the values the plan computed: for stateful updates made on
     backend arrays (optimizer steps) that the trace cannot see op by op."""
     arrays = [a._v if isinstance(a, TensorBase) else a for a in args]
-    trace = _tensor.traces[-1] if _tensor.traces else None
-    if trace is None or trace._thread != threading.get_ident() or trace.suspended:
+    trace = _recording.trace_here()
+    if trace is None or trace.suspended:
         return fn(*arrays)
     trace.effect(fn, list(args))
     trace.suspended += 1

@@ -9,7 +9,7 @@ at that point of the step.
 """
 import functools
 
-from .. import dtypes
+from .. import _recording, dtypes
 from ..backend import host as np
 from ..backend import is_array, xp_of
 from ..distribute import _hooks as _distribute
@@ -309,15 +309,10 @@ class _no_tape:  # noqa: N801
     """Pause recording tapes while a metric computes a loss-like value."""
 
     def __enter__(self):
-        from ..ops import _core  # noqa: PLC0415
-
-        self._saved = list(_core.recording)
-        _core.recording.clear()
+        self._saved = _recording.pop_all()
 
     def __exit__(self, *exc):
-        from ..ops import _core  # noqa: PLC0415
-
-        _core.recording.extend(self._saved)
+        _recording.push(*self._saved)
         return False
 
 
