@@ -6,14 +6,17 @@ What cannot be replayed safely makes that signature run eagerly instead, with a 
 warning saying why: converting a traced tensor to a Python value (``if x > 0:``), values
 computed outside tapeflow's op library, variables updated outside ``assign*``. Results are
 never silently different from eager execution.
+
+Each traced signature's ``Plan`` also describes its steps (the plan contract below), which is
+all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUDA graphs.
 """
 import functools
 import logging
 import threading
 import weakref
+from typing import NamedTuple
 
-from . import _recording, nest
-from .backend import cuda_graph
+from . import _graph_replay, _recording, nest
 from .tensor import TensorBase, const
 from .variable import Variable
 
@@ -25,6 +28,68 @@ class _Fallback(Exception):
     pass
 
 
+# -- the plan contract --------------------------------------------------------------------------
+# A plan runs as generated Python. Code that replays it another way (``_graph_replay.py``)
+# reads only ``Plan.run``, ``Plan.variables`` and the kinds of ``Plan.steps``, never the
+# generated source or the names in it.
+OP = "op"  # a recorded op's forward on arrays: repeatable work where the arrays live
+RANDOM = "random"  # an op drawing fresh random values on the host each call (``Op.random``)
+EFFECT = "effect"  # a recorded Python side effect (``run_effect``: tf.print, Keras optimizer
+#                    and metric updates), run as Python on every call
+READ = "read"  # reads a variable's current array
+ASSIGN = "assign"  # rebinds a variable to a new array (assign, assign_add, assign_sub)
+STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN)
+_ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+
+
+class PlanStep(NamedTuple):
+    """One statement of a plan: its ``kind`` (one of ``STEP_KINDS``) and its ``target``, the
+    ``Op`` it runs (op, random), the Python function it calls (effect) or the ``Variable`` it
+    reads or assigns (read, assign)."""
+
+    kind: str
+    target: object
+
+    @property
+    def host_side_effect(self):
+        """Whether the step is Python that must run on the host on every call."""
+        return self.kind == EFFECT
+
+    @property
+    def draws_random(self):
+        """Whether the step draws new random values on every call (one draw must not be
+        replayed twice)."""
+        return self.kind == RANDOM
+
+
+class Plan:
+    """One traced signature, ready to replay.
+
+    * ``run(*input_arrays)``: the generated function; returns the tuple of output arrays,
+      reading variables' arrays and rebinding assigned variables as it goes;
+    * ``steps``: its statements in order, as ``PlanStep``s (dead code left out);
+    * ``variables``: the variables those steps read or assign, in order of first use (a
+      Python effect may touch others);
+    * ``source``: the generated code, for people to read.
+    """
+
+    __slots__ = ("run", "steps", "variables", "source")
+
+    def __init__(self, run, steps, source):
+        self.run = run
+        self.steps = tuple(steps)
+        self.variables = tuple({id(s.target): s.target for s in self.steps
+                                if s.kind in (READ, ASSIGN)}.values())
+        self.source = source
+
+    def kinds(self):
+        """The set of step kinds in the plan."""
+        return {s.kind for s in self.steps}
+
+    def __repr__(self):
+        return f"<Plan of {len(self.steps)} steps: {sorted(self.kinds())}>"
+
+
 class _Trace:
     """Records one run of a Python function as a list of backend calls."""
 
@@ -34,7 +99,7 @@ class _Trace:
         self._thread = threading.get_ident()
         self.first = first
         self.lines = []  # generated source lines of the plan body
-        self.uses = []  # per line: (names read, name written or None, is_effect)
+        self.uses = []  # per line: (names read, name written or None, its PlanStep)
         self.names = {}  # id(tensor) -> local name in the plan
         self.computed = set()  # names produced by recorded ops or inputs (value-dependent)
         self.orphans = set()
@@ -62,15 +127,15 @@ class _Trace:
             self.ns[name] = v
         return name
 
-    def _emit(self, line, reads, writes=None, effect=False):
+    def _emit(self, line, step, reads, writes=None):
         self.lines.append(line)
-        self.uses.append((reads, writes, effect))
+        self.uses.append((reads, writes, step))
 
     def name_of(self, t, user=None):
         """The plan's name for tensor ``t``, capturing it as a constant if it is not traced."""
         if isinstance(t, Variable):
             name = self._new()
-            self._emit(f"{name} = {self._var(t)}._v", (), name)
+            self._emit(f"{name} = {self._var(t)}._v", PlanStep(READ, t), (), name)
             return name
         i = id(t)
         name = self.names.get(i)
@@ -104,14 +169,15 @@ class _Trace:
             self.ns[aname] = attrs
             call += f"{', ' if args else ''}**{aname}"
         name = self._new()
-        self._emit(f"{name} = {fname}({call})", tuple(args), name)
+        step = PlanStep(RANDOM if op.random else OP, op)
+        self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
         self.bind(out, name)
 
     def read_var(self, var, snapshot):
         if self.suspended:
             return
         name = self._new()
-        self._emit(f"{name} = {self._var(var)}._v", (), name)
+        self._emit(f"{name} = {self._var(var)}._v", PlanStep(READ, var), (), name)
         self.bind(snapshot, name)
 
     # NOTE: the hooks below are reached through ``_recording.trace_here()`` (this thread's
@@ -125,7 +191,7 @@ class _Trace:
             line = f"{v}._v = {src}"
         else:
             line = f"{v}._v = {v}._v {'+' if kind == 'add' else '-'} {src}"
-        self._emit(line, (src,), None, True)
+        self._emit(line, PlanStep(ASSIGN, var), (src,))
 
     def assign_raw(self, var):
         if self.suspended:
@@ -173,25 +239,27 @@ class _Trace:
         fname = self._new("p")
         self.ns[fname] = fn
         reads = tuple(n for n, a in zip(names, args) if isinstance(a, TensorBase))
-        self._emit(f"{fname}({', '.join(names)})", reads, None, True)
+        self._emit(f"{fname}({', '.join(names)})", PlanStep(EFFECT, fn), reads)
 
     # -- code generation ---------------------------------------------------------------------
     def build(self, input_names, output_names):
+        """The ``Plan``: the recorded lines that effects, assignments or outputs need."""
         live = set(output_names)
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
-            reads, writes, effect = self.uses[k]
-            if effect or (writes is not None and writes in live):
+            reads, writes, step = self.uses[k]
+            if step.kind in _ALWAYS_KEPT or (writes is not None and writes in live):
                 keep[k] = True
                 live.update(reads)
         body = [line for line, k in zip(self.lines, keep) if k]
+        steps = [use[2] for use, k in zip(self.uses, keep) if k]
         ret = ", ".join(output_names)
         src = (f"def plan({', '.join(input_names)}):\n"
                + "".join(f"    {line}\n" for line in body)
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # noqa: S102 - our own codegen
-        return ns["plan"], src
+        return Plan(ns["plan"], steps, src)
 
 
 def _leaf_key(x):
@@ -218,19 +286,20 @@ def _describe(i, a, b):
 
 
 class ConcreteFunction:
-    """One traced signature: the generated plan and how to call it."""
+    """One traced signature: its ``Plan`` (None when it runs eagerly) and how to call it."""
 
-    def __init__(self, fn, plan, source, tensor_positions, out_structure, out_leaves,
+    def __init__(self, fn, plan, tensor_positions, out_structure, out_leaves,
                  eager_reason=None):
         self._fn = fn
-        self._plan = plan
-        self.plan_source = source
+        self.plan = plan
+        self._plan = None if plan is None else plan.run
+        self.plan_source = None if plan is None else plan.source
         self._positions = tensor_positions
         self._structure = out_structure
         self._leaves = out_leaves  # per output leaf: True (plan value) or the Python value
         self.eager_reason = eager_reason
-        # On a GPU the plan may replay as a CUDA graph (backend/cuda_graph.py); None on CPU.
-        self._gpu = None if plan is None else cuda_graph.runner_for(plan)
+        # On a GPU the plan may replay as a CUDA graph (_graph_replay.py); None on CPU.
+        self._gpu = None if plan is None else _graph_replay.runner_for(plan)
 
     def _run(self, flat_args):
         arrays = []
@@ -371,11 +440,11 @@ class Function:
                 self._warned.add(key)
                 _log.warning("tf.function %r runs eagerly for this input signature: %s.",
                              self.__name__, trace.unsafe)
-            concrete = ConcreteFunction(self._python_function, None, None, tensor_positions,
-                                        None, None, trace.unsafe)
+            concrete = ConcreteFunction(self._python_function, None, tensor_positions, None,
+                                        None, trace.unsafe)
         else:
-            plan, src = trace.build(input_names, out_names)
-            concrete = ConcreteFunction(self._python_function, plan, src, tensor_positions,
+            concrete = ConcreteFunction(self._python_function,
+                                        trace.build(input_names, out_names), tensor_positions,
                                         result, leaves)
         if not retry:
             self._cache[key] = concrete

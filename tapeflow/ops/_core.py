@@ -33,16 +33,21 @@ _KIND_NAMES = {"f": "floating", "i": "signed integer", "u": "unsigned integer", 
 
 
 class Op:
-    """A named primitive: ``fwd(*arrays, **attrs)`` and ``grad(node, dy)``."""
+    """A named primitive: ``fwd(*arrays, **attrs)`` and ``grad(node, dy)``.
 
-    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype")
+    ``random``: the forward draws fresh random values on the host on every call (so a replay
+    of a traced plan must run it each time, never reuse one draw; see ``function.Plan``).
+    """
 
-    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True):
+    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype", "random")
+
+    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True, random=False):
         self.name = name
         self.fwd = fwd
         self.grad = grad
         self.kinds = kinds  # allowed dtype kinds of the inputs ('f', 'iu', 'b'...), None = all
         self.same_dtype = same_dtype
+        self.random = random
 
     def __call__(self, *inputs, **attrs):
         return apply(self, inputs, attrs)
@@ -51,11 +56,11 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def defop(name, grad=None, kinds=None, same_dtype=True):
+def defop(name, grad=None, kinds=None, same_dtype=True, random=False):
     """Decorator turning a forward function into an ``Op``."""
 
     def make(fwd):
-        return Op(name, fwd, grad, kinds, same_dtype)
+        return Op(name, fwd, grad, kinds, same_dtype, random)
 
     return make
 
