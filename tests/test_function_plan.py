@@ -129,9 +129,17 @@ def test_runner_for_follows_the_contract(monkeypatch):
     noisy = _plan(lambda x: x + tf.random.normal((2,)), tf.ones((2,)))
     printing = _plan(lambda x: (tf.print(x), x * 1.0)[1], tf.ones((2,)))
     assert _graph_replay.runner_for(plain) is None  # no GPU backend: plans run as Python
-    monkeypatch.setattr(cuda, "cupy_module", lambda: "a GPU backend")
+
+    class FakeCupy:  # a GPU backend whose arrays are none of ours
+        ndarray = type("DeviceArray", (), {})
+
+    monkeypatch.setattr(cuda, "cupy_module", lambda: FakeCupy)
     runner = _graph_replay.runner_for(plain)
     assert runner is not None and runner.plan is plain.run and runner.variables == [w]
+    before = w.numpy()
+    (loss,) = runner([])  # host arrays: no capture, the plan runs as Python
+    assert np.isfinite(loss) and not np.array_equal(w.numpy(), before)
+    assert runner.graph is None and runner.calls == 0
     assert _graph_replay.runner_for(noisy) is None
     assert _graph_replay.runner_for(printing) is None
     # a plan-like object: the decision reads the steps' kinds and nothing else
