@@ -6,16 +6,17 @@ What cannot be replayed safely makes that signature run eagerly instead, with a 
 warning saying why: converting a traced tensor to a Python value (``if x > 0:``), values
 computed outside tapeflow's op library, variables updated outside ``assign*``. Results are
 never silently different from eager execution.
+
+Each traced signature's ``Plan`` also describes its steps (the plan contract below), which is
+all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUDA graphs.
 """
 import functools
 import logging
 import threading
 import weakref
+from typing import NamedTuple
 
-from . import nest
-from . import tensor as _tensor
-from .backend import cuda_graph
-from .ops import _core
+from . import _graph_replay, _recording, nest
 from .tensor import TensorBase, const
 from .variable import Variable
 
@@ -27,6 +28,68 @@ class _Fallback(Exception):
     pass
 
 
+# -- the plan contract --------------------------------------------------------------------------
+# A plan runs as generated Python. Code that replays it another way (``_graph_replay.py``)
+# reads only ``Plan.run``, ``Plan.variables`` and the kinds of ``Plan.steps``, never the
+# generated source or the names in it.
+OP = "op"  # a recorded op's forward on arrays: repeatable work where the arrays live
+RANDOM = "random"  # an op drawing fresh random values on the host each call (``Op.random``)
+EFFECT = "effect"  # a recorded Python side effect (``run_effect``: tf.print, Keras optimizer
+#                    and metric updates), run as Python on every call
+READ = "read"  # reads a variable's current array
+ASSIGN = "assign"  # rebinds a variable to a new array (assign, assign_add, assign_sub)
+STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN)
+_ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+
+
+class PlanStep(NamedTuple):
+    """One statement of a plan: its ``kind`` (one of ``STEP_KINDS``) and its ``target``, the
+    ``Op`` it runs (op, random), the Python function it calls (effect) or the ``Variable`` it
+    reads or assigns (read, assign)."""
+
+    kind: str
+    target: object
+
+    @property
+    def host_side_effect(self):
+        """Whether the step is Python that must run on the host on every call."""
+        return self.kind == EFFECT
+
+    @property
+    def draws_random(self):
+        """Whether the step draws new random values on every call (one draw must not be
+        replayed twice)."""
+        return self.kind == RANDOM
+
+
+class Plan:
+    """One traced signature, ready to replay.
+
+    * ``run(*input_arrays)``: the generated function; returns the tuple of output arrays,
+      reading variables' arrays and rebinding assigned variables as it goes;
+    * ``steps``: its statements in order, as ``PlanStep``s (dead code left out);
+    * ``variables``: the variables those steps read or assign, in order of first use (a
+      Python effect may touch others);
+    * ``source``: the generated code, for people to read.
+    """
+
+    __slots__ = ("run", "steps", "variables", "source")
+
+    def __init__(self, run, steps, source):
+        self.run = run
+        self.steps = tuple(steps)
+        self.variables = tuple({id(s.target): s.target for s in self.steps
+                                if s.kind in (READ, ASSIGN)}.values())
+        self.source = source
+
+    def kinds(self):
+        """The set of step kinds in the plan."""
+        return {s.kind for s in self.steps}
+
+    def __repr__(self):
+        return f"<Plan of {len(self.steps)} steps: {sorted(self.kinds())}>"
+
+
 class _Trace:
     """Records one run of a Python function as a list of backend calls."""
 
@@ -36,7 +99,7 @@ class _Trace:
         self._thread = threading.get_ident()
         self.first = first
         self.lines = []  # generated source lines of the plan body
-        self.uses = []  # per line: (names read, name written or None, is_effect)
+        self.uses = []  # per line: (names read, name written or None, its PlanStep)
         self.names = {}  # id(tensor) -> local name in the plan
         self.computed = set()  # names produced by recorded ops or inputs (value-dependent)
         self.orphans = set()
@@ -64,15 +127,15 @@ class _Trace:
             self.ns[name] = v
         return name
 
-    def _emit(self, line, reads, writes=None, effect=False):
+    def _emit(self, line, step, reads, writes=None):
         self.lines.append(line)
-        self.uses.append((reads, writes, effect))
+        self.uses.append((reads, writes, step))
 
     def name_of(self, t, user=None):
         """The plan's name for tensor ``t``, capturing it as a constant if it is not traced."""
         if isinstance(t, Variable):
             name = self._new()
-            self._emit(f"{name} = {self._var(t)}._v", (), name)
+            self._emit(f"{name} = {self._var(t)}._v", PlanStep(READ, t), (), name)
             return name
         i = id(t)
         name = self.names.get(i)
@@ -93,10 +156,6 @@ class _Trace:
         self.computed.add(name)
         self.keep.append(t)
 
-    def _ignores(self):
-        """Hooks reached from ``tensor.traces`` ignore other threads and recorded effects."""
-        return self.suspended or self._thread != threading.get_ident()
-
     # -- hooks called by the core -------------------------------------------------------------
     def op(self, op, inputs, out, attrs):
         if self.suspended:
@@ -110,18 +169,21 @@ class _Trace:
             self.ns[aname] = attrs
             call += f"{', ' if args else ''}**{aname}"
         name = self._new()
-        self._emit(f"{name} = {fname}({call})", tuple(args), name)
+        step = PlanStep(RANDOM if op.random else OP, op)
+        self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
         self.bind(out, name)
 
     def read_var(self, var, snapshot):
         if self.suspended:
             return
         name = self._new()
-        self._emit(f"{name} = {self._var(var)}._v", (), name)
+        self._emit(f"{name} = {self._var(var)}._v", PlanStep(READ, var), (), name)
         self.bind(snapshot, name)
 
+    # NOTE: the hooks below are reached through ``_recording.trace_here()`` (this thread's
+    # trace); while a recorded side effect runs for real (``suspended``) they ignore it.
     def assign(self, var, kind, value):
-        if self._ignores():
+        if self.suspended:
             return
         src = self.name_of(value, "assign")
         v = self._var(var)
@@ -129,21 +191,21 @@ class _Trace:
             line = f"{v}._v = {src}"
         else:
             line = f"{v}._v = {v}._v {'+' if kind == 'add' else '-'} {src}"
-        self._emit(line, (src,), None, True)
+        self._emit(line, PlanStep(ASSIGN, var), (src,))
 
     def assign_raw(self, var):
-        if self._ignores():
+        if self.suspended:
             return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def orphan(self, t):
-        if self._ignores():
+        if self.suspended:
             return
         self.orphans.add(id(t))
         self.keep.append(t)
 
     def read_value(self, t, what):
-        if self._ignores():
+        if self.suspended:
             return
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
@@ -155,7 +217,7 @@ class _Trace:
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
 
     def created_variable(self, v):
-        if self._ignores():
+        if self.suspended:
             return
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "
@@ -177,25 +239,27 @@ class _Trace:
         fname = self._new("p")
         self.ns[fname] = fn
         reads = tuple(n for n, a in zip(names, args) if isinstance(a, TensorBase))
-        self._emit(f"{fname}({', '.join(names)})", reads, None, True)
+        self._emit(f"{fname}({', '.join(names)})", PlanStep(EFFECT, fn), reads)
 
     # -- code generation ---------------------------------------------------------------------
     def build(self, input_names, output_names):
+        """The ``Plan``: the recorded lines that effects, assignments or outputs need."""
         live = set(output_names)
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
-            reads, writes, effect = self.uses[k]
-            if effect or (writes is not None and writes in live):
+            reads, writes, step = self.uses[k]
+            if step.kind in _ALWAYS_KEPT or (writes is not None and writes in live):
                 keep[k] = True
                 live.update(reads)
         body = [line for line, k in zip(self.lines, keep) if k]
+        steps = [use[2] for use, k in zip(self.uses, keep) if k]
         ret = ", ".join(output_names)
         src = (f"def plan({', '.join(input_names)}):\n"
                + "".join(f"    {line}\n" for line in body)
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # noqa: S102 - our own codegen
-        return ns["plan"], src
+        return Plan(ns["plan"], steps, src)
 
 
 def _leaf_key(x):
@@ -222,19 +286,20 @@ def _describe(i, a, b):
 
 
 class ConcreteFunction:
-    """One traced signature: the generated plan and how to call it."""
+    """One traced signature: its ``Plan`` (None when it runs eagerly) and how to call it."""
 
-    def __init__(self, fn, plan, source, tensor_positions, out_structure, out_leaves,
+    def __init__(self, fn, plan, tensor_positions, out_structure, out_leaves,
                  eager_reason=None):
         self._fn = fn
-        self._plan = plan
-        self.plan_source = source
+        self.plan = plan
+        self._plan = None if plan is None else plan.run
+        self.plan_source = None if plan is None else plan.source
         self._positions = tensor_positions
         self._structure = out_structure
         self._leaves = out_leaves  # per output leaf: True (plan value) or the Python value
         self.eager_reason = eager_reason
-        # On a GPU the plan may replay as a CUDA graph (backend/cuda_graph.py); None on CPU.
-        self._gpu = None if plan is None else cuda_graph.runner_for(plan)
+        # On a GPU the plan may replay as a CUDA graph (_graph_replay.py); None on CPU.
+        self._gpu = None if plan is None else _graph_replay.runner_for(plan)
 
     def _run(self, flat_args):
         arrays = []
@@ -292,7 +357,7 @@ class Function:
         return flat, tuple(_leaf_key(x) for x in flat)
 
     def __call__(self, *args, **kwargs):
-        if _core.active_here() or _functions_run_eagerly():
+        if _recording.active_here() or _functions_run_eagerly():
             # inside another trace: inline; under an outer GradientTape: run eagerly so the
             # tape records the ops and gradients flow through the function
             return self._python_function(*args, **kwargs)
@@ -343,13 +408,11 @@ class Function:
                 tensor_positions.append(p)
                 input_names.append(name)
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
-        _tensor.traces.append(trace)
-        _core.recording.insert(0, trace)
+        _recording.push(trace)
         try:
             result = self._python_function(*t_args, **t_kwargs)
         finally:
-            _tensor.traces.remove(trace)
-            _core.recording.remove(trace)
+            _recording.pop(trace)
         out_flat = nest.flatten(result)
         out_names, leaves = [], []
         if trace.unsafe is None:
@@ -377,11 +440,11 @@ class Function:
                 self._warned.add(key)
                 _log.warning("tf.function %r runs eagerly for this input signature: %s.",
                              self.__name__, trace.unsafe)
-            concrete = ConcreteFunction(self._python_function, None, None, tensor_positions,
-                                        None, None, trace.unsafe)
+            concrete = ConcreteFunction(self._python_function, None, tensor_positions, None,
+                                        None, trace.unsafe)
         else:
-            plan, src = trace.build(input_names, out_names)
-            concrete = ConcreteFunction(self._python_function, plan, src, tensor_positions,
+            concrete = ConcreteFunction(self._python_function,
+                                        trace.build(input_names, out_names), tensor_positions,
                                         result, leaves)
         if not retry:
             self._cache[key] = concrete
@@ -440,8 +503,9 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
                 parts.append(str(v))
         print(sep.join(parts), end=end, file=stream)
 
-    if _tensor.traces and _tensor.traces[-1]._thread == threading.get_ident():
-        _tensor.traces[-1].effect(emit, list(inputs))
+    trace = _recording.trace_here()
+    if trace is not None:
+        trace.effect(emit, list(inputs))
     emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
 
 
@@ -476,8 +540,8 @@ def run_effect(fn, args):
     replay of the plan with the values the plan computed: for stateful updates made on
     backend arrays (optimizer steps) that the trace cannot see op by op."""
     arrays = [a._v if isinstance(a, TensorBase) else a for a in args]
-    trace = _tensor.traces[-1] if _tensor.traces else None
-    if trace is None or trace._thread != threading.get_ident() or trace.suspended:
+    trace = _recording.trace_here()
+    if trace is None or trace.suspended:
         return fn(*arrays)
     trace.effect(fn, list(args))
     trace.suspended += 1

@@ -4,7 +4,7 @@ import functools
 import logging
 import threading
 
-from . import nest
+from . import _recording, nest
 from .backend import host, ones_vector, reduce_add, xp_of
 from .ops import _core
 from .ops._core import Op
@@ -41,13 +41,13 @@ class GradientTape:
             raise RuntimeError("GradientTape.gradient can only be called once on non-persistent "
                                "tapes.")
         self._thread = threading.get_ident()
-        _core.recording.append(self)
+        _recording.push(self)
         self._depth += 1
         return self
 
     def __exit__(self, *exc):
         self._depth -= 1
-        _remove(self)
+        _recording.pop(self)
         return False
 
     def stop_recording(self):
@@ -121,9 +121,8 @@ class GradientTape:
             self._reads = []
 
     def _backward(self, targets, seeds, sources):
-        paused = self in _core.recording
-        if paused:
-            _remove(self)
+        # the sweep's own ops are not recorded on this tape
+        paused = self in _recording.recording and _recording.pop(self)
         try:
             grads = {}
             for i, t in enumerate(targets):
@@ -168,7 +167,7 @@ class GradientTape:
             return result
         finally:
             if paused:
-                _core.recording.append(self)
+                _recording.push(self)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
@@ -237,23 +236,13 @@ class _Paused:
         self._was = False
 
     def __enter__(self):
-        self._was = self._tape in _core.recording
-        if self._was:
-            _remove(self._tape)
+        self._was = _recording.pop(self._tape)
         return self
 
     def __exit__(self, *exc):
         if self._was:
-            _core.recording.append(self._tape)
+            _recording.push(self._tape)
         return False
-
-
-def _remove(tape):
-    rec = _core.recording
-    for i in range(len(rec) - 1, -1, -1):
-        if rec[i] is tape:
-            del rec[i]
-            return
 
 
 def _accumulate(grads, key, g):

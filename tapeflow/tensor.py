@@ -7,6 +7,7 @@ module holds only the data structure, printing and conversion.
 import numbers
 
 from . import backend, dtypes
+from ._recording import recording, trace_here
 from .backend import device_name, generic, is_array, ndarray, placement, to_host
 from .backend import host as np
 
@@ -184,16 +185,16 @@ class TensorBase:
 
     def numpy(self):
         """The value as a NumPy array (a copy) or a NumPy scalar for rank-0 tensors."""
-        if traces:
-            traces[-1].read_value(self, "numpy()")
+        if recording:
+            _converted(self, "numpy()")
         v = to_host(self._v)
         if isinstance(v, ndarray):
             return v[()] if v.ndim == 0 else v.copy()
         return v
 
     def __array__(self, dtype=None, copy=None):
-        if traces:
-            traces[-1].read_value(self, "__array__")
+        if recording:
+            _converted(self, "__array__")
         v = to_host(self._v)
         if isinstance(v, generic) or copy:
             v = np.array(v, dtype=dtype)
@@ -217,23 +218,23 @@ class TensorBase:
         return self._v.shape[0]
 
     def __bool__(self):
-        if traces:
-            traces[-1].read_value(self, "bool()")
+        if recording:
+            _converted(self, "bool()")
         return bool(self._v)
 
     def __int__(self):
-        if traces:
-            traces[-1].read_value(self, "int()")
+        if recording:
+            _converted(self, "int()")
         return int(self._v)
 
     def __float__(self):
-        if traces:
-            traces[-1].read_value(self, "float()")
+        if recording:
+            _converted(self, "float()")
         return float(self._v)
 
     def __index__(self):
-        if traces:
-            traces[-1].read_value(self, "an index")
+        if recording:
+            _converted(self, "an index")
         if self._v.ndim != 0 or self._v.dtype.kind not in "iu":
             raise TypeError(
                 f"Only integer scalar tensors can be used as an index, got shape "
@@ -338,9 +339,12 @@ class Reference:
 
 _new = object.__new__
 
-# Active tf.function traces (innermost last). A tensor made by ``wrap`` while one is active
-# may hold values computed outside the op library, so the trace is told about it.
-traces = []
+
+def _converted(t, what):
+    """Tell a trace of this thread that ``t`` becomes a Python or NumPy value (``what``)."""
+    trace = trace_here()
+    if trace is not None:
+        trace.read_value(t, what)
 
 
 def wrap(value):
@@ -352,8 +356,10 @@ def wrap(value):
     """
     t = _new(Tensor)
     t._v = value if not placement else backend.put_new(value)
-    if traces:
-        traces[-1].orphan(t)
+    if recording:  # a trace of this thread notes a value made outside recorded ops
+        trace = trace_here()
+        if trace is not None:
+            trace.orphan(t)
     return t
 
 

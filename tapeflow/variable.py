@@ -4,7 +4,7 @@ import itertools
 import threading
 
 from . import backend, dtypes
-from . import tensor as _tensor
+from ._recording import recording, trace_here
 from .ops import _core, _device
 from .tensor import TensorBase, TensorShape, as_shape, const, convert_to_tensor
 
@@ -27,6 +27,7 @@ def _row_major(a):
     return a if a.flags.c_contiguous else backend.xp_of(a).ascontiguousarray(a)
 
 
+@_core.register_variable_type
 class Variable(TensorBase):
     """A tensor whose value can change through ``assign``; ops read its current value."""
 
@@ -64,8 +65,10 @@ class Variable(TensorBase):
         self._name = base if base.endswith(":0") else base + ":0"
         self.constraint = constraint
         self._uid = next(_uid)
-        if _tensor.traces:
-            _tensor.traces[-1].created_variable(self)
+        if recording:
+            trace = trace_here()
+            if trace is not None:
+                trace.created_variable(self)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -139,29 +142,37 @@ class Variable(TensorBase):
     def assign(self, value, use_locking=None, name=None, read_value=True):
         t = self._checked(value)
         self._v = _row_major(t._v)
-        if _tensor.traces:
-            _tensor.traces[-1].assign(self, "assign", t)
+        if recording:
+            trace = trace_here()
+            if trace is not None:
+                trace.assign(self, "assign", t)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
         self._v = self._v + t._v
-        if _tensor.traces:
-            _tensor.traces[-1].assign(self, "add", t)
+        if recording:
+            trace = trace_here()
+            if trace is not None:
+                trace.assign(self, "add", t)
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
         self._v = self._v - t._v
-        if _tensor.traces:
-            _tensor.traces[-1].assign(self, "sub", t)
+        if recording:
+            trace = trace_here()
+            if trace is not None:
+                trace.assign(self, "sub", t)
         return _Unread(self) if read_value else None
 
     def _assign_raw(self, array):
         """Rebind to a backend array of the same shape and dtype (optimizers' fast path)."""
         self._v = array
-        if _tensor.traces:
-            _tensor.traces[-1].assign_raw(self)
+        if recording:
+            trace = trace_here()
+            if trace is not None:
+                trace.assign_raw(self)
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
@@ -234,12 +245,10 @@ def _read(var):
         var = var._parent
     t = _core.snapshot(var)
     tid = threading.get_ident()
-    for tape in _core.recording:
+    for tape in recording:
         if tape._is_trace or tape._thread != tid:
             continue
         if t._v.dtype.kind == "f" and (id(var) in tape._ids or (tape._auto and var.trainable)):
             tape._read(var, t)
     return t
 
-
-_core.VariableType = Variable

@@ -19,7 +19,7 @@ PACKAGE = Path(tapeflow.__file__).resolve().parent
 # Bottom to top. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("base", ["tapeflow._version", "tapeflow.errors", "tapeflow.nest", "tapeflow.unsupported",
-              "tapeflow._replicas"]),
+              "tapeflow._replicas", "tapeflow._recording"]),
     ("backend", ["tapeflow.backend", "tapeflow._io"]),
     ("dtypes", ["tapeflow.dtypes"]),
     ("tensor", ["tapeflow.tensor", "tapeflow.experimental"]),
@@ -38,8 +38,6 @@ LAYERS = [
 UPWARD = {
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
-    ("tapeflow.backend.cuda_graph", "tapeflow.variable"):
-        "TEMPORARY: graph replay moves next to tf.function",
 }
 
 

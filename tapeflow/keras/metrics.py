@@ -9,7 +9,7 @@ at that point of the step.
 """
 import functools
 
-from .. import dtypes
+from .. import _recording, dtypes
 from ..backend import device_of, is_array, placement, xp_of
 from ..backend import host as np
 from ..framework import device
@@ -341,15 +341,10 @@ class _no_tape:  # noqa: N801
     """Pause recording tapes while a metric computes a loss-like value."""
 
     def __enter__(self):
-        from ..ops import _core  # noqa: PLC0415
-
-        self._saved = list(_core.recording)
-        _core.recording.clear()
+        self._saved = _recording.pop_all()
 
     def __exit__(self, *exc):
-        from ..ops import _core  # noqa: PLC0415
-
-        _core.recording.extend(self._saved)
+        _recording.push(*self._saved)
         return False
 
 

@@ -9,31 +9,45 @@ may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the
 from threading import get_ident
 
 from .. import dtypes
+from .._recording import recording
 from ..backend import placement
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor, TensorBase, const, convert_to_tensor, wrap
 
-VariableType = ()  # set to Variable by tapeflow.variable (it sits above this module)
+# The variable class (``tapeflow.variable.Variable``, registered at its definition by
+# ``register_variable_type``: that module sits above this one). An op reads a variable input
+# through a snapshot of its value (``snapshot``), which is what tapes and traces record.
+VariableType = ()
 
-# Tapes (and tf.function traces) that are recording now, innermost last, each tagged with the
-# thread that opened it (``_thread``). Mutated in place, never rebound, so the
-# hot path reads it with one global lookup.
-recording = []
+
+def register_variable_type(cls):
+    """Class decorator: ``cls`` (and its subclasses) are variables to tapes and traces."""
+    global VariableType
+    if VariableType not in ((), cls):
+        raise TypeError(f"a variable type is registered already: {VariableType.__name__}")
+    VariableType = cls
+    return cls
+
 
 _KIND_NAMES = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
 
 
 class Op:
-    """A named primitive: ``fwd(*arrays, **attrs)`` and ``grad(node, dy)``."""
+    """A named primitive: ``fwd(*arrays, **attrs)`` and ``grad(node, dy)``.
 
-    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype")
+    ``random``: the forward draws fresh random values on the host on every call (so a replay
+    of a traced plan must run it each time, never reuse one draw; see ``function.Plan``).
+    """
 
-    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True):
+    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype", "random")
+
+    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True, random=False):
         self.name = name
         self.fwd = fwd
         self.grad = grad
         self.kinds = kinds  # allowed dtype kinds of the inputs ('f', 'iu', 'b'...), None = all
         self.same_dtype = same_dtype
+        self.random = random
 
     def __call__(self, *inputs, **attrs):
         return apply(self, inputs, attrs)
@@ -42,11 +56,11 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def defop(name, grad=None, kinds=None, same_dtype=True):
+def defop(name, grad=None, kinds=None, same_dtype=True, random=False):
     """Decorator turning a forward function into an ``Op``."""
 
     def make(fwd):
-        return Op(name, fwd, grad, kinds, same_dtype)
+        return Op(name, fwd, grad, kinds, same_dtype, random)
 
     return make
 
@@ -221,12 +235,6 @@ def snapshot(var):
         if r._is_trace and r._thread == tid:
             r.read_var(var, s)
     return s
-
-
-def active_here():
-    """Whether a tape or trace opened by the calling thread is recording."""
-    tid = get_ident()
-    return any(r._thread == tid for r in recording)
 
 
 def as_tensor(x):

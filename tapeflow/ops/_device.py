@@ -7,9 +7,10 @@ held elsewhere are copied there by a recorded ``_CopyToDevice`` op, whose gradie
 the upstream gradient back, so tapes and ``tf.function`` plans see the copies.
 """
 from .. import backend
+from .._recording import recording
 from ..backend import device_of, generic
 from ..tensor import TensorBase, const
-from ._core import Op, record, recording
+from ._core import Op, record
 
 
 def _copy_fwd(a, device):

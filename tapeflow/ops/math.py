@@ -3,11 +3,12 @@ operators of tensors. Each op's forward and gradient sit side by side."""
 import builtins
 
 from .. import dtypes
+from .._recording import recording
 from ..backend import device_erf, placement, xp_of
 from ..backend import host as _host
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, const, convert_to_tensor
-from ._core import Op, apply, convert_inputs, dtype_mismatch, record, recording
+from ._core import Op, apply, convert_inputs, dtype_mismatch, record
 from ._device import place_inputs
 
 __all__ = [

@@ -606,7 +606,7 @@ def _dropout_mask(x, shape, rate, seed):
     return keep if xp is np else xp.asarray(keep)
 
 
-DROPOUT_MASK = Op("DropoutMask", _dropout_mask, None, None, same_dtype=False)
+DROPOUT_MASK = Op("DropoutMask", _dropout_mask, None, None, same_dtype=False, random=True)
 
 
 # -- statistics and normalisation ----------------------------------------------------------------

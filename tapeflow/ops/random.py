@@ -220,11 +220,11 @@ def _categorical(rng, logits, num_samples, dtype):
 # -- recorded draws ------------------------------------------------------------------------------
 # NOTE: each stateful draw runs inside an op's forward, so a tf.function plan draws fresh
 # values on every call (following the seed rules) instead of replaying the traced ones.
-DRAW = Op("RandomDraw", lambda sample: sample()._v, None, None)
+DRAW = Op("RandomDraw", lambda sample: sample()._v, None, None, random=True)
 SHUFFLE = Op("RandomShuffle", lambda a, seed: _shuffle_array(a, _rng(seed, "RandomShuffle")),
-             None, None)
+             None, None, random=True)
 MULTINOMIAL = Op("Multinomial", lambda lg, seed, n, dtype: _categorical(
-    _rng(seed, "Multinomial"), const(lg), n, dtype)._v, None, None)
+    _rng(seed, "Multinomial"), const(lg), n, dtype)._v, None, None, random=True)
 
 
 def _draw(sample):

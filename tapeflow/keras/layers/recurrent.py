@@ -4,11 +4,11 @@ it can, see ``ops/rnn.py``), and the layers built on them."""
 from threading import get_ident
 
 from ... import nest
+from ..._recording import recording
 from ...ops import array as A
 from ...ops import indexing as P
 from ...ops import linalg, nn, rnn
 from ...ops import math as M
-from ...ops._core import recording
 from ...tensor import TensorShape
 from .. import activations, regularizers
 from .base import InputSpec, Layer, in_symbolic_call, set_weight_options, weight_options_config

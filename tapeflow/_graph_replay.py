@@ -1,16 +1,19 @@
 """Replaying ``tf.function`` plans as CUDA graphs (``cupy.cuda.Graph``).
 
 A small model's step is hundreds of tiny kernels whose launch cost dominates; a CUDA graph
-launches them all at once. ``runner_for(plan)`` returns None (the plan runs as Python) unless
-the GPU backend is active; the runner then gates on each call and falls back to the plan:
+launches them all at once. This module reads only the plan contract of ``function.py``
+(``Plan.run``, ``Plan.variables``, and each of ``Plan.steps``' ``host_side_effect`` and
+``draws_random``). ``runner_for(plan)`` returns None (the plan runs as Python) unless the
+GPU backend is active and ``replay_blocker(plan)`` finds nothing; the runner then gates on
+each call and falls back to the plan:
 
 * every input array and variable is a CuPy array on one device, with the same shapes as at
   capture (tf.function keys plans by shape and dtype already);
-* the plan has no recorded Python side effects (``run_effect``: tf.print, Keras optimizer
-  and metric updates) and no random ops or dropout masks (host-side generators would be
-  frozen into the graph). So a custom training step that updates with ``assign_sub`` (the
-  workshop's loops) and inference functions replay as graphs; ``Model.fit``'s step, whose
-  optimizer update is a Python effect, does not;
+* the plan has no host side effects (``run_effect``: tf.print, Keras optimizer and metric
+  updates) and no steps drawing random values (``Op.random``: the random ops, dropout
+  masks; host-side generators would be frozen into the graph). So a custom training step
+  that updates with ``assign_sub`` (the workshop's loops) and inference functions replay as
+  graphs; ``Model.fit``'s step, whose optimizer update is a Python effect, does not;
 * capture succeeded (an op that synchronises with the host makes capture fail: the plan
   then stays on the Python path for good).
 
@@ -23,37 +26,35 @@ into the variables' static buffers. A launch then is: copy inputs in, copy any v
 that changed outside the graph in, launch, hand out copies of the outputs, and rebind each
 assigned variable to a copy of its buffer (tensors read earlier never change underneath).
 
-Not exercised without a GPU: ``tests/gpu/test_gpu_function.py`` checks it against eager.
+The capture itself is exercised only on a GPU: ``tests/gpu/test_gpu_function.py`` checks
+it against eager; ``tests/test_function_plan.py`` checks the decision on any machine.
 """
-from . import cuda
+from .backend import cuda
 
 WARM_CALLS = 1  # plain runs before capture
-# op forwards that draw on the host each call (a graph would freeze one draw)
-HOST_SIDE_FWDS = {"_dropout_mask"}
+
+
+def replay_blocker(plan):
+    """The first step of ``plan`` that a CUDA graph cannot replay, or None: a host side
+    effect must run as Python on every call, and a graph would freeze one random draw."""
+    for step in plan.steps:
+        if step.host_side_effect or step.draws_random:
+            return step
+    return None
 
 
 def runner_for(plan):
-    """A callable replacing ``plan(*arrays)`` on the GPU, or None."""
-    if cuda.cupy_module() is None:
+    """A callable replacing ``plan.run(*arrays)`` on the GPU, or None."""
+    if cuda.cupy_module() is None or replay_blocker(plan) is not None:
         return None
-    ns = plan.__globals__
-    for name, value in ns.items():
-        if name.startswith("p") and callable(value) and name[1:].isdigit():
-            return None  # a recorded side effect must run as Python every call
-        fwd_module = getattr(value, "__module__", "") or ""
-        if name.startswith("f") and (fwd_module.endswith("ops.random")
-                                     or getattr(value, "__name__", "") in HOST_SIDE_FWDS):
-            return None
     return _GraphRunner(plan)
 
 
 class _GraphRunner:
     def __init__(self, plan):
-        from ..variable import Variable  # noqa: PLC0415
-
-        self.plan = plan
+        self.plan = plan.run
         self.cp = cuda.cupy_module()
-        self.variables = [v for v in plan.__globals__.values() if isinstance(v, Variable)]
+        self.variables = list(plan.variables)
         self.calls = 0
         self.graph = None
         self.failed = False
