@@ -2,6 +2,7 @@
 import re
 
 from ..backend import host as np
+from ..ops.random import _rng
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -49,14 +50,7 @@ def unique_name(base):
 
 def rng(seed=None, op="keras"):
     """A NumPy Generator for one random draw, under ``tf.random.set_seed``'s rules."""
-    try:
-        from ..ops.random import _rng  # noqa: PLC0415 - written by the random-ops module
-    except ImportError:
-        _rng = None
-    if _rng is not None:
-        return _rng(seed, op)
-    # NOTE: fallback while tapeflow.ops.random lacks ``_rng``: op seed alone, else entropy.
-    return np.random.default_rng(seed)
+    return _rng(seed, op)
 
 
 def initializer_rng(seed, name):
@@ -68,6 +62,6 @@ def initializer_rng(seed, name):
 
 
 def is_keras_tensor(x):
-    from .layers.input_layer import KerasTensor  # noqa: PLC0415
+    from .layers.input_layer import KerasTensor  # cycle: keras.layers imports keras.backend
 
     return isinstance(x, KerasTensor)

@@ -9,6 +9,10 @@ import sys
 import warnings
 
 from .. import _replicas
+from .._io import atomic_open
+from .saving import _backup, _safetensors
+from .saving._keras_file import _load_on_first_call
+from .saving._weights import load_store, model_store
 from .utils.progbar import Progbar
 
 
@@ -350,10 +354,6 @@ class BackupAndRestore(Callback):
         self._since_save = 0
         if not os.path.exists(self._path):
             return
-        from .saving import _backup, _safetensors  # noqa: PLC0415
-        from .saving._keras_file import _load_on_first_call  # noqa: PLC0415
-        from .saving._weights import load_store  # noqa: PLC0415
-
         arrays, meta = _safetensors.read(self._path)
         perm = arrays.pop("__fit__/perm", None)
         names = json.loads(meta.get("names", "{}"))
@@ -399,10 +399,6 @@ class BackupAndRestore(Callback):
             self._save({"epoch": str(epoch)})
 
     def _save(self, meta, perm=None):
-        from .._io import atomic_open  # noqa: PLC0415
-        from .saving import _backup, _safetensors  # noqa: PLC0415
-        from .saving._weights import model_store  # noqa: PLC0415
-
         self._since_save = 0
         if not _replicas.is_chief():  # distribute: only rank 0 of a multi-process job writes
             return

@@ -2,11 +2,12 @@
 position (``tf.random`` seed state), as JSON in the backup file's metadata."""
 import json
 
+from ...backend import host as np
+from ...ops.random import _SeedState
+
 
 def rng_state():
     """The global seed, call counter and every NumPy stream's position, as JSON text."""
-    from ...ops.random import _SeedState  # noqa: PLC0415
-
     streams = [[list(key), rng.bit_generator.state] for key, rng in _SeedState.streams.items()]
     return json.dumps({"global_seed": _SeedState.global_seed, "counter": _SeedState.counter,
                        "streams": streams, "fresh": _SeedState.fresh.bit_generator.state})
@@ -15,9 +16,6 @@ def rng_state():
 def set_rng_state(text):
     """Put the random-number position back (streams are NumPy Generators rebuilt from
     their saved bit-generator states: plain integers, never code)."""
-    from ...backend import host as np  # noqa: PLC0415
-    from ...ops.random import _SeedState  # noqa: PLC0415
-
     state = json.loads(text)
     _SeedState.global_seed = state["global_seed"]
     _SeedState.counter = int(state["counter"])

@@ -1,6 +1,7 @@
 """Whole models as ``.keras`` zips in Keras 3's layout: ``config.json`` (class, config,
 compile config), ``metadata.json`` and ``model.weights.h5``."""
 import datetime
+import inspect
 import io
 import json
 import os
@@ -8,11 +9,15 @@ import tempfile
 import warnings
 import zipfile
 
+from ... import nest
 from ..._io import atomic_path
 from ..._version import __version__ as __tapeflow_version__
-from .. import _registry
+from .. import _registry, losses, metrics
 from .._registry import custom_table, get_registered_name
-from ._weights import load_store, model_store, write_h5, write_safetensors
+from ..layers.core import Lambda
+from ..optimizers import schedules
+from . import _safetensors
+from ._weights import load_store, model_store, read_h5, write_h5, write_safetensors
 
 _CONFIG, _METADATA = "config.json", "metadata.json"
 _H5, _SAFETENSORS = "model.weights.h5", "model.weights.safetensors"
@@ -21,15 +26,13 @@ _MAX_JSON = 64 * 1024 * 1024
 
 def _has_h5py():
     try:
-        import h5py  # noqa: F401, PLC0415
+        import h5py  # noqa: F401 - optional: the [h5] extra
     except ImportError:
         return False
     return True
 
 
 def _refuse_code(model):
-    from ..layers.core import Lambda  # noqa: PLC0415
-
     for layer in model._flatten_layers():
         if isinstance(layer, Lambda):
             raise ValueError(
@@ -49,8 +52,6 @@ def _fn_name(fn, what):
 
 
 def _ser_loss(spec):
-    from .. import losses  # noqa: PLC0415
-
     if spec is None or isinstance(spec, str):
         return spec
     if isinstance(spec, dict):
@@ -63,8 +64,6 @@ def _ser_loss(spec):
 
 
 def _ser_metric(spec):
-    from .. import metrics  # noqa: PLC0415
-
     if spec is None or isinstance(spec, str):
         return spec
     if isinstance(spec, dict):
@@ -116,8 +115,6 @@ def _resolve(spec, kind, custom_objects):
 
 
 def _compile_from(model, config, custom_objects, path):
-    from ..optimizers import schedules  # noqa: PLC0415
-
     opt_spec = dict(config["optimizer"])
     opt_config = dict(opt_spec.get("config", {}))
     lr = opt_config.get("learning_rate")
@@ -162,8 +159,6 @@ def model_config(model):
 def _functional_to_keras(model, config):
     """tapeflow's functional config in Keras 3's form: per layer, ``inbound_nodes`` whose
     arguments are ``__keras_tensor__`` records with ``keras_history`` triples."""
-    from ... import nest  # noqa: PLC0415
-
     graph = model.__dict__["_nodes_in_order"]
     where, seen = [], {}
     for node in config["nodes"]:
@@ -220,7 +215,7 @@ def model_from_config(spec, custom_objects=None, path="<config>"):
     file is how Keras files ran code (CVE-2024-3660, CVE-2025-1550); names are looked up in
     tables, never imported.
     """
-    from ..models import Functional, Model, Sequential  # noqa: PLC0415
+    from ..models import Functional, Model, Sequential  # cycle: keras.models imports keras.saving
 
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise ValueError(f"'{path}' has no model class in its config.")
@@ -308,9 +303,7 @@ def _functional_from_keras(config, path):
 
 
 def _subclass_from_config(cls, config, table):
-    import inspect  # noqa: PLC0415
-
-    from ..models import Model  # noqa: PLC0415
+    from ..models import Model  # cycle: keras.models imports keras.saving
 
     if cls.from_config.__func__ is not Model.from_config.__func__:
         try:
@@ -383,9 +376,6 @@ def _read_zip(path):
 
 
 def _read_weights_blob(weights, path):
-    from . import _safetensors  # noqa: PLC0415
-    from ._weights import read_h5  # noqa: PLC0415
-
     if _H5 in weights:
         with tempfile.TemporaryDirectory() as d:  # h5py reads a real file most portably
             tmp = os.path.join(d, _H5)

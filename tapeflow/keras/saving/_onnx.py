@@ -13,7 +13,9 @@ from ... import nest
 from ..._io import atomic_open
 from ...backend import host as np
 from ...backend import to_host
-from .. import _registry
+from .. import _registry, activations
+from ..layers.input_layer import InputLayer, KerasTensor
+from ..models import Functional, Sequential
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime that runs opset 17
@@ -22,7 +24,7 @@ _INT64_MAX, _INT64_MIN = int(np.iinfo(np.int64).max), int(np.iinfo(np.int64).min
 
 def _require_onnx():
     try:
-        import onnx  # noqa: PLC0415
+        import onnx  # optional: the [onnx] extra
     except ImportError:
         raise ImportError("Exporting to ONNX needs the onnx package: "
                           "`pip install tapeflow[onnx]`.") from None
@@ -72,8 +74,6 @@ class _Unsupported(Exception):
 
 # -- activations -------------------------------------------------------------------------------
 def _act_name(fn):
-    from .. import activations  # noqa: PLC0415
-
     name = activations.serialize(fn) if fn is not None else "linear"
     return name if isinstance(name, str) else getattr(fn, "__name__", repr(fn))
 
@@ -672,8 +672,6 @@ def _output_shape(layer, shape):
 def to_onnx(model):
     """The ONNX ``ModelProto`` of a Sequential or functional tapeflow model."""
     onnx = _require_onnx()
-    from ..layers.input_layer import InputLayer, KerasTensor  # noqa: PLC0415
-    from ..models import Functional, Sequential  # noqa: PLC0415
 
     if not isinstance(model, (Sequential, Functional)):
         raise ValueError(f"ONNX export supports Sequential and functional models; "

@@ -8,6 +8,8 @@ import warnings
 from ..._io import atomic_open, atomic_path, load_npz
 from ...backend import host as np
 from ...backend import to_host, xp_of
+from ..layers.base import Layer
+from . import _safetensors
 
 # NOTE: tapeflow attributes that hold layers Keras keeps elsewhere (``layers`` is walked
 # first for Sequential/Functional, as Keras does), so paths match Keras's files.
@@ -35,8 +37,7 @@ def layer_groups(model):
     """``[(group path, layer name, [Variables])]`` in Keras 3's ``.weights.h5`` layout: each
     layer's own variables under ``<attribute path>/vars``, containers named by snake-cased
     class with a counter, an object reached twice saved once (first in sorted order)."""
-    from ..layers.base import Layer  # noqa: PLC0415
-    from ..models.model import Model  # noqa: PLC0415
+    from ..models.model import Model  # cycle: keras.models imports keras.saving
 
     out, visited = [], set()
 
@@ -228,7 +229,7 @@ def format_of(path):
 
 def require_h5py():
     try:
-        import h5py  # noqa: PLC0415
+        import h5py  # optional: the [h5] extra
     except ImportError:
         raise ImportError("Reading and writing `.h5` files needs h5py: "
                           "`pip install tapeflow[h5]` (or use `.safetensors`/`.npz`).") from None
@@ -291,14 +292,10 @@ def read_npz(path):
 
 
 def write_safetensors(f, arrays, names):
-    from . import _safetensors  # noqa: PLC0415
-
     _safetensors.write(f, arrays, {"format": "tapeflow", "names": json.dumps(names)})
 
 
 def read_safetensors(path):
-    from . import _safetensors  # noqa: PLC0415
-
     arrays, meta = _safetensors.read(path)
     try:
         names = json.loads(meta.get("names", "{}"))
