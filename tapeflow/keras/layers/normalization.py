@@ -3,6 +3,7 @@ in inference) and ``LayerNormalization`` (per-example statistics)."""
 from ...ops import array as A
 from ...ops import math as M
 from ...ops import nn
+from ...ops import reduction as R
 from ...tensor import TensorShape
 from .. import constraints, initializers, regularizers
 from .base import InputSpec, Layer
@@ -157,8 +158,6 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         if self.rms_scaling:
-            from ...ops import reduction as R  # noqa: PLC0415
-
             ms = R.reduce_mean(M.square(inputs), axis=self._param_axes, keepdims=True)
             out = inputs * M.rsqrt(ms + self.epsilon)
             return out * self._b(self.gamma) if self.gamma is not None else out

@@ -10,7 +10,8 @@ from ...ops import indexing as P
 from ...ops import linalg, nn, rnn
 from ...ops import math as M
 from ...tensor import TensorShape
-from .. import activations, regularizers
+from ...variable import Variable
+from .. import _registry, activations, regularizers
 from .base import InputSpec, Layer, in_symbolic_call, set_weight_options, weight_options_config
 from .masking import get_mask, set_mask
 
@@ -365,16 +366,12 @@ class StackedRNNCells(Layer):
         return x, new_states
 
     def get_config(self):
-        from . import serialize  # noqa: PLC0415
-
-        return {**super().get_config(), "cells": [serialize(c) for c in self.cells]}
+        return {**super().get_config(), "cells": [_registry.serialize(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize  # noqa: PLC0415
-
         config = dict(config)
-        cells = [deserialize(c, custom_objects) for c in config.pop("cells")]
+        cells = [_registry.deserialize("layer", c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
 
 
@@ -439,8 +436,6 @@ class RNN(Layer):
         """A stateful layer's states (created as zeros for the first batch's size)."""
         batch = inputs.shape[0]
         if self.states is None:
-            from ...variable import Variable  # noqa: PLC0415
-
             # NOTE: as in Keras, not weights of the layer (saved models do not hold them)
             self.__dict__["states"] = [
                 Variable(A.zeros(_state_shape(batch, n), inputs.dtype), trainable=False,
@@ -549,21 +544,17 @@ class RNN(Layer):
         return [A.zeros(_state_shape(batch_size, n), self.dtype) for n in self._state_sizes()]
 
     def get_config(self):
-        from . import serialize  # noqa: PLC0415
-
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
                 "zero_output_for_mask": self.zero_output_for_mask,
-                "cell": serialize(self.cell)}
+                "cell": _registry.serialize(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize  # noqa: PLC0415
-
         config = dict(config)
-        cell = deserialize(config.pop("cell"), custom_objects)
+        cell = _registry.deserialize("layer", config.pop("cell"), custom_objects)
         return cls(cell, **config)
 
 

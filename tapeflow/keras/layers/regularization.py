@@ -1,5 +1,6 @@
 """``Dropout``: zeroes a fraction of inputs during training and rescales the rest."""
 from ...backend import xp_of
+from ...ops.nn import dropout
 from ...tensor import wrap
 from .. import backend
 from .base import Layer
@@ -19,11 +20,7 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        try:
-            from ...ops.nn import dropout  # noqa: PLC0415 - tf.nn's op when it is there
-        except ImportError:
-            dropout = None
-        if dropout is not None and self.seed is None and self.noise_shape is None:
+        if self.seed is None and self.noise_shape is None:  # tf.nn's op
             return dropout(inputs, rate=self.rate)
         shape = tuple(inputs._v.shape)
         if self.noise_shape is not None:

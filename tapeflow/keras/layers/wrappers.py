@@ -5,6 +5,7 @@ from ...ops import indexing as P
 from ...ops import math as M
 from ...ops import rnn
 from ...tensor import TensorShape
+from .. import _registry
 from .base import Layer
 from .masking import get_mask
 
@@ -24,16 +25,12 @@ class Wrapper(Layer):
             self.__dict__["layer"] = layer  # a template only: its weights are not this layer's
 
     def get_config(self):
-        from . import serialize  # noqa: PLC0415
-
-        return {**super().get_config(), "layer": serialize(self.layer)}
+        return {**super().get_config(), "layer": _registry.serialize(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize  # noqa: PLC0415
-
         config = dict(config)
-        layer = deserialize(config.pop("layer"), custom_objects)
+        layer = _registry.deserialize("layer", config.pop("layer"), custom_objects)
         return cls(layer, **config)
 
 
@@ -192,18 +189,14 @@ class Bidirectional(Wrapper):
         return out
 
     def get_config(self):
-        from . import serialize  # noqa: PLC0415
-
         return {**super().get_config(), "merge_mode": self.merge_mode,
-                "backward_layer": serialize(self.backward_layer)}
+                "backward_layer": _registry.serialize(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize  # noqa: PLC0415
-
         config = dict(config)
         back = config.pop("backward_layer", None)
         if back is not None:
-            config["backward_layer"] = deserialize(back, custom_objects)
-        layer = deserialize(config.pop("layer"), custom_objects)
+            config["backward_layer"] = _registry.deserialize("layer", back, custom_objects)
+        layer = _registry.deserialize("layer", config.pop("layer"), custom_objects)
         return cls(layer, **config)

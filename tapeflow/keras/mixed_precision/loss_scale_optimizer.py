@@ -9,8 +9,10 @@ scale doubles.
 from ...backend import host as np
 from ...backend import to_host, xp_of
 from ...function import run_effect
+from ...ops.math import cast
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
+from .. import optimizers
 from ..optimizers.base import Optimizer
 
 
@@ -50,8 +52,6 @@ class LossScaleOptimizer(Optimizer):
     def scale_loss(self, loss):
         """``loss * dynamic_scale`` (a recorded op, differentiable)."""
         loss = loss if isinstance(loss, TensorBase) else convert_to_tensor(loss)
-        from ...ops.math import cast  # noqa: PLC0415
-
         return loss * cast(self.dynamic_scale, loss.dtype)
 
     def apply_gradients(self, grads_and_vars, name=None, **kwargs):
@@ -84,9 +84,6 @@ class LossScaleOptimizer(Optimizer):
         self.step_counter._assign_raw(np.asarray(count, np.int64))
 
     def get_config(self):
-        from .. import optimizers  # noqa: PLC0415
-
         return {"name": self.name, "inner_optimizer": optimizers.serialize(
-            self.inner_optimizer) if hasattr(optimizers, "serialize") else
-            self.inner_optimizer.get_config(), "initial_scale": self.initial_scale,
+            self.inner_optimizer), "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps}

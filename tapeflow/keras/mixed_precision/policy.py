@@ -1,5 +1,6 @@
 """Dtype policies (Keras 3's ``DTypePolicy``) and the global policy."""
 from ... import dtypes
+from .. import backend
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _global = [None]  # the global policy's name; None: floatx()
@@ -10,8 +11,6 @@ class DTypePolicy:
 
     def __init__(self, name=None):
         if name is None:
-            from .. import backend  # noqa: PLC0415
-
             name = backend.floatx()
         if isinstance(name, DTypePolicy):
             name = name.name

@@ -1,5 +1,6 @@
 """``keras.models``: ``Model`` (subclassed or functional), ``Sequential`` and ``load_model``."""
 from .. import _registry
+from ..saving import load_model as _load
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
@@ -11,8 +12,6 @@ _registry.register("layer", Sequential, Functional, aliases={"Model": Functional
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a ``.keras`` model (see ``keras.saving.load_model``)."""
-    from ..saving import load_model as _load  # noqa: PLC0415
-
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 

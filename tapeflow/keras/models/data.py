@@ -3,7 +3,7 @@ never copied whole), dicts and lists of them, and datasets that yield batches.""
 from ... import backend as devices
 from ... import nest
 from ...backend import host as np
-from ...backend import is_array, placement, to_host, xp_of
+from ...backend import is_array, placement, to_host, transfer, xp_of
 from ...tensor import TensorBase, const, convert_to_tensor, wrap
 from ...variable import Variable
 from .. import backend
@@ -327,8 +327,6 @@ class DevicePrefetch:
         return self.inner.state() if self._state is None else self._state
 
     def epoch(self, start=0):
-        from ...backend import transfer  # noqa: PLC0415
-
         if self._copy is None:
             self._copy = transfer.copier(self.device)
         for batch, state in transfer.ahead(self._host_batches(start), self._to_device,

@@ -1,7 +1,9 @@
 """Functional models: ``Model(inputs, outputs)`` over the graph of layer calls recorded
 between ``keras.Input`` placeholders and the outputs."""
 from ... import nest
-from ..layers.input_layer import InputLayer, KerasTensor
+from .. import backend
+from ..layers import deserialize, serialize
+from ..layers.input_layer import Input, InputLayer, KerasTensor
 from .model import Model
 
 
@@ -139,8 +141,6 @@ class Functional(Model):
     def get_config(self):
         """The graph as data: layer configs plus, per node, references ``"node:output"``
         to the tensors it consumed (JSON-serialisable)."""
-        from ..layers import serialize  # noqa: PLC0415
-
         nodes = self.__dict__["_nodes_in_order"]
         index = {id(n): i for i, n in enumerate(nodes)}
 
@@ -165,9 +165,6 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         """Rebuild the graph from ``get_config()``; layer classes resolve through the
         built-in allow-list and ``custom_objects`` only."""
-        from ..layers import deserialize  # noqa: PLC0415
-        from ..layers.input_layer import Input  # noqa: PLC0415
-
         specs = {spec["name"]: spec for spec in config["layers"]}
         built = {name: deserialize(spec, custom_objects) for name, spec in specs.items()
                  if spec["class_name"] != "InputLayer"}
@@ -192,6 +189,4 @@ class Functional(Model):
 
 
 def _functional_name():
-    from .. import backend  # noqa: PLC0415
-
     return backend.unique_name("functional")

@@ -12,8 +12,9 @@ from ...tensor import TensorBase
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .. import optimizers
+from .. import mixed_precision, optimizers, saving
 from ..layers.base import Layer
+from ..layers.input_layer import KerasTensor
 from . import data as data_module
 from .summary import print_summary
 
@@ -70,7 +71,7 @@ class Model(Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional  # noqa: PLC0415
+            from .functional import Functional  # cycle: models.functional imports this module
 
             return object.__new__(Functional)
         return object.__new__(cls)
@@ -100,8 +101,6 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
         if not self.built:
-            from ..layers.input_layer import KerasTensor  # noqa: PLC0415
-
             shapes = input_shape
             if isinstance(shapes, (list, tuple)) and shapes and isinstance(
                     shapes[0], (list, tuple)):
@@ -124,7 +123,7 @@ class Model(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "nodes" in config:  # a functional graph
-            from .functional import Functional  # noqa: PLC0415
+            from .functional import Functional  # cycle: models.functional imports this module
 
             return Functional.from_config(config, custom_objects)
         return cls(**config)
@@ -150,9 +149,7 @@ class Model(Layer):
     def save_weights(self, filepath, overwrite=True):
         """Write the weights (and optimizer state) by extension: ``.weights.h5`` in Keras
         3's layout, ``.safetensors`` or ``.npz``; written to a temporary file and renamed."""
-        from ..saving import save_weights  # noqa: PLC0415
-
-        save_weights(self, filepath, overwrite=overwrite)
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         """Read weights written by ``save_weights`` (or by Keras 3). Files are data only;
@@ -160,9 +157,7 @@ class Model(Layer):
         everything fits (``skip_mismatch=True`` loads what matches)."""
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
-        from ..saving import load_weights  # noqa: PLC0415
-
-        load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch, by_name=by_name)
+        saving.load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch, by_name=by_name)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
         """Save config, weights and optimizer state as a ``.keras`` zip (Keras 3's layout)."""
@@ -170,9 +165,7 @@ class Model(Layer):
             raise ValueError("tapeflow saves whole models only in the `.keras` format.")
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
-        from ..saving import save_model  # noqa: PLC0415
-
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def export(self, filepath, format="onnx", verbose=True, **kwargs):
         """Write an inference graph: ``format="onnx"`` (the ``onnx`` extra) for Sequential and
@@ -182,7 +175,7 @@ class Model(Layer):
                              "(TF SavedModel needs TensorFlow itself).")
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
-        from ..saving._onnx import export_onnx  # noqa: PLC0415
+        from ..saving._onnx import export_onnx  # deferred: heavy, loaded on use
 
         export_onnx(self, filepath)
         if verbose:
@@ -194,8 +187,7 @@ class Model(Layer):
                 jit_compile="auto", auto_scale_loss=True):
         self.__dict__["optimizer"] = optimizers.get(optimizer)
         if auto_scale_loss and self.__dict__["optimizer"] is not None:
-            from .. import mixed_precision  # noqa: PLC0415 - Keras 3: mixed_float16 scales
-
+            # Keras 3: mixed_float16 scales the loss
             if mixed_precision.policy.is_mixed_float16() and not isinstance(
                     self.optimizer, mixed_precision.LossScaleOptimizer):
                 self.__dict__["optimizer"] = mixed_precision.LossScaleOptimizer(self.optimizer)

@@ -1,4 +1,5 @@
 """``Sequential``: a plain stack of layers, built on first call or from an input shape."""
+from ..layers import deserialize, serialize
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer, KerasTensor
 from .model import Model
@@ -88,8 +89,6 @@ class Sequential(Model):
         return shape
 
     def get_config(self):
-        from ..layers import serialize  # noqa: PLC0415
-
         layers = [serialize(layer) for layer in self._layers_list]
         if self.__dict__["_input_shape"] is not None:
             layers.insert(0, {"class_name": "InputLayer", "config": {
@@ -98,8 +97,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..layers import deserialize  # noqa: PLC0415
-
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for spec in config["layers"]:
             if spec["class_name"] == "InputLayer":

@@ -1,6 +1,8 @@
 """``Model.summary()``: Keras 3's box-drawn table of layers, output shapes and parameters."""
 import textwrap
 
+from ... import nest
+
 
 def _shape_text(shape):
     if shape is None:
@@ -51,8 +53,6 @@ def _param_count(layer):
 
 
 def _connections(node_inputs):
-    from ... import nest  # noqa: PLC0415
-
     names = []
     for kt in nest.flatten(node_inputs):
         node = getattr(kt, "_node", None)

@@ -29,7 +29,7 @@ def __getattr__(name):
     # NOTE: Keras 3 also exports ``LossScaleOptimizer`` here; it is looked up lazily because
     # keras.mixed_precision imports this package's base class.
     if name == "LossScaleOptimizer":
-        from ..mixed_precision import LossScaleOptimizer  # noqa: PLC0415
+        from ..mixed_precision import LossScaleOptimizer  # cycle: mixed_precision imports this
 
         return LossScaleOptimizer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

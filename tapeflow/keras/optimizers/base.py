@@ -7,6 +7,7 @@ from ... import _replicas  # distribute: gradient allreduce
 from ...backend import host as np
 from ...backend import xp_of
 from ...function import run_effect
+from ...tape import GradientTape
 from ...tensor import TensorBase, convert_to_tensor
 from ...variable import Variable
 from .schedules import LearningRateSchedule
@@ -158,8 +159,6 @@ class Optimizer:
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of ``loss`` (a callable unless ``tape`` is given) and apply
         them to ``var_list`` (a list or a callable returning one)."""
-        from ...tape import GradientTape  # noqa: PLC0415
-
         if tape is None:
             if not callable(loss):
                 raise ValueError("`tape` is required when a `Tensor` loss is passed. Received: "

@@ -1,9 +1,11 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
 package) and ``set_random_seed``."""
 import importlib
+import random
 
 from ...backend import host as np
 from ...backend import to_host
+from ...ops import random as tf_random
 from ...tensor import TensorBase
 from .progbar import Progbar
 
@@ -40,17 +42,9 @@ def normalize(x, axis=-1, order=2):
 
 def set_random_seed(seed):
     """Seed Python, NumPy and tapeflow's global random state."""
-    import random  # noqa: PLC0415
-
     random.seed(seed)
     np.random.seed(seed)
-    try:
-        from ...ops import random as tf_random  # noqa: PLC0415
-
-        if hasattr(tf_random, "set_seed"):
-            tf_random.set_seed(seed)
-    except ImportError:
-        pass
+    tf_random.set_seed(seed)
 
 
 def __getattr__(name):
