@@ -4,6 +4,7 @@ and the gradients across the ranks, run several replicas per step. The core call
 through the strategy's methods (``Strategy._shard_batches`` and the rest, ``strategy.py``)."""
 from .. import _replicas
 from ..backend import host as np
+from . import _mirrored
 from .input import AutoShardPolicy, _policy, shard_batch, shard_bounds
 
 
@@ -62,7 +63,7 @@ def shard_batches(strategy, model, batches, train):
 
 
 def _plain_arrays(inner):
-    from ..keras.models import data  # noqa: PLC0415
+    from ..keras.models import data  # deferred: keras loads on use, not with tf.distribute
 
     return type(inner) is data.ArrayBatches
 
@@ -142,8 +143,6 @@ def allreduce_reducer(s, in_replica):
 def replica_steps(s, model, step_function, train):
     """``fit``/``evaluate`` with a MirroredStrategy over several devices: a step that splits
     each global batch across the replicas (``_mirrored.StepLoop``)."""
-    from . import _mirrored  # noqa: PLC0415
-
     if train and hasattr(model.optimizer, "inner_optimizer"):
         # NOTE: LossScaleOptimizer applies outside gradient_reducer: it would step per replica
         raise NotImplementedError("Mixed precision's LossScaleOptimizer is not supported with "

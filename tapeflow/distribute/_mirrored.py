@@ -17,7 +17,10 @@ replays the whole step.
 import weakref
 
 from .. import _replicas, backend, nest
+from ..framework import _DEVICE_RE, device
+from ..function import Function, run_effect
 from ..tensor import TensorBase, wrap
+from .input import _rows, shard_bounds
 
 
 class PerReplica(tuple):
@@ -45,8 +48,6 @@ class PerReplica(tuple):
 # -- devices -----------------------------------------------------------------------------------
 def resolve_devices(devices):
     """The ``backend.Device`` of each name, or None for the single-replica strategy."""
-    from ..framework import _DEVICE_RE  # noqa: PLC0415
-
     backend.ensure()
     if devices is None:
         gpus = [d for d in backend.devices if d.kind == "GPU"]
@@ -80,16 +81,12 @@ def resolve_devices(devices):
 
 
 def _device_scope(dev):
-    from ..framework import device  # noqa: PLC0415
-
     return device(f"/{dev.kind}:{dev.index}")
 
 
 def _select_effect(dev):
     """Make ``dev`` the backend's current device now and at this point of a traced plan
     (a plan's ops call the array module directly, which runs on the current device)."""
-    from ..function import run_effect  # noqa: PLC0415
-
     run_effect(dev.select, [])
 
 
@@ -134,8 +131,6 @@ def put(value, dev):
 
 def split(batch, n):
     """Each replica's rows of a global batch (``numpy.array_split``'s order) and its count."""
-    from .input import _rows, shard_bounds  # noqa: PLC0415
-
     rows = _rows(batch)
     if rows < n:
         raise ValueError(f"A global batch of {rows} example(s) cannot give each of the {n} "
@@ -164,8 +159,6 @@ class ReplicaSteps:
     (its plan holds that replica's device copies), a plain function is shared."""
 
     def __init__(self, fn, n):
-        from ..function import Function  # noqa: PLC0415
-
         self.fn = fn
         if isinstance(fn, Function):
             self.copies = [Function(fn.python_function, fn.input_signature) for _ in range(n)]
@@ -177,8 +170,6 @@ _copies = weakref.WeakKeyDictionary()  # user tf.functions passed to strategy.ru
 
 
 def _replica_fns(fn, n):
-    from ..function import Function  # noqa: PLC0415
-
     if not isinstance(fn, Function):
         return [fn] * n
     steps = _copies.get(fn)
@@ -189,7 +180,7 @@ def _replica_fns(fn, n):
 
 def run(strategy, fn, args, kwargs):
     """``strategy.run``: ``fn`` once per replica, then one optimizer update."""
-    from .strategy import MirroredReplicaContext  # noqa: PLC0415
+    from .strategy import MirroredReplicaContext  # cycle: distribute.strategy imports this
 
     devices = strategy._replica_devices
     fns = _replica_fns(fn, len(devices))
@@ -214,8 +205,6 @@ def run(strategy, fn, args, kwargs):
 
 
 def _flush_effect(strategy, outer_dev):
-    from ..function import run_effect  # noqa: PLC0415
-
     def flush_then_select():
         flush(strategy)
         outer_dev.select()
@@ -273,7 +262,7 @@ class StepLoop:
         self.fn = fn
 
     def __call__(self, batch):
-        from .strategy import MirroredReplicaContext  # noqa: PLC0415
+        from .strategy import MirroredReplicaContext  # cycle: distribute.strategy imports this
 
         s = self.strategy
         devices = s._replica_devices

@@ -35,7 +35,7 @@ def collective_timeout():
 def load_mpi():
     """``mpi4py.MPI`` or None when mpi4py (or an MPI library) is not installed."""
     try:
-        from mpi4py import MPI  # noqa: PLC0415 - optional dependency, loaded on demand
+        from mpi4py import MPI  # optional: the [mpi] extra, loaded on demand
     except ImportError:
         return None
     return MPI

@@ -97,7 +97,7 @@ class MirroredDataset:
         return getattr(self._dataset, "element_spec", None)
 
     def __iter__(self):
-        from . import _mirrored  # noqa: PLC0415
+        from . import _mirrored  # cycle: distribute._mirrored imports this module
 
         devices = self._strategy._replica_devices
         n = len(devices)

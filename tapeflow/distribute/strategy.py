@@ -11,8 +11,11 @@ from .. import _replicas, nest
 from ..backend import host as np
 from ..backend import to_host
 from ..ops._core import Op
+from ..ops.array import concat
+from ..ops.reduction import reduce_sum
 from ..tensor import TensorBase, constant, convert_to_tensor, wrap
-from . import _hooks, _mpi
+from . import _hooks, _mirrored, _mpi
+from .input import DistributedDataset, MirroredDataset, ValueContext
 
 
 class ReduceOp(enum.Enum):
@@ -219,23 +222,17 @@ class Strategy:
         """Each replica iterates its share of every global batch of ``dataset`` (TF's
         ``AutoShardPolicy.DATA`` after rebatching: the first ``B % N`` ranks get one extra
         row when the global batch ``B`` does not divide evenly)."""
-        from .input import DistributedDataset  # noqa: PLC0415
-
         return DistributedDataset(dataset, self)
 
     def distribute_datasets_from_function(self, dataset_fn, options=None):
         """``dataset_fn(InputContext)`` builds this rank's own pipeline of per-replica
         batches (shard it with ``input_pipeline_id`` / ``num_input_pipelines``)."""
-        from .input import DistributedDataset  # noqa: PLC0415
-
         ctx = InputContext(self._size, self._rank, self._size)
         return DistributedDataset(dataset_fn(ctx), self, shard=False)
 
     experimental_distribute_datasets_from_function = distribute_datasets_from_function
 
     def experimental_distribute_values_from_function(self, value_fn):
-        from .input import ValueContext  # noqa: PLC0415
-
         return value_fn(ValueContext(self._rank, self._size))
 
     # -- running and reducing ------------------------------------------------------------
@@ -314,8 +311,6 @@ class Strategy:
 
 
 def _sum(t, axis):
-    from ..ops.reduction import reduce_sum  # noqa: PLC0415
-
     return reduce_sum(t, axis=axis)
 
 
@@ -383,8 +378,6 @@ class MirroredReplicaContext(ReplicaContext):
 
     def _gradient_stasher(self, optimizer):
         """``apply_gradients`` in this replica: stash for one update after the last replica."""
-        from . import _mirrored  # noqa: PLC0415
-
         return _mirrored.stasher(self, optimizer)
 
 
@@ -399,8 +392,6 @@ class MirroredStrategy(Strategy):
 
     def __init__(self, devices=None, cross_device_ops=None):
         super().__init__()
-        from . import _mirrored  # noqa: PLC0415
-
         replicas = _mirrored.resolve_devices(devices)
         self._replica_devices = replicas
         self._stash = {}  # id(optimizer) -> (optimizer, variables, summed raw gradients)
@@ -424,8 +415,6 @@ class MirroredStrategy(Strategy):
             with super().scope():
                 yield self
             return
-        from . import _mirrored  # noqa: PLC0415
-
         with super().scope(), _mirrored._device_scope(self._replica_devices[0]):
             yield self
 
@@ -440,15 +429,11 @@ class MirroredStrategy(Strategy):
         gradients and update once, after the last replica."""
         if self._replica_devices is None:
             return super().run(fn, args, kwargs, options)
-        from . import _mirrored  # noqa: PLC0415
-
         return _mirrored.run(self, fn, args, kwargs)
 
     def reduce(self, reduce_op, value, axis=None):
         if self._replica_devices is None:
             return super().reduce(reduce_op, value, axis)
-        from . import _mirrored  # noqa: PLC0415
-
         reduce_op = _reduce_op(reduce_op)
 
         def one(v):
@@ -473,8 +458,6 @@ class MirroredStrategy(Strategy):
     def experimental_local_results(self, value):
         if self._replica_devices is None:
             return super().experimental_local_results(value)
-        from . import _mirrored  # noqa: PLC0415
-
         found = []
         _mirrored._map(lambda v: found.append(isinstance(v, _mirrored.PerReplica)), value)
         if not any(found):
@@ -484,9 +467,6 @@ class MirroredStrategy(Strategy):
     def gather(self, value, axis):
         if self._replica_devices is None:
             return super().gather(value, axis)
-        from ..ops.array import concat  # noqa: PLC0415
-        from . import _mirrored  # noqa: PLC0415
-
         def one(v):
             parts = list(v) if isinstance(v, _mirrored.PerReplica) else [v] * len(self._devices)
             return concat([p if isinstance(p, TensorBase) else convert_to_tensor(p)
@@ -497,15 +477,11 @@ class MirroredStrategy(Strategy):
     def experimental_distribute_dataset(self, dataset, options=None):
         if self._replica_devices is None:
             return super().experimental_distribute_dataset(dataset, options)
-        from .input import MirroredDataset  # noqa: PLC0415
-
         return MirroredDataset(dataset, self, split=True)
 
     def distribute_datasets_from_function(self, dataset_fn, options=None):
         if self._replica_devices is None:
             return super().distribute_datasets_from_function(dataset_fn, options)
-        from .input import MirroredDataset  # noqa: PLC0415
-
         ctx = InputContext(1, 0, len(self._devices))
         return MirroredDataset(dataset_fn(ctx), self, split=False)
 
@@ -514,9 +490,6 @@ class MirroredStrategy(Strategy):
     def experimental_distribute_values_from_function(self, value_fn):
         if self._replica_devices is None:
             return super().experimental_distribute_values_from_function(value_fn)
-        from . import _mirrored  # noqa: PLC0415
-        from .input import ValueContext  # noqa: PLC0415
-
         n = len(self._devices)
         values = []
         for i, dev in enumerate(self._replica_devices):
@@ -566,10 +539,8 @@ MPIStrategy = MultiWorkerMirroredStrategy
 
 def _sync_random_state(collective):
     """Every rank continues rank 0's ``tf.random`` state (seeds, streams, counters)."""
-    from ..keras.saving import _backup  # noqa: PLC0415
-    from ..ops import random as random_ops  # noqa: PLC0415 - loads the seed state
+    from ..keras.saving import _backup  # deferred: loads all of keras (MPI strategies only)
 
-    del random_ops
     text = _backup.rng_state().encode() if collective.rank == 0 else b""
     state = collective.bcast_bytes(text).decode()
     if collective.rank != 0:
