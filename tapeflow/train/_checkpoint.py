@@ -47,7 +47,7 @@ class _Graph:
                 self._seen.add(id(obj))
                 self.variables[key] = obj
         elif _is_layer(obj):
-            from ..keras.saving._weights import layer_groups  # noqa: PLC0415
+            from ..keras.saving._weights import layer_groups  # deferred: tf.train loads no keras
 
             if not obj.built:
                 self.unbuilt.append(obj)

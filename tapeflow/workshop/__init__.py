@@ -41,6 +41,6 @@ def section_path(filename):
 
 
 def main(argv=None):
-    from .cli import main as _main
+    from .cli import main as _main  # cycle: workshop.cli imports this package
 
     return _main(argv)

@@ -13,6 +13,8 @@ import re
 import sys
 import types
 
+import tapeflow
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MNIST_MISSING = 3  # the exit status when MNIST cannot be found
 
@@ -49,7 +51,7 @@ def _load_helper(name, tf_module):
 def mnist_help(error):
     dirs = os.environ.get("TAPEFLOW_DATASETS") or "<dir>"
     first = dirs.split(os.pathsep)[0]
-    from tapeflow.keras.datasets._files import cache_dir
+    from tapeflow.keras.datasets._files import cache_dir  # deferred: loads keras; cli needs none
 
     cache = cache_dir()
     return (
@@ -68,9 +70,7 @@ def run(path, tf_module=None):
     tf_module = tf_module or os.environ.get("WORKSHOP_TF", "tapeflow")
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     if tf_module == "tensorflow":
-        import tensorflow
-
-        import tapeflow
+        import tensorflow  # optional: only for the benchmark's comparison
 
         tensorflow.keras.datasets.mnist.load_data = tapeflow.keras.datasets.mnist.load_data
         _load_helper("_common", tf_module)
@@ -78,7 +78,7 @@ def run(path, tf_module=None):
     try:
         exec(compile(read_source(path, tf_module), path, "exec"), namespace)
     except Exception as e:
-        from tapeflow.keras.datasets._files import DownloadError
+        from tapeflow.keras.datasets._files import DownloadError  # deferred: as in mnist_help
         from tapeflow.keras.datasets._idx import DatasetFileError
 
         if isinstance(e, (DownloadError, DatasetFileError)):
