@@ -25,6 +25,8 @@ it each uses its default. Quote ratios, not absolute numbers: the machine is sha
 """
 import argparse
 import gzip
+import importlib
+import importlib.util
 import json
 import os
 import statistics
@@ -39,6 +41,11 @@ BATCH, WARMUP = 128, 10
 FRAMEWORKS = ["tapeflow", "tensorflow", "torch", "jax"]
 LABELS = {"tapeflow": "tapeflow fit", "tensorflow": "TF fit", "torch": "PyTorch eager",
           "jax": "JAX jit"}
+
+
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
 
 
 # -- shared by every worker -----------------------------------------------------------------
@@ -71,7 +78,7 @@ def batches(n):
 
 
 def peak_rss_mb():
-    import resource
+    import resource  # Unix only
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return kb / 1024
@@ -91,8 +98,6 @@ def keras_model(keras):
 def run_keras(module, x, y, steps, threads, build=None, warmup=WARMUP):
     """``fit`` on the warm-up rows, then timed ``fit`` on the rest (``build(keras)`` makes
     the model: the convnet by default; ``lstm_steps.py`` passes its own)."""
-    import importlib
-
     tf = importlib.import_module(module)
     if module == "tensorflow" and threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -231,8 +236,6 @@ def _timed(fn):
 
 
 def available(name):
-    import importlib.util
-
     return importlib.util.find_spec(name) is not None
 
 
@@ -327,7 +330,7 @@ def main():
             print(f"  tapeflow / TF peak RSS {max(rss['tapeflow']) / max(rss['tensorflow']):9.2f}x"
                   f"  <= 1.0x")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _report  # noqa: PLC0415
+    import _report  # the driver only: the workers (this same file) stay lean
 
     targets = []
     for peer, lo in (("tensorflow", 0.5), ("torch", 1.0)):

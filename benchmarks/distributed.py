@@ -32,6 +32,11 @@ CONFIG = {  # global batch, training examples per epoch, epochs (the first is wa
 }
 
 
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
+
+
 # -- worker (one MPI rank) -------------------------------------------------------------------
 def _model(tf, name):
     if name == "mlp":
@@ -230,7 +235,7 @@ def main():
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _report  # noqa: PLC0415
+    import _report  # the driver only: the workers (this same file) stay lean
 
     targets = []
     for r in results:

@@ -21,6 +21,7 @@ environment, e.g.::
 Quote the ratios, not the absolute times: machines are noisy.
 """
 import argparse
+import importlib
 import os
 import platform
 import statistics
@@ -46,6 +47,9 @@ TARGETS = {"import": 0.25, "add/torch": 1.5, "lr_step/torch": 1.0, "lr_fn/torch"
 LR = 0.05
 
 
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
 def seed_data(np):
     """The seed's x = tf.range(1., 5., 0.1) (float32 accumulation) and y = 3.5x - 1 + noise."""
     x = np.float32(1.0) + np.cumsum(np.r_[0, np.full(39, 0.1, np.float32)], dtype=np.float32)
@@ -57,8 +61,6 @@ def seed_data(np):
 # -- one setup per framework: returns {workload: zero-argument callable} ----------------------
 def setup_tf_like(module_name):
     """The workloads written once against TF's API: it serves tapeflow and TensorFlow alike."""
-    import importlib
-
     import numpy as np
 
     tf = importlib.import_module(module_name)

@@ -35,6 +35,9 @@ WORKLOADS = [("mlp", 256), ("mlp", 4096), ("convnet", 128), ("convnet", 1024)]
 CPU_DRY_RUN = False  # --cpu-dry-run: run tapeflow's workloads on the CPU, tiny, untimed
 
 
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
 def data(kind, batch, steps, seed=0):
     rng = np.random.default_rng(seed)
     n = batch * steps
@@ -270,7 +273,7 @@ def bench_matmul(n=8192, reps=10):
             a @ b
         torch.cuda.synchronize()
         out["torch bf16 TFLOP/s"] = flops / (time.perf_counter() - t0) / 1e12
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         out["torch bf16 TFLOP/s"] = f"skipped: {e}"
     try:
         import cupy as cp
@@ -288,7 +291,7 @@ def bench_matmul(n=8192, reps=10):
         cp.cuda.Device().synchronize()
         out["tapeflow float16 TFLOP/s"] = flops / (time.perf_counter() - t0) / 1e12
         out["tapeflow bf16"] = "not available: CuPy/NumPy have no bfloat16 arithmetic"
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         out["tapeflow float16 TFLOP/s"] = f"skipped: {e}"
     return out
 
@@ -315,7 +318,7 @@ def main(argv=None):
         for name, fn in benches.items():
             try:
                 times = fn(kind, batch, n_warm, n_steps)
-            except Exception as e:  # noqa: BLE001 - report and go on
+            except Exception as e:  # report and go on
                 row[name] = f"skipped: {type(e).__name__}: {e}"
                 continue
             for label, t in times.items():

@@ -119,7 +119,7 @@ def main():
     frameworks = {"tapeflow": tapeflow}
     if not args.no_tf:
         try:
-            import tensorflow
+            import tensorflow  # optional peer
             frameworks["TF " + tensorflow.__version__] = tensorflow
         except ImportError as e:
             print(f"TensorFlow not importable ({e}); tapeflow only")

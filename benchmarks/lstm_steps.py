@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnn_steps import (  # noqa: E402
+from cnn_steps import (
     ROOT,
     importable,
     matmul_peak,
@@ -51,6 +51,9 @@ FRAMEWORKS = ["tapeflow", "tensorflow", "torch"]
 LABELS = {"tapeflow": "tapeflow fit", "tensorflow": "TF fit", "torch": "PyTorch eager"}
 
 
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
 def data(n):
     import numpy as np
 
@@ -163,7 +166,7 @@ def report(cell, present, results, args, peak):
                 print(f"  tapeflow / {LABELS[peer]:14s} samples/s "
                       f"{rate['tapeflow'] / rate[peer]:5.2f}x  {want}")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _report  # noqa: PLC0415
+    import _report  # the driver only: the workers (this same file) stay lean
 
     r = rate["tapeflow"] / rate["tensorflow"] if "tapeflow" in rate and "tensorflow" in rate \
         else None

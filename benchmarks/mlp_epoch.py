@@ -21,8 +21,10 @@ did the same work. Runs are interleaved (load changes hit everyone alike), media
 ``--threads N`` sets the BLAS/OpenMP thread count of every framework alike (before they load).
 """
 import argparse
+import importlib
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -40,6 +42,9 @@ MODELS = {  # hidden sizes, optimizer, learning rate
 B1, B2, EPS = 0.9, 0.999, 1e-7  # Keras's Adam defaults, used by every hand-written Adam
 
 
+# NOTE: the frameworks (and NumPy where a thread count applies) are imported inside the
+# functions that time them: each loads only in the process that runs it, after the thread
+# settings.
 def load(np):
     import tapeflow as tf
 
@@ -76,8 +81,6 @@ def keras_optimizer(tf, kind, lr):
 
 
 def tf_like_loop(module_name, data, w0, traced, kind, lr):
-    import importlib
-
     import numpy as np
 
     tf = importlib.import_module(module_name)
@@ -102,8 +105,6 @@ def tf_like_loop(module_name, data, w0, traced, kind, lr):
 
 
 def tf_like_fit(module_name, data, w0, hidden, kind, lr):
-    import importlib
-
     import numpy as np
 
     tf = importlib.import_module(module_name)
@@ -280,8 +281,6 @@ MEMORY_RUNS = ["tapeflow model.fit (setup included)", "tapeflow GradientTape loo
 def peak_rss(model, threads):
     """Peak resident memory (MiB) of a fresh interpreter that loads MNIST and runs one
     workload's epoch: the whole process, framework import included, as a user sees it."""
-    import subprocess
-
     out = {}
     for name in MEMORY_RUNS:
         cmd = [sys.executable, os.path.abspath(__file__), "--rss-worker", name,
@@ -293,7 +292,7 @@ def peak_rss(model, threads):
 
 
 def rss_worker(name, model, threads):
-    import resource
+    import resource  # Unix only
 
     import numpy as np
 
@@ -328,7 +327,7 @@ def main():
             os.environ[var] = str(args.threads)
     if args.rss_worker:
         return rss_worker(args.rss_worker, args.model, args.threads)
-    import _report
+    import _report  # the driver only: the workers (this same file) stay lean
     import numpy as np
 
     for peer in ("tensorflow", "torch", "jax"):

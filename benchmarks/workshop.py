@@ -25,7 +25,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tapeflow.workshop import SECTIONS, section_path  # noqa: E402
-from tapeflow.workshop.cli import FULL_EPOCHS, FULL_STEPS, QUICK_EPOCHS, QUICK_STEPS  # noqa: E402
+from tapeflow.workshop.cli import (  # noqa: E402
+    FULL_EPOCHS,
+    FULL_STEPS,
+    QUICK_EPOCHS,
+    QUICK_STEPS,
+    resolve,
+)
 
 FIGURE = re.compile(r"^(Loss: .*|Epoch \d .*|.*val_accuracy: .*|m: .*)$", re.M)
 
@@ -54,8 +60,6 @@ def main(argv=None):
     ap.add_argument("--no-tf", action="store_true", help="time tapeflow only")
     ap.add_argument("--log-dir", metavar="DIR", help="keep each section's output here")
     args = ap.parse_args(argv)
-    from tapeflow.workshop.cli import resolve
-
     rows = resolve(args.section) if args.section else SECTIONS
     has_tf = not args.no_tf and importlib.util.find_spec("tensorflow") is not None
     env = dict(os.environ)

@@ -15,9 +15,12 @@ catching host/device bugs:
 """
 import contextlib
 import operator
+from math import erf
 
 import numpy as np
+import pytest
 
+import tapeflow as tf
 from tapeflow import backend
 
 _COPYING = {"asarray", "array", "asanyarray", "ascontiguousarray"}
@@ -298,8 +301,6 @@ def fake_gpus():
 
 
 def _fake_erf(self, a):
-    from math import erf  # noqa: PLC0415
-
     return FakeArray(np.vectorize(erf, otypes=[a.dtype])(a._a), a._dev)
 
 
@@ -385,10 +386,6 @@ CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
 def skip_if_real_gpu(covered_by):
     """Skip the calling test module on a machine with a real GPU (``covered_by`` says which
     GPU tests cover the same ground there)."""
-    import pytest  # noqa: PLC0415
-
-    import tapeflow as tf  # noqa: PLC0415
-
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("a real GPU is registered: the stand-in device tests run on machines "
                     f"without one ({covered_by} covers the real GPU)", allow_module_level=True)
@@ -401,6 +398,4 @@ def _gpus_fixture():
 
 def gpus_fixture():
     """The ``gpus`` fixture: the stand-in GPU:0 and GPU:1 registered for one test."""
-    import pytest  # noqa: PLC0415
-
     return pytest.fixture(_gpus_fixture, name="gpus")

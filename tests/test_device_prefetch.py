@@ -461,4 +461,4 @@ def test_loss_scale_optimizer_in_keras_optimizers():
     opt = tf.keras.optimizers.LossScaleOptimizer(tf.keras.optimizers.SGD(0.1))
     assert float(opt.dynamic_scale) == 2.0 ** 15
     with pytest.raises(AttributeError):
-        tf.keras.optimizers.NoSuchOptimizer  # noqa: B018
+        tf.keras.optimizers.NoSuchOptimizer

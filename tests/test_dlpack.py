@@ -67,7 +67,7 @@ def test_torch_round_trips_share_memory():
 
 def test_jax_round_trips_on_the_cpu():
     jax = pytest.importorskip("jax", reason="JAX is not installed (optional peer)")
-    import jax.numpy as jnp
+    import jax.numpy as jnp  # optional, skipped above when absent
 
     src = jnp.arange(6, dtype=jnp.float32).reshape(2, 3)
     t = tf.experimental.dlpack.from_dlpack(src)

@@ -1,5 +1,7 @@
 """tf.nest, tf.Module, name scopes, devices, config, debugging and creation ops."""
 import collections
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -141,9 +143,6 @@ def test_reductions_and_casts_values():
 
 
 def test_import_loads_nothing_optional_starts_no_threads_prints_nothing():
-    import subprocess
-    import sys
-
     code = ("import sys, threading\n"
             "import tapeflow as tf\n"
             "optional = ('cupy', 'mpi4py', 'scipy', 'matplotlib', 'h5py', 'onnx', 'ml_dtypes',\n"

@@ -1,6 +1,7 @@
 """tf.function: traced plans give eager's results exactly, retrace per signature with a
 reason, and fall back to eager execution (with a warning) whenever replay would be unsafe."""
 import logging
+import threading
 
 import numpy as np
 import pytest
@@ -182,8 +183,6 @@ def test_random_ops_and_dropout_draw_fresh_values_each_call_like_eager():
 
 
 def test_ops_in_other_threads_are_not_recorded_by_this_threads_tape_or_trace():
-    import threading
-
     w = tf.Variable(2.0)
     done = []
 
@@ -243,8 +242,6 @@ def test_traced_keras_optimizer_step_matches_eager(make_opt):
 
 
 def test_a_first_trace_that_builds_and_loads_variables_is_traced_again(caplog):
-    import logging
-
     class Lazy(tf.Module):
         def __init__(self):
             super().__init__()

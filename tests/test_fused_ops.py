@@ -3,7 +3,10 @@
 ``gru_sequence`` (a whole sequence with a hand-written backward through time): values
 against independent NumPy references, gradients against float64 finite differences, and the
 layers' fused paths against their per-op paths."""
+import multiprocessing
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,8 +14,9 @@ import pytest
 import tapeflow as tf
 from gradcheck import check_grad
 from tapeflow.keras import layers
+from tapeflow.keras.layers.masking import get_mask
+from tapeflow.ops import _chunks, rnn
 from tapeflow.ops import conv as C
-from tapeflow.ops import rnn
 
 rng = np.random.default_rng(7)
 
@@ -444,7 +448,6 @@ def test_masked_layer_fused_path_matches_per_step_path(kind, kw):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
     for a, b in zip(g_fused, g_steps):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
-    from tapeflow.keras.layers.masking import get_mask
 
     m_fused, m_steps = get_mask(fused[0]), get_mask(steps[0])
     assert (m_fused is None) == (m_steps is None) == (not kw.get("return_sequences"))
@@ -519,8 +522,6 @@ def test_input_dropout_on_the_fused_path_matches_the_per_step_path(kind):
 
 # -- chunks spread over threads (ops/_chunks.py) --------------------------------------------------
 def test_run_chunks_keeps_order_and_propagates_errors(monkeypatch):
-    from tapeflow.ops import _chunks
-
     monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "3")
     spans = [(a, a + 1) for a in range(10)]
     assert _chunks.run_chunks(lambda a, b: (a, b), spans) == spans
@@ -565,8 +566,6 @@ def test_convolutions_on_several_threads_match_one(monkeypatch, threads):
 
 
 def _chunks_in_child():
-    from tapeflow.ops import _chunks
-
     spans = [(a, a + 1) for a in range(6)]
     os._exit(0 if _chunks.run_chunks(lambda a, b: a, spans) == list(range(6)) else 1)
 
@@ -574,10 +573,6 @@ def _chunks_in_child():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 def test_run_chunks_works_in_a_forked_child(monkeypatch):
     """A child forked after the pool started gets a fresh pool instead of waiting forever."""
-    import multiprocessing
-
-    from tapeflow.ops import _chunks
-
     monkeypatch.setenv("TAPEFLOW_NUM_THREADS", "2")
     _chunks.run_chunks(lambda a, b: a, [(0, 1), (1, 2), (2, 3)])  # the pool now exists
     child = multiprocessing.get_context("fork").Process(target=_chunks_in_child)
@@ -610,9 +605,6 @@ def test_first_chunked_op_leaves_openblas_on_one_thread():
     """The first chunked op puts OpenBLAS on one thread for good, also when it runs inside
     ``one_blas_thread`` (whose exit used to restore the multi-threaded setting, so every later
     plain matmul woke OpenBLAS's spinning workers against the chunk workers)."""
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k not in _THREAD_ENV}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")

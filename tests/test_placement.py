@@ -7,6 +7,7 @@ from gpu.op_cases import CASES, run_case
 
 import tapeflow as tf
 from tapeflow import backend
+from tapeflow.ops import rnn
 
 skip_if_real_gpu("tests/gpu")
 gpus = gpus_fixture()
@@ -188,8 +189,6 @@ def test_adam_updates_all_device_variables_at_once(gpus):
 def test_fused_recurrent_layers_on_a_device_match_host(gpus, monkeypatch):
     """The fused LSTM/GRU ops (and the bidirectional pair), masks included, run on device
     arrays only and give the host's values and gradients."""
-    from tapeflow.ops import rnn
-
     used = []
     for name in ("lstm_sequence", "sequence_pair"):
         real = getattr(rnn, name)

@@ -1,4 +1,5 @@
 """tf.Variable: assignment rules, names, printing, tracking by tapes."""
+import numpy as np
 import pytest
 
 import tapeflow as tf
@@ -69,8 +70,6 @@ def test_callable_initial_value_and_dtype_cast():
 def test_variable_values_are_row_major_whatever_the_initial_layout():
     """A Fortran-ordered initial value (e.g. a QR factor) is stored row-major, as every other
     array, so elementwise updates never mix layouts (several times slower in NumPy)."""
-    import numpy as np
-
     value = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4))
     v = tf.Variable(value)
     assert v._v.flags.c_contiguous

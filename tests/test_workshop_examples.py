@@ -82,7 +82,7 @@ def test_quick_run_has_every_section_in_order_with_headers(quick):
 def test_quick_run_saves_the_plots(quick):
     out, _, plots = quick
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - optional: the [plot] extra
     except ImportError:
         assert out.count("matplotlib is not installed: skipping plots") >= 1
     else:

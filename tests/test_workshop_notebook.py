@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tapeflow.workshop import SECTIONS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(ROOT, "examples", "workshop.ipynb")
 MNIST = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mnist")
@@ -20,8 +22,6 @@ def test_notebook_is_up_to_date_with_the_sections():
 
 
 def test_notebook_markdown_covers_every_section():
-    from tapeflow.workshop import SECTIONS
-
     with open(NOTEBOOK, encoding="utf-8") as f:
         nb = json.load(f)
     heads = [c["source"][0].strip() for c in nb["cells"] if c["cell_type"] == "markdown"]
@@ -32,7 +32,7 @@ def test_notebook_markdown_covers_every_section():
 def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     nbclient = pytest.importorskip(
         "nbclient", reason="nbclient is not installed (pip install -e '.[dev]' adds it)")
-    import nbformat
+    import nbformat  # optional, skipped above with nbclient
 
     # the kernel inherits the environment: this checkout's tapeflow, short loops, no display
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(

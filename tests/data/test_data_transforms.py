@@ -278,7 +278,7 @@ def test_in_memory_shuffle_matches_the_streaming_buffer_distribution():
 def test_filter_on_in_memory_blocks_equals_per_element():
     data = np.random.default_rng(0).standard_normal((1000, 3)).astype(np.float32)
     labels = np.arange(1000) % 7
-    pred = lambda x, y: tf.logical_and(tf.reduce_sum(x) > 0.0, y != 3)  # noqa: E731
+    pred = lambda x, y: tf.logical_and(tf.reduce_sum(x) > 0.0, y != 3)
     fast = tf.data.Dataset.from_tensor_slices((data, labels)).filter(pred)
     want = [i for i in range(1000) if data[i].sum() > 0 and labels[i] != 3]
     got = values(fast)

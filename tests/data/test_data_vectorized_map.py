@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.data._vectorize import vectorized_map
 
 rng = np.random.default_rng(0)
 IMAGES = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
@@ -118,8 +119,6 @@ def test_ragged_inputs_are_mapped_before_batching():
 
 
 def test_vectorized_map_matches_a_loop():
-    from tapeflow.data._vectorize import vectorized_map
-
     x = FLOATS[:20]
     got = vectorized_map(lambda r: r * 2.0 + tf.reduce_sum(r), tf.constant(x))
     want = np.stack([r * 2.0 + r.sum() for r in x])

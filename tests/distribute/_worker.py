@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 import tapeflow as tf
+from tapeflow.distribute.input import shard_bounds
 
 SCENARIO, OUT = sys.argv[1], sys.argv[2]
 OPTS = dict(a.split("=", 1) for a in sys.argv[3:])
@@ -113,8 +114,6 @@ def custom_loop_scenario():
     mean_axis = strategy.reduce(tf.distribute.ReduceOp.MEAN,
                                 tf.constant([float(RANK)] * (RANK + 1)), axis=0)
     # train_on_batch in the scope, each rank on its third of a batch of 30: averaged
-    from tapeflow.distribute.input import shard_bounds  # noqa: PLC0415
-
     model2 = build("sgd")
     lo, hi = shard_bounds(30, RANK, SIZE)
     for _ in range(2):  # outside the scope: the model was compiled in it

@@ -10,7 +10,7 @@ import pytest
 import tapeflow as tf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakegpu import fake_gpus  # noqa: E402
+from fakegpu import fake_gpus
 
 if tf.config.list_physical_devices("GPU"):
     pytest.skip("a real GPU is registered: these tests use the stand-in devices of machines "

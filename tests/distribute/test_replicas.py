@@ -12,6 +12,7 @@ import pytest
 
 import tapeflow as tf
 from tapeflow import _replicas
+from tapeflow.distribute.strategy import MirroredReplicaContext
 
 PACKAGE = Path(tf.__file__).resolve().parent
 
@@ -147,7 +148,6 @@ def test_the_strategies_implement_the_protocol():
         for cls in (tf.distribute.Strategy, tf.distribute.MirroredStrategy,
                     tf.distribute.MultiWorkerMirroredStrategy):
             assert callable(getattr(cls, name)), (cls, name)
-    from tapeflow.distribute.strategy import MirroredReplicaContext
 
     assert callable(MirroredReplicaContext._gradient_stasher)
     assert not hasattr(tf.distribute.ReplicaContext, "_gradient_stasher")  # one per process

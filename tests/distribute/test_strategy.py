@@ -161,8 +161,6 @@ def test_buckets_group_by_dtype_and_size(monkeypatch):
 
 
 def test_nn_namespace_exposes_the_loss_helpers():
-    import tapeflow as tf
-
     per_example = tf.constant([1.0, 2.0, 3.0, 4.0])
     assert float(tf.nn.compute_average_loss(per_example)) == 2.5
     assert float(tf.nn.compute_average_loss(per_example, global_batch_size=8)) == 1.25
@@ -172,8 +170,6 @@ def test_nn_namespace_exposes_the_loss_helpers():
 
 
 def test_auto_shard_policy_is_also_under_tf_data_experimental():
-    import tapeflow as tf
-
     policy = tf.data.experimental.AutoShardPolicy
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = policy.OFF

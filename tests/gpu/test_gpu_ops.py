@@ -5,6 +5,7 @@ import pytest
 
 import tapeflow as tf
 from gpu.op_cases import CASES, run_case
+from tapeflow.backend import cuda_kernels
 
 GPU0 = "/job:localhost/replica:0/task:0/device:GPU:0"
 
@@ -49,8 +50,6 @@ def test_placement_on_the_gpu():
 
 
 def test_fused_kernels_match_numpy():
-    from tapeflow.backend import cuda_kernels
-
     cp = pytest.importorskip("cupy")
     rng = np.random.default_rng(0)
     g, y = rng.normal(size=(64, 33)).astype(np.float32), rng.normal(size=(64, 33))

@@ -1,5 +1,6 @@
 """The public surface: ``tf.keras`` and ``from tapeflow import keras``, lazy datasets,
 utils and backend helpers."""
+import doctest
 import os
 import subprocess
 import sys
@@ -60,7 +61,5 @@ def test_layers_are_tf_modules():
 
 
 def test_docstring_examples_run():
-    import doctest
-
     result = doctest.testmod(keras, verbose=False)
     assert result.attempted >= 4 and result.failed == 0

@@ -12,7 +12,7 @@ from gradcheck import check_grad
 from tapeflow.keras import layers
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from test_conv import ref_conv2d  # noqa: E402
+from test_conv import ref_conv2d
 
 
 def sigmoid(v):

@@ -1,5 +1,7 @@
 """Losses against values recorded from Keras 3 (tensorflow 2.21), plus gradients of the
 fused from_logits paths, reductions and bad labels."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -125,10 +127,6 @@ def test_config_roundtrip():
 
 
 def test_crossentropy_on_a_softmax_or_sigmoid_output_uses_its_logits_as_keras():
-    import warnings
-
-    import tapeflow as tf
-
     x = tf.constant([[100.0, 0.0, -100.0], [1.0, 2.0, 3.0]])
     p = tf.keras.activations.softmax(x)
     # from the logits: log-sum-exp minus the label's logit, not -log(1e-7) from clipping

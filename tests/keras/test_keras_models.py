@@ -1,5 +1,6 @@
 """Models: the seed's subclassed Model and Sequential, the functional API with several
 inputs and outputs, summary tables, weights files and configs."""
+import json
 import os
 
 import numpy as np
@@ -209,8 +210,6 @@ def test_functional_dicts_losses_and_metrics_match_keras():
 
 
 def test_functional_config_roundtrip_through_json():
-    import json
-
     a, b = keras.Input(shape=(4,), name="a"), keras.Input(shape=(3,), name="b")
     shared = layers.Dense(3, activation="relu", name="shared")
     out = layers.Add(name="sum")([shared(layers.Dense(3, name="pa")(a)),

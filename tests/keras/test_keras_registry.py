@@ -9,6 +9,7 @@ import pytest
 
 import tapeflow as tf
 from tapeflow.keras import _registry
+from tapeflow.keras.saving import _onnx
 
 keras = tf.keras
 L = keras.layers
@@ -152,8 +153,6 @@ def test_every_exported_layer_class_is_registered():
 
 
 def test_onnx_converters_are_keyed_by_registered_layers():
-    from tapeflow.keras.saving import _onnx
-
     classes = {cls.__name__ for cls in _registry.builtin("layer").values()}
     assert set(_onnx._SINGLE) | set(_onnx._MULTI) <= classes
     missing = _onnx.layers_without_conversion()

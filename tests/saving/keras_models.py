@@ -62,10 +62,8 @@ OPTIMIZERS = {"adam": lambda k: k.optimizers.Adam(0.01),
 
 
 def write_fixtures(out):
-    import os  # noqa: PLC0415
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras  # noqa: PLC0415
+    import keras  # optional: real Keras writes the fixtures (after its log level is set)
 
     keras.utils.set_random_seed(0)
     expected = {"x": X, "y": Y2}

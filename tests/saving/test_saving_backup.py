@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.keras.saving import _safetensors
 
 keras = tf.keras
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -177,8 +178,6 @@ def test_killed_mid_epoch_resumes_at_the_same_step(tmp_path, source, kill_at, fi
 
 
 def test_mid_epoch_backup_records_step_position_and_shuffle_order(tmp_path):
-    from tapeflow.keras.saving import _safetensors
-
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     cb = keras.callbacks.BackupAndRestore(tmp_path, save_freq=2, delete_checkpoint=False)

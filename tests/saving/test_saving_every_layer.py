@@ -172,7 +172,7 @@ def test_layer_roundtrips_through_every_format(tmp_path, name):
 
 def _has_h5py():
     try:
-        import h5py  # noqa: F401, PLC0415
+        import h5py  # noqa: F401 - optional: the [h5] extra
     except ImportError:
         return False
     return True

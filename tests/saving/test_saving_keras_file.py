@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.keras.saving import _keras_file
 
 keras = tf.keras
 X, Y = keras_models.X, keras_models.Y2
@@ -56,8 +57,6 @@ def test_keras_zip_layout(tmp_path):
 
 
 def test_without_h5py_the_weights_go_in_safetensors(tmp_path, monkeypatch):
-    from tapeflow.keras.saving import _keras_file
-
     monkeypatch.setattr(_keras_file, "_has_h5py", lambda: False)
     model = keras_models.functional(keras)
     model.save(tmp_path / "m.keras")
@@ -220,8 +219,6 @@ def test_truncated_and_non_zip_files_name_the_file(tmp_path):
 
 
 def test_failed_save_leaves_the_previous_model_intact(tmp_path, monkeypatch):
-    from tapeflow.keras.saving import _keras_file
-
     model = keras_models.mlp(keras)
     model.save(tmp_path / "m.keras")
     before = (tmp_path / "m.keras").read_bytes()

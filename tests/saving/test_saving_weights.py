@@ -4,12 +4,14 @@ import json
 import os
 import pickle
 import struct
+import sys
 
 import keras_models
 import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.keras.saving import _safetensors
 
 keras = tf.keras
 FORMATS = ["model.weights.h5", "model.safetensors", "model.weights.npz"]
@@ -186,8 +188,6 @@ def test_unknown_extension_and_missing_file():
 
 
 def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
-    from tapeflow.keras.saving import _safetensors
-
     path = tmp_path / "w.safetensors"
     model = keras_models.sequential(keras)
     model.save_weights(path)
@@ -295,8 +295,6 @@ def test_checkpoint_of_compiled_model_names_its_optimizer_once(tmp_path):
 
 
 def test_without_h5py_h5_files_ask_for_the_extra(tmp_path, monkeypatch):
-    import sys
-
     monkeypatch.setitem(sys.modules, "h5py", None)  # as if h5py were not installed
     model = keras_models.mlp(keras)
     with pytest.raises(ImportError, match=r"tapeflow\[h5\]"):
