@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tapeflow.workshop.cli import main  # noqa: E402 - after the checkout is on sys.path
+from tapeflow.workshop.cli import main  # after the checkout is on sys.path
 
 
 def translate(argv):

@@ -337,7 +337,7 @@ def _loss_metric(class_name, fn, default_name, params=()):
     return _wrapper(class_name, values, default_name, params)
 
 
-class _no_tape:  # noqa: N801
+class _no_tape:
     """Pause recording tapes while a metric computes a loss-like value."""
 
     def __enter__(self):

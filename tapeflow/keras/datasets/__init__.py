@@ -1,8 +1,8 @@
 """``keras.datasets``: MNIST, Fashion-MNIST and CIFAR-10 loaders that find local copies first."""
 import importlib as _importlib
 
-from ._files import DownloadError, get_file  # noqa: F401
-from ._idx import DatasetFileError  # noqa: F401
+from ._files import DownloadError, get_file
+from ._idx import DatasetFileError
 
 _SUBMODULES = ("mnist", "fashion_mnist", "cifar10")
 

@@ -86,7 +86,7 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, **kwargs):  # noqa: N802 - Keras's name
+          tensor=None, **kwargs):  # Keras's name
     """A symbolic input: ``x = keras.Input(shape=(784,))`` starts a functional model."""
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
                        name=name, **kwargs)

@@ -665,7 +665,7 @@ def _add_input(g, inputs, name, shape, dtype):
 def _output_shape(layer, shape):
     try:
         return tuple(layer.compute_output_shape(shape))
-    except Exception:  # noqa: BLE001 - only the few shape-dependent converters need it
+    except Exception:  # only the few shape-dependent converters need it
         return None
 
 
