@@ -7,27 +7,27 @@ import importlib as _importlib
 import warnings as _warnings
 
 from . import dtypes, errors, nest  # noqa: F401
-from ._version import TF_API_VERSION as __version__  # noqa: F401 - TF-compatible string
-from ._version import __version__ as __tapeflow_version__  # noqa: F401
+from ._version import TF_API_VERSION as __version__  # TF-compatible string
+from ._version import __version__ as __tapeflow_version__
 from .dtypes import (  # noqa: F401
     DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
     int32, int64, uint8, uint16, uint32, uint64,
 )
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
 from .function import cond, function, while_loop  # noqa: F401
-from .function import tf_print as print  # noqa: F401, A001 - TF's name
+from .function import tf_print as print  # noqa: F401 - TF's name
 from .module import Module, name_scope  # noqa: F401
-from .ops.array import *  # noqa: F401, F403
-from .ops.indexing import *  # noqa: F401, F403
+from .ops.array import *
+from .ops.indexing import *
 from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
-from .ops.math import *  # noqa: F401, F403
-from .ops.reduction import *  # noqa: F401, F403
-from .ops.sorting import *  # noqa: F401, F403
+from .ops.math import *
+from .ops.reduction import *
+from .ops.sorting import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .unsupported import ragged, sparse, strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
-from . import linalg, math, nn, random  # noqa: E402, F401
+from . import linalg, math, nn, random  # noqa: F401
 
 newaxis = None
 
@@ -36,7 +36,7 @@ newaxis = None
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow(\.|$)")
 
 
-class version:  # noqa: N801 - TF's ``tf.version`` namespace
+class version:  # TF's ``tf.version`` namespace
     VERSION = __version__
     TAPEFLOW_VERSION = __tapeflow_version__
 

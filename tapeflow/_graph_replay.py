@@ -68,7 +68,7 @@ class _GraphRunner:
                 return self.plan(*arrays)
             try:
                 self._capture(arrays)
-            except Exception:  # noqa: BLE001 - capture unsupported by some op: stay eager
+            except Exception:  # capture unsupported by some op: stay eager
                 self.failed = True
                 self._restore()
                 return self.plan(*arrays)

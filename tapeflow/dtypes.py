@@ -125,7 +125,7 @@ uint8 = DType("uint8", np.uint8)
 uint16 = DType("uint16", np.uint16)
 uint32 = DType("uint32", np.uint32)
 uint64 = DType("uint64", np.uint64)
-bool = DType("bool", np.bool_)  # noqa: A001 - TF's name
+bool = DType("bool", np.bool_)  # TF's name
 
 _ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool]
 _BY_NAME = {d.name: d for d in _ALL}
@@ -140,7 +140,7 @@ def _load_bfloat16():
     first use so that ``import tapeflow`` imports nothing optional; None without it."""
     if not _bfloat16:
         try:
-            import ml_dtypes  # noqa: PLC0415
+            import ml_dtypes  # optional: the bfloat16 extra
         except ImportError:
             _bfloat16.append(None)
         else:

@@ -4,7 +4,9 @@ import contextlib
 import re
 
 from . import backend
+from .backend import cuda
 from .errors import InvalidArgumentError
+from .ops.math import as_t
 from .tensor import TensorBase, convert_to_tensor
 
 _DEVICE_RE = re.compile(r"^(/job:[^/]+(/replica:\d+)?(/task:\d+)?)?(/?(device:)?(CPU|GPU):\d+)?$",
@@ -62,8 +64,6 @@ def _gpu_reason():
     backend.ensure()
     if any(d.kind == "GPU" for d in backend.devices):
         return ""
-    from .backend import cuda  # noqa: PLC0415 - imports CuPy only inside probe()
-
     cuda.probe()
     return cuda.unavailable_reason or "no GPU backend registered"
 
@@ -84,7 +84,7 @@ class _Config:
         installed, CuPy failed to import, no CUDA driver, or no device."""
         return _gpu_reason()
 
-    class experimental:  # noqa: N801 - TF's name
+    class experimental:  # TF's name
         _growth = {}
 
         @staticmethod
@@ -108,7 +108,7 @@ class _Config:
         def enable_op_determinism():
             return None
 
-    class threading:  # noqa: N801 - TF's name
+    class threading:  # TF's name
         @staticmethod
         def set_inter_op_parallelism_threads(n):
             return None
@@ -183,8 +183,6 @@ class _Debugging:
 
     @staticmethod
     def _assert(cond_fn, x, y, message, summary):
-        from .ops.math import as_t  # noqa: PLC0415
-
         x, y = as_t(x), as_t(y)
         try:
             ok = bool(backend.xp_of(x._v).all(cond_fn(x._v, y._v)))
@@ -226,8 +224,6 @@ class _Debugging:
         self._assert(lambda a, b: a > b, x, 0, message, ">")
 
     def assert_rank(self, x, rank, message=None, name=None):
-        from .ops.math import as_t  # noqa: PLC0415
-
         x = as_t(x)
         if x._v.ndim != int(rank):
             raise ValueError((message or "") + f" Tensor must have rank {int(rank)}. Received "

@@ -12,12 +12,16 @@ all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUD
 """
 import functools
 import logging
+import sys
 import threading
 import weakref
 from typing import NamedTuple
 
 from . import _graph_replay, _recording, nest
-from .tensor import TensorBase, const
+from .backend import host as np
+from .backend import to_host
+from .framework import config
+from .tensor import TensorBase, const, convert_to_tensor
 from .variable import Variable
 
 _log = logging.getLogger("tapeflow")
@@ -258,7 +262,7 @@ class _Trace:
                + "".join(f"    {line}\n" for line in body)
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
-        exec(compile(src, "<tf.function plan>", "exec"), ns)  # noqa: S102 - our own codegen
+        exec(compile(src, "<tf.function plan>", "exec"), ns)  # our own codegen
         return Plan(ns["plan"], steps, src)
 
 
@@ -461,14 +465,10 @@ class Function:
 
 
 def _to_array(x):
-    from .tensor import convert_to_tensor  # noqa: PLC0415
-
     return convert_to_tensor(x)._v
 
 
 def _functions_run_eagerly():
-    from .framework import config  # noqa: PLC0415
-
     return config.functions_run_eagerly()
 
 
@@ -485,17 +485,12 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
 
 def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=None):
     """``tf.print``: prints now, and on every call of a traced function."""
-    import sys  # noqa: PLC0415
-
     stream = output_stream or sys.stderr
 
     def emit(*values):
         parts = []
         for v in values:
             if hasattr(v, "shape") and hasattr(v, "dtype"):
-                from .backend import host as np  # noqa: PLC0415
-                from .backend import to_host  # noqa: PLC0415
-
                 h = to_host(v)
                 parts.append(np.array2string(np.asarray(h), separator=" ", threshold=1000,
                                              edgeitems=summarize) if np.ndim(h) else str(h))

@@ -13,7 +13,7 @@ def _camel_to_snake(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
-class name_scope:  # noqa: N801 - TF's name
+class name_scope:  # TF's name
     """Context manager prefixing the names of variables created inside it."""
 
     def __init__(self, name):

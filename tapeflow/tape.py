@@ -8,6 +8,7 @@ from . import _recording, nest
 from .backend import host, ones_vector, reduce_add, xp_of
 from .ops import _core
 from .ops._core import Op
+from .ops.array import broadcast_to, reshape, stack
 from .tensor import TensorBase, const, convert_to_tensor
 
 _log = logging.getLogger("tapeflow")
@@ -172,8 +173,6 @@ class GradientTape:
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
         """d target[i...] / d source[j...] with shape target.shape + source.shape."""
-        from .ops.array import reshape, stack  # noqa: PLC0415
-
         self._check_usable()
         flat_sources = nest.flatten(sources)
         target = target if isinstance(target, TensorBase) else convert_to_tensor(target)
@@ -203,8 +202,6 @@ class GradientTape:
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobians: result[b] = d target[b] / d source[b]."""
-        from .ops.array import reshape, stack  # noqa: PLC0415
-
         self._check_usable()
         tv = target._v
         if tv.shape[0] != source._v.shape[0]:
@@ -289,8 +286,6 @@ def _sum_to_fwd(g, shape):
 
 
 def _sum_to_grad(n, gg):
-    from .ops.array import broadcast_to  # noqa: PLC0415 - array ops import the tape's module
-
     return (broadcast_to(gg, n.inputs[0]._v.shape),)
 
 

@@ -204,7 +204,7 @@ class TensorBase:
 
     def __dlpack__(self, **kwargs):
         """Export for ``np.from_dlpack``/``torch.from_dlpack``..., without a copy."""
-        from .experimental.dlpack import export  # noqa: PLC0415
+        from .experimental.dlpack import export  # cycle: dlpack imports this module
 
         return export(self._v, **kwargs)
 
@@ -453,7 +453,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if is_array(value) and not isinstance(value, (ndarray, generic)):
         return wrap(value if dtype is None else value.astype(dtype._np))  # a device array
     if isinstance(value, (list, tuple)) and any(isinstance(v, TensorBase) for v in value):
-        from .ops.array import stack  # noqa: PLC0415 - a list of tensors is a recorded stack
+        from .ops.array import stack  # cycle: ops.array imports this module (a layer up)
 
         t = stack([convert_to_tensor(v) for v in value])
         return t if dtype is None or t._v.dtype == dtype._np else convert_to_tensor(t, dtype)

@@ -11,6 +11,8 @@ Devices: a ``Device`` is one place arrays live (``CPU:0``, ``GPU:0``...). A
 devices that hold it. ``placement`` is empty while only the host exists; the ops layer
 checks it once per op and only then moves inputs (``tapeflow/ops/_device.py``).
 """
+import importlib.util
+import os
 import threading
 
 import numpy
@@ -150,7 +152,7 @@ def ensure():
         probe = _pending.pop(0)
         try:
             probe()
-        except Exception:  # noqa: BLE001 - a failed probe leaves the host only
+        except Exception:  # a failed probe leaves the host only
             pass
     if not _backends:
         placement.clear()
@@ -347,9 +349,6 @@ def device_erf(a):
 
 def _start_probe():
     """Register the CUDA probe when CuPy is installed (found without importing it)."""
-    import importlib.util  # noqa: PLC0415
-    import os  # noqa: PLC0415
-
     if os.environ.get("TAPEFLOW_DISABLE_GPU", "") not in ("", "0"):
         return
     try:
@@ -357,7 +356,7 @@ def _start_probe():
     except (ImportError, ValueError):
         found = False
     if found:
-        from . import cuda  # noqa: PLC0415 - imports nothing from CuPy until probed
+        from . import cuda  # cycle: cuda subclasses this package's DeviceBackend
 
         add_probe(cuda.probe)
 

@@ -48,12 +48,12 @@ class CupyBackend(DeviceBackend):
             local.current = index
 
     def scatter_add(self, out, index, values):
-        import cupyx  # noqa: PLC0415 - ships with CuPy
+        import cupyx  # optional: ships with CuPy
 
         cupyx.scatter_add(out, index, values)
 
     def erf(self, a):
-        import cupyx.scipy.special  # noqa: PLC0415 - ships with CuPy
+        import cupyx.scipy.special  # optional: ships with CuPy
 
         return cupyx.scipy.special.erf(a)
 
@@ -64,18 +64,18 @@ def probe():
     if unavailable_reason is not None:
         return
     try:
-        import cupy  # noqa: PLC0415
+        import cupy  # optional: the GPU backend's array module
     except ImportError as e:
         missing = getattr(e, "name", None) == "cupy"
         unavailable_reason = ("CuPy is not installed (pip install tapeflow[gpu])" if missing
                               else f"CuPy failed to import: {e}")
         return
-    except Exception as e:  # noqa: BLE001 - a broken CUDA install can raise anything here
+    except Exception as e:  # a broken CUDA install can raise anything here
         unavailable_reason = f"CuPy failed to import: {type(e).__name__}: {e}"
         return
     try:
         count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as e:  # noqa: BLE001 - CUDARuntimeError without a driver
+    except Exception as e:  # CUDARuntimeError without a driver
         unavailable_reason = f"no usable CUDA driver: {e}"
         return
     if count == 0:

@@ -13,7 +13,9 @@ Used by ``Adam.apply`` for device arrays of one float dtype without AMSGrad, wei
 constraints; on other arrays (the tests' stand-in device) the update runs as array
 expressions, so everything but the fused kernel is exercised without a GPU.
 """
-from . import cuda_kernels, xp_of
+from . import cuda_kernels, generic, ndarray, xp_of
+
+_HOST_TYPES = (ndarray, generic)
 
 
 class _Flat:
@@ -25,19 +27,13 @@ def eligible(opt, grads, variables):
     if opt.amsgrad or opt.weight_decay or len(grads) < 2:
         return False
     dtype = grads[0].dtype
-    if dtype.kind != "f" or isinstance(grads[0], _host_types()):
+    if dtype.kind != "f" or isinstance(grads[0], _HOST_TYPES):
         return False
     for g, var in zip(grads, variables):
         if g.dtype != dtype or var._v.dtype != dtype or var.constraint is not None \
-                or isinstance(g, _host_types()) or g.shape != var._v.shape:
+                or isinstance(g, _HOST_TYPES) or g.shape != var._v.shape:
             return False
     return True
-
-
-def _host_types():
-    from . import generic, ndarray  # noqa: PLC0415
-
-    return (ndarray, generic)
 
 
 def _state(opt, variables):

@@ -15,8 +15,9 @@ Nothing here runs while only the host exists: callers check ``backend.placement`
 import queue
 import threading
 
-from . import device_of, generic, ndarray
+from . import device_of, generic, ndarray, to_host
 from . import host as np
+from .cuda import CupyBackend
 
 _STOP = object()
 THREAD_NAME = "tapeflow.transfer"
@@ -26,11 +27,7 @@ def copier(device):
     """A function taking a list of arrays and returning them on ``device`` (in the same
     order); arrays already there are returned as they are."""
     if device.backend is None:
-        from . import to_host  # noqa: PLC0415
-
         return lambda arrays: [to_host(a) for a in arrays]
-    from .cuda import CupyBackend  # noqa: PLC0415 - imports nothing from CuPy itself
-
     if isinstance(device.backend, CupyBackend):
         return _CupyStager(device.backend.xp, device).copy
 
@@ -90,7 +87,7 @@ def _worker(jobs, results, copy):
             return
         try:
             results.put((True, copy(item)))
-        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer's thread
+        except BaseException as e:  # re-raised in the consumer's thread
             results.put((False, e))
 
 
@@ -120,7 +117,7 @@ def ahead(items, copy, depth=2):
                 except StopIteration:
                     done = True
                     break
-                except Exception as e:  # noqa: BLE001 - re-raised in order below
+                except Exception as e:  # re-raised in order below
                     done, error = True, e
                     break
                 jobs.put(item)

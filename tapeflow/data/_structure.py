@@ -4,7 +4,7 @@ import collections.abc as _abc
 from .. import dtypes
 from ..backend import host as np
 from ..backend import is_array, to_host
-from ..tensor import TensorBase, TensorShape, as_shape, wrap
+from ..tensor import TensorBase, TensorShape, as_shape, convert_to_tensor, wrap
 
 
 class TensorSpec:
@@ -80,8 +80,6 @@ def _relax(a, b):
 
 
 def _as_tensor(value):
-    from ..tensor import convert_to_tensor
-
     return convert_to_tensor(value)
 
 

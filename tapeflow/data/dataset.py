@@ -6,10 +6,12 @@ import threading
 from .. import dtypes, errors
 from .._io import atomic_open
 from ..backend import host as np
+from ..ops import random as _random
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
 from . import _structure as S
 from ._structure import TensorSpec
+from ._vectorize import call_batched
 
 AUTOTUNE = -1
 INFINITE = -1
@@ -58,20 +60,13 @@ def _seed_base(seed):
     it, ``tf.random.set_seed`` makes the sequence of datasets reproducible; else it is fresh."""
     if isinstance(seed, TensorBase):
         seed = seed.numpy()
-    try:
-        from ..ops import random as _random
-    except ImportError:  # pragma: no cover - NOTE: a stand-in while tf.random is missing
-        _random = None
-    state = getattr(_random, "_SeedState", None)
     if seed is not None:
-        g = getattr(state, "global_seed", None)
+        g = _random._SeedState.global_seed
         if g is None:
-            g = getattr(_random, "_DEFAULT_GLOBAL_SEED", 87654321)
+            g = _random._DEFAULT_GLOBAL_SEED
         gen = np.random.default_rng([int(g) & (2**64 - 1), int(seed) & (2**64 - 1), 0x5F])
-    elif hasattr(_random, "_rng"):
+    else:
         gen = _random._rng(None, "ShuffleDataset")
-    else:  # pragma: no cover
-        gen = np.random.default_rng()
     return int(gen.integers(0, 2**62))
 
 
@@ -830,8 +825,6 @@ class MapDataset(Dataset):
         return P.stack(results, pos(0))
 
     def _try_vectorized(self, block, start):
-        from ._vectorize import call_batched
-
         n = P.block_len(block)
         try:
             out = call_batched(self._fn, block, n)

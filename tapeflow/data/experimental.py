@@ -3,7 +3,7 @@ older aliases, and the device transformations ``copy_to_device`` / ``prefetch_to
 import re
 
 from .. import backend
-from ..backend import to_host
+from ..backend import to_host, transfer
 from ..tensor import const
 from . import _structure as S
 from .dataset import (
@@ -106,8 +106,6 @@ class _CopyToDeviceDataset(_DeviceResident, Dataset):
         return backend.resolve(self._kind, self._index) or backend.current()
 
     def _copied(self, make_iter):
-        from ..backend import transfer  # noqa: PLC0415
-
         device = self._device()
         if device.backend is None:  # the host: the elements are there already
             yield from make_iter()

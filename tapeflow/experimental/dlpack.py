@@ -8,7 +8,8 @@ implement ``__dlpack__``/``__dlpack_device__``, so ``torch.from_dlpack(t)`` and
 """
 import ctypes
 
-from .. import backend
+from .. import backend, dtypes
+from ..backend import cuda
 from ..backend import host as np
 from ..tensor import TensorBase, const
 
@@ -72,8 +73,6 @@ def from_dlpack(dlcapsule):
     if kind == _CPU:
         arr = np.from_dlpack(obj)
     elif kind == _CUDA:
-        from ..backend import cuda  # noqa: PLC0415
-
         backend.ensure()
         cp = cuda.cupy_module()
         if cp is None:
@@ -82,7 +81,5 @@ def from_dlpack(dlcapsule):
         arr = cp.from_dlpack(obj)
     else:
         raise RuntimeError(f"from_dlpack: unsupported DLPack device type {kind}")
-    from .. import dtypes  # noqa: PLC0415
-
     dtypes.from_numpy(arr.dtype)  # refuse dtypes tapeflow has no DType for
     return const(arr)

@@ -1,5 +1,7 @@
 """Creation and shape ops: zeros/ones/fill/eye/range/linspace/one_hot, reshape, transpose,
 expand_dims/squeeze, concat/stack, broadcast_to, shape/size/rank, and tensor indexing."""
+import math as _math
+
 from .. import dtypes
 from ..backend import host as np
 from ..backend import xp_of
@@ -7,6 +9,9 @@ from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
 from ._device import place_array
+from .math import cast, identity
+from .math import ones_like as _ones_like
+from .math import zeros_like as _zeros_like
 
 __all__ = [
     "zeros", "ones", "fill", "eye", "range", "linspace", "one_hot", "reshape", "transpose",
@@ -54,15 +59,11 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):
-    from .math import zeros_like as zl  # noqa: PLC0415
-
-    return zl(input, dtype)
+    return _zeros_like(input, dtype)
 
 
 def ones_like(input, dtype=None, name=None, layout=None):
-    from .math import ones_like as ol  # noqa: PLC0415
-
-    return ol(input, dtype)
+    return _ones_like(input, dtype)
 
 
 def fill(dims, value, name=None, layout=None):
@@ -85,7 +86,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     return const(place_array(m))
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
     """Numbers from ``start`` up to ``limit`` by ``delta``, TF's dtype inference.
 
     NOTE: float values are accumulated in the output dtype (v += delta), which reproduces
@@ -114,9 +115,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
             "[Op:Range]")
     if dt.is_integer:
         return const(place_array(np.arange(int(start), int(limit), int(delta), dtype=dt._np)))
-    import math  # noqa: PLC0415
-
-    n = max(0, math.ceil((float(limit) - float(start)) / float(delta)))
+    n = max(0, _math.ceil((float(limit) - float(start)) / float(delta)))
     one = dt._np.type
     # accumulate in the output precision: x_{i+1} = x_i + delta, in float32 for float32
     steps = np.full(n, one(delta), dt._np)
@@ -158,8 +157,6 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 
 def cast_to(t, dt):
-    from .math import cast  # noqa: PLC0415
-
     return cast(t, dt)
 
 
@@ -296,8 +293,6 @@ def concat(values, axis, name="concat"):
         values = [values]
     ts = convert_inputs(CONCAT, list(values))
     if len(ts) == 1:
-        from .math import identity  # noqa: PLC0415
-
         return identity(ts[0])
     nd = ts[0]._v.ndim
     axis = int(axis.numpy() if isinstance(axis, TensorBase) else axis)
@@ -492,7 +487,7 @@ def strided_slice(input_, begin, end, strides=None, name=None, **masks):
     return _getitem(_t(input_), tuple(_builtin_slice(x, y, z) for x, y, z in zip(b, e, s)))
 
 
-def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+def slice(input_, begin, size, name=None):  # TF's name
     t = _t(input_)
     b, sz = _ints(begin), _ints(size)
     key = []

@@ -9,7 +9,7 @@ from ..backend import xp_of
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs
-from .array import expand_dims, eye, reshape, squeeze, transpose
+from .array import broadcast_to, expand_dims, eye, reshape, squeeze, transpose
 from .math import abs as _abs
 from .math import sqrt
 from .reduction import reduce_max, reduce_sum
@@ -312,8 +312,6 @@ def _einsum_grad(n, g):
 
 
 def _broadcast(t, shape):
-    from .array import broadcast_to  # noqa: PLC0415
-
     return broadcast_to(t, shape)
 
 

@@ -1,6 +1,7 @@
 """Elementwise math: arithmetic, comparisons, logic, unary functions, and the Python
 operators of tensors. Each op's forward and gradient sit side by side."""
 import builtins
+import math as _pymath
 
 from .. import dtypes
 from .._recording import recording
@@ -8,7 +9,8 @@ from ..backend import device_erf, placement, xp_of
 from ..backend import host as _host
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, const, convert_to_tensor
-from ._core import Op, apply, convert_inputs, dtype_mismatch, record
+from . import _core
+from ._core import Op, apply, check_kinds, convert_inputs, dtype_mismatch, record
 from ._device import place_inputs
 
 __all__ = [
@@ -184,8 +186,6 @@ def _shape_error(op, a, b, e):
 
 
 def _kind_error(op, a):
-    from ._core import check_kinds
-
     try:
         check_kinds(op, [a])
     except InvalidArgumentError as e:
@@ -219,7 +219,7 @@ multiply = _fn2(MUL)
 realdiv = _fn2(DIV)
 floordiv = floor_div = _fn2(FLOORDIV)
 floormod = mod = _fn2(MOD)
-pow = _fn2(POW)  # noqa: A001 - TF's name
+pow = _fn2(POW)  # TF's name
 maximum = _fn2(MAXIMUM)
 minimum = _fn2(MINIMUM)
 squared_difference = _fn2(SQDIFF)
@@ -295,18 +295,25 @@ def _sigmoid_fwd(a):
 SIGMOID = unary("Sigmoid", _sigmoid_fwd, lambda n, g: (g * n.out * (1.0 - n.out),))
 
 
-def _erf_fwd(a):
-    from math import erf  # noqa: PLC0415 - scalar fallback only used without scipy
+def _softplus_fwd(a):
+    xp = xp_of(a)
+    # NOTE: max(a, 0) + log1p(exp(-|a|)) never overflows and keeps precision at both ends.
+    return xp.maximum(a, a.dtype.type(0)) + xp.log1p(xp.exp(-xp.abs(a)))
 
+
+SOFTPLUS = unary("Softplus", _softplus_fwd, lambda n, g: (g * sigmoid(n.inputs[0]),))
+
+
+def _erf_fwd(a):
     xp = xp_of(a)
     if not isinstance(a, (_host.ndarray, _host.generic)):
         return device_erf(a)  # CuPy: cupyx.scipy.special.erf (scipy's would copy to the host)
     try:
-        from scipy.special import erf as sp_erf  # noqa: PLC0415
+        from scipy.special import erf as sp_erf  # optional: scipy
 
         return sp_erf(a).astype(a.dtype, copy=False)
     except ImportError:
-        return xp.vectorize(erf, otypes=[a.dtype])(a)
+        return xp.vectorize(_pymath.erf, otypes=[a.dtype])(a)
 
 
 ERF = unary("Erf", _erf_fwd,
@@ -322,7 +329,7 @@ def _unary_fn(op):
 
 
 negative = _unary_fn(NEG)
-abs = _unary_fn(ABS)  # noqa: A001 - TF's name
+abs = _unary_fn(ABS)  # TF's name
 sign = _unary_fn(SIGN)
 exp = _unary_fn(EXP)
 expm1 = _unary_fn(EXPM1)
@@ -345,7 +352,7 @@ asinh = _unary_fn(ASINH)
 atanh = _unary_fn(ATANH)
 floor = _unary_fn(FLOOR)
 ceil = _unary_fn(CEIL)
-round = _unary_fn(ROUND)  # noqa: A001 - TF's name
+round = _unary_fn(ROUND)  # TF's name
 sigmoid = _unary_fn(SIGMOID)
 erf = _unary_fn(ERF)
 
@@ -355,9 +362,7 @@ def log_sigmoid(x, name=None):
 
 
 def softplus(x, name=None):
-    from .nn import softplus as _sp  # noqa: PLC0415
-
-    return _sp(x)
+    return apply(SOFTPLUS, (x,), {})
 
 
 def reciprocal_no_nan(x, name=None):
@@ -413,14 +418,8 @@ def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
     x = as_t(x) if not isinstance(x, TensorBase) else x
     if x._v.dtype == dtype._np:
-        return x if type(x) is not _variable_type() else identity(x)
+        return x if type(x) is not _core.VariableType else identity(x)
     return apply(CAST, (x,), {"dtype": dtype._np})
-
-
-def _variable_type():
-    from ._core import VariableType
-
-    return VariableType
 
 
 def saturate_cast(value, dtype, name=None):

@@ -9,7 +9,10 @@ from ..backend import host as np
 from ..errors import AbortedError, InvalidArgumentError
 from ..tensor import Tensor, TensorBase, convert_to_tensor
 from ._core import Op, apply, check_kinds
+from .array import expand_dims, one_hot, reshape
 from .math import (
+    ERF,
+    SOFTPLUS,
     abs,
     cast,
     erf,
@@ -26,6 +29,7 @@ from .math import (
     where,
     zeros_like,
 )
+from .random import _rng
 from .reduction import _axes, reduce_mean, reduce_sum
 
 __all__ = [
@@ -119,12 +123,6 @@ def _selu_grad(n, g):
     return (where(y < 0, g * (y + _SELU_SCALE * _SELU_ALPHA), g * _SELU_SCALE),)
 
 
-def _softplus_fwd(a):
-    xp = xp_of(a)
-    # NOTE: max(a, 0) + log1p(exp(-|a|)) never overflows and keeps precision at both ends.
-    return xp.maximum(a, _zero(a)) + xp.log1p(xp.exp(-xp.abs(a)))
-
-
 def _softsign_fwd(a):
     xp = xp_of(a)
     return a / (xp.abs(a) + a.dtype.type(1))
@@ -135,7 +133,6 @@ RELU6 = Op("Relu6", _relu6_fwd, _relu6_grad, _NUM)
 LEAKY_RELU = Op("LeakyRelu", _leaky_fwd, _leaky_grad, _F)
 ELU = Op("Elu", _elu_fwd, _elu_grad, _F)
 SELU = Op("Selu", _selu_fwd, _selu_grad, _F)
-SOFTPLUS = Op("Softplus", _softplus_fwd, lambda n, g: (g * sigmoid(n.inputs[0]),), _F)
 SOFTSIGN = Op("Softsign", _softsign_fwd,
               lambda n, g: (g / square(abs(n.inputs[0]) + 1.0),), _F)
 
@@ -193,12 +190,10 @@ _GELU_C = 0.044715
 
 def _erfc(a):
     try:
-        from scipy.special import erfc  # noqa: PLC0415 - optional, accurate in the far tail
+        from scipy.special import erfc  # optional: scipy, accurate in the far tail
 
         return erfc(a).astype(a.dtype, copy=False)
     except ImportError:
-        from .math import ERF  # noqa: PLC0415
-
         return a.dtype.type(1) - ERF.fwd(a)
 
 
@@ -350,8 +345,6 @@ def _softmax_xent_fwd(x, z, axis):
 
 
 def _softmax_xent_grad(n, g):
-    from .array import expand_dims  # noqa: PLC0415
-
     x, z = n.inputs
     axis = n.attrs["axis"]
     g = expand_dims(g, axis)
@@ -454,9 +447,6 @@ def _sparse_xent_grad_fwd(x, labels, g):
 
 
 def _sparse_xent_grad_grad(n, gg):
-    from .array import expand_dims, one_hot  # noqa: PLC0415
-    from .reduction import reduce_sum  # noqa: PLC0415
-
     x, labels, g = n.inputs
     p = softmax(x)
     gx = gy = None
@@ -598,8 +588,6 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
 
 
 def _dropout_mask(x, shape, rate, seed):
-    from .random import _rng  # noqa: PLC0415
-
     gen_dtype = np.float64 if x.dtype == np.float64 else np.float32
     keep = _rng(seed, "Dropout").random(shape, dtype=gen_dtype) >= rate
     xp = xp_of(x)
@@ -618,8 +606,6 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     mean = reduce_mean(y, axis=axes, keepdims=True)
     variance = reduce_mean(squared_difference(y, stop_gradient(mean)), axis=axes, keepdims=True)
     if not keepdims:
-        from .array import reshape  # noqa: PLC0415
-
         kept = [d for i, d in enumerate(y._v.shape) if i not in axes]
         mean, variance = reshape(mean, kept), reshape(variance, kept)
     if y is not x:

@@ -16,7 +16,7 @@ import zlib
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import to_host
+from ..backend import to_host, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply, check_kinds
@@ -232,8 +232,6 @@ def _draw(sample):
 
 
 def _shuffle_array(a, rng):
-    from ..backend import xp_of  # noqa: PLC0415
-
     if a.ndim == 0:
         return a
     xp = xp_of(a)

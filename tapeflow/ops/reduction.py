@@ -5,6 +5,20 @@ from ..backend import reduce_add, reduce_extreme, reduce_multiply, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
+from .array import BROADCAST, broadcast_to, reshape, transpose
+from .math import (
+    cast,
+    equal,
+    exp,
+    is_finite,
+    log,
+    not_equal,
+    sqrt,
+    square,
+    stop_gradient,
+    where,
+    zeros_like,
+)
 
 __all__ = [
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
@@ -45,8 +59,6 @@ def _kept_shape(shape, axes):
 
 def _expand_back(n, g):
     """Upstream gradient of a reduction reshaped and broadcast back to the input's shape."""
-    from .array import BROADCAST, reshape  # noqa: PLC0415
-
     x = n.inputs[0]
     axes = n.attrs["axis"]
     if not n.attrs["keepdims"] and g._v.ndim:
@@ -67,8 +79,6 @@ def _spread_fwd(g, kept, shape, scale):
 
 
 def _spread_grad(n, gg):
-    from .array import reshape  # noqa: PLC0415
-
     g = n.inputs[0]
     kept, scale = n.attrs["kept"], n.attrs["scale"]
     axes = tuple(i for i, (k, d) in enumerate(zip(kept, n.attrs["shape"])) if k != d)
@@ -103,9 +113,6 @@ def _mean_grad(n, g):
 
 
 def _extreme_grad(n, g):
-    from .array import broadcast_to, reshape  # noqa: PLC0415
-    from .math import cast, equal  # noqa: PLC0415
-
     x = n.inputs[0]
     out = n.out
     axes = n.attrs["axis"]
@@ -119,8 +126,6 @@ def _extreme_grad(n, g):
 
 def _prod_grad(n, g):
     """Product of all the other reduced elements, zeros included (exclusive cumprods)."""
-    from .array import reshape, transpose  # noqa: PLC0415
-
     x = n.inputs[0]
     axes = n.attrs["axis"]
     shape = x._v.shape
@@ -222,9 +227,6 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """log(sum(exp(x))) computed stably by subtracting the (gradient-free) max."""
-    from .array import reshape  # noqa: PLC0415
-    from .math import exp, is_finite, log, stop_gradient, where, zeros_like  # noqa: PLC0415
-
     x = _t(input_tensor)
     axes = _axes("Max", x, axis)
     m = stop_gradient(reduce_max(x, axis=list(axes), keepdims=True))
@@ -236,8 +238,6 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    from .math import square  # noqa: PLC0415
-
     x = _t(input_tensor)
     if x._v.dtype.kind != "f":
         raise TypeError(f"Input must be either real or complex. Received integer type "
@@ -247,20 +247,14 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
-    from .math import sqrt  # noqa: PLC0415
-
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    from .math import sqrt, square  # noqa: PLC0415
-
     return sqrt(reduce_sum(square(_t(input_tensor)), axis=axis, keepdims=keepdims))
 
 
 def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):
-    from .math import cast, not_equal  # noqa: PLC0415
-
     x = _t(input)
     nz = cast(not_equal(x, False if x._v.dtype.kind == "b" else 0), dtype)
     return reduce_sum(nz, axis=axis, keepdims=bool(keepdims))
