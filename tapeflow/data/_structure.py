@@ -120,6 +120,22 @@ def _flatten_into(x, out):
         out.append(x)
 
 
+def flatten_up_to(template, structure):
+    """``structure``'s parts at the leaves of ``template`` (a part may itself be a tuple, as
+    ``()`` is a scalar's shape under a dtype)."""
+    if not is_nested(template):
+        return [structure]
+    if isinstance(template, tuple):
+        if not isinstance(structure, (tuple, list)) or len(structure) != len(template):
+            raise ValueError(f"The two structures don't have the same sequence length: "
+                             f"{template!r} and {structure!r}.")
+        return [p for t, x in zip(template, structure) for p in flatten_up_to(t, x)]
+    if not isinstance(structure, _abc.Mapping) or set(structure) != set(template):
+        raise ValueError(f"The two structures don't have the same keys: {template!r} and "
+                         f"{structure!r}.")
+    return [p for k in _keys(template) for p in flatten_up_to(template[k], structure[k])]
+
+
 def pack(template, leaves):
     """Rebuild ``template``'s structure from the flat ``leaves`` (a list)."""
     if not is_nested(template):

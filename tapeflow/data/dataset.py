@@ -54,6 +54,10 @@ def _count(x, what):
         raise TypeError(f"{what} must be an integer scalar, got {x!r}") from None
 
 
+def _scalar(x):
+    return x.numpy() if isinstance(x, TensorBase) else x
+
+
 def _seed_base(seed):
     """A base seed fixed at construction with TF's rules: an op seed gives the same orders in
     every dataset built with it (combined with the global seed, or TF's default one); without
@@ -126,6 +130,9 @@ class Dataset:
         return OwnedIterator(self)
 
     def as_numpy_iterator(self):
+        if any(isinstance(s, DatasetSpec) for s in S.flatten(self.element_spec)):
+            raise TypeError("`tf.data.Dataset.as_numpy_iterator()` is not supported for datasets "
+                            "that produce values of type Dataset.")
         return NumpyIterator(self)
 
     def __repr__(self):
@@ -344,8 +351,8 @@ class OwnedIterator:
     def __next__(self):
         flat = next(self._gen)
         if not self._nested:
-            return wrap(flat[0])
-        return S.pack(self._template, [wrap(a) for a in flat])
+            return _leaf(flat[0])
+        return S.pack(self._template, [_leaf(a) for a in flat])
 
     next = __next__
 
@@ -472,7 +479,9 @@ def _signature_from_types(output_types, output_shapes):
     if output_shapes is None:
         output_shapes = S.map_structure(lambda _: None, output_types)
     types = S.flatten(output_types)
-    shapes = S.flatten(output_shapes) if S.is_nested(output_types) else [output_shapes]
+    # NOTE: shapes are read up to the structure of the types: ``()`` is a scalar's shape there,
+    # not an empty tuple of shapes (TF: ``output_shapes=((), (1,))``)
+    shapes = S.flatten_up_to(output_types, output_shapes)
     specs = [TensorSpec(TensorShape(s), t) for s, t in zip(shapes, types)]
     return S.pack(output_types, specs)
 
@@ -669,6 +678,11 @@ class ConcatenateDataset(Dataset):
 
 
 # -- element-wise functions --------------------------------------------------------------------
+def _leaf(a):
+    """A component of an element as user code sees it: a tensor, or a window's dataset."""
+    return a if isinstance(a, Dataset) else wrap(a)
+
+
 def _unpacks(element):
     return isinstance(element, tuple) and not S._is_namedtuple(element)
 
@@ -696,7 +710,7 @@ class _Function:
     def __call__(self, arrays, position):
         """Run on one element (flat arrays); errors name the element's position."""
         try:
-            tensors = S.pack(self.in_template, [wrap(a) for a in arrays])
+            tensors = S.pack(self.in_template, [_leaf(a) for a in arrays])
             return self.flatten_output(self.call_tensors(tensors))[1]
         except Exception as e:
             raise P.with_position(e, self.where, position) from e
@@ -754,8 +768,13 @@ class MapDataset(Dataset):
     def _cardinality(self):
         return self._parent._cardinality()
 
+    def _ragged(self):
+        """True when the outputs may differ in shape from element to element (an unknown
+        dimension): such elements cannot be stacked into blocks before a ``padded_batch``."""
+        return not all(s.shape.is_fully_defined() for s in S.flatten(self.element_spec))
+
     def _elements(self):
-        ra = self._parent._random_access()
+        ra = self._random_access()
         if ra is not None and self._vec is not False:
             gen = self._block_elements()
         else:
@@ -802,7 +821,7 @@ class MapDataset(Dataset):
 
     def _random_access(self):
         ra = self._parent._random_access()
-        if ra is None:
+        if ra is None or self._ragged():
             return None
         return RandomAccess(ra.n, lambda idx: self._apply_block(ra.gather(idx), idx),
                             lambda a, b: self._apply_block(ra.slice(a, b), a))
@@ -963,7 +982,7 @@ class FlatMapDataset(Dataset):
 
     def _datasets(self):
         for pos, arrays in enumerate(self._parent._elements()):
-            tensors = S.pack(self._in, [wrap(a) for a in arrays])
+            tensors = S.pack(self._in, [_leaf(a) for a in arrays])
             try:
                 ds = self._fnraw(*tensors) if _unpacks(tensors) else self._fnraw(tensors)
             except Exception as e:
@@ -1221,8 +1240,8 @@ class PaddedBatchDataset(Dataset):
             for d in range(rank):
                 big = max(c.shape[d] for c in comps)
                 want = shape[d] if shape.rank is not None else None
-                if want is not None and big > want:
-                    raise errors.InvalidArgumentError(
+                if want is not None and big > want:  # TF 2.21 raises DataLossError here
+                    raise errors.DataLossError(
                         None, "PaddedBatchDataset",
                         f"Attempted to pad to a smaller size than the input element (component "
                         f"{k}, dimension {d}: {big} > {want}; batch starting at element "
@@ -1658,16 +1677,23 @@ class WindowDataset(Dataset):
                                               "must be positive.")
         self._spec = S.map_structure(lambda s: DatasetSpec(s), parent.element_spec)
 
-    def __iter__(self):
-        template = self._parent._template()
+    def _elements(self):
+        """Flat lists of datasets, one per component of the parent's elements."""
         specs = S.flatten(self._parent.element_spec)
         for window in self._windows():
-            yield S.pack(template, [_ListDataset([[e[k]] for e in window], spec)
-                                    for k, spec in enumerate(specs)])
+            yield [_ListDataset([[e[k]] for e in window], spec) for k, spec in enumerate(specs)]
 
-    def as_numpy_iterator(self):
-        raise TypeError("Dataset.as_numpy_iterator() is not supported for datasets that "
-                        "produce values of type Dataset.")
+    def _template(self):
+        return S.pack(self._parent._template(), S.flatten(self._spec))
+
+    def _cardinality(self):
+        n = self._parent._cardinality()
+        if n < 0:
+            return n
+        if self._drop:
+            span = (self._size - 1) * self._stride + 1
+            return 0 if n < span else (n - span) // self._shift + 1
+        return -(-n // self._shift)
 
     def _windows(self):
         """Lists of elements: ``size`` elements ``stride`` apart, starting every ``shift``."""
@@ -1675,11 +1701,14 @@ class WindowDataset(Dataset):
         span = (self._size - 1) * self._stride + 1
         it = self._parent._elements()
         done = False
+        skip = 0  # elements still to pass over when ``shift`` is longer than a window
         while True:
             while not done and len(buf) < span:
                 el = next(it, None)
                 if el is None:
                     done = True
+                elif skip:
+                    skip -= 1
                 else:
                     buf.append(el)
             picked = buf[0:span:self._stride]
@@ -1688,14 +1717,8 @@ class WindowDataset(Dataset):
             yield picked
             if done and len(buf) <= self._shift:
                 return
+            skip = max(0, self._shift - len(buf))
             del buf[:self._shift]
-
-    def flat_map(self, map_func, name=None):
-        return _WindowFlatMap(self, map_func)
-
-    def _elements(self):
-        raise TypeError("The elements of a window dataset are datasets; use flat_map() "
-                        "(for example `.flat_map(lambda w: w.batch(n))`).")
 
 
 class _ListDataset(Dataset):
@@ -1712,31 +1735,24 @@ class _ListDataset(Dataset):
         return len(self._items)
 
 
-class _WindowFlatMap(FlatMapDataset):
-    """``flat_map`` over a window dataset, whose elements are datasets rather than arrays."""
-
-    def __init__(self, windows, fn):
-        self._w, self._fn = windows, fn
-        self._spec = None
-
-    def _datasets(self):
-        for w in iter(self._w):
-            ds = self._fn(*w) if _unpacks(w) else self._fn(w)
-            if not isinstance(ds, Dataset):
-                raise TypeError("The function passed to flat_map() must return a Dataset.")
-            yield ds
-
-
 class CounterDataset(Dataset):
     """``counter``: ``start``, ``start + step``... forever."""
 
     def __init__(self, start, step, dtype):
-        self._start, self._step = _count(start, "start"), _count(step, "step")
         self._dtype = dtypes.as_dtype(dtype)
+        if self._dtype.is_floating:  # TF counts in the dtype: Counter(0.5, 0.25, tf.float32)
+            self._start, self._step = _scalar(start), _scalar(step)
+        else:
+            self._start, self._step = _count(start, "start"), _count(step, "step")
         self._spec = TensorSpec([], self._dtype)
 
     def _elements(self):
         npd = self._dtype._np
+        if self._dtype.is_floating:  # accumulated in the dtype, as TF's scan does
+            v, step = np.asarray(self._start, npd), np.asarray(self._step, npd)
+            while True:
+                yield [v]
+                v = (v + step).astype(npd)
         for v in itertools.count(self._start, self._step):
             yield [np.asarray(v, dtype=npd)]
 
@@ -1901,3 +1917,9 @@ class DatasetSpec:
 
     def __repr__(self):
         return f"DatasetSpec({self.element_spec!r}, TensorShape([]))"
+
+    def __eq__(self, other):
+        return isinstance(other, DatasetSpec) and self.element_spec == other.element_spec
+
+    def __hash__(self):
+        return hash(("DatasetSpec", repr(self.element_spec)))

@@ -2,7 +2,7 @@
 older aliases, and the device transformations ``copy_to_device`` / ``prefetch_to_device``."""
 import re
 
-from .. import backend
+from .. import backend, dtypes
 from ..backend import to_host, transfer
 from ..tensor import const
 from . import _structure as S
@@ -19,6 +19,11 @@ from .dataset import (
 
 INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN
+
+
+def Counter(start=0, step=1, dtype=dtypes.int64):
+    """``tf.data.experimental.Counter``: the older spelling of ``Dataset.counter``."""
+    return Dataset.counter(start, step, dtype)
 
 
 def cardinality(dataset):
