@@ -432,11 +432,18 @@ class Layer(Module):
     def call(self, inputs, *args, **kwargs):
         return inputs
 
+    # Layers whose Keras call mixes the inputs with float weights or means: there an integer
+    # or bool tensor comes out in the compute dtype (TF 2.21: Dense(int32 tensor) is float32,
+    # ReLU / Flatten / Concatenate of it stay int32, Conv1D of it raises InvalidArgumentError).
+    _promotes_int_inputs = False
+
     def _convert(self, x):
         want = self.__dict__.get("_compute") or self.__dict__["_dtype"]
         if isinstance(x, TensorBase):
-            if self._autocast and want.is_floating and x._v.dtype.kind == "f" \
-                    and x._v.dtype != want._np:
+            kind = x._v.dtype.kind
+            if want.is_floating and x._v.dtype != want._np and (
+                    (self._autocast and kind == "f")
+                    or (self._promotes_int_inputs and kind in "biu")):
                 return M.cast(x, want)
             return x if not isinstance(x, Variable) else x.value()
         if x is None or isinstance(x, (str, bool)):

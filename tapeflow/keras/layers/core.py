@@ -9,6 +9,8 @@ from .base import InputSpec, Layer, kernel_bias_config, set_kernel_bias
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` applied on the last axis."""
 
+    _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,

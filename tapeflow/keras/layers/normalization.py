@@ -20,6 +20,8 @@ def _axes(axis, rank, name):
 class _Normalization(Layer):
     """Shared arguments, weights and configs of the two normalisation layers."""
 
+    _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,

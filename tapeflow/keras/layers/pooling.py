@@ -107,6 +107,8 @@ class GlobalAveragePooling1D(_GlobalPooling):
     unmasked steps only, as in Keras.
     """
 
+    _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
+
     rank, _reduce = 1, R.reduce_mean
 
     def call(self, inputs, mask=None):
@@ -123,6 +125,8 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
 class GlobalAveragePooling2D(_GlobalPooling):
     """Mean over rows and columns: ``(b, h, w, c)`` to ``(b, c)``."""
+
+    _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
 
     rank, _reduce = 2, R.reduce_mean
 

@@ -384,6 +384,8 @@ class RNN(Layer):
     masked steps keep the previous states and output.
     """
 
+    _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)

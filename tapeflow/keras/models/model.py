@@ -54,6 +54,21 @@ def _resolve_metric(m, loss_fn):
     return metrics_module.get(m)
 
 
+def _functional_arguments(args, kwargs):
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or (
+        "inputs" in kwargs and "outputs" in kwargs)
+
+
+def _inject_functional(cls, functional):
+    """Replace ``Model`` by ``functional`` in the bases of ``cls`` and its ancestors."""
+    if cls is Model or cls is object or issubclass(cls, functional):
+        return functional if cls is Model else cls
+    bases = tuple(_inject_functional(b, functional) for b in cls.__bases__)
+    if bases != cls.__bases__:
+        cls.__bases__ = bases
+    return cls
+
+
 class Model(Layer):
     """Group layers into an object with training and inference features.
 
@@ -70,13 +85,22 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
             from .functional import Functional  # cycle: models.functional imports this module
 
             return object.__new__(Functional)
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            from .functional import Functional  # cycle: models.functional imports this module
+
+            if not isinstance(self, Functional):
+                # NOTE: as Keras 3 does, a subclass built as ``M(inputs, outputs)`` has Model
+                # replaced by Functional among its bases (``M.__mro__[1]`` is Functional)
+                _inject_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
         dtype = kwargs.pop("dtype", None)
