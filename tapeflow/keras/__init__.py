@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     metrics,
     models,
     optimizers,
+    random,
     regularizers,
     saving,
     utils,
