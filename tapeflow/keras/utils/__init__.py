@@ -1,5 +1,5 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
-package) and ``set_random_seed``."""
+package), ``set_random_seed`` and ``array_to_img`` / ``img_to_array``."""
 import importlib
 import random
 
@@ -7,9 +7,11 @@ from ...backend import host as np
 from ...backend import to_host
 from ...ops import random as tf_random
 from ...tensor import TensorBase
+from .image import array_to_img, img_to_array
 from .progbar import Progbar
 
-__all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file"]
+__all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
+           "array_to_img", "img_to_array"]
 
 
 def to_categorical(x, num_classes=None):
