@@ -125,6 +125,17 @@ CASES = {
     "scan": lambda m: R(m, 5).scan(np.int64(0), lambda s, x: (s + x, s * 2)),
     "unique": lambda m: S(m, np.array([3, 1, 3, 2, 1], np.int32)).unique(),
     "sample_card": lambda m: D(m).sample_from_datasets([R(m, 3), R(m, 3).repeat()]),
+    # issue 20: ragged map outputs padded, windows through take/interleave, () shapes, Counter
+    "map_padded": lambda m: R(m, 1, 6).map(lambda x: m.fill([x], x)).padded_batch(2),
+    "map_padded_tuple": lambda m: R(m, 1, 5).map(lambda x: (m.fill([x, 2], x), x)).padded_batch(
+        3, padded_shapes=([None, 3], []), padding_values=(np.int64(-1), np.int64(0))),
+    "map_shuffle_padded": lambda m: R(m, 1, 5).map(lambda x: m.fill([x], x)).shuffle(
+        2).padded_batch(4).map(lambda b: m.reduce_sum(b)),
+    "window_take_interleave": lambda m: R(m, 9).window(4, shift=5).take(2).interleave(
+        lambda w: w.batch(2), cycle_length=2, block_length=1),
+    "gen_scalar_shapes": lambda m: D(m).from_generator(
+        gen2, output_types=(m.int32, m.int64), output_shapes=([None], ())),
+    "experimental_counter": lambda m: m.data.experimental.Counter(5, -2, m.int32).take(3),
 }
 RANDOM = {"shuffle_card", "sample_card"}  # orders differ by design; spec and size compared
 
