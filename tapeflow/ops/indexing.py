@@ -4,18 +4,18 @@ unique are in ``ops/sorting.py``."""
 import math as _math
 
 from ..backend import host as np
-from ..backend import scatter_add, to_host, xp_of
-from ..errors import invalid
+from ..backend import scatter_add, scatter_extreme, to_host, xp_of
+from ..errors import NotFoundError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor, wrap
 from ._core import Op, apply
 from .array import STRIDED_SLICE, _ints, broadcast_to, concat, reshape
-from .math import cast, maximum, ones_like, sqrt, where
+from .math import cast, equal, maximum, ones_like, sqrt, where
 from .reduction import reduce_sum
 
 __all__ = [
     "gather", "gather_nd", "boolean_mask", "pad", "reverse", "tile", "split", "unstack",
     "repeat", "roll", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
-    "meshgrid",
+    "tensor_scatter_nd_sub", "tensor_scatter_nd_min", "tensor_scatter_nd_max", "meshgrid",
 ]
 
 _INDEX_DTYPES = ("int16", "int32", "int64")
@@ -386,21 +386,48 @@ def scatter_nd(indices, updates, shape, name=None):
     return apply(SCATTER_ND, (u, idx), {"shape": shape, "batch_dims": 0})
 
 
-def _tsu_fwd(tensor, indices, updates):
-    _scatter_range("TensorScatterUpdate", indices, tensor.shape)
-    out = tensor.copy()
-    _scatter_into(out, indices, updates, 0, False)
-    return out
+def _tensor_scatter_fwd(kind):
+    """The forward of TensorScatter<kind>: a copy of ``tensor`` with ``updates`` written,
+    added, subtracted or min/max-combined at ``indices``. ``opname`` names the op in range
+    errors (a Variable's scatter methods reuse these forwards as ResourceScatterNd...)."""
+    default = "TensorScatter" + kind
+
+    def fwd(tensor, indices, updates, opname=default):
+        _scatter_range(opname, indices, tensor.shape)
+        out = tensor.copy()
+        if kind == "Update":
+            _scatter_into(out, indices, updates, 0, False)
+        elif kind == "Add":
+            _scatter_into(out, indices, updates, 0, True)
+        elif kind == "Sub":
+            _scatter_into(out, indices, -updates, 0, True)
+        else:
+            _scatter_extreme_into(out, indices, updates, kind == "Max")
+        return out
+
+    fwd.__name__ = f"_tensor_scatter_{kind.lower()}_fwd"
+    return fwd
 
 
-def _tsa_fwd(tensor, indices, updates):
-    _scatter_range("TensorScatterAdd", indices, tensor.shape)
-    out = tensor.copy()
-    _scatter_into(out, indices, updates, 0, True)
-    return out
+def _scatter_extreme_into(out, indices, updates, is_max):
+    """``out[i] = max(out[i], u)`` (or min) over every update, repeated indices included.
+    NaN updates are ignored and NaN entries of ``out`` stay NaN, as TF's CPU kernel does
+    (it replaces a value only by a strictly greater, or smaller, one)."""
+    xp = xp_of(out)
+    k = indices.shape[-1]
+    tail = out.shape[k:]
+    if k == 0:  # every update combines with the whole tensor
+        vals = updates.reshape((-1,) + tail)
+        key, view = (xp.zeros(vals.shape[0], dtype="int64"),), out.reshape((1,) + tail)
+    else:
+        key, view = _nd_key(xp, indices, 0), out
+        vals = updates.reshape(key[-1].shape + tail)
+    if vals.dtype.kind == "f":
+        vals = xp.where(xp.isnan(vals), -xp.inf if is_max else xp.inf, vals).astype(vals.dtype)
+    scatter_extreme(view, key, vals, is_max)
 
 
-def _tsu_grad(n, g):
+def _tensor_scatter_update_grad(n, g):
     t, idx, u = n.inputs
     gt = gu = None
     if n.needs[0]:
@@ -411,22 +438,57 @@ def _tsu_grad(n, g):
     return gt, None, gu
 
 
-def _tsa_grad(n, g):
+def _tensor_scatter_add_grad(n, g):
     gu = apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": 0}) if n.needs[2] else None
     return g, None, gu
 
 
-TENSOR_SCATTER_UPDATE = Op("TensorScatterUpdate", _tsu_fwd, _tsu_grad, None, same_dtype=False)
-TENSOR_SCATTER_ADD = Op("TensorScatterAdd", _tsa_fwd, _tsa_grad, None, same_dtype=False)
+def _tensor_scatter_sub_grad(n, g):
+    gu = -apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": 0}) if n.needs[2] else None
+    return g, None, gu
+
+
+def _tensor_scatter_extreme_grad(n, g):
+    """TF's rule: the gradient goes to every input equal to the result, split evenly among
+    ties (the tensor's entry and each update that reached it)."""
+    t, idx, u = n.inputs
+    out = n.out
+    dtype = g.dtype
+    t_hit = cast(equal(t, out), dtype)
+    u_hit = cast(equal(u, apply(GATHER_ND, (out, idx), {"batch_dims": 0})), dtype)
+    count = apply(TENSOR_SCATTER_ADD, (t_hit, idx, u_hit), {})
+    share = g / count
+    gt = t_hit * share if n.needs[0] else None
+    gu = u_hit * apply(GATHER_ND, (share, idx), {"batch_dims": 0}) if n.needs[2] else None
+    return gt, None, gu
+
+
+TENSOR_SCATTER_UPDATE = Op("TensorScatterUpdate", _tensor_scatter_fwd("Update"),
+                           _tensor_scatter_update_grad, None, same_dtype=False)
+TENSOR_SCATTER_ADD = Op("TensorScatterAdd", _tensor_scatter_fwd("Add"),
+                        _tensor_scatter_add_grad, None, same_dtype=False)
+TENSOR_SCATTER_SUB = Op("TensorScatterSub", _tensor_scatter_fwd("Sub"),
+                        _tensor_scatter_sub_grad, None, same_dtype=False)
+TENSOR_SCATTER_MIN = Op("TensorScatterMin", _tensor_scatter_fwd("Min"),
+                        _tensor_scatter_extreme_grad, None, same_dtype=False)
+TENSOR_SCATTER_MAX = Op("TensorScatterMax", _tensor_scatter_fwd("Max"),
+                        _tensor_scatter_extreme_grad, None, same_dtype=False)
+_SCATTER_OPS = {"update": TENSOR_SCATTER_UPDATE, "add": TENSOR_SCATTER_ADD,
+                "sub": TENSOR_SCATTER_SUB, "min": TENSOR_SCATTER_MIN, "max": TENSOR_SCATTER_MAX}
 
 
 def _tensor_scatter(op, tensor, indices, updates):
     t = _t(tensor)
-    idx = _indices(indices, op.name, _INDEX_DTYPES + ("uint16",))
+    allowed = _INDEX_DTYPES + ("uint16",) if op is TENSOR_SCATTER_UPDATE else ("int32", "int64")
+    idx = _indices(indices, op.name, allowed)
     u = updates if isinstance(updates, TensorBase) else convert_to_tensor(updates, t.dtype)
     if u._v.dtype != t._v.dtype:
         raise invalid(op.name, f"cannot compute {op.name} as input #2(zero-based) was expected "
                       f"to be a {t.dtype.name} tensor but is a {u.dtype.name} tensor")
+    if op is not TENSOR_SCATTER_UPDATE and t._v.dtype.kind == "b":
+        raise NotFoundError(None, op.name, f"Could not find device for node: {{{{node "
+                            f"{op.name}}}}} = {op.name}[T=DT_BOOL]: no kernel for bool tensors "
+                            f"[Op:{op.name}]")
     if idx._v.ndim == 0:
         raise invalid(op.name, "Indices must be at least a vector (indices shape [])")
     _check_scatter_shapes(op.name, idx._v.shape, u._v.shape, t._v.shape)
@@ -445,6 +507,23 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """A copy of ``tensor`` with ``updates`` added at ``indices`` (repeated indices sum)."""
     return _tensor_scatter(TENSOR_SCATTER_ADD, tensor, indices, updates)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices sum)."""
+    return _tensor_scatter(TENSOR_SCATTER_SUB, tensor, indices, updates)
+
+
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` where each entry at ``indices`` becomes the minimum of itself and
+    the updates addressed to it; the gradient is split evenly among tied minima."""
+    return _tensor_scatter(TENSOR_SCATTER_MIN, tensor, indices, updates)
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` where each entry at ``indices`` becomes the maximum of itself and
+    the updates addressed to it; the gradient is split evenly among tied maxima."""
+    return _tensor_scatter(TENSOR_SCATTER_MAX, tensor, indices, updates)
 
 
 # -- boolean_mask -------------------------------------------------------------------------------
