@@ -6,7 +6,7 @@ import math as _math
 from ..backend import host as np
 from ..backend import scatter_add, scatter_extreme, to_host, xp_of
 from ..errors import NotFoundError, invalid
-from ..tensor import TensorBase, const, convert_to_tensor, wrap
+from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply
 from .array import STRIDED_SLICE, _ints, broadcast_to, concat, reshape
 from .math import cast, equal, maximum, ones_like, sqrt, where
@@ -16,6 +16,7 @@ __all__ = [
     "gather", "gather_nd", "boolean_mask", "pad", "reverse", "tile", "split", "unstack",
     "repeat", "roll", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
     "tensor_scatter_nd_sub", "tensor_scatter_nd_min", "tensor_scatter_nd_max", "meshgrid",
+    "IndexedSlices",
 ]
 
 _INDEX_DTYPES = ("int16", "int32", "int64")
@@ -524,6 +525,164 @@ def tensor_scatter_nd_max(tensor, indices, updates, name=None):
     """A copy of ``tensor`` where each entry at ``indices`` becomes the maximum of itself and
     the updates addressed to it; the gradient is split evenly among tied maxima."""
     return _tensor_scatter(TENSOR_SCATTER_MAX, tensor, indices, updates)
+
+
+# -- a Variable's scatter methods -----------------------------------------------------------------
+class IndexedSlices:
+    """Rows ``values`` of a tensor of shape ``dense_shape`` at ``indices`` (axis 0): what
+    ``Variable.scatter_update`` and its family take. Converting it to a tensor sums the rows
+    of repeated indices into zeros of ``dense_shape``.
+
+    NOTE: tapeflow's gradients are always dense tensors; TF returns IndexedSlices for the
+    gradient of ``gather`` (``tf.convert_to_tensor`` turns either into the same values).
+    """
+
+    def __init__(self, values, indices, dense_shape=None):
+        self._values = _t(values)
+        self._indices = _t(indices)
+        self._dense_shape = None if dense_shape is None else _t(dense_shape)
+
+    values = property(lambda self: self._values)
+    indices = property(lambda self: self._indices)
+    dense_shape = property(lambda self: self._dense_shape)
+    dtype = property(lambda self: self._values.dtype)
+    device = property(lambda self: self._values.device)
+
+    @property
+    def shape(self):
+        if self._dense_shape is None:
+            return TensorShape(None)
+        return TensorShape([int(d) for d in to_host(self._dense_shape._v)])
+
+    def __str__(self):
+        extra = "" if self._dense_shape is None else f", dense_shape={self._dense_shape!s}"
+        return f"IndexedSlices(indices={self._indices!s}, values={self._values!s}{extra})"
+
+    def __neg__(self):
+        return IndexedSlices(-self._values, self._indices, self._dense_shape)
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        if self._dense_shape is None:
+            raise ValueError("Tensor conversion requested for IndexedSlices for argument "
+                             f"`value` without dense_shape: {self}")
+        shape = tuple(int(d) for d in to_host(self._dense_shape._v))
+        idx = reshape(self._indices, [-1, 1])
+        rows = reshape(self._values, [-1] + list(shape[1:]))
+        out = scatter_nd(idx, rows, shape)
+        if dtype is not None and out.dtype != dtype:
+            return convert_to_tensor(out, dtype)  # raises TF's ValueError
+        return out
+
+
+def _resource_shape_check(opname, ishape, ushape, shape):
+    """TF's ResourceScatterNd shape checks: updates = indices[:-1] + shape[k:]."""
+    k = ishape[-1]
+    b = len(ishape) - 1
+    if k > len(shape):
+        raise invalid(opname, f"Output must have rank at least {k} (the last dimension of "
+                      f"indices), got shape {_shape_text(shape)} (indices shape "
+                      f"{_shape_text(ishape)})")
+    if tuple(ushape[:b]) != tuple(ishape[:b]):
+        raise invalid(opname, f"Dimensions [0,{b}) of indices[shape={_shape_text(ishape)}] must "
+                      f"match dimensions [0,{b}) of updates[shape={_shape_text(ushape)}]")
+    if tuple(ushape[b:]) != tuple(shape[k:]):
+        raise invalid(opname, f"Dimensions [{k},{len(shape)}) of input[shape="
+                      f"{_shape_text(shape)}] must match dimensions [{b},{len(ushape)}) of "
+                      f"updates[shape={_shape_text(ushape)}]")
+
+
+def resource_scatter_nd(kind, tensor, indices, updates):
+    """The value a variable holding ``tensor`` takes after ``Variable.scatter_nd_<kind>``
+    (``kind``: update, add, sub, min, max), with TF's ResourceScatterNd<Kind> checks."""
+    opname = "ResourceScatterNd" + kind.capitalize()
+    idx = _indices(indices, opname, ("int32", "int64"))
+    u = convert_to_tensor(updates, tensor.dtype)  # a tensor of another dtype: ValueError
+    if idx._v.ndim == 0:
+        raise invalid(opname, "Indices must be at least a vector (indices shape [])")
+    _resource_shape_check(opname, idx._v.shape, u._v.shape, tensor._v.shape)
+    return apply(_SCATTER_OPS[kind], (tensor, idx, u), {"opname": opname})
+
+
+def _scatter_rows_fwd(tensor, indices, updates, kind, opname):
+    """``tensor`` with each row ``indices[i]`` combined with ``updates[i]`` in turn (mul, div:
+    the kinds without a TensorScatter op; no gradient, as TF has none)."""
+    xp = xp_of(tensor)
+    n = tensor.shape[0]
+    flat = to_host(indices).reshape(-1)
+    bad = (flat < 0) | (flat >= n)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise invalid(opname, f"indices[{i}] = {int(flat[i])} is not in [0, {n})")
+    vals = to_host(updates).reshape((flat.size,) + tensor.shape[1:])
+    out = to_host(tensor).copy()
+    if kind == "mul":
+        np.multiply.at(out, flat, vals)
+    elif out.dtype.kind == "f":
+        np.divide.at(out, flat, vals)
+    else:
+        if (vals == 0).any():
+            raise invalid(opname, "updates must not contain 0")
+        for i, row in zip(flat, vals):  # C's division: the quotient truncated toward zero
+            q = np.abs(out[i]) // np.abs(row)
+            out[i] = np.where((out[i] < 0) != (row < 0), -q, q)
+    return out if xp is np else xp.asarray(out)
+
+
+SCATTER_ROWS = Op("ResourceScatter", _scatter_rows_fwd, None, None, same_dtype=False)
+
+
+def resource_scatter(kind, tensor, sparse_delta):
+    """The value a variable holding ``tensor`` takes after ``Variable.scatter_<kind>``:
+    rows ``sparse_delta.indices`` of the variable combined with ``sparse_delta.values``
+    (a scalar value applies to every addressed row)."""
+    if not isinstance(sparse_delta, IndexedSlices):
+        shown = sparse_delta.numpy() if isinstance(sparse_delta, TensorBase) else sparse_delta
+        raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
+                        f"{shown}")
+    opname = "ResourceScatter" + kind.capitalize()
+    idx = _indices(sparse_delta.indices, opname, ("int32", "int64"))
+    u = convert_to_tensor(sparse_delta.values, tensor.dtype)
+    shape = tensor._v.shape
+    want = idx._v.shape + shape[1:]
+    if u._v.ndim == 0:
+        u = broadcast_to(u, want)
+    elif u._v.shape != want:
+        raise invalid(opname, f"Must have updates.shape = indices.shape + params.shape[1:] or "
+                      f"updates.shape = [], got updates.shape {_shape_text(u._v.shape)}, "
+                      f"indices.shape {_shape_text(idx._v.shape)}, params.shape "
+                      f"{_shape_text(shape)}")
+    if kind in ("mul", "div"):
+        return apply(SCATTER_ROWS, (tensor, idx, u), {"kind": kind, "opname": opname})
+    flat = to_host(idx._v).reshape(-1)
+    bad = (flat < 0) | (flat >= shape[0])
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise invalid(opname, f"indices[{i}] = {int(flat[i])} is not in [0, {shape[0]})")
+    nd = reshape(idx, list(idx._v.shape) + [1])
+    return apply(_SCATTER_OPS[kind], (tensor, nd, u), {"opname": opname})
+
+
+def resource_batch_scatter_update(tensor, sparse_delta):
+    """``Variable.batch_scatter_update``: indices of shape ``batch + [n]`` address rows of the
+    variable's axis ``len(batch)`` within each batch entry."""
+    if not isinstance(sparse_delta, IndexedSlices):
+        raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
+                        f"{sparse_delta}")
+    idx = _t(sparse_delta.indices)
+    if idx._v.ndim <= 1:
+        return resource_scatter("update", tensor, sparse_delta)
+    ishape = idx._v.shape
+    grids = np.meshgrid(*[np.arange(d) for d in ishape], indexing="ij")[:-1]
+    coords = [g.astype(idx._v.dtype) for g in grids] + [to_host(idx._v)]
+    nd = np.stack(coords, axis=-1)
+    return tensor_scatter_nd_update(tensor, const(place_index(tensor, nd)),
+                                    sparse_delta.values)
+
+
+def place_index(like, a):
+    """A host index array moved next to ``like``'s backend array."""
+    xp = xp_of(like._v)
+    return a if xp is np else xp.asarray(a)
 
 
 # -- boolean_mask -------------------------------------------------------------------------------
