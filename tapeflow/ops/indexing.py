@@ -425,7 +425,8 @@ def _scatter_extreme_into(out, indices, updates, is_max):
         vals = updates.reshape(key[-1].shape + tail)
     if vals.dtype.kind == "f":
         vals = xp.where(xp.isnan(vals), -xp.inf if is_max else xp.inf, vals).astype(vals.dtype)
-    scatter_extreme(view, key, vals, is_max)
+    with np.errstate(invalid="ignore"):  # NaN entries of ``out`` stay NaN, quietly
+        scatter_extreme(view, key, vals, is_max)
 
 
 def _tensor_scatter_update_grad(n, g):
@@ -478,6 +479,12 @@ _SCATTER_OPS = {"update": TENSOR_SCATTER_UPDATE, "add": TENSOR_SCATTER_ADD,
                 "sub": TENSOR_SCATTER_SUB, "min": TENSOR_SCATTER_MIN, "max": TENSOR_SCATTER_MAX}
 
 
+def _tf_type(t):
+    """The dtype as TF's kernels name it in messages (float32 is 'float')."""
+    return {"float16": "half", "float32": "float", "float64": "double"}.get(t.dtype.name,
+                                                                          t.dtype.name)
+
+
 def _tensor_scatter(op, tensor, indices, updates):
     t = _t(tensor)
     allowed = _INDEX_DTYPES + ("uint16",) if op is TENSOR_SCATTER_UPDATE else ("int32", "int64")
@@ -485,7 +492,7 @@ def _tensor_scatter(op, tensor, indices, updates):
     u = updates if isinstance(updates, TensorBase) else convert_to_tensor(updates, t.dtype)
     if u._v.dtype != t._v.dtype:
         raise invalid(op.name, f"cannot compute {op.name} as input #2(zero-based) was expected "
-                      f"to be a {t.dtype.name} tensor but is a {u.dtype.name} tensor")
+                      f"to be a {_tf_type(t)} tensor but is a {_tf_type(u)} tensor")
     if op is not TENSOR_SCATTER_UPDATE and t._v.dtype.kind == "b":
         raise NotFoundError(None, op.name, f"Could not find device for node: {{{{node "
                             f"{op.name}}}}} = {op.name}[T=DT_BOOL]: no kernel for bool tensors "
