@@ -5,8 +5,12 @@ import threading
 
 from . import backend, dtypes
 from ._recording import recording, trace_here
-from .ops import _core, _device
-from .tensor import TensorBase, TensorShape, as_shape, const, convert_to_tensor
+from .backend import host as np
+from .errors import InvalidArgumentError
+from .ops import _core, _device, indexing
+from .ops.array import STRIDED_SLICE, _normalize_key
+from .ops.math import IDENTITY
+from .tensor import Tensor, TensorBase, TensorShape, as_shape, const, convert_to_tensor
 
 _uid = itertools.count()
 _name_scope_stack = []  # filled by tf.name_scope
@@ -181,8 +185,99 @@ class Variable(TensorBase):
     __str__ = __repr__
 
     def __setitem__(self, key, value):
-        raise TypeError(f"'{type(self).__module__}.{type(self).__name__}' object does not "
-                        "support item assignment; use assign() or scatter_nd_update()")
+        raise TypeError("'tapeflow.variable.Variable' object does not support item assignment; "
+                        "use v[...].assign(value), v.assign(value) or "
+                        "v.scatter_nd_update(indices, updates)")
+
+    # -- sliced assignment and scatters -----------------------------------------------------
+    def __getitem__(self, key):
+        """``v[key]``: the slice's value (a read, as for a tensor), with ``.assign(value)``
+        writing ``value`` into that slice of the variable (TF's strided-slice assignment)."""
+        var = self._parent if isinstance(self, _Unread) else self
+        key = _normalize_key(var, key)
+        out = _core.apply(STRIDED_SLICE, (var,), {"key": key})
+        ref = _SliceRef(out._v)
+        ref._var, ref._key = var, key
+        if recording:  # the result stands for the slice on tapes and traces
+            _core.record(IDENTITY, (out,), ref, {})
+        return ref
+
+    def _scattered(self, new):
+        """Take ``new`` (a scatter of this variable's value) as the value; what TF returns."""
+        self.assign(new)
+        return _Unread(self)
+
+    def _base(self):
+        return self._parent if isinstance(self, _Unread) else self
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        """Write ``updates`` at ``indices`` (as ``tf.tensor_scatter_nd_update``)."""
+        v = self._base()
+        return v._scattered(indexing.resource_scatter_nd("update", _core.snapshot(v), indices,
+                                                         updates))
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """Add ``updates`` at ``indices`` (repeated indices add up)."""
+        v = self._base()
+        return v._scattered(indexing.resource_scatter_nd("add", _core.snapshot(v), indices,
+                                                         updates))
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """Subtract ``updates`` at ``indices`` (repeated indices add up)."""
+        v = self._base()
+        return v._scattered(indexing.resource_scatter_nd("sub", _core.snapshot(v), indices,
+                                                         updates))
+
+    def scatter_nd_min(self, indices, updates, name=None):
+        """Each entry at ``indices`` becomes the minimum of itself and its updates."""
+        v = self._base()
+        return v._scattered(indexing.resource_scatter_nd("min", _core.snapshot(v), indices,
+                                                         updates))
+
+    def scatter_nd_max(self, indices, updates, name=None):
+        """Each entry at ``indices`` becomes the maximum of itself and its updates."""
+        v = self._base()
+        return v._scattered(indexing.resource_scatter_nd("max", _core.snapshot(v), indices,
+                                                         updates))
+
+    def _scatter(self, kind, sparse_delta):
+        v = self._base()
+        return v._scattered(indexing.resource_scatter(kind, _core.snapshot(v), sparse_delta))
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Write rows ``sparse_delta.values`` at ``sparse_delta.indices`` (a tf.IndexedSlices)."""
+        return self._scatter("update", sparse_delta)
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Add ``sparse_delta.values`` to the rows at ``sparse_delta.indices``."""
+        return self._scatter("add", sparse_delta)
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtract ``sparse_delta.values`` from the rows at ``sparse_delta.indices``."""
+        return self._scatter("sub", sparse_delta)
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        """Multiply the rows at ``sparse_delta.indices`` by ``sparse_delta.values``."""
+        return self._scatter("mul", sparse_delta)
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        """Divide the rows at ``sparse_delta.indices`` by ``sparse_delta.values``."""
+        return self._scatter("div", sparse_delta)
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        """Rows at ``sparse_delta.indices`` become the minimum of themselves and the values."""
+        return self._scatter("min", sparse_delta)
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        """Rows at ``sparse_delta.indices`` become the maximum of themselves and the values."""
+        return self._scatter("max", sparse_delta)
+
+    def batch_scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """``scatter_update`` per batch entry: indices of shape ``batch + [n]`` address the
+        variable's axis ``len(batch)``."""
+        v = self._base()
+        return v._scattered(indexing.resource_batch_scatter_update(_core.snapshot(v),
+                                                                   sparse_delta))
 
     def numpy(self):
         return TensorBase.numpy(self)
@@ -237,6 +332,65 @@ class _Unread(Variable):
 
     def __tf_tensor__(self, dtype=None, name=None):
         return self._parent.__tf_tensor__(dtype, name)
+
+
+def _slice_assign_fwd(a, value, key):
+    out = a.copy()
+    slot = out[key]
+    if slot.size:  # TF writes nothing (and checks nothing) for an empty slice
+        extra = value.ndim - slot.ndim  # leading dimensions of size 1, dropped
+        out[key] = value.reshape(value.shape[extra:]) if extra > 0 else value
+    return out
+
+
+# NOTE: no gradient, as in TF: a variable's later reads are new values, not functions of the
+# assigned one (tape.gradient of a read w.r.t. the assigned value is None).
+SLICE_ASSIGN = _core.Op("ResourceStridedSliceAssign", _slice_assign_fwd, None, None,
+                        same_dtype=False)
+
+
+class _SliceRef(Tensor):
+    """What ``v[key]`` gives for a variable ``v``: the slice's value, as a Tensor, with
+    ``assign`` (TF attaches ``assign`` to the sliced EagerTensor the same way)."""
+
+    __slots__ = ("_var", "_key")
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        return self
+
+    def __setitem__(self, key, value):
+        raise TypeError("'tapeflow.tensor.Tensor' object does not support item assignment")
+
+    def assign(self, val, name=None):
+        """Write ``val`` (broadcast to the slice's shape) into this slice of the variable;
+        returns the variable, as ``Variable.assign`` does."""
+        var, key = self._var, self._key
+        t = convert_to_tensor(val, dtypes.from_numpy(var._v.dtype))
+        final = self._v.shape
+        vs = t._v.shape
+        if self._v.size and not _broadcasts_into(vs, final):
+            raise InvalidArgumentError(
+                None, "ResourceStridedSliceAssign",
+                f"Cannot broadcast input shape {_dims(vs)} into final shape {_dims(final)} "
+                "[Op:ResourceStridedSliceAssign] name: strided_slice/_assign")
+        new = _core.apply(SLICE_ASSIGN, (_core.snapshot(var), t), {"key": key})
+        var.assign(new)
+        return _Unread(var)
+
+
+def _dims(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _broadcasts_into(vs, final):
+    """TF's rule for a sliced assignment's value: it broadcasts to the slice's shape, extra
+    leading dimensions of size 1 allowed."""
+    try:
+        b = np.broadcast_shapes(tuple(vs), tuple(final))
+    except ValueError:
+        return False
+    extra = len(b) - len(final)
+    return b[extra:] == tuple(final) and all(d == 1 for d in b[:extra])
 
 
 def _read(var):

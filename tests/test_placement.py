@@ -82,6 +82,22 @@ def test_variables_placed_at_creation_and_assign_moves(gpus):
     np.testing.assert_array_equal(w.numpy(), [6.0, 7.0])
 
 
+def test_sliced_assign_and_scatters_keep_the_variable_on_its_device(gpus):
+    with tf.device("/GPU:1"):
+        w = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.device("/CPU:0"):
+        host = tf.constant([7.0, 8.0])
+    w[1].assign(host)
+    assert w.device == GPU1
+    w[::2, 0].assign(tf.constant([0.0, 0.0]))  # a GPU:0 value
+    w.scatter_nd_max([[2, 1], [2, 1]], tf.constant([9.0, 10.0]))
+    w.scatter_mul(tf.IndexedSlices(tf.constant([[2.0, 2.0]]), tf.constant([0])))
+    w.scatter_min(tf.IndexedSlices(tf.constant([[1.0, 1.0]]), tf.constant([1])))
+    assert w.device == GPU1
+    assert isinstance(w._v, FakeArray)
+    np.testing.assert_array_equal(w.numpy(), [[0.0, 4.0], [1.0, 1.0], [0.0, 10.0]])
+
+
 def test_gradients_flow_back_across_devices(gpus):
     with tf.device("/GPU:1"):
         w = tf.Variable([1.0, 2.0, 3.0])

@@ -42,6 +42,14 @@ CASES = [
     ("square_diff", lambda m, a, b: m.math.squared_difference(a, b), (A, B)),
     ("expand_squeeze", lambda m, a: m.squeeze(m.expand_dims(a, 1) * 3.0), (A,)),
     ("broadcast_to", lambda m, v: m.broadcast_to(v, [3, 4]) * 2.0, (V,)),
+    ("tensor_scatter_update", lambda m, a, b: m.tensor_scatter_nd_update(a, [[2], [0]], b[:2]),
+     (A, B)),
+    ("tensor_scatter_add_sub", lambda m, a, b: m.tensor_scatter_nd_add(a, [[0, 1], [0, 1]],
+                                                                       b[0, :2])
+     - m.tensor_scatter_nd_sub(a, [[1]], b[1:2]), (A, B)),
+    ("tensor_scatter_min_max", lambda m, a, b: m.tensor_scatter_nd_min(a, [[2], [0], [2]], b)
+     + m.tensor_scatter_nd_max(a, [[1, 1], [2, 3]], b[0, :2]), (A, B)),
+    ("scatter_nd", lambda m, v: m.scatter_nd([[1], [3], [1], [0]], v, [5]), (V,)),
 ]
 
 
@@ -92,6 +100,12 @@ def test_printed_forms_match_tensorflow(expr):
     "m.math.exp(m.constant([1]))", "m.matmul(m.ones([2, 3]), m.ones([2, 3]))",
     "m.concat([m.ones([2]), m.ones([3, 1])], 0)", "m.constant([1, 2]) ** -1",
     "len(m.constant(3))", "hash(m.constant([1]))", "m.squeeze(m.ones([1, 2]), 1)",
+    "m.Variable([1., 2.])[0:2].assign([1., 2., 3.])",
+    "m.Variable([1., 2.])[0].assign(m.constant(1))", "m.constant([1., 2.])[1:].assign([0.])",
+    "m.Variable([1., 2.]).scatter_nd_update([[2]], [1.])",
+    "m.tensor_scatter_nd_max(m.constant([True]), [[0]], [False])",
+    "m.tensor_scatter_nd_min([1., 2.], [[1.]], [0.])",
+    "m.Variable([1., 2.]).scatter_update(m.IndexedSlices(m.constant([1.]), m.constant([5])))",
 ])
 def test_errors_have_tensorflows_types(expr):
     with pytest.raises(Exception) as want:

@@ -106,6 +106,9 @@ class DeviceBackend:
     def scatter_add(self, out, index, values):
         self.xp.add.at(out, index, values)
 
+    def scatter_extreme(self, out, index, values, is_max):
+        (self.xp.maximum if is_max else self.xp.minimum).at(out, index, values)
+
     def erf(self, a):
         raise NotImplementedError
 
@@ -337,6 +340,20 @@ def scatter_add(out, index, values):
             be.scatter_add(out, index, values)
             return
     xp_of(out).add.at(out, index, values)
+
+
+def scatter_extreme(out, index, values, is_max):
+    """``out[index] = max(out[index], values)`` (``min`` unless ``is_max``) over repeated
+    indices too (NumPy's ``maximum.at``; CuPy's ``scatter_max``), in place."""
+    if isinstance(out, ndarray):
+        (numpy.maximum if is_max else numpy.minimum).at(out, index, values)
+        return
+    for be in _backends:
+        if isinstance(out, be.array_type):
+            be.scatter_extreme(out, index, values, is_max)
+            return
+    xp = xp_of(out)
+    (xp.maximum if is_max else xp.minimum).at(out, index, values)
 
 
 def device_erf(a):

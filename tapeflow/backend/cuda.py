@@ -52,6 +52,11 @@ class CupyBackend(DeviceBackend):
 
         cupyx.scatter_add(out, index, values)
 
+    def scatter_extreme(self, out, index, values, is_max):
+        import cupyx  # optional: ships with CuPy
+
+        (cupyx.scatter_max if is_max else cupyx.scatter_min)(out, index, values)
+
     def erf(self, a):
         import cupyx.scipy.special  # optional: ships with CuPy
 

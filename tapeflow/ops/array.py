@@ -3,10 +3,11 @@ expand_dims/squeeze, concat/stack, broadcast_to, shape/size/rank, and tensor ind
 import math as _math
 
 from .. import dtypes
+from .._recording import recording
 from ..backend import host as np
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
-from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
+from ..tensor import TensorBase, TensorShape, _converted, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
 from ._device import place_array
 from .math import cast, identity
@@ -400,6 +401,8 @@ def _normalize_key(t, key):
         if isinstance(k, TensorBase):
             if k._v.ndim != 0 or k._v.dtype.kind not in "iu":
                 raise _index_error(k)
+            if recording:  # a traced index: the plan cannot freeze its value
+                _converted(k, "a tensor index")
             k = int(k._v)
         if isinstance(k, (bool, np.bool_)):
             raise _index_error(k)
@@ -422,6 +425,8 @@ def _normalize_key(t, key):
             parts = []
             for p in (k.start, k.stop, k.step):
                 if isinstance(p, TensorBase):
+                    if recording:
+                        _converted(p, "a tensor slice bound")
                     p = int(p._v)
                 elif p is not None and not isinstance(p, (int, np.integer)):
                     raise _index_error(k)

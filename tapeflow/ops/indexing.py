@@ -4,18 +4,19 @@ unique are in ``ops/sorting.py``."""
 import math as _math
 
 from ..backend import host as np
-from ..backend import scatter_add, to_host, xp_of
-from ..errors import invalid
-from ..tensor import TensorBase, const, convert_to_tensor, wrap
+from ..backend import scatter_add, scatter_extreme, to_host, xp_of
+from ..errors import NotFoundError, invalid
+from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply
 from .array import STRIDED_SLICE, _ints, broadcast_to, concat, reshape
-from .math import cast, maximum, ones_like, sqrt, where
+from .math import cast, equal, maximum, ones_like, sqrt, where
 from .reduction import reduce_sum
 
 __all__ = [
     "gather", "gather_nd", "boolean_mask", "pad", "reverse", "tile", "split", "unstack",
     "repeat", "roll", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
-    "meshgrid",
+    "tensor_scatter_nd_sub", "tensor_scatter_nd_min", "tensor_scatter_nd_max", "meshgrid",
+    "IndexedSlices",
 ]
 
 _INDEX_DTYPES = ("int16", "int32", "int64")
@@ -386,21 +387,49 @@ def scatter_nd(indices, updates, shape, name=None):
     return apply(SCATTER_ND, (u, idx), {"shape": shape, "batch_dims": 0})
 
 
-def _tsu_fwd(tensor, indices, updates):
-    _scatter_range("TensorScatterUpdate", indices, tensor.shape)
-    out = tensor.copy()
-    _scatter_into(out, indices, updates, 0, False)
-    return out
+def _tensor_scatter_fwd(kind):
+    """The forward of TensorScatter<kind>: a copy of ``tensor`` with ``updates`` written,
+    added, subtracted or min/max-combined at ``indices``. ``opname`` names the op in range
+    errors (a Variable's scatter methods reuse these forwards as ResourceScatterNd...)."""
+    default = "TensorScatter" + kind
+
+    def fwd(tensor, indices, updates, opname=default):
+        _scatter_range(opname, indices, tensor.shape)
+        out = tensor.copy()
+        if kind == "Update":
+            _scatter_into(out, indices, updates, 0, False)
+        elif kind == "Add":
+            _scatter_into(out, indices, updates, 0, True)
+        elif kind == "Sub":
+            _scatter_into(out, indices, -updates, 0, True)
+        else:
+            _scatter_extreme_into(out, indices, updates, kind == "Max")
+        return out
+
+    fwd.__name__ = f"_tensor_scatter_{kind.lower()}_fwd"
+    return fwd
 
 
-def _tsa_fwd(tensor, indices, updates):
-    _scatter_range("TensorScatterAdd", indices, tensor.shape)
-    out = tensor.copy()
-    _scatter_into(out, indices, updates, 0, True)
-    return out
+def _scatter_extreme_into(out, indices, updates, is_max):
+    """``out[i] = max(out[i], u)`` (or min) over every update, repeated indices included.
+    NaN updates are ignored and NaN entries of ``out`` stay NaN, as TF's CPU kernel does
+    (it replaces a value only by a strictly greater, or smaller, one)."""
+    xp = xp_of(out)
+    k = indices.shape[-1]
+    tail = out.shape[k:]
+    if k == 0:  # every update combines with the whole tensor
+        vals = updates.reshape((-1,) + tail)
+        key, view = (xp.zeros(vals.shape[0], dtype="int64"),), out.reshape((1,) + tail)
+    else:
+        key, view = _nd_key(xp, indices, 0), out
+        vals = updates.reshape(key[-1].shape + tail)
+    if vals.dtype.kind == "f":
+        vals = xp.where(xp.isnan(vals), -xp.inf if is_max else xp.inf, vals).astype(vals.dtype)
+    with np.errstate(invalid="ignore"):  # NaN entries of ``out`` stay NaN, quietly
+        scatter_extreme(view, key, vals, is_max)
 
 
-def _tsu_grad(n, g):
+def _tensor_scatter_update_grad(n, g):
     t, idx, u = n.inputs
     gt = gu = None
     if n.needs[0]:
@@ -411,22 +440,63 @@ def _tsu_grad(n, g):
     return gt, None, gu
 
 
-def _tsa_grad(n, g):
+def _tensor_scatter_add_grad(n, g):
     gu = apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": 0}) if n.needs[2] else None
     return g, None, gu
 
 
-TENSOR_SCATTER_UPDATE = Op("TensorScatterUpdate", _tsu_fwd, _tsu_grad, None, same_dtype=False)
-TENSOR_SCATTER_ADD = Op("TensorScatterAdd", _tsa_fwd, _tsa_grad, None, same_dtype=False)
+def _tensor_scatter_sub_grad(n, g):
+    gu = -apply(GATHER_ND, (g, n.inputs[1]), {"batch_dims": 0}) if n.needs[2] else None
+    return g, None, gu
+
+
+def _tensor_scatter_extreme_grad(n, g):
+    """TF's rule: the gradient goes to every input equal to the result, split evenly among
+    ties (the tensor's entry and each update that reached it)."""
+    t, idx, u = n.inputs
+    out = n.out
+    dtype = g.dtype
+    t_hit = cast(equal(t, out), dtype)
+    u_hit = cast(equal(u, apply(GATHER_ND, (out, idx), {"batch_dims": 0})), dtype)
+    count = apply(TENSOR_SCATTER_ADD, (t_hit, idx, u_hit), {})
+    share = g / count
+    gt = t_hit * share if n.needs[0] else None
+    gu = u_hit * apply(GATHER_ND, (share, idx), {"batch_dims": 0}) if n.needs[2] else None
+    return gt, None, gu
+
+
+TENSOR_SCATTER_UPDATE = Op("TensorScatterUpdate", _tensor_scatter_fwd("Update"),
+                           _tensor_scatter_update_grad, None, same_dtype=False)
+TENSOR_SCATTER_ADD = Op("TensorScatterAdd", _tensor_scatter_fwd("Add"),
+                        _tensor_scatter_add_grad, None, same_dtype=False)
+TENSOR_SCATTER_SUB = Op("TensorScatterSub", _tensor_scatter_fwd("Sub"),
+                        _tensor_scatter_sub_grad, None, same_dtype=False)
+TENSOR_SCATTER_MIN = Op("TensorScatterMin", _tensor_scatter_fwd("Min"),
+                        _tensor_scatter_extreme_grad, None, same_dtype=False)
+TENSOR_SCATTER_MAX = Op("TensorScatterMax", _tensor_scatter_fwd("Max"),
+                        _tensor_scatter_extreme_grad, None, same_dtype=False)
+_SCATTER_OPS = {"update": TENSOR_SCATTER_UPDATE, "add": TENSOR_SCATTER_ADD,
+                "sub": TENSOR_SCATTER_SUB, "min": TENSOR_SCATTER_MIN, "max": TENSOR_SCATTER_MAX}
+
+
+def _tf_type(t):
+    """The dtype as TF's kernels name it in messages (float32 is 'float')."""
+    return {"float16": "half", "float32": "float", "float64": "double"}.get(t.dtype.name,
+                                                                          t.dtype.name)
 
 
 def _tensor_scatter(op, tensor, indices, updates):
     t = _t(tensor)
-    idx = _indices(indices, op.name, _INDEX_DTYPES + ("uint16",))
+    allowed = _INDEX_DTYPES + ("uint16",) if op is TENSOR_SCATTER_UPDATE else ("int32", "int64")
+    idx = _indices(indices, op.name, allowed)
     u = updates if isinstance(updates, TensorBase) else convert_to_tensor(updates, t.dtype)
     if u._v.dtype != t._v.dtype:
         raise invalid(op.name, f"cannot compute {op.name} as input #2(zero-based) was expected "
-                      f"to be a {t.dtype.name} tensor but is a {u.dtype.name} tensor")
+                      f"to be a {_tf_type(t)} tensor but is a {_tf_type(u)} tensor")
+    if op is not TENSOR_SCATTER_UPDATE and t._v.dtype.kind == "b":
+        raise NotFoundError(None, op.name, f"Could not find device for node: {{{{node "
+                            f"{op.name}}}}} = {op.name}[T=DT_BOOL]: no kernel for bool tensors "
+                            f"[Op:{op.name}]")
     if idx._v.ndim == 0:
         raise invalid(op.name, "Indices must be at least a vector (indices shape [])")
     _check_scatter_shapes(op.name, idx._v.shape, u._v.shape, t._v.shape)
@@ -445,6 +515,181 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """A copy of ``tensor`` with ``updates`` added at ``indices`` (repeated indices sum)."""
     return _tensor_scatter(TENSOR_SCATTER_ADD, tensor, indices, updates)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices sum)."""
+    return _tensor_scatter(TENSOR_SCATTER_SUB, tensor, indices, updates)
+
+
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` where each entry at ``indices`` becomes the minimum of itself and
+    the updates addressed to it; the gradient is split evenly among tied minima."""
+    return _tensor_scatter(TENSOR_SCATTER_MIN, tensor, indices, updates)
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` where each entry at ``indices`` becomes the maximum of itself and
+    the updates addressed to it; the gradient is split evenly among tied maxima."""
+    return _tensor_scatter(TENSOR_SCATTER_MAX, tensor, indices, updates)
+
+
+# -- a Variable's scatter methods -----------------------------------------------------------------
+class IndexedSlices:
+    """Rows ``values`` of a tensor of shape ``dense_shape`` at ``indices`` (axis 0): what
+    ``Variable.scatter_update`` and its family take. Converting it to a tensor sums the rows
+    of repeated indices into zeros of ``dense_shape``.
+
+    NOTE: tapeflow's gradients are always dense tensors; TF returns IndexedSlices for the
+    gradient of ``gather`` (``tf.convert_to_tensor`` turns either into the same values).
+    """
+
+    def __init__(self, values, indices, dense_shape=None):
+        self._values = _t(values)
+        self._indices = _t(indices)
+        self._dense_shape = None if dense_shape is None else _t(dense_shape)
+
+    values = property(lambda self: self._values)
+    indices = property(lambda self: self._indices)
+    dense_shape = property(lambda self: self._dense_shape)
+    dtype = property(lambda self: self._values.dtype)
+    device = property(lambda self: self._values.device)
+
+    @property
+    def shape(self):
+        if self._dense_shape is None:
+            return TensorShape(None)
+        return TensorShape([int(d) for d in to_host(self._dense_shape._v)])
+
+    def __str__(self):
+        extra = "" if self._dense_shape is None else f", dense_shape={self._dense_shape!s}"
+        return f"IndexedSlices(indices={self._indices!s}, values={self._values!s}{extra})"
+
+    def __neg__(self):
+        return IndexedSlices(-self._values, self._indices, self._dense_shape)
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        if self._dense_shape is None:
+            raise ValueError("Tensor conversion requested for IndexedSlices for argument "
+                             f"`value` without dense_shape: {self}")
+        shape = tuple(int(d) for d in to_host(self._dense_shape._v))
+        idx = reshape(self._indices, [-1, 1])
+        rows = reshape(self._values, [-1] + list(shape[1:]))
+        out = scatter_nd(idx, rows, shape)
+        if dtype is not None and out.dtype != dtype:
+            return convert_to_tensor(out, dtype)  # raises TF's ValueError
+        return out
+
+
+def _resource_shape_check(opname, ishape, ushape, shape):
+    """TF's ResourceScatterNd shape checks: updates = indices[:-1] + shape[k:]."""
+    k = ishape[-1]
+    b = len(ishape) - 1
+    if k > len(shape):
+        raise invalid(opname, f"Output must have rank at least {k} (the last dimension of "
+                      f"indices), got shape {_shape_text(shape)} (indices shape "
+                      f"{_shape_text(ishape)})")
+    if tuple(ushape[:b]) != tuple(ishape[:b]):
+        raise invalid(opname, f"Dimensions [0,{b}) of indices[shape={_shape_text(ishape)}] must "
+                      f"match dimensions [0,{b}) of updates[shape={_shape_text(ushape)}]")
+    if tuple(ushape[b:]) != tuple(shape[k:]):
+        raise invalid(opname, f"Dimensions [{k},{len(shape)}) of input[shape="
+                      f"{_shape_text(shape)}] must match dimensions [{b},{len(ushape)}) of "
+                      f"updates[shape={_shape_text(ushape)}]")
+
+
+def resource_scatter_nd(kind, tensor, indices, updates):
+    """The value a variable holding ``tensor`` takes after ``Variable.scatter_nd_<kind>``
+    (``kind``: update, add, sub, min, max), with TF's ResourceScatterNd<Kind> checks."""
+    opname = "ResourceScatterNd" + kind.capitalize()
+    idx = _indices(indices, opname, ("int32", "int64"))
+    u = convert_to_tensor(updates, tensor.dtype)  # a tensor of another dtype: ValueError
+    if idx._v.ndim == 0:
+        raise invalid(opname, "Indices must be at least a vector (indices shape [])")
+    _resource_shape_check(opname, idx._v.shape, u._v.shape, tensor._v.shape)
+    return apply(_SCATTER_OPS[kind], (tensor, idx, u), {"opname": opname})
+
+
+def _scatter_rows_fwd(tensor, indices, updates, kind, opname):
+    """``tensor`` with each row ``indices[i]`` combined with ``updates[i]`` in turn (mul, div:
+    the kinds without a TensorScatter op; no gradient, as TF has none)."""
+    xp = xp_of(tensor)
+    n = tensor.shape[0]
+    flat = to_host(indices).reshape(-1)
+    bad = (flat < 0) | (flat >= n)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise invalid(opname, f"indices[{i}] = {int(flat[i])} is not in [0, {n})")
+    vals = to_host(updates).reshape((flat.size,) + tensor.shape[1:])
+    out = to_host(tensor).copy()
+    if kind == "mul":
+        np.multiply.at(out, flat, vals)
+    elif out.dtype.kind == "f":
+        np.divide.at(out, flat, vals)
+    else:
+        if (vals == 0).any():
+            raise invalid(opname, "updates must not contain 0")
+        for i, row in zip(flat, vals):  # C's division: the quotient truncated toward zero
+            q = np.abs(out[i]) // np.abs(row)
+            out[i] = np.where((out[i] < 0) != (row < 0), -q, q)
+    return out if xp is np else xp.asarray(out)
+
+
+SCATTER_ROWS = Op("ResourceScatter", _scatter_rows_fwd, None, None, same_dtype=False)
+
+
+def resource_scatter(kind, tensor, sparse_delta):
+    """The value a variable holding ``tensor`` takes after ``Variable.scatter_<kind>``:
+    rows ``sparse_delta.indices`` of the variable combined with ``sparse_delta.values``
+    (a scalar value applies to every addressed row)."""
+    if not isinstance(sparse_delta, IndexedSlices):
+        shown = sparse_delta.numpy() if isinstance(sparse_delta, TensorBase) else sparse_delta
+        raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
+                        f"{shown}")
+    opname = "ResourceScatter" + kind.capitalize()
+    idx = _indices(sparse_delta.indices, opname, ("int32", "int64"))
+    u = convert_to_tensor(sparse_delta.values, tensor.dtype)
+    shape = tensor._v.shape
+    want = idx._v.shape + shape[1:]
+    if u._v.ndim == 0:
+        u = broadcast_to(u, want)
+    elif u._v.shape != want:
+        raise invalid(opname, f"Must have updates.shape = indices.shape + params.shape[1:] or "
+                      f"updates.shape = [], got updates.shape {_shape_text(u._v.shape)}, "
+                      f"indices.shape {_shape_text(idx._v.shape)}, params.shape "
+                      f"{_shape_text(shape)}")
+    if kind in ("mul", "div"):
+        return apply(SCATTER_ROWS, (tensor, idx, u), {"kind": kind, "opname": opname})
+    flat = to_host(idx._v).reshape(-1)
+    bad = (flat < 0) | (flat >= shape[0])
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise invalid(opname, f"indices[{i}] = {int(flat[i])} is not in [0, {shape[0]})")
+    nd = reshape(idx, list(idx._v.shape) + [1])
+    return apply(_SCATTER_OPS[kind], (tensor, nd, u), {"opname": opname})
+
+
+def resource_batch_scatter_update(tensor, sparse_delta):
+    """``Variable.batch_scatter_update``: indices of shape ``batch + [n]`` address rows of the
+    variable's axis ``len(batch)`` within each batch entry."""
+    if not isinstance(sparse_delta, IndexedSlices):
+        raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
+                        f"{sparse_delta}")
+    idx = _t(sparse_delta.indices)
+    if idx._v.ndim <= 1:
+        return resource_scatter("update", tensor, sparse_delta)
+    ishape = idx._v.shape
+    grids = np.meshgrid(*[np.arange(d) for d in ishape], indexing="ij")[:-1]
+    coords = [g.astype(idx._v.dtype) for g in grids] + [to_host(idx._v)]
+    nd = np.stack(coords, axis=-1)
+    return tensor_scatter_nd_update(tensor, const(place_index(tensor, nd)),
+                                    sparse_delta.values)
+
+
+def place_index(like, a):
+    """A host index array moved next to ``like``'s backend array."""
+    xp = xp_of(like._v)
+    return a if xp is np else xp.asarray(a)
 
 
 # -- boolean_mask -------------------------------------------------------------------------------
