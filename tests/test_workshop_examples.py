@@ -1,9 +1,12 @@
 """The workshop (``python -m tapeflow.workshop``) runs every section at ``--quick`` size and
 prints what the seed article prints, wherever that output is deterministic; its options and
 its missing-MNIST message work."""
+import gzip
+import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import textwrap
@@ -241,28 +244,92 @@ def test_unknown_section_and_list(tmp_path):
     assert [ln.split()[1] for ln in out.splitlines()] == [name for _, name, _, _ in SECTIONS]
 
 
-def test_missing_mnist_gives_a_message_not_a_traceback(tmp_path):
-    # a copy of the package outside the checkout, so the project's shared/datasets is not
-    # found next to it; an empty data dir, an empty home (no Keras cache) and no network
+def _outside_checkout(tmp_path):
+    """A copy of the package outside the checkout (so the project's shared/datasets is not
+    searched), an empty home (no Keras cache) and no network."""
     pkg = tmp_path / "pkg"
     shutil.copytree(os.path.join(ROOT, "tapeflow"), pkg / "tapeflow",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    empty, home = tmp_path / "data", tmp_path / "home"
-    empty.mkdir()
+    home = tmp_path / "home"
     home.mkdir()
     env = {"HOME": str(home), "KERAS_HOME": str(home / ".keras"), "TAPEFLOW_DATASETS": "",
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
            "no_proxy": "", "NO_PROXY": ""}
+    return str(pkg), home, env
+
+
+def _tiny_mnist(directory, n=12):
+    """The four IDX files of a 12-image stand-in for MNIST (labels 0..9, 0, 1)."""
+    import numpy as np
+
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+              "train-labels-idx1-ubyte.gz": (np.arange(n) % 10).astype(np.uint8),
+              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+              "t10k-labels-idx1-ubyte.gz": np.arange(4, dtype=np.uint8)}
+    for name, a in arrays.items():
+        head = struct.pack(">BBBB", 0, 0, 8, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape)
+        (directory / name).write_bytes(gzip.compress(head + a.tobytes()))
+    return arrays
+
+
+def test_missing_mnist_gives_a_message_not_a_traceback(tmp_path):
+    pkg, home, env = _outside_checkout(tmp_path)
+    empty = tmp_path / "data"
+    empty.mkdir()
     p = run(["-m", "tapeflow.workshop", "--data-dir", str(empty), "--out", str(tmp_path / "o"),
              "-s", "3", "-s", "mnist", "-s", "compile_fit"], tmp_path, env=env, check=False,
-            python_path=str(pkg))
+            python_path=pkg)
     assert p.returncode == 3, p.stdout + p.stderr
     assert "Traceback" not in p.stderr + p.stdout
     assert "MNIST" in p.stderr and str(empty / "mnist") in p.stderr
     assert "train-images-idx3-ubyte.gz" in p.stderr and "--data-dir" in p.stderr
     assert "not run: compile_fit" in p.stderr
     assert "--- multiple_inputs_outputs: ok" in p.stdout  # sections before it still ran
+    # the places searched, in order: --data-dir's folder first; the cache's real file names
+    cache = home / ".keras" / "datasets"
+    places = re.findall(r"^  \d+\. (\S+) \(", p.stderr, re.M)
+    assert places[:3] == [str(empty / "mnist") + os.sep, str(cache / "mnist.npz"),
+                          str(cache / "mnist") + os.sep], p.stderr
+    assert places[-1].startswith("https://")
+
+
+def test_data_dir_is_searched_before_a_bad_cached_npz(tmp_path):
+    """A cached mnist.npz that fails its checksum no longer blocks --data-dir (the folder
+    --help says is searched first); alone, it is a warning naming it and both hashes."""
+    pkg, home, env = _outside_checkout(tmp_path)
+    cache = home / ".keras" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / "mnist.npz").write_bytes(b"not the real mnist.npz")
+    actual = hashlib.sha256(b"not the real mnist.npz").hexdigest()
+    data = tmp_path / "data"
+    _tiny_mnist(data / "mnist")
+    args = ["-m", "tapeflow.workshop", "--out", str(tmp_path / "o"), "-s", "mnist"]
+    p = run([*args, "--data-dir", str(data)], tmp_path, env=env, python_path=pkg)
+    assert "Number of 9: 1" in p.stdout and "Warning" not in p.stderr
+    p = run(args, tmp_path, env=env, check=False, python_path=pkg)
+    assert p.returncode == 3
+    warning = [ln for ln in p.stderr.splitlines() if "UserWarning" in ln]
+    assert len(warning) == 1 and str(cache / "mnist.npz") in warning[0]
+    assert actual in warning[0] and "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48" \
+        "468fc17b673d1" in warning[0]
+    assert re.search(r"^  1\. \S+mnist.npz \(the Keras cache\).*: checksum mismatch",
+                     p.stderr, re.M), p.stderr
+    p = run([*args, "--data-dir", str(data)], tmp_path, env={**env, "TAPEFLOW_DATASETS": "x"},
+            python_path=pkg)  # --data-dir goes before an existing TAPEFLOW_DATASETS
+    assert "Number of 9: 1" in p.stdout
+
+
+def test_help_gives_the_search_order():
+    from tapeflow.workshop import cli
+
+    text = " ".join(cli.parser().format_help().split())
+    order = ["DIR/mnist/", "TAPEFLOW_DATASETS folders", "../shared/datasets", "Keras cache",
+             "/usr/share/datasets", "download"]
+    pos = [text.find(w) for w in order]
+    assert all(p >= 0 for p in pos) and pos == sorted(pos), text
 
 
 def test_examples_run_all_is_a_wrapper(tmp_path):

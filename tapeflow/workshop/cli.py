@@ -47,8 +47,10 @@ def parser():
     p.add_argument("--epochs", type=int, metavar="N",
                    help="epochs of the final fit (overrides --quick)")
     p.add_argument("--data-dir", metavar="DIR",
-                   help="where to look for MNIST first: DIR/mnist/ with the four IDX .gz "
-                        "files (sets TAPEFLOW_DATASETS)")
+                   help="where to look for MNIST first: DIR/mnist/ with the four IDX files "
+                        "(put first on TAPEFLOW_DATASETS); then come any other "
+                        "TAPEFLOW_DATASETS folders, the project's ../shared/datasets, the "
+                        "Keras cache and /usr/share/datasets, and only then a download")
     p.add_argument("--out", metavar="DIR", default=os.path.join("out", "workshop"),
                    help="where the plots are saved as PNG files (default: %(default)s)")
     p.add_argument("--list", action="store_true", help="list the sections and exit")
