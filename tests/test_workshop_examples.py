@@ -75,7 +75,7 @@ def quick(tmp_path_factory):
 
 def test_quick_run_has_every_section_in_order_with_headers(quick):
     out, parts, _ = quick
-    assert "101 steps per long loop, 1 fit epochs" in out  # --quick's sizes
+    assert "10 sections, 101 steps per long loop, 1 fit epoch;" in out  # --quick's sizes
     assert list(parts) == [name for _, name, _, _ in SECTIONS]
     assert re.findall(r"^Section (\d+) of 10: ", out, re.M) == [str(n) for n in range(1, 11)]
     assert "10 of 10 workshop sections ran in" in out
@@ -224,7 +224,7 @@ def test_sections_by_name_and_number_run_in_the_articles_order(tmp_path):
     out = workshop(["--section", "linear_regression", "--section", "1", "-s", "03"], tmp_path)
     assert re.findall(r"^Section \d+ of 10: (\w+)$", out, re.M) == [
         "tensors", "linear_regression", "multiple_inputs_outputs"]
-    assert "1000 steps per long loop, 10 fit epochs" in out  # the article's, by default
+    assert "3 sections, 1000 steps per long loop, 10 fit epochs;" in out  # the article's
     assert "3 of 3 workshop sections ran" in out
     check_linear_regression(split_sections(out)["linear_regression"])
 
@@ -330,6 +330,68 @@ def test_help_gives_the_search_order():
              "/usr/share/datasets", "download"]
     pos = [text.find(w) for w in order]
     assert all(p >= 0 for p in pos) and pos == sorted(pos), text
+
+
+def test_exit_status_ok_failed_and_missing_mnist(tmp_path, monkeypatch, capfd):
+    """tapeflow-workshop exits 0 when every section ran, 1 when one failed (the others still
+    run), 3 when a section that needs MNIST cannot find it (the later ones are not run)."""
+    from tapeflow.workshop import cli
+
+    scripts = {"tensors": "print('fine')\n", "mnist": "print('fine')\n",
+               "logistic_regression": "print('fine')\n"}
+    for name, code in scripts.items():
+        (tmp_path / f"{name}.py").write_text(code)
+    paths = {f: str(tmp_path / f"{name}.py") for _, name, f, _ in SECTIONS}
+    monkeypatch.setattr(cli, "section_path", paths.__getitem__)
+    monkeypatch.setenv("PYTHONPATH", ROOT)
+    args = ["-s", "1", "-s", "4", "-s", "5", "--out", str(tmp_path / "o")]
+    assert cli.main(args) == 0
+    out = capfd.readouterr().out
+    assert "3 sections, " in out and "3 of 3 workshop sections ran" in out
+    (tmp_path / "tensors.py").write_text("raise RuntimeError('boom')\n")
+    assert cli.main(args) == 1
+    out = capfd.readouterr().out
+    assert "--- tensors: FAILED (exit 1)" in out and "--- logistic_regression: ok" in out
+    assert "2 of 3 workshop sections ran" in out and "failed: tensors" in out
+    (tmp_path / "tensors.py").write_text("print('fine')\n")
+    (tmp_path / "mnist.py").write_text("from tapeflow.keras.datasets import DownloadError\n"
+                                       "raise DownloadError('no MNIST in this test')\n")
+    assert cli.main(args) == 3
+    cap = capfd.readouterr()
+    assert "--- mnist: MNIST not found" in cap.out and "logistic_regression: ok" not in cap.out
+    assert "no MNIST in this test" in cap.err and "not run: logistic_regression" in cap.err
+    assert cli.main(["-s", "1", "--steps", "1", "--epochs", "1", "--out",
+                     str(tmp_path / "o")]) == 0
+    assert "1 section, 1 step per long loop, 1 fit epoch;" in capfd.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_workshop_exit_status(tmp_path):
+    """``make workshop`` passes tapeflow-workshop's status on the way make does: 0 on
+    success; on failure make says ``Error 3`` (no MNIST) and itself exits 2."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    cmd = venv / "bin" / "tapeflow-workshop"
+    cmd.write_text(f"#!/bin/sh\ncd {tmp_path} && exec {sys.executable} -m tapeflow.workshop "
+                   "\"$@\"\n")  # not from the checkout: its shared/datasets is not seen
+    cmd.chmod(0o755)
+    (venv / ".stamp-plot").touch()  # newer than pyproject.toml: nothing to install
+    pkg, _, env = _outside_checkout(tmp_path)
+    out = str(tmp_path / "o")
+    p = run_make = subprocess.run(
+        ["make", "-s", "-C", ROOT, "workshop", f"VENV={venv}", f"ARGS=-s 3 --out {out}"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, **env, "PYTHONPATH": pkg})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "1 of 1 workshop sections ran" in p.stdout
+    run_make = subprocess.run(
+        ["make", "-s", "-C", ROOT, "workshop", f"VENV={venv}", f"ARGS=-s 4 --out {out}"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, **env, "PYTHONPATH": pkg})
+    assert run_make.returncode == 2, run_make.stdout + run_make.stderr
+    assert "The workshop needs the MNIST data set" in run_make.stderr
+    assert re.search(r"\[Makefile:\d+: workshop\] Error 3$", run_make.stderr, re.M)
 
 
 def test_examples_run_all_is_a_wrapper(tmp_path):
