@@ -425,6 +425,52 @@ def test_plots_are_skipped_with_one_line_without_matplotlib(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.filterwarnings("ignore:The .lr. argument is deprecated")  # the article's SGD(lr=)
+def test_the_workshops_figures_have_titles_and_axis_labels(tmp_path, monkeypatch, capsys):
+    """Sections 2, 4 and 10 run in this interpreter (on a 12-image MNIST); every figure they
+    save has a title and both axis labels, added by ``_plots.show`` around the article's
+    plotting code, and the two-artist plots have a legend."""
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (the plot extra)")
+    import matplotlib.pyplot as plt
+
+    from tapeflow.workshop import _runner
+
+    _tiny_mnist(tmp_path / "data" / "mnist")
+    monkeypatch.setenv("TAPEFLOW_DATASETS", str(tmp_path / "data"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("WORKSHOP_EPOCHS", "2")
+    monkeypatch.setenv("WORKSHOP_OUT", str(tmp_path / "out"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for helper in ("_plots", "_common"):
+        monkeypatch.delitem(sys.modules, helper, raising=False)
+    saved = {}
+
+    def savefig(path, *a, **k):
+        ax = plt.gca()
+        legend = ax.get_legend()
+        saved[os.path.basename(path)] = (ax.get_title(), ax.get_xlabel(), ax.get_ylabel(),
+                                         [t.get_text() for t in legend.get_texts()]
+                                         if legend else None)
+
+    monkeypatch.setattr(plt, "savefig", savefig)
+    try:
+        for f in ("02_linear_regression.py", "04_mnist.py", "10_compile_fit.py"):
+            assert _runner.run(os.path.join(WORKSHOP, f), "tapeflow") == 0
+    finally:
+        for helper in ("_plots", "_common"):
+            sys.modules.pop(helper, None)
+    capsys.readouterr()
+    assert sorted(saved) == ["02_closed_form.png", "02_data.png", "02_gradient_descent.png",
+                             "02_initial_line.png", "04_digit.png", "10_accuracy.png",
+                             "10_loss.png"]
+    for name, (title, xlabel, ylabel, _) in saved.items():
+        assert title and xlabel and ylabel, (name, saved[name])
+    assert saved["02_data.png"][:3] == ("The data: y = 3.5x - 1 plus uniform noise", "x", "y")
+    assert saved["02_closed_form.png"][3] == ["data", "y_pred = x*m + b"]
+    assert saved["02_gradient_descent.png"][3] == ["y_pred", "data"]
+    assert saved["10_loss.png"][1:] == ("epoch", "loss", ["loss", "val_loss"])  # the section's
+
+
 def test_internals_doc_walkthrough_runs(tmp_path):
     """docs/internals.md walks through the workshop's step; its code blocks, run in order,
     print the tape record the page shows."""
