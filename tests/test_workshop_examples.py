@@ -365,6 +365,21 @@ def test_exit_status_ok_failed_and_missing_mnist(tmp_path, monkeypatch, capfd):
     assert "1 section, 1 step per long loop, 1 fit epoch;" in capfd.readouterr().out
 
 
+def test_mnist_help_for_missing_and_unreadable_data(monkeypatch):
+    from tapeflow.keras.datasets import DatasetFileError, DownloadError
+    from tapeflow.workshop import _runner
+
+    monkeypatch.setenv("TAPEFLOW_DATASETS", os.pathsep.join(["/d1", "/d2"]))
+    text = _runner.mnist_help(DownloadError("mnist: no usable local copy ..."))
+    assert text.splitlines()[0].endswith("could not be found (nor downloaded).")
+    assert "mnist: no usable local copy ..." in text
+    assert f"into {os.path.join('/d1', 'mnist')}{os.sep} and run with --data-dir /d1" in text
+    monkeypatch.delenv("TAPEFLOW_DATASETS")
+    text = _runner.mnist_help(DatasetFileError("/x/mnist.npz: not a readable .npz archive"))
+    assert text.splitlines()[0].endswith("could not be read.")
+    assert f"into {os.path.join('DIR', 'mnist')}{os.sep} and run with --data-dir DIR" in text
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_workshop_exit_status(tmp_path):
     """``make workshop`` passes tapeflow-workshop's status on the way make does: 0 on

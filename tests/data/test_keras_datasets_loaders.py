@@ -319,6 +319,21 @@ def test_unreadable_cifar_batches_warn_and_the_search_goes_on(isolated, recorder
     assert recorder == []
 
 
+def test_unreadable_cached_npz_under_another_name_warns(isolated, recorder):
+    """``load_data(path=NAME)`` is a file name in the Keras cache (Keras's meaning), not
+    checked against a hash; an unreadable one is skipped with a warning, then downloaded."""
+    bad = isolated / "keras" / "datasets" / "other.npz"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.warns(UserWarning, match=r"other\.npz: not a readable \.npz"), \
+            pytest.raises(DownloadError) as e:
+        mnist.load_data("other.npz")
+    lines = str(e.value).splitlines()
+    assert lines[1] == f"  1. {bad} (the Keras cache), for other.npz: unreadable, skipped " \
+                       "(see the warning)"
+    assert recorder == [mnist.ORIGIN]
+
+
 # -- bad files -----------------------------------------------------------------------------------
 def _broken_set(directory, name, data, raw=False):
     make_idx_set(directory)
