@@ -49,20 +49,21 @@ def _load_helper(name, tf_module):
 
 
 def mnist_help(error):
-    dirs = os.environ.get("TAPEFLOW_DATASETS") or "<dir>"
-    first = dirs.split(os.pathsep)[0]
-    from tapeflow.keras.datasets._files import cache_dir  # deferred: loads keras; cli needs none
+    """The message for a missing or unreadable MNIST: the loader's error (which lists the
+    places searched, in order, and the files each accepts), then the workshop's way to fix it."""
+    dirs = os.environ.get("TAPEFLOW_DATASETS") or ""
+    first = dirs.split(os.pathsep)[0] or "DIR"
+    # deferred: it loads tapeflow.keras, which the cli does not need
+    from tapeflow.keras.datasets._files import DownloadError
 
-    cache = cache_dir()
+    what = "could not be found (nor downloaded)" if isinstance(error, DownloadError) else \
+        "could not be read"
     return (
-        "The workshop needs the MNIST data set, and it could not be found "
-        "(nor downloaded).\n"
-        f"  {error}\n"
-        f"To fix: put the four files {', '.join(IDX_FILES)}\n"
-        f"  into {os.path.join(first, 'mnist')}/ and run with --data-dir {first} "
-        f"(or set TAPEFLOW_DATASETS={first}),\n"
-        f"  or put Keras's mnist.npz into the Keras cache ({cache}), "
-        "or run once with network access to download it there.")
+        f"The workshop needs the MNIST data set, and it {what}.\n"
+        f"{error}\n"
+        f"For the workshop: put the four files {', '.join(IDX_FILES)}\n"
+        f"  into {os.path.join(first, 'mnist')}{os.sep} and run with --data-dir {first} "
+        f"(that folder is searched first).")
 
 
 def run(path, tf_module=None):

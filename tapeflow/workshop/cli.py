@@ -31,6 +31,11 @@ def resolve(tokens):
     return [row for row in SECTIONS if row[0] in chosen]
 
 
+def plural(n, noun):
+    """``1 step``, ``2 steps``."""
+    return f"{n} {noun}" + ("" if int(n) == 1 else "s")
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="tapeflow-workshop",
@@ -47,8 +52,10 @@ def parser():
     p.add_argument("--epochs", type=int, metavar="N",
                    help="epochs of the final fit (overrides --quick)")
     p.add_argument("--data-dir", metavar="DIR",
-                   help="where to look for MNIST first: DIR/mnist/ with the four IDX .gz "
-                        "files (sets TAPEFLOW_DATASETS)")
+                   help="where to look for MNIST first: DIR/mnist/ with the four IDX files "
+                        "(put first on TAPEFLOW_DATASETS); then come any other "
+                        "TAPEFLOW_DATASETS folders, the project's ../shared/datasets, the "
+                        "Keras cache and /usr/share/datasets, and only then a download")
     p.add_argument("--out", metavar="DIR", default=os.path.join("out", "workshop"),
                    help="where the plots are saved as PNG files (default: %(default)s)")
     p.add_argument("--list", action="store_true", help="list the sections and exit")
@@ -82,8 +89,9 @@ def main(argv=None):
             print(f"{n:2d}  {name:<24} {title}")
         return 0
     env = child_env(args)
-    print(f"tapeflow workshop: {len(rows)} section(s), {env['WORKSHOP_STEPS']} steps per long "
-          f"loop, {env['WORKSHOP_EPOCHS']} fit epochs; plots in {env['WORKSHOP_OUT']}",
+    print(f"tapeflow workshop: {plural(len(rows), 'section')}, "
+          f"{plural(env['WORKSHOP_STEPS'], 'step')} per long loop, "
+          f"{plural(env['WORKSHOP_EPOCHS'], 'fit epoch')}; plots in {env['WORKSHOP_OUT']}",
           flush=True)
     times, failed = [], []
     for n, name, filename, title in rows:

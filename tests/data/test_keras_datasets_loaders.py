@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -93,24 +94,6 @@ def test_explicit_folder_and_plain_idx(isolated):
     check(fashion_mnist.load_data(path=str(plain)), expected)
 
 
-def test_search_order(isolated, monkeypatch):
-    env = make_idx_set(isolated / "env" / "fashion-mnist", seed=1)
-    shared = make_idx_set(isolated / "shared" / "fashion-mnist", seed=2)
-    system = make_idx_set(isolated / "system" / "fashion-mnist", seed=3)
-    monkeypatch.setattr(_files, "project_datasets_dir", lambda: str(isolated / "shared"))
-    check(fashion_mnist.load_data(), shared)
-    monkeypatch.setenv("TAPEFLOW_DATASETS", str(isolated / "env"))
-    check(fashion_mnist.load_data(), env)
-    cache = make_idx_set(isolated / "keras" / "datasets" / "fashion-mnist", seed=4)
-    check(fashion_mnist.load_data(), cache)
-    monkeypatch.delenv("TAPEFLOW_DATASETS")
-    monkeypatch.setattr(_files, "project_datasets_dir", lambda: None)
-    for name in IDX:
-        os.remove(isolated / "keras" / "datasets" / "fashion-mnist" / name)
-    check(fashion_mnist.load_data(), system)
-    del cache
-
-
 def test_mnist_npz_in_cache_verified(isolated, monkeypatch):
     cache = isolated / "keras" / "datasets"
     cache.mkdir(parents=True)
@@ -120,9 +103,11 @@ def test_mnist_npz_in_cache_verified(isolated, monkeypatch):
     check(mnist.load_data(), ((xs, ys), (xt, yt)))
     # explicit absolute path, read as given
     check(mnist.load_data(str(cache / "mnist.npz")), ((xs, ys), (xt, yt)))
-    # a cached file that fails the checksum is fetched again; offline, that fails loudly
+    # a cached file that fails the checksum is skipped with a warning and fetched again;
+    # offline, that fails loudly
     monkeypatch.setattr(mnist, "NPZ_HASH", "0" * 64)
-    with pytest.raises(DownloadError, match="Put"):
+    with pytest.warns(UserWarning, match="checksum mismatch"), \
+            pytest.raises(DownloadError, match="To fix: put the four IDX files"):
         mnist.load_data()
     assert (cache / "mnist.npz").exists()  # the file was not deleted or replaced
 
@@ -145,6 +130,208 @@ def test_no_network_says_where_to_put_files(isolated):
     with pytest.raises(DownloadError, match="cifar-10-batches-py"):
         cifar10.load_data()
     assert not list((isolated / "keras").rglob("*.part"))
+
+
+# -- the search order, warnings for bad local files, and the not-found message ---------------
+def _npz(path, seed=0):
+    (xs, ys), (xt, yt) = make_idx_set(path.parent / ("src-" + path.stem + str(seed)), seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x_train=xs, y_train=ys, x_test=xt, y_test=yt)
+    return (xs, ys), (xt, yt)
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    """The downloader, replaced by one that records each URL and fails (no network)."""
+    calls = []
+
+    def offline(url, *a, **k):
+        calls.append(url)
+        raise urllib.error.URLError("no network in this test")
+
+    monkeypatch.setattr(_files, "urlopen", offline)
+    return calls
+
+
+def test_search_order_explicit_folder_first(isolated, monkeypatch, recorder):
+    """$TAPEFLOW_DATASETS (where --data-dir goes) first, then the project's shared/datasets,
+    the Keras cache, the system folder: the order the docstrings and --help give."""
+    env = make_idx_set(isolated / "env" / "fashion-mnist", seed=1)
+    shared = make_idx_set(isolated / "shared" / "fashion-mnist", seed=2)
+    cache = make_idx_set(isolated / "keras" / "datasets" / "fashion-mnist", seed=4)
+    system = make_idx_set(isolated / "system" / "fashion-mnist", seed=3)
+    monkeypatch.setattr(_files, "project_datasets_dir", lambda: str(isolated / "shared"))
+    monkeypatch.setenv("TAPEFLOW_DATASETS", str(isolated / "env"))
+    check(fashion_mnist.load_data(), env)
+    monkeypatch.delenv("TAPEFLOW_DATASETS")
+    check(fashion_mnist.load_data(), shared)
+    monkeypatch.setattr(_files, "project_datasets_dir", lambda: None)
+    check(fashion_mnist.load_data(), cache)
+    for name in IDX:
+        os.remove(isolated / "keras" / "datasets" / "fashion-mnist" / name)
+    check(fashion_mnist.load_data(), system)
+    assert recorder == []
+    assert [how for _, how in _files.search_dirs("x", "x")] == [
+        "the Keras cache", "the system data directory"]
+
+
+def test_mnist_explicit_folder_beats_a_valid_cached_npz(isolated, monkeypatch, recorder):
+    cache = isolated / "keras" / "datasets" / "mnist.npz"
+    _npz(cache, seed=5)
+    monkeypatch.setattr(mnist, "NPZ_HASH", sha(cache))
+    env = make_idx_set(isolated / "env" / "mnist", seed=6)
+    monkeypatch.setenv("TAPEFLOW_DATASETS", str(isolated / "env"))
+    check(mnist.load_data(), env)
+    assert recorder == []
+
+
+def test_mnist_bad_cached_npz_warns_and_the_search_goes_on(isolated, monkeypatch, recorder):
+    cache = isolated / "keras" / "datasets" / "mnist.npz"
+    _npz(cache)
+    actual = sha(cache)
+    expected = "ab" * 32
+    monkeypatch.setattr(mnist, "NPZ_HASH", expected)
+    system = make_idx_set(isolated / "system" / "mnist", seed=7)
+    with pytest.warns(UserWarning) as w:
+        check(mnist.load_data(), system)  # the folder after the cache
+    assert len(w) == 1
+    msg = str(w[0].message)
+    assert str(cache) in msg and expected in msg and actual in msg
+    assert w[0].filename == __file__  # points at the caller, not the loader's internals
+    assert recorder == []
+    assert cache.read_bytes() and sha(cache) == actual  # left alone
+
+
+def test_mnist_bad_cached_npz_does_not_block_data_dir(isolated, monkeypatch, recorder):
+    """The old complaint: a cached mnist.npz that fails its checksum kept --data-dir's files
+    from being read, and the message then pointed at the folder holding them."""
+    cache = isolated / "keras" / "datasets" / "mnist.npz"
+    _npz(cache)
+    monkeypatch.setattr(mnist, "NPZ_HASH", "ab" * 32)
+    env = make_idx_set(isolated / "env" / "mnist", seed=8)
+    monkeypatch.setenv("TAPEFLOW_DATASETS", str(isolated / "env"))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the cache is never reached
+        check(mnist.load_data(), env)
+    assert recorder == []
+
+
+def test_bad_idx_files_warn_with_hashes_and_the_search_goes_on(isolated, monkeypatch, recorder):
+    # shared: a SHA256SUMS that one file fails; cache: a corrupt gzip; system: good files
+    shared = isolated / "shared"
+    d = shared / "fashion-mnist"
+    make_idx_set(d)
+    want = sha(d / IDX[1])
+    (shared / "SHA256SUMS").write_text("".join(f"{sha(d / n)}  fashion-mnist/{n}\n"
+                                               for n in IDX))
+    write_gz(d / IDX[1], idx_bytes(np.ones(12, np.uint8)))
+    got = sha(d / IDX[1])
+    monkeypatch.setattr(_files, "project_datasets_dir", lambda: str(shared))
+    c = isolated / "keras" / "datasets" / "fashion-mnist"
+    make_idx_set(c)
+    (c / IDX[2]).write_bytes(b"\x1f\x8b" + bytes(range(100)))
+    system = make_idx_set(isolated / "system" / "fashion-mnist", seed=9)
+    with pytest.warns(UserWarning) as w:
+        check(fashion_mnist.load_data(), system)
+    msgs = [str(x.message) for x in w]
+    assert len(msgs) == 2
+    assert str(d / IDX[1]) in msgs[0] and want in msgs[0] and got in msgs[0]
+    assert str(c / IDX[2]) in msgs[1] and "corrupt gzip" in msgs[1]
+    assert recorder == []
+
+
+def _places(msg):
+    return re.findall(r"^  \d+\. (\S+) \((.*?)\)", msg, re.M)
+
+
+def test_not_found_message_lists_the_places_searched_in_order(isolated, monkeypatch, recorder):
+    monkeypatch.setenv("TAPEFLOW_DATASETS", os.pathsep.join([str(isolated / "a"),
+                                                             str(isolated / "b")]))
+    monkeypatch.setattr(_files, "project_datasets_dir", lambda: str(isolated / "shared"))
+    make_idx_set(isolated / "b" / "mnist")
+    os.remove(isolated / "b" / "mnist" / IDX[3])
+    with pytest.raises(DownloadError) as e:
+        mnist.load_data()
+    msg = str(e.value)
+    cache = isolated / "keras" / "datasets"
+    assert _places(msg) == [
+        (str(isolated / "a" / "mnist") + os.sep, "$TAPEFLOW_DATASETS"),
+        (str(isolated / "b" / "mnist") + os.sep, "$TAPEFLOW_DATASETS"),
+        (str(isolated / "shared" / "mnist") + os.sep, "the project's shared/datasets"),
+        (str(cache / "mnist.npz"), "the Keras cache"),
+        (str(cache / "mnist") + os.sep, "the Keras cache"),
+        (str(isolated / "system" / "mnist") + os.sep, "the system data directory"),
+        (mnist.ORIGIN, "download into " + str(cache / "mnist.npz")),
+    ], msg
+    lines = msg.splitlines()
+    idx_line = [ln for ln in lines if ln.startswith("  1. ")][0]
+    assert all(n in idx_line for n in IDX)
+    npz_line = [ln for ln in lines if ln.startswith("  4. ")][0]
+    assert "mnist.npz" in npz_line and mnist.NPZ_HASH in npz_line and "IDX" not in npz_line
+    assert "only " + ", ".join(IDX[:3]) in [ln for ln in lines if ln.startswith("  2. ")][0]
+    assert "no network in this test" in lines[-2] or "no network in this test" in msg
+    assert "TAPEFLOW_DATASETS" in msg.split("\n  7.")[1]  # the fix, after the list
+    assert str(cache / "mnist") + os.sep + " (the Keras cache), for the four" in msg
+    assert recorder == [mnist.ORIGIN]
+
+
+def test_not_found_message_after_a_bad_cached_file(isolated, monkeypatch, recorder):
+    cache = isolated / "keras" / "datasets" / "mnist.npz"
+    _npz(cache)
+    monkeypatch.setattr(mnist, "NPZ_HASH", "ab" * 32)
+    with pytest.warns(UserWarning, match="mnist.npz"), pytest.raises(DownloadError) as e:
+        mnist.load_data()
+    line = [ln for ln in str(e.value).splitlines() if ln.startswith("  1. ")][0]
+    assert str(cache) in line and "checksum mismatch" in line
+    assert recorder == [mnist.ORIGIN]
+    assert sha(cache) != "ab" * 32 and cache.exists()  # not deleted
+
+
+def test_not_found_messages_of_fashion_mnist_and_cifar10(isolated, recorder):
+    with pytest.raises(DownloadError) as e:
+        fashion_mnist.load_data()
+    places = _places(str(e.value))
+    assert [p for p, _ in places[:2]] == [
+        str(isolated / "keras" / "datasets" / "fashion-mnist") + os.sep,
+        str(isolated / "system" / "fashion-mnist") + os.sep]
+    assert places[2][1].startswith("download into")
+    with pytest.raises(DownloadError) as e:
+        cifar10.load_data()
+    msg = str(e.value)
+    places = _places(msg)
+    assert [p for p, _ in places[:3]] == [
+        str(isolated / "keras" / "datasets" / "cifar-10-batches-py") + os.sep,
+        str(isolated / "system" / "cifar10") + os.sep,
+        str(isolated / "system" / "cifar10" / "cifar-10-batches-py") + os.sep]
+    assert places[3][0] == cifar10.ORIGIN
+    assert "data_batch_1" in msg.splitlines()[1] and "test_batch" in msg.splitlines()[1]
+
+
+def test_unreadable_cifar_batches_warn_and_the_search_goes_on(isolated, recorder):
+    c = isolated / "keras" / "datasets" / "cifar-10-batches-py"
+    make_cifar(c)
+    (c / "test_batch").write_bytes(b"garbage")
+    make_cifar(isolated / "system" / "cifar10")
+    with pytest.warns(UserWarning, match="test_batch"):
+        (x, _), _ = cifar10.load_data()
+    assert x.shape == (15, 32, 32, 3)
+    assert recorder == []
+
+
+def test_unreadable_cached_npz_under_another_name_warns(isolated, recorder):
+    """``load_data(path=NAME)`` is a file name in the Keras cache (Keras's meaning), not
+    checked against a hash; an unreadable one is skipped with a warning, then downloaded."""
+    bad = isolated / "keras" / "datasets" / "other.npz"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.warns(UserWarning, match=r"other\.npz: not a readable \.npz"), \
+            pytest.raises(DownloadError) as e:
+        mnist.load_data("other.npz")
+    lines = str(e.value).splitlines()
+    assert lines[1] == f"  1. {bad} (the Keras cache), for other.npz: unreadable, skipped " \
+                       "(see the warning)"
+    assert recorder == [mnist.ORIGIN]
 
 
 # -- bad files -----------------------------------------------------------------------------------

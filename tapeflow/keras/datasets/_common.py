@@ -1,6 +1,8 @@
 """Loading the MNIST-layout datasets (four IDX files, or Keras's ``mnist.npz``) from the first
 place that has them, else from the official mirror."""
 import os
+import sys
+import warnings
 
 from ...backend import host as np
 from . import _files
@@ -70,35 +72,90 @@ def _partial(directory):
     return [f for f in IDX_FILES if _find(directory, f)]
 
 
-def search_idx(name, keras_subdir, known_hashes=None):
-    """The first searched folder with all four IDX files, read; else None and what was seen."""
-    seen = []
-    for directory, how in _files.search_dirs(name, keras_subdir):
-        if _complete(directory):
-            return read_idx_dir(directory, known_hashes), seen
-        got = _partial(directory)
-        seen.append(f"{directory} ({how})" + (f": only {', '.join(got)}" if got else ""))
-    return None, seen
+def warn(message):
+    """A ``UserWarning`` attributed to the first caller outside this package (the line that
+    called ``load_data``)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(0), 1
+    while frame is not None and os.path.dirname(os.path.abspath(
+            frame.f_code.co_filename)) == here:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
-def where_to_put(name, keras_subdir, files):
-    return (f"Put {', '.join(files)} into {os.path.join(_files.cache_dir(), keras_subdir)} "
-            f"(the Keras cache), or into <dir>/{name}/ and set TAPEFLOW_DATASETS=<dir>.")
+def idx_accepts():
+    return (f"the four IDX files {', '.join(IDX_FILES)} (or the same names without .gz)")
+
+
+class Search:
+    """The local places a loader looks in, in order: what each accepts and what was there.
+
+    ``look`` runs a reader for one place; a file there that fails its checksum or cannot be
+    read is reported as a warning and the search goes on. ``failed`` is the error that lists
+    every place searched, then the download, then how to fix it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lines = []
+
+    def look(self, location, how, accepts, read):
+        """``read()`` gives the data, or a short note (a str) saying why there is none."""
+        try:
+            got = read()
+        except DatasetFileError as e:
+            warn(f"{self.name}: skipping a local copy that fails verification: {e}; "
+                 "looking in the other places")
+            reason = "checksum mismatch" if isinstance(e, _files.ChecksumMismatch) else \
+                "unreadable"
+            got = f"{reason}, skipped (see the warning)"
+        if isinstance(got, str):
+            self.lines.append(f"{location} ({how}), for {accepts}: {got}")
+            return None
+        return got
+
+    def look_idx(self, directory, how, known_hashes=None):
+        def read():
+            if not os.path.isdir(directory):
+                return "no such folder"
+            got = _partial(directory)
+            if len(got) < len(IDX_FILES):
+                return f"only {', '.join(got)}" if got else "not there"
+            return read_idx_dir(directory, known_hashes)
+
+        return self.look(os.path.join(directory, ""), how, idx_accepts(), read)
+
+    def failed(self, error, origin, dest, fix):
+        """The ``DownloadError`` to raise when no place had the data and ``error`` (a
+        ``DownloadError``) ended the download of ``origin`` into ``dest``."""
+        lines = self.lines + [f"{origin} (download into {dest}): "
+                              f"{error.reason or error}"]
+        listing = "\n".join(f"  {i}. {line}" for i, line in enumerate(lines, 1))
+        return _files.DownloadError(
+            f"{self.name}: no usable local copy, and the download failed. Searched, in "
+            f"order:\n{listing}\nTo fix: {fix}, or run once with network access.")
+
+
+def idx_fix(name):
+    return (f"put the four IDX files into DIR/{name}/ and set TAPEFLOW_DATASETS=DIR (or into "
+            "one of the folders above)")
 
 
 def load_idx_dataset(name, keras_subdir, origin_base, known_hashes, path=None):
     """The four-IDX-file datasets (Fashion-MNIST's layout): local copies first, then download."""
     if path is not None:
         return read_idx_dir(os.path.expanduser(path), known_hashes)
-    found, seen = search_idx(name, keras_subdir, known_hashes)
-    if found is not None:
-        return found
-    try:
-        paths = [_files.get_file(f, origin_base + f, file_hash=known_hashes.get(f),
-                                 cache_subdir=os.path.join("datasets", keras_subdir))
-                 for f in IDX_FILES]
-    except _files.DownloadError as e:
-        raise _files.DownloadError(
-            f"{name}: no local copy found (searched {'; '.join(seen)}), and {e} "
-            + where_to_put(name, keras_subdir, IDX_FILES)) from None
+    search = Search(name)
+    for directory, how in _files.search_dirs(name, keras_subdir):
+        found = search.look_idx(directory, how, known_hashes)
+        if found is not None:
+            return found
+    subdir = os.path.join("datasets", keras_subdir)
+    paths = []
+    for f in IDX_FILES:
+        try:
+            paths.append(_files.get_file(f, origin_base + f, file_hash=known_hashes.get(f),
+                                         cache_subdir=subdir))
+        except _files.DownloadError as e:
+            raise search.failed(e, origin_base + f, os.path.join(_files.cache_dir(), keras_subdir,
+                                                                 f), idx_fix(name)) from None
     return read_idx_dir(os.path.dirname(paths[0]), known_hashes)

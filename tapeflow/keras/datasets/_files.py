@@ -17,7 +17,10 @@ from ._idx import DatasetFileError
 
 
 class DownloadError(OSError):
-    """A dataset file could not be fetched (no network, HTTP error...)."""
+    """A dataset file could not be fetched (no network, HTTP error...). ``reason`` is why, in
+    a few words, when known."""
+
+    reason = None
 
 
 # The opener used for downloads; tests replace it (``monkeypatch.setattr(_files, "urlopen", f)``).
@@ -45,22 +48,28 @@ def cache_dir(subdir="datasets", root=None):
 
 def project_datasets_dir():
     """``shared/datasets`` next to the project checkout (``../shared/datasets`` from the repo
-    root), or None."""
+    root): the existing one, else that path when tapeflow runs from a checkout (it is searched
+    and named in messages even before it exists), else None (an installed tapeflow)."""
     repo = Path(__file__).resolve().parents[3]
-    for cand in (repo.parent / "shared" / "datasets", repo / "shared" / "datasets"):
+    cands = (repo.parent / "shared" / "datasets", repo / "shared" / "datasets")
+    for cand in cands:
         if cand.is_dir():
             return str(cand)
+    if (repo / "pyproject.toml").is_file():
+        return str(cands[0])
     return None
 
 
 SYSTEM_DIR = "/usr/share/datasets"  # where Debian's dataset-* packages install
+KERAS_CACHE = "the Keras cache"
 
 
 def search_dirs(name, keras_subdir):
-    """``(directory, how it was found)`` for a dataset ``name`` in the search order: the Keras
-    cache, ``$TAPEFLOW_DATASETS/<name>``, the project's ``shared/datasets/<name>``, the system
-    data directory."""
-    out = [(os.path.join(cache_dir(), keras_subdir), "the Keras cache")]
+    """``(directory, how it was found)`` for a dataset ``name`` in the search order: explicit
+    folders first (``$TAPEFLOW_DATASETS/<name>``, where ``tapeflow-workshop --data-dir``
+    goes), then the project's ``shared/datasets/<name>``, the Keras cache
+    (``$KERAS_HOME/datasets/<keras_subdir>``), the system data directory."""
+    out = []
     env = os.environ.get("TAPEFLOW_DATASETS")
     if env:
         for root in env.split(os.pathsep):
@@ -69,6 +78,7 @@ def search_dirs(name, keras_subdir):
     shared = project_datasets_dir()
     if shared:
         out.append((os.path.join(shared, name), "the project's shared/datasets"))
+    out.append((os.path.join(cache_dir(), keras_subdir), KERAS_CACHE))
     out.append((os.path.join(SYSTEM_DIR, name), "the system data directory"))
     return out
 
@@ -93,14 +103,24 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=_CHUNK):
     return file_digest(fpath, _algorithm(file_hash, algorithm)) == str(file_hash).lower()
 
 
+class ChecksumMismatch(DatasetFileError):
+    """A local file whose digest is not the expected one (``path``, ``algorithm``,
+    ``expected``, ``actual``)."""
+
+    def __init__(self, path, algorithm, expected, actual, what="file"):
+        super().__init__(f"{path}: checksum mismatch: {algorithm} is {actual}, expected "
+                         f"{expected} (the {what} is corrupt, incomplete or a different "
+                         "version; delete it and fetch it again)")
+        self.path, self.algorithm, self.expected, self.actual = path, algorithm, expected, actual
+
+
 def check_hash(path, expected, what="file"):
-    """Raise ``DatasetFileError`` naming ``path`` when its digest is not ``expected``."""
+    """Raise ``ChecksumMismatch`` (a ``DatasetFileError``) naming ``path`` when its digest is
+    not ``expected``."""
     algo = _algorithm(expected)
     got = file_digest(path, algo)
     if got != expected.lower():
-        raise DatasetFileError(f"{path}: checksum mismatch: {algo} is {got}, expected "
-                               f"{expected} (the {what} is corrupt, incomplete or a different "
-                               "version; delete it and fetch it again)")
+        raise ChecksumMismatch(path, algo, expected.lower(), got, what)
 
 
 def manifest_hashes(directory):
@@ -165,10 +185,12 @@ def _download(origin, fpath, file_hash=None, hash_algorithm="auto", progress=Tru
             response = urlopen(origin)
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
-            raise DownloadError(
+            err = DownloadError(
                 f"Could not download {origin}: {reason}. Without network access, put the file "
                 f"at {fpath} yourself (or see the loader's docstring for the folders searched)."
-            ) from None
+            )
+            err.reason = str(reason)
+            raise err from None
         with os.fdopen(fd, "wb") as out, response:
             fd = None
             total = response.headers.get("Content-Length") if hasattr(response, "headers") \
@@ -285,4 +307,4 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
 
 
 __all__ = ["get_file", "validate_file", "cache_dir", "keras_home", "DownloadError",
-           "DatasetFileError"]
+           "DatasetFileError", "ChecksumMismatch"]

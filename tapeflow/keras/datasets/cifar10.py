@@ -4,6 +4,7 @@ import pickle
 
 from ...backend import host as np
 from . import _files
+from ._common import Search
 from ._idx import DatasetFileError
 
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -68,35 +69,53 @@ def read_dir(directory):
 
 
 def _candidates():
-    out = [(os.path.join(_files.cache_dir(), DIRNAME), "the Keras cache")]
-    for directory, how in _files.search_dirs("cifar10", DIRNAME)[1:]:
+    """The folders searched, in order: for each data folder ``<dir>/cifar10/`` and
+    ``<dir>/cifar10/cifar-10-batches-py/``; in the Keras cache only the unpacked folder."""
+    out = []
+    for directory, how in _files.search_dirs("cifar10", DIRNAME):
         out.append((directory, how))
-        out.append((os.path.join(directory, DIRNAME), how))
+        if how != _files.KERAS_CACHE:
+            out.append((os.path.join(directory, DIRNAME), how))
     return out
+
+
+BATCHES = TRAIN_BATCHES + ("test_batch",)
+
+
+def _read_if_there(directory):
+    if not os.path.isdir(directory):
+        return "no such folder"
+    got = [b for b in BATCHES if os.path.isfile(os.path.join(directory, b))]
+    if len(got) < len(BATCHES):
+        return f"only {', '.join(got)}" if got else "not there"
+    return read_dir(directory)
 
 
 def load_data(path=None):
     """``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes (50000, 32, 32, 3),
     (50000, 1), (10000, 32, 32, 3), (10000, 1).
 
-    Looks in ``path`` (an unpacked ``cifar-10-batches-py`` folder) when given; else the Keras
-    cache (``$KERAS_HOME/datasets/cifar-10-batches-py``), ``$TAPEFLOW_DATASETS/cifar10/``, the
-    project's ``shared/datasets/cifar10/``, ``/usr/share/datasets/cifar10/``; only then downloads
-    the archive (sha256-verified) into the Keras cache and unpacks it.
+    Looks in ``path`` (an unpacked ``cifar-10-batches-py`` folder) when given; else, in order,
+    ``$TAPEFLOW_DATASETS/cifar10/``, the project's ``shared/datasets/cifar10/``, the Keras
+    cache (``$KERAS_HOME/datasets/cifar-10-batches-py``), ``/usr/share/datasets/cifar10/``
+    (each data folder also with a ``cifar-10-batches-py`` inside); only then downloads the
+    archive (sha256-verified) into the Keras cache and unpacks it. Unreadable batch files are
+    skipped with a warning.
     """
     if path is not None:
         return read_dir(os.path.expanduser(path))
-    seen = []
+    search = Search("cifar10")
+    accepts = ", ".join(BATCHES)
     for directory, how in _candidates():
-        if os.path.isfile(os.path.join(directory, "test_batch")):
-            return read_dir(directory)
-        seen.append(f"{directory} ({how})")
+        found = search.look(os.path.join(directory, ""), how, accepts,
+                            lambda d=directory: _read_if_there(d))
+        if found is not None:
+            return found
     try:
         directory = _files.get_file(DIRNAME, ORIGIN, untar=True, file_hash=HASH)
     except _files.DownloadError as e:
-        raise _files.DownloadError(
-            f"cifar10: no local copy found (searched {'; '.join(seen)}), and {e} Put the "
-            f"unpacked {DIRNAME} folder (data_batch_1..5, test_batch) into "
-            f"{_files.cache_dir()}, or into <dir>/cifar10/ and set TAPEFLOW_DATASETS=<dir>."
-        ) from None
+        raise search.failed(
+            e, ORIGIN, os.path.join(_files.cache_dir(), DIRNAME + ".tar.gz"),
+            f"put the unpacked {DIRNAME} folder ({accepts}) into {_files.cache_dir()}, or "
+            "into DIR/cifar10/ and set TAPEFLOW_DATASETS=DIR") from None
     return read_dir(directory)

@@ -19,9 +19,10 @@ def load_data(path=None):
     """``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes (60000, 28, 28),
     (60000,), (10000, 28, 28), (10000,).
 
-    Looks in ``path`` (a folder with the four IDX files) when given; else in the Keras cache
-    (``$KERAS_HOME/datasets/fashion-mnist/``), ``$TAPEFLOW_DATASETS/fashion-mnist/``, the
-    project's ``shared/datasets/fashion-mnist/``, ``/usr/share/datasets/fashion-mnist/``;
-    only then downloads into the Keras cache.
+    Looks in ``path`` (a folder with the four IDX files) when given; else, in order, in
+    ``$TAPEFLOW_DATASETS/fashion-mnist/``, the project's ``shared/datasets/fashion-mnist/``, the
+    Keras cache (``$KERAS_HOME/datasets/fashion-mnist/``), ``/usr/share/datasets/fashion-mnist/``;
+    only then downloads into the Keras cache. Files that fail the official sha256 or cannot be
+    read are skipped with a warning; when nothing is found the error lists the places searched.
     """
     return load_idx_dataset("fashion-mnist", "fashion-mnist", ORIGIN, HASHES, path)

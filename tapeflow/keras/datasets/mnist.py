@@ -2,10 +2,18 @@
 import os
 
 from . import _files
-from ._common import read_idx_dir, read_npz, search_idx, where_to_put
+from ._common import Search, idx_fix, read_idx_dir, read_npz
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 NPZ_HASH = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+def _read_cached(fpath, expected):
+    if not os.path.isfile(fpath):
+        return "not there"
+    if expected:
+        _files.check_hash(fpath, expected, "cached file")
+    return read_npz(fpath)
 
 
 def load_data(path="mnist.npz"):
@@ -14,9 +22,12 @@ def load_data(path="mnist.npz"):
 
     ``path`` is Keras's: a file name inside the Keras cache (``$KERAS_HOME/datasets``); an
     absolute or existing path is read directly (a ``.npz`` or a folder with the four IDX files).
-    Without it, the search goes on to ``$TAPEFLOW_DATASETS/mnist/``, the project's
-    ``shared/datasets/mnist/``, ``/usr/share/datasets/mnist/``, and only then downloads
-    ``mnist.npz`` (sha256-verified) into the Keras cache.
+    Otherwise the search goes, in order, through ``$TAPEFLOW_DATASETS/mnist/`` (each folder of
+    the list), the project's ``shared/datasets/mnist/``, the Keras cache (``mnist.npz``,
+    sha256-verified, or the four IDX files in ``mnist/``), ``/usr/share/datasets/mnist/``, and
+    only then downloads ``mnist.npz`` (sha256-verified) into the Keras cache. A local copy that
+    fails its checksum or cannot be read is skipped with a warning; when nothing is found the
+    error lists every place searched and what each accepts.
     """
     p = os.path.expanduser(os.fspath(path))
     if os.path.isabs(p) or (p != "mnist.npz" and os.path.exists(p)):
@@ -26,16 +37,21 @@ def load_data(path="mnist.npz"):
             return read_npz(p)  # NOTE: a file the caller names is not checked against a hash
     cached = os.path.join(_files.cache_dir(), p)
     expected = NPZ_HASH if p == "mnist.npz" else None
-    if not os.path.exists(cached):
-        found, seen = search_idx("mnist", "mnist", None)
+    search = Search("mnist")
+    for directory, how in _files.search_dirs("mnist", "mnist"):
+        if how == _files.KERAS_CACHE:
+            accepts = os.path.basename(p) + (f" with sha256 {expected}" if expected else "")
+            found = search.look(cached, how, accepts, lambda: _read_cached(cached, expected))
+            if found is not None:
+                return found
+        found = search.look_idx(directory, how)
         if found is not None:
             return found
-    else:
-        seen = []
-    try:
-        fpath = _files.get_file(p, ORIGIN, file_hash=expected)
+    try:  # a cached file still here failed verification: fetch a fresh one
+        fpath = _files.get_file(p, ORIGIN, file_hash=expected,
+                                force_download=os.path.exists(cached))
     except _files.DownloadError as e:
-        raise _files.DownloadError(
-            f"mnist: no local copy found (searched {'; '.join(seen) or cached}), and {e} "
-            + where_to_put("mnist", "mnist", ["mnist.npz (or the four IDX files)"])) from None
+        npz = os.path.join(_files.cache_dir(), "mnist.npz")
+        raise search.failed(e, ORIGIN, cached, idx_fix("mnist") + f", or put mnist.npz "
+                            f"(sha256 {NPZ_HASH}) at {npz}") from None
     return read_npz(fpath)
