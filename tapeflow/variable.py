@@ -212,32 +212,27 @@ class Variable(TensorBase):
 
     def scatter_nd_update(self, indices, updates, name=None):
         """Write ``updates`` at ``indices`` (as ``tf.tensor_scatter_nd_update``)."""
-        v = self._base()
-        return v._scattered(indexing.resource_scatter_nd("update", _core.snapshot(v), indices,
-                                                         updates))
+        return self._scatter_nd("update", indices, updates)
 
     def scatter_nd_add(self, indices, updates, name=None):
         """Add ``updates`` at ``indices`` (repeated indices add up)."""
-        v = self._base()
-        return v._scattered(indexing.resource_scatter_nd("add", _core.snapshot(v), indices,
-                                                         updates))
+        return self._scatter_nd("add", indices, updates)
 
     def scatter_nd_sub(self, indices, updates, name=None):
         """Subtract ``updates`` at ``indices`` (repeated indices add up)."""
-        v = self._base()
-        return v._scattered(indexing.resource_scatter_nd("sub", _core.snapshot(v), indices,
-                                                         updates))
+        return self._scatter_nd("sub", indices, updates)
 
     def scatter_nd_min(self, indices, updates, name=None):
         """Each entry at ``indices`` becomes the minimum of itself and its updates."""
-        v = self._base()
-        return v._scattered(indexing.resource_scatter_nd("min", _core.snapshot(v), indices,
-                                                         updates))
+        return self._scatter_nd("min", indices, updates)
 
     def scatter_nd_max(self, indices, updates, name=None):
         """Each entry at ``indices`` becomes the maximum of itself and its updates."""
+        return self._scatter_nd("max", indices, updates)
+
+    def _scatter_nd(self, kind, indices, updates):
         v = self._base()
-        return v._scattered(indexing.resource_scatter_nd("max", _core.snapshot(v), indices,
+        return v._scattered(indexing.resource_scatter_nd(kind, _core.snapshot(v), indices,
                                                          updates))
 
     def _scatter(self, kind, sparse_delta):
