@@ -24,6 +24,13 @@ class VariableSynchronization:
     AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
 
 
+def _tell_trace(hook, *args):
+    """Call ``hook`` of the calling thread's ``tf.function`` trace, if one is recording."""
+    trace = trace_here()
+    if trace is not None:
+        getattr(trace, hook)(*args)
+
+
 def _row_major(a):
     """``a`` C-contiguous: a variable's value always is. NOTE: e.g. a QR factor (Orthogonal)
     or a transposed array is not, and elementwise updates that mix it with row-major
@@ -70,9 +77,7 @@ class Variable(TensorBase):
         self.constraint = constraint
         self._uid = next(_uid)
         if recording:
-            trace = trace_here()
-            if trace is not None:
-                trace.created_variable(self)
+            _tell_trace("created_variable", self)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -147,36 +152,28 @@ class Variable(TensorBase):
         t = self._checked(value)
         self._v = _row_major(t._v)
         if recording:
-            trace = trace_here()
-            if trace is not None:
-                trace.assign(self, "assign", t)
+            _tell_trace("assign", self, "assign", t)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
         self._v = self._v + t._v
         if recording:
-            trace = trace_here()
-            if trace is not None:
-                trace.assign(self, "add", t)
+            _tell_trace("assign", self, "add", t)
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
         self._v = self._v - t._v
         if recording:
-            trace = trace_here()
-            if trace is not None:
-                trace.assign(self, "sub", t)
+            _tell_trace("assign", self, "sub", t)
         return _Unread(self) if read_value else None
 
     def _assign_raw(self, array):
         """Rebind to a backend array of the same shape and dtype (optimizers' fast path)."""
         self._v = array
         if recording:
-            trace = trace_here()
-            if trace is not None:
-                trace.assign_raw(self)
+            _tell_trace("assign_raw", self)
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
@@ -193,7 +190,7 @@ class Variable(TensorBase):
     def __getitem__(self, key):
         """``v[key]``: the slice's value (a read, as for a tensor), with ``.assign(value)``
         writing ``value`` into that slice of the variable (TF's strided-slice assignment)."""
-        var = self._parent if isinstance(self, _Unread) else self
+        var = self._base()
         key = _normalize_key(var, key)
         out = _core.apply(STRIDED_SLICE, (var,), {"key": key})
         ref = _SliceRef(out._v)
@@ -203,9 +200,9 @@ class Variable(TensorBase):
         return ref
 
     def _scattered(self, new):
-        """Take ``new`` (a scatter of this variable's value) as the value; what TF returns."""
-        self.assign(new)
-        return _Unread(self)
+        """Take ``new`` (a scatter of this variable's value) as the value; returns what TF
+        returns (the variable, unread)."""
+        return self.assign(new)
 
     def _base(self):
         return self._parent if isinstance(self, _Unread) else self
@@ -369,8 +366,7 @@ class _SliceRef(Tensor):
                 f"Cannot broadcast input shape {_dims(vs)} into final shape {_dims(final)} "
                 "[Op:ResourceStridedSliceAssign] name: strided_slice/_assign")
         new = _core.apply(SLICE_ASSIGN, (_core.snapshot(var), t), {"key": key})
-        var.assign(new)
-        return _Unread(var)
+        return var.assign(new)
 
 
 def _dims(shape):
@@ -390,8 +386,7 @@ def _broadcasts_into(vs, final):
 
 def _read(var):
     """A Tensor snapshot of ``var`` that watching tapes connect back to the variable."""
-    if isinstance(var, _Unread):
-        var = var._parent
+    var = var._base()
     t = _core.snapshot(var)
     tid = threading.get_ident()
     for tape in recording:
