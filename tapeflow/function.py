@@ -28,10 +28,6 @@ _log = logging.getLogger("tapeflow")
 _DEPTH_WARN = 5  # retraces of one function before the warning TF also gives
 
 
-class _Fallback(Exception):
-    pass
-
-
 # -- the plan contract --------------------------------------------------------------------------
 # A plan runs as generated Python. Code that replays it another way (``_graph_replay.py``)
 # reads only ``Plan.run``, ``Plan.variables`` and the kinds of ``Plan.steps``, never the

@@ -123,7 +123,7 @@ class GradientTape:
 
     def _backward(self, targets, seeds, sources):
         # the sweep's own ops are not recorded on this tape
-        paused = self in _recording.recording and _recording.pop(self)
+        paused = _recording.pop(self)
         try:
             grads = {}
             for i, t in enumerate(targets):
