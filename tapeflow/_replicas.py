@@ -74,8 +74,8 @@ def record_strategy(model):
 
 
 def _strategy_for(model):
-    stack = local.scopes
-    return stack[-1] if stack else model.__dict__.get("_distribute_strategy")
+    s = scope_strategy()
+    return s if s is not None else model.__dict__.get("_distribute_strategy")
 
 
 def _multi_process(model):
@@ -135,8 +135,9 @@ def gradient_reducer(aggregate=True, optimizer=None):
     if step is not None:
         s = step[0]
     else:
-        stack = local.scopes
-        s = stack[-1] if stack else getattr(optimizer, "_distribute_strategy", None)
+        s = scope_strategy()
+        if s is None:
+            s = getattr(optimizer, "_distribute_strategy", None)
     if s is None or s._collective is None:
         return _unchanged
     return s._gradient_reducer(in_replica=ctx is not None)
