@@ -28,6 +28,11 @@ _SCOPE = threading.local()  # custom_objects of the deserialize calls in progres
 
 
 # -- built-in tables ---------------------------------------------------------------------------
+def _key(kind, name):
+    """``name`` as ``kind``'s table keys it."""
+    return name.lower() if kind in _FOLD_CASE else name
+
+
 def register(kind, *objects, aliases=None, base=None):
     """Add built-in ``objects`` to ``kind``'s table under their ``__name__``. ``aliases`` maps
     more names to an object, or to ``(class, kwargs)``: the name then makes
@@ -38,7 +43,7 @@ def register(kind, *objects, aliases=None, base=None):
         obj, kwargs = target if isinstance(target, tuple) else (target, None)
         entries.append((name, obj, kwargs))
     for name, obj, kwargs in entries:
-        key = name.lower() if kind in _FOLD_CASE else name
+        key = _key(kind, name)
         if table.get(key, obj) is not obj:
             raise RuntimeError(f"{kind} name {name!r} is already taken by {table[key]!r}")
         table[key] = obj
@@ -104,9 +109,14 @@ def custom_table(custom_objects=None):
     for key, cls in _CUSTOM.items():
         table[key] = cls
         table.setdefault(cls.__name__, cls)
-    table.update(getattr(_SCOPE, "objects", None) or {})
-    table.update(custom_objects or {})
+    table.update(_custom_objects(custom_objects))
     return table
+
+
+def _custom_objects(custom_objects=None):
+    """The ``custom_objects`` of the deserialize calls in progress, then ``custom_objects``
+    (which win)."""
+    return {**(getattr(_SCOPE, "objects", None) or {}), **(custom_objects or {})}
 
 
 @contextlib.contextmanager
@@ -126,13 +136,13 @@ def locate(kind, name, registered=None, custom_objects=None):
     """The object ``name`` (or ``registered``, a ``'package>name'`` key) stands for: custom
     objects first, then registered classes by key, then ``kind``'s built-ins, then registered
     classes by bare class name; None when nothing matches."""
-    custom = {**(getattr(_SCOPE, "objects", None) or {}), **(custom_objects or {})}
+    custom = _custom_objects(custom_objects)
     for key in (registered, name):
         if isinstance(key, str):
             obj = custom.get(key, _CUSTOM.get(key))
             if obj is not None:
                 return obj
-    obj = _BUILTIN[kind].get(name.lower() if kind in _FOLD_CASE else name)
+    obj = _BUILTIN[kind].get(_key(kind, name))
     if obj is None:
         obj = next((c for c in _CUSTOM.values() if c.__name__ == name), None)
     return obj
@@ -158,8 +168,7 @@ def deserialize(kind, config, custom_objects=None):
         if obj is None:
             raise _interpret_error(kind, config)
         if isinstance(obj, type) and kind not in _AS_IS:
-            key = config.lower() if kind in _FOLD_CASE else config
-            obj = obj(**_PRESETS[kind].get(key, {}))
+            obj = obj(**_PRESETS[kind].get(_key(kind, config), {}))
         return obj
     if not (isinstance(config, dict) and isinstance(config.get("class_name"), str)):
         raise _interpret_error(kind, config)
