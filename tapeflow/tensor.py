@@ -388,8 +388,9 @@ def _host_value(value, dtype):
         if arr.dtype.kind not in _ALLOWED_KINDS:
             dtypes.as_dtype(arr.dtype)  # raises the right error for strings/complex/objects
         if dtype is not None and arr.dtype != dtype._np:
-            arr = arr.astype(dtype._np)
-        return arr
+            return arr.astype(dtype._np)
+        # a copy: the caller may go on mutating its array, and TF's tensors never see that
+        return arr.copy() if isinstance(arr, ndarray) else arr
     inferred = dtypes.infer_dtype(value)
     if dtype is None:
         dtype = inferred

@@ -8,9 +8,9 @@ from ._recording import recording, trace_here
 from .backend import host as np
 from .errors import InvalidArgumentError
 from .ops import _core, _device, indexing
-from .ops.array import STRIDED_SLICE, _normalize_key
+from .ops.array import STRIDED_SLICE, _getitem, _normalize_key, is_mask_key
 from .ops.math import IDENTITY
-from .tensor import Tensor, TensorBase, TensorShape, as_shape, const, convert_to_tensor
+from .tensor import Tensor, TensorBase, TensorShape, as_shape, convert_to_tensor
 
 _uid = itertools.count()
 _name_scope_stack = []  # filled by tf.name_scope
@@ -55,9 +55,15 @@ class Variable(TensorBase):
             initial_value = initial_value()
         if dtype is not None:
             dtype = dtypes.as_dtype(dtype)
-            if isinstance(initial_value, TensorBase):
-                initial_value = initial_value._v.astype(dtype._np, copy=False)
-                initial_value = const(initial_value)
+            if isinstance(initial_value, TensorBase) and initial_value._v.dtype != dtype._np:
+                if isinstance(initial_value, Variable):
+                    raise ValueError(
+                        f"Incompatible type conversion requested to type {dtype.name} for "
+                        f"`tf.Variable of type {initial_value.dtype.name}. (Variable: "
+                        f"{initial_value!r})")
+                raise ValueError(
+                    f"initial_value: Tensor conversion requested dtype {dtype.name} for "
+                    f"Tensor with dtype {initial_value.dtype.name}: {initial_value!r}")
         value = convert_to_tensor(initial_value, dtype)
         self._v = _row_major(value._v)
         if backend.placement:  # placed at creation, on the current device, as in TF
@@ -181,6 +187,28 @@ class Variable(TensorBase):
 
     __str__ = __repr__
 
+    # -- in-place operators: TF refuses them rather than rebinding the name to a tensor ------
+    def __iadd__(self, other):
+        raise RuntimeError(
+            "`variable += value` with `tf.Variable`s is not supported. Use "
+            "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "
+            "if you need to get a new output Tensor.")
+
+    def __isub__(self, other):
+        raise RuntimeError(
+            "`variable -= value` with `tf.Variable`s is not supported. Use "
+            "`variable.assign_sub(value)` to modify the variable, or `out = variable - value` "
+            "if you need to get a new output Tensor.")
+
+    def __imul__(self, other):
+        raise _inplace_error("*")
+
+    def __itruediv__(self, other):
+        raise _inplace_error("/")
+
+    def __ipow__(self, other):
+        raise _inplace_error("**")
+
     def __setitem__(self, key, value):
         raise TypeError("'tapeflow.variable.Variable' object does not support item assignment; "
                         "use v[...].assign(value), v.assign(value) or "
@@ -191,6 +219,8 @@ class Variable(TensorBase):
         """``v[key]``: the slice's value (a read, as for a tensor), with ``.assign(value)``
         writing ``value`` into that slice of the variable (TF's strided-slice assignment)."""
         var = self._base()
+        if is_mask_key(key):
+            return _getitem(var, key)  # a boolean mask: a read, as in TF (no .assign)
         key = _normalize_key(var, key)
         out = _core.apply(STRIDED_SLICE, (var,), {"key": key})
         ref = _SliceRef(out._v)
@@ -285,6 +315,13 @@ def _rebuild_variable(value, trainable, name):
     return Variable(value, trainable=trainable, name=name)
 
 
+def _inplace_error(op):
+    return RuntimeError(
+        f"`var {op}= value` with `tf.Variable`s is not supported. Use "
+        f"`var.assign(var {op} value)` to modify the variable, or `out = var {op} value` if you "
+        "need to get a new output Tensor.")
+
+
 class _Unread(Variable):
     """What ``assign`` returns: the same variable, printed as TF prints it ('UnreadVariable')."""
 
@@ -349,6 +386,28 @@ class _SliceRef(Tensor):
 
     def __tf_tensor__(self, dtype=None, name=None):
         return self
+
+    # -- in-place operators: TF refuses them rather than rebinding the name to a tensor ------
+    def __iadd__(self, other):
+        raise RuntimeError(
+            "`variable += value` with `tf.Variable`s is not supported. Use "
+            "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "
+            "if you need to get a new output Tensor.")
+
+    def __isub__(self, other):
+        raise RuntimeError(
+            "`variable -= value` with `tf.Variable`s is not supported. Use "
+            "`variable.assign_sub(value)` to modify the variable, or `out = variable - value` "
+            "if you need to get a new output Tensor.")
+
+    def __imul__(self, other):
+        raise _inplace_error("*")
+
+    def __itruediv__(self, other):
+        raise _inplace_error("/")
+
+    def __ipow__(self, other):
+        raise _inplace_error("**")
 
     def __setitem__(self, key, value):
         raise TypeError("'tapeflow.tensor.Tensor' object does not support item assignment")

@@ -61,8 +61,11 @@ def test_variable_is_unhashable_and_compares_elementwise():
 
 
 def test_callable_initial_value_and_dtype_cast():
-    v = tf.Variable(lambda: tf.ones([2]), dtype=tf.float64)
+    v = tf.Variable(lambda: [1.0, 2.0], dtype=tf.float64)
     assert v.dtype == tf.float64
+    # as TF: a tensor (from a callable too) is never cast to another dtype by the Variable
+    with pytest.raises(ValueError, match="requested dtype float64 for Tensor with dtype float32"):
+        tf.Variable(lambda: tf.ones([2]), dtype=tf.float64)
     with pytest.raises(ValueError, match="initial_value"):
         tf.Variable(None)
 

@@ -168,9 +168,99 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -R.reduce_sum(norm(y_true) * norm(y_pred), axis=axis)
 
 
+def _hinge_labels(y_true):
+    """Keras's hinge losses take labels in {-1, 1}; labels that are all 0 or 1 are mapped
+    there (0 -> -1)."""
+    v = y_true._v
+    if ((v == 0) | (v == 1)).all():
+        return 2.0 * y_true - 1.0
+    return y_true
+
+
 def hinge(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
+    y_true = _hinge_labels(y_true)
     return R.reduce_mean(M.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """The mean over the last axis of ``max(1 - y_true * y_pred, 0) ** 2``."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = _hinge_labels(y_true)
+    return R.reduce_mean(M.square(M.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(neg - pos + 1, 0)``: ``pos`` the score of the true class, ``neg`` the best other."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    pos = R.reduce_sum(y_true * y_pred, axis=-1)
+    neg = R.reduce_max((1.0 - y_true) * y_pred, axis=-1)
+    return M.maximum(neg - pos + 1.0, 0.0)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy scaled by ``(1 - p_t) ** gamma`` (focal loss), optionally
+    weighted by ``alpha`` for the positive class."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        bce = nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        p = M.sigmoid(y_pred)
+    else:
+        eps = backend.epsilon()
+        p = M.clip_by_value(y_pred, eps, 1.0 - eps)
+        bce = -(y_true * M.log(p) + (1.0 - y_true) * M.log(1.0 - p))
+    p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
+    focal = M.pow(1.0 - p_t, gamma) * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return R.reduce_mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical cross-entropy with each class's term scaled by ``alpha * (1 - p) **
+    gamma`` (focal loss)."""
+    y_pred = _pred(y_pred)
+    y_true = _true_like(y_true, y_pred)
+    if label_smoothing:
+        n = y_pred.shape[axis]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
+    if from_logits:
+        y_pred = nn.softmax(y_pred, axis=axis)
+    p = y_pred / R.reduce_sum(y_pred, axis=axis, keepdims=True)
+    eps = backend.epsilon()
+    p = M.clip_by_value(p, eps, 1.0 - eps)
+    cce = -y_true * M.log(p)
+    return R.reduce_sum(alpha * M.pow(1.0 - p, gamma) * cce, axis=axis)
+
+
+def _flat_unless_axis(y_true, y_pred, axis):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if axis is None:  # Keras's default: the whole batch as one set
+        return A.reshape(y_true, [-1]), A.reshape(y_pred, [-1])
+    return y_true, y_pred
+
+
+def dice(y_true, y_pred, axis=None):
+    """``1 - 2|A∩B| / (|A| + |B|)`` over ``axis`` (one value for the whole batch by default)."""
+    y_true, y_pred = _flat_unless_axis(y_true, y_pred, axis)
+    inter = R.reduce_sum(y_true * y_pred, axis=axis)
+    total = R.reduce_sum(y_true, axis=axis) + R.reduce_sum(y_pred, axis=axis)
+    return 1.0 - 2.0 * inter / (total + backend.epsilon())
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """``1 - TP / (TP + alpha FP + beta FN)`` (Dice when alpha = beta = 0.5)."""
+    y_true, y_pred = _flat_unless_axis(y_true, y_pred, axis)
+    tp = R.reduce_sum(y_true * y_pred, axis=axis)
+    # as Keras 3 weighs them: ``alpha`` on the true elements predicted low, ``beta`` on the
+    # false ones predicted high (the reverse of the paper's naming; kept for equal values)
+    fp = R.reduce_sum(y_true * (1.0 - y_pred), axis=axis)
+    fn = R.reduce_sum((1.0 - y_true) * y_pred, axis=axis)
+    return 1.0 - tp / (tp + alpha * fp + beta * fn + backend.epsilon())
 
 
 mse = MSE = mean_squared_error
@@ -224,23 +314,41 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     return total / float(max(n, 1)) if n else total * 0.0
 
 
+def _as_dtype(x, dtype):
+    """``x`` as a tensor of the loss's dtype (a name); integer predictions are cast too."""
+    t = x if isinstance(x, TensorBase) else convert_to_tensor(x)
+    return t if t.dtype.name == dtype else M.cast(t, dtype)
+
+
 class Loss:
     """Base class: ``loss(y_true, y_pred, sample_weight=None)`` returns the reduced loss."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        if reduction == "auto":
+        if reduction == "auto":  # TF 2's name for the default
             reduction = "sum_over_batch_size"
-        if reduction not in Reduction.all():
-            raise ValueError(f"Invalid value for argument `reduction`. Expected one of "
-                             f"{list(Reduction.all())}. Received: reduction={reduction}")
+        if reduction is not None and reduction not in Reduction.all():
+            raise ValueError(
+                "Invalid value for argument `reduction`. Expected one of {'mean', 'sum', "
+                "'mean_with_sample_weight', 'none', 'sum_over_batch_size', None}. Received: "
+                f"reduction={reduction}")
         self.name = name or backend.snake_case(type(self).__name__)
         self.reduction = reduction
-        self.dtype = dtype
+        # Keras computes every loss in its own dtype (floatx unless given), whatever the
+        # model's outputs are: float64 or mixed-precision float16 predictions give a float32 loss
+        self._dtype = str(dtype.name if hasattr(dtype, "name") else dtype) if dtype else None
+
+    @property
+    def dtype(self):
+        return self._dtype or backend.floatx()
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        dtype = self.dtype
+        y_pred = _as_dtype(y_pred, dtype)
+        if isinstance(y_true, TensorBase) and y_true.dtype.is_floating:
+            y_true = _as_dtype(y_true, dtype)
         return reduce_values(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def get_config(self):
@@ -254,8 +362,8 @@ class Loss:
 class LossFunctionWrapper(Loss):
     """A Loss around a per-example function and its keyword arguments."""
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
-        super().__init__(name=name or fn.__name__, reduction=reduction)
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or fn.__name__, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 
@@ -269,7 +377,8 @@ class LossFunctionWrapper(Loss):
 def _loss_class(class_name, fn, default_name, params=()):
     """A LossFunctionWrapper subclass with named keyword parameters and their defaults."""
 
-    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, **kwargs):
+    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None,
+                 **kwargs):
         values = dict(params)
         for (key, _), arg in zip(params, args):
             values[key] = arg
@@ -277,7 +386,8 @@ def _loss_class(class_name, fn, default_name, params=()):
             if key not in values:
                 raise TypeError(f"{class_name}() got an unexpected keyword argument '{key}'")
             values[key] = value
-        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, **values)
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype,
+                                     **values)
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -309,12 +419,29 @@ Poisson = _loss_class("Poisson", poisson, "poisson")
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
                                (("axis", -1),))
 Hinge = _loss_class("Hinge", hinge, "hinge")
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge")
+CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge")
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
+    (("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0),
+     ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
+CategoricalFocalCrossentropy = _loss_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "categorical_focal_crossentropy",
+    (("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
+     ("axis", -1)))
+Dice = _loss_class("Dice", dice, "dice", (("axis", None),))
+Tversky = _loss_class("Tversky", tversky, "tversky", (("alpha", 0.5), ("beta", 0.5),
+                                                      ("axis", None)))
 
 _registry.register(
     "loss", mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
-    cosine_similarity, hinge, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    cosine_similarity, hinge, squared_hinge, categorical_hinge, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky, SquaredHinge, CategoricalHinge,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky, MeanSquaredError,
+    MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge,
     aliases={"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "msle": msle,

@@ -153,7 +153,10 @@ def apply(op, inputs, attrs):
             kinds = op.kinds
             if kinds is not None and (a.dtype.kind not in kinds or b.dtype.kind not in kinds):
                 check_kinds(op, [a, b])
-            out = const(op.fwd(a, b, **attrs))
+            try:
+                out = const(op.fwd(a, b, **attrs))
+            except ValueError as e:
+                raise _broadcast_error(op, a, b, e) from None
             if recording:
                 record(op, inputs, out, attrs)
             return out
@@ -171,10 +174,25 @@ def apply(op, inputs, attrs):
     arrays = [x._v for x in ins]
     if op.kinds is not None:
         check_kinds(op, arrays)
-    out = const(op.fwd(*arrays, **attrs))
+    try:
+        out = const(op.fwd(*arrays, **attrs))
+    except ValueError as e:
+        if len(arrays) != 2:
+            raise
+        raise _broadcast_error(op, arrays[0], arrays[1], e) from None
     if recording:
         record(op, ins, out, attrs)
     return out
+
+
+def _broadcast_error(op, a, b, e):
+    """TF's error for a binary op on shapes that do not broadcast (NumPy's ValueError says
+    "could not be broadcast"); any other ValueError is re-raised as it is."""
+    if "broadcast" not in str(e):
+        return e
+    return InvalidArgumentError(
+        None, op.name,
+        f"Incompatible shapes: {list(a.shape)} vs. {list(b.shape)} [Op:{op.name}]")
 
 
 def record(op, inputs, out, attrs):

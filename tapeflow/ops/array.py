@@ -480,7 +480,18 @@ def _getitem(self, key):
         if not shape or not -shape[0] <= key < shape[0]:
             key = _normalize_key(self, key)  # raises TF's error
         return apply(STRIDED_SLICE, (self,), {"key": key})
+    if is_mask_key(key):
+        from .indexing import boolean_mask  # cycle: indexing builds on this module
+
+        return boolean_mask(self, key)
     return apply(STRIDED_SLICE, (self,), {"key": _normalize_key(self, key)})
+
+
+def is_mask_key(key):
+    """Whether ``key`` is a boolean tensor or array: ``t[mask]`` is ``tf.boolean_mask``."""
+    if isinstance(key, TensorBase):
+        return key._v.dtype.kind == "b"
+    return isinstance(key, np.ndarray) and key.dtype.kind == "b"
 
 
 TensorBase.__getitem__ = _getitem

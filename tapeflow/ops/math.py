@@ -15,7 +15,8 @@ from ._device import place_inputs
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "realdiv", "floordiv", "floor_div",
-    "floormod", "mod", "pow", "maximum", "minimum", "squared_difference", "divide_no_nan",
+    "floormod", "mod", "truncatediv", "truncatemod", "pow", "maximum", "minimum",
+    "squared_difference", "divide_no_nan",
     "add_n", "negative", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square",
     "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
     "atanh", "floor", "ceil", "round", "sigmoid", "erf", "log_sigmoid", "softplus",
@@ -84,8 +85,33 @@ def _truediv(a, b):
     return a / b
 
 
+def _int_zero_check(name, a, b):
+    if a.dtype.kind in "iu" and not b.all():
+        raise InvalidArgumentError(None, name, f"Integer division by zero [Op:{name}]")
+
+
 def _floordiv(a, b):
+    _int_zero_check("FloorDiv", a, b)
     return a // b
+
+
+def _floormod(a, b):
+    _int_zero_check("FloorMod", a, b)
+    return a % b
+
+
+def _truncatediv(a, b):
+    if a.dtype.kind in "iu":
+        _int_zero_check("TruncateDiv", a, b)
+        q = xp_of(a).abs(a) // xp_of(b).abs(b)
+        return (q * (xp_of(a).sign(a) * xp_of(b).sign(b))).astype(a.dtype)
+    return xp_of(a).trunc(a / b)
+
+
+def _truncatemod(a, b):
+    if a.dtype.kind in "iu":
+        _int_zero_check("TruncateMod", a, b)
+    return xp_of(a).fmod(a, b)
 
 
 def _pow(a, b):
@@ -100,7 +126,7 @@ SUB = Op("Sub", lambda a, b: a - b, _sub_grad, _NUM)
 MUL = Op("Mul", lambda a, b: a * b, _mul_grad, _NUM)
 DIV = Op("RealDiv", _truediv, _div_grad, _NUM)
 FLOORDIV = Op("FloorDiv", _floordiv, None, _NUM)
-MOD = Op("FloorMod", lambda a, b: a % b,
+MOD = Op("FloorMod", _floormod,
          lambda n, g: (g if n.needs[0] else None,
                        -g * floor(n.inputs[0] / n.inputs[1]) if n.needs[1] else None), _NUM)
 POW = Op("Pow", _pow, _pow_grad, _NUM)
@@ -108,6 +134,8 @@ MAXIMUM = Op("Maximum", lambda a, b: xp_of(a).maximum(a, b),
              _minmax_grad(lambda x, y: x >= y), _NUM)
 MINIMUM = Op("Minimum", lambda a, b: xp_of(a).minimum(a, b),
              _minmax_grad(lambda x, y: x <= y), _NUM)
+TRUNCATEDIV = Op("TruncateDiv", _truncatediv, None, _NUM)
+TRUNCATEMOD = Op("TruncateMod", _truncatemod, None, _NUM)
 SQDIFF = Op("SquaredDifference", lambda a, b: (a - b) * (a - b), _sqdiff_grad, _NUM)
 
 
@@ -142,7 +170,7 @@ def _rbinary(op, x, y):
     """``y <op> x`` for a tensor ``x`` and a non-tensor ``y``."""
     if x._v.dtype.kind not in op.kinds:
         raise _kind_error(op, x._v)
-    y = _operand(op, x, y)
+    y = _operand(op, x, y, reflected=True)
     if placement:
         y, x = place_inputs(op, (y, x))
     a, b = y._v, x._v
@@ -156,8 +184,9 @@ def _rbinary(op, x, y):
     return out
 
 
-def _operand(op, x, y):
-    """Convert a non-tensor operand to ``x``'s dtype the way TF's operator overloads do."""
+def _operand(op, x, y, reflected=False):
+    """Convert a non-tensor operand to ``x``'s dtype the way TF's operator overloads do
+    (``reflected``: the operand stands on the left, as in ``1.5 + x``)."""
     d = x._v.dtype
     ty = type(y)
     if (ty is float and d.kind == "f") or (ty is int and d.kind in "fiu"):
@@ -168,14 +197,25 @@ def _operand(op, x, y):
     if isinstance(y, (str, bytes)):
         raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
                         f"{dtypes.from_numpy(d).name}")
-    if type(y) is float and x._v.dtype.kind != "f":
-        raise InvalidArgumentError(
-            None, op.name,
-            f"cannot compute {op.name} as input #1(zero-based) was expected to be a "
-            f"{dtypes.from_numpy(x._v.dtype).name} tensor but is a float tensor "
-            f"(value {y!r}, shape {list(x._v.shape)}) [Op:{op.name}]",
-        )
-    return convert_to_tensor(y, dtypes.from_numpy(x._v.dtype))
+    try:
+        return convert_to_tensor(y, dtypes.from_numpy(d))
+    except TypeError:
+        if op is not ADD or reflected:
+            raise
+    # TF's quirk: ``x + 1.5`` (only ``+``, only with the tensor on the left) converts the
+    # operand on its own and then fails on the dtypes, as the op, not as a TypeError
+    other = convert_to_tensor(y)
+    raise InvalidArgumentError(
+        None, op.name,
+        f"cannot compute {op.name} as input #1(zero-based) was expected to be a "
+        f"{_kernel_name(d)} tensor but is a {_kernel_name(other._v.dtype)} tensor "
+        f"[Op:{op.name}]")
+
+
+def _kernel_name(np_dtype):
+    """The dtype's name as TF's kernels spell it in messages (float32 is "float")."""
+    name = dtypes.from_numpy(np_dtype).name
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(name, name)
 
 
 def _shape_error(op, a, b, e):
@@ -195,7 +235,14 @@ def _kind_error(op, a):
 
 def _truediv_op(x, y):
     """TF's truediv: integer inputs are cast to float (int8/16 -> float32, else float64)."""
-    x, y = convert_inputs(DIV, [x, y])
+    try:
+        x, y = convert_inputs(DIV, [x, y])
+    except TypeError:
+        if not isinstance(x, TensorBase) or isinstance(y, TensorBase):
+            raise
+        other = dtypes.infer_dtype(y)
+        raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
+                        f"{other!r}.") from None
     k = x._v.dtype
     if k.kind in "iub":
         target = dtypes.float32 if k.itemsize <= 2 else dtypes.float64
@@ -213,7 +260,23 @@ def _fn2(op):
     return fn
 
 
-add = _fn2(ADD)
+def add(x, y, name=None):
+    if isinstance(x, TensorBase) and not isinstance(y, TensorBase):
+        return _binary(ADD, x, y)  # a Python value beside a tensor: the operator's rules
+    return apply(ADD, (x, y), {})
+
+
+def truncatediv(x, y, name=None):
+    """``x / y`` rounded towards zero (C's integer division); integer division by zero is
+    an error."""
+    return apply(TRUNCATEDIV, (x, y), {})
+
+
+def truncatemod(x, y, name=None):
+    """The remainder of ``truncatediv``: it takes the sign of ``x`` (C's ``%``, ``fmod``)."""
+    return apply(TRUNCATEMOD, (x, y), {})
+
+
 subtract = _fn2(SUB)
 multiply = _fn2(MUL)
 realdiv = _fn2(DIV)
@@ -503,12 +566,16 @@ WHERE = Op("SelectV2", _where_fwd, _where_grad, None, same_dtype=False)
 def where(condition, x=None, y=None, name=None):
     """Elements of ``x`` where ``condition`` holds, else of ``y`` (broadcasting, SelectV2)."""
     condition = as_t(condition)
-    if condition._v.dtype.kind != "b":
-        raise InvalidArgumentError(None, "SelectV2",
-                                   f"condition must be a bool tensor, got {condition.dtype.name} "
-                                   "[Op:SelectV2]")
-    if x is None and y is None:
+    if x is None and y is None:  # the coordinates of the true (non-zero) elements
+        if condition._v.ndim == 0:
+            raise InvalidArgumentError(None, "Where", "WhereOp : Unhandled input dimensions: 0 "
+                                       "[Op:Where]")
         return apply(WHERE_INDICES, (condition,), {})
+    if condition._v.dtype.kind != "b":
+        raise InvalidArgumentError(
+            None, "SelectV2",
+            "cannot compute SelectV2 as input #0(zero-based) was expected to be a bool tensor "
+            f"but is a {_kernel_name(condition._v.dtype)} tensor [Op:SelectV2]")
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = convert_inputs(WHERE_XY, [x, y])
@@ -600,18 +667,30 @@ def _eq_operand(self, other):
 
 
 def equal_operator(self, other):
-    """``==``: elementwise like TF 2 (``False`` against None)."""
+    """``==``: elementwise like TF 2 (``False`` against None, and a scalar ``False`` for
+    shapes that do not broadcast, where ``tf.equal`` raises)."""
     o = _eq_operand(self, other)
     if o is None:
         return False
-    return apply(EQUAL, (self, o), {})
+    try:
+        return apply(EQUAL, (self, o), {})
+    except InvalidArgumentError as e:
+        if "Incompatible shapes" in e.message:
+            return const(_host.bool_(False))
+        raise
 
 
 def not_equal_operator(self, other):
+    """``!=``: the negation of ``==`` (a scalar ``True`` for shapes that do not broadcast)."""
     o = _eq_operand(self, other)
     if o is None:
         return True
-    return apply(NOT_EQUAL, (self, o), {})
+    try:
+        return apply(NOT_EQUAL, (self, o), {})
+    except InvalidArgumentError as e:
+        if "Incompatible shapes" in e.message:
+            return const(_host.bool_(True))
+        raise
 
 
 _install_operators()
