@@ -90,6 +90,15 @@ def test_gradients_of_logit_losses_float64():
     check_grad(lambda p: L.sparse_categorical_crossentropy(labels, p), probs)
     check_grad(lambda p: L.huber(onehot, p, delta=0.3), probs)
     check_grad(lambda p: L.kl_divergence(onehot * 0.5 + 0.1, p), probs)
+    # the losses added for TF 2.21's list, float64 central differences
+    check_grad(lambda z: L.squared_hinge(onehot, z), logits)
+    check_grad(lambda z: L.categorical_hinge(onehot, z), logits)
+    check_grad(lambda z: L.binary_focal_crossentropy(onehot, z, from_logits=True,
+                                                     apply_class_balancing=True), logits)
+    check_grad(lambda p: L.binary_focal_crossentropy(onehot, p, gamma=1.5), probs)
+    check_grad(lambda z: L.categorical_focal_crossentropy(onehot, z, from_logits=True), logits)
+    check_grad(lambda p: L.dice(onehot, p), probs)
+    check_grad(lambda p: L.tversky(onehot, p, alpha=0.3, beta=0.7, axis=1), probs)
 
 
 def test_sparse_labels_out_of_range_is_a_clear_error():
