@@ -27,7 +27,7 @@ from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .unsupported import ragged, sparse, strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
-from . import linalg, math, nn, random  # noqa: F401
+from . import autodiff, linalg, math, nn, random  # noqa: F401
 
 newaxis = None
 
