@@ -5,9 +5,11 @@ header of ``{name: {dtype, shape, data_offsets}}`` plus optional ``__metadata__`
 then the raw little-endian bytes); writing it here avoids a compiled dependency, and the
 reader validates every offset and dtype so a tampered file fails with a clear message.
 """
+import hashlib
 import json
 import struct
 
+from ..._io import Refused, require_regular_file
 from ...backend import host as np
 
 _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
@@ -18,10 +20,13 @@ _MAX_HEADER = 100 * 1024 * 1024
 
 
 def write(f, tensors, metadata=None):
-    """Write ``{name: array}`` (and string ``metadata``) to the binary file ``f``."""
+    """Write ``{name: array}`` (and string ``metadata``) to the binary file ``f``.
+
+    The metadata also gets ``sha256``: a JSON object of each tensor's SHA-256 (of its raw
+    bytes), which ``read`` verifies, so a flipped bit is an error naming the tensor.
+    """
     header, offset, blobs = {}, 0, []
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    digests = {}
     for name in sorted(tensors):
         a = np.asarray(tensors[name])  # (not ascontiguousarray: it makes scalars 1-d)
         if not a.flags.c_contiguous:
@@ -34,6 +39,10 @@ def write(f, tensors, metadata=None):
                         "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+    meta = {str(k): str(v) for k, v in (metadata or {}).items()}
+    meta["sha256"] = json.dumps(digests, separators=(",", ":"))
+    header = {"__metadata__": meta, **header}
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)  # the data starts 8-byte aligned, as the reference writer
     f.write(struct.pack("<Q", len(raw)))
@@ -42,14 +51,17 @@ def write(f, tensors, metadata=None):
         f.write(data)
 
 
-def read(path):
+def read(path, check=None):
     """``({name: array}, metadata)`` from a safetensors file; ValueError names the file."""
+    require_regular_file(path)
     with open(path, "rb") as f:
-        return loads(f.read(), path)
+        return loads(f.read(), path, check)
 
 
-def loads(blob, path="<bytes>"):
-    """``read`` for the file's bytes; ``path`` only names it in errors."""
+def loads(blob, path="<bytes>", check=None):
+    """``read`` for the file's bytes; ``path`` only names it in errors. ``check(name, shape,
+    dtype)`` sees each tensor's declared shape before its data is copied (it may raise, or
+    return False to leave the tensor out)."""
     try:
         if len(blob) < 8:
             raise ValueError("file shorter than its 8-byte header size")
@@ -60,9 +72,16 @@ def loads(blob, path="<bytes>"):
         if not isinstance(header, dict):
             raise ValueError("header is not a JSON object")
         metadata = header.pop("__metadata__", None) or {}
+        if not isinstance(metadata, dict):
+            raise ValueError("__metadata__ is not a JSON object")
+        digests = json.loads(metadata["sha256"]) if "sha256" in metadata else None
+        if digests is not None and not isinstance(digests, dict):
+            raise ValueError("the sha256 metadata is not a JSON object")
         data = memoryview(blob)[8 + n:]
         out = {}
         for name, spec in header.items():
+            if not isinstance(spec, dict):
+                raise ValueError(f"tensor {name!r} has no dtype/shape/offsets object")
             dtype = _DTYPES.get(spec.get("dtype"))
             if dtype is None:
                 raise ValueError(f"tensor {name!r} has unsupported dtype {spec.get('dtype')!r}")
@@ -72,7 +91,21 @@ def loads(blob, path="<bytes>"):
             if not 0 <= start <= end <= len(data) or end - start != size:
                 raise ValueError(f"tensor {name!r} has data offsets [{start}, {end}] that do "
                                  f"not fit its shape {shape} or the file")
+            verdict = True if check is None else check(name, shape, np.dtype(dtype))
+            if verdict is not True:
+                if verdict is not False:
+                    out[name] = verdict
+                continue
+            if digests is not None:
+                want = digests.get(name)
+                if want is None or hashlib.sha256(data[start:end]).hexdigest() != want:
+                    raise ValueError(f"tensor {name!r} does not match its SHA-256 digest "
+                                     "(the file is corrupt: a changed byte, not a different "
+                                     "model)")
             out[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(shape).copy()
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error) as e:
+    except Refused:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error,
+            RecursionError) as e:
         raise ValueError(f"'{path}' is not a valid safetensors file: {e}") from None
     return out, metadata

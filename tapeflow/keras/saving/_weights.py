@@ -1,11 +1,12 @@
 """Weights files in Keras 3's layout (``.weights.h5``), ``.safetensors`` and ``.npz``: the
 path of every layer's variables, the optimizer's state, and the readers and writers."""
+import hashlib
 import json
 import os
 import re
 import warnings
 
-from ..._io import atomic_open, atomic_path, load_npz
+from ..._io import Refused, atomic_open, atomic_path, load_npz, require_regular_file
 from ...backend import host as np
 from ...backend import to_host, xp_of
 from ..layers.base import Layer
@@ -236,6 +237,17 @@ def require_h5py():
     return h5py
 
 
+# each dataset tapeflow writes carries the SHA-256 of its bytes (C order, as stored), so a
+# flipped bit in the file is an error naming the variable; Keras's files have none and load
+_DIGEST = "tapeflow_sha256"
+_MAX_DEPTH = 32
+_MAX_OBJECTS = 100_000
+
+
+def _digest(a):
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
 def write_h5(f, arrays, names):
     h5py = require_h5py()
     with h5py.File(f, "w") as h:
@@ -244,7 +256,9 @@ def write_h5(f, arrays, names):
             g.attrs["name"] = names[group]
         for key in sorted(arrays, key=_key_order):
             group, _, index = key.rpartition("/")
-            h.require_group(group).create_dataset(index, data=arrays[key])
+            a = np.asarray(arrays[key])
+            ds = h.require_group(group).create_dataset(index, data=a)
+            ds.attrs[_DIGEST] = _digest(a)
 
 
 def _key_order(key):
@@ -252,26 +266,66 @@ def _key_order(key):
     return (group, int(index) if index.isdigit() else -1, index)
 
 
-def read_h5(path):
+def read_h5(path, check=None):
+    """``({key: array}, {group: layer name})`` from a weights ``.h5``.
+
+    NOTE: data only, from this file only: links to other files (external links), soft links,
+    datasets stored in other files (``external=``) or mapping them (virtual datasets), and
+    non-numeric dtypes are refused; the walk is bounded in depth and object count; each
+    dataset's declared shape goes to ``check(key, shape, dtype)`` before a byte is read;
+    tapeflow's own digests are verified.
+    """
     h5py = require_h5py()
+    if isinstance(path, (str, bytes, os.PathLike)):
+        require_regular_file(path, "weights file")
     arrays, names = {}, {}
+    count = [0]
+
+    def walk(group, prefix, depth):
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"groups nest deeper than {_MAX_DEPTH} levels at '{prefix}'")
+        for key in list(group.keys()):
+            count[0] += 1
+            if count[0] > _MAX_OBJECTS:
+                raise ValueError(f"more than {_MAX_OBJECTS} objects")
+            name = f"{prefix}/{key}" if prefix else key
+            link = group.get(key, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                raise ValueError(f"entry '{name}' is a link ({type(link).__name__}) to "
+                                 "elsewhere; weights files hold their data themselves")
+            obj = group[key]
+            if isinstance(obj, h5py.Group):
+                if key == "vars":
+                    label = obj.attrs.get("name", name)
+                    names[name] = label.decode() if isinstance(label, bytes) else str(label)
+                walk(obj, name, depth + 1)
+                continue
+            if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "biuf":
+                raise ValueError(f"entry '{name}' is not a numeric array")
+            if obj.is_virtual or obj.external:
+                raise ValueError(f"entry '{name}' keeps its data in another file "
+                                 f"({'virtual dataset' if obj.is_virtual else 'external storage'})"
+                                 "; refusing to read outside the weights file")
+            verdict = True if check is None else check(name, tuple(obj.shape), obj.dtype)
+            if verdict is not True:
+                if verdict is not False:
+                    arrays[name] = verdict
+                continue
+            a = obj[()]
+            want = obj.attrs.get(_DIGEST)
+            if want is not None:
+                want = want.decode() if isinstance(want, bytes) else str(want)
+                if _digest(a) != want:
+                    raise ValueError(f"dataset '{name}' does not match its SHA-256 digest (the "
+                                     "file is corrupt: a changed byte, not a different model)")
+            arrays[name] = a
+
     try:
         with h5py.File(path, "r") as h:
-            def visit(name, obj):
-                if isinstance(obj, h5py.Group):
-                    if name == "vars" or name.endswith("/vars"):
-                        label = obj.attrs.get("name", name)
-                        names[name] = label.decode() if isinstance(label, bytes) else str(label)
-                    return
-                # NOTE: data only: numeric arrays stored in this file (no object/reference
-                # dtypes, no virtual datasets mapping other files)
-                if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "biuf" or \
-                        obj.is_virtual:
-                    raise ValueError(f"entry '{name}' is not a numeric array")
-                arrays[name] = obj[()]
-
-            h.visititems(visit)
-    except (OSError, ValueError, KeyError) as e:
+            walk(h, "", 0)
+    except Refused:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError, RecursionError) as e:
         raise ValueError(f"'{path}' is not a valid weights file (HDF5): {e}") from None
     return arrays, names
 
@@ -283,8 +337,8 @@ def write_npz(f, arrays, names):
     np.savez(f, **{k: a for k, a in arrays.items() if not k.startswith("optimizer/")})
 
 
-def read_npz(path):
-    arrays = load_npz(path, f"'{path}'", "is not a valid .npz weights file")
+def read_npz(path, check=None):
+    arrays = load_npz(path, f"'{path}'", "is not a valid .npz weights file", check)
     names = {}
     if arrays and not any("/" in k for k in arrays):  # the first format: arr_0000, ...
         names = {"__flat__": "flat"}
@@ -295,8 +349,8 @@ def write_safetensors(f, arrays, names):
     _safetensors.write(f, arrays, {"format": "tapeflow", "names": json.dumps(names)})
 
 
-def read_safetensors(path):
-    arrays, meta = _safetensors.read(path)
+def read_safetensors(path, check=None):
+    arrays, meta = _safetensors.read(path, check)
     try:
         names = json.loads(meta.get("names", "{}"))
     except ValueError:
@@ -319,11 +373,55 @@ def write_store(path, arrays, names, fmt=None):
             _WRITERS[fmt](f, arrays, names)
 
 
-def read_store(path, fmt=None):
+def read_store(path, fmt=None, check=None):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such weights file: '{path}'")
-    return _READERS[fmt or format_of(path)](path)
+    return _READERS[fmt or format_of(path)](path, check)
+
+
+class _Declared:
+    """Stands for an array whose declared shape already rules it out: it is never read."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def shape_check(model, path, skip_mismatch=False):
+    """``check(key, shape, dtype)`` for the readers: an array whose declared shape no
+    variable of ``model`` (or of its optimizer's state) has is refused before it is read,
+    and the arrays together may not declare more than the model could hold (4x its
+    variables' size: weights plus an optimizer's slots), so no file allocates more than its
+    model needs. With ``skip_mismatch`` such an array is left out instead (load_store
+    then reports it as missing)."""
+    variables = list(model.weights)
+    opt = model.__dict__.get("optimizer")
+    if opt is not None:
+        variables += list(getattr(opt, "variables", []) or [])
+    shapes = {tuple(v.shape) for v in variables} | {(), (1,)}
+    expected = {f"{group}/{i}": tuple(v.shape) for group, _, vs in layer_groups(model)
+                for i, v in enumerate(vs)} if model.built else {}
+    budget = 4 * sum(int(np.prod(v.shape)) * 8 for v in variables) + (1 << 20)
+    used = [0]
+
+    def check(key, shape, dtype):
+        want = expected.get(key)
+        if want is not None and want != shape:
+            return _Declared(shape)  # load_store names the layer and both shapes
+        if model.built and variables and shape not in shapes:
+            if skip_mismatch:
+                return False
+            raise Refused(f"'{path}': array '{key}' declares shape {shape}, which no variable "
+                          "of the model has; refusing to read it (the file does not belong "
+                          "to this model or is corrupt)")
+        used[0] += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if used[0] > budget:
+            raise Refused(f"'{path}': the arrays declare more data ({used[0]} bytes so far, at "
+                          f"'{key}') than the model's variables need ({budget} bytes at most); "
+                          "refusing to read it")
+        return True
+
+    return check
 
 
 def save_weights(model, path, overwrite=True):
@@ -336,7 +434,7 @@ def save_weights(model, path, overwrite=True):
 
 
 def load_weights(model, path, skip_mismatch=False, by_name=False):
-    arrays, names = read_store(path)
+    arrays, names = read_store(path, check=shape_check(model, path, skip_mismatch))
     if by_name and not names:
         raise ValueError(f"by_name=True needs layer names, which '{path}' does not store "
                          "(`.npz` keeps arrays by path only); use `.weights.h5` or "
