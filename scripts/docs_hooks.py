@@ -8,7 +8,9 @@ copied into docs/, so that it cannot go stale:
   heading to the next heading of the same or a higher level, its headings shifted so that
   the section's own heading becomes the page's title (``#``);
 - links inside an included file are rewritten to the site: a link to a file that some page
-  includes whole goes to that page, a link to another file fails the build (strict mode);
+  includes whole goes to that page, one to a file under docs/ to that file; a link to any
+  other file of the repository keeps its words and names the file (the site has no page for
+  a module or a script), and a link to a file that does not exist fails the build;
 - ``examples/workshop.ipynb`` becomes the page ``workshop.ipynb`` (rendered by
   mkdocs-jupyter from its stored outputs; it is never executed here).
 
@@ -87,19 +89,28 @@ def _whole_file_pages(files):
     return pages
 
 
-def _rewrite_links(text, source, page_uri, pages):
+def _rewrite_links(text, source, page_uri, pages, docs_dir):
     """Point the links of the repository file ``source`` at the site's pages."""
+    here = posixpath.dirname(page_uri) or "."
+
     def fix(m):
         target = m.group(2)
         if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
             return m.group(0)                      # http:, mailto:, in-page anchors
         path, _, anchor = target.partition("#")
         repo_path = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
-        if repo_path not in pages:
-            raise PluginError(
-                f"docs: {source} links to {target!r}, which no page of the site includes; "
-                f"include {repo_path} in a page or change the link")
-        rel = posixpath.relpath(pages[repo_path], posixpath.dirname(page_uri) or ".")
+        if repo_path in pages:
+            site_path = pages[repo_path]
+        elif repo_path.startswith(docs_dir + "/") and (ROOT / repo_path).exists():
+            site_path = repo_path[len(docs_dir) + 1:]   # a page or file of the site itself
+        elif (ROOT / repo_path).exists() and not m.group(1).startswith("!"):
+            # a file of the repository that the site does not show (a module, a script):
+            # keep the words, name the file, drop the link
+            return f"{m.group(1)[1:-2]} (`{repo_path}`)"
+        else:
+            raise PluginError(f"docs: {source} links to {target!r}, which does not exist "
+                              f"(or is an image outside {docs_dir}/)")
+        rel = posixpath.relpath(site_path, here)
         return m.group(1) + rel + ("#" + anchor if anchor else "") + m.group(3)
 
     out, lines = [], text.splitlines()
@@ -133,6 +144,8 @@ def on_page_markdown(markdown, page, config, files):
         text = source.read_text(encoding="utf-8")
         if m.group("section"):
             text = _section(text, m.group("section").strip(), path)
-        return _rewrite_links(text, path, page.file.src_uri, _pages)
+        docs = Path(config["docs_dir"]).resolve()
+        docs_dir = docs.relative_to(ROOT).as_posix() if docs.is_relative_to(ROOT) else "docs"
+        return _rewrite_links(text, path, page.file.src_uri, _pages, docs_dir)
 
     return _INCLUDE.sub(include, markdown)

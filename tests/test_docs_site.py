@@ -168,3 +168,35 @@ def test_pages_render_in_headless_chromium(site):
     assert problems == [], f"console errors or failed loads: {problems}"
     assert outside == [], f"the site loaded something from outside itself: {outside}"
 
+
+
+def _hooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts/docs_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_included_links_point_into_the_site():
+    hooks = _hooks()
+    pages = {"benchmarks/results/latest.md": "benchmarks.md", "README.md": "index.md"}
+    text = ("See [the report](benchmarks/results/latest.md#eager_overhead), "
+            "[GPUs](docs/gpu.md), [the tape](tapeflow/tape.py) and [TF](https://tensorflow.org)."
+            "\n```md\n[kept](nowhere.md)\n```\n")
+    out = hooks._rewrite_links(text, "README.md", "api/core.md", pages, "docs")
+    assert out == ("See [the report](../benchmarks.md#eager_overhead), [GPUs](../gpu.md), "
+                   "the tape (`tapeflow/tape.py`) and [TF](https://tensorflow.org)."
+                   "\n```md\n[kept](nowhere.md)\n```\n")
+    from mkdocs.exceptions import PluginError
+    with pytest.raises(PluginError, match="nowhere.md"):
+        hooks._rewrite_links("[gone](nowhere.md)", "README.md", "index.md", pages, "docs")
+
+
+def test_section_include_stops_at_the_next_heading_outside_code():
+    hooks = _hooks()
+    text = "# Top\n\n## Wanted\n\ntext\n```sh\n# a shell comment, not a heading\n```\n" \
+           "### Sub\n\nmore\n\n## Next\n\nnot this\n"
+    assert hooks._section(text, "Wanted", "X.md") == (
+        "# Wanted\n\ntext\n```sh\n# a shell comment, not a heading\n```\n## Sub\n\nmore\n\n")
