@@ -128,7 +128,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 def test_pages_render_in_headless_chromium(site):
     _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[dev]' (make test does)")
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
