@@ -1,6 +1,6 @@
 # tapeflow's two entry points. Needs only python3 (3.10+) and make; everything else is
 # installed from PyPI into ./.venv the first time and again only when pyproject.toml changes.
-.PHONY: workshop test clean-venv
+.PHONY: workshop test docs clean-venv
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,6 +14,10 @@ $(PY):
 # One stamp per extra, keyed on pyproject.toml: installs are skipped while it is unchanged.
 $(VENV)/.stamp-plot: pyproject.toml | $(PY)
 	$(PIP) install -e '.[plot]'
+	@touch $@
+
+$(VENV)/.stamp-docs: pyproject.toml | $(PY)
+	$(PIP) install -e '.[docs]'
 	@touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
@@ -30,6 +34,12 @@ workshop: $(VENV)/.stamp-plot
 test: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+## make docs: the documentation site (MkDocs, strict: a broken link or reference fails it)
+## into ./site/; open site/index.html. The test suite builds it too (tests/test_docs_site.py).
+docs: $(VENV)/.stamp-docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	@echo "docs: open site/index.html"
 
 clean-venv:
 	rm -rf $(VENV)
