@@ -58,11 +58,14 @@ class SummaryWriter:
         if step is not None:
             _state.step = step
 
-    @contextlib.contextmanager
     def as_default(self, step=None):
         """Within the block this is the default writer (and ``step``, when given, the default
         step); both are restored, and this writer flushed, when the block ends."""
         self._check_open()
+        return self._default(step)
+
+    @contextlib.contextmanager
+    def _default(self, step):
         old_writer, old_step = _state.writer, _state.step
         _state.writer = self
         if step is not None:
@@ -252,6 +255,8 @@ def _write(tag, tensor, step, metadata):
         return False
     step = _step_value(step)
     tb = _events.tensorboard()
+    if callable(metadata):  # the summary ops' plugin metadata, made only when recording
+        metadata = metadata()
     if metadata is None:
         metadata = tb.summary_pb2.SummaryMetadata()
     elif isinstance(metadata, (bytes, bytearray)):
@@ -299,7 +304,7 @@ def scalar(name, data, step=None, description=None):
     if not _recording():
         return constant(False)
     return constant(_write(_tag(name), value.astype(np.float32), step,
-                           _metadata("scalar", description)))
+                           lambda: _metadata("scalar", description)))
 
 
 def histogram(name, data, step=None, buckets=None, description=None):
@@ -308,7 +313,7 @@ def histogram(name, data, step=None, buckets=None, description=None):
     and count; returns a boolean tensor, True when it was written."""
     return constant(_write(_tag(name),
                            lambda: _encode.histogram_buckets(_numpy(data), buckets), step,
-                           _metadata("histogram", description)))
+                           lambda: _metadata("histogram", description)))
 
 
 def image(name, data, step=None, max_outputs=3, description=None):
@@ -326,7 +331,7 @@ def image(name, data, step=None, max_outputs=3, description=None):
         return np.array([d.encode() for d in dims] + [_encode.png(p) for p in pixels],
                         dtype=object)
 
-    return constant(_write(_tag(name), encode, step, _metadata("image", description)))
+    return constant(_write(_tag(name), encode, step, lambda: _metadata("image", description)))
 
 
 def text(name, data, step=None, description=None):
@@ -335,7 +340,7 @@ def text(name, data, step=None, description=None):
     arr = _numpy(data)
     if arr.dtype.kind not in "USO":
         raise TypeError(f"tensor must be of type tf.string; got tf.{_dtype_name(arr)}")
-    return constant(_write(_tag(name), arr, step, _metadata("text", description)))
+    return constant(_write(_tag(name), arr, step, lambda: _metadata("text", description)))
 
 
 def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
