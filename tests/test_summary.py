@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import wave
 
@@ -356,11 +357,33 @@ def test_missing_tensorboard_names_the_extra(tmp_path, monkeypatch):
 
 
 def test_import_tapeflow_does_not_import_tensorboard():
-    import subprocess
-
     code = ("import sys, tapeflow as tf; tf.summary; tf.keras.callbacks; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('tensorboard', 'google', 'PIL', 'tensorflow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.path.dirname(HERE)}, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_write_write_raw_pb_and_a_tensor_condition(tmp_path):
+    from tensorboard.compat.proto import summary_pb2
+
+    raw = summary_pb2.Summary()
+    raw.value.add(tag="raw", simple_value=2.5)
+    with tf.summary.create_file_writer(str(tmp_path)).as_default(step=5):
+        assert bool(tf.summary.write("ints", tf.constant([1, 2], tf.int64)))
+        assert bool(tf.summary.write("lazy", lambda: np.float64(4.0), step=6,
+                                     metadata=summary_pb2.SummaryMetadata(
+                                         display_name="shown").SerializeToString()))
+        assert bool(tf.summary.experimental.write_raw_pb(raw.SerializeToString()))
+        with tf.summary.record_if(tf.constant(False)):
+            assert not bool(tf.summary.write("no", 1.0))
+            assert not bool(tf.summary.experimental.write_raw_pb(raw.SerializeToString()))
+    events = [event_pb2.Event.FromString(r) for p in event_files(str(tmp_path))
+              for r in tb_loader.RawEventFileLoader(p).Load()][1:]
+    got = [(e.step, v.tag, v.metadata.display_name, v.WhichOneof("value"))
+           for e in events for v in e.summary.value]
+    assert got == [(5, "ints", "", "tensor"), (6, "lazy", "shown", "tensor"),
+                   (5, "raw", "", "simple_value")]
+    ints = tensor_util.make_ndarray(events[0].summary.value[0].tensor)
+    assert ints.dtype == np.int64 and ints.tolist() == [1, 2]

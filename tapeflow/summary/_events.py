@@ -2,6 +2,7 @@
 (length, masked CRC32C of the length, payload, masked CRC32C of the payload) come from the
 ``tensorboard`` package, imported on first use; this module names the files, queues the
 events and flushes them as TF's C++ writer does."""
+import importlib
 import itertools
 import os
 import socket
@@ -22,24 +23,29 @@ _DT = {np.dtype(np.float32): 1, np.dtype(np.float64): 2, np.dtype(np.int32): 3,
 DT_STRING = 7
 
 
+# attribute -> module of the ``tensorboard`` package (the [tensorboard] extra), imported on
+# first use
+_MODULES = {
+    "event_pb2": "tensorboard.compat.proto.event_pb2",
+    "summary_pb2": "tensorboard.compat.proto.summary_pb2",
+    "tensor_pb2": "tensorboard.compat.proto.tensor_pb2",
+    "record_writer": "tensorboard.summary.writer.record_writer",
+    "audio": "tensorboard.plugins.audio.metadata",
+    "graph": "tensorboard.plugins.graph.metadata",
+    "histogram": "tensorboard.plugins.histogram.metadata",
+    "image": "tensorboard.plugins.image.metadata",
+    "scalar": "tensorboard.plugins.scalar.metadata",
+    "text": "tensorboard.plugins.text.metadata",
+}
+
+
 class _TensorBoard:
     """The modules of the ``tensorboard`` package tapeflow writes with."""
 
     def __init__(self):
-        # optional: the [tensorboard] extra; only tf.summary's writers need it
-        from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
-        from tensorboard.plugins.audio import metadata as audio
-        from tensorboard.plugins.graph import metadata as graph
-        from tensorboard.plugins.histogram import metadata as histogram
-        from tensorboard.plugins.image import metadata as image
-        from tensorboard.plugins.scalar import metadata as scalar
-        from tensorboard.plugins.text import metadata as text
-        from tensorboard.summary.writer.record_writer import RecordWriter
-
-        self.event_pb2, self.summary_pb2, self.tensor_pb2 = event_pb2, summary_pb2, tensor_pb2
-        self.RecordWriter = RecordWriter
-        self.audio, self.graph, self.histogram = audio, graph, histogram
-        self.image, self.scalar, self.text = image, scalar, text
+        for attr, module in _MODULES.items():
+            setattr(self, attr, importlib.import_module(module))
+        self.RecordWriter = self.record_writer.RecordWriter
 
 
 def tensorboard():

@@ -6,6 +6,7 @@ readers and plugins show it. The writer, the step and the recording condition ar
 per-thread, as in TF.
 """
 import contextlib
+import os
 import threading
 import time
 
@@ -159,8 +160,6 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
     tapeflow[tensorboard]``)."""
     if logdir is None:
         raise ValueError("Argument `logdir` cannot be None")
-    import os  # deferred: only writers touch the file system
-
     logdir = os.fspath(_numpy(logdir).item() if hasattr(logdir, "numpy") else logdir)
     if isinstance(logdir, bytes):
         logdir = logdir.decode()
