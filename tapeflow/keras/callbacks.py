@@ -689,10 +689,11 @@ class TensorBoard(Callback):
             self._log_weights(epoch)
 
     def _weight_tag(self, weight):
-        # NOTE: Keras 3 builds a Sequential model's layers inside the model's name scope, so
-        # their paths start with the model's name; a functional model's do not.
+        # NOTE: Keras 3 builds the layers of Sequential and subclassed models inside the
+        # model's name scope, so their weights' paths start with the model's name; a
+        # functional model's layers are built before the model, and theirs do not.
         path = getattr(weight, "path", None) or weight.name.split(":")[0]
-        if type(self.model).__name__ == "Sequential" and \
+        if type(self.model).__name__ != "Functional" and \
                 not path.startswith(self.model.name + "/"):
             path = f"{self.model.name}/{path}"
         return path.replace(":", "_")

@@ -193,3 +193,28 @@ def test_missing_tensorboard_names_the_extra(tmp_path, monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=re.escape("pip install tapeflow[tensorboard]")):
         tf.keras.callbacks.TensorBoard(str(tmp_path))
+
+
+def test_weight_tags_follow_keras3s_paths(tmp_path):
+    """Keras 3 (checked with 3.15): a functional model's weights are ``d/kernel``, a
+    subclassed or Sequential model's ``<model name>/d/kernel``."""
+    x, _ = data()
+    inputs = tf.keras.Input((3,))
+    functional = tf.keras.Model(inputs, tf.keras.layers.Dense(2, name="d")(inputs), name="fm")
+
+    class Sub(tf.keras.Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.d = tf.keras.layers.Dense(2, name="d")
+
+        def call(self, x):
+            return self.d(x)
+
+    for model, prefix in [(functional, ""), (Sub(), "sub/")]:
+        model.compile(optimizer="sgd", loss="mse")
+        logdir = str(tmp_path / model.name)
+        cb = tf.keras.callbacks.TensorBoard(logdir, histogram_freq=1, write_graph=False)
+        model.fit(x, x[:, :2], epochs=1, verbose=0, callbacks=[cb])
+        tags = [e["tag"] for e in read_events(os.path.join(logdir, "train"))[1:]
+                if e["plugin"] == "histograms"]
+        assert tags == [f"{prefix}d/kernel/histogram", f"{prefix}d/bias/histogram"]
