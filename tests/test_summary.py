@@ -387,3 +387,17 @@ def test_write_write_raw_pb_and_a_tensor_condition(tmp_path):
                    (5, "raw", "", "simple_value")]
     ints = tensor_util.make_ndarray(events[0].summary.value[0].tensor)
     assert ints.dtype == np.int64 and ints.tolist() == [1, 2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(min_size=0, max_size=3000))
+def test_masked_crc32c_is_tensorboards(data):
+    assert _events.masked_crc32c(data) == masked_crc32c(data)
+
+
+def test_crc32c_check_value_and_long_records():
+    assert _events.crc32c(b"123456789") == 0xE3069283  # CRC-32C's published check value
+    rng = np.random.default_rng(3)
+    for n in (511, 512, 513, 4099, 65536):
+        data = rng.integers(0, 256, n).astype(np.uint8).tobytes()
+        assert _events.masked_crc32c(data) == masked_crc32c(data), n
