@@ -43,7 +43,7 @@ class version:  # TF's ``tf.version`` namespace
 
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
-         "experimental": ".experimental"}
+         "experimental": ".experimental", "summary": ".summary"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 

@@ -1,17 +1,22 @@
 """Training callbacks: the ``Callback`` hooks, ``History``, ``ProgbarLogger``,
 ``EarlyStopping``, ``ModelCheckpoint``, ``BackupAndRestore``, ``LearningRateScheduler``,
-``ReduceLROnPlateau``, ``CSVLogger``, ``TerminateOnNaN`` and ``LambdaCallback``."""
+``ReduceLROnPlateau``, ``CSVLogger``, ``TerminateOnNaN``, ``LambdaCallback`` and
+``TensorBoard``."""
 import csv
 import json
 import math
 import os
 import sys
+import time
 import warnings
 
-from .. import _replicas
+import numpy as np
+
+from .. import _replicas, summary
 from .._io import atomic_open
+from ..summary import _events as _summary_events
 from .saving import _backup, _safetensors
-from .saving._keras_file import _load_on_first_call
+from .saving._keras_file import _load_on_first_call, model_config
 from .saving._weights import load_store, model_store
 from .utils.progbar import Progbar
 
@@ -554,3 +559,171 @@ class LambdaCallback(Callback):
                 setattr(self, name, fn)
         self._hooks = {n for n, f in hooks.items() if f is not None}
 
+
+
+class TensorBoard(Callback):
+    """Writes TensorBoard logs as Keras 3 does: ``log_dir/train`` and
+    ``log_dir/validation`` hold the epoch scalars ``epoch_<metric>`` (with
+    ``epoch_learning_rate``, and ``epoch_steps_per_second`` when ``write_steps_per_second``),
+    the validation run the same names plus ``evaluation_<metric>_vs_iterations`` at the
+    optimizer's step. An integer ``update_freq`` (or ``"batch"``, every batch) also writes
+    ``batch_<metric>`` every that many batches, at the global batch count. Every
+    ``histogram_freq`` epochs each layer weight gets a ``<model>/<layer>/<weight>/histogram``
+    and, with ``write_images``, an ``.../image``. ``write_graph`` writes the model's Keras
+    config (TensorBoard's "conceptual graph").
+
+    Needs the ``tensorboard`` package: ``pip install tapeflow[tensorboard]``.
+    NOTE: tapeflow has no profiler and no projector: ``profile_batch`` and the
+    ``embeddings_*`` arguments are accepted, as TF code passes them, and a non-default value
+    only warns. tapeflow builds no TF graph, so the op-level graph is never written.
+    """
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0,
+                 embeddings_freq=0, embeddings_metadata=None):
+        super().__init__()
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = int(histogram_freq)
+        self.write_graph, self.write_images = write_graph, write_images
+        self.write_steps_per_second = write_steps_per_second
+        if update_freq == "batch":
+            update_freq = 1
+        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+            raise ValueError(f"Unrecognized update_freq: {update_freq}. Expected 'epoch', "
+                             "'batch' or a positive integer.")
+        self.update_freq = update_freq
+        self.profile_batch, self.embeddings_freq = profile_batch, embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
+        ignored = [f"{n}={v!r}" for n, v in (("profile_batch", profile_batch),
+                                             ("embeddings_freq", embeddings_freq))
+                   if v not in (0, None, (0, 0))]
+        if ignored:
+            warnings.warn(f"TensorBoard: tapeflow has no profiler or embedding projector; "
+                          f"{', '.join(ignored)} is ignored.", UserWarning, stacklevel=2)
+        _summary_events.tensorboard()  # without the extra: an ImportError naming it, now
+        self._writers = {}
+        self._global_train_batch = 0
+        self._batch_start = self._epoch_start = None
+
+    def _writer(self, run):
+        w = self._writers.get(run)
+        if w is None:
+            w = self._writers[run] = summary.create_file_writer(
+                os.path.join(self.log_dir, run))
+        return w
+
+    def _scalars(self, run, prefix, logs, step):
+        with self._writer(run).as_default(step=step):
+            for name, value in logs.items():
+                summary.scalar(prefix + name, _float(value))
+
+    def on_train_begin(self, logs=None):
+        self._global_train_batch = 0
+        if not _replicas.is_chief():  # distribute: only rank 0 of a multi-process job writes
+            return
+        if self.write_graph:
+            self._write_keras_model()
+
+    def _write_keras_model(self):
+        try:
+            config = json.dumps(model_config(self.model))
+        except Exception as e:  # Keras too warns and goes on for models it cannot describe
+            warnings.warn(f"TensorBoard: the model's config could not be written ({e}); "
+                          "its conceptual graph is left out.", UserWarning, stacklevel=3)
+            return
+        tb = _summary_events.tensorboard()
+        metadata = tb.summary_pb2.SummaryMetadata()
+        metadata.plugin_data.plugin_name = tb.graph.PLUGIN_NAME_KERAS_MODEL
+        metadata.plugin_data.content = b"1"  # the version of this summary, as Keras writes
+        with self._writer("train").as_default(step=0):
+            summary.write("keras", config, metadata=metadata)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.write_steps_per_second:
+            self._batch_start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._global_train_batch += 1
+        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+            return
+        if not _replicas.is_chief():
+            return
+        values = {}
+        if self.write_steps_per_second and self._batch_start is not None:
+            elapsed = time.perf_counter() - self._batch_start
+            values["steps_per_second"] = 1.0 / elapsed if elapsed > 0 else 0.0
+        values.update(logs or {})
+        self._scalars("train", "batch_", values, self._global_train_batch)
+
+    def on_test_end(self, logs=None):
+        opt = getattr(self.model, "optimizer", None)
+        if not logs or opt is None or not _replicas.is_chief():
+            return
+        step = int(opt.iterations.numpy()) if hasattr(opt, "iterations") else \
+            self._global_train_batch
+        self._scalars("validation", "evaluation_", {f"{k}_vs_iterations": v
+                                                    for k, v in logs.items()}, step)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+        self._epoch_batches = self._global_train_batch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not _replicas.is_chief():
+            return
+        logs = logs or {}
+        train = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+        opt = getattr(self.model, "optimizer", None)
+        if opt is not None and "learning_rate" not in train:
+            lr = opt.learning_rate
+            train["learning_rate"] = float(lr.numpy() if hasattr(lr, "numpy") else lr)
+        if self.write_steps_per_second and self._epoch_start is not None:
+            elapsed = time.perf_counter() - self._epoch_start
+            steps = self._global_train_batch - self._epoch_batches
+            train["steps_per_second"] = steps / elapsed if elapsed > 0 else 0.0
+        self._scalars("train", "epoch_", train, epoch)
+        if val:
+            self._scalars("validation", "epoch_", val, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+
+    def _weight_tag(self, weight):
+        # NOTE: Keras 3 builds the layers of Sequential and subclassed models inside the
+        # model's name scope, so their weights' paths start with the model's name; a
+        # functional model's layers are built before the model, and theirs do not.
+        path = getattr(weight, "path", None) or weight.name.split(":")[0]
+        if type(self.model).__name__ != "Functional" and \
+                not path.startswith(self.model.name + "/"):
+            path = f"{self.model.name}/{path}"
+        return path.replace(":", "_")
+
+    def _log_weights(self, epoch):
+        with self._writer("train").as_default(step=epoch):
+            for layer in self.model.layers:
+                for weight in layer.weights:
+                    tag = self._weight_tag(weight)
+                    summary.histogram(tag + "/histogram", weight)
+                    if self.write_images:
+                        self._weight_image(tag + "/image", weight)
+
+    @staticmethod
+    def _weight_image(tag, weight):
+        """A weight as Keras 3 shows it: a bias as one column, a matrix with its longer side
+        across, a 3-D kernel as one grey image per output channel; others are left out."""
+        w = np.squeeze(np.asarray(weight.numpy()))
+        if w.ndim == 1:
+            w = w.reshape(1, w.shape[0], 1, 1)
+        elif w.ndim == 2:
+            if w.shape[0] > w.shape[1]:
+                w = w.T
+            w = w.reshape(1, w.shape[0], w.shape[1], 1)
+        elif w.ndim == 3:
+            w = np.transpose(w, (2, 0, 1))[..., None]
+        if w.ndim == 4 and w.shape[-1] in (1, 3, 4):
+            summary.image(tag, w)
+
+    def on_train_end(self, logs=None):
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}

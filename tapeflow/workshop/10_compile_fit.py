@@ -21,8 +21,14 @@ model = tf.keras.Sequential([
 
 model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy',
               metrics=['accuracy'])
+
+# Not in the article: a TensorBoard log when one is asked for (tapeflow-workshop
+# --tensorboard DIR sets WORKSHOP_TENSORBOARD); view it with `tensorboard --logdir DIR`.
+TENSORBOARD = os.environ.get("WORKSHOP_TENSORBOARD")
+callbacks = [tf.keras.callbacks.TensorBoard(log_dir=TENSORBOARD)] if TENSORBOARD else []
+
 history = model.fit(x=x_train, y=y_train, batch_size=256, epochs=EPOCHS,
-                    validation_data=(x_test, y_test))
+                    validation_data=(x_test, y_test), callbacks=callbacks)
 
 # Not in the article: the training curves from History.
 for key in ("loss", "accuracy"):

@@ -1,6 +1,7 @@
 """The ``tapeflow-workshop`` command: run the workshop's sections in order, each in a fresh
 Python, with a header before and the wall time after each."""
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from ._runner import MNIST_MISSING
 
 QUICK_STEPS, QUICK_EPOCHS = 101, 1  # enough for the loops' second report (they print every 100)
 FULL_STEPS, FULL_EPOCHS = 1000, 10  # the article's
+TENSORBOARD_EXTRA = "pip install tapeflow[tensorboard]"
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -58,6 +60,10 @@ def parser():
                         "Keras cache and /usr/share/datasets, and only then a download")
     p.add_argument("--out", metavar="DIR", default=os.path.join("out", "workshop"),
                    help="where the plots are saved as PNG files (default: %(default)s)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="the fit section also writes a TensorBoard log to DIR (DIR/train, "
+                        "DIR/validation; view it with `tensorboard --logdir DIR`); needs "
+                        f"{TENSORBOARD_EXTRA}")
     p.add_argument("--list", action="store_true", help="list the sections and exit")
     return p
 
@@ -72,6 +78,8 @@ def child_env(args):
     env["WORKSHOP_STEPS"] = str(steps or env.get("WORKSHOP_STEPS") or FULL_STEPS)
     env["WORKSHOP_EPOCHS"] = str(epochs or env.get("WORKSHOP_EPOCHS") or FULL_EPOCHS)
     env["WORKSHOP_OUT"] = os.path.abspath(args.out)
+    if args.tensorboard:
+        env["WORKSHOP_TENSORBOARD"] = os.path.abspath(os.path.expanduser(args.tensorboard))
     if args.data_dir:
         dirs = [os.path.abspath(os.path.expanduser(args.data_dir)), env.get("TAPEFLOW_DATASETS")]
         env["TAPEFLOW_DATASETS"] = os.pathsep.join(d for d in dirs if d)
@@ -88,6 +96,9 @@ def main(argv=None):
         for n, name, _, title in SECTIONS:
             print(f"{n:2d}  {name:<24} {title}")
         return 0
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        parser().error("--tensorboard writes its log with the `tensorboard` package, which is "
+                       f"not installed: {TENSORBOARD_EXTRA}")
     env = child_env(args)
     print(f"tapeflow workshop: {plural(len(rows), 'section')}, "
           f"{plural(env['WORKSHOP_STEPS'], 'step')} per long loop, "
