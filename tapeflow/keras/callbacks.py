@@ -361,19 +361,50 @@ class BackupAndRestore(Callback):
             return
         arrays, meta = _safetensors.read(self._path)
         perm = arrays.pop("__fit__/perm", None)
-        names = json.loads(meta.get("names", "{}"))
+        epoch, step, pos, names = self._checked(meta, perm)
         if self.model.built and self.model.weights:
             load_store(self.model, arrays, names, self._path)
         else:
             _load_on_first_call(self.model, arrays, names, self._path)
-        _backup.set_rng_state(meta["rng"])
-        step = int(meta.get("step", 0))
+        try:
+            _backup.set_rng_state(meta["rng"])
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise self._damaged(f"its random-number state is unreadable ({e!r})") from None
         if step:  # mid-epoch: that epoch again, from the next step (Model.fit skips the rest)
-            self.model.__dict__["_initial_epoch"] = int(meta["epoch"])
-            self.model.__dict__["_resume_batches"] = {"step": step, "pos": int(meta["pos"]),
-                                                      "perm": perm}
+            self.model.__dict__["_initial_epoch"] = epoch
+            self.model.__dict__["_resume_batches"] = {"step": step, "pos": pos, "perm": perm}
         else:
-            self.model.__dict__["_initial_epoch"] = int(meta["epoch"]) + 1
+            self.model.__dict__["_initial_epoch"] = epoch + 1
+
+    def _damaged(self, what):
+        return ValueError(f"BackupAndRestore: the backup '{self._path}' is damaged: {what}. "
+                          "Delete it to train from the start.")
+
+    def _checked(self, meta, perm):
+        """The backup's epoch, step, position and layer names, validated."""
+        def count(key, default=None):
+            text = meta.get(key, default)
+            if text is None:
+                raise self._damaged(f"it has no '{key}' entry")
+            if not str(text).isdigit():
+                raise self._damaged(f"its '{key}' is {text!r}, not a count")
+            return int(text)
+
+        epoch = count("epoch")
+        step = count("step", "0")
+        pos = count("pos", "0") if step else 0
+        if "rng" not in meta:
+            raise self._damaged("it has no random-number state ('rng')")
+        if step and perm is not None and pos > len(perm):
+            raise self._damaged(f"it resumes at position {pos}, past its batch order's "
+                                f"{len(perm)} examples")
+        try:
+            names = json.loads(meta.get("names", "{}"))
+        except ValueError:
+            raise self._damaged("its layer names are not JSON") from None
+        if not isinstance(names, dict):
+            raise self._damaged("its layer names are not a JSON object")
+        return epoch, step, pos, names
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

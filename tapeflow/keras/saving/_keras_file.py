@@ -5,19 +5,28 @@ import inspect
 import io
 import json
 import os
+import sys
 import tempfile
 import warnings
 import zipfile
 
 from ... import nest
-from ..._io import atomic_path
+from ..._io import Refused, atomic_path, check_zip_members, require_regular_file
 from ..._version import __version__ as __tapeflow_version__
+from ...backend import host as np
 from .. import _registry, losses, metrics
 from .._registry import custom_table, get_registered_name
 from ..layers.core import Lambda
 from ..optimizers import schedules
 from . import _safetensors
-from ._weights import load_store, model_store, read_h5, write_h5, write_safetensors
+from ._weights import (
+    load_store,
+    model_store,
+    read_h5,
+    shape_check,
+    write_h5,
+    write_safetensors,
+)
 
 _CONFIG, _METADATA = "config.json", "metadata.json"
 _H5, _SAFETENSORS = "model.weights.h5", "model.weights.safetensors"
@@ -356,38 +365,68 @@ def _read_zip(path):
         raise ValueError(f"'{path}' is not a valid .keras file (not a zip archive: {e}).") \
             from None
     with z:
-        names = z.namelist()
-        bad = [n for n in names if n.startswith(("/", "\\")) or ".." in n.replace("\\", "/")
-               .split("/") or ":" in n]
-        if bad:
-            raise ValueError(f"'{path}' is not a valid .keras file: it contains unsafe member "
-                             f"paths {bad} (path traversal); refusing to load it.")
+        try:
+            names = check_zip_members(z, f"'{path}' (a .keras file)")
+        except ValueError as e:
+            raise ValueError(f"{e}") from None
         if _CONFIG not in names:
             raise ValueError(f"'{path}' is not a valid .keras file: no {_CONFIG}.")
         try:
             if z.getinfo(_CONFIG).file_size > _MAX_JSON:
                 raise ValueError(f"{_CONFIG} is too large")
             config = json.loads(z.read(_CONFIG).decode("utf-8"))
-            weights = {m: z.read(m) for m in (_H5, _SAFETENSORS) if m in names}
+            members = {m: z.getinfo(m).file_size for m in (_H5, _SAFETENSORS) if m in names}
+        except RecursionError:
+            raise ValueError(f"'{path}': {_CONFIG} nests deeper than tapeflow reads (over "
+                             f"{sys.getrecursionlimit()} levels); refusing it.") from None
         except (ValueError, zipfile.BadZipFile, OSError, EOFError) as e:
             raise ValueError(f"'{path}' is not a valid .keras file (truncated or corrupt: "
                              f"{e}).") from None
-    return config, weights
+    if not isinstance(config, dict):
+        raise ValueError(f"'{path}': {_CONFIG} holds a JSON {type(config).__name__}, not the "
+                         "model's config object.")
+    return config, members
 
 
-def _read_weights_blob(weights, path):
+def _read_members(path, members, limit):
+    """The weights members' bytes, each refused before it is decompressed if it is larger
+    than ``limit`` (what the model's variables could need)."""
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for m, size in members.items():
+                if size > limit:
+                    raise Refused(f"'{path}': member '{m}' holds {size} bytes, more than the "
+                                  f"model's variables could need ({limit} bytes at most); "
+                                  "refusing to read it.")
+                out[m] = z.read(m)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"'{path}' is not a valid .keras file (truncated or corrupt: "
+                         f"{e}).") from None
+    return out
+
+
+def _read_weights_blob(weights, path, check=None):
     if _H5 in weights:
         with tempfile.TemporaryDirectory() as d:  # h5py reads a real file most portably
             tmp = os.path.join(d, _H5)
             with open(tmp, "wb") as f:
                 f.write(weights[_H5])
             try:
-                return read_h5(tmp)
+                return read_h5(tmp, check)
+            except Refused as e:
+                raise Refused(str(e).replace(tmp, f"{path}/{_H5}")) from None
             except ValueError as e:
-                raise ValueError(f"'{path}': {_H5} is corrupt ({e}).") from None
+                raise ValueError(f"'{path}': {_H5} is corrupt "
+                                 f"({str(e).replace(tmp, _H5)}).") from None
     if _SAFETENSORS in weights:
-        arrays, meta = _safetensors.loads(weights[_SAFETENSORS], f"{path}/{_SAFETENSORS}")
-        return arrays, json.loads(meta.get("names", "{}"))
+        arrays, meta = _safetensors.loads(weights[_SAFETENSORS], f"{path}/{_SAFETENSORS}",
+                                          check)
+        try:
+            names = json.loads(meta.get("names", "{}"))
+        except ValueError:
+            names = {}
+        return arrays, names
     return {}, {}
 
 
@@ -403,22 +442,41 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          "`.keras` files.")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: '{path}'")
-    spec, weights = _read_zip(path)
+    require_regular_file(path, ".keras file")
+    spec, members = _read_zip(path)
     if not safe_mode:
         warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
                       UserWarning, stacklevel=2)
-    model = model_from_config(spec, custom_objects, path)
-    arrays, names = _read_weights_blob(weights, path)
-    if compile and spec.get("compile_config"):
-        _compile_from(model, spec["compile_config"], custom_objects, path)
-    shape = (spec.get("build_config") or {}).get("input_shape")
-    if not model.built and shape is not None:
-        model.build(shape)
+    try:
+        model = model_from_config(spec, custom_objects, path)
+        if compile and spec.get("compile_config"):
+            _compile_from(model, spec["compile_config"], custom_objects, path)
+        shape = (spec.get("build_config") or {}).get("input_shape")
+        if not model.built and shape is not None:
+            model.build(shape)
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as e:
+        # a config tapeflow wrote itself never gets here: name the file and what broke
+        what = f"missing entry {e}" if isinstance(e, KeyError) else f"{type(e).__name__}: {e}"
+        raise ValueError(f"Could not load '{path}': its {_CONFIG} does not describe a model "
+                         f"tapeflow can build ({what}).") from None
+    limit = _weights_limit(model)
+    weights = _read_members(path, members, limit)
+    arrays, names = _read_weights_blob(
+        weights, path, shape_check(model, path) if model.built else None)
     if not model.built or not model.weights and any(k != "vars" for k in names):
         _load_on_first_call(model, arrays, names, path)
     else:
         load_store(model, arrays, names, path)
     return model
+
+
+def _weights_limit(model):
+    """The most bytes a weights member may hold for ``model``: 4x its variables as float64
+    (weights plus an optimizer's slots) and 1 MiB for the container; a model whose weights
+    are created on its first call (no shapes known yet) allows 2 GiB."""
+    if not model.built or not model.weights:
+        return 2 << 30
+    return 4 * 8 * sum(int(np.prod(v.shape)) for v in model.weights) + (1 << 20)
 
 
 def _load_on_first_call(model, arrays, names, path):

@@ -51,6 +51,16 @@ def write(f, tensors, metadata=None):
         f.write(data)
 
 
+def _layer_of(name, metadata):
+    """`` (layer 'd1', variable 0)`` for a tensor of a tapeflow weights file, else ''."""
+    group, _, index = name.rpartition("/")
+    try:
+        layer = json.loads(metadata.get("names", "{}")).get(group)
+    except (ValueError, AttributeError):
+        return ""
+    return f" (layer '{layer}', variable {index})" if layer else ""
+
+
 def read(path, check=None):
     """``({name: array}, metadata)`` from a safetensors file; ValueError names the file."""
     require_regular_file(path)
@@ -99,7 +109,8 @@ def loads(blob, path="<bytes>", check=None):
             if digests is not None:
                 want = digests.get(name)
                 if want is None or hashlib.sha256(data[start:end]).hexdigest() != want:
-                    raise ValueError(f"tensor {name!r} does not match its SHA-256 digest "
+                    raise ValueError(f"tensor {name!r}{_layer_of(name, metadata)} does not "
+                                     "match its SHA-256 digest "
                                      "(the file is corrupt: a changed byte, not a different "
                                      "model)")
             out[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(shape).copy()

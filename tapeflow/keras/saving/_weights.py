@@ -316,8 +316,11 @@ def read_h5(path, check=None):
             if want is not None:
                 want = want.decode() if isinstance(want, bytes) else str(want)
                 if _digest(a) != want:
-                    raise ValueError(f"dataset '{name}' does not match its SHA-256 digest (the "
-                                     "file is corrupt: a changed byte, not a different model)")
+                    layer = names.get(prefix)
+                    of = f" (layer '{layer}', variable {key})" if layer else ""
+                    raise ValueError(f"dataset '{name}'{of} does not match its SHA-256 digest "
+                                     "(the file is corrupt: a changed byte, not a different "
+                                     "model)")
             arrays[name] = a
 
     try:
