@@ -78,7 +78,9 @@ def test_notebook_markdown_covers_every_section():
 def test_notebook_is_stored_executed_with_clean_outputs():
     nb = _stored()
     cells = _code_cells(nb)
-    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1))
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1)), \
+        "examples/workshop.ipynb is not stored executed: run python " \
+        "examples/make_workshop_notebook.py (it needs MNIST: --data-dir DIR)"
     text = _stream_text(nb)
     # the MNIST section, the long loops' second report and the last section's fit, --quick size
     assert "Number of 9: 5949" in text
@@ -157,7 +159,7 @@ def _shrunk(png):
     from PIL import Image  # optional: the dev extra has Pillow (skipped without it)
 
     img = Image.open(io.BytesIO(base64.b64decode(png))).convert("L").resize((32, 32))
-    return list(img.getdata())
+    return list(img.tobytes())
 
 
 def test_stored_outputs_match_a_fresh_run(tmp_path):
