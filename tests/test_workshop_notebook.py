@@ -158,7 +158,7 @@ def _mnist_dir():
 def _shrunk(png):
     from PIL import Image  # optional: the dev extra has Pillow (skipped without it)
 
-    img = Image.open(io.BytesIO(base64.b64decode(png))).convert("L").resize((32, 32))
+    img = Image.open(io.BytesIO(base64.b64decode(png))).convert("L").resize((64, 64))
     return list(img.tobytes())
 
 
@@ -186,11 +186,12 @@ def test_stored_outputs_match_a_fresh_run(tmp_path):
                    _text(o.get("data", {}).get("text/plain", ""))) for o in c["outputs"]]
                  for c in (old, new)]
         assert texts[0] == texts[1], where
-        # figures: as many, the same pixel size, and alike when shrunk to 32x32 grey levels
+        # figures: as many, the same pixel size, and alike when shrunk to 64x64 grey levels (two
+        # different figures of this notebook differ by 2 or more on average; a rerun gives 0)
         pngs = [[o["data"]["image/png"] for o in c["outputs"] if "image/png" in o.get("data", {})]
                 for c in (old, new)]
         assert len(pngs[0]) == len(pngs[1]), where
         for a, b in zip(*pngs):
             assert gen.png_size(a) == gen.png_size(b), where
-            diff = sum(abs(x - y) for x, y in zip(_shrunk(a), _shrunk(b))) / 1024
-            assert diff < 6, (where, diff)
+            diff = sum(abs(x - y) for x, y in zip(_shrunk(a), _shrunk(b))) / 64**2
+            assert diff < 1.5, (where, diff)
