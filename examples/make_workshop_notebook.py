@@ -286,6 +286,9 @@ _VOLATILE = [
 ]
 
 
+_PROGRESS = re.compile(r"(\d+/(?:\d+|Unknown)) ")
+
+
 def normalise_text(text):
     """``text`` as a terminal would leave it (each line after its last carriage return), with
     colour codes, timings, memory addresses and machine paths taken out."""
@@ -293,7 +296,14 @@ def normalise_text(text):
     lines = []
     for line in text.split("\n"):
         line = line.rstrip("\r")
-        lines.append(line.rsplit("\r", 1)[-1].rstrip() if "\r" in line else line)
+        line = line.rsplit("\r", 1)[-1].rstrip() if "\r" in line else line
+        # NOTE: a progress bar that happens to redraw on its last step ends that line too, so
+        # the step's line can come twice, with and without the epoch's final metrics (whether
+        # it does depends on timing): keep the last.
+        m = _PROGRESS.match(line)
+        if m and lines and lines[-1].startswith(m[0]):
+            lines.pop()
+        lines.append(line)
     text = "\n".join(lines)
     for pattern, repl in _VOLATILE:
         text = pattern.sub(repl, text)

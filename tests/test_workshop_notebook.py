@@ -136,6 +136,10 @@ def test_normalise_text_takes_out_what_changes_between_runs():
             "\r235/235 \u2501\u2501 0s 961us/step - loss: 1.7")
     assert gen.normalise_text(line) == "235/235 \u2501\u2501 - loss: 1.7"
     assert gen.normalise_text("235/235 - 2s - 9ms/step - loss: 1.7") == "235/235 - loss: 1.7"
+    # a redraw on the last step that ended its line, then the epoch's final line: the last stays
+    twice = "Epoch 1/1\n235/235 \u2501 - loss: 1.7\n235/235 \u2501 - loss: 1.7 - val_loss: 1.1\n"
+    assert gen.normalise_text(twice) == "Epoch 1/1\n235/235 \u2501 - loss: 1.7 - val_loss: 1.1\n"
+    assert gen.normalise_text("1/2 a\n2/2 b\n") == "1/2 a\n2/2 b\n"
     assert gen.normalise_text("<Foo object at 0x7f3a2b>") == "<Foo object>"
     assert gen.normalise_text("/tmp/ipykernel_4242/123456.py:4: DeprecationWarning: x") == \
         "<cell>:4: DeprecationWarning: x"
