@@ -150,7 +150,7 @@ class ProgbarLogger(Callback):
         # log file or a GPU run pays nothing per batch.
         if bar is not None and bar.dynamic and self._verbose() == 1 and bar.due(batch + 1):
             values = {k: float(v) for k, v in logs.items()} if logs else None
-            bar.update(batch + 1, values)
+            bar.update(batch + 1, values, finalize=False)  # the epoch's end finalizes
 
     def on_epoch_end(self, epoch, logs=None):
         if self._bar is not None:
