@@ -1,6 +1,6 @@
 # tapeflow's two entry points. Needs only python3 (3.10+) and make; everything else is
 # installed from PyPI into ./.venv the first time and again only when pyproject.toml changes.
-.PHONY: workshop test docs clean-venv
+.PHONY: workshop test docs fuzz clean-venv
 
 PYTHON ?= python3
 VENV   := .venv
@@ -40,6 +40,11 @@ test: $(VENV)/.stamp-dev
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 	@echo "docs: open site/index.html"
+
+## make fuzz: the file-format fault-injection suite at full length (the test suite runs a
+## short budget of it): mutated and malicious files, and SIGKILLs during saves
+fuzz: $(VENV)/.stamp-dev
+	$(PY) tests/fuzz/fuzz_files.py --cases 2000 --kills 50 --seed 1
 
 clean-venv:
 	rm -rf $(VENV)

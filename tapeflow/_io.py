@@ -185,5 +185,5 @@ def load_npz(path, subject, invalid, check=None):
         if str(e).startswith(subject):
             raise
         raise ValueError(f"{subject} {invalid}: {e}") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as e:
         raise ValueError(f"{subject} {invalid}: {e}") from None

@@ -379,7 +379,7 @@ def _read_zip(path):
         except RecursionError:
             raise ValueError(f"'{path}': {_CONFIG} nests deeper than tapeflow reads (over "
                              f"{sys.getrecursionlimit()} levels); refusing it.") from None
-        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as e:
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
             raise ValueError(f"'{path}' is not a valid .keras file (truncated or corrupt: "
                              f"{e}).") from None
     if not isinstance(config, dict):
@@ -400,7 +400,7 @@ def _read_members(path, members, limit):
                                   f"model's variables could need ({limit} bytes at most); "
                                   "refusing to read it.")
                 out[m] = z.read(m)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
         raise ValueError(f"'{path}' is not a valid .keras file (truncated or corrupt: "
                          f"{e}).") from None
     return out
@@ -448,12 +448,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
                       UserWarning, stacklevel=2)
     try:
-        model = model_from_config(spec, custom_objects, path)
+        model = _named(path, model_from_config, spec, custom_objects, path)
         if compile and spec.get("compile_config"):
-            _compile_from(model, spec["compile_config"], custom_objects, path)
+            _named(path, _compile_from, model, spec["compile_config"], custom_objects, path)
         shape = (spec.get("build_config") or {}).get("input_shape")
         if not model.built and shape is not None:
-            model.build(shape)
+            _named(path, model.build, shape)
+    except MemoryError:
+        raise ValueError(f"Could not load '{path}': its {_CONFIG} describes a model larger "
+                         "than this machine's memory (a damaged or hostile file?).") from None
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as e:
         # a config tapeflow wrote itself never gets here: name the file and what broke
         what = f"missing entry {e}" if isinstance(e, KeyError) else f"{type(e).__name__}: {e}"
@@ -468,6 +471,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     else:
         load_store(model, arrays, names, path)
     return model
+
+
+def _named(path, fn, *args):
+    """``fn(*args)``, with a ValueError that does not say which file it is about prefixed
+    by the file's name (errors from deep in a layer's config)."""
+    try:
+        return fn(*args)
+    except ValueError as e:
+        if path in str(e):
+            raise
+        raise ValueError(f"Could not load '{path}': {e}") from None
 
 
 def _weights_limit(model):

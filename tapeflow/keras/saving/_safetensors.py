@@ -39,7 +39,7 @@ def write(f, tensors, metadata=None):
                         "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
-        digests[name] = hashlib.sha256(data).hexdigest()
+        digests[name] = _digest(code, a.shape, data)
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
     meta["sha256"] = json.dumps(digests, separators=(",", ":"))
     header = {"__metadata__": meta, **header}
@@ -49,6 +49,14 @@ def write(f, tensors, metadata=None):
     f.write(raw)
     for data in blobs:
         f.write(data)
+
+
+def _digest(code, shape, data):
+    """SHA-256 of a tensor's dtype code, shape and bytes (so a header edit that changes how
+    the bytes read is caught too)."""
+    h = hashlib.sha256(f"{code}{[int(d) for d in shape]}".encode())
+    h.update(data)
+    return h.hexdigest()
 
 
 def _layer_of(name, metadata):
@@ -108,7 +116,7 @@ def loads(blob, path="<bytes>", check=None):
                 continue
             if digests is not None:
                 want = digests.get(name)
-                if want is None or hashlib.sha256(data[start:end]).hexdigest() != want:
+                if want is None or _digest(spec.get("dtype"), shape, data[start:end]) != want:
                     raise ValueError(f"tensor {name!r}{_layer_of(name, metadata)} does not "
                                      "match its SHA-256 digest "
                                      "(the file is corrupt: a changed byte, not a different "

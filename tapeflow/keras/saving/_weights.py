@@ -1,5 +1,6 @@
 """Weights files in Keras 3's layout (``.weights.h5``), ``.safetensors`` and ``.npz``: the
 path of every layer's variables, the optimizer's state, and the readers and writers."""
+import contextlib
 import hashlib
 import json
 import os
@@ -169,6 +170,14 @@ def _grouped(arrays):
     return {g: [d[i] for i in sorted(d)] for g, d in groups.items()}
 
 
+def _kind_clash(v, a):
+    """A float variable from an integer or bool array (or the reverse): never a saved
+    value, always a damaged or foreign file."""
+    want = v._v.dtype.kind
+    have = np.asarray(a).dtype.kind
+    return (want == "f") != (have == "f")
+
+
 def load_store(model, arrays, names, path, skip_mismatch=False, by_name=False):
     """Assign the store to ``model`` after checking all of it (nothing half-loaded)."""
     groups = _grouped(arrays)
@@ -190,6 +199,10 @@ def load_store(model, arrays, names, path, skip_mismatch=False, by_name=False):
                             f"{len(saved)} for '{key}'")
             continue
         for v, a in zip(variables, saved):
+            if not isinstance(a, _Declared) and _kind_clash(v, a):
+                problems.append(f"dtype mismatch in layer '{name}' for variable '{v.name}': "
+                                f"the model has {v.dtype.name}, the file has {a.dtype}")
+                break
             if tuple(a.shape) != tuple(v.shape):
                 problems.append(f"shape mismatch in layer '{name}' for variable '{v.name}': "
                                 f"the model has {tuple(v.shape)}, the file has "
@@ -245,7 +258,12 @@ _MAX_OBJECTS = 100_000
 
 
 def _digest(a):
-    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    """SHA-256 of the array's dtype, shape and bytes: a flip that turns float32 into uint32
+    leaves the bytes alone but not the digest."""
+    a = np.ascontiguousarray(a)
+    h = hashlib.sha256(f"{a.dtype.str}{list(a.shape)}".encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def write_h5(f, arrays, names):
@@ -268,6 +286,104 @@ def _key_order(key):
 
 def read_h5(path, check=None):
     """``({key: array}, {group: layer name})`` from a weights ``.h5``.
+
+    NOTE: a corrupt file can send the HDF5 library (C code no signal interrupts) into an
+    endless loop, e.g. reading the attributes of a damaged group. On POSIX the file is
+    therefore read in a forked child with a deadline (10 s plus 1 s per 20 MB): the arrays
+    come back in ``.npy`` form over a pipe (no pickles), and a child that does not finish
+    is killed and the file reported as corrupt.
+    """
+    if hasattr(os, "fork") and isinstance(path, (str, os.PathLike)) and not _IN_CHILD:
+        return _read_h5_isolated(os.fspath(path), check)
+    return _read_h5_here(path, check)
+
+
+_IN_CHILD = False
+
+
+def _read_h5_isolated(path, check):
+    import io  # deferred: only this path needs them
+    import select
+    import signal
+    import struct
+    import time
+
+    require_regular_file(path, "weights file")
+    h5py = require_h5py()
+    deadline = float(os.environ.get("TAPEFLOW_H5_READ_TIMEOUT", 0)) or (
+        10.0 + os.path.getsize(path) / 20e6)
+    r, w = os.pipe()
+    lock = getattr(getattr(h5py, "_objects", None), "phil", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        pid = os.fork()
+    if pid == 0:
+        global _IN_CHILD
+        _IN_CHILD = True
+        os.close(r)
+        try:
+            try:
+                arrays, names = _read_h5_here(path, check)
+                head = {"names": names, "arrays": [], "error": None}
+                blobs = []
+                for key, a in arrays.items():
+                    if isinstance(a, _Declared):
+                        head["arrays"].append([key, "declared", list(a.shape)])
+                        continue
+                    buf = io.BytesIO()
+                    np.lib.format.write_array(buf, np.asarray(a), allow_pickle=False)
+                    head["arrays"].append([key, "array", len(buf.getvalue())])
+                    blobs.append(buf.getvalue())
+            except Refused as e:
+                head, blobs = {"error": ["Refused", str(e)]}, []
+            except Exception as e:
+                head, blobs = {"error": [type(e).__name__, str(e)]}, []
+            text = json.dumps(head).encode()
+            with os.fdopen(w, "wb") as out:
+                out.write(struct.pack("<Q", len(text)) + text)
+                for b in blobs:
+                    out.write(b)
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks, start = [], time.monotonic()
+    try:
+        while True:
+            left = deadline - (time.monotonic() - start)
+            ready, _, _ = select.select([r], [], [], max(left, 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise ValueError(f"'{path}' is not a valid weights file (HDF5): the HDF5 "
+                                 f"library did not finish reading it in {deadline:.0f} s (a "
+                                 "corrupt file can make it loop forever)")
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if len(data) < 8:
+        raise ValueError(f"'{path}' is not a valid weights file (HDF5): reading it crashed "
+                         "the HDF5 library")
+    (n,) = struct.unpack("<Q", data[:8])
+    head = json.loads(data[8:8 + n])
+    if head["error"]:
+        kind, message = head["error"]
+        raise (Refused if kind == "Refused" else ValueError)(message)
+    arrays, at = {}, 8 + n
+    for key, kind, info in head["arrays"]:
+        if kind == "declared":
+            arrays[key] = _Declared(tuple(info))
+            continue
+        arrays[key] = np.lib.format.read_array(io.BytesIO(data[at:at + info]),
+                                               allow_pickle=False)
+        at += info
+    return arrays, head["names"]
+
+
+def _read_h5_here(path, check=None):
+    """``read_h5`` in this process.
 
     NOTE: data only, from this file only: links to other files (external links), soft links,
     datasets stored in other files (``external=``) or mapping them (virtual datasets), and
