@@ -797,7 +797,13 @@ class MapDataset(Dataset):
         start, n, size = 0, ra.n, 8
         while start < n and self._vec is not False:
             stop = min(start + size, n)
-            out = self._apply_block(ra.slice(start, stop), start)
+            try:
+                out = self._apply_block(ra.slice(start, stop), start)
+            except Exception as e:
+                done = getattr(e, "_tapeflow_done", None)
+                if done is not None:
+                    yield from P.rows(done)
+                raise
             start = stop
             size = _ELEMENT_CHUNK
             yield from P.rows(out)
@@ -838,7 +844,14 @@ class MapDataset(Dataset):
                 return out
         fn = self._fn
         pos = (lambda i: start + i) if isinstance(start, int) else (lambda i: int(start[i]))
-        results = [fn(row, pos(i)) for i, row in enumerate(P.rows(block))]
+        results = []
+        try:
+            for i, row in enumerate(P.rows(block)):
+                results.append(fn(row, pos(i)))
+        except Exception as e:
+            # the elements before the failing one still come out first, as in TF
+            e._tapeflow_done = P.stack(results, pos(0)) if results else None
+            raise
         if self._vec is not False and n > 1:
             self._vec = False  # the block failed where every element succeeds: not batch-safe
         return P.stack(results, pos(0))
