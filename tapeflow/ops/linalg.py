@@ -10,8 +10,8 @@ from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs
 from .array import broadcast_to, expand_dims, eye, reshape, squeeze, transpose
+from .math import _holo, conj, sqrt
 from .math import abs as _abs
-from .math import sqrt
 from .reduction import reduce_max, reduce_sum
 
 __all__ = [
@@ -51,7 +51,7 @@ def _matmul_grad(n, g):
     return ga, gb
 
 
-MATMUL = Op("MatMul", _matmul_fwd, _matmul_grad, "fiu")
+MATMUL = Op("MatMul", _matmul_fwd, _holo(_matmul_grad), "fiuc")
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
@@ -61,6 +61,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     if not (isinstance(a, TensorBase) and isinstance(b, TensorBase)):
         a, b = convert_inputs(MATMUL, [a, b])
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
+    if adjoint_a and a._v.dtype.kind == "c":
+        a = conj(a)
+    if adjoint_b and b._v.dtype.kind == "c":
+        b = conj(b)
     sa, sb = a._v.shape, b._v.shape
     for i, s in enumerate((sa, sb)):
         if len(s) < 2:

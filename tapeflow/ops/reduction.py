@@ -7,6 +7,7 @@ from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .array import BROADCAST, broadcast_to, reshape, transpose
 from .math import (
+    _holo,
     cast,
     equal,
     exp,
@@ -147,14 +148,14 @@ def _red(name, f, grad, kinds):
 
 
 SUM = _red("Sum", lambda a, axis, keepdims: reduce_add(a, axis, keepdims, a.dtype), _sum_grad,
-           "fiu")
-MEAN = _red("Mean", lambda a, axis, keepdims: _mean_fwd(a, axis, keepdims), _mean_grad, "fiu")
+           "fiuc")
+MEAN = _red("Mean", lambda a, axis, keepdims: _mean_fwd(a, axis, keepdims), _mean_grad, "fiuc")
 MAX = _red("Max", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "max"), _extreme_grad,
            "fiu")
 MIN = _red("Min", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "min"), _extreme_grad,
            "fiu")
 PROD = _red("Prod", lambda a, axis, keepdims: reduce_multiply(a, axis, keepdims, a.dtype),
-            _prod_grad, "fiu")
+            _holo(_prod_grad), "fiuc")
 ANY = _red("Any", lambda a, axis, keepdims: xp_of(a).any(a, axis=axis, keepdims=keepdims), None,
            "b")
 ALL = _red("All", lambda a, axis, keepdims: xp_of(a).all(a, axis=axis, keepdims=keepdims), None,
