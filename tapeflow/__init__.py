@@ -29,6 +29,7 @@ from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor 
 from .unsupported import ragged, sparse, strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import linalg, math, nn, random  # noqa: F401
+from . import signal  # noqa: F401
 
 newaxis = None
 
