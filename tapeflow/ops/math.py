@@ -305,13 +305,6 @@ def _abs_grad(n, g):
     return (cast(g / safe, dtypes.from_numpy(x._v.dtype)) * x,)
 
 
-def _sign_fwd(a):
-    xp = xp_of(a)
-    if a.dtype.kind != "c":
-        return xp.sign(a)
-    m = xp.abs(a)
-    return xp.where(m == 0, a.dtype.type(0), a / xp.where(m == 0, m.dtype.type(1), m))
-
 
 def _xp(f):
     return lambda a: getattr(xp_of(a), f)(a)
@@ -319,7 +312,7 @@ def _xp(f):
 
 NEG = unary("Neg", lambda a: -a, lambda n, g: (-g,), _NUMC)
 ABS = unary("Abs", _xp("abs"), _abs_grad, _NUMC)  # complex in, real out
-SIGN = unary("Sign", _sign_fwd, lambda n, g: (zeros_like(g),), _NUMC)
+SIGN = unary("Sign", _xp("sign"), lambda n, g: (zeros_like(g),), _NUM)
 EXP = unary("Exp", _xp("exp"), _holo(lambda n, g: (g * n.out,)), _FC)
 EXPM1 = unary("Expm1", _xp("expm1"), _holo(lambda n, g: (g * (n.out + 1.0),)), _FC)
 LOG = unary("Log", _xp("log"), _holo(lambda n, g: (g / n.inputs[0],)), _FC)
@@ -396,7 +389,16 @@ def _unary_fn(op):
 
 negative = _unary_fn(NEG)
 abs = _unary_fn(ABS)  # TF's name
-sign = _unary_fn(SIGN)
+
+
+def sign(x, name=None):
+    """-1, 0 or 1; for complex ``x``, ``x / |x|`` (0 at 0), differentiable as TF's."""
+    x = as_t(x)
+    if x._v.dtype.kind == "c":
+        return divide_no_nan(x, cast(apply(ABS, (x,), {}), x.dtype))
+    return apply(SIGN, (x,), {})
+
+
 exp = _unary_fn(EXP)
 expm1 = _unary_fn(EXPM1)
 log = _unary_fn(LOG)
@@ -469,6 +471,8 @@ def as_t(x):
 
 # -- cast, identity, stop_gradient --------------------------------------------------------------
 def _cast_fwd(a, dtype):
+    if a.dtype.kind == "c" and dtype.kind != "c":
+        a = a.real  # TF keeps the real part (bool: real part != 0)
     return a.astype(dtype)
 
 

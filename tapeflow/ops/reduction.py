@@ -319,10 +319,10 @@ def _cumprod_grad(n, g):
 
 
 CUMSUM = Op("Cumsum", lambda a, axis, exclusive, reverse: _cum_fwd(a, axis, exclusive, reverse,
-                                                                   "cumsum"), _cumsum_grad, "fiu")
+                                                                   "cumsum"), _cumsum_grad, "fiuc")
 CUMPROD = Op("Cumprod", lambda a, axis, exclusive, reverse: _cum_fwd(a, axis, exclusive, reverse,
-                                                                     "cumprod"), _cumprod_grad,
-             "fiu")
+                                                                     "cumprod"),
+             _holo(_cumprod_grad), "fiuc")
 
 
 def _cum(op, x, axis, exclusive, reverse):
