@@ -111,14 +111,14 @@ IRFFT = Op("IRFFT", _irfft_fwd, _irfft_grad, "c")
 
 
 # -- framing ----------------------------------------------------------------------------------
-def _frame_count(n, length, step):
+def frame_count(n, length, step):
+    """Whole frames of ``length`` samples ``step`` apart in ``n`` samples."""
     return 0 if n < length else (n - length) // step + 1
 
 
-def _frame_fwd(a, length, step, axis):
+def _frame_fwd(a, length, step, axis, count):
     xp = xp_of(a)
     moved = xp.moveaxis(a, axis, -1)
-    count = _frame_count(moved.shape[-1], length, step)
     idx = step * xp.arange(count)[:, None] + xp.arange(length)[None, :]
     out = moved[..., idx]  # [..., frames, length]
     return xp.moveaxis(out, (-2, -1), (axis, axis + 1))
@@ -149,8 +149,9 @@ def _overlap_fwd(a, step, axis, n):
 
 def _overlap_grad(n, g):
     a = n.attrs
-    return (apply(FRAME, (g,), {"length": n.inputs[0]._v.shape[a["axis"] + 1],
-                                "step": a["step"], "axis": a["axis"]}),)
+    frames = n.inputs[0]._v.shape
+    return (apply(FRAME, (g,), {"length": frames[a["axis"] + 1], "step": a["step"],
+                                "axis": a["axis"], "count": frames[a["axis"]]}),)
 
 
 FRAME = Op("Frame", _frame_fwd, _frame_grad, None)

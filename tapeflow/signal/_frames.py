@@ -8,7 +8,7 @@ from ..errors import InvalidArgumentError
 from ..ops._core import apply
 from ..ops.indexing import pad
 from ..ops.math import as_t
-from ..ops.spectral import FRAME, OVERLAP_ADD
+from ..ops.spectral import FRAME, OVERLAP_ADD, frame_count
 from ..tensor import const, convert_to_tensor
 from ._fft import _fit, irfft, rfft
 
@@ -40,8 +40,9 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
         raise InvalidArgumentError(
             None, "Frame", f"frame_step must be positive and frame_length non-negative, got "
             f"frame_length={length}, frame_step={step} (signal shape {list(x._v.shape)})")
+    n = x._v.shape[axis]
+    count = frame_count(n, length, step)
     if pad_end:
-        n = x._v.shape[axis]
         count = -(-n // step)
         extra = max(0, step * (count - 1) + length - n) if count else 0
         if extra:
@@ -49,7 +50,7 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
             paddings = [[0, 0]] * nd
             paddings[axis] = [0, extra]
             x = pad(x, paddings, constant_values=value)
-    return apply(FRAME, (x,), {"length": length, "step": step, "axis": axis})
+    return apply(FRAME, (x,), {"length": length, "step": step, "axis": axis, "count": count})
 
 
 def overlap_and_add(signal, frame_step, name=None):
