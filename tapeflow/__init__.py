@@ -29,7 +29,6 @@ from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor 
 from .unsupported import ragged, sparse, strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import linalg, math, nn, random  # noqa: F401
-from . import signal  # noqa: F401
 
 newaxis = None
 
@@ -45,7 +44,7 @@ class version:  # TF's ``tf.version`` namespace
 
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
-         "experimental": ".experimental"}
+         "experimental": ".experimental", "signal": ".signal"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 
