@@ -181,3 +181,14 @@ def test_tf_function_traces_complex_ops():
 
     z = tf.constant([1 + 1j, 2 - 0.5j])
     np.testing.assert_allclose(f(z).numpy(), np.abs(np.exp(z.numpy()) * np.conj(z.numpy())))
+
+
+def test_transpose_conjugate_and_adjoint():
+    z = tf.constant([[1 + 2j, 3j], [2, -1j]])
+    want = np.conj(z.numpy()).T
+    np.testing.assert_array_equal(tf.linalg.adjoint(z).numpy(), want)
+    np.testing.assert_array_equal(tf.transpose(z, conjugate=True).numpy(), want)
+    np.testing.assert_array_equal(tf.linalg.matrix_transpose(z, conjugate=True).numpy(), want)
+    np.testing.assert_array_equal(tf.transpose(z).numpy(), z.numpy().T)
+    x = tf.constant([[1.0, 2.0]])
+    np.testing.assert_array_equal(tf.linalg.adjoint(x).numpy(), [[1.0], [2.0]])

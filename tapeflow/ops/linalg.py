@@ -592,12 +592,12 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     if nd < 2:
         raise ValueError("Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` "
                          f"= {t} with shape: {tuple(t._v.shape)}")
-    return transpose(t, list(range(nd - 2)) + [nd - 1, nd - 2])
+    return transpose(t, list(range(nd - 2)) + [nd - 1, nd - 2], conjugate=conjugate)
 
 
 def adjoint(matrix, name=None):
     """The conjugate transpose; the transpose for real tensors."""
-    return matrix_transpose(matrix)
+    return matrix_transpose(matrix, conjugate=True)
 
 
 def _band_fwd(a, lower, upper):

@@ -23,8 +23,9 @@ __all__ = [
     "xlogy", "clip_by_value", "is_nan", "is_inf", "is_finite", "cast", "saturate_cast",
     "identity", "stop_gradient", "equal", "not_equal", "less", "less_equal", "greater",
     "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "where",
-    "zeros_like", "ones_like", "complex", "real", "imag", "conj", "angle",
+    "zeros_like", "ones_like", "complex",
 ]
+COMPLEX_PARTS = ["real", "imag", "conj", "angle"]  # tf.math only, not top-level names in TF
 
 _F = "f"  # float-only ops
 _NUM = "fiu"  # numbers, not bools
