@@ -19,6 +19,7 @@ from complex_signal_cases import (
 )
 
 import tapeflow as tf
+from gradcheck import check_grad
 
 ARRAYS, RECORD = load()
 NS = {"tf": tf, "np": np}
@@ -192,3 +193,17 @@ def test_transpose_conjugate_and_adjoint():
     np.testing.assert_array_equal(tf.transpose(z).numpy(), z.numpy().T)
     x = tf.constant([[1.0, 2.0]])
     np.testing.assert_array_equal(tf.linalg.adjoint(x).numpy(), [[1.0], [2.0]])
+
+
+def test_second_order_gradients_of_holomorphic_ops():
+    rng = np.random.default_rng(6)
+
+    def fn(x, y):
+        z = tf.complex(x, y)
+        w = tf.exp(z) * tf.math.log(z) / (z + 2.0) + tf.sqrt(z) ** 3
+        return tf.math.real(w) + tf.math.imag(tf.matmul(z, z, adjoint_b=True))
+
+    check_grad(fn, rng.uniform(0.5, 1.5, (2, 2)), rng.uniform(0.5, 1.5, (2, 2)),
+               second_order=True)
+    check_grad(lambda x: tf.abs(tf.complex(x, 1.0 - x)) + tf.math.angle(tf.complex(x, x * x)),
+               rng.uniform(0.5, 1.5, (5,)), second_order=True)

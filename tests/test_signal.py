@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from test_complex import _check_against_tf
 
 import tapeflow as tf
+from gradcheck import check_grad
 from tapeflow import backend
 
 ARRAYS, RECORD = load()
@@ -208,3 +209,16 @@ def test_complex_and_signal_ops_on_a_device_match_host(name, gpus):
     for g, r in zip(grads, ref_grads):
         assert g.device.endswith("GPU:0")
         np.testing.assert_allclose(g.numpy(), r.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_second_order_gradients_through_the_transforms():
+    """The FFT gradient rules are recorded ops, so nested tapes differentiate them again."""
+    rng = np.random.default_rng(5)
+    check_grad(lambda x: tf.abs(tf.signal.rfft(x, fft_length=[8])) ** 2, rng.normal(size=(2, 6)),
+               second_order=True)
+    check_grad(lambda x: tf.signal.irfft(tf.complex(x, x * x)), rng.normal(size=(2, 5)),
+               second_order=True)
+    check_grad(lambda x: tf.math.real(tf.signal.fft(tf.complex(x, tf.sin(x))) ** 2),
+               rng.normal(size=(6,)), second_order=True)
+    check_grad(lambda x: tf.signal.overlap_and_add(tf.signal.frame(x * x, 4, 2), 2),
+               rng.normal(size=(12,)), second_order=True)
