@@ -10,7 +10,7 @@ from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs
 from .array import broadcast_to, expand_dims, eye, reshape, squeeze, transpose
-from .math import _holo, conj, sqrt
+from .math import _holo, cast, conj, sqrt
 from .math import abs as _abs
 from .reduction import reduce_max, reduce_sum
 
@@ -319,7 +319,7 @@ def _broadcast(t, shape):
     return broadcast_to(t, shape)
 
 
-EINSUM = Op("Einsum", _einsum_fwd, _einsum_grad, "fiu")
+EINSUM = Op("Einsum", _einsum_fwd, _holo(_einsum_grad), "fiuc")
 
 
 def einsum(equation, *inputs, **kwargs):
@@ -460,6 +460,12 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     t = _t(tensor)
     axes = _norm_axes(t, axis)
     shape = t._v.shape
+    if t._v.dtype.kind == "c" and not (axes is not None and len(axes) == 2 and ord == 2):
+        # every norm but the spectral one is the norm of |t|; TF returns the euclidean one
+        # (sqrt(sum(t * conj(t)))) in t's complex dtype, the others real
+        r = norm(_abs(t), ord, axis, keepdims)
+        euclid = ord in ("euclidean", "fro") or (ord == 2 and (axes is None or len(axes) == 1))
+        return cast(r, t.dtype) if euclid else r
     if axes is not None and len(axes) == 2:
         if not (ord in _MATRIX_ORDS and (isinstance(ord, str) or _is_number(ord))):
             raise ValueError("'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, "
