@@ -245,7 +245,8 @@ def infer_dtype(value):
     kinds = _scan(value)
     np_kinds = [k for k in kinds if not isinstance(k, str)]
     if np_kinds:  # NumPy values inside a list decide the dtype the way NumPy promotes them
-        extra = [0.0 if k == "float" else 0j for k in kinds if k in ("float", "complex")]
+        # NOTE: a Python complex among NumPy values makes the list complex128, as in TF
+        extra = [0.0 if k == "float" else np.complex128 for k in kinds if k in ("float", "complex")]
         return from_numpy(np.result_type(*np_kinds, *extra))
     if "other" in kinds:
         raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")

@@ -397,7 +397,8 @@ def _host_value(value, dtype):
         # Python floats never silently become ints, nor non-bools bools (TypeError like TF)
         bad = (inferred.is_floating and not (dtype.is_floating or dtype.is_complex)) or (
             dtype.is_bool and not inferred.is_bool
-        ) or (inferred.is_complex and not dtype.is_complex)
+        ) or (inferred.is_complex and not dtype.is_complex) or (
+            inferred.is_bool and dtype.is_complex)
         if bad:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if isinstance(value, (list, tuple)):
