@@ -12,7 +12,8 @@ from ..ops.spectral import FRAME, OVERLAP_ADD, frame_count
 from ..tensor import const, convert_to_tensor
 from ._fft import _fit, irfft, rfft
 
-__all__ = ["frame", "overlap_and_add", "hann_window", "hamming_window", "stft", "inverse_stft",
+__all__ = ["frame", "overlap_and_add", "hann_window", "hamming_window", "kaiser_window",
+           "kaiser_bessel_derived_window", "vorbis_window", "stft", "inverse_stft",
            "inverse_stft_window_fn"]
 
 
@@ -91,6 +92,44 @@ def hann_window(window_length, periodic=True, dtype=dtypes.float32, name=None):
 def hamming_window(window_length, periodic=True, dtype=dtypes.float32, name=None):
     """The Hamming window ``0.54 - 0.46 cos(2 pi n / N)``."""
     return _raised_cosine(window_length, periodic, dtype, 0.54, 0.46)
+
+
+def _float_dtype(dtype):
+    dtype = dtypes.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise ValueError(f"dtype must be a floating point type. Found {dtype}")
+    return dtype.as_numpy_dtype
+
+
+def kaiser_window(window_length, beta=12.0, dtype=dtypes.float32, name=None):
+    """The (symmetric) Kaiser window ``I0(beta sqrt(1 - (2n / (N - 1) - 1)**2)) / I0(beta)``."""
+    t = _float_dtype(dtype)
+    n = _int(window_length, "window_length")
+    if n == 1:
+        return const(np.ones((1,), t))
+    x = 2.0 * np.arange(n) / max(n - 1, 1) - 1.0
+    w = np.i0(beta * np.sqrt(np.clip(1.0 - x * x, 0.0, None))) / np.i0(beta)
+    return const(w.astype(t))
+
+
+def kaiser_bessel_derived_window(window_length, beta=12.0, dtype=dtypes.float32, name=None):
+    """The Kaiser-Bessel-derived window (for MDCTs): the square root of the normalised running
+    sum of a Kaiser window of ``N / 2 + 1`` points, mirrored."""
+    t = _float_dtype(dtype)
+    half = _int(window_length, "window_length") // 2
+    k = np.i0(beta * np.sqrt(np.clip(1.0 - (2.0 * np.arange(half + 1) / max(half, 1) - 1.0) ** 2,
+                                     0.0, None)))
+    c = np.cumsum(k)
+    rising = np.sqrt(c[:half] / c[-1])
+    return const(np.concatenate([rising, rising[::-1]]).astype(t))
+
+
+def vorbis_window(window_length, dtype=dtypes.float32, name=None):
+    """The Vorbis power-complementary window ``sin(pi / 2 sin(pi (n + 1/2) / N)**2)``."""
+    t = _float_dtype(dtype)
+    n = _int(window_length, "window_length")
+    s = np.sin(np.pi * (np.arange(n) + 0.5) / max(n, 1))
+    return const(np.sin(0.5 * np.pi * s * s).astype(t))
 
 
 def _enclosing_power_of_two(n):
