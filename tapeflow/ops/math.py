@@ -1,5 +1,7 @@
-"""Elementwise math: arithmetic, comparisons, logic, unary functions, and the Python
-operators of tensors. Each op's forward and gradient sit side by side."""
+"""Elementwise math: arithmetic, comparisons, logic, unary functions, complex numbers
+(``tf.complex``, real and imaginary parts, conjugate, angle), and the Python operators of
+tensors. Each op's forward and gradient sit side by side; ``_holo`` gives holomorphic ops TF's
+gradient convention on complex inputs."""
 import builtins
 import math as _pymath
 
@@ -667,7 +669,7 @@ def complex(real, imag, name=None):
 def real(input, name=None):
     """The real part of a complex tensor (a real tensor is returned as it is)."""
     x = as_t(input)
-    return apply(REAL, (x,), {}) if x._v.dtype.kind == "c" else x
+    return apply(REAL, (x,), {}) if x._v.dtype.kind == "c" else _value(x)
 
 
 def imag(input, name=None):
@@ -679,7 +681,7 @@ def imag(input, name=None):
 def conj(x, name=None):
     """The complex conjugate (a real tensor is returned as it is)."""
     x = as_t(x)
-    return apply(CONJ, (x,), {}) if x._v.dtype.kind == "c" else x
+    return apply(CONJ, (x,), {}) if x._v.dtype.kind == "c" else _value(x)
 
 
 def angle(input, name=None):
@@ -691,6 +693,11 @@ def angle(input, name=None):
     if k != "f":
         raise TypeError(f"Cannot convert {_pymath.pi!r} to EagerTensor of dtype {x.dtype.name}")
     return where(less(x, 0), _fill_like(x, _pymath.pi), zeros_like(x))
+
+
+def _value(x):
+    """``x`` itself, or a variable's current value (TF converts a variable to a tensor)."""
+    return x if type(x) is not _core.VariableType else identity(x)
 
 
 def _fill_like(x, value):
