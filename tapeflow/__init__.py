@@ -13,6 +13,7 @@ from .dtypes import (  # noqa: F401
     DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
     int32, int64, uint8, uint16, uint32, uint64,
 )
+from .dtypes import complex64, complex128  # noqa: F401
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
 from .function import cond, function, while_loop  # noqa: F401
 from .function import tf_print as print  # noqa: F401 - TF's name
@@ -43,7 +44,7 @@ class version:  # TF's ``tf.version`` namespace
 
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
-         "experimental": ".experimental", "summary": ".summary"}
+         "experimental": ".experimental", "summary": ".summary", "signal": ".signal"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 

@@ -3,7 +3,7 @@ of a dtype from Python values the way ``tf.constant`` does it."""
 from .backend import host as np
 
 _UNSUPPORTED = {
-    "string": "string tensors", "complex64": "complex dtypes", "complex128": "complex dtypes",
+    "string": "string tensors",
     "qint8": "quantized dtypes", "quint8": "quantized dtypes", "qint32": "quantized dtypes",
 }
 
@@ -27,7 +27,7 @@ class DType:
 
     @property
     def real_dtype(self):
-        return self
+        return _REAL_OF.get(self, self)  # complex64 -> float32, complex128 -> float64
 
     @property
     def is_floating(self):
@@ -47,7 +47,7 @@ class DType:
 
     @property
     def is_complex(self):
-        return False
+        return self._np.kind == "c"
 
     @property
     def is_quantized(self):
@@ -83,6 +83,8 @@ class DType:
 
     @property
     def limits(self):
+        if self._np.kind == "c":
+            raise ValueError(f"{self} does not have defined limits.")
         return self.min, self.max
 
     def is_compatible_with(self, other):
@@ -126,8 +128,12 @@ uint16 = DType("uint16", np.uint16)
 uint32 = DType("uint32", np.uint32)
 uint64 = DType("uint64", np.uint64)
 bool = DType("bool", np.bool_)  # TF's name
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
 
-_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool]
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool,
+        complex64, complex128]
+_REAL_OF = {complex64: float32, complex128: float64}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
 _BY_NP = {d._np: d for d in _ALL}
@@ -179,8 +185,6 @@ def as_dtype(type_value):
         _load_bfloat16()
         d = _BY_NP.get(npd)
     if d is None:
-        if npd.kind == "c":
-            raise NotImplementedError("tapeflow does not support complex dtypes yet")
         if npd.kind in "USO":
             raise NotImplementedError("tapeflow does not support string tensors yet")
         raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.")
@@ -205,6 +209,8 @@ def _scan(value):
         t = type(v)
         if t is float:
             kinds.add("float")
+        elif t is complex:
+            kinds.add("complex")
         elif t is int:
             kinds.add("big" if not (_INT32_MIN <= v <= _INT32_MAX) else "int")
         elif t is _pybool:
@@ -232,14 +238,25 @@ def infer_dtype(value):
         return bool
     if t is int:
         return int32 if _INT32_MIN <= value <= _INT32_MAX else int64
+    if t is complex:
+        return complex128
     if isinstance(value, (np.ndarray, np.generic)):
         return from_numpy(value.dtype)
     kinds = _scan(value)
     np_kinds = [k for k in kinds if not isinstance(k, str)]
     if np_kinds:  # NumPy values inside a list decide the dtype the way NumPy promotes them
-        return from_numpy(np.result_type(*np_kinds, *(0.0 for k in kinds if k == "float")))
+        # NOTE: a Python complex among NumPy values makes the list complex128, as in TF
+        extra = [0.0 if k == "float" else np.complex128 for k in kinds if k in ("float", "complex")]
+        return from_numpy(np.result_type(*np_kinds, *extra))
     if "other" in kinds:
         raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")
+    if "complex" in kinds:  # TF infers from the first element: a complex one takes numbers
+        first = value
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        if type(first) is not complex:
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        return complex128
     if "float" in kinds:
         return float32
     if "big" in kinds:

@@ -67,7 +67,7 @@ class GradientTape:
             if not isinstance(t, TensorBase):
                 raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, not "
                                  "tf.Tensor or tf.Variable or ExtensionType.")
-            if t._v.dtype.kind != "f":
+            if t._v.dtype.kind not in "fc":
                 _log.warning("The dtype of the watched tensor must be floating (e.g. "
                              "tf.float32), got %r", t.dtype)
                 continue
@@ -162,7 +162,7 @@ class GradientTape:
             result = []
             for s in sources:
                 g = grads.get(id(s))
-                if g is not None and s._v.dtype.kind != "f":
+                if g is not None and s._v.dtype.kind not in "fc":
                     g = None  # integer sources get None, as in TF
                 result.append(g)
             return result

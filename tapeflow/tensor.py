@@ -378,7 +378,7 @@ def is_tensor(x):
     return isinstance(x, TensorBase)
 
 
-_ALLOWED_KINDS = set("biuf")
+_ALLOWED_KINDS = set("biufc")
 
 
 def _host_value(value, dtype):
@@ -396,9 +396,10 @@ def _host_value(value, dtype):
         dtype = inferred
     elif dtype is not inferred:
         # Python floats never silently become ints, nor non-bools bools (TypeError like TF)
-        bad = (inferred.is_floating and not dtype.is_floating) or (
+        bad = (inferred.is_floating and not (dtype.is_floating or dtype.is_complex)) or (
             dtype.is_bool and not inferred.is_bool
-        )
+        ) or (inferred.is_complex and not dtype.is_complex) or (
+            inferred.is_bool and dtype.is_complex)
         if bad:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if isinstance(value, (list, tuple)):
@@ -440,8 +441,6 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, (str, bytes)):
         raise NotImplementedError("tapeflow does not support string tensors yet (got "
                                   f"{value!r})")
-    if isinstance(value, complex):
-        raise NotImplementedError(f"tapeflow does not support complex dtypes yet (got {value!r})")
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
     elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):

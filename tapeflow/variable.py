@@ -451,7 +451,7 @@ def _read(var):
     for tape in recording:
         if tape._is_trace or tape._thread != tid:
             continue
-        if t._v.dtype.kind == "f" and (id(var) in tape._ids or (tape._auto and var.trainable)):
+        if t._v.dtype.kind in "fc" and (id(var) in tape._ids or (tape._auto and var.trainable)):
             tape._read(var, t)
     return t
 

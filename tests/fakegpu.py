@@ -54,6 +54,22 @@ class FakeArray:
     device = property(lambda self: _Dev(self._dev))
     T = property(lambda self: FakeArray(self._a.T, self._dev))
 
+    @property
+    def real(self):
+        return FakeArray(self._a.real, self._dev)
+
+    @real.setter
+    def real(self, value):
+        self._a.real = _unwrap(value)
+
+    @property
+    def imag(self):
+        return FakeArray(self._a.imag, self._dev)
+
+    @imag.setter
+    def imag(self, value):
+        self._a.imag = _unwrap(value)
+
     def get(self):
         return self._a.copy()
 

@@ -28,7 +28,7 @@ LAYERS = [
                             "tapeflow.framework"]),
     ("function", ["tapeflow.function", "tapeflow._graph_replay"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
-                    "tapeflow.autodiff", "tapeflow.summary"]),
+                    "tapeflow.autodiff", "tapeflow.summary", "tapeflow.signal"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),

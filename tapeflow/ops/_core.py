@@ -198,7 +198,7 @@ def _broadcast_error(op, a, b, e):
 def record(op, inputs, out, attrs):
     """Put one op execution on each recording tape that watches one of its inputs, and on
     every tf.function trace in progress (traces see every op, differentiable or not)."""
-    differentiable = op.grad is not None and out._v.dtype.kind == "f"
+    differentiable = op.grad is not None and out._v.dtype.kind in "fc"
     if len(recording) == 1:  # the common case: one GradientTape, no trace
         tape = recording[0]
         if not tape._is_trace:

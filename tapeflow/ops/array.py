@@ -10,7 +10,7 @@ from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, TensorShape, _converted, const, convert_to_tensor, wrap
 from ._core import Op, apply, convert_inputs
 from ._device import place_array
-from .math import cast, identity
+from .math import cast, conj, identity
 from .math import ones_like as _ones_like
 from .math import zeros_like as _zeros_like
 
@@ -229,6 +229,8 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
                                    f" But input(1) is a vector of size {len(perm)} (perm {perm})"
                                    " [Op:Transpose]")
     perm = [p % nd for p in perm]
+    if conjugate and t._v.dtype.kind == "c":
+        t = conj(t)
     return apply(TRANSPOSE, (t,), {"perm": tuple(perm)})
 
 

@@ -10,8 +10,8 @@ from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply, convert_inputs
 from .array import broadcast_to, expand_dims, eye, reshape, squeeze, transpose
+from .math import _holo, cast, conj, sqrt
 from .math import abs as _abs
-from .math import sqrt
 from .reduction import reduce_max, reduce_sum
 
 __all__ = [
@@ -51,7 +51,7 @@ def _matmul_grad(n, g):
     return ga, gb
 
 
-MATMUL = Op("MatMul", _matmul_fwd, _matmul_grad, "fiu")
+MATMUL = Op("MatMul", _matmul_fwd, _holo(_matmul_grad), "fiuc")
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
@@ -61,6 +61,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     if not (isinstance(a, TensorBase) and isinstance(b, TensorBase)):
         a, b = convert_inputs(MATMUL, [a, b])
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
+    if adjoint_a and a._v.dtype.kind == "c":
+        a = conj(a)
+    if adjoint_b and b._v.dtype.kind == "c":
+        b = conj(b)
     sa, sb = a._v.shape, b._v.shape
     for i, s in enumerate((sa, sb)):
         if len(s) < 2:
@@ -315,7 +319,7 @@ def _broadcast(t, shape):
     return broadcast_to(t, shape)
 
 
-EINSUM = Op("Einsum", _einsum_fwd, _einsum_grad, "fiu")
+EINSUM = Op("Einsum", _einsum_fwd, _holo(_einsum_grad), "fiuc")
 
 
 def einsum(equation, *inputs, **kwargs):
@@ -456,6 +460,12 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     t = _t(tensor)
     axes = _norm_axes(t, axis)
     shape = t._v.shape
+    if t._v.dtype.kind == "c" and not (axes is not None and len(axes) == 2 and ord == 2):
+        # every norm but the spectral one is the norm of |t|; TF returns the euclidean one
+        # (sqrt(sum(t * conj(t)))) in t's complex dtype, the others real
+        r = norm(_abs(t), ord, axis, keepdims)
+        euclid = ord in ("euclidean", "fro") or (ord == 2 and (axes is None or len(axes) == 1))
+        return cast(r, t.dtype) if euclid else r
     if axes is not None and len(axes) == 2:
         if not (ord in _MATRIX_ORDS and (isinstance(ord, str) or _is_number(ord))):
             raise ValueError("'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, "
@@ -588,12 +598,12 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     if nd < 2:
         raise ValueError("Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` "
                          f"= {t} with shape: {tuple(t._v.shape)}")
-    return transpose(t, list(range(nd - 2)) + [nd - 1, nd - 2])
+    return transpose(t, list(range(nd - 2)) + [nd - 1, nd - 2], conjugate=conjugate)
 
 
 def adjoint(matrix, name=None):
     """The conjugate transpose; the transpose for real tensors."""
-    return matrix_transpose(matrix)
+    return matrix_transpose(matrix, conjugate=True)
 
 
 def _band_fwd(a, lower, upper):

@@ -1,5 +1,7 @@
-"""Elementwise math: arithmetic, comparisons, logic, unary functions, and the Python
-operators of tensors. Each op's forward and gradient sit side by side."""
+"""Elementwise math: arithmetic, comparisons, logic, unary functions, complex numbers
+(``tf.complex``, real and imaginary parts, conjugate, angle), and the Python operators of
+tensors. Each op's forward and gradient sit side by side; ``_holo`` gives holomorphic ops TF's
+gradient convention on complex inputs."""
 import builtins
 import math as _pymath
 
@@ -24,12 +26,39 @@ __all__ = [
     "xlogy", "clip_by_value", "is_nan", "is_inf", "is_finite", "cast", "saturate_cast",
     "identity", "stop_gradient", "equal", "not_equal", "less", "less_equal", "greater",
     "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "where",
-    "zeros_like", "ones_like",
+    "zeros_like", "ones_like", "complex",
 ]
+COMPLEX_PARTS = ["real", "imag", "conj", "angle"]  # tf.math only, not top-level names in TF
 
 _F = "f"  # float-only ops
 _NUM = "fiu"  # numbers, not bools
 _INT = "iu"
+_FC = "fc"  # float or complex
+_NUMC = "fiuc"  # numbers, complex included
+
+
+class _Conjugated:
+    """A recorded node seen through its conjugates (inputs and output), for ``_holo``."""
+
+    __slots__ = ("op", "inputs", "out", "attrs", "needs")
+
+    def __init__(self, n):
+        self.op, self.attrs, self.needs = n.op, n.attrs, n.needs
+        self.inputs = [conj(x) for x in n.inputs]
+        self.out = conj(n.out)
+
+
+def _holo(rule):
+    """TF's gradient convention for an op holomorphic on complex inputs: the upstream gradient
+    times the conjugate of the derivative, i.e. the real rule run on the conjugated node
+    (every rule here is a real-coefficient expression of the inputs and the output)."""
+
+    def grad(n, g):
+        if n.out._v.dtype.kind != "c":
+            return rule(n, g)
+        return rule(_Conjugated(n), g)
+
+    return grad
 
 
 # -- binary arithmetic -------------------------------------------------------------------------
@@ -59,8 +88,10 @@ def _pow_grad(n, g):
     if n.needs[0]:
         gx = g * y * x ** (y - 1)
     if n.needs[1]:
-        safe = where(x > 0, x, ones_like(x))
-        gy = g * n.out * where(x > 0, log(safe), zeros_like(x))
+        # NOTE: complex bases take log wherever x != 0 (there is no sign to test), as TF does
+        pos = not_equal(x, 0) if x._v.dtype.kind == "c" else x > 0
+        safe = where(pos, x, ones_like(x))
+        gy = g * n.out * where(pos, log(safe), zeros_like(x))
     return gx, gy
 
 
@@ -73,6 +104,11 @@ def _minmax_grad(pick):
         return gx, gy
 
     return grad
+
+
+def _sqdiff_fwd(a, b):
+    d = a - b
+    return d * xp_of(d).conj(d) if d.dtype.kind == "c" else d * d  # |x - y|**2 for complex
 
 
 def _sqdiff_grad(n, g):
@@ -121,27 +157,27 @@ def _pow(a, b):
     return a**b
 
 
-ADD = Op("AddV2", lambda a, b: a + b, _add_grad, _NUM)
-SUB = Op("Sub", lambda a, b: a - b, _sub_grad, _NUM)
-MUL = Op("Mul", lambda a, b: a * b, _mul_grad, _NUM)
-DIV = Op("RealDiv", _truediv, _div_grad, _NUM)
+ADD = Op("AddV2", lambda a, b: a + b, _add_grad, _NUMC)
+SUB = Op("Sub", lambda a, b: a - b, _sub_grad, _NUMC)
+MUL = Op("Mul", lambda a, b: a * b, _holo(_mul_grad), _NUMC)
+DIV = Op("RealDiv", _truediv, _holo(_div_grad), _NUMC)
 FLOORDIV = Op("FloorDiv", _floordiv, None, _NUM)
 MOD = Op("FloorMod", _floormod,
          lambda n, g: (g if n.needs[0] else None,
                        -g * floor(n.inputs[0] / n.inputs[1]) if n.needs[1] else None), _NUM)
-POW = Op("Pow", _pow, _pow_grad, _NUM)
+POW = Op("Pow", _pow, _holo(_pow_grad), _NUMC)
 MAXIMUM = Op("Maximum", lambda a, b: xp_of(a).maximum(a, b),
              _minmax_grad(lambda x, y: x >= y), _NUM)
 MINIMUM = Op("Minimum", lambda a, b: xp_of(a).minimum(a, b),
              _minmax_grad(lambda x, y: x <= y), _NUM)
 TRUNCATEDIV = Op("TruncateDiv", _truncatediv, None, _NUM)
 TRUNCATEMOD = Op("TruncateMod", _truncatemod, None, _NUM)
-SQDIFF = Op("SquaredDifference", lambda a, b: (a - b) * (a - b), _sqdiff_grad, _NUM)
+SQDIFF = Op("SquaredDifference", _sqdiff_fwd, _sqdiff_grad, _NUMC)
 
 
 def _binary(op, x, y):
     """``x <op> y`` for a tensor ``x``: the operators' lean path (TF's dtype rules)."""
-    if op is POW and type(y) is int and y == 2:
+    if op is POW and type(y) is int and y == 2 and x._v.dtype.kind != "c":
         return apply(SQUARE, (x,), {})  # x**2 is x*x (same values, cheaper gradient)
     a = x._v
     if a.dtype.kind not in op.kinds:
@@ -194,6 +230,15 @@ def _operand(op, x, y, reflected=False):
             return const(d.type(y))  # a NumPy scalar of x's dtype: the cheap common case
         except OverflowError:
             pass  # an int out of range of a small int dtype wraps below, as in TF
+    if d.kind == "c" and ty in (float, int, builtins.complex):
+        return const(d.type(y))
+    if ty is builtins.complex:
+        raise InvalidArgumentError(
+            None, op.name,
+            f"cannot compute {op.name} as input #1(zero-based) was expected to be a "
+            f"{dtypes.from_numpy(d).name} tensor but is a complex128 tensor "
+            f"(value {y!r}, shape {list(x._v.shape)}) [Op:{op.name}]",
+        )
     if isinstance(y, (str, bytes)):
         raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
                         f"{dtypes.from_numpy(d).name}")
@@ -316,33 +361,48 @@ def unary(name, fwd, grad=None, kinds=_F):
     return Op(name, fwd, grad, kinds)
 
 
+def _abs_grad(n, g):
+    x = n.inputs[0]
+    if x._v.dtype.kind != "c":
+        return (g * sign(x),)
+    # d|z| in TF's convention: g * z / |z|, and 0 at z = 0
+    out = n.out
+    safe = where(equal(out, 0), ones_like(out), out)
+    return (cast(g / safe, dtypes.from_numpy(x._v.dtype)) * x,)
+
+
+
 def _xp(f):
     return lambda a: getattr(xp_of(a), f)(a)
 
 
-NEG = unary("Neg", lambda a: -a, lambda n, g: (-g,), _NUM)
-ABS = unary("Abs", _xp("abs"), lambda n, g: (g * sign(n.inputs[0]),), _NUM)
+NEG = unary("Neg", lambda a: -a, lambda n, g: (-g,), _NUMC)
+ABS = unary("Abs", _xp("abs"), _abs_grad, _NUMC)  # complex in, real out
 SIGN = unary("Sign", _xp("sign"), lambda n, g: (zeros_like(g),), _NUM)
-EXP = unary("Exp", _xp("exp"), lambda n, g: (g * n.out,))
-EXPM1 = unary("Expm1", _xp("expm1"), lambda n, g: (g * (n.out + 1.0),))
-LOG = unary("Log", _xp("log"), lambda n, g: (g / n.inputs[0],))
-LOG1P = unary("Log1p", _xp("log1p"), lambda n, g: (g / (n.inputs[0] + 1.0),))
-SQRT = unary("Sqrt", _xp("sqrt"), lambda n, g: (g * 0.5 / n.out,))
+EXP = unary("Exp", _xp("exp"), _holo(lambda n, g: (g * n.out,)), _FC)
+EXPM1 = unary("Expm1", _xp("expm1"), _holo(lambda n, g: (g * (n.out + 1.0),)), _FC)
+LOG = unary("Log", _xp("log"), _holo(lambda n, g: (g / n.inputs[0],)), _FC)
+LOG1P = unary("Log1p", _xp("log1p"), _holo(lambda n, g: (g / (n.inputs[0] + 1.0),)), _FC)
+SQRT = unary("Sqrt", _xp("sqrt"), _holo(lambda n, g: (g * 0.5 / n.out,)), _FC)
 RSQRT = unary("Rsqrt", lambda a: 1 / xp_of(a).sqrt(a),
-              lambda n, g: (g * -0.5 * n.out / n.inputs[0],))
-SQUARE = unary("Square", lambda a: a * a, lambda n, g: (g * 2.0 * n.inputs[0],), _NUM)
-RECIP = unary("Reciprocal", lambda a: 1 / a, lambda n, g: (-g * n.out * n.out,))
-SIN = unary("Sin", _xp("sin"), lambda n, g: (g * cos(n.inputs[0]),))
-COS = unary("Cos", _xp("cos"), lambda n, g: (-g * sin(n.inputs[0]),))
-TAN = unary("Tan", _xp("tan"), lambda n, g: (g * (1.0 + n.out * n.out),))
-ASIN = unary("Asin", _xp("arcsin"), lambda n, g: (g * rsqrt(1.0 - square(n.inputs[0])),))
-ACOS = unary("Acos", _xp("arccos"), lambda n, g: (-g * rsqrt(1.0 - square(n.inputs[0])),))
-ATAN = unary("Atan", _xp("arctan"), lambda n, g: (g / (1.0 + square(n.inputs[0])),))
-SINH = unary("Sinh", _xp("sinh"), lambda n, g: (g * cosh(n.inputs[0]),))
-COSH = unary("Cosh", _xp("cosh"), lambda n, g: (g * sinh(n.inputs[0]),))
-TANH = unary("Tanh", _xp("tanh"), lambda n, g: (g * (1.0 - n.out * n.out),))
-ASINH = unary("Asinh", _xp("arcsinh"), lambda n, g: (g * rsqrt(square(n.inputs[0]) + 1.0),))
-ATANH = unary("Atanh", _xp("arctanh"), lambda n, g: (g / (1.0 - square(n.inputs[0])),))
+              _holo(lambda n, g: (g * -0.5 * n.out / n.inputs[0],)), _FC)
+SQUARE = unary("Square", lambda a: a * a, _holo(lambda n, g: (g * 2.0 * n.inputs[0],)), _NUMC)
+RECIP = unary("Reciprocal", lambda a: 1 / a, _holo(lambda n, g: (-g * n.out * n.out,)), _FC)
+SIN = unary("Sin", _xp("sin"), _holo(lambda n, g: (g * cos(n.inputs[0]),)), _FC)
+COS = unary("Cos", _xp("cos"), _holo(lambda n, g: (-g * sin(n.inputs[0]),)), _FC)
+TAN = unary("Tan", _xp("tan"), _holo(lambda n, g: (g * (1.0 + n.out * n.out),)), _FC)
+ASIN = unary("Asin", _xp("arcsin"),
+             _holo(lambda n, g: (g * rsqrt(1.0 - square(n.inputs[0])),)), _FC)
+ACOS = unary("Acos", _xp("arccos"),
+             _holo(lambda n, g: (-g * rsqrt(1.0 - square(n.inputs[0])),)), _FC)
+ATAN = unary("Atan", _xp("arctan"), _holo(lambda n, g: (g / (1.0 + square(n.inputs[0])),)), _FC)
+SINH = unary("Sinh", _xp("sinh"), _holo(lambda n, g: (g * cosh(n.inputs[0]),)), _FC)
+COSH = unary("Cosh", _xp("cosh"), _holo(lambda n, g: (g * sinh(n.inputs[0]),)), _FC)
+TANH = unary("Tanh", _xp("tanh"), _holo(lambda n, g: (g * (1.0 - n.out * n.out),)), _FC)
+ASINH = unary("Asinh", _xp("arcsinh"),
+              _holo(lambda n, g: (g * rsqrt(square(n.inputs[0]) + 1.0),)), _FC)
+ATANH = unary("Atanh", _xp("arctanh"),
+              _holo(lambda n, g: (g / (1.0 - square(n.inputs[0])),)), _FC)
 FLOOR = unary("Floor", _xp("floor"), lambda n, g: (zeros_like(g),))
 CEIL = unary("Ceil", _xp("ceil"), lambda n, g: (zeros_like(g),))
 ROUND = unary("Round", _xp("rint"), lambda n, g: (zeros_like(g),), _NUM)  # half to even
@@ -350,12 +410,14 @@ ROUND = unary("Round", _xp("rint"), lambda n, g: (zeros_like(g),), _NUM)  # half
 
 def _sigmoid_fwd(a):
     xp = xp_of(a)
+    if a.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-a))
     # NOTE: evaluated as exp(-|a|) so neither branch overflows for large |a|.
     e = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
-SIGMOID = unary("Sigmoid", _sigmoid_fwd, lambda n, g: (g * n.out * (1.0 - n.out),))
+SIGMOID = unary("Sigmoid", _sigmoid_fwd, _holo(lambda n, g: (g * n.out * (1.0 - n.out),)), _FC)
 
 
 def _softplus_fwd(a):
@@ -393,7 +455,16 @@ def _unary_fn(op):
 
 negative = _unary_fn(NEG)
 abs = _unary_fn(ABS)  # TF's name
-sign = _unary_fn(SIGN)
+
+
+def sign(x, name=None):
+    """-1, 0 or 1; for complex ``x``, ``x / |x|`` (0 at 0), differentiable as TF's."""
+    x = as_t(x)
+    if x._v.dtype.kind == "c":
+        return divide_no_nan(x, cast(apply(ABS, (x,), {}), x.dtype))
+    return apply(SIGN, (x,), {})
+
+
 exp = _unary_fn(EXP)
 expm1 = _unary_fn(EXPM1)
 log = _unary_fn(LOG)
@@ -466,12 +537,14 @@ def as_t(x):
 
 # -- cast, identity, stop_gradient --------------------------------------------------------------
 def _cast_fwd(a, dtype):
+    if a.dtype.kind == "c" and dtype.kind != "c":
+        a = a.real  # TF keeps the real part (bool: real part != 0)
     return a.astype(dtype)
 
 
 def _cast_grad(n, g):
-    src = n.inputs[0]._v.dtype
-    return (cast(g, dtypes.from_numpy(src)) if src.kind == "f" else None,)
+    src = n.inputs[0]._v.dtype  # complex -> real keeps the real part both ways, as TF
+    return (cast(g, dtypes.from_numpy(src)) if src.kind in "fc" else None,)
 
 
 CAST = Op("Cast", _cast_fwd, _cast_grad, None, same_dtype=False)
@@ -518,8 +591,8 @@ def _cmp(name, f):
     return Op(name, f, None, "fiub")
 
 
-EQUAL = _cmp("Equal", lambda a, b: a == b)
-NOT_EQUAL = _cmp("NotEqual", lambda a, b: a != b)
+EQUAL = Op("Equal", lambda a, b: a == b, None, "fiubc")
+NOT_EQUAL = Op("NotEqual", lambda a, b: a != b, None, "fiubc")
 LESS = _cmp("Less", lambda a, b: a < b)
 LESS_EQUAL = _cmp("LessEqual", lambda a, b: a <= b)
 GREATER = _cmp("Greater", lambda a, b: a > b)
@@ -604,6 +677,98 @@ def ones_like(x, dtype=None, name=None):
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
     return const(xp.ones(x._v.shape, d))
+
+
+# -- complex numbers ------------------------------------------------------------------------------
+def _complex_dtype(real_np):
+    return dtypes.complex64 if real_np.itemsize == 4 else dtypes.complex128
+
+
+def _complex_fwd(re, im):
+    xp = xp_of(re)
+    out = xp.empty(xp.broadcast_shapes(re.shape, im.shape), _complex_dtype(re.dtype)._np)
+    out.real = re
+    out.imag = im
+    return out
+
+
+def _complex_grad(n, g):
+    return (real(g) if n.needs[0] else None), (imag(g) if n.needs[1] else None)
+
+
+def _real_grad(n, g):  # the real part's gradient is complex(g, 0)
+    return (cast(g, dtypes.from_numpy(n.inputs[0]._v.dtype)),)
+
+
+def _imag_grad(n, g):  # complex(0, g)
+    return (apply(COMPLEX, (zeros_like(g), g), {}),)
+
+
+def _angle_grad(n, g):  # -g / (imag(z) + i real(z)), as TF
+    z = n.inputs[0]
+    swapped = apply(COMPLEX, (imag(z), real(z)), {})
+    return (-cast(g, dtypes.from_numpy(z._v.dtype)) / swapped,)
+
+
+COMPLEX = Op("Complex", _complex_fwd, _complex_grad, _F)
+REAL = Op("Real", lambda a: xp_of(a).real(a).copy(), _real_grad, "c")
+IMAG = Op("Imag", lambda a: xp_of(a).imag(a).copy(), _imag_grad, "c")
+CONJ = Op("Conj", lambda a: xp_of(a).conj(a), lambda n, g: (conj(g),), "c")
+ANGLE = Op("Angle", lambda a: xp_of(a).angle(a), _angle_grad, "c")
+
+
+def complex(real, imag, name=None):
+    """``real + 1j * imag``: float32 parts give complex64, float64 parts complex128."""
+    re, im = as_t(real), as_t(imag)
+    rd, id_ = re._v.dtype, im._v.dtype
+    if rd != id_ or rd.kind != "f" or rd.itemsize < 4:
+        raise TypeError(
+            f"The `real` and `imag` components have incorrect types: {re.dtype.name} "
+            f"{im.dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]")
+    try:
+        return apply(COMPLEX, (re, im), {})
+    except ValueError:
+        raise InvalidArgumentError(
+            None, "Complex", f"Incompatible shapes: {list(re._v.shape)} vs. {list(im._v.shape)} "
+            "[Op:Complex]") from None
+
+
+def real(input, name=None):
+    """The real part of a complex tensor (a real tensor is returned as it is)."""
+    x = as_t(input)
+    return apply(REAL, (x,), {}) if x._v.dtype.kind == "c" else _value(x)
+
+
+def imag(input, name=None):
+    """The imaginary part of a complex tensor (zeros for a real tensor)."""
+    x = as_t(input)
+    return apply(IMAG, (x,), {}) if x._v.dtype.kind == "c" else zeros_like(x)
+
+
+def conj(x, name=None):
+    """The complex conjugate (a real tensor is returned as it is)."""
+    x = as_t(x)
+    return apply(CONJ, (x,), {}) if x._v.dtype.kind == "c" else _value(x)
+
+
+def angle(input, name=None):
+    """The argument of a complex tensor; for a real one pi where negative, else 0."""
+    x = as_t(input)
+    k = x._v.dtype.kind
+    if k == "c":
+        return apply(ANGLE, (x,), {})
+    if k != "f":
+        raise TypeError(f"Cannot convert {_pymath.pi!r} to EagerTensor of dtype {x.dtype.name}")
+    return where(less(x, 0), _fill_like(x, _pymath.pi), zeros_like(x))
+
+
+def _value(x):
+    """``x`` itself, or a variable's current value (TF converts a variable to a tensor)."""
+    return x if type(x) is not _core.VariableType else identity(x)
+
+
+def _fill_like(x, value):
+    return const(xp_of(x._v).full(x._v.shape, value, x._v.dtype))
 
 
 # -- Python operators ----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .array import BROADCAST, broadcast_to, reshape, transpose
 from .math import (
+    _holo,
+    abs,
     cast,
     equal,
     exp,
@@ -147,14 +149,14 @@ def _red(name, f, grad, kinds):
 
 
 SUM = _red("Sum", lambda a, axis, keepdims: reduce_add(a, axis, keepdims, a.dtype), _sum_grad,
-           "fiu")
-MEAN = _red("Mean", lambda a, axis, keepdims: _mean_fwd(a, axis, keepdims), _mean_grad, "fiu")
+           "fiuc")
+MEAN = _red("Mean", lambda a, axis, keepdims: _mean_fwd(a, axis, keepdims), _mean_grad, "fiuc")
 MAX = _red("Max", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "max"), _extreme_grad,
            "fiu")
 MIN = _red("Min", lambda a, axis, keepdims: _extreme(a, axis, keepdims, "min"), _extreme_grad,
            "fiu")
 PROD = _red("Prod", lambda a, axis, keepdims: reduce_multiply(a, axis, keepdims, a.dtype),
-            _prod_grad, "fiu")
+            _holo(_prod_grad), "fiuc")
 ANY = _red("Any", lambda a, axis, keepdims: xp_of(a).any(a, axis=axis, keepdims=keepdims), None,
            "b")
 ALL = _red("All", lambda a, axis, keepdims: xp_of(a).all(a, axis=axis, keepdims=keepdims), None,
@@ -239,11 +241,14 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     x = _t(input_tensor)
-    if x._v.dtype.kind != "f":
+    if x._v.dtype.kind not in "fc":
         raise TypeError(f"Input must be either real or complex. Received integer type "
                         f"{x.dtype.name}.")
     mean = reduce_mean(x, axis=axis, keepdims=True)
-    return reduce_mean(square(x - mean), axis=axis, keepdims=keepdims)
+    d = x - mean
+    if x._v.dtype.kind == "c":  # the mean squared modulus: a real variance, as TF
+        d = abs(d)
+    return reduce_mean(square(d), axis=axis, keepdims=keepdims)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
@@ -251,13 +256,29 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    return sqrt(reduce_sum(square(_t(input_tensor)), axis=axis, keepdims=keepdims))
+    x = _t(input_tensor)
+    if x._v.dtype.kind == "c":  # sqrt(sum |x|**2), returned in x's complex dtype as TF
+        return _reduce(EUCLIDEAN_NORM, x, axis, keepdims)
+    return sqrt(reduce_sum(square(x), axis=axis, keepdims=keepdims))
 
 
 def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):
     x = _t(input)
     nz = cast(not_equal(x, False if x._v.dtype.kind == "b" else 0), dtype)
     return reduce_sum(nz, axis=axis, keepdims=bool(keepdims))
+
+
+def _euclidean_fwd(a, axis, keepdims):
+    xp = xp_of(a)
+    m = xp.abs(a)
+    return xp.sqrt(reduce_add(m * m, axis, keepdims, m.dtype)).astype(a.dtype)
+
+
+def _euclidean_grad(n, g):  # TF's rule for its complex EuclideanNorm: g * x / norm
+    return (_expand_back(n, g) * n.inputs[0] / _expand_back(n, n.out),)
+
+
+EUCLIDEAN_NORM = Op("EuclideanNorm", _euclidean_fwd, _euclidean_grad, "c")
 
 
 def _arg_fwd(a, axis, which, dtype):
@@ -318,10 +339,10 @@ def _cumprod_grad(n, g):
 
 
 CUMSUM = Op("Cumsum", lambda a, axis, exclusive, reverse: _cum_fwd(a, axis, exclusive, reverse,
-                                                                   "cumsum"), _cumsum_grad, "fiu")
+                                                                   "cumsum"), _cumsum_grad, "fiuc")
 CUMPROD = Op("Cumprod", lambda a, axis, exclusive, reverse: _cum_fwd(a, axis, exclusive, reverse,
-                                                                     "cumprod"), _cumprod_grad,
-             "fiu")
+                                                                     "cumprod"),
+             _cumprod_grad, "fiuc")  # NOTE: TF's rule, unconjugated for complex too
 
 
 def _cum(op, x, axis, exclusive, reverse):

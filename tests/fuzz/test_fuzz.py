@@ -8,7 +8,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_files  # noqa: E402
+import fuzz_files
 
 pytest.importorskip("h5py", reason="h5py (the [h5] extra) is not installed")
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the fuzzer forks (POSIX)")
