@@ -7,6 +7,39 @@ from ..backend import host as np
 from . import _mirrored
 from .input import AutoShardPolicy, _policy, shard_batch, shard_bounds
 
+# How many fits of this process are between their first training step and their last
+# epoch's end: a rank that exits while it is non-zero aborts the job (``_mpi``)
+fit_active = [0]
+
+
+def check_peers(strategy, model, steps):
+    """Before the first step, every rank compares its model's variables (shapes, dtypes)
+    and its steps per epoch with the other ranks'; a difference stops every rank with an
+    error naming the ranks and what differs (instead of a collective that never completes)."""
+    import json  # deferred: used once per fit
+
+    sig = {"variables": [[list(v.shape), v.dtype.name] for v in model.weights],
+           "steps": steps}
+    texts = strategy._collective.allgather_bytes(json.dumps(sig).encode(), "peer check")
+    peers = [json.loads(t) for t in texts]
+    problems = []
+    for r, p in enumerate(peers[1:], start=1):
+        if p["steps"] != peers[0]["steps"]:
+            problems.append(f"rank {r} has {p['steps']} steps per epoch, rank 0 has "
+                            f"{peers[0]['steps']} (their datasets differ in size)")
+        if p["variables"] != peers[0]["variables"]:
+            mine, base = p["variables"], peers[0]["variables"]
+            if len(mine) != len(base):
+                what = f"{len(mine)} variables where rank 0 has {len(base)}"
+            else:
+                k = next(i for i, (a, b) in enumerate(zip(mine, base)) if a != b)
+                what = (f"variable {k} of shape {tuple(mine[k][0])} ({mine[k][1]}) where rank "
+                        f"0 has {tuple(base[k][0])} ({base[k][1]})")
+            problems.append(f"rank {r}'s model has {what}")
+    if problems:
+        raise ValueError("tapeflow.distribute: the ranks cannot train together: "
+                         + "; ".join(problems) + ".")
+
 
 class ShardedBatches:
     """This rank's rows of every global batch of ``inner`` (``ArrayBatches`` or
@@ -35,7 +68,12 @@ class ShardedBatches:
     def epoch(self, start=0):
         s, model = self.strategy, self.model
         if self.train and model.built and model.weights:
+            if not getattr(self, "_checked", False) and s._collective is not None:
+                check_peers(s, model, self.inner.steps)
+                self._checked = True
             s._sync_variables(model.weights)  # start every rank from rank 0's values
+        if self.train:
+            fit_active[0] += 1  # until the epoch's logs are combined (global_logs)
         rank, size = s._rank, s._size
         if self.shard and _plain_arrays(self.inner):
             shards = _array_shards(self.inner, start, rank, size)
@@ -82,6 +120,7 @@ def _array_shards(inner, start, rank, size):
 def global_logs(s, model, logs):
     """The logs with every compiled metric (the loss included) computed from the sum of
     the metric states of all ranks: the epoch's value over every rank's examples."""
+    fit_active[0] = 0  # the epoch ended on every rank together
     _average_non_trainable(model, s)
     metrics = model.metrics
     variables = [v for m in metrics for v in m.variables]

@@ -6,6 +6,7 @@ job down when one rank raises.
 mpi4py is imported here only, and only when a strategy asks for it, so ``import tapeflow``
 never loads MPI.
 """
+import atexit
 import os
 import sys
 import threading
@@ -130,6 +131,17 @@ class Collective:
         self.bcast_inplace(buf, root)
         return buf.tobytes()
 
+    def allgather_bytes(self, data, what="allgather"):
+        """Every rank's ``data`` (bytes), in rank order: the lengths first, then the bytes
+        padded to the longest, each rank writing its own row of one allreduce."""
+        lengths = np.zeros(self.size, np.int64)
+        lengths[self.rank] = len(data)
+        self.allreduce_inplace(lengths, what)
+        rows = np.zeros((self.size, int(lengths.max())), np.uint8)
+        rows[self.rank, :len(data)] = np.frombuffer(data, np.uint8)
+        self.allreduce_inplace(rows, what)
+        return [rows[r, :int(lengths[r])].tobytes() for r in range(self.size)]
+
     # -- arrays of any shape, bucketed ---------------------------------------------------
     def allreduce_arrays(self, arrays, scale=None, what="gradient allreduce"):
         """Sum a list of arrays across ranks (each first multiplied by ``scale``).
@@ -233,3 +245,17 @@ def install_abort_hook(collective):
         collective.abort(f"uncaught {kind.__name__}: {value}")
 
     sys.excepthook = hook
+
+    def at_exit():
+        # a rank leaving while a fit is under way (sys.exit, even with status 0) would leave
+        # the other ranks waiting in their next collective: end the whole job instead
+        if _replicas_busy():
+            collective.abort("exited while Model.fit was still running on the other ranks")
+
+    atexit.register(at_exit)
+
+
+def _replicas_busy():
+    from . import _hooks  # deferred: only read at exit, and _hooks loads with fit
+
+    return _hooks.fit_active[0] > 0

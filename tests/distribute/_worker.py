@@ -195,6 +195,27 @@ def fault_scenario():
                     "loss": hist.history["loss"]})
 
 
+def mismatch_scenario():
+    """Ranks that cannot train together: other data sizes, another model, or a rank that
+    leaves mid-fit with status 0."""
+    x, y = data(n=100 + (20 * RANK if OPTS.get("data") == "uneven" else 0))
+    units = 8 + (RANK if OPTS.get("model") == "uneven" else 0)
+    tf.random.set_seed(1)
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.Input((6,)),
+                                     tf.keras.layers.Dense(units, activation="relu"),
+                                     tf.keras.layers.Dense(3, activation="softmax")])
+        model.compile("sgd", "sparse_categorical_crossentropy")
+
+    class Leave(tf.keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if OPTS.get("exit") == "0" and RANK == SIZE - 1 and batch == 1:
+                sys.exit(0)
+
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0, callbacks=[Leave()])
+    write("mismatch", {"done": True})
+
+
 def batchnorm_scenario():
     """Moving statistics are averaged over the ranks at the end of each epoch."""
     x, y = data()
@@ -209,6 +230,7 @@ def batchnorm_scenario():
 
 
 SCENARIOS = {"bn": batchnorm_scenario, "fit": fit_scenario, "loop": custom_loop_scenario,
-             "coverage": coverage_scenario, "output": output_scenario, "fault": fault_scenario}
+             "coverage": coverage_scenario, "output": output_scenario, "fault": fault_scenario,
+             "mismatch": mismatch_scenario}
 for name in SCENARIO.split(","):
     SCENARIOS[name]()

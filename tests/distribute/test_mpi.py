@@ -110,3 +110,23 @@ def test_raising_rank_aborts_every_rank(tmp_path):
     assert proc.returncode != 0 and seconds < 20
     assert "RuntimeError: injected failure on the last rank" in proc.stderr
     assert "rank 1 of 2: uncaught RuntimeError" in proc.stderr
+
+
+@pytest.mark.parametrize("opt,expected", [
+    ("data=uneven", "rank 1 has 6 steps per epoch, rank 0 has 5 (their datasets differ in size)"),
+    ("model=uneven", "rank 1's model has variable 0 of shape (6, 9) (float32) where rank 0 has "
+                     "(6, 8) (float32)"),
+])
+def test_ranks_that_cannot_train_together_stop_at_once_naming_the_difference(tmp_path, opt,
+                                                                              expected):
+    proc, seconds = launch(2, "mismatch", tmp_path, opt, check=False, timeout=60)
+    assert proc.returncode != 0
+    assert seconds < 20  # before any collective could time out (30 s in the tests)
+    assert expected in proc.stderr, proc.stderr[-2000:]
+    assert "Aborting the MPI job" in proc.stderr
+
+
+def test_a_rank_leaving_with_status_0_mid_fit_fails_the_job(tmp_path):
+    proc, seconds = launch(2, "mismatch", tmp_path, "exit=0", check=False, timeout=60)
+    assert proc.returncode != 0 and seconds < 20
+    assert "exited while Model.fit was still running" in proc.stderr, proc.stderr[-2000:]
