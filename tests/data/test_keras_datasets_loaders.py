@@ -624,3 +624,26 @@ def test_real_fashion_mnist_matches_official_digests(real):
     (x, y), (xt, yt) = fashion_mnist.load_data()
     assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28)
     assert np.bincount(y).tolist() == [6000] * 10 and np.bincount(yt).tolist() == [1000] * 10
+
+
+def test_idx_gzip_bomb_is_refused_after_its_header(tmp_path):
+    """A small .gz whose header declares more than any IDX dataset holds is refused
+    before it is decompressed; one with gigabytes after its declared data is read only as
+    far as the header says (plus a little, to report what follows)."""
+    import gzip
+
+    from tapeflow.keras.datasets import _idx
+
+    huge = tmp_path / "huge-images-idx3-ubyte.gz"
+    with gzip.open(huge, "wb") as g:
+        g.write(b"\x00\x00\x08\x03" + (100000).to_bytes(4, "big") * 3)
+    with pytest.raises(_idx.DatasetFileError, match="more than an IDX dataset file holds"):
+        _idx.read_idx(huge)
+    tail = tmp_path / "tail-labels-idx1-ubyte.gz"
+    with gzip.open(tail, "wb", compresslevel=9) as g:
+        g.write(b"\x00\x00\x08\x01" + (10).to_bytes(4, "big") + bytes(10))
+        for _ in range(64):  # 256 MiB of zeros after the declared data
+            g.write(bytes(4 << 20))
+    assert tail.stat().st_size < 2 << 20
+    with pytest.raises(_idx.DatasetFileError, match="unexpected bytes after"):
+        _idx.read_idx(tail)

@@ -4,6 +4,7 @@ import gzip
 import os
 import zlib
 
+from ..._io import require_regular_file
 from ...backend import host as np
 
 # IDX type byte -> big-endian NumPy dtype
@@ -14,19 +15,50 @@ class DatasetFileError(ValueError):
     """A dataset file is missing a part, corrupt, truncated or does not match its checksum."""
 
 
-def read_bytes(path):
-    """The (decompressed) contents of ``path``; gzip is detected by its magic bytes."""
+# the most data one IDX file may declare (the largest Keras IDX dataset is ~47 MB): a
+# header claiming more is refused before anything is decompressed or allocated
+MAX_IDX_BYTES = 1 << 30
+
+
+def read_bytes(path, limit=None):
+    """The (decompressed) contents of ``path``, at most ``limit`` bytes (more is an error);
+    gzip is detected by its magic bytes."""
     try:
         with open(path, "rb") as f:
             head = f.read(2)
             f.seek(0)
             if head == b"\x1f\x8b":
                 with gzip.GzipFile(fileobj=f) as g:
-                    return g.read()
-            return f.read()
+                    return g.read() if limit is None else _bounded(g, limit, path)
+            return f.read() if limit is None else _bounded(f, limit, path)
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise DatasetFileError(f"{path}: truncated or corrupt gzip data ({e}); delete the file "
                                "and fetch it again") from None
+
+
+def _bounded(stream, limit, path):
+    """At most ``limit`` bytes and a few more: enough for parse_idx to report what follows
+    the declared data, never the rest of a bomb."""
+    return stream.read(limit + 4096)
+
+
+def _declared_size(stream, path):
+    """The byte count an IDX file's header declares (header included), read from the first
+    bytes of ``stream``; refused when it is beyond MAX_IDX_BYTES."""
+    head = stream.read(4)
+    if len(head) == 4 and head[0] == 0 and head[1] == 0 and head[2] in _TYPES and head[3]:
+        dims = stream.read(4 * head[3])
+        if len(dims) == 4 * head[3]:
+            shape = [int.from_bytes(dims[i:i + 4], "big") for i in range(0, len(dims), 4)]
+            need = np.dtype(_TYPES[head[2]]).itemsize
+            for d in shape:
+                need *= d
+            if need > MAX_IDX_BYTES:
+                raise DatasetFileError(f"{path}: the IDX header declares shape {tuple(shape)} "
+                                       f"({need} bytes), more than an IDX dataset file holds "
+                                       f"({MAX_IDX_BYTES} bytes at most); refusing to read it")
+            return 4 + len(dims) + need
+    return None  # not a valid header: parse_idx says what is wrong
 
 
 def parse_idx(data, path="<bytes>"):
@@ -63,7 +95,20 @@ def parse_idx(data, path="<bytes>"):
 
 
 def read_idx(path):
-    return parse_idx(read_bytes(path), os.fspath(path))
+    """The array of an IDX file (gzip or plain): the header is read first, so the data read
+    and decompressed is never more than the header declares (a 3 GiB bomb in a small
+    ``.gz`` is refused after its header)."""
+    path = os.fspath(path)
+    require_regular_file(path, "dataset file")
+    try:
+        with open(path, "rb") as f:
+            stream = gzip.GzipFile(fileobj=f) if f.read(2) == b"\x1f\x8b" else f
+            f.seek(0)
+            limit = _declared_size(stream, path)
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+        raise DatasetFileError(f"{path}: truncated or corrupt gzip data ({e}); delete the file "
+                               "and fetch it again") from None
+    return parse_idx(read_bytes(path, limit if limit is not None else 1 << 16), path)
 
 
 def read_images_labels(images_path, labels_path):
