@@ -49,11 +49,17 @@ def _walk(obj, seen, leaves_of, stop_at_modules):
             stack.extend(reversed(x))
 
 
+# ids of objects a checkpoint restore waits on (deferred restoration: the value of an attribute
+# assigned later); ``tapeflow.train`` fills it, ``__setattr__`` checks it (one global lookup)
+deferred_restores = set()
+
+
 class Module:
     """Base class for models built from variables and other modules (TF's ``tf.Module``)."""
 
     _TF_MODULE_IGNORED = frozenset(["_self_unconditional_checkpoint_dependencies",
-                                    "_parameters", "_name", "_scope_name"])
+                                    "_parameters", "_name", "_scope_name",
+                                    "_deferred_restore"])
 
     def __init__(self, name=None):
         if name is None:
@@ -65,6 +71,13 @@ class Module:
             raise ValueError(f"{name!r} is not a valid module name. Module names must be valid "
                              "Python identifiers (e.g. a valid class name).")
         self._name = name
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        if deferred_restores and id(self) in deferred_restores:
+            hook = self.__dict__.get("_deferred_restore")
+            if hook is not None:
+                hook(self, name)
 
     @property
     def name(self):
