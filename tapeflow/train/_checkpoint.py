@@ -162,8 +162,9 @@ class _Restore:
             want = np.dtype(value._v.dtype)
             if array.dtype != want:
                 raise InvalidArgumentError(
-                    None, "RestoreV2", f"tensor_name = {key}; expected dtype {want.name} does "
-                    f"not equal original dtype {array.dtype.name} (checkpoint '{self.path}')")
+                    None, "RestoreV2", f"tensor_name = {key}; expected dtype {_tf_name(want)} "
+                    f"does not equal original dtype {_tf_name(array.dtype)} [Op:RestoreV2] "
+                    f"(checkpoint '{self.path}')")
             value._assign_raw(xp_of(value._v).asarray(array, dtype=want))
         else:
             if tuple(array.shape) != tuple(value.shape):
@@ -222,6 +223,12 @@ class _Restore:
                     if cid not in self.assigned:
                         self._assign(cid, kids[idx])
             del self.optimizers[key]
+
+
+def _tf_name(dtype):
+    """TF's own spelling of a dtype in its kernels' messages (``float``, ``double``)."""
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name,
+                                                                              dtype.name)
 
 
 def _rematch_after_first_call(model, session):
