@@ -84,7 +84,9 @@ def test_manager_numbers_keeps_max_to_keep_and_recovers_its_state(tmp_path):
         v.assign(float(i))
         paths.append(manager.save())
     assert [os.path.basename(p) for p in paths] == ["ckpt-1", "ckpt-2", "ckpt-3", "ckpt-4"]
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ckpt-3.npz", "ckpt-4.npz"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "checkpoint", "ckpt-3.data-00000-of-00001", "ckpt-3.index", "ckpt-4.data-00000-of-00001",
+        "ckpt-4.index"]
     assert manager.checkpoints == paths[2:]
     assert tf.train.latest_checkpoint(tmp_path) == paths[3] == manager.latest_checkpoint
     state = (tmp_path / "checkpoint").read_text()
@@ -135,49 +137,52 @@ def test_partial_restores_and_shape_mismatch(tmp_path):
     only_a = tf.Variable(0.0)
     status = tf.train.Checkpoint(a=only_a).restore(path)
     assert float(only_a.numpy()) == 1.0
-    with pytest.raises(AssertionError, match="b"):
+    with pytest.raises(AssertionError, match=r"Unresolved object in checkpoint \(root\)\.b"):
         status.assert_consumed()
-    status.expect_partial().assert_consumed()
+    status.assert_existing_objects_matched()
+    with pytest.raises(AssertionError):  # TF: expect_partial silences warnings, not asserts
+        status.expect_partial().assert_consumed()
     extra = tf.train.Checkpoint(a=tf.Variable(0.0), c=tf.Variable(0.0))
     with pytest.raises(AssertionError, match="c"):
         extra.restore(path).assert_existing_objects_matched()
     wrong = tf.train.Checkpoint(b=tf.Variable([1.0, 2.0, 3.0]))
-    with pytest.raises(ValueError, match=r"'b'.*\(3,\).*\(2,\)"):
+    with pytest.raises(ValueError, match=r"incompatible tensor with shape \(2,\) .* \(3,\)"):
         wrong.restore(path)
 
 
-def test_corrupt_checkpoint_and_pickle_are_refused(tmp_path):
+def test_corrupt_checkpoint_and_legacy_npz_are_refused(tmp_path):
     path = tf.train.Checkpoint(a=tf.Variable(1.0)).save(tmp_path / "x")
-    data = (tmp_path / "x-1.npz").read_bytes()
-    (tmp_path / "x-1.npz").write_bytes(data[:20])
-    with pytest.raises(ValueError, match="x-1.npz.*corrupt or truncated"):
+    data = (tmp_path / "x-1.index").read_bytes()
+    (tmp_path / "x-1.index").write_bytes(data[:20])
+    with pytest.raises(tf.errors.DataLossError, match="x-1.index.*truncated"):
         tf.train.Checkpoint(a=tf.Variable(0.0)).restore(path)
-    np.savez(tmp_path / "evil.npz", a=np.array([object()], dtype=object))
-    with pytest.raises(ValueError, match="pickled"):
-        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path / "evil"))
-    with pytest.raises(FileNotFoundError, match="nothing-here"):
+    np.savez(tmp_path / "old.npz", a=np.array([1.0]))
+    with pytest.raises(ValueError, match="old.npz.*tapeflow 0.x"):
+        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path / "old"))
+    with pytest.raises(tf.errors.NotFoundError, match="nothing-here"):
         tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path / "nothing-here"))
 
 
 def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    from tapeflow.train import _bundle
+
     v = tf.Variable(1.0)
     ckpt = tf.train.Checkpoint(v=v)
     path = ckpt.write(str(tmp_path / "w"))
-    before = (tmp_path / "w.npz").read_bytes()
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir())
 
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(np, "savez", boom)
+    monkeypatch.setattr(_bundle, "write_table", boom)
     v.assign(2.0)
     with pytest.raises(OSError):
         ckpt.write(path)
-    assert (tmp_path / "w.npz").read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == ["w.npz"]
+    assert sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir()) == before
 
 
 def test_non_trackable_objects_are_rejected():
     with pytest.raises(ValueError, match="trackable"):
-        tf.train.Checkpoint(thing=object())._arrays()
+        tf.train.Checkpoint(thing=object())
     with pytest.raises(ValueError, match="max_to_keep"):
         tf.train.CheckpointManager(tf.train.Checkpoint(), "d", max_to_keep=0)
