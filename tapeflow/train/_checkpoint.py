@@ -279,6 +279,7 @@ class CheckpointLoadStatus:
             f"{min(len(objects), 10)} of {len(objects)} unmatched objects: [{shown}]")
 
     def assert_consumed(self):
+        self.assert_existing_objects_matched()  # first, as TF
         s = self._session
         paths = _saved_paths(s.nodes)
         for sid, node in enumerate(s.nodes):
@@ -286,9 +287,6 @@ class CheckpointLoadStatus:
                 where = ".".join(["(root)"] + paths.get(sid, ["?"]))
                 raise AssertionError(f"Unresolved object in checkpoint {where}: "
                                      f"{_describe(node)}")
-        unbound = self._unbound_objects()
-        if unbound:
-            raise self._unmatched_objects_error(unbound)
         return self
 
     def assert_existing_objects_matched(self):
