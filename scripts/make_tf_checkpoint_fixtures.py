@@ -86,7 +86,7 @@ def main():
     def error(f):
         try:
             f()
-        except Exception as e:  # noqa: BLE001 - recording TF's answer
+        except Exception as e:
             return [type(e).__name__, str(e).splitlines()[0]]
         return None
 
@@ -96,8 +96,8 @@ def main():
             os.path.join(OUT, "nothing"))),
         "load_missing": error(lambda: tf.train.load_checkpoint(os.path.join(OUT, "nothing"))),
         "get_tensor_missing": error(lambda: tf.train.load_checkpoint(module_path).get_tensor("x")),
-        "shape_mismatch": error(lambda: tf.train.Checkpoint(step=tf.Variable([1, 2], dtype=tf.int64))
-                                .restore(module_path)),
+        "shape_mismatch": error(lambda: tf.train.Checkpoint(
+            step=tf.Variable([1, 2], dtype=tf.int64)).restore(module_path)),
         "dtype_mismatch": error(lambda: tf.train.Checkpoint(step=tf.Variable(1.0))
                                 .restore(module_path)),
         "partial_consumed": error(lambda: tf.train.Checkpoint(step=tf.Variable(0, dtype=tf.int64))

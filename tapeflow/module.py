@@ -50,8 +50,32 @@ def _walk(obj, seen, leaves_of, stop_at_modules):
 
 
 # ids of objects a checkpoint restore waits on (deferred restoration: the value of an attribute
-# assigned later); ``tapeflow.train`` fills it, ``__setattr__`` checks it (one global lookup)
+# assigned later). ``tapeflow.train`` fills it through ``wait_for_attributes``; only while it is
+# not empty does ``Module`` have a Python ``__setattr__`` (plain attribute sets stay C-speed).
 deferred_restores = set()
+
+
+def _setattr_then_restore(self, name, value):
+    object.__setattr__(self, name, value)
+    if id(self) in deferred_restores:
+        hook = self.__dict__.get("_deferred_restore")
+        if hook is not None:
+            hook(self, name)
+
+
+def wait_for_attributes(obj, hook):
+    """Call ``hook(obj, name)`` after each attribute assignment on ``obj`` until
+    ``stop_waiting(obj)``."""
+    obj.__dict__["_deferred_restore"] = hook
+    deferred_restores.add(id(obj))
+    Module.__setattr__ = _setattr_then_restore
+
+
+def stop_waiting(obj):
+    obj.__dict__.pop("_deferred_restore", None)
+    deferred_restores.discard(id(obj))
+    if not deferred_restores and "__setattr__" in Module.__dict__:
+        del Module.__setattr__
 
 
 class Module:
@@ -71,13 +95,6 @@ class Module:
             raise ValueError(f"{name!r} is not a valid module name. Module names must be valid "
                              "Python identifiers (e.g. a valid class name).")
         self._name = name
-
-    def __setattr__(self, name, value):
-        object.__setattr__(self, name, value)
-        if deferred_restores and id(self) in deferred_restores:
-            hook = self.__dict__.get("_deferred_restore")
-            if hook is not None:
-                hook(self, name)
 
     @property
     def name(self):

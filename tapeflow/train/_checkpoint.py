@@ -178,18 +178,22 @@ class _Restore:
     def _wait(self, obj):
         if id(obj) in self.waiting:
             return
-        if isinstance(obj, (_module.Module, Checkpoint)):
+        if isinstance(obj, Checkpoint):
             self.waiting[id(obj)] = obj
             obj.__dict__["_deferred_restore"] = self.rematch
-            _module.deferred_restores.add(id(obj))
+        elif isinstance(obj, _module.Module):
+            self.waiting[id(obj)] = obj
+            _module.wait_for_attributes(obj, self.rematch)
             if is_layer(obj) and hasattr(obj, "call") and not obj.built:
                 _rematch_after_first_call(obj, self)
 
     def _done_waiting(self, obj):
         del self.waiting[id(obj)]
         if obj.__dict__.get("_deferred_restore") == self.rematch:
-            del obj.__dict__["_deferred_restore"]
-            _module.deferred_restores.discard(id(obj))
+            if isinstance(obj, Checkpoint):
+                del obj.__dict__["_deferred_restore"]
+            else:
+                _module.stop_waiting(obj)
 
     def rematch(self, obj, name=None):
         sid = self.node_of.get(id(obj))
