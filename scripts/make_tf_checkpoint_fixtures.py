@@ -29,6 +29,26 @@ def keras_model():
                                 tf.keras.layers.Dense(1)])
 
 
+OPTIMIZERS = {
+    "rmsprop_centered": lambda: tf.keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "nadam": lambda: tf.keras.optimizers.Nadam(0.01),
+    "sgd_nesterov": lambda: tf.keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    "adam_amsgrad": lambda: tf.keras.optimizers.Adam(0.01, amsgrad=True),
+    "adagrad": lambda: tf.keras.optimizers.Adagrad(0.1),
+}
+
+
+def train(model, opt, x, y, steps):
+    losses = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((model(x) - y) ** 2)
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        losses.append(float(loss))
+    return losses
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
@@ -80,6 +100,16 @@ def main():
         "weights": weights, "slots": slots, "iterations": 2, "losses_after": after,
         "weights_after": [w.tolist() for w in model.get_weights()],
         "x": x.tolist(), "y": y.tolist()}
+    expected["optimizers"] = {}
+    for name, make in OPTIMIZERS.items():
+        tf.keras.utils.set_random_seed(1)
+        model, opt = keras_model(), make()
+        train(model, opt, x, y, 1)
+        path = tf.train.Checkpoint(model=model, optimizer=opt).write(
+            os.path.join(OUT, "optimizers", name))
+        expected["optimizers"][name] = {
+            "list_variables": tf.train.list_variables(path),
+            "losses_after": train(model, opt, x, y, 2)}
     model_only = tf.train.Checkpoint(model=keras_model()).write(os.path.join(OUT, "model_only"))
     expected["model_only"] = {"list_variables": tf.train.list_variables(model_only)}
 

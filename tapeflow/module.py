@@ -1,6 +1,7 @@
 """``tf.Module`` (variables and sub-modules tracked through attributes and containers) and
 ``tf.name_scope``."""
 import re
+import weakref
 
 from .variable import Variable, _name_scope_stack
 
@@ -67,15 +68,21 @@ def wait_for_attributes(obj, hook):
     """Call ``hook(obj, name)`` after each attribute assignment on ``obj`` until
     ``stop_waiting(obj)``."""
     obj.__dict__["_deferred_restore"] = hook
-    deferred_restores.add(id(obj))
+    if id(obj) not in deferred_restores:
+        deferred_restores.add(id(obj))
+        weakref.finalize(obj, _forget, id(obj))  # an object dropped while waiting
     Module.__setattr__ = _setattr_then_restore
+
+
+def _forget(key):
+    deferred_restores.discard(key)
+    if not deferred_restores and "__setattr__" in Module.__dict__:
+        del Module.__setattr__
 
 
 def stop_waiting(obj):
     obj.__dict__.pop("_deferred_restore", None)
-    deferred_restores.discard(id(obj))
-    if not deferred_restores and "__setattr__" in Module.__dict__:
-        del Module.__setattr__
+    _forget(id(obj))
 
 
 class Module:

@@ -153,12 +153,15 @@ class _Restore:
         key = attrs.get(attribute_of(value))
         if key is None:
             return
+        entry = self.reader.entries.get(key)
+        saved_shape = tuple(entry.shape) if entry is not None else None
+        if isinstance(value, Variable) and saved_shape is not None and \
+                saved_shape != tuple(value.shape):  # before a byte of it is read
+            raise ValueError(f"Received incompatible tensor with shape {saved_shape} "
+                             "when attempting to restore variable with shape "
+                             f"{tuple(value.shape)} and name {value.name}.")
         array = self.reader.tensor(key)
         if isinstance(value, Variable):
-            if tuple(array.shape) != tuple(value.shape):
-                raise ValueError(f"Received incompatible tensor with shape {tuple(array.shape)} "
-                                 "when attempting to restore variable with shape "
-                                 f"{tuple(value.shape)} and name {value.name}.")
             want = np.dtype(value._v.dtype)
             if array.dtype != want:
                 raise InvalidArgumentError(
@@ -219,14 +222,20 @@ class _Restore:
                 continue  # the model's variables appear later (deferred)
             opt.build(var_list)
             layout, nadam = _slot_layout(opt, var_list)
-            kids = dict(optimizer_children(opt))["_variables"]
-            for idx in range(2, 2 + len(layout) + bool(nadam)):
+            named = dict(optimizer_children(opt))
+            kids = named["_variables"]
+            for idx in range(2, 2 + len(layout)):
                 cid = slot_nodes.get(str(idx))
                 if cid is not None and idx < len(kids):
-                    self.bound[cid] = kids[idx]
-                    if cid not in self.assigned:
-                        self._assign(cid, kids[idx])
+                    self._bind(cid, kids[idx])
+            if nadam and "_u_product" in saved and "_u_product" in named:
+                self._bind(saved["_u_product"], named["_u_product"])
             del self.optimizers[key]
+
+    def _bind(self, sid, value):
+        self.bound[sid] = value
+        if sid not in self.assigned:
+            self._assign(sid, value)
 
 
 def _tf_name(dtype):

@@ -91,14 +91,14 @@ def optimizer_children(opt):
     from ..keras.saving._weights import _slot_layout  # deferred: tf.train loads no keras
 
     var_list = [v for v, _ in opt._state.values()]
-    variables = [opt.iterations, opt._lr]
+    variables, extra = [opt.iterations, opt._lr], []
     if var_list:
         layout, nadam = _slot_layout(opt, var_list)
         variables += [_slot_leaf(opt, var_list[j], i) for j, i in layout]
-        if nadam:
-            variables.append(_u_product_leaf(opt))
+        if nadam:  # Keras 3 tracks Nadam's momentum product by name, not in _variables
+            extra.append(("_u_product", _u_product_leaf(opt)))
     return [("_variables", variables), ("_trainable_variables", var_list),
-            ("_iterations", opt.iterations), ("_learning_rate", opt._lr)]
+            ("_iterations", opt.iterations), ("_learning_rate", opt._lr)] + extra
 
 
 def _layer_children(layer):
