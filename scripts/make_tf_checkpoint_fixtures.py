@@ -111,6 +111,14 @@ def main():
             "list_variables": tf.train.list_variables(path),
             "losses_after": train(model, opt, x, y, 2)}
     model_only = tf.train.Checkpoint(model=keras_model()).write(os.path.join(OUT, "model_only"))
+    compiled = keras_model()
+    compiled.compile(optimizer="adam", loss="mse")
+    compiled.fit(x, y, epochs=1, verbose=0)
+    expected["compiled"] = {"list_variables": [
+        (name, shape) for name, shape in tf.train.list_variables(
+            tf.train.Checkpoint(model=compiled).write(os.path.join(OUT, "compiled")))]}
+    os.remove(os.path.join(OUT, "compiled.index"))
+    os.remove(os.path.join(OUT, "compiled.data-00000-of-00001"))
     expected["model_only"] = {"list_variables": tf.train.list_variables(model_only)}
 
     def error(f):

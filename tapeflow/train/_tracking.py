@@ -102,14 +102,22 @@ def optimizer_children(opt):
 
 
 def _layer_children(layer):
+    out = _own_layer_children(layer)
+    opt = layer.__dict__.get("optimizer")  # a compiled model's
+    if opt is not None and is_optimizer(opt):
+        out.append(("optimizer", opt))
+    return out
+
+
+def _own_layer_children(layer):
     d = layer.__dict__
-    kind = type(layer).__name__
-    if kind == "Sequential" or any(c.__name__ == "Sequential" for c in type(layer).__mro__):
+    kinds = [c.__name__ for c in type(layer).__mro__]
+    if "Sequential" in kinds:
         if not layer.built:
             return []
         ops = [_Node()] + list(layer.layers)  # Keras 3 puts the InputLayer first
         return [("_functional", _Node([("_operations", ops)]))]
-    if any(c.__name__ == "Functional" for c in type(layer).__mro__):
+    if "Functional" in kinds:
         return [("_operations", list(layer.layers))]
     private = any(c.__name__ in _PRIVATE_KINDS for c in type(layer).__mro__)
     out = []
@@ -122,9 +130,6 @@ def _layer_children(layer):
         if private and name in _KERAS_PRIVATE:
             name = _KERAS_PRIVATE[name]
         out.append((name, value))
-    opt = d.get("optimizer")
-    if opt is not None and is_optimizer(opt):
-        out.append(("optimizer", opt))
     return out
 
 

@@ -238,3 +238,25 @@ def test_tf_optimizer_state_restores_and_names_match(fixtures, tmp_path, name):
     _train(ours, our_opt, x, y, 1)
     path = tf.train.Checkpoint(model=ours, optimizer=our_opt).write(str(tmp_path / name))
     assert _as_lists(tf.train.list_variables(path)) == exp["list_variables"]
+
+
+def test_compiled_model_carries_its_optimizer_with_tfs_names(tmp_path):
+    x = np.asarray(EXPECTED["keras_adam"]["x"], "float32")
+    y = np.asarray(EXPECTED["keras_adam"]["y"], "float32")
+    model = _keras_model()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    path = tf.train.Checkpoint(model=model).write(str(tmp_path / "c"))
+    assert _as_lists(tf.train.list_variables(path)) == EXPECTED["compiled"]["list_variables"]
+
+
+def test_manager_adopts_a_folder_tensorflow_wrote(fixtures):
+    net, step = Net(), tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(net=net, step=step)
+    manager = tf.train.CheckpointManager(ckpt, fixtures / "module", max_to_keep=2)
+    assert [os.path.basename(p) for p in manager.checkpoints] == ["ckpt-1", "ckpt-2"]
+    assert manager.restore_or_initialize().endswith("ckpt-2")
+    assert int(step.numpy()) == 7 and int(ckpt.save_counter.numpy()) == 2
+    assert manager.save().endswith("ckpt-3")  # TF numbers on from the restored save_counter
+    assert sorted(n for n in os.listdir(fixtures / "module") if n.endswith(".index")) == [
+        "ckpt-2.index", "ckpt-3.index"]
