@@ -7,12 +7,11 @@ objects by local names, as TF does; what is not there yet is restored when it ap
 (*deferred restoration*: an attribute assigned later, a Keras layer built on first call).
 """
 import os
-import warnings
 
 from .. import module as _module
 from ..backend import host as np
 from ..backend import to_host, xp_of
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..variable import Variable
 from . import _bundle, _files
 from ._tracking import (
@@ -54,8 +53,6 @@ class _SavedNode:
 
 
 def _decode_graph(blob, where):
-    from ..errors import DataLossError
-
     try:
         nodes = []
         for raw in _bundle.decode(blob).get(1, []):
@@ -430,13 +427,8 @@ class Checkpoint:
         counter = self.save_counter
         counter._assign_raw(np.asarray(int(counter._v) + 1, np.int64))
         path = self.write(f"{file_prefix}-{int(counter._v)}")
-        directory = os.path.dirname(path) or "."
-        try:
-            state = _files.read_state(directory)
-            kept = [p for p in state.paths if p != path]
-        except ValueError:
-            kept = []
-        _files.write_state(directory, path, kept + [path])
+        # as TF: the state file names only this checkpoint (a manager keeps the list)
+        _files.write_state(os.path.dirname(path) or ".", path, [path])
         return path
 
     # -- reading ------------------------------------------------------------------------------
@@ -454,6 +446,10 @@ class Checkpoint:
 
     def _restore(self, save_path, how):
         save_path = os.fspath(save_path)
+        if os.path.isdir(save_path):
+            raise DataLossError(None, None, f"Unable to open table file {save_path}: "
+                                f"FAILED_PRECONDITION: {save_path}; Is a directory: a "
+                                "checkpoint is a prefix (e.g. tf.train.latest_checkpoint(dir))")
         try:
             reader = _bundle.BundleReader(save_path)
         except NotFoundError as e:
@@ -554,5 +550,38 @@ def list_variables(ckpt_dir_or_file):
     return sorted(reader.get_variable_to_shape_map().items())
 
 
-def _warn(msg):
-    warnings.warn(msg, UserWarning, stacklevel=3)
+class CheckpointOptions:
+    """Accepted for TF's signatures; tapeflow writes synchronously on the host."""
+
+    def __init__(self, experimental_io_device=None, experimental_enable_async_checkpoint=False,
+                 experimental_write_callbacks=None, enable_async=False,
+                 experimental_sharding_callback=None, experimental_skip_slot_variables=False):
+        self.experimental_io_device = experimental_io_device
+        self.enable_async = enable_async or experimental_enable_async_checkpoint
+        self.experimental_enable_async_checkpoint = self.enable_async
+        self.experimental_write_callbacks = experimental_write_callbacks
+        self.experimental_sharding_callback = experimental_sharding_callback
+        self.experimental_skip_slot_variables = experimental_skip_slot_variables
+
+
+class CheckpointState:
+    """``tf.train.get_checkpoint_state``'s answer (TF's CheckpointState fields)."""
+
+    def __init__(self, state):
+        self.model_checkpoint_path = state.latest or ""
+        self.all_model_checkpoint_paths = list(state.paths)
+        self.all_model_checkpoint_timestamps = list(state.timestamps)
+        self.last_preserved_timestamp = state.last_preserved or 0.0
+
+    def __repr__(self):
+        lines = [f'model_checkpoint_path: "{self.model_checkpoint_path}"']
+        lines += [f'all_model_checkpoint_paths: "{p}"' for p in self.all_model_checkpoint_paths]
+        return "\n".join(lines) + "\n"
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The directory's ``checkpoint`` state file, or None when it has none."""
+    directory = os.fspath(checkpoint_dir)
+    if not os.path.isfile(os.path.join(directory, latest_filename or _files.STATE)):
+        return None
+    return CheckpointState(_files.read_state(directory, latest_filename or _files.STATE))

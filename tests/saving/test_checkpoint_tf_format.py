@@ -260,3 +260,26 @@ def test_manager_adopts_a_folder_tensorflow_wrote(fixtures):
     assert manager.save().endswith("ckpt-3")  # TF numbers on from the restored save_counter
     assert sorted(n for n in os.listdir(fixtures / "module") if n.endswith(".index")) == [
         "ckpt-2.index", "ckpt-3.index"]
+
+
+def test_object_graph_agrees_with_the_official_proto_definition(fixtures, tmp_path):
+    """tapeflow's small protobuf codec against the ``TrackableObjectGraph`` definition that
+    the tensorboard package ships (the one maintained package that carries it)."""
+    pb = pytest.importorskip("tensorboard.compat.proto.trackable_object_graph_pb2",
+                             reason="tensorboard (the reference proto definitions) is absent")
+    from tapeflow.train import _checkpoint
+
+    model, opt = _keras_model(), keras.optimizers.Adam(0.01)
+    tf.train.Checkpoint(model=model, optimizer=opt).restore(
+        str(fixtures / EXPECTED["keras_adam"]["path"]))
+    ours = tf.train.Checkpoint(model=model, optimizer=opt).write(str(tmp_path / "o"))
+    for path in (str(fixtures / EXPECTED["keras_adam"]["path"]), ours):
+        blob = tf.train.load_checkpoint(path).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH")
+        official = pb.TrackableObjectGraph()
+        official.ParseFromString(blob)
+        mine = _checkpoint._decode_graph(blob, path)
+        assert len(mine) == len(official.nodes)
+        for a, b in zip(mine, official.nodes):
+            assert a.children == [(c.node_id, c.local_name) for c in b.children]
+            assert a.attributes == [(t.name, t.full_name, t.checkpoint_key)
+                                    for t in b.attributes]

@@ -186,3 +186,18 @@ def test_non_trackable_objects_are_rejected():
         tf.train.Checkpoint(thing=object())
     with pytest.raises(ValueError, match="max_to_keep"):
         tf.train.CheckpointManager(tf.train.Checkpoint(), "d", max_to_keep=0)
+
+
+def test_checkpoint_save_state_file_and_get_checkpoint_state(tmp_path):
+    # TF 2.21, the same two saves: the state file names only the newest checkpoint
+    c = tf.train.Checkpoint(a=tf.Variable(1.0))
+    c.save(str(tmp_path / "x"))
+    c.save(str(tmp_path / "x"))
+    assert (tmp_path / "checkpoint").read_text() == \
+        'model_checkpoint_path: "x-2"\nall_model_checkpoint_paths: "x-2"\n'
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    assert state.model_checkpoint_path == str(tmp_path / "x-2")
+    assert state.all_model_checkpoint_paths == [str(tmp_path / "x-2")]
+    assert tf.train.get_checkpoint_state(str(tmp_path / "nothing")) is None
+    with pytest.raises(tf.errors.DataLossError, match="Is a directory"):
+        tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path))
