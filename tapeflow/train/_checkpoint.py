@@ -16,6 +16,8 @@ from ..variable import Variable
 from . import _bundle, _files
 from ._tracking import (
     Graph,
+    Leaf,
+    _Node,
     attribute_of,
     children,
     is_layer,
@@ -101,7 +103,8 @@ class _Restore:
 
     def __init__(self, path, reader, nodes):
         self.path, self.reader, self.nodes = path, reader, nodes
-        self.bound, self.assigned = {}, set()
+        self.bound, self.assigned = {}, set()  # saved node -> object; nodes restored
+        self.matched, self.assigned_vars = set(), set()  # ids of Python objects (variables)
         self.node_of = {}  # id(object) -> saved node id
         self.optimizers = {}  # id(opt) -> (opt, node id), until their slots are restored
         self.waiting = {}  # id(object) -> object with saved children not matched yet
@@ -121,13 +124,13 @@ class _Restore:
     def match(self, node, obj):
         queue = [(node, obj)]
         for sid, obj in queue:
-            if sid in self.bound and self.bound[sid] is not obj and not isinstance(
-                    self.bound[sid], list):
-                continue
             self.bound[sid] = obj
+            if not isinstance(obj, (Leaf, _Node)):  # transient wrappers have no lasting id
+                self.matched.add(id(obj))
             self.node_of[id(obj)] = sid
             value = value_of(obj)
-            if value is not None and sid not in self.assigned:
+            if value is not None and (id(value) not in self.assigned_vars if isinstance(
+                    value, Variable) else sid not in self.assigned):
                 self._assign(sid, value)
             kids = dict(children(obj))
             missing = False
@@ -166,6 +169,7 @@ class _Restore:
                     f"does not equal original dtype {_tf_name(array.dtype)} [Op:RestoreV2] "
                     f"(checkpoint '{self.path}')")
             value._assign_raw(xp_of(value._v).asarray(array, dtype=want))
+            self.assigned_vars.add(id(value))
         else:
             if tuple(array.shape) != tuple(value.shape):
                 raise ValueError(f"Received incompatible tensor with shape {tuple(array.shape)} "
@@ -271,7 +275,7 @@ class CheckpointLoadStatus:
         self._session, self._root = session, root
 
     def _unbound_objects(self):
-        bound = {id(o) for o in self._session.bound.values()}
+        bound = self._session.matched
         graph = Graph(self._root)
         out = []
         for obj in graph.objects[1:]:
