@@ -1,6 +1,7 @@
 """TensorFlow's checkpoint files (a *tensor bundle*): ``<prefix>.index``, a sorted key/value
 table of one small protobuf per tensor, and ``<prefix>.data-00000-of-00001``, the tensors'
 bytes. Read and written here with a minimal protobuf wire codec and CRC32C, no TensorFlow."""
+import math
 import os
 import struct
 
@@ -91,7 +92,21 @@ def _make_table():
 
 _TABLE = _make_table()
 _TABLE_LIST = [int(x) for x in _TABLE]
-_LANES = 4096
+
+
+_WORD_TABLES = []
+
+
+def _word_tables():
+    """The register after four zero bytes, from a register holding only its low (high) 16
+    bits: CRC32C is linear, so ``low[x & 0xFFFF] ^ high[x >> 16]`` steps one word."""
+    if not _WORD_TABLES:
+        i = np.arange(65536, dtype=np.uint32)
+        for v in (i.copy(), i << 16):
+            for _ in range(4):
+                v = _TABLE[v & 0xFF] ^ (v >> 8)
+            _WORD_TABLES.append(v)
+    return _WORD_TABLES
 
 
 def _gf2_times(matrix, vec):
@@ -141,20 +156,27 @@ def crc32c(data, crc=0):
     data = memoryview(data).cast("B")
     n = len(data)
     reg = crc ^ 0xFFFFFFFF
-    if n < 1 << 16:
+    if n < 2048:
         return _raw_scalar(reg, data) ^ 0xFFFFFFFF
-    lane_len = n // _LANES
-    body = np.frombuffer(data, np.uint8, count=lane_len * _LANES).reshape(_LANES, lane_len)
-    regs = np.zeros(_LANES, np.uint32)
+    # NOTE: lanes of 4-byte words run side by side, one NumPy step per word position (two
+    # 64K-entry tables fold a word into a register), then combine in Python (one GF(2) shift
+    # per lane): both costs balance near sqrt(n)
+    lane_words = max(16, int(math.sqrt(n * 0.3)))
+    lane_len = lane_words * 4
+    lanes = n // lane_len
+    body = np.frombuffer(data, "<u4", count=lane_words * lanes).reshape(lanes, lane_words)
+    body = np.ascontiguousarray(body.T)
+    regs = np.zeros(lanes, np.uint32)
     regs[0] = reg
-    table = _TABLE
-    for i in range(lane_len):
-        regs = table[(regs ^ body[:, i]) & 0xFF] ^ (regs >> 8)
+    low, high = _word_tables()
+    for row in body:
+        x = regs ^ row
+        regs = low[x & 0xFFFF] ^ high[x >> 16]
     shift = _zeros_operator(lane_len)
     total = 0
     for r in regs.tolist():
         total = _gf2_times(shift, total) ^ r
-    total = _raw_scalar(total, data[lane_len * _LANES:])
+    total = _raw_scalar(total, data[lane_len * lanes:])
     return total ^ 0xFFFFFFFF
 
 

@@ -283,3 +283,19 @@ def test_object_graph_agrees_with_the_official_proto_definition(fixtures, tmp_pa
             assert a.children == [(c.node_id, c.local_name) for c in b.children]
             assert a.attributes == [(t.name, t.full_name, t.checkpoint_key)
                                     for t in b.attributes]
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 2047, 2048, 4099, 65536, 300_007])
+def test_crc32c_lanes_equal_the_byte_by_byte_definition(n):
+    from tapeflow.train import _bundle
+
+    data = np.random.default_rng(n).bytes(n)
+    reg = 0xFFFFFFFF
+    for b in data:  # the definition: reflected polynomial 0x82F63B78
+        reg ^= b
+        for _ in range(8):
+            reg = (reg >> 1) ^ 0x82F63B78 if reg & 1 else reg >> 1
+    assert _bundle.crc32c(data) == reg ^ 0xFFFFFFFF
+    assert _bundle.crc32c(data[n // 3:], _bundle.crc32c(data[:n // 3])) == reg ^ 0xFFFFFFFF
+    assert _bundle.crc32c(b"123456789") == 0xE3069283  # the standard check value
+    assert _bundle.unmask(_bundle.mask(reg)) == reg
