@@ -285,7 +285,7 @@ def test_object_graph_agrees_with_the_official_proto_definition(fixtures, tmp_pa
                                     for t in b.attributes]
 
 
-@pytest.mark.parametrize("n", [0, 1, 9, 2047, 2048, 4099, 65536, 300_007])
+@pytest.mark.parametrize("n", [0, 1, 9, 2047, 2048, 4099, 70_001])
 def test_crc32c_lanes_equal_the_byte_by_byte_definition(n):
     from tapeflow.train import _bundle
 
