@@ -2,6 +2,7 @@
 table of one small protobuf per tensor, and ``<prefix>.data-00000-of-00001``, the tensors'
 bytes. Read and written here with a minimal protobuf wire codec and CRC32C, no TensorFlow."""
 import math
+import mmap
 import os
 import struct
 
@@ -395,7 +396,11 @@ class BundleReader:
                 raise NotFoundError(None, None, f"Checkpoint data file '{path}' is missing "
                                     f"(the index '{index_path(self.prefix)}' refers to it)")
             with open(path, "rb") as f:
-                self._data[shard] = f.read()
+                size = os.fstat(f.fileno()).st_size
+                # NOTE: mapped, not read: a restore waiting on objects that appear later keeps
+                # its reader, and the file's pages are only touched for the tensors read
+                self._data[shard] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) \
+                    if size else b""
         return self._data[shard]
 
     def tensor(self, key):
