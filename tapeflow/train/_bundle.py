@@ -146,14 +146,29 @@ def _raw_scalar(reg, data):
     return reg
 
 
+_FAST = []
+
+
+def _fast_crc():
+    """``google_crc32c.extend`` when that package is installed and gives the standard check
+    value, else None (looked up once)."""
+    if not _FAST:
+        try:
+            import google_crc32c  # optional: a C implementation when installed
+
+            ok = google_crc32c.extend(0, b"123456789") == 0xE3069283
+            _FAST.append(google_crc32c.extend if ok else None)
+        except ImportError:
+            _FAST.append(None)
+    return _FAST[0]
+
+
 def crc32c(data, crc=0):
     """CRC32C of ``data`` continuing from ``crc``. Large buffers run as many lanes side by side
     in NumPy, combined with GF(2) shift operators (the same result as byte by byte)."""
-    try:
-        import google_crc32c  # optional: a C implementation when installed
-        return google_crc32c.extend(crc, bytes(data))
-    except ImportError:
-        pass
+    fast = _fast_crc()
+    if fast is not None:
+        return fast(crc, bytes(data))
     data = memoryview(data).cast("B")
     n = len(data)
     reg = crc ^ 0xFFFFFFFF

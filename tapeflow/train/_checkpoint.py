@@ -11,6 +11,7 @@ import os
 from .. import module as _module
 from ..backend import host as np
 from ..backend import to_host, xp_of
+from ..dtypes import as_dtype
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..variable import Variable
 from . import _bundle, _files
@@ -501,8 +502,6 @@ class _NamedDType:
 
 
 def _dtype(name):
-    from ..dtypes import as_dtype
-
     try:
         return as_dtype(name)
     except (NotImplementedError, TypeError, ValueError):
