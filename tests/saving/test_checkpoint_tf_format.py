@@ -299,3 +299,30 @@ def test_crc32c_lanes_equal_the_byte_by_byte_definition(n):
     assert _bundle.crc32c(data[n // 3:], _bundle.crc32c(data[:n // 3])) == reg ^ 0xFFFFFFFF
     assert _bundle.crc32c(b"123456789") == 0xE3069283  # the standard check value
     assert _bundle.unmask(_bundle.mask(reg)) == reg
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_damaged_files_give_a_clear_error_or_the_same_values(fixtures, seed):
+    """A seeded mini-fuzzer: one bit flip or truncation of the index or data file either
+    raises DataLossError naming the file, or (bytes nothing reads) restores the same values."""
+    rng = np.random.default_rng(seed)
+    prefix = fixtures / "keras_adam" / "ckpt-1"
+    good, good_opt = _keras_model(), keras.optimizers.Adam(0.01)
+    tf.train.Checkpoint(model=good, optimizer=good_opt).restore(str(prefix))
+    target = fixtures / "keras_adam" / rng.choice(["ckpt-1.index",
+                                                    "ckpt-1.data-00000-of-00001"])
+    raw = bytearray(target.read_bytes())
+    if seed % 4 == 3:
+        raw = raw[:int(rng.integers(0, len(raw)))]
+    else:
+        raw[int(rng.integers(0, len(raw)))] ^= 1 << int(rng.integers(0, 8))
+    target.write_bytes(bytes(raw))
+    model, opt = _keras_model(), keras.optimizers.Adam(0.01)
+    try:
+        tf.train.Checkpoint(model=model, optimizer=opt).restore(str(prefix))
+    except tf.errors.DataLossError as e:
+        assert "ckpt-1" in str(e)
+        return
+    for a, b in zip(model.get_weights(), good.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(opt.iterations.numpy()) == int(good_opt.iterations.numpy())
