@@ -6,13 +6,15 @@ from ._checkpoint import (
     CheckpointOptions,
     CheckpointReader,
     CheckpointState,
+    checkpoints_iterator,
     get_checkpoint_state,
     list_variables,
     load_checkpoint,
+    load_variable,
 )
 from ._files import latest_checkpoint
 from ._manager import CheckpointManager
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointManager", "CheckpointOptions",
-           "CheckpointReader", "CheckpointState", "get_checkpoint_state", "latest_checkpoint",
-           "list_variables", "load_checkpoint"]
+           "CheckpointReader", "CheckpointState", "checkpoints_iterator", "get_checkpoint_state",
+           "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable"]

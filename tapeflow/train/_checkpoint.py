@@ -436,6 +436,10 @@ class Checkpoint:
         _files.write_state(os.path.dirname(path) or ".", path, [path])
         return path
 
+    def sync(self):
+        """Wait for asynchronous saves: tapeflow's saves are synchronous, so nothing to do."""
+        return None
+
     # -- reading ------------------------------------------------------------------------------
     def read(self, save_path, options=None):
         """Restore from ``save_path`` (as ``restore``, without creating ``save_counter``)."""
@@ -545,6 +549,39 @@ def _resolve(ckpt_dir_or_file):
 def load_checkpoint(ckpt_dir_or_file):
     """A reader for the checkpoint at a prefix, or the latest one in a directory."""
     return CheckpointReader(_resolve(ckpt_dir_or_file))
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The value of the tensor ``name`` (a trailing ``:0`` is ignored) in the checkpoint."""
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
+def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, timeout_fn=None):
+    """Yield each new latest checkpoint of ``checkpoint_dir`` as it appears (polling once a
+    second); after ``timeout`` seconds without one, stop unless ``timeout_fn()`` is false."""
+    import time  # deferred: only this polling helper sleeps
+
+    last = None
+    while True:
+        start = time.time()
+        deadline = None if timeout is None else start + timeout
+        while True:
+            path = _files.latest_checkpoint(checkpoint_dir)
+            if path is not None and path != last:
+                break
+            if deadline is not None and time.time() + 1 > deadline:
+                path = None
+                break
+            time.sleep(1)
+        if path is None:
+            if timeout_fn is None or timeout_fn():
+                return
+            continue
+        last = path
+        yield path
+        time.sleep(max(0.0, min_interval_secs - (time.time() - start)))
 
 
 def list_variables(ckpt_dir_or_file):

@@ -81,6 +81,10 @@ class CheckpointManager:
         return False
 
     @property
+    def checkpoint(self):
+        return self._checkpoint
+
+    @property
     def directory(self):
         return self._directory
 

@@ -201,3 +201,14 @@ def test_checkpoint_save_state_file_and_get_checkpoint_state(tmp_path):
     assert tf.train.get_checkpoint_state(str(tmp_path / "nothing")) is None
     with pytest.raises(tf.errors.DataLossError, match="Is a directory"):
         tf.train.Checkpoint(a=tf.Variable(0.0)).restore(str(tmp_path))
+
+
+def test_load_variable_checkpoints_iterator_sync_and_manager_checkpoint(tmp_path):
+    ckpt = tf.train.Checkpoint(a=tf.Variable([1.0, 2.0]))
+    manager = tf.train.CheckpointManager(ckpt, tmp_path, max_to_keep=3)
+    assert manager.checkpoint is ckpt and ckpt.sync() is None
+    path = manager.save()
+    np.testing.assert_array_equal(
+        tf.train.load_variable(str(tmp_path), "a/.ATTRIBUTES/VARIABLE_VALUE:0"), [1.0, 2.0])
+    seen = list(tf.train.checkpoints_iterator(str(tmp_path), timeout=1))
+    assert seen == [path]
