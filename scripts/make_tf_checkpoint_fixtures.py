@@ -11,6 +11,7 @@ import shutil
 
 import numpy as np
 import tensorflow as tf
+from checkpoint_layer_specs import LAYERS, build_layer
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tf_checkpoints")
 
@@ -110,6 +111,14 @@ def main():
         expected["optimizers"][name] = {
             "list_variables": tf.train.list_variables(path),
             "losses_after": train(model, opt, x, y, 2)}
+    expected["layers"] = {}
+    for name, make, shape, dtype in LAYERS:
+        layer = build_layer(name, make, shape, dtype, tf.keras.layers, tf.keras.Input,
+                            tf.keras.Model)
+        path = tf.train.Checkpoint(layer=layer).write(os.path.join(OUT, "layer"))
+        expected["layers"][name] = tf.train.list_variables(path)
+    for suffix in (".index", ".data-00000-of-00001"):
+        os.remove(os.path.join(OUT, "layer" + suffix))
     model_only = tf.train.Checkpoint(model=keras_model()).write(os.path.join(OUT, "model_only"))
     compiled = keras_model()
     compiled.compile(optimizer="adam", loss="mse")

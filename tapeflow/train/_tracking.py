@@ -17,9 +17,10 @@ from ..variable import Variable
 VARIABLE_VALUE = "VARIABLE_VALUE"
 ITERATOR_STATE = "ITERATOR_STATE"
 
-# Keras 3 stores these weights under a private attribute (a property serves the public name)
+# Keras 3 stores these weights under a private attribute (a property serves the public name);
+# its transposed, depthwise and separable convolutions keep the public names
 _KERAS_PRIVATE = {"kernel": "_kernel", "embeddings": "_embeddings"}
-_PRIVATE_KINDS = ("Dense", "EinsumDense", "BaseConv", "Embedding")
+_PRIVATE_KINDS = ("Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Embedding")
 _LAYER_SKIP = frozenset(["_layers_list", "_functional_layers", "output_names", "input_names",
                          "_inbound_nodes", "_outbound_nodes", "_losses", "_param_axes",
                          "_bshape"])

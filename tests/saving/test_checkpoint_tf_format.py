@@ -4,6 +4,7 @@ the equivalent tapeflow objects; names, shapes, dtypes and errors are TF's (reco
 import json
 import os
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -326,3 +327,16 @@ def test_damaged_files_give_a_clear_error_or_the_same_values(fixtures, seed):
     for a, b in zip(model.get_weights(), good.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(opt.iterations.numpy()) == int(good_opt.iterations.numpy())
+
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+from checkpoint_layer_specs import LAYERS as LAYER_SPECS  # noqa: E402
+from checkpoint_layer_specs import build_layer as BUILD_LAYER  # noqa: E402
+
+
+@pytest.mark.parametrize("spec", LAYER_SPECS, ids=[s[0] for s in LAYER_SPECS])
+def test_layer_variables_have_tfs_names(tmp_path, spec):
+    name, make, shape, dtype = spec
+    layer = BUILD_LAYER(name, make, shape, dtype, keras.layers, keras.Input, keras.Model)
+    path = tf.train.Checkpoint(layer=layer).write(str(tmp_path / "l"))
+    assert _as_lists(tf.train.list_variables(path)) == EXPECTED["layers"][name]
