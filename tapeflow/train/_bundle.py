@@ -327,9 +327,10 @@ def read_table(buf, where):
 _DTYPES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8",
            7: "string", 8: "complex64", 9: "int64", 10: "bool", 17: "uint16",
            18: "complex128", 19: "float16", 22: "uint32", 23: "uint64"}
-_ENUM = {v: k for k, v in _DTYPES.items()}
+_ENUM = {v: k for k, v in _DTYPES.items() if k != 14}
 _ENUM["variant"] = 21
-_TYPE_NAMES = {14: "bfloat16", 21: "variant", 20: "resource"}
+_DTYPES[14] = "bfloat16"  # NumPy knows it through ml_dtypes (tapeflow[bfloat16])
+_TYPE_NAMES = {21: "variant", 20: "resource"}
 HEADER_KEY = b""
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
@@ -423,7 +424,7 @@ class BundleReader:
         if e is None:
             raise NotFoundError(None, None, f"Key {key} not found in checkpoint")
         where = f"Checkpoint '{self.prefix}', tensor '{key}'"
-        if e.dtype not in _ENUM or e.dtype == "variant":
+        if e.dtype not in _ENUM and e.dtype != "bfloat16" or e.dtype == "variant":
             raise DataLossError(None, None, f"{where}: dtype {e.dtype} cannot be read by "
                                 "tapeflow")
         data = self._shard(e.shard)
@@ -437,12 +438,23 @@ class BundleReader:
         if e.crc is not None and unmask(e.crc) != crc32c(raw):
             raise DataLossError(None, None, f"{where}: checksum mismatch (the data file is "
                                 "corrupt)")
-        dtype = np.dtype(e.dtype).newbyteorder("<")
+        dtype = _numpy_dtype(e.dtype, where).newbyteorder("<")
         if count * dtype.itemsize != e.size:
             raise DataLossError(None, None, f"{where}: the index says shape {list(e.shape)} "
                                 f"{e.dtype} ({count * dtype.itemsize} bytes) but stores "
                                 f"{e.size} bytes")
-        return np.frombuffer(raw, dtype).astype(e.dtype).reshape(e.shape)
+        return np.frombuffer(raw, dtype).astype(dtype.newbyteorder("=")).reshape(e.shape)
+
+
+def _numpy_dtype(name, where):
+    if name != "bfloat16":
+        return np.dtype(name)
+    try:
+        import ml_dtypes  # optional: bfloat16 for NumPy
+    except ImportError:
+        raise ImportError(f"{where} is bfloat16, which needs ml_dtypes: pip install "
+                          "tapeflow[bfloat16]") from None
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 def _read_strings(raw, count, entry, where):
@@ -504,7 +516,11 @@ def write_bundle(index_file, data_file, tensors):
             (payload, crc), shape, code = _string_bytes(value[1]), value[0], _ENUM["string"]
         else:
             arr = np.asarray(value)
-            shape, code = arr.shape, _ENUM[arr.dtype.name]
+            code = _ENUM.get(arr.dtype.name, 14 if arr.dtype.name == "bfloat16" else None)
+            if code is None:
+                raise TypeError(f"Cannot write '{key}' to a checkpoint: dtype {arr.dtype} has no "
+                                "TensorFlow equivalent")
+            shape = arr.shape
             payload = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
             crc = crc32c(payload)
         data_file.write(payload)

@@ -212,3 +212,20 @@ def test_load_variable_checkpoints_iterator_sync_and_manager_checkpoint(tmp_path
         tf.train.load_variable(str(tmp_path), "a/.ATTRIBUTES/VARIABLE_VALUE:0"), [1.0, 2.0])
     seen = list(tf.train.checkpoints_iterator(str(tmp_path), timeout=1))
     assert seen == [path]
+
+
+def test_half_bfloat16_bool_and_int_variables_round_trip(tmp_path):
+    pytest.importorskip("ml_dtypes", reason="bfloat16 needs the ml_dtypes extra")
+    values = {"v": tf.Variable(tf.cast(tf.constant([1.5, 2.25]), tf.bfloat16)),
+              "h": tf.Variable(np.array([1.5, -2], np.float16)),
+              "b": tf.Variable([True, False]), "i": tf.Variable(np.array([7], np.int8))}
+    path = tf.train.Checkpoint(**values).write(str(tmp_path / "x"))
+    dtypes = {k.split("/")[0]: v.name
+              for k, v in tf.train.load_checkpoint(path).get_variable_to_dtype_map().items()}
+    assert dtypes == {"_CHECKPOINTABLE_OBJECT_GRAPH": "string", "v": "bfloat16",
+                      "h": "float16", "b": "bool", "i": "int8"}
+    fresh = {k: tf.Variable(tf.zeros_like(v)) for k, v in values.items()}
+    tf.train.Checkpoint(**fresh).read(path).assert_consumed()
+    for k in values:
+        np.testing.assert_array_equal(fresh[k].numpy(), values[k].numpy())
+        assert fresh[k].dtype == values[k].dtype
