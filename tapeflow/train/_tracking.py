@@ -113,15 +113,14 @@ def _layer_children(layer):
 def _own_layer_children(layer):
     d = layer.__dict__
     kinds = [c.__name__ for c in type(layer).__mro__]
-    if "Sequential" in kinds:
-        if not layer.built:
-            return []
-        ops = [_Node()] + list(layer.layers)  # Keras 3 puts the InputLayer first
-        return [("_functional", _Node([("_operations", ops)]))]
-    if "Functional" in kinds:
-        return [("_operations", list(layer.layers))]
-    private = any(c.__name__ in _PRIVATE_KINDS for c in type(layer).__mro__)
     out = []
+    if "Sequential" in kinds:
+        if layer.built:
+            ops = [_Node()] + list(layer.layers)  # Keras 3 puts the InputLayer first
+            out.append(("_functional", _Node([("_operations", ops)])))
+    elif "Functional" in kinds:
+        out.append(("_operations", list(layer.layers)))
+    private = any(c.__name__ in _PRIVATE_KINDS for c in type(layer).__mro__)
     for name in d.get("_tracked", ()):
         if name in _LAYER_SKIP or name not in d:
             continue

@@ -160,3 +160,20 @@ def test_values_restored_once_then_owned_by_the_program(tmp_path):
     status.assert_consumed()
     assert "__setattr__" not in tf.Module.__dict__ or len(
         __import__("tapeflow.module").module.deferred_restores) > 0
+
+
+def test_variable_assigned_to_a_keras_model_after_restore(tmp_path):
+    # TF 2.21 saves model.new_var as model/new_var and restores it on assignment
+    def make():
+        return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+    model = make()
+    model.new_var = tf.Variable([3.0, 4.0])
+    path = tf.train.Checkpoint(model=model).save(str(tmp_path / "n"))
+    assert "model/new_var/.ATTRIBUTES/VARIABLE_VALUE" in [
+        n for n, _ in tf.train.list_variables(path)]
+    ckpt = tf.train.Checkpoint(model=make())
+    status = ckpt.restore(path)
+    ckpt.model.new_var = tf.Variable([0.0, 0.0])
+    np.testing.assert_array_equal(ckpt.model.new_var.numpy(), [3.0, 4.0])
+    status.assert_consumed()
