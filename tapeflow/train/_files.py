@@ -26,6 +26,8 @@ def temp_name(path):
 def _alive(pid):
     if pid == os.getpid():
         return True
+    if os.name != "posix":  # NOTE: os.kill(pid, 0) would terminate the process on Windows
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
