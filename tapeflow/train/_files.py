@@ -197,7 +197,9 @@ def write_state(directory, latest, paths, timestamps=None, last_preserved=None):
 
 
 def exists(prefix):
-    return os.path.isfile(_bundle.index_path(prefix))
+    """Whether the checkpoint ``prefix`` is on disk (tapeflow 0.x's ``.npz`` counts, so that
+    restoring it says why it is refused instead of silently starting afresh)."""
+    return os.path.isfile(_bundle.index_path(prefix)) or os.path.isfile(prefix + ".npz")
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
@@ -225,7 +227,7 @@ def delete_checkpoint(directory, prefix, name):
                       stacklevel=3)
         return False
     root = os.path.realpath(directory)
-    part = re.compile(re.escape(base) + r"\.(index|data-\d{5}-of-\d{5})$")
+    part = re.compile(re.escape(base) + r"\.(index|data-\d{5}-of-\d{5}|npz)$")
     for entry in os.listdir(root):
         if part.match(entry):
             try:

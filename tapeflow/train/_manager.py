@@ -125,6 +125,9 @@ class CheckpointManager:
             self._directory, lambda target: target == _files.STATE or
             target.startswith(self._name + "-"))
         path = self._checkpoint.write(f"{self._prefix}-{number}")
+        legacy = path + ".npz"  # tapeflow 0.x's file under the same name: now replaced
+        if os.path.isfile(legacy):
+            os.unlink(legacy)
         self._maybe_delete.pop(path, None)
         self._maybe_delete[path] = _files.now()
         self._latest = path

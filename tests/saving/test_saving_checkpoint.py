@@ -229,3 +229,18 @@ def test_half_bfloat16_bool_and_int_variables_round_trip(tmp_path):
     for k in values:
         np.testing.assert_array_equal(fresh[k].numpy(), values[k].numpy())
         assert fresh[k].dtype == values[k].dtype
+
+
+def test_a_folder_of_old_npz_checkpoints_is_not_silently_ignored(tmp_path):
+    np.savez(tmp_path / "ckpt-1.npz", a=np.array(1.0))
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n'
+                                         'all_model_checkpoint_paths: "ckpt-1"\n')
+    assert tf.train.latest_checkpoint(tmp_path) == str(tmp_path / "ckpt-1")
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(a=tf.Variable(0.0)), tmp_path,
+                                         max_to_keep=1)
+    with pytest.raises(ValueError, match="ckpt-1.npz.*tapeflow 0.x"):
+        manager.restore_or_initialize()
+    manager.save()  # numbered from the fresh save_counter: it replaces the old file
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ckpt-1.data-00000-of-00001",
+                                            "ckpt-1.index"]
+    manager.restore_or_initialize()
