@@ -76,6 +76,8 @@ def test_killed_saves_leave_no_debris_after_the_next_save(tmp_path):
         assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     temps = [n for n in os.listdir(tmp_path) if ".tmp-" in n]
     assert temps and all(n.startswith(".ckpt-") for n in temps)
+    targets = [n.split(".tmp-")[0] for n in temps]
+    assert len(targets) == len(set(targets))  # at most one temporary per target
     # the owner's pid and the target are in the name
     assert all(n.split(".tmp-")[1].split("-")[0].isdigit() for n in temps)
     assert tf.train.latest_checkpoint(tmp_path) is None  # no checkpoint ever completed
