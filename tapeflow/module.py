@@ -1,6 +1,7 @@
 """``tf.Module`` (variables and sub-modules tracked through attributes and containers) and
 ``tf.name_scope``."""
 import re
+import weakref
 
 from .variable import Variable, _name_scope_stack
 
@@ -49,11 +50,47 @@ def _walk(obj, seen, leaves_of, stop_at_modules):
             stack.extend(reversed(x))
 
 
+# ids of objects a checkpoint restore waits on (deferred restoration: the value of an attribute
+# assigned later). ``tapeflow.train`` fills it through ``wait_for_attributes``; only while it is
+# not empty does ``Module`` have a Python ``__setattr__`` (plain attribute sets stay C-speed).
+deferred_restores = set()
+
+
+def _setattr_then_restore(self, name, value):
+    object.__setattr__(self, name, value)
+    if id(self) in deferred_restores:
+        hook = self.__dict__.get("_deferred_restore")
+        if hook is not None:
+            hook(self, name)
+
+
+def wait_for_attributes(obj, hook):
+    """Call ``hook(obj, name)`` after each attribute assignment on ``obj`` until
+    ``stop_waiting(obj)``."""
+    obj.__dict__["_deferred_restore"] = hook
+    if id(obj) not in deferred_restores:
+        deferred_restores.add(id(obj))
+        weakref.finalize(obj, _forget, id(obj))  # an object dropped while waiting
+    Module.__setattr__ = _setattr_then_restore
+
+
+def _forget(key):
+    deferred_restores.discard(key)
+    if not deferred_restores and "__setattr__" in Module.__dict__:
+        del Module.__setattr__
+
+
+def stop_waiting(obj):
+    obj.__dict__.pop("_deferred_restore", None)
+    _forget(id(obj))
+
+
 class Module:
     """Base class for models built from variables and other modules (TF's ``tf.Module``)."""
 
     _TF_MODULE_IGNORED = frozenset(["_self_unconditional_checkpoint_dependencies",
-                                    "_parameters", "_name", "_scope_name"])
+                                    "_parameters", "_name", "_scope_name",
+                                    "_deferred_restore"])
 
     def __init__(self, name=None):
         if name is None:

@@ -344,12 +344,14 @@ class OwnedIterator:
         self._nested = S.is_nested(self._template)
         self._gen = dataset._elements()
         self.element_spec = dataset.element_spec
+        self._ckpt_dataset, self._ckpt_position = dataset, 0  # tf.train.Checkpoint's state
 
     def __iter__(self):
         return self
 
     def __next__(self):
         flat = next(self._gen)
+        self._ckpt_position += 1
         if not self._nested:
             return _leaf(flat[0])
         return S.pack(self._template, [_leaf(a) for a in flat])

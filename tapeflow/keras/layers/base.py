@@ -4,7 +4,7 @@ import inspect
 
 from ... import dtypes, nest
 from ...errors import InvalidArgumentError
-from ...module import Module
+from ...module import Module, deferred_restores
 from ...ops import math as M
 from ...tensor import TensorBase, TensorShape, convert_to_tensor
 from ...variable import Variable
@@ -228,6 +228,10 @@ class Layer(Module):
             if name not in tracked:
                 tracked.append(name)
         object.__setattr__(self, name, value)
+        if deferred_restores and id(self) in deferred_restores:  # a checkpoint restore waits
+            hook = self.__dict__.get("_deferred_restore")
+            if hook is not None:
+                hook(self, name)
 
     def __delattr__(self, name):
         tracked = self.__dict__.get("_tracked", [])
