@@ -12,7 +12,7 @@ import tapeflow as tf
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 sys.path.insert(0, HERE)
-from record_ragged_sparse import SETUP  # noqa: E402 - the recording script's own setup
+from record_ragged_sparse import DATA_SETUP, SETUP  # noqa: E402 - the recording's own setup
 
 
 def load(name):
@@ -24,9 +24,9 @@ def _error_class(name):
     return getattr(tf.errors, name, None) or getattr(builtins, name)
 
 
-def _namespace():
+def _namespace(setup):
     ns = {"tf": tf}
-    exec(SETUP, ns)
+    exec(setup, ns)
     return ns
 
 
@@ -57,8 +57,9 @@ def _same(a, b):
     return a == b
 
 
-def check(expr, want, keys=("repr", "type", "value", "dtype", "shape")):
-    ns = _namespace()
+def check(expr, want, data=False, keys=("repr", "type", "value", "dtype", "shape")):
+    """Evaluate ``expr`` as the recording did (``data``: with the tf.data setup too)."""
+    ns = _namespace(SETUP + DATA_SETUP if data else SETUP)
     if "error" in want:
         cls = _error_class(want["error"])
         try:

@@ -7,6 +7,8 @@ from .. import dtypes, errors
 from .._io import atomic_open
 from ..backend import host as np
 from ..ops import random as _random
+from ..ops._core import CompositeTensor
+from ..ragged import RaggedTensorSpec
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
 from . import _structure as S
@@ -149,6 +151,10 @@ class Dataset:
     # -- sources ---------------------------------------------------------------------------------
     @staticmethod
     def from_tensor_slices(tensors, name=None):
+        if any(isinstance(x, CompositeTensor) for x in S.flatten(tensors)):
+            from ._ragged import RaggedSliceDataset  # cycle: it subclasses Dataset
+
+            return RaggedSliceDataset(tensors)
         return TensorSliceDataset(tensors)
 
     @staticmethod
@@ -205,7 +211,15 @@ class Dataset:
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
+        if any(isinstance(s, RaggedTensorSpec) for s in S.flatten(self.element_spec)):
+            return self.ragged_batch(batch_size, drop_remainder)  # ragged components stay so
         return BatchDataset(self, batch_size, drop_remainder)
+
+    def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
+                     name=None):
+        from ._ragged import RaggedBatchDataset  # cycle: it subclasses Dataset
+
+        return RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None):
@@ -371,8 +385,7 @@ class NumpyIterator(OwnedIterator):
 
     def __next__(self):
         flat = next(self._gen)
-        out = [a[()] if a.ndim == 0 else (a if a.flags.writeable else a.copy()) for a in flat]
-        return S.pack(self._template, out)
+        return S.pack(self._template, [_numpy_leaf(a) for a in flat])
 
     next = __next__
 
@@ -680,7 +693,17 @@ class ConcatenateDataset(Dataset):
 # -- element-wise functions --------------------------------------------------------------------
 def _leaf(a):
     """A component of an element as user code sees it: a tensor, or a window's dataset."""
-    return a if isinstance(a, Dataset) else wrap(a)
+    return a if isinstance(a, _NOT_ARRAYS) else wrap(a)
+
+
+_NOT_ARRAYS = (Dataset, CompositeTensor, TensorBase)  # components that are not host arrays
+
+
+def _numpy_leaf(a):
+    """A component as ``as_numpy_iterator`` gives it."""
+    if isinstance(a, _NOT_ARRAYS):
+        return a.numpy()
+    return a[()] if a.ndim == 0 else (a if a.flags.writeable else a.copy())
 
 
 def _unpacks(element):
@@ -740,7 +763,8 @@ class MapDataset(Dataset):
         dims 2): dimensions that differ between the probes are reported as unknown, as TF's
         symbolic trace would (data-dependent shapes such as boolean masks included)."""
         in_specs = S.flatten(self._parent.element_spec)
-        if all(s.shape.rank is not None for s in in_specs):
+        if all(s.shape.rank is not None and not isinstance(s, RaggedTensorSpec)
+               for s in in_specs):
             probes = []
             for fill, unknown in ((0, 1), (1, 2)):
                 dummy = [np.full([unknown if d is None else d for d in s.shape.dims], fill,
@@ -759,7 +783,7 @@ class MapDataset(Dataset):
         for arrays in self._parent._elements():  # fall back to the first real element
             try:
                 out, res = self._fn.flatten_output(self._fn.call_tensors(
-                    S.pack(self._fn.in_template, [wrap(a) for a in arrays])))
+                    S.pack(self._fn.in_template, [_leaf(a) for a in arrays])))
             except Exception as e:
                 raise P.with_position(e, self._fn.where, 0) from e
             return S.pack(out, [S.spec_of(a) for a in res])
