@@ -7,6 +7,7 @@ RaggedTensorSpec with a ragged rank of at least 1, the RaggedTensor itself.
 """
 from .. import dtypes, errors
 from ..backend import host as np
+from ..ops._core import CompositeTensor
 from ..ragged import RaggedTensor, RaggedTensorSpec
 from ..ragged._ops import ragged_stack
 from ..tensor import TensorShape, const
@@ -25,6 +26,9 @@ class RaggedSliceDataset(Dataset):
                 parts.append(x)
                 specs.append(RaggedTensorSpec(x.shape[1:], x.dtype, x.ragged_rank - 1,
                                               x.row_splits_dtype))
+            elif isinstance(x, CompositeTensor):
+                raise TypeError(f"from_tensor_slices: {type(x).__name__} components are not "
+                                "supported by tapeflow's tf.data yet")
             else:
                 a = np.array(S.to_array(x, "from_tensor_slices input"), copy=True)
                 if a.ndim == 0:

@@ -31,3 +31,9 @@ def test_numpy_iterator_of_ragged_batches():
     first, second = list(ds.as_numpy_iterator())
     assert [r.tolist() for r in first] == [[], [0], [0, 1]]
     assert second.tolist() == [[0, 1, 2]]
+
+
+def test_sparse_components_are_refused_clearly():
+    sp = tf.sparse.SparseTensor([[0, 0]], [1.0], [2, 2])
+    with pytest.raises(TypeError, match="SparseTensor components are not supported"):
+        tf.data.Dataset.from_tensor_slices(sp)
