@@ -69,6 +69,19 @@ def test_gradient_nested_ragged():
         x, [[2, 1], [1, 2, 2]]).to_tensor(), v)
 
 
+@pytest.mark.parametrize("axis", [0, 1, 2, [0, 1], [1, 2]])
+@pytest.mark.parametrize("reduce", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max])
+def test_gradient_of_reductions_over_nested_ragged(reduce, axis):
+    v = np.array([0.3, -1.2, 2.5, 0.7, 1.9, -0.4, 1.1, 0.2, 3.3, -2.2])
+    lens = [[3, 2, 1, 2], [2, 1, 1, 1, 2, 1, 1, 1]]  # no empty rows: max/mean stay finite
+
+    def fn(x):
+        out = reduce(tf.RaggedTensor.from_nested_row_lengths(x, lens), axis=axis)
+        return out.flat_values if isinstance(out, tf.RaggedTensor) else out
+
+    check_grad(fn, v)
+
+
 def test_tape_gradient_for_the_source_of_a_ragged_tensor():
     values = tf.Variable([1.0, 2.0, 3.0])
     with tf.GradientTape() as tape:

@@ -203,17 +203,13 @@ def _reduce_axis(kind, rt, axis):
                  "min": _reduction.reduce_min, "prod": _reduction.reduce_prod,
                  "any": _reduction.reduce_any, "all": _reduction.reduce_all}[kind]
         return rt.with_flat_values(dense(fv, axis=axis - rr))
+    if axis < rr and rr > 1:
+        return _reduce_outer(kind, rt, axis)
     if axis == 0:
-        if rr != 1:
-            raise NotImplementedError("reducing dimension 0 of a RaggedTensor with "
-                                      "ragged_rank > 1")
         ids = rt._rowids_host()
         cols = np.arange(ids.size) - rt._splits_host()[:-1][ids]
         width = int(rt._lengths_host().max()) if ids.size else 0
         return _segment(kind, rt.values, cols.astype(np.int64), width)
-    if axis != rr:
-        raise NotImplementedError(f"reducing ragged dimension {axis} of a RaggedTensor with "
-                                  f"ragged_rank {rr} (only the innermost ragged dimension)")
     inner = rt
     for _ in range(rr - 1):
         inner = inner.values
@@ -222,6 +218,62 @@ def _reduce_axis(kind, rt, axis):
     if rr == 1:
         return reduced
     return _replace_innermost(rt, reduced)
+
+
+def _levels(rt):
+    """The row lengths of every level: [{prefix tuple: length}], level 0 first."""
+    levels = [{(): rt.nrows_host()}]
+    prefixes = [()]
+    x = rt
+    while isinstance(x, RaggedTensor):
+        lens = x._lengths_host().tolist()
+        nxt, table, pos = [], {}, 0
+        for p in prefixes:
+            for j in range(levels[-1][p]):
+                q = p + (j,)
+                table[q] = lens[pos]
+                nxt.append(q)
+                pos += 1
+        levels.append(table)
+        prefixes = nxt
+        x = x._values
+    return levels
+
+
+def _reduce_outer(kind, rt, axis):
+    """``rt`` (ragged_rank >= 2) reduced over ragged dimension ``axis`` < ragged_rank: the
+    elements that differ only in that coordinate meet; each row of the result is as long as
+    the longest of the rows that meet in it."""
+    rr = rt.ragged_rank
+    levels = _levels(rt)  # levels[L]: prefix of length L -> its length
+    out = [dict() for _ in range(rr)]  # output level L: prefix of length L -> length
+    for L, table in enumerate(levels):
+        for p, n in table.items():
+            if L < axis:
+                out[L][p] = n
+            elif L == axis:
+                out[L].setdefault(p, 0)  # a row with nothing below it stays, empty
+            else:
+                q = p[:axis] + p[axis + 1:]
+                out[L - 1][q] = max(out[L - 1].get(q, 0), n)
+    # the output's row lengths level by level, rows in row-major order
+    prefixes, partitions = [()], []
+    for L in range(1, rr):
+        parents = [out[L - 1].get(p, 0) for p in prefixes]
+        prefixes = [p + (j,) for p, n in zip(prefixes, parents) for j in range(n)]
+        partitions.append([out[L].get(p, 0) for p in prefixes])
+    last = partitions[-1]
+    offsets = np.concatenate([[0], np.cumsum(last)]).astype(np.int64)
+    starts = {p: int(o) for p, o in zip(prefixes, offsets[:-1])}
+    index, _ = rt._dense_index()
+    seg = np.asarray([starts[tuple(r[:axis]) + tuple(r[axis + 1:-1])] + r[-1]
+                      for r in index.tolist()], np.int64)
+    result = _segment(kind, rt.flat_values, seg, int(offsets[-1]))
+    d = rt.row_splits._v.dtype
+    for lens in reversed(partitions):
+        splits = np.concatenate([[0], np.cumsum(lens)]).astype(d)
+        result = RaggedTensor._make(result, _index_tensor(splits, d))
+    return result
 
 
 def _replace_innermost(rt, new_values):
@@ -268,11 +320,23 @@ def ragged_reduce(op, rt, axis=None, keepdims=False):
     else:
         out, axes = _reduce_all(kind, rt, axis)
     if keepdims:
-        if isinstance(out, RaggedTensor):
-            raise NotImplementedError("keepdims=True where the result is still ragged")
         for a in axes:
-            out = expand_dims(out, a)
+            out = _insert_unit(out, a)
     return out
+
+
+def _insert_unit(x, axis):
+    """``x`` with a new dimension of size 1 at ``axis`` (a uniform partition where it falls
+    among the ragged dimensions)."""
+    if not isinstance(x, RaggedTensor):
+        return expand_dims(x, axis)
+    d = x.row_splits._v.dtype
+    n = x.nrows_host()
+    if axis == 0:
+        return RaggedTensor._make(x, _index_tensor(np.asarray([0, n]), d), n)
+    if axis == 1:
+        return RaggedTensor._make(x, _index_tensor(np.arange(n + 1), d), 1)
+    return x.with_values(_insert_unit(x.values, axis - 1))
 
 
 # -- concat and stack --------------------------------------------------------------------------

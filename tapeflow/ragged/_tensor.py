@@ -676,12 +676,18 @@ def _slice_rows(rt, key):
 def _getitem(rt, key):
     if not isinstance(key, tuple):
         key = (key,)
+    if any(k is Ellipsis for k in key):  # as many full slices as the dimensions it stands for
+        at = next(i for i, k in enumerate(key) if k is Ellipsis)
+        fill = rt.shape.rank - (len(key) - 1)
+        key = key[:at] + (slice(None),) * max(fill, 0) + key[at + 1:]
+    while key and isinstance(key[-1], slice) and key[-1] == slice(None):
+        key = key[:-1]  # trailing full slices select everything
     if not key:
         return rt
     first, rest = key[0], key[1:]
-    if first is Ellipsis or first is None:
-        raise NotImplementedError("RaggedTensor indexing with Ellipsis or tf.newaxis is not "
-                                  "supported by tapeflow yet")
+    if first is None or any(k is None for k in rest):
+        raise NotImplementedError("RaggedTensor indexing with tf.newaxis is not supported by "
+                                  "tapeflow yet")
     if isinstance(first, TensorBase):
         first = first.numpy().item() if first._v.ndim == 0 else first
     if isinstance(first, slice):

@@ -3,8 +3,10 @@ from ._ops import (
     add,
     concat,
     expand_dims,
+    eye,
     fill_empty_rows,
     from_dense,
+    map_values,
     maximum,
     minimum,
     reduce_max,
@@ -14,13 +16,14 @@ from ._ops import (
     retain,
     slice,
     sparse_dense_matmul,
+    split,
     to_dense,
     to_indicator,
     transpose,
 )
 from ._tensor import SparseTensor, SparseTensorSpec
 
-__all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "expand_dims",
-           "fill_empty_rows", "from_dense", "maximum", "minimum", "reduce_max", "reduce_sum",
-           "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense",
-           "to_indicator", "transpose"]
+__all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "expand_dims", "eye",
+           "fill_empty_rows", "from_dense", "map_values", "maximum", "minimum", "reduce_max",
+           "reduce_sum", "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "split",
+           "to_dense", "to_indicator", "transpose"]

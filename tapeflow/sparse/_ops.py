@@ -501,6 +501,57 @@ def fill_empty_rows(sp_input, default_value, name=None):
     return sparse_const(all_index[order], _take(values, order), shape), const(~has)
 
 
+def map_values(op, *args, **kwargs):
+    """``op`` on the values of the SparseTensors among its arguments (which must share their
+    indices and dense shape); the result keeps their indices."""
+    sps = [x for x in list(args) + list(kwargs.values()) if isinstance(x, SparseTensor)]
+    if not sps:
+        raise ValueError("map_values: no SparseTensor among the arguments")
+    base = sps[0]
+    for o in sps[1:]:
+        if o is base:
+            continue
+        same = (_idx(o).shape == _idx(base).shape and (_idx(o) == _idx(base)).all()
+                and (_shape(o) == _shape(base)).all())
+        if not same:
+            raise InvalidArgumentError(None, "map_values", "map_values: the SparseTensors must "
+                                       "have the same indices and dense_shape")
+    new_args = [x.values if isinstance(x, SparseTensor) else x for x in args]
+    new_kwargs = {k: v.values if isinstance(v, SparseTensor) else v for k, v in kwargs.items()}
+    return base.with_values(op(*new_args, **new_kwargs))
+
+
+def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
+    """A sparse identity matrix (ones on the main diagonal)."""
+    m = int(num_rows)
+    n = m if num_columns is None else int(num_columns)
+    k = min(m, n)
+    diag = np.arange(k, dtype=np.int64)
+    return sparse_const(np.stack([diag, diag], axis=1),
+                        const(np.ones(k, dtypes.as_dtype(dtype)._np)), [m, n])
+
+
+def split(sp_input=None, num_split=None, axis=None, name=None):
+    """``num_split`` slices along ``axis``; the first ``size % num_split`` are one longer."""
+    sp = _sp(sp_input, "split")
+    shape = _shape(sp)
+    axis = int(axis) % shape.size
+    n, k = int(shape[axis]), int(num_split)
+    if k <= 0 or k > max(n, 1):
+        raise InvalidArgumentError(None, "SparseSplit", f"num_split must be in [1, {n}] "
+                                   f"(the size of dimension {axis}), got {k} [Op:SparseSplit]")
+    out, start = [], 0
+    for i in range(k):
+        size = n // k + (1 if i < n % k else 0)
+        begin = np.zeros(shape.size, np.int64)
+        begin[axis] = start
+        extent = shape.copy()
+        extent[axis] = size
+        out.append(slice(sp, begin, extent))
+        start += size
+    return out
+
+
 # -- the dispatch of tf ops on SparseTensor arguments ------------------------------------------
 # Unary ops with f(0) == 0 keep the sparsity pattern: they apply to the values.
 _ZERO_PRESERVING = {_math.ABS, _math.NEG, _math.SIGN, _math.SQUARE, _math.SQRT, _math.SIN,
