@@ -131,3 +131,20 @@ def test_different_row_splits_raise(la, lb):
     else:
         with pytest.raises((tf.errors.InvalidArgumentError, ValueError)):
             a + b
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=0, max_size=6),
+       st.one_of(st.none(), st.integers(-6, 6)), st.one_of(st.none(), st.integers(-6, 6)),
+       st.sampled_from([None, 1, 2, -1]))
+def test_slicing_matches_python_lists(lens, start, stop, step):
+    rows = [list(range(10 * i, 10 * i + n)) for i, n in enumerate(lens)]
+    rt = tf.ragged.constant(rows, dtype=tf.int64, ragged_rank=1) if rows else \
+        tf.RaggedTensor.from_row_lengths(np.zeros(0, np.int64), [])
+    key = slice(start, stop, step)
+    assert rt[key].to_list() == rows[key]
+    assert rt[:, key].to_list() == [r[key] for r in rows]
+    other = rt * 2
+    assert tf.concat([rt, other], axis=1).to_list() == [r + [2 * x for x in r] for r in rows]
+    for i in range(-len(rows), len(rows)):
+        assert rt[i].numpy().tolist() == rows[i]

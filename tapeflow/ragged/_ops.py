@@ -16,7 +16,7 @@ from ..ops.array import concat, expand_dims, reshape
 from ..ops.indexing import gather
 from ..ops.math import cast, divide, equal, multiply, ones_like, where
 from ..tensor import TensorBase, const, convert_to_tensor
-from ._tensor import RaggedTensor, _host, _index_tensor, _take
+from ._tensor import RaggedTensor, _host, _index_tensor, _ranges, _take
 
 # Every elementwise op of the math and nn families applies to a ragged tensor's flat values.
 _NOT_ELEMENTWISE = {_math.WHERE_INDICES, _math.WHERE_XY}
@@ -382,14 +382,18 @@ def ragged_concat(values, axis=0, name=None):
         if any(r.nrows_host() != n for r in rts):
             raise InvalidArgumentError(None, "RaggedConcat", "Input tensors have incompatible "
                                        "shapes: the numbers of rows differ [Op:RaggedConcat]")
-        offsets = np.cumsum([0] + [int(r._splits_host()[-1]) for r in rts])
-        idx, lens = [], np.zeros(n, np.int64)
-        for i in range(n):
-            for k, r in enumerate(rts):
-                s = r._splits_host()
-                idx.append(np.arange(s[i], s[i + 1]) + offsets[k])
-                lens[i] += s[i + 1] - s[i]
-        order = np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64)
+        # output row i holds row i of every input in turn: where each input's values go
+        lens_k = [np.diff(r._splits_host().astype(np.int64)) for r in rts]
+        lens = np.sum(lens_k, axis=0)
+        out_start = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        before = np.zeros(n, np.int64)
+        dest = []
+        for lk in lens_k:
+            dest.append(_ranges(out_start + before, lk))
+            before += lk
+        dest = np.concatenate(dest)
+        order = np.empty_like(dest)
+        order[dest] = np.arange(dest.size)  # output position -> position in the inputs' values
         allv = concat([r.values for r in rts], 0)
         d = rts[0].row_splits._v.dtype
         splits = np.concatenate([[0], np.cumsum(lens)]).astype(d)

@@ -33,6 +33,8 @@ def _as_index(x, what, dtype=None):
     """An int32/int64 rank-1 Tensor for a splits/lengths/ids argument (int64 by default)."""
     if isinstance(x, TensorBase):
         t = x
+    elif isinstance(x, (list, tuple)) and not x:  # TF: an empty list takes the hinted dtype
+        t = const(np.zeros(0, (dtypes.int64 if dtype is None else dtype)._np))
     else:
         hint = dtypes.int64 if dtype is None else dtype
         t = convert_to_tensor(x, dtype_hint=hint)
@@ -73,6 +75,18 @@ def _check_splits(opname, splits, nvals):
 
 def _index_tensor(a, dtype):
     return const(np.ascontiguousarray(a, dtype=dtype))
+
+
+def _ranges(starts, lengths):
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a Python
+    loop (int64)."""
+    starts = np.asarray(starts, np.int64)
+    lengths = np.asarray(lengths, np.int64)
+    total = int(lengths.sum()) if lengths.size else 0
+    if total == 0:
+        return np.zeros(0, np.int64)
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)
 
 
 def _zero_of(np_dtype):
@@ -629,9 +643,8 @@ def _row_range(rt, key):
         return RaggedTensor._make(values, _index_tensor(new, s.dtype))
     lens = s[rows + 1] - s[rows]
     new = np.concatenate([[0], np.cumsum(lens)]).astype(s.dtype)
-    idx = np.concatenate([np.arange(s[r], s[r + 1]) for r in rows]) if rows.size else \
-        np.zeros(0, np.int64)
-    return RaggedTensor._make(_take(rt._values, idx), _index_tensor(new, s.dtype))
+    return RaggedTensor._make(_take(rt._values, _ranges(s[rows], lens)),
+                              _index_tensor(new, s.dtype))
 
 
 def _take(values, idx):
@@ -640,9 +653,8 @@ def _take(values, idx):
         s = values._splits_host()
         lens = s[idx + 1] - s[idx]
         new = np.concatenate([[0], np.cumsum(lens)]).astype(s.dtype)
-        inner = np.concatenate([np.arange(s[r], s[r + 1]) for r in idx]) if idx.size else \
-            np.zeros(0, np.int64)
-        return RaggedTensor._make(_take(values._values, inner), _index_tensor(new, s.dtype))
+        return RaggedTensor._make(_take(values._values, _ranges(s[idx], lens)),
+                                  _index_tensor(new, s.dtype))
     return gather(values, _index_tensor(idx, np.int64))
 
 
@@ -661,16 +673,24 @@ def _row(rt, i):
 
 def _slice_rows(rt, key):
     """Each row of ``rt`` sliced by ``key`` (a slice over the ragged dimension)."""
-    s = rt._splits_host()
-    idx, lens = [], []
-    for r in range(s.size - 1):
-        rng = np.arange(s[r], s[r + 1])[key]
-        idx.append(rng)
-        lens.append(rng.size)
-    idx = np.concatenate(idx) if idx else np.zeros(0, np.int64)
-    new = np.concatenate([[0], np.cumsum(lens)]).astype(s.dtype)
-    return RaggedTensor._make(_take(rt._values, idx.astype(np.int64)),
-                              _index_tensor(new, s.dtype))
+    s = rt._splits_host().astype(np.int64)
+    n = np.diff(s)
+    if key.step not in (None, 1):  # any step: one row at a time
+        rows = [np.arange(s[r], s[r + 1])[key] for r in range(n.size)]
+        idx = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        lens = np.asarray([r.size for r in rows], np.int64)
+    else:  # Python's slice bounds, clipped per row, for every row at once
+        def bound(b, default):
+            if b is None:
+                return np.full(n.size, default, np.int64) if np.ndim(default) == 0 else default
+            b = int(b)
+            return np.clip(n + b, 0, n) if b < 0 else np.minimum(b, n)
+
+        lo, hi = bound(key.start, 0), bound(key.stop, n)
+        lens = np.maximum(hi - lo, 0)
+        idx = _ranges(s[:-1] + lo, lens)
+    new = np.concatenate([[0], np.cumsum(lens)]).astype(rt._row_splits._v.dtype)
+    return RaggedTensor._make(_take(rt._values, idx), _index_tensor(new, new.dtype))
 
 
 def _getitem(rt, key):

@@ -49,11 +49,7 @@ def _row_major_keys(index, shape):
 
 def _validate(opname, index, shape):
     """TF's checks: in bounds, in row-major order, no repeats (InvalidArgumentError)."""
-    for i, row in enumerate(index):
-        if (row < 0).any() or (row >= shape).any():
-            raise InvalidArgumentError(
-                None, opname, f"indices[{i}] = {_fmt(row)} is out of bounds: need 0 <= index "
-                f"< {_fmt(shape)} [Op:{opname}]")
+    _check_bounds(opname, index, shape)
     keys = _row_major_keys(index, shape)
     d = np.diff(keys)
     if (d < 0).any():
@@ -66,6 +62,15 @@ def _validate(opname, index, shape):
         i = int(np.argmax(d == 0)) + 1
         raise InvalidArgumentError(None, opname,
                                    f"indices[{i}] = {_fmt(index[i])} is repeated [Op:{opname}]")
+
+
+def _check_bounds(opname, index, shape):
+    bad = ((index < 0) | (index >= shape)).any(axis=1) if index.size else np.zeros(0, bool)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidArgumentError(
+            None, opname, f"indices[{i}] = {_fmt(index[i])} is out of bounds: need 0 <= index "
+            f"< {_fmt(shape)} [Op:{opname}]")
 
 
 def _take(values, order):
@@ -103,12 +108,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     if validate_indices:
         _validate("SparseToDense", index, shape)
     else:
-        bad = ((index < 0) | (index >= shape)).any(axis=1) if index.size else []
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise InvalidArgumentError(
-                None, "SparseToDense", f"indices[{i}] = {_fmt(index[i])} is out of bounds: "
-                f"need 0 <= index < {_fmt(shape)} [Op:SparseToDense]")
+        _check_bounds("SparseToDense", index, shape)
     values = sp.values
     if default_value is None:
         default = const(np.zeros((), values._v.dtype)) if values._v.dtype.kind in "biuf" else \
@@ -453,11 +453,7 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
             f"does not match: {k} vs. {b_eff._v.shape[0]}.  Did you forget a transpose?  "
             f"Dimensions of A: [{shape[0]}, {shape[1]}).  Dimensions of B: "
             f"[{b._v.shape[0]},{b._v.shape[1]}] [Op:SparseTensorDenseMatMul]")
-    for i, (r, c) in enumerate(zip(index[:, 0], index[:, 1])):
-        if not (0 <= r < shape[0] and 0 <= c < shape[1]):
-            raise InvalidArgumentError(
-                None, "SparseTensorDenseMatMul", f"indices[{i}] = {_fmt(index[i])} is out of "
-                f"bounds: need 0 <= index < {_fmt(shape)} [Op:SparseTensorDenseMatMul]")
+    _check_bounds("SparseTensorDenseMatMul", index, shape)
     return apply(SPMM, (sp_a.values, b_eff), {"rows": np.ascontiguousarray(rows),
                                               "cols": np.ascontiguousarray(cols), "nout": m})
 
