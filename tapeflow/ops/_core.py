@@ -65,7 +65,11 @@ def dispatch(func, args, kwargs=None):
     kwargs = kwargs or {}
     for a in _flat_args(args):
         if isinstance(a, CompositeTensor):
-            out = type(a)._dispatch(func, args, kwargs)
+            try:
+                out = type(a)._dispatch(func, args, kwargs)
+            except Exception as e:  # an error of the op itself, not of the failed conversion
+                e.__suppress_context__ = True
+                raise
             if out is not NotImplemented:
                 return out
     # no rule: what converting the composite to a Tensor raises, as in TF

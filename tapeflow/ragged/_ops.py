@@ -144,6 +144,7 @@ def _compare(fn, self, other):
 # -- reductions --------------------------------------------------------------------------------
 def _segment_fwd(data, ids, n, kind):
     xp = xp_of(data)
+    ids = xp.asarray(ids)  # host ids: on the data's device
     shape = (n,) + tuple(data.shape[1:])
     d = dtypes.from_numpy(data.dtype)
     if kind == "sum":
