@@ -61,6 +61,20 @@ class RaggedSliceDataset(Dataset):
         return self._n
 
 
+def generator_value(x, spec, pos):
+    """A generator's value for a RaggedTensorSpec component, checked against it (TF takes
+    only a RaggedTensor there, not nested lists)."""
+    if isinstance(x, RaggedTensor) and x.dtype != spec.dtype:
+        raise TypeError(f"`generator` yielded an element of dtype {x.dtype.name} where "
+                        f"{spec.dtype.name} was expected (element {pos}).")
+    if not isinstance(x, RaggedTensor) or x.ragged_rank != spec.ragged_rank or \
+            not spec.shape.is_compatible_with(x.shape):
+        raise errors.InvalidArgumentError(
+            None, "PyFunc", f"`generator` yielded an element that does not match {spec} "
+            f"(element {pos}).")
+    return x
+
+
 def _batched_spec(s, known, rsd):
     if isinstance(s, RaggedTensorSpec):
         return RaggedTensorSpec(TensorShape([known]).concatenate(s.shape), s.dtype,

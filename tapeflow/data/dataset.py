@@ -223,6 +223,11 @@ class Dataset:
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None):
+        for s in S.flatten(self.element_spec):
+            if isinstance(s, RaggedTensorSpec):
+                raise TypeError("`padded_batch` is only supported for datasets that produce "
+                                "tensor elements but type spec of elements in the input dataset "
+                                f"is not a subclass of TensorSpec: `{s}`.")
         return PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
 
     def unbatch(self, name=None):
@@ -511,7 +516,7 @@ class GeneratorDataset(Dataset):
                                 "`output_types`).")
             output_signature = _signature_from_types(output_types, output_shapes)
         for s in S.flatten(output_signature):
-            if not isinstance(s, TensorSpec):
+            if not isinstance(s, (TensorSpec, RaggedTensorSpec)):
                 raise TypeError(f"`output_signature` must contain TensorSpec objects, got {s!r}")
         self._spec = output_signature
         self._gen_fn = generator
@@ -532,6 +537,11 @@ class GeneratorDataset(Dataset):
                                 f"structure {self._spec} (element {pos}: {value!r}).")
             out = []
             for x, spec in zip(leaves, specs):
+                if isinstance(spec, RaggedTensorSpec):
+                    from ._ragged import generator_value  # cycle: _ragged imports this module
+
+                    out.append(generator_value(x, spec, pos))
+                    continue
                 a = S.to_array(x, "generator output")
                 if a.dtype != spec.dtype._np:
                     if a.dtype.kind == "f" and spec.dtype._np.kind in "iub":
@@ -897,6 +907,11 @@ class MapDataset(Dataset):
 
 def _merge_spec(a, b):
     """The spec of two probe outputs: their common dims, None where they differ."""
+    if isinstance(a, CompositeTensor):
+        spec = a._type_spec
+        dims = [x if x == y else None for x, y in zip(a.shape, b.shape)] \
+            if a.shape.rank == b.shape.rank else None
+        return RaggedTensorSpec(dims, spec.dtype, spec.ragged_rank, spec.row_splits_dtype)
     dtype = dtypes.from_numpy(a.dtype)
     if a.ndim != b.ndim:
         return TensorSpec(None, dtype)
