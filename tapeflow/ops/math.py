@@ -248,7 +248,10 @@ truediv = divide
 
 
 def divide_no_nan(x, y, name=None):
-    x, y = convert_inputs(DIV, [x, y])
+    try:
+        x, y = convert_inputs(DIV, [x, y])
+    except CompositeInput:
+        return dispatch(divide_no_nan, (x, y))
     safe = where(equal(y, 0), ones_like(y), y)
     return where(equal(y, 0), zeros_like(x * safe), x / safe)
 
@@ -257,7 +260,12 @@ def add_n(inputs, name=None):
     """Sum of a list of tensors of the same shape and dtype."""
     if not inputs:
         raise ValueError("inputs must be a non-empty list of tensors")
-    total = inputs[0] if isinstance(inputs[0], TensorBase) else convert_to_tensor(inputs[0])
+    total = inputs[0]
+    if not isinstance(total, TensorBase):
+        try:
+            total = convert_to_tensor(total)
+        except CompositeInput:
+            pass  # a composite's own addition (dispatched by ADD below)
     for t in inputs[1:]:
         total = apply(ADD, (total, t), {})
     return total if len(inputs) > 1 else identity(total)
@@ -373,7 +381,11 @@ erf = _unary_fn(ERF)
 
 
 def log_sigmoid(x, name=None):
-    return -softplus(-as_t(x))
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        pass  # negation and softplus apply to a composite's values
+    return -softplus(-x)
 
 
 def softplus(x, name=None):
@@ -385,13 +397,20 @@ def reciprocal_no_nan(x, name=None):
 
 
 def xlogy(x, y, name=None):
-    x, y = convert_inputs(MUL, [x, y])
+    try:
+        x, y = convert_inputs(MUL, [x, y])
+    except CompositeInput:
+        return dispatch(xlogy, (x, y))
     safe = where(equal(x, 0), ones_like(y), y)
     return where(equal(x, 0), zeros_like(x), x * log(safe))
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    t = t if isinstance(t, TensorBase) else convert_to_tensor(t)
+    if not isinstance(t, TensorBase):
+        try:
+            t = convert_to_tensor(t)
+        except CompositeInput:
+            pass  # maximum and minimum dispatch on a composite
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 

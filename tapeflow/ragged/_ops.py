@@ -433,6 +433,8 @@ def _like(fn):
 
 FUNCTIONS = {
     _math.divide: lambda x, y, name=None: elementwise_fn(divide, x, y),
+    _math.divide_no_nan: lambda x, y, name=None: elementwise_fn(_math.divide_no_nan, x, y),
+    _math.xlogy: lambda x, y, name=None: elementwise_fn(_math.xlogy, x, y),
     _math.cast: lambda x, dtype, name=None: x.with_flat_values(cast(x.flat_values, dtype)),
     _math.zeros_like: _like(_math.zeros_like),
     _math.ones_like: _like(_math.ones_like),
