@@ -504,11 +504,23 @@ def _infer_depth(x):
     return scal, lists
 
 
+def _as_pylist(x):
+    """Nested lists for ``x``, NumPy arrays inside it included."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (list, tuple)):
+        return [_as_pylist(v) for v in x]
+    return x
+
+
 def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
              row_splits_dtype=dtypes.int64):
     """A RaggedTensor (or a Tensor, for a ragged_rank of 0) from a nested Python list."""
     if isinstance(pylist, RaggedTensor):
         raise TypeError("pylist may not be a RaggedTensor")
+    pylist = _as_pylist(pylist)
+    if not isinstance(pylist, list):  # a scalar: a Tensor, as in TF
+        return convert_to_tensor(pylist, dtype)
     sd = dtypes.as_dtype(row_splits_dtype)._np
     scalar_depth, list_depth = _infer_depth(pylist)
     depth = scalar_depth if scalar_depth is not None else list_depth
@@ -518,11 +530,11 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
         ragged_rank = max(0, depth - 1 - (len(inner_shape) if inner_shape else 0))
     elif ragged_rank < 0:
         raise ValueError(f"Invalid ragged_rank {ragged_rank}: must be nonnegative")
-    if scalar_depth is not None and ragged_rank >= scalar_depth:
+    if scalar_depth is not None and 0 < ragged_rank >= scalar_depth:
         raise ValueError(f"Invalid pylist={pylist!r}: incompatible with ragged_rank="
                          f"{ragged_rank}")
     nested = []
-    level = list(pylist) if isinstance(pylist, (list, tuple)) else pylist
+    level = pylist
     for _ in range(ragged_rank):
         lens = [len(v) for v in level]
         nested.append(np.concatenate([[0], np.cumsum(lens)]).astype(sd))
@@ -533,7 +545,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
         values = convert_to_tensor(level, dtype)
     else:
         inner = inner_shape if inner_shape is not None else ()
-        if ragged_rank == 0 and isinstance(pylist, (list, tuple)):
+        if ragged_rank == 0:
             inner = ()
         values = const(np.zeros((0,) + tuple(inner), (dtype or dtypes.float32)._np))
     if ragged_rank == 0:
