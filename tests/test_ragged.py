@@ -148,3 +148,25 @@ def test_slicing_matches_python_lists(lens, start, stop, step):
     assert tf.concat([rt, other], axis=1).to_list() == [r + [2 * x for x in r] for r in rows]
     for i in range(-len(rows), len(rows)):
         assert rt[i].numpy().tolist() == rows[i]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=6), st.integers(0, 10_000),
+       st.sampled_from(["sum", "max", "min", "mean", "prod"]))
+def test_reductions_match_per_row_numpy(lens, seed, kind):
+    rng = np.random.default_rng(seed)
+    vals = rng.normal(size=int(sum(lens)))
+    rt = tf.RaggedTensor.from_row_lengths(vals, lens)
+    rows = [np.asarray(r) for r in rt.to_list()]
+    fn = {"sum": tf.reduce_sum, "max": tf.reduce_max, "min": tf.reduce_min,
+          "mean": tf.reduce_mean, "prod": tf.reduce_prod}[kind]
+    npf = {"sum": np.sum, "max": np.max, "min": np.min, "mean": np.mean, "prod": np.prod}[kind]
+    empty = {"sum": 0.0, "max": np.finfo(np.float64).min, "min": np.finfo(np.float64).max,
+             "mean": np.nan, "prod": 1.0}[kind]
+    want = [npf(r) if r.size else empty for r in rows]
+    np.testing.assert_allclose(fn(rt, axis=1).numpy(), want, rtol=1e-12)
+    width = max(lens)
+    cols = [np.asarray([r[j] for r in rows if r.size > j]) for j in range(width)]
+    np.testing.assert_allclose(fn(rt, axis=0).numpy(), [npf(c) for c in cols], rtol=1e-12)
+    if vals.size:
+        np.testing.assert_allclose(fn(rt).numpy(), npf(vals), rtol=1e-12)

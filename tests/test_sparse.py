@@ -2,6 +2,8 @@
 the gradients of the sparse ops (float64 finite differences)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tf_fixture_cases import check, load
 
 import tapeflow as tf
@@ -82,3 +84,63 @@ def test_tape_gradient_for_values_and_dense_matrix():
     want[0] = 1.0
     want[2] = 2.0
     np.testing.assert_allclose(gd.numpy(), want)
+
+
+# -- random sparse tensors against their dense values (hypothesis) ------------------------------
+
+@st.composite
+def sparse_cases(draw):
+    rank = draw(st.integers(1, 3))
+    shape = [draw(st.integers(1, 4)) for _ in range(rank)]
+    size = int(np.prod(shape))
+    flat = sorted(draw(st.sets(st.integers(0, size - 1), max_size=size)))
+    index = np.stack(np.unravel_index(flat, shape), axis=1) if flat else \
+        np.zeros((0, rank), np.int64)
+    values = np.asarray(draw(st.lists(st.integers(-9, 9).filter(bool), min_size=len(flat),
+                                      max_size=len(flat))), np.float64)
+    return index.astype(np.int64), values, shape
+
+
+def _dense(index, values, shape):
+    out = np.zeros(shape)
+    if len(values):
+        out[tuple(index.T)] = values
+    return out
+
+
+@settings(max_examples=50, deadline=None)
+@given(sparse_cases(), st.integers(0, 10_000))
+def test_sparse_ops_match_dense(case, seed):
+    index, values, shape = case
+    rng = np.random.default_rng(seed)
+    sp = tf.sparse.SparseTensor(index, values, shape)
+    dense = _dense(index, values, shape)
+    np.testing.assert_array_equal(tf.sparse.to_dense(sp).numpy(), dense)
+    back = tf.sparse.from_dense(dense)
+    np.testing.assert_array_equal(back.indices.numpy(), index)
+    perm = rng.permutation(len(values))
+    shuffled = tf.sparse.SparseTensor(index[perm], values[perm], shape)
+    np.testing.assert_array_equal(tf.sparse.reorder(shuffled).indices.numpy(), index)
+    rank = len(shape)
+    axis = int(rng.integers(0, rank))
+    np.testing.assert_allclose(tf.sparse.reduce_sum(sp, axis=axis).numpy(), dense.sum(axis))
+    perm_axes = list(rng.permutation(rank))
+    np.testing.assert_array_equal(tf.sparse.to_dense(tf.sparse.transpose(sp, perm_axes)).numpy(),
+                                  dense.transpose(perm_axes))
+    np.testing.assert_array_equal(tf.sparse.to_dense(tf.sparse.reshape(sp, [-1])).numpy(),
+                                  dense.reshape(-1))
+    both = tf.sparse.concat(axis, [sp, sp])
+    np.testing.assert_array_equal(tf.sparse.to_dense(both).numpy(),
+                                  np.concatenate([dense, dense], axis))
+    start = [int(rng.integers(0, d)) for d in shape]
+    size = [int(rng.integers(1, d + 1)) for d in shape]
+    sl = tf.sparse.to_dense(tf.sparse.slice(sp, start, size)).numpy()
+    want = dense[tuple(slice(a, a + b) for a, b in zip(start, size))]
+    np.testing.assert_array_equal(sl, want)
+    other = _dense(index[perm[: len(perm) // 2]], values[perm[: len(perm) // 2]] * 2, shape)
+    added = tf.sparse.add(sp, tf.sparse.from_dense(other))
+    np.testing.assert_array_equal(tf.sparse.to_dense(added).numpy(), dense + other)
+    if rank == 2:
+        b = rng.normal(size=(shape[1], 3))
+        np.testing.assert_allclose(tf.sparse.sparse_dense_matmul(sp, b).numpy(), dense @ b,
+                                   atol=1e-12)
