@@ -144,3 +144,16 @@ def test_sparse_ops_match_dense(case, seed):
         b = rng.normal(size=(shape[1], 3))
         np.testing.assert_allclose(tf.sparse.sparse_dense_matmul(sp, b).numpy(), dense @ b,
                                    atol=1e-12)
+
+
+def test_sparse_dense_matmul_without_scipy(monkeypatch):
+    import sys
+
+    rng = np.random.default_rng(5)
+    b = rng.normal(size=(4, 3))
+    sp = _sp(VALS)
+    with_scipy = tf.sparse.sparse_dense_matmul(sp, b).numpy()
+    monkeypatch.setitem(sys.modules, "scipy", None)  # `import scipy...` now raises ImportError
+    without = tf.sparse.sparse_dense_matmul(sp, b).numpy()
+    np.testing.assert_allclose(without, with_scipy, rtol=1e-12)
+    np.testing.assert_allclose(without, tf.sparse.to_dense(sp).numpy() @ b, rtol=1e-12)

@@ -54,9 +54,12 @@ class CompositeInput(ValueError):
     """A composite tensor where a Tensor was needed (TF raises ValueError there too)."""
 
     def __init__(self, value):
-        super().__init__(f"Attempt to convert a value ({value!r}) with an unsupported type "
-                         f"({type(value)}) to a Tensor.")
+        super().__init__()
         self.value = value
+
+    def __str__(self):  # built only when shown: the op that catches it never pays for a repr
+        return (f"Attempt to convert a value ({self.value!r}) with an unsupported type "
+                f"({type(self.value)}) to a Tensor.")
 
 
 def dispatch(func, args, kwargs=None):

@@ -142,7 +142,36 @@ def _compare(fn, self, other):
 
 
 # -- reductions --------------------------------------------------------------------------------
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum,
+           "any": np.logical_or, "all": np.logical_and}
+
+
+def _segment_identity(kind, dtype):
+    if kind in ("sum", "prod", "any", "all"):
+        return {"sum": 0, "prod": 1, "any": False, "all": True}[kind]
+    d = dtypes.from_numpy(dtype)
+    return d.min if kind == "max" else d.max
+
+
+def _segment_host(data, ids, n, kind):
+    """The segment reduction on the host: one ``reduceat`` over the values sorted by segment
+    (``ufunc.at`` would visit them one by one)."""
+    if ids.size > 1 and (ids[1:] < ids[:-1]).any():
+        # NOTE: NumPy's stable sort is a radix sort for 16-bit keys: much faster than int64's
+        keys = ids.astype(np.uint16) if n <= 65536 else ids
+        order = np.argsort(keys, kind="stable")
+        ids, data = ids[order], data[order]
+    out_dtype = bool if kind in ("any", "all") else data.dtype
+    out = np.full((n,) + tuple(data.shape[1:]), _segment_identity(kind, data.dtype), out_dtype)
+    if ids.size:
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        out[ids[starts]] = _UFUNCS[kind].reduceat(data, starts, axis=0)
+    return out
+
+
 def _segment_fwd(data, ids, n, kind):
+    if isinstance(data, np.ndarray):
+        return _segment_host(data, np.asarray(ids), n, kind)
     xp = xp_of(data)
     ids = xp.asarray(ids)  # host ids: on the data's device
     shape = (n,) + tuple(data.shape[1:])

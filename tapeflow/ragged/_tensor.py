@@ -427,9 +427,11 @@ class RaggedTensor(CompositeTensor):
         n = rt._v.shape[0]
         pos = np.arange(n, dtype=np.int64)
         cols = []
-        for splits in reversed(levels):
+        for k, splits in enumerate(reversed(levels)):
             lens = np.diff(splits)
-            rows = np.repeat(np.arange(lens.size, dtype=np.int64), lens)[pos] if n else pos
+            rows = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
+            if k:  # the rows of the values at ``pos`` (the innermost level's are all of them)
+                rows = rows[pos]
             cols.append(pos - splits[:-1][rows] if n else pos)
             pos = rows
         cols.append(pos)
@@ -457,9 +459,11 @@ class RaggedTensor(CompositeTensor):
                     raise ValueError(f"to_tensor: shape {want} does not match the inner "
                                      f"dimensions {inner} of the values")
             dims = [d if w in (None, -1) else int(w) for d, w in zip(dims, want)]
-        keep = (index < np.asarray(dims, np.int64)).all(axis=1) if index.size else None
-        if keep is not None and keep.all():
-            keep = None
+        keep = None  # the bounding box holds every value; a given shape may cut some off
+        if shape is not None and index.size:
+            keep = (index < np.asarray(dims, np.int64)).all(axis=1)
+            if keep.all():
+                keep = None
         if default_value is None:
             default = const(_zero_of(flat._v.dtype))
         else:

@@ -12,7 +12,7 @@ from ..ops.indexing import gather, gather_nd
 from ..ops.math import add as _add
 from ..ops.math import cast, multiply
 from ..ops.reduction import reduce_sum as _dense_reduce_sum
-from ..ragged._ops import SEGMENT
+from ..ragged._ops import SEGMENT, _segment_host
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._tensor import SparseTensor, _host, sparse_const
 
@@ -400,6 +400,13 @@ def minimum(sp_a, sp_b, name=None):
 
 # -- sparse x dense product --------------------------------------------------------------------
 def _spmm_fwd(values, b, rows, cols, nout):
+    if isinstance(b, np.ndarray):  # the host
+        try:
+            from scipy import sparse as sps  # optional: scipy's CSR product is the fast path
+        except ImportError:  # products summed per output row
+            return _segment_host(values[:, None] * b[cols], rows, nout, "sum")
+        a = sps.csr_matrix((values, (rows, cols)), shape=(nout, b.shape[0]))
+        return np.asarray(a @ b, dtype=b.dtype)
     xp = xp_of(b)
     out = xp.zeros((nout, b.shape[1]), b.dtype)
     if rows.size:
