@@ -1,5 +1,7 @@
 """tf.sparse against TensorFlow 2.21's recorded answers (tests/fixtures/tf_sparse.json) and
 the gradients of the sparse ops (float64 finite differences)."""
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -147,8 +149,6 @@ def test_sparse_ops_match_dense(case, seed):
 
 
 def test_sparse_dense_matmul_without_scipy(monkeypatch):
-    import sys
-
     rng = np.random.default_rng(5)
     b = rng.normal(size=(4, 3))
     sp = _sp(VALS)

@@ -14,6 +14,7 @@ from ..ops._core import CompositeTensor, Op, apply
 from ..ops.array import reshape
 from ..ops.indexing import gather, gather_nd
 from ..ops.math import cast, multiply
+from ..ops.reduction import reduce_sum
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
 
 _SPLIT_DTYPES = ("int32", "int64")
@@ -620,8 +621,6 @@ def _to_dense_grad(n, g):
     if n.needs[1]:
         filled = _to_dense_fwd(np.ones(n.inputs[0]._v.shape, bool), np.asarray(False),
                                index, keep, n.attrs["shape"])
-        from ..ops.reduction import reduce_sum  # deferred: only for a default's gradient
-
         gd = reduce_sum(multiply(g, const((~filled).astype(g._v.dtype))))
         if n.inputs[1]._v.ndim:
             gd = None

@@ -5,10 +5,11 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host, xp_of
 from ..errors import InvalidArgumentError
+from ..ops import array as _array
 from ..ops import math as _math
 from ..ops._core import Op, apply
 from ..ops.array import transpose as _dense_transpose
-from ..ops.indexing import gather, gather_nd
+from ..ops.indexing import gather, gather_nd, tensor_scatter_nd_update
 from ..ops.math import add as _add
 from ..ops.math import cast, multiply
 from ..ops.reduction import reduce_sum as _dense_reduce_sum
@@ -241,9 +242,7 @@ def concat(axis, sp_inputs, name=None, expand_nonconcat_dims=False, concat_dim=N
 
 
 def _concat_values(vals):
-    from ..ops.array import concat as dense_concat  # deferred: only concat needs it
-
-    return dense_concat(vals, 0)
+    return _array.concat(vals, 0)
 
 
 def expand_dims(sp_input, axis=None, name=None):
@@ -297,10 +296,8 @@ def _reduce(kind, sp, axis, keepdims, output_is_sparse):
     if output_is_sparse:
         return sparse_const(uidx, vals, out_shape)
     if not out_shape:  # every axis reduced: a scalar
-        from ..ops.array import reshape as dense_reshape  # deferred: used here only
-
         total = vals if uniq.size else const(np.zeros(1, sp.values._v.dtype))
-        return dense_reshape(total, ())
+        return _array.reshape(total, ())
     default = const(np.zeros((), sp.values._v.dtype))
     return apply(SPARSE_TO_DENSE, (vals, default),
                  {"index": uidx.astype(np.int64), "shape": tuple(out_shape)})
@@ -368,9 +365,7 @@ def add(a, b, threshold=0, thresh=None, name=None):
                                    f"but is a {b.dtype.name} tensor [Op:SparseAdd]")
     shape = _check_same_shape("SparseAdd", a, b)
     index, ia, ib, n = _union(a, b, shape)
-    from ..ops.array import concat as dense_concat  # deferred: see _concat_values
-
-    vals = apply(SEGMENT, (dense_concat([a.values, b.values], 0),),
+    vals = apply(SEGMENT, (_array.concat([a.values, b.values], 0),),
                  {"ids": np.concatenate([ia, ib]), "n": n, "kind": "sum"})
     thr = float(_host(threshold)) if isinstance(threshold, TensorBase) else threshold
     if thr:
@@ -383,8 +378,6 @@ def _elementwise_union(op, a, b, opname):
     shape = _check_same_shape(opname, a, b)
     index, ia, ib, n = _union(a, b, shape)
     zero = const(np.zeros(n, a.values._v.dtype))
-    from ..ops.indexing import tensor_scatter_nd_update  # deferred: used here only
-
     va = tensor_scatter_nd_update(zero, const(ia.reshape(-1, 1)), a.values)
     vb = tensor_scatter_nd_update(zero, const(ib.reshape(-1, 1)), b.values)
     return sparse_const(index, op(va, vb), shape)
@@ -496,10 +489,7 @@ def fill_empty_rows(sp_input, default_value, name=None):
     extra[:, 0] = empty
     all_index = np.concatenate([index, extra])
     fill = _t(default_value, sp.dtype)
-    from ..ops.array import concat as dense_concat  # deferred: used here
-    from ..ops.array import fill as dense_fill
-
-    values = dense_concat([sp.values, dense_fill([empty.size], fill)], 0)
+    values = _array.concat([sp.values, _array.fill([empty.size], fill)], 0)
     order = np.lexsort(all_index.T[::-1]) if all_index.size else np.arange(0)
     return sparse_const(all_index[order], _take(values, order), shape), const(~has)
 
@@ -583,10 +573,8 @@ def _cwise(name):
             return NotImplemented
         o = _t(other, self.dtype) if not isinstance(other, TensorBase) else other
         if o._v.ndim:
-            from ..ops.array import broadcast_to  # deferred: only for a dense operand
-
             shape = tuple(int(d) for d in _shape(self))
-            full = o if tuple(o._v.shape) == shape else broadcast_to(o, shape)
+            full = o if tuple(o._v.shape) == shape else _array.broadcast_to(o, shape)
             o = gather_nd(full, self.indices)
         v = self.values
         out = getattr(v, name)(o)
