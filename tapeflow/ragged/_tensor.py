@@ -643,11 +643,11 @@ def _row_range(rt, key):
         new = (s[start:stop + 1] - lo) if rows.size else np.zeros(1, s.dtype)
         values = rt._values[lo:hi] if not isinstance(rt._values, RaggedTensor) else \
             _row_range(rt._values, slice(lo, hi))
-        return RaggedTensor._make(values, _index_tensor(new, s.dtype))
+        return RaggedTensor._make(values, _index_tensor(new, s.dtype), rt._uniform)
     lens = s[rows + 1] - s[rows]
     new = np.concatenate([[0], np.cumsum(lens)]).astype(s.dtype)
     return RaggedTensor._make(_take(rt._values, _ranges(s[rows], lens)),
-                              _index_tensor(new, s.dtype))
+                              _index_tensor(new, s.dtype), rt._uniform)
 
 
 def _take(values, idx):
@@ -720,8 +720,8 @@ def _getitem(rt, key):
         second, rest = rest[0], rest[1:]
         if isinstance(second, slice):
             out = _slice_rows(out, second)
-        elif second is Ellipsis and not rest:
-            return out
+        elif isinstance(second, (int, np.integer)) and out._uniform is not None:
+            return _uniform_column(out, int(second), rest)
         else:
             raise ValueError("Cannot index into an inner ragged dimension.")
         if rest:
@@ -736,6 +736,16 @@ def _getitem(rt, key):
         return row[rest] if rest else row
     raise TypeError(f"RaggedTensor indices must be integers or slices, not "
                     f"{type(first).__name__}")
+
+
+def _uniform_column(rt, k, rest):
+    """``rt[:, k, *rest]`` where every row has the same length (TF allows it there)."""
+    length = rt._uniform
+    if not -length <= k < length:
+        raise InvalidArgumentError(None, "RaggedGather", f"Index out of bounds when indexing "
+                                   f"into a ragged tensor: {k} for rows of length {length}")
+    picked = _take(rt._values, rt._splits_host()[:-1].astype(np.int64) + k % length)
+    return picked[(slice(None),) + rest] if rest else picked
 
 
 class RaggedTensorSpec:
