@@ -69,6 +69,11 @@ def test_sparse_dense_matmul_matches_dense():
     lambda v: tf.sparse.maximum(_sp(v), _sp(v * 0.5 + 0.3)).values,
     lambda v: tf.math.square(_sp(v)).values,
     lambda v: tf.sparse.from_dense(tf.reshape(v, [2, 2]) * 3.0).values,
+    lambda v: tf.sparse.softmax(_sp(v)).values,
+    lambda v: tf.sparse.segment_sum(tf.reshape(v, [2, 2]), [1, 0, 1], [0, 0, 2]),
+    lambda v: tf.sparse.segment_mean(tf.reshape(v, [2, 2]), [1, 0, 1], [0, 0, 2]),
+    lambda v: tf.sparse.segment_sqrt_n(v, [3, 0, 1, 2], [0, 1, 1, 3], num_segments=5),
+    lambda v: tf.sparse.to_dense(tf.sparse.reset_shape(_sp(v), [4, 5])),
 ], ids=lambda f: "")
 def test_gradients(fn):
     check_grad(fn, VALS)

@@ -12,9 +12,14 @@ from ._ops import (
     reduce_max,
     reduce_sum,
     reorder,
+    reset_shape,
     reshape,
     retain,
+    segment_mean,
+    segment_sqrt_n,
+    segment_sum,
     slice,
+    softmax,
     sparse_dense_matmul,
     split,
     to_dense,
@@ -25,5 +30,6 @@ from ._tensor import SparseTensor, SparseTensorSpec
 
 __all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "expand_dims", "eye",
            "fill_empty_rows", "from_dense", "map_values", "maximum", "minimum", "reduce_max",
-           "reduce_sum", "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "split",
+           "reduce_sum", "reorder", "reset_shape", "reshape", "retain", "segment_mean",
+           "segment_sqrt_n", "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split",
            "to_dense", "to_indicator", "transpose"]

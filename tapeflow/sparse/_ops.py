@@ -545,6 +545,73 @@ def split(sp_input=None, num_split=None, axis=None, name=None):
     return out
 
 
+def reset_shape(sp_input, new_shape=None):
+    """The same values with ``new_shape`` (at least as large) or the tightest shape."""
+    sp = _sp(sp_input, "reset_shape")
+    index, shape = _idx(sp), _shape(sp)
+    if new_shape is None:
+        out = index.max(axis=0) + 1 if index.size else np.zeros(shape.size, np.int64)
+    else:
+        out = np.asarray(_host(_t(new_shape, dtypes.int64)), np.int64)
+        if out.shape != shape.shape or (out < shape).any():
+            raise ValueError(f"reset_shape: new_shape {out.tolist()} must have rank "
+                             f"{shape.size} and be at least the old shape {shape.tolist()}")
+    return sparse_const(index, sp.values, out)
+
+
+def softmax(sp_input, name=None):
+    """Softmax over the explicit values of each innermost row (implicit zeros take no part)."""
+    sp = _sp(sp_input, "softmax")
+    index, shape = _idx(sp), _shape(sp)
+    if shape.size < 2:
+        raise InvalidArgumentError(None, "SparseSoftmax", "Input should have rank >= 2, but "
+                                   f"received shape: {_fmt(shape)} [Op:SparseSoftmax]")
+    keys = _row_major_keys(index[:, :-1], shape[:-1])
+    uniq, seg = np.unique(keys, return_inverse=True)
+    seg = seg.reshape(-1).astype(np.int64)
+    n = int(uniq.size)
+    ids = const(seg)
+    top = apply(SEGMENT, (_math.stop_gradient(sp.values),), {"ids": seg, "n": n, "kind": "max"})
+    e = _math.exp(sp.values - gather(top, ids))
+    total = apply(SEGMENT, (e,), {"ids": seg, "n": n, "kind": "sum"})
+    return sp.with_values(e / gather(total, ids))
+
+
+def _segment_reduce(data, indices, segment_ids, num_segments, scale):
+    data = _t(data)
+    idx = np.asarray(_host(_t(indices)), np.int64)
+    seg = np.asarray(_host(_t(segment_ids)), np.int64)
+    if idx.shape != seg.shape or idx.ndim != 1:
+        raise InvalidArgumentError(None, "SparseSegmentSum", f"segment_ids and indices should "
+                                   f"have the same size: {seg.shape} vs {idx.shape} "
+                                   "[Op:SparseSegmentSum]")
+    if seg.size and (np.diff(seg) < 0).any():
+        raise InvalidArgumentError(None, "SparseSegmentSum", "segment ids are not increasing "
+                                   "[Op:SparseSegmentSum]")
+    n = int(num_segments) if num_segments is not None else (int(seg[-1]) + 1 if seg.size
+                                                             else 0)
+    rows = gather(data, const(idx))
+    total = apply(SEGMENT, (rows,), {"ids": seg, "n": n, "kind": "sum"})
+    if scale is None:
+        return total
+    count = np.maximum(np.bincount(seg, minlength=n), 1).astype(data._v.dtype)
+    factor = scale(count).reshape((-1,) + (1,) * (data._v.ndim - 1))
+    return total * const(factor.astype(data._v.dtype))
+
+
+def segment_sum(data, indices, segment_ids, num_segments=None, name=None):
+    """``out[s] = sum(data[indices[i]] for i where segment_ids[i] == s)``."""
+    return _segment_reduce(data, indices, segment_ids, num_segments, None)
+
+
+def segment_mean(data, indices, segment_ids, num_segments=None, name=None):
+    return _segment_reduce(data, indices, segment_ids, num_segments, lambda c: 1 / c)
+
+
+def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None):
+    return _segment_reduce(data, indices, segment_ids, num_segments, lambda c: 1 / np.sqrt(c))
+
+
 # -- the dispatch of tf ops on SparseTensor arguments ------------------------------------------
 # Unary ops with f(0) == 0 keep the sparsity pattern: they apply to the values.
 _ZERO_PRESERVING = {_math.ABS, _math.NEG, _math.SIGN, _math.SQUARE, _math.SQRT, _math.SIN,
