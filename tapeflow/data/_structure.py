@@ -4,6 +4,8 @@ import collections.abc as _abc
 from .. import dtypes
 from ..backend import host as np
 from ..backend import is_array, to_host
+from ..ops._core import CompositeTensor
+from ..ragged import RaggedTensor, RaggedTensorSpec
 from ..tensor import TensorBase, TensorShape, as_shape, convert_to_tensor, wrap
 
 
@@ -182,6 +184,8 @@ def to_array(x, what="dataset element"):
                         "or convertible to one.")
     if is_array(x):
         return to_host(x)
+    if isinstance(x, CompositeTensor):
+        return x  # a RaggedTensor component stays one (data/_ragged.py)
     try:
         return to_host(_as_tensor(x)._v)
     except (TypeError, ValueError) as e:
@@ -189,6 +193,9 @@ def to_array(x, what="dataset element"):
 
 
 def spec_of(arr):
+    if isinstance(arr, RaggedTensor):  # its number of rows unknown, as after a traced function
+        return RaggedTensorSpec(TensorShape([None]).concatenate(arr.shape[1:]), arr.dtype,
+                                arr.ragged_rank, arr.row_splits_dtype)
     return TensorSpec(arr.shape, dtypes.from_numpy(arr.dtype))
 
 

@@ -7,6 +7,8 @@ from .. import dtypes, errors
 from .._io import atomic_open
 from ..backend import host as np
 from ..ops import random as _random
+from ..ops._core import CompositeTensor
+from ..ragged import RaggedTensorSpec
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
 from . import _structure as S
@@ -149,6 +151,10 @@ class Dataset:
     # -- sources ---------------------------------------------------------------------------------
     @staticmethod
     def from_tensor_slices(tensors, name=None):
+        if any(isinstance(x, CompositeTensor) for x in S.flatten(tensors)):
+            from ._ragged import RaggedSliceDataset  # cycle: it subclasses Dataset
+
+            return RaggedSliceDataset(tensors)
         return TensorSliceDataset(tensors)
 
     @staticmethod
@@ -205,10 +211,23 @@ class Dataset:
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
+        if any(isinstance(s, RaggedTensorSpec) for s in S.flatten(self.element_spec)):
+            return self.ragged_batch(batch_size, drop_remainder)  # ragged components stay so
         return BatchDataset(self, batch_size, drop_remainder)
+
+    def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
+                     name=None):
+        from ._ragged import RaggedBatchDataset  # cycle: it subclasses Dataset
+
+        return RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None):
+        for s in S.flatten(self.element_spec):
+            if isinstance(s, RaggedTensorSpec):
+                raise TypeError("`padded_batch` is only supported for datasets that produce "
+                                "tensor elements but type spec of elements in the input dataset "
+                                f"is not a subclass of TensorSpec: `{s}`.")
         return PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
 
     def unbatch(self, name=None):
@@ -373,8 +392,7 @@ class NumpyIterator(OwnedIterator):
 
     def __next__(self):
         flat = next(self._gen)
-        out = [a[()] if a.ndim == 0 else (a if a.flags.writeable else a.copy()) for a in flat]
-        return S.pack(self._template, out)
+        return S.pack(self._template, [_numpy_leaf(a) for a in flat])
 
     next = __next__
 
@@ -500,7 +518,7 @@ class GeneratorDataset(Dataset):
                                 "`output_types`).")
             output_signature = _signature_from_types(output_types, output_shapes)
         for s in S.flatten(output_signature):
-            if not isinstance(s, TensorSpec):
+            if not isinstance(s, (TensorSpec, RaggedTensorSpec)):
                 raise TypeError(f"`output_signature` must contain TensorSpec objects, got {s!r}")
         self._spec = output_signature
         self._gen_fn = generator
@@ -521,6 +539,11 @@ class GeneratorDataset(Dataset):
                                 f"structure {self._spec} (element {pos}: {value!r}).")
             out = []
             for x, spec in zip(leaves, specs):
+                if isinstance(spec, RaggedTensorSpec):
+                    from ._ragged import generator_value  # cycle: _ragged imports this module
+
+                    out.append(generator_value(x, spec, pos))
+                    continue
                 a = S.to_array(x, "generator output")
                 if a.dtype != spec.dtype._np:
                     if a.dtype.kind == "f" and spec.dtype._np.kind in "iub":
@@ -682,7 +705,17 @@ class ConcatenateDataset(Dataset):
 # -- element-wise functions --------------------------------------------------------------------
 def _leaf(a):
     """A component of an element as user code sees it: a tensor, or a window's dataset."""
-    return a if isinstance(a, Dataset) else wrap(a)
+    return a if isinstance(a, _NOT_ARRAYS) else wrap(a)
+
+
+_NOT_ARRAYS = (Dataset, CompositeTensor, TensorBase)  # components that are not host arrays
+
+
+def _numpy_leaf(a):
+    """A component as ``as_numpy_iterator`` gives it."""
+    if isinstance(a, _NOT_ARRAYS):
+        return a.numpy()
+    return a[()] if a.ndim == 0 else (a if a.flags.writeable else a.copy())
 
 
 def _unpacks(element):
@@ -742,7 +775,8 @@ class MapDataset(Dataset):
         dims 2): dimensions that differ between the probes are reported as unknown, as TF's
         symbolic trace would (data-dependent shapes such as boolean masks included)."""
         in_specs = S.flatten(self._parent.element_spec)
-        if all(s.shape.rank is not None for s in in_specs):
+        if all(s.shape.rank is not None and not isinstance(s, RaggedTensorSpec)
+               for s in in_specs):
             probes = []
             for fill, unknown in ((0, 1), (1, 2)):
                 dummy = [np.full([unknown if d is None else d for d in s.shape.dims], fill,
@@ -761,7 +795,7 @@ class MapDataset(Dataset):
         for arrays in self._parent._elements():  # fall back to the first real element
             try:
                 out, res = self._fn.flatten_output(self._fn.call_tensors(
-                    S.pack(self._fn.in_template, [wrap(a) for a in arrays])))
+                    S.pack(self._fn.in_template, [_leaf(a) for a in arrays])))
             except Exception as e:
                 raise P.with_position(e, self._fn.where, 0) from e
             return S.pack(out, [S.spec_of(a) for a in res])
@@ -888,6 +922,11 @@ class MapDataset(Dataset):
 
 def _merge_spec(a, b):
     """The spec of two probe outputs: their common dims, None where they differ."""
+    if isinstance(a, CompositeTensor):
+        spec = a._type_spec
+        dims = [x if x == y else None for x, y in zip(a.shape, b.shape)] \
+            if a.shape.rank == b.shape.rank else None
+        return RaggedTensorSpec(dims, spec.dtype, spec.ragged_rank, spec.row_splits_dtype)
     dtype = dtypes.from_numpy(a.dtype)
     if a.ndim != b.ndim:
         return TensorSpec(None, dtype)

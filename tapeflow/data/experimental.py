@@ -6,6 +6,7 @@ from .. import backend, dtypes
 from ..backend import to_host, transfer
 from ..tensor import const
 from . import _structure as S
+from ._ragged import dense_to_ragged_batch
 from .dataset import (
     AUTOTUNE,
     INFINITE,
@@ -155,4 +156,4 @@ def prefetch_to_device(device, buffer_size=None):
 
 __all__ = ["AUTOTUNE", "AutoShardPolicy", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
            "cardinality", "choose_from_datasets", "copy_to_device", "prefetch_to_device",
-           "sample_from_datasets"]
+           "dense_to_ragged_batch", "sample_from_datasets"]

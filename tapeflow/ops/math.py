@@ -12,7 +12,16 @@ from ..backend import host as _host
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, const, convert_to_tensor
 from . import _core
-from ._core import Op, apply, check_kinds, convert_inputs, dtype_mismatch, record
+from ._core import (
+    CompositeInput,
+    Op,
+    apply,
+    check_kinds,
+    convert_inputs,
+    dispatch,
+    dtype_mismatch,
+    record,
+)
 from ._device import place_inputs
 
 __all__ = [
@@ -187,7 +196,10 @@ def _binary(op, x, y):
         if b.dtype != a.dtype:
             raise dtype_mismatch(op.name, [x, y], 1)
     else:
-        y = _operand(op, x, y)
+        try:
+            y = _operand(op, x, y)
+        except CompositeInput:
+            return NotImplemented  # Python then asks the composite's reflected operator
         b = y._v
     if placement:  # a device exists: move the inputs to the op's device (ops/_device.py)
         x, y = place_inputs(op, (x, y))
@@ -282,6 +294,8 @@ def _truediv_op(x, y):
     """TF's truediv: integer inputs are cast to float (int8/16 -> float32, else float64)."""
     try:
         x, y = convert_inputs(DIV, [x, y])
+    except CompositeInput:
+        return dispatch(divide, (x, y))
     except TypeError:
         if not isinstance(x, TensorBase) or isinstance(y, TensorBase):
             raise
@@ -341,7 +355,10 @@ truediv = divide
 
 
 def divide_no_nan(x, y, name=None):
-    x, y = convert_inputs(DIV, [x, y])
+    try:
+        x, y = convert_inputs(DIV, [x, y])
+    except CompositeInput:
+        return dispatch(divide_no_nan, (x, y))
     safe = where(equal(y, 0), ones_like(y), y)
     return where(equal(y, 0), zeros_like(x * safe), x / safe)
 
@@ -350,7 +367,12 @@ def add_n(inputs, name=None):
     """Sum of a list of tensors of the same shape and dtype."""
     if not inputs:
         raise ValueError("inputs must be a non-empty list of tensors")
-    total = inputs[0] if isinstance(inputs[0], TensorBase) else convert_to_tensor(inputs[0])
+    total = inputs[0]
+    if not isinstance(total, TensorBase):
+        try:
+            total = convert_to_tensor(total)
+        except CompositeInput:
+            pass  # a composite's own addition (dispatched by ADD below)
     for t in inputs[1:]:
         total = apply(ADD, (total, t), {})
     return total if len(inputs) > 1 else identity(total)
@@ -492,7 +514,11 @@ erf = _unary_fn(ERF)
 
 
 def log_sigmoid(x, name=None):
-    return -softplus(-as_t(x))
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        pass  # negation and softplus apply to a composite's values
+    return -softplus(-x)
 
 
 def softplus(x, name=None):
@@ -504,13 +530,20 @@ def reciprocal_no_nan(x, name=None):
 
 
 def xlogy(x, y, name=None):
-    x, y = convert_inputs(MUL, [x, y])
+    try:
+        x, y = convert_inputs(MUL, [x, y])
+    except CompositeInput:
+        return dispatch(xlogy, (x, y))
     safe = where(equal(x, 0), ones_like(y), y)
     return where(equal(x, 0), zeros_like(x), x * log(safe))
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    t = t if isinstance(t, TensorBase) else convert_to_tensor(t)
+    if not isinstance(t, TensorBase):
+        try:
+            t = convert_to_tensor(t)
+        except CompositeInput:
+            pass  # maximum and minimum dispatch on a composite
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 
@@ -552,7 +585,11 @@ CAST = Op("Cast", _cast_fwd, _cast_grad, None, same_dtype=False)
 
 def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
-    x = as_t(x) if not isinstance(x, TensorBase) else x
+    if not isinstance(x, TensorBase):
+        try:
+            x = as_t(x)
+        except CompositeInput:
+            return dispatch(cast, (x, dtype))
     if x._v.dtype == dtype._np:
         return x if type(x) is not _core.VariableType else identity(x)
     return apply(CAST, (x,), {"dtype": dtype._np})
@@ -638,7 +675,10 @@ WHERE = Op("SelectV2", _where_fwd, _where_grad, None, same_dtype=False)
 
 def where(condition, x=None, y=None, name=None):
     """Elements of ``x`` where ``condition`` holds, else of ``y`` (broadcasting, SelectV2)."""
-    condition = as_t(condition)
+    try:
+        condition = as_t(condition)
+    except CompositeInput:
+        return dispatch(where, (condition, x, y))
     if x is None and y is None:  # the coordinates of the true (non-zero) elements
         if condition._v.ndim == 0:
             raise InvalidArgumentError(None, "Where", "WhereOp : Unhandled input dimensions: 0 "
@@ -651,7 +691,10 @@ def where(condition, x=None, y=None, name=None):
             f"but is a {_kernel_name(condition._v.dtype)} tensor [Op:SelectV2]")
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    x, y = convert_inputs(WHERE_XY, [x, y])
+    try:
+        x, y = convert_inputs(WHERE_XY, [x, y])
+    except CompositeInput:
+        return dispatch(where, (condition, x, y))
     try:
         return apply(WHERE, (condition, x, y), {})
     except ValueError:
@@ -666,14 +709,20 @@ WHERE_XY = Op("SelectV2", None, None, None, same_dtype=True)  # only for dtype c
 
 
 def zeros_like(x, dtype=None, name=None):
-    x = as_t(x)
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        return dispatch(zeros_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
     return const(xp.zeros(x._v.shape, d))
 
 
 def ones_like(x, dtype=None, name=None):
-    x = as_t(x)
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        return dispatch(ones_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
     return const(xp.ones(x._v.shape, d))
@@ -825,7 +874,7 @@ def _eq_operand(self, other):
         return None
     try:
         return as_like(other, self)
-    except InvalidArgumentError:
+    except (InvalidArgumentError, CompositeInput):
         raise
     except (TypeError, ValueError) as e:
         raise TypeError(str(e)) from None
@@ -834,7 +883,10 @@ def _eq_operand(self, other):
 def equal_operator(self, other):
     """``==``: elementwise like TF 2 (``False`` against None, and a scalar ``False`` for
     shapes that do not broadcast, where ``tf.equal`` raises)."""
-    o = _eq_operand(self, other)
+    try:
+        o = _eq_operand(self, other)
+    except CompositeInput:
+        return NotImplemented
     if o is None:
         return False
     try:
@@ -847,7 +899,10 @@ def equal_operator(self, other):
 
 def not_equal_operator(self, other):
     """``!=``: the negation of ``==`` (a scalar ``True`` for shapes that do not broadcast)."""
-    o = _eq_operand(self, other)
+    try:
+        o = _eq_operand(self, other)
+    except CompositeInput:
+        return NotImplemented
     if o is None:
         return True
     try:

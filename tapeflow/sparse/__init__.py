@@ -1,0 +1,35 @@
+"""``tf.sparse``: sparse tensors (``tf.sparse.SparseTensor``) and the ops on them."""
+from ._ops import (
+    add,
+    concat,
+    expand_dims,
+    eye,
+    fill_empty_rows,
+    from_dense,
+    map_values,
+    maximum,
+    minimum,
+    reduce_max,
+    reduce_sum,
+    reorder,
+    reset_shape,
+    reshape,
+    retain,
+    segment_mean,
+    segment_sqrt_n,
+    segment_sum,
+    slice,
+    softmax,
+    sparse_dense_matmul,
+    split,
+    to_dense,
+    to_indicator,
+    transpose,
+)
+from ._tensor import SparseTensor, SparseTensorSpec
+
+__all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "expand_dims", "eye",
+           "fill_empty_rows", "from_dense", "map_values", "maximum", "minimum", "reduce_max",
+           "reduce_sum", "reorder", "reset_shape", "reshape", "retain", "segment_mean",
+           "segment_sqrt_n", "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split",
+           "to_dense", "to_indicator", "transpose"]
