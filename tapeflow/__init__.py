@@ -11,7 +11,7 @@ from ._version import TF_API_VERSION as __version__  # TF-compatible string
 from ._version import __version__ as __tapeflow_version__
 from .dtypes import (  # noqa: F401
     DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
-    int32, int64, uint8, uint16, uint32, uint64,
+    int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
 from .function import cond, function, while_loop  # noqa: F401

@@ -385,12 +385,18 @@ def _host_value(value, dtype):
     """A host array of ``dtype`` (a DType or None) for a Python/NumPy value, TF's rules."""
     if isinstance(value, (ndarray, generic)):
         arr = value
+        if arr.dtype.kind in "SUO":
+            return _string_value(value, dtype, arr)
         if arr.dtype.kind not in _ALLOWED_KINDS:
             dtypes.as_dtype(arr.dtype)  # raises the right error for strings/complex/objects
+        if dtype is dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
         if dtype is not None and arr.dtype != dtype._np:
             arr = arr.astype(dtype._np)
         return arr
     inferred = dtypes.infer_dtype(value)
+    if inferred is dtypes.string or dtype is dtypes.string:
+        return _string_value(value, dtype, None)
     if dtype is None:
         dtype = inferred
     elif dtype is not inferred:
@@ -411,6 +417,50 @@ def _host_value(value, dtype):
     if arr.dtype.kind not in _ALLOWED_KINDS:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
     return arr
+
+
+def _string_value(value, dtype, arr):
+    """An object array of ``bytes`` for str/bytes values (``arr``: ``value`` as a NumPy array,
+    or None for Python values); str elements are UTF-8 encoded, as TF stores them."""
+    if dtype is not None and dtype is not dtypes.string:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if arr is None:
+        if dtypes.infer_dtype(value) is not dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
+        if isinstance(value, (list, tuple)):
+            value = _unwrap_nested(value)
+        arr = np.array(value, dtype=object)
+        if arr.shape != _nested_shape(value):
+            raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    elif arr.dtype.kind == "S":  # NumPy's bytes strip trailing NULs already, as TF does
+        return arr.astype(object)
+    flat = arr.ravel() if arr.dtype.kind == "O" else arr.ravel().astype(object)
+    out = np.empty(flat.shape, dtype=object)
+    out[:] = [x if type(x) is bytes else _as_bytes(x) for x in flat.tolist()]
+    return out.reshape(arr.shape)
+
+
+def _as_bytes(x):
+    if isinstance(x, str):
+        return x.encode("utf-8")
+    if isinstance(x, (bytes, np.bytes_)):
+        return bytes(x)
+    if isinstance(x, (list, tuple)):
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    raise ValueError(
+        f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+        f"{type(x).__name__}).")
+
+
+def _nested_shape(value):
+    """The shape of a nested list of strings, read along its first elements."""
+    shape = []
+    while isinstance(value, (list, tuple, ndarray)):
+        shape.append(len(value))
+        if not len(value):
+            break
+        value = value[0]
+    return tuple(shape)
 
 
 def _unwrap_nested(value):
@@ -437,8 +487,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if hasattr(value, "__tf_tensor__"):
         return value.__tf_tensor__(dtype, name)
     if isinstance(value, (str, bytes)):
-        raise NotImplementedError("tapeflow does not support string tensors yet (got "
-                                  f"{value!r})")
+        if dtype is not None and dtypes.as_dtype(dtype) is not dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype "
+                            f"{dtypes.as_dtype(dtype).name}")
+        a = np.empty((), dtype=object)
+        a[()] = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        return const(a)
     if isinstance(value, complex):
         raise NotImplementedError(f"tapeflow does not support complex dtypes yet (got {value!r})")
     if dtype is not None:

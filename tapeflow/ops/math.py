@@ -7,7 +7,7 @@ from .. import dtypes
 from .._recording import recording
 from ..backend import device_erf, placement, xp_of
 from ..backend import host as _host
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..tensor import TensorBase, const, convert_to_tensor
 from . import _core
 from ._core import Op, apply, check_kinds, convert_inputs, dtype_mismatch, record
@@ -95,7 +95,19 @@ def _pow(a, b):
     return a**b
 
 
-ADD = Op("AddV2", lambda a, b: a + b, _add_grad, _NUM)
+def _add(a, b):
+    r = a + b
+    if type(r) is bytes:  # two 0-d string arrays concatenate to a bare bytes object
+        r = _string_scalar(r)
+    return r
+
+
+def _string_scalar(b):
+    """A 0-d object array holding the bytes ``b`` (a scalar string tensor's value)."""
+    return _host.asarray(b, object)
+
+
+ADD = Op("AddV2", _add, _add_grad, _NUM + "O")  # strings concatenate, as in TF
 SUB = Op("Sub", lambda a, b: a - b, _sub_grad, _NUM)
 MUL = Op("Mul", lambda a, b: a * b, _mul_grad, _NUM)
 DIV = Op("RealDiv", _truediv, _div_grad, _NUM)
@@ -117,6 +129,8 @@ def _binary(op, x, y):
         return apply(SQUARE, (x,), {})  # x**2 is x*x (same values, cheaper gradient)
     a = x._v
     if a.dtype.kind not in op.kinds:
+        if a.dtype.kind == "O" and not isinstance(y, TensorBase):
+            _operand(op, x, y)  # TF converts the operand first: TypeError for 2 * string
         raise _kind_error(op, a)
     if isinstance(y, TensorBase):
         b = y._v
@@ -165,7 +179,7 @@ def _operand(op, x, y):
             return const(d.type(y))  # a NumPy scalar of x's dtype: the cheap common case
         except OverflowError:
             pass  # an int out of range of a small int dtype wraps below, as in TF
-    if isinstance(y, (str, bytes)):
+    if isinstance(y, (str, bytes)) and d.kind != "O":
         raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
                         f"{dtypes.from_numpy(d).name}")
     if type(y) is float and x._v.dtype.kind != "f":
@@ -419,6 +433,9 @@ def cast(x, dtype, name=None):
     x = as_t(x) if not isinstance(x, TensorBase) else x
     if x._v.dtype == dtype._np:
         return x if type(x) is not _core.VariableType else identity(x)
+    if dtype is dtypes.string or x._v.dtype.kind == "O":
+        raise UnimplementedError(None, "Cast", f"Cast {x.dtype.name} to {dtype.name} is not "
+                                 "supported [Op:Cast]")
     return apply(CAST, (x,), {"dtype": dtype._np})
 
 
@@ -451,12 +468,12 @@ def stop_gradient(x, name=None):
 
 
 # -- comparisons and logic (no gradients) -------------------------------------------------------
-def _cmp(name, f):
-    return Op(name, f, None, "fiub")
+def _cmp(name, f, kinds="fiub"):
+    return Op(name, f, None, kinds)
 
 
-EQUAL = _cmp("Equal", lambda a, b: a == b)
-NOT_EQUAL = _cmp("NotEqual", lambda a, b: a != b)
+EQUAL = _cmp("Equal", lambda a, b: a == b, "fiubO")  # strings compare equal or not
+NOT_EQUAL = _cmp("NotEqual", lambda a, b: a != b, "fiubO")
 LESS = _cmp("Less", lambda a, b: a < b)
 LESS_EQUAL = _cmp("LessEqual", lambda a, b: a <= b)
 GREATER = _cmp("Greater", lambda a, b: a > b)
@@ -529,6 +546,8 @@ def zeros_like(x, dtype=None, name=None):
     x = as_t(x)
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
+    if d.kind == "O":  # TF's zero string is b""
+        return const(_host.full(x._v.shape, b"", object))
     return const(xp.zeros(x._v.shape, d))
 
 
@@ -536,6 +555,9 @@ def ones_like(x, dtype=None, name=None):
     x = as_t(x)
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
+    if d.kind == "O":
+        raise InvalidArgumentError(None, "OnesLike", "Value for attr 'T' of string is not in "
+                                   "the list of allowed values [Op:OnesLike]")
     return const(xp.ones(x._v.shape, d))
 
 
