@@ -1,0 +1,804 @@
+"""The ``tf.strings`` ops on string tensors (NumPy object arrays of ``bytes``).
+
+Each op is an ``Op`` (so ``tf.function`` traces record it) whose forward maps the elements
+with Python's own ``bytes``/``str`` methods: a string tensor holds Python objects, so the
+work per element is one C-level method call. None has a gradient (TF's have none).
+"""
+import codecs
+import re
+
+from .. import dtypes
+from ..backend import host as np
+from ..backend import to_host
+from ..errors import InvalidArgumentError, OutOfRangeError
+from ..ops._core import Op, apply
+from ..tensor import TensorBase, const, convert_to_tensor
+from . import _hash
+
+_S = "O"  # the NumPy kind of string tensors
+
+
+def _invalid(op, msg):
+    return InvalidArgumentError(None, op, f"{msg} [Op:{op}]")
+
+
+def _string(x, op):
+    """``x`` as a string tensor: TypeError for Python non-strings, TF's dtype error for a
+    tensor of another dtype."""
+    if isinstance(x, TensorBase):
+        if x._v.dtype.kind != _S:
+            raise _invalid(op, f"cannot compute {op} as input #0(zero-based) was expected to be "
+                               f"a string tensor but is a {x.dtype.name} tensor (shape "
+                               f"{list(x._v.shape)})")
+        return x
+    return convert_to_tensor(x, dtypes.string)
+
+
+def _map(f, a, dtype=object):
+    """``f`` applied to every element of the object array ``a``, an array of ``a``'s shape."""
+    flat = a.ravel().tolist()
+    if dtype is object:
+        out = np.empty(len(flat), object)
+        out[:] = [f(x) for x in flat]
+    else:
+        out = np.fromiter(map(f, flat), dtype, len(flat))
+    return out.reshape(a.shape)
+
+
+def _objects(items, shape):
+    out = np.empty(len(items), object)
+    out[:] = items
+    return out.reshape(shape)
+
+
+def _unit(unit, op):
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise _invalid(op, f"Value for attr 'unit' of \"{unit}\" is not in the list of allowed "
+                           'values: "BYTE", "UTF8_CHAR"')
+    return unit
+
+
+# -- length, case, strip --------------------------------------------------------------------
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _length_fwd(a, unit):
+    if unit == "BYTE":
+        return _map(len, a, np.int32)
+    return _map(lambda s: len(s.translate(None, _CONTINUATION)), a, np.int32)  # lead bytes
+
+
+STRING_LENGTH = Op("StringLength", _length_fwd, None, _S)
+
+
+def length(input, unit="BYTE", name=None):
+    """The length of each string in bytes, or in UTF-8 characters (``unit="UTF8_CHAR"``)."""
+    return apply(STRING_LENGTH, (_string(input, "StringLength"),),
+                 {"unit": _unit(unit, "StringLength")})
+
+
+def _case_fwd(method):
+    def fwd(a, encoding):
+        if encoding:  # Unicode case mapping of UTF-8 text
+            return _map(lambda s: getattr(s.decode("utf-8", "surrogateescape"), method)()
+                        .encode("utf-8", "surrogateescape"), a)
+        return _map(getattr(bytes, method), a)  # ASCII letters only
+    return fwd
+
+
+STRING_LOWER = Op("StringLower", _case_fwd("lower"), None, _S)
+STRING_UPPER = Op("StringUpper", _case_fwd("upper"), None, _S)
+
+
+def _encoding(encoding, op):
+    e = (encoding or "").lower().replace("_", "-")
+    if e not in ("", "utf-8", "utf8"):
+        raise _invalid(op, f"Invalid encoding: {encoding!r} (only '' and 'utf-8')")
+    return e
+
+
+def lower(input, encoding="", name=None):
+    """Lower-cased strings: ASCII letters only, or all of Unicode with ``encoding="utf-8"``."""
+    return apply(STRING_LOWER, (_string(input, "StringLower"),),
+                 {"encoding": _encoding(encoding, "StringLower")})
+
+
+def upper(input, encoding="", name=None):
+    return apply(STRING_UPPER, (_string(input, "StringUpper"),),
+                 {"encoding": _encoding(encoding, "StringUpper")})
+
+
+STRING_STRIP = Op("StringStrip", lambda a: _map(bytes.strip, a), None, _S)
+
+
+def strip(input, name=None):
+    """Strings without leading and trailing ASCII whitespace."""
+    return apply(STRING_STRIP, (_string(input, "StringStrip"),), {})
+
+
+# -- join, reduce_join ------------------------------------------------------------------------
+def _join_fwd(*arrays, separator):
+    shape = ()
+    for a in arrays:
+        if a.ndim:
+            shape = a.shape
+    if not arrays:
+        return np.asarray(b"", object)
+    cols = [a.ravel().tolist() if a.ndim else [a[()]] * _size(shape) for a in arrays]
+    return _objects([separator.join(parts) for parts in zip(*cols)], shape)
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+STRING_JOIN = Op("StringJoin", _join_fwd, None, _S)
+
+
+def join(inputs, separator="", name=None):
+    """Elementwise concatenation of the strings of ``inputs`` (same shapes, or scalars)."""
+    ts = [_string(x, "StringJoin") for x in inputs]
+    shape = None
+    for t in ts:
+        if t._v.ndim:
+            if shape is not None and t._v.shape != shape:
+                raise _invalid("StringJoin", f"Input shapes do not match: {list(shape)} vs. "
+                                             f"{list(t._v.shape)}".replace(" ", "").replace(
+                                                 "vs.", " vs. "))
+            shape = t._v.shape
+    return apply(STRING_JOIN, tuple(ts), {"separator": _bytes(separator)})
+
+
+def _bytes(s):
+    return s.encode("utf-8") if isinstance(s, str) else bytes(s)
+
+
+def _reduce_join_fwd(a, axes, keepdims, separator):
+    for ax in axes:  # one axis at a time, in the order given (TF's order of the joined parts)
+        moved = np.moveaxis(a, ax, -1)
+        rows = moved.reshape(-1, moved.shape[-1]).tolist() if moved.size else (
+            [[]] * _size(moved.shape[:-1]))
+        joined = _objects([separator.join(r) for r in rows], moved.shape[:-1])
+        a = np.expand_dims(joined, ax)
+    if not keepdims:
+        a = a.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes))
+    return a
+
+
+REDUCE_JOIN = Op("ReduceJoin", _reduce_join_fwd, None, _S)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """Joins the strings along ``axis`` (all axes by default), with ``separator`` between."""
+    t = _string(inputs, "ReduceJoin")
+    nd = t._v.ndim
+    if axis is None:
+        axes = list(range(nd - 1, -1, -1))
+    else:
+        if isinstance(axis, TensorBase):
+            axis = axis.numpy().tolist()
+        axes = [int(x) for x in (axis if isinstance(axis, (list, tuple)) else [axis])]
+        for x in axes:
+            if not -nd <= x < nd:
+                raise OutOfRangeError(None, "ReduceJoin", f"Invalid reduction dimension {x} "
+                                      f"for input with {nd} dimension(s) [Op:ReduceJoin]")
+        axes = [x % nd for x in axes]
+    return apply(REDUCE_JOIN, (t,), {"axes": tuple(axes), "keepdims": bool(keepdims),
+                                     "separator": _bytes(separator)})
+
+
+# -- substr -------------------------------------------------------------------------------
+def _substr_fwd(a, pos, ln, unit):
+    shape = np.broadcast_shapes(a.shape, pos.shape)
+    strs = np.broadcast_to(a, shape).ravel().tolist()
+    ps = np.broadcast_to(pos, shape).ravel().tolist()
+    ls = np.broadcast_to(ln, shape).ravel().tolist()
+    out = []
+    for i, (s, p, n) in enumerate(zip(strs, ps, ls)):
+        text = s if unit == "BYTE" else s.decode("utf-8", "surrogateescape")
+        size = len(text)
+        if p > size or p < -size:
+            raise _invalid("Substr", f"pos {p} out of range for string {s!r} at index {i}")
+        if p < 0:
+            p += size
+        piece = text[p:] if n < 0 else text[p:p + n]
+        out.append(piece if unit == "BYTE" else piece.encode("utf-8", "surrogateescape"))
+    return _objects(out, shape)
+
+
+SUBSTR = Op("Substr", _substr_fwd, None, None, same_dtype=False)
+
+
+def substr(input, pos, len, unit="BYTE", name=None):  # TF's argument names
+    """Substrings of ``len`` units from ``pos`` (negative: from the end); broadcasts."""
+    t = _string(input, "Substr")
+    p = pos if isinstance(pos, TensorBase) else convert_to_tensor(pos, dtypes.int32)
+    n = len if isinstance(len, TensorBase) else convert_to_tensor(len, p.dtype)
+    if p._v.dtype.kind not in "iu" or n._v.dtype != p._v.dtype:
+        raise _invalid("Substr", f"pos and len must be int32 or int64 tensors of one dtype, got "
+                                 f"{p.dtype.name} and {n.dtype.name}")
+    if p._v.shape != n._v.shape:
+        raise _invalid("Substr", "pos and len should have the same shape, got: "
+                                 f"{_dims(p._v.shape)} vs. {_dims(n._v.shape)}")
+    try:
+        np.broadcast_shapes(t._v.shape, p._v.shape)
+    except ValueError:
+        raise _invalid("Substr", f"Incompatible shapes: {_dims(t._v.shape)} vs. "
+                                 f"{_dims(p._v.shape)}") from None
+    return apply(SUBSTR, (t, p, n), {"unit": _unit(unit, "Substr")})
+
+
+def _dims(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+# -- regular expressions (RE2 syntax on Python's re) -------------------------------------------
+_CLASS_ESCAPES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
+_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
+            "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]", "z": "\\Z", "b": "(?a:\\b)",
+            "B": "(?a:\\B)"}
+# Unicode letters and (NOTE: decimal) digits, and their complements
+_PROPERTIES = {"pL": "[^\\W\\d_]", "pN": "\\d", "PL": "[\\W\\d_]", "PN": "\\D"}
+
+
+def _translate(pattern):
+    """An RE2 pattern as a Python ``re`` pattern over text: RE2's ASCII-only ``\\d \\w \\s
+    \\b``, ``\\z`` for the end, ``\\pL``/``\\p{L}`` letters; the rest is common syntax."""
+    out = []
+    i = 0
+    in_class = False
+    n = len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            e = pattern[i + 1]
+            if e in "pP":
+                name = pattern[i + 2] if i + 2 < n else ""
+                end = i + 3
+                if name == "{":
+                    close = pattern.find("}", i)
+                    name, end = pattern[i + 3:close], close + 1
+                cls = _PROPERTIES.get(e + name)
+                if cls is None or in_class:
+                    raise re.error(f"invalid character class range: \\{e}{name}")
+                out.append(cls)
+                i = end
+                continue
+            if in_class and e in _CLASS_ESCAPES:
+                out.append(_CLASS_ESCAPES[e])
+            elif not in_class and e in _ESCAPES:
+                out.append(_ESCAPES[e])
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            i += 1
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a leading ] is a literal
+                out.append("\\]")
+                i += 1
+            continue
+        if c == "]" and in_class:
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+_compiled = {}
+
+
+def _regex(pattern, op):
+    if isinstance(pattern, TensorBase):
+        pattern = pattern.numpy()
+    p = pattern.decode("utf-8") if isinstance(pattern, bytes) else str(pattern)
+    r = _compiled.get(p)
+    if r is None:
+        try:
+            r = re.compile(_translate(p))
+        except (re.error, IndexError) as e:
+            raise _invalid(op, f"Invalid pattern: {p}, error: {e}") from None
+        _compiled[p] = r
+    return r
+
+
+def _text(s):
+    return s.decode("utf-8", "surrogateescape")
+
+
+def _back(s):
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _rewrite(rewrite, op):
+    """RE2's rewrite string (``\\0``-``\\9`` groups, ``\\\\`` a backslash) as a list of
+    literal strings and group numbers."""
+    r = _text(_bytes(rewrite))
+    parts = []
+    lit = []
+    i = 0
+    while i < len(r):
+        c = r[i]
+        if c == "\\":
+            if i + 1 < len(r) and r[i + 1].isdigit():
+                parts.append("".join(lit))
+                lit = []
+                parts.append(int(r[i + 1]))
+                i += 2
+                continue
+            if i + 1 < len(r) and r[i + 1] == "\\":
+                lit.append("\\")
+                i += 2
+                continue
+            raise _invalid(op, f"Invalid rewrite pattern: {r}")
+        lit.append(c)
+        i += 1
+    parts.append("".join(lit))
+    return parts
+
+
+def _regex_replace_fwd(a, regex, parts, replace_global):
+    def expand(m):
+        return "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
+
+    def one(s):
+        text = _text(s)
+        out = []
+        last = 0
+        prev_end = -1
+        for m in regex.finditer(text):
+            if m.start() == m.end() == prev_end:  # RE2: no empty match right after a match
+                continue
+            out.append(text[last:m.start()])
+            out.append(expand(m))
+            last = prev_end = m.end()
+            if not replace_global:
+                break
+        out.append(text[last:])
+        return _back("".join(out))
+
+    return _map(one, a)
+
+
+REGEX_REPLACE = Op("StaticRegexReplace", _regex_replace_fwd, None, _S)
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
+    """Replaces the matches of the RE2 ``pattern`` by ``rewrite`` (``\\1`` a group)."""
+    regex = _regex(pattern, "StaticRegexReplace")
+    parts = _rewrite(rewrite.numpy() if isinstance(rewrite, TensorBase) else rewrite,
+                     "StaticRegexReplace")
+    for p in parts:
+        if isinstance(p, int) and p > regex.groups:
+            raise _invalid("StaticRegexReplace", f"Invalid rewrite pattern: rewrite refers to "
+                                                 f"group {p} of a pattern with {regex.groups}")
+    return apply(REGEX_REPLACE, (_string(input, "StaticRegexReplace"),),
+                 {"regex": regex, "parts": tuple(parts), "replace_global": bool(replace_global)})
+
+
+REGEX_FULL_MATCH = Op("StaticRegexFullMatch",
+                      lambda a, regex: _map(lambda s: regex.fullmatch(_text(s)) is not None, a,
+                                            np.bool_), None, _S)
+
+
+def regex_full_match(input, pattern, name=None):
+    """Whether each whole string matches the RE2 ``pattern``."""
+    regex = _regex(pattern, "StaticRegexFullMatch")
+    return apply(REGEX_FULL_MATCH, (_string(input, "StaticRegexFullMatch"),), {"regex": regex})
+
+
+# -- numbers <-> strings --------------------------------------------------------------------
+_FLOAT = re.compile(rb"[ \t\n\v\f\r]*([+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                    rb"|0x[0-9a-f]*\.?[0-9a-f]*(?:p[+-]?[0-9]+)?|inf|infinity|nan))"
+                    rb"[ \t\n\v\f\r]*", re.IGNORECASE)
+_INT = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)[ \t\n\v\f\r]*")
+_TO_NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
+
+
+def _to_number_fwd(a, dtype):
+    d = np.dtype(dtype)
+    flat = a.ravel().tolist()
+    out = np.empty(len(flat), d)
+    if d.kind == "f":
+        for i, s in enumerate(flat):
+            m = _FLOAT.fullmatch(s)
+            if m is None:
+                raise _bad_number(s)
+            text = m.group(1).decode()
+            try:
+                out[i] = float.fromhex(text) if "x" in text.lower() else float(text)
+            except ValueError:
+                raise _bad_number(s) from None
+    else:
+        info = np.iinfo(d)
+        for i, s in enumerate(flat):
+            m = _INT.fullmatch(s)
+            v = int(m.group(1)) if m is not None else None
+            if v is None or not info.min <= v <= info.max:
+                raise _bad_number(s)
+            out[i] = v
+    return out.reshape(a.shape)
+
+
+def _bad_number(s):
+    return _invalid("StringToNumber", "StringToNumberOp could not correctly convert string: "
+                                      + s.decode("utf-8", "backslashreplace"))
+
+
+STRING_TO_NUMBER = Op("StringToNumber", _to_number_fwd, None, _S)
+
+
+def to_number(string_tensor, out_type=dtypes.float32, name=None):
+    """The numbers the strings spell (TF's InvalidArgumentError for one that is not)."""
+    out = dtypes.as_dtype(out_type)
+    if out.name not in _TO_NUMBER_TYPES:
+        raise _invalid("StringToNumber", f"Value for attr 'out_type' of {out.name} is not in "
+                                         "the list of allowed values: float, double, int32, "
+                                         "int64, uint32, uint64")
+    with np.errstate(over="ignore"):
+        return apply(STRING_TO_NUMBER, (_string(string_tensor, "StringToNumber"),),
+                     {"dtype": out._np})
+
+
+string_to_number = to_number
+
+
+def _as_string_fwd(a, fmt, kind):
+    flat = a.ravel().tolist()
+    if kind == "b":  # TF ignores width and fill for bools
+        items = [b"true" if v else b"false" for v in flat]
+    elif kind == "O":
+        items = [fmt % v if fmt != "%s" else v for v in flat]
+        items = [v if isinstance(v, bytes) else v.encode() for v in items]
+    else:
+        items = [(fmt % v).encode() for v in flat]
+    return _objects(items, a.shape)
+
+
+AS_STRING = Op("AsString", _as_string_fwd, None, "biufO")
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+              name=None):
+    """The values as strings, formatted by printf's rules (TF's format flags)."""
+    t = input if isinstance(input, TensorBase) else convert_to_tensor(input)
+    kind = t._v.dtype.kind
+    dname = t.dtype.name
+    fmt = "%"
+    if fill:
+        if fill not in (" ", "+", "-", "0", "#"):
+            raise _invalid("AsString", f'Fill argument not supported: "{fill}"')
+        fmt += fill
+    if width > -1:
+        fmt += str(int(width))
+    if precision > -1:
+        if kind != "f":
+            raise _invalid("AsString", f"precision not supported for datatype {dname}")
+        fmt += f".{int(precision)}"
+    if scientific and shortest:
+        raise _invalid("AsString", "Cannot select both scientific and shortest notation")
+    if kind == "f":
+        fmt += "e" if scientific else "g" if shortest else "f"
+    else:
+        if scientific or shortest:
+            raise _invalid("AsString", "scientific and shortest format not supported for "
+                                       f"datatype {dname}")
+        fmt += "d" if kind in "iu" else "s"
+    if kind == "O" and fmt != "%s":
+        fmt = fmt.encode()
+    return apply(AS_STRING, (t,), {"fmt": fmt, "kind": "f" if kind == "f" else kind})
+
+
+# -- tf.strings.format ------------------------------------------------------------------------
+def _num_text(v, kind, itemsize):
+    if kind == "b":
+        return "1" if v else "0"
+    if kind in "iu":
+        return str(int(v))
+    if kind == "O":
+        return '"' + _text(b"".join([_C_ESCAPES[c] for c in v])) + '"'
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    short, long_ = (6, 9) if itemsize <= 4 else (15, 17)
+    text = f"{v:.{short}g}"
+    caster = np.float32 if itemsize == 4 else np.float16 if itemsize == 2 else float
+    if caster(float(text)) != caster(v):
+        text = f"{v:.{long_}g}"
+    return text
+
+
+def _c_escapes():
+    """C escapes of tf.print/format string elements: named ones, octal for other control
+    bytes, bytes from 0x80 up as they are."""
+    table = [bytes([c]) if 0x20 <= c < 0x7F or c >= 0x80 else b"\\%03o" % c
+             for c in range(256)]
+    for c, e in zip(b"\n\r\t\"'\\", [b"\\n", b"\\r", b"\\t", b'\\"', b"\\'", b"\\\\"]):
+        table[c] = e
+    return table
+
+
+_C_ESCAPES = _c_escapes()
+
+
+def _summarize(a, summarize):
+    """A tensor's text the way TF's ``SummarizeValue`` writes it for tf.print/format."""
+    kind, size = a.dtype.kind, a.dtype.itemsize
+
+    def item(v):
+        return _num_text(v, kind, size)
+
+    if a.ndim == 0:
+        return item(a[()])
+
+    def block(x, depth):
+        n = x.shape[0]
+        cut = summarize >= 0 and n > 2 * summarize
+        idx = (list(range(summarize)) + [None] + list(range(n - summarize, n))) if cut else \
+            list(range(n))
+        if x.ndim == 1:
+            return "[" + " ".join("..." if i is None else item(x[i]) for i in idx) + "]"
+        pad = " " * (depth + 1)
+        sep = "\n" * (x.ndim - 1) + pad
+        if n == 0:
+            return "[]"
+        parts = ["..." if i is None else block(x[i], depth + 1) for i in idx]
+        return "[" + sep.join(parts) + "]"
+
+    if a.size == 0:
+        return "[\n ...]" if a.shape[0] else "[]"  # TF's text for empty matrices
+    return block(a, 0)
+
+
+def _format_fwd(*arrays, pieces, summarize):
+    out = [pieces[0]]
+    for a, p in zip(arrays, pieces[1:]):
+        out.append(_summarize(to_host(a), summarize))
+        out.append(p)
+    return np.asarray("".join(out).encode("utf-8", "surrogateescape"), object)
+
+
+STRING_FORMAT = Op("StringFormat", _format_fwd, None, None, same_dtype=False)
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # TF's name
+    """``template`` with each ``placeholder`` replaced by the next tensor's summary."""
+    if isinstance(inputs, TensorBase):
+        inputs = [inputs]
+    elif not isinstance(inputs, (list, tuple)):
+        inputs = list(inputs) if hasattr(inputs, "__len__") else len(inputs)
+    pieces = template.split(placeholder)
+    if len(pieces) - 1 != len(inputs):
+        raise ValueError(f"The template expects {len(pieces) - 1} tensors, but the inputs only "
+                         f"has {len(inputs)}. Please ensure the number of placeholders in "
+                         "template matches inputs length.")
+    ts = tuple(x if isinstance(x, TensorBase) else convert_to_tensor(x) for x in inputs)
+    return apply(STRING_FORMAT, ts, {"pieces": tuple(pieces), "summarize": int(summarize)})
+
+
+# -- hashing --------------------------------------------------------------------------------
+def _bucket_fwd(a, hash_fn, num_buckets):
+    return _map(lambda s: hash_fn(s) % num_buckets, a, np.int64)
+
+
+HASH_FAST = Op("StringToHashBucketFast", _bucket_fwd, None, _S)
+HASH_STRONG = Op("StringToHashBucketStrong", _bucket_fwd, None, _S)
+
+
+def _buckets(num_buckets, op):
+    n = int(num_buckets)
+    if n < 1:
+        raise _invalid(op, f"Value for attr 'num_buckets' of {n} must be at least minimum 1")
+    return n
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):
+    """FarmHash Fingerprint64 of each string modulo ``num_buckets`` (int64)."""
+    return apply(HASH_FAST, (_string(input, "StringToHashBucketFast"),),
+                 {"hash_fn": _hash.fingerprint64,
+                  "num_buckets": _buckets(num_buckets, "StringToHashBucketFast")})
+
+
+def to_hash_bucket_strong(input, num_buckets, key, name=None):
+    """Keyed SipHash-2-4 of each string (``key``: two ints) modulo ``num_buckets``."""
+    key = [int(k) for k in key]
+    if len(key) != 2:
+        raise _invalid("StringToHashBucketStrong", "Key must have 2 elements")
+    k0, k1 = (k & ((1 << 64) - 1) for k in key)
+    return apply(HASH_STRONG, (_string(input, "StringToHashBucketStrong"),),
+                 {"hash_fn": lambda s: _hash.siphash24(k0, k1, s),
+                  "num_buckets": _buckets(num_buckets, "StringToHashBucketStrong")})
+
+
+# -- splitting (ragged results) and Unicode -------------------------------------------------
+def _ragged(rows, shape, dtype):
+    """The rows (one list per input element, row-major) as a RaggedTensor whose outer
+    dimensions are ``shape``; a scalar input (``shape == ()``) gives one dense vector."""
+    lengths = [len(r) for r in rows]
+    flat = [x for r in rows for x in r]
+    if dtype is object:
+        values = _objects(flat, (len(flat),))
+    else:
+        values = np.asarray(flat, dtype).reshape(len(flat))
+    if not shape:
+        return const(values)
+    from ..ragged import RaggedTensor  # deferred: only ragged results load tapeflow.ragged
+
+    splits = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(lengths, out=splits[1:])
+    rt = RaggedTensor.from_row_splits(const(values), const(splits))
+    nrows = len(rows)
+    for d in reversed(shape[1:]):  # the outer dimensions are uniform
+        nrows //= d
+        rt = RaggedTensor.from_row_splits(rt, const(np.arange(0, nrows * d + 1, d,
+                                                               dtype=np.int64)))
+    return rt
+
+
+def _rows(f, t):
+    a = to_host(t._v)
+    return [f(s) for s in a.ravel().tolist()], a.shape
+
+
+def split(input, sep=None, maxsplit=-1, name=None):
+    """Splits each string at ``sep`` (runs of ASCII whitespace by default): a RaggedTensor
+    with one more dimension, or a vector for a scalar ``input``."""
+    t = _string(input, "StringSplit")
+    s = _bytes(sep) if sep is not None else None
+    rows, shape = _rows(lambda x: x.split(s or None, int(maxsplit)), t)
+    return _ragged(rows, shape, object)
+
+
+def bytes_split(input, name=None):
+    """Each string as a list of one-byte strings (a RaggedTensor, or a vector)."""
+    t = _string(input, "BytesSplit")
+    rows, shape = _rows(lambda x: [x[i:i + 1] for i in range(len(x))], t)
+    return _ragged(rows, shape, object)
+
+
+_MARK = "\udfff"  # stands for one invalid input sequence while decoding (never valid text)
+
+
+def _mark_errors(e):
+    _spans.append(e.end - e.start)
+    return _MARK, e.end
+
+
+_spans = []
+codecs.register_error("tapeflow.strings.mark", _mark_errors)
+
+
+def _codec(encoding, op):
+    try:
+        return codecs.lookup(str(encoding)).name
+    except LookupError:
+        raise _invalid(op, f"Could not create converter for input encoding: {encoding}") \
+            from None
+
+
+def _errors(errors, op):
+    if errors not in ("strict", "replace", "ignore"):
+        raise ValueError(f"errors must be one of 'strict', 'replace' or 'ignore', got "
+                         f"{errors!r} (in {op})")
+    return errors
+
+
+def _decode(s, codec, errors, replacement, control, op):
+    """[(code point, byte length)] of the bytes ``s``; invalid sequences replaced, dropped or
+    an error as ``errors`` says."""
+    del _spans[:]
+    text = s.decode(codec, "tapeflow.strings.mark")
+    spans = iter(list(_spans))
+    out = []
+    for c in text:
+        if c == _MARK:
+            n = next(spans)
+            if errors == "strict":
+                raise _invalid(op, "Invalid formatting on input string")
+            if errors == "replace":
+                out.append((replacement, n))
+            continue
+        cp = ord(c)
+        n = len(c.encode(codec, "surrogatepass"))
+        out.append((replacement if control and cp < 0x20 else cp, n))
+    return out
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """The code points of each string (int32; a RaggedTensor, or a vector for a scalar)."""
+    t = _string(input, "UnicodeDecode")
+    codec = _codec(input_encoding, "UnicodeDecode")
+    errors = _errors(errors, "UnicodeDecode")
+    rows, shape = _rows(lambda s: [cp for cp, _ in _decode(
+        s, codec, errors, int(replacement_char), replace_control_characters,
+        "UnicodeDecode")], t)
+    return _ragged(rows, shape, np.int32)
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """Each string cut into its characters (their bytes as in the input)."""
+    t = _string(input, "UnicodeDecode")
+    codec = _codec(input_encoding, "UnicodeDecode")
+    errors = _errors(errors, "UnicodeDecode")
+
+    def pieces(s):
+        out = []
+        at = 0
+        for _, n in _decode(s, codec, errors,
+                             int(replacement_char), False, "UnicodeDecode"):
+            out.append(s[at:at + n])
+            at += n
+        return out
+
+    rows, shape = _rows(pieces, t)
+    return _ragged(rows, shape, object)
+
+
+_OUTPUT_ENCODINGS = {"UTF-8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
+
+
+def _encode(cps, codec, errors, replacement):
+    chars = []
+    for cp in cps:
+        if 0 <= cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF:
+            chars.append(chr(cp))
+        elif errors == "replace":
+            chars.append(chr(replacement))
+        elif errors == "strict":
+            raise _invalid("UnicodeEncode", "Code point is out of range for Unicode, or is a "
+                                            "surrogate.")
+    return "".join(chars).encode(codec)
+
+
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,
+                   name=None):
+    """Strings encoded from the code points of ``input``'s innermost dimension (a tensor of
+    rank >= 1 or a RaggedTensor)."""
+    codec = _OUTPUT_ENCODINGS.get(output_encoding)
+    if codec is None:
+        raise _invalid("UnicodeEncode", f"Value for attr 'output_encoding' of "
+                                        f"\"{output_encoding}\" is not in the list of allowed "
+                                        'values: "UTF-8", "UTF-16-BE", "UTF-32-BE"')
+    errors = _errors(errors, "UnicodeEncode")
+    if not isinstance(input, TensorBase) and hasattr(input, "to_list"):  # a RaggedTensor
+        rows = input.to_list()
+        outer = (len(rows),)
+        while rows and isinstance(rows[0], list) and rows[0] and isinstance(rows[0][0], list):
+            rows = [r for rr in rows for r in rr]
+        return const(_objects([_encode(r, codec, errors, int(replacement_char))
+                               for r in rows], outer if len(rows) == outer[0] else
+                              (outer[0], len(rows) // max(outer[0], 1))))
+    t = input if isinstance(input, TensorBase) else convert_to_tensor(input, dtypes.int32)
+    a = to_host(t._v)
+    if a.ndim == 0:
+        raise ValueError("unicode_encode: input must have rank >= 1 (got a scalar)")
+    flat = a.reshape(-1, a.shape[-1]).tolist() if a.shape[-1] else [[]] * _size(a.shape[:-1])
+    return const(_objects([_encode(r, codec, errors, int(replacement_char)) for r in flat],
+                          a.shape[:-1]))
+
+
+def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
+                      replacement_char=65533, replace_control_characters=False, name=None):
+    """Each string decoded from ``input_encoding`` and encoded in ``output_encoding``."""
+    t = _string(input, "UnicodeTranscode")
+    src = _codec(input_encoding, "UnicodeTranscode")
+    dst = _OUTPUT_ENCODINGS.get(output_encoding) or _codec(output_encoding, "UnicodeTranscode")
+    errors = _errors(errors, "UnicodeTranscode")
+
+    def one(s):
+        cps = [cp for cp, _ in _decode(s, src, errors, int(replacement_char),
+                                       replace_control_characters, "UnicodeTranscode")]
+        return _encode(cps, dst, "replace", int(replacement_char))
+
+    return const(_map(one, to_host(t._v)))

@@ -1,0 +1,181 @@
+"""String tensors and ``tf.strings`` against values recorded from TensorFlow 2.21
+(``tests/strings_tf.json``, made by ``tests/record_tf_strings.py`` from the cases in
+``tests/strings_cases.py``), plus properties of broadcasting and the tape."""
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strings_cases import CASES, RAGGED_OPS, encode
+
+import tapeflow as tf
+from tapeflow.strings import _hash
+
+HERE = os.path.dirname(__file__)
+with open(os.path.join(HERE, "strings_tf.json")) as _f:
+    FIXTURE = json.load(_f)
+
+
+def _has_ragged():
+    try:
+        from tapeflow.ragged import RaggedTensor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _needs_ragged(expr):
+    return any(op in expr for op in RAGGED_OPS) and "bytes_split(\"" not in expr and (
+        ".to_list()" in expr)
+
+
+def test_fixture_covers_every_case():
+    assert sorted(FIXTURE["cases"]) == sorted(CASES)
+    assert FIXTURE["tensorflow"].startswith("2.21")
+
+
+@pytest.mark.parametrize("expr", [c for c in CASES if not _needs_ragged(c)])
+def test_matches_tensorflow(expr):
+    try:
+        r = eval(expr, {"tf": tf, "np": np})
+    except Exception as e:
+        r = e
+    assert encode(r, tf) == FIXTURE["cases"][expr]
+
+
+@pytest.mark.skipif(not _has_ragged(), reason="tf.RaggedTensor (tapeflow.ragged) is absent")
+@pytest.mark.parametrize("expr", [c for c in CASES if _needs_ragged(c)])
+def test_ragged_results_match_tensorflow(expr):
+    try:
+        r = eval(expr, {"tf": tf, "np": np})
+    except Exception as e:
+        r = e
+    assert encode(r, tf) == FIXTURE["cases"][expr]
+
+
+def test_hashes_match_tensorflow_on_every_length_class():
+    h = FIXTURE["hash"]
+    strs = [bytes.fromhex(s) for s in h["strings"]]
+    nb = h["num_buckets"]
+    k0, k1 = h["key"]
+    assert [_hash.fingerprint64(s) % nb for s in strs] == h["fast"]
+    assert [_hash.siphash24(k0, k1, s) % nb for s in strs] == h["strong"]
+    got = tf.strings.to_hash_bucket_fast(strs, nb).numpy().tolist()
+    assert got == h["fast"]
+    got = tf.strings.to_hash_bucket_strong(strs, nb, [k0, k1]).numpy().tolist()
+    assert got == h["strong"]
+
+
+# -- properties -------------------------------------------------------------------------------
+_text = st.text(alphabet=st.sampled_from("ab\u00e9 xyz"), max_size=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_text, min_size=1, max_size=5), st.integers(-3, 3), st.integers(-1, 4),
+       st.booleans())
+def test_substr_broadcasts_a_scalar_pos_like_python_slicing(words, pos, ln, as_chars):
+    unit = "UTF8_CHAR" if as_chars else "BYTE"
+    items = [w if as_chars else w.encode() for w in words]
+    ok = all(-len(x) <= pos <= len(x) for x in items)
+    if not ok:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+            tf.strings.substr(words, pos, ln, unit=unit)
+        return
+    got = tf.strings.substr(words, pos, ln, unit=unit).numpy().tolist()
+    want = []
+    for x in items:
+        p = pos + len(x) if pos < 0 else pos
+        piece = x[p:] if ln < 0 else x[p:p + ln]
+        want.append(piece.encode() if as_chars else piece)
+    assert got == want
+    # per-element pos/len of the input's shape give the same answer
+    n = len(words)
+    same = tf.strings.substr(words, [pos] * n, [ln] * n, unit=unit).numpy().tolist()
+    assert same == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 4), st.lists(st.booleans(), min_size=3, max_size=3),
+       st.sampled_from(["", "-", ", "]))
+def test_join_broadcasts_scalars_against_one_shape(rows, cols, scalar, sep):
+    shape = (rows, cols)
+    arrays = []
+    for k, is_scalar in enumerate(scalar):
+        if is_scalar:
+            arrays.append(f"s{k}")
+        else:
+            arrays.append(np.array([[f"{k}{i}{j}" for j in range(cols)] for i in range(rows)]))
+    got = tf.strings.join(arrays, separator=sep)
+    assert got.shape == (shape if not all(scalar) else ())
+    full = [np.broadcast_to(np.asarray(a), shape) for a in arrays]
+    want = [[sep.join(str(a[i, j]) for a in full).encode() for j in range(cols)]
+            for i in range(rows)]
+    if all(scalar):
+        assert got.numpy() == want[0][0]
+    else:
+        assert got.numpy().tolist() == want
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=3), st.data())
+def test_reduce_join_matches_a_python_join_along_each_axis(shape, data):
+    n = int(np.prod(shape))
+    words = np.array([f"w{i}" for i in range(n)], dtype=object).reshape(shape)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    keep = data.draw(st.booleans())
+    got = tf.strings.reduce_join(words.astype(str) if n else tf.zeros(shape, tf.string),
+                                 axis=axis, keepdims=keep, separator="|")
+    moved = np.moveaxis(words, axis, -1)
+    want = np.empty(moved.shape[:-1], object)
+    for idx in np.ndindex(*moved.shape[:-1]):
+        want[idx] = "|".join(moved[idx]).encode()
+    if keep:
+        want = np.expand_dims(want, axis)
+    assert got.shape == want.shape
+    assert np.array(got.numpy(), dtype=object).tolist() == want.tolist()
+
+
+def test_strings_are_not_differentiable_but_can_be_watched():
+    x = tf.constant(["a", "b"])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x + "c"
+    assert y.numpy().tolist() == [b"ac", b"bc"]
+    assert tape.gradient(y, x) is None
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        n = tf.strings.to_number(tf.strings.as_string(v * 3.0))
+        loss = v * n
+    assert float(tape.gradient(loss, v)) == pytest.approx(6.0)  # no path through the strings
+
+
+def test_string_ops_run_inside_tf_function():
+    @tf.function
+    def clean(x):
+        return tf.strings.regex_replace(tf.strings.lower(x), "[^a-z ]", "")
+
+    out = clean(tf.constant(["Hello, World!", "ABC"]))
+    assert out.numpy().tolist() == [b"hello world", b"abc"]
+    out = clean(tf.constant(["X-Y"]))
+    assert out.numpy().tolist() == [b"xy"]
+
+
+def test_string_tensor_round_trips_through_numpy_and_pickle():
+    import pickle
+
+    t = tf.constant([["a\x00b", "\u00e9"], ["", "z"]])
+    assert pickle.loads(pickle.dumps(t)).numpy().tolist() == t.numpy().tolist()
+    a = np.asarray(t)
+    assert a.dtype == object and a[0, 0] == b"a\x00b"
+    assert tf.constant(a).numpy().tolist() == a.tolist()
+
+
+def test_tf_strings_namespace_is_complete():
+    for name in ["length", "lower", "upper", "split", "join", "reduce_join", "substr",
+                 "regex_replace", "regex_full_match", "strip", "to_number", "as_string",
+                 "format", "unicode_decode", "unicode_split", "unicode_encode",
+                 "to_hash_bucket_fast", "to_hash_bucket_strong", "bytes_split",
+                 "unicode_transcode"]:
+        assert callable(getattr(tf.strings, name)), name
