@@ -28,7 +28,7 @@ LAYERS = [
                             "tapeflow.framework"]),
     ("function", ["tapeflow.function", "tapeflow._graph_replay"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
-                    "tapeflow.strings"]),
+                    "tapeflow.strings", "tapeflow.ragged"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),
