@@ -716,6 +716,10 @@ class _Function:
             raise P.with_position(e, self.where, position) from e
 
 
+# the probe strings of a string input: of different lengths and word counts
+_STRING_PROBES = (b"", b"1 1")
+
+
 class MapDataset(Dataset):
     """``map``: a function applied to every element, on whole blocks when it is batch-safe."""
 
@@ -743,7 +747,8 @@ class MapDataset(Dataset):
         if all(s.shape.rank is not None for s in in_specs):
             probes = []
             for fill, unknown in ((0, 1), (1, 2)):
-                dummy = [np.full([unknown if d is None else d for d in s.shape.dims], fill,
+                dummy = [np.full([unknown if d is None else d for d in s.shape.dims],
+                                 fill if s.dtype._np.kind != "O" else _STRING_PROBES[fill],
                                  s.dtype._np) for s in in_specs]
                 try:
                     with np.errstate(all="ignore"):
@@ -1248,12 +1253,14 @@ class PaddedBatchDataset(Dataset):
                         f"{start}).")
                 target.append(big if want is None else want)
             arr = np.empty([len(comps)] + target, comps[0].dtype)
+            if comps[0].dtype.kind == "O" and isinstance(value, int) and value == 0:
+                value = b""  # strings pad with b"" by default, as in TF
             arr[...] = np.asarray(value, dtype=comps[0].dtype)
             for i, c in enumerate(comps):
                 if c.ndim != rank:
                     raise errors.InvalidArgumentError(None, "PaddedBatchDataset", "Elements "
                                                       "of a padded batch must have the same rank.")
-                arr[(i,) + tuple(slice(0, s) for s in c.shape)] = c
+                arr[(i,) + tuple(slice(0, s) for s in c.shape) + (Ellipsis,)] = c
             out.append(arr)
         return out
 
