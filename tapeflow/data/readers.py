@@ -6,8 +6,8 @@ import zlib
 from .. import dtypes, errors
 from ..backend import host as np
 from ..tensor import TensorBase, convert_to_tensor
-from .dataset import UNKNOWN, Dataset
 from ._structure import TensorSpec
+from .dataset import UNKNOWN, Dataset
 
 _CHUNK = 256 * 1024  # bytes read at a time when no buffer_size is given
 _COMPRESSIONS = ("", "GZIP", "ZLIB")
@@ -39,7 +39,7 @@ def _chunks(name, compression, size):
     and for data that is not in the compression format)."""
     path = name.decode("utf-8", "surrogateescape")
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below, also when the reader stops early
+        f = open(path, "rb")
     except FileNotFoundError:
         raise errors.NotFoundError(None, "TextLineDataset",
                                    f"{path}; No such file or directory") from None
