@@ -332,6 +332,8 @@ def _plain(v):
     """A JSON-able nested value: bytes as {"b": latin-1 text}, floats with nan/inf named."""
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return {"ndarray": str(v.dtype), "value": _plain(v.tolist())}
     if isinstance(v, (bytes, np.bytes_)):
         return {"b": bytes(v).decode("latin-1")}
     if isinstance(v, (bool, np.bool_)):

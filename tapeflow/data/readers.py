@@ -140,6 +140,7 @@ class TextLineDataset(Dataset):
         if k == -1 or k < 1:  # AUTOTUNE: TF picks the parallelism; every file at once here
             names = list(names)
             k = max(1, len(names))
+            names = iter(names)
         slots = []
         for n in names:
             slots.append(_lines(n, comp, size))
