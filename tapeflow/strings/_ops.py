@@ -246,11 +246,13 @@ _PROPERTIES = {"pL": "[^\\W\\d_]", "pN": "\\d", "PL": "[\\W\\d_]", "PN": "\\D"}
 
 def _translate(pattern):
     """An RE2 pattern as a Python ``re`` pattern over text: RE2's ASCII-only ``\\d \\w \\s
-    \\b``, ``\\z`` for the end, ``\\pL``/``\\p{L}`` letters; the rest is common syntax."""
+    \\b``, ``\\z`` and ``$`` for the end, ``\\pL``/``\\p{L}`` letters; the rest is common
+    syntax."""
     out = []
     i = 0
     in_class = False
     n = len(pattern)
+    multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
@@ -288,6 +290,8 @@ def _translate(pattern):
             continue
         if c == "]" and in_class:
             in_class = False
+        if c == "$" and not in_class and not multiline:
+            c = "\\Z"  # RE2's $ is the end of the text only (re's also before a last \n)
         out.append(c)
         i += 1
     return "".join(out)
