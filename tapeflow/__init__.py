@@ -25,7 +25,6 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
-from .unsupported import ragged, sparse  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import linalg, math, nn, random  # noqa: F401
 
@@ -43,9 +42,14 @@ class version:  # TF's ``tf.version`` namespace
 
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
-         "experimental": ".experimental", "strings": ".strings"}
+         "experimental": ".experimental", "ragged": ".ragged", "sparse": ".sparse",
+         "strings": ".strings"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
-               "vectorized_map": (".data._vectorize", "vectorized_map")}
+               "vectorized_map": (".data._vectorize", "vectorized_map"),
+               "RaggedTensor": (".ragged", "RaggedTensor"),
+               "RaggedTensorSpec": (".ragged", "RaggedTensorSpec"),
+               "SparseTensor": (".sparse", "SparseTensor"),
+               "SparseTensorSpec": (".sparse", "SparseTensorSpec")}
 
 
 def __getattr__(name):

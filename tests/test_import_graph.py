@@ -28,7 +28,7 @@ LAYERS = [
                             "tapeflow.framework"]),
     ("function", ["tapeflow.function", "tapeflow._graph_replay"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
-                    "tapeflow.strings", "tapeflow.ragged"]),
+                    "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),

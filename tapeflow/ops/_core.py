@@ -29,6 +29,57 @@ def register_variable_type(cls):
     return cls
 
 
+class CompositeTensor:
+    """Base of the tensors made of several tensors (``tf.RaggedTensor``, ``tf.SparseTensor``;
+    their classes live in the public API layer, above the ops).
+
+    An op meets one only on its slow path, where an input is not a ``Tensor``: converting it
+    raises ``CompositeInput`` (through ``__tf_tensor__``), which the op's public function
+    catches to hand the whole call to ``dispatch``. Plain tensors never pay for any of this.
+    """
+
+    __slots__ = ()
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        raise CompositeInput(self)
+
+    @classmethod
+    def _dispatch(cls, func, args, kwargs):
+        """``func(*args, **kwargs)`` (a public function or an ``Op``, whose ``kwargs`` are its
+        attrs) with composite arguments, or ``NotImplemented``."""
+        return NotImplemented
+
+
+class CompositeInput(ValueError):
+    """A composite tensor where a Tensor was needed (TF raises ValueError there too)."""
+
+    def __init__(self, value):
+        super().__init__(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                         f"({type(value)}) to a Tensor.")
+        self.value = value
+
+
+def dispatch(func, args, kwargs=None):
+    """Run ``func`` on arguments of which at least one is a composite tensor (the slow path of
+    an op that caught ``CompositeInput``): the first composite's class decides."""
+    kwargs = kwargs or {}
+    for a in _flat_args(args):
+        if isinstance(a, CompositeTensor):
+            out = type(a)._dispatch(func, args, kwargs)
+            if out is not NotImplemented:
+                return out
+    # no rule: what converting the composite to a Tensor raises, as in TF
+    raise CompositeInput(next(a for a in _flat_args(args) if isinstance(a, CompositeTensor)))
+
+
+def _flat_args(args):
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            yield from a
+        else:
+            yield a
+
+
 _KIND_NAMES = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
 
 
@@ -134,7 +185,10 @@ def apply(op, inputs, attrs):
     if len(inputs) == 1:  # the common unary case, without the general loops
         x = inputs[0]
         if not isinstance(x, TensorBase):
-            x = convert_to_tensor(x)
+            try:
+                x = convert_to_tensor(x)
+            except CompositeInput:
+                return dispatch(op, inputs, attrs)
             inputs = (x,)
         a = x._v
         kinds = op.kinds
@@ -160,7 +214,10 @@ def apply(op, inputs, attrs):
     ins = inputs
     for x in inputs:
         if not isinstance(x, TensorBase):
-            ins = convert_inputs(op, inputs)
+            try:
+                ins = convert_inputs(op, inputs)
+            except CompositeInput:
+                return dispatch(op, inputs, attrs)
             break
     else:
         if op.same_dtype and len(inputs) > 1:
@@ -241,6 +298,7 @@ def as_tensor(x):
     return x if isinstance(x, TensorBase) else convert_to_tensor(x)
 
 
-__all__ = ["Op", "defop", "Node", "apply", "record", "recording", "Tensor", "wrap", "as_tensor"]
+__all__ = ["Op", "defop", "CompositeTensor", "CompositeInput", "dispatch", "Node", "apply",
+           "record", "recording", "Tensor", "wrap", "as_tensor"]
 
 from ._device import place_inputs  # noqa: E402 - it builds on the definitions above

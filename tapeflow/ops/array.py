@@ -8,7 +8,7 @@ from ..backend import host as np
 from ..backend import xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, TensorShape, _converted, const, convert_to_tensor, wrap
-from ._core import Op, apply, convert_inputs
+from ._core import CompositeInput, Op, apply, convert_inputs, dispatch
 from ._device import place_array
 from .math import cast, identity
 from .math import ones_like as _ones_like
@@ -297,7 +297,10 @@ CONCAT = Op("ConcatV2", _concat_fwd, _concat_grad, None)
 def concat(values, axis, name="concat"):
     if not isinstance(values, (list, tuple)):
         values = [values]
-    ts = convert_inputs(CONCAT, list(values))
+    try:
+        ts = convert_inputs(CONCAT, list(values))
+    except CompositeInput:
+        return dispatch(concat, (list(values), axis))
     if len(ts) == 1:
         return identity(ts[0])
     nd = ts[0]._v.ndim
@@ -321,7 +324,10 @@ def concat(values, axis, name="concat"):
 
 
 def stack(values, axis=0, name="stack"):
-    ts = convert_inputs(CONCAT, list(values))
+    try:
+        ts = convert_inputs(CONCAT, list(values))
+    except CompositeInput:
+        return dispatch(stack, (list(values), axis))
     if not ts:
         raise ValueError("stack needs at least one tensor")
     s0 = ts[0]._v.shape

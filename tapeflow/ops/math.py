@@ -10,7 +10,16 @@ from ..backend import host as _host
 from ..errors import InvalidArgumentError, UnimplementedError
 from ..tensor import TensorBase, const, convert_to_tensor
 from . import _core
-from ._core import Op, apply, check_kinds, convert_inputs, dtype_mismatch, record
+from ._core import (
+    CompositeInput,
+    Op,
+    apply,
+    check_kinds,
+    convert_inputs,
+    dispatch,
+    dtype_mismatch,
+    record,
+)
 from ._device import place_inputs
 
 __all__ = [
@@ -137,7 +146,10 @@ def _binary(op, x, y):
         if b.dtype != a.dtype:
             raise dtype_mismatch(op.name, [x, y], 1)
     else:
-        y = _operand(op, x, y)
+        try:
+            y = _operand(op, x, y)
+        except CompositeInput:
+            return NotImplemented  # Python then asks the composite's reflected operator
         b = y._v
     if placement:  # a device exists: move the inputs to the op's device (ops/_device.py)
         x, y = place_inputs(op, (x, y))
@@ -209,7 +221,10 @@ def _kind_error(op, a):
 
 def _truediv_op(x, y):
     """TF's truediv: integer inputs are cast to float (int8/16 -> float32, else float64)."""
-    x, y = convert_inputs(DIV, [x, y])
+    try:
+        x, y = convert_inputs(DIV, [x, y])
+    except CompositeInput:
+        return dispatch(divide, (x, y))
     k = x._v.dtype
     if k.kind in "iub":
         target = dtypes.float32 if k.itemsize <= 2 else dtypes.float64
@@ -430,7 +445,11 @@ CAST = Op("Cast", _cast_fwd, _cast_grad, None, same_dtype=False)
 
 def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
-    x = as_t(x) if not isinstance(x, TensorBase) else x
+    if not isinstance(x, TensorBase):
+        try:
+            x = as_t(x)
+        except CompositeInput:
+            return dispatch(cast, (x, dtype))
     if x._v.dtype == dtype._np:
         return x if type(x) is not _core.VariableType else identity(x)
     if dtype is dtypes.string or x._v.dtype.kind == "O":
@@ -519,7 +538,10 @@ WHERE = Op("SelectV2", _where_fwd, _where_grad, None, same_dtype=False)
 
 def where(condition, x=None, y=None, name=None):
     """Elements of ``x`` where ``condition`` holds, else of ``y`` (broadcasting, SelectV2)."""
-    condition = as_t(condition)
+    try:
+        condition = as_t(condition)
+    except CompositeInput:
+        return dispatch(where, (condition, x, y))
     if condition._v.dtype.kind != "b":
         raise InvalidArgumentError(None, "SelectV2",
                                    f"condition must be a bool tensor, got {condition.dtype.name} "
@@ -528,7 +550,10 @@ def where(condition, x=None, y=None, name=None):
         return apply(WHERE_INDICES, (condition,), {})
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    x, y = convert_inputs(WHERE_XY, [x, y])
+    try:
+        x, y = convert_inputs(WHERE_XY, [x, y])
+    except CompositeInput:
+        return dispatch(where, (condition, x, y))
     try:
         return apply(WHERE, (condition, x, y), {})
     except ValueError:
@@ -543,7 +568,10 @@ WHERE_XY = Op("SelectV2", None, None, None, same_dtype=True)  # only for dtype c
 
 
 def zeros_like(x, dtype=None, name=None):
-    x = as_t(x)
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        return dispatch(zeros_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
     if d.kind == "O":  # TF's zero string is b""
@@ -552,7 +580,10 @@ def zeros_like(x, dtype=None, name=None):
 
 
 def ones_like(x, dtype=None, name=None):
-    x = as_t(x)
+    try:
+        x = as_t(x)
+    except CompositeInput:
+        return dispatch(ones_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
     if d.kind == "O":
@@ -615,7 +646,7 @@ def _eq_operand(self, other):
         return None
     try:
         return as_like(other, self)
-    except InvalidArgumentError:
+    except (InvalidArgumentError, CompositeInput):
         raise
     except (TypeError, ValueError) as e:
         raise TypeError(str(e)) from None
@@ -623,14 +654,20 @@ def _eq_operand(self, other):
 
 def equal_operator(self, other):
     """``==``: elementwise like TF 2 (``False`` against None)."""
-    o = _eq_operand(self, other)
+    try:
+        o = _eq_operand(self, other)
+    except CompositeInput:
+        return NotImplemented
     if o is None:
         return False
     return apply(EQUAL, (self, o), {})
 
 
 def not_equal_operator(self, other):
-    o = _eq_operand(self, other)
+    try:
+        o = _eq_operand(self, other)
+    except CompositeInput:
+        return NotImplemented
     if o is None:
         return True
     return apply(NOT_EQUAL, (self, o), {})

@@ -4,7 +4,7 @@ from .. import dtypes
 from ..backend import reduce_add, reduce_extreme, reduce_multiply, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, convert_to_tensor
-from ._core import Op, apply
+from ._core import CompositeInput, Op, apply, dispatch
 from .array import BROADCAST, broadcast_to, reshape, transpose
 from .math import (
     cast,
@@ -192,7 +192,11 @@ def _extreme(a, axis, keepdims, which):
 
 
 def _reduce(op, x, axis, keepdims):
-    x = _t(x)
+    if not isinstance(x, TensorBase):
+        try:
+            x = convert_to_tensor(x)
+        except CompositeInput:
+            return dispatch(op, (x,), {"axis": axis, "keepdims": keepdims})
     axes = _axes(op.name, x, axis)
     return apply(op, (x,), {"axis": axes, "keepdims": bool(keepdims)})
 
