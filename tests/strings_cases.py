@@ -290,29 +290,11 @@ CASES = [
     'tf.strings.to_hash_bucket_strong(["a", "hello", ""], 10, [1, 2])',
     'tf.strings.to_hash_bucket_strong(["a" * 70, "b" * 9], 2**40, [123456789, 987654321])',
     'tf.strings.bytes_split("h\\u00e9llo")',
-    'tf.strings.bytes_split(["ab", ""]).to_list()',
     'tf.strings.split("a b  c")',
-    'tf.strings.split(["a b  c", " d ", ""]).to_list()',
-    'tf.strings.split(["a,b,,c", ""], sep=",").to_list()',
-    'tf.strings.split(["a,b,,c"], sep=",", maxsplit=1).to_list()',
-    'tf.strings.split(["a b c"], maxsplit=1).to_list()',
-    'tf.strings.split([["a b", "c"]]).to_list()',
-    'tf.strings.split(["a<>b"], sep="<>").to_list()',
-    'tf.strings.split(["a b"], sep="").to_list()',
-    'tf.strings.split(["a\\tb\\nc\\x0bd"]).to_list()',
-    'tf.strings.unicode_split(["h\\u00e9llo", ""], "UTF-8").to_list()',
     'tf.strings.unicode_split("h\\u00e9", "UTF-8")',
-    'tf.strings.unicode_split([b"a\\xffb"], "UTF-8").to_list()',
-    'tf.strings.unicode_decode(["h\\u00e9llo", "a"], "UTF-8").to_list()',
+    'tf.strings.unicode_transcode([b"a\\xffb"], "UTF-8", "UTF-8", errors="ignore")',
     'tf.strings.unicode_decode("h\\u00e9", "UTF-8")',
-    'tf.strings.unicode_decode([b"a\\xff"], "UTF-8").to_list()',
-    'tf.strings.unicode_decode([b"a\\xffb"], "UTF-8", errors="ignore").to_list()',
     'tf.strings.unicode_decode([b"a\\xffb"], "UTF-8", errors="strict")',
-    'tf.strings.unicode_decode([b"a\\xffb"], "UTF-8", replacement_char=63).to_list()',
-    'tf.strings.unicode_decode([b"a\\xe2\\x82b"], "UTF-8").to_list()',
-    'tf.strings.unicode_decode(["a\\x01b"], "UTF-8", replace_control_characters=True).to_list()',
-    'tf.strings.unicode_decode([b"\\x00h\\x00\\xe9"], "UTF-16-BE").to_list()',
-    'tf.strings.unicode_decode([["ab", "c"]], "UTF-8").to_list()',
     'tf.strings.unicode_encode([104, 233], "UTF-8")',
     'tf.strings.unicode_encode([[104, 233], [97, 98]], "UTF-8")',
     'tf.strings.unicode_encode([104, -1], "UTF-8")',
@@ -326,15 +308,64 @@ CASES = [
     'tf.strings.unicode_transcode([b"\\x00h\\x00\\xe9"], "UTF-16-BE", "UTF-8")',
 ]
 
-# cases whose results are RaggedTensors in TF (``.to_list()`` of them is compared above):
-# the helper ``ragged`` branch provides tf.RaggedTensor in tapeflow.
-RAGGED_OPS = ("split(", "bytes_split(", "unicode_split(", "unicode_decode(")
+# cases with RaggedTensors (tapeflow.ragged): string ops on ragged inputs and ragged results
+RAGGED_CASES = [
+    'repr(tf.strings.split(["a b  c", " d "]))',
+    'str(tf.strings.split(["a b  c", " d "]))',
+    'repr(tf.strings.split([["a b", "c"]]))',
+    'tf.strings.split(["a b  c", " d "]).values',
+    'tf.strings.split(["a b  c", " d "]).row_splits',
+    'tf.strings.split(["a b  c", " d "]).to_tensor()',
+    'tf.strings.split(["a b  c", " d "]).to_tensor(default_value="<pad>")',
+    'tf.strings.split(["a b  c", " d "]).shape.as_list()',
+    'tf.strings.split(["a b  c", " d "]).dtype',
+    'repr(tf.strings.unicode_decode(["h\u00e9", "a"], "UTF-8"))',
+    'tf.strings.unicode_encode(tf.strings.unicode_decode(["h\u00e9", "a"], "UTF-8"), "UTF-8")',
+    'repr(tf.strings.unicode_encode(tf.ragged.constant([[[104], [105, 106]], [[107]]]), '
+    '"UTF-8"))',
+    'repr(tf.strings.split(tf.strings.split(["a,b c"]), ","))',
+    'repr(tf.strings.lower(tf.strings.split(["A B", "C"])))',
+    'repr(tf.strings.length(tf.strings.split(["aa b", "ccc"])))',
+    'repr(tf.strings.regex_replace(tf.strings.split(["aa b", "ccc"]), "[ac]", "x"))',
+    'repr(tf.strings.to_hash_bucket_fast(tf.strings.split(["aa b", "ccc"]), 100))',
+    'tf.strings.reduce_join(tf.strings.split(["a b", "c"]), axis=1, separator="-")',
+    'tf.strings.reduce_join(tf.strings.split(["a b", "c"]), axis=-1, keepdims=True)',
+    'repr(tf.strings.join([tf.strings.split(["a b", "c"]), "!"]))',
+    'repr(tf.strings.split(["a b  c", " d "]) == "a")',
+    'repr(tf.ragged.constant([["a", "b"], ["c"]]))',
+    'tf.strings.unicode_split(["ab", "c"], "UTF-8").to_tensor()',
+    'tf.strings.bytes_split(["ab", ""]).to_list()',
+    'tf.strings.split(["a b  c", " d ", ""]).to_list()',
+    'tf.strings.split(["a,b,,c", ""], sep=",").to_list()',
+    'tf.strings.split(["a,b,,c"], sep=",", maxsplit=1).to_list()',
+    'tf.strings.split(["a b c"], maxsplit=1).to_list()',
+    'tf.strings.split([["a b", "c"]]).to_list()',
+    'tf.strings.split(["a<>b"], sep="<>").to_list()',
+    'tf.strings.split(["a b"], sep="").to_list()',
+    'tf.strings.split(["a\tb\nc\x0bd"]).to_list()',
+    'tf.strings.unicode_split(["h\u00e9llo", ""], "UTF-8").to_list()',
+    'tf.strings.unicode_split([b"a\xffb"], "UTF-8").to_list()',
+    'tf.strings.unicode_split([b"a\xffb\xe2\x82c"], "UTF-8", errors="ignore").to_list()',
+    'tf.strings.unicode_split([b"a\xffb"], "UTF-8", replacement_char=63).to_list()',
+    'tf.strings.unicode_decode(["h\u00e9llo", "a"], "UTF-8").to_list()',
+    'tf.strings.unicode_decode([b"a\xff"], "UTF-8").to_list()',
+    'tf.strings.unicode_decode([b"a\xffb"], "UTF-8", errors="ignore").to_list()',
+    'tf.strings.unicode_decode([b"a\xffb"], "UTF-8", replacement_char=63).to_list()',
+    'tf.strings.unicode_decode([b"a\xe2\x82b"], "UTF-8").to_list()',
+    'tf.strings.unicode_decode(["a\x01b"], "UTF-8", replace_control_characters=True).to_list()',
+    'tf.strings.unicode_decode([b"\x00h\x00\xe9"], "UTF-16-BE").to_list()',
+    'tf.strings.unicode_decode([["ab", "c"]], "UTF-8").to_list()',
+    'tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [97]]), "UTF-8")',
+]
+CASES += RAGGED_CASES
 
 
 def _plain(v):
     """A JSON-able nested value: bytes as {"b": latin-1 text}, floats with nan/inf named."""
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
+    if v is None:
+        return None
     if isinstance(v, np.ndarray):
         return {"ndarray": str(v.dtype), "value": _plain(v.tolist())}
     if isinstance(v, (bytes, np.bytes_)):

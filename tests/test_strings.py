@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strings_cases import CASES, RAGGED_OPS, encode
+from strings_cases import CASES, RAGGED_CASES, encode
 
 import tapeflow as tf
 from tapeflow.strings import _hash
@@ -27,8 +27,7 @@ def _has_ragged():
 
 
 def _needs_ragged(expr):
-    return any(op in expr for op in RAGGED_OPS) and "bytes_split(\"" not in expr and (
-        ".to_list()" in expr)
+    return expr in RAGGED_CASES
 
 
 def test_fixture_covers_every_case():

@@ -11,7 +11,7 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host
 from ..errors import InvalidArgumentError, OutOfRangeError
-from ..ops._core import Op, apply
+from ..ops._core import CompositeTensor, Op, apply
 from ..tensor import TensorBase, const, convert_to_tensor
 from . import _hash
 
@@ -32,6 +32,25 @@ def _string(x, op):
                                f"{list(x._v.shape)})")
         return x
     return convert_to_tensor(x, dtypes.string)
+
+
+def _ragged_input(x):
+    return isinstance(x, CompositeTensor) and hasattr(x, "flat_values")
+
+
+def _elementwise(fn):
+    """``fn`` also on a RaggedTensor: applied to its flat values, in its row partitions (TF
+    dispatches its elementwise string ops so)."""
+
+    def wrapper(input, *args, **kwargs):
+        if _ragged_input(input):
+            return input.with_flat_values(fn(input.flat_values, *args, **kwargs))
+        return fn(input, *args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
 
 
 def _map(f, a, dtype=object):
@@ -71,6 +90,7 @@ def _length_fwd(a, unit):
 STRING_LENGTH = Op("StringLength", _length_fwd, None, _S)
 
 
+@_elementwise
 def length(input, unit="BYTE", name=None):
     """The length of each string in bytes, or in UTF-8 characters (``unit="UTF8_CHAR"``)."""
     return apply(STRING_LENGTH, (_string(input, "StringLength"),),
@@ -97,12 +117,14 @@ def _encoding(encoding, op):
     return e
 
 
+@_elementwise
 def lower(input, encoding="", name=None):
     """Lower-cased strings: ASCII letters only, or all of Unicode with ``encoding="utf-8"``."""
     return apply(STRING_LOWER, (_string(input, "StringLower"),),
                  {"encoding": _encoding(encoding, "StringLower")})
 
 
+@_elementwise
 def upper(input, encoding="", name=None):
     return apply(STRING_UPPER, (_string(input, "StringUpper"),),
                  {"encoding": _encoding(encoding, "StringUpper")})
@@ -111,6 +133,7 @@ def upper(input, encoding="", name=None):
 STRING_STRIP = Op("StringStrip", lambda a: _map(bytes.strip, a), None, _S)
 
 
+@_elementwise
 def strip(input, name=None):
     """Strings without leading and trailing ASCII whitespace."""
     return apply(STRING_STRIP, (_string(input, "StringStrip"),), {})
@@ -140,6 +163,21 @@ STRING_JOIN = Op("StringJoin", _join_fwd, None, _S)
 
 def join(inputs, separator="", name=None):
     """Elementwise concatenation of the strings of ``inputs`` (same shapes, or scalars)."""
+    inputs = list(inputs)
+    rag = next((x for x in inputs if _ragged_input(x)), None)
+    if rag is not None:  # ragged inputs of one partition (or scalars): join the flat values
+        flat = []
+        for x in inputs:
+            if _ragged_input(x):
+                if x.shape != rag.shape or not all(
+                        np.array_equal(to_host(a._v), to_host(b._v))
+                        for a, b in zip(x.nested_row_splits, rag.nested_row_splits)):
+                    raise _invalid("StringJoin", "Input shapes do not match: ragged inputs "
+                                                 "with different row partitions")
+                flat.append(x.flat_values)
+            else:
+                flat.append(x)
+        return rag.with_flat_values(join(flat, separator))
     ts = [_string(x, "StringJoin") for x in inputs]
     shape = None
     for t in ts:
@@ -173,6 +211,8 @@ REDUCE_JOIN = Op("ReduceJoin", _reduce_join_fwd, None, _S)
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Joins the strings along ``axis`` (all axes by default), with ``separator`` between."""
+    if _ragged_input(inputs):
+        return _ragged_reduce_join(inputs, axis, keepdims, _bytes(separator))
     t = _string(inputs, "ReduceJoin")
     nd = t._v.ndim
     if axis is None:
@@ -188,6 +228,32 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         axes = [x % nd for x in axes]
     return apply(REDUCE_JOIN, (t,), {"axes": tuple(axes), "keepdims": bool(keepdims),
                                      "separator": _bytes(separator)})
+
+
+def _ragged_reduce_join(rt, axis, keepdims, separator):
+    """reduce_join of a RaggedTensor along its innermost (ragged) axis."""
+    nd = rt.shape.rank
+    if axis is None or int(axis) % nd != nd - 1 or rt.flat_values.ndim != 1:
+        raise ValueError("reduce_join of a RaggedTensor: tapeflow joins along the innermost, "
+                         f"ragged axis only (axis={axis!r} of a rank-{nd} RaggedTensor)")
+    inner = rt
+    while _ragged_input(inner.values):
+        inner = inner.values
+    vals = to_host(inner.values._v).tolist()
+    splits = to_host(inner.row_splits._v).tolist()
+    joined = _objects([separator.join(vals[a:b]) for a, b in zip(splits[:-1], splits[1:])],
+                      (len(splits) - 1,))
+    if keepdims:
+        joined = joined.reshape(-1, 1)
+    out = const(joined)
+    return out if inner is rt else _replace_innermost(rt, out)
+
+
+def _replace_innermost(rt, new):
+    """``rt`` with its innermost ragged dimension's rows replaced by the tensor ``new``."""
+    if _ragged_input(rt.values):
+        return rt.with_values(_replace_innermost(rt.values, new))
+    return new
 
 
 # -- substr -------------------------------------------------------------------------------
@@ -375,6 +441,7 @@ def _regex_replace_fwd(a, regex, parts, replace_global):
 REGEX_REPLACE = Op("StaticRegexReplace", _regex_replace_fwd, None, _S)
 
 
+@_elementwise
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     """Replaces the matches of the RE2 ``pattern`` by ``rewrite`` (``\\1`` a group)."""
     regex = _regex(pattern, "StaticRegexReplace")
@@ -393,6 +460,7 @@ REGEX_FULL_MATCH = Op("StaticRegexFullMatch",
                                             np.bool_), None, _S)
 
 
+@_elementwise
 def regex_full_match(input, pattern, name=None):
     """Whether each whole string matches the RE2 ``pattern``."""
     regex = _regex(pattern, "StaticRegexFullMatch")
@@ -440,6 +508,7 @@ def _bad_number(s):
 STRING_TO_NUMBER = Op("StringToNumber", _to_number_fwd, None, _S)
 
 
+@_elementwise
 def to_number(string_tensor, out_type=dtypes.float32, name=None):
     """The numbers the strings spell (TF's InvalidArgumentError for one that is not)."""
     out = dtypes.as_dtype(out_type)
@@ -470,6 +539,7 @@ def _as_string_fwd(a, fmt, kind):
 AS_STRING = Op("AsString", _as_string_fwd, None, "biufO")
 
 
+@_elementwise
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
               name=None):
     """The values as strings, formatted by printf's rules (TF's format flags)."""
@@ -606,6 +676,7 @@ def _buckets(num_buckets, op):
     return n
 
 
+@_elementwise
 def to_hash_bucket_fast(input, num_buckets, name=None):
     """FarmHash Fingerprint64 of each string modulo ``num_buckets`` (int64)."""
     return apply(HASH_FAST, (_string(input, "StringToHashBucketFast"),),
@@ -613,6 +684,7 @@ def to_hash_bucket_fast(input, num_buckets, name=None):
                   "num_buckets": _buckets(num_buckets, "StringToHashBucketFast")})
 
 
+@_elementwise
 def to_hash_bucket_strong(input, num_buckets, key, name=None):
     """Keyed SipHash-2-4 of each string (``key``: two ints) modulo ``num_buckets``."""
     key = [int(k) for k in key]
@@ -654,6 +726,7 @@ def _rows(f, t):
     return [f(s) for s in a.ravel().tolist()], a.shape
 
 
+@_elementwise
 def split(input, sep=None, maxsplit=-1, name=None):
     """Splits each string at ``sep`` (runs of ASCII whitespace by default): a RaggedTensor
     with one more dimension, or a vector for a scalar ``input``."""
@@ -663,6 +736,7 @@ def split(input, sep=None, maxsplit=-1, name=None):
     return _ragged(rows, shape, object)
 
 
+@_elementwise
 def bytes_split(input, name=None):
     """Each string as a list of one-byte strings (a RaggedTensor, or a vector)."""
     t = _string(input, "BytesSplit")
@@ -698,8 +772,8 @@ def _errors(errors, op):
 
 
 def _decode(s, codec, errors, replacement, control, op):
-    """[(code point, byte length)] of the bytes ``s``; invalid sequences replaced, dropped or
-    an error as ``errors`` says."""
+    """[(code point, byte length, invalid)] of the bytes ``s``; invalid sequences replaced,
+    dropped or an error as ``errors`` says."""
     del _spans[:]
     text = s.decode(codec, "tapeflow.strings.mark")
     spans = iter(list(_spans))
@@ -709,27 +783,28 @@ def _decode(s, codec, errors, replacement, control, op):
             n = next(spans)
             if errors == "strict":
                 raise _invalid(op, "Invalid formatting on input string")
-            if errors == "replace":
-                out.append((replacement, n))
+            out.append((replacement, n, True))  # the caller drops it for errors="ignore"
             continue
         cp = ord(c)
         n = len(c.encode(codec, "surrogatepass"))
-        out.append((replacement if control and cp < 0x20 else cp, n))
+        out.append((replacement if control and cp < 0x20 else cp, n, False))
     return out
 
 
+@_elementwise
 def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
                    replace_control_characters=False, name=None):
     """The code points of each string (int32; a RaggedTensor, or a vector for a scalar)."""
     t = _string(input, "UnicodeDecode")
     codec = _codec(input_encoding, "UnicodeDecode")
     errors = _errors(errors, "UnicodeDecode")
-    rows, shape = _rows(lambda s: [cp for cp, _ in _decode(
+    rows, shape = _rows(lambda s: [cp for cp, _, bad in _decode(
         s, codec, errors, int(replacement_char), replace_control_characters,
-        "UnicodeDecode")], t)
+        "UnicodeDecode") if not (bad and errors == "ignore")], t)
     return _ragged(rows, shape, np.int32)
 
 
+@_elementwise
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
     """Each string cut into its characters (their bytes as in the input)."""
     t = _string(input, "UnicodeDecode")
@@ -739,9 +814,12 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=6553
     def pieces(s):
         out = []
         at = 0
-        for _, n in _decode(s, codec, errors,
-                             int(replacement_char), False, "UnicodeDecode"):
-            out.append(s[at:at + n])
+        for cp, n, bad in _decode(s, codec, errors, int(replacement_char), False,
+                                  "UnicodeDecode"):
+            if not bad:
+                out.append(s[at:at + n])
+            elif errors == "replace":  # TF gives the replacement character, encoded
+                out.append(chr(cp).encode(codec))
             at += n
         return out
 
@@ -775,14 +853,14 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
                                         f"\"{output_encoding}\" is not in the list of allowed "
                                         'values: "UTF-8", "UTF-16-BE", "UTF-32-BE"')
     errors = _errors(errors, "UnicodeEncode")
-    if not isinstance(input, TensorBase) and hasattr(input, "to_list"):  # a RaggedTensor
-        rows = input.to_list()
-        outer = (len(rows),)
-        while rows and isinstance(rows[0], list) and rows[0] and isinstance(rows[0][0], list):
-            rows = [r for rr in rows for r in rr]
-        return const(_objects([_encode(r, codec, errors, int(replacement_char))
-                               for r in rows], outer if len(rows) == outer[0] else
-                              (outer[0], len(rows) // max(outer[0], 1))))
+    if _ragged_input(input):
+        if _ragged_input(input.values):  # encode the innermost rows, keep the outer ones
+            return input.with_values(unicode_encode(input.values, output_encoding, errors,
+                                                    replacement_char))
+        cps = to_host(input.values._v).tolist()
+        splits = to_host(input.row_splits._v).tolist()
+        return const(_objects([_encode(cps[a:b], codec, errors, int(replacement_char))
+                               for a, b in zip(splits[:-1], splits[1:])], (len(splits) - 1,)))
     t = input if isinstance(input, TensorBase) else convert_to_tensor(input, dtypes.int32)
     a = to_host(t._v)
     if a.ndim == 0:
@@ -792,6 +870,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
                           a.shape[:-1]))
 
 
+@_elementwise
 def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
                       replacement_char=65533, replace_control_characters=False, name=None):
     """Each string decoded from ``input_encoding`` and encoded in ``output_encoding``."""
@@ -801,8 +880,9 @@ def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
     errors = _errors(errors, "UnicodeTranscode")
 
     def one(s):
-        cps = [cp for cp, _ in _decode(s, src, errors, int(replacement_char),
-                                       replace_control_characters, "UnicodeTranscode")]
+        cps = [cp for cp, _, bad in _decode(s, src, errors, int(replacement_char),
+                                         replace_control_characters, "UnicodeTranscode")
+               if not (bad and errors == "ignore")]
         return _encode(cps, dst, "replace", int(replacement_char))
 
     return const(_map(one, to_host(t._v)))
