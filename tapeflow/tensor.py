@@ -425,7 +425,7 @@ def _string_value(value, dtype, arr):
     if dtype is not None and dtype is not dtypes.string:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if arr is None:
-        if dtypes.infer_dtype(value) is not dtypes.string:
+        if dtypes.infer_dtype(value) is not dtypes.string and dtypes._scan(value):
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
         if isinstance(value, (list, tuple)):
             value = _unwrap_nested(value)
@@ -551,3 +551,70 @@ def constant(value, dtype=None, shape=None, name="Const"):
                 f"{tuple(shape)} with {n} elements)."
             )
     return t
+
+
+# -- the text of tf.print and tf.strings.format --------------------------------------------
+def _num_text(v, kind, itemsize):
+    if kind == "b":
+        return "1" if v else "0"
+    if kind in "iu":
+        return str(int(v))
+    if kind == "O":
+        return '"' + b"".join([_C_ESCAPES[c] for c in v]).decode("utf-8", "surrogateescape") \
+            + '"'
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    short, long_ = (6, 9) if itemsize <= 4 else (15, 17)
+    text = f"{v:.{short}g}"
+    caster = np.float32 if itemsize == 4 else np.float16 if itemsize == 2 else float
+    if caster(float(text)) != caster(v):
+        text = f"{v:.{long_}g}"
+    return text
+
+
+def _c_escapes():
+    """C escapes of tf.print/format string elements: named ones, octal for other control
+    bytes, bytes from 0x80 up as they are."""
+    table = [bytes([c]) if 0x20 <= c < 0x7F or c >= 0x80 else b"\\%03o" % c
+             for c in range(256)]
+    for c, e in zip(b"\n\r\t\"'\\", [b"\\n", b"\\r", b"\\t", b'\\"', b"\\'", b"\\\\"]):
+        table[c] = e
+    return table
+
+
+_C_ESCAPES = _c_escapes()
+
+
+def summary_text(a, summarize=3):
+    """The text TF's ``tf.print`` and ``tf.strings.format`` write for the host array ``a``:
+    TF's number formats (the shortest of %.6g/%.9g, or %.15g/%.17g, that reads back),
+    quoted and C-escaped strings, and ``summarize`` items at each end of a long dimension
+    (-1: all)."""
+    kind, size = a.dtype.kind, a.dtype.itemsize
+
+    def item(v):
+        return _num_text(v, kind, size)
+
+    if a.ndim == 0:
+        return item(a[()])
+
+    def block(x, depth):
+        n = x.shape[0]
+        cut = summarize >= 0 and n > 2 * summarize
+        idx = (list(range(summarize)) + [None] + list(range(n - summarize, n))) if cut else \
+            list(range(n))
+        if x.ndim == 1:
+            return "[" + " ".join("..." if i is None else item(x[i]) for i in idx) + "]"
+        pad = " " * (depth + 1)
+        sep = "\n" * (x.ndim - 1) + pad
+        if n == 0:
+            return "[]"
+        parts = ["..." if i is None else block(x[i], depth + 1) for i in idx]
+        return "[" + sep.join(parts) + "]"
+
+    if a.size == 0:
+        return "[\n ...]" if a.shape[0] else "[]"  # TF's text for empty matrices
+    return block(a, 0)

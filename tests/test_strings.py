@@ -178,3 +178,15 @@ def test_tf_strings_namespace_is_complete():
                  "to_hash_bucket_fast", "to_hash_bucket_strong", "bytes_split",
                  "unicode_transcode"]:
         assert callable(getattr(tf.strings, name)), name
+
+
+def test_tf_print_writes_strings_and_numbers_as_tensorflow_does(capsys):
+    # TF 2.21's output for the same calls (recorded by hand from /work/tfenv)
+    tf.print(tf.constant("hello"))
+    tf.print(tf.constant(["a", "b"]))
+    tf.print("x", tf.constant([[1.5, 2]]), tf.constant([["a"]]))
+    tf.print(tf.range(10))
+    tf.print(tf.constant([0.1, 1 / 3]), tf.constant(["it's\n"]), summarize=1)
+    err = capsys.readouterr().err
+    assert err == ('hello\n["a" "b"]\nx [[1.5 2]] [["a"]]\n[0 1 2 ... 7 8 9]\n'
+                   '[0.1 0.333333343] ["it\\\'s\\n"]\n')

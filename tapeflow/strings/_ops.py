@@ -12,7 +12,7 @@ from ..backend import host as np
 from ..backend import to_host
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ..ops._core import CompositeTensor, Op, apply
-from ..tensor import TensorBase, const, convert_to_tensor
+from ..tensor import TensorBase, const, convert_to_tensor, summary_text
 from . import _hash
 
 _S = "O"  # the NumPy kind of string tensors
@@ -572,72 +572,10 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
 
 
 # -- tf.strings.format ------------------------------------------------------------------------
-def _num_text(v, kind, itemsize):
-    if kind == "b":
-        return "1" if v else "0"
-    if kind in "iu":
-        return str(int(v))
-    if kind == "O":
-        return '"' + _text(b"".join([_C_ESCAPES[c] for c in v])) + '"'
-    v = float(v)
-    if v != v:
-        return "nan"
-    if v in (float("inf"), float("-inf")):
-        return "inf" if v > 0 else "-inf"
-    short, long_ = (6, 9) if itemsize <= 4 else (15, 17)
-    text = f"{v:.{short}g}"
-    caster = np.float32 if itemsize == 4 else np.float16 if itemsize == 2 else float
-    if caster(float(text)) != caster(v):
-        text = f"{v:.{long_}g}"
-    return text
-
-
-def _c_escapes():
-    """C escapes of tf.print/format string elements: named ones, octal for other control
-    bytes, bytes from 0x80 up as they are."""
-    table = [bytes([c]) if 0x20 <= c < 0x7F or c >= 0x80 else b"\\%03o" % c
-             for c in range(256)]
-    for c, e in zip(b"\n\r\t\"'\\", [b"\\n", b"\\r", b"\\t", b'\\"', b"\\'", b"\\\\"]):
-        table[c] = e
-    return table
-
-
-_C_ESCAPES = _c_escapes()
-
-
-def _summarize(a, summarize):
-    """A tensor's text the way TF's ``SummarizeValue`` writes it for tf.print/format."""
-    kind, size = a.dtype.kind, a.dtype.itemsize
-
-    def item(v):
-        return _num_text(v, kind, size)
-
-    if a.ndim == 0:
-        return item(a[()])
-
-    def block(x, depth):
-        n = x.shape[0]
-        cut = summarize >= 0 and n > 2 * summarize
-        idx = (list(range(summarize)) + [None] + list(range(n - summarize, n))) if cut else \
-            list(range(n))
-        if x.ndim == 1:
-            return "[" + " ".join("..." if i is None else item(x[i]) for i in idx) + "]"
-        pad = " " * (depth + 1)
-        sep = "\n" * (x.ndim - 1) + pad
-        if n == 0:
-            return "[]"
-        parts = ["..." if i is None else block(x[i], depth + 1) for i in idx]
-        return "[" + sep.join(parts) + "]"
-
-    if a.size == 0:
-        return "[\n ...]" if a.shape[0] else "[]"  # TF's text for empty matrices
-    return block(a, 0)
-
-
 def _format_fwd(*arrays, pieces, summarize):
     out = [pieces[0]]
     for a, p in zip(arrays, pieces[1:]):
-        out.append(_summarize(to_host(a), summarize))
+        out.append(summary_text(to_host(a), summarize))
         out.append(p)
     return np.asarray("".join(out).encode("utf-8", "surrogateescape"), object)
 
