@@ -297,6 +297,16 @@ CASES = [
     'tf.strings.to_hash_bucket_fast(["a"], 0)',
     'tf.strings.to_hash_bucket_strong(["a", "hello", ""], 10, [1, 2])',
     'tf.strings.to_hash_bucket_strong(["a" * 70, "b" * 9], 2**40, [123456789, 987654321])',
+    'tf.strings.ngrams(["a", "b", "c"], 2)',
+    'tf.strings.ngrams(["a", "b", "c"], (1, 2))',
+    'tf.strings.ngrams([["a", "b", "c"], ["d", "e", "f"]], 2)',
+    'tf.strings.ngrams(["a", "b", "c"], 2, pad_values=("<s>", "</s>"))',
+    'tf.strings.ngrams(["a", "b", "c"], 3, pad_values="#", padding_width=1)',
+    'tf.strings.ngrams(["a", "b", "c"], 4)',
+    'tf.strings.ngrams(["a"], 2, separator="_", preserve_short_sequences=True)',
+    'tf.strings.ngrams(["a", "b"], 3, pad_values="#", preserve_short_sequences=True)',
+    'tf.strings.ngrams("a", 2)',
+    'tf.strings.ngrams(["a", "b", "c"], 0)',
     'tf.strings.bytes_split("h\\u00e9llo")',
     'tf.strings.split("a b  c")',
     'tf.strings.unicode_split("h\\u00e9", "UTF-8")',
@@ -364,6 +374,10 @@ RAGGED_CASES = [
     'tf.strings.unicode_decode([b"\x00h\x00\xe9"], "UTF-16-BE").to_list()',
     'tf.strings.unicode_decode([["ab", "c"]], "UTF-8").to_list()',
     'tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [97]]), "UTF-8")',
+    'repr(tf.strings.ngrams(tf.ragged.constant([["a", "b", "c"], ["d"]]), 2))',
+    'repr(tf.strings.ngrams(tf.ragged.constant([["a", "b", "c"], ["d"], []]), 2, '
+    'preserve_short_sequences=True))',
+    'repr(tf.strings.ngrams(tf.strings.split(["a b c", "d e"]), (1, 3), separator="+"))',
 ]
 CASES += RAGGED_CASES
 

@@ -176,7 +176,7 @@ def test_tf_strings_namespace_is_complete():
                  "regex_replace", "regex_full_match", "strip", "to_number", "as_string",
                  "format", "unicode_decode", "unicode_split", "unicode_encode",
                  "to_hash_bucket_fast", "to_hash_bucket_strong", "bytes_split",
-                 "unicode_transcode"]:
+                 "unicode_transcode", "ngrams"]:
         assert callable(getattr(tf.strings, name)), name
 
 

@@ -824,3 +824,50 @@ def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
         return _encode(cps, dst, "replace", int(replacement_char))
 
     return const(_map(one, to_host(t._v)))
+
+
+# -- ngrams ---------------------------------------------------------------------------------
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
+           preserve_short_sequences=False, name=None):
+    """The n-grams of the innermost dimension's strings joined by ``separator``, for each
+    width of ``ngram_width`` in turn (optionally padded with ``pad_values``)."""
+    widths = (int(ngram_width),) if not isinstance(ngram_width, (list, tuple)) else tuple(
+        int(w) for w in ngram_width)
+    for w in widths:
+        if w <= 0:
+            raise ValueError(f"All ngram_widths must be greater than 0. Got {ngram_width}")
+    sep = _bytes(separator)
+    if pad_values is not None:
+        left, right = (pad_values, pad_values) if isinstance(pad_values, (str, bytes)) \
+            else pad_values
+        left, right = _bytes(left), _bytes(right)
+    if padding_width is not None and int(padding_width) <= 0:
+        raise ValueError(f"padding_width must be greater than 0. Got {padding_width}")
+
+    def grams(row):
+        out = []
+        for w in widths:
+            pw = 0 if pad_values is None else (w - 1 if padding_width is None
+                                                else int(padding_width))
+            padded = [left] * pw + row + [right] * pw if pw else row
+            got = [sep.join(padded[i:i + w]) for i in range(len(padded) - w + 1)]
+            if not got and preserve_short_sequences and row:
+                got = [sep.join(padded)]
+            out += got
+        return out
+
+    if _ragged_input(data):
+        inner = data
+        while _ragged_input(inner.values):
+            inner = inner.values
+        vals = to_host(inner.values._v).tolist()
+        splits = to_host(inner.row_splits._v).tolist()
+        rows = [grams(vals[a:b]) for a, b in zip(splits[:-1], splits[1:])]
+        return _replace_innermost(data, _ragged(rows, (len(rows),), object))
+    t = _string(data, "StringNGrams")
+    a = to_host(t._v)
+    if a.ndim == 0:
+        raise ValueError("Data must have rank>0")
+    rows = [grams(r) for r in a.reshape(-1, a.shape[-1]).tolist()] if a.size else []
+    k = len(rows[0]) if rows else 0
+    return const(_objects([g for r in rows for g in r], a.shape[:-1] + (k,)))
