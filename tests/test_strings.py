@@ -60,6 +60,7 @@ def test_hashes_match_tensorflow_on_every_length_class():
     nb = h["num_buckets"]
     k0, k1 = h["key"]
     assert [_hash.fingerprint64(s) % nb for s in strs] == h["fast"]
+    assert (_hash.fingerprint64_many(strs) % np.uint64(nb)).tolist() == h["fast"]
     assert [_hash.siphash24(k0, k1, s) % nb for s in strs] == h["strong"]
     got = tf.strings.to_hash_bucket_fast(strs, nb).numpy().tolist()
     assert got == h["fast"]
@@ -190,3 +191,26 @@ def test_tf_print_writes_strings_and_numbers_as_tensorflow_does(capsys):
     err = capsys.readouterr().err
     assert err == ('hello\n["a" "b"]\nx [[1.5 2]] [["a"]]\n[0 1 2 ... 7 8 9]\n'
                    '[0.1 0.333333343] ["it\\\'s\\n"]\n')
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=40))
+def test_vectorized_fingerprint_equals_the_scalar_one(strs):
+    assert _hash.fingerprint64_many(strs).tolist() == [_hash.fingerprint64(s) for s in strs]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="ab. \u00e9", max_size=8), min_size=1, max_size=4),
+       st.sampled_from(["a+", "[. ]", "(a)(b)", "\\w+", "\u00e9|b"]),
+       st.sampled_from(["", "-", "<\\0>", "\\1"]), st.booleans())
+def test_regex_replace_fast_path_equals_the_re2_loop(words, pattern, rewrite, replace_global):
+    from tapeflow.strings import _ops
+
+    if rewrite == "\\1" and "(" not in pattern:
+        return
+    t = tf.constant(words)
+    fast = tf.strings.regex_replace(t, pattern, rewrite, replace_global).numpy().tolist()
+    regex = _ops._regex(pattern, "StaticRegexReplace")
+    parts = tuple(_ops._rewrite(rewrite, "StaticRegexReplace"))
+    slow = _ops._regex_replace_fwd(np.asarray(t), regex, parts, replace_global, None).tolist()
+    assert fast == slow

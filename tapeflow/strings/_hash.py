@@ -174,3 +174,158 @@ def siphash24(k0, k1, s):
     v2 ^= 0xFF
     v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 4)
     return v0 ^ v1 ^ v2 ^ v3
+
+
+# -- Fingerprint64 of many strings at once: the same steps on NumPy uint64 arrays -------------
+def fingerprint64_many(strings):
+    """``fingerprint64`` of every bytes object in the list ``strings``, as a uint64 array:
+    strings of one length class go through each step together (NumPy's uint64 arithmetic
+    wraps as the algorithm's does)."""
+    import numpy as np  # deferred: the scalar hash above needs no NumPy
+
+    n = len(strings)
+    out = np.empty(n, np.uint64)
+    if not n:
+        return out
+    lens = np.fromiter(map(len, strings), np.int64, n)
+    buf = np.frombuffer(b"".join(strings) + bytes(64), np.uint8)
+    starts = np.zeros(n, np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    u = np.uint64
+    k0, k1, k2 = u(_K0), u(_K1), u(_K2)
+    eight, four = np.arange(8), np.arange(4)
+
+    def f64(rows, off):
+        idx = (starts[rows] + off)[:, None] + eight
+        return np.ascontiguousarray(buf[idx]).view("<u8").ravel()
+
+    def f32(rows, off):
+        idx = (starts[rows] + off)[:, None] + four
+        return np.ascontiguousarray(buf[idx]).view("<u4").ravel().astype(np.uint64)
+
+    def rot(v, r):
+        return (v >> u(r)) | (v << u(64 - r))
+
+    def smix(v):
+        return v ^ (v >> u(47))
+
+    def h16(a_, b_, mul):
+        a = (a_ ^ b_) * mul
+        a ^= a >> u(47)
+        b = (b_ ^ a) * mul
+        b ^= b >> u(47)
+        return b * mul
+
+    with np.errstate(over="ignore"):
+        rows = np.flatnonzero(lens == 0)
+        out[rows] = k2
+        rows = np.flatnonzero((lens > 0) & (lens < 4))
+        if rows.size:
+            ln = lens[rows]
+            b0 = buf[starts[rows]].astype(np.uint64)
+            bm = buf[starts[rows] + (ln >> 1)].astype(np.uint64)
+            bl = buf[starts[rows] + ln - 1].astype(np.uint64)
+            y = (b0 + (bm << u(8))) & u(0xFFFFFFFF)
+            z = (ln.astype(np.uint64) + (bl << u(2))) & u(0xFFFFFFFF)
+            out[rows] = smix((y * k2) ^ (z * k0)) * k2
+        rows = np.flatnonzero((lens >= 4) & (lens < 8))
+        if rows.size:
+            ln = lens[rows]
+            mul = k2 + ln.astype(np.uint64) * u(2)
+            a = f32(rows, 0)
+            out[rows] = h16(ln.astype(np.uint64) + (a << u(3)), f32(rows, ln - 4), mul)
+        rows = np.flatnonzero((lens >= 8) & (lens <= 16))
+        if rows.size:
+            ln = lens[rows]
+            mul = k2 + ln.astype(np.uint64) * u(2)
+            a = f64(rows, 0) + k2
+            b = f64(rows, ln - 8)
+            c = rot(b, 37) * mul + a
+            d = (rot(a, 25) + b) * mul
+            out[rows] = h16(c, d, mul)
+        rows = np.flatnonzero((lens > 16) & (lens <= 32))
+        if rows.size:
+            ln = lens[rows]
+            mul = k2 + ln.astype(np.uint64) * u(2)
+            a = f64(rows, 0) * k1
+            b = f64(rows, 8)
+            c = f64(rows, ln - 8) * mul
+            d = f64(rows, ln - 16) * k2
+            out[rows] = h16(rot(a + b, 43) + rot(c, 30) + d, a + rot(b + k2, 18) + c, mul)
+        rows = np.flatnonzero((lens > 32) & (lens <= 64))
+        if rows.size:
+            ln = lens[rows]
+            mul = k2 + ln.astype(np.uint64) * u(2)
+            a = f64(rows, 0) * k2
+            b = f64(rows, 8)
+            c = f64(rows, ln - 8) * mul
+            d = f64(rows, ln - 16) * k2
+            y = rot(a + b, 43) + rot(c, 30) + d
+            z = h16(y, a + rot(b + k2, 18) + c, mul)
+            e = f64(rows, 16) * mul
+            f = f64(rows, 24)
+            g = (y + f64(rows, ln - 32)) * mul
+            h = (z + f64(rows, ln - 24)) * mul
+            out[rows] = h16(rot(e + f, 43) + rot(g, 30) + h, e + rot(f + a, 18) + g, mul)
+        rows = np.flatnonzero(lens > 64)
+        if rows.size:
+            out[rows] = _long_many(rows, lens[rows], f64, rot, smix, h16)
+    return out
+
+
+def _long_many(rows, ln, f64, rot, smix, h16):
+    """The > 64-byte case of ``fingerprint64_many``: every string's 64-byte blocks in step,
+    a string leaving the loop when its blocks are done."""
+    import numpy as np  # deferred: as above
+
+    u = np.uint64
+    k0, k1, k2 = u(_K0), u(_K1), u(_K2)
+    m = rows.size
+    seed = u(81)
+    x = np.full(m, seed, np.uint64)
+    y = np.full(m, seed * k1 + u(113), np.uint64)
+    z = smix(y * k2 + u(113)) * k2
+    v0 = np.zeros(m, np.uint64)
+    v1 = np.zeros(m, np.uint64)
+    w0 = np.zeros(m, np.uint64)
+    w1 = np.zeros(m, np.uint64)
+    x = x * k2 + f64(rows, 0)
+    blocks = (ln - 1) // 64  # loop iterations of each string
+
+    def weak(r, off, a, b):
+        w, xx, yy, zz = f64(r, off), f64(r, off + 8), f64(r, off + 16), f64(r, off + 24)
+        a = a + w
+        b = rot(b + a + zz, 21)
+        c = a
+        a = a + xx + yy
+        b = b + rot(a, 44)
+        return a + zz, b + c
+
+    for j in range(int(blocks.max())):
+        act = np.flatnonzero(blocks > j)
+        r, off = rows[act], j * 64
+        xa, ya, za = x[act], y[act], z[act]
+        v0a, v1a, w0a, w1a = v0[act], v1[act], w0[act], w1[act]
+        xa = rot(xa + ya + v0a + f64(r, off + 8), 37) * k1
+        ya = rot(ya + v1a + f64(r, off + 48), 42) * k1
+        xa ^= w1a
+        ya = ya + v0a + f64(r, off + 40)
+        za = rot(za + w0a, 33) * k1
+        v0a, v1a = weak(r, off, v1a * k1, xa + w0a)
+        w0a, w1a = weak(r, off + 32, za + w1a, ya + f64(r, off + 16))
+        x[act], y[act], z[act] = za, ya, xa  # z and x swap
+        v0[act], v1[act], w0[act], w1[act] = v0a, v1a, w0a, w1a
+    mul = k1 + ((z & u(0xFF)) << u(1))
+    last = blocks * 64 + ((ln - 1) & 63) - 63
+    w0 = w0 + ((ln - 1) & 63).astype(np.uint64)
+    v0 = v0 + w0
+    w0 = w0 + v0
+    x = rot(x + y + v0 + f64(rows, last + 8), 37) * mul
+    y = rot(y + v1 + f64(rows, last + 48), 42) * mul
+    x ^= w1 * u(9)
+    y = y + v0 * u(9) + f64(rows, last + 40)
+    z = rot(z + w0, 33) * mul
+    v0, v1 = weak(rows, last, v1 * mul, x + w0)
+    w0, w1 = weak(rows, last + 32, z + w1, y + f64(rows, last + 16))
+    z, x = x, z
+    return h16(h16(v0, w0, mul) + smix(y) * k0 + z, h16(v1, w1, mul) + x, mul)

@@ -415,7 +415,11 @@ def _rewrite(rewrite, op):
     return parts
 
 
-def _regex_replace_fwd(a, regex, parts, replace_global):
+def _regex_replace_fwd(a, regex, parts, replace_global, template):
+    if template is not None:  # no empty match possible: re.sub does what RE2 does
+        sub, count = regex.sub, 0 if replace_global else 1
+        return _map(lambda s: _back(sub(template, _text(s), count)), a)
+
     def expand(m):
         return "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
 
@@ -451,8 +455,31 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
         if isinstance(p, int) and p > regex.groups:
             raise _invalid("StaticRegexReplace", f"Invalid rewrite pattern: rewrite refers to "
                                                  f"group {p} of a pattern with {regex.groups}")
+    template = None
+    if not _matches_empty(regex):
+        template = "".join(p.replace("\\", "\\\\") if isinstance(p, str) else f"\\g<{p}>"
+                           for p in parts)
     return apply(REGEX_REPLACE, (_string(input, "StaticRegexReplace"),),
-                 {"regex": regex, "parts": tuple(parts), "replace_global": bool(replace_global)})
+                 {"regex": regex, "parts": tuple(parts), "replace_global": bool(replace_global),
+                  "template": template})
+
+
+_empty = {}
+
+
+def _matches_empty(regex):
+    """Whether the compiled ``regex`` may match an empty string somewhere (True when unsure):
+    re and RE2 differ only there, on an empty match right after another match."""
+    r = _empty.get(regex.pattern)
+    if r is None:
+        try:
+            from re import _parser  # optional: CPython's parser, for the pattern's min width
+
+            r = _parser.parse(regex.pattern).getwidth()[0] == 0
+        except Exception:
+            r = True
+        _empty[regex.pattern] = r
+    return r
 
 
 REGEX_FULL_MATCH = Op("StaticRegexFullMatch",
@@ -603,7 +630,12 @@ def _bucket_fwd(a, hash_fn, num_buckets):
     return _map(lambda s: hash_fn(s) % num_buckets, a, np.int64)
 
 
-HASH_FAST = Op("StringToHashBucketFast", _bucket_fwd, None, _S)
+def _fast_bucket_fwd(a, num_buckets):
+    h = _hash.fingerprint64_many(a.ravel().tolist()) % np.uint64(num_buckets)
+    return h.astype(np.int64).reshape(a.shape)
+
+
+HASH_FAST = Op("StringToHashBucketFast", _fast_bucket_fwd, None, _S)
 HASH_STRONG = Op("StringToHashBucketStrong", _bucket_fwd, None, _S)
 
 
@@ -618,8 +650,7 @@ def _buckets(num_buckets, op):
 def to_hash_bucket_fast(input, num_buckets, name=None):
     """FarmHash Fingerprint64 of each string modulo ``num_buckets`` (int64)."""
     return apply(HASH_FAST, (_string(input, "StringToHashBucketFast"),),
-                 {"hash_fn": _hash.fingerprint64,
-                  "num_buckets": _buckets(num_buckets, "StringToHashBucketFast")})
+                 {"num_buckets": _buckets(num_buckets, "StringToHashBucketFast")})
 
 
 @_elementwise
