@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+from fakegpu import gpus_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strings_cases import CASES, RAGGED_CASES, encode
@@ -214,3 +215,20 @@ def test_regex_replace_fast_path_equals_the_re2_loop(words, pattern, rewrite, re
     parts = tuple(_ops._rewrite(rewrite, "StaticRegexReplace"))
     slow = _ops._regex_replace_fwd(np.asarray(t), regex, parts, replace_global, None).tolist()
     assert fast == slow
+
+
+gpus = gpus_fixture()
+
+
+def test_strings_stay_on_the_host_and_their_ops_run_there_with_a_gpu(gpus):
+    x = tf.constant(["a", "bb"])
+    assert x.device.endswith("CPU:0") and isinstance(x._v, np.ndarray)
+    assert tf.strings.length(x).numpy().tolist() == [1, 2]
+    assert (x + tf.constant("c")).numpy().tolist() == [b"ac", b"bbc"]
+    cond = tf.constant([True, False])  # on the GPU: the op on strings runs on the host
+    assert not cond.device.endswith("CPU:0")
+    assert tf.where(cond, x, "z").numpy().tolist() == [b"a", b"z"]
+    assert tf.gather(x, [1, 0]).device.endswith("CPU:0")
+    assert tf.strings.as_string(tf.constant([1.5])).numpy().tolist() == [b"1.500000"]
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "c"]).map(tf.strings.upper).batch(2)
+    assert [b.numpy().tolist() for b in ds] == [[b"A B", b"C"]]
