@@ -1624,7 +1624,7 @@ def _read_cache(path, width):
             if int(z["width"]) != width:
                 raise ValueError(f"it holds elements with {int(z['width'])} components, the "
                                  f"dataset has {width}")
-            cols = [z[f"c{k}"] for k in range(width)]
+            cols = [_load_column(z, f"c{k}") for k in range(width)]
             ragged = [z[f"s{k}"] if f"s{k}" in z else None for k in range(width)]
     except (OSError, ValueError, KeyError) as e:
         raise errors.DataLossError(None, "CacheDataset",
@@ -1666,8 +1666,26 @@ def _write_cache(path, elements, width):
                 pos += c.size
             arrays[f"c{k}"] = np.concatenate([c.reshape(-1) for c in comps])
             arrays[f"s{k}"] = index
+    for name, a in list(arrays.items()):
+        if a.dtype.kind == "O":  # strings: their bytes and offsets (npz holds no objects)
+            flat = a.reshape(-1).tolist()
+            del arrays[name]
+            arrays[name + "_bytes"] = np.frombuffer(b"".join(flat), np.uint8)
+            arrays[name + "_ends"] = np.cumsum([len(b) for b in flat], dtype=np.int64)
+            arrays[name + "_shape"] = np.asarray(a.shape, np.int64)
     with atomic_open(path) as f:
         np.savez(f, **arrays)
+
+
+def _load_column(z, name):
+    """A cached column; string columns come back from their bytes and offsets."""
+    if name in z:
+        return z[name]
+    data = z[name + "_bytes"].tobytes()
+    ends = z[name + "_ends"].tolist()
+    out = np.empty(len(ends), object)
+    out[:] = [data[a:b] for a, b in zip([0] + ends[:-1], ends)]
+    return out.reshape(tuple(z[name + "_shape"].tolist()))
 
 
 class WindowDataset(Dataset):

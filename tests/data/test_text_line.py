@@ -78,3 +78,15 @@ def test_lines_of_a_file_name_given_as_a_tensor_and_parallel_reads_use_every_lin
     auto = list(tf.data.TextLineDataset(names, num_parallel_reads=tf.data.AUTOTUNE)
                 .as_numpy_iterator())
     assert sorted(auto) == sorted(serial)
+
+
+def test_string_elements_survive_a_cache_file(files):
+    def build():
+        return (tf.data.TextLineDataset(["a.txt", "u.txt"]).map(tf.strings.bytes_split)
+                .cache(str(files / "cache")))
+
+    first = list(build().as_numpy_iterator())
+    assert list(files.glob("cache*"))
+    again = list(build().as_numpy_iterator())  # a new dataset reads the file
+    assert [a.tolist() for a in again] == [a.tolist() for a in first]
+    assert again[-1].tolist() == [b"\xc3", b"\xa9", b"\x00", b"x"]
