@@ -162,6 +162,13 @@ def test_string_ops_run_inside_tf_function():
     out = clean(tf.constant(["X-Y"]))
     assert out.numpy().tolist() == [b"xy"]
 
+    @tf.function
+    def words(x):  # ragged results are made outside the op library: the function runs eagerly
+        return tf.strings.split(x).values
+
+    assert words(tf.constant(["a b", "c"])).numpy().tolist() == [b"a", b"b", b"c"]
+    assert words(tf.constant(["d e f"])).numpy().tolist() == [b"d", b"e", b"f"]
+
 
 def test_string_tensor_round_trips_through_numpy_and_pickle():
     import pickle
@@ -178,7 +185,8 @@ def test_tf_strings_namespace_is_complete():
                  "regex_replace", "regex_full_match", "strip", "to_number", "as_string",
                  "format", "unicode_decode", "unicode_split", "unicode_encode",
                  "to_hash_bucket_fast", "to_hash_bucket_strong", "bytes_split",
-                 "unicode_transcode", "ngrams"]:
+                 "unicode_transcode", "ngrams", "unicode_decode_with_offsets",
+                 "unicode_split_with_offsets", "unsorted_segment_join"]:
         assert callable(getattr(tf.strings, name)), name
 
 

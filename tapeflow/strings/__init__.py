@@ -18,9 +18,12 @@ from ._ops import (
     to_hash_bucket_strong,
     to_number,
     unicode_decode,
+    unicode_decode_with_offsets,
     unicode_encode,
     unicode_split,
+    unicode_split_with_offsets,
     unicode_transcode,
+    unsorted_segment_join,
     upper,
 )
 
@@ -28,5 +31,6 @@ __all__ = [
     "as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join",
     "regex_full_match", "regex_replace", "split", "string_to_number", "strip", "substr",
     "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number", "unicode_decode",
-    "unicode_encode", "unicode_split", "unicode_transcode", "upper",
+    "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
+    "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join", "upper",
 ]

@@ -12,7 +12,7 @@ from ..backend import host as np
 from ..backend import to_host
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ..ops._core import CompositeTensor, Op, apply
-from ..tensor import TensorBase, const, convert_to_tensor, summary_text
+from ..tensor import TensorBase, convert_to_tensor, summary_text, wrap
 from . import _hash
 
 _S = "O"  # the NumPy kind of string tensors
@@ -245,7 +245,7 @@ def _ragged_reduce_join(rt, axis, keepdims, separator):
                       (len(splits) - 1,))
     if keepdims:
         joined = joined.reshape(-1, 1)
-    out = const(joined)
+    out = wrap(joined)
     return out if inner is rt else _replace_innermost(rt, out)
 
 
@@ -676,16 +676,16 @@ def _ragged(rows, shape, dtype):
     else:
         values = np.asarray(flat, dtype).reshape(len(flat))
     if not shape:
-        return const(values)
+        return wrap(values)
     from ..ragged import RaggedTensor  # deferred: only ragged results load tapeflow.ragged
 
     splits = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(lengths, out=splits[1:])
-    rt = RaggedTensor.from_row_splits(const(values), const(splits))
+    rt = RaggedTensor.from_row_splits(wrap(values), wrap(splits))
     nrows = len(rows)
     for d in reversed(shape[1:]):  # the outer dimensions are uniform
         nrows //= d
-        rt = RaggedTensor.from_row_splits(rt, const(np.arange(0, nrows * d + 1, d,
+        rt = RaggedTensor.from_row_splits(rt, wrap(np.arange(0, nrows * d + 1, d,
                                                                dtype=np.int64)))
     return rt
 
@@ -760,40 +760,96 @@ def _decode(s, codec, errors, replacement, control, op):
     return out
 
 
+def _decoded(input, input_encoding, errors, replacement_char, control):
+    """(tensor, codec, rows): per string, [(code point, byte offset, its bytes)] of the
+    characters kept under ``errors``."""
+    t = _string(input, "UnicodeDecode")
+    codec = _codec(input_encoding, "UnicodeDecode")
+    errors = _errors(errors, "UnicodeDecode")
+    repl = int(replacement_char)
+
+    def chars(s):
+        out = []
+        at = 0
+        for cp, n, bad in _decode(s, codec, errors, repl, control, "UnicodeDecode"):
+            if not bad:
+                out.append((cp, at, s[at:at + n]))
+            elif errors == "replace":  # TF gives the replacement character, encoded
+                out.append((cp, at, chr(cp).encode(codec)))
+            at += n
+        return out
+
+    rows, shape = _rows(chars, t)
+    return rows, shape
+
+
 @_elementwise
 def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
                    replace_control_characters=False, name=None):
     """The code points of each string (int32; a RaggedTensor, or a vector for a scalar)."""
-    t = _string(input, "UnicodeDecode")
-    codec = _codec(input_encoding, "UnicodeDecode")
-    errors = _errors(errors, "UnicodeDecode")
-    rows, shape = _rows(lambda s: [cp for cp, _, bad in _decode(
-        s, codec, errors, int(replacement_char), replace_control_characters,
-        "UnicodeDecode") if not (bad and errors == "ignore")], t)
-    return _ragged(rows, shape, np.int32)
+    rows, shape = _decoded(input, input_encoding, errors, replacement_char,
+                           replace_control_characters)
+    return _ragged([[c[0] for c in r] for r in rows], shape, np.int32)
+
+
+def unicode_decode_with_offsets(input, input_encoding, errors="replace", replacement_char=65533,
+                                replace_control_characters=False, name=None):
+    """``unicode_decode`` and the byte offset where each character starts (int64)."""
+    if _ragged_input(input):
+        cps, offs = unicode_decode_with_offsets(input.flat_values, input_encoding, errors,
+                                                replacement_char, replace_control_characters)
+        return input.with_flat_values(cps), input.with_flat_values(offs)
+    rows, shape = _decoded(input, input_encoding, errors, replacement_char,
+                           replace_control_characters)
+    return (_ragged([[c[0] for c in r] for r in rows], shape, np.int32),
+            _ragged([[c[1] for c in r] for r in rows], shape, np.int64))
 
 
 @_elementwise
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
     """Each string cut into its characters (their bytes as in the input)."""
-    t = _string(input, "UnicodeDecode")
-    codec = _codec(input_encoding, "UnicodeDecode")
-    errors = _errors(errors, "UnicodeDecode")
+    rows, shape = _decoded(input, input_encoding, errors, replacement_char, False)
+    return _ragged([[c[2] for c in r] for r in rows], shape, object)
 
-    def pieces(s):
-        out = []
-        at = 0
-        for cp, n, bad in _decode(s, codec, errors, int(replacement_char), False,
-                                  "UnicodeDecode"):
-            if not bad:
-                out.append(s[at:at + n])
-            elif errors == "replace":  # TF gives the replacement character, encoded
-                out.append(chr(cp).encode(codec))
-            at += n
-        return out
 
-    rows, shape = _rows(pieces, t)
-    return _ragged(rows, shape, object)
+def unicode_split_with_offsets(input, input_encoding, errors="replace", replacement_char=65533,
+                               name=None):
+    """``unicode_split`` and the byte offset where each character starts (int64)."""
+    if _ragged_input(input):
+        parts, offs = unicode_split_with_offsets(input.flat_values, input_encoding, errors,
+                                                 replacement_char)
+        return input.with_flat_values(parts), input.with_flat_values(offs)
+    rows, shape = _decoded(input, input_encoding, errors, replacement_char, False)
+    return (_ragged([[c[2] for c in r] for r in rows], shape, object),
+            _ragged([[c[1] for c in r] for r in rows], shape, np.int64))
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
+    """Joins the rows of ``inputs`` that share a segment id, in their order (b"" for a segment
+    without rows); ``segment_ids`` is a prefix of ``inputs``' shape."""
+    t = _string(inputs, "UnsortedSegmentJoin")
+    ids = segment_ids if isinstance(segment_ids, TensorBase) else convert_to_tensor(
+        segment_ids, dtypes.int32)
+    a = to_host(t._v)
+    idx = np.asarray(to_host(ids._v))
+    n = int(num_segments)
+    if a.shape[:idx.ndim] != idx.shape:
+        raise _invalid("UnsortedSegmentJoin", f"segment_ids.shape = {_dims(idx.shape)} is not "
+                                              f"a prefix of input.shape = {_dims(a.shape)}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise _invalid("UnsortedSegmentJoin", "segment_ids are not allowed to exceed "
+                                              "num_segments or to have negative values.")
+    tail = a.shape[idx.ndim:]
+    rows = a.reshape((idx.size, -1) if a.size else (idx.size, _size(tail)))
+    sep = _bytes(separator)
+    groups = [[] for _ in range(n)]
+    for i, seg in enumerate(idx.reshape(-1).tolist()):
+        groups[seg].append(rows[i])
+    width = _size(tail)
+    out = []
+    for grp in groups:
+        out += [sep.join(r[j] for r in grp) for j in range(width)] if grp else [b""] * width
+    return wrap(_objects(out, (n,) + tail))
 
 
 _OUTPUT_ENCODINGS = {"UTF-8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
@@ -828,14 +884,14 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
                                                     replacement_char))
         cps = to_host(input.values._v).tolist()
         splits = to_host(input.row_splits._v).tolist()
-        return const(_objects([_encode(cps[a:b], codec, errors, int(replacement_char))
+        return wrap(_objects([_encode(cps[a:b], codec, errors, int(replacement_char))
                                for a, b in zip(splits[:-1], splits[1:])], (len(splits) - 1,)))
     t = input if isinstance(input, TensorBase) else convert_to_tensor(input, dtypes.int32)
     a = to_host(t._v)
     if a.ndim == 0:
         raise ValueError("unicode_encode: input must have rank >= 1 (got a scalar)")
     flat = a.reshape(-1, a.shape[-1]).tolist() if a.shape[-1] else [[]] * _size(a.shape[:-1])
-    return const(_objects([_encode(r, codec, errors, int(replacement_char)) for r in flat],
+    return wrap(_objects([_encode(r, codec, errors, int(replacement_char)) for r in flat],
                           a.shape[:-1]))
 
 
@@ -854,7 +910,7 @@ def unicode_transcode(input, input_encoding, output_encoding, errors="replace",
                if not (bad and errors == "ignore")]
         return _encode(cps, dst, "replace", int(replacement_char))
 
-    return const(_map(one, to_host(t._v)))
+    return wrap(_map(one, to_host(t._v)))
 
 
 # -- ngrams ---------------------------------------------------------------------------------
@@ -901,4 +957,4 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
         raise ValueError("Data must have rank>0")
     rows = [grams(r) for r in a.reshape(-1, a.shape[-1]).tolist()] if a.size else []
     k = len(rows[0]) if rows else 0
-    return const(_objects([g for r in rows for g in r], a.shape[:-1] + (k,)))
+    return wrap(_objects([g for r in rows for g in r], a.shape[:-1] + (k,)))
