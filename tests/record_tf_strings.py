@@ -33,6 +33,7 @@ def main():
         "strings": [s.hex() for s in strs], "num_buckets": nb, "key": key,
         "fast": tf.strings.to_hash_bucket_fast(strs, nb).numpy().tolist(),
         "strong": tf.strings.to_hash_bucket_strong(strs, nb, key).numpy().tolist(),
+        "legacy": tf.strings.to_hash_bucket(strs, nb).numpy().tolist(),
     }
     path = os.path.join(os.path.dirname(__file__), "strings_tf.json")
     with open(path, "w") as f:

@@ -295,6 +295,8 @@ CASES = [
     'tf.strings.to_hash_bucket_fast([["a", "b"], ["c", "d"]], 1000)',
     'tf.strings.to_hash_bucket_fast("x" * 100, 7)',
     'tf.strings.to_hash_bucket_fast(["a"], 0)',
+    'tf.strings.to_hash_bucket(["a", "hello", "", "The quick brown fox"], 10)',
+    'tf.strings.to_hash_bucket([["a", "b"], ["c", "d"]], 2**40)',
     'tf.strings.to_hash_bucket_strong(["a", "hello", ""], 10, [1, 2])',
     'tf.strings.to_hash_bucket_strong(["a" * 70, "b" * 9], 2**40, [123456789, 987654321])',
     'tf.strings.ngrams(["a", "b", "c"], 2)',

@@ -67,6 +67,7 @@ def test_hashes_match_tensorflow_on_every_length_class():
     assert got == h["fast"]
     got = tf.strings.to_hash_bucket_strong(strs, nb, [k0, k1]).numpy().tolist()
     assert got == h["strong"]
+    assert tf.strings.to_hash_bucket(strs, nb).numpy().tolist() == h["legacy"]
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_tf_strings_namespace_is_complete():
                  "format", "unicode_decode", "unicode_split", "unicode_encode",
                  "to_hash_bucket_fast", "to_hash_bucket_strong", "bytes_split",
                  "unicode_transcode", "ngrams", "unicode_decode_with_offsets",
-                 "unicode_split_with_offsets", "unsorted_segment_join"]:
+                 "unicode_split_with_offsets", "unsorted_segment_join", "to_hash_bucket"]:
         assert callable(getattr(tf.strings, name)), name
 
 

@@ -329,3 +329,23 @@ def _long_many(rows, ln, f64, rot, smix, h16):
     w0, w1 = weak(rows, last + 32, z + w1, y + f64(rows, last + 16))
     z, x = x, z
     return h16(h16(v0, w0, mul) + smix(y) * k0 + z, h16(v1, w1, mul) + x, mul)
+
+
+def hash64(s, seed=0xDECAFCAFFE):
+    """TF's own 64-bit string hash (``tf.strings.to_hash_bucket``): MurmurHash64A over
+    little-endian 8-byte words, with TF's default seed."""
+    m = 0xC6A4A7935BD1E995
+    n = len(s)
+    h = (seed ^ (n * m)) & _M
+    full = n - n % 8
+    for i in range(0, full, 8):
+        k = (_u64(s, i) * m) & _M
+        k ^= k >> 47
+        k = (k * m) & _M
+        h = ((h ^ k) * m) & _M
+    if n % 8:
+        h ^= int.from_bytes(s[full:], "little")
+        h = (h * m) & _M
+    h ^= h >> 47
+    h = (h * m) & _M
+    return h ^ (h >> 47)

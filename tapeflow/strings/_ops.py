@@ -637,6 +637,7 @@ def _fast_bucket_fwd(a, num_buckets):
 
 HASH_FAST = Op("StringToHashBucketFast", _fast_bucket_fwd, None, _S)
 HASH_STRONG = Op("StringToHashBucketStrong", _bucket_fwd, None, _S)
+HASH_LEGACY = Op("StringToHashBucket", _bucket_fwd, None, _S)
 
 
 def _buckets(num_buckets, op):
@@ -958,3 +959,11 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
     rows = [grams(r) for r in a.reshape(-1, a.shape[-1]).tolist()] if a.size else []
     k = len(rows[0]) if rows else 0
     return wrap(_objects([g for r in rows for g in r], a.shape[:-1] + (k,)))
+
+
+@_elementwise
+def to_hash_bucket(string_tensor, num_buckets, name=None):
+    """TF's older string hash (MurmurHash64A with TF's seed) modulo ``num_buckets``."""
+    return apply(HASH_LEGACY, (_string(string_tensor, "StringToHashBucket"),),
+                 {"hash_fn": _hash.hash64,
+                  "num_buckets": _buckets(num_buckets, "StringToHashBucket")})
