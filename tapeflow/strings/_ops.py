@@ -183,9 +183,8 @@ def join(inputs, separator="", name=None):
     for t in ts:
         if t._v.ndim:
             if shape is not None and t._v.shape != shape:
-                raise _invalid("StringJoin", f"Input shapes do not match: {list(shape)} vs. "
-                                             f"{list(t._v.shape)}".replace(" ", "").replace(
-                                                 "vs.", " vs. "))
+                raise _invalid("StringJoin", f"Input shapes do not match: {_dims(shape)} vs. "
+                                             f"{_dims(t._v.shape)}")
             shape = t._v.shape
     return apply(STRING_JOIN, tuple(ts), {"separator": _bytes(separator)})
 
