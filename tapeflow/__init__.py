@@ -46,6 +46,7 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "strings": ".strings"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
+               "as_string": (".strings", "as_string"),
                "RaggedTensor": (".ragged", "RaggedTensor"),
                "RaggedTensorSpec": (".ragged", "RaggedTensorSpec"),
                "SparseTensor": (".sparse", "SparseTensor"),

@@ -11,7 +11,6 @@ from ._ops import (
     regex_full_match,
     regex_replace,
     split,
-    string_to_number,
     strip,
     substr,
     to_hash_bucket,
@@ -30,7 +29,7 @@ from ._ops import (
 
 __all__ = [
     "as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join",
-    "regex_full_match", "regex_replace", "split", "string_to_number", "strip", "substr",
+    "regex_full_match", "regex_replace", "split", "strip", "substr",
     "to_hash_bucket", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
     "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
     "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join", "upper",

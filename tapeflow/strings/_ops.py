@@ -547,8 +547,6 @@ def to_number(string_tensor, out_type=dtypes.float32, name=None):
                      {"dtype": out._np})
 
 
-string_to_number = to_number
-
 
 def _as_string_fwd(a, fmt, kind):
     flat = a.ravel().tolist()
