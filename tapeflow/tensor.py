@@ -554,6 +554,16 @@ def constant(value, dtype=None, shape=None, name="Const"):
 
 
 # -- the text of tf.print and tf.strings.format --------------------------------------------
+def flush_subnormals(a):
+    """``a`` with float32/float64 subnormals as signed zeros: TF's CPU kernels run with
+    flush-to-zero, so its printing and formatting ops see them as 0."""
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+        return a
+    tiny = np.finfo(a.dtype).tiny
+    small = (a != 0) & (abs(a) < tiny)
+    return np.where(small, np.copysign(np.zeros((), a.dtype), a), a) if small.any() else a
+
+
 def _num_text(v, kind, itemsize):
     if kind == "b":
         return "1" if v else "0"
@@ -569,7 +579,7 @@ def _num_text(v, kind, itemsize):
         return "inf" if v > 0 else "-inf"
     short, long_ = (6, 9) if itemsize <= 4 else (15, 17)
     text = f"{v:.{short}g}"
-    caster = np.float32 if itemsize == 4 else np.float16 if itemsize == 2 else float
+    caster = np.float32 if itemsize <= 4 else float  # TF writes halves as floats
     if caster(float(text)) != caster(v):
         text = f"{v:.{long_}g}"
     return text
@@ -594,6 +604,7 @@ def summary_text(a, summarize=3):
     quoted and C-escaped strings, and ``summarize`` items at each end of a long dimension
     (-1: all)."""
     kind, size = a.dtype.kind, a.dtype.itemsize
+    a = flush_subnormals(a)
 
     def item(v):
         return _num_text(v, kind, size)

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(__file__))
-from strings_cases import CASES, encode
+from strings_cases import CASES, differential, encode
 
 
 def main():
@@ -35,6 +35,7 @@ def main():
         "strong": tf.strings.to_hash_bucket_strong(strs, nb, key).numpy().tolist(),
         "legacy": tf.strings.to_hash_bucket(strs, nb).numpy().tolist(),
     }
+    out["differential"] = differential(tf)
     path = os.path.join(os.path.dirname(__file__), "strings_tf.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=0, sort_keys=True)

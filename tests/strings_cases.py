@@ -430,3 +430,48 @@ def encode(result, tf):
     if isinstance(result, (tuple, list)) and any(isinstance(x, tf.Tensor) for x in result):
         return {"items": [encode(x, tf) for x in result]}
     return {"python": type(result).__name__, "value": _plain(result)}
+
+
+TO_NUMBER_INPUTS = [
+    "1", "-0", "+3.5e-2", ".5", "5.", "1e5", "1E+5", " 7 ", "\t8\n", "0x1p3", "0X1A", "1e309",
+    "-1e309", "1e-400", "3.4028236e38", "nan(0)", "-nan", "+inf", "Inf", "INFINITY", "1.5f",
+    "1,5", "", " ", "--1", "1e", ".", "e5", "00012", "0.1e-0", "\u0661", "2147483648",
+    "-2147483648", "9223372036854775808", "1.0", "+", "0x",
+]
+AS_STRING_OPTIONS = [
+    {}, {"precision": 3}, {"scientific": True}, {"shortest": True}, {"width": 15, "fill": "0"},
+    {"shortest": True, "precision": 4}, {"width": 20, "fill": "-", "scientific": True},
+    {"fill": " "}, {"fill": "#", "precision": 0}, {"width": 3}, {"fill": "+", "shortest": True},
+]
+
+
+def differential(tf):
+    """Many values through as_string, format and to_number (random floats over the whole
+    range, subnormals, edge spellings): a dict of JSON-able answers."""
+    rng = np.random.default_rng(5)
+    f32 = np.concatenate([rng.standard_normal(60) * 10.0 ** rng.integers(-40, 38, 60),
+                          [0.0, -0.0, 1e-45, -1e-40, 3.4e38, 123456.789, 0.5, 2.5, np.nan,
+                           -np.inf]]).astype(np.float32)
+    f64 = np.concatenate([rng.standard_normal(60) * 10.0 ** rng.integers(-300, 300, 60),
+                          [0.0, 5e-324, 1.7e308, 0.1, 1 / 3, 1e16, 123456789012345678.0]])
+    ints = rng.integers(-2**40, 2**40, 30)
+    with np.errstate(over="ignore"):
+        f16 = f32[:20].astype(np.float16)
+    out = {}
+    for name, v in [("float32", f32), ("float64", f64), ("float16", f16)]:
+        t = tf.constant(v)
+        for kw in AS_STRING_OPTIONS:
+            out[f"as_string {name} {sorted(kw.items())}"] = _plain(
+                tf.strings.as_string(t, **kw).numpy().tolist())
+        out[f"format {name}"] = _plain(tf.strings.format("{}", t, summarize=-1).numpy())
+    out["as_string int64"] = _plain(tf.strings.as_string(tf.constant(ints)).numpy().tolist())
+    out["as_string int64 width"] = _plain(
+        tf.strings.as_string(tf.constant(ints), width=16, fill="+").numpy().tolist())
+    for s in TO_NUMBER_INPUTS:
+        for dt in ("float32", "float64", "int32", "int64"):
+            try:
+                r = _plain(tf.strings.to_number([s], out_type=getattr(tf, dt)).numpy().tolist())
+            except Exception as e:
+                r = {"error": type(e).__name__}
+            out[f"to_number {s!r} {dt}"] = r
+    return out

@@ -9,7 +9,7 @@ import pytest
 from fakegpu import gpus_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strings_cases import CASES, RAGGED_CASES, encode
+from strings_cases import CASES, RAGGED_CASES, differential, encode
 
 import tapeflow as tf
 from tapeflow.strings import _hash
@@ -68,6 +68,14 @@ def test_hashes_match_tensorflow_on_every_length_class():
     got = tf.strings.to_hash_bucket_strong(strs, nb, [k0, k1]).numpy().tolist()
     assert got == h["strong"]
     assert tf.strings.to_hash_bucket(strs, nb).numpy().tolist() == h["legacy"]
+
+
+def test_number_formats_and_parsing_match_tensorflow_on_many_values():
+    want = FIXTURE["differential"]
+    got = json.loads(json.dumps(differential(tf)))  # NaN and tuples as JSON has them
+    assert sorted(got) == sorted(want)
+    bad = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
+    assert bad == {}
 
 
 # -- properties -------------------------------------------------------------------------------

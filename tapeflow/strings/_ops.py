@@ -12,7 +12,7 @@ from ..backend import host as np
 from ..backend import to_host
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ..ops._core import CompositeTensor, Op, apply
-from ..tensor import TensorBase, convert_to_tensor, summary_text, wrap
+from ..tensor import TensorBase, convert_to_tensor, flush_subnormals, summary_text, wrap
 from . import _hash
 
 _S = "O"  # the NumPy kind of string tensors
@@ -495,7 +495,8 @@ def regex_full_match(input, pattern, name=None):
 
 # -- numbers <-> strings --------------------------------------------------------------------
 _FLOAT = re.compile(rb"[ \t\n\v\f\r]*([+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-                    rb"|0x[0-9a-f]*\.?[0-9a-f]*(?:p[+-]?[0-9]+)?|inf|infinity|nan))"
+                    rb"|0x[0-9a-f]*\.?[0-9a-f]*(?:p[+-]?[0-9]+)?|inf|infinity"
+                    rb"|nan(?:\([0-9a-z_]*\))?))"
                     rb"[ \t\n\v\f\r]*", re.IGNORECASE)
 _INT = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)[ \t\n\v\f\r]*")
 _TO_NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
@@ -510,7 +511,7 @@ def _to_number_fwd(a, dtype):
             m = _FLOAT.fullmatch(s)
             if m is None:
                 raise _bad_number(s)
-            text = m.group(1).decode()
+            text = m.group(1).decode().split("(")[0]
             try:
                 out[i] = float.fromhex(text) if "x" in text.lower() else float(text)
             except ValueError:
@@ -549,7 +550,7 @@ def to_number(string_tensor, out_type=dtypes.float32, name=None):
 
 
 def _as_string_fwd(a, fmt, kind):
-    flat = a.ravel().tolist()
+    flat = flush_subnormals(a).ravel().tolist()
     if kind == "b":  # TF ignores width and fill for bools
         items = [b"true" if v else b"false" for v in flat]
     elif kind == "O":
@@ -557,7 +558,14 @@ def _as_string_fwd(a, fmt, kind):
         items = [v if isinstance(v, bytes) else v.encode() for v in items]
     else:
         items = [(fmt % v).encode() for v in flat]
+        if kind == "f" and fmt.startswith("%0"):  # C pads inf and nan with spaces only
+            plain = "%" + fmt[2:]
+            items = [(plain % v).encode() if v != v or v in (_INF, -_INF) else x
+                     for v, x in zip(flat, items)]
     return _objects(items, a.shape)
+
+
+_INF = float("inf")
 
 
 AS_STRING = Op("AsString", _as_string_fwd, None, "biufO")
