@@ -445,6 +445,24 @@ AS_STRING_OPTIONS = [
 ]
 
 
+REGEX_TEXTS = [
+    "Hello, World! It's 5 o'clock.", '  spaced   out\t\ttext \n', '<br />Line one<br/>line two',
+    'e-mail: joe@example.com, ann@test.org', 'Ünïcödé façade — naïve café',
+    'tabs\tand\nnewlines\r\n', '100% [sure] {maybe} (yes) a_b', '', 'x',
+]
+# (pattern, rewrite): TextVectorization's punctuation, HTML breaks, POSIX classes, \pL,
+# empty matches, groups, \x{..}, \Q..\E, anchors
+REGEX_PATTERNS = [
+    ('[!"#$%&()\\*\\+,-\\./:;<=>?@\\[\\\\\\]^_`{|}~\\\']', ''), ('<br\\s*/?>', ' '),
+    ('[^a-zA-Z0-9 ]', ''), ('\\s+', ' '), ('^\\s+|\\s+$', ''),
+    ('(\\w+)@(\\w+)\\.(com|org)', '\\2 at \\1'), ('[[:punct:]]', ''), ('[[:alpha:]]+', 'A'),
+    ('[[:space:]]+', '_'), ('[[:digit:][:upper:]]', '#'), ('\\b\\w', '*'),
+    ('(?i)HELLO|world', 'X'), ('\\pL+', 'L'), ('[^\\pL\\s]', ''), ('a|', '-'), ('\\d*', 'D'),
+    ('(a)|(b)', '[\\1\\2]'), ('\\.', '\\\\'), ('[é]', 'e'), ('\\Ac', 'C'), ('e\\z', 'E'),
+    ('\\x41|\\x{61}', '?'), ('[\\x00-\\x1f]', '^'), ('(?s:.)', '.'), ('\\Qa.b\\E', 'z'),
+]
+
+
 def differential(tf):
     """Many values through as_string, format and to_number (random floats over the whole
     range, subnormals, edge spellings): a dict of JSON-able answers."""
@@ -467,6 +485,19 @@ def differential(tf):
     out["as_string int64"] = _plain(tf.strings.as_string(tf.constant(ints)).numpy().tolist())
     out["as_string int64 width"] = _plain(
         tf.strings.as_string(tf.constant(ints), width=16, fill="+").numpy().tolist())
+    for p, r in REGEX_PATTERNS:
+        for g in (True, False):
+            try:
+                v = _plain(tf.strings.regex_replace(REGEX_TEXTS, p, r, replace_global=g)
+                           .numpy().tolist())
+            except Exception as e:
+                v = {"error": type(e).__name__}
+            out[f"regex_replace {p!r} {r!r} {g}"] = v
+        try:
+            v = _plain(tf.strings.regex_full_match(REGEX_TEXTS, p).numpy().tolist())
+        except Exception as e:
+            v = {"error": type(e).__name__}
+        out[f"regex_full_match {p!r}"] = v
     for s in TO_NUMBER_INPUTS:
         for dt in ("float32", "float64", "int32", "int64"):
             try:

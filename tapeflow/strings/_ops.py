@@ -307,15 +307,89 @@ _ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_
             "B": "(?a:\\B)"}
 # Unicode letters and (NOTE: decimal) digits, and their complements
 _PROPERTIES = {"pL": "[^\\W\\d_]", "pN": "\\d", "PL": "[\\W\\d_]", "PN": "\\D"}
+_POSIX = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+          "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
+          "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ",
+          "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f"}
+
+
+def _property(pattern, i):
+    """The Python regex for the ``\\p``/``\\P`` escape at ``i``, and the index after it."""
+    e = pattern[i + 1]
+    name, end = pattern[i + 2:i + 3], i + 3
+    if name == "{":
+        close = pattern.find("}", i)
+        name, end = pattern[i + 3:close], close + 1
+    cls = _PROPERTIES.get(e + name)
+    if cls is None:
+        raise re.error(f"invalid character class range: \\{e}{name}")
+    return cls, end
+
+
+def _hex_escape(pattern, i):
+    """``\\x{HHHH}`` at ``i`` as one character, and the index after it."""
+    close = pattern.find("}", i)
+    if close < 0:
+        raise re.error("missing } in \\x{...}")
+    return chr(int(pattern[i + 3:close], 16)), close + 1
+
+
+def _char_class(pattern, i):
+    """The RE2 bracket expression at ``i`` as a Python regex, and the index after it: a plain
+    class, or an alternation when it holds a Unicode property or a complemented escape."""
+    n = len(pattern)
+    j = i + 1
+    neg = j < n and pattern[j] == "^"
+    j += neg
+    plain, alts = [], []
+    first = True
+    while j < n:
+        c = pattern[j]
+        if c == "]" and not first:
+            break
+        first = False
+        if pattern.startswith("[:", j):
+            end = pattern.find(":]", j + 2)
+            name = pattern[j + 2:end] if end > 0 else ""
+            if name not in _POSIX:
+                raise re.error(f"invalid character class range: [:{name}:]")
+            plain.append(_POSIX[name])
+            j = end + 2
+        elif c == "\\" and j + 1 < n:
+            e = pattern[j + 1]
+            if e in "pP":
+                cls, j = _property(pattern, j)
+                alts.append(cls)
+                continue
+            if e == "x" and pattern.startswith("{", j + 2):
+                ch, j = _hex_escape(pattern, j)
+                plain.append(re.escape(ch))
+                continue
+            if e in _CLASS_ESCAPES:
+                plain.append(_CLASS_ESCAPES[e])
+            elif e in "DWS":
+                alts.append(_ESCAPES[e])
+            else:
+                plain.append(pattern[j:j + 2])
+            j += 2
+        else:
+            plain.append("\\" + c if c in "[&~|" else c)  # literal in RE2, set ops in re
+            j += 1
+    if j >= n:
+        raise re.error("missing ]: " + pattern[i:])
+    body = "".join(plain)
+    if not alts:
+        return ("[^" if neg else "[") + body + "]", j + 1
+    alt = "|".join(([f"[{body}]"] if body else []) + alts)
+    return (f"(?:(?!{alt})(?s:.))" if neg else f"(?:{alt})"), j + 1
 
 
 def _translate(pattern):
     """An RE2 pattern as a Python ``re`` pattern over text: RE2's ASCII-only ``\\d \\w \\s
-    \\b``, ``\\z`` and ``$`` for the end, ``\\pL``/``\\p{L}`` letters; the rest is common
-    syntax."""
+    \\b`` and POSIX classes, ``\\z`` and ``$`` for the end, ``\\pL``/``\\pN`` letters and
+    digits, ``\\x{...}`` and ``\\Q...\\E``; the rest is common syntax."""
     out = []
     i = 0
-    in_class = False
     n = len(pattern)
     multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
     while i < n:
@@ -323,42 +397,26 @@ def _translate(pattern):
         if c == "\\" and i + 1 < n:
             e = pattern[i + 1]
             if e in "pP":
-                name = pattern[i + 2] if i + 2 < n else ""
-                end = i + 3
-                if name == "{":
-                    close = pattern.find("}", i)
-                    name, end = pattern[i + 3:close], close + 1
-                cls = _PROPERTIES.get(e + name)
-                if cls is None or in_class:
-                    raise re.error(f"invalid character class range: \\{e}{name}")
+                cls, i = _property(pattern, i)
                 out.append(cls)
-                i = end
-                continue
-            if in_class and e in _CLASS_ESCAPES:
-                out.append(_CLASS_ESCAPES[e])
-            elif not in_class and e in _ESCAPES:
-                out.append(_ESCAPES[e])
+            elif e == "x" and pattern.startswith("{", i + 2):
+                ch, i = _hex_escape(pattern, i)
+                out.append(re.escape(ch))
+            elif e == "Q":
+                end = pattern.find("\\E", i + 2)
+                end = n if end < 0 else end
+                out.append(re.escape(pattern[i + 2:end]))
+                i = end + 2
             else:
-                out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if c == "[" and not in_class:
-            in_class = True
-            out.append(c)
+                out.append(_ESCAPES.get(e, pattern[i:i + 2]))
+                i += 2
+        elif c == "[":
+            cls, i = _char_class(pattern, i)
+            out.append(cls)
+        else:
+            # RE2's $ is the end of the text only (re's also before a last \n)
+            out.append("\\Z" if c == "$" and not multiline else c)
             i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            if i < n and pattern[i] == "]":  # a leading ] is a literal
-                out.append("\\]")
-                i += 1
-            continue
-        if c == "]" and in_class:
-            in_class = False
-        if c == "$" and not in_class and not multiline:
-            c = "\\Z"  # RE2's $ is the end of the text only (re's also before a last \n)
-        out.append(c)
-        i += 1
     return "".join(out)
 
 
