@@ -5,6 +5,7 @@
 ``encode`` turns a result into JSON the same way for both frameworks.
 """
 import math
+import random
 
 import numpy as np
 
@@ -498,6 +499,7 @@ def differential(tf):
         except Exception as e:
             v = {"error": type(e).__name__}
         out[f"regex_full_match {p!r}"] = v
+    _unicode_differential(tf, out)
     for s in TO_NUMBER_INPUTS:
         for dt in ("float32", "float64", "int32", "int64"):
             try:
@@ -506,3 +508,39 @@ def differential(tf):
                 r = {"error": type(e).__name__}
             out[f"to_number {s!r} {dt}"] = r
     return out
+
+
+def _unicode_differential(tf, out):
+    """Random words over a mixed alphabet (NULs, ligatures, astral characters) and invalid
+    UTF-8 through the Unicode-aware ops."""
+    rnd = random.Random(9)
+    alphabet = ["a", "b", " ", "\t", "\u00e9", "\u20ac", "\U0001F600", "\x00", ",", "Z",
+                "\u00df", "\u0130", "\u03a3", "\ufb01"]
+    words = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9))) for _ in range(60)]
+    bad = [b"\xff", b"a\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+           b"\xc0\xaf", b"ok\x80ok"]
+    s = tf.strings
+    out["u length"] = _plain(s.length(words).numpy().tolist())
+    out["u length chars"] = _plain(s.length(words + bad, unit="UTF8_CHAR").numpy().tolist())
+    for enc in ("", "utf-8"):
+        out[f"u lower {enc}"] = _plain(s.lower(words, encoding=enc).numpy().tolist())
+        out[f"u upper {enc}"] = _plain(s.upper(words, encoding=enc).numpy().tolist())
+    out["u strip"] = _plain(s.strip(words).numpy().tolist())
+    out["u transcode"] = _plain(s.unicode_transcode(words + bad, "UTF-8", "UTF-16-BE")
+                                .numpy().tolist())
+    for pos, ln in [(0, 2), (1, 3), (-2, 5), (2, -1), (-1, -1)]:
+        for unit in ("BYTE", "UTF8_CHAR"):
+            ok = [w for w in words if len(w.encode() if unit == "BYTE" else w) >= abs(pos)]
+            try:
+                v = _plain(s.substr(ok, pos, ln, unit=unit).numpy().tolist())
+            except Exception as e:
+                v = {"error": type(e).__name__}
+            out[f"u substr {pos} {ln} {unit}"] = v
+    out["u hash"] = _plain(s.to_hash_bucket_fast(words + bad, 97).numpy().tolist())
+    out["u split"] = _plain(s.split(words).to_list())
+    out["u split comma"] = _plain(s.split(words, ",").to_list())
+    out["u unicode_split"] = _plain(s.unicode_split(words + bad, "UTF-8").to_list())
+    out["u unicode_decode"] = _plain(s.unicode_decode(words + bad, "UTF-8").to_list())
+    out["u unicode_decode control"] = _plain(
+        s.unicode_decode(words, "UTF-8", replace_control_characters=True).to_list())
+    out["u ngrams"] = _plain(s.ngrams(s.split(words), (1, 2), pad_values=("<", ">")).to_list())

@@ -99,9 +99,9 @@ def length(input, unit="BYTE", name=None):
 
 def _case_fwd(method):
     def fwd(a, encoding):
-        if encoding:  # Unicode case mapping of UTF-8 text
-            return _map(lambda s: getattr(s.decode("utf-8", "surrogateescape"), method)()
-                        .encode("utf-8", "surrogateescape"), a)
+        if encoding:  # Unicode case mapping of UTF-8 text, which TF's ends at a NUL
+            return _map(lambda s: getattr(s.split(b"\0", 1)[0].decode(
+                "utf-8", "surrogateescape"), method)().encode("utf-8", "surrogateescape"), a)
         return _map(getattr(bytes, method), a)  # ASCII letters only
     return fwd
 
@@ -263,10 +263,16 @@ def _substr_fwd(a, pos, ln, unit):
     ls = np.broadcast_to(ln, shape).ravel().tolist()
     out = []
     for i, (s, p, n) in enumerate(zip(strs, ps, ls)):
-        text = s if unit == "BYTE" else s.decode("utf-8", "surrogateescape")
-        size = len(text)
-        if p > size or p < -size:
-            raise _invalid("Substr", f"pos {p} out of range for string {s!r} at index {i}")
+        if unit == "BYTE":
+            text, size = s, len(s)
+            if p > size or p < -size:
+                raise _invalid("Substr", f"pos {p} out of range for string {s!r} at index {i}")
+        else:  # TF's character mode: a negative len is an empty piece (an error at pos < 0)
+            text = s.decode("utf-8", "surrogateescape")
+            size = len(text)
+            if p > size or p < -size or (n < 0 and p < 0):
+                raise _invalid("Substr", f"pos {p} out of range for string at index {i}")
+            n = max(n, 0)
         if p < 0:
             p += size
         piece = text[p:] if n < 0 else text[p:p + n]
