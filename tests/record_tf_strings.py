@@ -38,8 +38,21 @@ def main():
     out["differential"] = differential(tf)
     path = os.path.join(os.path.dirname(__file__), "strings_tf.json")
     with open(path, "w") as f:
-        json.dump(out, f, indent=0, sort_keys=True)
-        f.write("\n")
+        f.write(dumps(out) + "\n")
+
+
+def dumps(out):
+    """JSON with one line per case: small, and readable in a diff."""
+    sections = []
+    for key in sorted(out):
+        v = out[key]
+        if isinstance(v, dict):
+            body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v[k], sort_keys=True)}"
+                               for k in sorted(v))
+            sections.append(f"{json.dumps(key)}: {{\n{body}\n}}")
+        else:
+            sections.append(f"{json.dumps(key)}: {json.dumps(v)}")
+    return "{\n" + ",\n".join(sections) + "\n}"
 
 
 if __name__ == "__main__":

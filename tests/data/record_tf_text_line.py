@@ -1,7 +1,6 @@
 """Records TensorFlow's answers to ``text_line_cases.py`` in ``text_line_tf.json``:
 ``/work/tfenv/bin/python tests/data/record_tf_text_line.py`` (TF 2.21 for the checked-in
 file)."""
-import json
 import os
 import sys
 import tempfile
@@ -12,6 +11,7 @@ import tensorflow as tf
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+from record_tf_strings import dumps  # noqa: E402
 from strings_cases import encode  # noqa: E402
 from text_line_cases import CASES, write_files  # noqa: E402
 
@@ -32,8 +32,7 @@ def main():
         finally:
             os.chdir(cwd)
     with open(os.path.join(HERE, "text_line_tf.json"), "w") as f:
-        json.dump(out, f, indent=0, sort_keys=True)
-        f.write("\n")
+        f.write(dumps(out) + "\n")
 
 
 if __name__ == "__main__":
