@@ -11,7 +11,7 @@ from ._version import TF_API_VERSION as __version__  # TF-compatible string
 from ._version import __version__ as __tapeflow_version__
 from .dtypes import (  # noqa: F401
     DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16,
-    int32, int64, uint8, uint16, uint32, uint64,
+    int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from .dtypes import complex64, complex128  # noqa: F401
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
@@ -26,7 +26,6 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
-from .unsupported import strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import autodiff, linalg, math, nn, random  # noqa: F401
 
@@ -45,9 +44,10 @@ class version:  # TF's ``tf.version`` namespace
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
-         "ragged": ".ragged", "sparse": ".sparse"}
+         "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
+               "as_string": (".strings", "as_string"),
                "RaggedTensor": (".ragged", "RaggedTensor"),
                "RaggedTensorSpec": (".ragged", "RaggedTensorSpec"),
                "SparseTensor": (".sparse", "SparseTensor"),

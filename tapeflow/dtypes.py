@@ -3,7 +3,6 @@ of a dtype from Python values the way ``tf.constant`` does it."""
 from .backend import host as np
 
 _UNSUPPORTED = {
-    "string": "string tensors",
     "qint8": "quantized dtypes", "quint8": "quantized dtypes", "qint32": "quantized dtypes",
 }
 
@@ -19,7 +18,7 @@ class DType:
 
     @property
     def as_numpy_dtype(self):
-        return self._np.type
+        return object if self._np.kind == "O" else self._np.type
 
     @property
     def base_dtype(self):
@@ -59,7 +58,7 @@ class DType:
 
     @property
     def size(self):
-        return self._np.itemsize
+        return 0 if self._np.kind == "O" else self._np.itemsize
 
     @property
     def itemsize(self):
@@ -130,9 +129,12 @@ uint64 = DType("uint64", np.uint64)
 bool = DType("bool", np.bool_)  # TF's name
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
+# Strings: a NumPy object array whose elements are ``bytes`` (TF's string elements are byte
+# strings of any length, NULs included, which fixed-width "S" arrays would strip).
+string = DType("string", object)
 
 _ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool,
-        complex64, complex128]
+        complex64, complex128, string]
 _REAL_OF = {complex64: float32, complex128: float64}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
@@ -181,6 +183,8 @@ def as_dtype(type_value):
     except TypeError:
         raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.") from None
     d = _BY_NP.get(npd)
+    if d is None and npd.kind in "SU":  # NumPy's bytes and str dtypes are TF strings
+        return string
     if d is None and not _bfloat16 and npd.name == "bfloat16":  # an ml_dtypes array
         _load_bfloat16()
         d = _BY_NP.get(npd)
@@ -215,6 +219,8 @@ def _scan(value):
             kinds.add("big" if not (_INT32_MIN <= v <= _INT32_MAX) else "int")
         elif t is _pybool:
             kinds.add("bool")
+        elif t is str or t is bytes:
+            kinds.add("str")
         elif isinstance(v, (list, tuple)):
             stack.extend(v)
         elif isinstance(v, (np.ndarray, np.generic)):
@@ -224,6 +230,10 @@ def _scan(value):
         else:
             kinds.add("other")
     return kinds
+
+
+def _is_np_str(kind):
+    return not isinstance(kind, str) and kind.kind in "SUO"
 
 
 _pybool = type(True)  # noqa: UP003 - the name bool is the DType here
@@ -240,9 +250,15 @@ def infer_dtype(value):
         return int32 if _INT32_MIN <= value <= _INT32_MAX else int64
     if t is complex:
         return complex128
+    if t is str or t is bytes:
+        return string
     if isinstance(value, (np.ndarray, np.generic)):
         return from_numpy(value.dtype)
     kinds = _scan(value)
+    if "str" in kinds:
+        if kinds != {"str"} and not all(_is_np_str(k) for k in kinds if k != "str"):
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        return string
     np_kinds = [k for k in kinds if not isinstance(k, str)]
     if np_kinds:  # NumPy values inside a list decide the dtype the way NumPy promotes them
         # NOTE: a Python complex among NumPy values makes the list complex128, as in TF

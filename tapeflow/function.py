@@ -21,7 +21,7 @@ from . import _graph_replay, _recording, nest
 from .backend import host as np
 from .backend import to_host
 from .framework import config
-from .tensor import TensorBase, const, convert_to_tensor
+from .tensor import TensorBase, const, convert_to_tensor, summary_text
 from .variable import Variable
 
 _log = logging.getLogger("tapeflow")
@@ -487,9 +487,12 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
         parts = []
         for v in values:
             if hasattr(v, "shape") and hasattr(v, "dtype"):
-                h = to_host(v)
-                parts.append(np.array2string(np.asarray(h), separator=" ", threshold=1000,
-                                             edgeitems=summarize) if np.ndim(h) else str(h))
+                h = np.asarray(to_host(v))
+                if h.ndim == 0 and h.dtype.kind == "O":  # a scalar string prints as it is
+                    parts.append(h[()].decode("utf-8", "replace"))
+                else:  # TF's text: its number formats, quoted strings, summarized dims
+                    parts.append(summary_text(h, summarize).encode(
+                        "utf-8", "surrogateescape").decode("utf-8", "replace"))
             else:
                 parts.append(str(v))
         print(sep.join(parts), end=end, file=stream)

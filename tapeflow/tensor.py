@@ -385,13 +385,19 @@ def _host_value(value, dtype):
     """A host array of ``dtype`` (a DType or None) for a Python/NumPy value, TF's rules."""
     if isinstance(value, (ndarray, generic)):
         arr = value
+        if arr.dtype.kind in "SUO":
+            return _string_value(value, dtype, arr)
         if arr.dtype.kind not in _ALLOWED_KINDS:
             dtypes.as_dtype(arr.dtype)  # raises the right error for strings/complex/objects
+        if dtype is dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
         if dtype is not None and arr.dtype != dtype._np:
             return arr.astype(dtype._np)
         # a copy: the caller may go on mutating its array, and TF's tensors never see that
         return arr.copy() if isinstance(arr, ndarray) else arr
     inferred = dtypes.infer_dtype(value)
+    if inferred is dtypes.string or dtype is dtypes.string:
+        return _string_value(value, dtype, None)
     if dtype is None:
         dtype = inferred
     elif dtype is not inferred:
@@ -413,6 +419,50 @@ def _host_value(value, dtype):
     if arr.dtype.kind not in _ALLOWED_KINDS:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
     return arr
+
+
+def _string_value(value, dtype, arr):
+    """An object array of ``bytes`` for str/bytes values (``arr``: ``value`` as a NumPy array,
+    or None for Python values); str elements are UTF-8 encoded, as TF stores them."""
+    if dtype is not None and dtype is not dtypes.string:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if arr is None:
+        if dtypes.infer_dtype(value) is not dtypes.string and dtypes._scan(value):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
+        if isinstance(value, (list, tuple)):
+            value = _unwrap_nested(value)
+        arr = np.array(value, dtype=object)
+        if arr.shape != _nested_shape(value):
+            raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    elif arr.dtype.kind == "S":  # NumPy's bytes strip trailing NULs already, as TF does
+        return arr.astype(object)
+    flat = arr.ravel() if arr.dtype.kind == "O" else arr.ravel().astype(object)
+    out = np.empty(flat.shape, dtype=object)
+    out[:] = [x if type(x) is bytes else _as_bytes(x) for x in flat.tolist()]
+    return out.reshape(arr.shape)
+
+
+def _as_bytes(x):
+    if isinstance(x, str):
+        return x.encode("utf-8")
+    if isinstance(x, (bytes, np.bytes_)):
+        return bytes(x)
+    if isinstance(x, (list, tuple)):
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    raise ValueError(
+        f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+        f"{type(x).__name__}).")
+
+
+def _nested_shape(value):
+    """The shape of a nested list of strings, read along its first elements."""
+    shape = []
+    while isinstance(value, (list, tuple, ndarray)):
+        shape.append(len(value))
+        if not len(value):
+            break
+        value = value[0]
+    return tuple(shape)
 
 
 def _unwrap_nested(value):
@@ -439,8 +489,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if hasattr(value, "__tf_tensor__"):
         return value.__tf_tensor__(dtype, name)
     if isinstance(value, (str, bytes)):
-        raise NotImplementedError("tapeflow does not support string tensors yet (got "
-                                  f"{value!r})")
+        if dtype is not None and dtypes.as_dtype(dtype) is not dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype "
+                            f"{dtypes.as_dtype(dtype).name}")
+        a = np.empty((), dtype=object)
+        a[()] = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        return const(a)
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
     elif dtype_hint is not None and not isinstance(value, (ndarray, generic)):
@@ -497,3 +551,81 @@ def constant(value, dtype=None, shape=None, name="Const"):
                 f"{tuple(shape)} with {n} elements)."
             )
     return t
+
+
+# -- the text of tf.print and tf.strings.format --------------------------------------------
+def flush_subnormals(a):
+    """``a`` with float32/float64 subnormals as signed zeros: TF's CPU kernels run with
+    flush-to-zero, so its printing and formatting ops see them as 0."""
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+        return a
+    tiny = np.finfo(a.dtype).tiny
+    small = (a != 0) & (abs(a) < tiny)
+    return np.where(small, np.copysign(np.zeros((), a.dtype), a), a) if small.any() else a
+
+
+def _num_text(v, kind, itemsize):
+    if kind == "b":
+        return "1" if v else "0"
+    if kind in "iu":
+        return str(int(v))
+    if kind == "O":
+        return '"' + b"".join([_C_ESCAPES[c] for c in v]).decode("utf-8", "surrogateescape") \
+            + '"'
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    short, long_ = (6, 9) if itemsize <= 4 else (15, 17)
+    text = f"{v:.{short}g}"
+    caster = np.float32 if itemsize <= 4 else float  # TF writes halves as floats
+    if caster(float(text)) != caster(v):
+        text = f"{v:.{long_}g}"
+    return text
+
+
+def _c_escapes():
+    """C escapes of tf.print/format string elements: named ones, octal for other control
+    bytes, bytes from 0x80 up as they are."""
+    table = [bytes([c]) if 0x20 <= c < 0x7F or c >= 0x80 else b"\\%03o" % c
+             for c in range(256)]
+    for c, e in zip(b"\n\r\t\"'\\", [b"\\n", b"\\r", b"\\t", b'\\"', b"\\'", b"\\\\"]):
+        table[c] = e
+    return table
+
+
+_C_ESCAPES = _c_escapes()
+
+
+def summary_text(a, summarize=3):
+    """The text TF's ``tf.print`` and ``tf.strings.format`` write for the host array ``a``:
+    TF's number formats (the shortest of %.6g/%.9g, or %.15g/%.17g, that reads back),
+    quoted and C-escaped strings, and ``summarize`` items at each end of a long dimension
+    (-1: all)."""
+    kind, size = a.dtype.kind, a.dtype.itemsize
+    a = flush_subnormals(a)
+
+    def item(v):
+        return _num_text(v, kind, size)
+
+    if a.ndim == 0:
+        return item(a[()])
+
+    def block(x, depth):
+        n = x.shape[0]
+        cut = summarize >= 0 and n > 2 * summarize
+        idx = (list(range(summarize)) + [None] + list(range(n - summarize, n))) if cut else \
+            list(range(n))
+        if x.ndim == 1:
+            return "[" + " ".join("..." if i is None else item(x[i]) for i in idx) + "]"
+        pad = " " * (depth + 1)
+        sep = "\n" * (x.ndim - 1) + pad
+        if n == 0:
+            return "[]"
+        parts = ["..." if i is None else block(x[i], depth + 1) for i in idx]
+        return "[" + sep.join(parts) + "]"
+
+    if a.size == 0:
+        return "[\n ...]" if a.shape[0] else "[]"  # TF's text for empty matrices
+    return block(a, 0)

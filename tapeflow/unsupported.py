@@ -1,4 +1,4 @@
-"""Namespaces tapeflow does not implement yet (strings, ragged and sparse tensors), present
+"""Namespaces tapeflow does not implement yet (ragged and sparse tensors), present
 so that TF code using them fails with a clear NotImplementedError instead of AttributeError."""
 
 
@@ -21,6 +21,5 @@ class _Unsupported:
         return f"<tapeflow: tf.{self._namespace} ({self._what}) is not supported yet>"
 
 
-strings = _Unsupported("strings", "string tensors")
 ragged = _Unsupported("ragged", "ragged tensors")
 sparse = _Unsupported("sparse", "sparse tensors")

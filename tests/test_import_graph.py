@@ -29,7 +29,7 @@ LAYERS = [
     ("function", ["tapeflow.function", "tapeflow._graph_replay"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
                     "tapeflow.autodiff", "tapeflow.summary", "tapeflow.signal",
-                    "tapeflow.ragged", "tapeflow.sparse"]),
+                    "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),

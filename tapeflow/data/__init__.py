@@ -2,10 +2,12 @@
 from . import experimental
 from ._structure import TensorSpec
 from .dataset import AUTOTUNE, Dataset, DatasetSpec, NumpyIterator, Options, OwnedIterator
+from .readers import TextLineDataset
 
 INFINITE_CARDINALITY = experimental.INFINITE_CARDINALITY
 UNKNOWN_CARDINALITY = experimental.UNKNOWN_CARDINALITY
 Iterator = OwnedIterator
 
 __all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator",
-           "NumpyIterator", "Options", "TensorSpec", "UNKNOWN_CARDINALITY", "experimental"]
+           "NumpyIterator", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY",
+           "experimental"]

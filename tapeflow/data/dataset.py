@@ -751,6 +751,10 @@ class _Function:
             raise P.with_position(e, self.where, position) from e
 
 
+# the probe strings of a string input: of different lengths and word counts
+_STRING_PROBES = (b"", b"1 1")
+
+
 class MapDataset(Dataset):
     """``map``: a function applied to every element, on whole blocks when it is batch-safe."""
 
@@ -779,7 +783,8 @@ class MapDataset(Dataset):
                for s in in_specs):
             probes = []
             for fill, unknown in ((0, 1), (1, 2)):
-                dummy = [np.full([unknown if d is None else d for d in s.shape.dims], fill,
+                dummy = [np.full([unknown if d is None else d for d in s.shape.dims],
+                                 fill if s.dtype._np.kind != "O" else _STRING_PROBES[fill],
                                  s.dtype._np) for s in in_specs]
                 try:
                     with np.errstate(all="ignore"):
@@ -1302,12 +1307,14 @@ class PaddedBatchDataset(Dataset):
                         f"{start}).")
                 target.append(big if want is None else want)
             arr = np.empty([len(comps)] + target, comps[0].dtype)
+            if comps[0].dtype.kind == "O" and isinstance(value, int) and value == 0:
+                value = b""  # strings pad with b"" by default, as in TF
             arr[...] = np.asarray(value, dtype=comps[0].dtype)
             for i, c in enumerate(comps):
                 if c.ndim != rank:
                     raise errors.InvalidArgumentError(None, "PaddedBatchDataset", "Elements "
                                                       "of a padded batch must have the same rank.")
-                arr[(i,) + tuple(slice(0, s) for s in c.shape)] = c
+                arr[(i,) + tuple(slice(0, s) for s in c.shape) + (Ellipsis,)] = c
             out.append(arr)
         return out
 
@@ -1671,7 +1678,7 @@ def _read_cache(path, width):
             if int(z["width"]) != width:
                 raise ValueError(f"it holds elements with {int(z['width'])} components, the "
                                  f"dataset has {width}")
-            cols = [z[f"c{k}"] for k in range(width)]
+            cols = [_load_column(z, f"c{k}") for k in range(width)]
             ragged = [z[f"s{k}"] if f"s{k}" in z else None for k in range(width)]
     except (OSError, ValueError, KeyError) as e:
         raise errors.DataLossError(None, "CacheDataset",
@@ -1713,8 +1720,26 @@ def _write_cache(path, elements, width):
                 pos += c.size
             arrays[f"c{k}"] = np.concatenate([c.reshape(-1) for c in comps])
             arrays[f"s{k}"] = index
+    for name, a in list(arrays.items()):
+        if a.dtype.kind == "O":  # strings: their bytes and offsets (npz holds no objects)
+            flat = a.reshape(-1).tolist()
+            del arrays[name]
+            arrays[name + "_bytes"] = np.frombuffer(b"".join(flat), np.uint8)
+            arrays[name + "_ends"] = np.cumsum([len(b) for b in flat], dtype=np.int64)
+            arrays[name + "_shape"] = np.asarray(a.shape, np.int64)
     with atomic_open(path) as f:
         np.savez(f, **arrays)
+
+
+def _load_column(z, name):
+    """A cached column; string columns come back from their bytes and offsets."""
+    if name in z:
+        return z[name]
+    data = z[name + "_bytes"].tobytes()
+    ends = z[name + "_ends"].tolist()
+    out = np.empty(len(ends), object)
+    out[:] = [data[a:b] for a, b in zip([0] + ends[:-1], ends)]
+    return out.reshape(tuple(z[name + "_shape"].tolist()))
 
 
 class WindowDataset(Dataset):

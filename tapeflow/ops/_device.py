@@ -39,6 +39,10 @@ def place_inputs(op, inputs):
     dev = backend.current()
     if not backend.placement:  # the probe found no device: host only from now on
         return inputs
+    for x in inputs:
+        if isinstance(x, TensorBase) and x._v.dtype.kind == "O":
+            dev = device_of(x._v)  # an op on strings runs on the host, as TF runs them
+            break
     dev.select()
     out = None
     for i, x in enumerate(inputs):

@@ -52,10 +52,15 @@ def _shape_arg(shape, opname):
 
 
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    return const(place_array(np.zeros(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np)))
+    dtype = dtypes.as_dtype(dtype)
+    if dtype is dtypes.string:  # TF's zero string is b""
+        return const(np.full(_shape_arg(shape, "Fill"), b"", object))
+    return const(place_array(np.zeros(_shape_arg(shape, "Fill"), dtype._np)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
+    if dtypes.as_dtype(dtype) is dtypes.string:
+        raise TypeError("Cannot convert 1 to EagerTensor of dtype string")
     return const(place_array(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np)))
 
 
@@ -455,6 +460,8 @@ def _normalize_key(t, key):
         raise InvalidArgumentError(None, "StridedSlice", f"Index out of range using input dim "
                                    f"{len(shape)}; input has only {len(shape)} dims "
                                    "[Op:StridedSlice] name: strided_slice/")
+    if t._v.dtype.kind == "O" and Ellipsis not in out:
+        out.append(Ellipsis)  # a string element stays a 0-d array, not a bare bytes object
     return tuple(out)
 
 
@@ -485,7 +492,7 @@ STRIDED_SLICE = Op("StridedSlice", lambda a, key: a[key], _slice_grad, None)
 def _getitem(self, key):
     if type(key) is int:
         shape = self._v.shape
-        if not shape or not -shape[0] <= key < shape[0]:
+        if not shape or not -shape[0] <= key < shape[0] or self._v.dtype.kind == "O":
             key = _normalize_key(self, key)  # raises TF's error
         return apply(STRIDED_SLICE, (self,), {"key": key})
     if is_mask_key(key):

@@ -71,7 +71,8 @@ def _gather_fwd(params, indices, axis, batch_dims):
     xp = xp_of(params)
     _check_range("GatherV2", indices, params.shape[axis])
     if batch_dims == 0:
-        return xp.take(params, indices, axis=axis)
+        r = xp.take(params, indices, axis=axis)
+        return r if params.dtype.kind != "O" else np.asarray(r, object)  # a string stays 0-d
     shape = params.shape
     b, a, i, q = _gather_parts(shape, indices.shape, axis, batch_dims)
     p4 = params.reshape(b, a, shape[axis], i)
@@ -260,7 +261,7 @@ def _gather_nd_fwd(params, indices, batch_dims):
     if batch_dims:
         b = _math.prod(params.shape[:batch_dims])
         params = params.reshape((b,) + params.shape[batch_dims:])
-    return params[_nd_key(xp, indices, batch_dims)].reshape(q + tail)
+    return xp.asarray(params[_nd_key(xp, indices, batch_dims)]).reshape(q + tail)
 
 
 def _scatter_nd_fwd(updates, indices, shape, batch_dims):
@@ -724,6 +725,11 @@ WHERE_FLAT = Op("Where", lambda m: xp_of(m).nonzero(m.reshape(-1))[0], None, Non
 def _pad_fwd(a, paddings, value):
     if not paddings:  # a scalar
         return a
+    if a.dtype.kind == "O":  # strings: np.pad would store the fill as np.bytes_
+        out = xp_of(a).full(tuple(d + lo + hi for d, (lo, hi) in zip(a.shape, paddings)),
+                            value, object)
+        out[tuple(slice(lo, lo + d) for d, (lo, _) in zip(a.shape, paddings))] = a
+        return out
     return xp_of(a).pad(a, paddings, mode="constant", constant_values=value)
 
 
@@ -790,6 +796,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                           f"{hi} greater than {d} (input shape {_shape_text(shape)})")
     if m == "CONSTANT":
         cv = constant_values
+        if t._v.dtype.kind == "O" and type(cv) is int and cv == 0:
+            cv = b""  # TF pads strings with b"" for the default 0
         cv = cv if isinstance(cv, TensorBase) else convert_to_tensor(cv, t.dtype)
         if cv._v.dtype != t._v.dtype:
             raise invalid("PadV2", f"constant_values dtype {cv.dtype.name} does not match input "
@@ -914,6 +922,8 @@ def repeat(input, repeats, axis=None, name=None):
 # -- split, unstack -----------------------------------------------------------------------------
 def _piece(t, axis, index):
     key = (slice(None),) * axis + (index,)
+    if t._v.dtype.kind == "O":
+        key += (Ellipsis,)  # a string element stays a 0-d array, not a bare bytes object
     return apply(STRIDED_SLICE, (t,), {"key": key})
 
 

@@ -9,7 +9,7 @@ from .. import dtypes
 from .._recording import recording
 from ..backend import device_erf, placement, xp_of
 from ..backend import host as _host
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..tensor import TensorBase, const, convert_to_tensor
 from . import _core
 from ._core import (
@@ -166,7 +166,19 @@ def _pow(a, b):
     return a**b
 
 
-ADD = Op("AddV2", lambda a, b: a + b, _add_grad, _NUMC)
+def _add(a, b):
+    r = a + b
+    if type(r) is bytes:  # two 0-d string arrays concatenate to a bare bytes object
+        r = _string_scalar(r)
+    return r
+
+
+def _string_scalar(b):
+    """A 0-d object array holding the bytes ``b`` (a scalar string tensor's value)."""
+    return _host.asarray(b, object)
+
+
+ADD = Op("AddV2", _add, _add_grad, _NUMC + "O")  # strings concatenate, as in TF
 SUB = Op("Sub", lambda a, b: a - b, _sub_grad, _NUMC)
 MUL = Op("Mul", lambda a, b: a * b, _holo(_mul_grad), _NUMC)
 DIV = Op("RealDiv", _truediv, _holo(_div_grad), _NUMC)
@@ -190,6 +202,8 @@ def _binary(op, x, y):
         return apply(SQUARE, (x,), {})  # x**2 is x*x (same values, cheaper gradient)
     a = x._v
     if a.dtype.kind not in op.kinds:
+        if a.dtype.kind == "O" and not isinstance(y, TensorBase):
+            _operand(op, x, y)  # TF converts the operand first: TypeError for 2 * string
         raise _kind_error(op, a)
     if isinstance(y, TensorBase):
         b = y._v
@@ -244,6 +258,9 @@ def _operand(op, x, y, reflected=False):
             pass  # an int out of range of a small int dtype wraps below, as in TF
     if d.kind == "c" and ty in (float, int, builtins.complex):
         return const(d.type(y))
+    if isinstance(y, (str, bytes)) and d.kind != "O":
+        raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
+                        f"{dtypes.from_numpy(d).name}")
     if ty is builtins.complex:
         raise InvalidArgumentError(
             None, op.name,
@@ -251,9 +268,6 @@ def _operand(op, x, y, reflected=False):
             f"{dtypes.from_numpy(d).name} tensor but is a complex128 tensor "
             f"(value {y!r}, shape {list(x._v.shape)}) [Op:{op.name}]",
         )
-    if isinstance(y, (str, bytes)):
-        raise TypeError(f"Cannot convert {y!r} to EagerTensor of dtype "
-                        f"{dtypes.from_numpy(d).name}")
     try:
         return convert_to_tensor(y, dtypes.from_numpy(d))
     except TypeError:
@@ -592,6 +606,9 @@ def cast(x, dtype, name=None):
             return dispatch(cast, (x, dtype))
     if x._v.dtype == dtype._np:
         return x if type(x) is not _core.VariableType else identity(x)
+    if dtype is dtypes.string or x._v.dtype.kind == "O":
+        raise UnimplementedError(None, "Cast", f"Cast {x.dtype.name} to {dtype.name} is not "
+                                 "supported [Op:Cast]")
     return apply(CAST, (x,), {"dtype": dtype._np})
 
 
@@ -624,12 +641,12 @@ def stop_gradient(x, name=None):
 
 
 # -- comparisons and logic (no gradients) -------------------------------------------------------
-def _cmp(name, f):
-    return Op(name, f, None, "fiub")
+def _cmp(name, f, kinds="fiub"):
+    return Op(name, f, None, kinds)
 
 
-EQUAL = Op("Equal", lambda a, b: a == b, None, "fiubc")
-NOT_EQUAL = Op("NotEqual", lambda a, b: a != b, None, "fiubc")
+EQUAL = Op("Equal", lambda a, b: a == b, None, "fiubcO")  # strings compare equal or not
+NOT_EQUAL = Op("NotEqual", lambda a, b: a != b, None, "fiubcO")
 LESS = _cmp("Less", lambda a, b: a < b)
 LESS_EQUAL = _cmp("LessEqual", lambda a, b: a <= b)
 GREATER = _cmp("Greater", lambda a, b: a > b)
@@ -715,6 +732,8 @@ def zeros_like(x, dtype=None, name=None):
         return dispatch(zeros_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
+    if d.kind == "O":  # TF's zero string is b""
+        return const(_host.full(x._v.shape, b"", object))
     return const(xp.zeros(x._v.shape, d))
 
 
@@ -725,6 +744,9 @@ def ones_like(x, dtype=None, name=None):
         return dispatch(ones_like, (x, dtype))
     xp = xp_of(x._v)
     d = x._v.dtype if dtype is None else dtypes.as_dtype(dtype)._np
+    if d.kind == "O":
+        raise InvalidArgumentError(None, "OnesLike", "Value for attr 'T' of string is not in "
+                                   "the list of allowed values [Op:OnesLike]")
     return const(xp.ones(x._v.shape, d))
 
 
