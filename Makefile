@@ -30,8 +30,14 @@ ARGS ?=
 workshop: $(VENV)/.stamp-plot
 	MPLBACKEND=Agg $(VENV)/bin/tapeflow-workshop $(ARGS)
 
-## make test: lint, then the test suite
+## make test: lint, then the test suite. The docs site's browser test drives Debian's
+## chromium (tests/test_docs_site.py): run as root with apt-get, it is installed when missing.
 test: $(VENV)/.stamp-dev
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the docs site's browser test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium </dev/null; fi
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

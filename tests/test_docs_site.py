@@ -128,7 +128,7 @@ def test_strict_build_fails_on_a_broken_reference(tmp_path, page, error):
 def _chromium_or_skip():
     if os.path.exists(CHROMIUM):
         return
-    how = "apt-get install -y --no-install-recommends chromium (.ci/run installs it as root)"
+    how = "apt-get install -y --no-install-recommends chromium (make test installs it as root)"
     if os.environ.get("CI"):
         pytest.fail(f"Debian's chromium is missing at {CHROMIUM}: {how}")
     pytest.skip(f"Debian's chromium is not installed on this machine ({how})")
