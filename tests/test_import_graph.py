@@ -38,6 +38,8 @@ LAYERS = [
 UPWARD = {
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
+    ("tapeflow.function", "tapeflow.data._structure"):
+        "tf.TensorSpec lives with tf.data's element specs; a traced signature is shown with it",
 }
 
 
