@@ -232,7 +232,8 @@ class _Trace:
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "
                              "first call. Make sure the tf.Variable is only created once or "
-                             "created outside tf.function.")
+                             "created outside tf.function. See https://www.tensorflow.org/"
+                             "guide/function#creating_tfvariables for more information.")
         self.created.append(v)
 
     def effect(self, fn, args):
@@ -1237,7 +1238,7 @@ def _as_output(t, fn):
     if isinstance(t, _PY_OUTPUT) and not isinstance(t, TensorBase):
         try:
             return convert_to_tensor(t)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, NotImplementedError):  # strings: kept as Python
             return t
     return t
 
