@@ -14,6 +14,7 @@ from .dtypes import (  # noqa: F401
     int32, int64, uint8, uint16, uint32, uint64,
 )
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
+from .custom_gradient import custom_gradient, init_scope, numpy_function, py_function  # noqa: F401
 from .function import cond, function, while_loop  # noqa: F401
 from .function import tf_print as print  # noqa: F401 - TF's name
 from .module import Module, name_scope  # noqa: F401
@@ -25,6 +26,7 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from .tensor_array import TensorArray  # noqa: F401
 from .unsupported import ragged, sparse, strings  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import linalg, math, nn, random  # noqa: F401
@@ -43,7 +45,7 @@ class version:  # TF's ``tf.version`` namespace
 
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
-         "experimental": ".experimental"}
+         "experimental": ".experimental", "autograph": ".autograph", "types": ".types"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map")}
 

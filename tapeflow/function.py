@@ -43,8 +43,11 @@ EFFECT = "effect"  # a recorded Python side effect (``run_effect``: tf.print, Ke
 #                    and metric updates), run as Python on every call
 READ = "read"  # reads a variable's current array
 ASSIGN = "assign"  # rebinds a variable to a new array (assign, assign_add, assign_sub)
-STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN)
+CONTROL = "control"  # a traced conditional or loop (``ControlFlow``): Python on the host
+#                      choosing between or repeating sub-plans (each a ``Plan``)
+STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN, CONTROL)
 _ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+_HOST_OPS = ("EagerPyFunc", "PyFunc")  # ops whose forward is user Python (custom_gradient.py)
 
 
 class PlanStep(NamedTuple):
@@ -58,14 +61,25 @@ class PlanStep(NamedTuple):
 
     @property
     def host_side_effect(self):
-        """Whether the step is Python that must run on the host on every call."""
-        return self.kind == EFFECT
+        """Whether the step is Python that must run on the host on every call (a control
+        step reads its predicate on the host)."""
+        return self.kind in (EFFECT, CONTROL)
 
     @property
     def draws_random(self):
         """Whether the step draws new random values on every call (one draw must not be
         replayed twice)."""
+        if self.kind == CONTROL:
+            return any(s.draws_random for p in self.target.plans for s in p.steps)
         return self.kind == RANDOM
+
+
+class ControlFlow(NamedTuple):
+    """What a ``CONTROL`` step runs: ``kind`` "cond" (``plans``: the true and the false
+    branch) or "while" (``plans``: the loop's condition and body)."""
+
+    kind: str
+    plans: tuple
 
 
 class Plan:
@@ -84,8 +98,15 @@ class Plan:
     def __init__(self, run, steps, source, namespace=None):
         self.run = run
         self.steps = tuple(steps)
-        self.variables = tuple({id(s.target): s.target for s in self.steps
-                                if s.kind in (READ, ASSIGN)}.values())
+        found = {}
+        for s in self.steps:
+            if s.kind in (READ, ASSIGN):
+                found.setdefault(id(s.target), s.target)
+            elif s.kind == CONTROL:
+                for p in s.target.plans:
+                    for v in p.variables:
+                        found.setdefault(id(v), v)
+        self.variables = tuple(found.values())
         self.source = source
         self.namespace = namespace or {}  # the generated code's globals
 
@@ -119,6 +140,11 @@ class _Trace:
         self.suspended = 0  # >0 while a recorded side effect runs for real (see run_effect)
         self.dry = False  # get_concrete_function's trace: effects recorded, not run
         self.made = []  # the tensors this trace computed (unusable once it ends)
+        self.parent = None  # the trace a branch's or loop body's trace is nested in
+        self.capture_names = []  # a nested trace's extra inputs: tensors of its parents
+        self.capture_parent = []  # ... and their names in the parent
+        self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
+        self.concrete = None  # restore the variables reachable from them)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -150,6 +176,16 @@ class _Trace:
         name = self.names.get(i)
         if name is not None:
             return name
+        if self.parent is not None and i not in self.orphans:
+            pname = self.parent.name_of(t, user)
+            name = self._new("k")
+            self.names[i] = name
+            self.keep.append(t)
+            self.capture_names.append(name)
+            self.capture_parent.append(pname)
+            if pname in self.parent.computed:
+                self.computed.add(name)
+            return name
         if i in self.orphans:
             self.fail(f"{user or 'the function'} used a tensor computed outside tapeflow's op "
                       "library (e.g. NumPy math on .numpy() values or an op without tracing "
@@ -179,7 +215,10 @@ class _Trace:
             self.ns[aname] = attrs
             call += f"{', ' if args else ''}**{aname}"
         name = self._new()
-        step = PlanStep(RANDOM if op.random else OP, op)
+        if op.name in _HOST_OPS:  # py_function: Python run on every call (kept, on the host)
+            step = PlanStep(EFFECT, op.fwd)
+        else:
+            step = PlanStep(RANDOM if op.random else OP, op)
         self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
         self.bind(out, name)
 
@@ -221,10 +260,20 @@ class _Trace:
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
             return
-        i = id(t)
-        if self.names.get(i) in self.computed or i in self.orphans:
+        if self.depends(t):
             self.fail(f"the function converts a traced tensor to a Python value with {what} "
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
+
+    def depends(self, t):
+        """Whether tensor ``t`` was computed in this trace or one it is nested in (its value
+        depends on the inputs)."""
+        i = id(t)
+        tr = self
+        while tr is not None:
+            if tr.names.get(i) in tr.computed or i in tr.orphans:
+                return True
+            tr = tr.parent
+        return False
 
     def created_variable(self, v):
         if self.suspended:
@@ -259,7 +308,11 @@ class _Trace:
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
             reads, writes, step = self.uses[k]
-            if step.kind in _ALWAYS_KEPT or (writes is not None and writes in live):
+            if writes is not None and not isinstance(writes, str):  # a control step's outputs
+                hit = any(w in live for w in writes) or _has_effects(step)
+            else:
+                hit = writes is not None and writes in live
+            if step.kind in _ALWAYS_KEPT or hit:
                 keep[k] = True
                 live.update(reads)
         body = [line for line, k in zip(self.lines, keep) if k]
@@ -271,6 +324,76 @@ class _Trace:
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # our own codegen
         return Plan(ns["plan"], steps, src, self.ns)
+
+    # -- traced control flow ------------------------------------------------------------------
+    def subtrace(self, fn, args, dry):
+        """Trace ``fn(*args)`` as a nested plan: ``(result, plan, parent names of its
+        captures, flat result)``; None (this trace failed) when it cannot be captured.
+        ``args`` are tensors given as the plan's inputs, in order. A ``dry`` run records
+        but undoes what it changes (variables reachable from the function, tf.print)."""
+        child = _Trace(self.first)
+        child.parent, child.fn, child.concrete = self, self.fn, self.concrete
+        child.dry = dry or self.dry
+        in_names, inputs = [], []
+        for k, x in enumerate(args):
+            t = const(x._v)
+            name = f"i{k}"
+            child.bind(t, name)
+            in_names.append(name)
+            inputs.append(t)
+        saved = _reachable_variables(self.fn, self.concrete, fn) if dry else None
+        _recording.pop(self)
+        _recording.push(child)
+        error = None
+        try:
+            result = fn(*inputs)
+        except Exception as e:
+            if not dry:
+                raise
+            error = e
+        finally:
+            _recording.pop(child)
+            _recording.push(self)
+            if saved is not None:
+                for v, value in saved:
+                    v._v = value
+        self.created += child.created
+        self.made += child.made
+        lost = None if saved is None else _unrestored(child, saved)
+        if lost is not None:
+            self.fail(f"a branch or loop body not taken at trace time assigns variable "
+                      f"{lost.name}, which tapeflow cannot put back after tracing it")
+        if error is not None:
+            self.fail(f"a branch or loop body not taken at trace time failed on the traced "
+                      f"values ({type(error).__name__}: {error})")
+            return None
+        flat = [_as_output(t, fn) for t in nest.flatten(result)]
+        if child.unsafe is not None:
+            self.fail(child.unsafe)
+            return result, None, [], flat
+        out_names = []
+        for t in flat:
+            if isinstance(t, TensorBase):
+                out_names.append(child.name_of(getattr(t, "_parent", t), "a branch's result"))
+        if child.unsafe is not None:
+            self.fail(child.unsafe)
+            return result, None, [], flat
+        plan = child.build(in_names + child.capture_names, out_names)
+        return result, plan, list(child.capture_parent), flat
+
+    def control(self, kind, runner, plans, reads, outputs):
+        """Emit one control step calling ``runner(*reads)``; ``outputs`` (tensors) are bound
+        to its results."""
+        fname = self._new("w")
+        self.ns[fname] = runner
+        names = [self._new() for _ in outputs]
+        lhs = ", ".join(names) + ("," if len(names) == 1 else "")
+        call = f"{fname}({', '.join(reads)})"
+        line = f"{lhs} = {call}" if names else call
+        self._emit(line, PlanStep(CONTROL, ControlFlow(kind, tuple(plans))), tuple(reads),
+                   tuple(names))
+        for t, n in zip(outputs, names):
+            self.bind(t, n)
 
 
 # -- trace keys ---------------------------------------------------------------------------------
@@ -285,6 +408,14 @@ def _is_spec(x):
 def _spec_dims(shape):
     dims = getattr(shape, "dims", shape)
     return None if dims is None else tuple(dims)
+
+
+def _has_effects(step):
+    """Whether a control step's sub-plans assign variables or run Python effects."""
+    if step.kind != CONTROL:
+        return False
+    return any(s.kind in _ALWAYS_KEPT or _has_effects(s) for p in step.target.plans
+               for s in p.steps)
 
 
 def _leaf_key(x):
@@ -865,6 +996,7 @@ class Function:
             input_signature = tuple(input_signature)
         self.input_signature = input_signature
         self._autograph = autograph
+        self._autograph_fn = None
         self._reduce_retracing = bool(reduce_retracing)
         self._cache = {}  # a call's raw key -> its _Variant (when the call is canonical)
         self._variants = {}  # canonical key -> _Variant
@@ -1089,6 +1221,7 @@ class Function:
         self._traces_run += 1
         trace = _Trace(first=first)
         trace.dry = dry
+        trace.fn, trace.concrete = self._python_function, concrete
         tensor_positions = []
         traced_flat = list(flat)
         input_names = []
@@ -1105,13 +1238,14 @@ class Function:
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         shadow = concrete._primary is not None  # a new shape of a trace made before
         saved = _reachable_variables(self._python_function, concrete) if dry else None
+        fn = self._converted()
         _recording.push(trace)
         try:
             if shadow:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    result = self._python_function(*t_args, **t_kwargs)
+                    result = fn(*t_args, **t_kwargs)
             else:
-                result = self._python_function(*t_args, **t_kwargs)
+                result = fn(*t_args, **t_kwargs)
         finally:
             _recording.pop(trace)
             if saved is not None:
@@ -1179,6 +1313,17 @@ class Function:
             _poison(trace, out_flat)
         return variant, eager_result
 
+    def _converted(self):
+        """The Python function as tracing runs it: AutoGraph-converted when ``autograph``."""
+        conv = self._autograph_fn
+        if conv is None:
+            conv = self._python_function
+            if self._autograph:
+                from .autograph import convert  # cycle: autograph's runtime calls tf.cond here
+                conv = convert(self._python_function)
+            self._autograph_fn = conv
+        return conv
+
     def __repr__(self):
         return f"<tapeflow.function.Function {self.__name__!r}>"
 
@@ -1243,9 +1388,10 @@ def _as_output(t, fn):
     return t
 
 
-def _reachable_variables(fn, concrete):
+def _reachable_variables(fn, concrete, *more):
     """``[(variable, its current array)]`` for the variables a dry trace may assign: those
-    of earlier plans, the function's closure, globals it names and its ``self``."""
+    of earlier plans, the functions' closures, globals they (or functions defined in them)
+    name and their ``self``."""
     found = {}
 
     def add(x, depth=0):
@@ -1264,22 +1410,47 @@ def _reachable_variables(fn, concrete):
             except Exception:  # a `variables` that is not a tf.Module's: not ours to read
                 pass
 
-    inner = getattr(fn, "__func__", fn)
-    add(getattr(fn, "__self__", None))
-    for cell in getattr(inner, "__closure__", None) or ():
-        try:
-            add(cell.cell_contents)
-        except ValueError:  # an empty cell
-            pass
-    code = getattr(inner, "__code__", None)
-    glb = getattr(inner, "__globals__", {})
-    for name in getattr(code, "co_names", ()):
-        if name in glb:
-            add(glb[name])
-    for c in concrete._function._concretes:
-        for v in c.variables:
-            add(v)
+    def names(code, depth=0):
+        out = list(code.co_names)
+        if depth < 3:
+            for c in code.co_consts:
+                if hasattr(c, "co_names"):
+                    out += names(c, depth + 1)
+        return out
+
+    for f in (fn, *more):
+        inner = getattr(f, "__func__", f)
+        add(getattr(f, "__self__", None))
+        for cell in getattr(inner, "__closure__", None) or ():
+            try:
+                add(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        code = getattr(inner, "__code__", None)
+        glb = getattr(inner, "__globals__", {})
+        for name in names(code) if code is not None else ():
+            if name in glb:
+                add(glb[name])
+    if concrete is not None:
+        for c in concrete._function._concretes:
+            for v in c.variables:
+                add(v)
     return [(v, v._v) for v in found.values()]
+
+
+def _unrestored(trace, saved):
+    """A variable the dry ``trace`` assigned that ``saved`` cannot put back, or None."""
+    ids = {id(v) for v, _ in saved}
+    for _, _, step in trace.uses:
+        if step.kind == ASSIGN and id(step.target) not in ids:
+            return step.target
+        if step.kind == CONTROL:
+            for p in step.target.plans:
+                for v in p.variables:
+                    if id(v) not in ids and any(st.kind == ASSIGN and st.target is v
+                                                for st in p.steps):
+                        return v
+    return None
 
 
 class _LeakedTensor(Tensor):
@@ -1361,21 +1532,114 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
     emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
 
 
+def _tapes_here():
+    """Whether a GradientTape of this thread is recording (traced control flow then runs as
+    Python: a tape must see the ops of the branch or iterations that really run)."""
+    tid = threading.get_ident()
+    return any(not r._is_trace and r._thread == tid for r in _recording.recording)
+
+
+def _traced_pred(trace, pred):
+    """``pred`` as a tensor whose value the trace must not freeze, or None (Python rules)."""
+    if trace is None or trace.suspended or _tapes_here() or not isinstance(pred, TensorBase):
+        return None
+    if isinstance(pred, Variable):
+        from .ops.math import identity  # deferred: ops sit below; only traced conds need it
+        pred = identity(pred)
+    return pred if trace.depends(pred) else None
+
+
 def cond(pred, true_fn=None, false_fn=None, name=None):
-    """``tf.cond``: calls one branch. Under tf.function a traced ``pred`` makes that signature
-    run eagerly (its value decides which ops run)."""
+    """``tf.cond``: ``true_fn()`` if ``pred`` else ``false_fn()``.
+
+    Under ``tf.function`` a ``pred`` computed from the inputs makes one traced conditional:
+    both branches are traced (the branch not taken at trace time runs on the traced values
+    with its variable updates undone and tf.print silent), and every call runs the branch
+    its ``pred`` selects. Both must return the same structure and dtypes.
+    """
     if true_fn is None or false_fn is None:
         raise TypeError("cond(): 'true_fn' and 'false_fn' arguments are required")
-    return true_fn() if bool(pred) else false_fn()
+    if not callable(true_fn):
+        raise TypeError("true_fn must be callable.")
+    if not callable(false_fn):
+        raise TypeError("false_fn must be callable.")
+    trace = _recording.trace_here()
+    traced = _traced_pred(trace, pred)
+    if traced is None:
+        return true_fn() if bool(pred) else false_fn()
+    return _traced_cond(trace, traced, true_fn, false_fn)
+
+
+def _traced_cond(trace, pred, true_fn, false_fn, check=None):
+    pred_name = trace.name_of(pred, "tf.cond")
+    taken = bool(np.asarray(to_host(pred._v)))
+    untaken_fn, taken_fn = (false_fn, true_fn) if taken else (true_fn, false_fn)
+    dry = trace.subtrace(untaken_fn, [], dry=True)
+    if dry is None or dry[1] is None:  # the trace failed: finish as Python (the function
+        return taken_fn()  # then runs eagerly)
+    real = trace.subtrace(taken_fn, [], dry=False)
+    if real[1] is None:
+        return real[0]
+    (r_t, p_t, c_t, f_t), (r_f, p_f, c_f, f_f) = (real, dry) if taken else (dry, real)
+    if check is not None:
+        check(r_t, r_f)
+    _same_branch_outputs(r_t, r_f, f_t, f_f)
+    run_t, run_f, nt = p_t.run, p_f.run, len(c_t)
+
+    def run_cond(p, *caps):
+        return run_t(*caps[:nt]) if p else run_f(*caps[nt:])
+
+    result, flat = real[0], real[3]
+    outs = [const(t._v) if isinstance(t, TensorBase) else t for t in flat]
+    trace.control("cond", run_cond, (p_t, p_f), [pred_name] + c_t + c_f,
+                  [t for t in outs if isinstance(t, TensorBase)])
+    return nest.pack_sequence_as(result, outs)
+
+
+def _same_branch_outputs(r_t, r_f, f_t, f_f):
+    try:
+        nest.assert_same_structure(r_t, r_f, check_types=False)
+        same = len(f_t) == len(f_f)
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise ValueError("true_fn and false_fn arguments to tf.cond must have the same number, "
+                         f"type, and overall structure of return values.\n\ntrue_fn output: "
+                         f"{r_t!r}\nfalse_fn output: {r_f!r}")
+    ok = all(
+        (isinstance(a, TensorBase) and isinstance(b, TensorBase) and a.dtype == b.dtype)
+        or (not isinstance(a, TensorBase) and not isinstance(b, TensorBase) and a == b)
+        for a, b in zip(f_t, f_f))
+    if not ok:
+        raise TypeError("true_fn and false_fn arguments to tf.cond must have the same number, "
+                        f"type, and overall structure of return values.\n\ntrue_fn output: "
+                        f"{r_t!r}\nfalse_fn output: {r_f!r}")
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
                back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
     """``tf.while_loop``: repeats ``body`` while ``cond`` holds, returning the loop vars in
-    their structure."""
+    their structure.
+
+    Under ``tf.function``, with tensor (or number) loop vars, the loop is one traced step:
+    ``cond`` and ``body`` are traced once each (their Python runs once per trace) and every
+    call repeats the traced body. Loop vars keep their dtypes and shapes (TF's errors
+    otherwise); other Python objects as loop vars run the loop as Python.
+    """
     single = not isinstance(loop_vars, (list, tuple))
+    start = 0
+    trace = _recording.trace_here()
+    if (trace is not None and not trace.suspended and not _tapes_here()
+            and shape_invariants is None):
+        flat = nest.flatten(loop_vars)
+        if all(isinstance(x, (TensorBase, bool, int, float)) for x in flat):
+            done = _traced_while(trace, cond, body, loop_vars, single, maximum_iterations)
+            if isinstance(done, _Continue):  # not capturable after one iteration ran
+                loop_vars, start = done.vars, 1
+            elif done is not None:
+                return done
     vars_ = [loop_vars] if single else list(loop_vars)
-    i = 0
+    i = start
     while bool(cond(*vars_)):
         if maximum_iterations is not None and i >= int(maximum_iterations):
             break
@@ -1385,6 +1649,120 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     if single:
         return vars_[0]
     return type(loop_vars)(vars_) if isinstance(loop_vars, tuple) else vars_
+
+
+def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
+    """One traced loop step for ``tf.while_loop``; None when the condition turns out to be a
+    Python value (the loop then runs as Python, as in TF)."""
+    structure = loop_vars
+    flat = nest.flatten(loop_vars)
+    init = []
+    for x in flat:
+        if isinstance(x, Variable):
+            from .ops.math import identity  # deferred: ops sit below; only loops need it
+            x = identity(x)
+        init.append(x if isinstance(x, TensorBase) else convert_to_tensor(x))
+
+    def pack(xs):
+        return xs[0] if single else nest.pack_sequence_as(structure, list(xs))
+
+    def cond_flat(*xs):
+        return cond(*([pack(xs)] if single else pack(xs)))
+
+    def body_flat(*xs):
+        out = body(*([pack(xs)] if single else pack(xs)))
+        if single and not isinstance(out, (list, tuple)):
+            out = [out]
+        elif single:
+            out = list(out)
+        return nest.flatten(out)
+
+    c = trace.subtrace(cond_flat, init, dry=False)
+    if c is None or c[1] is None:
+        return None
+    pred = c[0]
+    if not isinstance(pred, TensorBase):
+        return None
+    taken = bool(np.asarray(to_host(pred._v)))
+    b = trace.subtrace(body_flat, init, dry=not taken)
+    if b is None:
+        return None
+    if b[1] is None:  # the body ran once for real; the trace failed: go on as Python
+        if not taken:
+            return None
+        out = b[3]
+        return _Continue(out[0] if single else nest.pack_sequence_as(structure, out))
+    outs = b[3]
+    if len(outs) != len(init):
+        raise ValueError(f"The two structures don't have the same number of elements. First "
+                         f"structure: {flat}, second structure: {outs}.")
+    for k, (a, o) in enumerate(zip(init, outs)):
+        if not isinstance(o, TensorBase):
+            raise TypeError(f"Loop var {k} is {o!r} after 1 iteration: the body must return "
+                            "tensors for tensor loop vars.")
+        if o.dtype != a.dtype:
+            raise TypeError(f"Loop var {_loop_var_name(trace, a, k)} enters the loop with type "
+                            f"{a.dtype!r} but has type {o.dtype!r} after 1 iteration. "
+                            f"{_loop_var_name(trace, a, k)} type should remain constant.")
+        if tuple(o._v.shape) != tuple(a._v.shape):
+            raise ValueError(
+                f"Input tensor `{_loop_var_name(trace, a, k)}` enters the loop with shape "
+                f"{_shape_text(a)}, but has shape {_shape_text(o)} after one iteration. To "
+                "allow the shape to vary across iterations, use the `shape_invariants` "
+                "argument of tf.while_loop to specify a less-specific shape.")
+    p_c, c_caps, c_tensors = c[1], c[2], _capture_values(trace, c[2])
+    p_b, b_caps, b_tensors = b[1], b[2], _capture_values(trace, b[2])
+    run_c, run_b, nv, ncc = p_c.run, p_b.run, len(init), len(c_caps)
+    limit = None if maximum_iterations is None else int(maximum_iterations)
+
+    def run_while(*args):
+        vals, cc, bc = args[:nv], args[nv:nv + ncc], args[nv + ncc:]
+        n = 0
+        while (limit is None or n < limit) and run_c(*vals, *cc)[0]:
+            vals = run_b(*vals, *bc)
+            n += 1
+        return vals
+
+    # the trace ran the first iteration for real (when it ran): finish the loop with the
+    # traced plans, so this call's results and effects are those of every later call
+    if taken and (limit is None or limit > 0):
+        vals = tuple(t._v for t in outs)
+        n = 1
+        while (limit is None or n < limit) and run_c(*vals, *c_tensors)[0]:
+            vals = run_b(*vals, *b_tensors)
+            n += 1
+    else:
+        vals = tuple(t._v for t in init)
+    results = [const(v) for v in vals]
+    reads = [trace.name_of(t, "tf.while_loop") for t in init] + c_caps + b_caps
+    trace.control("while", run_while, (p_c, p_b), reads, results)
+    return pack(results) if not single else results[0]
+
+
+class _Continue(NamedTuple):
+    vars: object
+
+
+def _capture_values(trace, names):
+    """The current arrays of a nested plan's captures (by their names in ``trace``)."""
+    by_name = {}
+    for t in trace.keep:
+        n = trace.names.get(id(t))
+        if n is not None:
+            by_name[n] = t
+    out = []
+    for n in names:
+        t = by_name.get(n)
+        out.append(t._v if t is not None else trace.ns[n])
+    return out
+
+
+def _loop_var_name(trace, t, k):
+    return f"loop_var_{k}:0"
+
+
+def _shape_text(t):
+    return str(TensorShape(t._v.shape))
 
 
 def run_effect(fn, args):
