@@ -27,6 +27,7 @@ from .dtypes import from_numpy
 from .errors import InvalidArgumentError
 from .framework import config
 from .tensor import Tensor, TensorBase, TensorShape, const, convert_to_tensor
+from .types import experimental as _types
 from .variable import Variable
 
 _log = logging.getLogger("tapeflow")
@@ -428,6 +429,8 @@ def _leaf_key(x):
         return ("tensor", tuple(x.shape), x.dtype.str)
     if _is_spec(x):
         return ("tensor", _spec_dims(x.shape), np.dtype(x.dtype._np).str)
+    if hasattr(type(x), "__tf_tracing_type__"):  # TF's tracing protocol
+        return ("trace_type", x.__tf_tracing_type__(None))
     try:
         hash(x)
         return ("py", x)
@@ -681,7 +684,7 @@ def _same_value(a, b):
         return False
 
 
-class ConcreteFunction:
+class ConcreteFunction(_types.ConcreteFunction):
     """One trace of a ``tf.function``: the input signature it accepts (``TensorSpec``s,
     possibly with unknown dimensions, and the Python values bound into it), its outputs and
     graph, and how to call it.
@@ -959,7 +962,7 @@ def _nested_names(base, a):
     return [f"{base}_{p}" for p, _ in paths]
 
 
-class Function:
+class Function(_types.PolymorphicFunction):
     """A callable that traces ``python_function`` per input signature (see module doc).
 
     TF's rules for when it traces again: a tensor argument of a new shape or dtype, a new

@@ -142,6 +142,9 @@ class TensorArray:
         sizes = [int(n) for n in _host_list(lengths)]
         pieces = split(t, sizes) if sizes else []
         self._check_fits(len(pieces))
+        if t._v.ndim:  # pieces differ in their first dimension
+            rest = TensorShape(t._v.shape[1:])
+            self._s.element_shape = TensorShape([None]).concatenate(rest)
         for i, p in enumerate(pieces):
             self._put(i, self._value(p))
         return self._like()
