@@ -146,7 +146,7 @@ class TensorArray:
             rest = TensorShape(t._v.shape[1:])
             self._s.element_shape = TensorShape([None]).concatenate(rest)
         for i, p in enumerate(pieces):
-            self._put(i, self._value(p))
+            self._put(i, p)
         return self._like()
 
     def _check_fits(self, n):
