@@ -11,6 +11,7 @@ Each traced signature's ``Plan`` also describes its steps (the plan contract bel
 all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUDA graphs.
 """
 import contextlib
+import copy
 import functools
 import inspect
 import io
@@ -119,6 +120,11 @@ class Plan:
         return f"<Plan of {len(self.steps)} steps: {sorted(self.kinds())}>"
 
 
+class InaccessibleTensorError(ValueError):
+    """A tensor made inside a traced branch or loop body used outside it (TF's
+    ``tf.errors.InaccessibleTensorError``)."""
+
+
 class _Trace:
     """Records one run of a Python function as a list of backend calls."""
 
@@ -144,6 +150,7 @@ class _Trace:
         self.parent = None  # the trace a branch's or loop body's trace is nested in
         self.capture_names = []  # a nested trace's extra inputs: tensors of its parents
         self.capture_parent = []  # ... and their names in the parent
+        self.scoped_out = set()  # ids of tensors made inside a nested trace (out of scope)
         self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
         self.concrete = None  # restore the variables reachable from them)
 
@@ -177,6 +184,12 @@ class _Trace:
         name = self.names.get(i)
         if name is not None:
             return name
+        if i in self.scoped_out and self.unsafe is None:
+            raise InaccessibleTensorError(
+                f"{_LeakedTensor.__repr__(t)} is out of scope and cannot be used here. Use "
+                "return values, explicit Python locals or TensorFlow collections to access it."
+                "\nPlease see https://www.tensorflow.org/guide/function#all_outputs_of_a_"
+                "tffunction_must_be_return_values for more information.")
         if self.parent is not None and i not in self.orphans:
             pname = self.parent.name_of(t, user)
             name = self._new("k")
@@ -197,9 +210,10 @@ class _Trace:
         self.keep.append(t)
         return name
 
-    def bind(self, t, name):
+    def bind(self, t, name, computed=True):
         self.names[id(t)] = name
-        self.computed.add(name)
+        if computed:
+            self.computed.add(name)
         self.keep.append(t)
         self.made.append(t)
 
@@ -221,7 +235,10 @@ class _Trace:
         else:
             step = PlanStep(RANDOM if op.random else OP, op)
         self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
-        self.bind(out, name)
+        # NOTE: an op of constants only (tf.shape(x)[0]) gives the same value on every call
+        # of this plan: Python may read it
+        computed = op.random or step.kind == EFFECT or any(a in self.computed for a in args)
+        self.bind(out, name, computed)
 
     def read_var(self, var, snapshot):
         if self.suspended:
@@ -337,7 +354,10 @@ class _Trace:
         child.dry = dry or self.dry
         in_names, inputs = [], []
         for k, x in enumerate(args):
-            t = const(x._v)
+            v = x._v
+            if v.dtype == object:  # a TensorArray handle: a dry run must not fill it
+                v = _copy_handle(v)
+            t = const(v)
             name = f"i{k}"
             child.bind(t, name)
             in_names.append(name)
@@ -360,6 +380,8 @@ class _Trace:
                     v._v = value
         self.created += child.created
         self.made += child.made
+        self.scoped_out.update(id(t) for t in child.made)
+        self.scoped_out.update(child.scoped_out)
         lost = None if saved is None else _unrestored(child, saved)
         if lost is not None:
             self.fail(f"a branch or loop body not taken at trace time assigns variable "
@@ -409,6 +431,13 @@ def _is_spec(x):
 def _spec_dims(shape):
     dims = getattr(shape, "dims", shape)
     return None if dims is None else tuple(dims)
+
+
+def _copy_handle(h):
+    out = np.empty((), object)
+    out[()] = copy.copy(h[()])
+    out[()].elems = list(h[()].elems)
+    return out
 
 
 def _has_effects(step):
@@ -1703,7 +1732,7 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
         if not isinstance(o, TensorBase):
             raise TypeError(f"Loop var {k} is {o!r} after 1 iteration: the body must return "
                             "tensors for tensor loop vars.")
-        if o.dtype != a.dtype:
+        if o._v.dtype != a._v.dtype:
             raise TypeError(f"Loop var {_loop_var_name(trace, a, k)} enters the loop with type "
                             f"{a.dtype!r} but has type {o.dtype!r} after 1 iteration. "
                             f"{_loop_var_name(trace, a, k)} type should remain constant.")

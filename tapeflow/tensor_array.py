@@ -3,9 +3,17 @@ one or all at once (``stack``, ``gather``, ``concat``). Elements are the written
 themselves and ``stack``/``concat``/``unstack``/``split`` are recorded ops, so gradients
 flow through writes and reads. ``write`` returns a new TensorArray sharing the storage, as
 TF's eager TensorArray does (use ``ta = ta.write(i, x)`` for code that also runs traced).
+
+A TensorArray carried by a traced loop (``tf.function``'s ``for i in tf.range(n)``) is a
+handle: one tensor holding the element list, which ``write``/``read``/``stack``... change
+and read through recorded ops, so the loop's plan fills a fresh list on every call. Handles
+have no gradient (a GradientTape inside the function runs such loops as Python).
 """
 from . import dtypes
+from .backend import host as np
+from .backend import xp_of
 from .errors import InvalidArgumentError, OutOfRangeError
+from .ops._core import Op, apply
 from .ops.array import concat, stack, zeros
 from .ops.indexing import split, unstack
 from .tensor import TensorBase, TensorShape, as_shape, convert_to_tensor
@@ -49,6 +57,23 @@ class TensorArray:
             shape = TensorShape(None) if element_shape is None else as_shape(element_shape)
             _storage = _Storage(n, shape)
         self._s = _storage
+        self._h = None  # the handle tensor, while carried by a traced loop
+
+    # -- handles (traced loops) ----------------------------------------------------------------
+    def _handle_tensor(self):
+        """A handle tensor over the current elements (recorded: a fresh list per call)."""
+        if self._h is not None:
+            return self._h
+        elems = self._s.elems
+        present = tuple(e is not None for e in elems)
+        attrs = {"n": len(elems), "dynamic": self._dynamic, "present": present,
+                 "dtype": self._dtype._np, "shape": _known(self._s.element_shape)}
+        return apply(TA_NEW, [e for e in elems if e is not None], attrs)
+
+    def _with_handle(self, h):
+        ta = self._like()
+        ta._h = h
+        return ta
 
     def _like(self):
         return TensorArray(self._dtype, dynamic_size=self._dynamic,
@@ -78,6 +103,8 @@ class TensorArray:
 
     def size(self, name=None):
         """The number of elements, an int32 scalar."""
+        if self._h is not None:
+            return apply(TA_SIZE, (self._h,), {})
         return convert_to_tensor(len(self._s.elems), dtypes.int32)
 
     # -- writes ------------------------------------------------------------------------------
@@ -114,12 +141,18 @@ class TensorArray:
 
     def write(self, index, value, name=None):
         """Element ``index`` set to ``value``; returns the TensorArray to use from now on."""
+        if self._h is not None:
+            t = self._value(value)
+            i = convert_to_tensor(index, dtypes.int32)
+            return self._with_handle(apply(TA_WRITE, (self._h, i, t), {}))
         self._put(int(index), self._value(value))
         return self._like()
 
     def unstack(self, value, name=None):
         """Elements set to the rows of ``value``."""
         t = value if isinstance(value, TensorBase) else convert_to_tensor(value, self._dtype)
+        if self._h is not None:
+            return self._with_handle(apply(TA_UNSTACK, (self._h, t), {}))
         n = int(t._v.shape[0]) if t._v.ndim else 0
         rows = unstack(t) if n else []
         self._check_fits(n)
@@ -191,6 +224,8 @@ class TensorArray:
 
     def read(self, index, name=None):
         """Element ``index`` (zeros of the element shape if never written)."""
+        if self._h is not None:
+            return apply(TA_READ, (self._h, convert_to_tensor(index, dtypes.int32)), {})
         return self._get(int(index), True)
 
     def _all(self):
@@ -198,6 +233,8 @@ class TensorArray:
 
     def stack(self, name=None):
         """All elements stacked along a new first axis."""
+        if self._h is not None:
+            return apply(TA_STACK, (self._h,), {})
         if not self._s.elems:
             shape = self._s.element_shape
             dims = shape.as_list() if shape.rank is not None else []
@@ -206,11 +243,15 @@ class TensorArray:
 
     def gather(self, indices, name=None):
         """Elements ``indices`` stacked along a new first axis."""
+        if self._h is not None:
+            return apply(TA_GATHER, (self._h, convert_to_tensor(indices, dtypes.int32)), {})
         idx = [int(i) for i in _host_list(indices)]
         return stack([self._get(i, False) for i in idx]) if idx else self.stack()[:0]
 
     def concat(self, name=None):
         """All elements concatenated along their first axis."""
+        if self._h is not None:
+            return apply(TA_CONCAT, (self._h,), {})
         elems = self._all()
         for i, t in enumerate(elems):
             if t._v.ndim == 0:
@@ -250,3 +291,114 @@ def _host_list(x):
     if isinstance(x, TensorBase):
         return x.numpy().reshape(-1).tolist()
     return list(x)
+
+
+# -- the handle ops (host Python over a list; no gradient) -------------------------------------
+class _List:
+    __slots__ = ("elems", "dynamic", "dtype", "shape")
+
+    def __init__(self, elems, dynamic, dtype, shape):
+        self.elems, self.dynamic, self.dtype, self.shape = elems, dynamic, dtype, shape
+
+
+def _known(shape):
+    return tuple(shape.as_list()) if shape.is_fully_defined() else None
+
+
+def _boxed(lst):
+    h = np.empty((), object)
+    h[()] = lst
+    return h
+
+
+def _new_fwd(*arrays, n, dynamic, present, dtype, shape):
+    it = iter(arrays)
+    elems = [next(it) if p else None for p in present]
+    return _boxed(_List(elems + [None] * (n - len(elems)), dynamic, dtype, shape))
+
+
+def _write_fwd(h, i, v):
+    lst, i = h[()], int(i)
+    if i < 0:
+        raise OutOfRangeError(None, "TensorArrayWrite",
+                              f"Writing to negative indices (index {i}) is not allowed.")
+    if i >= len(lst.elems):
+        if not lst.dynamic:
+            raise OutOfRangeError(None, "TensorArrayWrite",
+                                  f"Tried to write to index {i} but array is not resizeable "
+                                  f"and size is: {len(lst.elems)} ")
+        lst.elems.extend([None] * (i + 1 - len(lst.elems)))
+    lst.elems[i] = v
+    if lst.shape is None:
+        lst.shape = tuple(v.shape)
+    return h
+
+
+def _element(lst, i, like=None):
+    if i < 0 or i >= len(lst.elems):
+        raise OutOfRangeError(None, "TensorArrayRead",
+                              f"Tried to read from index {i} but array size is: "
+                              f"{len(lst.elems)} ")
+    e = lst.elems[i]
+    if e is None:
+        if lst.shape is None:
+            raise InvalidArgumentError(None, "TensorArrayRead",
+                                       f"Could not read from TensorArray index {i}: it was "
+                                       "never written and the element shape is unknown.")
+        xp = np if like is None else xp_of(like)
+        return xp.zeros(lst.shape, lst.dtype)
+    return e
+
+
+def _first(lst):
+    return next((e for e in lst.elems if e is not None), None)
+
+
+def _stack_fwd(h):
+    lst = h[()]
+    like = _first(lst)
+    if not lst.elems:
+        return np.zeros((0,) + (lst.shape or ()), lst.dtype)
+    xp = np if like is None else xp_of(like)
+    return xp.stack([_element(lst, i, like) for i in range(len(lst.elems))])
+
+
+def _gather_fwd(h, idx):
+    lst = h[()]
+    like = _first(lst)
+    xp = np if like is None else xp_of(like)
+    items = [_element(lst, int(i), like) for i in np.asarray(idx).reshape(-1)]
+    return xp.stack(items) if items else np.zeros((0,) + (lst.shape or ()), lst.dtype)
+
+
+def _concat_fwd(h):
+    lst = h[()]
+    like = _first(lst)
+    xp = np if like is None else xp_of(like)
+    items = [_element(lst, i, like) for i in range(len(lst.elems))]
+    return xp.concatenate(items) if items else np.zeros((0,), lst.dtype)
+
+
+def _unstack_fwd(h, value):
+    lst = h[()]
+    n = value.shape[0]
+    if n > len(lst.elems):
+        if not lst.dynamic:
+            raise InvalidArgumentError(None, "TensorArrayUnpack",
+                                       f"Input value must have first dimension equal to the "
+                                       f"array size ({n} vs. {len(lst.elems)})")
+        lst.elems.extend([None] * (n - len(lst.elems)))
+    for i in range(n):
+        lst.elems[i] = value[i]
+    return h
+
+
+TA_NEW = Op("TensorListReserve", _new_fwd, None, None, same_dtype=False)
+TA_WRITE = Op("TensorListSetItem", _write_fwd, None, None, same_dtype=False)
+TA_READ = Op("TensorListGetItem", lambda h, i: _element(h[()], int(i)), None, None,
+             same_dtype=False)
+TA_SIZE = Op("TensorListLength", lambda h: np.asarray(len(h[()].elems), np.int32), None, None)
+TA_STACK = Op("TensorListStack", _stack_fwd, None, None)
+TA_GATHER = Op("TensorListGather", _gather_fwd, None, None, same_dtype=False)
+TA_CONCAT = Op("TensorListConcatV2", _concat_fwd, None, None)
+TA_UNSTACK = Op("TensorListFromTensor", _unstack_fwd, None, None, same_dtype=False)

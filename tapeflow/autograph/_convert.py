@@ -320,6 +320,18 @@ def _lower_jumps(stmts, brk, cont):
     return out
 
 
+class _Subscripts(ast.NodeTransformer):
+    """``x[i]`` (one index, read) as ``ag__.getitem(x, i)``: a traced tensor index gathers
+    instead of becoming a Python int."""
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and not isinstance(node.slice, (ast.Slice,
+                                                                          ast.Tuple)):
+            return ast.copy_location(_call(_ag("getitem"), node.value, node.slice), node)
+        return node
+
+
 def _at(node, like):
     ast.copy_location(node, like)
     ast.fix_missing_locations(node)
@@ -350,6 +362,7 @@ def _tree(fn):
     fdef.body = conv.block(fdef.body)
     if not conv.changed:
         return None
+    fdef.body = [_Subscripts().visit(st) for st in fdef.body]
     ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
     return tree
 

@@ -11,6 +11,7 @@ from ..ops.array import range as _tf_range
 from ..ops.indexing import gather
 from ..ops.math import cast, greater, less, logical_and, logical_not, logical_or
 from ..tensor import TensorBase, convert_to_tensor
+from ..tensor_array import TensorArray
 
 # the length of a tensor's first axis as a recorded op (a traced loop over a tensor reads it
 # on every call; tf.shape would freeze it)
@@ -113,8 +114,14 @@ def _split(state):
 def _merge(state, keep, values):
     full = list(state)
     for k, v in zip(keep, values):
-        full[k] = v
+        like = state[k]
+        full[k] = like._with_handle(v) if isinstance(like, TensorArray) else v
     return full
+
+
+def _carried(v):
+    """A loop var as the tensor a traced loop carries (a TensorArray: its handle)."""
+    return v._handle_tensor() if isinstance(v, TensorArray) else v
 
 
 def while_stmt(test_fn, body_fn, state, names):
@@ -139,9 +146,9 @@ def _traced_loop(test_fn, body_fn, state):
 
     def body(*vs):
         out = body_fn(*_merge(state, keep, vs))
-        return tuple(out[k] for k in keep)
+        return tuple(_carried(out[k]) for k in keep)
 
-    values = while_loop(cond, body, tuple(state[k] for k in keep))
+    values = while_loop(cond, body, tuple(_carried(state[k]) for k in keep))
     return _merge(state, keep, values)
 
 
@@ -164,7 +171,7 @@ def range_(fn, *args, **kwargs):
     trace = trace_here()
     if (trace is not None and not kwargs and (fn is builtins.range or fn is _tf_range)
             and 1 <= len(args) <= 3 and not trace.suspended and not _tapes_here()
-            and any(isinstance(a, TensorBase) and trace.depends(a) for a in args)):
+            and any(isinstance(a, TensorBase) for a in args)):
         return _Range(args)
     return fn(*args, **kwargs)
 
@@ -175,7 +182,7 @@ def for_stmt(iterable, body_fn, state, names, extra_test):
         return tuple(_traced_range(iterable, body_fn, state, extra_test))
     trace = trace_here()
     if (isinstance(iterable, TensorBase) and trace is not None and not trace.suspended
-            and not _tapes_here() and trace.depends(iterable)):
+            and not _tapes_here() and iterable._v.ndim > 0):
         return tuple(_traced_for(iterable, body_fn, state, extra_test))
     for x in iterable:
         if extra_test is not None and not extra_test(*state):
@@ -197,9 +204,9 @@ def _traced_range(r, body_fn, state, extra_test):
 
     def body(i, *vs):
         out = body_fn(i, *_merge(state, keep, vs))
-        return (i + r.delta, *(out[k] for k in keep))
+        return (i + r.delta, *(_carried(out[k]) for k in keep))
 
-    values = while_loop(cond, body, (r.start, *(state[k] for k in keep)))
+    values = while_loop(cond, body, (r.start, *(_carried(state[k]) for k in keep)))
     return _merge(state, keep, values[1:])
 
 
@@ -215,11 +222,21 @@ def _traced_for(iterable, body_fn, state, extra_test):
 
     def body(i, *vs):
         out = body_fn(gather(iterable, i), *_merge(state, keep, vs))
-        return (i + 1, *(out[k] for k in keep))
+        return (i + 1, *(_carried(out[k]) for k in keep))
 
     start = convert_to_tensor(0, dtypes.int32)
-    values = while_loop(cond, body, (start, *(state[k] for k in keep)))
+    values = while_loop(cond, body, (start, *(_carried(state[k]) for k in keep)))
     return _merge(state, keep, values[1:])
+
+
+def getitem(x, key):
+    """``x[key]``; a traced integer scalar ``key`` of a tensor ``x`` gathers its row."""
+    if isinstance(key, TensorBase) and isinstance(x, TensorBase) and key._v.ndim == 0 \
+            and key._v.dtype.kind in "iu":
+        trace = trace_here()
+        if trace is not None and trace.depends(key):
+            return gather(x, key)
+    return x[key]
 
 
 def check_loop_iter(iterable):
