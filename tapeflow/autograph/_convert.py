@@ -320,9 +320,32 @@ def _lower_jumps(stmts, brk, cont):
     return out
 
 
+_KEEP_CALLS = {"super", "locals", "globals", "vars", "eval", "exec", "print", "range", "len",
+               "isinstance", "getattr", "setattr", "hasattr", "type", "id", "iter", "next",
+               "zip", "enumerate", "list", "tuple", "dict", "set", "int", "float", "bool",
+               "str", "min", "max", "abs", "sum", "sorted", "reversed", "map", "filter"}
+
+
 class _Subscripts(ast.NodeTransformer):
+    user_calls = False
+
     """``x[i]`` (one index, read) as ``ag__.getitem(x, i)``: a traced tensor index gathers
-    instead of becoming a Python int."""
+    instead of becoming a Python int; calls as ``ag__.call(f, ...)``, which converts the user
+    functions they reach (TF's recursive conversion)."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in _KEEP_CALLS:
+            return node
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
+                f.value.id == _MARK:
+            return node
+        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                and f.value.id in ("tf", "np", "numpy", "math")):
+            self.user_calls = True  # a call that may reach a user function
+        return ast.copy_location(ast.Call(func=_ag("call"), args=[f] + node.args,
+                                          keywords=node.keywords), node)
 
     def visit_Subscript(self, node):
         self.generic_visit(node)
@@ -360,9 +383,10 @@ def _tree(fn):
     fdef.decorator_list = []
     conv = _Converter()
     fdef.body = conv.block(fdef.body)
-    if not conv.changed:
+    calls = _Subscripts()
+    fdef.body = [calls.visit(st) for st in fdef.body]
+    if not conv.changed and not calls.user_calls:
         return None
-    fdef.body = [_Subscripts().visit(st) for st in fdef.body]
     ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
     return tree
 
@@ -376,6 +400,8 @@ def convert(fn):
     if not isinstance(inner, types.FunctionType) or inner.__name__ == "<lambda>":
         return fn
     if getattr(inner, "__tapeflow_do_not_convert__", False):
+        return fn
+    if (inner.__module__ or "").startswith("tapeflow."):  # the library's own Python
         return fn
     key = (inner.__code__, id(inner.__globals__))
     new = _converted.get(key, False)

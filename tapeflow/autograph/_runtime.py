@@ -1,6 +1,7 @@
 """What converted code calls (``ag__.*``, see ``_convert.py``): each statement decides at
 run time between Python control flow and a traced ``tf.cond``/``tf.while_loop``."""
 import builtins
+import types
 
 from .. import dtypes
 from .._recording import trace_here
@@ -227,6 +228,18 @@ def _traced_for(iterable, body_fn, state, extra_test):
     start = convert_to_tensor(0, dtypes.int32)
     values = while_loop(cond, body, (start, *(_carried(state[k]) for k in keep)))
     return _merge(state, keep, values[1:])
+
+
+def call(f, *args, **kwargs):
+    """``f(*args, **kwargs)``, with a user function (not tapeflow's, not a lambda) converted
+    first while a trace runs."""
+    if trace_here() is not None:
+        inner = getattr(f, "__func__", f)
+        if (isinstance(inner, types.FunctionType) and inner.__name__ != "<lambda>"
+                and not (inner.__module__ or "").startswith(("tapeflow", "numpy"))):
+            from ._convert import convert  # cycle: the converter builds code calling this
+            f = convert(f)
+    return f(*args, **kwargs)
 
 
 def getitem(x, key):
