@@ -179,6 +179,7 @@ class _Trace:
         if isinstance(t, Variable):
             name = self._new()
             self._emit(f"{name} = {self._var(t)}._v", PlanStep(READ, t), (), name)
+            self.computed.add(name)
             return name
         i = id(t)
         name = self.names.get(i)
@@ -1283,6 +1284,11 @@ class Function(_types.PolymorphicFunction):
             if saved is not None:
                 for v, value in saved:
                     v._v = value
+                lost = _unrestored(trace, saved)
+                if lost is not None:
+                    _log.warning("tf.function %r: get_concrete_function's trace updated "
+                                 "variable %s, which tapeflow could not put back",
+                                 self.__name__, lost.name)
         out_flat = nest.flatten(result)
         out_names, leaves, out_shapes = [], [], []
         if trace.unsafe is None:

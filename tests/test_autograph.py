@@ -296,3 +296,16 @@ def test_gradients_inside_a_function_with_python_control_flow():
 
     assert float(step(tf.constant(1.0))) == 3.0
     assert float(step(tf.constant(-1.0))) == -1.0  # never the stale branch
+
+
+def test_functions_sharing_code_keep_their_own_closures():
+    def make(scale):
+        def f(x):
+            if x > 0:
+                return x * scale
+            return x
+        return tf.function(f)
+
+    f2, f3 = make(2.0), make(3.0)
+    assert float(f2(tf.constant(1.0))) == 2.0
+    assert float(f3(tf.constant(1.0))) == 3.0  # one converted code, each its own closure

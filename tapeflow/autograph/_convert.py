@@ -404,14 +404,17 @@ def convert(fn):
     if (inner.__module__ or "").startswith("tapeflow."):  # the library's own Python
         return fn
     key = (inner.__code__, id(inner.__globals__))
-    new = _converted.get(key, False)
-    if new is False:
+    fcode = _converted.get(key, False)
+    if fcode is False:
         try:
-            new = _build(inner)
+            fcode = _build(inner)
         except Exception as e:  # never fail the user's function: it runs as written
             _log.debug("AutoGraph could not convert %s: %s", inner.__name__, e)
-            new = None
-        _converted[key] = new
+            fcode = None
+        _converted[key] = fcode
+    if fcode is None:
+        return fn
+    new = _instantiate(fcode, inner)
     if new is None:
         return fn
     if inner is not fn:  # a bound method
@@ -432,8 +435,12 @@ def _build(inner):
     ast.fix_missing_locations(module)
     code = compile(module, inner.__code__.co_filename, "exec")
     fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    fcode = next(c for c in fcode.co_consts
-                 if isinstance(c, types.CodeType) and c.co_name == inner.__name__)
+    return next(c for c in fcode.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == inner.__name__)
+
+
+def _instantiate(fcode, inner):
+    """The converted code as a function with ``inner``'s globals, defaults and closure."""
     cells = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
     cells[_MARK] = types.CellType(_runtime)
     if any(v not in cells for v in fcode.co_freevars):
