@@ -198,7 +198,12 @@ def test_tensor_array_in_a_tf_function_loop():
 
     assert squares(tf.constant(4)).numpy().tolist() == [0.0, 1.0, 4.0, 9.0]  # TF 2.21
     assert squares(tf.constant(2)).numpy().tolist() == [0.0, 1.0]
+    assert squares(tf.constant(0)).numpy().tolist() == []
     assert squares.experimental_get_tracing_count() == 1
+    c = squares.get_concrete_function(tf.constant(4))
+    assert c.eager_reason is None  # one traced loop carrying the TensorArray's handle
+    assert {"TensorListReserve", "TensorListStack"} <= {o.type for o in
+                                                        c.graph.get_operations()}
 
 
 # -- py_function, numpy_function, init_scope ----------------------------------------------------
