@@ -11,7 +11,6 @@ host step (``function.EFFECT``) that runs the Python function and hands its resu
 one small op per output.
 """
 import functools
-import inspect
 from threading import get_ident
 
 from . import _recording, dtypes, nest
@@ -34,6 +33,7 @@ def _tapes_here():
 
 
 def _takes_variables(fn):
+    import inspect  # deferred: a heavy module, needed only when variables are used
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # a builtin: assume it does

@@ -13,7 +13,6 @@ all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUD
 import contextlib
 import copy
 import functools
-import inspect
 import io
 import logging
 import sys
@@ -1082,6 +1081,7 @@ class Function(_types.PolymorphicFunction):
     # -- binding ----------------------------------------------------------------------------
     def _signature(self):
         if self._params is None:
+            import inspect  # deferred: a heavy module, needed only when a call is bound
             try:
                 self._params = inspect.signature(self._python_function)
             except (TypeError, ValueError):  # a builtin or callable without a signature
