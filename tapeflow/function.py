@@ -1539,9 +1539,36 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_implements=None,
              experimental_autograph_options=None, experimental_relax_shapes=None,
              experimental_compile=None, experimental_follow_type_hints=None, name=None):
-    """Decorator compiling a Python function into traced plans (``@tf.function``)."""
+    """Decorator compiling a Python function into traced plans (``@tf.function``).
+
+    Args:
+      func: the function to trace (or None: returns the decorator).
+      input_signature: a list of ``tf.TensorSpec`` every call must match; ``None``
+        dimensions accept any size with one trace.
+      autograph: convert Python ``if``/``for``/``while`` on tensors into traced control
+        flow (``tf.autograph``); False runs them as Python at trace time.
+      reduce_retracing: widen shapes to unknown dimensions when a call's shape is new
+        (``experimental_relax_shapes`` is its old name).
+      jit_compile, experimental_*: accepted for TF compatibility (no XLA).
+      name: the function's name in logs and concrete-function names.
+
+    Returns:
+      A ``Function``: call it like ``func``; ``get_concrete_function`` gives a trace.
+
+    Example::
+
+        @tf.function
+        def step(x):
+            if tf.reduce_sum(x) > 0:  # one traced conditional
+                return x * 2.0
+            return -x
+
+    See ``docs/tf-function.md`` for what is traced, what retraces, and the differences from
+    TensorFlow.
+    """
     def decorate(f):
-        return Function(f, input_signature, autograph, jit_compile, reduce_retracing, name)
+        return Function(f, input_signature, autograph, jit_compile,
+                        reduce_retracing or bool(experimental_relax_shapes), name)
 
     return decorate if func is None else decorate(func)
 
