@@ -83,14 +83,17 @@ class TensorArray:
     # -- properties --------------------------------------------------------------------------
     @property
     def dtype(self):
+        """The elements' dtype."""
         return self._dtype
 
     @property
     def dynamic_size(self):
+        """Whether writes past the end grow the array."""
         return self._dynamic
 
     @property
     def element_shape(self):
+        """The elements' shape (as known so far: given, or from the first write)."""
         return self._s.element_shape
 
     @property
@@ -264,15 +267,19 @@ class TensorArray:
 
     # -- the rest of TF's API ------------------------------------------------------------------
     def identity(self):
+        """A TensorArray sharing this one's elements."""
         return self._like()
 
     def close(self, name=None):
+        """Mark the array closed (nothing else changes, as in TF's eager TensorArray)."""
         self._s.closed = True
 
     def mark_used(self):
+        """Accepted for TF compatibility."""
         return None
 
     def grad(self, source, flow=None, name=None):
+        """Graph-mode gradient arrays: not available (use a GradientTape)."""
         raise NotImplementedError("TensorArray.grad is a graph-mode API; take gradients of "
                                   "what you read or stack with tf.GradientTape instead")
 
