@@ -13,6 +13,7 @@ from ..ops.indexing import gather
 from ..ops.math import cast, greater, less, logical_and, logical_not, logical_or
 from ..tensor import TensorBase, convert_to_tensor
 from ..tensor_array import TensorArray
+from ..variable import Variable
 
 # the length of a tensor's first axis as a recorded op (a traced loop over a tensor reads it
 # on every call; tf.shape would freeze it)
@@ -245,7 +246,7 @@ def call(f, *args, **kwargs):
 def getitem(x, key):
     """``x[key]``; a traced integer scalar ``key`` of a tensor ``x`` gathers its row."""
     if isinstance(key, TensorBase) and isinstance(x, TensorBase) and key._v.ndim == 0 \
-            and key._v.dtype.kind in "iu":
+            and key._v.dtype.kind in "iu" and not isinstance(x, Variable):  # v[i].assign
         trace = trace_here()
         if trace is not None and trace.depends(key):
             return gather(x, key)
