@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tapeflow as tf
 
@@ -207,3 +209,27 @@ def test_tensor_spec_as_tf():
     assert repr(tf.TensorSpec.from_tensor(tf.ones([2, 3]), name="t")) == (
         "TensorSpec(shape=(2, 3), dtype=tf.float32, name='t')")
     assert repr(tf.TensorSpec([2])) == "TensorSpec(shape=(2,), dtype=tf.float32, name=None)"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=6), st.integers(1, 4))
+def test_unknown_batch_sizes_match_eager_with_one_trace(sizes, d):
+    w = tf.Variable(np.linspace(-1.0, 1.0, d).astype(np.float32))
+
+    def loss_grad(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_mean(tf.reduce_sum(x * w, axis=1) ** 2)
+        return y, tape.gradient(y, w)
+
+    f = tf.function(loss_grad, input_signature=[tf.TensorSpec([None, d], tf.float32)])
+    g = tf.function(loss_grad, reduce_retracing=True)
+    rng = np.random.default_rng(len(sizes) * 10 + d)
+    for n in sizes:
+        x = tf.constant(rng.normal(size=(n, d)).astype(np.float32))
+        want = loss_grad(x)
+        for fn in (f, g):
+            got = fn(x)
+            np.testing.assert_allclose(got[0].numpy(), want[0].numpy(), rtol=1e-6)
+            np.testing.assert_allclose(got[1].numpy(), want[1].numpy(), rtol=1e-6, atol=1e-7)
+    assert f.experimental_get_tracing_count() == 1
+    assert g.experimental_get_tracing_count() <= 2  # TF: the first shape, then (None, d)
