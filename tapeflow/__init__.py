@@ -15,6 +15,7 @@ from .dtypes import (  # noqa: F401
 )
 from .dtypes import complex64, complex128  # noqa: F401
 from .framework import config, debugging, device, executing_eagerly  # noqa: F401
+from .custom_gradient import custom_gradient, init_scope, numpy_function, py_function  # noqa: F401
 from .function import cond, function, while_loop  # noqa: F401
 from .function import tf_print as print  # noqa: F401 - TF's name
 from .module import Module, name_scope  # noqa: F401
@@ -26,6 +27,7 @@ from .ops.reduction import *
 from .ops.sorting import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from .tensor_array import TensorArray  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import autodiff, linalg, math, nn, random  # noqa: F401
 
@@ -44,7 +46,8 @@ class version:  # TF's ``tf.version`` namespace
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
-         "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings"}
+         "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
+         "autograph": ".autograph", "types": ".types"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),

@@ -10,7 +10,10 @@ never silently different from eager execution.
 Each traced signature's ``Plan`` also describes its steps (the plan contract below), which is
 all that other ways of replaying it read: ``_graph_replay.py`` runs plans as CUDA graphs.
 """
+import contextlib
+import copy
 import functools
+import io
 import logging
 import sys
 import threading
@@ -20,8 +23,11 @@ from typing import NamedTuple
 from . import _graph_replay, _recording, nest
 from .backend import host as np
 from .backend import to_host
+from .dtypes import from_numpy
+from .errors import InvalidArgumentError
 from .framework import config
-from .tensor import TensorBase, const, convert_to_tensor, summary_text
+from .tensor import Tensor, TensorBase, TensorShape, const, convert_to_tensor, summary_text
+from .types import experimental as _types
 from .variable import Variable
 
 _log = logging.getLogger("tapeflow")
@@ -38,8 +44,11 @@ EFFECT = "effect"  # a recorded Python side effect (``run_effect``: tf.print, Ke
 #                    and metric updates), run as Python on every call
 READ = "read"  # reads a variable's current array
 ASSIGN = "assign"  # rebinds a variable to a new array (assign, assign_add, assign_sub)
-STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN)
+CONTROL = "control"  # a traced conditional or loop (``ControlFlow``): Python on the host
+#                      choosing between or repeating sub-plans (each a ``Plan``)
+STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN, CONTROL)
 _ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+_HOST_OPS = ("EagerPyFunc", "PyFunc")  # ops whose forward is user Python (custom_gradient.py)
 
 
 class PlanStep(NamedTuple):
@@ -49,17 +58,29 @@ class PlanStep(NamedTuple):
 
     kind: str
     target: object
+    detail: object = None  # an assign's kind: "assign", "add" or "sub"
 
     @property
     def host_side_effect(self):
-        """Whether the step is Python that must run on the host on every call."""
-        return self.kind == EFFECT
+        """Whether the step is Python that must run on the host on every call (a control
+        step reads its predicate on the host)."""
+        return self.kind in (EFFECT, CONTROL)
 
     @property
     def draws_random(self):
         """Whether the step draws new random values on every call (one draw must not be
         replayed twice)."""
+        if self.kind == CONTROL:
+            return any(s.draws_random for p in self.target.plans for s in p.steps)
         return self.kind == RANDOM
+
+
+class ControlFlow(NamedTuple):
+    """What a ``CONTROL`` step runs: ``kind`` "cond" (``plans``: the true and the false
+    branch) or "while" (``plans``: the loop's condition and body)."""
+
+    kind: str
+    plans: tuple
 
 
 class Plan:
@@ -73,14 +94,22 @@ class Plan:
     * ``source``: the generated code, for people to read.
     """
 
-    __slots__ = ("run", "steps", "variables", "source")
+    __slots__ = ("run", "steps", "variables", "source", "namespace")
 
-    def __init__(self, run, steps, source):
+    def __init__(self, run, steps, source, namespace=None):
         self.run = run
         self.steps = tuple(steps)
-        self.variables = tuple({id(s.target): s.target for s in self.steps
-                                if s.kind in (READ, ASSIGN)}.values())
+        found = {}
+        for s in self.steps:
+            if s.kind in (READ, ASSIGN):
+                found.setdefault(id(s.target), s.target)
+            elif s.kind == CONTROL:
+                for p in s.target.plans:
+                    for v in p.variables:
+                        found.setdefault(id(v), v)
+        self.variables = tuple(found.values())
         self.source = source
+        self.namespace = namespace or {}  # the generated code's globals
 
     def kinds(self):
         """The set of step kinds in the plan."""
@@ -88,6 +117,11 @@ class Plan:
 
     def __repr__(self):
         return f"<Plan of {len(self.steps)} steps: {sorted(self.kinds())}>"
+
+
+class InaccessibleTensorError(ValueError):
+    """A tensor made inside a traced branch or loop body used outside it (TF's
+    ``tf.errors.InaccessibleTensorError``)."""
 
 
 class _Trace:
@@ -110,6 +144,14 @@ class _Trace:
         self.created = []
         self.n = 0
         self.suspended = 0  # >0 while a recorded side effect runs for real (see run_effect)
+        self.dry = False  # get_concrete_function's trace: effects recorded, not run
+        self.made = []  # the tensors this trace computed (unusable once it ends)
+        self.parent = None  # the trace a branch's or loop body's trace is nested in
+        self.capture_names = []  # a nested trace's extra inputs: tensors of its parents
+        self.capture_parent = []  # ... and their names in the parent
+        self.scoped_out = set()  # ids of tensors made inside a nested trace (out of scope)
+        self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
+        self.concrete = None  # restore the variables reachable from them)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -136,10 +178,27 @@ class _Trace:
         if isinstance(t, Variable):
             name = self._new()
             self._emit(f"{name} = {self._var(t)}._v", PlanStep(READ, t), (), name)
+            self.computed.add(name)
             return name
         i = id(t)
         name = self.names.get(i)
         if name is not None:
+            return name
+        if i in self.scoped_out and self.unsafe is None:
+            raise InaccessibleTensorError(
+                f"{_LeakedTensor.__repr__(t)} is out of scope and cannot be used here. Use "
+                "return values, explicit Python locals or TensorFlow collections to access it."
+                "\nPlease see https://www.tensorflow.org/guide/function#all_outputs_of_a_"
+                "tffunction_must_be_return_values for more information.")
+        if self.parent is not None and i not in self.orphans:
+            pname = self.parent.name_of(t, user)
+            name = self._new("k")
+            self.names[i] = name
+            self.keep.append(t)
+            self.capture_names.append(name)
+            self.capture_parent.append(pname)
+            if pname in self.parent.computed:
+                self.computed.add(name)
             return name
         if i in self.orphans:
             self.fail(f"{user or 'the function'} used a tensor computed outside tapeflow's op "
@@ -151,10 +210,12 @@ class _Trace:
         self.keep.append(t)
         return name
 
-    def bind(self, t, name):
+    def bind(self, t, name, computed=True):
         self.names[id(t)] = name
-        self.computed.add(name)
+        if computed:
+            self.computed.add(name)
         self.keep.append(t)
+        self.made.append(t)
 
     # -- hooks called by the core -------------------------------------------------------------
     def op(self, op, inputs, out, attrs):
@@ -169,9 +230,15 @@ class _Trace:
             self.ns[aname] = attrs
             call += f"{', ' if args else ''}**{aname}"
         name = self._new()
-        step = PlanStep(RANDOM if op.random else OP, op)
+        if op.name in _HOST_OPS:  # py_function: Python run on every call (kept, on the host)
+            step = PlanStep(EFFECT, op.fwd)
+        else:
+            step = PlanStep(RANDOM if op.random else OP, op)
         self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
-        self.bind(out, name)
+        # NOTE: an op of constants only (tf.shape(x)[0]) gives the same value on every call
+        # of this plan: Python may read it
+        computed = op.random or step.kind == EFFECT or any(a in self.computed for a in args)
+        self.bind(out, name, computed)
 
     def read_var(self, var, snapshot):
         if self.suspended:
@@ -191,7 +258,7 @@ class _Trace:
             line = f"{v}._v = {src}"
         else:
             line = f"{v}._v = {v}._v {'+' if kind == 'add' else '-'} {src}"
-        self._emit(line, PlanStep(ASSIGN, var), (src,))
+        self._emit(line, PlanStep(ASSIGN, var, kind), (src,))
 
     def assign_raw(self, var):
         if self.suspended:
@@ -211,10 +278,20 @@ class _Trace:
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
             return
-        i = id(t)
-        if self.names.get(i) in self.computed or i in self.orphans:
+        if self.depends(t):
             self.fail(f"the function converts a traced tensor to a Python value with {what} "
                       "(e.g. `if x > 0:` or .numpy()); use tf.cond/tf.where or run eagerly")
+
+    def depends(self, t):
+        """Whether tensor ``t`` was computed in this trace or one it is nested in (its value
+        depends on the inputs)."""
+        i = id(t)
+        tr = self
+        while tr is not None:
+            if tr.names.get(i) in tr.computed or i in tr.orphans:
+                return True
+            tr = tr.parent
+        return False
 
     def created_variable(self, v):
         if self.suspended:
@@ -222,7 +299,8 @@ class _Trace:
         if not self.first:
             raise ValueError("tf.function only supports singleton tf.Variables created on the "
                              "first call. Make sure the tf.Variable is only created once or "
-                             "created outside tf.function.")
+                             "created outside tf.function. See https://www.tensorflow.org/"
+                             "guide/function#creating_tfvariables for more information.")
         self.created.append(v)
 
     def effect(self, fn, args):
@@ -248,7 +326,11 @@ class _Trace:
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
             reads, writes, step = self.uses[k]
-            if step.kind in _ALWAYS_KEPT or (writes is not None and writes in live):
+            if writes is not None and not isinstance(writes, str):  # a control step's outputs
+                hit = any(w in live for w in writes) or _has_effects(step)
+            else:
+                hit = writes is not None and writes in live
+            if step.kind in _ALWAYS_KEPT or hit:
                 keep[k] = True
                 live.update(reads)
         body = [line for line, k in zip(self.lines, keep) if k]
@@ -259,22 +341,182 @@ class _Trace:
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # our own codegen
-        return Plan(ns["plan"], steps, src)
+        return Plan(ns["plan"], steps, src, self.ns)
+
+    # -- traced control flow ------------------------------------------------------------------
+    def subtrace(self, fn, args, dry):
+        """Trace ``fn(*args)`` as a nested plan: ``(result, plan, parent names of its
+        captures, flat result)``; None (this trace failed) when it cannot be captured.
+        ``args`` are tensors given as the plan's inputs, in order. A ``dry`` run records
+        but undoes what it changes (variables reachable from the function, tf.print)."""
+        child = _Trace(self.first)
+        child.parent, child.fn, child.concrete = self, self.fn, self.concrete
+        child.dry = dry or self.dry
+        in_names, inputs = [], []
+        for k, x in enumerate(args):
+            v = x._v
+            if v.dtype == object:  # a TensorArray handle: a dry run must not fill it
+                v = _copy_handle(v)
+            t = const(v)
+            name = f"i{k}"
+            child.bind(t, name)
+            in_names.append(name)
+            inputs.append(t)
+        saved = _reachable_variables(self.fn, self.concrete, fn) if dry else None
+        _recording.pop(self)
+        _recording.push(child)
+        error = None
+        try:
+            result = fn(*inputs)
+        except Exception as e:
+            if not dry:
+                raise
+            error = e
+        finally:
+            _recording.pop(child)
+            _recording.push(self)
+            if saved is not None:
+                for v, value in saved:
+                    v._v = value
+        self.created += child.created
+        self.made += child.made
+        self.scoped_out.update(id(t) for t in child.made)
+        self.scoped_out.update(child.scoped_out)
+        lost = None if saved is None else _unrestored(child, saved)
+        if lost is not None:
+            self.fail(f"a branch or loop body not taken at trace time assigns variable "
+                      f"{lost.name}, which tapeflow cannot put back after tracing it")
+        if error is not None:
+            self.fail(f"a branch or loop body not taken at trace time failed on the traced "
+                      f"values ({type(error).__name__}: {error})")
+            return None
+        flat = [_as_output(t, fn) for t in nest.flatten(result)]
+        if child.unsafe is not None:
+            self.fail(child.unsafe)
+            return result, None, [], flat
+        out_names = []
+        for t in flat:
+            if isinstance(t, TensorBase):
+                out_names.append(child.name_of(getattr(t, "_parent", t), "a branch's result"))
+        if child.unsafe is not None:
+            self.fail(child.unsafe)
+            return result, None, [], flat
+        plan = child.build(in_names + child.capture_names, out_names)
+        return result, plan, list(child.capture_parent), flat
+
+    def control(self, kind, runner, plans, reads, outputs):
+        """Emit one control step calling ``runner(*reads)``; ``outputs`` (tensors) are bound
+        to its results."""
+        fname = self._new("w")
+        self.ns[fname] = runner
+        names = [self._new() for _ in outputs]
+        lhs = ", ".join(names) + ("," if len(names) == 1 else "")
+        call = f"{fname}({', '.join(reads)})"
+        line = f"{lhs} = {call}" if names else call
+        self._emit(line, PlanStep(CONTROL, ControlFlow(kind, tuple(plans))), tuple(reads),
+                   tuple(names))
+        for t, n in zip(outputs, names):
+            self.bind(t, n)
+
+
+# -- trace keys ---------------------------------------------------------------------------------
+# A call's key has one entry per flattened argument: ("tensor", shape, dtype) for tensors,
+# arrays and TensorSpecs (a spec's unknown dimensions are None, an unknown rank is a None
+# shape), ("var", id) for variables, ("py", value) for hashable Python values (so 1, 1.0 and
+# True share a trace, as TF's Literal types do) and ("obj", id) for other objects.
+def _is_spec(x):
+    return type(x).__name__ == "TensorSpec" and hasattr(x, "is_compatible_with")
+
+
+def _spec_dims(shape):
+    dims = getattr(shape, "dims", shape)
+    return None if dims is None else tuple(dims)
+
+
+def _copy_handle(h):
+    out = np.empty((), object)
+    out[()] = copy.copy(h[()])
+    out[()].elems = list(h[()].elems)
+    return out
+
+
+def _has_effects(step):
+    """Whether a control step's sub-plans assign variables or run Python effects."""
+    if step.kind != CONTROL:
+        return False
+    return any(s.kind in _ALWAYS_KEPT or _has_effects(s) for p in step.target.plans
+               for s in p.steps)
 
 
 def _leaf_key(x):
     if isinstance(x, Variable):
-        return ("var", id(x))
+        return ("var", id(getattr(x, "_parent", x)))
     if isinstance(x, TensorBase):
         v = x._v
         return ("tensor", v.shape, v.dtype.str)
     if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
         return ("tensor", tuple(x.shape), x.dtype.str)
+    if _is_spec(x):
+        return ("tensor", _spec_dims(x.shape), np.dtype(x.dtype._np).str)
+    if hasattr(type(x), "__tf_tracing_type__"):  # TF's tracing protocol
+        return ("trace_type", x.__tf_tracing_type__(None))
     try:
         hash(x)
-        return ("py", type(x).__name__, x)
+        return ("py", x)
     except TypeError:
         return ("obj", id(x))
+
+
+def _dims_compatible(spec, dims):
+    """Whether concrete or partial ``dims`` fit the partial shape ``spec``."""
+    if spec is None:
+        return True
+    if dims is None or len(spec) != len(dims):
+        return False
+    return all(a is None or a == b for a, b in zip(spec, dims))
+
+
+def _key_compatible(spec_key, key):
+    if len(spec_key) != len(key) or spec_key[0] != key[0]:  # [0]: the structure
+        return False
+    for a, b in zip(spec_key[1:], key[1:]):
+        if a[0] == "tensor" == b[0]:
+            if a[2] != b[2] or not _dims_compatible(a[1], b[1]):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+def _relax_dims(a, b):
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(x if x == y else None for x, y in zip(a, b))
+
+
+def _relaxed_key(old, new):
+    """``new`` with its tensor shapes relaxed to also admit ``old`` (TF's reduce_retracing),
+    or None when the two differ in more than shapes."""
+    if len(old) != len(new) or old[0] != new[0]:
+        return None
+    out = [new[0]]
+    for a, b in zip(old[1:], new[1:]):
+        if a[0] == "tensor" == b[0] and a[2] == b[2]:
+            out.append(("tensor", _relax_dims(a[1], b[1]), b[2]))
+        elif a != b:
+            return None
+        else:
+            out.append(b)
+    return tuple(out)
+
+
+def _specificity(key):
+    """Fewer unknown dimensions first (the most specific compatible trace wins)."""
+    n = 0
+    for k in key[1:]:
+        if k[0] == "tensor":
+            n += 100 if k[1] is None else sum(d is None for d in k[1])
+    return n
 
 
 def _describe(i, a, b):
@@ -285,56 +527,539 @@ def _describe(i, a, b):
     return f"argument {i} {a[1:]!r} -> {b[1:]!r}"
 
 
-class ConcreteFunction:
-    """One traced signature: its ``Plan`` (None when it runs eagerly) and how to call it."""
+_NOTHING = object()
+_PY_OUTPUT = (bool, int, float, complex, str, np.generic, np.ndarray)
 
-    def __init__(self, fn, plan, tensor_positions, out_structure, out_leaves,
-                 eager_reason=None):
-        self._fn = fn
+
+def _tensor_spec():
+    from .data._structure import TensorSpec  # cycle: tf.TensorSpec lives with tf.data's specs
+    return TensorSpec
+
+
+def _dtype_of(key):
+    return from_numpy(np.dtype(key[2]))
+
+
+def _proto_name(key):
+    """The dtype's name in TF's kernel messages (``float``, ``double``, ``int32``...)."""
+    name = _dtype_of(key).name
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(name, name)
+
+
+def _literal(x):
+    return f"Literal[{x!r}]"
+
+
+def _type_text(x):
+    """TF's text for the type of an argument or output (``pretty_printed_signature``)."""
+    if _is_spec(x):
+        return repr(x)
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return "Tuple[" + ", ".join(_type_text(e) for e in x) + "]"
+    if isinstance(x, list):
+        return "List[" + ", ".join(_type_text(e) for e in x) + "]"
+    if isinstance(x, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(v)}]" for k, v in x.items()) + "]"
+    if isinstance(x, Variable):
+        return f"{type(x).__name__}(shape={x.shape}, dtype={x.dtype!r})"
+    return _literal(x)
+
+
+class GraphOperation(NamedTuple):
+    """One operation of a ``ConcreteFunction.graph``: its ``name`` and ``type`` (TF's op
+    type: ``Placeholder`` for inputs, ``Identity`` for outputs, the op's name otherwise)."""
+
+    name: str
+    type: str
+
+
+class GraphTensor:
+    """A symbolic input or output of a ``ConcreteFunction`` (TF's graph tensor): name, shape
+    and dtype; it has no value."""
+
+    __slots__ = ("name", "shape", "dtype")
+
+    def __init__(self, name, shape, dtype):
+        self.name, self.shape, self.dtype = name, shape, dtype
+
+    def __repr__(self):
+        return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+
+class FuncGraph:
+    """What ``ConcreteFunction.graph`` shows of a traced plan: its operations in order
+    (inputs as ``Placeholder``s, each plan step, outputs as ``Identity``s), ``inputs`` and
+    ``outputs``. The list is the plan's own steps, not a TensorFlow graph."""
+
+    def __init__(self, name, operations, inputs, outputs):
+        self.name = name
+        self._ops = list(operations)
+        self.inputs = inputs
+        self.outputs = outputs
+
+    def get_operations(self):
+        return list(self._ops)
+
+    def get_operation_by_name(self, name):
+        for op in self._ops:
+            if op.name == name:
+                return op
+        raise KeyError(f"The name {name!r} refers to an Operation not in the graph.")
+
+    def __repr__(self):
+        return f"<FuncGraph {self.name!r} of {len(self._ops)} operations>"
+
+
+_ASSIGN_TYPES = {"assign": "AssignVariableOp", "add": "AssignAddVariableOp",
+                 "sub": "AssignSubVariableOp"}
+
+
+def _graph_ops(plan, input_names):
+    ops, used = [], {}
+
+    def unique(name):
+        n = used.get(name, 0)
+        used[name] = n + 1
+        return name if n == 0 else f"{name}_{n}"
+
+    for name in input_names:
+        ops.append(GraphOperation(unique(name), "Placeholder"))
+    for step in plan.steps:
+        if step.kind in (OP, RANDOM):
+            t = step.target.name
+        elif step.kind == READ:
+            t = "ReadVariableOp"
+        elif step.kind == ASSIGN:
+            t = _ASSIGN_TYPES.get(step.detail, "AssignVariableOp")
+        else:
+            t = getattr(step.target, "_tf_op_type", "EagerPyFunc")
+        ops.append(GraphOperation(unique(t), t))
+    return ops
+
+
+class _Variant:
+    """One plan of a ConcreteFunction, for one set of concrete input shapes (see
+    ``ConcreteFunction``); None as plan when this signature runs eagerly."""
+
+    __slots__ = ("concrete", "plan", "_plan", "_positions", "_structure", "_leaves",
+                 "eager_reason", "_gpu", "out_shapes", "key")
+
+    def __init__(self, concrete, plan, positions, structure, leaves, eager_reason=None):
+        self.concrete = concrete
         self.plan = plan
         self._plan = None if plan is None else plan.run
-        self.plan_source = None if plan is None else plan.source
-        self._positions = tensor_positions
-        self._structure = out_structure
-        self._leaves = out_leaves  # per output leaf: True (plan value) or the Python value
+        self._positions = positions
+        self._structure = structure
+        self._leaves = leaves  # per output leaf: True (plan value) or the Python value
         self.eager_reason = eager_reason
+        self.out_shapes = None
+        self.key = None
         # On a GPU the plan may replay as a CUDA graph (_graph_replay.py); None on CPU.
         self._gpu = None if plan is None else _graph_replay.runner_for(plan)
+
+    @property
+    def plan_source(self):
+        return None if self.plan is None else self.plan.source
 
     def _run(self, flat_args):
         arrays = []
         for p in self._positions:
             x = flat_args[p]
-            arrays.append(x._v if isinstance(x, TensorBase) else x)
+            arrays.append(x._v if isinstance(x, TensorBase) else _to_array(x))
         outs = iter(self._plan(*arrays) if self._gpu is None else self._gpu(arrays))
         leaves = [const(next(outs)) if leaf is True else leaf for leaf in self._leaves]
         return nest.pack_sequence_as(self._structure, leaves)
 
+
+def _same_plan(a, b):
+    """Whether two plans of one function traced at different shapes are the same program:
+    same code, same ops, same attributes and captured constants. Then the plan does not
+    depend on the shapes it was traced at (nothing shape-derived was frozen into it)."""
+    if a.plan is None or b.plan is None or a.plan.source != b.plan.source:
+        return False
+    if a._leaves != b._leaves:
+        return False
+    for sa, sb in zip(a.plan.steps, b.plan.steps):
+        if sa.kind != sb.kind or sa.target is not sb.target:
+            return False
+    na, nb = a.plan.namespace, b.plan.namespace
+    if na.keys() != nb.keys():
+        return False
+    for k, va in na.items():
+        vb = nb[k]
+        if va is vb:
+            continue
+        if not _same_value(va, vb):
+            return False
+    return True
+
+
+def _same_value(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if hasattr(a, "shape") and hasattr(a, "dtype"):
+        try:
+            return a.shape == b.shape and a.dtype == b.dtype and bool((to_host(a) == to_host(b))
+                                                                        .all())
+        except Exception:  # arrays of different devices or kinds: not the same program
+            return False
+    try:
+        return bool(a == b)
+    except Exception:  # an object without a usable ==: identity decided already
+        return False
+
+
+class ConcreteFunction(_types.ConcreteFunction):
+    """One trace of a ``tf.function``: the input signature it accepts (``TensorSpec``s,
+    possibly with unknown dimensions, and the Python values bound into it), its outputs and
+    graph, and how to call it.
+
+    tapeflow replays a plan specialised to concrete shapes. A signature with unknown
+    dimensions keeps one plan per shape seen; when two shapes give the same program, that
+    plan serves every shape from then on (the Python body runs no more). The Python body's
+    extra runs for new shapes print nothing to stdout (TF runs it once per trace).
+    """
+
+    def __init__(self, function, key, args, kwargs, index):
+        self._function = function
+        self._key = key
+        self._args, self._kwargs = args, kwargs  # the canonical arguments that made it
+        self._variants = {}
+        self._primary = None
+        self._generic = None
+        self._index = index
+        self._sig_cache = None
+
+    # -- what the first plan says (tapeflow's own attributes) -----------------------------
+    plan = property(lambda self: self._primary and self._primary.plan)
+    plan_source = property(lambda self: self._primary and self._primary.plan_source)
+    eager_reason = property(lambda self: self._primary and self._primary.eager_reason)
+    _gpu = property(lambda self: self._primary and self._primary._gpu)
+    _plan = property(lambda self: self._primary and self._primary._plan)
+
+    @property
+    def name(self):
+        return f"__inference_{self._function.__name__}_{self._index}".encode()
+
+    @property
+    def function_type(self):
+        return self.structured_input_signature
+
+    # -- signatures -----------------------------------------------------------------------
+    def _specs(self, named):
+        """The canonical arguments with every tensor as its TensorSpec from the key."""
+        TensorSpec = _tensor_spec()
+        structure = (self._args, self._kwargs)
+        flat = nest.flatten(structure)
+        names = _leaf_names(self._function._param_names(), structure) if named else None
+        sig = self._function.input_signature
+        sig = None if sig is None else nest.flatten(list(sig))
+        out = []
+        for i, (x, k) in enumerate(zip(flat, self._key[1:])):
+            if k[0] == "tensor":
+                given = x.name if _is_spec(x) and x.name else None
+                if sig is not None and i < len(sig):
+                    given = sig[i].name
+                name = given or (names[i] if named else None)
+                out.append(TensorSpec(k[1], _dtype_of(k), name))
+            else:
+                out.append(x)
+        return nest.pack_sequence_as(structure, out)
+
+    @property
+    def structured_input_signature(self):
+        """``(args, kwargs)`` with a ``TensorSpec`` per tensor argument (named after its
+        parameter) and the Python values bound into this trace."""
+        args, kwargs = self._specs(named=True)
+        return tuple(args), dict(kwargs)
+
+    def _out_specs(self):
+        v = self._primary
+        if v is None or v.plan is None:
+            return None
+        TensorSpec = _tensor_spec()
+        none_sizes = set()
+        for k, seen in zip(self._key[1:], v.key[1:]):
+            if k[0] == "tensor" and k[1] is not None and seen[1] is not None:
+                none_sizes.update(d for d, s in zip(seen[1], k[1]) if s is None)
+        unknown_rank = any(k[0] == "tensor" and k[1] is None for k in self._key[1:])
+        specs, shapes = [], iter(v.out_shapes)
+        for leaf in v._leaves:
+            if leaf is not True:
+                specs.append(leaf)
+                continue
+            shape, dtype = next(shapes)
+            if self._generic is not None or self._key_relaxed():
+                shape = None if unknown_rank else tuple(
+                    None if d in none_sizes else d for d in shape)
+            specs.append(TensorSpec(shape, dtype))
+        return nest.pack_sequence_as(v._structure, specs)
+
+    def _key_relaxed(self):
+        return any(k[0] == "tensor" and (k[1] is None or None in k[1]) for k in self._key[1:])
+
+    @property
+    def output_shapes(self):
+        return nest.map_structure(lambda s: s.shape if _is_spec(s) else s, self._out_specs())
+
+    @property
+    def output_dtypes(self):
+        return nest.map_structure(lambda s: s.dtype if _is_spec(s) else s, self._out_specs())
+
+    @property
+    def structured_outputs(self):
+        """The outputs' structure with a symbolic ``GraphTensor`` per tensor."""
+        specs = self._out_specs()
+        if specs is None:
+            return None
+        n = iter(range(1 << 30))
+
+        def sym(s):
+            if not _is_spec(s):
+                return s
+            i = next(n)
+            return GraphTensor(f"Identity{'' if i == 0 else f'_{i}'}:0", s.shape, s.dtype)
+
+        return nest.map_structure(sym, specs)
+
+    @property
+    def inputs(self):
+        return [GraphTensor(f"{s.name}:0", s.shape, s.dtype)
+                for s in nest.flatten(self._specs(named=True)) if _is_spec(s)]
+
+    @property
+    def outputs(self):
+        return [t for t in nest.flatten(self.structured_outputs) if isinstance(t, GraphTensor)]
+
+    @property
+    def variables(self):
+        plan = self.plan
+        return () if plan is None else plan.variables
+
+    trainable_variables = property(lambda self: tuple(v for v in self.variables
+                                                      if v.trainable))
+
+    @property
+    def graph(self):
+        """The plan's operations as a ``FuncGraph`` (``get_operations()``: name and type)."""
+        plan = self.plan
+        names = [s.name for s in nest.flatten(self._specs(named=True)) if _is_spec(s)]
+        ops = [] if plan is None else _graph_ops(plan, names)
+        outs = self.outputs if plan is not None else []
+        for i in range(len(outs)):
+            ops.append(GraphOperation("Identity" + ("" if i == 0 else f"_{i}"), "Identity"))
+        return FuncGraph(self.name.decode(), ops, self.inputs, outs)
+
+    def pretty_printed_signature(self, verbose=True):
+        """TF's text: the input parameters with their types, the output type, captures."""
+        args, kwargs = self._specs(named=False)
+        lines = ["Input Parameters:"]
+        params = self._function._parameters()
+        for i, a in enumerate(args):
+            p = params[i] if i < len(params) else None
+            name = p.name if p is not None else f"arg_{i}"
+            kind = p.kind.name if p is not None else "POSITIONAL_ONLY"
+            lines.append(f"  {name} ({kind}): {_type_text(a)}")
+        by_name = {p.name: p for p in params}
+        for k, a in kwargs.items():
+            kind = by_name[k].kind.name if k in by_name else "VAR_KEYWORD"
+            lines.append(f"  {k} ({kind}): {_type_text(a)}")
+        lines.append("Output Type:")
+        out = self._out_specs()
+        lines.append(f"  {_type_text(out)}")
+        lines.append("Captures:")
+        caps = [f"  {id(v)}: TensorSpec(shape={v.shape}, dtype=tf.resource, name=None)"
+                for v in self.variables]
+        lines.extend(caps or ["  None"])
+        return "\n".join(lines)
+
+    def __str__(self):
+        return "ConcreteFunction " + self.pretty_printed_signature()
+
+    def __repr__(self):
+        args, kwargs = self._specs(named=False)
+        params = self._function._parameters()
+        parts = []
+        for i, a in enumerate(args):
+            parts.append(f"{params[i].name if i < len(params) else f'arg_{i}'}: "
+                         f"{_type_text(a)}")
+        parts += [f"{k}: {_type_text(a)}" for k, a in kwargs.items()]
+        return (f"<ConcreteFunction ({', '.join(parts)}) -> {_type_text(self._out_specs())} "
+                f"at 0x{id(self):X}>")
+
+    # -- calling ----------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        return self._fn(*args, **kwargs)
+        """Call with tensors for the traced signature's tensor parameters (positionally or by
+        name); Python values bound into the trace may be left out or passed equal."""
+        fn = self._function
+        sig_args, sig_kwargs = self._args, self._kwargs
+        params = fn._parameters()
+        bound = {}
+        names = [p.name for p in params]
+        if len(args) > len(sig_args):
+            raise fn._binding_error("too many positional arguments", args, kwargs, self)
+        for i, a in enumerate(args):
+            bound[i] = a
+        for k, a in kwargs.items():
+            if k in names and names.index(k) < len(sig_args):
+                bound[names.index(k)] = a
+            elif k not in sig_kwargs:
+                raise fn._binding_error(f"got an unexpected keyword argument '{k}'", args,
+                                        kwargs, self)
+        new_args = []
+        for i, s in enumerate(sig_args):
+            if i not in bound:
+                if any(_leaf_key(x)[0] == "tensor" for x in nest.flatten(s)):
+                    raise fn._binding_error(f"missing a required argument: '{names[i]}'",
+                                            args, kwargs, self)
+                new_args.append(s)
+            else:
+                new_args.append(self._cast_arg(bound[i], s, args, kwargs))
+        new_kwargs = {k: self._cast_arg(kwargs[k], v, args, kwargs) if k in kwargs else v
+                      for k, v in sig_kwargs.items()}
+        flat = nest.flatten((tuple(new_args), new_kwargs))
+        key = (self._key[0],) + tuple(_leaf_key(x) for x in flat)
+        for i, (a, b) in enumerate(zip(self._key[1:], key[1:])):
+            if a[0] == "tensor" and b[0] == "tensor" and a[2] != b[2]:
+                raise InvalidArgumentError(
+                    None, None,
+                    f"cannot compute {self.name.decode()} as input #{i}(zero-based) was "
+                    f"expected to be a {_proto_name(a)} tensor but is a "
+                    f"{_proto_name(b)} tensor [Op:{self.name.decode()}]")
+        variant = self._variant_for(tuple(new_args), new_kwargs, flat, key)
+        if isinstance(variant, tuple):  # the tracing run's own result
+            return variant[1]
+        if variant._plan is None:
+            return fn._python_function(*new_args, **new_kwargs)
+        return variant._run(flat)
+
+    def _cast_arg(self, value, spec, args, kwargs):
+        flat_s = nest.flatten(spec)
+        if len(flat_s) == 1 and _leaf_key(flat_s[0])[0] == "tensor":
+            if not isinstance(value, TensorBase):
+                try:
+                    return convert_to_tensor(value, _dtype_of(_leaf_key(flat_s[0])))
+                except (TypeError, ValueError):
+                    raise self._function._binding_error(
+                        f"Can not cast {value!r} to {_type_text(spec)}", args, kwargs,
+                        self) from None
+            return value
+        if _leaf_key(spec)[0] != "tensor" and not isinstance(value, TensorBase):
+            try:
+                same = value == spec
+                same = bool(same)
+            except Exception:  # an object without ==: identity
+                same = value is spec
+            if not same:
+                raise self._function._binding_error(
+                    f"Can not cast {value!r} to {_type_text(spec)}", args, kwargs, self)
+            return spec
+        return value
+
+    def _variant_for(self, args, kwargs, flat, key):
+        variant = self._variants.get(key)
+        if variant is not None:
+            return variant
+        if self._generic is not None:
+            self._variants[key] = self._generic
+            return self._generic
+        return self._function._trace(self, args, kwargs, flat, key)
 
 
-class Function:
-    """A callable that traces ``python_function`` per input signature (see module doc)."""
+def _leaf_names(params, structure):
+    """TF's names of the flattened arguments: the parameter's name, ``name_i`` inside a
+    list or tuple argument, the key inside a dict."""
+    args, kwargs = structure
+    names = []
+    for i, a in enumerate(args):
+        base = params[i] if i < len(params) else f"arg_{i}"
+        names += _nested_names(base, a)
+    for k, a in kwargs.items():
+        names += _nested_names(k, a)
+    return names
+
+
+def _nested_names(base, a):
+    flat = nest.flatten(a)
+    if len(flat) == 1 and flat[0] is a:
+        return [base]
+    paths = nest.flatten_with_joined_string_paths(a, separator="_")
+    return [f"{base}_{p}" for p, _ in paths]
+
+
+class Function(_types.PolymorphicFunction):
+    """A callable that traces ``python_function`` per input signature (see module doc).
+
+    TF's rules for when it traces again: a tensor argument of a new shape or dtype, a new
+    Python value (by equality: ``1``, ``1.0`` and ``True`` are one value), another object
+    (by hash and equality, identity for unhashable objects) or a new structure. With
+    ``input_signature`` every call must match the given ``TensorSpec``s (``None``: any
+    size) and one trace serves them all; ``reduce_retracing=True`` widens a trace's shapes to
+    unknown dimensions when a call with a new shape comes. ``get_concrete_function`` traces
+    with ``TensorSpec``s or tensors and binds Python arguments into the trace.
+
+    Example::
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+        def total(x):
+            return tf.reduce_sum(x, axis=1)
+
+        total(tf.ones([2, 3]))  # traces
+        total(tf.ones([5, 3]))  # same trace: None accepts any batch size
+        total.experimental_get_tracing_count()  # 1
+    """
 
     def __init__(self, python_function, input_signature=None, autograph=True,
                  jit_compile=None, reduce_retracing=False, name=None):
         self._python_function = python_function
+        if input_signature is not None:
+            if not isinstance(input_signature, (list, tuple)):
+                raise TypeError(f"input_signature must be either a tuple or a list, got "
+                                f"{type(input_signature)}.")
+            for s in nest.flatten(list(input_signature)):
+                if not _is_spec(s):
+                    raise TypeError(f"input_signature must be a possibly nested sequence of "
+                                    f"TensorSpec objects, got invalid args {s!r} of type "
+                                    f"{type(s)}.")
+            input_signature = tuple(input_signature)
         self.input_signature = input_signature
-        self._cache = {}
+        self._autograph = autograph
+        self._autograph_fn = None
+        self._reduce_retracing = bool(reduce_retracing)
+        self._cache = {}  # a call's raw key -> its _Variant (when the call is canonical)
+        self._variants = {}  # canonical key -> _Variant
+        self._concretes = []  # ConcreteFunctions, in the order they were traced
         self._tracing_count = 0
+        self._traces_run = 0  # runs of the Python body under a trace, specialisations too
         self._last_key = None
         self._warned = set()
         self._retraced = set()  # signatures traced again after a first trace made variables
         self._instances = weakref.WeakKeyDictionary()
+        self._params = None
         functools.update_wrapper(self, python_function)
+        if name is not None:
+            self.__name__ = name
 
     @property
     def python_function(self):
         return self._python_function
 
+    @property
+    def function_spec(self):
+        return self.input_signature
+
     def experimental_get_tracing_count(self):
+        """How many times the function has been traced (TF's count: a new shape under an
+        ``input_signature`` or a ``reduce_retracing`` trace that accepts it is not one)."""
         return self._tracing_count
+
+    def pretty_printed_concrete_signatures(self, verbose=True):
+        """Every trace's signature (``ConcreteFunction.pretty_printed_signature``)."""
+        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concretes)
 
     def __get__(self, instance, owner):
         if instance is None:
@@ -345,55 +1070,191 @@ class Function:
             bound = None
         if bound is None:
             bound = Function(self._python_function.__get__(instance, owner),
-                             self.input_signature)
+                             self.input_signature, self._autograph,
+                             reduce_retracing=self._reduce_retracing)
             try:
                 self._instances[instance] = bound
             except TypeError:
                 pass
         return bound
 
+    # -- binding ----------------------------------------------------------------------------
+    def _signature(self):
+        if self._params is None:
+            import inspect  # deferred: a heavy module, needed only when a call is bound
+            try:
+                self._params = inspect.signature(self._python_function)
+            except (TypeError, ValueError):  # a builtin or callable without a signature
+                self._params = False
+        return self._params or None
+
+    def _parameters(self):
+        sig = self._signature()
+        return [] if sig is None else list(sig.parameters.values())
+
+    def _param_names(self):
+        return [p.name for p in self._parameters()]
+
+    def _signature_text(self, concrete=None):
+        if self.input_signature is not None and concrete is None:
+            names = self._param_names()
+            parts = []
+            for i, s in enumerate(self.input_signature):
+                name = names[i] if i < len(names) else f"arg_{i}"
+                parts.append(f"{name}: {_type_text(_named(s, name))}")
+            return f"({', '.join(parts)})"
+        text = repr(concrete)[len("<ConcreteFunction "):]
+        return text[:text.rindex(" at 0x")]
+
+    def _binding_error(self, why, args, kwargs, concrete=None):
+        return TypeError(f"Binding inputs to tf.function failed due to `{why}`. Received "
+                         f"args: {args!r} and kwargs: {kwargs!r} for signature: "
+                         f"{self._signature_text(concrete)}.")
+
+    def _canonical(self, args, kwargs):
+        """``(args, kwargs)`` bound to the parameters (defaults filled in, keyword arguments
+        given positionally where they can be) and checked against ``input_signature``."""
+        sig = self._signature()
+        if sig is not None:
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise self._binding_error(str(e), args, kwargs) from None
+            bound.apply_defaults()
+            cargs, ckwargs = tuple(bound.args), dict(bound.kwargs)
+        else:
+            cargs, ckwargs = tuple(args), dict(kwargs)
+        if self.input_signature is None:
+            return cargs, ckwargs
+        specs = self.input_signature
+        if len(cargs) > len(specs):
+            raise self._binding_error("too many positional arguments", args, kwargs)
+        if ckwargs:
+            k = next(iter(ckwargs))
+            raise self._binding_error(f"got an unexpected keyword argument '{k}'", args, kwargs)
+        names = self._param_names()
+        out = []
+        for i, spec in enumerate(specs):
+            if i >= len(cargs):
+                name = names[i] if i < len(names) else f"arg_{i}"
+                raise self._binding_error(f"missing a required argument: '{name}'", args,
+                                          kwargs)
+            value = cargs[i]
+            name = names[i] if i < len(names) else f"arg_{i}"
+            out.append(_bind_to_spec(value, spec, name, self, args, kwargs))
+        return tuple(out), {}
+
     def _key(self, args, kwargs):
         flat = nest.flatten((args, kwargs))
         return flat, tuple(_leaf_key(x) for x in flat)
 
+    # -- calling ----------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if _recording.active_here() or _functions_run_eagerly():
             # inside another trace: inline; under an outer GradientTape: run eagerly so the
             # tape records the ops and gradients flow through the function
+            if self.input_signature is not None:
+                args, kwargs = self._canonical(args, kwargs)
             return self._python_function(*args, **kwargs)
         flat, key = self._key(args, kwargs)
-        concrete = self._cache.get(key)
-        if concrete is None:
-            concrete = self._trace(args, kwargs, flat, key)
-            if concrete is None:  # the first run already happened eagerly during tracing
-                return self._eager_result
-        if concrete._plan is None:
+        variant = self._cache.get(key)
+        if variant is None:
+            cargs, ckwargs, flat, ckey, canonical = self._prepare(args, kwargs, flat)
+            variant = self._variants.get(ckey)
+            if variant is None:
+                variant = self._find_or_trace(cargs, ckwargs, flat, ckey)
+                if isinstance(variant, tuple):  # the tracing run's result
+                    variant, result = variant
+                    if canonical and variant is not None:
+                        self._cache[key] = variant
+                    return result
+            if canonical:
+                self._cache[key] = variant
+            args, kwargs = cargs, ckwargs
+        if variant._plan is None:
             return self._python_function(*args, **kwargs)
-        return concrete._run(flat)
+        return variant._run(flat)
 
-    def get_concrete_function(self, *args, **kwargs):
-        flat, key = self._key(args, kwargs)
-        concrete = self._cache.get(key)
+    def _prepare(self, args, kwargs, flat):
+        cargs, ckwargs = self._canonical(args, kwargs)
+        cflat = nest.flatten((cargs, ckwargs))
+        structure = nest.pack_sequence_as((cargs, ckwargs), [0] * len(cflat))
+        ckey = (repr(structure),) + tuple(_leaf_key(x) for x in cflat)
+        canonical = (len(cflat) == len(flat) and all(a is b for a, b in zip(cflat, flat))
+                     and not ckwargs and len(cargs) == len(args))
+        return cargs, ckwargs, cflat, ckey, canonical
+
+    def _find(self, ckey):
+        found = [c for c in self._concretes if _key_compatible(c._key, ckey)]
+        return min(found, key=lambda c: _specificity(c._key)) if found else None
+
+    def _find_or_trace(self, cargs, ckwargs, flat, ckey, execute=True):
+        concrete = self._find(ckey)
         if concrete is None:
-            self._trace(args, kwargs, flat, key, execute=False)
-            concrete = self._cache[key]
-        return concrete
+            concrete = self._new_concrete(cargs, ckwargs, ckey)
+        return concrete._variant_for(cargs, ckwargs, flat, ckey) if execute else concrete
 
-    def _trace(self, args, kwargs, flat, key, execute=True):
-        """Run the Python function once, recording it; returns the ConcreteFunction, or None
-        when the recording could not be trusted (the eager result is kept in that case)."""
+    def _new_concrete(self, cargs, ckwargs, ckey):
+        if self.input_signature is not None:
+            key = ckey[:1] + tuple(
+                ("tensor", _spec_dims(s.shape), np.dtype(s.dtype._np).str)
+                for s in nest.flatten(list(self.input_signature)))
+        elif self._reduce_retracing:
+            key = ckey
+            for c in reversed(self._concretes):
+                relaxed = _relaxed_key(c._key, ckey)
+                if relaxed is not None:
+                    key = relaxed
+                    break
+        else:
+            key = ckey
         if self._last_key is not None:
-            reasons = [_describe(i, a, b) for i, (a, b) in enumerate(zip(self._last_key, key))
-                       if a != b] or ["a new input structure"]
-            msg = f"tf.function {self.__name__!r} retracing: " + "; ".join(reasons)
+            reasons = [_describe(i, a, b) for i, (a, b) in
+                       enumerate(zip(self._last_key[1:], ckey[1:])) if a != b]
+            if len(self._last_key) != len(ckey) or self._last_key[0] != ckey[0]:
+                reasons = ["a new input structure"]
+            msg = f"tf.function {self.__name__!r} retracing: " + "; ".join(
+                reasons or ["a new input structure"])
             if self._tracing_count + 1 >= _DEPTH_WARN:
                 _log.warning("%s (%d traces so far; pass tensors of fixed shapes or an "
                              "input_signature to avoid it)", msg, self._tracing_count + 1)
             else:
                 _log.info(msg)
+        self._last_key = ckey
         self._tracing_count += 1
-        self._last_key = key
-        trace = _Trace(first=self._tracing_count == 1)
+        concrete = ConcreteFunction(self, key, cargs, ckwargs, len(self._concretes))
+        self._concretes.append(concrete)
+        return concrete
+
+    def get_concrete_function(self, *args, **kwargs):
+        """The trace for these arguments (``TensorSpec``s, tensors, Python values), made now
+        if needed. Tracing with specs runs the body on stand-in values (ones; unknown sizes
+        2); variable updates it makes are undone and tf.print does not print."""
+        if not args and not kwargs and self.input_signature is not None:
+            args = self.input_signature
+        cargs, ckwargs = self._canonical(args, kwargs)
+        flat = nest.flatten((cargs, ckwargs))
+        structure = nest.pack_sequence_as((cargs, ckwargs), [0] * len(flat))
+        ckey = (repr(structure),) + tuple(_leaf_key(x) for x in flat)
+        concrete = self._find(ckey)
+        if concrete is None:
+            concrete = self._new_concrete(cargs, ckwargs, ckey)
+        if concrete._primary is None:
+            concrete_flat = [_stand_in(x) if _is_spec(x) else x for x in flat]
+            ckey2 = (ckey[0],) + tuple(_leaf_key(x) for x in concrete_flat)
+            a2, k2 = nest.pack_sequence_as((cargs, ckwargs), concrete_flat)
+            self._trace(concrete, a2, k2, concrete_flat, ckey2, dry=True)
+        return concrete
+
+    def _trace(self, concrete, args, kwargs, flat, key, dry=False):
+        """Run the Python function once under a trace for ``concrete`` at these concrete
+        arguments; returns ``(variant, the run's result)`` (variant None when the trace must be
+        redone on the next call), or the variant alone for a dry run."""
+        first = self._traces_run == 0 or key in self._retraced
+        self._traces_run += 1
+        trace = _Trace(first=first)
+        trace.dry = dry
+        trace.fn, trace.concrete = self._python_function, concrete
         tensor_positions = []
         traced_flat = list(flat)
         input_names = []
@@ -408,18 +1269,36 @@ class Function:
                 tensor_positions.append(p)
                 input_names.append(name)
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        shadow = concrete._primary is not None  # a new shape of a trace made before
+        saved = _reachable_variables(self._python_function, concrete) if dry else None
+        fn = self._converted()
         _recording.push(trace)
         try:
-            result = self._python_function(*t_args, **t_kwargs)
+            if shadow:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    result = fn(*t_args, **t_kwargs)
+            else:
+                result = fn(*t_args, **t_kwargs)
         finally:
             _recording.pop(trace)
+            if saved is not None:
+                for v, value in saved:
+                    v._v = value
+                lost = _unrestored(trace, saved)
+                if lost is not None:
+                    _log.warning("tf.function %r: get_concrete_function's trace updated "
+                                 "variable %s, which tapeflow could not put back",
+                                 self.__name__, lost.name)
         out_flat = nest.flatten(result)
-        out_names, leaves = [], []
+        out_names, leaves, out_shapes = [], [], []
         if trace.unsafe is None:
             for t in out_flat:
-                if isinstance(t, TensorBase) and not isinstance(t, Variable):
-                    out_names.append(trace.name_of(t, "the function's result"))
+                t = _as_output(t, self._python_function)
+                if isinstance(t, TensorBase):
+                    out_names.append(trace.name_of(getattr(t, "_parent", t),
+                                                   "the function's result"))
                     leaves.append(True)
+                    out_shapes.append((tuple(t._v.shape), t.dtype))
                 else:
                     leaves.append(t)
         retry = trace.unsafe is not None and trace.created and key not in self._retraced
@@ -431,33 +1310,221 @@ class Function:
             _log.info("tf.function %r: the first trace created variables and could not be "
                       "replayed (%s); tracing again on the next call", self.__name__,
                       trace.unsafe)
-            self._tracing_count -= 1  # the retrace replaces this one
-            self._last_key = None
-            if not execute:
-                return self._trace(args, kwargs, flat, key, execute=False)
+            variant = None
         elif trace.unsafe is not None:
             if key not in self._warned:
                 self._warned.add(key)
                 _log.warning("tf.function %r runs eagerly for this input signature: %s.",
                              self.__name__, trace.unsafe)
-            concrete = ConcreteFunction(self._python_function, None, tensor_positions, None,
-                                        None, trace.unsafe)
+            variant = _Variant(concrete, None, tensor_positions, None, None, trace.unsafe)
         else:
-            concrete = ConcreteFunction(self._python_function,
-                                        trace.build(input_names, out_names), tensor_positions,
-                                        result, leaves)
-        if not retry:
-            self._cache[key] = concrete
-            if not execute:
-                return concrete
+            variant = _Variant(concrete, trace.build(input_names, out_names),
+                               tensor_positions, result, leaves)
+            variant.out_shapes = out_shapes
+        if variant is not None:
+            variant.key = key
+        if variant is not None:
+            concrete._variants[key] = variant
+            self._variants[key] = variant
+            if concrete._primary is None:
+                concrete._primary = variant
+            elif (concrete._generic is None and variant.plan is not None
+                  and _same_plan(concrete._primary, variant)):
+                concrete._generic = concrete._primary
+        elif dry:
+            return self._trace(concrete, args, kwargs, flat, key, dry=True)
+        if dry:
+            _poison(trace, ())
+            return variant
         # the tracing run executed the function for real (variables assigned, outputs computed)
-        self._eager_result = nest.pack_sequence_as(
-            result, [const(t._v) if isinstance(t, TensorBase) and not isinstance(t, Variable)
-                     else t for t in out_flat])
-        return None
+        outs = []
+        for t in out_flat:
+            if isinstance(t, TensorBase) and not isinstance(t, Variable):
+                outs.append(const(t._v))
+            elif variant is not None and variant.plan is not None:
+                c = _as_output(t, self._python_function)
+                outs.append(const(c._v) if isinstance(c, TensorBase) else c)
+            else:
+                outs.append(t)
+        eager_result = nest.pack_sequence_as(result, outs)
+        if variant is not None and variant.plan is not None:
+            _poison(trace, out_flat)
+        return variant, eager_result
+
+    def _converted(self):
+        """The Python function as tracing runs it: AutoGraph-converted when ``autograph``."""
+        conv = self._autograph_fn
+        if conv is None:
+            conv = self._python_function
+            if self._autograph:
+                from .autograph import convert  # cycle: autograph's runtime calls tf.cond here
+                conv = convert(self._python_function)
+            self._autograph_fn = conv
+        return conv
 
     def __repr__(self):
         return f"<tapeflow.function.Function {self.__name__!r}>"
+
+
+def _named(spec, name):
+    if spec.name is None and _is_spec(spec):
+        return type(spec)(spec.shape, spec.dtype, name)
+    return spec
+
+
+def _bind_to_spec(value, spec, name, fn, args, kwargs):
+    """``value`` as a tensor matching ``spec`` (nested specs: each leaf), or TF's
+    TypeError."""
+    if not _is_spec(spec):
+        flat_s = nest.flatten(spec)
+        try:
+            nest.assert_same_structure(spec, value, check_types=False)
+        except (TypeError, ValueError):
+            raise fn._binding_error(f"Can not cast {value!r} to {_type_text(spec)}", args,
+                                    kwargs) from None
+        flat_v = nest.flatten(value)
+        return nest.pack_sequence_as(spec, [_bind_to_spec(v, s, name, fn, args, kwargs)
+                                            for v, s in zip(flat_v, flat_s)])
+    t = value
+    if _is_spec(value):
+        if value.dtype != spec.dtype or not _dims_compatible(_spec_dims(spec.shape),
+                                                             _spec_dims(value.shape)):
+            raise fn._binding_error(f"Can not cast {value!r} to "
+                                    f"{_type_text(_named(spec, name))}", args, kwargs)
+        return value
+    if not isinstance(t, TensorBase):
+        try:
+            t = convert_to_tensor(value, spec.dtype)
+        except (TypeError, ValueError):
+            t = None
+    if t is None or not spec.is_compatible_with(t):
+        got = repr(value)
+        if t is not None:
+            got = repr(_named(_tensor_spec().from_tensor(t), spec.name or name))
+        raise fn._binding_error(f"Can not cast {got} to {_type_text(_named(spec, name))}",
+                                args, kwargs)
+    return t
+
+
+def _stand_in(spec):
+    """A tensor of ones fitting ``spec``: unknown sizes 2, unknown rank a scalar."""
+    dims = _spec_dims(spec.shape)
+    shape = () if dims is None else tuple(2 if d is None else d for d in dims)
+    return const(np.ones(shape, np.dtype(spec.dtype._np)))
+
+
+def _as_output(t, fn):
+    """An output leaf as TF returns it: a variable as its value, a Python number, string or
+    NumPy value as a tensor; None and other objects unchanged."""
+    if isinstance(t, Variable):
+        return getattr(t, "_parent", t)
+    if isinstance(t, _PY_OUTPUT) and not isinstance(t, TensorBase):
+        try:
+            return convert_to_tensor(t)
+        except (TypeError, ValueError, NotImplementedError):  # strings: kept as Python
+            return t
+    return t
+
+
+def _reachable_variables(fn, concrete, *more):
+    """``[(variable, its current array)]`` for the variables a dry trace may assign: those
+    of earlier plans, the functions' closures, globals they (or functions defined in them)
+    name and their ``self``."""
+    found = {}
+
+    def add(x, depth=0):
+        if isinstance(x, Variable):
+            found.setdefault(id(x), x)
+        elif isinstance(x, (list, tuple)) and depth < 2:
+            for e in x:
+                add(e, depth + 1)
+        elif isinstance(x, dict) and depth < 2:
+            for e in x.values():
+                add(e, depth + 1)
+        elif depth < 2 and hasattr(x, "variables") and not isinstance(x, type):
+            try:
+                for v in x.variables:
+                    add(v, 2)
+            except Exception:  # a `variables` that is not a tf.Module's: not ours to read
+                pass
+
+    def names(code, depth=0):
+        out = list(code.co_names)
+        if depth < 3:
+            for c in code.co_consts:
+                if hasattr(c, "co_names"):
+                    out += names(c, depth + 1)
+        return out
+
+    for f in (fn, *more):
+        inner = getattr(f, "__func__", f)
+        add(getattr(f, "__self__", None))
+        for cell in getattr(inner, "__closure__", None) or ():
+            try:
+                add(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        code = getattr(inner, "__code__", None)
+        glb = getattr(inner, "__globals__", {})
+        for name in names(code) if code is not None else ():
+            if name in glb:
+                add(glb[name])
+    if concrete is not None:
+        for c in concrete._function._concretes:
+            for v in c.variables:
+                add(v)
+    return [(v, v._v) for v in found.values()]
+
+
+def _unrestored(trace, saved):
+    """A variable the dry ``trace`` assigned that ``saved`` cannot put back, or None."""
+    ids = {id(v) for v, _ in saved}
+    for _, _, step in trace.uses:
+        if step.kind == ASSIGN and id(step.target) not in ids:
+            return step.target
+        if step.kind == CONTROL:
+            for p in step.target.plans:
+                for v in p.variables:
+                    if id(v) not in ids and any(st.kind == ASSIGN and st.target is v
+                                                for st in p.steps):
+                        return v
+    return None
+
+
+class _LeakedTensor(Tensor):
+    """A tensor made inside a ``tf.function`` trace and kept past it (in a global, on an
+    object): TF's graph tensors cannot be used outside their function, nor can these."""
+
+    __slots__ = ()
+
+    @property
+    def _v(self):
+        raise TypeError(f"{self!r} is out of scope and cannot be used here. Use return "
+                        "values, explicit Python locals or TensorFlow collections to access "
+                        "it.\nPlease see https://www.tensorflow.org/guide/function"
+                        "#all_outputs_of_a_tffunction_must_be_return_values for more "
+                        "information.")
+
+    def numpy(self):
+        raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
+
+    def __repr__(self):
+        v = _SLOT(self)
+        return (f"<tf.Tensor 'traced:0' shape={TensorShape(v.shape)} "
+                f"dtype={from_numpy(v.dtype).name}>")
+
+    __str__ = __repr__
+
+
+_SLOT = Tensor.__dict__["_v"].__get__
+
+
+def _poison(trace, outputs):
+    """Make the tensors a trace computed unusable, as TF's graph tensors are outside their
+    function (returned ones were copied already)."""
+    for t in trace.made:
+        if type(t) is Tensor:
+            t.__class__ = _LeakedTensor
 
 
 def _to_array(x):
@@ -472,9 +1539,36 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_implements=None,
              experimental_autograph_options=None, experimental_relax_shapes=None,
              experimental_compile=None, experimental_follow_type_hints=None, name=None):
-    """Decorator compiling a Python function into traced plans (``@tf.function``)."""
+    """Decorator compiling a Python function into traced plans (``@tf.function``).
+
+    Args:
+      func: the function to trace (or None: returns the decorator).
+      input_signature: a list of ``tf.TensorSpec`` every call must match; ``None``
+        dimensions accept any size with one trace.
+      autograph: convert Python ``if``/``for``/``while`` on tensors into traced control
+        flow (``tf.autograph``); False runs them as Python at trace time.
+      reduce_retracing: widen shapes to unknown dimensions when a call's shape is new
+        (``experimental_relax_shapes`` is its old name).
+      jit_compile, experimental_*: accepted for TF compatibility (no XLA).
+      name: the function's name in logs and concrete-function names.
+
+    Returns:
+      A ``Function``: call it like ``func``; ``get_concrete_function`` gives a trace.
+
+    Example::
+
+        @tf.function
+        def step(x):
+            if tf.reduce_sum(x) > 0:  # one traced conditional
+                return x * 2.0
+            return -x
+
+    See ``docs/tf-function.md`` for what is traced, what retraces, and the differences from
+    TensorFlow.
+    """
     def decorate(f):
-        return Function(f, input_signature, autograph, jit_compile, reduce_retracing, name)
+        return Function(f, input_signature, autograph, jit_compile,
+                        reduce_retracing or bool(experimental_relax_shapes), name)
 
     return decorate if func is None else decorate(func)
 
@@ -497,27 +1591,123 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
                 parts.append(str(v))
         print(sep.join(parts), end=end, file=stream)
 
+    emit._tf_op_type = "PrintV2"
     trace = _recording.trace_here()
     if trace is not None:
         trace.effect(emit, list(inputs))
+        if trace.dry:
+            return
     emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
 
 
+def _tapes_here():
+    """Whether a GradientTape of this thread is recording (traced control flow then runs as
+    Python: a tape must see the ops of the branch or iterations that really run)."""
+    tid = threading.get_ident()
+    return any(not r._is_trace and r._thread == tid for r in _recording.recording)
+
+
+def _traced_pred(trace, pred):
+    """``pred`` as a tensor whose value the trace must not freeze, or None (Python rules)."""
+    if trace is None or trace.suspended or _tapes_here() or not isinstance(pred, TensorBase):
+        return None
+    if isinstance(pred, Variable):
+        from .ops.math import identity  # deferred: ops sit below; only traced conds need it
+        pred = identity(pred)
+    return pred if trace.depends(pred) else None
+
+
 def cond(pred, true_fn=None, false_fn=None, name=None):
-    """``tf.cond``: calls one branch. Under tf.function a traced ``pred`` makes that signature
-    run eagerly (its value decides which ops run)."""
+    """``tf.cond``: ``true_fn()`` if ``pred`` else ``false_fn()``.
+
+    Under ``tf.function`` a ``pred`` computed from the inputs makes one traced conditional:
+    both branches are traced (the branch not taken at trace time runs on the traced values
+    with its variable updates undone and tf.print silent), and every call runs the branch
+    its ``pred`` selects. Both must return the same structure and dtypes.
+    """
     if true_fn is None or false_fn is None:
         raise TypeError("cond(): 'true_fn' and 'false_fn' arguments are required")
-    return true_fn() if bool(pred) else false_fn()
+    if not callable(true_fn):
+        raise TypeError("true_fn must be callable.")
+    if not callable(false_fn):
+        raise TypeError("false_fn must be callable.")
+    trace = _recording.trace_here()
+    traced = _traced_pred(trace, pred)
+    if traced is None:
+        return true_fn() if bool(pred) else false_fn()
+    return _traced_cond(trace, traced, true_fn, false_fn)
+
+
+def _traced_cond(trace, pred, true_fn, false_fn, check=None):
+    pred_name = trace.name_of(pred, "tf.cond")
+    taken = bool(np.asarray(to_host(pred._v)))
+    untaken_fn, taken_fn = (false_fn, true_fn) if taken else (true_fn, false_fn)
+    dry = trace.subtrace(untaken_fn, [], dry=True)
+    if dry is None or dry[1] is None:  # the trace failed: finish as Python (the function
+        return taken_fn()  # then runs eagerly)
+    real = trace.subtrace(taken_fn, [], dry=False)
+    if real[1] is None:
+        return real[0]
+    (r_t, p_t, c_t, f_t), (r_f, p_f, c_f, f_f) = (real, dry) if taken else (dry, real)
+    if check is not None:
+        check(r_t, r_f)
+    _same_branch_outputs(r_t, r_f, f_t, f_f)
+    run_t, run_f, nt = p_t.run, p_f.run, len(c_t)
+
+    def run_cond(p, *caps):
+        return run_t(*caps[:nt]) if p else run_f(*caps[nt:])
+
+    result, flat = real[0], real[3]
+    outs = [const(t._v) if isinstance(t, TensorBase) else t for t in flat]
+    trace.control("cond", run_cond, (p_t, p_f), [pred_name] + c_t + c_f,
+                  [t for t in outs if isinstance(t, TensorBase)])
+    return nest.pack_sequence_as(result, outs)
+
+
+def _same_branch_outputs(r_t, r_f, f_t, f_f):
+    try:
+        nest.assert_same_structure(r_t, r_f, check_types=False)
+        same = len(f_t) == len(f_f)
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise ValueError("true_fn and false_fn arguments to tf.cond must have the same number, "
+                         f"type, and overall structure of return values.\n\ntrue_fn output: "
+                         f"{r_t!r}\nfalse_fn output: {r_f!r}")
+    ok = all(
+        (isinstance(a, TensorBase) and isinstance(b, TensorBase) and a.dtype == b.dtype)
+        or (not isinstance(a, TensorBase) and not isinstance(b, TensorBase) and a == b)
+        for a, b in zip(f_t, f_f))
+    if not ok:
+        raise TypeError("true_fn and false_fn arguments to tf.cond must have the same number, "
+                        f"type, and overall structure of return values.\n\ntrue_fn output: "
+                        f"{r_t!r}\nfalse_fn output: {r_f!r}")
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
                back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
     """``tf.while_loop``: repeats ``body`` while ``cond`` holds, returning the loop vars in
-    their structure."""
+    their structure.
+
+    Under ``tf.function``, with tensor (or number) loop vars, the loop is one traced step:
+    ``cond`` and ``body`` are traced once each (their Python runs once per trace) and every
+    call repeats the traced body. Loop vars keep their dtypes and shapes (TF's errors
+    otherwise); other Python objects as loop vars run the loop as Python.
+    """
     single = not isinstance(loop_vars, (list, tuple))
+    start = 0
+    trace = _recording.trace_here()
+    if (trace is not None and not trace.suspended and not _tapes_here()
+            and shape_invariants is None):
+        flat = nest.flatten(loop_vars)
+        if all(isinstance(x, (TensorBase, bool, int, float)) for x in flat):
+            done = _traced_while(trace, cond, body, loop_vars, single, maximum_iterations)
+            if isinstance(done, _Continue):  # not capturable after one iteration ran
+                loop_vars, start = done.vars, 1
+            elif done is not None:
+                return done
     vars_ = [loop_vars] if single else list(loop_vars)
-    i = 0
+    i = start
     while bool(cond(*vars_)):
         if maximum_iterations is not None and i >= int(maximum_iterations):
             break
@@ -529,6 +1719,120 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return type(loop_vars)(vars_) if isinstance(loop_vars, tuple) else vars_
 
 
+def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
+    """One traced loop step for ``tf.while_loop``; None when the condition turns out to be a
+    Python value (the loop then runs as Python, as in TF)."""
+    structure = loop_vars
+    flat = nest.flatten(loop_vars)
+    init = []
+    for x in flat:
+        if isinstance(x, Variable):
+            from .ops.math import identity  # deferred: ops sit below; only loops need it
+            x = identity(x)
+        init.append(x if isinstance(x, TensorBase) else convert_to_tensor(x))
+
+    def pack(xs):
+        return xs[0] if single else nest.pack_sequence_as(structure, list(xs))
+
+    def cond_flat(*xs):
+        return cond(*([pack(xs)] if single else pack(xs)))
+
+    def body_flat(*xs):
+        out = body(*([pack(xs)] if single else pack(xs)))
+        if single and not isinstance(out, (list, tuple)):
+            out = [out]
+        elif single:
+            out = list(out)
+        return nest.flatten(out)
+
+    c = trace.subtrace(cond_flat, init, dry=False)
+    if c is None or c[1] is None:
+        return None
+    pred = c[0]
+    if not isinstance(pred, TensorBase):
+        return None
+    taken = bool(np.asarray(to_host(pred._v)))
+    b = trace.subtrace(body_flat, init, dry=not taken)
+    if b is None:
+        return None
+    if b[1] is None:  # the body ran once for real; the trace failed: go on as Python
+        if not taken:
+            return None
+        out = b[3]
+        return _Continue(out[0] if single else nest.pack_sequence_as(structure, out))
+    outs = b[3]
+    if len(outs) != len(init):
+        raise ValueError(f"The two structures don't have the same number of elements. First "
+                         f"structure: {flat}, second structure: {outs}.")
+    for k, (a, o) in enumerate(zip(init, outs)):
+        if not isinstance(o, TensorBase):
+            raise TypeError(f"Loop var {k} is {o!r} after 1 iteration: the body must return "
+                            "tensors for tensor loop vars.")
+        if o._v.dtype != a._v.dtype:
+            raise TypeError(f"Loop var {_loop_var_name(trace, a, k)} enters the loop with type "
+                            f"{a.dtype!r} but has type {o.dtype!r} after 1 iteration. "
+                            f"{_loop_var_name(trace, a, k)} type should remain constant.")
+        if tuple(o._v.shape) != tuple(a._v.shape):
+            raise ValueError(
+                f"Input tensor `{_loop_var_name(trace, a, k)}` enters the loop with shape "
+                f"{_shape_text(a)}, but has shape {_shape_text(o)} after one iteration. To "
+                "allow the shape to vary across iterations, use the `shape_invariants` "
+                "argument of tf.while_loop to specify a less-specific shape.")
+    p_c, c_caps, c_tensors = c[1], c[2], _capture_values(trace, c[2])
+    p_b, b_caps, b_tensors = b[1], b[2], _capture_values(trace, b[2])
+    run_c, run_b, nv, ncc = p_c.run, p_b.run, len(init), len(c_caps)
+    limit = None if maximum_iterations is None else int(maximum_iterations)
+
+    def run_while(*args):
+        vals, cc, bc = args[:nv], args[nv:nv + ncc], args[nv + ncc:]
+        n = 0
+        while (limit is None or n < limit) and run_c(*vals, *cc)[0]:
+            vals = run_b(*vals, *bc)
+            n += 1
+        return vals
+
+    # the trace ran the first iteration for real (when it ran): finish the loop with the
+    # traced plans, so this call's results and effects are those of every later call
+    if taken and (limit is None or limit > 0):
+        vals = tuple(t._v for t in outs)
+        n = 1
+        while (limit is None or n < limit) and run_c(*vals, *c_tensors)[0]:
+            vals = run_b(*vals, *b_tensors)
+            n += 1
+    else:
+        vals = tuple(t._v for t in init)
+    results = [const(v) for v in vals]
+    reads = [trace.name_of(t, "tf.while_loop") for t in init] + c_caps + b_caps
+    trace.control("while", run_while, (p_c, p_b), reads, results)
+    return pack(results) if not single else results[0]
+
+
+class _Continue(NamedTuple):
+    vars: object
+
+
+def _capture_values(trace, names):
+    """The current arrays of a nested plan's captures (by their names in ``trace``)."""
+    by_name = {}
+    for t in trace.keep:
+        n = trace.names.get(id(t))
+        if n is not None:
+            by_name[n] = t
+    out = []
+    for n in names:
+        t = by_name.get(n)
+        out.append(t._v if t is not None else trace.ns[n])
+    return out
+
+
+def _loop_var_name(trace, t, k):
+    return f"loop_var_{k}:0"
+
+
+def _shape_text(t):
+    return str(TensorShape(t._v.shape))
+
+
 def run_effect(fn, args):
     """Run ``fn`` on the values of ``args`` now and, inside a tf.function trace, on every
     replay of the plan with the values the plan computed: for stateful updates made on
@@ -538,6 +1842,8 @@ def run_effect(fn, args):
     if trace is None or trace.suspended:
         return fn(*arrays)
     trace.effect(fn, list(args))
+    if trace.dry:
+        return None
     trace.suspended += 1
     try:
         return fn(*arrays)

@@ -58,8 +58,24 @@ def test_retracing_per_shape_with_reason(caplog):
     assert f.experimental_get_tracing_count() == 3 and len(calls) == 3
 
 
-def test_value_dependent_python_control_flow_falls_back(caplog):
+def test_value_dependent_python_if_is_one_traced_conditional(caplog):
     @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            return x * 2.0
+        return x * -1.0
+
+    with caplog.at_level(logging.WARNING, logger="tapeflow"):
+        assert f(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+        assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [1.0, 2.0]  # never stale
+        assert f(tf.constant([3.0, 2.0])).numpy().tolist() == [6.0, 4.0]
+    assert "runs eagerly" not in caplog.text
+    assert f.experimental_get_tracing_count() == 1
+    assert "control" in f.get_concrete_function(tf.constant([1.0, 2.0])).plan.kinds()
+
+
+def test_value_dependent_python_control_flow_without_autograph_falls_back(caplog):
+    @tf.function(autograph=False)
     def f(x):
         if tf.reduce_sum(x) > 0:
             return x * 2.0

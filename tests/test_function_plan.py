@@ -6,7 +6,17 @@ import pytest
 import tapeflow as tf
 from tapeflow import _graph_replay
 from tapeflow.backend import cuda
-from tapeflow.function import ASSIGN, EFFECT, OP, RANDOM, READ, Plan, PlanStep
+from tapeflow.function import (
+    ASSIGN,
+    CONTROL,
+    EFFECT,
+    OP,
+    RANDOM,
+    READ,
+    ControlFlow,
+    Plan,
+    PlanStep,
+)
 from tapeflow.ops import _core, nn
 from tapeflow.ops import random as random_ops
 
@@ -148,3 +158,24 @@ def test_runner_for_follows_the_contract(monkeypatch):
     fake = Plan(lambda: (), [PlanStep(OP, None),
                                       PlanStep(RANDOM, None)], "")
     assert _graph_replay.runner_for(fake) is None
+
+
+def test_control_steps_hold_sub_plans_and_block_graph_replay():
+    v = tf.Variable(0.0)
+
+    def f(x):
+        if x > 0:
+            v.assign_add(x)
+            y = x * 2.0
+        else:
+            y = tf.random.normal(()) * 0.0 - x
+        return y
+
+    plan = _plan(f, tf.constant(1.0))
+    (ctl,) = [s for s in plan.steps if s.kind == CONTROL]
+    assert isinstance(ctl.target, ControlFlow) and ctl.target.kind == "cond"
+    true_plan, false_plan = ctl.target.plans
+    assert ASSIGN in true_plan.kinds() and RANDOM in false_plan.kinds()
+    assert ctl.host_side_effect and ctl.draws_random
+    assert v in plan.variables  # the sub-plans' variables are the plan's
+    assert _graph_replay.replay_blocker(plan) is ctl

@@ -19,14 +19,15 @@ PACKAGE = Path(tapeflow.__file__).resolve().parent
 # Bottom to top. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("base", ["tapeflow._version", "tapeflow.errors", "tapeflow.nest", "tapeflow.unsupported",
-              "tapeflow._replicas", "tapeflow._recording"]),
+              "tapeflow._replicas", "tapeflow._recording", "tapeflow.types"]),
     ("backend", ["tapeflow.backend", "tapeflow._io"]),
     ("dtypes", ["tapeflow.dtypes"]),
     ("tensor", ["tapeflow.tensor", "tapeflow.experimental"]),
     ("ops", ["tapeflow.ops"]),
     ("tape and variables", ["tapeflow.variable", "tapeflow.tape", "tapeflow.module",
                             "tapeflow.framework"]),
-    ("function", ["tapeflow.function", "tapeflow._graph_replay"]),
+    ("function", ["tapeflow.function", "tapeflow._graph_replay", "tapeflow.custom_gradient",
+                  "tapeflow.tensor_array", "tapeflow.autograph"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
                     "tapeflow.autodiff", "tapeflow.summary", "tapeflow.signal",
                     "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings"]),
@@ -40,6 +41,8 @@ LAYERS = [
 UPWARD = {
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
+    ("tapeflow.function", "tapeflow.data._structure"):
+        "tf.TensorSpec lives with tf.data's element specs; a traced signature is shown with it",
 }
 
 
