@@ -35,15 +35,19 @@ def device(device_name):
 
 
 def current_device():
+    """The name of the device new tensors go to (``/GPU:0`` with CuPy and a GPU, else
+    ``/CPU:0``)."""
     names = backend.local.names
     return names[-1] if names else ""
 
 
 def executing_eagerly():
+    """True outside a ``tf.function`` trace (tapeflow runs eagerly there), as TF."""
     return True
 
 
 class PhysicalDevice:
+    """A device ``tf.config.list_physical_devices`` reports: ``name`` and ``device_type``."""
     __slots__ = ("name", "device_type")
 
     def __init__(self, name, device_type):
@@ -69,6 +73,7 @@ def _gpu_reason():
 
 
 class LogicalDevice(PhysicalDevice):
+    """A device as ``tf.config.list_logical_devices`` reports it."""
     __slots__ = ()
 
     def __repr__(self):

@@ -15,6 +15,8 @@ _log = logging.getLogger("tapeflow")
 
 
 class UnconnectedGradients:
+    """What ``GradientTape.gradient`` returns for a source the target does not depend on:
+    ``NONE`` or ``ZERO``."""
     NONE = "none"
     ZERO = "zero"
 

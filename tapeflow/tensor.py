@@ -155,6 +155,7 @@ def _dim_value(d):
 
 
 def as_shape(shape):
+    """A ``TensorShape`` for a list, tuple, ``TensorShape`` or None."""
     return shape if isinstance(shape, TensorShape) else TensorShape(shape)
 
 
@@ -375,6 +376,7 @@ def _rebuild(value):
 
 
 def is_tensor(x):
+    """True for tapeflow tensors and variables (and ragged/sparse tensors)."""
     return isinstance(x, TensorBase)
 
 

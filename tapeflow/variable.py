@@ -17,10 +17,12 @@ _name_scope_stack = []  # filled by tf.name_scope
 
 
 class VariableAggregation:
+    """How a variable's updates combine across replicas (TF's enum; tapeflow keeps ``NONE``)."""
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
 class VariableSynchronization:
+    """When a variable is synchronised across replicas (TF's enum)."""
     AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
 
 

@@ -33,22 +33,26 @@ def _pair(y_true, y_pred):
 
 
 def mean_squared_error(y_true, y_pred):
+    """Mean over the last axis of ``(y_true - y_pred) ** 2``: one loss per example."""
     y_true, y_pred = _pair(y_true, y_pred)
     return R.reduce_mean(M.square(y_pred - y_true), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
+    """Mean over the last axis of ``|y_true - y_pred|``: one loss per example."""
     y_true, y_pred = _pair(y_true, y_pred)
     return R.reduce_mean(M.abs(y_pred - y_true), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, eps))`` over the last axis."""
     y_true, y_pred = _pair(y_true, y_pred)
     diff = M.abs((y_true - y_pred) / M.maximum(M.abs(y_true), backend.epsilon()))
     return 100.0 * R.reduce_mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
+    """Mean over the last axis of ``(log(1 + y_true) - log(1 + y_pred)) ** 2``."""
     y_true, y_pred = _pair(y_true, y_pred)
     eps = backend.epsilon()
     first = M.log(M.maximum(y_pred, eps) + 1.0)
@@ -57,6 +61,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 def huber(y_true, y_pred, delta=1.0):
+    """Huber loss: quadratic for errors up to ``delta``, linear beyond; mean over the last axis."""
     y_true, y_pred = _pair(y_true, y_pred)
     err = M.abs(y_pred - y_true)
     quad = M.minimum(err, delta)
@@ -65,12 +70,15 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 def log_cosh(y_true, y_pred):
+    """Mean over the last axis of ``log(cosh(y_pred - y_true))``."""
     y_true, y_pred = _pair(y_true, y_pred)
     x = y_pred - y_true
     return R.reduce_mean(x + M.softplus(-2.0 * x) - 0.6931471805599453, axis=-1)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy per example (mean over ``axis``), from probabilities or, with
+    ``from_logits``, logits."""
     y_pred, from_logits = activations.logits_of(y_pred, from_logits, "binary_crossentropy",
                                                 "Sigmoid")
     y_true, y_pred = _pair(y_true, y_pred)
@@ -86,6 +94,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Cross-entropy between one-hot (or soft) labels and predicted probabilities (or logits),
+    per example."""
     y_pred, from_logits = activations.logits_of(y_pred, from_logits,
                                                 "categorical_crossentropy", "Softmax")
     y_pred = _pred(y_pred)
@@ -128,6 +138,8 @@ def _sparse_labels(y_true, y_pred):
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
                                     axis=-1):
+    """Cross-entropy between integer class labels and predicted probabilities (or logits), per
+    example."""
     y_pred, from_logits = activations.logits_of(y_pred, from_logits,
                                                 "sparse_categorical_crossentropy", "Softmax")
     y_pred = _pred(y_pred)
@@ -149,6 +161,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 def kl_divergence(y_true, y_pred):
+    """Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred))`` over the last axis."""
     y_true, y_pred = _pair(y_true, y_pred)
     eps = backend.epsilon()
     t = M.clip_by_value(y_true, eps, 1.0)
@@ -157,11 +170,13 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
+    """Mean over the last axis of ``y_pred - y_true * log(y_pred)``."""
     y_true, y_pred = _pair(y_true, y_pred)
     return R.reduce_mean(y_pred - y_true * M.log(y_pred + backend.epsilon()), axis=-1)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
+    """Negative cosine similarity of ``y_true`` and ``y_pred`` along ``axis`` (-1 is best)."""
     y_true, y_pred = _pair(y_true, y_pred)
     norm = lambda x: x / M.sqrt(M.maximum(R.reduce_sum(M.square(x), axis, keepdims=True),
                                           1e-12))
@@ -178,6 +193,7 @@ def _hinge_labels(y_true):
 
 
 def hinge(y_true, y_pred):
+    """Mean over the last axis of ``max(1 - y_true * y_pred, 0)`` (labels 0/1 become -1/1)."""
     y_true, y_pred = _pair(y_true, y_pred)
     y_true = _hinge_labels(y_true)
     return R.reduce_mean(M.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
@@ -455,8 +471,11 @@ def get(identifier):
 
 
 def serialize(loss):
+    """The ``{'class_name', 'config', ...}`` dict Keras writes for this object."""
     return _registry.serialize(loss)
 
 
 def deserialize(config, custom_objects=None):
+    """The object a ``serialize`` dict describes (allow-listed classes and ``custom_objects``
+    only)."""
     return _registry.deserialize("loss", config, custom_objects)

@@ -52,6 +52,7 @@ def _shape_arg(shape, opname):
 
 
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
+    """A tensor of ``shape`` filled with zeros."""
     dtype = dtypes.as_dtype(dtype)
     if dtype is dtypes.string:  # TF's zero string is b""
         return const(np.full(_shape_arg(shape, "Fill"), b"", object))
@@ -59,20 +60,24 @@ def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
+    """A tensor of ``shape`` filled with ones."""
     if dtypes.as_dtype(dtype) is dtypes.string:
         raise TypeError("Cannot convert 1 to EagerTensor of dtype string")
     return const(place_array(np.ones(_shape_arg(shape, "Fill"), dtypes.as_dtype(dtype)._np)))
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):
+    """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return _zeros_like(input, dtype)
 
 
 def ones_like(input, dtype=None, name=None, layout=None):
+    """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return _ones_like(input, dtype)
 
 
 def fill(dims, value, name=None, layout=None):
+    """A tensor of shape ``dims`` with every element ``value``."""
     v = _t(value)
     if v._v.ndim != 0:
         raise InvalidArgumentError(None, "Fill", f"value must be a scalar, got shape "
@@ -84,6 +89,8 @@ FILL = Op("Fill", lambda v, shape: xp_of(v).full(shape, v, v.dtype), None, None)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
+    """Identity matrices: ``num_rows`` x ``num_columns`` (square by default), stacked over
+    ``batch_shape``."""
     m = np.eye(int(num_rows), None if num_columns is None else int(num_columns),
                dtype=dtypes.as_dtype(dtype)._np)
     if batch_shape is not None:
@@ -131,6 +138,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
 
 
 def linspace(start, stop, num, name=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive, along ``axis``."""
     s, e = _t(start), _t(stop)
     d = s._v.dtype if s._v.dtype.kind == "f" else np.float64
     r = np.linspace(s.numpy(), e.numpy(), int(num), dtype=d, axis=axis)
@@ -187,6 +195,7 @@ RESHAPE = Op("Reshape", _reshape_fwd, lambda n, g: (reshape(g, n.inputs[0]._v.sh
 
 
 def reshape(tensor, shape, name=None):
+    """``tensor``'s elements in a new shape (one dimension may be -1, inferred)."""
     t = _t(tensor)
     dims = _ints(shape)
     size = t._v.size
@@ -226,6 +235,8 @@ TRANSPOSE = Op("Transpose", lambda a, perm: a.transpose(perm),
 
 
 def transpose(a, perm=None, conjugate=False, name="transpose"):
+    """``a`` with its axes permuted by ``perm`` (reversed by default); ``conjugate`` conjugates
+    complex values."""
     t = _t(a)
     nd = t._v.ndim
     perm = list(_builtin_range(nd - 1, -1, -1)) if perm is None else _ints(perm)
@@ -240,6 +251,7 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
 
 
 def expand_dims(input, axis, name=None):
+    """``input`` with a new axis of length 1 at ``axis``."""
     t = _t(input)
     nd = t._v.ndim
     axis = int(axis.numpy() if isinstance(axis, TensorBase) else axis)
@@ -254,6 +266,7 @@ def expand_dims(input, axis, name=None):
 
 
 def squeeze(input, axis=None, name=None):
+    """``input`` without its axes of length 1 (only those in ``axis`` if given)."""
     t = _t(input)
     shape = list(t._v.shape)
     nd = len(shape)
@@ -297,6 +310,7 @@ CONCAT = Op("ConcatV2", _concat_fwd, _concat_grad, None)
 
 
 def concat(values, axis, name="concat"):
+    """The tensors of ``values`` joined along an existing ``axis``."""
     if not isinstance(values, (list, tuple)):
         values = [values]
     try:
@@ -326,6 +340,7 @@ def concat(values, axis, name="concat"):
 
 
 def stack(values, axis=0, name="stack"):
+    """The same-shaped tensors of ``values`` stacked along a new ``axis``."""
     try:
         ts = convert_inputs(CONCAT, list(values))
     except CompositeInput:
@@ -357,6 +372,7 @@ BROADCAST = Op("BroadcastTo", _broadcast_fwd, lambda n, g: (g,), None)  # tape u
 
 
 def broadcast_to(input, shape, name=None):
+    """``input`` broadcast to ``shape`` (NumPy's rules)."""
     t = _t(input)
     shape = tuple(_ints(shape))
     if t._v.shape == shape:
@@ -375,16 +391,19 @@ def broadcast_to(input, shape, name=None):
 
 
 def shape(input, out_type=dtypes.int32, name=None):
+    """The shape of ``input`` as a 1-D integer tensor (``out_type``)."""
     t = _t(input)
     return const(np.asarray(t._v.shape, dtype=dtypes.as_dtype(out_type)._np))
 
 
 def size(input, out_type=dtypes.int32, name=None):
+    """The number of elements of ``input`` as a scalar integer tensor."""
     t = _t(input)
     return const(np.asarray(t._v.size, dtype=dtypes.as_dtype(out_type)._np)[()])
 
 
 def rank(input, name=None):
+    """The number of dimensions of ``input`` as a scalar int32 tensor."""
     t = _t(input)
     return const(np.int32(t._v.ndim))
 
@@ -513,12 +532,14 @@ TensorBase.__getitem__ = _getitem
 
 
 def strided_slice(input_, begin, end, strides=None, name=None, **masks):
+    """``input_[begin:end:strides]`` along each axis, as ``t[...]`` indexing does."""
     b, e = _ints(begin), _ints(end)
     s = _ints(strides) if strides is not None else [1] * len(b)
     return _getitem(_t(input_), tuple(_builtin_slice(x, y, z) for x, y, z in zip(b, e, s)))
 
 
 def slice(input_, begin, size, name=None):  # TF's name
+    """The ``size``-long block of ``input_`` starting at ``begin`` (-1 in ``size``: to the end)."""
     t = _t(input_)
     b, sz = _ints(begin), _ints(size)
     key = []

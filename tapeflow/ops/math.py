@@ -323,17 +323,23 @@ def _truediv_op(x, y):
     return apply(DIV, (x, y), {})
 
 
-def _fn2(op):
+def _fn2(op, summary=None):
     """The public function of a binary op: ``fn(x, y, name=None)``."""
 
     def fn(x, y, name=None):
         return apply(op, (x, y), {})
 
     fn.__name__ = op.name.lower()
+    if summary:
+        fn.__doc__ = (f"{summary}\n\nArgs:\n    x, y: tensors of one dtype (or Python values, "
+                      "converted to the other's dtype); their shapes broadcast.\n"
+                      "    name: accepted for TF compatibility (tapeflow does not name ops).\n\n"
+                      "Returns:\n    A tensor of the broadcast shape.\n")
     return fn
 
 
 def add(x, y, name=None):
+    """Elementwise ``x + y`` with broadcasting (strings concatenate)."""
     if isinstance(x, TensorBase) and not isinstance(y, TensorBase):
         return _binary(ADD, x, y)  # a Python value beside a tensor: the operator's rules
     return apply(ADD, (x, y), {})
@@ -350,18 +356,20 @@ def truncatemod(x, y, name=None):
     return apply(TRUNCATEMOD, (x, y), {})
 
 
-subtract = _fn2(SUB)
-multiply = _fn2(MUL)
-realdiv = _fn2(DIV)
-floordiv = floor_div = _fn2(FLOORDIV)
-floormod = mod = _fn2(MOD)
-pow = _fn2(POW)  # TF's name
-maximum = _fn2(MAXIMUM)
-minimum = _fn2(MINIMUM)
-squared_difference = _fn2(SQDIFF)
+subtract = _fn2(SUB, "Elementwise ``x - y`` with broadcasting.")
+multiply = _fn2(MUL, "Elementwise ``x * y`` with broadcasting.")
+realdiv = _fn2(DIV, "Elementwise ``x / y`` for floating (or complex) tensors of one dtype.")
+floordiv = floor_div = _fn2(
+    FLOORDIV, "Elementwise ``x // y`` (towards minus infinity); integer division by zero raises.")
+floormod = mod = _fn2(MOD, "Elementwise remainder of ``floordiv``, with the sign of ``y``.")
+pow = _fn2(POW, "Elementwise ``x ** y`` with broadcasting.")  # TF's name
+maximum = _fn2(MAXIMUM, "Elementwise larger of ``x`` and ``y``.")
+minimum = _fn2(MINIMUM, "Elementwise smaller of ``x`` and ``y``.")
+squared_difference = _fn2(SQDIFF, "Elementwise ``(x - y) ** 2``.")
 
 
 def divide(x, y, name=None):
+    """Elementwise ``x / y``; integer inputs are divided as floats (TF's truediv)."""
     return _truediv_op(x, y)
 
 
@@ -369,6 +377,7 @@ truediv = divide
 
 
 def divide_no_nan(x, y, name=None):
+    """Elementwise ``x / y``, with 0 wherever ``y`` is 0."""
     try:
         x, y = convert_inputs(DIV, [x, y])
     except CompositeInput:
@@ -481,16 +490,21 @@ ERF = unary("Erf", _erf_fwd,
             lambda n, g: (g * 1.1283791670955126 * exp(-square(n.inputs[0])),))
 
 
-def _unary_fn(op):
+def _unary_fn(op, summary=None):
     def fn(x, name=None):
         return apply(op, (x,), {})
 
     fn.__name__ = op.name.lower()
+    if summary:
+        fn.__doc__ = (f"{summary}\n\nArgs:\n    x: a tensor, or a value convertible to one.\n"
+                      "    name: accepted for TF compatibility (tapeflow does not name ops).\n\n"
+                      "Returns:\n    A tensor of ``x``'s shape; differentiable where TF's op is.\n")
     return fn
 
 
-negative = _unary_fn(NEG)
-abs = _unary_fn(ABS)  # TF's name
+negative = _unary_fn(NEG, "Elementwise ``-x``.")
+abs = _unary_fn(  # TF's name
+    ABS, "Elementwise absolute value (for complex ``x``, the modulus, of the real dtype).")
 
 
 def sign(x, name=None):
@@ -501,33 +515,35 @@ def sign(x, name=None):
     return apply(SIGN, (x,), {})
 
 
-exp = _unary_fn(EXP)
-expm1 = _unary_fn(EXPM1)
-log = _unary_fn(LOG)
-log1p = _unary_fn(LOG1P)
-sqrt = _unary_fn(SQRT)
-rsqrt = _unary_fn(RSQRT)
-square = _unary_fn(SQUARE)
-reciprocal = _unary_fn(RECIP)
-sin = _unary_fn(SIN)
-cos = _unary_fn(COS)
-tan = _unary_fn(TAN)
-asin = _unary_fn(ASIN)
-acos = _unary_fn(ACOS)
-atan = _unary_fn(ATAN)
-sinh = _unary_fn(SINH)
-cosh = _unary_fn(COSH)
-tanh = _unary_fn(TANH)
-asinh = _unary_fn(ASINH)
-atanh = _unary_fn(ATANH)
-floor = _unary_fn(FLOOR)
-ceil = _unary_fn(CEIL)
-round = _unary_fn(ROUND)  # TF's name
-sigmoid = _unary_fn(SIGMOID)
-erf = _unary_fn(ERF)
+exp = _unary_fn(EXP, "Elementwise ``e ** x``.")
+expm1 = _unary_fn(EXPM1, "Elementwise ``exp(x) - 1``, accurate for small ``x``.")
+log = _unary_fn(LOG, "Elementwise natural logarithm.")
+log1p = _unary_fn(LOG1P, "Elementwise ``log(1 + x)``, accurate for small ``x``.")
+sqrt = _unary_fn(SQRT, "Elementwise square root.")
+rsqrt = _unary_fn(RSQRT, "Elementwise ``1 / sqrt(x)``.")
+square = _unary_fn(SQUARE, "Elementwise ``x * x``.")
+reciprocal = _unary_fn(RECIP, "Elementwise ``1 / x``.")
+sin = _unary_fn(SIN, "Elementwise sine.")
+cos = _unary_fn(COS, "Elementwise cosine.")
+tan = _unary_fn(TAN, "Elementwise tangent.")
+asin = _unary_fn(ASIN, "Elementwise inverse sine.")
+acos = _unary_fn(ACOS, "Elementwise inverse cosine.")
+atan = _unary_fn(ATAN, "Elementwise inverse tangent.")
+sinh = _unary_fn(SINH, "Elementwise hyperbolic sine.")
+cosh = _unary_fn(COSH, "Elementwise hyperbolic cosine.")
+tanh = _unary_fn(TANH, "Elementwise hyperbolic tangent.")
+asinh = _unary_fn(ASINH, "Elementwise inverse hyperbolic sine.")
+atanh = _unary_fn(ATANH, "Elementwise inverse hyperbolic tangent.")
+floor = _unary_fn(FLOOR, "Elementwise largest integer not greater than ``x`` (same dtype).")
+ceil = _unary_fn(CEIL, "Elementwise smallest integer not less than ``x`` (same dtype).")
+round = _unary_fn(
+    ROUND, "Elementwise rounding to the nearest integer, halves to even, as TF.")  # TF's name
+sigmoid = _unary_fn(SIGMOID, "Elementwise logistic function ``1 / (1 + exp(-x))``.")
+erf = _unary_fn(ERF, "Elementwise Gauss error function.")
 
 
 def log_sigmoid(x, name=None):
+    """Elementwise ``log(sigmoid(x))``, computed stably."""
     try:
         x = as_t(x)
     except CompositeInput:
@@ -536,14 +552,17 @@ def log_sigmoid(x, name=None):
 
 
 def softplus(x, name=None):
+    """Elementwise ``log(1 + exp(x))``, computed stably."""
     return apply(SOFTPLUS, (x,), {})
 
 
 def reciprocal_no_nan(x, name=None):
+    """Elementwise ``1 / x``, with 0 where ``x`` is 0."""
     return divide_no_nan(ones_like(x), x)
 
 
 def xlogy(x, y, name=None):
+    """Elementwise ``x * log(y)``, with 0 where ``x`` is 0."""
     try:
         x, y = convert_inputs(MUL, [x, y])
     except CompositeInput:
@@ -553,6 +572,7 @@ def xlogy(x, y, name=None):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """``t`` with its values clipped to ``[clip_value_min, clip_value_max]``."""
     if not isinstance(t, TensorBase):
         try:
             t = convert_to_tensor(t)
@@ -567,14 +587,17 @@ IS_FINITE = Op("IsFinite", _xp("isfinite"), None, "f")
 
 
 def is_nan(x, name=None):
+    """Elementwise: is the value NaN (bool)."""
     return apply(IS_NAN, (x,), {})
 
 
 def is_inf(x, name=None):
+    """Elementwise: is the value +/-infinity (bool)."""
     return apply(IS_INF, (x,), {})
 
 
 def is_finite(x, name=None):
+    """Elementwise: is the value neither NaN nor infinite (bool)."""
     return apply(IS_FINITE, (x,), {})
 
 
@@ -598,6 +621,8 @@ CAST = Op("Cast", _cast_fwd, _cast_grad, None, same_dtype=False)
 
 
 def cast(x, dtype, name=None):
+    """``x`` converted to ``dtype`` (floats to ints truncate toward zero; complex to real keeps
+    the real part)."""
     dtype = dtypes.as_dtype(dtype)
     if not isinstance(x, TensorBase):
         try:
@@ -613,6 +638,7 @@ def cast(x, dtype, name=None):
 
 
 def saturate_cast(value, dtype, name=None):
+    """``value`` converted to ``dtype``, clipping values outside its range first."""
     dtype = dtypes.as_dtype(dtype)
     value = as_t(value)
     if dtype.is_integer or dtype.is_floating:
@@ -633,10 +659,12 @@ STOP = Op("StopGradient", lambda a: a, None, None)
 
 
 def identity(x, name=None):
+    """A tensor with the same value as ``x`` (the gradient passes through)."""
     return apply(IDENTITY, (x,), {})
 
 
 def stop_gradient(x, name=None):
+    """``x``'s value, seen by tapes as a constant: no gradient flows through it."""
     return apply(STOP, (x,), {})
 
 
@@ -661,18 +689,19 @@ BIT_XOR = Op("BitwiseXor", lambda a, b: a ^ b, None, _INT)
 INVERT = Op("Invert", lambda a: ~a, None, _INT)
 
 
-equal = _fn2(EQUAL)
-not_equal = _fn2(NOT_EQUAL)
-less = _fn2(LESS)
-less_equal = _fn2(LESS_EQUAL)
-greater = _fn2(GREATER)
-greater_equal = _fn2(GREATER_EQUAL)
-logical_and = _fn2(LOGICAL_AND)
-logical_or = _fn2(LOGICAL_OR)
-logical_xor = _fn2(LOGICAL_XOR)
+equal = _fn2(EQUAL, "Elementwise ``x == y`` (bool); the shapes must broadcast.")
+not_equal = _fn2(NOT_EQUAL, "Elementwise ``x != y`` (bool); the shapes must broadcast.")
+less = _fn2(LESS, "Elementwise ``x < y`` (bool).")
+less_equal = _fn2(LESS_EQUAL, "Elementwise ``x <= y`` (bool).")
+greater = _fn2(GREATER, "Elementwise ``x > y`` (bool).")
+greater_equal = _fn2(GREATER_EQUAL, "Elementwise ``x >= y`` (bool).")
+logical_and = _fn2(LOGICAL_AND, "Elementwise logical AND of bool tensors.")
+logical_or = _fn2(LOGICAL_OR, "Elementwise logical OR of bool tensors.")
+logical_xor = _fn2(LOGICAL_XOR, "Elementwise logical XOR of bool tensors.")
 
 
 def logical_not(x, name=None):
+    """Elementwise logical NOT of a bool tensor."""
     return apply(LOGICAL_NOT, (x,), {})
 
 
@@ -726,6 +755,7 @@ WHERE_XY = Op("SelectV2", None, None, None, same_dtype=True)  # only for dtype c
 
 
 def zeros_like(x, dtype=None, name=None):
+    """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     try:
         x = as_t(x)
     except CompositeInput:
@@ -738,6 +768,7 @@ def zeros_like(x, dtype=None, name=None):
 
 
 def ones_like(x, dtype=None, name=None):
+    """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     try:
         x = as_t(x)
     except CompositeInput:

@@ -138,14 +138,17 @@ SOFTSIGN = Op("Softsign", _softsign_fwd,
 
 
 def relu(features, name=None):
+    """Elementwise ``max(features, 0)``."""
     return apply(RELU, (features,), {})
 
 
 def relu6(features, name=None):
+    """Elementwise ``min(max(features, 0), 6)``."""
     return apply(RELU6, (features,), {})
 
 
 def leaky_relu(features, alpha=0.2, name=None):
+    """Elementwise ``features`` where positive, ``alpha * features`` elsewhere."""
     if isinstance(alpha, TensorBase) or not isinstance(alpha, numbers.Real):
         raise TypeError(f"Expected float for argument 'alpha' not {alpha!r}.")
     x = _t(features)
@@ -155,18 +158,22 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 
 def elu(features, name=None):
+    """Elementwise ``features`` where positive, ``exp(features) - 1`` elsewhere."""
     return apply(ELU, (features,), {})
 
 
 def selu(features, name=None):
+    """Scaled ELU with the fixed self-normalising constants."""
     return apply(SELU, (features,), {})
 
 
 def softplus(features, name=None):
+    """Elementwise ``log(1 + exp(x))``, computed stably."""
     return apply(SOFTPLUS, (features,), {})
 
 
 def softsign(features, name=None):
+    """Elementwise ``features / (1 + |features|)``."""
     return apply(SOFTSIGN, (features,), {})
 
 
@@ -223,6 +230,7 @@ GELU = Op("Gelu", _gelu_fwd, _gelu_grad, _F)
 
 
 def gelu(features, approximate=False, name=None):
+    """Gaussian error linear unit (``approximate``: the tanh form)."""
     x = _t(features)
     if x._v.dtype.kind != "f":
         raise ValueError("`features.dtype` must be a floating point tensor."
@@ -286,10 +294,12 @@ def _softmax_like(op, logits, axis):
 
 
 def softmax(logits, axis=None, name=None):
+    """``exp(logits) / sum(exp(logits))`` along ``axis`` (the last by default), computed stably."""
     return _softmax_like(SOFTMAX, logits, axis)
 
 
 def log_softmax(logits, axis=None, name=None):
+    """``logits - logsumexp(logits)`` along ``axis`` (the last by default)."""
     return _softmax_like(LOG_SOFTMAX, logits, axis)
 
 

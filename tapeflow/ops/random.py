@@ -312,6 +312,7 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, 
 
 def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None,
                      alg="auto_select"):
+    """Normal random values that depend only on ``seed`` (a pair of ints) and the shape."""
     dtype = dtypes.as_dtype(dtype)
     shape = _shape(shape, "StatelessRandomNormalV2")
     return _normal(_stateless_rng(seed, "normal"), shape, mean, stddev, dtype, False)
@@ -319,12 +320,14 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32, na
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32,
                                name=None, alg="auto_select"):
+    """Normal random values within two standard deviations, depending only on ``seed``."""
     dtype = dtypes.as_dtype(dtype)
     shape = _shape(shape, "StatelessTruncatedNormalV2")
     return _normal(_stateless_rng(seed, "normal"), shape, mean, stddev, dtype, True)
 
 
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
+    """Class indices drawn from ``logits``, depending only on ``seed``."""
     return _categorical(_stateless_rng(seed, "categorical"), logits, num_samples, dtype)
 
 
@@ -416,5 +419,6 @@ def get_global_generator():
 
 
 def set_global_generator(generator):
+    """Make ``generator`` the one ``tf.random.get_global_generator()`` returns."""
     _global_generator[:] = [generator]
 

@@ -204,30 +204,107 @@ def _reduce(op, x, axis, keepdims):
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    """The sum of ``input_tensor``'s elements over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(SUM, input_tensor, axis, keepdims)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """The mean of ``input_tensor``'s elements over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(MEAN, input_tensor, axis, keepdims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """The largest element of ``input_tensor`` over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(MAX, input_tensor, axis, keepdims)
 
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """The smallest element of ``input_tensor`` over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(MIN, input_tensor, axis, keepdims)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """The product of ``input_tensor``'s elements over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(PROD, input_tensor, axis, keepdims)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR of a bool tensor over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(ANY, input_tensor, axis, keepdims)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND of a bool tensor over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return _reduce(ALL, input_tensor, axis, keepdims)
 
 
@@ -244,6 +321,17 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """The variance of ``input_tensor`` over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     x = _t(input_tensor)
     if x._v.dtype.kind not in "fc":
         raise TypeError(f"Input must be either real or complex. Received integer type "
@@ -256,10 +344,32 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """The standard deviation of ``input_tensor`` over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """``sqrt(sum(x ** 2))`` over ``axis`` (all axes by default).
+
+    Args:
+        input_tensor: the tensor to reduce.
+        axis: an int, a list of ints or None (every axis); negative values count from the end.
+        keepdims: keep the reduced axes with length 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        The reduced tensor.
+    """
     x = _t(input_tensor)
     if x._v.dtype.kind == "c":  # sqrt(sum |x|**2), returned in x's complex dtype as TF
         return _reduce(EUCLIDEAN_NORM, x, axis, keepdims)
@@ -267,6 +377,7 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):
+    """How many elements of ``input`` are non-zero over ``axis``."""
     x = _t(input)
     nz = cast(not_equal(x, False if x._v.dtype.kind == "b" else 0), dtype)
     return reduce_sum(nz, axis=axis, keepdims=bool(keepdims))
@@ -308,10 +419,12 @@ def _arg(op, x, axis, output_type):
 
 
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
+    """The index of the largest value along ``axis`` (0 by default; first on ties)."""
     return _arg(ARGMAX, input, axis, output_type)
 
 
 def argmin(input, axis=None, output_type=dtypes.int64, name=None):
+    """The index of the smallest value along ``axis`` (0 by default; first on ties)."""
     return _arg(ARGMIN, input, axis, output_type)
 
 
@@ -361,8 +474,11 @@ def _cum(op, x, axis, exclusive, reverse):
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative sum along ``axis`` (``exclusive``: shifted by one; ``reverse``: from the end)."""
     return _cum(CUMSUM, x, axis, exclusive, reverse)
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative product along ``axis`` (``exclusive``: shifted by one; ``reverse``: from the
+    end)."""
     return _cum(CUMPROD, x, axis, exclusive, reverse)
