@@ -39,6 +39,8 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapeflow(\.
 
 
 class version:  # TF's ``tf.version`` namespace
+    """``tf.version.VERSION``: the TF API level tapeflow follows; ``TAPEFLOW_VERSION``: its own."""
+
     VERSION = __version__
     TAPEFLOW_VERSION = __tapeflow_version__
 

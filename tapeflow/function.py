@@ -1555,13 +1555,15 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     Returns:
       A ``Function``: call it like ``func``; ``get_concrete_function`` gives a trace.
 
-    Example::
-
-        @tf.function
-        def step(x):
-            if tf.reduce_sum(x) > 0:  # one traced conditional
-                return x * 2.0
-            return -x
+    >>> @tf.function
+    ... def step(x):
+    ...     if tf.reduce_sum(x) > 0:  # one traced conditional
+    ...         return x * 2.0
+    ...     return -x
+    >>> step(tf.constant([1.0, 2.0])).numpy()
+    array([2., 4.], dtype=float32)
+    >>> step.experimental_get_tracing_count()
+    1
 
     See ``docs/tf-function.md`` for what is traced, what retraces, and the differences from
     TensorFlow.

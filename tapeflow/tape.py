@@ -22,7 +22,22 @@ class UnconnectedGradients:
 
 
 class GradientTape:
-    """Record operations for automatic differentiation (TF 2 semantics)."""
+    """Record operations for automatic differentiation (TF 2 semantics).
+
+    Ops run inside the ``with`` block on watched tensors (and, by default, on trainable
+    variables) are recorded; ``gradient(target, sources)`` then gives d(sum of target)/d
+    source for each source.
+
+    Args:
+        persistent: allow several ``gradient``/``jacobian`` calls (else one).
+        watch_accessed_variables: watch every trainable variable the block reads.
+
+    >>> x = tf.Variable(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     y = x * x
+    >>> float(tape.gradient(y, x))
+    6.0
+    """
 
     _is_trace = False
     _thread = None

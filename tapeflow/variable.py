@@ -42,7 +42,18 @@ def _row_major(a):
 
 @_core.register_variable_type
 class Variable(TensorBase):
-    """A tensor whose value can change through ``assign``; ops read its current value."""
+    """A tensor whose value can change through ``assign``; ops read its current value.
+
+    Args:
+        initial_value: a tensor, a Python or NumPy value (copied), or a callable giving one.
+        trainable: whether tapes watch it automatically (default True).
+        name, dtype, shape, constraint: as in TF (a tensor of another dtype is refused).
+
+    >>> v = tf.Variable([1.0, 2.0])
+    >>> _ = v.assign_add([1.0, 1.0])
+    >>> v.numpy()
+    array([2., 3.], dtype=float32)
+    """
 
     __slots__ = ("_v", "_name", "trainable", "_shape", "constraint", "_uid", "__weakref__",
                  "__dict__")

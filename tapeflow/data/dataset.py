@@ -77,7 +77,16 @@ def _seed_base(seed):
 
 
 class Dataset:
-    """A sequence of elements, each a nested structure of tensors with a fixed ``element_spec``."""
+    """A sequence of elements, each a nested structure of tensors with a fixed ``element_spec``.
+
+    Build one with ``from_tensor_slices``, ``from_tensors``, ``range``, ``from_generator`` or
+    a file reader, chain transformations (``map``, ``shuffle``, ``batch``, ``prefetch``...)
+    and iterate it in Python, ``Model.fit`` or a ``tf.function``.
+
+    >>> ds = tf.data.Dataset.range(6).map(lambda x: x * 2).batch(4)
+    >>> [b.numpy().tolist() for b in ds]
+    [[0, 2, 4, 6], [8, 10]]
+    """
 
     _spec = None
 

@@ -424,7 +424,27 @@ class Model(Layer):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, **kwargs):
-        """Train for ``epochs`` passes over the data; returns the ``History``."""
+        """Train for ``epochs`` passes over the data; returns the ``History``.
+
+        Args:
+            x, y: arrays or tensors (``y`` None when ``x`` is a ``tf.data.Dataset`` of
+                ``(inputs, targets)``), or a generator of batches.
+            batch_size: examples per step (32 by default; not for datasets).
+            epochs: passes over the data; ``initial_epoch`` starts later.
+            verbose: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
+            callbacks: ``tf.keras.callbacks.Callback`` instances.
+            validation_split, validation_data, validation_freq: held-out evaluation.
+            shuffle, class_weight, sample_weight, steps_per_epoch: as in Keras.
+
+        Returns:
+            A ``History``: ``history.history["loss"]`` lists each epoch's value.
+
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> h = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0)
+        >>> len(h.history["loss"])
+        2
+        """
         self._check_compiled()
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
