@@ -25,6 +25,7 @@ from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
 from .ops.math import *
 from .ops.reduction import *
 from .ops.sorting import *
+from .ops.extra import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .tensor_array import TensorArray  # noqa: F401
