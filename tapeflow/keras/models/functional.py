@@ -1,10 +1,14 @@
 """Functional models: ``Model(inputs, outputs)`` over the graph of layer calls recorded
 between ``keras.Input`` placeholders and the outputs."""
+import inspect
+
 from ... import nest
 from .. import backend
 from ..layers import deserialize, serialize
 from ..layers.input_layer import Input, InputLayer, KerasTensor
 from .model import Model
+
+_REF = "__tensor__"  # a symbolic tensor among a node's extra arguments: {"__tensor__": "i:j"}
 
 
 def _nodes_between(inputs, outputs):
@@ -36,7 +40,7 @@ def _nodes_between(inputs, outputs):
             raise ValueError("The layer graph has a cycle.")
         on_path.add(id(node))
         stack.append((kt, True))
-        for parent in reversed([x for x in nest.flatten(node.inputs)
+        for parent in reversed([x for x in nest.flatten((node.inputs, node.args, node.kwargs))
                                 if isinstance(x, KerasTensor)]):
             stack.append((parent, False))
     return order
@@ -122,12 +126,15 @@ class Functional(Model):
         for node in self.__dict__["_nodes_in_order"]:
             if isinstance(node.layer, InputLayer):
                 continue
-            args = nest.map_structure(
-                lambda k: values[id(k)] if isinstance(k, KerasTensor) else k, node.inputs)
-            kwargs = dict(node.kwargs)
+            def value(k):
+                return values[id(k)] if isinstance(k, KerasTensor) else k
+
+            args = nest.map_structure(value, node.inputs)
+            extra = nest.map_structure(value, tuple(node.args))
+            kwargs = nest.map_structure(value, dict(node.kwargs))
             if training is not None:
                 kwargs["training"] = training
-            out = node.layer(args, *node.args, **kwargs)
+            out = node.layer(args, *extra, **kwargs)
             for kt, v in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = v
         return nest.map_structure(lambda k: values[id(k)], self.__dict__["_outputs_struct"])
@@ -147,14 +154,29 @@ class Functional(Model):
         def ref(kt):
             return f"{index[id(kt._node)]}:{kt._index}"
 
+        def argument(x, where):
+            if isinstance(x, KerasTensor):
+                return {_REF: ref(x)}
+            if x is None or isinstance(x, (bool, int, float, str)):
+                return x
+            if isinstance(x, (list, tuple)):
+                return [argument(v, where) for v in x]
+            if isinstance(x, dict) and all(isinstance(k, str) for k in x):
+                return {k: argument(v, where) for k, v in x.items()}
+            raise NotImplementedError(
+                f"Layer '{where}' was called with the argument {x!r}, which a model config "
+                "cannot hold (only symbolic tensors, numbers, strings, booleans and None).")
+
         node_cfgs = []
         for n in nodes:
-            if n.args or n.kwargs:
-                raise NotImplementedError(f"Layer '{n.layer.name}' was called with extra "
-                                          "arguments; such graphs have no config yet.")
             inputs = None if isinstance(n.layer, InputLayer) else nest.map_structure(
                 ref, n.inputs)
-            node_cfgs.append({"layer": n.layer.name, "inputs": inputs})
+            cfg = {"layer": n.layer.name, "inputs": inputs}
+            if n.args:
+                cfg["args"] = argument(list(n.args), n.layer.name)
+            if n.kwargs:
+                cfg["kwargs"] = argument(dict(n.kwargs), n.layer.name)
+            node_cfgs.append(cfg)
         return {"name": self.name, "trainable": self.trainable,
                 "layers": [{**serialize(layer), "name": layer.name} for layer in self.layers],
                 "nodes": node_cfgs,
@@ -174,18 +196,42 @@ class Functional(Model):
             node, idx = (int(v) for v in r.split(":"))
             return outputs[node][idx]
 
+        def argument(x):
+            if isinstance(x, dict):
+                if set(x) == {_REF}:
+                    return lookup(x[_REF])
+                return {k: argument(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [argument(v) for v in x]
+            return x
+
         for node in config["nodes"]:
             if node["inputs"] is None:
                 spec = specs[node["layer"]]["config"]
                 outputs.append([Input(batch_shape=spec["batch_shape"], dtype=spec.get("dtype"),
                                       name=node["layer"])])
             else:
+                layer = built[node["layer"]]
                 args = nest.map_structure(lookup, node["inputs"])
-                outputs.append(nest.flatten(built[node["layer"]](args)))
+                extra = argument(node.get("args") or [])
+                kwargs = _accepted(layer, argument(node.get("kwargs") or {}))
+                outputs.append(nest.flatten(layer(args, *extra, **kwargs)))
         inputs = nest.map_structure(lookup, config["inputs"])
         outs = nest.map_structure(lookup, config["outputs"])
         return Model(inputs=inputs, outputs=outs, name=config.get("name"),
                      trainable=config.get("trainable", True))
+
+
+def _accepted(layer, kwargs):
+    """``kwargs`` less the ``None`` entries ``layer.call`` does not take: Keras 3 records
+    ``mask=None`` for every layer whose call has a ``mask`` argument, some of which tapeflow's
+    layers lack (an unset argument changes nothing)."""
+    if not any(v is None for v in kwargs.values()):
+        return kwargs
+    params = inspect.signature(layer.call).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if v is not None or k in params}
 
 
 def _functional_name():

@@ -31,6 +31,7 @@ from ._weights import (
 _CONFIG, _METADATA = "config.json", "metadata.json"
 _H5, _SAFETENSORS = "model.weights.h5", "model.weights.safetensors"
 _MAX_JSON = 64 * 1024 * 1024
+_TENSOR_REF = "__tensor__"  # as models/functional.py writes a tensor among extra arguments
 
 
 def _has_h5py():
@@ -194,11 +195,21 @@ def _functional_to_keras(model, config):
         i, j = split(ref)
         return [where[i][0], where[i][1], j]
 
+    def argument(x):
+        if isinstance(x, dict):
+            if set(x) == {_TENSOR_REF}:
+                return tensor(x[_TENSOR_REF])
+            return {k: argument(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [argument(v) for v in x]
+        return x
+
     inbound = {}
     for node in config["nodes"]:
         if node["inputs"] is not None:
             inbound.setdefault(node["layer"], []).append(
-                {"args": [tensor(node["inputs"])], "kwargs": {}})
+                {"args": [tensor(node["inputs"]), *argument(node.get("args") or [])],
+                 "kwargs": argument(node.get("kwargs") or {})})
     layers = [{"module": "keras.layers", "registered_name": None, **spec,
                "inbound_nodes": inbound.get(spec["name"], [])} for spec in config["layers"]]
     return {"name": config["name"], "trainable": config["trainable"], "layers": layers,
@@ -280,6 +291,15 @@ def _functional_from_keras(config, path):
             return [refs(v) for v in x]
         return ref(x)
 
+    def argument(x):  # an extra call argument: tensors become references, the rest stays
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                return {_TENSOR_REF: ref(x)}
+            return {k: argument(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [argument(v) for v in x]
+        return x
+
     def history(x):  # input_layers/output_layers: one [name, node, tensor] or a list of them
         if len(x) == 3 and isinstance(x[0], str):
             return f"{index[(x[0], x[1])]}:{x[2]}"
@@ -296,12 +316,23 @@ def _functional_from_keras(config, path):
                 nodes.append({"layer": spec["name"], "inputs": None})
                 continue
             for k, node in enumerate(spec["inbound_nodes"]):
-                if node.get("kwargs") or len(node.get("args", ())) != 1:
-                    raise ValueError(f"'{path}': layer '{spec['name']}' is called with extra "
-                                     "arguments, which tapeflow's functional models lack.")
-                inputs = refs(node["args"][0])
+                args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+                if not args and isinstance(kwargs, dict):  # the inputs passed by keyword
+                    first = _first_argument(spec, kwargs)
+                    if first is not None:
+                        kwargs = dict(kwargs)
+                        args = [kwargs.pop(first)]
+                if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
+                    raise ValueError(f"'{path}': layer '{spec['name']}' has a call record "
+                                     "without its input tensors (expected 'args': [tensor, "
+                                     f"...], 'kwargs': {{...}}); got {node!r:.200}.")
+                record = {"layer": spec["name"], "inputs": refs(args[0])}
+                if args[1:]:
+                    record["args"] = argument(args[1:])
+                if kwargs:
+                    record["kwargs"] = argument(kwargs)
                 index[(spec["name"], k)] = len(nodes)
-                nodes.append({"layer": spec["name"], "inputs": inputs})
+                nodes.append(record)
         return {"name": config.get("name"), "trainable": config.get("trainable", True),
                 "layers": _plain(layers), "nodes": nodes,
                 "inputs": history(config["input_layers"]),
@@ -309,6 +340,18 @@ def _functional_from_keras(config, path):
     except (KeyError, TypeError, IndexError) as e:
         raise ValueError(f"'{path}' has a functional model config tapeflow cannot read "
                          f"({type(e).__name__}: {e}).") from None
+
+
+def _first_argument(spec, kwargs):
+    """The keyword among ``kwargs`` that is the inputs argument of the layer class ``spec``
+    names (Keras records ``mha(query=q, value=v)`` with no positional arguments)."""
+    from ..layers.base import first_call_argument  # cycle: keras.layers imports saving
+
+    cls = _registry.locate("layer", spec.get("class_name"), spec.get("registered_name"))
+    if isinstance(cls, type) and hasattr(cls, "call"):
+        name = first_call_argument(cls)
+        return name if name in kwargs else None
+    return next(iter(kwargs), None) if len(kwargs) == 1 else None
 
 
 def _subclass_from_config(cls, config, table):
