@@ -141,6 +141,9 @@ class Model(Layer):
     def _maybe_build(self, inputs):
         if type(self).build is Model.build:  # the first call itself creates the weights
             self.built = True
+            if self.__dict__.get("_build_shapes") is None:  # saved as Keras's build_config
+                self.__dict__["_build_shapes"] = nest.map_structure(
+                    lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs)
             return
         Layer._maybe_build(self, inputs)
 

@@ -160,10 +160,60 @@ def model_config(model):
     shapes = model.__dict__.get("_build_shapes")
     if kind == "Sequential":
         shapes = model.__dict__.get("_input_shape")
-    return {"module": module, "class_name": kind, "config": config,
+    if module is None:
+        module = type(model).__module__
+    return {"module": module, "class_name": kind, "config": _keras_tree(config),
             "registered_name": get_registered_name(model),
             "build_config": {"input_shape": _jsonable(shapes)},
             "compile_config": compile_config(model)}
+
+
+# kind of a nested object by the key holding it; other keys hold layers (or models)
+_KIND_OF_KEY = {"optimizer": "optimizer", "loss": "loss", "metrics": "metric",
+                "weighted_metrics": "metric"}
+_KIND_MODULE = {"layer": "keras.layers", "initializer": "keras.initializers",
+                "regularizer": "keras.regularizers", "constraint": "keras.constraints",
+                "loss": "keras.losses", "metric": "keras.metrics",
+                "optimizer": "keras.optimizers"}
+_MODEL_MODULE = {"Sequential": "keras", "Functional": "keras.src.models.functional",
+                 "Model": "keras.src.models.model"}
+
+
+def _key_kind(key, inherited):
+    if not isinstance(key, str):
+        return inherited
+    for suffix in ("initializer", "regularizer", "constraint"):
+        if key.endswith(suffix):
+            return suffix
+    return _KIND_OF_KEY.get(key, inherited)
+
+
+def _keras_tree(obj, kind="layer", depth=0):
+    """``obj`` with ``module`` and ``registered_name`` on every nested object config (a
+    wrapper's layer, a nested model and its layers, initializers...), as Keras 3 writes
+    them and needs them to read the file back."""
+    if depth > 200:
+        raise ValueError("The model config nests deeper than 200 levels.")
+    if isinstance(obj, list):
+        return [_keras_tree(v, kind, depth + 1) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: _keras_tree(v, _key_kind(k, kind), depth + 1) for k, v in obj.items()}
+    name = obj.get("class_name")
+    if not isinstance(name, str) or not isinstance(obj.get("config"), dict) or \
+            name in ("__keras_tensor__", "function"):
+        return out
+    cls = _registry.locate(kind, name, obj.get("registered_name"))
+    if cls is None and kind != "layer":
+        cls = _registry.locate("layer", name, obj.get("registered_name"))
+    registered = get_registered_name(cls) if isinstance(cls, type) else None
+    if isinstance(cls, type) and registered != cls.__name__:  # a registered custom class
+        out.setdefault("module", cls.__module__)
+        out["registered_name"] = registered
+    else:
+        out.setdefault("module", _MODEL_MODULE.get(name, _KIND_MODULE.get(kind, "keras")))
+        out.setdefault("registered_name", None)
+    return out
 
 
 def _functional_to_keras(model, config):
@@ -210,8 +260,8 @@ def _functional_to_keras(model, config):
             inbound.setdefault(node["layer"], []).append(
                 {"args": [tensor(node["inputs"]), *argument(node.get("args") or [])],
                  "kwargs": argument(node.get("kwargs") or {})})
-    layers = [{"module": "keras.layers", "registered_name": None, **spec,
-               "inbound_nodes": inbound.get(spec["name"], [])} for spec in config["layers"]]
+    layers = [{**spec, "inbound_nodes": inbound.get(spec["name"], [])}
+              for spec in config["layers"]]
     return {"name": config["name"], "trainable": config["trainable"], "layers": layers,
             "input_layers": history(config["inputs"]),
             "output_layers": history(config["outputs"])}
