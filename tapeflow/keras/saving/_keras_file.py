@@ -19,6 +19,8 @@ from .._registry import custom_table, get_registered_name
 from ..layers.core import Lambda
 from ..optimizers import schedules
 from . import _safetensors
+from . import _weights as weights_file
+from ._legacy_h5 import is_legacy, load_legacy_model, load_legacy_weights
 from ._weights import (
     load_store,
     model_store,
@@ -316,13 +318,21 @@ _UNSET_ONLY = frozenset(["quantization_config", "input_axes", "output_axes", "lo
 
 
 def _plain(obj):
-    """A Keras 3 config with its bookkeeping removed (Sequential and its layers)."""
+    """A Keras 3 config with its bookkeeping removed (Sequential and its layers); Keras 2's
+    ``InputLayer`` ``batch_input_shape`` becomes ``batch_shape``."""
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
     if not isinstance(obj, dict):
         return obj
-    return {k: _plain(v) for k, v in obj.items() if k not in _BOOKKEEPING and not (
+    out = {k: _plain(v) for k, v in obj.items() if k not in _BOOKKEEPING and not (
         k in _UNSET_ONLY and v in (None, False))}
+    inner = out.get("config")
+    if out.get("class_name") == "InputLayer" and isinstance(inner, dict) and \
+            "batch_input_shape" in inner and "batch_shape" not in inner:
+        inner = dict(inner)
+        inner["batch_shape"] = inner.pop("batch_input_shape")
+        out["config"] = inner
+    return out
 
 
 def _functional_from_keras(config, path):
@@ -366,6 +376,8 @@ def _functional_from_keras(config, path):
                 nodes.append({"layer": spec["name"], "inputs": None})
                 continue
             for k, node in enumerate(spec["inbound_nodes"]):
+                if isinstance(node, list):
+                    node = _keras2_node(node, path, spec["name"])
                 args, kwargs = node.get("args") or [], node.get("kwargs") or {}
                 if not args and isinstance(kwargs, dict):  # the inputs passed by keyword
                     first = _first_argument(spec, kwargs)
@@ -385,11 +397,31 @@ def _functional_from_keras(config, path):
                 nodes.append(record)
         return {"name": config.get("name"), "trainable": config.get("trainable", True),
                 "layers": _plain(layers), "nodes": nodes,
-                "inputs": history(config["input_layers"]),
-                "outputs": history(config["output_layers"])}
+                "inputs": _single(history(config["input_layers"])),
+                "outputs": _single(history(config["output_layers"]))}
     except (KeyError, TypeError, IndexError) as e:
         raise ValueError(f"'{path}' has a functional model config tapeflow cannot read "
                          f"({type(e).__name__}: {e}).") from None
+
+
+def _single(refs):
+    """As Keras 3 reads a functional config: a list of one input (output) is that one."""
+    return refs[0] if isinstance(refs, list) and len(refs) == 1 else refs
+
+
+def _keras2_node(node, path, layer):
+    """Keras 2's node record ``[[name, node, tensor, kwargs], ...]`` (one entry per input
+    tensor) as Keras 3's ``{"args": [...], "kwargs": {...}}``."""
+    tensors, kwargs = [], {}
+    for entry in node:
+        if not (isinstance(entry, list) and len(entry) in (3, 4) and isinstance(entry[0], str)):
+            raise ValueError(f"'{path}': layer '{layer}' has an unreadable Keras 2 node record "
+                             f"{entry!r:.200}.")
+        tensors.append({"class_name": "__keras_tensor__",
+                        "config": {"keras_history": list(entry[:3])}})
+        if len(entry) == 4 and isinstance(entry[3], dict):
+            kwargs.update(entry[3])
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
 
 
 def _first_argument(spec, kwargs):
@@ -527,14 +559,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model saved by ``model.save('m.keras')``: configs resolve through an
     allow-list (plus ``custom_objects``/registered classes), weights are data only."""
     path = os.fspath(filepath)
-    if not path.endswith(".keras"):
-        if path.endswith((".h5", ".hdf5")):
-            raise ValueError(f"'{path}' is a legacy HDF5 model file; tapeflow loads only the "
-                             "`.keras` format (use load_weights() for `.weights.h5`).")
+    if not path.endswith((".keras", ".h5", ".hdf5")):
         raise ValueError(f"File format not supported: filepath={path}. load_model() reads "
-                         "`.keras` files.")
+                         "`.keras` files and legacy `.h5` model files.")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: '{path}'")
+    if not path.endswith(".keras"):  # legacy HDF5: the same allow-list, data only
+        if not safe_mode:
+            warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a "
+                          "file.", UserWarning, stacklevel=2)
+        return load_legacy_model(path, custom_objects, compile)
     require_regular_file(path, ".keras file")
     spec, members = _read_zip(path)
     if not safe_mode:
@@ -561,6 +595,40 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     else:
         load_store(model, arrays, names, path)
     return model
+
+
+def load_weights(model, filepath, skip_mismatch=False, by_name=False):
+    """``model.load_weights``: a ``.keras`` file's weights member (as Keras 3 accepts), a
+    legacy Keras ``.h5`` (model or weights-only, Keras 2's layout), or a weights file
+    (``.weights.h5``, ``.safetensors``, ``.npz``)."""
+    path = os.fspath(filepath)
+    if path.endswith(".keras"):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: '{path}'")
+        require_regular_file(path, ".keras file")
+        _, members = _read_zip(path)
+        if not members:
+            raise ValueError(f"'{path}' holds no weights ({_H5} or {_SAFETENSORS}).")
+        weights = _read_members(path, members, _weights_limit(model))
+        arrays, names = _read_weights_blob(
+            weights, path, shape_check(model, path, skip_mismatch) if model.built else None)
+        if not model.built:
+            _load_on_first_call(model, arrays, names, path)
+            return
+        if "optimizer/vars" in names and model.__dict__.get("optimizer") is None:
+            arrays = {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}
+        load_store(model, arrays, names, path, skip_mismatch=skip_mismatch, by_name=by_name)
+        return
+    if path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5") and \
+            os.path.exists(path) and _has_h5py():
+        require_regular_file(path, "weights file")
+        if is_legacy(path):
+            if by_name:
+                raise ValueError(f"by_name=True is not supported for the legacy HDF5 file "
+                                 f"'{path}'; its layers are matched in order.")
+            load_legacy_weights(model, path, skip_mismatch=skip_mismatch)
+            return
+    weights_file.load_weights(model, path, skip_mismatch=skip_mismatch, by_name=by_name)
 
 
 def _weights_limit(model):
