@@ -3,6 +3,8 @@ keyword tensors (``MultiHeadAttention(query, value, key)``, ``value=h``,
 ``attention_mask=m``), ``training=False``; recorded in the node, in ``get_config()`` and in
 the ``.keras`` file as Keras 3 writes them (``"args": [...], "kwargs": {...}``)."""
 import json
+import os
+import subprocess
 import zipfile
 
 import numpy as np
@@ -122,3 +124,57 @@ def test_unserializable_call_argument_is_a_clear_error():
     model = keras.Model(inp, out)
     with pytest.raises(NotImplementedError, match="cannot hold"):
         model.get_config()
+
+
+def _seq2seq():
+    """Keyword tensor lists (``initial_state=[h, c]``), a second positional tensor,
+    ``return_attention_scores`` (two outputs), list inputs and masks from Embedding."""
+    enc, dec = keras.Input((5, 3), name="enc"), keras.Input((4, 3), name="dec")
+    _, h, c = L.LSTM(6, return_state=True)(enc)
+    seq = L.LSTM(6, return_sequences=True)(dec, initial_state=[h, c])
+    o, scores = L.MultiHeadAttention(2, 3)(seq, enc, return_attention_scores=True)
+    g = L.GRU(4)(L.Attention()([seq, o]))
+    tok = keras.Input((6,), dtype="int32", name="tok")
+    r = L.LSTM(2)(L.Embedding(10, 3, mask_zero=True)(tok))
+    out = L.Concatenate()([g, r, L.Flatten()(scores)])
+    return keras.Model([enc, dec, tok], out)
+
+
+SEQ_INPUTS = [np.random.default_rng(1).normal(size=(2, 5, 3)).astype("float32"),
+              np.random.default_rng(2).normal(size=(2, 4, 3)).astype("float32"),
+              np.array([[1, 2, 3, 0, 0, 0], [4, 5, 0, 0, 0, 0]], "int32")]
+KERAS_PYTHON = os.environ.get("TAPEFLOW_KERAS_PYTHON", "/work/tfenv/bin/python")
+
+
+def test_encoder_decoder_with_keyword_state_round_trips(tmp_path):
+    model = _seq2seq()
+    want = model.predict(SEQ_INPUTS, verbose=0)
+    assert want.shape == (2, 4 + 2 + 2 * 4 * 5)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(SEQ_INPUTS, verbose=0), want, rtol=1e-6)
+    config = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
+    lstm = [spec for spec in config["config"]["layers"] if spec["class_name"] == "LSTM"][1]
+    state = lstm["inbound_nodes"][0]["kwargs"]["initial_state"]
+    assert [s["config"]["keras_history"][2] for s in state] == [1, 2]
+
+
+@pytest.mark.skipif(not os.path.exists(KERAS_PYTHON),
+                    reason="no Python with TensorFlow/Keras 3 for the parity check")
+def test_real_keras_loads_the_encoder_decoder(tmp_path):
+    model = _seq2seq()
+    model.save(tmp_path / "m.keras")
+    for i, x in enumerate(SEQ_INPUTS):
+        np.save(tmp_path / f"x{i}.npy", x)
+    script = (
+        "import os, sys; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+        "import keras, numpy as np\n"
+        "d = sys.argv[1]\n"
+        "m = keras.models.load_model(f'{d}/m.keras')\n"
+        "xs = [np.load(f'{d}/x{i}.npy') for i in range(3)]\n"
+        "np.save(f'{d}/out.npy', m.predict(xs, verbose=0))\n")
+    run = subprocess.run([KERAS_PYTHON, "-c", script, str(tmp_path)], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"),
+                               model.predict(SEQ_INPUTS, verbose=0), rtol=1e-5, atol=1e-6)
