@@ -11,13 +11,14 @@ INPUTS = {
     "bidirectional": _RNG.normal(size=(4, 6, 4)).astype("float32"),
     "attention": _RNG.normal(size=(4, 5, 6)).astype("float32"),
     "nested": _RNG.normal(size=(4, 5)).astype("float32"),
+    "nested_functional": _RNG.normal(size=(4, 5)).astype("float32"),
     "time_distributed": _RNG.normal(size=(4, 3, 5)).astype("float32"),
     "subclassed": _RNG.normal(size=(4, 5)).astype("float32"),
     "legacy_h5": _RNG.normal(size=(4, 5)).astype("float32"),
 }
 OUTPUTS = {"dense_dropout": 3, "convnet": 3, "embedding_rnn": 2, "bidirectional": 2,
-           "attention": 2, "nested": 2, "time_distributed": 1, "subclassed": 2,
-           "legacy_h5": 3}
+           "attention": 2, "nested": 2, "nested_functional": 2, "time_distributed": 1,
+           "subclassed": 2, "legacy_h5": 3}
 
 
 def targets(name):
@@ -83,6 +84,17 @@ def nested(keras):
     return keras.Model(inp, L.Dense(2)(h), name="nested")
 
 
+def nested_functional(keras):
+    """A functional model used as a layer twice (shared), its second call listed after the
+    layer it uses."""
+    L = keras.layers
+    i = keras.Input((5,), name="inner_in")
+    inner = keras.Model(i, L.Dense(3, activation="tanh")(L.Dense(4)(i)), name="inner")
+    x = keras.Input((5,), name="x")
+    h = L.Concatenate()([inner(x), inner(L.Dense(5)(x))])
+    return keras.Model(x, L.Dense(2)(h), name="nested_functional")
+
+
 def time_distributed(keras):
     L = keras.layers
     return keras.Sequential([keras.Input((3, 5)), L.TimeDistributed(L.Dense(2)), L.Flatten(),
@@ -121,7 +133,8 @@ def subclassed(keras):
 
 FAMILIES = {"dense_dropout": dense_dropout, "convnet": convnet,
             "embedding_rnn": embedding_rnn, "bidirectional": bidirectional,
-            "attention": attention, "nested": nested, "time_distributed": time_distributed,
+            "attention": attention, "nested": nested, "nested_functional": nested_functional,
+            "time_distributed": time_distributed,
             "subclassed": subclassed, "legacy_h5": legacy_h5}
 
 

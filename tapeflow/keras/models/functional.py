@@ -46,6 +46,50 @@ def _nodes_between(inputs, outputs):
     return order
 
 
+def _parents(node):
+    return [x._node for x in nest.flatten((node.inputs, node.args, node.kwargs))
+            if isinstance(x, KerasTensor)]
+
+
+def _keras_layer_order(inputs, outputs, nodes):
+    """The layers in Keras 3's order (its ``map_graph``): by depth from the outputs, deepest
+    first (a shared layer at its deepest node), ties in the order a depth-first walk from the
+    outputs first reaches them. Weights, optimizer slots and ``model.layers`` follow it, so
+    files match Keras's for any graph (branches, shared layers, nested models)."""
+    input_ids = {id(t) for t in inputs}
+    first_seen, post, done = {}, [], set()
+    stack = [(t, False) for t in reversed(outputs)]
+    while stack:
+        kt, expanded = stack.pop()
+        node = kt._node
+        if expanded:
+            done.add(id(node))
+            post.append(node)
+            continue
+        if id(node) in done:
+            continue
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        stack.append((kt, True))
+        if id(kt) not in input_ids:
+            for parent in reversed([x for x in nest.flatten(
+                    (node.inputs, node.args, node.kwargs)) if isinstance(x, KerasTensor)]):
+                stack.append((parent, False))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for parent in _parents(node):
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    layers, seen = [], set()
+    for node in nodes:
+        if id(node.layer) not in seen:
+            seen.add(id(node.layer))
+            layers.append(node.layer)
+    reached = [layer for layer in layers if id(layer) in layer_depth]
+    reached.sort(key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
+    return [layer for layer in layers if id(layer) not in layer_depth] + reached
+
+
 class Functional(Model):
     """A model defined by symbolic inputs and outputs (several of each allowed)."""
 
@@ -67,11 +111,7 @@ class Functional(Model):
         input_nodes = [t._node for t in flat_in]
         nodes = input_nodes + [n for n in nodes if n not in input_nodes]
         self.__dict__["_nodes_in_order"] = nodes
-        layers = []
-        for node in nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        self._functional_layers = layers
+        self._functional_layers = _keras_layer_order(flat_in, flat_out, nodes)
         self.output_names = [t._node.layer.name for t in flat_out]
         self.input_names = [t._node.layer.name for t in flat_in]
         self.built = True
@@ -187,6 +227,10 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         """Rebuild the graph from ``get_config()``; layer classes resolve through the
         built-in allow-list and ``custom_objects`` only."""
+        if "nodes" not in config and "input_layers" in config:  # Keras 3's form (nested)
+            from ..saving._keras_file import _functional_from_keras  # cycle: saving imports us
+
+            config = _functional_from_keras(config, "<nested functional config>")
         specs = {spec["name"]: spec for spec in config["layers"]}
         built = {name: deserialize(spec, custom_objects) for name, spec in specs.items()
                  if spec["class_name"] != "InputLayer"}

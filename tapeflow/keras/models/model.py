@@ -149,7 +149,7 @@ class Model(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        if "nodes" in config:  # a functional graph
+        if "nodes" in config or "input_layers" in config:  # a functional graph
             from .functional import Functional  # cycle: models.functional imports this module
 
             return Functional.from_config(config, custom_objects)

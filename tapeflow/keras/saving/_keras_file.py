@@ -256,6 +256,11 @@ def _functional_to_keras(model, config):
             return [argument(v) for v in x]
         return x
 
+    nested = {layer.name: layer for layer in model.layers if type(layer).__name__ == "Functional"}
+    config = {**config, "layers": [
+        {**spec, "config": _functional_to_keras(nested[spec["name"]], spec["config"])}
+        if spec["name"] in nested and "nodes" in spec.get("config", {}) else spec
+        for spec in config["layers"]]}
     inbound = {}
     for node in config["nodes"]:
         if node["inputs"] is not None:
@@ -342,8 +347,10 @@ def _functional_from_keras(config, path):
 
     def ref(t):
         if not (isinstance(t, dict) and t.get("class_name") == "__keras_tensor__"):
-            raise ValueError(f"'{path}': unsupported functional call argument {t!r}.")
+            raise ValueError(f"'{path}': unsupported functional call argument {t!r:.200}.")
         layer, node, tensor = t["config"]["keras_history"]
+        if (layer, node) not in index:
+            raise _NotYet
         return f"{index[(layer, node)]}:{tensor}"
 
     def refs(x):
@@ -362,39 +369,61 @@ def _functional_from_keras(config, path):
 
     def history(x):  # input_layers/output_layers: one [name, node, tensor] or a list of them
         if len(x) == 3 and isinstance(x[0], str):
+            if (x[0], x[1]) not in index:
+                raise ValueError(f"'{path}': the model's inputs/outputs name layer '{x[0]}' "
+                                 f"node {x[1]}, which the config does not define.")
             return f"{index[(x[0], x[1])]}:{x[2]}"
         return [history(v) for v in x]
 
-    layers = []
+    def record(spec, node):
+        if isinstance(node, list):
+            node = _keras2_node(node, path, spec["name"])
+        args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+        if not args and isinstance(kwargs, dict):  # the inputs passed by keyword
+            first = _first_argument(spec, kwargs)
+            if first is not None:
+                kwargs = dict(kwargs)
+                args = [kwargs.pop(first)]
+        if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
+            raise ValueError(f"'{path}': layer '{spec['name']}' has a call record without its "
+                             "input tensors (expected 'args': [tensor, ...], 'kwargs': "
+                             f"{{...}}); got {node!r:.200}.")
+        out = {"layer": spec["name"], "inputs": refs(args[0])}
+        if args[1:]:
+            out["args"] = argument(args[1:])
+        if kwargs:
+            out["kwargs"] = argument(kwargs)
+        return out
+
+    layers, pending = [], []
     try:
-        pending = list(config["layers"])
-        for spec in pending:
+        for spec in config["layers"]:
             layers.append({"class_name": spec["class_name"], "config": spec["config"],
                            "name": spec["name"]})
             if not spec.get("inbound_nodes"):
                 index[(spec["name"], 0)] = len(nodes)
                 nodes.append({"layer": spec["name"], "inputs": None})
-                continue
-            for k, node in enumerate(spec["inbound_nodes"]):
-                if isinstance(node, list):
-                    node = _keras2_node(node, path, spec["name"])
-                args, kwargs = node.get("args") or [], node.get("kwargs") or {}
-                if not args and isinstance(kwargs, dict):  # the inputs passed by keyword
-                    first = _first_argument(spec, kwargs)
-                    if first is not None:
-                        kwargs = dict(kwargs)
-                        args = [kwargs.pop(first)]
-                if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
-                    raise ValueError(f"'{path}': layer '{spec['name']}' has a call record "
-                                     "without its input tensors (expected 'args': [tensor, "
-                                     f"...], 'kwargs': {{...}}); got {node!r:.200}.")
-                record = {"layer": spec["name"], "inputs": refs(args[0])}
-                if args[1:]:
-                    record["args"] = argument(args[1:])
-                if kwargs:
-                    record["kwargs"] = argument(kwargs)
+            else:
+                pending += [(spec, k, node) for k, node in enumerate(spec["inbound_nodes"])]
+        # NOTE: a node may use a layer listed after its own (a shared layer, a nested
+        # model called twice): as Keras, process the nodes whose inputs exist, until none
+        # is left or none can go
+        while pending:
+            left = []
+            for spec, k, node in pending:
+                try:
+                    rec = record(spec, node)
+                except _NotYet:
+                    left.append((spec, k, node))
+                    continue
                 index[(spec["name"], k)] = len(nodes)
-                nodes.append(record)
+                nodes.append(rec)
+            if len(left) == len(pending):
+                raise ValueError(f"'{path}': the functional model's nodes reference tensors "
+                                 "no node produces (layers "
+                                 f"{sorted({s['name'] for s, _, _ in left})[:10]}); the graph "
+                                 "is disconnected or cyclic.")
+            pending = left
         return {"name": config.get("name"), "trainable": config.get("trainable", True),
                 "layers": _plain(layers), "nodes": nodes,
                 "inputs": _single(history(config["input_layers"])),
@@ -402,6 +431,10 @@ def _functional_from_keras(config, path):
     except (KeyError, TypeError, IndexError) as e:
         raise ValueError(f"'{path}' has a functional model config tapeflow cannot read "
                          f"({type(e).__name__}: {e}).") from None
+
+
+class _NotYet(Exception):
+    """A node whose input tensors are not made yet (internal to _functional_from_keras)."""
 
 
 def _single(refs):
