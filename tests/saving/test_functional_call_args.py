@@ -178,3 +178,35 @@ def test_real_keras_loads_the_encoder_decoder(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"),
                                model.predict(SEQ_INPUTS, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def _order_graphs():
+    def two_inputs():
+        a, b = keras.Input((3,), name="a"), keras.Input((4,), name="b")
+        out = L.Add(name="add")([L.Dense(4, name="d1")(a), b])
+        return keras.Model([a, b], L.Dense(1, name="d2")(out))
+
+    def shared():
+        a = keras.Input((3,), name="a")
+        s = L.Dense(3, name="shared")
+        x = s(a)
+        z = s(L.Dense(3, name="mid")(x))
+        return keras.Model(a, L.Concatenate(name="cat")([z, L.Dense(3, name="side")(a), x]))
+
+    def keyword_tensors():
+        q, v = keras.Input((4, 6), name="q"), keras.Input((5, 6), name="v")
+        o = L.MultiHeadAttention(1, 2, name="mha")(q, value=L.Dense(6, name="vp")(v),
+                                                   key=L.Dense(6, name="kp")(v))
+        return keras.Model([q, v], o)
+
+    return [two_inputs, shared, keyword_tensors]
+
+
+# what Keras 3.15's model.layers lists for the same graphs
+KERAS_ORDER = [["a", "d1", "b", "add", "d2"], ["a", "shared", "mid", "side", "cat"],
+               ["v", "q", "kp", "vp", "mha"]]
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_functional_layers_are_in_keras3_order(i):
+    assert [layer.name for layer in _order_graphs()[i]().layers] == KERAS_ORDER[i]
