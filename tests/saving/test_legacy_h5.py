@@ -154,3 +154,14 @@ def test_keras2_functional_node_records(tmp_path):
     want = _write(tmp_path / "f.h5", model, config=config)
     loaded = keras.models.load_model(tmp_path / "f.h5", compile=False)
     np.testing.assert_allclose(loaded.predict(X, verbose=0), want, rtol=1e-6)
+
+
+def test_keras2_sequential_with_batch_input_shape_on_its_first_layer(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+    cfg = model.layers[0].get_config()
+    cfg.update(dtype="float32", batch_input_shape=[None, 3])
+    config = {"class_name": "Sequential", "config": {
+        "name": "seq", "layers": [{"class_name": "Dense", "config": cfg}]}}
+    want = _write(tmp_path / "s.h5", model, config=config)
+    loaded = keras.models.load_model(tmp_path / "s.h5")
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), want, rtol=1e-6)
