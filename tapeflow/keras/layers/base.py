@@ -21,8 +21,16 @@ class _CallContext:
     symbolic = 0  # > 0 while a symbolic call runs its layers on placeholder inputs
 
 
-def _has_keras_tensor(structure, kt_class):
-    return any(isinstance(x, kt_class) for x in nest.flatten(structure))
+def _has_keras_tensor(values, kt_class):
+    """Whether a call's extra arguments hold a symbolic tensor (cheap for the usual
+    ``training=True``: only containers are flattened)."""
+    for v in values:
+        if isinstance(v, kt_class):
+            return True
+        if isinstance(v, (list, tuple, dict)) and any(
+                isinstance(x, kt_class) for x in nest.flatten(v)):
+            return True
+    return False
 
 
 def in_symbolic_call():
@@ -496,7 +504,7 @@ class Layer(Module):
             inputs = kwargs.pop(first)
         from .input_layer import KerasTensor  # cycle: layers.input_layer imports this module
 
-        if (args or kwargs) and _has_keras_tensor((args, kwargs), KerasTensor):
+        if (args or kwargs) and _has_keras_tensor((*args, *kwargs.values()), KerasTensor):
             return self._symbolic_call(inputs, args, kwargs)  # e.g. mha(query, value=h)
         if isinstance(inputs, TensorBase) and not isinstance(inputs, Variable):
             flat = (inputs,)
