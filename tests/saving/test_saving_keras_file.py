@@ -215,6 +215,8 @@ def test_truncated_and_non_zip_files_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="j.keras"):
         keras.models.load_model(tmp_path / "j.keras")
     with pytest.raises(ValueError, match=r"\.keras"):
+        keras.models.load_model(tmp_path / "m.pkl")
+    with pytest.raises(FileNotFoundError, match="m.h5"):  # legacy .h5 is read when present
         keras.models.load_model(tmp_path / "m.h5")
 
 

@@ -1,6 +1,6 @@
 """Live interop with real Keras 3 (skipped unless a Python with TensorFlow/Keras 3 and h5py
-is found: ``$TAPEFLOW_KERAS_PYTHON`` or /work/refenv/bin/python): files written by tapeflow
-load in Keras and the other way round, optimizer state included."""
+is found: ``$TAPEFLOW_KERAS_PYTHON``, /work/refenv/bin/python or /work/tfenv/bin/python):
+files written by tapeflow load in Keras and the other way round, optimizer state included."""
 import os
 import subprocess
 import textwrap
@@ -12,7 +12,9 @@ import pytest
 import tapeflow as tf
 
 keras = tf.keras
-KERAS_PYTHON = os.environ.get("TAPEFLOW_KERAS_PYTHON", "/work/refenv/bin/python")
+KERAS_PYTHON = os.environ.get("TAPEFLOW_KERAS_PYTHON") or next(
+    (p for p in ("/work/refenv/bin/python", "/work/tfenv/bin/python") if os.path.exists(p)),
+    "/work/refenv/bin/python")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 pytestmark = pytest.mark.skipif(not os.path.exists(KERAS_PYTHON),

@@ -96,6 +96,26 @@ class Attention(Layer):
                 "score_mode": self.score_mode, "dropout": self.dropout, "seed": self.seed}
 
 
+class _Projection(Layer):
+    """One of MultiHeadAttention's four projections: a kernel and an optional bias."""
+
+    def __init__(self, owner, name, kernel_shape, bias_shape):
+        super().__init__(name=f"{owner.name}/{name}",
+                         dtype=owner.__dict__.get("_policy") or owner.dtype)
+        self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
+                                      initializer=owner.kernel_initializer,
+                                      regularizer=owner.kernel_regularizer,
+                                      constraint=owner.kernel_constraint)
+        self.bias = self.add_weight(name="bias", shape=bias_shape,
+                                    initializer=owner.bias_initializer,
+                                    regularizer=owner.bias_regularizer,
+                                    constraint=owner.bias_constraint) if owner.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        raise NotImplementedError("used by MultiHeadAttention only")
+
+
 class MultiHeadAttention(Layer):
     """``num_heads`` parallel scaled dot-product attentions over learned projections of
     ``query``, ``key`` and ``value``, concatenated and projected back.
@@ -109,17 +129,26 @@ class MultiHeadAttention(Layer):
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 seed=None, **kwargs):
+                 seed=None, use_gate=False, sliding_window=None, **kwargs):
+        # Keras 3.15 writes these two options; tapeflow has them at their defaults only
+        if use_gate:
+            raise ValueError("MultiHeadAttention(use_gate=True) is not supported by tapeflow "
+                             "(only use_gate=False).")
+        if sliding_window is not None:
+            raise ValueError("MultiHeadAttention(sliding_window=...) is not supported by "
+                             "tapeflow (only sliding_window=None).")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.num_heads, self.key_dim = int(num_heads), int(key_dim)
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
         self._out_dims = None if output_shape is None else (
             (int(output_shape),) if isinstance(output_shape, int) else tuple(output_shape))
-        if attention_axes is not None:
-            raise NotImplementedError("tapeflow's MultiHeadAttention attends over all middle "
-                                      "axes (attention_axes=None) only.")
-        self.attention_axes = None
+        if isinstance(attention_axes, int):
+            attention_axes = (attention_axes,)
+        # NOTE: Keras 3 writes the axes it chose once built (``[1]`` for rank-3 inputs);
+        # tapeflow attends over all middle axes, so only that choice is accepted (in call)
+        self.attention_axes = None if attention_axes is None else tuple(
+            int(a) for a in attention_axes)
         set_kernel_bias(self, kernel_initializer, bias_initializer, kernel_regularizer,
                         bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
@@ -128,25 +157,30 @@ class MultiHeadAttention(Layer):
     def build(self, input_shape):
         self.built = True  # weights are made on the first call, when all inputs are seen
 
-    def _dense(self, name, kernel_shape, bias_shape):
-        kernel = self.add_weight(name=f"{name}/kernel", shape=kernel_shape,
-                                 initializer=self.kernel_initializer,
-                                 regularizer=self.kernel_regularizer,
-                                 constraint=self.kernel_constraint)
-        bias = self.add_weight(name=f"{name}/bias", shape=bias_shape,
-                               initializer=self.bias_initializer,
-                               regularizer=self.bias_regularizer,
-                               constraint=self.bias_constraint) if self.use_bias else None
-        return kernel, bias
+    def _dense(self, attr, name, kernel_shape, bias_shape):
+        # NOTE: each projection is a sublayer at the attribute Keras 3 uses
+        # (``query_dense``, ...), so weight files share Keras's paths
+        # (``multi_head_attention/query_dense/vars``).
+        setattr(self, attr, _Projection(self, name, kernel_shape, bias_shape))
 
     def _make(self, dq, dk, dv):
         h, kd, vd = self.num_heads, self.key_dim, self.value_dim
         out = self._out_dims[-1] if self._out_dims else dq
-        self._q = self._dense("query", (dq, h, kd), (h, kd))
-        self._k = self._dense("key", (dk, h, kd), (h, kd))
-        self._v = self._dense("value", (dv, h, vd), (h, vd))
-        self._o = self._dense("attention_output", (h, vd, out), (out,))
+        self._dense("query_dense", "query", (dq, h, kd), (h, kd))
+        self._dense("key_dense", "key", (dk, h, kd), (h, kd))
+        self._dense("value_dense", "value", (dv, h, vd), (h, vd))
+        self._dense("output_dense", "attention_output", (h, vd, out), (out,))
         self._made = True
+
+    def _pair(self, attr):
+        layer = getattr(self, attr)
+        return layer.kernel, layer.bias
+
+    # (kernel, bias) of each projection, as the ONNX exporter reads them
+    _q = property(lambda self: self._pair("query_dense"))
+    _k = property(lambda self: self._pair("key_dense"))
+    _v = property(lambda self: self._pair("value_dense"))
+    _o = property(lambda self: self._pair("output_dense"))
 
     def _project(self, x, weights, heads, dim):
         """(b, t, d) -> (b, heads, t, dim)."""
@@ -176,6 +210,12 @@ class MultiHeadAttention(Layer):
         q_mask = query_mask if query_mask is not None else get_mask(query)
         v_mask = value_mask if value_mask is not None else get_mask(value)
         qshape = list(query.shape)
+        if self.attention_axes is not None and sorted(
+                a % len(qshape) for a in self.attention_axes) != list(range(1, len(qshape) - 1)):
+            raise NotImplementedError(
+                f"tapeflow's MultiHeadAttention attends over all middle axes only; "
+                f"attention_axes={list(self.attention_axes)} for inputs of rank {len(qshape)} "
+                f"(supported: {list(range(1, len(qshape) - 1))} or None).")
         q, v, k = self._flat(query), self._flat(value), self._flat(key)
         if not self._made:
             self._make(q.shape[-1], k.shape[-1], v.shape[-1])
@@ -202,7 +242,7 @@ class MultiHeadAttention(Layer):
         if training and self.dropout > 0:
             dropped = nn.dropout(weights, self.dropout, seed=self.seed)
         ctx = A.transpose(linalg.matmul(dropped, vh), [0, 2, 1, 3])  # (b, tq, h, vd)
-        kernel, bias = self._o
+        kernel, bias = self._pair("output_dense")
         b, tq = ctx.shape[0], ctx.shape[1]
         out = linalg.matmul(A.reshape(ctx, (b, tq, h * self.value_dim)),
                             A.reshape(kernel, (h * self.value_dim, kernel.shape[-1])))
@@ -222,6 +262,7 @@ class MultiHeadAttention(Layer):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout,
                 "use_bias": self.use_bias, "output_shape": self._out_dims,
-                "attention_axes": self.attention_axes,
+                "attention_axes": None if self.attention_axes is None else list(
+                    self.attention_axes),
                 **kernel_bias_config(self),
                 "seed": self.seed}

@@ -21,6 +21,18 @@ class _CallContext:
     symbolic = 0  # > 0 while a symbolic call runs its layers on placeholder inputs
 
 
+def _has_keras_tensor(values, kt_class):
+    """Whether a call's extra arguments hold a symbolic tensor (cheap for the usual
+    ``training=True``: only containers are flattened)."""
+    for v in values:
+        if isinstance(v, kt_class):
+            return True
+        if isinstance(v, (list, tuple, dict)) and any(
+                isinstance(x, kt_class) for x in nest.flatten(v)):
+            return True
+    return False
+
+
 def in_symbolic_call():
     """Whether layers are being called on the placeholders of a symbolic (functional-model)
     call, whose results are thrown away: stateful layers leave their state alone."""
@@ -178,6 +190,20 @@ def _call_takes_training(cls):
         params = inspect.signature(cls.call).parameters
         got = _SIGNATURES[cls] = ("training" in params or any(
             p.kind is p.VAR_KEYWORD for p in params.values()))
+    return got
+
+
+_FIRST_ARG = {}
+
+
+def first_call_argument(cls):
+    """The name of the inputs argument of ``cls.call`` (``inputs``, ``query``, ...): a layer
+    called with it as a keyword (``mha(query=q, value=v)``) takes it as its inputs."""
+    got = _FIRST_ARG.get(cls)
+    if got is None:
+        params = [p for p in inspect.signature(cls.call).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        got = _FIRST_ARG[cls] = params[1].name if len(params) > 1 else "inputs"
     return got
 
 
@@ -475,9 +501,15 @@ class Layer(Module):
         if args:
             inputs, args = args[0], args[1:]
         else:
-            inputs = kwargs.pop("inputs")
+            first = first_call_argument(type(self))
+            if first not in kwargs:
+                raise TypeError(f"{type(self).__name__}.call() missing its first argument "
+                                f"'{first}' (the layer's inputs).")
+            inputs = kwargs.pop(first)
         from .input_layer import KerasTensor  # cycle: layers.input_layer imports this module
 
+        if (args or kwargs) and _has_keras_tensor((*args, *kwargs.values()), KerasTensor):
+            return self._symbolic_call(inputs, args, kwargs)  # e.g. mha(query, value=h)
         if isinstance(inputs, TensorBase) and not isinstance(inputs, Variable):
             flat = (inputs,)
             inputs = self._convert(inputs)
@@ -542,13 +574,16 @@ class Layer(Module):
     def _symbolic_call(self, inputs, args, kwargs):
         from .input_layer import KerasTensor, Node  # cycle: layers.input_layer imports this module
 
-        flat = [x for x in nest.flatten(inputs) if isinstance(x, KerasTensor)]
-        dummies = nest.map_structure(
-            lambda x: x._dummy() if isinstance(x, KerasTensor) else x, inputs)
+        flat = [x for x in nest.flatten((inputs, args, kwargs)) if isinstance(x, KerasTensor)]
+
+        def dummy(structure):
+            return nest.map_structure(
+                lambda x: x._dummy() if isinstance(x, KerasTensor) else x, structure)
+
         owners_before = len(_loss_owners)
         _CTX.symbolic += 1
         try:
-            out = self(dummies, *args, **kwargs)
+            out = self(dummy(inputs), *dummy(tuple(args)), **dummy(dict(kwargs)))
         finally:
             _CTX.symbolic -= 1
         for owner, _ in _loss_owners[owners_before:]:

@@ -105,7 +105,14 @@ class BatchNormalization(_Normalization):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):
+                 gamma_constraint=None, synchronized=False, renorm=False,
+                 renorm_clipping=None, renorm_momentum=0.99, **kwargs):
+        # Keras 3 writes the batch-renormalization options with every BatchNormalization;
+        # tapeflow accepts them at their defaults (renorm off) and refuses the rest
+        if renorm or renorm_clipping is not None:
+            raise ValueError("BatchNormalization(renorm=True) (batch renormalization, with "
+                             "`renorm_clipping`) is not supported by tapeflow; only "
+                             "renorm=False, renorm_clipping=None.")
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                          **kwargs)
@@ -138,6 +145,7 @@ class BatchNormalization(_Normalization):
         config = super().get_config()
         config.update({
             "momentum": self.momentum, "synchronized": self.synchronized,
+            "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer),

@@ -74,7 +74,11 @@ class ZeroPadding1D(ZeroPadding2D):
 
     rank = 1
 
-    def __init__(self, padding=1, **kwargs):
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        # Keras 3.15 writes data_format (always 'channels_last' for this layer's use)
+        if data_format not in (None, "channels_last"):
+            raise ValueError("tapeflow's ZeroPadding1D pads (batch, steps, channels) inputs "
+                             f"only: data_format='channels_last'. Received: {data_format!r}")
         super().__init__(padding, None, **kwargs)
 
     def get_config(self):

@@ -141,12 +141,15 @@ class Model(Layer):
     def _maybe_build(self, inputs):
         if type(self).build is Model.build:  # the first call itself creates the weights
             self.built = True
+            if self.__dict__.get("_build_shapes") is None:  # saved as Keras's build_config
+                self.__dict__["_build_shapes"] = nest.map_structure(
+                    lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs)
             return
         Layer._maybe_build(self, inputs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        if "nodes" in config:  # a functional graph
+        if "nodes" in config or "input_layers" in config:  # a functional graph
             from .functional import Functional  # cycle: models.functional imports this module
 
             return Functional.from_config(config, custom_objects)
@@ -176,12 +179,14 @@ class Model(Layer):
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
-        """Read weights written by ``save_weights`` (or by Keras 3). Files are data only;
+        """Read weights written by ``save_weights`` (or by Keras 3), the weights inside a
+        ``.keras`` file, or a legacy Keras ``.h5`` (Keras 2's layout). Files are data only;
         shape mismatches name the layer and both shapes, and nothing is assigned unless
         everything fits (``skip_mismatch=True`` loads what matches)."""
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
-        saving.load_weights(self, os.fspath(filepath), skip_mismatch=skip_mismatch, by_name=by_name)
+        saving._keras_file.load_weights(self, os.fspath(filepath),
+                                        skip_mismatch=skip_mismatch, by_name=by_name)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
         """Save config, weights and optimizer state as a ``.keras`` zip (Keras 3's layout)."""

@@ -19,6 +19,8 @@ from .._registry import custom_table, get_registered_name
 from ..layers.core import Lambda
 from ..optimizers import schedules
 from . import _safetensors
+from . import _weights as weights_file
+from ._legacy_h5 import is_legacy, load_legacy_model, load_legacy_weights
 from ._weights import (
     load_store,
     model_store,
@@ -31,6 +33,7 @@ from ._weights import (
 _CONFIG, _METADATA = "config.json", "metadata.json"
 _H5, _SAFETENSORS = "model.weights.h5", "model.weights.safetensors"
 _MAX_JSON = 64 * 1024 * 1024
+_TENSOR_REF = "__tensor__"  # as models/functional.py writes a tensor among extra arguments
 
 
 def _has_h5py():
@@ -159,10 +162,60 @@ def model_config(model):
     shapes = model.__dict__.get("_build_shapes")
     if kind == "Sequential":
         shapes = model.__dict__.get("_input_shape")
-    return {"module": module, "class_name": kind, "config": config,
+    if module is None:
+        module = type(model).__module__
+    return {"module": module, "class_name": kind, "config": _keras_tree(config),
             "registered_name": get_registered_name(model),
             "build_config": {"input_shape": _jsonable(shapes)},
             "compile_config": compile_config(model)}
+
+
+# kind of a nested object by the key holding it; other keys hold layers (or models)
+_KIND_OF_KEY = {"optimizer": "optimizer", "loss": "loss", "metrics": "metric",
+                "weighted_metrics": "metric"}
+_KIND_MODULE = {"layer": "keras.layers", "initializer": "keras.initializers",
+                "regularizer": "keras.regularizers", "constraint": "keras.constraints",
+                "loss": "keras.losses", "metric": "keras.metrics",
+                "optimizer": "keras.optimizers"}
+_MODEL_MODULE = {"Sequential": "keras", "Functional": "keras.src.models.functional",
+                 "Model": "keras.src.models.model"}
+
+
+def _key_kind(key, inherited):
+    if not isinstance(key, str):
+        return inherited
+    for suffix in ("initializer", "regularizer", "constraint"):
+        if key.endswith(suffix):
+            return suffix
+    return _KIND_OF_KEY.get(key, inherited)
+
+
+def _keras_tree(obj, kind="layer", depth=0):
+    """``obj`` with ``module`` and ``registered_name`` on every nested object config (a
+    wrapper's layer, a nested model and its layers, initializers...), as Keras 3 writes
+    them and needs them to read the file back."""
+    if depth > 200:
+        raise ValueError("The model config nests deeper than 200 levels.")
+    if isinstance(obj, list):
+        return [_keras_tree(v, kind, depth + 1) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: _keras_tree(v, _key_kind(k, kind), depth + 1) for k, v in obj.items()}
+    name = obj.get("class_name")
+    if not isinstance(name, str) or not isinstance(obj.get("config"), dict) or \
+            name in ("__keras_tensor__", "function"):
+        return out
+    cls = _registry.locate(kind, name, obj.get("registered_name"))
+    if cls is None and kind != "layer":
+        cls = _registry.locate("layer", name, obj.get("registered_name"))
+    registered = get_registered_name(cls) if isinstance(cls, type) else None
+    if isinstance(cls, type) and registered != cls.__name__:  # a registered custom class
+        out.setdefault("module", cls.__module__)
+        out["registered_name"] = registered
+    else:
+        out.setdefault("module", _MODEL_MODULE.get(name, _KIND_MODULE.get(kind, "keras")))
+        out.setdefault("registered_name", None)
+    return out
 
 
 def _functional_to_keras(model, config):
@@ -194,13 +247,28 @@ def _functional_to_keras(model, config):
         i, j = split(ref)
         return [where[i][0], where[i][1], j]
 
+    def argument(x):
+        if isinstance(x, dict):
+            if set(x) == {_TENSOR_REF}:
+                return tensor(x[_TENSOR_REF])
+            return {k: argument(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [argument(v) for v in x]
+        return x
+
+    nested = {layer.name: layer for layer in model.layers if type(layer).__name__ == "Functional"}
+    config = {**config, "layers": [
+        {**spec, "config": _functional_to_keras(nested[spec["name"]], spec["config"])}
+        if spec["name"] in nested and "nodes" in spec.get("config", {}) else spec
+        for spec in config["layers"]]}
     inbound = {}
     for node in config["nodes"]:
         if node["inputs"] is not None:
             inbound.setdefault(node["layer"], []).append(
-                {"args": [tensor(node["inputs"])], "kwargs": {}})
-    layers = [{"module": "keras.layers", "registered_name": None, **spec,
-               "inbound_nodes": inbound.get(spec["name"], [])} for spec in config["layers"]]
+                {"args": [tensor(node["inputs"]), *argument(node.get("args") or [])],
+                 "kwargs": argument(node.get("kwargs") or {})})
+    layers = [{**spec, "inbound_nodes": inbound.get(spec["name"], [])}
+              for spec in config["layers"]]
     return {"name": config["name"], "trainable": config["trainable"], "layers": layers,
             "input_layers": history(config["inputs"]),
             "output_layers": history(config["outputs"])}
@@ -255,13 +323,21 @@ _UNSET_ONLY = frozenset(["quantization_config", "input_axes", "output_axes", "lo
 
 
 def _plain(obj):
-    """A Keras 3 config with its bookkeeping removed (Sequential and its layers)."""
+    """A Keras 3 config with its bookkeeping removed (Sequential and its layers); Keras 2's
+    ``InputLayer`` ``batch_input_shape`` becomes ``batch_shape``."""
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
     if not isinstance(obj, dict):
         return obj
-    return {k: _plain(v) for k, v in obj.items() if k not in _BOOKKEEPING and not (
+    out = {k: _plain(v) for k, v in obj.items() if k not in _BOOKKEEPING and not (
         k in _UNSET_ONLY and v in (None, False))}
+    inner = out.get("config")
+    if out.get("class_name") == "InputLayer" and isinstance(inner, dict) and \
+            "batch_input_shape" in inner and "batch_shape" not in inner:
+        inner = dict(inner)
+        inner["batch_shape"] = inner.pop("batch_input_shape")
+        out["config"] = inner
+    return out
 
 
 def _functional_from_keras(config, path):
@@ -271,8 +347,10 @@ def _functional_from_keras(config, path):
 
     def ref(t):
         if not (isinstance(t, dict) and t.get("class_name") == "__keras_tensor__"):
-            raise ValueError(f"'{path}': unsupported functional call argument {t!r}.")
+            raise ValueError(f"'{path}': unsupported functional call argument {t!r:.200}.")
         layer, node, tensor = t["config"]["keras_history"]
+        if (layer, node) not in index:
+            raise _NotYet
         return f"{index[(layer, node)]}:{tensor}"
 
     def refs(x):
@@ -280,35 +358,115 @@ def _functional_from_keras(config, path):
             return [refs(v) for v in x]
         return ref(x)
 
+    def argument(x):  # an extra call argument: tensors become references, the rest stays
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                return {_TENSOR_REF: ref(x)}
+            return {k: argument(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [argument(v) for v in x]
+        return x
+
     def history(x):  # input_layers/output_layers: one [name, node, tensor] or a list of them
         if len(x) == 3 and isinstance(x[0], str):
+            if (x[0], x[1]) not in index:
+                raise ValueError(f"'{path}': the model's inputs/outputs name layer '{x[0]}' "
+                                 f"node {x[1]}, which the config does not define.")
             return f"{index[(x[0], x[1])]}:{x[2]}"
         return [history(v) for v in x]
 
-    layers = []
+    def record(spec, node):
+        if isinstance(node, list):
+            node = _keras2_node(node, path, spec["name"])
+        args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+        if not args and isinstance(kwargs, dict):  # the inputs passed by keyword
+            first = _first_argument(spec, kwargs)
+            if first is not None:
+                kwargs = dict(kwargs)
+                args = [kwargs.pop(first)]
+        if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
+            raise ValueError(f"'{path}': layer '{spec['name']}' has a call record without its "
+                             "input tensors (expected 'args': [tensor, ...], 'kwargs': "
+                             f"{{...}}); got {node!r:.200}.")
+        out = {"layer": spec["name"], "inputs": refs(args[0])}
+        if args[1:]:
+            out["args"] = argument(args[1:])
+        if kwargs:
+            out["kwargs"] = argument(kwargs)
+        return out
+
+    layers, pending = [], []
     try:
-        pending = list(config["layers"])
-        for spec in pending:
+        for spec in config["layers"]:
             layers.append({"class_name": spec["class_name"], "config": spec["config"],
                            "name": spec["name"]})
             if not spec.get("inbound_nodes"):
                 index[(spec["name"], 0)] = len(nodes)
                 nodes.append({"layer": spec["name"], "inputs": None})
-                continue
-            for k, node in enumerate(spec["inbound_nodes"]):
-                if node.get("kwargs") or len(node.get("args", ())) != 1:
-                    raise ValueError(f"'{path}': layer '{spec['name']}' is called with extra "
-                                     "arguments, which tapeflow's functional models lack.")
-                inputs = refs(node["args"][0])
+            else:
+                pending += [(spec, k, node) for k, node in enumerate(spec["inbound_nodes"])]
+        # NOTE: a node may use a layer listed after its own (a shared layer, a nested
+        # model called twice): as Keras, process the nodes whose inputs exist, until none
+        # is left or none can go
+        while pending:
+            left = []
+            for spec, k, node in pending:
+                try:
+                    rec = record(spec, node)
+                except _NotYet:
+                    left.append((spec, k, node))
+                    continue
                 index[(spec["name"], k)] = len(nodes)
-                nodes.append({"layer": spec["name"], "inputs": inputs})
+                nodes.append(rec)
+            if len(left) == len(pending):
+                raise ValueError(f"'{path}': the functional model's nodes reference tensors "
+                                 "no node produces (layers "
+                                 f"{sorted({s['name'] for s, _, _ in left})[:10]}); the graph "
+                                 "is disconnected or cyclic.")
+            pending = left
         return {"name": config.get("name"), "trainable": config.get("trainable", True),
                 "layers": _plain(layers), "nodes": nodes,
-                "inputs": history(config["input_layers"]),
-                "outputs": history(config["output_layers"])}
+                "inputs": _single(history(config["input_layers"])),
+                "outputs": _single(history(config["output_layers"]))}
     except (KeyError, TypeError, IndexError) as e:
         raise ValueError(f"'{path}' has a functional model config tapeflow cannot read "
                          f"({type(e).__name__}: {e}).") from None
+
+
+class _NotYet(Exception):
+    """A node whose input tensors are not made yet (internal to _functional_from_keras)."""
+
+
+def _single(refs):
+    """As Keras 3 reads a functional config: a list of one input (output) is that one."""
+    return refs[0] if isinstance(refs, list) and len(refs) == 1 else refs
+
+
+def _keras2_node(node, path, layer):
+    """Keras 2's node record ``[[name, node, tensor, kwargs], ...]`` (one entry per input
+    tensor) as Keras 3's ``{"args": [...], "kwargs": {...}}``."""
+    tensors, kwargs = [], {}
+    for entry in node:
+        if not (isinstance(entry, list) and len(entry) in (3, 4) and isinstance(entry[0], str)):
+            raise ValueError(f"'{path}': layer '{layer}' has an unreadable Keras 2 node record "
+                             f"{entry!r:.200}.")
+        tensors.append({"class_name": "__keras_tensor__",
+                        "config": {"keras_history": list(entry[:3])}})
+        if len(entry) == 4 and isinstance(entry[3], dict):
+            kwargs.update(entry[3])
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+
+
+def _first_argument(spec, kwargs):
+    """The keyword among ``kwargs`` that is the inputs argument of the layer class ``spec``
+    names (Keras records ``mha(query=q, value=v)`` with no positional arguments)."""
+    from ..layers.base import first_call_argument  # cycle: keras.layers imports saving
+
+    cls = _registry.locate("layer", spec.get("class_name"), spec.get("registered_name"))
+    if isinstance(cls, type) and hasattr(cls, "call"):
+        name = first_call_argument(cls)
+        return name if name in kwargs else None
+    return next(iter(kwargs), None) if len(kwargs) == 1 else None
 
 
 def _subclass_from_config(cls, config, table):
@@ -434,14 +592,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model saved by ``model.save('m.keras')``: configs resolve through an
     allow-list (plus ``custom_objects``/registered classes), weights are data only."""
     path = os.fspath(filepath)
-    if not path.endswith(".keras"):
-        if path.endswith((".h5", ".hdf5")):
-            raise ValueError(f"'{path}' is a legacy HDF5 model file; tapeflow loads only the "
-                             "`.keras` format (use load_weights() for `.weights.h5`).")
+    if not path.endswith((".keras", ".h5", ".hdf5")):
         raise ValueError(f"File format not supported: filepath={path}. load_model() reads "
-                         "`.keras` files.")
+                         "`.keras` files and legacy `.h5` model files.")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: '{path}'")
+    if not path.endswith(".keras"):  # legacy HDF5: the same allow-list, data only
+        if not safe_mode:
+            warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a "
+                          "file.", UserWarning, stacklevel=2)
+        return load_legacy_model(path, custom_objects, compile)
     require_regular_file(path, ".keras file")
     spec, members = _read_zip(path)
     if not safe_mode:
@@ -482,6 +642,40 @@ def _named(path, fn, *args):
         if path in str(e):
             raise
         raise ValueError(f"Could not load '{path}': {e}") from None
+
+
+def load_weights(model, filepath, skip_mismatch=False, by_name=False):
+    """``model.load_weights``: a ``.keras`` file's weights member (as Keras 3 accepts), a
+    legacy Keras ``.h5`` (model or weights-only, Keras 2's layout), or a weights file
+    (``.weights.h5``, ``.safetensors``, ``.npz``)."""
+    path = os.fspath(filepath)
+    if path.endswith(".keras"):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: '{path}'")
+        require_regular_file(path, ".keras file")
+        _, members = _read_zip(path)
+        if not members:
+            raise ValueError(f"'{path}' holds no weights ({_H5} or {_SAFETENSORS}).")
+        weights = _read_members(path, members, _weights_limit(model))
+        arrays, names = _read_weights_blob(
+            weights, path, shape_check(model, path, skip_mismatch) if model.built else None)
+        if not model.built:
+            _load_on_first_call(model, arrays, names, path)
+            return
+        if "optimizer/vars" in names and model.__dict__.get("optimizer") is None:
+            arrays = {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}
+        load_store(model, arrays, names, path, skip_mismatch=skip_mismatch, by_name=by_name)
+        return
+    if path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5") and \
+            os.path.exists(path) and _has_h5py():
+        require_regular_file(path, "weights file")
+        if is_legacy(path):
+            if by_name:
+                raise ValueError(f"by_name=True is not supported for the legacy HDF5 file "
+                                 f"'{path}'; its layers are matched in order.")
+            load_legacy_weights(model, path, skip_mismatch=skip_mismatch)
+            return
+    weights_file.load_weights(model, path, skip_mismatch=skip_mismatch, by_name=by_name)
 
 
 def _weights_limit(model):

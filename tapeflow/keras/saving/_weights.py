@@ -56,15 +56,19 @@ def layer_groups(model):
     def container(items, path):
         used = {}
         for item in (items.values() if isinstance(items, dict) else items):
-            if not isinstance(item, Layer) or id(item) in visited:
+            if not isinstance(item, Layer):
                 continue
+            # NOTE: as Keras 3, a layer already saved elsewhere still takes its name's
+            # counter (a subclassed model's ``self.hidden`` saved at 'hidden' makes the next
+            # Dense in ``layers`` 'dense_1')
             name = to_snake_case(type(item).__name__)
             if name in used:
                 used[name] += 1
                 name = f"{name}_{used[name]}"
             else:
                 used[name] = 0
-            save(item, _join(path, name))
+            if id(item) not in visited:
+                save(item, _join(path, name))
 
     def children(obj):
         d = obj.__dict__

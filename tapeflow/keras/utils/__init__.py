@@ -1,5 +1,7 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
-package), ``set_random_seed`` and ``array_to_img`` / ``img_to_array``."""
+package), ``set_random_seed``, ``array_to_img`` / ``img_to_array`` and, as TF 2.21's
+``tf.keras.utils`` has them, ``register_keras_serializable`` / ``get_registered_name`` /
+``get_registered_object`` (the same functions as ``keras.saving``'s)."""
 import importlib
 import random
 
@@ -7,11 +9,13 @@ from ...backend import host as np
 from ...backend import to_host
 from ...ops import random as tf_random
 from ...tensor import TensorBase
+from .._registry import get_registered_name, get_registered_object, register_keras_serializable
 from .image import array_to_img, img_to_array
 from .progbar import Progbar
 
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
-           "array_to_img", "img_to_array"]
+           "array_to_img", "img_to_array", "register_keras_serializable",
+           "get_registered_name", "get_registered_object"]
 
 
 def to_categorical(x, num_classes=None):

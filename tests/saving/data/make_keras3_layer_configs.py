@@ -1,0 +1,70 @@
+"""Write ``keras3/layer_configs.json``: the config Keras 3.15 writes for every layer class
+tapeflow has, each built on a small input so build-time keys are set. Run with a Python
+that has TensorFlow 2.21:
+``/work/tfenv/bin/python tests/saving/data/make_keras3_layer_configs.py``.
+"""
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras  # optional: real Keras writes the configs (after the log level is set)
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+L = keras.layers
+SEQ, IMG, VEC = (2, 4, 3), (2, 6, 6, 2), (2, 3)
+# class -> (constructor arguments, input shape or shapes); None input: not called
+CASES = {
+    "Activation": ({"activation": "relu"}, VEC), "Add": ({}, [VEC, VEC]),
+    "Attention": ({}, [SEQ, SEQ]), "Average": ({}, [VEC, VEC]),
+    "AveragePooling1D": ({"pool_size": 2}, SEQ), "AveragePooling2D": ({"pool_size": 2}, IMG),
+    "BatchNormalization": ({}, VEC), "Concatenate": ({}, [VEC, VEC]),
+    "Conv1D": ({"filters": 2, "kernel_size": 2}, SEQ),
+    "Conv2D": ({"filters": 2, "kernel_size": 3}, IMG),
+    "Conv2DTranspose": ({"filters": 2, "kernel_size": 3}, IMG),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 3}, (2, 3, 6, 6, 2)),
+    "Cropping1D": ({}, SEQ), "Cropping2D": ({}, IMG), "Dense": ({"units": 2}, VEC),
+    "DepthwiseConv2D": ({"kernel_size": 3}, IMG), "Dropout": ({"rate": 0.5}, VEC),
+    "ELU": ({}, VEC), "Embedding": ({"input_dim": 5, "output_dim": 2}, None),
+    "Flatten": ({}, SEQ), "GRU": ({"units": 2}, SEQ), "GaussianDropout": ({"rate": 0.1}, VEC),
+    "GaussianNoise": ({"stddev": 0.1}, VEC), "GlobalAveragePooling1D": ({}, SEQ),
+    "GlobalAveragePooling2D": ({}, IMG), "GlobalMaxPooling1D": ({}, SEQ),
+    "GlobalMaxPooling2D": ({}, IMG), "LSTM": ({"units": 2}, SEQ),
+    "LayerNormalization": ({}, SEQ), "LeakyReLU": ({}, VEC), "Masking": ({}, SEQ),
+    "MaxPooling1D": ({"pool_size": 2}, SEQ), "MaxPooling2D": ({"pool_size": 2}, IMG),
+    "Maximum": ({}, [VEC, VEC]),
+    "Minimum": ({}, [VEC, VEC]), "MultiHeadAttention": ({"num_heads": 2, "key_dim": 2}, None),
+    "Multiply": ({}, [VEC, VEC]), "ReLU": ({}, VEC), "Rescaling": ({"scale": 0.5}, VEC),
+    "Reshape": ({"target_shape": (3, 4)}, SEQ),
+    "SeparableConv2D": ({"filters": 2, "kernel_size": 3}, IMG),
+    "SimpleRNN": ({"units": 2}, SEQ), "Softmax": ({}, VEC), "SpatialDropout1D": ({"rate": 0.1},
+                                                                                 SEQ),
+    "SpatialDropout2D": ({"rate": 0.1}, IMG), "Subtract": ({}, [VEC, VEC]),
+    "UpSampling1D": ({}, SEQ), "UpSampling2D": ({}, IMG), "ZeroPadding1D": ({}, SEQ),
+    "ZeroPadding2D": ({}, IMG),
+    "Bidirectional": ({"layer": L.LSTM(2)}, SEQ),
+    "TimeDistributed": ({"layer": L.Dense(2)}, SEQ),
+    "RNN": ({"cell": L.GRUCell(2)}, SEQ),
+}
+
+
+def main():
+    out = {}
+    for name, (kwargs, shape) in CASES.items():
+        layer = getattr(L, name)(**kwargs)
+        if name == "Embedding":
+            layer(np.zeros((2, 3), "int32"))
+        elif name == "MultiHeadAttention":
+            x = np.zeros(SEQ, "float32")
+            layer(x, x)
+        elif isinstance(shape, list):
+            layer([np.zeros(s, "float32") for s in shape])
+        else:
+            layer(np.zeros(shape, "float32"))
+        out[name] = keras.saving.serialize_keras_object(layer)
+    with open(os.path.join(HERE, "keras3", "layer_configs.json"), "w") as f:
+        json.dump({"keras_version": keras.__version__, "layers": out}, f, indent=0)
+
+
+if __name__ == "__main__":
+    main()
