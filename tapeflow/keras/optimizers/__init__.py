@@ -1,4 +1,5 @@
-"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax and
+"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax,
+Adafactor, Ftrl, Lamb, Lion and
 learning-rate ``schedules``; ``get('adam')`` resolves names."""
 import types
 
@@ -6,8 +7,10 @@ from .. import _registry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
+from .extra import Adafactor, Ftrl, Lamb, Lion
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax)
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax, Adafactor, Ftrl, Lamb,
+            Lion)
 _registry.register("optimizer", *_CLASSES, base=Optimizer)  # names are case-insensitive
 
 
@@ -38,4 +41,5 @@ def __getattr__(name):
 # NOTE: TF 2.11+ code sometimes names ``tf.keras.optimizers.legacy.SGD``; the same classes.
 legacy = types.SimpleNamespace(**{c.__name__: c for c in _CLASSES}, Optimizer=Optimizer)
 __all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
-           "Adadelta", "Nadam", "Adamax", "schedules", "get", "serialize", "deserialize"]
+           "Adadelta", "Nadam", "Adamax", "Adafactor", "Ftrl", "Lamb", "Lion", "schedules", "get",
+           "serialize", "deserialize"]

@@ -119,7 +119,9 @@ def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
     """Restore what ``optimizer_arrays`` wrote; False (with a warning) when it does not fit."""
     arrays = list(arrays)
     layout, nadam = _slot_layout(opt, var_list)
-    expected = [(), ()] + [tuple(var_list[j].shape) for j, _ in layout] + [()] * nadam
+    slots = [opt._slots(v) for v in var_list]  # fresh slots: their shapes and dtypes
+    # NOTE: a slot's shape need not be its variable's (Adafactor's row/column factors)
+    expected = [(), ()] + [tuple(slots[j][i].shape) for j, i in layout] + [()] * nadam
     if len(arrays) == 2:
         expected = expected[:2]
     if len(arrays) != len(expected) or any(
@@ -132,10 +134,9 @@ def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
     opt._lr._assign_raw(np.asarray(arrays[1], np.float32).reshape(()))
     if len(arrays) == 2:
         return True
-    slots = [opt._slots(v) for v in var_list]
     for (j, i), a in zip(layout, arrays[2:]):
         v = var_list[j]
-        slots[j][i] = xp_of(v._v).array(a, dtype=v._v.dtype)
+        slots[j][i] = xp_of(v._v).array(a, dtype=slots[j][i].dtype)
     for v, per_var in zip(var_list, slots):
         opt._state[id(v)] = (v, per_var)
     if nadam:
@@ -402,6 +403,9 @@ def shape_check(model, path, skip_mismatch=False):
     if opt is not None:
         variables += list(getattr(opt, "variables", []) or [])
     shapes = {tuple(v.shape) for v in variables} | {(), (1,)}
+    if opt is not None and model.built and hasattr(opt, "_slots"):
+        # slots shaped unlike their variable (Adafactor's factors) are the optimizer's too
+        shapes |= {tuple(a.shape) for v in model.trainable_variables for a in opt._slots(v)}
     expected = {f"{group}/{i}": tuple(v.shape) for group, _, vs in layer_groups(model)
                 for i, v in enumerate(vs)} if model.built else {}
     budget = 4 * sum(int(np.prod(v.shape)) * 8 for v in variables) + (1 << 20)
