@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tests.fixtures.keras_new_names_cases import (ACTIVATIONS, CASES, CONFIGS, SERIALIZED, X,
-                                                  config_of, outcome)
+from tests.fixtures.keras_new_names_cases import (
+    ACTIVATIONS,
+    CASES,
+    CONFIGS,
+    SERIALIZED,
+    X,
+    config_of,
+    outcome,
+)
 from tests.gradcheck import check_grad
 
 RECORDED = json.loads((Path(__file__).parent.parent / "fixtures" / "keras_new_names_2_21.json")
@@ -201,3 +208,91 @@ def test_metric_in_fit_logs():
     assert "root_mean_squared_error" in logs and "r2_score" in logs
     ev = model.evaluate(x, y, verbose=0, return_dict=True)
     np.testing.assert_allclose(ev["root_mean_squared_error"], np.sqrt(ev["loss"]), rtol=1e-5)
+
+
+# -- callbacks ----------------------------------------------------------------------------------
+def _ema_model():
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5),
+                  loss="mse")
+    return model
+
+
+def test_swap_ema_weights_evaluates_with_the_averages():
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = _ema_model()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    weights = [w.copy() for w in model.get_weights()]
+    averages = [a.copy() for _, a in model.optimizer._ema.values()]
+    swap = tf.keras.callbacks.SwapEMAWeights()
+    loss = model.evaluate(x, y, verbose=0, callbacks=[swap])
+    for a, b in zip(model.get_weights(), weights):  # swapped back after evaluation
+        np.testing.assert_array_equal(a, b)
+    kernel, bias = averages
+    want = np.mean((x @ kernel + bias - y) ** 2)
+    np.testing.assert_allclose(loss, want, rtol=1e-5)
+    assert not np.allclose(loss, model.evaluate(x, y, verbose=0))
+
+
+def test_swap_ema_weights_on_epoch_and_without_ema():
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = _ema_model()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0,
+              callbacks=[tf.keras.callbacks.SwapEMAWeights(swap_on_epoch=True)])
+    for w, (_, a) in zip(model.trainable_variables, model.optimizer._ema.values()):
+        np.testing.assert_array_equal(w.numpy(), a)  # the model ends on its averages
+    plain = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    plain.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="use_ema=True"):
+        plain.evaluate(x, y, verbose=0, callbacks=[tf.keras.callbacks.SwapEMAWeights()])
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((self.path, self.headers["Content-Type"], body.decode()))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_remote_monitor_posts_each_epoch(as_json):
+    import urllib.parse
+
+    _Recorder.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        monitor = tf.keras.callbacks.RemoteMonitor(
+            root=f"http://127.0.0.1:{server.server_address[1]}", send_as_json=as_json,
+            headers={"X-Run": "t"})
+        x = np.ones((4, 2), np.float32)
+        model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[monitor])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [r[0] for r in _Recorder.received] == ["/publish/epoch/end/"] * 2
+    path, ctype, body = _Recorder.received[1]
+    if as_json:
+        assert ctype == "application/json"
+        sent = json.loads(body)
+    else:
+        assert ctype == "application/x-www-form-urlencoded"
+        sent = json.loads(urllib.parse.parse_qs(body)["data"][0])
+    assert sent["epoch"] == 1 and isinstance(sent["loss"], float)
+
+
+def test_remote_monitor_unreachable_warns():
+    monitor = tf.keras.callbacks.RemoteMonitor(root="http://127.0.0.1:9")
+    with pytest.warns(UserWarning, match="Could not reach RemoteMonitor"):
+        monitor.on_epoch_end(0, {"loss": np.float32(1.5)})
