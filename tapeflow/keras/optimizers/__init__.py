@@ -7,10 +7,10 @@ from .. import _registry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
-from .extra import Adafactor, Ftrl, Lamb, Lion
+from .extra import Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW
 
 _CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax, Adafactor, Ftrl, Lamb,
-            Lion)
+            Lion, Muon, ScheduleFreeAdamW)
 _registry.register("optimizer", *_CLASSES, base=Optimizer)  # names are case-insensitive
 
 
@@ -41,5 +41,7 @@ def __getattr__(name):
 # NOTE: TF 2.11+ code sometimes names ``tf.keras.optimizers.legacy.SGD``; the same classes.
 legacy = types.SimpleNamespace(**{c.__name__: c for c in _CLASSES}, Optimizer=Optimizer)
 __all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
-           "Adadelta", "Nadam", "Adamax", "Adafactor", "Ftrl", "Lamb", "Lion", "schedules", "get",
+           "Adadelta", "Nadam", "Adamax", "Adafactor", "Ftrl", "Lamb", "Lion", "Muon",
+           "ScheduleFreeAdamW",
+           "schedules", "get",
            "serialize", "deserialize"]

@@ -23,6 +23,7 @@ class Optimizer:
     """
 
     _slot_names = ()
+    _decay_of = None  # optional ``fn(var)``: the weight decay of one variable
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -155,6 +156,8 @@ class Optimizer:
             entry = state.get(id(var))
             if entry is None or entry[0] is not var:
                 entry = state[id(var)] = (var, self._slots(var))
+            if self._decay_of is not None:  # an optimizer deciding per variable (Muon)
+                wd = self._decay_of(var)
             if wd and id(var) not in self._exclude and not any(
                     n in var.name for n in getattr(self, "_exclude_names", ())):
                 var._assign_raw(var._v - var._v * (wd * lr))

@@ -95,6 +95,9 @@ def _slot_groups(opt, n):
 def _slot_layout(opt, var_list):
     """``[(variable index, slot index)]`` in Keras's order, and whether Nadam's momentum
     product follows."""
+    per_variable = getattr(opt, "_keras_slot_order", None)
+    if per_variable is not None:  # slot counts differ between variables (Muon)
+        return per_variable(var_list), False
     n = len(opt._slots(var_list[0])) if var_list else 0
     layout = [(j, i) for group in _slot_groups(opt, n) for j in range(len(var_list))
               for i in group]
