@@ -87,6 +87,15 @@ def test_config_matches_and_round_trips(name, fn):
         # NOTE: Keras 3.15's Identity has no get_config, so its gain is lost on a round trip;
         # tapeflow keeps it
         assert want == {} and got == {"gain": 1.0}
+    elif name.startswith("multi_"):  # the inner optimizers' configs: as opt_ below
+        assert {k: v for k, v in got.items() if k != "optimizer_map"} == \
+            {k: v for k, v in want.items() if k != "optimizer_map"}
+        gmap, wmap = got["optimizer_map"], want["optimizer_map"]
+        assert {k: v for k, v in gmap.items() if k != "config"} == \
+            {k: v for k, v in wmap.items() if k != "config"}
+        assert gmap["config"]["default_optimizer"]["class_name"] == "SGD"
+        assert {k: v["class_name"] for k, v in gmap["config"]["optimizer_map"].items()} == \
+            {k: v["class_name"] for k, v in wmap["config"]["optimizer_map"].items()}
     elif name.startswith("opt_"):  # tapeflow's base config has fewer of the shared keys
         shared = {k: v for k, v in want.items() if k in got}
         assert set(want) - set(got) <= {"use_ema", "ema_momentum", "ema_overwrite_frequency",
@@ -100,7 +109,7 @@ def test_config_matches_and_round_trips(name, fn):
     assert again.get_config() == obj.get_config()
 
 
-@pytest.mark.parametrize("name", [n for n, _ in CONFIGS if not n.startswith(("opt_", "sched_",
+@pytest.mark.parametrize("name", [n for n, _ in CONFIGS if not n.startswith(("opt_", "multi_", "sched_",
                                                                                "init_"))])
 def test_metric_registry_round_trip(name):
     obj = dict(CONFIGS)[name](tf)
@@ -166,7 +175,8 @@ def test_dense_layer_with_named_activation_saves(tmp_path):
 
 
 # -- optimizers: slot state saves and loads in Keras's order ------------------------------------
-@pytest.mark.parametrize("name", ["Lion", "Lamb", "Ftrl", "Adafactor", "Muon", "ScheduleFreeAdamW"])
+@pytest.mark.parametrize("name", ["Lion", "Lamb", "Ftrl", "Adafactor", "Muon", "ScheduleFreeAdamW",
+                                  "multi"])
 def test_optimizer_slots_in_keras_order(name):
     want = RECORDED["cases"][f"opt_vars_{name}"]
     got = outcome(tf, dict(CASES)[f"opt_vars_{name}"])
@@ -297,3 +307,33 @@ def test_remote_monitor_unreachable_warns():
     monitor = tf.keras.callbacks.RemoteMonitor(root="http://127.0.0.1:9")
     with pytest.warns(UserWarning, match="Could not reach RemoteMonitor"):
         monitor.on_epoch_end(0, {"loss": np.float32(1.5)})
+
+
+def test_multi_optimizer_in_fit_and_keras_file(tmp_path):
+    O = tf.keras.optimizers
+
+    def build():
+        m = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2, name="d")])
+        m.compile(optimizer=O.MultiOptimizer(O.OptimizerMap(
+            O.SGD(0.05, momentum=0.9), {"d/bias": O.Adam(0.01)})), loss="mse")
+        return m
+
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    model = build()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    inner = model.optimizer.optimizers
+    assert [type(o).__name__ for o in inner] == ["Adam", "SGD"]
+    assert [int(o.iterations.numpy()) for o in inner] == [4, 4]
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = tf.keras.models.load_model(path)
+    assert type(again.optimizer).__name__ == "MultiOptimizer"
+    for a, b in zip(again.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    again.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="Multiple optimizers"):
+        O.OptimizerMap(O.SGD(), {".*": O.SGD(), "d/.*": O.Adam()})["d/kernel"]

@@ -8,9 +8,10 @@ from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
 from .extra import Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW
+from .multi import MultiOptimizer, OptimizerMap
 
 _CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax, Adafactor, Ftrl, Lamb,
-            Lion, Muon, ScheduleFreeAdamW)
+            Lion, Muon, ScheduleFreeAdamW, MultiOptimizer)
 _registry.register("optimizer", *_CLASSES, base=Optimizer)  # names are case-insensitive
 
 
@@ -42,6 +43,6 @@ def __getattr__(name):
 legacy = types.SimpleNamespace(**{c.__name__: c for c in _CLASSES}, Optimizer=Optimizer)
 __all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
            "Adadelta", "Nadam", "Adamax", "Adafactor", "Ftrl", "Lamb", "Lion", "Muon",
-           "ScheduleFreeAdamW",
+           "ScheduleFreeAdamW", "MultiOptimizer", "OptimizerMap",
            "schedules", "get",
            "serialize", "deserialize"]

@@ -108,6 +108,10 @@ def optimizer_arrays(opt, var_list):
     """The optimizer's state as arrays in Keras's ``optimizer.variables`` order:
     ``iterations``, ``learning_rate``, then the slots (plus Nadam's momentum product)."""
     arrays = [to_host(opt.iterations._v), to_host(opt._lr._v)]
+    if hasattr(opt, "_inner_optimizers"):  # MultiOptimizer: then each inner one's, in order
+        for inner, variables, _ in opt._groups(list(var_list)):
+            arrays.extend(optimizer_arrays(inner, variables))
+        return arrays
     if not opt._state:  # never stepped: Keras writes only the two scalars too
         return arrays
     opt.build(var_list)
@@ -121,6 +125,8 @@ def optimizer_arrays(opt, var_list):
 def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
     """Restore what ``optimizer_arrays`` wrote; False (with a warning) when it does not fit."""
     arrays = list(arrays)
+    if hasattr(opt, "_inner_optimizers"):
+        return _set_multi_arrays(opt, var_list, arrays, where)
     layout, nadam = _slot_layout(opt, var_list)
     slots = [opt._slots(v) for v in var_list]  # fresh slots: their shapes and dtypes
     # NOTE: a slot's shape need not be its variable's (Adafactor's row/column factors)
@@ -146,6 +152,32 @@ def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
         opt._u_product = float(arrays[-1])
         opt._u_step = int(opt.iterations._v)
     return True
+
+
+def _set_multi_arrays(opt, var_list, arrays, where):
+    """A MultiOptimizer's arrays: its two scalars, then each inner optimizer's (all stepped,
+    or none: Keras writes only the scalars of an optimizer never stepped)."""
+    groups = [(inner, variables) for inner, variables, _ in opt._groups(list(var_list))]
+    full = []
+    for inner, variables in groups:
+        layout, nadam = _slot_layout(inner, variables) if variables else ([], False)
+        full.append(2 + len(layout) + nadam)
+    if len(arrays) == 2 + sum(full):
+        counts = full
+    elif len(arrays) == 2 + 2 * len(groups):
+        counts = [2] * len(groups)
+    else:
+        warnings.warn(f"Skipping variable loading for optimizer '{opt.name}', because it has "
+                      f"{2 + sum(full)} variables whereas the saved optimizer in {where} has "
+                      f"{len(arrays)} variables.", UserWarning, stacklevel=3)
+        return False
+    opt.iterations._assign_raw(np.asarray(arrays[0], np.int64).reshape(()))
+    opt._lr._assign_raw(np.asarray(arrays[1], np.float32).reshape(()))
+    start, ok = 2, True
+    for (inner, variables), n in zip(groups, counts):
+        ok = set_optimizer_arrays(inner, variables, arrays[start:start + n], where) and ok
+        start += n
+    return ok
 
 
 # -- the store: {"<group>/<i>": array} plus {group: layer name} ---------------------------------
@@ -408,7 +440,9 @@ def shape_check(model, path, skip_mismatch=False):
     shapes = {tuple(v.shape) for v in variables} | {(), (1,)}
     if opt is not None and model.built and hasattr(opt, "_slots"):
         # slots shaped unlike their variable (Adafactor's factors) are the optimizer's too
-        shapes |= {tuple(a.shape) for v in model.trainable_variables for a in opt._slots(v)}
+        inner = getattr(opt, "_optimizer_of", lambda v: opt)  # MultiOptimizer: per variable
+        shapes |= {tuple(a.shape) for v in model.trainable_variables
+                   for a in inner(v)._slots(v)}
     expected = {f"{group}/{i}": tuple(v.shape) for group, _, vs in layer_groups(model)
                 for i, v in enumerate(vs)} if model.built else {}
     budget = 4 * sum(int(np.prod(v.shape)) * 8 for v in variables) + (1 << 20)
