@@ -109,8 +109,11 @@ def test_config_matches_and_round_trips(name, fn):
     assert again.get_config() == obj.get_config()
 
 
-@pytest.mark.parametrize("name", [n for n, _ in CONFIGS if not n.startswith(("opt_", "multi_", "sched_",
-                                                                               "init_"))])
+METRIC_CONFIGS = [n for n, _ in CONFIGS
+                  if not n.startswith(("opt_", "multi_", "sched_", "init_"))]
+
+
+@pytest.mark.parametrize("name", METRIC_CONFIGS)
 def test_metric_registry_round_trip(name):
     obj = dict(CONFIGS)[name](tf)
     again = tf.keras.metrics.deserialize(tf.keras.metrics.serialize(obj))
