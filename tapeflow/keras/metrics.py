@@ -1136,8 +1136,10 @@ _registry.register(
         "msle": (MeanSquaredLogarithmicError, {"name": "msle"}),
         "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
         "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
-        "kl_divergence": KLDivergence, "kld": KLDivergence, "poisson": Poisson,
-        "logcosh": LogCoshError, "cosine_similarity": CosineSimilarity})
+        "kl_divergence": KLDivergence, "poisson": Poisson,
+        "cosine_similarity": CosineSimilarity,
+        # NOTE: as Keras 3, every class also by its snake-case name ("r2_score", "mean_io_u")
+        **{backend.snake_case(c.__name__): c for c in _NEW}})
 
 
 def get(identifier):

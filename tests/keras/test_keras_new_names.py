@@ -339,3 +339,11 @@ def test_multi_optimizer_in_fit_and_keras_file(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="Multiple optimizers"):
         O.OptimizerMap(O.SGD(), {".*": O.SGD(), "d/.*": O.Adam()})["d/kernel"]
+
+
+def test_metric_names_resolve_as_keras():
+    from tests.fixtures.keras_new_names_cases import METRIC_NAMES, metric_by_name
+
+    want = RECORDED["metric_names"]
+    assert sorted(want) == sorted(METRIC_NAMES)
+    assert {n: metric_by_name(tf, n) for n in METRIC_NAMES} == want
