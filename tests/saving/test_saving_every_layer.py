@@ -194,6 +194,8 @@ OPTIMIZERS = {
     "Lion": lambda: keras.optimizers.Lion(0.001),
     "Muon": lambda: keras.optimizers.Muon(0.01),
     "ScheduleFreeAdamW": lambda: keras.optimizers.ScheduleFreeAdamW(0.01),
+    "MultiOptimizer": lambda: keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(
+        keras.optimizers.SGD(0.05, momentum=0.9), {".*bias": keras.optimizers.Adam(0.01)})),
 }
 X = RNG.normal(size=(12, 3)).astype("float32")
 Y = RNG.normal(size=(12, 2)).astype("float32")
