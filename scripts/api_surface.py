@@ -38,6 +38,8 @@ OUT_OF_SCOPE = [
     ("tf", "dtensor", "DTensor multi-device meshes (TF's C++ runtime)"),
     ("tf", "lite", "TensorFlow Lite converter and interpreter"),
     ("tf", "sysconfig", "TF's C++ build flags and header paths"),
+    ("tf.keras.callbacks", "OrbaxCheckpoint", "needs the orbax-checkpoint package (JAX's "
+                                              "checkpointing library)"),
     ("tf", "load_library", "loads compiled TF C++ kernels"),
     ("tf", "load_op_library", "loads compiled TF C++ kernels"),
     ("tf", "q*int*", "quantized dtypes of TF's C++ kernels, with no NumPy equivalent"),

@@ -3,8 +3,10 @@ import math
 import warnings
 import weakref
 
+from ..backend import host as np
+from ..ops import indexing, nn, reduction
 from ..ops import math as M
-from ..ops import nn
+from ..tensor import convert_to_tensor
 from . import _registry
 
 # NOTE: as Keras, softmax and sigmoid remember their input (the logits) for the output
@@ -116,9 +118,116 @@ def relu6(x):
     return M.clip_by_value(x, 0.0, 6.0)
 
 
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x >= 0``, else
+    ``alpha * (exp(x / alpha) - 1)``."""
+    return M.maximum(x, 0.0) + alpha * M.expm1(M.minimum(x, 0.0) / alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the input split in two halves ``a, b`` along ``axis``,
+    ``a * sigmoid(b)``."""
+    x = convert_to_tensor(x)
+    if x.shape[axis] % 2:
+        raise ValueError("axis size must be divisible by 2. Received: "
+                         f"x.shape={tuple(x.shape)} with axis={axis}")
+    a, b = indexing.split(x, 2, axis=axis)
+    return a * M.sigmoid(b)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    x = convert_to_tensor(x)
+    return M.where(M.abs(x) > threshold, x, M.zeros_like(x))
+
+
+def hard_silu(x):
+    """``x * relu6(x + 3) / 6``: a piecewise-linear SiLU."""
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """``x`` clipped to ``[-1, 1]``."""
+    return M.clip_by_value(x, -1.0, 1.0)
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, computed stably."""
+    return -M.softplus(-convert_to_tensor(x))
+
+
+def mish(x):
+    """``x * tanh(softplus(x))`` (Misra, 2019)."""
+    return x * M.tanh(M.softplus(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    x = convert_to_tensor(x)
+    zero = M.zeros_like(x)
+    return M.where(x > threshold, x - threshold, M.where(x < -threshold, x + threshold, zero))
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
+    x = convert_to_tensor(x)
+    mid = M.square(x + 1.0) * 0.25
+    return M.where(x <= -1.0, M.zeros_like(x), M.where(x >= 1.0, x, mid))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+    x = convert_to_tensor(x)
+    return M.where(x <= -1.0, M.zeros_like(x),
+                   M.where(x >= 1.0, M.ones_like(x), 0.5 * (x + 1.0)))
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis``
+    (Martins & Astudillo, 2016): like softmax, but exact zeros outside a support set."""
+    x = convert_to_tensor(x)
+    z = np.asarray(x.numpy(), dtype=np.float64)
+    zs = -np.sort(-z, axis=axis)
+    shape = [1] * z.ndim
+    shape[axis] = z.shape[axis]
+    k = np.arange(1, z.shape[axis] + 1, dtype=np.float64).reshape(shape)
+    in_support = 1.0 + k * zs > np.cumsum(zs, axis=axis)
+    size = in_support.sum(axis=axis, keepdims=True)
+    # NOTE: the support is piecewise constant in x: a mask, so the gradient is sparsemax's
+    # Jacobian diag(s) - s s^T / |S| through tau below
+    tau_sorted = np.take_along_axis(zs, size - 1, axis=axis)
+    mask = convert_to_tensor((z >= tau_sorted).astype(x.dtype.as_numpy_dtype))
+    count = reduction.reduce_sum(mask, axis=axis, keepdims=True)
+    tau = (reduction.reduce_sum(x * mask, axis=axis, keepdims=True) - 1.0) / count
+    return M.maximum(x - tau, 0.0)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``: a smooth, algebraic ReLU."""
+    x = convert_to_tensor(x)
+    return (x + M.sqrt(M.square(x) + float(b))) * 0.5
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return x - M.tanh(x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    x = convert_to_tensor(x)
+    return M.where(x > threshold, x, M.zeros_like(x) + default_value)
+
+
 _registry.register("activation", linear, relu, leaky_relu, softmax, log_softmax, sigmoid, tanh,
                    elu, selu, gelu, softplus, softsign, silu, exponential, hard_sigmoid,
-                   relu6, aliases={"swish": silu})
+                   relu6, celu, glu, hard_shrink, hard_silu, hard_tanh, log_sigmoid, mish,
+                   soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink,
+                   threshold, aliases={"swish": silu, "hard_swish": hard_silu})
+
 
 
 def get(identifier):

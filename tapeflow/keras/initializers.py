@@ -84,7 +84,8 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
-            raise ValueError(f"Identity initializer requires a 2D shape. Received: shape={shape}")
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
         return _tensor(self.gain * np.eye(*shape), dtype)
 
     def get_config(self):
@@ -207,16 +208,77 @@ class Orthogonal(_Seeded):
         return {"gain": self.gain, "seed": self.seed}
 
 
+def _window(name, length, periodic):
+    """A named window of ``length`` samples (hann/hamming/boxcar here, else SciPy's)."""
+    n = length + 1 if periodic else length
+    if name in ("hann", "hanning", "hamming") and n > 1:
+        a = 0.5 if name != "hamming" else 0.54
+        w = a - (1 - a) * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+        return w[:length]
+    if name in ("boxcar", "rect", "rectangular", "ones"):
+        return np.ones(length)
+    try:
+        from scipy import signal  # optional: other windows come from SciPy
+    except ImportError as e:
+        raise ImportError(f"The window {name!r} needs SciPy: pip install scipy") from e
+    return signal.get_window(name, length, fftbins=periodic)
+
+
+class STFT(Initializer):
+    """The real (``side='real'``) or imaginary part of a windowed DFT basis, for a
+    ``(frame_length, input_channels, fft_bins)`` convolution kernel that computes an STFT."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        frame_length, _, bins = (int(d) for d in shape)
+        n_fft = (bins - 1) * 2
+        freq = np.arange(bins).reshape(1, 1, bins) / n_fft
+        time = np.arange(frame_length).reshape(frame_length, 1, 1)
+        args = -2.0 * time * freq * np.pi
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            win = self.window
+            win = _window(win, frame_length, self.periodic) if isinstance(win, str) \
+                else np.asarray(win, dtype=np.float64)
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError("The shape of `window` must be equal to [frame_length]."
+                                 f"Received: window shape={win.shape}")
+            win = win.reshape(frame_length, 1, 1)
+            scale = 1.0
+            if self.scaling == "density":
+                scale = np.sqrt(np.sum(win * win))
+            elif self.scaling == "spectrum":
+                scale = np.sum(np.abs(win))
+            kernel = kernel * win / scale
+        return _tensor(np.broadcast_to(kernel, (frame_length, shape[1], bins)), dtype)
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
+stft = STFTInitializer = STFT
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform = HeNormal, HeUniform
 lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
+# NOTE: Keras 3 exports these classes under more names too
+identity = IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
+variance_scaling = VarianceScaling
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 
 
 _CLASSES = (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
             VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal,
-            LecunUniform, Orthogonal)
+            LecunUniform, Orthogonal, STFT)
 _registry.register("initializer", *_CLASSES, aliases={
     **{backend.snake_case(c.__name__): c for c in _CLASSES},
     "zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,

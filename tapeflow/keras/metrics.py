@@ -505,11 +505,622 @@ class AUC(_Confusion):
                 "curve": self.curve, "summation_method": self.summation_method}
 
 
+
+# -- more loss-like metrics (Keras 3's hinge, probabilistic and regression metrics) ----------
+Hinge = _loss_metric("Hinge", losses.hinge, "hinge")
+SquaredHinge = _loss_metric("SquaredHinge", losses.squared_hinge, "squared_hinge")
+CategoricalHinge = _loss_metric("CategoricalHinge", losses.categorical_hinge, "categorical_hinge")
+KLDivergence = _loss_metric("KLDivergence", losses.kl_divergence, "kl_divergence")
+Poisson = _loss_metric("Poisson", losses.poisson, "poisson")
+LogCoshError = _loss_metric("LogCoshError", losses.log_cosh, "logcosh")
+MeanAbsolutePercentageError = _loss_metric(
+    "MeanAbsolutePercentageError", losses.mean_absolute_percentage_error,
+    "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _loss_metric(
+    "MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error")
+
+
+def _same_rank(t, p):
+    """Keras's squeeze-or-expand of ``y_true`` to ``y_pred``'s rank (a trailing 1)."""
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        t = t[..., 0]
+    elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = p[..., 0]
+    return t, p
+
+
+def _pair_as(y_true, y_pred):
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    if p.dtype.kind != "f":
+        p = p.astype(backend.floatx())
+    return (xp, *_same_rank(t.astype(p.dtype, copy=False), p))
+
+
+def _cosine_similarity(y_true, y_pred, axis=-1):
+    xp, t, p = _pair_as(y_true, y_pred)
+
+    def unit(a):
+        sq = (a * a).sum(axis=axis, keepdims=True)
+        return a / xp.sqrt(xp.maximum(sq, 1e-12)).astype(a.dtype)
+
+    return (unit(t) * unit(p)).sum(axis=axis)
+
+
+def _pearson_correlation(y_true, y_pred, axis=-1):
+    xp, t, p = _pair_as(y_true, y_pred)
+    t = t - t.mean(axis=axis, keepdims=True)
+    p = p - p.mean(axis=axis, keepdims=True)
+    t = t / t.std(axis=axis, keepdims=True)
+    p = p / p.std(axis=axis, keepdims=True)
+    return (t * p).mean(axis=axis)
+
+
+def _concordance_correlation(y_true, y_pred, axis=-1):
+    xp, t, p = _pair_as(y_true, y_pred)
+    tm, pm = t.mean(axis=axis, keepdims=True), p.mean(axis=axis, keepdims=True)
+    tv, pv = (t - tm).var(axis=axis, keepdims=True), (p - pm).var(axis=axis, keepdims=True)
+    # NOTE: as Keras 3.15, the covariance term centres y_true on y_pred's mean
+    covar = (t - pm) * (p - pm)
+    norm = tv + pv + (tm - pm) ** 2
+    return (2 * covar / (norm + backend.epsilon())).astype(p.dtype).mean(axis=axis)
+
+
+pearson_correlation = _per_example(_pearson_correlation)
+concordance_correlation = _per_example(_concordance_correlation)
+
+
+def _axis_metric(class_name, fn, default_name, with_axis_config=True):
+    def __init__(self, name=default_name, dtype=None, axis=-1):
+        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+
+    def get_config(self):
+        config = {"name": self.name, "dtype": self.dtype}
+        return {**config, "axis": self.axis} if with_axis_config else config
+
+    return type(class_name, (MeanMetricWrapper,), {
+        "__init__": __init__, "get_config": get_config, "__doc__": f"Keras's ``{class_name}``."})
+
+
+CosineSimilarity = _axis_metric("CosineSimilarity", _per_example(_cosine_similarity),
+                                "cosine_similarity", with_axis_config=False)
+PearsonCorrelation = _axis_metric("PearsonCorrelation", pearson_correlation,
+                                  "pearson_correlation")
+ConcordanceCorrelation = _axis_metric("ConcordanceCorrelation", concordance_correlation,
+                                      "concordance_correlation")
+
+
+class RootMeanSquaredError(Mean):
+    """The square root of the mean squared error over all examples seen."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    @_stateful
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        dt = self._dtype._np
+        t, p = _same_rank(t.astype(dt), p.astype(dt))
+        self._accumulate((p - t) ** 2, sample_weight)
+
+    def result(self):
+        return _result(lambda tot, cnt: xp_of(tot).sqrt(_divide(tot, cnt)), self.total, self.count)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+def _float_weights(xp, sample_weight, dtype):
+    if sample_weight is None:
+        return None
+    sw = _arr(sample_weight)
+    return (sw if isinstance(sw, xp.ndarray) else xp.asarray(sw)).astype(dtype)
+
+
+def _add(var, value):
+    old = var._v
+    xp = xp_of(value)
+    if not isinstance(old, type(value)):
+        old = xp.asarray(old)
+    var._assign_raw((old + value).astype(old.dtype))
+
+
+# -- counts at thresholds ---------------------------------------------------------------------
+def _check_thresholds(thresholds):
+    values = thresholds if isinstance(thresholds, (list, tuple)) else [thresholds]
+    bad = [t for t in values if t is None or not 0 <= t <= 1]
+    if bad:
+        raise ValueError("Threshold values must be in [0, 1]. Received: "
+                         f"{values}")
+    return [float(t) for t in values]
+
+
+def _condition_counts(metric, y_true, y_pred, sample_weight, thresholds, class_id=None):
+    """(tp, fp, tn, fn) per threshold: a prediction is positive when ``> threshold``."""
+    xp, t, p = _labels_and_preds(y_true, y_pred)
+    dt = metric._dtype._np
+    p = p.astype(dt, copy=False)
+    t = t.astype(dt, copy=False)
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        t = t[..., 0]
+    elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = p[..., 0]
+    if class_id is not None:
+        t, p = t[..., class_id], p[..., class_id]
+    if t.shape != p.shape:
+        t = xp.broadcast_to(t, p.shape)
+    w = _float_weights(xp, sample_weight, dt)
+    w = xp.ones(p.shape, dt) if w is None else xp.broadcast_to(
+        w.reshape(w.shape + (1,) * (p.ndim - w.ndim)) if w.ndim < p.ndim else w, p.shape)
+    t, p, w = t.reshape(-1) > 0.5, p.reshape(-1), w.reshape(-1)
+    thr = xp.asarray(thresholds, dtype=dt)
+    pos = (p[None, :] > thr[:, None]).astype(dt)
+    neg = 1 - pos
+    tw, fw = (w * t).astype(dt), (w * ~t).astype(dt)
+    return pos @ tw, pos @ fw, neg @ fw, neg @ tw
+
+
+class _ConditionCount(Metric):
+    _which = 0  # index into (tp, fp, tn, fn)
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = _check_thresholds(0.5 if thresholds is None else thresholds)
+        self.accumulator = self.add_variable((len(self.thresholds),), name="accumulator")
+
+    @_stateful
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = _condition_counts(self, y_true, y_pred, sample_weight, self.thresholds)
+        _add(self.accumulator, counts[self._which])
+
+    def result(self):
+        single = len(self.thresholds) == 1
+        return _result(lambda a: a[0] if single else a, self.accumulator)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConditionCount):
+    """The (weighted) number of true positives at each threshold."""
+    _which = 0
+
+
+class FalsePositives(_ConditionCount):
+    """The (weighted) number of false positives at each threshold."""
+    _which = 1
+
+
+class TrueNegatives(_ConditionCount):
+    """The (weighted) number of true negatives at each threshold."""
+    _which = 2
+
+
+class FalseNegatives(_ConditionCount):
+    """The (weighted) number of false negatives at each threshold."""
+    _which = 3
+
+
+class _AtConstraint(Metric):
+    """Keras's sensitivity/specificity family: counts at ``num_thresholds`` evenly spaced
+    thresholds in [0, 1], then the best of one rate where the other meets ``value``."""
+
+    _arg = "value"
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._arg}` must be in the range [0, 1]. Received: "
+                             f"{self._arg}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. Received: "
+                             f"num_thresholds={num_thresholds}")
+        super().__init__(name, dtype)
+        setattr(self, self._arg, value)
+        self.value, self.num_thresholds, self.class_id = value, num_thresholds, class_id
+        if num_thresholds == 1:
+            self.thresholds = [0.5]
+        else:
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self.thresholds = [0.0] + inner + [1.0]
+        n = len(self.thresholds)
+        self.true_positives = self.add_variable((n,), name="true_positives")
+        self.false_positives = self.add_variable((n,), name="false_positives")
+        self.true_negatives = self.add_variable((n,), name="true_negatives")
+        self.false_negatives = self.add_variable((n,), name="false_negatives")
+
+    @_stateful
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        tp, fp, tn, fn = _condition_counts(self, y_true, y_pred, sample_weight, self.thresholds,
+                                           self.class_id)
+        for var, c in ((self.true_positives, tp), (self.false_positives, fp),
+                       (self.true_negatives, tn), (self.false_negatives, fn)):
+            _add(var, c)
+
+    def result(self):
+        value, pick = self.value, self._pick
+
+        def best(tp, fp, tn, fn):
+            xp = xp_of(tp)
+
+            def div(a, b):
+                return xp.where(b != 0, a / xp.where(b != 0, b, 1), 0)
+
+            rates = {"sens": div(tp, tp + fn), "spec": div(tn, tn + fp),
+                     "prec": div(tp, tp + fp)}
+            constrained, dependent = (rates[k] for k in pick)
+            return xp.where(constrained >= value, dependent, 0).max(initial=0).astype(tp.dtype)
+
+        return _result(best, self.true_positives, self.false_positives, self.true_negatives,
+                       self.false_negatives)
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._arg: self.value}
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity where specificity >= ``specificity``."""
+    _arg, _pick = "specificity", ("spec", "sens")
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity where sensitivity >= ``sensitivity``."""
+    _arg, _pick = "sensitivity", ("sens", "spec")
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision where recall >= ``recall``."""
+    _arg, _pick = "recall", ("sens", "prec")
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The best recall where precision >= ``precision``."""
+    _arg, _pick = "precision", ("prec", "sens")
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+
+# -- F-scores -----------------------------------------------------------------------------------
+class FBetaScore(Metric):
+    """The F-beta score per class (``average=None``) or averaged (micro, macro, weighted)."""
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+        super().__init__(name, dtype)
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError("Invalid `average` argument value. Expected one of: {None, "
+                             f"'micro', 'macro', 'weighted'}}. Received: average={average}")
+        if not isinstance(beta, float):
+            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: "
+                             f"beta={beta}")
+        if threshold is not None:
+            if not isinstance(threshold, float):
+                raise ValueError("Invalid `threshold` argument value. It should be a Python "
+                                 f"float. Received: threshold={threshold} of type "
+                                 f"'{type(threshold)}'")
+            if threshold > 1.0 or threshold <= 0.0:
+                raise ValueError("Invalid `threshold` argument value. It should verify 0 < "
+                                 f"threshold <= 1. Received: threshold={threshold}")
+        self.average, self.beta, self.threshold = average, beta, threshold
+        self.axis = None if average == "micro" else 0
+        self._built = False
+
+    def _build(self, t_shape, p_shape):
+        if len(p_shape) != 2 or len(t_shape) != 2:
+            raise ValueError("FBetaScore expects 2D inputs with shape (batch_size, output_dim). "
+                             f"Received input shapes: y_pred.shape={p_shape} and "
+                             f"y_true.shape={t_shape}.")
+        shape = () if self.average == "micro" else (p_shape[-1],)
+        for n in ("true_positives", "false_positives", "false_negatives",
+                  "intermediate_weights"):
+            setattr(self, n, self.add_variable(shape, name=n))
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self._built:
+            self._build(tuple(getattr(y_true, "shape", np.shape(y_true))),
+                        tuple(getattr(y_pred, "shape", np.shape(y_pred))))
+        self._update(y_true, y_pred, sample_weight)
+
+    @_stateful
+    def _update(self, y_true, y_pred, sample_weight=None):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        dt = self._dtype._np
+        t, p = t.astype(dt), p.astype(dt)
+        if self.threshold is None:
+            top = p.max(axis=-1, keepdims=True)
+            p = (p >= top) & (xp.abs(p) > 1e-9)
+        else:
+            p = p > self.threshold
+        p = p.astype(dt)
+        w = _float_weights(xp, sample_weight, dt)
+
+        def wsum(v):
+            if w is not None:
+                v = v * w[:, None]
+            return v.sum(axis=self.axis)
+
+        _add(self.true_positives, wsum(p * t))
+        _add(self.false_positives, wsum(p * (1 - t)))
+        _add(self.false_negatives, wsum((1 - p) * t))
+        _add(self.intermediate_weights, wsum(t))
+
+    def result(self):
+        if not self._built:
+            raise ValueError(f"{type(self).__name__}.result() was called before any "
+                             "update_state(); the number of classes is not known yet.")
+        eps, b2, average = backend.epsilon(), self.beta ** 2, self.average
+
+        def score(tp, fp, fn, weights):
+            xp = xp_of(tp)
+            precision = tp / (tp + fp + eps)
+            recall = tp / (tp + fn + eps)
+            f = precision * recall / (b2 * precision + recall + eps) * (1 + b2)
+            if average == "weighted":
+                f = (f * (weights / (weights.sum() + eps))).sum()
+            elif average is not None:
+                f = f.mean()
+            return xp.asarray(f).astype(tp.dtype)
+
+        return _result(score, self.true_positives, self.false_positives, self.false_negatives,
+                       self.intermediate_weights)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "average": self.average,
+                "beta": self.beta, "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """The F1 score (F-beta with ``beta=1``)."""
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+# -- R2 -----------------------------------------------------------------------------------------
+class R2Score(Metric):
+    """The coefficient of determination per output, aggregated (optionally adjusted)."""
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
+                 dtype=None):
+        super().__init__(name, dtype)
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError("Invalid value for argument `class_aggregation`. Expected one of "
+                             "(None, 'uniform_average', 'variance_weighted_average'). "
+                             f"Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a value "
+                             f">= 0. Received: num_regressors={num_regressors}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        self.num_samples = self.add_variable((), name="num_samples")
+        self._built = False
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self._built:
+            t_shape = tuple(getattr(y_true, "shape", np.shape(y_true)))
+            p_shape = tuple(getattr(y_pred, "shape", np.shape(y_pred)))
+            if len(p_shape) != 2 or len(t_shape) != 2:
+                raise ValueError("R2Score expects 2D inputs with shape (batch_size, "
+                                 f"output_dim). Received input shapes: y_pred.shape={p_shape} "
+                                 f"and y_true.shape={t_shape}.")
+            n = p_shape[-1]
+            self.squared_sum = self.add_variable((n,), name="squared_sum")
+            self.sum = self.add_variable((n,), name="sum")
+            self.total_mse = self.add_variable((n,), name="residual")
+            self.count = self.add_variable((n,), name="count")
+            self._built = True
+        self._update(y_true, y_pred, sample_weight)
+
+    @_stateful
+    def _update(self, y_true, y_pred, sample_weight=None):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        dt = self._dtype._np
+        t, p = t.astype(dt), p.astype(dt)
+        w = _float_weights(xp, sample_weight, dt)
+        w = xp.ones((), dt) if w is None else (w[:, None] if w.ndim == 1 else w)
+        w = xp.broadcast_to(w, t.shape)
+        wt = t * w
+        _add(self.sum, wt.sum(axis=0))
+        _add(self.squared_sum, (t * wt).sum(axis=0))
+        _add(self.total_mse, ((t - p) ** 2 * w).sum(axis=0))
+        _add(self.count, w.sum(axis=0))
+        _add(self.num_samples, xp.asarray(t.size, dt))
+
+    def result(self):
+        agg, k = self.class_aggregation, self.num_regressors
+        import warnings  # deferred: only the adjusted score warns
+
+        def r2(sq, total_sum, mse, count, n):
+            xp = xp_of(sq)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = total_sum / count
+                total = sq - total_sum * mean
+                raw = 1 - mse / total
+            raw = xp.where(xp.isinf(raw), 0.0, raw).astype(sq.dtype)
+            if agg == "uniform_average":
+                score = raw.mean()
+            elif agg == "variance_weighted_average":
+                score = (total * raw).sum() / total.sum()
+            else:
+                score = raw
+            if k != 0:
+                if k > n - 1:
+                    warnings.warn("More independent predictors than datapoints in adjusted "
+                                  "R2 score. Falling back to standard R2 score.", stacklevel=2)
+                elif k == n - 1:
+                    warnings.warn("Division by zero in Adjusted R2 score. Falling back to "
+                                  "standard R2 score.", stacklevel=2)
+                else:
+                    score = 1.0 - (1.0 - score) * (n - 1.0) / (n - k - 1.0)
+            return xp.asarray(score).astype(sq.dtype)
+
+        return _result(r2, self.squared_sum, self.sum, self.total_mse, self.count,
+                       self.num_samples)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype,
+                "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
+# -- intersection over union ----------------------------------------------------------------------
+class IoU(Metric):
+    """Intersection over union of the classes ``target_class_ids``, from a confusion matrix
+    accumulated over all batches."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(name, dtype or "int64")
+        if max(target_class_ids) >= num_classes:
+            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which "
+                             f"is [{0}, {num_classes}).")
+        self.num_classes, self.ignore_class = num_classes, ignore_class
+        self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
+        self.target_class_ids = list(target_class_ids)
+        self.total_cm = self.add_variable((num_classes, num_classes),
+                                          name="total_confusion_matrix")
+
+    def _labels(self, y_true, y_pred):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        if not self.sparse_y_true:
+            t = t.argmax(axis=self.axis)
+        if not self.sparse_y_pred:
+            p = p.argmax(axis=self.axis)
+        return xp, t, p
+
+    def _count(self, xp, t, p, sample_weight):
+        dt = self._dtype._np
+        t, p = t.astype(dt).reshape(-1), p.astype(dt).reshape(-1)
+        w = _float_weights(xp, sample_weight, dt)
+        w = xp.ones(t.shape, dt) if w is None else xp.broadcast_to(w.reshape(-1), t.shape)
+        ok = (t >= 0) & (t < self.num_classes) & (p >= 0) & (p < self.num_classes)
+        if self.ignore_class is not None:
+            ok &= t != self.ignore_class
+        t, p, w = xp.where(ok, t, 0), xp.where(ok, p, 0), xp.where(ok, w, 0)
+        n = self.num_classes
+        cm = xp.zeros(n * n, dt)
+        xp.add.at(cm, t.astype(np.int64) * n + p.astype(np.int64), w)
+        _add(self.total_cm, cm.reshape(n, n))
+
+    @_stateful
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._count(*self._labels(y_true, y_pred), sample_weight)
+
+    def result(self):
+        ids, eps = self.target_class_ids, backend.epsilon()
+
+        def iou(cm):
+            xp = xp_of(cm)
+            tp = xp.diag(cm).astype(np.float32)
+            den = (cm.sum(axis=0) + cm.sum(axis=1)).astype(np.float32) - tp
+            tp, den = tp[ids], den[ids]
+            valid = den > 1e-9
+            value = xp.where(valid, tp / (den + np.float32(eps)), 0)
+            return (value.sum() / (valid.sum() + np.float32(eps))).astype(np.float32)
+
+        return _result(iou, self.total_cm)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "num_classes": self.num_classes,
+                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
+                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+class BinaryIoU(IoU):
+    """IoU of binary labels, with predictions ``>= threshold`` counted as class 1."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(2, target_class_ids, name=name, dtype=dtype)
+        self.threshold = threshold
+
+    @_stateful
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        self._count(xp, t.astype(self._dtype._np), (p.astype(np.float32) >= self.threshold),
+                    sample_weight)
+
+    def get_config(self):
+        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
+                "name": self.name, "dtype": self.dtype}
+
+
+class MeanIoU(IoU):
+    """The mean IoU over all ``num_classes`` classes."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class OneHotIoU(IoU):
+    """IoU with one-hot labels (and, unless ``sparse_y_pred``, scores) argmaxed first."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class OneHotMeanIoU(MeanIoU):
+    """MeanIoU with one-hot labels (and, unless ``sparse_y_pred``, scores) argmaxed first."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+_NEW = (Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, LogCoshError,
+        MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity,
+        PearsonCorrelation, ConcordanceCorrelation, RootMeanSquaredError, TruePositives,
+        FalsePositives, TrueNegatives, FalseNegatives, SensitivityAtSpecificity,
+        SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision, FBetaScore, F1Score,
+        R2Score, IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU)
+
+
 _registry.register(
     "metric", Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Precision, Recall,
-    AUC, aliases={
+    AUC, *_NEW, aliases={
         "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
         "sparse_categorical_accuracy": SparseCategoricalAccuracy,
         "top_k_categorical_accuracy": TopKCategoricalAccuracy,
@@ -519,7 +1130,16 @@ _registry.register(
         "binary_crossentropy": BinaryCrossentropy,
         "categorical_crossentropy": CategoricalCrossentropy,
         "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-        "auc": AUC, "precision": Precision, "recall": Recall, "mean": Mean, "sum": Sum})
+        "auc": AUC, "precision": Precision, "recall": Recall, "mean": Mean, "sum": Sum,
+        "mape": (MeanAbsolutePercentageError, {"name": "mape"}),
+        "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+        "msle": (MeanSquaredLogarithmicError, {"name": "msle"}),
+        "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+        "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
+        "kl_divergence": KLDivergence, "poisson": Poisson,
+        "cosine_similarity": CosineSimilarity,
+        # NOTE: as Keras 3, every class also by its snake-case name ("r2_score", "mean_io_u")
+        **{backend.snake_case(c.__name__): c for c in _NEW}})
 
 
 def get(identifier):
@@ -545,3 +1165,11 @@ mae = MAE = losses.mean_absolute_error
 binary_crossentropy = losses.binary_crossentropy
 categorical_crossentropy = losses.categorical_crossentropy
 sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
+mape = MAPE = losses.mean_absolute_percentage_error
+msle = MSLE = losses.mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = losses.kl_divergence
+hinge, squared_hinge = losses.hinge, losses.squared_hinge
+categorical_hinge = losses.categorical_hinge
+logcosh, poisson, huber = losses.log_cosh, losses.poisson, losses.huber
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy

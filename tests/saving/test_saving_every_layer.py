@@ -188,6 +188,14 @@ OPTIMIZERS = {
     "RMSprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
     "Adagrad": lambda: keras.optimizers.Adagrad(0.05),
     "Adadelta": lambda: keras.optimizers.Adadelta(1.0),
+    "Adafactor": lambda: keras.optimizers.Adafactor(0.01),
+    "Ftrl": lambda: keras.optimizers.Ftrl(0.05, l1_regularization_strength=0.001),
+    "Lamb": lambda: keras.optimizers.Lamb(0.01),
+    "Lion": lambda: keras.optimizers.Lion(0.001),
+    "Muon": lambda: keras.optimizers.Muon(0.01),
+    "ScheduleFreeAdamW": lambda: keras.optimizers.ScheduleFreeAdamW(0.01),
+    "MultiOptimizer": lambda: keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(
+        keras.optimizers.SGD(0.05, momentum=0.9), {".*bias": keras.optimizers.Adam(0.01)})),
 }
 X = RNG.normal(size=(12, 3)).astype("float32")
 Y = RNG.normal(size=(12, 2)).astype("float32")

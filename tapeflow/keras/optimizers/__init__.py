@@ -1,4 +1,5 @@
-"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax and
+"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax,
+Adafactor, Ftrl, Lamb, Lion and
 learning-rate ``schedules``; ``get('adam')`` resolves names."""
 import types
 
@@ -6,8 +7,11 @@ from .. import _registry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
+from .extra import Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW
+from .multi import MultiOptimizer, OptimizerMap
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax)
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax, Adafactor, Ftrl, Lamb,
+            Lion, Muon, ScheduleFreeAdamW, MultiOptimizer)
 _registry.register("optimizer", *_CLASSES, base=Optimizer)  # names are case-insensitive
 
 
@@ -38,4 +42,7 @@ def __getattr__(name):
 # NOTE: TF 2.11+ code sometimes names ``tf.keras.optimizers.legacy.SGD``; the same classes.
 legacy = types.SimpleNamespace(**{c.__name__: c for c in _CLASSES}, Optimizer=Optimizer)
 __all__ = ["Optimizer", "LossScaleOptimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
-           "Adadelta", "Nadam", "Adamax", "schedules", "get", "serialize", "deserialize"]
+           "Adadelta", "Nadam", "Adamax", "Adafactor", "Ftrl", "Lamb", "Lion", "Muon",
+           "ScheduleFreeAdamW", "MultiOptimizer", "OptimizerMap",
+           "schedules", "get",
+           "serialize", "deserialize"]

@@ -56,6 +56,7 @@ class Adam(Optimizer):
             t = int(self.iterations._v) + 1
             multi_tensor.adam(self, self._clip(arrays), list(trainable_variables),
                               self._current_lr(), t)
+            self._moving_average(trainable_variables, t)
             self.iterations._assign_raw(np.asarray(t, np.int64))
             return
         super().apply(grads, trainable_variables)

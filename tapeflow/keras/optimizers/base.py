@@ -23,6 +23,7 @@ class Optimizer:
     """
 
     _slot_names = ()
+    _decay_of = None  # optional ``fn(var)``: the weight decay of one variable
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -47,6 +48,15 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema = use_ema
+        if use_ema and not 0 <= ema_momentum <= 1:
+            raise ValueError("`ema_momentum` must be in the range [0, 1]. Received: "
+                             f"ema_momentum={ema_momentum}")
+        if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                        or ema_overwrite_frequency < 1):
+            raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                             f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
+        self.ema_momentum, self.ema_overwrite_frequency = ema_momentum, ema_overwrite_frequency
+        self._ema = {}  # id(var) -> (var, moving-average array), with use_ema
         self._schedule = None
         self._lr = Variable(np.asarray(0.0, np.float32), trainable=False,
                             name=f"{self.name}/learning_rate")
@@ -146,6 +156,8 @@ class Optimizer:
             entry = state.get(id(var))
             if entry is None or entry[0] is not var:
                 entry = state[id(var)] = (var, self._slots(var))
+            if self._decay_of is not None:  # an optimizer deciding per variable (Muon)
+                wd = self._decay_of(var)
             if wd and id(var) not in self._exclude and not any(
                     n in var.name for n in getattr(self, "_exclude_names", ())):
                 var._assign_raw(var._v - var._v * (wd * lr))
@@ -154,7 +166,41 @@ class Optimizer:
             self._update(var, g, entry[1], lr, t)
             if var.constraint is not None:
                 var._assign_raw(convert_to_tensor(var.constraint(var))._v)
+        self._moving_average(trainable_variables, t)
         self.iterations._assign_raw(np.asarray(t, np.int64))
+
+    def _moving_average(self, variables, t):
+        """With ``use_ema``: Keras's moving average of each variable after the step (the
+        first step copies it), written over the variables every
+        ``ema_overwrite_frequency`` steps."""
+        if not self.use_ema:
+            return
+        momentum = self.ema_momentum if t > 1 else 0.0
+        for var in variables:
+            entry = self._ema.get(id(var))
+            if entry is None or entry[0] is not var:
+                entry = self._ema[id(var)] = (var, xp_of(var._v).array(var._v, copy=True))
+            avg = entry[1]
+            avg *= momentum
+            avg += (1 - momentum) * var._v
+            if self.ema_overwrite_frequency and t % self.ema_overwrite_frequency == 0:
+                var._assign_raw(avg.copy())
+
+    def _swap_moving_average(self, variables=None):
+        """Swap each variable's value with its moving average (``SwapEMAWeights``)."""
+        for var, avg in list(self._ema.values()):
+            value = xp_of(var._v).array(var._v, copy=True)
+            var._assign_raw(avg.copy())
+            avg[...] = value
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, set the variables to their moving averages (Keras calls this
+        at the end of ``fit``)."""
+        if self.use_ema:
+            for var in var_list:
+                entry = self._ema.get(id(var))
+                if entry is not None and entry[0] is var:
+                    var._assign_raw(entry[1].copy())
 
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of ``loss`` (a callable unless ``tape`` is given) and apply
@@ -203,7 +249,9 @@ class Optimizer:
             self._schedule, "get_config") else float(self._lr._v)
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+                "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
     @classmethod
     def from_config(cls, config):

@@ -137,3 +137,57 @@ class PolynomialDecay(LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
                 "power": self.power, "cycle": self.cycle, "name": self.name}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter): period ``i`` lasts
+    ``first_decay_steps * t_mul**i`` steps and starts at ``m_mul**i`` times the rate."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                 alpha=0.0, name="SGDRDecay"):
+        if first_decay_steps <= 0:
+            raise ValueError("Argument `first_decay_steps` must be > 0. Received: "
+                             f"first_decay_steps={first_decay_steps}")
+        self.initial_learning_rate, self.first_decay_steps = (initial_learning_rate,
+                                                              first_decay_steps)
+        self._t_mul, self._m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def _value(self, step):
+        frac = step / self.first_decay_steps
+        t_mul = self._t_mul
+        if t_mul == 1.0:
+            restart = math.floor(frac)
+            frac -= restart
+        else:
+            restart = math.floor(math.log(1.0 - frac * (1.0 - t_mul)) / math.log(t_mul))
+            done = (1.0 - t_mul ** restart) / (1.0 - t_mul)
+            frac = (frac - done) / t_mul ** restart
+        cosine = 0.5 * self._m_mul ** restart * (1.0 + math.cos(math.pi * frac))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self._t_mul,
+                "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
+
+
+_SCHEDULES = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
+                                      CosineDecay, PolynomialDecay, CosineDecayRestarts)}
+
+
+def serialize(learning_rate_schedule):
+    """Keras 3's config of a schedule: ``{'module', 'class_name', 'config',
+    'registered_name'}``."""
+    return {"module": "keras.optimizers.schedules",
+            "class_name": type(learning_rate_schedule).__name__,
+            "config": learning_rate_schedule.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The schedule a ``serialize`` config (or the legacy ``{'class_name', 'config'}``)
+    stands for; ``custom_objects`` maps more class names."""
+    table = {**_SCHEDULES, **(custom_objects or {})}
+    if not isinstance(config, dict) or config.get("class_name") not in table:
+        raise ValueError(f"Could not interpret decay identifier: {config}. Expected one of "
+                         f"{sorted(table)}.")
+    return table[config["class_name"]].from_config(config.get("config") or {})

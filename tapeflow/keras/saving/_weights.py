@@ -100,6 +100,9 @@ def _slot_groups(opt, n):
 def _slot_layout(opt, var_list):
     """``[(variable index, slot index)]`` in Keras's order, and whether Nadam's momentum
     product follows."""
+    per_variable = getattr(opt, "_keras_slot_order", None)
+    if per_variable is not None:  # slot counts differ between variables (Muon)
+        return per_variable(var_list), False
     n = len(opt._slots(var_list[0])) if var_list else 0
     layout = [(j, i) for group in _slot_groups(opt, n) for j in range(len(var_list))
               for i in group]
@@ -110,6 +113,10 @@ def optimizer_arrays(opt, var_list):
     """The optimizer's state as arrays in Keras's ``optimizer.variables`` order:
     ``iterations``, ``learning_rate``, then the slots (plus Nadam's momentum product)."""
     arrays = [to_host(opt.iterations._v), to_host(opt._lr._v)]
+    if hasattr(opt, "_inner_optimizers"):  # MultiOptimizer: then each inner one's, in order
+        for inner, variables, _ in opt._groups(list(var_list)):
+            arrays.extend(optimizer_arrays(inner, variables))
+        return arrays
     if not opt._state:  # never stepped: Keras writes only the two scalars too
         return arrays
     opt.build(var_list)
@@ -123,8 +130,12 @@ def optimizer_arrays(opt, var_list):
 def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
     """Restore what ``optimizer_arrays`` wrote; False (with a warning) when it does not fit."""
     arrays = list(arrays)
+    if hasattr(opt, "_inner_optimizers"):
+        return _set_multi_arrays(opt, var_list, arrays, where)
     layout, nadam = _slot_layout(opt, var_list)
-    expected = [(), ()] + [tuple(var_list[j].shape) for j, _ in layout] + [()] * nadam
+    slots = [opt._slots(v) for v in var_list]  # fresh slots: their shapes and dtypes
+    # NOTE: a slot's shape need not be its variable's (Adafactor's row/column factors)
+    expected = [(), ()] + [tuple(slots[j][i].shape) for j, i in layout] + [()] * nadam
     if len(arrays) == 2:
         expected = expected[:2]
     if len(arrays) != len(expected) or any(
@@ -137,16 +148,41 @@ def set_optimizer_arrays(opt, var_list, arrays, where="the file"):
     opt._lr._assign_raw(np.asarray(arrays[1], np.float32).reshape(()))
     if len(arrays) == 2:
         return True
-    slots = [opt._slots(v) for v in var_list]
     for (j, i), a in zip(layout, arrays[2:]):
         v = var_list[j]
-        slots[j][i] = xp_of(v._v).array(a, dtype=v._v.dtype)
+        slots[j][i] = xp_of(v._v).array(a, dtype=slots[j][i].dtype)
     for v, per_var in zip(var_list, slots):
         opt._state[id(v)] = (v, per_var)
     if nadam:
         opt._u_product = float(arrays[-1])
         opt._u_step = int(opt.iterations._v)
     return True
+
+
+def _set_multi_arrays(opt, var_list, arrays, where):
+    """A MultiOptimizer's arrays: its two scalars, then each inner optimizer's (all stepped,
+    or none: Keras writes only the scalars of an optimizer never stepped)."""
+    groups = [(inner, variables) for inner, variables, _ in opt._groups(list(var_list))]
+    full = []
+    for inner, variables in groups:
+        layout, nadam = _slot_layout(inner, variables) if variables else ([], False)
+        full.append(2 + len(layout) + nadam)
+    if len(arrays) == 2 + sum(full):
+        counts = full
+    elif len(arrays) == 2 + 2 * len(groups):
+        counts = [2] * len(groups)
+    else:
+        warnings.warn(f"Skipping variable loading for optimizer '{opt.name}', because it has "
+                      f"{2 + sum(full)} variables whereas the saved optimizer in {where} has "
+                      f"{len(arrays)} variables.", UserWarning, stacklevel=3)
+        return False
+    opt.iterations._assign_raw(np.asarray(arrays[0], np.int64).reshape(()))
+    opt._lr._assign_raw(np.asarray(arrays[1], np.float32).reshape(()))
+    start, ok = 2, True
+    for (inner, variables), n in zip(groups, counts):
+        ok = set_optimizer_arrays(inner, variables, arrays[start:start + n], where) and ok
+        start += n
+    return ok
 
 
 # -- the store: {"<group>/<i>": array} plus {group: layer name} ---------------------------------
@@ -522,6 +558,11 @@ def shape_check(model, path, skip_mismatch=False):
     if opt is not None:
         variables += list(getattr(opt, "variables", []) or [])
     shapes = {tuple(v.shape) for v in variables} | {(), (1,)}
+    if opt is not None and model.built and hasattr(opt, "_slots"):
+        # slots shaped unlike their variable (Adafactor's factors) are the optimizer's too
+        inner = getattr(opt, "_optimizer_of", lambda v: opt)  # MultiOptimizer: per variable
+        shapes |= {tuple(a.shape) for v in model.trainable_variables
+                   for a in inner(v)._slots(v)}
     expected = {f"{group}/{i}": tuple(v.shape) for group, _, vs in layer_groups(model)
                 for i, v in enumerate(vs)} if model.built else {}
     budget = 4 * sum(int(np.prod(v.shape)) * 8 for v in variables) + (1 << 20)
