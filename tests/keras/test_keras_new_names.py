@@ -347,3 +347,20 @@ def test_metric_names_resolve_as_keras():
     want = RECORDED["metric_names"]
     assert sorted(want) == sorted(METRIC_NAMES)
     assert {n: metric_by_name(tf, n) for n in METRIC_NAMES} == want
+
+
+def test_fit_with_use_ema_ends_on_the_moving_averages():
+    """Keras ends fit with finalize_variable_values; the weights equal TF 2.21's for the same
+    run (recorded: [[0.69525993, -0.05473999], [0.29526001]])."""
+    import numpy as np
+
+    import tapeflow as tf
+
+    m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    m.set_weights([np.array([[0.5], [-0.25]], "float32"), np.array([0.1], "float32")])
+    m.compile(optimizer=tf.keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5),
+              loss="mse")
+    m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0, batch_size=2, shuffle=False)
+    np.testing.assert_allclose(m.get_weights()[0].ravel(), [0.69525993, -0.05473999],
+                               rtol=1e-6)
+    np.testing.assert_allclose(m.get_weights()[1], [0.29526001], rtol=1e-6)

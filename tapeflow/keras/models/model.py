@@ -528,6 +528,9 @@ class Model(Layer):
                 cbs.call("on_epoch_end", epoch, epoch_logs)
                 if self.stop_training:
                     break
+            opt = self.__dict__.get("optimizer")
+            if getattr(opt, "use_ema", False):  # Keras ends a use_ema fit on the averages
+                opt.finalize_variable_values(self.trainable_weights)
             cbs.call("on_train_end", epoch_logs)
         finally:
             self.__dict__["_in_fit"] = False
