@@ -273,3 +273,20 @@ def test_a_backup_with_a_flipped_bit_is_an_error(tmp_path):
 def test_sweep_ignores_unrelated_names(tmp_path):
     (tmp_path / ".m.h5.tmp-notapid").write_bytes(b"")
     assert _io.sweep_stale_temporaries(str(tmp_path / "m.h5")) == 0
+
+
+def test_a_config_asking_for_huge_layers_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.keras"
+    _model().save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == "Dense" and layer["config"]["name"] == "d1":
+            layer["config"]["units"] = 10**9  # 12 GB of kernel from a few-KB file
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, json.dumps(config) if n == "config.json" else data)
+    with pytest.raises(ValueError, match=r"layer 'd1' asks for a variable .*more than the "
+                       r"file's weights could fill"):
+        keras.models.load_model(path)

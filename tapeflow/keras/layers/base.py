@@ -1,6 +1,9 @@
 """``Layer``: deferred ``build`` on first call, ``add_weight``, shallow attribute tracking of
 variables and sub-layers (also inside lists and dicts), losses and configs."""
+import contextlib
 import inspect
+import math as _math
+import threading
 
 from ... import dtypes, nest
 from ...errors import InvalidArgumentError
@@ -400,6 +403,7 @@ class Layer(Module):
             kwargs.pop(ignored, None)
         if kwargs:
             raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(kwargs)}")
+        _take_budget(shape, dtype, self.name, name)
         value = initializers.get(init)(shape, dtype=dtype)
         if not isinstance(value, TensorBase):
             value = convert_to_tensor(value, dtype)
@@ -654,3 +658,34 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# While ``load_model`` builds a model from a file, the bytes of the variables its layers may
+# create are bounded by what the file's weights could fill (keras/saving): a small file whose
+# config asks for Dense(10**9) is refused before the allocation, never an out-of-memory kill.
+_budget = threading.local()
+
+
+@contextlib.contextmanager
+def creation_budget(nbytes, source):
+    """Bound the bytes of the variables layers create in this thread (``source`` names the
+    file in the error)."""
+    previous = getattr(_budget, "left", None)
+    _budget.left = [int(nbytes), source]
+    try:
+        yield
+    finally:
+        _budget.left = previous
+
+
+def _take_budget(shape, dtype, layer, name):
+    left = getattr(_budget, "left", None)
+    if left is None:
+        return
+    need = _math.prod(shape) * dtype._np.itemsize if shape else dtype._np.itemsize
+    if need > left[0]:
+        raise ValueError(
+            f"Could not load '{left[1]}': layer '{layer}' asks for a variable '{name}' of shape "
+            f"{tuple(shape)} ({need} bytes), more than the file's weights could fill; refusing "
+            "to allocate it (a damaged or hostile config?).")
+    left[0] -= need

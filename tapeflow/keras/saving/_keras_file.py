@@ -16,6 +16,7 @@ from ..._version import __version__ as __tapeflow_version__
 from ...backend import host as np
 from .. import _registry, losses, metrics
 from .._registry import custom_table, get_registered_name
+from ..layers.base import creation_budget
 from ..layers.core import Lambda
 from ..optimizers import schedules
 from . import _safetensors
@@ -607,13 +608,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not safe_mode:
         warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
                       UserWarning, stacklevel=2)
+    # the variables a config may create: what the weights member could fill (float64 at
+    # most, twice over for stateful layers the file does not hold) and 16 MiB to spare
+    budget = 2 * 8 // 4 * sum(members.values()) + (16 << 20)
     try:
-        model = _named(path, model_from_config, spec, custom_objects, path)
-        if compile and spec.get("compile_config"):
-            _named(path, _compile_from, model, spec["compile_config"], custom_objects, path)
-        shape = (spec.get("build_config") or {}).get("input_shape")
-        if not model.built and shape is not None:
-            _named(path, model.build, shape)
+        with creation_budget(budget, path):
+            model = _named(path, model_from_config, spec, custom_objects, path)
+            if compile and spec.get("compile_config"):
+                _named(path, _compile_from, model, spec["compile_config"], custom_objects, path)
+            shape = (spec.get("build_config") or {}).get("input_shape")
+            if not model.built and shape is not None:
+                _named(path, model.build, shape)
     except MemoryError:
         raise ValueError(f"Could not load '{path}': its {_CONFIG} describes a model larger "
                          "than this machine's memory (a damaged or hostile file?).") from None
