@@ -14,7 +14,7 @@ import os
 
 from ..._io import Refused, require_regular_file
 from ...backend import xp_of
-from ._weights import read_h5, require_h5py, shape_check
+from ._weights import isolated_json, read_h5, require_h5py, shape_check
 
 _MAX_ATTR = 64 * 1024 * 1024
 
@@ -50,9 +50,16 @@ def _attr(obj, name, path, where):
 
 def _read_layout(path):
     """``(model_config or None, training_config or None, root prefix,
-    [(layer name, [weight names])])`` from the file's attributes (no array is read)."""
-    h5py = require_h5py()
+    [(layer name, [weight names])])`` from the file's attributes (no array is read), read in
+    a forked child with a deadline (a damaged attribute can hang the HDF5 library)."""
+    require_h5py()
     require_regular_file(path, "HDF5 model file")
+    config, training, prefix, layers = isolated_json(path, lambda: _read_layout_here(path))
+    return config, training, prefix, [(name, list(w)) for name, w in layers]
+
+
+def _read_layout_here(path):
+    h5py = require_h5py()
     try:
         with h5py.File(path, "r") as h:
             config = _attr(h, "model_config", path, "the file")
@@ -100,7 +107,13 @@ def _read_layout(path):
 
 def is_legacy(path):
     """Whether ``path`` is an HDF5 file in the legacy layout (``layer_names`` at the root
-    or in ``model_weights``), as opposed to a Keras 3 ``.weights.h5``."""
+    or in ``model_weights``), as opposed to a Keras 3 ``.weights.h5`` (read in a forked
+    child with a deadline, as every HDF5 read)."""
+    require_h5py()
+    return isolated_json(path, lambda: _is_legacy_here(path))
+
+
+def _is_legacy_here(path):
     h5py = require_h5py()
     try:
         with h5py.File(path, "r") as h:

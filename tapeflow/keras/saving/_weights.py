@@ -422,6 +422,64 @@ def _read_h5_isolated(path, check):
     return arrays, head["names"]
 
 
+def isolated_json(path, fn):
+    """``fn()`` (which reads the HDF5 file ``path`` and returns JSON-able data) run in a
+    forked child with read_h5's deadline, so a damaged file that sends the HDF5 library
+    into an endless loop is an error, not a hang; in-process where there is no fork."""
+    if not hasattr(os, "fork") or _IN_CHILD:
+        return fn()
+    import select  # deferred: only this path needs them
+    import signal
+    import time
+
+    h5py = require_h5py()
+    deadline = float(os.environ.get("TAPEFLOW_H5_READ_TIMEOUT", 0)) or (
+        10.0 + os.path.getsize(path) / 20e6)
+    r, w = os.pipe()
+    lock = getattr(getattr(h5py, "_objects", None), "phil", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            try:
+                out = {"value": fn()}
+            except Refused as e:
+                out = {"error": ["Refused", str(e)]}
+            except Exception as e:
+                out = {"error": [type(e).__name__, str(e)]}
+            with os.fdopen(w, "wb") as f:
+                f.write(json.dumps(out).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks, start = [], time.monotonic()
+    try:
+        while True:
+            left = deadline - (time.monotonic() - start)
+            ready, _, _ = select.select([r], [], [], max(left, 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise ValueError(f"'{path}' is not a valid HDF5 file: the HDF5 library did "
+                                 f"not finish reading it in {deadline:.0f} s (a corrupt file "
+                                 "can make it loop forever)")
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise ValueError(f"'{path}' is not a valid HDF5 file: reading it crashed the HDF5 "
+                         "library")
+    out = json.loads(b"".join(chunks))
+    if "error" in out:
+        kind, message = out["error"]
+        raise (Refused if kind == "Refused" else ValueError)(message)
+    return out["value"]
+
+
 def _read_h5_here(path, check=None):
     """``read_h5`` in this process.
 
