@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     random,
     regularizers,
