@@ -92,6 +92,8 @@ def result_type(*kinds):
         out = _two(out, k)
     if float in weak and out not in _FLOAT:
         return floatx()
+    if int in weak and out == "bool":
+        return "int32"
     return out
 
 

@@ -1,5 +1,7 @@
 """``keras.ops`` core: conversion, dtype and shape queries, scatter and slice updates, and
 control flow (run eagerly in Python, like ``tf.cond``/``tf.while_loop`` in tapeflow)."""
+import sys
+
 from ... import nest
 from ...backend import host as np
 from ...backend import to_host
@@ -187,9 +189,9 @@ def vectorized_map(function, elements):
 
 def custom_gradient(f):
     """Decorator: ``f`` returns ``(y, grad_fn)``; gradients through ``y`` use ``grad_fn``."""
-    import tapeflow  # cycle: the package root re-exports keras
-
-    tf_custom_gradient = getattr(tapeflow, "custom_gradient", None)
+    # tf.custom_gradient, where the package root has it (looked up, not imported: the root
+    # is above keras); otherwise a simple eager version
+    tf_custom_gradient = getattr(sys.modules.get("tapeflow"), "custom_gradient", None)
     if tf_custom_gradient is not None:
         return tf_custom_gradient(f)
 

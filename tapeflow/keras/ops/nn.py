@@ -588,14 +588,15 @@ def _ctc_loss_one(labels, logp, blank):
         ext += [int(c), blank]
     S_ = len(ext)
     T = logp.shape[0]
-    neg = _t(-np.inf, logp.dtype)
+    big = -1e30  # finite "log 0": keeps every logsumexp (and its gradient) finite
+    neg = _t(big, logp.dtype)
     ext_t = _t(np.asarray(ext, dtype="int64"))
     allow = np.zeros(S_, bool)
     for s in range(2, S_):
         allow[s] = ext[s] != blank and ext[s] != ext[s - 2]
     allow_t = _t(allow)
     emit = IX.gather(logp, ext_t, axis=1)  # [T, S]
-    init = np.full(S_, -np.inf)
+    init = np.full(S_, big)
     init[0] = 0.0
     if S_ > 1:
         init[1] = 0.0
@@ -606,9 +607,8 @@ def _ctc_loss_one(labels, logp, blank):
         a2 = A.concat([negs, negs, alpha[:-2]], 0) if S_ > 1 else A.broadcast_to(neg, [S_])
         a2 = M.where(allow_t, a2[:S_], A.broadcast_to(neg, [S_]))
         stacked = A.stack([alpha, a1, a2], 0)
-        m = R.reduce_max(stacked, axis=0)
-        safe = M.where(M.is_inf(m), M.zeros_like(m), m)
-        lse = M.add(M.log(R.reduce_sum(M.exp(M.subtract(stacked, safe)), axis=0)), safe)
+        m = M.stop_gradient(R.reduce_max(stacked, axis=0))
+        lse = M.add(M.log(R.reduce_sum(M.exp(M.subtract(stacked, m)), axis=0)), m)
         alpha = M.add(lse, emit[t])
     last = alpha[S_ - 1:]
     if S_ > 1:

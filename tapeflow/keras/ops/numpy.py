@@ -645,19 +645,32 @@ def arange(start, stop=None, step=None, dtype=None):
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    """``num`` evenly spaced values from ``start`` to ``stop``."""
+    """``num`` evenly spaced values from ``start`` to ``stop`` (differentiable in both)."""
     d = dtype or result_type(dname(start), dname(stop), float)
-    s, e = conv(start, "float64"), conv(stop, "float64")
-    n = num if endpoint else num + 1
-    vals = A.linspace(s, e, n, axis=axis)
-    if not endpoint:
-        vals = A.slice(vals, [0] * len(vals.shape),
-                       [num if i == _ax(axis, len(vals.shape)) else -1
-                        for i in range(len(vals.shape))])
+    s, e = promote(start, stop)
+    s, e = M.cast(s, "float64"), M.cast(e, "float64")
+    shape = list(np.broadcast_shapes(tuple(s.shape), tuple(e.shape)))
+    s, e = A.broadcast_to(s, shape), A.broadcast_to(e, shape)
+    div = (num - 1) if endpoint else num
+    step_ = M.divide(M.subtract(e, s), conv(float(_max(div, 1)), "float64"))
+    nd = len(shape) + 1
+    ax = axis % nd
+    t_shape = [1] * nd
+    t_shape[ax] = num
+    t = A.reshape(conv(np.arange(num, dtype="float64")), t_shape)
+    vals = M.add(A.expand_dims(s, ax), M.multiply(t, A.expand_dims(step_, ax)))
+    if endpoint and num > 1:
+        last = [0] * nd
+        last[ax] = num - 1
+        idx = np.arange(num) == num - 1
+        mask = A.reshape(conv(idx), t_shape)
+        vals = M.where(A.broadcast_to(mask, list(vals.shape)),
+                       A.broadcast_to(A.expand_dims(e, ax), list(vals.shape)), vals)
+    if is_int(dtypes.as_dtype(d).name):
+        vals = M.floor(vals)
     vals = M.cast(vals, d)
     if retstep:
-        step = M.cast(M.divide(M.subtract(e, s), conv(float(_max(n - 1, 1)), "float64")), d)
-        return vals, step
+        return vals, M.cast(step_, d)
     return vals
 
 
