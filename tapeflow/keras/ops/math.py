@@ -127,6 +127,160 @@ def logdet(x):
     return L.logdet(to_float(x))
 
 
+# ---------------------------------------------------------------- Fourier transforms
+# Keras passes complex values as (real, imag) pairs, so the transforms need no complex dtype:
+# each is a matmul with cosine and sine matrices (differentiable, exact to rounding).
+
+def _pair(x, name):
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise ValueError(f"Input `x` should be a tuple of two tensors - real and imaginary. "
+                         f"Received: x={x}")
+    re, im = conv(x[0]), conv(x[1])
+    if tuple(re.shape) != tuple(im.shape):
+        raise ValueError(f"Input `x` should be a tuple of two tensors - real and imaginary. "
+                         f"Both the real and imaginary parts should have the same shape. "
+                         f"Received: x[0].shape = {tuple(re.shape)}, "
+                         f"x[1].shape = {tuple(im.shape)}")
+    if not (re.dtype.is_floating and im.dtype.is_floating):
+        raise ValueError(f"At least one tensor in input `x` is not of type float."
+                         f"Received: x={x}.")
+    return re, im
+
+
+def _dft_mats(n_in, n_out, dtype, inverse=False):
+    k = np.arange(n_out)[None, :]
+    n = np.arange(n_in)[:, None]
+    ang = 2.0 * np.pi * ((n * k) % max(n_in, n_out, 1)) / max(n_in, 1)
+    if inverse:
+        ang = 2.0 * np.pi * ((n * k) % max(n_out, 1)) / max(n_out, 1)
+    return conv(np.cos(ang), dtype), conv(np.sin(ang), dtype)
+
+
+def _dft_last(re, im, inverse=False):
+    """The DFT (or inverse DFT, scaled by 1/n) of ``re + i*im`` along the last axis."""
+    n = re.shape[-1]
+    c, s_ = _dft_mats(n, n, re.dtype)
+    mm = L.matmul if len(re.shape) > 1 else None
+
+    def dot(a, m):
+        if mm is None:
+            return A.reshape(L.matmul(A.reshape(a, [1, -1]), m), [-1])
+        return L.tensordot(a, m, 1)
+    if inverse:
+        out_re = M.subtract(dot(re, c), dot(im, s_))
+        out_im = M.add(dot(im, c), dot(re, s_))
+        scale = conv(1.0 / n, re.dtype)
+        return M.multiply(out_re, scale), M.multiply(out_im, scale)
+    return M.add(dot(re, c), dot(im, s_)), M.subtract(dot(im, c), dot(re, s_))
+
+
+def _swap_last2(x):
+    nd = len(x.shape)
+    return A.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+
+
+def fft(x):
+    """The discrete Fourier transform along the last axis of ``x = (real, imag)``."""
+    return _dft_last(*_pair(x, "fft"))
+
+
+def fft2(x):
+    """The 2-D discrete Fourier transform over the last two axes of ``(real, imag)``."""
+    re, im = _dft_last(*_pair(x, "fft2"))
+    re, im = _dft_last(_swap_last2(re), _swap_last2(im))
+    return _swap_last2(re), _swap_last2(im)
+
+
+def ifft2(x):
+    """The inverse of ``fft2``."""
+    re, im = _dft_last(*_pair(x, "ifft2"), inverse=True)
+    re, im = _dft_last(_swap_last2(re), _swap_last2(im), inverse=True)
+    return _swap_last2(re), _swap_last2(im)
+
+
+def _fit_last(x, n):
+    """``x`` cropped or zero-padded to length ``n`` on its last axis."""
+    m = x.shape[-1]
+    if m > n:
+        return A.slice(x, [0] * len(x.shape), list(x.shape[:-1]) + [n])
+    if m < n:
+        return IX.pad(x, [[0, 0]] * (len(x.shape) - 1) + [[0, n - m]])
+    return x
+
+
+def rfft(x, fft_length=None):
+    """The DFT of real ``x`` along its last axis: the ``fft_length // 2 + 1`` non-negative
+    frequencies as ``(real, imag)``."""
+    x = conv(x)
+    if not x.dtype.is_floating:
+        raise ValueError(f"rfft: input must be a float tensor. Received: dtype={x.dtype.name}")
+    n = x.shape[-1] if fft_length is None else fft_length
+    x = _fit_last(x, n)
+    k = np.arange(n // 2 + 1)[None, :]
+    t = np.arange(n)[:, None]
+    ang = 2.0 * np.pi * ((t * k) % n) / n
+    re = L.tensordot(x, conv(np.cos(ang), x.dtype), 1)
+    im = L.tensordot(x, conv(-np.sin(ang), x.dtype), 1)
+    return re, im
+
+
+def irfft(x, fft_length=None):
+    """The inverse of ``rfft``: a real signal of ``fft_length`` samples (default
+    ``2 * (bins - 1)``) from its non-negative frequencies ``(real, imag)``."""
+    re, im = _pair(x, "irfft")
+    bins = re.shape[-1]
+    n = 2 * (bins - 1) if fft_length is None else fft_length
+    nb = n // 2 + 1
+    re, im = _fit_last(re, nb), _fit_last(im, nb)
+    k = np.arange(nb)[:, None]
+    t = np.arange(n)[None, :]
+    w = np.full((nb, 1), 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    ang = 2.0 * np.pi * ((k * t) % n) / n
+    c = conv(w * np.cos(ang) / n, re.dtype)
+    s_ = conv(-w * np.sin(ang) / n, re.dtype)
+    return M.add(L.tensordot(re, c, 1), L.tensordot(im, s_, 1))
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform along the last axis: ``(real, imag)`` of shape
+    ``[..., frames, fft_length // 2 + 1]``."""
+    x = conv(x)
+    if x.dtype.name not in ("float32", "float64"):
+        raise TypeError(f"Invalid input type. Expected `float32` or `float64`. Received: "
+                        f"input type={x.dtype.name}")
+    if fft_length < sequence_length:
+        raise ValueError(f"`fft_length` must equal or larger than `sequence_length`. "
+                         f"Received: sequence_length={sequence_length}, "
+                         f"fft_length={fft_length}")
+    if isinstance(window, str) and window not in ("hann", "hamming"):
+        raise ValueError(f'If a string is passed to `window`, it must be one of `"hann"`, '
+                         f'`"hamming"`. Received: window={window}')
+    if center:
+        half = fft_length // 2
+        x = IX.pad(x, [[0, 0]] * (len(x.shape) - 1) + [[half, half]], mode="REFLECT")
+    left = (fft_length - sequence_length) // 2
+    frames = extract_sequences(x, fft_length, sequence_stride)
+    if window is not None:
+        if isinstance(window, str):
+            n = np.arange(sequence_length)
+            a0 = 0.5 if window == "hann" else 0.54
+            # TF's "periodic" windows: denominator N for even lengths, N - 1 for odd ones
+            denom = sequence_length if sequence_length % 2 == 0 else sequence_length - 1
+            win = a0 - (1.0 - a0) * np.cos(2.0 * np.pi * n / max(denom, 1))
+            win = conv(win, x.dtype)
+        else:
+            win = conv(window, x.dtype)
+        if len(win.shape) != 1 or win.shape[0] != sequence_length:
+            raise ValueError(f"The shape of `window` must be equal to [sequence_length]."
+                             f"Received: window shape={tuple(win.shape)}")
+        win = IX.pad(win, [[left, fft_length - sequence_length - left]])
+        frames = M.multiply(frames, win)
+    return rfft(frames, fft_length)
+
+
 def _complex(name):
     def f(*args, **kwargs):
         raise NotImplementedError(f"keras.ops.{name}: tapeflow has no complex dtypes")
@@ -136,12 +290,6 @@ def _complex(name):
     return f
 
 
-fft = _complex("fft")
-fft2 = _complex("fft2")
-ifft2 = _complex("ifft2")
-rfft = _complex("rfft")
-irfft = _complex("irfft")
-stft = _complex("stft")
 istft = _complex("istft")
 view_as_complex = _complex("view_as_complex")
 view_as_real = _complex("view_as_real")
