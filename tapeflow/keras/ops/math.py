@@ -264,21 +264,63 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     left = (fft_length - sequence_length) // 2
     frames = extract_sequences(x, fft_length, sequence_stride)
     if window is not None:
-        if isinstance(window, str):
-            n = np.arange(sequence_length)
-            a0 = 0.5 if window == "hann" else 0.54
-            # TF's "periodic" windows: denominator N for even lengths, N - 1 for odd ones
-            denom = sequence_length if sequence_length % 2 == 0 else sequence_length - 1
-            win = a0 - (1.0 - a0) * np.cos(2.0 * np.pi * n / max(denom, 1))
-            win = conv(win, x.dtype)
-        else:
-            win = conv(window, x.dtype)
-        if len(win.shape) != 1 or win.shape[0] != sequence_length:
-            raise ValueError(f"The shape of `window` must be equal to [sequence_length]."
-                             f"Received: window shape={tuple(win.shape)}")
+        win = _window(window, sequence_length, x.dtype)
         win = IX.pad(win, [[left, fft_length - sequence_length - left]])
         frames = M.multiply(frames, win)
     return rfft(frames, fft_length)
+
+
+def _window(window, sequence_length, dtype):
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError(f'If a string is passed to `window`, it must be one of `"hann"`, '
+                             f'`"hamming"`. Received: window={window}')
+        n = np.arange(sequence_length)
+        a0 = 0.5 if window == "hann" else 0.54
+        # TF's "periodic" windows: denominator N for even lengths, N - 1 for odd ones
+        denom = sequence_length if sequence_length % 2 == 0 else sequence_length - 1
+        win = conv(a0 - (1.0 - a0) * np.cos(2.0 * np.pi * n / max(denom, 1)), dtype)
+    else:
+        win = conv(window, dtype)
+    if len(win.shape) != 1 or win.shape[0] != sequence_length:
+        raise ValueError(f"The shape of `window` must be equal to [sequence_length]."
+                         f"Received: window shape={tuple(win.shape)}")
+    return win
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """The inverse of ``stft``: frames from ``(real, imag)`` inverse-transformed, windowed
+    for perfect reconstruction and overlap-added."""
+    re, im = _pair(x, "istft")
+    frames = irfft((re, im), fft_length)
+    nf, step = re.shape[-2], sequence_stride
+    left = (fft_length - sequence_length) // 2
+    if window is not None:
+        win = _window(window, sequence_length, frames.dtype)
+        w = np.pad(np.asarray(host(win), dtype="float64"),
+                   (left, fft_length - sequence_length - left))
+        overlaps = -(-fft_length // step)
+        den = np.pad(w * w, (0, overlaps * step - fft_length)).reshape(overlaps, step).sum(0)
+        den = np.tile(den, overlaps)[:fft_length]
+        frames = M.multiply(frames, conv(w / den, frames.dtype))
+    total = step * (nf - 1) + fft_length
+    place = np.zeros((nf * fft_length, total))
+    f_idx = np.repeat(np.arange(nf), fft_length)
+    j_idx = np.tile(np.arange(fft_length), nf)
+    place[np.arange(nf * fft_length), f_idx * step + j_idx] = 1.0
+    lead = list(frames.shape[:-2])
+    flat = A.reshape(frames, lead + [nf * fft_length])
+    out = L.tensordot(flat, conv(place, frames.dtype), 1)
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        end = start + length
+    elif center:
+        end = total - fft_length // 2
+    else:
+        end = total
+    end = min(end, total)
+    return A.slice(out, [0] * len(lead) + [start], lead + [max(end - start, 0)])
 
 
 def _complex(name):
@@ -290,7 +332,6 @@ def _complex(name):
     return f
 
 
-istft = _complex("istft")
 view_as_complex = _complex("view_as_complex")
 view_as_real = _complex("view_as_real")
 
