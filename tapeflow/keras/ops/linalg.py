@@ -7,6 +7,7 @@ from ...ops import decompositions as D
 from ...ops import linalg as L
 from ...ops import math as M
 from ...ops import reduction as R
+from ...unsupported import _Unsupported
 from ._base import conv, host, need_float, to_float
 from .numpy import swapaxes, tril, triu
 
@@ -43,12 +44,8 @@ def inv(x):
     return L.inv(_square(to_float(x), "inv"))
 
 
-def eig(x):
-    """Eigen-decomposition of general matrices: needs complex dtypes (not in tapeflow)."""
-    raise NotImplementedError("keras.ops.eig: tapeflow has no complex dtypes")
-
-
-eig._tapeflow_unsupported = True
+# general eigen-decomposition needs complex dtypes: tapeflow's NotImplementedError placeholder
+eig = _Unsupported("keras.ops", "complex dtypes").eig
 
 
 def eigh(x):
@@ -208,3 +205,4 @@ def jvp(fun, primals, tangents, has_aux=False):
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]
+__all__ += ["eig"]

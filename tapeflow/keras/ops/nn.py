@@ -13,6 +13,7 @@ from ...ops import nn as N
 from ...ops import pooling as P
 from ...ops import reduction as R
 from ...ops import sorting as S
+from ...unsupported import _Unsupported
 from ._base import conv as _t
 from ._base import floatx, host, need_float, to_float
 
@@ -654,13 +655,10 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     return _t(dec[None]), _t(scores)
 
 
-def polar(abs_, angle):
-    """``abs_ * exp(1j * angle)``: complex tensors are not supported by tapeflow."""
-    raise NotImplementedError("keras.ops.polar: tapeflow has no complex dtypes")
-
-
-polar._tapeflow_unsupported = True
+# ``abs_ * exp(1j * angle)`` needs complex dtypes: tapeflow's NotImplementedError placeholder
+polar = _Unsupported("keras.ops", "complex dtypes").polar
 
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]
+__all__ += ["polar"]

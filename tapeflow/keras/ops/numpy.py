@@ -1076,11 +1076,6 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 # ---------------------------------------------------------------- shapes
 
-def shape_of(x):
-    x = conv(x)
-    return tuple(x.shape)
-
-
 def ndim(x):
     """The number of axes (a Python int)."""
     return len(conv(x).shape)
