@@ -1087,8 +1087,12 @@ def size(x):
 
 
 def reshape(x, newshape):
-    """``x`` with shape ``newshape``."""
-    return A.reshape(conv(x), _shape(newshape))
+    """``x`` with shape ``newshape`` (at most one ``-1``)."""
+    shape = _shape(newshape)
+    if _sum(1 for d in shape if d == -1) > 1:
+        raise ValueError(f"There must be at most one unknown dimension (-1) in newshape. "
+                         f"Received: newshape={tuple(shape)}")
+    return A.reshape(conv(x), shape)
 
 
 def ravel(x):
@@ -1398,7 +1402,8 @@ def take(x, indices, axis=None):
         x, axis = A.reshape(x, [-1]), 0
     idx = conv(indices)
     if not is_int(idx.dtype.name):
-        idx = M.cast(idx, "int32")
+        raise invalid("GatherV2", f"Value for attr 'Tindices' of {idx.dtype.name} is not in "
+                      f"the list of allowed values: int16, int32, int64")
     n = x.shape[axis]
     idx = M.where(M.less(idx, M.zeros_like(idx)), M.add(idx, conv(n, idx.dtype)), idx)
     return IX.gather(x, idx, axis=axis)
@@ -1597,8 +1602,10 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 # ---------------------------------------------------------------- sorting and sets
 
 def sort(x, axis=-1):
-    """``x`` sorted along ``axis``."""
+    """``x`` sorted along ``axis`` (flattened when ``axis`` is None)."""
     x = conv(x)
+    if axis is None:
+        x, axis = A.reshape(x, [-1]), -1
     if x.dtype.name == "bool":
         return M.cast(S.sort(M.cast(x, "int32"), axis=axis), "bool")
     return S.sort(x, axis=axis)
