@@ -549,6 +549,9 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
     """Scaled dot-product attention on ``[batch, seq, heads, dim]`` tensors."""
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. Set "
+                         "attn_logits_soft_cap=None when not using JAX on TPU.")
     q, k, v = to_float(query), to_float(key), to_float(value)
     if len(q.shape) != 4:
         raise ValueError("`dot_product_attention` only supports 4D inputs. Received: "
@@ -562,9 +565,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     sc = 1.0 / _math.sqrt(q.shape[-1]) if scale is None else scale
     logits = L.einsum("bthd,bshd->bhts", q, k)
     logits = M.multiply(logits, _c(sc, logits))
-    if attn_logits_soft_cap is not None:
-        cap = _c(attn_logits_soft_cap, logits)
-        logits = M.multiply(M.tanh(M.divide(logits, cap)), cap)
     if bias is not None:
         logits = M.add(logits, _t(bias, logits.dtype))
     t, s_ = logits.shape[-2], logits.shape[-1]
