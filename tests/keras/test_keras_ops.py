@@ -114,6 +114,14 @@ def test_submodules_reexport_the_same_functions():
     assert tf.keras.ops is K
 
 
+def test_submodules_have_kerass_names():
+    """keras.ops.numpy/nn/linalg export what Keras's do; keras.ops.image a subset."""
+    names = json.loads((FIXTURES / "keras_ops_submodules.json").read_text())
+    for sub in ("numpy", "nn", "linalg"):
+        assert sorted(getattr(K, sub).__all__) == names[sub], sub
+    assert set(K.image.__all__) < set(names["image"])
+
+
 def test_image_helpers():
     img = tf.constant(np.arange(2 * 3 * 4 * 3, dtype=np.float32).reshape(2, 3, 4, 3))
     g = K.image.rgb_to_grayscale(img)

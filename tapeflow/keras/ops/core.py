@@ -249,5 +249,9 @@ def rearrange(tensor, pattern, **axes_lengths):
     return A.reshape(x, final)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]
+__all__ = [
+    "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
+    "custom_gradient", "dtype", "fori_loop", "is_tensor", "map", "rearrange", "saturate_cast",
+    "scan", "scatter", "scatter_update", "shape", "slice", "slice_update", "stop_gradient",
+    "switch", "unstack", "vectorized_map", "while_loop"
+]

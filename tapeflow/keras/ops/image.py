@@ -53,5 +53,6 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     return A.slice(x, begin, size)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]
+__all__ = [
+    "crop_images", "pad_images", "rgb_to_grayscale"
+]

@@ -203,6 +203,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     return (out, tang, aux) if has_aux else (out, tang)
 
 
-__all__ = [_n for _n, _v in list(globals().items())
-           if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]
-__all__ += ["eig"]
+__all__ = [
+    "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor",
+    "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd"
+]
