@@ -5,7 +5,7 @@ import numbers
 
 from ... import dtypes
 from ...backend import host as np
-from ...backend import xp_of
+from ...backend import to_host, xp_of
 from ...errors import NotFoundError, invalid
 from ...ops import math as M
 from ...ops._core import Op
@@ -120,9 +120,8 @@ def to_float(x):
 
 
 def host(x):
-    """The backend array of a tensor-like (no copy for tensors)."""
-    x = conv(x)
-    return x._v
+    """A tensor-like's values as a NumPy array on the host (for index bookkeeping)."""
+    return np.asarray(to_host(conv(x)._v))
 
 
 def out(a):
@@ -132,7 +131,7 @@ def out(a):
 
 def np_fn(fn, *xs, **kw):
     """Run a NumPy function on the backend arrays of ``xs``; the result is not differentiable."""
-    arrays = [host(x) for x in xs]
+    arrays = [conv(x)._v for x in xs]
     xp = xp_of(arrays[0]) if arrays else np
     r = fn(xp, *arrays, **kw)
     if isinstance(r, tuple):

@@ -9,6 +9,7 @@ import math as _math
 
 from ... import dtypes
 from ...backend import host as np
+from ...backend import to_host
 from ...errors import invalid
 from ...ops import array as A
 from ...ops import indexing as IX
@@ -295,14 +296,14 @@ def _erfinv_grad(n, g):
 def _erfinv_fwd(xp, a):
     from scipy.special import erfinv as f  # optional: SciPy's inverse error function
 
-    return xp.asarray(f(a)).astype(a.dtype)
+    return xp.asarray(f(to_host(a))).astype(a.dtype)
 
 
 ERFINV = elementwise("Erfinv", _erfinv_fwd, _erfinv_grad)
 
 
 def _i0_fwd(xp, a):
-    return xp.asarray(np.i0(a)).astype(a.dtype)
+    return xp.asarray(np.i0(to_host(a))).astype(a.dtype)
 
 
 def _i1(a):
@@ -1039,14 +1040,14 @@ def nancumprod(x, axis=None, dtype=None):
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """The quantile(s), ignoring NaNs (not differentiable)."""
     x = to_float(x)
-    return np_fn(lambda xp, a: xp.nanquantile(a, np.asarray(host(q)), axis=axis, method=method,
+    return np_fn(lambda xp, a: xp.nanquantile(a, xp.asarray(host(q)), axis=axis, method=method,
                                               keepdims=keepdims).astype(a.dtype), x)
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """The percentile(s), ignoring NaNs."""
     x = to_float(x)
-    return np_fn(lambda xp, a: xp.nanpercentile(a, np.asarray(host(q)), axis=axis,
+    return np_fn(lambda xp, a: xp.nanpercentile(a, xp.asarray(host(q)), axis=axis,
                                                 method=method, keepdims=keepdims)
                  .astype(a.dtype), x)
 
