@@ -351,4 +351,7 @@ def test_every_case_on_a_gpu():
             if "error" in want or "error" in got:
                 assert got == want, name
             else:
-                _same(got, want, name.startswith(SIGN_FREE))
+                try:
+                    _same(got, want, name.startswith(SIGN_FREE))
+                except AssertionError as e:
+                    raise AssertionError(f"{name}: {e}") from None
