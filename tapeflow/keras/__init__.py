@@ -32,7 +32,7 @@ from .layers import Input, InputSpec, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 
 __version__ = "3.0.0"
-_LAZY = {"datasets": ".datasets"}
+_LAZY = {"datasets": ".datasets", "ops": ".ops"}
 
 
 def __getattr__(name):
