@@ -19,6 +19,7 @@ PACKAGE = Path(tapeflow.__file__).resolve().parent
 # Bottom to top. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("base", ["tapeflow._version", "tapeflow.errors", "tapeflow.nest", "tapeflow.unsupported",
+              "tapeflow._crc32c",
               "tapeflow._replicas", "tapeflow._recording"]),
     ("backend", ["tapeflow.backend", "tapeflow._io"]),
     ("dtypes", ["tapeflow.dtypes"]),
