@@ -91,8 +91,9 @@ _TYPE_WORDS = {"float_list": "float", "int64_list": "int64", "bytes_list": "stri
 def _check_dtype(dtype):
     dtype = dtypes.as_dtype(dtype)
     if dtype.name not in _KINDS:
-        raise ValueError(f"Value for attr 'Tdense' of {dtype.name} is not in the list of "
-                         "allowed values: float, int64, string")
+        raise InvalidArgumentError(None, "ParseExampleV2", f"Value for attr 'Tdense' of "
+                                   f"{dtype.name} is not in the list of allowed values: float, "
+                                   "int64, string")
     return dtype
 
 
@@ -300,12 +301,12 @@ def _parse(serialized, features, batched, example_names=None):
     for key, spec in features.items():
         if isinstance(spec, FixedLenFeature):
             dense = _fixed(spec, key, examples, where)
-            out[key] = const(dense if batched else dense[0])
+            out[key] = const(dense if batched else dense[0, ...])
         elif isinstance(spec, VarLenFeature):
             out[key] = _sparse(key, _check_dtype(spec.dtype), examples, where, batched)
         elif isinstance(spec, FixedLenSequenceFeature):
             dense = _sequence(spec, key, examples, where, batched)
-            out[key] = const(dense if batched else dense[0])
+            out[key] = const(dense if batched else dense[0, ...])
         elif isinstance(spec, RaggedFeature):
             out[key] = _ragged(spec, key, examples, where, batched)
         else:
