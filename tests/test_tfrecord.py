@@ -89,6 +89,30 @@ def test_writer_writes_tf_bytes(tmp_path):
                 w.write(r)
         assert unpack(p.read_bytes()) == path.read_bytes()
         assert [r.numpy() for r in tf.data.TFRecordDataset(str(p), comp)] == records
+    # zlib's gzip wrapper, as TF's writer uses it: byte for byte TF's file
+    assert (tmp_path / "out.GZIP").read_bytes() == open(
+        os.path.join(FIX, "examples.tfrecord.gz"), "rb").read()
+
+
+def test_protobuf_is_imported_only_for_examples():
+    import subprocess
+
+    code = ("import sys, tapeflow as tf; tf.io.TFRecordWriter; tf.data.TFRecordDataset; "
+            "tf.train.Checkpoint; print('google.protobuf' in sys.modules); tf.train.Example; "
+            "print('google.protobuf' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(HERE)))
+    assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_parse_accepts_tensors_lists_and_numpy():
+    blob = cases.serialized(tf, cases.E1)
+    spec = {"i": tf.io.FixedLenFeature([], tf.int64)}
+    for given in (tf.constant([blob, blob]), [blob, blob], np.array([blob, blob], object)):
+        np.testing.assert_array_equal(tf.io.parse_example(given, spec)["i"].numpy(), [3, 3])
+    assert tf.io.parse_single_example(tf.constant(blob), spec)["i"].numpy() == 3
+    with pytest.raises(TypeError, match="serialized"):
+        tf.io.parse_single_example(tf.constant(1.0), spec)
 
 
 def test_writer_framing_write_str_flush_close(tmp_path):

@@ -134,10 +134,21 @@ class RaggedFeature(collections.namedtuple(
 
 # -- parsing ---------------------------------------------------------------------------------
 def _serialized_list(serialized):
-    a = serialized.numpy() if isinstance(serialized, TensorBase) else serialized
-    a = np.asarray(a, object) if not isinstance(a, (bytes, str)) else np.asarray(
-        np.array(a, object))
-    return a
+    """The serialized examples as a NumPy object array (a scalar or a vector of bytes)."""
+    if isinstance(serialized, TensorBase):
+        if serialized.dtype != dtypes.string:
+            raise TypeError(f"Expected string passed to parameter 'serialized' of op "
+                            f"'ParseExampleV2', got a {serialized.dtype.name} tensor")
+        return np.asarray(serialized.numpy(), object)
+    if isinstance(serialized, np.ndarray):
+        return serialized.astype(object)
+    out = np.empty(np.shape(serialized) if isinstance(serialized, (list, tuple)) else (),
+                   object)
+    if out.ndim == 0:
+        out[()] = serialized
+    else:
+        out[:] = list(serialized) if out.ndim == 1 else serialized
+    return out
 
 
 def _features_of(blob):

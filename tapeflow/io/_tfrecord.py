@@ -58,10 +58,6 @@ class TFRecordOptions:
         raise ValueError(f'Not a valid compression_type: "{options}"')
 
 
-def compression_name(options):
-    return TFRecordOptions.get_compression_type_string(options)
-
-
 def frame(data):
     """One record's bytes: length, its masked CRC, the data, the data's masked CRC."""
     header = struct.pack("<Q", len(data))
@@ -112,15 +108,10 @@ class TFRecordWriter:
         except IsADirectoryError:
             raise errors.FailedPreconditionError(None, "TFRecordWriter",
                                                  f"{path}; Is a directory") from None
-        if self._compression == "GZIP":
-            # mtime 0 and no file name in the header: TF's gzip headers carry neither
-            self._out = gzip.GzipFile(filename="", mode="wb", fileobj=self._file,
-                                      compresslevel=level, mtime=0)
-        elif self._compression == "ZLIB":
-            self._zlib = zlib.compressobj(level)
-            self._out = None
-        else:
-            self._out = self._file
+        # zlib's own gzip wrapper (window bits 16 + 15), as TF's writer uses it: the same
+        # header (no name, no time) and so the same bytes
+        self._zlib = (zlib.compressobj(level, zlib.DEFLATED, 31) if self._compression == "GZIP"
+                      else zlib.compressobj(level) if self._compression == "ZLIB" else None)
         self._closed = False
 
     def _check(self):
@@ -131,19 +122,14 @@ class TFRecordWriter:
         """Appends one record."""
         self._check()
         data = frame(_as_record(record))
-        if self._compression == "ZLIB":
-            self._file.write(self._zlib.compress(data))
-        else:
-            self._out.write(data)
+        self._file.write(data if self._zlib is None else self._zlib.compress(data))
 
     def flush(self):
         """Writes what is buffered to the file (a compressed stream is flushed to a byte
         boundary, as TF's writer does)."""
         self._check()
-        if self._compression == "ZLIB":
+        if self._zlib is not None:
             self._file.write(self._zlib.flush(zlib.Z_SYNC_FLUSH))
-        elif self._compression == "GZIP":
-            self._out.flush()
         self._file.flush()
 
     def close(self):
@@ -152,10 +138,8 @@ class TFRecordWriter:
         if self._closed:
             return
         self._closed = True
-        if self._compression == "ZLIB":
+        if self._zlib is not None:
             self._file.write(self._zlib.flush())
-        elif self._compression == "GZIP":
-            self._out.close()
         self._file.close()
 
     def __enter__(self):
