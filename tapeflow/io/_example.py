@@ -234,17 +234,19 @@ def _lists(key, dtype, examples, where):
 
 
 def _sequence(spec, key, examples, where, batched):
-    if not spec.allow_missing and batched:
+    if not spec.allow_missing:
         raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to be "
                          "True.")
     dtype = _check_dtype(spec.dtype)
     shape = [int(d) for d in spec.shape]
     n = int(np.prod(shape)) if shape else 1
     lists = _lists(key, dtype, examples, where)
-    for i, v in enumerate(lists):
+    for v in lists:
         if n and v.size % n:
             raise InvalidArgumentError(None, "ParseExampleV2",
-                                       f"{where(i, key)}  Can't parse serialized Example.")
+                                       f"Error while parsing feature with key {key}: number of "
+                                       f"elements should be divisible by {n}, found {v.size} "
+                                       "instead")
     steps = max([v.size // n if n else 0 for v in lists], default=0)
     if spec.default_value is not None:
         fill = spec.default_value
@@ -292,8 +294,8 @@ def _ragged(spec, key, examples, where, batched):
 
 
 def _parse(serialized, features, batched, example_names=None):
-    if not isinstance(features, dict) or not features:
-        raise ValueError("Missing: features was empty or not a dict.")
+    if not features:
+        raise ValueError("Invalid argument: features cannot be empty.")
     blobs = _serialized_list(serialized)
     scalar = blobs.ndim == 0
     if not batched and not scalar:
@@ -321,7 +323,7 @@ def _parse(serialized, features, batched, example_names=None):
         elif isinstance(spec, RaggedFeature):
             out[key] = _ragged(spec, key, examples, where, batched)
         else:
-            raise ValueError(f"Unsupported feature spec for {key!r}: {spec!r}")
+            raise ValueError(f"Unsupported {type(spec).__name__} {spec!r} for key {key!r}")
     return out
 
 
