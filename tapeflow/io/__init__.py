@@ -1,6 +1,6 @@
 """``tf.io``: TFRecord files (``TFRecordWriter``, ``TFRecordOptions``) and ``tf.train.Example``
-parsing (``parse_single_example``, ``parse_example`` with ``FixedLenFeature``,
-``VarLenFeature``, ``RaggedFeature``, ``FixedLenSequenceFeature``)."""
+parsing (``parse_single_example``, ``parse_example``, ``parse_single_sequence_example``, with
+``FixedLenFeature``, ``VarLenFeature``, ``RaggedFeature``, ``FixedLenSequenceFeature``)."""
 from ._example import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -8,9 +8,10 @@ from ._example import (
     VarLenFeature,
     parse_example,
     parse_single_example,
+    parse_single_sequence_example,
 )
 from ._tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature",
            "TFRecordCompressionType", "TFRecordOptions", "TFRecordWriter", "VarLenFeature",
-           "parse_example", "parse_single_example"]
+           "parse_example", "parse_single_example", "parse_single_sequence_example"]

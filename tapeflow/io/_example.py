@@ -151,17 +151,19 @@ def _serialized_list(serialized):
     return out
 
 
-def _features_of(blob):
-    cls = message_class("Example")
+def _message(blob, name, op):
+    cls = message_class(name)
     if isinstance(blob, str):
         blob = blob.encode("utf-8")
     try:
-        ex = cls.FromString(bytes(blob))
+        return cls.FromString(bytes(blob))
     except Exception:
-        raise InvalidArgumentError(None, "ParseExampleV2",
-                                   "Could not parse example input, value: "
+        raise InvalidArgumentError(None, op, f"Could not parse example input, value: "
                                    f"'{bytes(blob)[:40]!r}'") from None
-    return ex.features.feature
+
+
+def _features_of(blob):
+    return _message(blob, "Example", "ParseExampleV2").features.feature
 
 
 def _values(feature, key, dtype, where, i):
@@ -310,6 +312,11 @@ def _parse(serialized, features, batched, example_names=None):
             return "" if key is None else f"Key: {key}."
         return "Name: <unknown>, " if key is None else f"Name: <unknown>, Key: {key}, Index: {i}."
 
+    return _parse_features(examples, features, batched, where)
+
+
+def _parse_features(examples, features, batched, where):
+    """``{key: parsed}`` of the feature maps ``examples`` (one, or a batch)."""
     out = {}
     for key, spec in features.items():
         if isinstance(spec, FixedLenFeature):
@@ -325,6 +332,48 @@ def _parse(serialized, features, batched, example_names=None):
         else:
             raise ValueError(f"Unsupported {type(spec).__name__} {spec!r} for key {key!r}")
     return out
+
+
+def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
+                                  example_name=None, name=None):
+    """Parses one serialized ``tf.train.SequenceExample`` into ``(context, feature_lists)``
+    dicts: context features as ``parse_single_example`` gives them; a feature list of ``T``
+    steps as a ``[T, *shape]`` tensor (``FixedLenSequenceFeature``), a ``SparseTensor`` of
+    dense shape ``[T, longest]`` (``VarLenFeature``) or a ``RaggedTensor`` (``RaggedFeature``)."""
+    if not context_features and not sequence_features:
+        raise ValueError("Both context_features and sequence_features are None, but at least "
+                         "one should have values.")
+    blob = _serialized_list(serialized)
+    if blob.ndim:
+        raise ValueError("Input serialized must be a scalar")
+    msg = _message(blob[()], "SequenceExample", "ParseSequenceExampleV2")
+
+    def where(i, key=None):
+        return "Name: <unknown>, " if key is None else \
+            f"Name: <unknown>, Key: {key}, Index: {i}."
+
+    context = _parse_features([msg.context.feature], context_features or {}, False,
+                              lambda i, key=None: "" if key is None else f"Key: {key}.")
+    lists = {}
+    for key, spec in (sequence_features or {}).items():
+        present = key in msg.feature_lists.feature_list
+        steps = [{key: f} for f in msg.feature_lists.feature_list[key].feature] if present \
+            else []
+        if isinstance(spec, FixedLenSequenceFeature):
+            if not present and not spec.allow_missing:
+                raise InvalidArgumentError(
+                    None, "ParseSequenceExampleV2", f"Name: <unknown>, Feature list '{key}' is "
+                    "required but could not be found.  Did you mean to include it in "
+                    "feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?")
+            fixed = FixedLenFeature(spec.shape, spec.dtype)
+            lists[key] = const(_fixed(fixed, key, steps, where))
+        elif isinstance(spec, VarLenFeature):
+            lists[key] = _sparse(key, _check_dtype(spec.dtype), steps, where, True)
+        elif isinstance(spec, RaggedFeature):
+            lists[key] = _ragged(spec, key, steps, where, True)
+        else:
+            raise ValueError(f"Unsupported {type(spec).__name__} {spec!r} for key {key!r}")
+    return context, lists
 
 
 def parse_single_example(serialized, features, example_names=None, name=None):
