@@ -281,3 +281,40 @@ def test_missing_protobuf_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.protobuf", None)
     with pytest.raises(ImportError, match=r"pip install tapeflow\[tfrecord\]"):
         _example.message_class("Example")
+
+
+@pytest.mark.parametrize("comp", [None, "GZIP", "ZLIB"])
+@pytest.mark.parametrize("buffer_size", [None, 1, 50, 1000])
+def test_round_trip_many_sizes_any_buffer(tmp_path, comp, buffer_size):
+    rng = np.random.default_rng(7)
+    recs = [rng.integers(0, 256, int(k)).astype(np.uint8).tobytes()
+            for k in rng.choice([0, 1, 3, 4, 5, 17, 100, 700, 3000, 70000], 120)]
+    path = str(tmp_path / "r")
+    with tf.io.TFRecordWriter(path, comp) as w:
+        for r in recs:
+            w.write(r)
+    got = [r.numpy() for r in tf.data.TFRecordDataset(path, comp, buffer_size=buffer_size)]
+    assert got == recs
+
+
+@pytest.mark.parametrize("buffer_size", [None, 64])
+def test_corruption_deep_in_a_file_yields_the_records_before(tmp_path, buffer_size):
+    recs = [bytes([i]) * (10 + i) for i in range(200)]
+    path = tmp_path / "r"
+    with tf.io.TFRecordWriter(str(path)) as w:
+        for r in recs:
+            w.write(r)
+    raw = bytearray(path.read_bytes())
+    at = sum(16 + len(r) for r in recs[:150])  # the 151st record
+    raw[at + 12 + 3] ^= 0x40
+    path.write_bytes(bytes(raw))
+    got = []
+    with pytest.raises(tf.errors.DataLossError, match=f"corrupted record at {at + 12}$"):
+        for r in tf.data.TFRecordDataset(str(path), buffer_size=buffer_size):
+            got.append(r.numpy())
+    assert got == recs[:150]
+    raw[at + 12 + 3] ^= 0x40
+    raw[at + 2] ^= 1  # its length
+    path.write_bytes(bytes(raw))
+    with pytest.raises(tf.errors.DataLossError, match=f"corrupted record at {at}$"):
+        list(tf.data.TFRecordDataset(str(path), buffer_size=buffer_size))

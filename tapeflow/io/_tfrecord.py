@@ -8,7 +8,8 @@ import struct
 import zlib
 
 from .. import errors
-from .._crc32c import masked_crc32c
+from .._crc32c import crc32c_many, masked_crc32c, masked_many
+from ..backend import host as np
 
 _NAMES = {None: "", "": "", "GZIP": "GZIP", "ZLIB": "ZLIB"}
 _CHUNK = 256 * 1024
@@ -172,10 +173,12 @@ def _stream(path, compression, size, op):
 
 
 class _ZlibReader:
+    """``read(n)`` over a ZLIB stream (``gzip.GzipFile`` is the GZIP counterpart)."""
+
     def __init__(self, f, size):
-        self._f, self._size = f, size
+        self._f, self._size = f, max(size, 4096)
         self._d = zlib.decompressobj()
-        self._buf = b""
+        self._buf = bytearray()
 
     def read(self, n):
         while len(self._buf) < n and self._d is not None:
@@ -185,7 +188,8 @@ class _ZlibReader:
             else:
                 self._buf += self._d.flush()
                 self._d = None
-        out, self._buf = self._buf[:n], self._buf[n:]
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
         return out
 
     def close(self):
@@ -194,36 +198,72 @@ class _ZlibReader:
 
 def records(path, compression="", buffer_size=None, op="TFRecordDataset"):
     """The records of one TFRecord file, in order, CRCs checked: ``DataLossError`` names the
-    file and the offset of a corrupted or truncated record."""
+    file and the offset of a corrupted or truncated record.
+
+    NOTE: the file is read a block at a time; each length is checked as it is read (before it
+    is trusted), the data CRCs of a block's records together (``crc32c_many``)."""
     if isinstance(path, bytes):
         path = path.decode("utf-8", "surrogateescape")
-    src = _stream(path, compression, int(buffer_size) if buffer_size else _CHUNK, op)
-    offset = 0
+    size = int(buffer_size) if buffer_size else _CHUNK
+    src = _stream(path, compression, size, op)
+
+    def read(n):
+        try:
+            return src.read(n)
+        except (OSError, EOFError, zlib.error) as e:
+            raise errors.DataLossError(None, op, f"{path}: inflate() failed: {e}") from None
+
+    buf, base, eof = b"", 0, False  # base: the file offset of buf[0]
     try:
         while True:
-            try:
-                header = src.read(12)
-            except (OSError, EOFError, zlib.error) as e:
-                raise errors.DataLossError(None, op, f"{path}: inflate() failed: {e}") from None
-            if len(header) < 12:  # the end (a partial header ends the file, as TF reads it)
-                return
-            if struct.unpack_from("<I", header, 8)[0] != masked_crc32c(header[:8]):
-                raise errors.DataLossError(
-                    None, op, f"{path}: corrupted record at {offset} "
-                    "(Is this even a TFRecord file?)" if offset == 0 else
-                    f"{path}: corrupted record at {offset}")
-            n = struct.unpack_from("<Q", header)[0]
-            try:
-                body = src.read(n + 4)
-            except (OSError, EOFError, zlib.error) as e:
-                raise errors.DataLossError(None, op, f"{path}: inflate() failed: {e}") from None
-            if len(body) < n + 4:
-                raise errors.DataLossError(None, op, f"{path}: truncated record at {offset}")
-            data = body[:n]
-            if struct.unpack_from("<I", body, n)[0] != masked_crc32c(data):  # TF: the data's offset
-                raise errors.DataLossError(None, op,
-                                           f"{path}: corrupted record at {offset + 12}")
-            yield data
-            offset += n + 16
+            if not eof:
+                more = read(max(size, 12))
+                eof = not more
+                buf += more
+            pos, found = 0, []
+            while len(buf) - pos >= 12:
+                header = buf[pos:pos + 8]
+                if struct.unpack_from("<I", buf, pos + 8)[0] != masked_crc32c(header):
+                    yield from _checked(buf, found, base, path, op)
+                    at = base + pos
+                    raise errors.DataLossError(
+                        None, op, f"{path}: corrupted record at {at}" +
+                        (" (Is this even a TFRecord file?)" if at == 0 else ""))
+                n = struct.unpack_from("<Q", header)[0]
+                if len(buf) - pos < n + 16:
+                    if eof:
+                        yield from _checked(buf, found, base, path, op)
+                        raise errors.DataLossError(None, op,
+                                                   f"{path}: truncated record at {base + pos}")
+                    if not found:  # one record longer than the block: read the rest of it
+                        more = read(n + 16 - (len(buf) - pos))
+                        eof = not more
+                        buf += more
+                        continue
+                    break
+                found.append((pos, n))
+                pos += n + 16
+            yield from _checked(buf, found, base, path, op)
+            buf, base = buf[pos:], base + pos
+            if eof and not found:
+                return  # what is left is shorter than a header: the end, as TF reads it
     finally:
         src.close()
+
+
+def _checked(buf, found, base, path, op):
+    """The data of the records at ``found`` (``(position, length)`` in ``buf``), their CRCs
+    checked together; a mismatch is reported at the data's offset, as TF does, after the
+    records before it."""
+    if not found:
+        return
+    view = memoryview(buf)
+    datas = [view[p + 12:p + 12 + n] for p, n in found]
+    stored = np.frombuffer(b"".join(view[p + 12 + n:p + 16 + n] for p, n in found), "<u4")
+    bad = np.flatnonzero(masked_many(crc32c_many(datas)) != stored)
+    stop = int(bad[0]) if bad.size else len(found)
+    for d in datas[:stop]:
+        yield bytes(d)
+    if bad.size:
+        raise errors.DataLossError(None, op,
+                                   f"{path}: corrupted record at {base + found[stop][0] + 12}")
