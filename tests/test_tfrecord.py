@@ -15,8 +15,6 @@ import pytest
 import tapeflow as tf
 from tapeflow import _crc32c
 
-pytest.importorskip("google.protobuf", reason="the [tfrecord] extra (protobuf) is absent")
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "fixtures", "tfrecord")
 sys.path.insert(0, FIX)

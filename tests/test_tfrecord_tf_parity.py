@@ -7,7 +7,6 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 real = pytest.importorskip("tensorflow")
-pytest.importorskip("google.protobuf", reason="the [tfrecord] extra (protobuf) is absent")
 
 import tapeflow as tf  # noqa: E402
 
