@@ -142,12 +142,12 @@ def _serialized_list(serialized):
         return np.asarray(serialized.numpy(), object)
     if isinstance(serialized, np.ndarray):
         return serialized.astype(object)
-    out = np.empty(np.shape(serialized) if isinstance(serialized, (list, tuple)) else (),
-                   object)
-    if out.ndim == 0:
-        out[()] = serialized
-    else:
-        out[:] = list(serialized) if out.ndim == 1 else serialized
+    if isinstance(serialized, (list, tuple)):
+        out = np.empty(len(serialized), object)
+        out[:] = [x.numpy() if isinstance(x, TensorBase) else x for x in serialized]
+        return out
+    out = np.empty((), object)
+    out[()] = serialized
     return out
 
 
@@ -184,7 +184,7 @@ def _values(feature, key, dtype, where, i):
         out = np.empty(len(vals), object)
         out[:] = list(vals)
         return out
-    return np.asarray(list(vals), dtype._np)
+    return np.array(vals, dtype._np)  # NOTE: one copy through the container's buffer
 
 
 def _default(spec, dtype, shape, key):
