@@ -19,6 +19,7 @@ PACKAGE = Path(tapeflow.__file__).resolve().parent
 # Bottom to top. A module belongs to the longest prefix that names it.
 LAYERS = [
     ("base", ["tapeflow._version", "tapeflow.errors", "tapeflow.nest", "tapeflow.unsupported",
+              "tapeflow._crc32c",
               "tapeflow._replicas", "tapeflow._recording", "tapeflow.types"]),
     ("backend", ["tapeflow.backend", "tapeflow._io"]),
     ("dtypes", ["tapeflow.dtypes"]),
@@ -30,7 +31,8 @@ LAYERS = [
                   "tapeflow.tensor_array", "tapeflow.autograph"]),
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
                     "tapeflow.autodiff", "tapeflow.summary", "tapeflow.signal",
-                    "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings"]),
+                    "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings",
+                    "tapeflow.io"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),

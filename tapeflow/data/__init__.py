@@ -1,6 +1,7 @@
 """``tf.data``: input pipelines (``Dataset``) with TF's semantics and background prefetch."""
 from . import experimental
 from ._structure import TensorSpec
+from ._tfrecord_dataset import TFRecordDataset
 from .dataset import AUTOTUNE, Dataset, DatasetSpec, NumpyIterator, Options, OwnedIterator
 from .readers import TextLineDataset
 
@@ -9,5 +10,5 @@ UNKNOWN_CARDINALITY = experimental.UNKNOWN_CARDINALITY
 Iterator = OwnedIterator
 
 __all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator",
-           "NumpyIterator", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY",
-           "experimental"]
+           "NumpyIterator", "Options", "TFRecordDataset", "TensorSpec", "TextLineDataset",
+           "UNKNOWN_CARDINALITY", "experimental"]

@@ -4,10 +4,9 @@ payload, masked CRC-32C of the payload). This module names the files, queues the
 flushes them as TF's C++ writer does.
 
 NOTE: tensorboard's own record writer computes the CRC one byte at a time in Python (20 ms
-for a 40 kB image); the framing here computes it in NumPy."""
+for a 40 kB image); the framing here uses ``tapeflow._crc32c`` (NumPy lanes)."""
 import importlib
 import itertools
-import math
 import os
 import socket
 import struct
@@ -15,6 +14,8 @@ import threading
 import time
 
 import numpy as np
+
+from .._crc32c import crc32c, masked_crc32c  # noqa: F401 (crc32c: tests use the name)
 
 EXTRA = "pip install tapeflow[tensorboard]"
 _FILE_COUNTER = itertools.count()  # a process-wide file number, as TF's in the file name
@@ -26,63 +27,6 @@ _DT = {np.dtype(np.float32): 1, np.dtype(np.float64): 2, np.dtype(np.int32): 3,
        np.dtype(np.int64): 9, np.dtype(np.bool_): 10, np.dtype(np.uint16): 17,
        np.dtype(np.float16): 19, np.dtype(np.uint32): 22, np.dtype(np.uint64): 23}
 DT_STRING = 7
-
-
-_POLY = np.uint32(0x82F63B78)  # CRC-32C (Castagnoli), bit-reflected
-
-
-def _byte_table():
-    t = np.arange(256, dtype=np.uint32)
-    for _ in range(8):
-        t = np.where(t & 1, (t >> 1) ^ _POLY, t >> 1).astype(np.uint32)
-    return t
-
-
-_TABLE = _byte_table()
-_TABLE_LIST = _TABLE.tolist()
-_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(bool)
-
-
-def _advance_tables(n):
-    """Four 256-entry tables whose XOR over a register's bytes advances it by ``n`` zero
-    bytes (a linear map over GF(2), applied byte by byte)."""
-    r = np.left_shift(np.uint32(1), np.arange(32, dtype=np.uint32))
-    for _ in range(n):
-        r = _TABLE[r & 0xFF] ^ (r >> 8)
-    return [np.bitwise_xor.reduce(np.where(_BITS, r[8 * q:8 * q + 8], 0), axis=1)
-            .astype(np.uint32).tolist() for q in range(4)]
-
-
-def crc32c(data):
-    """The CRC-32C of ``data`` (bytes): short records byte by byte, longer ones as about
-    sqrt(n) chunks of sqrt(n) bytes run side by side in NumPy, then joined."""
-    data = np.frombuffer(data, np.uint8)
-    n = data.size
-    if n < 512:
-        r = 0xFFFFFFFF
-        t = _TABLE_LIST
-        for b in data.tolist():
-            r = t[(r ^ b) & 0xFF] ^ (r >> 8)
-        return r ^ 0xFFFFFFFF
-    # the initial register 0xFFFFFFFF is the first four bytes flipped, from a zero register
-    data = data.copy()
-    data[:4] ^= 0xFF
-    width = math.isqrt(n) + 1
-    chunks = np.concatenate([np.zeros((-n) % width, np.uint8), data]).reshape(-1, width)
-    r = np.zeros(chunks.shape[0], np.uint32)  # each chunk from a zero register, together
-    for i in range(width):
-        r = _TABLE[(r ^ chunks[:, i]) & 0xFF] ^ (r >> 8)
-    t0, t1, t2, t3 = _advance_tables(width)
-    acc = 0
-    for c in r.tolist():  # chunk by chunk: advance what came before past this chunk
-        acc = t0[acc & 0xFF] ^ t1[(acc >> 8) & 0xFF] ^ t2[(acc >> 16) & 0xFF] ^ t3[acc >> 24] ^ c
-    return acc ^ 0xFFFFFFFF
-
-
-def masked_crc32c(data):
-    """TFRecord's masked CRC-32C: rotated right by 15 bits plus a constant."""
-    c = crc32c(data)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def record(data):

@@ -1,5 +1,6 @@
 """``tf.train``: ``Checkpoint``, ``CheckpointManager``, ``latest_checkpoint``,
-``load_checkpoint`` and ``list_variables``, in TensorFlow's checkpoint format."""
+``load_checkpoint`` and ``list_variables``, in TensorFlow's checkpoint format, and the
+``tf.train.Example`` protobufs of TFRecord files."""
 from ._checkpoint import (
     Checkpoint,
     CheckpointLoadStatus,
@@ -17,4 +18,20 @@ from ._manager import CheckpointManager
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointManager", "CheckpointOptions",
            "CheckpointReader", "CheckpointState", "checkpoints_iterator", "get_checkpoint_state",
-           "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable"]
+           "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable",
+           "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
+           "FloatList", "Int64List", "SequenceExample"]
+_MESSAGES = ("BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
+             "FloatList", "Int64List", "SequenceExample")
+
+
+def __getattr__(name):
+    """``tf.train.Example`` and the other example protobufs, built on first use (they need
+    the ``protobuf`` package: ``pip install tapeflow[tfrecord]``)."""
+    if name in _MESSAGES:
+        from ..io._example import message_class  # deferred: protobuf is imported on first use
+
+        value = message_class(name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tapeflow.train' has no attribute {name!r}")

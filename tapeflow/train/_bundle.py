@@ -1,11 +1,11 @@
 """TensorFlow's checkpoint files (a *tensor bundle*): ``<prefix>.index``, a sorted key/value
 table of one small protobuf per tensor, and ``<prefix>.data-00000-of-00001``, the tensors'
 bytes. Read and written here with a minimal protobuf wire codec and CRC32C, no TensorFlow."""
-import math
 import mmap
 import os
 import struct
 
+from .._crc32c import crc32c, mask, unmask
 from ..backend import host as np
 from ..errors import DataLossError, NotFoundError
 
@@ -78,131 +78,6 @@ def field_bytes(number, value):
 
 def field_fixed32(number, value):
     return _varint(number << 3 | 5) + struct.pack("<I", value)
-
-
-# -- CRC32C (Castagnoli), as TensorFlow and LevelDB mask it -------------------------------------
-def _make_table():
-    table = np.zeros(256, np.uint32)
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table[i] = c
-    return table
-
-
-_TABLE = _make_table()
-_TABLE_LIST = [int(x) for x in _TABLE]
-
-
-_WORD_TABLES = []
-
-
-def _word_tables():
-    """The register after four zero bytes, from a register holding only its low (high) 16
-    bits: CRC32C is linear, so ``low[x & 0xFFFF] ^ high[x >> 16]`` steps one word."""
-    if not _WORD_TABLES:
-        i = np.arange(65536, dtype=np.uint32)
-        for v in (i.copy(), i << 16):
-            for _ in range(4):
-                v = _TABLE[v & 0xFF] ^ (v >> 8)
-            _WORD_TABLES.append(v)
-    return _WORD_TABLES
-
-
-def _gf2_times(matrix, vec):
-    out = i = 0
-    while vec:
-        if vec & 1:
-            out ^= matrix[i]
-        vec >>= 1
-        i += 1
-    return out
-
-
-def _gf2_square(matrix):
-    return [_gf2_times(matrix, m) for m in matrix]
-
-
-def _zeros_operator(nbytes):
-    """The 32x32 GF(2) matrix (as 32 column ints) that feeds ``nbytes`` zero bytes to a
-    reflected CRC32C register."""
-    one_bit = [0x82F63B78] + [1 << (i - 1) for i in range(1, 32)]  # one zero bit
-    op = _gf2_square(_gf2_square(_gf2_square(one_bit)))  # one zero byte
-    result = [1 << i for i in range(32)]
-    while nbytes:
-        if nbytes & 1:
-            result = [_gf2_times(op, c) for c in result]
-        nbytes >>= 1
-        if nbytes:
-            op = _gf2_square(op)
-    return result
-
-
-def _raw_scalar(reg, data):
-    table = _TABLE_LIST
-    for b in data:
-        reg = table[(reg ^ b) & 0xFF] ^ (reg >> 8)
-    return reg
-
-
-_FAST = []
-
-
-def _fast_crc():
-    """``google_crc32c.extend`` when that package is installed and gives the standard check
-    value, else None (looked up once)."""
-    if not _FAST:
-        try:
-            import google_crc32c  # optional: a C implementation when installed
-
-            ok = google_crc32c.extend(0, b"123456789") == 0xE3069283
-            _FAST.append(google_crc32c.extend if ok else None)
-        except ImportError:
-            _FAST.append(None)
-    return _FAST[0]
-
-
-def crc32c(data, crc=0):
-    """CRC32C of ``data`` continuing from ``crc``. Large buffers run as many lanes side by side
-    in NumPy, combined with GF(2) shift operators (the same result as byte by byte)."""
-    fast = _fast_crc()
-    if fast is not None:
-        return fast(crc, bytes(data))
-    data = memoryview(data).cast("B")
-    n = len(data)
-    reg = crc ^ 0xFFFFFFFF
-    if n < 2048:
-        return _raw_scalar(reg, data) ^ 0xFFFFFFFF
-    # NOTE: lanes of 4-byte words run side by side, one NumPy step per word position (two
-    # 64K-entry tables fold a word into a register), then combine in Python (one GF(2) shift
-    # per lane): both costs balance near sqrt(n)
-    lane_words = max(16, int(math.sqrt(n * 0.3)))
-    lane_len = lane_words * 4
-    lanes = n // lane_len
-    body = np.frombuffer(data, "<u4", count=lane_words * lanes).reshape(lanes, lane_words)
-    body = np.ascontiguousarray(body.T)
-    regs = np.zeros(lanes, np.uint32)
-    regs[0] = reg
-    low, high = _word_tables()
-    for row in body:
-        x = regs ^ row
-        regs = low[x & 0xFFFF] ^ high[x >> 16]
-    shift = _zeros_operator(lane_len)
-    total = 0
-    for r in regs.tolist():
-        total = _gf2_times(shift, total) ^ r
-    total = _raw_scalar(total, data[lane_len * lanes:])
-    return total ^ 0xFFFFFFFF
-
-
-def mask(crc):
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def unmask(masked):
-    rot = (masked - 0xA282EAD8) & 0xFFFFFFFF
-    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
 
 
 # -- the sorted table (LevelDB's format, as TensorFlow's ``table`` library writes it) -------------
