@@ -44,7 +44,8 @@ class version:  # TF's ``tf.version`` namespace
 _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
-         "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings"}
+         "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
+         "image": ".image", "io": ".io"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),

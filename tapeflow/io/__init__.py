@@ -1,0 +1,1 @@
+"""``tf.io``: files, image codecs, raw bytes and CSV records."""
