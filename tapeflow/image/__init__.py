@@ -1,5 +1,6 @@
 """``tf.image``: resizing, flips, crops and pads, colour adjustments, dtype conversion,
 random augmentations and the image codecs (from ``tf.io``)."""
+from ..io import _image as _codecs
 from ._color import *  # noqa: F403
 from ._color import __all__ as _c
 from ._geometry import *  # noqa: F403
@@ -10,3 +11,9 @@ from ._resize import *  # noqa: F403
 from ._resize import __all__ as _z
 
 __all__ = list(_c) + list(_g) + list(_r) + list(_z)
+
+# TF's tf.image also carries the codecs of tf.io
+_CODECS = ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
+           "encode_jpeg", "encode_png", "extract_jpeg_shape", "is_jpeg"]
+globals().update({_n: getattr(_codecs, _n) for _n in _CODECS})
+__all__ += _CODECS
