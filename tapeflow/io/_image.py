@@ -38,17 +38,18 @@ def _open(data, op, kind):
 
 
 def _luma(rgb):
-    """libpng's default RGB-to-gray weights (sRGB / Rec. 709 in 1/32768ths), rounded."""
+    """TF's RGB-to-gray for PNGs: ITU-R 601 weights in 1/32768ths, truncated."""
     r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
-    return ((6968 * r + 23434 * g + 2366 * b + 16384) >> 15).astype(rgb.dtype)[..., None]
+    return ((9798 * r + 19235 * g + 3735 * b) >> 15).astype(rgb.dtype)[..., None]
 
 
-def _channels(a, channels, op):
-    """``a`` ([h, w, c], c in 1..4) to ``channels`` channels the way TF's decoders do."""
+def _channels(a, channels, op, top=None):
+    """``a`` ([h, w, c], c in 1..4) to ``channels`` channels the way TF's decoders do; an
+    added alpha channel is ``top`` (default: the dtype's maximum)."""
     c = a.shape[-1]
     if channels in (0, None) or channels == c:
         return a
-    top = np.iinfo(a.dtype).max
+    top = np.iinfo(a.dtype).max if top is None else top
     color = a[..., :3] if c >= 3 else np.repeat(a[..., :1], 3, -1)
     if channels == 1:
         return a[..., :1] if c <= 2 else _luma(color)
@@ -102,12 +103,14 @@ def _check_channels(channels, allowed, op):
 
 def decode_png(contents, channels=0, dtype=dtypes.uint8, name=None):
     """A PNG as a [height, width, channels] uint8 or uint16 tensor."""
-    channels = _check_channels(channels, (0, 1, 2, 3, 4), "DecodePng")
+    channels = _check_channels(channels, (0, 1, 3, 4), "DecodePng")
     data = scalar_bytes(contents, "contents", "DecodePng")
-    if not data.startswith(_PNG):
-        raise InvalidArgumentError(None, "DecodePng", "Invalid PNG header, data size "
-                                   f"{len(data)} [Op:DecodePng]")
-    a = _channels(_array(_open(data, "DecodePng", "PNG")), channels, "DecodePng")
+    if not data.startswith(_PNG):  # TF's decoders sniff the format like decode_image
+        return _other(data, channels, dtype, "DecodePng")
+    im = _open(data, "DecodePng", "PNG")
+    # TF's PNG path fills the alpha it adds to an opaque palette image with 15, not 255
+    top = 15 if im.mode == "P" and "transparency" not in im.info else None
+    a = _channels(_array(im), channels, "DecodePng", top)
     a, dt = _depth(a, dtype, "DecodePng")
     return convert_to_tensor(a, dt)
 
@@ -117,9 +120,8 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True,
     """A JPEG as a [height, width, channels] uint8 tensor (channels 0, 1 or 3)."""
     channels = _check_channels(channels, (0, 1, 3), "DecodeJpeg")
     data = scalar_bytes(contents, "contents", "DecodeJpeg")
-    if not data.startswith(_JPEG):
-        raise InvalidArgumentError(None, "DecodeJpeg", "Unknown image file format. One of "
-                                   "JPEG, PNG, GIF, BMP required. [Op:DecodeJpeg]")
+    if not data.startswith(_JPEG):  # TF's decoders sniff the format like decode_image
+        return _other(data, channels, dtypes.uint8, "DecodeJpeg")
     try:
         im = _pil().open(_pyio.BytesIO(data))
         if channels == 1 and im.mode != "L":
@@ -140,8 +142,8 @@ def decode_bmp(contents, channels=0, name=None):
     """A BMP as a [height, width, channels] uint8 tensor."""
     channels = _check_channels(channels, (0, 1, 3, 4), "DecodeBmp")
     data = scalar_bytes(contents, "contents", "DecodeBmp")
-    if not data.startswith(_BMP):
-        raise InvalidArgumentError(None, "DecodeBmp", "Malformed BMP file [Op:DecodeBmp]")
+    if not data.startswith(_BMP):  # TF's decoders sniff the format like decode_image
+        return _other(data, channels, dtypes.uint8, "DecodeBmp")
     a = _channels(_array(_open(data, "DecodeBmp", "BMP")), channels, "DecodeBmp")
     return convert_to_tensor(a, dtypes.uint8)
 
@@ -158,6 +160,16 @@ def decode_gif(contents, name=None):
         im.seek(i)
         frames.append(np.asarray(im.convert("RGB"), np.uint8))
     return convert_to_tensor(np.stack(frames), dtypes.uint8)
+
+
+def _other(data, channels, dtype, op):
+    if data.startswith(_GIF):
+        raise InvalidArgumentError(None, op, f"{op} cannot decode a GIF: use decode_gif or "
+                                   f"decode_image [Op:{op}]")
+    if not (data.startswith(_PNG) or data.startswith(_JPEG) or data.startswith(_BMP)):
+        raise InvalidArgumentError(None, op, "Unknown image file format. One of JPEG, PNG, "
+                                   f"GIF, BMP required. [Op:{op}]")
+    return decode_image(data, channels, dtype)
 
 
 def decode_image(contents, channels=None, dtype=dtypes.uint8, name=None,
@@ -212,10 +224,9 @@ def encode_png(image, compression=-1, name=None):
         if c != 1:
             raise NotImplementedError("encode_png: Pillow writes 16-bit PNGs with one channel "
                                       "only")
-        im = Image.fromarray(a[..., 0].astype("<u2"), "I;16")
+        im = Image.fromarray(np.ascontiguousarray(a[..., 0].astype("<u2")))
     else:
-        im = Image.fromarray(a[..., 0] if c == 1 else a, {1: "L", 2: "LA", 3: "RGB",
-                                                          4: "RGBA"}[c])
+        im = Image.fromarray(np.ascontiguousarray(a[..., 0] if c == 1 else a))
     buf = _pyio.BytesIO()
     level = 6 if int(compression) < 0 else int(compression)
     im.save(buf, "PNG", compress_level=level)
@@ -232,7 +243,7 @@ def encode_jpeg(image, format="", quality=95, progressive=False, optimize_size=F
         raise InvalidArgumentError(None, "EncodeJpeg", f"image must have 1 or 3 channels, "
                                    f"got {c} [Op:EncodeJpeg]")
     Image = _pil()
-    im = Image.fromarray(a[..., 0] if c == 1 else a, "L" if c == 1 else "RGB")
+    im = Image.fromarray(np.ascontiguousarray(a[..., 0] if c == 1 else a))
     buf = _pyio.BytesIO()
     dpi = (int(x_density), int(y_density))
     im.save(buf, "JPEG", quality=int(quality), progressive=bool(progressive),
