@@ -92,6 +92,9 @@ def test_resize_gradient_matches_finite_differences(method, size, antialias):
     lambda t: tf.image.adjust_brightness(t, 0.1), lambda t: tf.image.adjust_gamma(t, 2.0),
     lambda t: tf.image.per_image_standardization(t), lambda t: tf.image.total_variation(t),
     lambda t: tf.image.sobel_edges(t), lambda t: tf.image.image_gradients(t)[0],
+    lambda t: tf.image.extract_patches(t, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 2, 1], "SAME"),
+    lambda t: tf.image.ssim(t, tf.ones_like(t) * 0.5, 1.0, filter_size=3),
+    lambda t: tf.image.psnr(t, tf.ones_like(t) * 0.5, 1.0),
 ])
 def test_geometry_and_colour_gradients(fn):
     x0 = np.random.RandomState(3).rand(1, 4, 5, 3) + 0.1

@@ -5,12 +5,14 @@ from ._color import *  # noqa: F403
 from ._color import __all__ as _c
 from ._geometry import *  # noqa: F403
 from ._geometry import __all__ as _g
+from ._patches import *  # noqa: F403
+from ._patches import __all__ as _p
 from ._random import *  # noqa: F403
 from ._random import __all__ as _r
 from ._resize import *  # noqa: F403
 from ._resize import __all__ as _z
 
-__all__ = list(_c) + list(_g) + list(_r) + list(_z)
+__all__ = list(_c) + list(_g) + list(_p) + list(_r) + list(_z)
 
 # TF's tf.image also carries the codecs of tf.io
 _CODECS = ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",

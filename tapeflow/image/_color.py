@@ -49,7 +49,8 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     if src.is_floating and dtype.is_floating:
         return cast(x, dtype)
     if src.is_integer:
-        return multiply(cast(x, dtype), convert_to_tensor(1.0 / src.max, dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # int32 -> float16 overflows
+            return multiply(cast(x, dtype), convert_to_tensor(1.0 / src.max, dtype))
     return convert_to_tensor(_float_to_int(np.asarray(x.numpy()), dtype, saturate))
 
 
@@ -57,9 +58,9 @@ def _float_to_int(a, dtype, saturate):
     """Scale by ``dtype.max + 0.5`` in the source precision, then cast as TF's CPU kernel
     does: narrow integers clamp; 32/64-bit ones clamp only with ``saturate`` (otherwise an
     out-of-range value becomes ``dtype.min``, the x86 conversion's answer)."""
-    scaled = (a * a.dtype.type(dtype.max + 0.5)).astype(np.float64)
     out_np = np.dtype(dtype.as_numpy_dtype)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):  # float16 overflows to inf, as in TF
+        scaled = (a * a.dtype.type(dtype.max + 0.5)).astype(np.float64)
         if saturate or out_np.itemsize < 4:
             return np.clip(np.nan_to_num(scaled), dtype.min, dtype.max).astype(out_np)
         bad = ~((scaled >= dtype.min) & (scaled < float(dtype.max) + 1))
