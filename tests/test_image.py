@@ -192,3 +192,37 @@ def test_random_flip_flips_about_half():
 def test_errors(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_crop_and_resize_gradient_matches_finite_differences():
+    boxes = np.array([[0.1, 0.2, 0.8, 0.9], [-0.1, 0.0, 0.7, 1.2]], np.float32)
+    x0 = np.random.RandomState(5).rand(2, 4, 5, 2)
+    w = np.random.RandomState(6).rand(2, 3, 4, 2)
+
+    def loss(v):
+        y = tf.image.crop_and_resize(_t(v), boxes, [1, 0], [3, 4])
+        return tf.reduce_sum(tf.cast(y, tf.float64) * w)
+
+    x = tf.constant(x0, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = loss(x)
+    num = _numeric_grad(lambda v: float(loss(v)), x0, eps=1e-2)
+    np.testing.assert_allclose(tape.gradient(out, x).numpy(), num, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_jpeg_quality_ops(dtype):
+    smooth = np.clip(np.add.outer(np.arange(16) * 12, np.arange(24) * 8), 0, 255)
+    img = np.stack([smooth, smooth[::-1], 255 - smooth], -1).astype(np.uint8)
+    x = img if dtype == "uint8" else img.astype(np.float32) / 255
+    lo = tf.image.adjust_jpeg_quality(x, 5).numpy().astype(float)
+    hi = tf.image.adjust_jpeg_quality(x, 95).numpy().astype(float)
+    assert lo.dtype == hi.dtype and tf.image.adjust_jpeg_quality(x, 5).dtype == dtype
+    assert np.abs(hi - x).mean() < np.abs(lo - x).mean()
+    a = tf.image.stateless_random_jpeg_quality(x, 10, 90, seed=[1, 2]).numpy()
+    b = tf.image.stateless_random_jpeg_quality(x, 10, 90, seed=[1, 2]).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert tf.image.random_jpeg_quality(x[None], 50, 60, seed=3).shape == (1, 16, 24, 3)
+    with pytest.raises(ValueError):
+        tf.image.random_jpeg_quality(x, 60, 50)

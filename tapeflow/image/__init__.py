@@ -3,6 +3,8 @@ random augmentations and the image codecs (from ``tf.io``)."""
 from ..io import _image as _codecs
 from ._color import *  # noqa: F403
 from ._color import __all__ as _c
+from ._crops import *  # noqa: F403
+from ._crops import __all__ as _k
 from ._geometry import *  # noqa: F403
 from ._geometry import __all__ as _g
 from ._patches import *  # noqa: F403
@@ -12,7 +14,7 @@ from ._random import __all__ as _r
 from ._resize import *  # noqa: F403
 from ._resize import __all__ as _z
 
-__all__ = list(_c) + list(_g) + list(_p) + list(_r) + list(_z)
+__all__ = list(_c) + list(_k) + list(_g) + list(_p) + list(_r) + list(_z)
 
 # TF's tf.image also carries the codecs of tf.io
 _CODECS = ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
