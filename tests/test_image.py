@@ -226,3 +226,10 @@ def test_jpeg_quality_ops(dtype):
     assert tf.image.random_jpeg_quality(x[None], 50, 60, seed=3).shape == (1, 16, 24, 3)
     with pytest.raises(ValueError):
         tf.image.random_jpeg_quality(x, 60, 50)
+
+
+def test_random_flip_under_tf_function_draws_each_call():
+    x = np.arange(2, dtype=np.float32).reshape(1, 2, 1)
+    f = tf.function(lambda t: tf.image.random_flip_left_right(t))
+    firsts = {float(f(x)[0, 0, 0]) for _ in range(30)}
+    assert firsts == {0.0, 1.0}

@@ -4,7 +4,7 @@ its own, so the draws differ from TF's Philox values; the distributions and rang
 from ..backend import host as np
 from ..errors import InvalidArgumentError
 from ..ops.indexing import reverse
-from ..ops.math import as_t, where
+from ..ops.math import as_t, less, where
 from ..ops.random import stateless_uniform, uniform
 from ._color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
 from ._common import image_4d, unbatch, value_of
@@ -28,10 +28,8 @@ def _draw(seed, stateless):
 
 def _flip(image, axis, draw):
     x, single = image_4d(image)
-    u = draw([x.shape[0]], 0.0, 1.0)
-    mask = np.asarray(u.numpy()) < 0.5
-    cond = np.broadcast_to(mask.reshape(-1, 1, 1, 1), x.shape)
-    return unbatch(where(cond, reverse(x, [axis]), x), single)
+    u = draw([x.shape[0], 1, 1, 1], 0.0, 1.0)  # tensor ops only: traceable by tf.function
+    return unbatch(where(less(u, 0.5), reverse(x, [axis]), x), single)
 
 
 def random_flip_left_right(image, seed=None):
