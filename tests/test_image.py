@@ -95,6 +95,8 @@ def test_resize_gradient_matches_finite_differences(method, size, antialias):
     lambda t: tf.image.extract_patches(t, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 2, 1], "SAME"),
     lambda t: tf.image.ssim(t, tf.ones_like(t) * 0.5, 1.0, filter_size=3),
     lambda t: tf.image.psnr(t, tf.ones_like(t) * 0.5, 1.0),
+    lambda t: tf.image.rgb_to_yiq(t), lambda t: tf.image.yuv_to_rgb(t),
+    lambda t: tf.image.rgb_to_grayscale(t), lambda t: tf.image.resize_with_pad(t, 7, 3),
 ])
 def test_geometry_and_colour_gradients(fn):
     x0 = np.random.RandomState(3).rand(1, 4, 5, 3) + 0.1
