@@ -121,3 +121,22 @@ def test_missing_pillow_names_the_extra(monkeypatch):
 
 def test_sample_images_are_present():
     assert len(os.listdir(IMAGES)) >= 14
+
+
+def test_files_to_images_in_a_dataset_pipeline():
+    files = sorted(str(p) for p in Path(IMAGES).glob("*.png"))
+
+    def load(path):
+        img = tf.io.decode_png(tf.io.read_file(path), channels=3)
+        return tf.image.resize(img, tf.constant([4, 4]))
+
+    batches = list(tf.data.Dataset.from_tensor_slices(files).map(load).batch(3))
+    assert [b.shape[0] for b in batches] == [3, 3, 1]
+    assert all(b.shape[1:] == (4, 4, 3) and b.dtype == tf.float32 for b in batches)
+
+
+def test_decode_csv_in_a_dataset_map():
+    ds = tf.data.Dataset.from_tensor_slices(["1,2.5,a", "3,4,b"]).map(
+        lambda r: tf.io.decode_csv(r, [[0], [0.0], [""]]))
+    rows = [tuple(t.numpy() for t in row) for row in ds]
+    assert rows == [(1, 2.5, b"a"), (3, 4.0, b"b")]
