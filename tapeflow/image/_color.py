@@ -123,23 +123,20 @@ def _hsv_to_rgb_np(a):
     rgb = np.stack([r, g, b], -1)
     return (((rgb - 1.0) * s[..., None] + 1.0) * v[..., None]).astype(a.dtype)
 
-def _float_only(x, op):
-    if not x.dtype.is_floating:
-        from ..errors import InvalidArgumentError  # deferred: only on bad input
-        raise InvalidArgumentError(None, op, f"Value for attr 'T' of {x.dtype.name} is not in "
-                                   f"the list of allowed values: half, bfloat16, float, double")
+def _as_float(x):
+    """TF's colour-space ops cast an integer image to float32 as is (no rescaling)."""
+    return x if x.dtype.is_floating else cast(x, dtypes.float32)
+
 
 def rgb_to_hsv(images, name=None):
     """RGB in [0, 1] to HSV with hue in [0, 1)."""
-    x = as_t(images)
-    _float_only(x, "RGBToHSV")
+    x = _as_float(as_t(images))
     _check_rgb(x, "RGBToHSV")
     return convert_to_tensor(_rgb_to_hsv_np(np.asarray(x.numpy())))
 
 def hsv_to_rgb(images, name=None):
     """HSV (hue in [0, 1)) back to RGB."""
-    x = as_t(images)
-    _float_only(x, "HSVToRGB")
+    x = _as_float(as_t(images))
     _check_rgb(x, "HSVToRGB")
     return convert_to_tensor(_hsv_to_rgb_np(np.asarray(x.numpy())))
 

@@ -138,7 +138,7 @@ def _size(size):
         raise ValueError(f"'size' must be a 1-D Tensor of 2 elements: new_height, new_width, "
                          f"got {s.tolist()}")
     if s.dtype.kind not in "iu":
-        raise TypeError(f"'size' must be an int32 tensor, got {s.dtype}")
+        raise ValueError(f"'size' must be a 1-D int32 Tensor, got {s.tolist()}")
     return int(s[0]), int(s[1])
 
 
