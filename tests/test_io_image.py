@@ -91,13 +91,14 @@ def test_encoded_values_are_string_scalars(tmp_path):
 
 @pytest.mark.parametrize("call,exc", [
     (lambda: tf.io.encode_png(np.zeros((2, 2), np.uint8)), tf.errors.InvalidArgumentError),
-    (lambda: tf.io.encode_png(np.zeros((2, 2, 3), np.float32)), TypeError),
+    (lambda: tf.io.encode_png(np.zeros((2, 2, 3), np.float32)), tf.errors.InvalidArgumentError),
+    (lambda: tf.io.encode_png(tf.zeros((2, 2, 3), tf.int32)), tf.errors.InvalidArgumentError),
     (lambda: tf.io.encode_jpeg(np.zeros((2, 2, 4), np.uint8)), tf.errors.InvalidArgumentError),
     (lambda: tf.io.decode_png(tf.constant(b"\x89PNG\r\n\x1a\ngarbage")),
      tf.errors.InvalidArgumentError),
     (lambda: tf.io.decode_png(tf.constant([b"a", b"b"])), tf.errors.InvalidArgumentError),
     (lambda: tf.io.decode_csv(["1"], [np.array([[1, 2]])]), ValueError),
-    (lambda: tf.io.decode_raw(tf.constant([b"ab"]), tf.string), TypeError),
+    (lambda: tf.io.decode_gif(tf.constant(b"not an image")), tf.errors.InvalidArgumentError),
 ])
 def test_errors(call, exc):
     with pytest.raises(exc):

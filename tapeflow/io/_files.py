@@ -57,7 +57,8 @@ def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, nam
     """Each string's bytes reinterpreted as ``out_type`` numbers: shape ``S + [n]``."""
     out = dtypes.as_dtype(out_type)
     if out == dtypes.string:
-        raise TypeError(f"DecodeRaw: out_type {out.name} is not a numeric type")
+        raise InvalidArgumentError(None, "DecodeRaw", f"out_type {out.name} is not a numeric "
+                                   f"type [Op:DecodeRaw]")
     a = _strings(input_bytes)
     item = np.dtype(out.as_numpy_dtype)
     size = item.itemsize

@@ -151,9 +151,11 @@ def decode_bmp(contents, channels=0, name=None):
 def decode_gif(contents, name=None):
     """Every frame of a GIF, composited, as a [frames, height, width, 3] uint8 tensor."""
     data = scalar_bytes(contents, "contents", "DecodeGif")
-    if not data.startswith(_GIF):
-        raise InvalidArgumentError(None, "DecodeGif", "Invalid GIF data (size "
-                                   f"{len(data)}) [Op:DecodeGif]")
+    if not data.startswith(_GIF):  # TF decodes the other formats too, as one frame
+        if not (data.startswith(_PNG) or data.startswith(_JPEG) or data.startswith(_BMP)):
+            raise InvalidArgumentError(None, "DecodeGif", "Unknown image file format. One "
+                                       "of JPEG, PNG, GIF, BMP required. [Op:DecodeGif]")
+        return convert_to_tensor(decode_image(data, 3).numpy()[None], dtypes.uint8)
     im = _open(data, "DecodeGif", "GIF")
     frames = []
     for i in range(getattr(im, "n_frames", 1)):
@@ -204,7 +206,13 @@ def _image_array(image, op, kinds):
         raise InvalidArgumentError(None, op, f"image must be 3-dimensional, got shape "
                                    f"{list(x.shape)} [Op:{op}]")
     if x.dtype.name not in kinds:
-        raise TypeError(f"{op}: image must be {' or '.join(kinds)}, got {x.dtype.name}")
+        # TF converts a NumPy integer array whose values fit, as convert_to_tensor does
+        fits = (not hasattr(image, "numpy") and x.dtype.kind in "iu" and x.size
+                and 0 <= x.min() and x.max() <= np.iinfo(kinds[0]).max)
+        if not fits:
+            raise InvalidArgumentError(None, op, f"image must be {' or '.join(kinds)}, got "
+                                       f"{x.dtype.name} [Op:{op}]")
+        x = x.astype(kinds[0])
     return x
 
 
