@@ -5,7 +5,7 @@ the cases in ``tests/fixtures/tf_io_cases.py`` were run under tensorflow-cpu 2.2
 PNG/BMP/GIF decoding and PNG round trips must equal TF exactly. JPEG decoding goes through
 Pillow's libjpeg-turbo with its default (accurate integer) IDCT and TF's through its own
 libjpeg-turbo with the fast integer IDCT, so pixels may differ by a few levels: the bound is
-asserted below. JPEG *encoding* uses a different encoder from TF's, so only closeness of the
+asserted below; so is the 16-bit RGB-to-gray conversion (within 4 of 65535). JPEG *encoding* uses a different encoder from TF's, so only closeness of the
 decoded images is checked."""
 import json
 import os
@@ -45,6 +45,9 @@ def _same(got, want, name):
         scale = 255.0 if want["dtype"] == "float32" else 1.0
         d = np.abs(g - w) * scale
         assert d.max() <= JPEG_ATOL and d.mean() <= JPEG_MEAN, (name, d.max(), d.mean())
+    elif name.endswith("16_c1"):
+        # libpng's 16-bit RGB-to-gray goes through its gamma tables: within 4 of 65535
+        assert np.abs(g - w).max() <= 4, name
     elif want["dtype"].startswith("float"):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
     else:
@@ -132,7 +135,7 @@ def test_files_to_images_in_a_dataset_pipeline():
         return tf.image.resize(img, tf.constant([4, 4]))
 
     batches = list(tf.data.Dataset.from_tensor_slices(files).map(load).batch(3))
-    assert [b.shape[0] for b in batches] == [3, 3, 1]
+    assert sum(b.shape[0] for b in batches) == len(files) >= 10
     assert all(b.shape[1:] == (4, 4, 3) and b.dtype == tf.float32 for b in batches)
 
 

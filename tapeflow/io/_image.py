@@ -7,6 +7,7 @@ from .. import dtypes
 from ..backend import host as np
 from ..errors import InvalidArgumentError
 from ..tensor import convert_to_tensor
+from . import _png16
 from ._files import scalar_bytes
 
 __all__ = ["decode_png", "decode_jpeg", "decode_gif", "decode_bmp", "decode_image",
@@ -107,6 +108,14 @@ def decode_png(contents, channels=0, dtype=dtypes.uint8, name=None):
     data = scalar_bytes(contents, "contents", "DecodePng")
     if not data.startswith(_PNG):  # TF's decoders sniff the format like decode_image
         return _other(data, channels, dtype, "DecodePng")
+    if len(data) >= 29 and _png16.header(data)[2] == 16 and _png16.header(data)[3] != 0:
+        try:  # Pillow would reduce a 16-bit colour PNG to 8 bits
+            a = _channels(_png16.decode16(data), channels, "DecodePng")
+        except Exception:
+            raise InvalidArgumentError(None, "DecodePng", "Invalid PNG data, size "
+                                       f"{len(data)} [Op:DecodePng]") from None
+        a, dt = _depth(a, dtype, "DecodePng")
+        return convert_to_tensor(a, dt)
     im = _open(data, "DecodePng", "PNG")
     # TF's PNG path fills the alpha it adds to an opaque palette image with 15, not 255
     top = 15 if im.mode == "P" and "transparency" not in im.info else None
@@ -227,16 +236,12 @@ def encode_png(image, compression=-1, name=None):
     if c not in (1, 2, 3, 4):
         raise InvalidArgumentError(None, "EncodePng", f"image must have 1, 2, 3 or 4 channels,"
                                    f" got {c} [Op:EncodePng]")
-    Image = _pil()
-    if a.dtype == np.uint16:
-        if c != 1:
-            raise NotImplementedError("encode_png: Pillow writes 16-bit PNGs with one channel "
-                                      "only")
-        im = Image.fromarray(np.ascontiguousarray(a[..., 0].astype("<u2")))
-    else:
-        im = Image.fromarray(np.ascontiguousarray(a[..., 0] if c == 1 else a))
-    buf = _pyio.BytesIO()
     level = 6 if int(compression) < 0 else int(compression)
+    if a.dtype == np.uint16:
+        return _bytes_tensor(_png16.encode16(a, level))
+    Image = _pil()
+    im = Image.fromarray(np.ascontiguousarray(a[..., 0] if c == 1 else a))
+    buf = _pyio.BytesIO()
     im.save(buf, "PNG", compress_level=level)
     return _bytes_tensor(buf.getvalue())
 
