@@ -5,7 +5,8 @@ the cases in ``tests/fixtures/tf_io_cases.py`` were run under tensorflow-cpu 2.2
 PNG/BMP/GIF decoding and PNG round trips must equal TF exactly. JPEG decoding goes through
 Pillow's libjpeg-turbo with its default (accurate integer) IDCT and TF's through its own
 libjpeg-turbo with the fast integer IDCT, so pixels may differ by a few levels: the bound is
-asserted below; so is the 16-bit RGB-to-gray conversion (within 4 of 65535). JPEG *encoding* uses a different encoder from TF's, so only closeness of the
+asserted below; so is the 16-bit RGB-to-gray conversion (within 4 of 65535).
+JPEG *encoding* uses a different encoder from TF's, so only closeness of the
 decoded images is checked."""
 import json
 import os
