@@ -22,6 +22,7 @@ RECORDED = json.loads((Path(__file__).parent / "fixtures" / "tf_io_2_21.json")
                       .read_text())["cases"]
 JPEG_ATOL = 6      # decoding the same JPEG bytes: max per-pixel difference from TF
 JPEG_MEAN = 1.25   # and the mean absolute difference
+JPEG_CROP_ATOL = 8  # TF decodes only the crop window's rows, whose edges upsample apart
 JPEGENC_ATOL = 12  # decoding images encoded by different encoders at the same quality
 
 
@@ -45,7 +46,8 @@ def _same(got, want, name):
     elif name.startswith("jpeg_") or name == "png_of_jpeg":
         scale = 255.0 if want["dtype"] == "float32" else 1.0
         d = np.abs(g - w) * scale
-        assert d.max() <= JPEG_ATOL and d.mean() <= JPEG_MEAN, (name, d.max(), d.mean())
+        atol = JPEG_CROP_ATOL if "crop" in name else JPEG_ATOL
+        assert d.max() <= atol and d.mean() <= JPEG_MEAN, (name, d.max(), d.mean())
     elif name.endswith("16_c1"):
         # libpng's 16-bit RGB-to-gray goes through its gamma tables: within 4 of 65535
         assert np.abs(g - w).max() <= 4, name
@@ -145,3 +147,14 @@ def test_decode_csv_in_a_dataset_map():
         lambda r: tf.io.decode_csv(r, [[0], [0.0], [""]]))
     rows = [tuple(t.numpy() for t in row) for row in ds]
     assert rows == [(1, 2.5, b"a"), (3, 4.0, b"b")]
+
+
+def test_matching_files_sorted_and_base64_round_trip(tmp_path):
+    for n in ("b.txt", "a.txt", "c.bin"):
+        (tmp_path / n).write_bytes(n.encode())
+    got = tf.io.matching_files(str(tmp_path / "*.txt")).numpy()
+    assert [os.path.basename(p) for p in got] == [b"a.txt", b"b.txt"]
+    data = tf.constant([bytes(range(256)), b"", b"\x00"])
+    for pad in (False, True):
+        back = tf.io.decode_base64(tf.io.encode_base64(data, pad=pad))
+        assert list(back.numpy()) == list(data.numpy())

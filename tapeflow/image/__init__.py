@@ -19,7 +19,7 @@ from ._resize import __all__ as _z
 __all__ = list(_b) + list(_c) + list(_k) + list(_g) + list(_p) + list(_r) + list(_z)
 
 # TF's tf.image also carries the codecs of tf.io
-_CODECS = ["decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
-           "encode_jpeg", "encode_png", "extract_jpeg_shape", "is_jpeg"]
+_CODECS = ["decode_and_crop_jpeg", "decode_bmp", "decode_gif", "decode_image", "decode_jpeg",
+           "decode_png", "encode_jpeg", "encode_png", "extract_jpeg_shape", "is_jpeg"]
 globals().update({_n: getattr(_codecs, _n) for _n in _CODECS})
 __all__ += _CODECS

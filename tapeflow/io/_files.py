@@ -3,10 +3,11 @@ import os
 
 from .. import dtypes
 from ..backend import host as np
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..tensor import convert_to_tensor
 
-__all__ = ["read_file", "write_file", "decode_raw"]
+__all__ = ["read_file", "write_file", "decode_raw", "encode_base64", "decode_base64",
+           "decode_compressed", "matching_files"]
 
 
 def scalar_bytes(x, what, op):
@@ -85,3 +86,62 @@ def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, nam
     dt = item.newbyteorder(order) if size > 1 else item
     vals = np.frombuffer(b"".join(flat), dtype=dt).astype(item)
     return convert_to_tensor(vals.reshape(a.shape + (n // size,)), out)
+
+
+def _map_strings(x, fn, op, error=InvalidArgumentError):
+    a = _strings(x)
+    out = np.empty(a.shape, dtype=object)
+    flat_in, flat_out = a.reshape(-1), out.reshape(-1)
+    for i, s in enumerate(flat_in):
+        try:
+            flat_out[i] = fn(s)
+        except Exception as e:
+            raise error(None, op, f"{op} failed on element {i}: {e} [Op:{op}]") from None
+    return convert_to_tensor(out, dtypes.string)
+
+
+def encode_base64(input, pad=False, name=None):
+    """Web-safe base64 (``-`` and ``_``) of each string, without ``=`` padding unless
+    ``pad``."""
+    import base64  # deferred: only these two ops use it
+
+    def enc(s):
+        e = base64.urlsafe_b64encode(s)
+        return e if pad else e.rstrip(b"=")
+    return _map_strings(input, enc, "EncodeBase64")
+
+
+def decode_base64(input, name=None):
+    """The bytes of each web-safe base64 string (padding optional)."""
+    import base64  # deferred: only these two ops use it
+
+    def dec(s):
+        if b"+" in s or b"/" in s:
+            raise ValueError("Invalid character found in base64.")
+        return base64.urlsafe_b64decode(s + b"=" * (-len(s) % 4))
+    return _map_strings(input, dec, "DecodeBase64")
+
+
+def decode_compressed(bytes, compression_type="", name=None):
+    """Each string decompressed: ``compression_type`` is ``""`` (as is), ``"ZLIB"`` or
+    ``"GZIP"``."""
+    import gzip  # deferred: only this op uses them
+    import zlib
+
+    kind = compression_type.upper()
+    fns = {"": lambda s: s, "ZLIB": zlib.decompress, "GZIP": gzip.decompress}
+    if kind not in fns:
+        raise InvalidArgumentError(None, "DecodeCompressed", f"Only ZLIB, GZIP or no "
+                                   f"compression types are supported, got {compression_type!r}")
+    return _map_strings(bytes, fns[kind], "DecodeCompressed", DataLossError)
+
+
+def matching_files(pattern, name=None):
+    """The sorted file names matching the glob ``pattern`` (or any of several patterns)."""
+    import glob  # deferred: only this op uses it
+
+    pats = [os.fsdecode(p) for p in _strings(pattern).reshape(-1)]
+    names = sorted({f for p in pats for f in glob.glob(p)})
+    out = np.empty(len(names), dtype=object)
+    out[:] = [n.encode() for n in names]
+    return convert_to_tensor(out, dtypes.string)

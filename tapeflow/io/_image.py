@@ -10,8 +10,8 @@ from ..tensor import convert_to_tensor
 from . import _png16
 from ._files import scalar_bytes
 
-__all__ = ["decode_png", "decode_jpeg", "decode_gif", "decode_bmp", "decode_image",
-           "encode_png", "encode_jpeg", "is_jpeg", "extract_jpeg_shape"]
+__all__ = ["decode_png", "decode_jpeg", "decode_and_crop_jpeg", "decode_gif", "decode_bmp",
+           "decode_image", "encode_png", "encode_jpeg", "is_jpeg", "extract_jpeg_shape"]
 
 _PNG, _GIF, _BMP = b"\x89PNG\r\n\x1a\n", (b"GIF87a", b"GIF89a"), b"BM"
 _JPEG = b"\xff\xd8\xff"
@@ -145,6 +145,20 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True,
                                    f"data size {len(data)} [Op:DecodeJpeg]") from None
     a = _channels(_array(im), channels, "DecodeJpeg")
     return convert_to_tensor(a, dtypes.uint8)
+
+
+def decode_and_crop_jpeg(contents, crop_window, channels=0, ratio=1, fancy_upscaling=True,
+                         try_recover_truncated=False, acceptable_fraction=1, dct_method="",
+                         name=None):
+    """``decode_jpeg`` then the ``crop_window`` = ``[y, x, height, width]`` window."""
+    a = decode_jpeg(contents, channels, ratio).numpy()
+    y, x, h, w = (int(v) for v in np.asarray(
+        crop_window.numpy() if hasattr(crop_window, "numpy") else crop_window).reshape(-1))
+    if y < 0 or x < 0 or h <= 0 or w <= 0 or y + h > a.shape[0] or x + w > a.shape[1]:
+        raise InvalidArgumentError(None, "DecodeAndCropJpeg", f"Invalid JPEG data or crop "
+                                   f"window, crop window {[y, x, h, w]} for an image of shape "
+                                   f"{list(a.shape)} [Op:DecodeAndCropJpeg]")
+    return convert_to_tensor(np.ascontiguousarray(a[y:y + h, x:x + w]), dtypes.uint8)
 
 
 def decode_bmp(contents, channels=0, name=None):
