@@ -7,7 +7,11 @@ from ..ops.math import as_t
 from ..tensor import convert_to_tensor
 from ._common import value_of
 
-__all__ = ["rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb", "non_max_suppression"]
+__all__ = ["rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb", "non_max_suppression",
+           "draw_bounding_boxes"]
+
+_DEFAULT_COLORS = [[1, 1, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 0, 1], [0.5, 0, 0.5, 1],
+                   [0.5, 0.5, 0, 1], [0.5, 0, 0, 1], [0, 0, 0.5, 1], [0, 1, 1, 1], [1, 0, 1, 1]]
 
 _RGB_YIQ = [[0.299, 0.59590059, 0.2115], [0.587, -0.27455667, -0.52273617],
             [0.114, -0.32134392, 0.31119955]]
@@ -89,3 +93,42 @@ def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
         if all(_iou(b64[i], b64[j]) <= iou_t for j in keep):
             keep.append(int(i))
     return convert_to_tensor(np.array(keep, np.int32), dtypes.int32)
+
+
+def draw_bounding_boxes(images, boxes, colors=None, name=None):
+    """One-pixel outlines of the normalised ``[y1, x1, y2, x2]`` boxes (``[batch, n, 4]``)
+    drawn on ``images`` (``[batch, h, w, depth]``), box ``i`` in ``colors[i % len(colors)]``."""
+    x = as_t(images)
+    if len(x.shape) != 4:
+        raise InvalidArgumentError(None, "DrawBoundingBoxesV2", f"The rank of the images "
+                                   f"should be 4, got shape {x.shape}")
+    canvas = np.array(x.numpy(), copy=True)
+    n, h, w, depth = canvas.shape
+    if depth not in (1, 2, 3, 4):
+        raise InvalidArgumentError(None, "DrawBoundingBoxesV2", f"Channel depth should be "
+                                   f"either 1 (GRY), 3 (RGB), or 4 (RGBA), got {depth}")
+    b = np.asarray(value_of(boxes), np.float32)
+    if b.ndim != 3 or b.shape[0] != n or b.shape[-1] != 4:
+        raise InvalidArgumentError(None, "DrawBoundingBoxesV2", f"boxes must be "
+                                   f"[batch, num_boxes, 4], got {list(b.shape)}")
+    table = np.asarray(value_of(colors), np.float32) if colors is not None else \
+        np.zeros((0, 4), np.float32)
+    if table.size == 0:
+        table = np.asarray(_DEFAULT_COLORS, np.float32)
+    for i in range(n):
+        for k in range(b.shape[1]):
+            color = table[k % len(table)][:depth]
+            r0, r1 = (int(v) for v in b[i, k, [0, 2]] * np.float32(h - 1))
+            c0, c1 = (int(v) for v in b[i, k, [1, 3]] * np.float32(w - 1))
+            if r0 > r1 or c0 > c1 or r0 >= h or r1 < 0 or c0 >= w or c1 < 0:
+                continue
+            rc0, rc1, cc0, cc1 = max(r0, 0), min(r1, h - 1), max(c0, 0), min(c1, w - 1)
+            if r0 >= 0:
+                canvas[i, r0, cc0:cc1 + 1, :len(color)] = color
+            if r1 < h:
+                canvas[i, r1, cc0:cc1 + 1, :len(color)] = color
+            if c0 >= 0:
+                canvas[i, rc0:rc1 + 1, c0, :len(color)] = color
+            if c1 < w:
+                canvas[i, rc0:rc1 + 1, c1, :len(color)] = color
+    return convert_to_tensor(canvas, x.dtype)
