@@ -2,6 +2,8 @@
 ``per_image_standardization`` and ``psnr``."""
 from .. import dtypes
 from ..backend import host as np
+from ..errors import InvalidArgumentError
+from ..ops.array import expand_dims
 from ..ops.indexing import tile
 from ..ops.linalg import tensordot
 from ..ops.math import (
@@ -96,7 +98,6 @@ def adjust_gamma(image, gamma=1, gain=1):
 
 def _check_rgb(x, op):
     if len(x.shape) < 1 or x.shape[-1] != 3:
-        from ..errors import InvalidArgumentError  # deferred: only on bad input
         raise InvalidArgumentError(None, op, f"input must have 3 channels but input has "
                                    f"{x.shape[-1] if len(x.shape) else 0} channels.")
 
@@ -161,7 +162,6 @@ def adjust_hue(image, delta, name=None):
     """Rotate the HSV hue by ``delta`` (a fraction of a turn, in [-1, 1])."""
     d = float(value_of(delta))
     if not -1.0 <= d <= 1.0:
-        from ..errors import InvalidArgumentError  # deferred: only on bad input
         raise InvalidArgumentError(None, "AdjustHue", f"delta must be in the interval "
                                    f"[-1, 1], got {d}")
 
@@ -176,7 +176,6 @@ def rgb_to_grayscale(images, name=None):
     f = convert_image_dtype(x, dtypes.float32)
     w = convert_to_tensor(np.array([0.2989, 0.5870, 0.1140], np.float32))
     g = tensordot(f, w, [[-1], [-1]])
-    from ..ops.array import expand_dims  # deferred: keep the module's names short
     return convert_image_dtype(expand_dims(g, -1), orig)
 
 def grayscale_to_rgb(images, name=None):

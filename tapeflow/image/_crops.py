@@ -5,6 +5,7 @@ import math
 from .. import dtypes
 from ..backend import host as np
 from ..errors import InvalidArgumentError, OutOfRangeError
+from ..io._image import decode_jpeg, encode_jpeg
 from ..ops.indexing import gather
 from ..ops.linalg import einsum
 from ..ops.math import as_t, cast, where
@@ -83,7 +84,6 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
 def adjust_jpeg_quality(image, jpeg_quality, dct_method="", name=None):
     """The image after a JPEG encode/decode round trip at ``jpeg_quality`` (0-100), in its
     own dtype. (Pillow's encoder: the artefacts are not TF's bit for bit.)"""
-    from ..io._image import decode_jpeg, encode_jpeg  # deferred: Pillow only on use
     x = as_t(image)
     q = int(value_of(jpeg_quality))
     if not 0 <= q <= 100:

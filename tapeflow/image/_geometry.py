@@ -1,6 +1,6 @@
 """Flips, transposes, rotations, crops and pads of HWC / NHWC images."""
 from ..backend import host as np
-from ..ops.array import concat
+from ..ops.array import concat, stack
 from ..ops.array import transpose as _transpose
 from ..ops.indexing import pad, reverse
 from ..ops.math import abs as _abs
@@ -124,7 +124,6 @@ def image_gradients(image):
 
 def sobel_edges(image):
     """``[batch, h, w, d, 2]``: the vertical and horizontal Sobel responses, reflect-padded."""
-    from ..ops.array import stack  # deferred: keep the module's names short
     x = as_t(image)
     if len(x.shape) != 4:
         raise ValueError(f"sobel_edges expects a 4D tensor [batch_size, h, w, d], "

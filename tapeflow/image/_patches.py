@@ -3,6 +3,7 @@ gradients flow through both."""
 
 from .. import dtypes
 from ..backend import host as np
+from ..errors import InvalidArgumentError
 from ..ops.array import reshape, transpose
 from ..ops.indexing import gather, pad
 from ..ops.linalg import einsum
@@ -74,7 +75,6 @@ def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03
     window (``filter_size``, ``filter_sigma``) applied without padding."""
     a, b = as_t(img1), as_t(img2)
     if a.shape != b.shape:
-        from ..errors import InvalidArgumentError  # deferred: only on bad input
         raise InvalidArgumentError(None, "SSIM", f"img1 and img2 shapes differ: {a.shape} vs "
                                    f"{b.shape}")
     if len(a.shape) < 3:
@@ -82,7 +82,6 @@ def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03
     h, w = a.shape[-3], a.shape[-2]
     fs = int(filter_size)
     if h < fs or w < fs:
-        from ..errors import InvalidArgumentError  # deferred: only on bad input
         raise InvalidArgumentError(None, "SSIM", f"images of shape {a.shape} are smaller than "
                                    f"filter_size {fs}")
     mv = convert_image_dtype(cast(max_val, a.dtype), dtypes.float32)

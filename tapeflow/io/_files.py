@@ -1,5 +1,9 @@
 """``tf.io.read_file`` / ``write_file`` and ``decode_raw``."""
+import base64
+import glob
+import gzip
 import os
+import zlib
 
 from .. import dtypes
 from ..backend import host as np
@@ -103,7 +107,6 @@ def _map_strings(x, fn, op, error=InvalidArgumentError):
 def encode_base64(input, pad=False, name=None):
     """Web-safe base64 (``-`` and ``_``) of each string, without ``=`` padding unless
     ``pad``."""
-    import base64  # deferred: only these two ops use it
 
     def enc(s):
         e = base64.urlsafe_b64encode(s)
@@ -113,7 +116,6 @@ def encode_base64(input, pad=False, name=None):
 
 def decode_base64(input, name=None):
     """The bytes of each web-safe base64 string (padding optional)."""
-    import base64  # deferred: only these two ops use it
 
     def dec(s):
         if b"+" in s or b"/" in s:
@@ -125,8 +127,6 @@ def decode_base64(input, name=None):
 def decode_compressed(bytes, compression_type="", name=None):
     """Each string decompressed: ``compression_type`` is ``""`` (as is), ``"ZLIB"`` or
     ``"GZIP"``."""
-    import gzip  # deferred: only this op uses them
-    import zlib
 
     kind = compression_type.upper()
     fns = {"": lambda s: s, "ZLIB": zlib.decompress, "GZIP": gzip.decompress}
@@ -138,7 +138,6 @@ def decode_compressed(bytes, compression_type="", name=None):
 
 def matching_files(pattern, name=None):
     """The sorted file names matching the glob ``pattern`` (or any of several patterns)."""
-    import glob  # deferred: only this op uses it
 
     pats = [os.fsdecode(p) for p in _strings(pattern).reshape(-1)]
     names = sorted({f for p in pats for f in glob.glob(p)})
