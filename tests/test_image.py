@@ -235,3 +235,30 @@ def test_random_flip_under_tf_function_draws_each_call():
     f = tf.function(lambda t: tf.image.random_flip_left_right(t))
     firsts = {float(f(x)[0, 0, 0]) for _ in range(30)}
     assert firsts == {0.0, 1.0}
+
+
+@pytest.mark.parametrize("stateless", [False, True])
+def test_sample_distorted_bounding_box_properties(stateless):
+    box = np.array([[[0.1, 0.2, 0.5, 0.6]]], np.float32)
+    for s in range(20):
+        kw = {"seed": [s, 1]} if stateless else {"seed": s}
+        f = (tf.image.stateless_sample_distorted_bounding_box if stateless
+             else tf.image.sample_distorted_bounding_box)
+        begin, size, bbox = f([40, 60, 3], box, min_object_covered=0.5,
+                              area_range=(0.1, 0.9), **kw)
+        assert begin.dtype == tf.int32 and bbox.shape == (1, 1, 4)
+        (y, x, z), (h, w, d) = begin.numpy(), size.numpy()
+        assert z == 0 and d == -1 and 0 <= y and y + h <= 40 and 0 <= x and x + w <= 60
+        np.testing.assert_allclose(bbox.numpy()[0, 0], [y / 40, x / 60, (y + h) / 40,
+                                                        (x + w) / 60], rtol=1e-6)
+        iy = max(0, min(20, y + h) - max(4, y))
+        ix = max(0, min(36, x + w) - max(12, x))
+        assert iy * ix / (16 * 24) >= 0.5 or (h, w) == (40, 60)
+    if stateless:
+        a = f([40, 60, 3], box, seed=[3, 4])[0].numpy()
+        np.testing.assert_array_equal(a, f([40, 60, 3], box, seed=[3, 4])[0].numpy())
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.image.sample_distorted_bounding_box([40, 60, 3], np.zeros((1, 0, 4), np.float32))
+    whole = tf.image.sample_distorted_bounding_box(
+        [40, 60, 3], np.zeros((1, 0, 4), np.float32), use_image_if_no_bounding_boxes=True)
+    assert whole[1].numpy()[2] == -1
