@@ -50,7 +50,7 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
          "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
-         "autograph": ".autograph", "types": ".types", "io": ".io"}
+         "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),

@@ -1,7 +1,9 @@
-"""``tf.io``: TFRecord files (``TFRecordWriter``, ``TFRecordOptions``) and ``tf.train.Example``
-parsing (``parse_single_example``, ``parse_example``, ``parse_single_sequence_example``, with
+"""``tf.io``: files, image codecs, raw bytes and CSV records; TFRecord files
+(``TFRecordWriter``, ``TFRecordOptions``) and ``tf.train.Example`` parsing
+(``parse_single_example``, ``parse_example``, ``parse_single_sequence_example``, with
 ``FixedLenFeature``, ``VarLenFeature``, ``RaggedFeature``, ``FixedLenSequenceFeature``)."""
-from ._example import (
+from ._csv import *  # noqa: F403
+from ._example import (  # noqa: F401
     FixedLenFeature,
     FixedLenSequenceFeature,
     RaggedFeature,
@@ -10,8 +12,6 @@ from ._example import (
     parse_single_example,
     parse_single_sequence_example,
 )
-from ._tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter
-
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature",
-           "TFRecordCompressionType", "TFRecordOptions", "TFRecordWriter", "VarLenFeature",
-           "parse_example", "parse_single_example", "parse_single_sequence_example"]
+from ._files import *  # noqa: F403
+from ._image import *  # noqa: F403
+from ._tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter  # noqa: F401
