@@ -9,6 +9,7 @@ go into ``get_config`` so a ``.keras`` file written by tapeflow carries them.
 """
 import math
 import re
+from collections import Counter
 
 from ... import dtypes
 from ...backend import host as np
@@ -115,14 +116,18 @@ def encode_categorical(ids, depth, mode, dtype=np.float32, count_weights=None):
         ok = (flat >= 0) & (flat < depth)  # tf.one_hot: an out-of-range id is all zeros
         out[np.arange(flat.size)[ok], flat[ok]] = 1
         return out.reshape(ids.shape + (depth,))
-    single = ids.ndim == 1
-    rows = ids.reshape(1, -1) if single else ids.reshape(ids.shape[0], -1)
+    if ids.ndim > 2:  # Keras 3: one-hot codes reduced over axis 1
+        hot = encode_categorical(ids, depth, "one_hot", np.float64)
+        if count_weights is not None:
+            hot = hot * np.asarray(count_weights, np.float64)[..., None]
+        red = hot.max(axis=1) if mode == "multi_hot" else hot.sum(axis=1)
+        return red.astype(dtype)
+    rows = ids.reshape(-1, ids.shape[-1])  # encoded along the last axis
     w = None
     if count_weights is not None:
-        cw = np.asarray(count_weights, np.float64)
-        w = cw.reshape(1, -1) if single else cw.reshape(cw.shape[0], -1)
+        w = np.asarray(count_weights, np.float64).reshape(rows.shape)
     out = _encode([list(r) for r in rows], depth, mode, w, dtype)
-    return out[0] if single else out
+    return out.reshape(ids.shape[:-1] + (depth,))
 
 
 # -- lookups ------------------------------------------------------------------------------
@@ -225,8 +230,12 @@ class _IndexLookup(_Preprocessing):
     def _out_token(self, k):
         return k.decode("utf-8", "replace") if isinstance(k, bytes) else k
 
+    def _oov_start(self):
+        # Keras: the mask token has an index only in "int" mode; elsewhere it is dropped
+        return 1 if self.mask_token is not None and self.output_mode == "int" else 0
+
     def _token_start(self):
-        return (0 if self.mask_token is None else 1) + self.num_oov_indices
+        return self._oov_start() + self.num_oov_indices
 
     def _table(self):
         tokens = self.__dict__["_tokens"]
@@ -249,9 +258,7 @@ class _IndexLookup(_Preprocessing):
         tokens = [self._out_token(k) for k in (self.__dict__["_tokens"] or [])]
         if not include_special_tokens:
             return tokens
-        special = []
-        if self.mask_token is not None:
-            special.append(self.mask_token)
+        special = [self.mask_token] * self._oov_start()
         special += [self.oov_token] * self.num_oov_indices
         return special + tokens
 
@@ -268,7 +275,7 @@ class _IndexLookup(_Preprocessing):
         vocab = _host_array(vocabulary).ravel().tolist()
         keys = [self._key(v) for v in vocab]
         special = []
-        if self.mask_token is not None:
+        if self._oov_start():
             special.append(self._key(self.mask_token))
         if self.num_oov_indices:
             special += [self._key(self.oov_token)] * self.num_oov_indices
@@ -308,9 +315,10 @@ class _IndexLookup(_Preprocessing):
 
     def _count(self, b, counts, docs, rows=None):
         flat = b.ravel().tolist()
-        for v in flat:
-            k = self._key(v)
-            counts[k] = counts.get(k, 0) + 1
+        counter = Counter(v if type(v) is bytes else self._key(v) for v in flat) \
+            if self._strings else Counter(int(v) for v in flat)
+        for k, c in counter.items():
+            counts[k] = counts.get(k, 0) + c
         if self.output_mode == "tf_idf":
             if rows is None:
                 rows = [[v] for v in b.ravel().tolist()] if b.ndim <= 1 else \
@@ -342,29 +350,35 @@ class _IndexLookup(_Preprocessing):
         """Integer ids (int64) of the host array ``a`` (int mode, not inverted)."""
         table = self._table()
         mask_key = None if self.mask_token is None else self._key(self.mask_token)
-        oov_start = 0 if self.mask_token is None else 1
+        oov_start = self._oov_start()
+        mask_id = 0 if oov_start else -1  # -1: left out of the encodings
         n_oov = self.num_oov_indices
         flat = a.ravel().tolist()
-        out = np.empty(len(flat), np.int64)
-        for i, v in enumerate(flat):
-            k = self._key(v)
-            j = table.get(k)
-            if j is None:
-                if mask_key is not None and k == mask_key:
-                    j = 0
-                elif n_oov == 0:
-                    raise InvalidArgumentError(
-                        None, None, "When `num_oov_indices=0` all inputs should be in "
-                                    f"vocabulary, found OOV values [{self._out_token(k)!r}], "
-                                    "consider setting `num_oov_indices=1`.")
-                elif n_oov == 1:
-                    j = oov_start
-                elif self._strings:
-                    j = oov_start + int(_hash.fingerprint64(k) % n_oov)
-                else:
-                    j = oov_start + k % n_oov
-            out[i] = j
-        return out.reshape(a.shape)
+        if self._strings:
+            keys = [v if type(v) is bytes else _as_bytes(v) for v in flat]
+        else:
+            keys = [int(v) for v in flat]
+        get = table.get
+        ids = [get(k, -2) for k in keys]
+        for i, j in enumerate(ids):
+            if j != -2:
+                continue
+            k = keys[i]
+            if mask_key is not None and k == mask_key:
+                j = mask_id
+            elif n_oov == 0:
+                raise InvalidArgumentError(
+                    None, None, "When `num_oov_indices=0` all inputs should be in "
+                                f"vocabulary, found OOV values [{self._out_token(k)!r}], "
+                                "consider setting `num_oov_indices=1`.")
+            elif n_oov == 1:
+                j = oov_start
+            elif self._strings:
+                j = oov_start + int(_hash.fingerprint64(k) % n_oov)
+            else:
+                j = oov_start + k % n_oov
+            ids[i] = j
+        return np.asarray(ids, np.int64).reshape(a.shape)
 
     def _invert_host(self, a):
         vocab = self.get_vocabulary()
