@@ -201,3 +201,28 @@ def test_errors():
         tf.keras.layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["q"]))
     with pytest.raises(ValueError):
         tf.keras.layers.TextVectorization()(np.array([["a", "b"]]))
+
+
+def test_keras_written_file_with_assets(tmp_path):
+    """A .keras file written by Keras 3.15 keeps the adapted vocabulary in
+    ``assets/layers/<path>/vocabulary.txt`` (the path Keras tracks, here the class
+    name in snake case, not the layer name); ``load_assets`` reads it (load_model does not
+    call it yet, so the test hands the folder over as Keras's loader would)."""
+    import zipfile
+
+    path = os.path.join(HERE, "..", "fixtures", "keras_text_vectorization.keras")
+    with open(os.path.join(HERE, "..", "fixtures", "keras_text_vectorization.json")) as f:
+        want = json.load(f)
+    model = tf.keras.models.load_model(path)
+    layer = model.get_layer("tv")
+    with zipfile.ZipFile(path) as z:
+        z.extract("assets/layers/text_vectorization/vocabulary.txt", tmp_path)
+    layer.load_assets(str(tmp_path / "assets" / "layers" / "text_vectorization"))
+    assert layer.get_vocabulary() == ["", "[UNK]", "the", "sat", "cat", "bird", "dog", "a"]
+    got = model.predict(np.array(want["queries"]), verbose=0)
+    np.testing.assert_allclose(got, want["predictions"], rtol=1e-5, atol=1e-7)
+    out = tmp_path / "again"
+    out.mkdir()
+    layer.save_assets(str(out))
+    assert (out / "vocabulary.txt").read_bytes() == (
+        tmp_path / "assets" / "layers" / "text_vectorization" / "vocabulary.txt").read_bytes()

@@ -446,6 +446,28 @@ class _IndexLookup(_Preprocessing):
             shape = shape[:-1] if shape else shape
         return shape + (self._depth(),)
 
+    # -- Keras's asset files (``assets/layers/<name>/vocabulary.txt`` in a .keras file) --
+    def save_assets(self, dir_path):
+        """Write the vocabulary (special tokens included) as Keras does, one per line."""
+        import os  # deferred: only asset files need it
+
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(v) for v in self.get_vocabulary()))
+
+    def load_assets(self, dir_path):
+        """Read a ``vocabulary.txt`` that Keras wrote (special tokens first)."""
+        import os  # deferred: only asset files need it
+
+        if self.__dict__["_input_vocabulary"] is not None:
+            return  # Keras keeps a given vocabulary in the config, not in assets
+        with open(os.path.join(dir_path, "vocabulary.txt"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self._strings else [int(v) for v in lines]
+        idf = self.__dict__["_idf"]
+        self.set_vocabulary(values, idf if self.output_mode == "tf_idf" else None)
+
     def get_config(self):
         vocab = self.__dict__["_input_vocabulary"]
         if self.__dict__["_tokens"] is not None:
@@ -605,6 +627,12 @@ class TextVectorization(_Preprocessing):
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self.__dict__["_lookup_layer"].set_vocabulary(vocabulary, idf_weights)
+
+    def save_assets(self, dir_path):
+        self.__dict__["_lookup_layer"].save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self.__dict__["_lookup_layer"].load_assets(dir_path)
 
     def _squeeze(self, a):
         if self._split is not None and a.ndim > 1:
