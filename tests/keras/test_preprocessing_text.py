@@ -226,3 +226,56 @@ def test_keras_written_file_with_assets(tmp_path):
     layer.save_assets(str(out))
     assert (out / "vocabulary.txt").read_bytes() == (
         tmp_path / "assets" / "layers" / "text_vectorization" / "vocabulary.txt").read_bytes()
+
+
+def test_tutorial_pipeline_custom_standardization(recwarn):
+    """TF's basic text classification tutorial: a callable standardization, vectorizing in
+    ``Dataset.map``, then an export model that takes raw strings (all traced, no eager
+    fallback)."""
+    import re
+    import string
+
+    tf.random.set_seed(2)
+    texts, labels = _corpus(64)
+    raw = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(16)
+
+    def custom_standardization(input_data):
+        lowercase = tf.strings.lower(input_data)
+        stripped_html = tf.strings.regex_replace(lowercase, "<br />", " ")
+        return tf.strings.regex_replace(stripped_html, f"[{re.escape(string.punctuation)}]",
+                                        "")
+
+    vectorize_layer = tf.keras.layers.TextVectorization(
+        standardize=custom_standardization, max_tokens=100, output_sequence_length=10)
+    vectorize_layer.adapt(raw.map(lambda x, y: x))
+    assert "great" in vectorize_layer.get_vocabulary()
+    train_ds = raw.map(lambda x, y: (vectorize_layer(tf.expand_dims(x, -1)), y)).cache()
+    model = tf.keras.Sequential([
+        tf.keras.layers.Embedding(100, 16), tf.keras.layers.GlobalAveragePooling1D(),
+        tf.keras.layers.Dense(1)])
+    model.compile(loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                  optimizer=tf.keras.optimizers.Adam(0.05))
+    loss = model.fit(train_ds, epochs=4, verbose=0).history["loss"]
+    assert loss[-1] < loss[0], loss
+    export_model = tf.keras.Sequential(
+        [vectorize_layer, model, tf.keras.layers.Activation("sigmoid")])
+    export_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    _, accuracy = export_model.evaluate(raw, verbose=0)
+    assert accuracy > 0.7
+    pred = export_model.predict(tf.constant(["Great fun!", "Awful, boring."]), verbose=0)
+    assert pred.shape == (2, 1) and pred[0, 0] > pred[1, 0]
+    assert not [w for w in recwarn if "runs eagerly" in str(w.message)]
+
+
+def test_bag_of_words_on_raw_strings():
+    tf.random.set_seed(3)
+    texts, labels = _corpus(64)
+    raw = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(16)
+    bow = tf.keras.layers.TextVectorization(max_tokens=50, output_mode="multi_hot")
+    bow.adapt(raw.map(lambda x, y: x))
+    model = tf.keras.Sequential([tf.keras.Input(shape=(), dtype="string"), bow,
+                                 tf.keras.layers.Dense(1)])
+    model.compile(loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                  optimizer=tf.keras.optimizers.Adam(0.1))
+    loss = model.fit(raw, epochs=4, verbose=0).history["loss"]
+    assert loss[-1] < loss[0] * 0.8, loss

@@ -25,6 +25,7 @@ _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LOWER = bytes(range(97, 123))
 _LOWER_TABLE = bytes.maketrans(_ASCII_UPPER, _ASCII_LOWER)
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
+_DEFAULT = object()
 
 
 def _as_bytes(x):
@@ -532,9 +533,11 @@ class IntegerLookup(_IndexLookup):
 
 
 # -- TextVectorization ---------------------------------------------------------------------
-def _tokens_of(s, layer):
-    """The tokens (bytes) of one input string under ``layer``'s standardize/split/ngrams."""
-    std = layer._standardize
+def _tokens_of(s, layer, std=_DEFAULT):
+    """The tokens (bytes) of one input string under ``layer``'s standardize/split/ngrams
+    (``std``: the standardization to apply instead of the layer's own)."""
+    if std is _DEFAULT:
+        std = layer._standardize
     if std in ("lower", "lower_and_strip_punctuation"):
         s = s.translate(_LOWER_TABLE)
     if std in ("strip_punctuation", "lower_and_strip_punctuation"):
@@ -659,17 +662,7 @@ class TextVectorization(_Preprocessing):
         return [_tokens_of(s, self) for s in flat], scalar, a.shape
 
     def _rows_callable(self, inputs):
-        from ... import strings  # deferred: only callables need the tensor string ops
-
-        t = inputs if isinstance(inputs, TensorBase) else convert_to_tensor(
-            _host_array(inputs), dtypes.string)
-        std = self._standardize
-        if std in ("lower", "lower_and_strip_punctuation"):
-            t = strings.lower(t)
-        if std in ("strip_punctuation", "lower_and_strip_punctuation"):
-            t = strings.regex_replace(t, r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', "")
-        if callable(std):
-            t = std(t)
+        t = self._standardized(inputs)
         a = self._squeeze(_host_array(t)) if self._split is not None else _host_array(t)
         scalar = a.ndim == 0
         if callable(self._split):
@@ -677,13 +670,7 @@ class TextVectorization(_Preprocessing):
             rows = out.to_list() if hasattr(out, "to_list") else _host_array(out).tolist()
             rows = [[_as_bytes(x) for x in r] for r in rows]
         else:
-            saved = self._standardize
-            self.__dict__["_standardize"] = None
-            try:
-                rows = [_tokens_of(s, self) if self._split is not None else [s]
-                        for s in a.reshape(-1).tolist()]
-            finally:
-                self.__dict__["_standardize"] = saved
+            rows = [_tokens_of(s, self, None) for s in a.reshape(-1).tolist()]
             return rows, scalar, a.shape
         if self._ngrams is not None:
             rows = [[b" ".join(r[i:i + n]) for n in self._ngrams
@@ -735,9 +722,36 @@ class TextVectorization(_Preprocessing):
             out[i, :len(r)] = r
         return out[0] if scalar else out.reshape(tuple(shape) + (length,))
 
-    def _call_host(self, a):
-        rows, scalar, shape = self._rows(a)
-        return self._vectorize(rows, scalar, shape)
+    def _call_host(self, a, standardized=False):
+        if not standardized:
+            rows, scalar, shape = self._rows(a)
+            return self._vectorize(rows, scalar, shape)
+        a = self._squeeze(_text_array(a))
+        rows = [_tokens_of(s, self, None) for s in a.reshape(-1).tolist()]
+        return self._vectorize(rows, a.ndim == 0, a.shape)
+
+    def _from_tokens_host(self, values, splits):
+        flat = _text_array(values).tolist()
+        bounds = np.asarray(splits).tolist()
+        rows = [flat[i:j] for i, j in zip(bounds[:-1], bounds[1:])]
+        if self._ngrams is not None:
+            rows = [[b" ".join(r[i:i + n]) for n in self._ngrams
+                     for i in range(len(r) - n + 1)] for r in rows]
+        return self._vectorize(rows, False, (len(rows),))
+
+    def _standardized(self, inputs):
+        """``inputs`` standardized with tensor ops (a callable's too), so traces record it."""
+        from ... import strings  # deferred: only callables need the tensor string ops
+
+        t = convert_to_tensor(_text_array(inputs), dtypes.string)
+        std = self._standardize
+        if std in ("lower", "lower_and_strip_punctuation"):
+            t = strings.lower(t)
+        if std in ("strip_punctuation", "lower_and_strip_punctuation"):
+            t = strings.regex_replace(t, r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', "")
+        if callable(std):
+            t = std(t)
+        return t
 
     def call(self, inputs):
         if not isinstance(inputs, TensorBase):
@@ -753,8 +767,23 @@ class TextVectorization(_Preprocessing):
             lengths = np.asarray([len(r) for r in ids], np.int64)
             values = np.asarray([x for r in ids for x in r], np.int64)
             return RaggedTensor.from_row_lengths(wrap(values), wrap(lengths))
-        if callable(self._standardize) or callable(self._split):
+        if callable(self._split):
+            from ...ops.array import squeeze  # deferred: callable splits only
+
+            t = self._standardized(inputs)
+            if len(t.shape) > 1:
+                if t.shape[-1] != 1:
+                    self._squeeze(_text_array(t))  # raises Keras's error
+                t = squeeze(t, -1)
+            rt = self._split(t)
+            if hasattr(rt, "flat_values") and hasattr(rt, "row_splits") and \
+                    len(rt.shape) == 2:
+                return apply(TEXT_FROM_TOKENS, (rt.flat_values, rt.row_splits),
+                             {"layer": self})
             return wrap(self._call_host(inputs))
+        if callable(self._standardize):
+            return apply(TEXT_VECTORIZE, (self._standardized(inputs),),
+                         {"layer": self, "standardized": True})
         return apply(TEXT_VECTORIZE, (inputs,), {"layer": self})
 
     def compute_output_shape(self, input_shape):
@@ -788,8 +817,14 @@ class TextVectorization(_Preprocessing):
         return cls(**config)
 
 
-def _text_fwd(a, layer):
-    return layer._call_host(a)
+def _text_fwd(a, layer, standardized=False):
+    return layer._call_host(a, standardized)
+
+
+def _tokens_fwd(values, splits, layer):
+    return layer._from_tokens_host(values, splits)
 
 
 TEXT_VECTORIZE = Op("TextVectorization", _text_fwd, None, None, same_dtype=False)
+TEXT_FROM_TOKENS = Op("TextVectorizationFromTokens", _tokens_fwd, None, None,
+                      same_dtype=False)
