@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tapeflow as tf
 from tests.fixtures.keras_preprocessing_cases import CASES, DOCS, record
@@ -279,3 +281,50 @@ def test_bag_of_words_on_raw_strings():
                   optimizer=tf.keras.optimizers.Adam(0.1))
     loss = model.fit(raw, epochs=4, verbose=0).history["loss"]
     assert loss[-1] < loss[0] * 0.8, loss
+
+
+_words = st.lists(st.binary(max_size=12), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_words, st.integers(1, 50))
+def test_hashing_is_to_hash_bucket_fast(words, bins):
+    x = tf.constant(words)
+    got = tf.keras.layers.Hashing(num_bins=bins)(x).numpy()
+    np.testing.assert_array_equal(got, tf.strings.to_hash_bucket_fast(x, bins).numpy())
+    assert got.shape == (len(words),) and ((0 <= got) & (got < bins)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(_words, st.sampled_from(["", "[MASK]", None]), st.integers(1, 3))
+def test_lookup_then_invert_gives_back_the_known_tokens(words, mask, num_oov):
+    vocab = sorted({w.decode("latin-1") for w in words} - {"", "[MASK]", "[UNK]"})
+    if not vocab:
+        return
+    lookup = tf.keras.layers.StringLookup(vocabulary=vocab, mask_token=mask,
+                                          num_oov_indices=num_oov)
+    invert = tf.keras.layers.StringLookup(vocabulary=vocab, mask_token=mask,
+                                          num_oov_indices=num_oov, invert=True)
+    x = tf.constant(vocab + ["never seen"])
+    ids = lookup(x)
+    assert ids.shape == x.shape
+    back = [b.decode() for b in invert(ids).numpy().tolist()]
+    assert back == vocab + ["[UNK]"]
+    assert lookup.vocabulary_size() == len(vocab) + num_oov + (mask is not None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5), min_size=1, max_size=4), min_size=1, max_size=5)
+       .filter(lambda r: len({len(x) for x in r}) == 1),
+       st.sampled_from(["multi_hot", "count", "one_hot"]))
+def test_category_encoding_shapes(rows, mode):
+    x = np.array(rows)
+    out = tf.keras.layers.CategoryEncoding(num_tokens=6, output_mode=mode)(x).numpy()
+    if mode == "one_hot":
+        want = (x.shape[0], 6) if x.shape[1] == 1 else x.shape + (6,)
+        assert out.shape == want
+        assert out.sum() == x.size
+    else:
+        assert out.shape == (x.shape[0], 6)
+        counts = np.stack([np.bincount(r, minlength=6) for r in x])
+        np.testing.assert_array_equal(out, counts if mode == "count" else counts > 0)
