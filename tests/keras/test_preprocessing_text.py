@@ -141,6 +141,17 @@ def test_config_round_trip(make):
     assert type(deser) is type(layer)
 
 
+def test_tf_idf_padded_from_config():
+    layer = tf.keras.layers.TextVectorization(max_tokens=12, output_mode="tf_idf",
+                                              pad_to_max_tokens=True)
+    layer.adapt(DOCS)
+    clone = tf.keras.layers.TextVectorization.from_config(
+        json.loads(json.dumps(layer.get_config())))
+    np.testing.assert_allclose(clone(np.array(DOCS)).numpy(), layer(np.array(DOCS)).numpy(),
+                               rtol=1e-6)
+    assert clone(np.array(DOCS)).shape == (len(DOCS), 12)
+
+
 def test_adapted_vocabulary_in_config():
     layer = tf.keras.layers.StringLookup()
     layer.adapt(np.array(["b", "a", "b"]))

@@ -131,6 +131,13 @@ def encode_categorical(ids, depth, mode, dtype=np.float32, count_weights=None):
     return out.reshape(ids.shape[:-1] + (depth,))
 
 
+def _fit(idf, depth):
+    """The IDF weights cut or zero-padded to ``depth`` (pad_to_max_tokens)."""
+    if len(idf) >= depth:
+        return idf[:depth]
+    return np.concatenate([idf, np.zeros(depth - len(idf), idf.dtype)])
+
+
 # -- lookups ------------------------------------------------------------------------------
 def _lookup_fwd(a, layer):
     return layer._lookup_host(a)
@@ -161,7 +168,7 @@ def _string_dummy(k):
     def make():
         shape = tuple(1 if d is None else d for d in k.shape)
         a = np.empty(shape, object)
-        a[...] = b""
+        a[...] = b"x"  # one token, so a sequence output keeps a length of 1
         return wrap(a)
     return make
 
@@ -412,11 +419,8 @@ class _IndexLookup(_Preprocessing):
             if idf is None:
                 raise ValueError("When `output_mode` is `'tf_idf'`, `idf_weights` must be "
                                  "provided.")
-            out = (out * idf[:out.shape[-1]]).astype(np.float32)
+            out = (out * _fit(idf, out.shape[-1])).astype(np.float32)
         return out
-
-    def _compute_numpy_dtype(self):
-        return np.float32
 
     def call(self, inputs):
         if hasattr(inputs, "flat_values") and hasattr(inputs, "with_flat_values"):
@@ -434,7 +438,7 @@ class _IndexLookup(_Preprocessing):
         dtype = np.float32 if self.output_mode == "tf_idf" else np.int64
         out = _encode(ids_rows, self._depth(), mode, None, dtype)
         if self.output_mode == "tf_idf":
-            out = (out * self.__dict__["_idf"][:out.shape[-1]]).astype(np.float32)
+            out = (out * _fit(self.__dict__["_idf"], out.shape[-1])).astype(np.float32)
         return out
 
     def compute_output_shape(self, input_shape):
