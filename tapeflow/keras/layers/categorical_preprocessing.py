@@ -37,8 +37,10 @@ class Hashing(Layer):
         if output_mode not in _ENCODINGS:
             raise ValueError("Invalid value for argument `output_mode`. Expected one of "
                              f"{_ENCODINGS}. Received: output_mode={output_mode}")
-        if sparse:
-            raise NotImplementedError("tapeflow's Hashing has no sparse output yet")
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse` may only be true if `output_mode` is `\"one_hot\"`, "
+                             "`\"multi_hot\"`, or `\"count\"`. Received: sparse=True and "
+                             f"output_mode={output_mode}")
         if salt is not None:
             if isinstance(salt, (tuple, list)) and len(salt) == 2:
                 salt = list(salt)
@@ -114,8 +116,6 @@ class CategoryEncoding(Layer):
                              "instead.")
         if num_tokens < 1:
             raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
-        if sparse:
-            raise NotImplementedError("tapeflow's CategoryEncoding has no sparse output yet")
         self.num_tokens, self.output_mode, self.sparse = num_tokens, output_mode, sparse
         self.built = True
 
@@ -192,8 +192,10 @@ class Discretization(Layer):
         if dtype is None:
             dtype = "int64" if output_mode == "int" else "float32"
         super().__init__(name=name, dtype=dtype, **kwargs)
-        if sparse:
-            raise NotImplementedError("tapeflow's Discretization has no sparse output yet")
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse=True` may only be used if `output_mode` is `'one_hot'`, "
+                             "`'multi_hot'`, or `'count'`. Received: sparse=True and "
+                             f"output_mode={output_mode}")
         if output_mode not in _ENCODINGS:
             raise ValueError("Invalid value for argument `output_mode`. Expected one of "
                              f"{list(_ENCODINGS)}. Received: output_mode={output_mode}")

@@ -155,6 +155,14 @@ class _Preprocessing(Layer):
             return x
         return convert_to_tensor(_host_array(x))
 
+    def __call__(self, *args, **kwargs):
+        out = super().__call__(*args, **kwargs)
+        if self.__dict__.get("sparse") and isinstance(out, TensorBase):
+            from ...sparse import from_dense  # deferred: sparse outputs only
+
+            return from_dense(out)
+        return out
+
     def _symbolic_call(self, inputs, args, kwargs):
         from ... import nest  # deferred: only the functional API needs it
 
@@ -204,9 +212,10 @@ class _IndexLookup(_Preprocessing):
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be `'int'` when `invert` is true. "
                              f"Received: output_mode={output_mode}")
-        if sparse:
-            raise NotImplementedError("tapeflow's lookup layers have no sparse output yet "
-                                      "(sparse=True)")
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse` may only be true if `output_mode` is `'one_hot'`, "
+                             "`'multi_hot'`, `'count'` or `'tf_idf'`. Received: sparse=True "
+                             f"and output_mode={output_mode}")
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError("`idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
                              f"Received: idf_weights={idf_weights} and "
@@ -617,12 +626,17 @@ class TextVectorization(_Preprocessing):
         self._pad_to_max_tokens = pad_to_max_tokens
         self._encoding = encoding
         self._sparse = sparse
+        self.__dict__["sparse"] = sparse
         self.__dict__["_lookup_layer"] = StringLookup(
             max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
             pad_to_max_tokens=pad_to_max_tokens,
             mask_token="" if output_mode == "int" else None,
-            output_mode=output_mode, sparse=sparse, encoding=encoding,
+            output_mode=output_mode, sparse=False, encoding=encoding,
             name=f"{self.name}_lookup")
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse` may only be true if `output_mode` is `'one_hot'`, "
+                             "`'multi_hot'`, `'count'` or `'tf_idf'`. Received: sparse=True "
+                             f"and output_mode={output_mode}")
         self.built = True
 
     # -- vocabulary ---------------------------------------------------------------------
