@@ -18,7 +18,7 @@ from ...errors import InvalidArgumentError
 from ...ops._core import Op, apply
 from ...strings import _hash
 from ...tensor import TensorBase, convert_to_tensor, wrap
-from .base import Layer
+from .base import Layer, in_symbolic_call
 
 _PUNCT = re.compile(rb"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']")
 _ASCII_UPPER = bytes(range(65, 91))
@@ -413,10 +413,29 @@ class _IndexLookup(_Preprocessing):
     def _depth(self):
         return self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
 
+    def _vocabulary_known(self):
+        """Keras needs a vocabulary (or pad_to_max_tokens) to size an encoding; a symbolic
+        call gets zeros of the right rank meanwhile."""
+        if self.output_mode == "int" or self.pad_to_max_tokens:
+            return True
+        if self.__dict__["_tokens"] is not None and (
+                self.output_mode != "tf_idf" or self.__dict__["_idf"] is not None):
+            return True
+        if in_symbolic_call():
+            return False
+        raise RuntimeError(f"When using `output_mode={self.output_mode}` and "
+                           "`pad_to_max_tokens=False`, you must set the layer's vocabulary "
+                           "before calling it. Either pass a `vocabulary` argument to the "
+                           "layer, or call `adapt` with some sample data.")
+
     def _lookup_host(self, a):
         a = _host_array(a)
         if self.invert:
             return self._invert_host(a)
+        if not self._vocabulary_known():
+            shape = self.compute_output_shape(a.shape)
+            dtype = np.float32 if self.output_mode == "tf_idf" else np.int64
+            return np.zeros(shape, dtype)
         ids = self._ids(a)
         if self.output_mode == "int":
             return ids
@@ -480,7 +499,18 @@ class _IndexLookup(_Preprocessing):
             lines.pop()
         values = lines if self._strings else [int(v) for v in lines]
         idf = self.__dict__["_idf"]
+        if self.output_mode == "tf_idf" and idf is None:
+            idf = np.zeros(len(values), np.float32)  # until load_own_variables sets them
         self.set_vocabulary(values, idf if self.output_mode == "tf_idf" else None)
+
+    def save_own_variables(self, store):
+        """Keras keeps the IDF weights (special slots included) as ``idf_weights``."""
+        if self.output_mode == "tf_idf" and self.__dict__["_idf"] is not None:
+            store["idf_weights"] = np.asarray(self.__dict__["_idf"], np.float32)
+
+    def load_own_variables(self, store):
+        if self.output_mode == "tf_idf" and "idf_weights" in store:
+            self.__dict__["_idf"] = np.asarray(store["idf_weights"], np.float32)
 
     def get_config(self):
         vocab = self.__dict__["_input_vocabulary"]
@@ -648,6 +678,12 @@ class TextVectorization(_Preprocessing):
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self.__dict__["_lookup_layer"].set_vocabulary(vocabulary, idf_weights)
+
+    def save_own_variables(self, store):
+        self.__dict__["_lookup_layer"].save_own_variables(store)
+
+    def load_own_variables(self, store):
+        self.__dict__["_lookup_layer"].load_own_variables(store)
 
     def save_assets(self, dir_path):
         self.__dict__["_lookup_layer"].save_assets(dir_path)
