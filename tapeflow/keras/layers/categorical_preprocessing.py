@@ -2,7 +2,6 @@
 (Keras 3's, computed on the host in one recorded ``Op`` per call)."""
 from ...backend import host as np
 from ...ops._core import Op, apply
-from ...strings import _hash
 from ...tensor import TensorBase, convert_to_tensor
 from .text_preprocessing import _as_bytes, _batches, _host_array, encode_categorical
 from .text_preprocessing import _Preprocessing as Layer
@@ -55,6 +54,8 @@ class Hashing(Layer):
         self.built = True
 
     def _hash_host(self, a):
+        from ...strings import _hash  # deferred: keeps tapeflow.strings out of keras's import
+
         a = _host_array(a)
         bins = self.num_bins
         mask = None

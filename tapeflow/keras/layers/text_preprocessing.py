@@ -16,7 +16,6 @@ from ...backend import host as np
 from ...backend import to_host
 from ...errors import InvalidArgumentError
 from ...ops._core import Op, apply
-from ...strings import _hash
 from ...tensor import TensorBase, convert_to_tensor, wrap
 from .base import Layer, in_symbolic_call
 
@@ -391,6 +390,8 @@ class _IndexLookup(_Preprocessing):
             elif n_oov == 1:
                 j = oov_start
             elif self._strings:
+                from ...strings import _hash  # deferred: only several OOV slots need it
+
                 j = oov_start + int(_hash.fingerprint64(k) % n_oov)
             else:
                 j = oov_start + k % n_oov
