@@ -65,6 +65,12 @@ def _text_array(x):
     return a
 
 
+def _objects(items):
+    out = np.empty(len(items), object)
+    out[:] = items
+    return out
+
+
 def _batches(data, steps=None):
     """The host arrays of ``data``: one array, or the batches of a dataset/iterable."""
     if isinstance(data, (TensorBase, np.ndarray, list, tuple, str, bytes)):
@@ -754,11 +760,20 @@ class TextVectorization(_Preprocessing):
 
     def _vectorize(self, rows, scalar, shape):
         lookup = self.__dict__["_lookup_layer"]
-        ids = [lookup._ids(np.array(r + [b""], object))[:-1].tolist() for r in rows]
+        ids = [lookup._ids(_objects(r)).tolist() for r in rows]
         if self._output_mode != "int":
+            if self._split is None and self._ngrams is None:
+                # unsplit strings are the tokens: encoded along the last axis (Keras)
+                grid = np.asarray([r[0] for r in ids], np.int64).reshape(shape)
+                mode = "count" if self._output_mode == "tf_idf" else self._output_mode
+                dtype = np.float32 if self._output_mode == "tf_idf" else np.int64
+                out = encode_categorical(grid, lookup._depth(), mode, dtype)
+                if self._output_mode == "tf_idf":
+                    out = (out * _fit(lookup.__dict__["_idf"], out.shape[-1])).astype(
+                        np.float32)
+                return out
             out = lookup._encode_rows(ids)
-            return out[0] if scalar else out.reshape(tuple(shape) + out.shape[-1:]) \
-                if self._split is None and len(shape) > 1 else out
+            return out[0] if scalar else out
         length = self._output_sequence_length
         if self._split is None and self._ngrams is None:
             out = np.asarray([r[0] for r in ids], np.int64).reshape(shape)
@@ -816,7 +831,7 @@ class TextVectorization(_Preprocessing):
 
             rows, scalar, _ = self._rows(inputs)
             lookup = self.__dict__["_lookup_layer"]
-            ids = [lookup._ids(np.array(r + [b""], object))[:-1].tolist() for r in rows]
+            ids = [lookup._ids(_objects(r)).tolist() for r in rows]
             if scalar:
                 return wrap(np.asarray(ids[0], np.int64))
             lengths = np.asarray([len(r) for r in ids], np.int64)
