@@ -105,6 +105,20 @@ CASES = {
     "MultiHeadAttention": (_two((3, 4), lambda: L.MultiHeadAttention(2, 3)),
                            [_x(2, 3, 4), _x(2, 3, 4)]),
     "Lambda": (_seq((3,), lambda: L.Lambda(lambda t: t * 2.0)), _x(2, 3)),
+    "TextVectorization": (_seq((1,), lambda: L.TextVectorization(
+        vocabulary=["the", "cat", "dog"], output_sequence_length=4), dtype="string"),
+        np.array([["The cat!"], ["a dog, the dog"]])),
+    "StringLookup": (_seq((2,), lambda: L.StringLookup(
+        vocabulary=["a", "b"], output_mode="tf_idf", idf_weights=[0.5, 1.5]), dtype="string"),
+        np.array([["a", "b"], ["c", "a"]])),
+    "IntegerLookup": (_seq((2,), lambda: L.IntegerLookup(vocabulary=[7, 3], mask_token=0),
+                           dtype="int64"), np.array([[7, 0], [3, 5]])),
+    "Hashing": (_seq((2,), lambda: L.Hashing(5, salt=3), dtype="string"),
+                np.array([["a", "b"], ["c", "a"]])),
+    "CategoryEncoding": (_seq((3,), lambda: L.CategoryEncoding(4, output_mode="count"),
+                              dtype="int32"), np.array([[0, 3, 3], [1, 2, 1]], "int32")),
+    "Discretization": (_seq((3,), lambda: L.Discretization(bin_boundaries=[-0.5, 0.5])),
+                       _x(2, 3)),
 }
 NOT_LAYERS_TO_SAVE = {"Layer", "InputLayer"}  # the base class; every case has an InputLayer
 

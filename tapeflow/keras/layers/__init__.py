@@ -8,6 +8,7 @@ from .. import _registry
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from .attention import Attention, MultiHeadAttention
 from .base import InputSpec, Layer
+from .categorical_preprocessing import CategoryEncoding, Discretization, Hashing
 from .conv_recurrent import ConvLSTM2D
 from .convolutional import (
     Conv1D,
@@ -67,6 +68,7 @@ from .spatial import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from .text_preprocessing import IntegerLookup, StringLookup, TextVectorization
 from .wrappers import Bidirectional, TimeDistributed
 
 
@@ -96,6 +98,8 @@ __all__ = [
     "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
     "StackedRNNCells", "ConvLSTM2D",
     "TimeDistributed", "Attention", "MultiHeadAttention",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
+    "TextVectorization",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

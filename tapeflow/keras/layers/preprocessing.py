@@ -68,6 +68,12 @@ class Normalization(Layer):
                 isinstance(data, (list, tuple)):
             batches = [_host(data)]
         else:
+            spec = getattr(data, "element_spec", None)
+            if isinstance(spec, tuple):
+                spec = spec[0]
+            if getattr(spec, "shape", None) is not None and len(spec.shape) == 1 and \
+                    hasattr(data, "batch"):
+                data = data.batch(128)  # Keras batches a dataset of single vectors so
             batches = []
             for i, item in enumerate(data):
                 if steps is not None and i >= steps:
