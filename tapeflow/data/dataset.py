@@ -84,8 +84,10 @@ class Dataset:
     and iterate it in Python, ``Model.fit`` or a ``tf.function``.
 
     >>> ds = tf.data.Dataset.range(6).map(lambda x: x * 2).batch(4)
-    >>> [b.numpy().tolist() for b in ds]
-    [[0, 2, 4, 6], [8, 10]]
+    >>> for batch in ds:
+    ...     print(batch.shape, int(tf.reduce_sum(batch)))
+    (4,) 12
+    (2,) 18
     """
 
     _spec = None

@@ -1,20 +1,51 @@
 """``tf.math``: elementwise math, reductions and comparisons."""
-from ..ops import extra as _extra
+from ..ops.extra import MATH as _extra_math
+from ..ops.extra import (  # noqa: F401
+    accumulate_n,
+    acosh,
+    atan2,
+    bincount,
+    confusion_matrix,
+    cumulative_logsumexp,
+    digamma,
+    erfc,
+    erfinv,
+    in_top_k,
+    invert_permutation,
+    is_non_decreasing,
+    is_strictly_increasing,
+    lgamma,
+    multiply_no_nan,
+    polyval,
+    rint,
+    scalar_mul,
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
+    unsorted_segment_sum,
+    xdivy,
+    xlog1py,
+    zero_fraction,
+)
 from ..ops.math import *  # noqa: F403
 from ..ops.math import COMPLEX_PARTS, angle, conj, imag, real  # noqa: F401
 from ..ops.math import __all__ as _m
-from ..ops.reduction import *  # noqa: F403
-from ..ops.reduction import __all__ as _r
-from ..ops.sorting import top_k
-
-for _name in _extra.MATH:
-    globals()[_name] = getattr(_extra, _name)
-from ..ops.nn import (  # noqa: E402 - TF's tf.math aliases
+from ..ops.nn import (
     l2_normalize,
     log_softmax,
     softmax,
     softsign,
 )
+from ..ops.reduction import *  # noqa: F403
+from ..ops.reduction import __all__ as _r
+from ..ops.sorting import top_k
 
-__all__ = list(_m) + list(_r) + ["top_k"] + COMPLEX_PARTS + list(_extra.MATH) + [
+__all__ = list(_m) + list(_r) + ["top_k"] + COMPLEX_PARTS + list(_extra_math) + [
     "log_softmax", "softmax", "softsign", "l2_normalize"]

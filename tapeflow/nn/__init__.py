@@ -1,7 +1,17 @@
 """``tf.nn``: activations, softmax, cross-entropies on logits, dropout, moments."""
 from .. import _replicas
-from ..ops import extra as _extra
 from ..ops.conv import *  # noqa: F403
+from ..ops.extra import (  # noqa: F401
+    crelu,
+    depth_to_space,
+    in_top_k,
+    log_poisson_loss,
+    normalize_moments,
+    space_to_depth,
+    sufficient_statistics,
+    weighted_moments,
+    zero_fraction,
+)
 from ..ops.indexing import embedding_lookup  # noqa: F401
 from ..ops.math import multiply as _multiply
 from ..ops.nn import *  # noqa: F403
@@ -10,9 +20,6 @@ from ..ops.reduction import reduce_sum as _reduce_sum
 from ..ops.sorting import top_k  # noqa: F401
 from ..tensor import TensorBase as _TensorBase
 from ..tensor import convert_to_tensor as _convert
-
-for _name in _extra.NN:
-    globals()[_name] = getattr(_extra, _name)
 
 
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
