@@ -400,28 +400,6 @@ class _SliceRef(Tensor):
     def __tf_tensor__(self, dtype=None, name=None):
         return self
 
-    # -- in-place operators: TF refuses them rather than rebinding the name to a tensor ------
-    def __iadd__(self, other):
-        raise RuntimeError(
-            "`variable += value` with `tf.Variable`s is not supported. Use "
-            "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "
-            "if you need to get a new output Tensor.")
-
-    def __isub__(self, other):
-        raise RuntimeError(
-            "`variable -= value` with `tf.Variable`s is not supported. Use "
-            "`variable.assign_sub(value)` to modify the variable, or `out = variable - value` "
-            "if you need to get a new output Tensor.")
-
-    def __imul__(self, other):
-        raise _inplace_error("*")
-
-    def __itruediv__(self, other):
-        raise _inplace_error("/")
-
-    def __ipow__(self, other):
-        raise _inplace_error("**")
-
     def __setitem__(self, key, value):
         raise TypeError("'tapeflow.tensor.Tensor' object does not support item assignment")
 
