@@ -342,76 +342,25 @@ _IN_CHILD = False
 
 
 def _read_h5_isolated(path, check):
-    import io  # deferred: only this path needs them
-    import select
-    import signal
-    import struct
-    import time
+    import io  # deferred: only this path needs it
 
     require_regular_file(path, "weights file")
-    h5py = require_h5py()
-    deadline = float(os.environ.get("TAPEFLOW_H5_READ_TIMEOUT", 0)) or (
-        10.0 + os.path.getsize(path) / 20e6)
-    r, w = os.pipe()
-    lock = getattr(getattr(h5py, "_objects", None), "phil", None)
-    with lock if lock is not None else contextlib.nullcontext():
-        pid = os.fork()
-    if pid == 0:
-        global _IN_CHILD
-        _IN_CHILD = True
-        os.close(r)
-        try:
-            try:
-                arrays, names = _read_h5_here(path, check)
-                head = {"names": names, "arrays": [], "error": None}
-                blobs = []
-                for key, a in arrays.items():
-                    if isinstance(a, _Declared):
-                        head["arrays"].append([key, "declared", list(a.shape)])
-                        continue
-                    buf = io.BytesIO()
-                    np.lib.format.write_array(buf, np.asarray(a), allow_pickle=False)
-                    head["arrays"].append([key, "array", len(buf.getvalue())])
-                    blobs.append(buf.getvalue())
-            except Refused as e:
-                head, blobs = {"error": ["Refused", str(e)]}, []
-            except Exception as e:
-                head, blobs = {"error": [type(e).__name__, str(e)]}, []
-            text = json.dumps(head).encode()
-            with os.fdopen(w, "wb") as out:
-                out.write(struct.pack("<Q", len(text)) + text)
-                for b in blobs:
-                    out.write(b)
-        finally:
-            os._exit(0)
-    os.close(w)
-    chunks, start = [], time.monotonic()
-    try:
-        while True:
-            left = deadline - (time.monotonic() - start)
-            ready, _, _ = select.select([r], [], [], max(left, 0))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                raise ValueError(f"'{path}' is not a valid weights file (HDF5): the HDF5 "
-                                 f"library did not finish reading it in {deadline:.0f} s (a "
-                                 "corrupt file can make it loop forever)")
-            chunk = os.read(r, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    if len(data) < 8:
-        raise ValueError(f"'{path}' is not a valid weights file (HDF5): reading it crashed "
-                         "the HDF5 library")
-    (n,) = struct.unpack("<Q", data[:8])
-    head = json.loads(data[8:8 + n])
-    if head["error"]:
-        kind, message = head["error"]
-        raise (Refused if kind == "Refused" else ValueError)(message)
-    arrays, at = {}, 8 + n
+
+    def work():
+        arrays, names = _read_h5_here(path, check)
+        head, blobs = {"names": names, "arrays": []}, []
+        for key, a in arrays.items():
+            if isinstance(a, _Declared):
+                head["arrays"].append([key, "declared", list(a.shape)])
+                continue
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asarray(a), allow_pickle=False)
+            head["arrays"].append([key, "array", len(buf.getvalue())])
+            blobs.append(buf.getvalue())
+        return head, blobs
+
+    head, data = _in_forked_child(path, work, "weights file (HDF5)")
+    arrays, at = {}, 0
     for key, kind, info in head["arrays"]:
         if kind == "declared":
             arrays[key] = _Declared(tuple(info))
@@ -428,8 +377,19 @@ def isolated_json(path, fn):
     into an endless loop is an error, not a hang; in-process where there is no fork."""
     if not hasattr(os, "fork") or _IN_CHILD:
         return fn()
+    value, _ = _in_forked_child(path, lambda: (fn(), []), "HDF5 file")
+    return value
+
+
+def _in_forked_child(path, work, kind):
+    """Run ``work()`` (reading the HDF5 file ``path``; it returns JSON-able data and a list
+    of byte blobs) in a forked child, within the deadline (10 s plus 1 s per 20 MB, or
+    ``TAPEFLOW_H5_READ_TIMEOUT``); returns the data and the blobs joined. The child's error
+    comes back as a ValueError (Refused kept); a child that does not finish is killed and
+    one that dies is reported, both naming the file as not a valid ``kind``."""
     import select  # deferred: only this path needs them
     import signal
+    import struct
     import time
 
     h5py = require_h5py()
@@ -440,16 +400,22 @@ def isolated_json(path, fn):
     with lock if lock is not None else contextlib.nullcontext():
         pid = os.fork()
     if pid == 0:
+        global _IN_CHILD
+        _IN_CHILD = True
         try:
             os.close(r)
             try:
-                out = {"value": fn()}
+                value, blobs = work()
+                head = {"value": value}
             except Refused as e:
-                out = {"error": ["Refused", str(e)]}
-            except Exception as e:
-                out = {"error": [type(e).__name__, str(e)]}
-            with os.fdopen(w, "wb") as f:
-                f.write(json.dumps(out).encode())
+                head, blobs = {"error": ["Refused", str(e)]}, []
+            except Exception as e:  # reported to the parent, which raises
+                head, blobs = {"error": [type(e).__name__, str(e)]}, []
+            text = json.dumps(head).encode()
+            with os.fdopen(w, "wb") as out:
+                out.write(struct.pack("<Q", len(text)) + text)
+                for b in blobs:
+                    out.write(b)
         finally:
             os._exit(0)
     os.close(w)
@@ -460,9 +426,9 @@ def isolated_json(path, fn):
             ready, _, _ = select.select([r], [], [], max(left, 0))
             if not ready:
                 os.kill(pid, signal.SIGKILL)
-                raise ValueError(f"'{path}' is not a valid HDF5 file: the HDF5 library did "
-                                 f"not finish reading it in {deadline:.0f} s (a corrupt file "
-                                 "can make it loop forever)")
+                raise ValueError(f"'{path}' is not a valid {kind}: the HDF5 library did not "
+                                 f"finish reading it in {deadline:.0f} s (a corrupt file can "
+                                 "make it loop forever)")
             chunk = os.read(r, 1 << 20)
             if not chunk:
                 break
@@ -470,14 +436,16 @@ def isolated_json(path, fn):
     finally:
         os.close(r)
         os.waitpid(pid, 0)
-    if not chunks:
-        raise ValueError(f"'{path}' is not a valid HDF5 file: reading it crashed the HDF5 "
+    data = b"".join(chunks)
+    if len(data) < 8:
+        raise ValueError(f"'{path}' is not a valid {kind}: reading it crashed the HDF5 "
                          "library")
-    out = json.loads(b"".join(chunks))
-    if "error" in out:
-        kind, message = out["error"]
-        raise (Refused if kind == "Refused" else ValueError)(message)
-    return out["value"]
+    (n,) = struct.unpack("<Q", data[:8])
+    head = json.loads(data[8:8 + n])
+    if "error" in head:
+        name, message = head["error"]
+        raise (Refused if name == "Refused" else ValueError)(message)
+    return head["value"], data[8 + n:]
 
 
 def _read_h5_here(path, check=None):
