@@ -534,7 +534,9 @@ class _IndexLookup(_Preprocessing):
                                          self._token_start() + len(vocab or [])]],
                   "vocabulary": None if vocab is None else
                   [v if isinstance(v, str) else int(v) for v in vocab],
-                  "vocabulary_size": self.vocabulary_size()}
+                  # as Keras: None until a vocabulary is set (the method counts the OOV slots)
+                  "vocabulary_size": None if self.__dict__["_tokens"] is None else
+                  self.vocabulary_size()}
         return config
 
 
