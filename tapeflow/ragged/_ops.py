@@ -127,7 +127,8 @@ def _operator(method, reflected=False):
             a, b = (other_t, values) if reflected else (values, other_t)
             raise InvalidArgumentError(
                 None, name, f"cannot compute {name} as input #1(zero-based) was expected to be "
-                f"a {_kernel(a.dtype)} tensor but is a {_kernel(b.dtype)} tensor [Op:{name}]"
+                f"a {_math._kernel_name(a._v.dtype)} tensor but is a "
+                f"{_math._kernel_name(b._v.dtype)} tensor [Op:{name}]"
             ) from None
 
     return f
@@ -136,11 +137,6 @@ def _operator(method, reflected=False):
 _OP_NAMES = {"__add__": "AddV2", "__sub__": "Sub", "__mul__": "Mul", "__floordiv__": "FloorDiv",
              "__mod__": "FloorMod", "__pow__": "Pow", "__lt__": "Less", "__le__": "LessEqual",
              "__gt__": "Greater", "__ge__": "GreaterEqual"}
-
-
-def _kernel(dtype):
-    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name,
-                                                                          dtype.name)
 
 
 def _install_operators():
