@@ -15,7 +15,9 @@ each call and falls back to the plan:
   that updates with ``assign_sub`` (the workshop's loops) and inference functions replay as
   graphs; ``Model.fit``'s step, whose optimizer update is a Python effect, does not;
 * capture succeeded (an op that synchronises with the host makes capture fail: the plan
-  then stays on the Python path for good).
+  then stays on the Python path for good). CuPy 14 also refuses cuBLAS calls during
+  capture (NotImplementedError, seen on an H200 in 2026-12), so today only plans without
+  matrix products (elementwise steps, reductions) replay as graphs.
 
 How: the first call runs the plan normally (warm: kernels compiled, cuBLAS handles made).
 The second call copies the inputs into static buffers, points every variable at a static

@@ -7,6 +7,14 @@ import tapeflow as tf
 from tapeflow.experimental.dlpack import capsule_device
 
 
+@pytest.fixture(autouse=True)
+def _on_the_cpu():
+    """These are the host-memory exchanges: on a machine with a GPU, tensors are placed on
+    the CPU explicitly (NumPy cannot read device memory; tests/gpu covers the GPU side)."""
+    with tf.device("/CPU:0"):
+        yield
+
+
 def test_capsule_round_trip_shares_memory():
     t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     capsule = tf.experimental.dlpack.to_dlpack(t)

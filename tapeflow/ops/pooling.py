@@ -47,7 +47,7 @@ def _taps(k):
 
 def _pool_chunks(x):
     """Batch chunks of a pooling op, sized for the cache, spread over the workers."""
-    return _chunks(x.shape[0], x[:1].nbytes * 2)
+    return _chunks(x.shape[0], x[:1].nbytes * 2, xp_of(x))
 
 
 def _max_pool_fwd(x, geo):
