@@ -41,15 +41,16 @@ def kernels(cp, batch):
     valid = ((1, 1), (1, 1), ((0, 0), (0, 0)), 1)
     pool = ((2, 2), (2, 2), ((0, 0), (0, 0)))
     y1 = pooling._max_pool_fwd(g1, pool)
+    b1, b2, flat, wd = arr(32), arr(64), arr(batch, 1600), arr(1600, 10)
     return [
-        ("conv1 forward (+bias relu)", lambda: conv._conv_fwd(x1, w1, valid, arr(32), True)),
+        ("conv1 forward (+bias relu)", lambda: conv._conv_fwd(x1, w1, valid, b1, True)),
         ("conv1 filter grad", lambda: conv._conv_bw(x1, g1, valid, w1.shape)),
-        ("conv2 forward (+bias relu)", lambda: conv._conv_fwd(x2, w2, valid, arr(64), True)),
+        ("conv2 forward (+bias relu)", lambda: conv._conv_fwd(x2, w2, valid, b2, True)),
         ("conv2 input grad", lambda: conv._conv_bx(g2, w2, valid, x2.shape)),
         ("conv2 filter grad", lambda: conv._conv_bw(x2, g2, valid, w2.shape)),
         ("maxpool1 forward", lambda: pooling._max_pool_fwd(g1, pool)),
         ("maxpool1 grad", lambda: pooling._max_pool_grad_fwd(g1, y1, y1, pool)),
-        ("matmul 128x1600x10", lambda: arr(batch, 1600) @ arr(1600, 10)),
+        (f"dense matmul {batch}x1600x10", lambda: flat @ wd),
     ]
 
 
