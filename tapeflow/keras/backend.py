@@ -53,6 +53,21 @@ def rng(seed=None, op="keras"):
     return _rng(seed, op)
 
 
+def layer_rng(seed, op):
+    """A random layer's own NumPy Generator, made once when the layer is built (Keras 3 gives
+    each such layer its own ``SeedGenerator``).
+
+    Draws then depend on this layer alone: two models trained at once in two threads get the
+    masks they get when trained one after the other. A seeded layer replays the same
+    sequence (two layers with one seed draw alike, as in Keras); an unseeded one takes its
+    seed from the global stream at construction, so ``tf.random.set_seed`` before building
+    the model makes it reproducible.
+    """
+    if seed is None:
+        return np.random.default_rng(int(rng(None, op).integers(1, 1 << 62)))
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, sum(map(ord, op)), 3])
+
+
 def initializer_rng(seed, name):
     """Keras initializers: a seeded one draws the same values on every call (Keras 3's
     documented behaviour); an unseeded one follows the global seed like a random op."""

@@ -367,7 +367,7 @@ class BackupAndRestore(Callback):
         else:
             _load_on_first_call(self.model, arrays, names, self._path)
         try:
-            _backup.set_rng_state(meta["rng"])
+            _backup.set_rng_state(meta["rng"], self.model)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise self._damaged(f"its random-number state is unreadable ({e!r})") from None
         if step:  # mid-epoch: that epoch again, from the next step (Model.fit skips the rest)
@@ -442,7 +442,7 @@ class BackupAndRestore(Callback):
         if perm is not None:
             arrays["__fit__/perm"] = perm
         meta = {"format": "tapeflow-backup", "names": json.dumps(names),
-                "rng": _backup.rng_state(), **meta}
+                "rng": _backup.rng_state(self.model), **meta}
         with atomic_open(self._path) as f:
             _safetensors.write(f, arrays, meta)
 

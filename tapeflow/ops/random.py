@@ -69,6 +69,8 @@ def _rng(seed=None, op=""):
     Call it once per random draw: Keras initializers, dropout layers and anything else with a
     ``seed=`` argument reuse it to follow ``tf.random.set_seed`` exactly like the ops here.
     """
+    if isinstance(seed, np.random.Generator):
+        return seed  # a Keras layer's own source (keras.backend.layer_rng): no shared state
     g = _SeedState.global_seed
     if seed is None:
         if g is None:

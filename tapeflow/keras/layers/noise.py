@@ -4,6 +4,7 @@ import math
 
 from ...ops import nn
 from ...ops import random as rnd
+from .. import backend
 from .base import Layer
 from .convolutional import normalize_data_format
 
@@ -16,6 +17,8 @@ class _Noise(Layer):
                              f"value between 0 and 1. Received: rate={rate}")
         self.rate, self.seed = float(rate), seed
         self.supports_masking = True
+        # the layer's own source (see keras.backend.layer_rng)
+        self._generator = backend.layer_rng(seed, type(self).__name__)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -40,7 +43,7 @@ class SpatialDropout1D(_Noise):
         shape = list(inputs.shape)
         keep = [0, 1] if self.data_format == "channels_first" else [0, len(shape) - 1]
         noise = [d if i in keep else 1 for i, d in enumerate(shape)]
-        return nn.dropout(inputs, self.rate, noise_shape=noise, seed=self.seed)
+        return nn.dropout(inputs, self.rate, noise_shape=noise, seed=self._generator)
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
@@ -64,7 +67,7 @@ class GaussianNoise(_Noise):
         if not training or self.stddev == 0:
             return inputs
         return inputs + rnd.normal(list(inputs.shape), 0.0, self.stddev, inputs.dtype,
-                                   seed=self.seed)
+                                   seed=self._generator)
 
     def get_config(self):
         config = super().get_config()
@@ -80,4 +83,5 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         std = math.sqrt(self.rate / (1.0 - self.rate))
-        return inputs * rnd.normal(list(inputs.shape), 1.0, std, inputs.dtype, seed=self.seed)
+        return inputs * rnd.normal(list(inputs.shape), 1.0, std, inputs.dtype,
+                                   seed=self._generator)

@@ -1,7 +1,5 @@
 """``Dropout``: zeroes a fraction of inputs during training and rescales the rest."""
-from ...backend import xp_of
 from ...ops.nn import dropout
-from ...tensor import wrap
 from .. import backend
 from .base import Layer
 
@@ -16,20 +14,19 @@ class Dropout(Layer):
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
                              f"value between 0 and 1. Received: rate={rate}")
         self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        self._generator = backend.layer_rng(seed, "Dropout")
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        if self.seed is None and self.noise_shape is None:  # tf.nn's op
-            return dropout(inputs, rate=self.rate)
-        shape = tuple(inputs._v.shape)
+        if self.rate >= 1:  # Keras: everything dropped (tf.nn.dropout refuses rate 1)
+            return inputs * 0
+        noise = None
         if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        keep = backend.rng(self.seed, "Dropout").random(shape) >= self.rate
-        xp = xp_of(inputs._v)
-        scale = 0.0 if self.rate >= 1 else 1.0 / (1.0 - self.rate)
-        mask = xp.asarray(keep, dtype=inputs._v.dtype) * inputs._v.dtype.type(scale)
-        return inputs * wrap(mask)
+            noise = [s if n is None else n for s, n in zip(inputs.shape, self.noise_shape)]
+        # NOTE: tf.nn's op draws its mask in an op of its own, so a traced step draws anew
+        # per call; the layer's generator is its attribute (no state shared between models)
+        return dropout(inputs, rate=self.rate, noise_shape=noise, seed=self._generator)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

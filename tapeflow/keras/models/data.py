@@ -129,8 +129,9 @@ class ArrayBatches:
     slices (views) otherwise."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 steps=None, class_weight=None):
+                 steps=None, class_weight=None, rng=None):
         self.x, self.y, self.sw = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
+        self.rng = rng  # the model's own Generator for the shuffle orders (None: tf.random's)
         self.n = num_samples(x=self.x, y=self.y, sample_weight=self.sw)
         self.batch_size = int(batch_size)
         if self.batch_size <= 0:
@@ -176,7 +177,8 @@ class ArrayBatches:
         for _ in range(start, self.steps):
             if self._pos >= n or self._perm is None and self.shuffle:
                 self._pos = 0
-                self._perm = backend.rng(None, "Shuffle").permutation(n) if self.shuffle else None
+                rng = self.rng if self.rng is not None else backend.rng(None, "Shuffle")
+                self._perm = rng.permutation(n) if self.shuffle else None
             first, stop = self._pos, min(self._pos + bs, n)
             self._pos = stop
             yield first, stop
@@ -258,7 +260,7 @@ def _tensor(x):
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
-                 class_weight=None):
+                 class_weight=None, rng=None):
     if is_batch_source(x):
         if y is not None:
             raise ValueError("`y` argument is not supported when using a dataset as input: "
@@ -270,7 +272,7 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if x is None:
         raise ValueError("Expected input data `x`; received None.")
     return on_device(ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, steps,
-                                  class_weight))
+                                  class_weight, rng))
 
 
 # -- copying batches to the GPU ahead of the steps ----------------------------------------------

@@ -12,7 +12,7 @@ from ...tensor import TensorBase
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .. import mixed_precision, optimizers, saving
+from .. import backend, mixed_precision, optimizers, saving
 from ..layers.base import Layer
 from ..layers.input_layer import KerasTensor
 from . import data as data_module
@@ -115,6 +115,9 @@ class Model(Layer):
         d["_in_fit"] = False
         d["_loss_tracker"] = None
         d["_compiled_metrics"] = []
+        # fit's shuffle order: the model's own source, seeded now (keras.backend.layer_rng), so
+        # models trained at once in two threads shuffle as they do one after the other
+        d["_shuffle_rng"] = backend.layer_rng(None, "Shuffle")
 
     def call(self, inputs, training=None):
         raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` "
@@ -469,7 +472,8 @@ class Model(Layer):
             sample_weight, vsw = data_module.split_tail(sample_weight, cut)
             validation_data = (vx, vy, vsw) if vsw is not None else (vx, vy)
         batches = data_module.make_batches(x, y, sample_weight, batch_size, shuffle,
-                                           steps_per_epoch, class_weight)
+                                           steps_per_epoch, class_weight,
+                                           rng=self.__dict__.get("_shuffle_rng"))
         # distribute: this rank's share of every global batch; progress on rank 0 only
         batches, verbose = _replicas.fit_batches(self, batches, verbose)
         val = None
