@@ -9,10 +9,10 @@ from ...function import function
 from ...ops.math import cast
 from ...tape import GradientTape
 from ...tensor import TensorBase
+from .. import backend, mixed_precision, optimizers, saving
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .. import backend, mixed_precision, optimizers, saving
 from ..layers.base import Layer
 from ..layers.input_layer import KerasTensor
 from . import data as data_module
