@@ -8,8 +8,11 @@ original (the mutation hit bytes that do not matter) or raises a clear error: ``
 message names the file. It fails on any other exception class, a hang, a crash (the child
 dying), silently different weights, or the canary file appearing (code from a file ran).
 
-``python tests/fuzz/fuzz_files.py --cases 2000`` runs it at length (``make fuzz``); the test
-suite runs a short budget (tests/fuzz/test_fuzz.py).
+``python tests/fuzz/fuzz_files.py --cases 2000`` runs it at length (``make fuzz``), with the
+MPI fault cases (``mpi_faults``: ranks with different data or models, a rank raising, hanging,
+killed or leaving with status 0 mid-fit) when the ``mpi`` extra is installed; the test suite
+runs a short budget (tests/fuzz/test_fuzz.py; the MPI cases one by one in
+tests/distribute/test_mpi.py).
 """
 import argparse
 import json
@@ -366,12 +369,68 @@ def kill_trials(trials, seed=0, log=None):
     return done, failures
 
 
+# (scenario, options, env, what the job's output must say): each must end the whole job
+# with a non-zero
+# status well before the collective timeout, naming the cause
+MPI_FAULTS = [
+    ("mismatch", ["data=uneven"], {}, "steps per epoch"),
+    ("mismatch", ["model=uneven"], {}, "model has variable 0 of shape"),
+    ("mismatch", ["exit=0"], {}, "exited while Model.fit was still running"),
+    ("fault", ["fault=raise"], {}, "injected failure on the last rank"),
+    # a SIGKILLed rank cannot speak: the launcher reports it (MPICH: "Killed (signal 9)",
+    # Open MPI: "signal 9 (Killed)")
+    ("fault", ["fault=kill"], {}, "Killed"),
+    ("fault", ["fault=hang"], {"TAPEFLOW_COLLECTIVE_TIMEOUT": "2"}, "did not complete within 2 s"),
+]
+
+
+def mpi_faults(log=None, deadline=30.0):
+    """Run each MPI fault case on 2 ranks; ``[(case, verdict)]`` of those that failed (a
+    zero exit status, a job outliving ``deadline`` seconds, or an output not naming the cause),
+    or None when MPI is not installed."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "distribute"))
+    import _launch  # deferred: the MPI launcher of the distribute tests
+
+    if _launch.mpiexec() is None:
+        return None
+    try:
+        import mpi4py  # noqa: F401  # optional: the mpi extra
+    except ImportError:
+        return None
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (scenario, options, env, expect) in enumerate(MPI_FAULTS):
+            case = f"{scenario} {' '.join(options)}"
+            try:
+                proc, seconds = _launch.launch(2, scenario, os.path.join(tmp, str(i)),
+                                               *options, env=env, check=False,
+                                               timeout=deadline * 3)
+            except Exception as e:  # a hang past the timeout is a failure
+                failures.append((case, f"{type(e).__name__}: {e}"))
+                continue
+            if proc.returncode == 0:
+                verdict = "the job exited 0"
+            elif seconds > deadline:
+                verdict = f"the job took {seconds:.0f} s"
+            elif expect not in proc.stderr + proc.stdout:
+                verdict = f"the output does not say {expect!r}: {proc.stderr[-300:]!r}"
+            else:
+                verdict = "ok"
+            if log:
+                log(f"mpi  {case:24s} {verdict} ({seconds:.1f} s)")
+            if verdict != "ok":
+                failures.append((case, verdict))
+    return failures
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", type=int, default=2000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--kills", type=int, default=50, help="SIGKILL-during-save trials")
+    p.add_argument("--no-mpi", action="store_true", help="skip the MPI fault cases")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
     start = time.time()
@@ -384,9 +443,16 @@ def main(argv=None):
                                       log=print if args.verbose else None)
     print(f"{done} kills during saves in {time.time() - start:.0f} s: "
           f"{done - len(kill_failures)} left a loadable target and at most one temporary file")
-    for f in failures + kill_failures:
+    mpi_failures = [] if args.no_mpi else mpi_faults(log=print if args.verbose else None)
+    if mpi_failures is None:
+        print("MPI fault cases skipped: the `mpi` extra (mpi4py, mpiexec) is not installed")
+        mpi_failures = []
+    elif not args.no_mpi:
+        print(f"{len(MPI_FAULTS)} MPI fault cases: "
+              f"{len(MPI_FAULTS) - len(mpi_failures)} ended the job naming the cause")
+    for f in failures + kill_failures + mpi_failures:
         print("FAIL", *f)
-    return 1 if failures or kill_failures else 0
+    return 1 if failures or kill_failures or mpi_failures else 0
 
 
 if __name__ == "__main__":
