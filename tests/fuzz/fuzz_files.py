@@ -370,8 +370,7 @@ def kill_trials(trials, seed=0, log=None):
 
 
 # (scenario, options, env, what the job's output must say): each must end the whole job
-# with a non-zero
-# status well before the collective timeout, naming the cause
+# with a non-zero status well before the collective timeout, naming the cause
 MPI_FAULTS = [
     ("mismatch", ["data=uneven"], {}, "steps per epoch"),
     ("mismatch", ["model=uneven"], {}, "model has variable 0 of shape"),
