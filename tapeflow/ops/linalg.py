@@ -8,6 +8,7 @@ from ..backend import host as np
 from ..backend import xp_of
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
+from ._chunks import matmul_2d
 from ._core import Op, apply, convert_inputs
 from .array import broadcast_to, expand_dims, eye, reshape, squeeze, transpose
 from .math import _holo, cast, conj, sqrt
@@ -30,7 +31,10 @@ def _matmul_fwd(a, b, ta, tb):
         a = _mT(a)
     if tb:
         b = _mT(b)
-    return xp_of(a).matmul(a, b)
+    xp = xp_of(a)
+    if xp is np and a.ndim == 2 and b.ndim == 2:
+        return matmul_2d(a, b)  # load-tolerant threading (ops/_chunks.py)
+    return xp.matmul(a, b)
 
 
 def _matmul_grad(n, g):
