@@ -6,12 +6,12 @@ pickle means letting the file call any function it names, so tapeflow never hand
 ``pickle``. Instead ``read_pickle`` interprets the stream itself, opcode by opcode, as data:
 
 * it builds only ``None``, booleans, ints, floats, ``str``, ``bytes``, lists, tuples and dicts;
-* the only globals it accepts are NumPy's array rebuilding ones (``ndarray``, ``dtype`` and
-  ``multiarray._reconstruct``, under both the NumPy 1 and NumPy 2 module names) and the two
+* the only globals it accepts are NumPy's array rebuilding ones (``ndarray``, ``dtype``,
+  ``multiarray._reconstruct`` and ``numeric._frombuffer``, under both the NumPy 1 and NumPy 2 module names) and the two
   that spell ``bytes`` in a protocol-2 pickle (``_codecs.encode(text, "latin1")``,
   ``bytes()``), and it never calls them: ``_reconstruct`` + ``BUILD`` becomes an array made
-  here from the state's shape, dtype and data; a ``dtype`` becomes ``numpy.dtype`` of a plain
-  type string (never a structured one);
+  here from the state's shape, dtype and data (protocol 5's ``_frombuffer`` likewise); a
+  ``dtype`` becomes ``numpy.dtype`` of a plain type string (never a structured one);
 * any other opcode or global (``os.system``, ``builtins.eval``, persistent ids, extension
   codes, protocol 0/1 text opcodes...) is a ``DatasetFileError`` naming it.
 
@@ -28,6 +28,8 @@ _ARRAY_GLOBALS = {
     ("numpy._core.multiarray", "_reconstruct"): "reconstruct",
     ("numpy", "ndarray"): "ndarray",
     ("numpy", "dtype"): "dtype",
+    ("numpy.core.numeric", "_frombuffer"): "frombuffer",  # protocol 5's arrays
+    ("numpy._core.numeric", "_frombuffer"): "frombuffer",
     # bytes in a protocol-2 pickle written by Python 3: ``_codecs.encode(text, "latin1")``
     # (``bytes()`` when empty); evaluated here as that conversion only
     ("_codecs", "encode"): "encode",
@@ -225,7 +227,7 @@ def read_pickle(data, where="<pickle>"):
                 raw = data[i + 4:i + 4 + size]
                 i += 4 + size
                 stack.append(_decode(raw, where) if op == 0x58 else raw)
-            elif op == 0x8E:    # BINBYTES8
+            elif op in (0x8E, 0x96):    # BINBYTES8, BYTEARRAY8
                 size = _unpack_Q(data, i)[0]
                 raw = data[i + 8:i + 8 + size]
                 i += 8 + size
@@ -254,6 +256,8 @@ def read_pickle(data, where="<pickle>"):
                             args[1] in ("latin1", "latin-1")):
                         raise DatasetFileError(f"{where}: refusing a pickled call of encode")
                     stack.append(args[0].encode("latin1"))
+                elif fn.kind == "frombuffer":
+                    stack.append(_from_buffer(args, where))
                 elif fn.kind == "bytes":
                     if args:
                         raise DatasetFileError(f"{where}: refusing a pickled call of bytes")
@@ -298,6 +302,16 @@ def read_pickle(data, where="<pickle>"):
     except (IndexError, KeyError, struct.error, ValueError):
         raise DatasetFileError(f"{where}: truncated or malformed pickle stream (at byte {i})"
                                ) from None
+
+
+def _from_buffer(args, where):
+    """The array of protocol 5's ``_frombuffer(data, dtype, shape, order)``, made here."""
+    if len(args) != 4:
+        raise DatasetFileError(f"{where}: unexpected pickled array buffer")
+    data, dt, shape, order = args
+    dt = dt.value if isinstance(dt, _Pending) else dt
+    fortran = order == "F"
+    return _make_array((1, shape, dt, fortran, data), where)
 
 
 def _decode(raw, where):
