@@ -7,11 +7,12 @@ pickle means letting the file call any function it names, so tapeflow never hand
 
 * it builds only ``None``, booleans, ints, floats, ``str``, ``bytes``, lists, tuples and dicts;
 * the only globals it accepts are NumPy's array rebuilding ones (``ndarray``, ``dtype``,
-  ``multiarray._reconstruct`` and ``numeric._frombuffer``, under both the NumPy 1 and NumPy 2 module names) and the two
-  that spell ``bytes`` in a protocol-2 pickle (``_codecs.encode(text, "latin1")``,
-  ``bytes()``), and it never calls them: ``_reconstruct`` + ``BUILD`` becomes an array made
-  here from the state's shape, dtype and data (protocol 5's ``_frombuffer`` likewise); a
-  ``dtype`` becomes ``numpy.dtype`` of a plain type string (never a structured one);
+  ``multiarray._reconstruct`` and ``numeric._frombuffer``, under both the NumPy 1 and NumPy 2
+  module names) and the two that spell ``bytes`` in a protocol-2 pickle
+  (``_codecs.encode(text, "latin1")``, ``bytes()``), and it never calls them:
+  ``_reconstruct`` + ``BUILD`` becomes an array made here from the state's shape, dtype and
+  data (protocol 5's ``_frombuffer`` likewise); a ``dtype`` becomes ``numpy.dtype`` of a
+  plain type string (never a structured one);
 * any other opcode or global (``os.system``, ``builtins.eval``, persistent ids, extension
   codes, protocol 0/1 text opcodes...) is a ``DatasetFileError`` naming it.
 
