@@ -77,6 +77,8 @@ CASES = [
     " interpolation='bicubic', class_names=None)",
     "I(D + '/img', shuffle=False, image_size=(5, 8), crop_to_aspect_ratio=True,"
     " label_mode='categorical', color_mode='rgba', batch_size=20)",
+    "I(D + '/img', shuffle=False, image_size=(7, 3), crop_to_aspect_ratio=True,"
+    " label_mode='categorical', interpolation='lanczos3')",
     "I(D + '/img', shuffle=False, image_size=(5, 8), pad_to_aspect_ratio=True, labels=None,"
     " interpolation='AREA', data_format='channels_first')",
     "I(D + '/img', seed=3, image_size=(3, 3), validation_split=0.4, subset='both')",
