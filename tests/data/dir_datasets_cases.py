@@ -1,7 +1,7 @@
 """A small folder tree of images and texts, and ``*_dataset_from_directory`` calls checked
 against Keras 3.15: ``tests/data/record_dir_datasets.py`` writes Keras's answers to
 ``dir_datasets.json`` and ``test_dir_datasets.py`` makes the same calls on tapeflow. A call
-uses ``I`` (image_dataset_from_directory), ``T`` (text_dataset_from_directory) and ``D`` (the
+uses ``I``, ``T`` and ``A`` (image, text and audio_dataset_from_directory) and ``D`` (the
 tree's root); paths in answers are relative to ``D``."""
 import hashlib
 import os
@@ -9,9 +9,34 @@ import os
 import numpy as np
 
 
+def _wav(path, samples, channels=1, width=2, rate=8000):
+    import wave
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples).astype({1: "u1", 2: "<i2"}[width]).tobytes())
+
+
+def make_wavs(root):
+    """Writes ``root/wav`` (classes a, b of mono 16-bit clips of several lengths),
+    ``root/wav2`` (a stereo clip) and ``root/wavbad`` (an 8-bit clip)."""
+    rng = np.random.RandomState(1)
+    for cls, lengths in (("a", (4, 7, 2)), ("b", (5, 3))):
+        for i, n in enumerate(lengths):
+            _wav(os.path.join(root, "wav", cls, f"c{i}.wav"), rng.randint(-32768, 32767, n))
+    _wav(os.path.join(root, "wav", "b", "sub", "LOUD.WAV"), [32767, -32768, 0])
+    _wav(os.path.join(root, "wav2", "s.wav"), rng.randint(-3000, 3000, 8), channels=2)
+    _wav(os.path.join(root, "wavbad", "u8.wav"), [1, 2, 3], width=1)
+
+
 def make_tree(root):
     """Writes ``root/img`` (classes cat, dog and a hidden folder; PNG, JPEG, BMP, GIF, files
-    in subfolders, a text file to skip) and ``root/txt`` (classes neg, pos, z (empty))."""
+    in subfolders, a text file to skip), ``root/txt`` (classes neg, pos, z (empty)) and the
+    WAV folders of ``make_wavs``."""
+    make_wavs(root)
     from PIL import Image  # optional: Pillow writes the images
 
     rng = np.random.RandomState(0)
@@ -88,7 +113,24 @@ CASES = [
     "I(D + '/img', image_size=(3, 3), crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)",
     "I(D + '/img', image_size=(3, 3), class_names=['dog', 'cow'])",
     "I(D + '/txt', image_size=(3, 3))",
+    # audio
+    "A(D + '/wav', shuffle=False, batch_size=2)",
+    "A(D + '/wav', shuffle=False, output_sequence_length=5, label_mode='categorical')",
+    "A(D + '/wav', shuffle=False, ragged=True, batch_size=None, label_mode='binary')",
+    "A(D + '/wav', seed=4, validation_split=0.4, subset='both')",
+    "A(D + '/wav2', labels=None, batch_size=None)",
+    "A(D + '/wavbad', labels=None)",
+    "A(D + '/wav', sampling_rate=16000)",
+    "A(D + '/wav', sampling_rate=1.5)",
+    "A(D + '/wav', ragged=True, output_sequence_length=3)",
+    "A(D + '/wav', labels=(1, 0))",
+    "A(D + '/txt')",
 ]
+
+
+def to_numpy(t):
+    """A tensor's (or a ragged tensor's, padded) NumPy value."""
+    return t.to_tensor().numpy() if "Ragged" in type(t).__name__ else t.numpy()
 
 
 def _array(a):
@@ -109,16 +151,21 @@ def encode(result, root, to_numpy):
     and every element, through ``to_numpy``) or of an exception."""
     if isinstance(result, BaseException):
         return {"error": type(result).__name__, "message": str(result).replace(root, "D")}
-    if isinstance(result, list):
-        return [encode(r, root, to_numpy) for r in result]
-    out = {"class_names": result.class_names}
+    if isinstance(result, (list, tuple)):
+        return {type(result).__name__: [encode(r, root, to_numpy) for r in result]}
+    spec = result.element_spec
+    out = {"class_names": result.class_names,
+           "element_spec": [[s.shape.as_list() if s.shape.rank is not None else None,
+                             s.dtype.name, "Ragged" in type(s).__name__]
+                            for s in (spec if isinstance(spec, tuple) else (spec,))]}
     if hasattr(result, "file_paths"):
         out["file_paths"] = [os.path.relpath(p, root) for p in result.file_paths]
     elements = []
     try:
         for el in result:
             parts = el if isinstance(el, tuple) else (el,)
-            elements.append([_array(to_numpy(p)) for p in parts])
+            elements.append([dict(_array(to_numpy(p)), ragged="Ragged" in type(p).__name__)
+                             for p in parts])
     except Exception as e:  # an error while reading the files: its class
         out["iteration_error"] = type(e).__name__
     out["elements"] = elements

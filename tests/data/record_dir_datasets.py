@@ -14,13 +14,14 @@ import keras
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from dir_datasets_cases import CASES, encode  # noqa: E402
+from dir_datasets_cases import CASES, encode, to_numpy  # noqa: E402
 
 
 def main():
     out = {"keras": keras.__version__, "cases": {}}
     names = {"I": keras.utils.image_dataset_from_directory,
-             "T": keras.utils.text_dataset_from_directory}
+             "T": keras.utils.text_dataset_from_directory,
+             "A": keras.utils.audio_dataset_from_directory}
     with tempfile.TemporaryDirectory() as d:
         python = sys.argv[1] if len(sys.argv) > 1 else "/work/main/.venv/bin/python"
         subprocess.run([python, "-c", f"import sys; sys.path.insert(0, {HERE!r}); "
@@ -33,7 +34,7 @@ def main():
                     r = eval(call, dict(names, D=d))
             except Exception as e:
                 r = e
-            rec = encode(r, d, lambda t: t.numpy())
+            rec = encode(r, d, to_numpy)
             out["cases"][call] = {"result": rec, "printed": printed.getvalue()}
     with open(os.path.join(HERE, "dir_datasets.json"), "w") as f:
         json.dump(out, f, indent=None, separators=(",", ":"))

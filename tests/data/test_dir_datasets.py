@@ -1,5 +1,5 @@
-"""keras.utils.image_dataset_from_directory / text_dataset_from_directory on a generated folder
-tree, replayed against Keras 3.15's answers (``dir_datasets.json``, written by
+"""keras.utils.image_dataset_from_directory / text_dataset_from_directory /
+audio_dataset_from_directory on a generated folder tree, replayed against Keras 3.15's answers (``dir_datasets.json``, written by
 ``record_dir_datasets.py``): printed counts, class names, file order, splits, label modes,
 decoded and resized images, and errors."""
 import contextlib
@@ -18,7 +18,7 @@ pytest.importorskip("PIL")  # the tree's images are written and read with Pillow
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from dir_datasets_cases import CASES, encode, make_tree  # noqa: E402
+from dir_datasets_cases import CASES, encode, make_tree, to_numpy  # noqa: E402
 
 RECORDED = json.loads((HERE / "dir_datasets.json").read_text())["cases"]
 
@@ -63,18 +63,19 @@ def _same(g, w, jpeg):
 
 
 def _compare(got, want, call):
-    if isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _compare(g, w, call)
-        return
+    for seq in ("list", "tuple"):  # subset="both": a list of datasets (a tuple for audio)
+        if seq in want:
+            assert seq in got and len(got[seq]) == len(want[seq])
+            for g, w in zip(got[seq], want[seq]):
+                _compare(g, w, call)
+            return
     if "error" in want:
         assert got == want
         return
     assert {k: v for k, v in got.items() if k != "elements"} == \
         {k: v for k, v in want.items() if k != "elements"}
-    assert [[(a["dtype"], a["shape"]) for a in el] for el in got["elements"]] == \
-        [[(a["dtype"], a["shape"]) for a in el] for el in want["elements"]]
+    assert [[(a["dtype"], a["shape"], a["ragged"]) for a in el] for el in got["elements"]] == \
+        [[(a["dtype"], a["shape"], a["ragged"]) for a in el] for el in want["elements"]]
     batched = "batch_size=None" not in call
     got_s, want_s = (_samples(dict(r, batched=batched)) for r in (got, want))
     assert len(got_s) == len(want_s)
@@ -96,14 +97,15 @@ def _compare(got, want, call):
 def test_matches_keras(tree, call):
     want = RECORDED[call]
     names = {"I": tf.keras.utils.image_dataset_from_directory,
-             "T": tf.keras.utils.text_dataset_from_directory, "D": tree}
+             "T": tf.keras.utils.text_dataset_from_directory,
+             "A": tf.keras.utils.audio_dataset_from_directory, "D": tree}
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
             r = eval(call, names)
     except Exception as e:
         r = e
-    got = encode(r, tree, lambda t: t.numpy())
+    got = encode(r, tree, to_numpy)
     assert printed.getvalue() == want["printed"]
     _compare(got, want["result"], call)
 

@@ -1,5 +1,6 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
-package), ``image_dataset_from_directory`` / ``text_dataset_from_directory``,
+package), ``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
+``audio_dataset_from_directory``,
 ``set_random_seed``, ``array_to_img`` / ``img_to_array`` and, as TF 2.21's ``tf.keras.utils``
 has them, ``register_keras_serializable`` / ``get_registered_name`` /
 ``get_registered_object`` (the same functions as ``keras.saving``'s)."""
@@ -17,12 +18,13 @@ from .progbar import Progbar
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
            "array_to_img", "img_to_array", "register_keras_serializable",
            "get_registered_name", "get_registered_object", "image_dataset_from_directory",
-           "text_dataset_from_directory"]
+           "text_dataset_from_directory", "audio_dataset_from_directory"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
-         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset"}
+         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
+         "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset"}
 
 
 def to_categorical(x, num_classes=None):

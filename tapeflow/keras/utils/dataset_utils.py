@@ -146,6 +146,27 @@ def get_training_or_validation_split(samples, labels, validation_split, subset):
     return samples, labels
 
 
+def map_files(ds, load, spec, labelled):
+    """``ds`` (paths, or ``(path, label)`` pairs) mapped through ``load(path)``, whose output
+    is declared to have ``spec`` (what TF's trace of Keras's loader gives, unknown sizes
+    included).
+
+    NOTE: tapeflow's ``map`` finds its element spec by probing the function with made-up
+    inputs, which a file reader cannot read (the probe paths name no file); it would then
+    run the first real file instead, fixing its shape in the spec and raising a bad first
+    file's error when the dataset is made. Declaring the spec keeps both as TF has them: the
+    shapes Keras documents, and file errors when the dataset is iterated.
+    """
+    if labelled:
+        label_spec = ds.element_spec[1]
+        out = ds.map(lambda x, y: (load(x), y))
+        out._spec = (spec, label_spec)
+    else:
+        out = ds.map(load)
+        out._spec = spec
+    return out
+
+
 def labels_to_dataset(labels, label_mode, num_classes):
     """A ``tf.data.Dataset`` of the labels: ints as they are, ``"binary"`` as float32 ``[x]``,
     ``"categorical"`` one-hot float32 rows of ``num_classes``."""

@@ -2,6 +2,7 @@
 folder, decoded, resized and labelled by their subfolder."""
 from ... import data
 from ...backend import host as np
+from ...data import TensorSpec
 from ...image import resize, resize_with_pad
 from ...io import decode_image, read_file
 from ...ops import array as array_ops
@@ -48,9 +49,11 @@ def _to_dataset(image_paths, labels, label_mode, num_classes, load_args, shuffle
         ds = data.Dataset.zip((ds, du.labels_to_dataset(labels, label_mode, num_classes)))
     if shuffle:
         ds = ds.shuffle(buffer_size=shuffle_buffer_size or 1024, seed=seed)
-    if label_mode:
-        return ds.map(lambda x, y: (load_image(x, *load_args), y))
-    return ds.map(lambda x: load_image(x, *load_args))
+    (h, w), channels, interpolation, data_format = load_args[:4]
+    shape = [h, w, channels] if data_format == "channels_last" else [channels, h, w]
+    dtype = "uint8" if interpolation == "nearest" else "float32"  # nearest keeps the dtype
+    return du.map_files(ds, lambda x: load_image(x, *load_args), TensorSpec(shape, dtype),
+                        bool(label_mode))
 
 
 def _finish(ds, batch_size, class_names, file_paths):

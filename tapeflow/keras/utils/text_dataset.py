@@ -1,6 +1,7 @@
 """``keras.utils.text_dataset_from_directory``: a ``tf.data.Dataset`` of the ``.txt`` files of a
 folder, labelled by their subfolder."""
 from ... import data
+from ...data import TensorSpec
 from ...io import read_file
 from ...strings import substr
 from . import dataset_utils as du
@@ -20,9 +21,8 @@ def _to_dataset(file_paths, labels, label_mode, num_classes, max_length, shuffle
         ds = data.Dataset.zip((ds, du.labels_to_dataset(labels, label_mode, num_classes)))
     if shuffle:
         ds = ds.shuffle(buffer_size=shuffle_buffer_size or 1024, seed=seed)
-    if label_mode:
-        return ds.map(lambda x, y: (_read_text(x, max_length), y))
-    return ds.map(lambda x: _read_text(x, max_length))
+    return du.map_files(ds, lambda x: _read_text(x, max_length), TensorSpec([], "string"),
+                        bool(label_mode))
 
 
 def _finish(ds, batch_size, class_names):
