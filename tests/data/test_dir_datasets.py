@@ -1,7 +1,8 @@
 """keras.utils.image_dataset_from_directory / text_dataset_from_directory /
-audio_dataset_from_directory on a generated folder tree, replayed against Keras 3.15's answers (``dir_datasets.json``, written by
-``record_dir_datasets.py``): printed counts, class names, file order, splits, label modes,
-decoded and resized images, and errors."""
+audio_dataset_from_directory on a generated folder tree, replayed against Keras 3.15's
+answers (``dir_datasets.json``, written by ``record_dir_datasets.py``): printed counts,
+class names, element specs, file order, splits, label modes, decoded and resized images and
+clips, and errors."""
 import contextlib
 import io
 import json
