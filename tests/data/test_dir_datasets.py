@@ -142,3 +142,42 @@ def test_grain_format_is_refused(tree):
         tf.keras.utils.text_dataset_from_directory(tree, format="grain")
     with pytest.raises(ValueError, match="`format` should be"):
         tf.keras.utils.text_dataset_from_directory(tree, format="torch")
+
+
+def _wav_bytes(samples, channels=1, width=2):
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(8000)
+        w.writeframes(np.asarray(samples).astype({1: "u1", 2: "<i2"}[width]).tobytes())
+    return buf.getvalue()
+
+
+def test_decode_wav_as_tf():
+    """The values and errors TF 2.21's tf.audio.decode_wav gives for the same files."""
+    from tapeflow.keras.utils.audio_dataset import decode_wav
+    d = _wav_bytes([0, 1, -1, 32767, -32768, 100])
+    a, rate = decode_wav(d)
+    assert a.dtype == tf.float32 and a.shape == (6, 1) and rate.dtype == tf.int32
+    assert int(rate) == 8000
+    assert a.numpy().ravel().tolist() == [0.0, 3.0517578125e-05, -3.0517578125e-05,
+                                          0.999969482421875, -1.0, 0.0030517578125]
+    a, _ = decode_wav(d, desired_samples=8)
+    assert a.shape == (8, 1) and a.numpy()[6:].ravel().tolist() == [0.0, 0.0]
+    assert decode_wav(d, desired_samples=3)[0].shape == (3, 1)
+    a, _ = decode_wav(d, desired_channels=2)
+    assert a.numpy()[:2].tolist() == [[0.0, 0.0], [3.0517578125e-05, 3.0517578125e-05]]
+    stereo = _wav_bytes([1, 2, 3, 4], channels=2)
+    assert decode_wav(stereo)[0].numpy().tolist() == [[3.0517578125e-05, 6.103515625e-05],
+                                                      [9.1552734375e-05, 0.0001220703125]]
+    assert decode_wav(stereo, desired_channels=1)[0].numpy().tolist() == [
+        [3.0517578125e-05], [9.1552734375e-05]]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Can only read 16-bit WAV files, but received 8"):
+        decode_wav(_wav_bytes([1, 2], width=1))
+    for bad in (b"RIFFxx", d[:-3]):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Data too short"):
+            decode_wav(bad)

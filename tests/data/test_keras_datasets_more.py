@@ -199,3 +199,48 @@ def test_cifar100_files_are_checked(isolated, monkeypatch):
     with pytest.warns(UserWarning, match=r"expected uint8 data of shape \(N, 3072\)"), \
             pytest.raises(DownloadError):
         cifar100.load_data()
+
+
+def test_sequences_stored_as_integer_arrays(isolated):
+    """Archives whose reviews are 1-D int arrays (not lists) load as Keras loads them."""
+    from tapeflow.keras.datasets import imdb
+    rng = np.random.RandomState(3)
+    arrays = {}
+    for split, n in (("train", 4), ("test", 3)):
+        x = np.empty(n, dtype=object)
+        x[:] = [rng.randint(0, 20, rng.randint(2, 9)).astype(np.int32) for _ in range(n)]
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = x, rng.randint(0, 2, n)
+    p = isolated / "arr.npz"
+    np.savez(p, **arrays)
+    (x, y), (xt, yt) = imdb.load_data(str(p), num_words=15, seed=0)
+    order = np.arange(4)
+    rng2 = np.random.RandomState(0)
+    rng2.shuffle(order)
+    for got, i in zip(x, order):
+        want = [1] + [w + 3 if w + 3 < 15 else 2 for w in arrays["x_train"][i]]
+        assert [int(v) for v in got] == want
+    np.testing.assert_array_equal(y, arrays["y_train"][order])
+
+
+def test_cifar100_keras3_cache_layout_and_download(isolated, monkeypatch):
+    import tarfile
+
+    from tapeflow.keras.datasets import cifar100
+    src = isolated / "files" / "cifar100"
+    arc = isolated / "cifar-100-python.tar.gz"
+    with tarfile.open(arc, "w:gz") as t:
+        t.add(src / "cifar-100-python", arcname="cifar-100-python")
+    monkeypatch.setattr(cifar100, "ORIGIN", arc.as_uri())
+    monkeypatch.setattr(cifar100, "HASH", hashlib.sha256(arc.read_bytes()).hexdigest())
+    monkeypatch.setattr(_files, "urlopen", __import__("urllib.request").request.urlopen)
+    (x, y), _ = cifar100.load_data("coarse")
+    unpacked = isolated / "keras" / "datasets" / "cifar-100-python-target" / "cifar-100-python"
+    assert (unpacked / "train").exists() and x.shape == (7, 32, 32, 3)  # where Keras 3 puts it
+    assert (y < 20).all()
+
+    def offline(url, *a, **k):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(_files, "urlopen", offline)  # found in the cache from now on
+    (x2, _), _ = cifar100.load_data("coarse")
+    np.testing.assert_array_equal(x, x2)

@@ -9,15 +9,21 @@ from ._safe_npz import load_npz
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 
+def _is_sequence(seq):
+    if isinstance(seq, list):
+        return all(type(w) is int for w in seq)
+    return isinstance(seq, np.ndarray) and seq.ndim == 1 and seq.dtype.kind in "iu"
+
+
 def read_archive(keys):
     """A reader for ``load_file``: the arrays ``keys`` of a sequence archive, each object array
-    checked to hold lists (or 1-D arrays) of integers only."""
+    checked to hold lists (or 1-D integer arrays) of word indices only."""
     def read(path):
         arrays = load_npz(path, keys)
         for k, a in arrays.items():
             if a.dtype.hasobject:
                 for seq in a.reshape(-1):
-                    if not (isinstance(seq, list) and all(type(w) is int for w in seq)):
+                    if not _is_sequence(seq):
                         raise DatasetFileError(f"{path}: {k} must hold lists of word indices "
                                                f"(ints); found {type(seq).__name__}")
         return arrays
