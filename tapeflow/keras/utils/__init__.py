@@ -1,9 +1,9 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
 package), ``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
-``audio_dataset_from_directory``,
-``set_random_seed``, ``array_to_img`` / ``img_to_array`` and, as TF 2.21's ``tf.keras.utils``
-has them, ``register_keras_serializable`` / ``get_registered_name`` /
-``get_registered_object`` (the same functions as ``keras.saving``'s)."""
+``audio_dataset_from_directory``, ``set_random_seed``, ``array_to_img`` / ``img_to_array``
+and, as TF 2.21's ``tf.keras.utils`` has them, ``register_keras_serializable`` /
+``get_registered_name`` / ``get_registered_object`` (the same functions as
+``keras.saving``'s)."""
 import importlib
 import random
 
