@@ -1,10 +1,12 @@
-"""``keras.datasets``: MNIST, Fashion-MNIST and CIFAR-10 loaders that find local copies first."""
+"""``keras.datasets``: the Keras dataset loaders (MNIST, Fashion-MNIST, CIFAR-10/100, IMDB,
+Reuters, Boston and California housing), which find local copies first."""
 import importlib as _importlib
 
 from ._files import DownloadError, get_file
 from ._idx import DatasetFileError
 
-_SUBMODULES = ("mnist", "fashion_mnist", "cifar10")
+_SUBMODULES = ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters",
+               "boston_housing", "california_housing")
 
 
 def __getattr__(name):
@@ -19,4 +21,4 @@ def __dir__():
     return sorted(list(globals()) + list(_SUBMODULES))
 
 
-__all__ = ["mnist", "fashion_mnist", "cifar10", "get_file", "DatasetFileError", "DownloadError"]
+__all__ = list(_SUBMODULES) + ["get_file", "DatasetFileError", "DownloadError"]

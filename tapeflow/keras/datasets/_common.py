@@ -159,3 +159,49 @@ def load_idx_dataset(name, keras_subdir, origin_base, known_hashes, path=None):
             raise search.failed(e, origin_base + f, os.path.join(_files.cache_dir(), keras_subdir,
                                                                  f), idx_fix(name)) from None
     return read_idx_dir(os.path.dirname(paths[0]), known_hashes)
+
+
+def _read_verified(fpath, expected, read):
+    if not os.path.isfile(fpath):
+        return "not there"
+    if expected:
+        _files.check_hash(fpath, expected, "dataset file")
+    return read(fpath)
+
+
+def load_file(name, path, default, origin, file_hash, read):
+    """``read(local path)`` of the one-file dataset ``name`` (``default`` is its official file
+    name, ``file_hash`` the official digest).
+
+    ``path`` is Keras's: a file name in the Keras cache; an absolute or existing path is read
+    directly (no checksum: the caller named it). Otherwise the search goes through
+    ``$TAPEFLOW_DATASETS/<name>/``, the project's ``shared/datasets/<name>/``, the Keras cache
+    and ``/usr/share/datasets/<name>/`` (each copy of the official file is checked against
+    ``file_hash``; one that fails is skipped with a warning), then downloads ``origin`` with
+    ``get_file`` (verified, atomic) into the Keras cache.
+    """
+    p = os.path.expanduser(os.fspath(path))
+    if os.path.isabs(p) or (p != default and os.path.exists(p)):
+        if os.path.isfile(p):
+            return read(p)
+        if os.path.isabs(p) and os.path.exists(p):
+            raise DatasetFileError(f"{p}: not a file")
+    expected = file_hash if p == default else None
+    search = Search(name)
+    cached = os.path.join(_files.cache_dir(), p)
+    accepts = os.path.basename(p) + (f" with {_files._algorithm(expected)} {expected}"
+                                     if expected else "")
+    for directory, how in _files.search_dirs(name, ""):
+        fpath = cached if how == _files.KERAS_CACHE else os.path.join(directory,
+                                                                       os.path.basename(p))
+        found = search.look(fpath, how, accepts,
+                            lambda f=fpath: _read_verified(f, expected, read))
+        if found is not None:
+            return found
+    try:  # a cached file still here failed verification: fetch a fresh one
+        fpath = _files.get_file(p, origin, file_hash=expected,
+                                force_download=os.path.exists(cached))
+    except _files.DownloadError as e:
+        raise search.failed(e, origin, cached, f"put {os.path.basename(p)} into DIR/{name}/ "
+                            f"and set TAPEFLOW_DATASETS=DIR, or put it at {cached}") from None
+    return read(fpath)

@@ -10,9 +10,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 
+from ..._io import atomic_path
 from ._idx import DatasetFileError
 
 
@@ -169,141 +171,196 @@ class _Progress:
         self.stream.flush()
 
 
+def _fetch_into(out, origin, fpath, h, progress):
+    """Stream ``origin`` into the open file ``out``, updating the digest ``h``."""
+    try:
+        response = urlopen(origin)
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        err = DownloadError(
+            f"URL fetch failure on {origin}: {reason}. Without network access, put the file "
+            f"at {fpath} yourself (or see the loader's docstring for the folders searched).")
+        err.reason = str(reason)
+        raise err from None
+    with response:
+        total = response.headers.get("Content-Length") if hasattr(response, "headers") \
+            else None
+        bar = _Progress(int(total) if total else None) if progress else None
+        done = 0
+        try:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                h.update(chunk)
+                done += len(chunk)
+                if bar:
+                    bar.update(done)
+        except OSError as e:
+            raise DownloadError(f"Download of {origin} failed after {done} bytes: {e}; "
+                                f"{fpath} was not changed.") from None
+        if bar:
+            bar.update(done, final=True)
+        if total and done != int(total):
+            raise DownloadError(f"Download of {origin} is incomplete ({done} of {total} "
+                                f"bytes); {fpath} was not changed.")
+
+
 def _download(origin, fpath, file_hash=None, hash_algorithm="auto", progress=True):
-    """Fetch ``origin`` into ``fpath`` atomically: stream into a temporary file in the same
-    directory, check the digest, then ``os.replace``. A failure leaves ``fpath`` untouched."""
-    directory = os.path.dirname(os.path.abspath(fpath))
-    os.makedirs(directory, exist_ok=True)
+    """Fetch ``origin`` into ``fpath`` atomically (``tapeflow._io.atomic_path``: a temporary
+    file next to it, checked, then renamed). A failure leaves ``fpath`` untouched."""
     if progress:
         print(f"Downloading data from {origin}", file=sys.stderr)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(fpath) + ".", suffix=".part",
-                               dir=directory)
-    try:
-        algo = _algorithm(file_hash, hash_algorithm) if file_hash else "sha256"
-        h = hashlib.new(algo)
-        try:
-            response = urlopen(origin)
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            reason = getattr(e, "reason", e)
-            err = DownloadError(
-                f"Could not download {origin}: {reason}. Without network access, put the file "
-                f"at {fpath} yourself (or see the loader's docstring for the folders searched)."
-            )
-            err.reason = str(reason)
-            raise err from None
-        with os.fdopen(fd, "wb") as out, response:
-            fd = None
-            total = response.headers.get("Content-Length") if hasattr(response, "headers") \
-                else None
-            bar = _Progress(int(total) if total else None) if progress else None
-            done = 0
-            try:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    h.update(chunk)
-                    done += len(chunk)
-                    if bar:
-                        bar.update(done)
-            except OSError as e:
-                raise DownloadError(f"Download of {origin} failed after {done} bytes: {e}; "
-                                    f"{fpath} was not changed.") from None
-            if bar:
-                bar.update(done, final=True)
-            if total and done != int(total):
-                raise DownloadError(f"Download of {origin} is incomplete ({done} of {total} "
-                                    f"bytes); {fpath} was not changed.")
+    algo = _algorithm(file_hash, hash_algorithm) if file_hash else "sha256"
+    h = hashlib.new(algo)
+    with atomic_path(fpath, suffix=".part") as tmp:
+        with open(tmp, "wb") as out:
+            _fetch_into(out, origin, fpath, h, progress)
         if file_hash and h.hexdigest() != str(file_hash).lower():
             raise DatasetFileError(
-                f"The file downloaded from {origin} has {algo} {h.hexdigest()} but {file_hash} "
-                f"was expected; it was discarded and {fpath} was not changed.")
-        os.replace(tmp, fpath)
-        tmp = None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
+                f"Incomplete or corrupted file detected. The {hash_algorithm} file hash does "
+                f"not match the provided value of {file_hash}: the file downloaded from "
+                f"{origin} has {algo} {h.hexdigest()}; it was discarded and {fpath} was not "
+                "changed.")
     return fpath
 
 
-def _extract(archive, directory):
-    """Unpack a tar or zip archive into ``directory``, refusing paths that leave it."""
+def _inside(root, name):
+    dest = os.path.realpath(os.path.join(root, name))
+    return dest == root or dest.startswith(root + os.sep)
+
+
+def _extract(archive, directory, archive_format="auto"):
+    """Unpack a tar or zip ``archive`` into ``directory``; ``False`` when it is neither of the
+    formats asked for. Members that would land outside ``directory`` (absolute paths, ``..``),
+    links and device files are refused (``DatasetFileError``) before anything is written."""
+    if archive_format is None:
+        return False
+    formats = ["tar", "zip"] if archive_format == "auto" else (
+        [archive_format] if isinstance(archive_format, str) else list(archive_format))
     root = os.path.realpath(directory)
-    if tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as t:
-            for m in t.getmembers():
-                dest = os.path.realpath(os.path.join(root, m.name))
-                if not (dest == root or dest.startswith(root + os.sep)) or m.issym() or \
-                        m.islnk() or m.isdev():
-                    raise DatasetFileError(f"{archive}: refusing to extract {m.name!r}")
-            t.extractall(root)
-        return True
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as z:
-            for name in z.namelist():
-                dest = os.path.realpath(os.path.join(root, name))
-                if not (dest == root or dest.startswith(root + os.sep)):
-                    raise DatasetFileError(f"{archive}: refusing to extract {name!r}")
-            z.extractall(root)
-        return True
+    for fmt in formats:
+        if fmt == "tar" and tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as t:
+                members = t.getmembers()
+                for m in members:
+                    if not _inside(root, m.name) or m.issym() or m.islnk() or m.isdev() or \
+                            not (m.isfile() or m.isdir()):
+                        raise DatasetFileError(f"{archive}: refusing to extract {m.name!r} "
+                                               "(a path outside the target folder, a link or "
+                                               "a special file)")
+                if hasattr(tarfile, "data_filter"):  # Python >= 3.12 (and patched 3.8+)
+                    t.extractall(root, members=members, filter="data")
+                else:
+                    t.extractall(root, members=members)
+            return True
+        if fmt == "zip" and zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as z:
+                for name in z.namelist():
+                    if not _inside(root, name):
+                        raise DatasetFileError(f"{archive}: refusing to extract {name!r} (a "
+                                               "path outside the target folder)")
+                z.extractall(root)
+            return True
+        if fmt not in ("tar", "zip"):
+            raise NotImplementedError(fmt)
     return False
+
+
+def _targets(datadir, fname, provided, unpack):
+    """``(download path, extraction folder or None)``, named as Keras 3 names them."""
+    if not unpack:
+        return os.path.join(datadir, fname), None
+    if provided and "." in fname:
+        return os.path.join(datadir, fname), os.path.join(datadir,
+                                                          fname[:fname.find(".")] + "_extracted")
+    return os.path.join(datadir, fname + "_archive"), os.path.join(datadir, fname)
 
 
 def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,
              cache_subdir="datasets", hash_algorithm="auto", extract=False,
              archive_format="auto", cache_dir=None, force_download=False):
-    """The local path of ``fname``, downloading it from ``origin`` into the Keras cache when it is
-    missing, fails ``file_hash``, or ``force_download`` is set. Downloads are atomic and verified:
-    a failed or mismatched download never replaces or corrupts the cached file.
+    """Download a file from a URL into the Keras cache, unless a verified copy is there.
 
-    With ``extract=True`` (or ``untar=True``) the archive is unpacked next to it and the path
-    of the unpacked folder is returned.
+    Downloads are atomic and verified: a failed or mismatched download never replaces or
+    corrupts the cached file, so a machine without network keeps using what it has.
+
+    Args:
+        fname: the file's name in the cache (a name, not a path); None takes the last part
+            of ``origin``'s path.
+        origin: the URL to fetch (``file://`` works too).
+        untar: deprecated spelling of ``extract=True`` for tar archives.
+        md5_hash: deprecated spelling of ``file_hash`` with ``hash_algorithm="md5"``.
+        file_hash: the expected sha256 or md5 hex digest (None: not checked).
+        cache_subdir: the folder under ``cache_dir`` to put the file in.
+        hash_algorithm: ``"sha256"``, ``"md5"`` or ``"auto"`` (told apart by length).
+        extract: unpack the archive (tar or zip) into a folder next to it.
+        archive_format: ``"auto"``, ``"tar"``, ``"zip"``, a list of those, or None.
+        cache_dir: the cache root (default ``$KERAS_HOME`` or ``~/.keras``; a root that is
+            not writable falls back to ``/tmp/.keras``, as in Keras).
+        force_download: fetch even when a verified copy is cached.
+
+    Returns:
+        The path of the file, or with ``extract``/``untar`` of the folder it was unpacked
+        into: ``<fname up to its first dot>_extracted`` when ``fname`` has a dot, else
+        ``<fname>`` (the archive then being ``<fname>_archive``), as Keras 3 names them.
+
+    Raises:
+        ValueError: no ``origin``, or ``fname`` is a path.
+        DownloadError: the download failed (no network, HTTP error, short body).
+        DatasetFileError: the download fails ``file_hash`` or the archive holds paths that
+            leave its folder.
     """
     if origin is None:
         raise ValueError('Please specify the "origin" argument (URL of the file to download).')
+    base = os.path.expanduser(cache_dir if cache_dir is not None else keras_home())
+    if not os.access(base, os.W_OK) and os.path.exists(base):
+        base = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(),
+                            ".keras")
+    if md5_hash is not None and file_hash is None:
+        file_hash, hash_algorithm = md5_hash, "md5"
+    datadir = os.path.join(base, cache_subdir)
+    provided = fname
+    fname = os.fspath(fname) if fname else ""
     if not fname:
         fname = os.path.basename(urllib.parse.urlsplit(origin).path)
         if not fname:
-            raise ValueError(f"Can't parse the file name from the origin provided: {origin!r}.")
-    if md5_hash is not None and file_hash is None:
-        file_hash, hash_algorithm = md5_hash, "md5"
-    base = cache_dir if cache_dir is not None else keras_home()
-    datadir = os.path.join(os.path.expanduser(base), cache_subdir)
+            raise ValueError(f"Can't parse the file name from the origin provided: '{origin}'."
+                             "Please specify the `fname` argument.")
+    elif os.sep in fname:
+        raise ValueError("Paths are no longer accepted as the `fname` argument. To specify the "
+                         "file's parent directory, use the `cache_dir` argument. Received: "
+                         f"fname={fname}")
     os.makedirs(datadir, exist_ok=True)
-    fpath = os.path.join(datadir, fname)
-    archive = fpath
-    if untar and not fname.endswith((".tar.gz", ".tgz", ".tar")):
-        archive = fpath + ".tar.gz"
-    need = force_download or not os.path.exists(archive)
-    if not need and file_hash is not None and not validate_file(archive, file_hash,
+    target, folder = _targets(datadir, fname, provided, extract or untar)
+    need = force_download or not os.path.exists(target)
+    if not need and file_hash is not None and not validate_file(target, file_hash,
                                                                 hash_algorithm):
-        print(f"A local file was found at {archive}, but its checksum does not match "
-              f"{file_hash}; downloading it again.", file=sys.stderr)
+        print(f"A local file was found at {target}, but its {hash_algorithm} file hash does "
+              f"not match {file_hash}; downloading it again.", file=sys.stderr)
         need = True
     if need:
-        _download(origin, archive, file_hash, hash_algorithm)
-    if untar or extract:
-        target = archive
-        for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
-            if target.endswith(suffix):
-                target = target[: -len(suffix)]
-                break
-        # NOTE: like Keras 3 (tf.keras in TF >= 2.16) the unpacked folder is returned
-        if not os.path.exists(target) or need:
-            tmpdir = tempfile.mkdtemp(prefix=".extract-", dir=datadir)
-            try:
-                if not _extract(archive, tmpdir):
-                    raise DatasetFileError(f"{archive}: not a tar or zip archive")
-                entries = os.listdir(tmpdir)
-                src = os.path.join(tmpdir, entries[0]) if len(entries) == 1 and \
-                    os.path.isdir(os.path.join(tmpdir, entries[0])) else tmpdir
-                if os.path.exists(target):
-                    shutil.rmtree(target)
-                os.replace(src, target)
-            finally:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+        _download(origin, target, file_hash, hash_algorithm)
+    if folder is None:
         return target
-    return fpath
+    # NOTE: Keras unpacks on every call; here only after a download or when the folder is gone
+    if need or not os.path.isdir(folder):
+        _unpack(target, folder, "tar" if untar else archive_format)
+    return folder
+
+
+def _unpack(archive, folder, archive_format):
+    """Unpack into a temporary folder next to ``folder``, then swap it in (never half a
+    folder under the final name)."""
+    parent = os.path.dirname(folder)
+    tmpdir = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.extract-", dir=parent)
+    try:
+        if not _extract(archive, tmpdir, archive_format):
+            warnings.warn("Could not extract archive.", stacklevel=3)
+            return
+        if os.path.isdir(folder):
+            shutil.rmtree(folder)
+        os.replace(tmpdir, folder)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 __all__ = ["get_file", "validate_file", "cache_dir", "keras_home", "DownloadError",

@@ -8,7 +8,7 @@ from ._common import Search
 from ._idx import DatasetFileError
 
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-HASH = "6d958be074577803d12ecdefd02955f39262c83c16fe9372e9f3ee2d09e4e5bd"
+HASH = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 DIRNAME = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 
@@ -68,14 +68,18 @@ def read_dir(directory):
     return (np.ascontiguousarray(x_train), y_train), (np.ascontiguousarray(x_test), y_test)
 
 
-def _candidates():
-    """The folders searched, in order: for each data folder ``<dir>/cifar10/`` and
-    ``<dir>/cifar10/cifar-10-batches-py/``; in the Keras cache only the unpacked folder."""
+def candidates(name, dirname):
+    """The folders searched, in order: for each data folder ``<dir>/<name>/`` and
+    ``<dir>/<name>/<dirname>/``; in the Keras cache the unpacked folder where Keras 3 puts it
+    (``<dirname>-target/<dirname>``), then where older versions put it (``<dirname>``)."""
     out = []
-    for directory, how in _files.search_dirs("cifar10", DIRNAME):
-        out.append((directory, how))
-        if how != _files.KERAS_CACHE:
-            out.append((os.path.join(directory, DIRNAME), how))
+    for directory, how in _files.search_dirs(name, dirname):
+        if how == _files.KERAS_CACHE:
+            out.append((os.path.join(_files.cache_dir(), dirname + "-target", dirname), how))
+            out.append((directory, how))
+        else:
+            out.append((directory, how))
+            out.append((os.path.join(directory, dirname), how))
     return out
 
 
@@ -97,7 +101,8 @@ def load_data(path=None):
 
     Looks in ``path`` (an unpacked ``cifar-10-batches-py`` folder) when given; else, in order,
     ``$TAPEFLOW_DATASETS/cifar10/``, the project's ``shared/datasets/cifar10/``, the Keras
-    cache (``$KERAS_HOME/datasets/cifar-10-batches-py``), ``/usr/share/datasets/cifar10/``
+    cache (``$KERAS_HOME/datasets/cifar-10-batches-py-target/cifar-10-batches-py`` as Keras 3
+    unpacks it, or ``.../datasets/cifar-10-batches-py``), ``/usr/share/datasets/cifar10/``
     (each data folder also with a ``cifar-10-batches-py`` inside); only then downloads the
     archive (sha256-verified) into the Keras cache and unpacks it. Unreadable batch files are
     skipped with a warning.
@@ -106,16 +111,16 @@ def load_data(path=None):
         return read_dir(os.path.expanduser(path))
     search = Search("cifar10")
     accepts = ", ".join(BATCHES)
-    for directory, how in _candidates():
+    for directory, how in candidates("cifar10", DIRNAME):
         found = search.look(os.path.join(directory, ""), how, accepts,
                             lambda d=directory: _read_if_there(d))
         if found is not None:
             return found
     try:
-        directory = _files.get_file(DIRNAME, ORIGIN, untar=True, file_hash=HASH)
+        directory = _files.get_file(DIRNAME + "-target", ORIGIN, extract=True, file_hash=HASH)
     except _files.DownloadError as e:
         raise search.failed(
-            e, ORIGIN, os.path.join(_files.cache_dir(), DIRNAME + ".tar.gz"),
+            e, ORIGIN, os.path.join(_files.cache_dir(), DIRNAME + "-target_archive"),
             f"put the unpacked {DIRNAME} folder ({accepts}) into {_files.cache_dir()}, or "
             "into DIR/cifar10/ and set TAPEFLOW_DATASETS=DIR") from None
-    return read_dir(directory)
+    return read_dir(os.path.join(directory, DIRNAME))

@@ -1,7 +1,9 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
-package), ``set_random_seed``, ``array_to_img`` / ``img_to_array`` and, as TF 2.21's
-``tf.keras.utils`` has them, ``register_keras_serializable`` / ``get_registered_name`` /
-``get_registered_object`` (the same functions as ``keras.saving``'s)."""
+package), ``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
+``audio_dataset_from_directory``, ``set_random_seed``, ``array_to_img`` / ``img_to_array``
+and, as TF 2.21's ``tf.keras.utils`` has them, ``register_keras_serializable`` /
+``get_registered_name`` / ``get_registered_object`` (the same functions as
+``keras.saving``'s)."""
 import importlib
 import random
 
@@ -15,7 +17,14 @@ from .progbar import Progbar
 
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
            "array_to_img", "img_to_array", "register_keras_serializable",
-           "get_registered_name", "get_registered_object"]
+           "get_registered_name", "get_registered_object", "image_dataset_from_directory",
+           "text_dataset_from_directory", "audio_dataset_from_directory"]
+
+# imported on first use: they bring in tf.data and the datasets package
+_LAZY = {"get_file": "tapeflow.keras.datasets._files",
+         "image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
+         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
+         "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset"}
 
 
 def to_categorical(x, num_classes=None):
@@ -54,8 +63,6 @@ def set_random_seed(seed):
 
 
 def __getattr__(name):
-    if name == "get_file":
-        # written by the datasets package; imported on first use only
-        mod = importlib.import_module("tapeflow.keras.datasets._files")
-        return mod.get_file
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tapeflow.keras.utils' has no attribute {name!r}")
