@@ -1,6 +1,6 @@
 # tapeflow's two entry points. Needs only python3 (3.10+) and make; everything else is
 # installed from PyPI into ./.venv the first time and again only when pyproject.toml changes.
-.PHONY: workshop test docs fuzz clean-venv
+.PHONY: workshop test docs fuzz bench clean-venv
 
 PYTHON ?= python3
 VENV   := .venv
@@ -52,5 +52,22 @@ docs: $(VENV)/.stamp-docs
 fuzz: $(VENV)/.stamp-dev
 	$(PY) tests/fuzz/fuzz_files.py --cases 2000 --kills 50 --seed 1
 
+## make bench: every benchmark side by side with its peers, written to
+## benchmarks/results/latest.md. The peers (tensorflow-cpu, torch, jax) are installed from the
+## package index into a separate ./.bench-venv (several GB, minutes the first time), so the
+## figures depend on no environment that exists on one machine only. Options through
+## BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --only mlp_epoch" or "--busy".
+BENCH_VENV := .bench-venv
+BENCH_PY   := $(BENCH_VENV)/bin/python
+BENCH_ARGS ?=
+$(BENCH_VENV)/.stamp: pyproject.toml benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip --disable-pip-version-check --no-input -q install -e '.[mpi]' \
+		-r benchmarks/requirements-peers.txt
+	@touch $@
+
+bench: $(BENCH_VENV)/.stamp
+	PYTHONPATH=$(CURDIR) $(BENCH_PY) benchmarks/run_all.py $(BENCH_ARGS)
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(BENCH_VENV)

@@ -1,7 +1,8 @@
 """Run every benchmark in this folder and write one Markdown report.
 
-    PYTHONPATH=. /work/refenv/bin/python benchmarks/run_all.py [--quick] [--only NAME ...]
-        [--out benchmarks/results/latest.md]
+    make bench BENCH_ARGS="[--quick] [--busy] [--only NAME ...]"
+    PYTHONPATH=. .bench-venv/bin/python benchmarks/run_all.py [--quick] [--busy]
+        [--only NAME ...] [--out benchmarks/results/latest.md]
 
 Each script runs in its own interpreter (one at a time, so they do not compete for the
 cores), with the Python that runs this file: give it an environment where the peers
@@ -10,6 +11,12 @@ by each script. The report starts with the machine it ran on, then one table per
 (from what the scripts hand over through ``_report.emit``), the targets met or missed, and
 every script's full output. Each script's section is kept in ``results/sections/``, so
 ``--only NAME`` refreshes one section and leaves the others (with their dates) in place.
+``make bench`` builds that environment (``.bench-venv``, from ``requirements-peers.txt``).
+
+Each section states the machine's load average before and after its script, and the report
+the BLAS (and OpenBLAS kernel) NumPy uses. ``--busy`` runs every script twice, idle and
+with another process computing on one core (``burner()``), and adds each workload's slowdown
+(busy time / idle time) for every framework, with tapeflow's worst next to TF's.
 """
 import argparse
 import datetime
@@ -70,6 +77,112 @@ def machine():
             "; ".join(versions), threads]
 
 
+BLAS_PROBE = r"""
+import ctypes, numpy as np
+info = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+text = f"{info.get('name', '?')} {info.get('version', '')}".strip()
+paths = []
+try:
+    with open("/proc/self/maps") as f:
+        paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.lower()})
+except OSError:
+    pass
+for path in paths:
+    lib = ctypes.CDLL(path)
+    for pre, post in (("scipy_openblas", "64_"), ("openblas", "64_"), ("scipy_openblas", ""),
+                      ("openblas", "")):
+        fn = getattr(lib, f"{pre}_get_corename{post}", None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            text += f", kernel {fn().decode()}"
+            break
+    else:
+        continue
+    break
+print(text)
+"""
+
+
+def blas():
+    """The BLAS NumPy uses, with OpenBLAS's kernel (core type) when that is the one."""
+    p = subprocess.run([sys.executable, "-c", BLAS_PROBE], capture_output=True, text=True,
+                       timeout=120)
+    return p.stdout.strip() or f"unknown ({p.stderr.strip()[-200:]})"
+
+
+def load():
+    """The 1-minute load average, or None where the system has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def burner():
+    """Another process computing on one core (the first this process may use) until killed:
+    the busy machine of ``--busy``."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]
+    code = (f"import os\ntry:\n    os.sched_setaffinity(0, {{{cpus[0]}}})\n"
+            "except Exception:\n    pass\nwhile True:\n    pass\n")
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL)
+
+
+_SKIP = ("rss", "acc", "mib", "mb")  # columns that are not times or rates
+
+
+def _direction(record, column):
+    """+1 when larger is faster for this column, -1 when smaller is, None to skip it."""
+    c = column.lower()
+    if any(k in c for k in _SKIP):
+        return None
+    if "/s" in c or "gflop" in c or "samples" in c:
+        return 1
+    if c in ("ms/step", "s", "seconds", "us", "ms") or c.endswith(" s"):
+        return -1
+    return 1 if record.get("higher_is_better") else -1
+
+
+def slowdowns(idle, busy):
+    """``(table text, tapeflow's worst slowdown, TF's median slowdown)`` for one record run
+    idle and busy (busy time / idle time per cell)."""
+    rows = {r["workload"]: r["values"] for r in busy["rows"]}
+    cols, out, mine, tfs = [], [], [], []
+    for r in idle["rows"]:
+        b = rows.get(r["workload"])
+        if b is None:
+            continue
+        vals = {}
+        for c, v in r["values"].items():
+            d = _direction(idle, c)
+            w = b.get(c)
+            if d is None or not isinstance(v, (int, float)) or not isinstance(w, (int, float)) \
+                    or v <= 0 or w <= 0:
+                continue
+            vals[c] = v / w if d > 0 else w / v
+            if c not in cols:
+                cols.append(c)
+            names = f"{r['workload']} {c}".replace(",", " ").split()
+            if "tapeflow" in names:
+                mine.append(vals[c])
+            elif "TF" in names or any(n.startswith("TensorFlow") for n in names):
+                tfs.append(vals[c])
+        out.append((r["workload"], vals))
+    lines = [f"**{idle['title']}: slowdown with one core busy** (busy time / idle time, "
+             "lower is better)", "", "| workload | " + " | ".join(cols) + " |",
+             "|---|" + "---:|" * len(cols)]
+    for w, vals in out:
+        lines.append(f"| {w} | " + " | ".join(
+            "–" if vals.get(c) is None else f"{vals[c]:.2f}x" for c in cols) + " |")
+    tf_median = sorted(tfs)[len(tfs) // 2] if tfs else None
+    worst = max(mine) if mine else None
+    if worst is not None:
+        verdict = ("n/a (TF absent)" if tf_median is None else
+                   "met" if worst <= tf_median else "**missed**")
+        lines += ["", f"tapeflow's worst slowdown {worst:.2f}x; TF's median "
+                  f"{'–' if tf_median is None else f'{tf_median:.2f}x'}: {verdict}"]
+    return "\n".join(lines), worst, tf_median
+
+
 def fmt(v):
     if v is None:
         return "–"
@@ -103,12 +216,40 @@ def table(record):
     return "\n".join(lines)
 
 
+def run_script(cmd, timeout):
+    """Run one benchmark script: ``(records, output, status, seconds, load text)``."""
+    fd, jpath = tempfile.mkstemp(suffix=".jsonl")
+    os.close(fd)
+    env = {**os.environ, "TAPEFLOW_BENCH_JSON": jpath, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)}
+    before = load()
+    t = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,
+                           timeout=timeout)
+        out, status = p.stdout + p.stderr, f"exit {p.returncode}"
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        status = f"timed out after {timeout} s"
+    took = time.perf_counter() - t
+    after = load()
+    print(out[-3000:], flush=True)
+    with open(jpath, encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    os.unlink(jpath)
+    loads = ("unknown" if before is None else
+             f"{before:.2f} before, {after:.2f} after (1-minute average)")
+    return records, out, status, took, loads
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="each script's smoke-run settings")
     ap.add_argument("--only", nargs="*", help="run only these scripts (names without .py)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     ap.add_argument("--timeout", type=int, default=3600, help="per script, seconds")
+    ap.add_argument("--busy", action="store_true",
+                    help="also run each script with another process computing on one core")
     args = ap.parse_args(argv)
 
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -120,33 +261,36 @@ def main(argv=None):
         script = os.path.join(HERE, f"{name}.py")
         if not os.path.exists(script):
             continue
-        fd, jpath = tempfile.mkstemp(suffix=".jsonl")
-        os.close(fd)
-        env = {**os.environ, "TAPEFLOW_BENCH_JSON": jpath, "TF_CPP_MIN_LOG_LEVEL": "3",
-               "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH"))
-                                             if p)}
         cmd = [sys.executable, script, *(quick if args.quick else full)]
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
         when = datetime.datetime.now(datetime.timezone.utc)
-        t = time.perf_counter()
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,
-                               timeout=args.timeout)
-            out, status = p.stdout + p.stderr, f"exit {p.returncode}"
-        except subprocess.TimeoutExpired as e:
-            out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-            status = f"timed out after {args.timeout} s"
-        took = time.perf_counter() - t
-        print(out[-3000:], flush=True)
-        with open(jpath, encoding="utf-8") as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        os.unlink(jpath)
+        records, out, status, took, loads = run_script(cmd, args.timeout)
+        busy_text = ""
+        if args.busy:
+            print(f"== {name} with one core busy", flush=True)
+            hog = burner()
+            try:
+                brecords, bout, bstatus, btook, bloads = run_script(cmd, args.timeout)
+            finally:
+                hog.kill()
+                hog.wait()
+            parts = []
+            for r in records:  # the same table of the busy run: same key, same order
+                same = [b for b in brecords if b["benchmark"] == r["benchmark"]]
+                k = [x for x in records if x["benchmark"] == r["benchmark"]].index(r)
+                if k < len(same):
+                    parts.append(slowdowns(r, same[k])[0])
+            busy_text = ("\n\n" + "\n\n".join(parts) if parts else "") + (
+                f"\n\nBusy run: {bstatus}, {btook:.0f} s, load {bloads}.\n\n<details><summary>"
+                f"{name} with one core busy: full output</summary>\n\n```\n{bout.strip()}\n"
+                "```\n</details>")
         args_text = " ".join(quick if args.quick else full)
         cmdline = f"{name}.py {args_text}".strip()
         section = (f"### {name}\n\n`{cmdline}`, run "
-                   f"{when:%Y-%m-%d %H:%M} UTC, {status}, {took:.0f} s\n\n"
+                   f"{when:%Y-%m-%d %H:%M} UTC, {status}, {took:.0f} s, load {loads}\n\n"
                    + ("\n\n".join(table(r) for r in records) if records else
                       "(no table: see the output below)")
+                   + busy_text
                    + f"\n\n<details><summary>{name}: full output</summary>\n\n```\n"
                    + out.strip() + "\n```\n</details>\n")
         with open(os.path.join(sections_dir, f"{name}.md"), "w", encoding="utf-8") as f:
@@ -157,6 +301,7 @@ def main(argv=None):
     lines = ["# tapeflow benchmarks", "",
              f"Last written {started:%Y-%m-%d %H:%M} UTC by `benchmarks/run_all.py` on:", ""]
     lines += [f"- {m}" for m in machine()]
+    lines += [f"- BLAS: {blas()}"]
     lines += ["", "Ratios within one table were measured side by side (interleaved or in "
               "fresh processes, as each script says); absolute figures move with the "
               "machine's load.", ""]
