@@ -29,7 +29,7 @@ __all__ = ["custom_gradient", "py_function", "numpy_function", "init_scope"]
 
 def _tapes_here():
     tid = get_ident()
-    return [r for r in _recording.recording if not r._is_trace and r._thread == tid]
+    return [r for r in tuple(_recording.recording) if not r._is_trace and r._thread == tid]
 
 
 def _takes_variables(fn):
@@ -150,7 +150,7 @@ def _script(func, inp, Tout, eager, name):
     op_name = "EagerPyFunc" if eager else "PyFunc"
 
     def run(*arrays):
-        saved = _recording.pop_all()
+        saved = _recording.pop_here()
         try:
             if eager:
                 outs = func(*[const(a) for a in arrays])
@@ -212,10 +212,7 @@ class init_scope:
     as constants."""
 
     def __enter__(self):
-        tid = get_ident()
-        self._saved = [r for r in _recording.recording if r._thread == tid]
-        for r in self._saved:
-            _recording.pop(r)
+        self._saved = _recording.pop_here()
         return None
 
     def __exit__(self, *exc):

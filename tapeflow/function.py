@@ -1606,7 +1606,7 @@ def _tapes_here():
     """Whether a GradientTape of this thread is recording (traced control flow then runs as
     Python: a tape must see the ops of the branch or iterations that really run)."""
     tid = threading.get_ident()
-    return any(not r._is_trace and r._thread == tid for r in _recording.recording)
+    return any(not r._is_trace and r._thread == tid for r in tuple(_recording.recording))
 
 
 def _traced_pred(trace, pred):

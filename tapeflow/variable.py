@@ -439,7 +439,7 @@ def _read(var):
     var = var._base()
     t = _core.snapshot(var)
     tid = threading.get_ident()
-    for tape in recording:
+    for tape in tuple(recording):  # a copy: other threads may push or pop meanwhile
         if tape._is_trace or tape._thread != tid:
             continue
         if t._v.dtype.kind in "fc" and (id(var) in tape._ids or (tape._auto and var.trainable)):

@@ -338,10 +338,10 @@ def _loss_metric(class_name, fn, default_name, params=()):
 
 
 class _no_tape:
-    """Pause recording tapes while a metric computes a loss-like value."""
+    """Pause this thread's recording tapes while a metric computes a loss-like value."""
 
     def __enter__(self):
-        self._saved = _recording.pop_all()
+        self._saved = _recording.pop_here()
 
     def __exit__(self, *exc):
         _recording.push(*self._saved)

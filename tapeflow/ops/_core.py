@@ -263,15 +263,16 @@ def record(op, inputs, out, attrs):
     """Put one op execution on each recording tape that watches one of its inputs, and on
     every tf.function trace in progress (traces see every op, differentiable or not)."""
     differentiable = op.grad is not None and out._v.dtype.kind in "fc"
-    if len(recording) == 1:  # the common case: one GradientTape, no trace
-        tape = recording[0]
+    recorders = tuple(recording)  # a copy: other threads may push or pop meanwhile
+    if len(recorders) == 1:  # the common case: one GradientTape, no trace
+        tape = recorders[0]
         if not tape._is_trace:
             if differentiable and tape._thread == get_ident():
                 _record_one(tape, op, inputs, out, attrs)
             return
     snaps = {}  # one snapshot per variable input, shared by every tape (traces see it once)
     tid = get_ident()
-    for tape in recording:
+    for tape in recorders:
         if tape._thread != tid:
             continue  # tapes and traces see only the ops of the thread that opened them
         if tape._is_trace:
@@ -313,7 +314,7 @@ def snapshot(var):
     """A Tensor holding ``var``'s current value; traces treat it as a read of ``var``."""
     s = const(var._v)
     tid = get_ident()
-    for r in recording:
+    for r in tuple(recording):
         if r._is_trace and r._thread == tid:
             r.read_var(var, s)
     return s

@@ -15,13 +15,17 @@ from .. import backend, constraints, initializers, regularizers
 from ..mixed_precision import policy as _mp
 
 
-class _CallContext:
-    """Depth of nested layer calls and the ``training`` flag passed down to inner layers."""
+class _CallContext(threading.local):
+    """Depth of nested layer calls and the ``training`` flag passed down to inner layers, per
+    thread: two models called at once in two threads (two ``fit``s) must not see each
+    other's flags (a shared one left ``training=True`` behind for later calls)."""
 
-    depth = 0
-    training = None
-    outer = None  # the layer whose call is outermost right now
-    symbolic = 0  # > 0 while a symbolic call runs its layers on placeholder inputs
+    def __init__(self):
+        self.depth = 0
+        self.training = None
+        self.outer = None  # the layer whose call is outermost right now
+        self.symbolic = 0  # > 0 while a symbolic call runs its layers on placeholder inputs
+        self.loss_owners = []  # (layer, outermost layer) for activity losses added by calls
 
 
 def _has_keras_tensor(values, kt_class):
@@ -118,7 +122,6 @@ def _weight_count(layer):
     return sum(len(sub.__dict__.get("_own_weights", ())) for sub in layer._flatten_layers())
 
 
-_loss_owners = []  # (layer, outermost layer) for activity losses added by calls
 _MISSING = object()
 
 
@@ -447,7 +450,7 @@ class Layer(Module):
     # -- losses -----------------------------------------------------------------------------
     def add_loss(self, loss):
         if not self.__dict__["_losses"]:
-            _loss_owners.append((self, _CTX.outer or self))
+            _CTX.loss_owners.append((self, _CTX.outer or self))
         self.__dict__["_losses"].append(loss)
 
     @property
@@ -544,14 +547,14 @@ class Layer(Module):
         outermost = ctx.depth == 0
         if outermost:
             ctx.outer = self
-            if _loss_owners:  # a new outer call replaces the losses of its previous one
+            if _CTX.loss_owners:  # a new outer call replaces the losses of its previous one
                 keep = []
-                for owner, outer in _loss_owners:
+                for owner, outer in _CTX.loss_owners:
                     if outer is self:
                         owner.__dict__["_losses"].clear()
                     else:
                         keep.append((owner, outer))
-                _loss_owners[:] = keep
+                _CTX.loss_owners[:] = keep
         prev = ctx.training
         if training is not _MISSING and training is not None:
             ctx.training = training
@@ -584,15 +587,15 @@ class Layer(Module):
             return nest.map_structure(
                 lambda x: x._dummy() if isinstance(x, KerasTensor) else x, structure)
 
-        owners_before = len(_loss_owners)
+        owners_before = len(_CTX.loss_owners)
         _CTX.symbolic += 1
         try:
             out = self(dummy(inputs), *dummy(tuple(args)), **dummy(dict(kwargs)))
         finally:
             _CTX.symbolic -= 1
-        for owner, _ in _loss_owners[owners_before:]:
+        for owner, _ in _CTX.loss_owners[owners_before:]:
             owner.__dict__["_losses"].clear()
-        del _loss_owners[owners_before:]
+        del _CTX.loss_owners[owners_before:]
         unknown_batch = any(x.shape and x.shape[0] is None for x in flat)
         outputs = nest.map_structure(
             lambda t: KerasTensor(((None,) + tuple(t.shape)[1:]) if unknown_batch and t.ndim

@@ -21,7 +21,7 @@ _WEIGHT_ARGS = ("kernel", "recurrent", "bias")
 def _nested_tapes():
     """Whether two or more gradient tapes of this thread record (higher-order gradients)."""
     tid = get_ident()
-    return sum(1 for r in recording if r._thread == tid and not r._is_trace) > 1
+    return sum(1 for r in tuple(recording) if r._thread == tid and not r._is_trace) > 1
 
 
 class _Cell(Layer):
