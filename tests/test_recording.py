@@ -46,9 +46,28 @@ def test_pop_takes_the_innermost_entry_and_reports_absence():
         assert _recording.pop(a) and _recording.recording == [a, b]
         assert _recording.active_here()
     finally:
-        saved = _recording.pop_all()
+        saved = _recording.pop_here()
     assert saved == [a, b] and not _recording.recording and not _recording.pop(a)
     assert not _recording.active_here()
+
+
+def test_pop_here_leaves_other_threads_recording():
+    class R:
+        _is_trace = False
+
+        def __init__(self, thread):
+            self._thread = thread
+
+    mine, other = R(threading.get_ident()), R(-1)
+    _recording.push(other, mine)
+    try:
+        assert _recording.pop_here() == [mine] and _recording.recording == [other]
+        _recording.push(mine)
+        assert _recording.recording == [other, mine]
+    finally:
+        _recording.pop(mine)
+        _recording.pop(other)
+    assert not _recording.recording
 
 
 def test_a_conversion_reaches_the_trace_of_its_own_thread():
