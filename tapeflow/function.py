@@ -1642,7 +1642,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
 
 def _traced_cond(trace, pred, true_fn, false_fn, check=None):
     pred_name = trace.name_of(pred, "tf.cond")
-    taken = bool(np.asarray(to_host(pred._v)))
+    taken = bool(np.asarray(to_host(to_host(pred._v))))
     untaken_fn, taken_fn = (false_fn, true_fn) if taken else (true_fn, false_fn)
     dry = trace.subtrace(untaken_fn, [], dry=True)
     if dry is None or dry[1] is None:  # the trace failed: finish as Python (the function
@@ -1753,7 +1753,7 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
     pred = c[0]
     if not isinstance(pred, TensorBase):
         return None
-    taken = bool(np.asarray(to_host(pred._v)))
+    taken = bool(np.asarray(to_host(to_host(pred._v))))
     b = trace.subtrace(body_flat, init, dry=not taken)
     if b is None:
         return None

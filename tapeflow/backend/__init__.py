@@ -212,7 +212,7 @@ def resolve(kind, index):
 def put_new(a):
     """A freshly made host array on the current device (a no-op while only the host exists)."""
     d = current()
-    if d.backend is None or device_of(a) is d or a.dtype.kind == "O":
+    if d.backend is None or device_of(a) is d or a.dtype.kind in "OSU":
         return a  # strings stay on the host, as TF keeps them (no device holds objects)
     return d.put(a)
 

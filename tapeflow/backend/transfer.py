@@ -64,6 +64,9 @@ class _CupyStager:
             self.stream.wait_event(cp.cuda.Stream.null.record())
             with self.stream:
                 for a in arrays:
+                    if isinstance(a, (ndarray, generic)) and a.dtype.kind in "OSU":
+                        out.append(a)  # strings stay on the host, as TF keeps them
+                        continue
                     if not isinstance(a, (ndarray, generic)) or a.nbytes == 0:
                         out.append(self.device.put(a))  # device arrays, empty arrays
                         continue

@@ -40,7 +40,7 @@ def place_inputs(op, inputs):
     if not backend.placement:  # the probe found no device: host only from now on
         return inputs
     for x in inputs:
-        if isinstance(x, TensorBase) and x._v.dtype.kind == "O":
+        if isinstance(x, TensorBase) and x._v.dtype.kind in "OSU":
             dev = device_of(x._v)  # an op on strings runs on the host, as TF runs them
             break
     dev.select()

@@ -11,7 +11,7 @@ import math as _math
 
 from .. import dtypes
 from ..backend import host as np
-from ..backend import xp_of
+from ..backend import to_host, xp_of
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply
@@ -507,7 +507,7 @@ def expm(input, name=None):
     (differentiable: it is built from matmuls and a solve)."""
     a = _matrix_input(input, "MatrixExponential")
     size = a._v.shape[-1]
-    norm1 = float(np.max(np.sum(np.abs(np.asarray(a._v)), axis=-2))) if a._v.size else 0.0
+    norm1 = float(np.max(np.sum(np.abs(np.asarray(to_host(a._v))), axis=-2))) if a._v.size else 0.0
     squarings = max(0, int(_math.ceil(_math.log2(norm1 / 5.37)))) if norm1 > 5.37 else 0
     x = a * (0.5 ** squarings)
     ident = _eye_like(size, a) + zeros_like(x)

@@ -13,7 +13,7 @@ import time as _time
 
 from .. import dtypes, nest
 from ..backend import host as np
-from ..backend import xp_of
+from ..backend import to_host, xp_of
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
 from ._core import Op, apply
@@ -62,7 +62,7 @@ def _t(x):
 
 
 def _ints(t):
-    return np.asarray(_t(t)._v).astype(np.int64)
+    return np.asarray(to_host(_t(t)._v)).astype(np.int64)
 
 
 # -- segment reductions -------------------------------------------------------------------------
@@ -409,13 +409,13 @@ def zero_fraction(value, name=None):
 
 def is_non_decreasing(x, name=None):
     """True when every element is >= the one before it (flattened)."""
-    v = np.asarray(_t(x)._v).reshape(-1)
+    v = np.asarray(to_host(_t(x)._v)).reshape(-1)
     return const(np.bool_(bool(np.all(v[1:] >= v[:-1]))))
 
 
 def is_strictly_increasing(x, name=None):
     """True when every element is > the one before it (flattened)."""
-    v = np.asarray(_t(x)._v).reshape(-1)
+    v = np.asarray(to_host(_t(x)._v)).reshape(-1)
     return const(np.bool_(bool(np.all(v[1:] > v[:-1]))))
 
 
@@ -453,7 +453,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
     else:
         keep = np.ones(a.shape, bool)
     if weights is not None:
-        w = np.asarray(_t(weights)._v).reshape(-1)
+        w = np.asarray(to_host(_t(weights)._v)).reshape(-1)
         out = np.bincount(a[keep], weights=w[keep], minlength=n)[:n].astype(w.dtype)
         return const(out)
     out = np.bincount(a[keep], minlength=n)[:n]
@@ -474,7 +474,7 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     if (lab < 0).any() or (pred < 0).any() or (lab >= n).any() or (pred >= n).any():
         raise InvalidArgumentError(None, "ConfusionMatrix",
                                    "labels and predictions must be in [0, num_classes)")
-    w = np.ones(lab.shape) if weights is None else np.asarray(_t(weights)._v).reshape(-1)
+    w = np.ones(lab.shape) if weights is None else np.asarray(to_host(_t(weights)._v)).reshape(-1)
     out = np.zeros((n, n), np.float64)
     np.add.at(out, (lab, pred), w)
     return const(out.astype(dtypes.as_dtype(dtype)._np))
@@ -488,7 +488,7 @@ def in_top_k(targets, predictions, k, name=None):
         raise InvalidArgumentError(
             None, "InTopKV2", "cannot compute InTopKV2 as input #0(zero-based) was expected to "
             f"be a float tensor but is a {pt.dtype.name} tensor [Op:InTopKV2]")
-    p = np.asarray(pt._v)
+    p = np.asarray(to_host(pt._v))
     t = _ints(targets)
     if t.ndim != 1 or p.ndim != 2 or p.shape[0] != t.shape[0]:
         raise invalid("InTopKV2", f"predictions must be 2-D and targets 1-D of the same "
@@ -753,8 +753,8 @@ def parallel_stack(values, name="parallel_stack"):
 def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=dtypes.int32, name=None):
     """The bin index of each value among ``nbins`` equal bins over ``value_range`` (values
     outside go to the first or last bin)."""
-    v = np.asarray(_t(values)._v, np.float64)
-    lo, hi = (float(x) for x in np.asarray(_t(value_range)._v))
+    v = np.asarray(to_host(_t(values)._v), np.float64)
+    lo, hi = (float(x) for x in np.asarray(to_host(_t(value_range)._v)))
     if hi <= lo:
         raise invalid("HistogramFixedWidth", "value_range should satisfy value_range[0] < "
                       "value_range[1]")
@@ -852,8 +852,8 @@ def _perm_front(ndim, a, b):
 
 def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
     """Where each of ``values`` would go in the (last-axis sorted) ``sorted_sequence``."""
-    s = np.asarray(_t(sorted_sequence)._v)
-    v = np.asarray(_t(values)._v)
+    s = np.asarray(to_host(_t(sorted_sequence)._v))
+    v = np.asarray(to_host(_t(values)._v))
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', got {side!r}")
     if s.ndim == 1 and v.ndim == 1:

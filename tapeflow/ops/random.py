@@ -283,7 +283,7 @@ def categorical(logits, num_samples, dtype=None, seed=None, name=None):
 
 # -- stateless -----------------------------------------------------------------------------------
 def _stateless_rng(seed, op):
-    s = np.asarray(to_host(seed._v) if isinstance(seed, TensorBase) else seed)
+    s = np.asarray(to_host(to_host(seed._v)) if isinstance(seed, TensorBase) else seed)
     if s.shape != (2,):
         raise InvalidArgumentError(None, "StatelessRandomGetKeyCounter", f"seed must have shape "
                                    f"[2], not {list(s.shape)} [Op:StatelessRandomGetKeyCounter]")

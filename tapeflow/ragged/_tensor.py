@@ -21,7 +21,7 @@ _SPLIT_DTYPES = ("int32", "int64")
 
 
 def _host(t):
-    return np.asarray(to_host(t._v))
+    return np.asarray(to_host(to_host(t._v)))
 
 
 def _as_values(values):
@@ -241,8 +241,8 @@ class RaggedTensor(CompositeTensor):
         elif padding is not None:
             pad = padding if isinstance(padding, TensorBase) else convert_to_tensor(
                 padding, t.dtype)
-            a = np.asarray(to_host(t._v))
-            is_pad = a == np.asarray(to_host(pad._v))
+            a = np.asarray(to_host(to_host(t._v)))
+            is_pad = a == np.asarray(to_host(to_host(pad._v)))
             if is_pad.ndim > 2:
                 is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
             # a row's length ends after its last non-padding element
@@ -479,7 +479,7 @@ class RaggedTensor(CompositeTensor):
     def numpy(self):
         """NumPy value as TF gives it: a regular array where rows happen to be uniform,
         else an object array of row arrays."""
-        v = np.asarray(to_host(self.flat_values._v))
+        v = np.asarray(to_host(to_host(self.flat_values._v)))
         for splits in reversed(self.nested_row_splits):
             s = _host(splits)
             lens = np.diff(s)
@@ -546,7 +546,7 @@ class RaggedTensor(CompositeTensor):
 
 
 def _to_list(rt):
-    v = np.asarray(to_host(rt.flat_values._v)).tolist()
+    v = np.asarray(to_host(to_host(rt.flat_values._v))).tolist()
     for splits in reversed(rt.nested_row_splits):
         s = _host(splits).tolist()
         v = [v[s[i]:s[i + 1]] for i in range(len(s) - 1)]

@@ -122,7 +122,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
 
 def from_dense(tensor, name=None):
     t = _t(tensor)
-    a = np.asarray(to_host(t._v))
+    a = np.asarray(to_host(to_host(t._v)))
     zero = np.zeros((), a.dtype) if a.dtype.kind in "biufc" else np.full((), b"", a.dtype)
     index = np.argwhere(a != zero).astype(np.int64)
     values = gather_nd(t, const(index)) if t._v.ndim else t

@@ -10,7 +10,7 @@ from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
 
 
 def _host(t):
-    return np.asarray(to_host(t._v))
+    return np.asarray(to_host(to_host(t._v)))
 
 
 def _int64(x, what):

@@ -901,7 +901,7 @@ def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=
     ids = segment_ids if isinstance(segment_ids, TensorBase) else convert_to_tensor(
         segment_ids, dtypes.int32)
     a = to_host(t._v)
-    idx = np.asarray(to_host(ids._v))
+    idx = np.asarray(to_host(to_host(ids._v)))
     n = int(num_segments)
     if a.shape[:idx.ndim] != idx.shape:
         raise _invalid("UnsortedSegmentJoin", f"segment_ids.shape = {_dims(idx.shape)} is not "

@@ -28,7 +28,7 @@ class Rescaling(Layer):
 
 
 def _host(x):
-    return np.asarray(to_host(x._v) if isinstance(x, TensorBase) else x, dtype=np.float64)
+    return np.asarray(to_host(to_host(x._v)) if isinstance(x, TensorBase) else x, dtype=np.float64)
 
 
 class Normalization(Layer):

@@ -121,7 +121,7 @@ def to_float(x):
 
 def host(x):
     """A tensor-like's values as a NumPy array on the host (for index bookkeeping)."""
-    return np.asarray(to_host(conv(x)._v))
+    return np.asarray(to_host(to_host(conv(x)._v)))
 
 
 def out(a):

@@ -28,7 +28,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 def convert_to_numpy(x):
     """``x`` as a NumPy array."""
     if isinstance(x, TensorBase):
-        return np.asarray(to_host(x._v))
+        return np.asarray(to_host(to_host(x._v)))
     return np.asarray(x)
 
 
@@ -84,7 +84,7 @@ def scatter_update(inputs, indices, updates):
 def slice(inputs, start_indices, shape):
     """The block of ``shape`` starting at ``start_indices``."""
     x = conv(inputs)
-    start = [int(v) for v in np.asarray(to_host(conv(start_indices)._v)).reshape(-1)]
+    start = [int(v) for v in np.asarray(to_host(to_host(conv(start_indices)._v))).reshape(-1)]
     return A.slice(x, start, list(shape))
 
 
@@ -92,7 +92,7 @@ def slice_update(inputs, start_indices, updates):
     """``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
     x = conv(inputs)
     u = conv(updates, x.dtype)
-    start = [int(v) for v in np.asarray(to_host(conv(start_indices)._v)).reshape(-1)]
+    start = [int(v) for v in np.asarray(to_host(to_host(conv(start_indices)._v))).reshape(-1)]
     grids = np.meshgrid(*[np.arange(s) + b for s, b in zip(u.shape, start)], indexing="ij")
     idx = np.stack(grids, -1).astype("int64") if grids else np.zeros((0,), "int64")
     return IX.tensor_scatter_nd_update(x, conv(idx), u)

@@ -29,7 +29,7 @@ _LAZY = {"get_file": "tapeflow.keras.datasets._files",
 
 def to_categorical(x, num_classes=None):
     """One-hot rows for integer class labels (a NumPy array, as in Keras)."""
-    y = np.asarray(to_host(x._v) if isinstance(x, TensorBase) else x)
+    y = np.asarray(to_host(to_host(x._v)) if isinstance(x, TensorBase) else x)
     if y.dtype.kind == "f":
         if not np.all(np.equal(np.mod(y, 1), 0)):
             raise ValueError(f"to_categorical expects integer class labels. Received float "
