@@ -7,8 +7,8 @@ something cheaper (a diagonal's determinant is a product, a triangle solves by
 substitution...).
 """
 from ... import dtypes
-from ...errors import InvalidArgumentError
 from ...backend import host as np
+from ...errors import InvalidArgumentError
 from ...module import Module
 from ...ops import linalg as _la
 from ...ops.array import broadcast_to, expand_dims, squeeze

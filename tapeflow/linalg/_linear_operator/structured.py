@@ -4,15 +4,15 @@ Kronecker products, low-rank updates), plus Toeplitz, tridiagonal, permutation,
 Householder and zero matrices. Circulant operators are in ``circulant.py``.
 """
 from ... import dtypes
+from ...backend import host as np
 from ...ops import linalg as _la
+from ...ops._core import apply
 from ...ops.array import broadcast_to, concat, eye, reshape, zeros
 from ...ops.decompositions import triangular_solve
 from ...ops.indexing import gather, reverse
 from ...ops.linalg import DIAG_EMBED
-from ...ops._core import apply
 from ...ops.math import conj, reciprocal, sqrt
 from ...ops.reduction import reduce_prod, reduce_sum
-from ...backend import host as np
 from ...tensor import TensorBase, convert_to_tensor
 from .base import (
     LinearOperator,
