@@ -132,7 +132,8 @@ class _Circulant(LinearOperator):
         return type(self)(spectrum, input_output_dtype=self.dtype)
 
     def _linop_adjoint(self):
-        return self._like(conj(self._complex))
+        # TF builds the adjoint with the default input_output_dtype (complex64)
+        return type(self)(conj(self._complex))
 
     def _linop_inverse(self):
         return self._like(reciprocal(self._complex))

@@ -358,7 +358,11 @@ class LinearOperatorZeros(_Identityish):
         self._cols = self._rows if num_columns is None else _check_rows(num_columns,
                                                                           "num_columns")
         if self._rows != self._cols:
-            is_square, is_self_adjoint = False, False
+            if is_square:
+                raise ValueError(f"LinearOperatorZeros initialized as is_square=True, but got "
+                                 f"num_rows({self._rows}) != num_columns({self._cols})")
+            if is_self_adjoint:
+                raise ValueError("A self-adjoint matrix is always square.")
         self._batch = tuple(int(b) for b in (batch_shape or ()))
         super().__init__(dtype or dtypes.float32, None, False, is_self_adjoint, False,
                          is_square, name, params)
@@ -1154,7 +1158,7 @@ class LinearOperatorPermutation(LinearOperator):
             raise ValueError("A Permutation operator is always non-singular.")
         if is_square is False:
             raise ValueError("A Permutation operator is always square.")
-        super().__init__(dtype, None, True, is_self_adjoint, is_positive_definite, True,
+        super().__init__(dtype, None, is_non_singular, is_self_adjoint, is_positive_definite, True,
                          name, params)
 
     @property
