@@ -10,7 +10,7 @@ import pytest
 import tapeflow as tf
 from gradcheck import check_grad
 from tests.fixtures.tf_behaviour_cases import outcome
-from tests.fixtures.tf_linalg_more_cases import A, B3, CASES, S, V3
+from tests.fixtures.tf_linalg_more_cases import B3, CASES, V3, A, S
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "tf_linalg_more_2_21.json")
                       .read_text())["cases"]

@@ -67,7 +67,9 @@ class _Circulant(LinearOperator):
         return tuple(self._spectrum.shape[:-self._RANK]) + (n, n)
 
     def _cast_out(self, t):
-        return t if self.dtype.is_complex else cast(real(t), self.dtype)
+        if self.dtype.is_complex:
+            return t if t.dtype == self.dtype else cast(t, self.dtype)
+        return cast(real(t), self.dtype)
 
     def convolution_kernel(self, name="convolution_kernel"):
         """The first column, reshaped to the block shape (the inverse DFT of the
