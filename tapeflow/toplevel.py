@@ -142,6 +142,11 @@ def required_space_to_batch_paddings(input_shape, block_shape, base_paddings=Non
 
 
 # -- bitcast ------------------------------------------------------------------------------------
+_ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6,
+         "string": 7, "complex64": 8, "int64": 9, "bool": 10, "bfloat16": 14, "uint16": 17,
+         "complex128": 18, "float16": 19, "uint32": 22, "uint64": 23}  # TF's DataType enum
+
+
 def bitcast(input, type, name=None):
     """Reinterpret the bytes of ``input`` as ``type``: a wider type eats the last
     dimension (which must match the size ratio), a narrower one adds a last dimension.
@@ -165,8 +170,8 @@ def bitcast(input, type, name=None):
             a.shape + (src // dst,)))
     if not a.shape or a.shape[-1] != dst // src:
         raise InvalidArgumentError(
-            None, "Bitcast", f"Cannot bitcast from {x.dtype.as_datatype_enum} to "
-            f"{target.as_datatype_enum} [Op:Bitcast]")
+            None, "Bitcast", f"Cannot bitcast from {_ENUM.get(x.dtype.name)} to "
+            f"{_ENUM.get(target.name)} [Op:Bitcast]")
     return constant(np.ascontiguousarray(a).view(target._np).reshape(a.shape[:-1]))
 
 

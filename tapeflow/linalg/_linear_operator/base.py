@@ -380,7 +380,8 @@ class LinearOperator(Module):
         """Raise InvalidArgumentError when a matrix is singular (up to precision)."""
         s = svd(self.to_dense(), compute_uv=False).numpy()
         eps = np.finfo(s.dtype).eps
-        ratio = s.max(axis=-1) / s.min(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = s.max(axis=-1) / s.min(axis=-1)
         if not np.all(ratio < 1.0 / eps):
             raise InvalidArgumentError(None, None, "Singular matrix up to precision epsilon.")
 

@@ -1,0 +1,108 @@
+"""More of TF's top-level names against TF 2.21's recorded outcomes
+(tests/fixtures/tf_toplevel_more_cases.py), and their gradients against float64 central
+differences."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from gradcheck import check_grad
+from tests.fixtures.tf_behaviour_cases import outcome
+from tests.fixtures.tf_toplevel_more_cases import CASES, IMG, X
+from tests.test_linear_operator import same
+
+RECORDED = json.loads((Path(__file__).parent / "fixtures" / "tf_toplevel_more_2_21.json")
+                      .read_text())["cases"]
+
+
+def test_every_case_was_recorded():
+    assert sorted(RECORDED) == sorted(name for name, _ in CASES)
+
+
+@pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
+def test_matches_tensorflow(name, fn):
+    want, got = RECORDED[name], outcome(tf, fn)
+    if "error" in want or "error" in got:
+        assert got == want
+    else:
+        same(got, want)
+
+
+@pytest.mark.parametrize("fn,value", [
+    (lambda x: tf.space_to_batch_nd(x, [2, 2], [[1, 1], [0, 2]]), IMG),
+    (lambda x: tf.batch_to_space(x, [2, 1], [[0, 1], [0, 0]]), IMG),
+    (lambda x: tf.math.real(tf.fftnd(tf.cast(x, tf.complex128), [3, 4], [-2, -1])), X),
+    (lambda x: tf.math.imag(tf.rfftnd(x, [2, 4], [0, 2], Tcomplex=tf.complex128)), X),
+    (lambda x: tf.irfftnd(tf.rfftnd(x, [3, 4], [1, 2], Tcomplex=tf.complex128), [3, 4],
+                          [1, 2], Treal=tf.float64) * x, X),
+    (lambda x: tf.matrix_square_root(x + 3.0 * tf.eye(3, dtype=tf.float64)), X[0, :, :3]
+     / 20.0),
+])
+def test_gradients_match_central_differences(fn, value):
+    check_grad(fn, value, rtol=1e-4, atol=1e-6)
+
+
+def test_fftnd_family_matches_numpy():
+    # TF 2.21 registers FFTND kernels for GPUs only (its CPU build raises NotFoundError);
+    # tapeflow computes them everywhere, with NumPy's definition, which TF's GPU kernels use
+    c = X.astype(np.complex128) * (1 + 0.5j)
+    np.testing.assert_allclose(tf.fftnd(c, [2, 3, 4], [0, 1, 2]).numpy(), np.fft.fftn(c),
+                               rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(tf.ifftnd(c, [3, 2], [1, 2]).numpy(),
+                               np.fft.ifftn(c, s=[3, 2], axes=[1, 2]), rtol=1e-10, atol=1e-12)
+    r = tf.rfftnd(X, [3, 4], [-2, -1])
+    assert r.dtype == tf.complex64 and r.shape == (2, 3, 3)
+    np.testing.assert_allclose(r.numpy(), np.fft.rfftn(X, axes=[-2, -1]), rtol=1e-5,
+                               atol=1e-3)
+    back = tf.irfftnd(r, [3, 4], [-2, -1])
+    assert back.dtype == tf.float32
+    np.testing.assert_allclose(back.numpy(), X, atol=1e-4)
+
+
+def test_critical_section_runs_one_at_a_time():
+    import threading
+
+    cs, seen, active = tf.CriticalSection(), [], [0]
+
+    def body():
+        active[0] += 1
+        seen.append(active[0])
+        active[0] -= 1
+        return tf.constant(1.0)
+
+    threads = [threading.Thread(target=lambda: cs.execute(body)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [1] * 8
+
+
+def test_register_gradient_refuses_a_second_registration():
+    name = "TapeflowTestOnlyOp"
+    tf.RegisterGradient(name)(lambda op, g: g)
+    with pytest.raises(KeyError, match="Registering two gradient"):
+        tf.RegisterGradient(name)(lambda op, g: g)
+
+
+def test_initializer_configs_round_trip():
+    init = tf.random_normal_initializer(mean=1.0, stddev=0.5, seed=7)
+    assert init.get_config() == {"mean": 1.0, "stddev": 0.5, "seed": 7}
+    again = tf.random_normal_initializer.from_config(init.get_config())
+    assert again.get_config() == init.get_config()
+    draws = tf.random_normal_initializer(mean=1.0, stddev=0.5, seed=7)([2000], tf.float64)
+    assert abs(float(tf.reduce_mean(draws)) - 1.0) < 0.05
+    assert abs(float(tf.math.reduce_std(draws)) - 0.5) < 0.05
+    assert tf.constant_initializer(2.0).get_config() == {"value": 2.0}
+    assert tf.zeros_initializer().get_config() == {}
+
+
+def test_nondifferentiable_batch_function_stops_gradients():
+    fn = tf.nondifferentiable_batch_function(1, 10, 100)(lambda x: x * 2.0)
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(fn(x))
+    np.testing.assert_allclose(y.numpy(), 6.0)
+    assert tape.gradient(y, x) is None
