@@ -6,22 +6,20 @@ from ..ops._core import Op, apply
 __all__ = ["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift"]
 
 
+def _clamped(a, b):
+    """Shift amounts clamped to ``[0, bits - 1]``, as TF's kernels do."""
+    xp = xp_of(a)
+    return xp.clip(b, 0, a.dtype.itemsize * 8 - 1).astype(a.dtype)
+
+
 def _shift_left(a, b):
     xp = xp_of(a)
-    bits = a.dtype.itemsize * 8
-    bad = (b < 0) | (b >= bits)
-    out = xp.left_shift(a, xp.where(bad, 0, b).astype(a.dtype))
-    return xp.where(bad, xp.zeros_like(out), out)
+    return xp.left_shift(a, _clamped(a, b))
 
 
 def _shift_right(a, b):
     xp = xp_of(a)
-    bits = a.dtype.itemsize * 8
-    bad = (b < 0) | (b >= bits)
-    out = xp.right_shift(a, xp.where(bad, 0, b).astype(a.dtype))
-    fill = xp.where(a < 0, xp.full_like(out, -1), xp.zeros_like(out)) if a.dtype.kind == "i" \
-        else xp.zeros_like(out)
-    return xp.where(bad, fill, out)
+    return xp.right_shift(a, _clamped(a, b))
 
 
 _AND = Op("BitwiseAnd", lambda a, b: xp_of(a).bitwise_and(a, b), None, "iu")
@@ -48,11 +46,11 @@ bitwise_or.__doc__ = "Elementwise ``x | y`` of two integer tensors of one dtype.
 bitwise_xor = _binary(_XOR)
 bitwise_xor.__doc__ = "Elementwise ``x ^ y`` of two integer tensors of one dtype."
 left_shift = _binary(_LSHIFT)
-left_shift.__doc__ = ("Elementwise ``x << y``; a shift below 0 or past the bit width gives 0, "
-                      "as TF.")
+left_shift.__doc__ = ("Elementwise ``x << y``; shifts are clamped to ``[0, bits - 1]``, as "
+                      "TF.")
 right_shift = _binary(_RSHIFT)
-right_shift.__doc__ = ("Elementwise ``x >> y`` (arithmetic for signed ints); a shift out of "
-                       "range gives 0 or -1, as TF.")
+right_shift.__doc__ = ("Elementwise ``x >> y`` (arithmetic for signed ints); shifts are "
+                       "clamped to ``[0, bits - 1]``, as TF.")
 
 
 def invert(x, name=None):

@@ -2,7 +2,6 @@
 time."""
 from .. import dtypes
 from ..backend import host as np
-from ..errors import InvalidArgumentError
 from ..tensor import TensorBase, constant, convert_to_tensor
 
 
@@ -95,9 +94,8 @@ class _Table:
     def _lookup(self, keys, default):
         k = _t(keys)
         if k.dtype != self.key_dtype:
-            raise InvalidArgumentError(
-                None, "LookupTableFindV2", f"Expected key dtype {self.key_dtype.name}, got "
-                f"{k.dtype.name} [Op:LookupTableFindV2]")
+            raise TypeError(f"Dtype of argument `keys` must be {self.key_dtype!r}, received: "
+                            f"{k.dtype!r}")
         flat = [self._table.get(_key(v), default) for v in k.numpy().reshape(-1)]
         arr = np.asarray(flat, dtype=object if self.value_dtype == dtypes.string else
                          self.value_dtype._np).reshape(k.shape)
@@ -192,6 +190,7 @@ class StaticVocabularyTable(_Table):
             if key in self._table:
                 out.append(self._table[key])
             else:
-                data = key if isinstance(key, bytes) else np.int64(key).tobytes()
+                # integer keys hash their decimal text, as TF's as_string + hash bucket
+                data = key if isinstance(key, bytes) else str(int(key)).encode()
                 out.append(vocab + fingerprint64(data) % self._buckets)
         return constant(np.asarray(out, np.int64).reshape(k.shape))
