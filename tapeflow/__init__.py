@@ -64,6 +64,12 @@ _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "b
                "SparseTensor": (".sparse", "SparseTensor"),
                "SparseTensorSpec": (".sparse", "SparseTensorSpec"),
                "fingerprint": (".strings._fingerprint", "fingerprint"),
+               "TypeSpec": (".types.type_spec", "TypeSpec"),
+               "NoneTensorSpec": (".data._type_specs", "NoneTensorSpec"),
+               "OptionalSpec": (".data._type_specs", "OptionalSpec"),
+               "TensorArraySpec": (".data._type_specs", "TensorArraySpec"),
+               "IndexedSlicesSpec": (".data._type_specs", "IndexedSlicesSpec"),
+               "type_spec_from_value": (".data._type_specs", "type_spec_from_value"),
                "ragged_fill_empty_rows": (".ragged._fill", "ragged_fill_empty_rows"),
                "ragged_fill_empty_rows_grad": (".ragged._fill", "ragged_fill_empty_rows_grad")}
 
