@@ -65,6 +65,8 @@ _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "b
                "SparseTensorSpec": (".sparse", "SparseTensorSpec"),
                "fingerprint": (".strings._fingerprint", "fingerprint"),
                "TypeSpec": (".types.type_spec", "TypeSpec"),
+               "make_tensor_proto": (".tensor_util", "make_tensor_proto"),
+               "make_ndarray": (".tensor_util", "make_ndarray"),
                "NoneTensorSpec": (".data._type_specs", "NoneTensorSpec"),
                "OptionalSpec": (".data._type_specs", "OptionalSpec"),
                "TensorArraySpec": (".data._type_specs", "TensorArraySpec"),
