@@ -23,7 +23,9 @@ __all__ = [
     "is_symbolic_tensor", "recompute_grad", "nondifferentiable_batch_function",
     "constant_initializer", "ones_initializer", "zeros_initializer",
     "random_normal_initializer", "random_uniform_initializer", "DeviceSpec",
-    "AggregationMethod", "CriticalSection", "RegisterGradient",
+    "AggregationMethod", "CriticalSection", "RegisterGradient", "conv",
+    "conv2d_backprop_filter_v2", "conv2d_backprop_input_v2", "extract_volume_patches",
+    "approx_top_k", "check_pinned", "edit_distance",
 ]
 
 
@@ -661,3 +663,256 @@ class RegisterGradient:
         _GRADIENT_REGISTRY[self._op_type] = f
         return f
 
+
+
+# -- convolutions (TF's raw ops) ----------------------------------------------------------------
+def conv(input, filter, strides, padding, explicit_paddings=(), data_format="CHANNELS_LAST",
+         dilations=(), batch_dims=1, groups=1, name=None):
+    """TF's generic ``Conv`` op: an N-D convolution with full-rank ``strides`` and
+    ``dilations`` (one per input dimension, batch and channel included).
+
+    Args:
+      input: ``[batch, *spatial, in]`` (or channels first) tensor.
+      filter: ``[*kernel, in / groups, out]`` tensor.
+      strides: ``rank`` ints (1 for batch and channels).
+      padding: ``"VALID"``, ``"SAME"`` or ``"EXPLICIT"``.
+      explicit_paddings: with ``"EXPLICIT"``, ``2 * rank`` ints (before/after per dim).
+      data_format: ``"CHANNELS_LAST"`` or ``"CHANNELS_FIRST"``.
+      dilations: ``rank`` ints (default all 1).
+      batch_dims: leading batch dimensions (flattened into one).
+      groups: must agree with the channel ratio (grouped convolution).
+      name: ignored.
+
+    Returns:
+      The convolution.
+    """
+    from .ops.conv import convolution  # deferred: conv pulls in the whole conv module
+    x, w = _t(input), _t(filter)
+    rank = len(x.shape)
+    st = _ints(strides)
+    if len(st) != rank:
+        raise InvalidArgumentError(None, "Conv", f"Sliding window strides field must specify "
+                                   f"{rank} dimensions [Op:Conv]")
+    spatial = rank - batch_dims - 1
+    if spatial not in (2, 3):
+        raise InvalidArgumentError(None, "Conv", f"The input must have 2 or 3 spatial "
+                                   f"dimensions but got {spatial} [Op:Conv]")
+    lead = list(x.shape[:batch_dims])
+    if batch_dims != 1:
+        x = reshape(x, [-1] + list(x.shape[batch_dims:]))
+    cf = data_format == "CHANNELS_FIRST"
+    keep = slice(batch_dims + (1 if cf else 0), batch_dims + (1 if cf else 0) + spatial)
+    dil = _ints(dilations) if len(dilations) else [1] * rank
+    if padding == "EXPLICIT":
+        pads = np.asarray(_ints(explicit_paddings)).reshape(rank, 2)[batch_dims - 1:]
+        x = pad(x, pads.tolist())
+        padding = "VALID"
+    y = convolution(x, w, strides=st[keep], padding=padding,
+                    data_format=("NC" + "DHW"[3 - spatial:]) if cf else None,
+                    dilations=dil[keep])
+    return y if batch_dims == 1 else reshape(y, lead + list(y.shape[1:]))
+
+
+def _conv2d_backprop(input, filter, out_backprop, strides, padding, explicit_paddings,
+                     data_format, dilations, wrt):
+    from .ops.conv import conv2d  # deferred: conv pulls in the whole conv module
+    from .tape import GradientTape  # deferred: a tape records the forward conv
+    x, w, g = _t(input), _t(filter), _t(out_backprop)
+    if padding == "EXPLICIT":
+        raise InvalidArgumentError(None, "Conv2DBackprop", "EXPLICIT padding is not "
+                                   "supported here; pad the input and use VALID")
+    with GradientTape() as tape:
+        tape.watch(x)
+        tape.watch(w)
+        y = conv2d(x, w, strides, padding, data_format, dilations)
+    return tape.gradient(y, x if wrt == "input" else w, output_gradients=g)
+
+
+def conv2d_backprop_filter_v2(input, filter, out_backprop, strides, padding,
+                              use_cudnn_on_gpu=True, explicit_paddings=(), data_format="NHWC",
+                              dilations=(1, 1, 1, 1), name=None):
+    """The gradient of ``conv2d(input, filter)`` with respect to ``filter``, given the
+    output's gradient ``out_backprop`` (``filter`` gives the shape).
+
+    Args:
+      input, filter, out_backprop: the conv's input, filter and output gradient.
+      strides, padding, data_format, dilations: as ``tf.nn.conv2d``.
+      use_cudnn_on_gpu, explicit_paddings: TF kernel options (explicit paddings refused).
+      name: ignored.
+
+    Returns:
+      Tensor of ``filter``'s shape.
+    """
+    return _conv2d_backprop(input, filter, out_backprop, strides, padding, explicit_paddings,
+                            data_format, dilations, "filter")
+
+
+def conv2d_backprop_input_v2(input, filter, out_backprop, strides, padding,
+                             use_cudnn_on_gpu=True, explicit_paddings=(), data_format="NHWC",
+                             dilations=(1, 1, 1, 1), name=None):
+    """The gradient of ``conv2d(input, filter)`` with respect to ``input``, given the
+    output's gradient ``out_backprop`` (``input`` gives the shape).
+
+    Args:
+      input, filter, out_backprop: the conv's input, filter and output gradient.
+      strides, padding, data_format, dilations: as ``tf.nn.conv2d``.
+      use_cudnn_on_gpu, explicit_paddings: TF kernel options (explicit paddings refused).
+      name: ignored.
+
+    Returns:
+      Tensor of ``input``'s shape.
+    """
+    return _conv2d_backprop(input, filter, out_backprop, strides, padding, explicit_paddings,
+                            data_format, dilations, "input")
+
+
+def extract_volume_patches(input, ksizes, strides, padding, name=None):
+    """3-D patches of a ``[batch, depth, rows, cols, channels]`` tensor, each flattened in
+    (depth, row, col, channel) order into the last dimension.
+
+    Args:
+      input: 5-D tensor.
+      ksizes: ``[1, kd, kh, kw, 1]``.
+      strides: ``[1, sd, sh, sw, 1]``.
+      padding: ``"VALID"`` or ``"SAME"``.
+      name: ignored.
+
+    Returns:
+      ``[batch, out_d, out_h, out_w, kd * kh * kw * channels]`` tensor.
+    """
+    from .ops.array import stack  # deferred: only this op stacks patches
+    x = _t(input)
+    if len(x.shape) != 5:
+        raise ValueError(f"Shape must be rank 5 but is rank {len(x.shape)}")
+    k, s = _ints(ksizes)[1:4], _ints(strides)[1:4]
+    size = list(x.shape[1:4])
+    if padding == "SAME":
+        out = [-(-n // st) for n, st in zip(size, s)]
+        total = [max((o - 1) * st + kk - n, 0) for o, st, kk, n in zip(out, s, k, size)]
+        x = pad(x, [[0, 0]] + [[t // 2, t - t // 2] for t in total] + [[0, 0]])
+    elif padding == "VALID":
+        out = [(n - kk) // st + 1 for n, kk, st in zip(size, k, s)]
+    else:
+        raise ValueError(f"padding must be VALID or SAME, got {padding!r}")
+    parts = []
+    for a in range(k[0]):
+        for b in range(k[1]):
+            for c in range(k[2]):
+                parts.append(x[:, a:a + (out[0] - 1) * s[0] + 1:s[0],
+                               b:b + (out[1] - 1) * s[1] + 1:s[1],
+                               c:c + (out[2] - 1) * s[2] + 1:s[2], :])
+    y = stack(parts, axis=4)
+    return reshape(y, list(y.shape[:4]) + [-1])
+
+
+def approx_top_k(input, k, reduction_dimension=-1, recall_target=0.95, is_max_k=True,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """The ``k`` largest (or smallest) values along ``reduction_dimension`` and their
+    indices. TF's approximate algorithm is for TPUs; on CPUs (and here) the result is
+    exact.
+
+    Args:
+      input: float tensor.
+      k: how many.
+      reduction_dimension: the axis.
+      recall_target, reduction_input_size_override, aggregate_to_topk: TPU options.
+      is_max_k: largest (True) or smallest (False).
+      name: ignored.
+
+    Returns:
+      ``(values, indices)`` with ``k`` along the axis; indices int32.
+    """
+    import collections  # optional: a standard-library namedtuple
+
+    from .ops.sorting import top_k  # deferred: sorting is only needed here
+    x = _t(input)
+    if x.dtype not in (dtypes.float16, dtypes.float32, dtypes.bfloat16):
+        raise InvalidArgumentError(None, "ApproxTopK", f"Value for attr 'T' of {x.dtype.name} "
+                                   "is not in the list of allowed values: half, bfloat16, "
+                                   "float")
+    rank = len(x.shape)
+    axis = reduction_dimension % rank
+    perm = [i for i in range(rank) if i != axis] + [axis]
+    y = transpose(x, perm)
+    values, indices = top_k(y if is_max_k else -y, k)
+    if not is_max_k:
+        values = -values
+    back = list(np.argsort(perm))
+    result = collections.namedtuple("ApproxTopK", ["values", "indices"])
+    return result(transpose(values, back), transpose(indices, back))
+
+
+def check_pinned(tensor, name=None):
+    """TF's check that ``tensor`` lies in pinned (page-locked) host memory, an op of CUDA
+    builds. Without a GPU it raises FailedPreconditionError, as TF's CPU build does; with
+    one it returns ``tensor``.
+
+    Args:
+      tensor: the tensor.
+      name: ignored.
+
+    Returns:
+      ``tensor``.
+    """
+    from .errors import FailedPreconditionError  # deferred: error path
+    from .framework import config  # deferred: reads the backend's devices
+    if not config.list_physical_devices("GPU"):
+        raise FailedPreconditionError(None, "CheckPinned", "to check pinnedness, must be "
+                                      "built with `--config=cuda` [Op:CheckPinned]")
+    return identity(tensor)
+
+
+def _levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def _sequences(st):
+    idx, vals = st.indices.numpy(), st.values.numpy()
+    seqs = {}
+    for i, v in zip(idx, vals):
+        seqs.setdefault(tuple(int(k) for k in i[:-1]), []).append((int(i[-1]), v))
+    return {k: [v for _, v in sorted(items, key=lambda p: p[0])] for k, items in seqs.items()}
+
+
+def edit_distance(hypothesis, truth, normalize=True, name="edit_distance"):
+    """The Levenshtein distance between the sequences of two SparseTensors, one per
+    position of their leading dimensions (the last dimension runs along a sequence).
+
+    Args:
+      hypothesis: SparseTensor of rank ``R``.
+      truth: SparseTensor of rank ``R``, same dtype.
+      normalize: divide by the truth's length (inf for an empty truth and nonempty
+        hypothesis).
+      name: ignored.
+
+    Returns:
+      float32 tensor of rank ``R - 1`` (the larger of the two leading shapes).
+    """
+    from .sparse import SparseTensor  # deferred: sparse tensors load on first use
+    if not isinstance(hypothesis, SparseTensor):
+        raise TypeError("Hypothesis must be a SparseTensor.")
+    if not isinstance(truth, SparseTensor):
+        raise TypeError("Truth must be a SparseTensor.")
+    if hypothesis.dtype != truth.dtype:
+        raise TypeError(f"Hypothesis and truth dtypes differ: {hypothesis.dtype.name} vs "
+                        f"{truth.dtype.name}")
+    hs, ts = hypothesis.dense_shape.numpy(), truth.dense_shape.numpy()
+    if len(hs) != len(ts):
+        raise InvalidArgumentError(None, "EditDistance", f"Hypothesis and truth ranks differ "
+                                   f"({len(hs)} vs {len(ts)}) [Op:EditDistance]")
+    shape = [int(max(a, b)) for a, b in zip(hs[:-1], ts[:-1])]
+    h, t = _sequences(hypothesis), _sequences(truth)
+    out = np.zeros(shape, np.float32)
+    for key in np.ndindex(*shape):
+        a, b = h.get(key, []), t.get(key, [])
+        d = float(_levenshtein(a, b))
+        if normalize:
+            d = d / len(b) if b else (np.inf if a else 0.0)
+        out[key] = d
+    return constant(out)
