@@ -28,6 +28,7 @@ from .ops.sorting import *
 from .ops.extra import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from .tensor import register_tensor_conversion_function  # noqa: F401
 from .tensor_array import TensorArray  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import autodiff, linalg, math, nn, random  # noqa: F401
