@@ -56,7 +56,8 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image",
          "bitwise": ".bitwise", "sets": ".sets", "audio": ".audio", "lookup": ".lookup",
          "test": ".test", "initializers": ".keras.initializers", "losses": ".keras.losses",
-         "metrics": ".keras.metrics", "optimizers": ".keras.optimizers"}
+         "metrics": ".keras.metrics", "optimizers": ".keras.optimizers",
+         "quantization": ".quantization"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),

@@ -34,7 +34,7 @@ LAYERS = [
                     "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings",
                     "tapeflow.image", "tapeflow.io", "tapeflow.toplevel", "tapeflow.bitwise",
                     "tapeflow.sets", "tapeflow.audio", "tapeflow.lookup", "tapeflow.test",
-                    "tapeflow.tensor_util"]),
+                    "tapeflow.tensor_util", "tapeflow.quantization"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),
