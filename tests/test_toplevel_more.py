@@ -106,3 +106,55 @@ def test_nondifferentiable_batch_function_stops_gradients():
         y = tf.reduce_sum(fn(x))
     np.testing.assert_allclose(y.numpy(), 6.0)
     assert tape.gradient(y, x) is None
+
+
+def test_conv2d_backprop_v2_match_tensorflows_conv2d_gradients():
+    from tests.fixtures.tf_toplevel_more_cases import CONV_F, CONV_X
+
+    want_f, want_x = RECORDED["conv2d_gradients_reference"]["items"]
+    y_shape = tf.nn.conv2d(CONV_X, CONV_F, [1, 2, 1, 1], "SAME").shape
+    g = tf.reshape(tf.range(float(np.prod(y_shape))) / 10.0, y_shape)
+    got_f = tf.conv2d_backprop_filter_v2(CONV_X, CONV_F, g, [1, 2, 1, 1], "SAME")
+    got_x = tf.conv2d_backprop_input_v2(CONV_X, CONV_F, g, [1, 2, 1, 1], "SAME")
+    for got, want in ((got_f, want_f), (got_x, want_x)):
+        assert list(got.shape) == want["shape"]
+        np.testing.assert_allclose(got.numpy().ravel(), want["values"], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn,value", [
+    (lambda x: tf.conv(x, tf.constant(np.linspace(-1, 1, 8).reshape(2, 2, 1, 2)),
+                       [1, 1, 2, 1], "SAME"), np.linspace(0, 1, 18).reshape(1, 3, 6, 1)),
+    (lambda x: tf.extract_volume_patches(x, [1, 2, 2, 1, 1], [1, 1, 2, 1, 1], "SAME"),
+     np.linspace(-1, 1, 24).reshape(1, 2, 3, 2, 2)),
+    (lambda x: tf.approx_top_k(tf.cast(x, tf.float32), 2)[0], np.array([0.3, -1.0, 2.0])),
+])
+def test_more_gradients_match_central_differences(fn, value):
+    if "approx" in repr(fn.__code__.co_names):
+        # ApproxTopK is float32 only: check the rule on a float32 input by hand
+        x = tf.Variable(np.asarray(value, np.float32))
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.approx_top_k(x, 2).values * [1.0, 10.0])
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), [10.0, 0.0, 1.0])
+        return
+    check_grad(fn, value, rtol=1e-4, atol=1e-6)
+
+
+def test_registered_conversion_functions_feed_ops():
+    class Pair:
+        def __init__(self, v):
+            self.v = v
+
+    def convert(value, dtype=None, name=None, as_ref=False):
+        return tf.constant([value.v, -value.v], dtype=dtype)
+
+    tf.register_tensor_conversion_function(Pair, convert)
+    np.testing.assert_allclose(tf.add(Pair(2.0), 1.0).numpy(), [3.0, -1.0])
+    with pytest.raises(TypeError, match="must be a type"):
+        tf.register_tensor_conversion_function("Pair", convert)
+
+
+def test_make_ndarray_reads_a_parsed_proto_like_object():
+    p = tf.make_tensor_proto(np.array([[1.5, -2.0], [0.25, 4.0]], np.float32))
+    assert tf.make_ndarray(p).dtype == np.float32
+    np.testing.assert_array_equal(tf.make_ndarray(p), [[1.5, -2.0], [0.25, 4.0]])
+    assert p == tf.make_tensor_proto(np.array([[1.5, -2.0], [0.25, 4.0]], np.float32))

@@ -55,10 +55,21 @@ def _check_bits(num_bits):
                                    f" expected between 2 and 16, was: {num_bits}")
 
 
-def _check_float(x, op):
+def _float_input(x, op):
+    """``x`` as a float32 tensor: Python and NumPy values convert, a tensor of another dtype
+    is refused (ValueError for the fixed-range op, InvalidArgumentError for the others, as
+    TF)."""
+    if not isinstance(x, TensorBase):
+        from ..backend import host as np  # deferred: only non-tensor inputs need it
+        return convert_to_tensor(np.asarray(x, np.float32))
     if x.dtype != dtypes.float32:
-        raise InvalidArgumentError(None, op, f"Value for attr 'T' or input of {x.dtype.name} is "
-                                   f"not in the list of allowed values: float [Op:{op}]")
+        if op == "FakeQuantWithMinMaxArgs":
+            raise ValueError(f"Tensor conversion requested dtype float32 for Tensor with dtype "
+                             f"{x.dtype.name}: {x!r}")
+        raise InvalidArgumentError(None, op, f"cannot compute {op} as input #0(zero-based) was "
+                                   f"expected to be a float tensor but is a "
+                                   f"{x.dtype.name} tensor [Op:{op}]")
+    return x
 
 
 # -- fixed range --------------------------------------------------------------------------------
@@ -103,8 +114,7 @@ def fake_quant_with_min_max_args(inputs, min=-6, max=6, num_bits=8, narrow_range
     Returns:
       float32 tensor of ``inputs``' shape.
     """
-    x = _t(inputs)
-    _check_float(x, "FakeQuantWithMinMaxArgs")
+    x = _float_input(inputs, "FakeQuantWithMinMaxArgs")
     _check_bits(num_bits)
     _range_check(min, max, "FakeQuantWithMinMaxArgs")
     return apply(ARGS, (x,), {"lo": float(min), "hi": float(max), "num_bits": int(num_bits),
@@ -115,7 +125,8 @@ def fake_quant_with_min_max_args_gradient(gradients, inputs, min=-6, max=6, num_
                                           narrow_range=False, name=None):
     """The backprop of ``fake_quant_with_min_max_args``: ``gradients`` where ``inputs`` is
     within the nudged range, else 0."""
-    g, x = _t(gradients), _t(inputs)
+    g = _float_input(gradients, "FakeQuantWithMinMaxArgsGradient")
+    x = _float_input(inputs, "FakeQuantWithMinMaxArgsGradient")
     _check_bits(num_bits)
     return apply(ARGS_GRAD, (g, x), {"lo": float(min), "hi": float(max),
                                      "num_bits": int(num_bits),
@@ -150,8 +161,7 @@ VARS = Op("FakeQuantWithMinMaxVars", _vars_fwd, _vars_grad, "f")
 
 def _vars(inputs, min, max, num_bits, narrow_range, per_channel):
     op = "FakeQuantWithMinMaxVarsPerChannel" if per_channel else "FakeQuantWithMinMaxVars"
-    x, lo, hi = _t(inputs), _t(min, dtypes.float32), _t(max, dtypes.float32)
-    _check_float(x, op)
+    x, lo, hi = _float_input(inputs, op), _t(min, dtypes.float32), _t(max, dtypes.float32)
     _check_bits(num_bits)
     want = (x.shape[-1],) if per_channel else ()
     for t, what in ((lo, "min"), (hi, "max")):
@@ -200,7 +210,7 @@ def fake_quant_with_min_max_vars_per_channel(inputs, min, max, num_bits=8, narro
 
 def _vars_gradient(gradients, inputs, min, max, num_bits, narrow_range, per_channel):
     x, lo, hi = _vars(inputs, min, max, num_bits, narrow_range, per_channel)
-    g = _t(gradients)
+    g = _float_input(gradients, "FakeQuantWithMinMaxVarsGradient")
     out = _vars_backprops(g._v, x._v, lo._v, hi._v, int(num_bits), bool(narrow_range))
     return tuple(convert_to_tensor(v) for v in out)
 
