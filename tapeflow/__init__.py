@@ -31,6 +31,7 @@ from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor 
 from .tensor import register_tensor_conversion_function  # noqa: F401
 from .tensor_array import TensorArray  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
+from .variable import variable_creator_scope  # noqa: F401
 from . import autodiff, linalg, math, nn, random  # noqa: F401
 from .ops.matfun import eig, eigvals, matrix_square_root  # noqa: F401
 from .toplevel import *
