@@ -25,7 +25,7 @@ __all__ = [
     "random_normal_initializer", "random_uniform_initializer", "DeviceSpec",
     "AggregationMethod", "CriticalSection", "RegisterGradient", "conv",
     "conv2d_backprop_filter_v2", "conv2d_backprop_input_v2", "extract_volume_patches",
-    "approx_top_k", "check_pinned", "edit_distance",
+    "approx_top_k", "check_pinned", "edit_distance", "random_index_shuffle",
 ]
 
 
@@ -916,3 +916,92 @@ def edit_distance(hypothesis, truth, normalize=True, name="edit_distance"):
             d = d / len(b) if b else (np.inf if a else 0.0)
         out[key] = d
     return constant(out)
+
+
+# -- random_index_shuffle -----------------------------------------------------------------------
+def _rotate_left(x, r, width, mask):
+    return ((x << r) | (x >> (width - r))) & mask
+
+
+def _round_function(x, width, mask):
+    """The Simon cipher's mixing function of one word."""
+    return (_rotate_left(x, 1, width, mask) & _rotate_left(x, 8, width, mask)) ^ \
+        _rotate_left(x, 2, width, mask)
+
+
+def _round_keys(key, width, rounds):
+    """The key schedule: the three seed words, then one derived word per further round."""
+    mask = (1 << width) - 1
+    const_c = 0xFFFFFFFC & mask
+    z = 0x7369F885192C0EF5 & mask
+    keys = [k & mask for k in key]
+    for i in range(3, rounds):
+        prev = keys[i - 1]
+        rot3 = ((prev >> 3) | (prev << (width - 3))) & mask
+        rot4 = ((prev >> 4) | (prev << (width - 4))) & mask
+        keys.append(const_c ^ (z & 1) ^ keys[i - 3] ^ rot3 ^ rot4)
+        z >>= 1
+    return keys
+
+
+def _shuffle_one(index, key, max_index, rounds):
+    """Where ``index`` goes in the keyed permutation of ``0..max_index``: encrypt with a
+    small Feistel (Simon) cipher on just enough bits, re-encrypting until the value falls
+    in range (cycle walking)."""
+    if max_index == 0:
+        return 0
+    import math  # optional: the standard library's log2
+
+    bits = math.ceil(math.log2(max_index))
+    bits = max(bits + bits % 2, 16)
+    width = bits // 2
+    mask = (1 << width) - 1
+    keys = _round_keys(key, width, rounds)
+    value = index
+    while True:
+        left, right = (value >> width) & mask, value & mask
+        for k1, k2 in zip(keys[0::2], keys[1::2]):
+            left ^= _round_function(right, width, mask) ^ k1
+            right ^= _round_function(left, width, mask) ^ k2
+        value = (left << width) | right
+        if value <= max_index:
+            return value
+
+
+def random_index_shuffle(index, seed, max_index, rounds=4, name=None):
+    """The position of ``index`` in a pseudorandom permutation of ``[0, max_index]`` keyed
+    by ``seed``: for a fixed seed and ``max_index`` the map is a bijection (TF's algorithm,
+    so the values equal TF's).
+
+    Args:
+      index: int32/int64/uint32/uint64 scalar or vector.
+      seed: ``[3]`` or ``[n, 3]`` integer tensor.
+      max_index: scalar or vector of ``index``'s dtype.
+      rounds: even number of cipher rounds, at least 4.
+      name: ignored.
+
+    Returns:
+      Tensor of ``index``'s dtype (a vector unless all inputs are scalars).
+    """
+    idx, sd, mx = _t(index), _t(seed), _t(max_index)
+    if idx.dtype not in (dtypes.int32, dtypes.int64, dtypes.uint32, dtypes.uint64):
+        raise InvalidArgumentError(None, "RandomIndexShuffle", f"Value for attr 'dtype' of "
+                                   f"{idx.dtype.name} is not in the list of allowed values: "
+                                   "int32, int64, uint32, uint64")
+    if rounds < 4 or rounds % 2:
+        raise InvalidArgumentError(None, "RandomIndexShuffle", f"rounds must be an even "
+                                   f"integer >= 4, got {rounds}")
+    iv = idx.numpy().astype(np.uint64).reshape(-1)
+    mv = mx.numpy().astype(np.uint64).reshape(-1)
+    sv = sd.numpy().astype(np.int64).reshape(-1, 3)
+    n = max(iv.size, mv.size, sv.shape[0])
+    if len(sd.shape) not in (1, 2) or sd.shape[-1] != 3 or sv.shape[0] not in (1, n):
+        raise InvalidArgumentError(None, "RandomIndexShuffle", f"Seed must be a vector of "
+                                   f"size [3] or a matrix of size [{n}, 3] but got "
+                                   f"{list(sd.shape)}.")
+    out = [_shuffle_one(int(iv[i % iv.size]),
+                        [int(s) & 0xFFFFFFFF for s in sv[i % sv.shape[0]]],
+                        int(mv[i % mv.size]), rounds) for i in range(n)]
+    arr = np.asarray(out, np.uint64).astype(idx.dtype._np)
+    scalar = len(idx.shape) == 0 and len(mx.shape) == 0 and len(sd.shape) == 1
+    return constant(arr.reshape(()) if scalar else arr)
