@@ -158,3 +158,44 @@ def test_make_ndarray_reads_a_parsed_proto_like_object():
     assert tf.make_ndarray(p).dtype == np.float32
     np.testing.assert_array_equal(tf.make_ndarray(p), [[1.5, -2.0], [0.25, 4.0]])
     assert p == tf.make_tensor_proto(np.array([[1.5, -2.0], [0.25, 4.0]], np.float32))
+
+
+def test_tf_test_case_assertions_behave_like_tensorflows():
+    import unittest
+
+    results = []
+
+    class Case(tf.test.TestCase):
+        def runTest(self):
+            self.assertAllClose([1.0, 2.0], tf.constant([1.0, 2.0000001]))
+            self.assertAllEqual(tf.constant([1, 2]), [1, 2])
+            with self.assertRaises(AssertionError):
+                self.assertAllClose([1.0], [1.1])
+            with self.assertRaises(AssertionError):
+                self.assertAllEqual([1, 2], [1, 3])
+            results.append(self.evaluate({"a": tf.constant([1])})["a"])
+            self.assertAllInRange(tf.constant([1.0, 2.0]), 1.0, 2.0)
+            with self.assertRaises(AssertionError):
+                self.assertAllInRange(tf.constant([1.0, 2.0]), 1.0, 2.0, open_upper_bound=True)
+
+    import io
+
+    outcome_ = unittest.TextTestRunner(verbosity=0, stream=io.StringIO()).run(Case())
+    assert outcome_.wasSuccessful()
+    assert isinstance(results[0], np.ndarray)
+
+
+def test_tf_test_device_queries_on_the_host():
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert tf.test.is_gpu_available() is gpu
+    assert tf.test.gpu_device_name() == ("/device:GPU:0" if gpu else "")
+    assert tf.test.is_built_with_rocm() is False
+    assert tf.test.is_cpu_target_available("x86") is True
+
+
+def test_keras_namespaces_are_aliased_at_the_top_level():
+    # TF 2.21's tf.losses, tf.metrics, tf.optimizers and tf.initializers are Keras's
+    assert tf.losses.MSE is tf.keras.losses.MSE
+    assert tf.metrics.AUC is tf.keras.metrics.AUC
+    assert tf.optimizers.Adam is tf.keras.optimizers.Adam
+    assert tf.initializers.GlorotUniform is tf.keras.initializers.GlorotUniform
