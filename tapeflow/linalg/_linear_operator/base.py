@@ -399,6 +399,43 @@ class LinearOperator(Module):
         if not bool(reduce_max(_abs(dense - _la.adjoint(dense))).numpy() == 0):
             raise InvalidArgumentError(None, None, "Matrix was not equal to its adjoint.")
 
+    # -- batch slicing --------------------------------------------------------------------
+    _SLICE = {}  # constructor argument -> its event rank (dims after the batch dims)
+
+    def _batch_key(self, key):
+        """``key`` as a tuple of per-batch-dimension indices (an Ellipsis expanded)."""
+        key = key if isinstance(key, tuple) else (key,)
+        rank = len(self._shape()) - 2
+        if any(k is Ellipsis for k in key):
+            i = next(i for i, k in enumerate(key) if k is Ellipsis)
+            rest = len([k for k in key if k is not Ellipsis and k is not None])
+            key = key[:i] + (slice(None),) * (rank - rest) + key[i + 1:]
+        if len([k for k in key if k is not None]) > rank:
+            raise InvalidArgumentError(None, "StridedSlice", f"Too many slices for the batch "
+                                       f"shape {list(self._shape()[:-2])} of {self.name}: "
+                                       f"{key}")
+        return key
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members: ``key`` indexes the batch dimensions
+        only (as NumPy indexing), slicing every parameter alike."""
+        if not self._SLICE:
+            raise NotImplementedError(f"{type(self).__name__} does not support batch slicing.")
+        key = self._batch_key(key)
+        batch = list(self._shape()[:-2])
+        params = self.parameters
+        for arg, event in self._SLICE.items():
+            value = params[arg]
+            if event == "batch_shape":
+                shape = np.empty(batch, dtype=np.int8)[key].shape
+                params[arg] = list(shape) or None
+                continue
+            t = value if isinstance(value, TensorBase) else convert_to_tensor(value)
+            event_shape = list(t.shape[len(t.shape) - event:]) if event else []
+            t = broadcast_to(t, batch + event_shape)
+            params[arg] = t[key + (slice(None),) * event]
+        return type(self)(**params)
+
     def __repr__(self):
         return (f"<tf.linalg.{type(self).__name__} '{self.name}' shape={self.shape} "
                 f"dtype={self.dtype.name}>")

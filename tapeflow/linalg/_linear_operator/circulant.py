@@ -25,6 +25,13 @@ def _to_complex(t):
 class _Circulant(LinearOperator):
     _RANK = 1
 
+    def __getitem__(self, key):
+        """The circulant operator of the selected batch members of ``spectrum``."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["spectrum"] = self._spectrum[key + (slice(None),) * self._RANK]
+        return type(self)(**params)
+
     def __init__(self, spectrum, input_output_dtype=dtypes.complex64, is_non_singular=None,
                  is_self_adjoint=None, is_positive_definite=None, is_square=True, name=None):
         params = dict(spectrum=spectrum, input_output_dtype=input_output_dtype,

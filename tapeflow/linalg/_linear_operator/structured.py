@@ -57,6 +57,8 @@ class LinearOperatorFullMatrix(LinearOperator):
       name: the operator's name.
     """
 
+    _SLICE = {"matrix": 2}
+
     def __init__(self, matrix, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None, name="LinearOperatorFullMatrix"):
         params = dict(matrix=matrix, **_hints(is_non_singular, is_self_adjoint,
@@ -89,6 +91,8 @@ class LinearOperatorDiag(LinearOperator):
         diagonal is self-adjoint).
       name: the operator's name.
     """
+
+    _SLICE = {"diag": 1}
 
     def __init__(self, diag, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None, name="LinearOperatorDiag"):
@@ -192,6 +196,8 @@ class LinearOperatorIdentity(_Identityish):
       name: the operator's name.
     """
 
+    _SLICE = {"batch_shape": "batch_shape"}
+
     def __init__(self, num_rows, batch_shape=None, dtype=None, is_non_singular=True,
                  is_self_adjoint=True, is_positive_definite=True, is_square=True,
                  assert_proper_shapes=False, name="LinearOperatorIdentity"):
@@ -258,6 +264,8 @@ class LinearOperatorScaledIdentity(_Identityish):
       assert_proper_shapes: ignored.
       name: the operator's name.
     """
+
+    _SLICE = {"multiplier": 0}
 
     def __init__(self, num_rows, multiplier, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=True, assert_proper_shapes=False,
@@ -343,6 +351,8 @@ class LinearOperatorZeros(_Identityish):
       name: the operator's name.
     """
 
+    _SLICE = {"batch_shape": "batch_shape"}
+
     def __init__(self, num_rows, num_columns=None, batch_shape=None, dtype=None,
                  is_non_singular=False, is_self_adjoint=True, is_positive_definite=False,
                  is_square=True, assert_proper_shapes=False, name="LinearOperatorZeros"):
@@ -409,6 +419,8 @@ class LinearOperatorLowerTriangular(LinearOperator):
       is_non_singular, is_self_adjoint, is_positive_definite, is_square: hints.
       name: the operator's name.
     """
+
+    _SLICE = {"tril": 2}
 
     def __init__(self, tril, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None,
@@ -1025,6 +1037,8 @@ class LinearOperatorToeplitz(LinearOperator):
       name: the operator's name.
     """
 
+    _SLICE = {"col": 1, "row": 1}
+
     def __init__(self, col, row, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None, name="LinearOperatorToeplitz"):
         params = dict(col=col, row=row, **_hints(is_non_singular, is_self_adjoint,
@@ -1144,6 +1158,8 @@ class LinearOperatorPermutation(LinearOperator):
       name: the operator's name.
     """
 
+    _SLICE = {"perm": 1}
+
     def __init__(self, perm, dtype=dtypes.float32, is_non_singular=None,
                  is_self_adjoint=None, is_positive_definite=None, is_square=None,
                  name="LinearOperatorPermutation"):
@@ -1191,6 +1207,8 @@ class LinearOperatorHouseholder(LinearOperator):
       is_non_singular, is_self_adjoint, is_positive_definite, is_square: hints.
       name: the operator's name.
     """
+
+    _SLICE = {"reflection_axis": 1}
 
     def __init__(self, reflection_axis, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None, name="LinearOperatorHouseholder"):
