@@ -12,11 +12,74 @@ from ..backend import xp_of
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply
+from .array import eye, reshape
 from .decompositions import _pack, _unpack, eigh, eigvalsh
-from .linalg import DIAG_EMBED
-from .math import cast, conj, logical_and
+from .linalg import DIAG_EMBED, _linalg_error, matmul, matrix_transpose
+from .math import _holo, cast, conj, logical_and
 
 __all__ = ["eig", "eigvals", "sqrtm", "matrix_square_root", "logm", "eigh_tridiagonal"]
+
+
+# -- solve and determinant of real or complex matrices (the LinearOperators' dense path) -------
+def _solve_rule(n, g):
+    a, _ = n.inputs
+    gb = apply(SOLVE_FC, (matrix_transpose(a), g), {})
+    ga = -matmul(gb, n.out, transpose_b=True) if n.needs[0] else None
+    return ga, gb
+
+
+SOLVE_FC = Op("MatrixSolve", _linalg_error("MatrixSolve", "Input matrix is not invertible.")(
+    lambda a, b: xp_of(a).linalg.solve(a, b)), _holo(_solve_rule), "fc")
+
+
+def solve_any(matrix, rhs):
+    """``matrix^-1 @ rhs`` for float or complex matrices of one dtype and batch shape
+    (TF's MatrixSolve; gradients by TF's complex convention)."""
+    return apply(SOLVE_FC, (matrix, rhs), {})
+
+
+def _det_rule(n, g):
+    """TF's rule ``g * det(A) * A^-H`` (for complex A it leaves det unconjugated, as TF)."""
+    a = n.inputs[0]
+    size = a._v.shape[-1]
+    inverse = apply(SOLVE_FC, (a, eye(size, dtype=a.dtype) + a * 0), {})
+    scale = reshape(g * n.out, list(g._v.shape) + [1, 1])
+    return (scale * conj(matrix_transpose(inverse)),)
+
+
+DET_FC = Op("MatrixDeterminant", lambda a: xp_of(a).linalg.det(a), _det_rule, "fc")
+
+
+def det_any(matrix):
+    """The determinant of float or complex square matrices."""
+    return apply(DET_FC, (matrix,), {})
+
+
+def _inverse_adjoint(a):
+    size = a._v.shape[-1]
+    return conj(matrix_transpose(apply(SOLVE_FC, (a, eye(size, dtype=a.dtype) + a * 0), {})))
+
+
+def _log_abs_det_rule(n, g):
+    """TF's rule for log|det|: ``g * A^-H``."""
+    return (reshape(g, list(g._v.shape) + [1, 1]) * _inverse_adjoint(n.inputs[0]),)
+
+
+LOG_ABS_DET_FC = Op("LogMatrixDeterminant",
+                    lambda a: xp_of(a).linalg.slogdet(a)[1].astype(a.dtype), _log_abs_det_rule,
+                    "fc")
+
+
+def log_abs_det_any(matrix):
+    """``log |det|`` of float or complex square matrices, in the input's dtype (TF's
+    complex slogdet keeps the complex dtype)."""
+    return apply(LOG_ABS_DET_FC, (matrix,), {})
+
+
+def inv_any(matrix):
+    """The inverse of float or complex square matrices (a solve against the identity)."""
+    size = matrix._v.shape[-1]
+    return apply(SOLVE_FC, (matrix, eye(size, dtype=matrix.dtype) + matrix * 0), {})
 
 _NAMES = {"f": "double, float, half, complex64, complex128", "c": "complex64, complex128"}
 

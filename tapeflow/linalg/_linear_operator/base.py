@@ -13,6 +13,7 @@ from ...module import Module
 from ...ops import linalg as _la
 from ...ops.array import broadcast_to, expand_dims, squeeze
 from ...ops.decompositions import eigvalsh, svd
+from ...ops.matfun import det_any, log_abs_det_any, solve_any
 from ...ops.math import abs as _abs
 from ...ops.math import log
 from ...ops.reduction import reduce_max, reduce_min, reduce_sum
@@ -263,8 +264,10 @@ class LinearOperator(Module):
             rhs = _la.adjoint(rhs)
         dense = self.to_dense()
         batch = broadcast_batch(tuple(dense.shape[:-2]), tuple(rhs.shape[:-2]))
-        return _la.solve(broadcast_matrix(dense, batch), broadcast_matrix(rhs, batch),
-                         adjoint=adjoint)
+        dense, rhs = broadcast_matrix(dense, batch), broadcast_matrix(rhs, batch)
+        if self.dtype.is_complex:
+            return solve_any(_la.adjoint(dense) if adjoint else dense, rhs)
+        return _la.solve(dense, rhs, adjoint=adjoint)
 
     def _check_solvable(self):
         if self.is_non_singular is False:
@@ -306,6 +309,8 @@ class LinearOperator(Module):
                                       "expected to not be square.")
 
     def _determinant(self):
+        if self.dtype.is_complex:
+            return det_any(self.to_dense())
         return _la.det(self.to_dense())
 
     def determinant(self, name="det"):
@@ -314,6 +319,8 @@ class LinearOperator(Module):
         return self._determinant()
 
     def _log_abs_determinant(self):
+        if self.dtype.is_complex:  # TF returns log|det| in the complex dtype
+            return log_abs_det_any(self.to_dense())
         return _la.slogdet(self.to_dense())[1]
 
     def log_abs_determinant(self, name="log_abs_det"):

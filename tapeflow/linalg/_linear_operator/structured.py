@@ -11,6 +11,7 @@ from ...ops.array import broadcast_to, concat, eye, reshape, zeros
 from ...ops.decompositions import triangular_solve
 from ...ops.indexing import gather, reverse
 from ...ops.linalg import DIAG_EMBED
+from ...ops.matfun import inv_any
 from ...ops.math import conj, reciprocal, sqrt
 from ...ops.reduction import reduce_prod, reduce_sum
 from ...tensor import TensorBase, convert_to_tensor
@@ -454,6 +455,8 @@ class LinearOperatorLowerTriangular(LinearOperator):
         return reduce_sum(log_abs(self._diag_part()), axis=-1)
 
     def _solve(self, rhs, adjoint=False, adjoint_arg=False):
+        if self.dtype.is_complex:  # tapeflow's triangular solve is real: solve densely
+            return super()._solve(rhs, adjoint, adjoint_arg)
         rhs = _la.adjoint(rhs) if adjoint_arg else rhs
         batch = broadcast_batch(tuple(self._tril.shape[:-2]), tuple(rhs.shape[:-2]))
         return triangular_solve(broadcast_matrix(self._tril, batch),
@@ -649,7 +652,8 @@ class LinearOperatorInversion(LinearOperator):
         return self._operator._shape()
 
     def _to_dense(self):
-        return _la.inv(self._operator.to_dense())
+        dense = self._operator.to_dense()
+        return inv_any(dense) if self.dtype.is_complex else _la.inv(dense)
 
     def _matmul(self, x, adjoint=False, adjoint_arg=False):
         return self._operator.solve(x, adjoint=adjoint, adjoint_arg=adjoint_arg)
