@@ -93,6 +93,14 @@ def test_sqrtm_of_a_defective_matrix():
     (lambda x: tf.linalg.LinearOperatorLowRankUpdate(
         tf.linalg.LinearOperatorDiag(tf.constant([1.0, 2.0, 3.0], tf.float64)), x
     ).solvevec(tf.constant(V3)), B3),
+    (lambda x: tf.linalg.eigh_tridiagonal(x, x[:2] * 0.5), np.array([1.0, 2.5, 4.0])),
+    (lambda x: tf.linalg.experimental.conjugate_gradient(
+        tf.linalg.LinearOperatorFullMatrix(tf.constant(S), is_self_adjoint=True,
+                                           is_positive_definite=True), x, tol=1e-12).x, V3),
+    (lambda x: tf.linalg.LinearOperatorBlockLowerTriangular(
+        [[tf.linalg.LinearOperatorFullMatrix(x)],
+         [tf.linalg.LinearOperatorFullMatrix(x * 0.5), tf.linalg.LinearOperatorDiag(x[0])]]
+    ).solvevec(tf.constant([1.0, 2.0, 3.0, 4.0], tf.float64)), A),
 ])
 def test_gradients_match_central_differences(fn, value):
     check_grad(fn, value, rtol=1e-4, atol=1e-6)

@@ -3,7 +3,7 @@ eigendecomposition ``eig``/``eigvals``, the principal square root ``sqrtm`` and 
 ``logm``, and the tridiagonal symmetric eigensolver ``eigh_tridiagonal``.
 
 ``eig`` and ``sqrtm`` carry gradient rules computed on the backend arrays (so they can be
-differentiated once, not twice); ``logm`` has none, as in TF.
+differentiated once, not twice); ``logm`` has none: differentiating it raises TF's LookupError.
 """
 import collections
 
@@ -277,7 +277,11 @@ def _logm_fwd(a):
     return out.reshape(a.shape).astype(a.dtype)
 
 
-LOGM = Op("MatrixLogarithm", _logm_fwd, None, "c")
+def _logm_grad(n, g):
+    raise LookupError("gradient registry has no entry for: MatrixLogarithm")
+
+
+LOGM = Op("MatrixLogarithm", _logm_fwd, _logm_grad, "c")
 
 
 def logm(input, name=None):
