@@ -423,6 +423,38 @@ class LinearOperator(Module):
                                        f"{key}")
         return key
 
+    def _child_key(self, child, key):
+        """``key`` (for this operator's batch) for ``child``, whose batch shape broadcasts
+        against it from the right: missing and size-1 dimensions are kept as they are."""
+        if any(k is None for k in key):
+            raise NotImplementedError("Batch slicing with tf.newaxis is not supported for "
+                                      f"{type(self).__name__}.")
+        batch = self._shape()[:-2]
+        child_batch = child._shape()[:-2]
+        offset = len(batch) - len(child_batch)
+        full = list(key) + [slice(None)] * (len(batch) - len(key))
+        out = []
+        for dim, k in enumerate(full):
+            if dim < offset:
+                continue
+            if child_batch[dim - offset] == 1 and batch[dim] != 1:
+                out.append(slice(None) if isinstance(k, slice) else 0)  # a broadcast dim
+            else:
+                out.append(k)
+        return tuple(out)
+
+    def _slice_child(self, child, key):
+        child_key = self._child_key(child, key)
+        return child[child_key] if child_key else child
+
+    def _slice_tensor(self, value, key, event):
+        """``value`` (a parameter with ``event`` trailing non-batch dims) broadcast to the
+        batch shape and sliced by ``key``."""
+        t = value if isinstance(value, TensorBase) else convert_to_tensor(value)
+        event_shape = list(t.shape[len(t.shape) - event:]) if event else []
+        t = broadcast_to(t, list(self._shape()[:-2]) + event_shape)
+        return t[key + (slice(None),) * event]
+
     def __getitem__(self, key):
         """The operator of the selected batch members: ``key`` indexes the batch dimensions
         only (as NumPy indexing), slicing every parameter alike."""
@@ -437,10 +469,7 @@ class LinearOperator(Module):
                 shape = np.empty(batch, dtype=np.int8)[key].shape
                 params[arg] = list(shape) or None
                 continue
-            t = value if isinstance(value, TensorBase) else convert_to_tensor(value)
-            event_shape = list(t.shape[len(t.shape) - event:]) if event else []
-            t = broadcast_to(t, batch + event_shape)
-            params[arg] = t[key + (slice(None),) * event]
+            params[arg] = self._slice_tensor(value, key, event)
         return type(self)(**params)
 
     def __repr__(self):

@@ -509,6 +509,13 @@ class LinearOperatorComposition(LinearOperator):
         """The factors, left to right."""
         return list(self._operators)
 
+    def __getitem__(self, key):
+        """The operator of the selected batch members (each factor sliced alike)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operators"] = [self._slice_child(op, key) for op in self._operators]
+        return type(self)(**params)
+
     def _shape(self):
         batch = broadcast_batch(*[o._shape()[:-2] for o in self._operators])
         return batch + (self._operators[0]._shape()[-2], self._operators[-1]._shape()[-1])
@@ -588,6 +595,13 @@ class LinearOperatorAdjoint(LinearOperator):
         """The operator whose adjoint this is."""
         return self._operator
 
+    def __getitem__(self, key):
+        """The operator of the selected batch members of the wrapped operator."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operator"] = self._slice_child(self._operator, key)
+        return type(self)(**params)
+
     def _shape(self):
         s = self._operator._shape()
         return s[:-2] + (s[-1], s[-2])
@@ -647,6 +661,13 @@ class LinearOperatorInversion(LinearOperator):
     def operator(self):
         """The operator whose inverse this is."""
         return self._operator
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members of the wrapped operator."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operator"] = self._slice_child(self._operator, key)
+        return type(self)(**params)
 
     def _shape(self):
         return self._operator._shape()
@@ -729,6 +750,13 @@ class LinearOperatorBlockDiag(LinearOperator):
 
     def _batch(self):
         return broadcast_batch(*[o._shape()[:-2] for o in self._operators])
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members (each factor sliced alike)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operators"] = [self._slice_child(op, key) for op in self._operators]
+        return type(self)(**params)
 
     def _shape(self):
         return self._batch() + (sum(o._shape()[-2] for o in self._operators),
@@ -826,6 +854,14 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
     def _batch(self):
         return broadcast_batch(*[o._shape()[:-2] for row in self._rows for o in row])
 
+    def __getitem__(self, key):
+        """The operator of the selected batch members (every block sliced alike)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operators"] = [[self._slice_child(op, key) for op in row]
+                               for row in self._rows]
+        return type(self)(**params)
+
     def _shape(self):
         n = sum(row[-1]._shape()[-2] for row in self._rows)
         return self._batch() + (n, n)
@@ -907,6 +943,13 @@ class LinearOperatorKronecker(LinearOperator):
     def operators(self):
         """The factors."""
         return list(self._operators)
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members (each factor sliced alike)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operators"] = [self._slice_child(op, key) for op in self._operators]
+        return type(self)(**params)
 
     def _shape(self):
         batch = broadcast_batch(*[o._shape()[:-2] for o in self._operators])
@@ -1014,6 +1057,18 @@ class LinearOperatorLowRankUpdate(LinearOperator):
     def is_diag_update_positive(self):
         """Hint that ``D`` is positive."""
         return self._is_diag_update_positive
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members (base operator and factors)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["base_operator"] = self._slice_child(self._base, key)
+        params["u"] = self._slice_tensor(self._u, key, 2)
+        if self._v is not None:
+            params["v"] = self._slice_tensor(self._v, key, 2)
+        if self._diag_update is not None:
+            params["diag_update"] = self._slice_tensor(self._diag_update, key, 1)
+        return type(self)(**params)
 
     def _shape(self):
         parts = [self._base._shape()[:-2], tuple(self._u.shape[:-2])]
@@ -1133,6 +1188,16 @@ class LinearOperatorTridiag(LinearOperator):
             return self._diagonals
         d = self._diagonals
         return [d[..., 0, :], d[..., 1, :], d[..., 2, :]]
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members of the diagonals."""
+        key = self._batch_key(key)
+        params = self.parameters
+        if self._format == "sequence":
+            params["diagonals"] = [self._slice_tensor(d, key, 1) for d in self._diagonals]
+        else:
+            params["diagonals"] = self._slice_tensor(self._diagonals, key, 2)
+        return type(self)(**params)
 
     def _shape(self):
         if self._format == "matrix":
