@@ -11,7 +11,7 @@ from ...backend import host as np
 from ...errors import InvalidArgumentError
 from ...module import Module
 from ...ops import linalg as _la
-from ...ops.array import broadcast_to, expand_dims, squeeze
+from ...ops.array import broadcast_to, expand_dims, eye, squeeze
 from ...ops.decompositions import eigvalsh, svd
 from ...ops.matfun import det_any, log_abs_det_any, solve_any
 from ...ops.math import abs as _abs
@@ -146,7 +146,8 @@ class LinearOperator(Module):
         return self._is_square_hint
 
     def _shape(self):
-        raise NotImplementedError
+        """The static shape as a tuple (a subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _shape.")
 
     @property
     def shape(self):
@@ -195,7 +196,14 @@ class LinearOperator(Module):
 
     # -- the dense matrix and its parts -----------------------------------------------------
     def _to_dense(self):
-        raise NotImplementedError
+        """By default, the operator applied to the identity (a subclass that defines
+        ``_matmul`` need not define this)."""
+        if type(self)._matmul is LinearOperator._matmul:
+            raise NotImplementedError(f"{type(self).__name__} defines neither _to_dense nor "
+                                      "_matmul.")
+        *batch, rows, cols = self._shape()
+        ident = eye(cols, batch_shape=list(batch) or None, dtype=self.dtype)
+        return self._matmul(ident)
 
     def to_dense(self, name="to_dense"):
         """The operator as a dense ``[..., M, N]`` tensor."""
