@@ -199,3 +199,14 @@ def test_keras_namespaces_are_aliased_at_the_top_level():
     assert tf.metrics.AUC is tf.keras.metrics.AUC
     assert tf.optimizers.Adam is tf.keras.optimizers.Adam
     assert tf.initializers.GlorotUniform is tf.keras.initializers.GlorotUniform
+
+
+def test_tf_test_compute_gradient_matches_tensorflows_layout():
+    # TF 2.21: one [y.size, x.size] Jacobian per input, numerical with delta 1/1024
+    theoretical, numerical = tf.test.compute_gradient(
+        lambda x, y: x * y[:2] + tf.reduce_sum(y), [tf.constant([1.0, 2.0]),
+                                                   tf.constant([3.0, 4.0, 5.0])])
+    np.testing.assert_array_equal(theoretical[0], [[3.0, 0.0], [0.0, 4.0]])
+    np.testing.assert_allclose(numerical[1], [[2.0, 1.0, 1.0], [1.0, 3.0, 1.0]], rtol=1e-3)
+    _, numerical = tf.test.compute_gradient(lambda x: x ** 3, [np.array([1.0])])
+    np.testing.assert_allclose(numerical[0][0, 0] - 3.0, (1.0 / 1024) ** 2, rtol=1e-6)

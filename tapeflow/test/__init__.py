@@ -2,8 +2,10 @@
 import unittest
 
 from ..backend import host as np
+from ..tape import GradientTape
+from ..tensor import constant, convert_to_tensor
 
-__all__ = ["TestCase", "main", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",
+__all__ = ["TestCase", "main", "compute_gradient", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",
            "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla",
            "is_cpu_target_available"]
 
@@ -63,6 +65,52 @@ class TestCase(unittest.TestCase):
     def assertDTypeEqual(self, target, expected_dtype):
         """Assert the array's dtype."""
         self.assertEqual(np.dtype(_np(target).dtype), np.dtype(expected_dtype))
+
+
+def compute_gradient(f, x, delta=None):
+    """The theoretical (tape) and numerical (central differences) Jacobians of ``f`` at
+    ``x``.
+
+    Args:
+      f: function of the tensors in ``x`` returning one tensor.
+      x: list of tensors or arrays.
+      delta: the perturbation of the numerical Jacobian (default 1/1024).
+
+    Returns:
+      ``(theoretical, numerical)``: tuples with one ``[y.size, x_i.size]`` array per input,
+      in the inputs' dtypes.
+    """
+    delta = 1.0 / 1024 if delta is None else delta
+    xs = [convert_to_tensor(v) for v in x]
+    y = f(*xs)
+    size = int(np.prod(y.shape))
+    theoretical, numerical = [], []
+    for i, xi in enumerate(xs):
+        n = int(np.prod(xi.shape))
+        jac_t = np.zeros((size, n), xi.dtype.as_numpy_dtype)
+        for j in range(size):
+            with GradientTape() as tape:
+                tape.watch(xi)
+                out = f(*xs[:i], xi, *xs[i + 1:])
+                pick = np.zeros(size, out.dtype.as_numpy_dtype)
+                pick[j] = 1
+                flat = out * constant(pick.reshape(out.shape))
+            g = tape.gradient(flat, xi)
+            if g is not None:
+                jac_t[j] = np.asarray(g.numpy()).reshape(-1)
+        jac_n = np.zeros((size, n), xi.dtype.as_numpy_dtype)
+        base = xi.numpy().reshape(-1)
+        for k in range(n):
+            shifted = []
+            for sign in (1, -1):
+                v = base.copy()
+                v[k] += sign * delta
+                arg = constant(v.reshape(xi.shape), xi.dtype)
+                shifted.append(np.asarray(f(*xs[:i], arg, *xs[i + 1:]).numpy()).reshape(-1))
+            jac_n[:, k] = (shifted[0] - shifted[1]) / (2 * delta)
+        theoretical.append(jac_t)
+        numerical.append(jac_n)
+    return tuple(theoretical), tuple(numerical)
 
 
 def main(argv=None):
