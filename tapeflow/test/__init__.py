@@ -6,8 +6,8 @@ from ..tape import GradientTape
 from ..tensor import constant, convert_to_tensor
 
 __all__ = ["TestCase", "main", "compute_gradient", "is_gpu_available", "gpu_device_name",
-           "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla",
-           "is_cpu_target_available"]
+           "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
+           "is_built_with_xla", "is_cpu_target_available"]
 
 
 def _np(x):
