@@ -51,6 +51,13 @@ OUT_OF_SCOPE = [
     ("tf.config", "experimental_connect_to_*", "remote TF servers and TPU clusters"),
     ("tf.data.experimental", "service", "tf.data service: a cluster of dispatcher and worker "
                                         "servers"),
+    ("tf", "saved_model", "SavedModel stores traced GraphDef protobufs for TF's C++ runtime; "
+                          "tapeflow saves .keras files and tf.train.Checkpoint variables"),
+    ("tf", "profiler", "TF's C++ profiler (XPlane traces for TensorBoard's profile plugin)"),
+    ("tf", "feature_column", "deprecated in TF 2 and unusable with Keras 3's tf.keras; Keras "
+                             "preprocessing layers replace it"),
+    ("tf", "security", "tf.security.fuzzing: input annotations for fuzzing TF's C++ kernels"),
+    ("tf", "tools", "TF's source tools (the tf_upgrade_v2 converter, the API docs generator)"),
 ]
 
 KINDS = ("class", "function", "module", "constant")

@@ -28,9 +28,13 @@ from .ops.sorting import *
 from .ops.extra import *
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from .tensor import register_tensor_conversion_function  # noqa: F401
 from .tensor_array import TensorArray  # noqa: F401
 from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
+from .variable import variable_creator_scope  # noqa: F401
 from . import autodiff, linalg, math, nn, random  # noqa: F401
+from .ops.matfun import eig, eigvals, matrix_square_root  # noqa: F401
+from .toplevel import *
 
 newaxis = None
 
@@ -50,14 +54,29 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
          "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
-         "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image"}
+         "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image",
+         "bitwise": ".bitwise", "sets": ".sets", "audio": ".audio", "lookup": ".lookup",
+         "test": ".test", "initializers": ".keras.initializers", "losses": ".keras.losses",
+         "metrics": ".keras.metrics", "optimizers": ".keras.optimizers",
+         "quantization": ".quantization"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),
                "RaggedTensor": (".ragged", "RaggedTensor"),
                "RaggedTensorSpec": (".ragged", "RaggedTensorSpec"),
                "SparseTensor": (".sparse", "SparseTensor"),
-               "SparseTensorSpec": (".sparse", "SparseTensorSpec")}
+               "SparseTensorSpec": (".sparse", "SparseTensorSpec"),
+               "fingerprint": (".strings._fingerprint", "fingerprint"),
+               "TypeSpec": (".types.type_spec", "TypeSpec"),
+               "make_tensor_proto": (".tensor_util", "make_tensor_proto"),
+               "make_ndarray": (".tensor_util", "make_ndarray"),
+               "NoneTensorSpec": (".data._type_specs", "NoneTensorSpec"),
+               "OptionalSpec": (".data._type_specs", "OptionalSpec"),
+               "TensorArraySpec": (".data._type_specs", "TensorArraySpec"),
+               "IndexedSlicesSpec": (".data._type_specs", "IndexedSlicesSpec"),
+               "type_spec_from_value": (".data._type_specs", "type_spec_from_value"),
+               "ragged_fill_empty_rows": (".ragged._fill", "ragged_fill_empty_rows"),
+               "ragged_fill_empty_rows_grad": (".ragged._fill", "ragged_fill_empty_rows_grad")}
 
 
 def __getattr__(name):

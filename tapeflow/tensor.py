@@ -475,6 +475,32 @@ def _unwrap_nested(value):
     return value
 
 
+CONVERSIONS = []  # (priority, base type, function), lowest priority first
+
+
+def register_tensor_conversion_function(base_type, conversion_func, priority=100):
+    """Teach ``convert_to_tensor`` to convert instances of ``base_type``.
+
+    Args:
+      base_type: a type or tuple of types (not Python numbers or NumPy types).
+      conversion_func: ``fn(value, dtype=None, name=None, as_ref=False)`` returning a tensor,
+        or ``NotImplemented`` to let the next function try.
+      priority: lower runs first (default 100).
+    """
+    types = base_type if isinstance(base_type, tuple) else (base_type,)
+    if not all(isinstance(t, type) for t in types):
+        raise TypeError("Argument `base_type` must be a type or a tuple of types. Obtained: "
+                        f"{base_type}")
+    if any(issubclass(t, (numbers.Number, ndarray, generic)) for t in types):
+        raise TypeError("Cannot register conversions for Python numeric types and NumPy "
+                        "scalars and arrays.")
+    if not callable(conversion_func):
+        raise TypeError("Argument `conversion_func` must be callable. Received "
+                        f"{conversion_func}.")
+    CONVERSIONS.append((priority, types, conversion_func))
+    CONVERSIONS.sort(key=lambda entry: entry[0])
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """A Tensor for ``value``; ``dtype`` must match an existing tensor's dtype exactly."""
     if isinstance(value, TensorBase):
@@ -490,6 +516,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return value.__tf_tensor__(None, name)
     if hasattr(value, "__tf_tensor__"):
         return value.__tf_tensor__(dtype, name)
+    if CONVERSIONS:  # tf.register_tensor_conversion_function's registry
+        for _, base, fn in CONVERSIONS:
+            if isinstance(value, base):
+                out = fn(value, dtype=dtype, name=name, as_ref=False)
+                if out is not NotImplemented:
+                    return out
     if isinstance(value, (str, bytes)):
         if dtype is not None and dtypes.as_dtype(dtype) is not dtypes.string:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype "

@@ -14,6 +14,10 @@ from .tensor import Tensor, TensorBase, TensorShape, as_shape, convert_to_tensor
 
 _uid = itertools.count()
 _name_scope_stack = []  # filled by tf.name_scope
+_creator_stack = []  # filled by tf.variable_creator_scope, innermost last
+_VARIABLE_ARGS = ("initial_value", "trainable", "validate_shape", "caching_device", "name",
+                  "variable_def", "dtype", "import_scope", "constraint", "synchronization",
+                  "aggregation", "shape", "experimental_enable_variable_lifting")
 
 
 class VariableAggregation:
@@ -58,10 +62,17 @@ class Variable(TensorBase):
     __slots__ = ("_v", "_name", "trainable", "_shape", "constraint", "_uid", "__weakref__",
                  "__dict__")
 
+    def __new__(cls, *args, **kwargs):
+        if not _creator_stack or cls is not Variable:
+            return object.__new__(cls)
+        return _create_through_scopes(dict(zip(_VARIABLE_ARGS, args), **kwargs))
+
     def __init__(self, initial_value=None, trainable=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None,
                  import_scope=None, constraint=None, synchronization=None, aggregation=None,
                  shape=None, experimental_enable_variable_lifting=True):
+        if _creator_stack and self.__dict__.pop("_made_by_creator", False):
+            return  # already built by the creator chain in __new__
         if initial_value is None:
             raise ValueError("The `initial_value` arg (None) must be specified.")
         if callable(initial_value):
@@ -446,3 +457,51 @@ def _read(var):
             tape._read(var, t)
     return t
 
+
+def _create_through_scopes(kwargs):
+    """Build a Variable through the creators of the open ``variable_creator_scope``s, the
+    innermost first; the last ``next_creator`` builds the variable itself."""
+    def default(**kw):
+        var = object.__new__(Variable)
+        Variable.__init__(var, **kw)
+        return var
+
+    def chain(index):
+        if index < 0:
+            return default
+        creator = _creator_stack[index]
+        nxt = chain(index - 1)
+        return lambda **kw: creator(nxt, **kw)
+
+    full = {name: None for name in _VARIABLE_ARGS}
+    full.update(validate_shape=True, synchronization=VariableSynchronization.AUTO,
+                aggregation=VariableAggregation.NONE)
+    full.update(kwargs)
+    var = chain(len(_creator_stack) - 1)(**full)
+    if isinstance(var, Variable):
+        var.__dict__["_made_by_creator"] = True  # Python calls __init__ next: skip it once
+    return var
+
+
+class variable_creator_scope:  # TF's name
+    """Context manager routing ``tf.Variable(...)`` through ``variable_creator``.
+
+    Inside it, creating a variable calls ``variable_creator(next_creator, **kwargs)`` with
+    the constructor's arguments as keywords; the creator may change them and call
+    ``next_creator(**kwargs)`` (the next outer scope's creator, or the plain constructor),
+    or return something else.
+
+    Args:
+      variable_creator: the creator function.
+    """
+
+    def __init__(self, variable_creator):
+        self._creator = variable_creator
+
+    def __enter__(self):
+        _creator_stack.append(self._creator)
+        return None
+
+    def __exit__(self, *exc):
+        _creator_stack.pop()
+        return False

@@ -6,10 +6,11 @@ from ..backend import host as np
 from ..backend import is_array, to_host
 from ..ops._core import CompositeTensor
 from ..ragged import RaggedTensor, RaggedTensorSpec
-from ..tensor import TensorBase, TensorShape, as_shape, convert_to_tensor, wrap
+from ..tensor import Tensor, TensorBase, TensorShape, as_shape, convert_to_tensor, wrap
+from ..types.type_spec import TypeSpec
 
 
-class TensorSpec:
+class TensorSpec(TypeSpec):
     """The type of one tensor in a dataset element: shape (maybe partial), dtype and name."""
 
     __slots__ = ("_shape", "_dtype", "_name")
@@ -22,6 +23,19 @@ class TensorSpec:
     shape = property(lambda self: self._shape)
     dtype = property(lambda self: self._dtype)
     name = property(lambda self: self._name)
+    value_type = property(lambda self: Tensor, doc="``tf.Tensor``.")
+
+    def _serialize(self):
+        return (self._shape, self._dtype, self._name)
+
+    def most_specific_common_supertype(self, others):
+        """The most specific spec compatible with this one and all ``others``."""
+        out = self
+        for o in others:
+            if not isinstance(o, TensorSpec) or o.dtype != self._dtype:
+                return None
+            out = TensorSpec(_relax(out.shape, o.shape), self._dtype, self._name)
+        return out
 
     @classmethod
     def from_tensor(cls, tensor, name=None):

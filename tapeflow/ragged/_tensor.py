@@ -16,6 +16,7 @@ from ..ops.indexing import gather, gather_nd
 from ..ops.math import cast, multiply
 from ..ops.reduction import reduce_sum
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
+from ..types.type_spec import TypeSpec
 
 _SPLIT_DTYPES = ("int32", "int64")
 
@@ -748,7 +749,7 @@ def _uniform_column(rt, k, rest):
     return picked[(slice(None),) + rest] if rest else picked
 
 
-class RaggedTensorSpec:
+class RaggedTensorSpec(TypeSpec):
     """The type of a RaggedTensor: shape (ragged dimensions None), dtype, ragged_rank and the
     row splits' dtype."""
 
@@ -772,6 +773,9 @@ class RaggedTensorSpec:
     row_splits_dtype = property(lambda self: self._row_splits_dtype)
     flat_values_spec = property(lambda self: self._flat_values_spec)
     value_type = property(lambda self: RaggedTensor)
+
+    def _serialize(self):
+        return (self._shape, self._dtype, self._ragged_rank, self._row_splits_dtype)
 
     @classmethod
     def from_value(cls, value):

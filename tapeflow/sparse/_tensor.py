@@ -7,6 +7,7 @@ from ..backend import host as np
 from ..backend import to_host
 from ..ops._core import CompositeTensor
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
+from ..types.type_spec import TypeSpec
 
 
 def _host(t):
@@ -93,7 +94,7 @@ class SparseTensor(CompositeTensor):
     __hash__ = object.__hash__
 
 
-class SparseTensorSpec:
+class SparseTensorSpec(TypeSpec):
     """The type of a SparseTensor: its (maybe partial) dense shape and dtype."""
 
     __slots__ = ("_shape", "_dtype")
@@ -105,6 +106,9 @@ class SparseTensorSpec:
     shape = property(lambda self: self._shape)
     dtype = property(lambda self: self._dtype)
     value_type = property(lambda self: SparseTensor)
+
+    def _serialize(self):
+        return (self._shape, self._dtype)
 
     @classmethod
     def from_value(cls, value):

@@ -1,0 +1,159 @@
+"""``tf.test``: a ``unittest.TestCase`` with TF's tensor assertions, and device queries."""
+import unittest
+
+from ..backend import host as np
+from ..tape import GradientTape
+from ..tensor import constant, convert_to_tensor
+
+__all__ = ["TestCase", "main", "compute_gradient", "is_gpu_available", "gpu_device_name",
+           "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
+           "is_built_with_xla", "is_cpu_target_available"]
+
+
+def _np(x):
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return np.asarray(x)
+
+
+class TestCase(unittest.TestCase):
+    """``unittest.TestCase`` plus TF's assertions on tensors and arrays."""
+
+    def evaluate(self, tensors):
+        """Tensors (nested) as NumPy values."""
+        from .. import nest  # deferred: nest is light, kept off the import path
+        return nest.map_structure(_np, tensors)
+
+    def assertAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):
+        """Assert two (nested) arrays/tensors are elementwise close."""
+        np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol, err_msg=msg or "")
+
+    def assertAllEqual(self, a, b, msg=None):
+        """Assert two arrays/tensors have the same shape and elements."""
+        a, b = _np(a), _np(b)
+        self.assertEqual(a.shape, b.shape, msg)
+        np.testing.assert_array_equal(a, b, err_msg=msg or "")
+
+    def assertNotAllEqual(self, a, b, msg=None):
+        """Assert two arrays/tensors differ somewhere."""
+        self.assertFalse(np.array_equal(_np(a), _np(b)), msg)
+
+    def assertNotAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):
+        """Assert two arrays/tensors are not all close."""
+        self.assertFalse(np.allclose(_np(a), _np(b), rtol=rtol, atol=atol), msg)
+
+    def assertAllGreater(self, a, comparison_target):
+        """Assert every element is greater than ``comparison_target``."""
+        self.assertTrue(np.all(_np(a) > comparison_target))
+
+    def assertAllLess(self, a, comparison_target):
+        """Assert every element is less than ``comparison_target``."""
+        self.assertTrue(np.all(_np(a) < comparison_target))
+
+    def assertAllInRange(self, target, lower_bound, upper_bound, open_lower_bound=False,
+                         open_upper_bound=False):
+        """Assert every element lies within the bounds."""
+        t = _np(target)
+        lo = t > lower_bound if open_lower_bound else t >= lower_bound
+        hi = t < upper_bound if open_upper_bound else t <= upper_bound
+        self.assertTrue(np.all(lo & hi))
+
+    def assertShapeEqual(self, np_array, tf_tensor, msg=None):
+        """Assert a NumPy array and a tensor have one shape."""
+        self.assertEqual(tuple(np.shape(np_array)), tuple(tf_tensor.shape), msg)
+
+    def assertDTypeEqual(self, target, expected_dtype):
+        """Assert the array's dtype."""
+        self.assertEqual(np.dtype(_np(target).dtype), np.dtype(expected_dtype))
+
+
+def compute_gradient(f, x, delta=None):
+    """The theoretical (tape) and numerical (central differences) Jacobians of ``f`` at
+    ``x``.
+
+    Args:
+      f: function of the tensors in ``x`` returning one tensor.
+      x: list of tensors or arrays.
+      delta: the perturbation of the numerical Jacobian (default 1/1024).
+
+    Returns:
+      ``(theoretical, numerical)``: tuples with one ``[y.size, x_i.size]`` array per input,
+      in the inputs' dtypes.
+    """
+    delta = 1.0 / 1024 if delta is None else delta
+    xs = [convert_to_tensor(v) for v in x]
+    y = f(*xs)
+    size = int(np.prod(y.shape))
+    theoretical, numerical = [], []
+    for i, xi in enumerate(xs):
+        n = int(np.prod(xi.shape))
+        jac_t = np.zeros((size, n), xi.dtype.as_numpy_dtype)
+        for j in range(size):
+            with GradientTape() as tape:
+                tape.watch(xi)
+                out = f(*xs[:i], xi, *xs[i + 1:])
+                pick = np.zeros(size, out.dtype.as_numpy_dtype)
+                pick[j] = 1
+                flat = out * constant(pick.reshape(out.shape))
+            g = tape.gradient(flat, xi)
+            if g is not None:
+                jac_t[j] = np.asarray(g.numpy()).reshape(-1)
+        jac_n = np.zeros((size, n), xi.dtype.as_numpy_dtype)
+        base = xi.numpy().reshape(-1)
+        for k in range(n):
+            shifted = []
+            for sign in (1, -1):
+                v = base.copy()
+                v[k] += sign * delta
+                arg = constant(v.reshape(xi.shape), xi.dtype)
+                shifted.append(np.asarray(f(*xs[:i], arg, *xs[i + 1:]).numpy()).reshape(-1))
+            jac_n[:, k] = (shifted[0] - shifted[1]) / (2 * delta)
+        theoretical.append(jac_t)
+        numerical.append(jac_n)
+    return tuple(theoretical), tuple(numerical)
+
+
+def main(argv=None):
+    """Run the tests of ``__main__`` (``unittest.main``)."""
+    return unittest.main(argv=argv)
+
+
+def _gpus():
+    from ..framework import config  # deferred: config reads the backend's devices
+    return config.list_physical_devices("GPU")
+
+
+def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
+    """Whether a GPU device is present."""
+    return bool(_gpus())
+
+
+def gpu_device_name():
+    """``"/device:GPU:0"`` when a GPU is present, else ``""``."""
+    return "/device:GPU:0" if _gpus() else ""
+
+
+def is_built_with_cuda():
+    """Whether tapeflow can run on CUDA GPUs (through CuPy, when installed)."""
+    import importlib.util  # optional: look for CuPy without importing it
+    return importlib.util.find_spec("cupy") is not None
+
+
+def is_built_with_gpu_support():
+    """Same as ``is_built_with_cuda`` (tapeflow's only GPU backend is CUDA)."""
+    return is_built_with_cuda()
+
+
+def is_built_with_rocm():
+    """Always False: tapeflow has no ROCm backend."""
+    return False
+
+
+def is_built_with_xla():
+    """Always False: tapeflow has no XLA compiler."""
+    return False
+
+
+def is_cpu_target_available(cpu):
+    """True for the host CPU (NumPy runs everywhere)."""
+    return True
