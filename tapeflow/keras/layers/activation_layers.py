@@ -1,6 +1,8 @@
-"""Activation layers with parameters: ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``."""
+"""Activation layers with parameters: ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``,
+``PReLU``."""
+from ...tensor import TensorShape
 from .. import activations
-from .base import Layer
+from .base import Layer, set_weight_options, weight_options_config
 
 
 class ReLU(Layer):
@@ -76,3 +78,39 @@ class ELU(Layer):
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
+
+
+class PReLU(Layer):
+    """Parametric ReLU: ``x`` for ``x >= 0`` else ``alpha * x``, with a learned ``alpha`` per
+    input element (shared along ``shared_axes``)."""
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None,
+                 alpha_constraint=None, shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        set_weight_options(self, "alpha", alpha_initializer, alpha_regularizer,
+                           alpha_constraint)
+        if shared_axes is None or isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = None if shared_axes is None else list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+
+    def build(self, input_shape):
+        shape = list(TensorShape(input_shape).as_list()[1:])
+        for axis in self.shared_axes or ():
+            shape[axis - 1] = 1
+        self.alpha = self.add_weight(name="alpha", shape=tuple(shape),
+                                     initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        return activations.relu(inputs) - self.alpha * activations.relu(-inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), **weight_options_config(self, ("alpha",)),
+                "shared_axes": self.shared_axes}

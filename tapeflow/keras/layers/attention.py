@@ -1,4 +1,5 @@
-"""Attention layers: Luong-style ``Attention`` and ``MultiHeadAttention`` (Vaswani et al.)."""
+"""Attention layers: Luong-style ``Attention``, Bahdanau-style ``AdditiveAttention`` and
+``MultiHeadAttention`` (Vaswani et al.)."""
 import math
 
 from ... import dtypes
@@ -266,3 +267,30 @@ class MultiHeadAttention(Layer):
                     self.attention_axes),
                 **kernel_bias_config(self),
                 "seed": self.seed}
+
+
+class AdditiveAttention(Attention):
+    """Bahdanau-style attention of ``[query, value]`` or ``[query, value, key]``: scores
+    ``sum(scale * tanh(query + key))`` over the features, with a learned per-feature
+    ``scale`` when ``use_scale``."""
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        kwargs.pop("score_mode", None)
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        dim = TensorShape(input_shape[0]).as_list()[-1]
+        self.scale = None
+        if self.use_scale:
+            self.scale = self.add_weight(name="scale", shape=(dim,),
+                                         initializer="glorot_uniform")
+        self.built = True
+
+    def _scores(self, q, k):
+        s = M.tanh(A.expand_dims(q, -2) + A.expand_dims(k, -3))
+        return R.reduce_sum(s * self.scale if self.scale is not None else s, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("score_mode")
+        return config

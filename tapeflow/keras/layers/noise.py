@@ -1,4 +1,4 @@
-"""Training-only noise layers: ``SpatialDropout1D/2D`` (whole feature maps),
+"""Training-only noise layers: ``SpatialDropout1D/2D/3D`` (whole feature maps),
 ``GaussianNoise`` and ``GaussianDropout``; each is the identity in inference."""
 import math
 
@@ -51,6 +51,13 @@ class SpatialDropout2D(SpatialDropout1D):
     channel), which regularises convnets better than pixelwise ``Dropout``."""
 
     rank = 2
+
+
+class SpatialDropout3D(SpatialDropout1D):
+    """Drops whole 3-D feature maps of ``(b, d, h, w, c)`` inputs (one decision per example
+    and channel)."""
+
+    rank = 3
 
 
 class GaussianNoise(_Noise):
