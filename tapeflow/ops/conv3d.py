@@ -3,7 +3,7 @@
 strided depth slice of the input, and the taps are summed (or maxed). Every piece is a
 recorded op, so gradients of every order come from the 2-D ops' rules."""
 from ..backend import host as np
-from ..errors import invalid
+from ..errors import NotFoundError, invalid
 from ._core import Op, convert_inputs
 from .array import reshape, stack, transpose
 from .conv import (
@@ -75,6 +75,17 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
     Returns:
         The 5-D convolution output in ``data_format``.
     """
+    for name, value in (("strides", strides), ("dilations", dilations)):
+        if isinstance(value, (list, tuple)) and len(value) < 5:
+            raise invalid("Conv3D", f"Length for attr '{name}' of {len(value)} must be at least "
+                          "minimum 5")
+    return _conv3d(input, filters, strides, padding, data_format, dilations, grouped=False)
+
+
+def _conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None,
+            grouped=True):
+    """``conv3d``; ``grouped`` also takes an input depth that is a multiple of the filter's
+    (a grouped convolution: TF's CPU kernel refuses those, Keras's Conv3D(groups=) not)."""
     op = "Conv3D"
     x, w = _pair3(op, input, filters)
     cf = _channels_first(data_format, 3, op)
@@ -84,9 +95,8 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
     d = _spatial(1 if dilations is None else dilations, "dilations", 3, cf, op, "dilations")
     x = _ndhwc(x, cf)
     xs = x._v.shape
-    if xs[4] % ws[3]:
-        raise invalid(op, f"Input depth must be evenly divisible by filter depth: {xs[4]} vs "
-                      f"{ws[3]} (input shape {_dims(xs)}, filter shape {_dims(ws)})")
+    if xs[4] % ws[3] if grouped else xs[4] != ws[3]:
+        raise invalid(op, f"input and filter must have the same depth: {xs[4]} vs {ws[3]}")
     if not isinstance(padding, str) or padding not in ("SAME", "VALID"):
         raise invalid(op, f"Value for attr 'padding' of \"{padding}\" is not in the list of "
                       "allowed values: \"SAME\", \"VALID\"")
@@ -213,8 +223,14 @@ def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     Returns:
         The pooled tensor in ``data_format``.
     """
+    x = _t(input)
+    _check_dtype("MaxPool3D", x, ("half", "bfloat16", "float"))
+    return _max_pool3d(x, ksize, strides, padding, data_format)
+
+
+def _max_pool3d(input, ksize, strides, padding, data_format="NDHWC"):
+    """``max_pool3d`` without the dtype check (float64 runs too: the gradient checks use it)."""
     x, cf, k, s, pads, out = _pool3d("MaxPool3D", input, ksize, strides, padding, data_format)
-    _check_dtype("MaxPool3D", x, ("half", "bfloat16", "float", "double"))
     if 0 in out:
         return _from_ndhwc(reshape(x[:, :0] * 0, [x._v.shape[0]] + out + [x._v.shape[4]]), cf)
     x = pad(x, [[0, 0]] + [list(p) for p in pads] + [[0, 0]],
@@ -240,8 +256,18 @@ def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     Returns:
         The pooled tensor in ``data_format``.
     """
-    x, cf, k, s, pads, out = _pool3d("AvgPool3D", input, ksize, strides, padding, data_format)
+    x = _t(input)
     _check_dtype("AvgPool3D", x, ("half", "bfloat16", "float", "double"))
+    if x.dtype.name == "float64":
+        raise NotFoundError(None, "AvgPool3D", "Could not find device for node: {{node "
+                            "AvgPool3D}} = AvgPool3D[T=DT_DOUBLE] (TF has no CPU kernel for "
+                            "float64 AvgPool3D) [Op:AvgPool3D]")
+    return _avg_pool3d(x, ksize, strides, padding, data_format)
+
+
+def _avg_pool3d(input, ksize, strides, padding, data_format="NDHWC"):
+    """``avg_pool3d`` without the dtype check (float64 runs too: the gradient checks use it)."""
+    x, cf, k, s, pads, out = _pool3d("AvgPool3D", input, ksize, strides, padding, data_format)
     n, c = x._v.shape[0], x._v.shape[4]
     if 0 in out:
         return _from_ndhwc(reshape(x[:, :0] * 0, [n] + out + [c]), cf)
