@@ -189,7 +189,7 @@ def test_training_noise_layers():
     x = tf.ones((64, 2, 2, 2, 8))
     y = L.SpatialDropout3D(0.5, seed=1)(x, training=True).numpy()
     per_map = y.transpose(0, 4, 1, 2, 3).reshape(64, 8, 8)
-    assert np.all((per_map == per_map[..., :1]))  # one decision per example and channel
+    assert np.all(per_map == per_map[..., :1])  # one decision per example and channel
     assert set(np.unique(y)) <= {0.0, 2.0}
     z = L.AlphaDropout(0.3, seed=2)(tf.zeros((1000,)), training=True).numpy()
     assert len(np.unique(np.round(z, 5))) == 2  # kept values and the dropped value

@@ -12,8 +12,8 @@ from .categorical_preprocessing import CategoryEncoding, Discretization, Hashing
 from .conv_recurrent import ConvLSTM2D
 from .convolutional import (
     Conv1D,
-    Conv2D,
     Conv1DTranspose,
+    Conv2D,
     Conv2DTranspose,
     Conv3D,
     Conv3DTranspose,
