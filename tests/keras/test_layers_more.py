@@ -206,3 +206,38 @@ def test_argument_errors_match_keras():
         L.GroupNormalization(2)(tf.zeros((1, 3)))
     with pytest.raises(ValueError, match="einsum"):
         L.EinsumDense("ab->c", 3)
+
+
+def test_loads_a_keras_3_15_file_of_the_new_layers(tmp_path):
+    """tests/fixtures/make_keras_layers_more_model.py: the model saved by Keras 3.15."""
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    want = json.loads((fixtures / "keras_layers_more_model.json").read_text())
+    xs = [np.asarray(x, "float32") for x in want["inputs"]]
+    model = tf.keras.models.load_model(str(fixtures / "keras_layers_more.keras"))
+    np.testing.assert_allclose(model(xs), want["output"], rtol=1e-4, atol=1e-5)
+    model.save(str(tmp_path / "again.keras"))
+    again = tf.keras.models.load_model(str(tmp_path / "again.keras"))
+    np.testing.assert_allclose(again(xs), want["output"], rtol=1e-4, atol=1e-5)
+
+
+ISSUE16 = ["Conv3D", "Conv3DTranspose", "Conv1DTranspose", "SeparableConv1D", "DepthwiseConv1D",
+           "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D",
+           "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Cropping3D",
+           "UpSampling3D", "ZeroPadding3D", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D", "Dot", "Permute", "RepeatVector", "PReLU", "Identity",
+           "UnitNormalization", "GroupNormalization", "RMSNormalization",
+           "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense"]
+
+
+@pytest.mark.parametrize("name", ISSUE16)
+def test_config_keys_are_keras_keys(name):
+    """Keras 3.15 refuses unknown constructor arguments, so a file tapeflow writes must carry
+    exactly Keras's keys (tests/saving/data/keras3/layer_configs.json)."""
+    from tapeflow.keras import _registry
+    from tapeflow.keras.saving._keras_file import _plain
+
+    path = Path(__file__).parent.parent / "saving" / "data" / "keras3" / "layer_configs.json"
+    spec = json.loads(path.read_text())["layers"][name]
+    layer = _registry.deserialize("layer", _plain(spec))
+    assert set(layer.get_config()) == set(spec["config"])

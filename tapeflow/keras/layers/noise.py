@@ -43,7 +43,10 @@ class SpatialDropout1D(_Noise):
         return nn.dropout(inputs, self.rate, noise_shape=noise, seed=self.seed)
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+        config = super().get_config()
+        # Keras 3.15's SpatialDropout layers take no `trainable` (nor 1-D a `data_format`)
+        config.pop("trainable")
+        return config if self.rank == 1 else {**config, "data_format": self.data_format}
 
 
 class SpatialDropout2D(SpatialDropout1D):

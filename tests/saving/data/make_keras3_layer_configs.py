@@ -12,7 +12,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 L = keras.layers
-SEQ, IMG, VEC = (2, 4, 3), (2, 6, 6, 2), (2, 3)
+SEQ, IMG, VEC, VOL = (2, 4, 3), (2, 6, 6, 2), (2, 3), (2, 3, 4, 4, 2)
 # class -> (constructor arguments, input shape or shapes); None input: not called
 CASES = {
     "Activation": ({"activation": "relu"}, VEC), "Add": ({}, [VEC, VEC]),
@@ -49,6 +49,28 @@ CASES = {
     "StringLookup": ({}, None), "IntegerLookup": ({}, None), "Hashing": ({"num_bins": 4}, None),
     "CategoryEncoding": ({"num_tokens": 4, "output_mode": "multi_hot"}, None),
     "Discretization": ({"bin_boundaries": [-0.5, 0.5]}, None),
+    # issue 16
+    "Conv3D": ({"filters": 2, "kernel_size": 2}, VOL),
+    "Conv3DTranspose": ({"filters": 2, "kernel_size": 2}, VOL),
+    "Conv1DTranspose": ({"filters": 2, "kernel_size": 2}, SEQ),
+    "SeparableConv1D": ({"filters": 2, "kernel_size": 2}, SEQ),
+    "DepthwiseConv1D": ({"kernel_size": 2}, SEQ),
+    "MaxPooling3D": ({"pool_size": 2}, VOL), "AveragePooling3D": ({"pool_size": 2}, VOL),
+    "GlobalAveragePooling3D": ({}, VOL), "GlobalMaxPooling3D": ({}, VOL),
+    "AdaptiveAveragePooling1D": ({"output_size": 2}, SEQ),
+    "AdaptiveAveragePooling2D": ({"output_size": 2}, IMG),
+    "AdaptiveAveragePooling3D": ({"output_size": 2}, VOL),
+    "AdaptiveMaxPooling1D": ({"output_size": 2}, SEQ),
+    "AdaptiveMaxPooling2D": ({"output_size": 2}, IMG),
+    "AdaptiveMaxPooling3D": ({"output_size": 2}, VOL),
+    "Cropping3D": ({}, VOL), "UpSampling3D": ({}, VOL), "ZeroPadding3D": ({}, VOL),
+    "SpatialDropout3D": ({"rate": 0.1}, VOL), "Dot": ({"axes": 1}, [VEC, VEC]),
+    "Permute": ({"dims": (2, 1)}, SEQ), "RepeatVector": ({"n": 2}, VEC), "PReLU": ({}, VEC),
+    "Identity": ({}, VEC), "UnitNormalization": ({}, VEC),
+    "GroupNormalization": ({"groups": 3}, SEQ), "RMSNormalization": ({}, VEC),
+    "ActivityRegularization": ({"l1": 0.1}, VEC), "AlphaDropout": ({"rate": 0.1}, VEC),
+    "AdditiveAttention": ({}, [SEQ, SEQ]),
+    "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 2, "bias_axes": "c"}, VEC),
 }
 
 
