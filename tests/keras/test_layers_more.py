@@ -241,3 +241,16 @@ def test_config_keys_are_keras_keys(name):
     spec = json.loads(path.read_text())["layers"][name]
     layer = _registry.deserialize("layer", _plain(spec))
     assert set(layer.get_config()) == set(spec["config"])
+
+
+@pytest.mark.parametrize("fn,labels,shape", [
+    (lambda t, p: tf.keras.losses.circle(t, p / tf.norm(p, axis=1, keepdims=True), gamma=4.0),
+     np.array([0, 1, 0, 2, 1]), (5, 3)),
+    (lambda t, p: tf.keras.losses.categorical_generalized_cross_entropy(t, tf.nn.softmax(p),
+                                                                        0.6),
+     np.array([0, 2, 1]), (3, 4)),
+    (lambda t, p: tf.keras.losses.ctc(t, p), np.array([[1, 2, 0], [2, 2, 1]]), (2, 5, 4)),
+], ids=["circle", "generalized_cross_entropy", "ctc"])
+def test_loss_gradients(fn, labels, shape):
+    x = np.random.default_rng(2).standard_normal(shape)
+    check_grad(lambda p: fn(tf.constant(labels), p), x, rtol=1e-4, atol=1e-6)
