@@ -5,9 +5,8 @@ weights and a reduction. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Ke
 """
 from ..errors import InvalidArgumentError
 from ..ops import array as A
-from ..ops import linalg
+from ..ops import linalg, nn
 from ..ops import math as M
-from ..ops import nn
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
 from . import _registry, activations, backend
@@ -577,7 +576,8 @@ class Circle(LossFunctionWrapper):
 
 _registry.register(
     "loss", ctc, circle, categorical_generalized_cross_entropy, CTC, Circle,
-    CategoricalGeneralizedCrossEntropy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    CategoricalGeneralizedCrossEntropy, mean_squared_error, mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     cosine_similarity, hinge, squared_hinge, categorical_hinge, binary_focal_crossentropy,
