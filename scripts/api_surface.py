@@ -51,6 +51,11 @@ OUT_OF_SCOPE = [
     ("tf.config", "experimental_connect_to_*", "remote TF servers and TPU clusters"),
     ("tf.data.experimental", "service", "tf.data service: a cluster of dispatcher and worker "
                                         "servers"),
+    ("tf.keras.layers", "FlaxLayer", "wraps a Flax module: needs JAX and Flax"),
+    ("tf.keras.layers", "JaxLayer", "wraps a JAX function: needs JAX"),
+    ("tf.keras.layers", "TorchModuleWrapper", "wraps a torch.nn.Module: needs PyTorch"),
+    ("tf.keras.layers", "TFSMLayer", "runs a TF SavedModel's serving graph: needs TF's C++ "
+                                     "runtime"),
 ]
 
 KINDS = ("class", "function", "module", "constant")
