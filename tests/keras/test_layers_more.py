@@ -227,7 +227,8 @@ ISSUE16 = ["Conv3D", "Conv3DTranspose", "Conv1DTranspose", "SeparableConv1D", "D
            "UpSampling3D", "ZeroPadding3D", "SpatialDropout1D", "SpatialDropout2D",
            "SpatialDropout3D", "Dot", "Permute", "RepeatVector", "PReLU", "Identity",
            "UnitNormalization", "GroupNormalization", "RMSNormalization",
-           "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense"]
+           "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense",
+           "ThresholdedReLU", "Wrapper", "SpectralNormalization"]
 
 
 @pytest.mark.parametrize("name", ISSUE16)

@@ -5,7 +5,7 @@ class is registered for ``deserialize``/``load_model`` under its class name, and
 derives the layers it cannot convert from that table.
 """
 from .. import _registry
-from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import InputSpec, Layer
 from .categorical_preprocessing import CategoryEncoding, Discretization, Hashing
@@ -115,7 +115,7 @@ from .spatial import (
     ZeroPadding3D,
 )
 from .text_preprocessing import IntegerLookup, StringLookup, TextVectorization
-from .wrappers import Bidirectional, TimeDistributed
+from .wrappers import Bidirectional, SpectralNormalization, TimeDistributed, Wrapper
 
 
 def serialize(layer):
@@ -157,7 +157,7 @@ __all__ = [
     "PReLU", "Permute", "RMSNormalization", "RepeatVector", "SeparableConv1D",
     "SeparableConvolution1D", "SeparableConvolution2D", "SpatialDropout3D",
     "UnitNormalization", "UpSampling3D", "ZeroPadding3D", "average", "dot", "maximum",
-    "minimum", "subtract",
+    "minimum", "subtract", "SpectralNormalization", "ThresholdedReLU", "Wrapper",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

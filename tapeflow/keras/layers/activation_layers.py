@@ -1,5 +1,6 @@
 """Activation layers with parameters: ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``,
-``PReLU``."""
+``PReLU`` and ``ThresholdedReLU``."""
+from ...ops import math as M
 from ...tensor import TensorShape
 from .. import activations
 from .base import Layer, set_weight_options, weight_options_config
@@ -114,3 +115,27 @@ class PReLU(Layer):
     def get_config(self):
         return {**super().get_config(), **weight_options_config(self, ("alpha",)),
                 "shared_axes": self.shared_axes}
+
+
+class ThresholdedReLU(Layer):
+    """``x`` where ``x > theta``, else 0 (``tf.keras``'s legacy layer)."""
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if theta is None:
+            raise ValueError("Theta of a Thresholded ReLU layer cannot be None, expecting a "
+                             f"float. Received: {theta}")
+        if theta < 0:
+            raise ValueError("The theta value of a Thresholded ReLU layer should be >=0. "
+                             f"Received: {theta}")
+        self.supports_masking = True
+        self.theta = float(theta)
+
+    def call(self, inputs):
+        return inputs * M.cast(M.greater(inputs, self.theta), inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "theta": self.theta}

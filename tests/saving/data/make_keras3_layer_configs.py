@@ -71,13 +71,19 @@ CASES = {
     "ActivityRegularization": ({"l1": 0.1}, VEC), "AlphaDropout": ({"rate": 0.1}, VEC),
     "AdditiveAttention": ({}, [SEQ, SEQ]),
     "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 2, "bias_axes": "c"}, VEC),
+    "ThresholdedReLU": ({"theta": 0.5}, VEC), "Wrapper": ({"layer": L.Dense(2)}, None),
+    "SpectralNormalization": ({"layer": L.Dense(2)}, VEC),
 }
 
 
 def main():
     out = {}
     for name, (kwargs, shape) in CASES.items():
-        layer = getattr(L, name)(**kwargs)
+        if name == "ThresholdedReLU":  # tf.keras's legacy layer, not in keras.layers
+            from keras.src.legacy.layers import ThresholdedReLU as cls  # optional: Keras
+        else:
+            cls = getattr(L, name)
+        layer = cls(**kwargs)
         if shape is None and name != "MultiHeadAttention" and name != "Embedding":
             pass  # preprocessing layers: the config as constructed
         elif name == "Embedding":
