@@ -228,7 +228,8 @@ ISSUE16 = ["Conv3D", "Conv3DTranspose", "Conv1DTranspose", "SeparableConv1D", "D
            "SpatialDropout3D", "Dot", "Permute", "RepeatVector", "PReLU", "Identity",
            "UnitNormalization", "GroupNormalization", "RMSNormalization",
            "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense",
-           "ThresholdedReLU", "Wrapper", "SpectralNormalization"]
+           "ThresholdedReLU", "Wrapper", "SpectralNormalization", "ConvLSTM1D",
+           "ConvLSTM3D", "ReversibleEmbedding"]
 
 
 @pytest.mark.parametrize("name", ISSUE16)

@@ -9,7 +9,7 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, Thresholded
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import InputSpec, Layer
 from .categorical_preprocessing import CategoryEncoding, Discretization, Hashing
-from .conv_recurrent import ConvLSTM2D
+from .conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .convolutional import (
     Conv1D,
     Conv1DTranspose,
@@ -32,7 +32,7 @@ from .convolutional import (
 )
 from .core import Activation, Dense, Identity, Lambda
 from .einsum_dense import EinsumDense
-from .embedding import Embedding
+from .embedding import Embedding, ReversibleEmbedding
 from .input_layer import Input, InputLayer, KerasTensor
 from .masking import Masking
 from .merging import (
@@ -158,6 +158,7 @@ __all__ = [
     "SeparableConvolution1D", "SeparableConvolution2D", "SpatialDropout3D",
     "UnitNormalization", "UpSampling3D", "ZeroPadding3D", "average", "dot", "maximum",
     "minimum", "subtract", "SpectralNormalization", "ThresholdedReLU", "Wrapper",
+    "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM3D",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

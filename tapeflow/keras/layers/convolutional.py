@@ -206,8 +206,7 @@ class BaseConv(Layer):
             return C.conv1d(inputs, self.kernel, self.strides[0], pad, fmt,
                             self.dilation_rate[0])
         if self.rank == 3:
-            return C3._conv3d(inputs, self.kernel, (1,) + self.strides + (1,), pad, fmt,
-                             (1,) + self.dilation_rate + (1,))
+            return C3._conv3d(inputs, self.kernel, self.strides, pad, fmt, self.dilation_rate)
         return C.conv2d(inputs, self.kernel, self.strides, pad, fmt, self.dilation_rate)
 
     def _spatial_out(self, spatial):

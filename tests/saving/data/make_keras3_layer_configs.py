@@ -73,6 +73,9 @@ CASES = {
     "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 2, "bias_axes": "c"}, VEC),
     "ThresholdedReLU": ({"theta": 0.5}, VEC), "Wrapper": ({"layer": L.Dense(2)}, None),
     "SpectralNormalization": ({"layer": L.Dense(2)}, VEC),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2}, (2, 3, 5, 2)),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (1, 2, 3, 3, 3, 2)),
+    "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 2}, None),
 }
 
 
