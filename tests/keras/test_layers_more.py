@@ -229,7 +229,7 @@ ISSUE16 = ["Conv3D", "Conv3DTranspose", "Conv1DTranspose", "SeparableConv1D", "D
            "UnitNormalization", "GroupNormalization", "RMSNormalization",
            "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense",
            "ThresholdedReLU", "Wrapper", "SpectralNormalization", "ConvLSTM1D",
-           "ConvLSTM3D", "ReversibleEmbedding"]
+           "ConvLSTM3D", "ReversibleEmbedding", "GroupQueryAttention"]
 
 
 @pytest.mark.parametrize("name", ISSUE16)
@@ -256,3 +256,19 @@ def test_config_keys_are_keras_keys(name):
 def test_loss_gradients(fn, labels, shape):
     x = np.random.default_rng(2).standard_normal(shape)
     check_grad(lambda p: fn(tf.constant(labels), p), x, rtol=1e-4, atol=1e-6)
+
+
+def test_group_query_attention_files(tmp_path):
+    """Written as Keras writes it: class 'GroupQueryAttention', weights under the
+    'grouped_query_attention' path (Keras's class is GroupedQueryAttention)."""
+    a, b = L.Input((4, 6)), L.Input((5, 6))
+    layer = L.GroupQueryAttention(3, 4, 2, use_gate=True)
+    model = tf.keras.Model([a, b], layer(a, b))
+    assert layer.name == "grouped_query_attention"
+    assert tf.keras.layers.serialize(layer)["class_name"] == "GroupQueryAttention"
+    xs = [np.random.default_rng(i).standard_normal((2, n, 6)).astype("float32")
+          for i, n in ((0, 4), (1, 5))]
+    model.save(str(tmp_path / "g.keras"))
+    loaded = tf.keras.models.load_model(str(tmp_path / "g.keras"))
+    np.testing.assert_allclose(loaded(xs), model(xs), rtol=1e-6)
+    assert len(layer.weights) == 10  # query, key, gate, value, output: kernel and bias each

@@ -76,6 +76,8 @@ CASES = {
     "ConvLSTM1D": ({"filters": 2, "kernel_size": 2}, (2, 3, 5, 2)),
     "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (1, 2, 3, 3, 3, 2)),
     "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 2}, None),
+    "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1},
+                            None),
 }
 
 
@@ -87,11 +89,12 @@ def main():
         else:
             cls = getattr(L, name)
         layer = cls(**kwargs)
-        if shape is None and name != "MultiHeadAttention" and name != "Embedding":
+        if shape is None and name not in ("MultiHeadAttention", "GroupQueryAttention",
+                                          "Embedding"):
             pass  # preprocessing layers: the config as constructed
         elif name == "Embedding":
             layer(np.zeros((2, 3), "int32"))
-        elif name == "MultiHeadAttention":
+        elif name in ("MultiHeadAttention", "GroupQueryAttention"):
             x = np.zeros(SEQ, "float32")
             layer(x, x)
         elif isinstance(shape, list):
