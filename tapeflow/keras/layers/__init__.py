@@ -8,7 +8,7 @@ from .. import _registry
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
 from .base import InputSpec, Layer
-from .categorical_preprocessing import CategoryEncoding, Discretization, Hashing
+from .categorical_preprocessing import CategoryEncoding, Discretization, HashedCrossing, Hashing
 from .conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .convolutional import (
     Conv1D,
@@ -158,7 +158,7 @@ __all__ = [
     "SeparableConvolution1D", "SeparableConvolution2D", "SpatialDropout3D",
     "UnitNormalization", "UpSampling3D", "ZeroPadding3D", "average", "dot", "maximum",
     "minimum", "subtract", "SpectralNormalization", "ThresholdedReLU", "Wrapper",
-    "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM3D", "GroupQueryAttention",
+    "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM3D", "GroupQueryAttention", "HashedCrossing",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

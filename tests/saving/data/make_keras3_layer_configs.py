@@ -78,6 +78,7 @@ CASES = {
     "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 2}, None),
     "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1},
                             None),
+    "HashedCrossing": ({"num_bins": 4}, None),
 }
 
 
