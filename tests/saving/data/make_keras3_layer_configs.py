@@ -79,6 +79,7 @@ CASES = {
     "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1},
                             None),
     "HashedCrossing": ({"num_bins": 4}, None),
+    "MelSpectrogram": ({"fft_length": 32, "sequence_stride": 8, "num_mel_bins": 4}, None),
 }
 
 
