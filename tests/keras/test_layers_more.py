@@ -230,7 +230,7 @@ ISSUE16 = ["Conv3D", "Conv3DTranspose", "Conv1DTranspose", "SeparableConv1D", "D
            "ActivityRegularization", "AlphaDropout", "AdditiveAttention", "EinsumDense",
            "ThresholdedReLU", "Wrapper", "SpectralNormalization", "ConvLSTM1D",
            "ConvLSTM3D", "ReversibleEmbedding", "GroupQueryAttention",
-           "HashedCrossing", "MelSpectrogram"]
+           "HashedCrossing", "MelSpectrogram", "STFTSpectrogram"]
 
 
 @pytest.mark.parametrize("name", ISSUE16)

@@ -7,7 +7,7 @@ derives the layers it cannot convert from that table.
 from .. import _registry
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
-from .audio import MelSpectrogram
+from .audio import MelSpectrogram, STFTSpectrogram
 from .base import InputSpec, Layer
 from .categorical_preprocessing import CategoryEncoding, Discretization, HashedCrossing, Hashing
 from .conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
@@ -160,7 +160,7 @@ __all__ = [
     "UnitNormalization", "UpSampling3D", "ZeroPadding3D", "average", "dot", "maximum",
     "minimum", "subtract", "SpectralNormalization", "ThresholdedReLU", "Wrapper",
     "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM3D", "GroupQueryAttention", "HashedCrossing",
-    "MelSpectrogram",
+    "MelSpectrogram", "STFTSpectrogram",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

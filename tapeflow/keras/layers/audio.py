@@ -1,13 +1,21 @@
 """Audio preprocessing: ``MelSpectrogram`` (a short-time Fourier transform's power warped to
-the mel scale, optionally in decibels)."""
+the mel scale, optionally in decibels) and ``STFTSpectrogram`` (an STFT as a convolution with
+trainable DFT kernels)."""
+import math
+
 from ...backend import host as np
 from ...ops import array as A
+from ...ops import conv as C
+from ...ops import extra as X
+from ...ops import indexing as P
 from ...ops import linalg
 from ...ops import math as M
 from ...ops import reduction as R
-from ...tensor import TensorBase, convert_to_tensor
+from ...tensor import TensorBase, TensorShape, convert_to_tensor
+from .. import backend, initializers
 from ..ops import math as KM
-from .base import Layer
+from .base import InputSpec, Layer
+from .convolutional import conv_output_length, normalize_data_format
 
 _MEL_BREAK_HZ, _MEL_HIGH_Q = 700.0, 1127.0
 
@@ -98,3 +106,117 @@ class MelSpectrogram(Layer):
                 "mag_exp": self.mag_exp, "min_power": self.min_power,
                 "ref_power": self.ref_power}
 
+
+
+class STFTSpectrogram(Layer):
+    """Short-time Fourier transform of ``(batch, time, channels)`` signals as a strided 1-D
+    convolution with windowed DFT kernels (the weights ``real_kernel`` and ``imag_kernel``,
+    Keras's ``STFT`` initializer), giving per frame the log or plain magnitude, the power
+    spectral density, the real or imaginary part, the angle, or real and imaginary parts
+    together (``mode``)."""
+
+    _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
+
+    def __init__(self, mode="log", frame_length=256, frame_step=None, fft_length=None,
+                 window="hann", periodic=False, scaling="density", padding="valid",
+                 expand_dims=False, data_format=None, **kwargs):
+        if frame_step is not None and (frame_step > frame_length or frame_step < 1):
+            raise ValueError("`frame_step` should be a positive integer not greater than "
+                             f"`frame_length`. Received frame_step={frame_step}, "
+                             f"frame_length={frame_length}")
+        if fft_length is not None and fft_length < frame_length:
+            raise ValueError("`fft_length` should be not less than `frame_length`. Received "
+                             f"fft_length={fft_length}, frame_length={frame_length}")
+        if mode not in self._MODES:
+            raise ValueError("Output mode is invalid, it must be one of "
+                             f"{', '.join(self._MODES)}. Received: mode={mode}")
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        if padding not in ("valid", "same"):
+            raise ValueError("Padding is invalid, it should be 'valid', 'same'. Received: "
+                             f"padding={padding}")
+        super().__init__(**kwargs)
+        self.mode, self.frame_length, self.frame_step = mode, frame_length, frame_step
+        self._frame_step = frame_step or frame_length // 2
+        self.fft_length = fft_length
+        self._fft_length = fft_length or 2 ** int(math.ceil(math.log2(frame_length)))
+        self.window, self.periodic, self.scaling = window, periodic, scaling
+        self.padding, self.expand_dims = padding, expand_dims
+        self.data_format = normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=3)
+
+    def build(self, input_shape):
+        shape = (self.frame_length, 1, self._fft_length // 2 + 1)
+        for side in ("real", "imag"):
+            if self.mode != ("imag" if side == "real" else "real"):
+                setattr(self, f"{side}_kernel", self.add_weight(
+                    name=f"{side}_kernel", shape=shape, initializer=initializers.STFT(
+                        side, self.window, self.scaling, self.periodic)))
+        self.built = True
+
+    def _conv(self, inputs, kernel):
+        """``(batch, channels, bins, frames)``: each channel convolved on its own."""
+        last = self.data_format == "channels_last"
+        shape = list(inputs.shape)
+        channels, steps = (shape[2], shape[1]) if last else (shape[1], shape[2])
+        x = A.transpose(inputs, [0, 2, 1]) if last else inputs
+        x = A.reshape(x, [-1, steps, 1] if last else [-1, 1, steps])
+        kernel = kernel if kernel.dtype == x.dtype else M.cast(kernel, x.dtype)
+        out = C.conv1d(x, kernel, self._frame_step, self.padding.upper(),
+                       "NWC" if last else "NCW")
+        if last:
+            out = A.transpose(out, [0, 2, 1])
+        bins, frames = out.shape[1], out.shape[2]
+        return A.reshape(out, [-1, channels, bins, frames])
+
+    def _adjust(self, out):
+        channels, bins, frames = out.shape[1], out.shape[2], out.shape[3]
+        if self.data_format == "channels_last":
+            if self.expand_dims:
+                return A.transpose(out, [0, 3, 2, 1])
+            return A.transpose(A.reshape(out, [-1, channels * bins, frames]), [0, 2, 1])
+        if self.expand_dims:
+            return A.transpose(out, [0, 1, 3, 2])
+        return A.reshape(out, [-1, channels * bins, frames])
+
+    def call(self, inputs):
+        if inputs.dtype.name not in ("float16", "float32", "float64"):
+            raise TypeError("Invalid input type. Expected `float16`, `float32` or `float64`. "
+                            f"Received: input type={inputs.dtype.name}")
+        real = self._conv(inputs, self.real_kernel) if self.mode != "imag" else None
+        imag = self._conv(inputs, self.imag_kernel) if self.mode != "real" else None
+        if self.mode == "real":
+            return self._adjust(real)
+        if self.mode == "imag":
+            return self._adjust(imag)
+        if self.mode == "angle":
+            return self._adjust(X.atan2(imag, real))
+        if self.mode == "stft":
+            return self._adjust(A.concat([real, imag], axis=2))
+        power = M.square(real) + M.square(imag)
+        if self.mode == "psd":
+            inner = P.pad(power[:, :, 1:-1, :], [[0, 0], [0, 0], [1, 1], [0, 0]])
+            return self._adjust(power + inner)
+        eps = backend.epsilon()
+        linear = self._adjust(M.sqrt(M.maximum(power, eps)))
+        return linear if self.mode == "magnitude" else M.log(M.maximum(linear, eps))
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        last = self.data_format == "channels_last"
+        channels, steps = (shape[2], shape[1]) if last else (shape[1], shape[2])
+        bins = (self._fft_length // 2 + 1) * (2 if self.mode == "stft" else 1)
+        frames = conv_output_length(steps, self.frame_length, self.padding, self._frame_step)
+        if self.expand_dims:
+            return (shape[0], frames, bins, channels) if last else (shape[0], channels, frames,
+                                                                    bins)
+        total = None if channels is None else bins * channels
+        return (shape[0], frames, total) if last else (shape[0], total, frames)
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode, "frame_length": self.frame_length,
+                "frame_step": self.frame_step, "fft_length": self.fft_length,
+                "window": self.window, "periodic": self.periodic, "scaling": self.scaling,
+                "padding": self.padding, "data_format": self.data_format,
+                "expand_dims": self.expand_dims}

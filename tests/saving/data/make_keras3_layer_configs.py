@@ -5,10 +5,16 @@ that has TensorFlow 2.21:
 """
 import json
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import keras  # optional: real Keras writes the configs (after the log level is set)
-import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "fixtures"))
+from keras_layers_more_cases import _scipy_stand_in
+
+_scipy_stand_in()  # STFTSpectrogram's window (its config does not depend on it)
+import keras  # noqa: E402  # optional: real Keras writes the configs (after the log level is set)
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 L = keras.layers
@@ -80,6 +86,7 @@ CASES = {
                             None),
     "HashedCrossing": ({"num_bins": 4}, None),
     "MelSpectrogram": ({"fft_length": 32, "sequence_stride": 8, "num_mel_bins": 4}, None),
+    "STFTSpectrogram": ({"frame_length": 8}, (2, 20, 1)),
 }
 
 
