@@ -273,3 +273,21 @@ def test_group_query_attention_files(tmp_path):
     loaded = tf.keras.models.load_model(str(tmp_path / "g.keras"))
     np.testing.assert_allclose(loaded(xs), model(xs), rtol=1e-6)
     assert len(layer.weights) == 10  # query, key, gate, value, output: kernel and bias each
+
+
+@pytest.mark.parametrize("make", [
+    L.Identity, L.PReLU, lambda: L.ThresholdedReLU(0.0), L.UnitNormalization,
+    L.RMSNormalization, lambda: L.GroupNormalization(2), lambda: L.ActivityRegularization(0.1),
+    lambda: L.AlphaDropout(0.2)],
+    ids=["Identity", "PReLU", "ThresholdedReLU", "UnitNormalization", "RMSNormalization",
+         "GroupNormalization", "ActivityRegularization", "AlphaDropout"])
+def test_masks_pass_through(make):
+    """As in Keras, these layers hand their input's mask on to mask-aware layers."""
+    from tapeflow.keras.layers.masking import get_mask
+
+    ids = np.array([[3, 1, 4, 0, 0], [2, 0, 0, 0, 0]])
+    h = L.Embedding(6, 4, mask_zero=True)(ids)
+    out = make()(h)
+    np.testing.assert_array_equal(get_mask(out), ids != 0)
+    lstm = L.LSTM(3)
+    np.testing.assert_allclose(lstm(out)[1:], lstm(out[1:, :1]), rtol=1e-5, atol=1e-6)

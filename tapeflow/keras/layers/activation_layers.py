@@ -4,6 +4,7 @@ from ...ops import math as M
 from ...tensor import TensorShape
 from .. import activations
 from .base import Layer, set_weight_options, weight_options_config
+from .masking import keep_mask
 
 
 class ReLU(Layer):
@@ -107,7 +108,8 @@ class PReLU(Layer):
         self.built = True
 
     def call(self, inputs):
-        return activations.relu(inputs) - self.alpha * activations.relu(-inputs)
+        return keep_mask(activations.relu(inputs) - self.alpha * activations.relu(-inputs),
+                         inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -132,7 +134,7 @@ class ThresholdedReLU(Layer):
         self.theta = float(theta)
 
     def call(self, inputs):
-        return inputs * M.cast(M.greater(inputs, self.theta), inputs.dtype)
+        return keep_mask(inputs * M.cast(M.greater(inputs, self.theta), inputs.dtype), inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

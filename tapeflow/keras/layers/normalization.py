@@ -8,6 +8,7 @@ from ...ops import reduction as R
 from ...tensor import TensorShape
 from .. import constraints, initializers, regularizers
 from .base import InputSpec, Layer
+from .masking import keep_mask
 
 
 def _axes(axis, rank, name):
@@ -199,7 +200,7 @@ class UnitNormalization(Layer):
     def call(self, inputs):
         square_sum = R.reduce_sum(M.square(inputs), axis=self.axis, keepdims=True)
         # NOTE: the inverse norm is capped at 1e12 (a norm floor of 1e-12), as in Keras
-        return inputs * M.minimum(M.rsqrt(square_sum), 1e12)
+        return keep_mask(inputs * M.minimum(M.rsqrt(square_sum), 1e12), inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -260,7 +261,7 @@ class GroupNormalization(_Normalization):
         shift = -mean * inv
         if self.beta is not None:
             shift = shift + A.reshape(self.beta, bshape)
-        return A.reshape(x * inv + shift, [-1] + shape[1:])
+        return keep_mask(A.reshape(x * inv + shift, [-1] + shape[1:]), inputs)
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups}
@@ -290,7 +291,7 @@ class RMSNormalization(Layer):
 
     def call(self, inputs):
         ms = R.reduce_mean(M.square(inputs), axis=self.axis, keepdims=True)
-        return inputs * M.rsqrt(ms + self.epsilon) * self.scale
+        return keep_mask(inputs * M.rsqrt(ms + self.epsilon) * self.scale, inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -5,6 +5,7 @@ from ...ops.nn import dropout
 from ...tensor import wrap
 from .. import backend, regularizers
 from .base import Layer
+from .masking import keep_mask
 
 
 class Dropout(Layer):
@@ -84,7 +85,7 @@ class AlphaDropout(Layer):
         alpha_p = -1.6732632423543772 * 1.0507009873554805
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
-        return (inputs * kept + alpha_p * (1.0 - kept)) * a + b
+        return keep_mask((inputs * kept + alpha_p * (1.0 - kept)) * a + b, inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
