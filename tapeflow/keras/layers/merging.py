@@ -161,17 +161,41 @@ def subtract(inputs, **kwargs):
 
 
 def average(inputs, **kwargs):
-    """``Average`` applied to ``inputs`` (a list of tensors of one shape); their mean."""
+    """``Average`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their mean.
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """``Maximum`` applied to ``inputs`` (a list of tensors of one shape); their maximum."""
+    """``Maximum`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their elementwise maximum.
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """``Minimum`` applied to ``inputs`` (a list of tensors of one shape); their minimum."""
+    """``Minimum`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their elementwise minimum.
+    """
     return Minimum(**kwargs)(inputs)
 
 
