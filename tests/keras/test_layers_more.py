@@ -291,3 +291,15 @@ def test_masks_pass_through(make):
     np.testing.assert_array_equal(get_mask(out), ids != 0)
     lstm = L.LSTM(3)
     np.testing.assert_allclose(lstm(out)[1:], lstm(out[1:, :1]), rtol=1e-5, atol=1e-6)
+
+
+def test_einsum_dense_kernel_fans_follow_the_equation():
+    """Keras 3 scales EinsumDense's initial kernel by the equation's input and output units:
+    'abc,cde->abde' with c=16, d*e=4*2 draws GlorotUniform within sqrt(6 / (16 + 8))."""
+    layer = L.EinsumDense("abc,cde->abde", (3, 4, 2),
+                          kernel_initializer=tf.keras.initializers.GlorotUniform(seed=1))
+    layer(tf.zeros((2, 3, 16)))
+    k = layer.kernel.numpy()
+    limit = np.sqrt(6.0 / (16 + 8))
+    assert np.abs(k).max() <= limit and np.abs(k).max() > 0.9 * limit
+    assert layer.kernel_initializer.fan_axes is None  # the layer's own initializer is kept

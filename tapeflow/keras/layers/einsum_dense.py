@@ -1,10 +1,11 @@
 """``EinsumDense``: a dense layer whose contraction is an einsum equation, so the kernel can
 map any input axes to any output axes."""
+import copy
 import re
 
 from ...ops import linalg
 from ...tensor import TensorShape
-from .. import activations
+from .. import activations, initializers
 from .base import InputSpec, Layer, kernel_bias_config, set_kernel_bias
 
 
@@ -22,7 +23,8 @@ def _split(equation):
 
 
 def einsum_shapes(equation, bias_axes, input_shape, output_shape):
-    """The kernel shape, bias shape (or None) and full output shape of an EinsumDense."""
+    """The kernel shape, bias shape (or None), full output shape, and the kernel's input and
+    output axes (its fans) of an EinsumDense."""
     in_spec, w_spec, out_spec, left = _split(equation)
     input_shape = list(input_shape)
     elided = len(input_shape) - len(in_spec)
@@ -49,12 +51,14 @@ def einsum_shapes(equation, bias_axes, input_shape, output_shape):
             raise ValueError(f"Dimension '{d}' was specified in the output '{out_spec}' but has "
                              f"no corresponding dim in the input spec '{in_spec}' or weight "
                              f"spec '{out_spec}'")
-    kernel = []
-    for d in w_spec:
+    kernel, in_axes, out_axes = [], [], []
+    for i, d in enumerate(w_spec):
         if d in out_map:
             kernel.append(out[out_map[d]])
+            out_axes.append(i)
         elif d in in_map:
             kernel.append(input_shape[in_map[d]])
+            in_axes.append(i)
         else:
             raise ValueError(f"Weight dimension '{d}' did not have a match in either the input "
                              f"spec '{in_spec}' or the output spec '{out_spec}'. For this layer, "
@@ -71,7 +75,7 @@ def einsum_shapes(equation, bias_axes, input_shape, output_shape):
         bias = [sizes[c] if c in bias_axes else 1 for c in out_spec[first:]]
         if not left:
             bias += [1] * max(elided, 0)
-    return kernel, bias, out
+    return kernel, bias, out, (in_axes, out_axes)
 
 
 class EinsumDense(Layer):
@@ -98,11 +102,15 @@ class EinsumDense(Layer):
 
     def build(self, input_shape):
         shape = TensorShape(input_shape).as_list()
-        kernel, bias, self.full_output_shape = einsum_shapes(
+        kernel, bias, self.full_output_shape, fan_axes = einsum_shapes(
             self.equation, self.bias_axes, shape, self.partial_output_shape)
         self.input_spec = InputSpec(ndim=len(shape))
+        init = self.kernel_initializer
+        if isinstance(init, initializers.VarianceScaling) and init.fan_axes is None:
+            init = copy.copy(init)  # NOTE: as Keras, fans from the equation's axes
+            init.fan_axes = fan_axes
         self.kernel = self.add_weight(name="kernel", shape=tuple(kernel),
-                                      initializer=self.kernel_initializer,
+                                      initializer=init,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = None if bias is None else self.add_weight(
