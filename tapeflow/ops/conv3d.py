@@ -63,6 +63,8 @@ def _check_rank(opname, xs, ws=None):
 def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None, name=None):
     """3-D convolution of ``input`` (NDHWC or NCDHW) with ``filters`` [kd, kh, kw, in, out].
 
+    NOTE: dilations > 1 are computed (TF's CPU kernel refuses them; its GPU kernel does not).
+
     Args:
         input: a 5-D float tensor.
         filters: a 5-D tensor of the input's dtype.
