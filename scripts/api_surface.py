@@ -58,6 +58,11 @@ OUT_OF_SCOPE = [
                              "preprocessing layers replace it"),
     ("tf", "security", "tf.security.fuzzing: input annotations for fuzzing TF's C++ kernels"),
     ("tf", "tools", "TF's source tools (the tf_upgrade_v2 converter, the API docs generator)"),
+    ("tf.keras.layers", "FlaxLayer", "wraps a Flax module: needs JAX and Flax"),
+    ("tf.keras.layers", "JaxLayer", "wraps a JAX function: needs JAX"),
+    ("tf.keras.layers", "TorchModuleWrapper", "wraps a torch.nn.Module: needs PyTorch"),
+    ("tf.keras.layers", "TFSMLayer", "runs a TF SavedModel's serving graph: needs TF's C++ "
+                                     "runtime"),
 ]
 
 KINDS = ("class", "function", "module", "constant")

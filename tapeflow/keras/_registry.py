@@ -214,7 +214,11 @@ def serialize(obj):
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, type)) or \
             not hasattr(obj, "get_config"):
         return getattr(obj, "__name__", None)
-    config = {"class_name": type(obj).__name__, "config": obj.get_config()}
+    # NOTE: a class may be written under the name Keras writes for it (``_keras_class_name``,
+    # e.g. GroupedQueryAttention as 'GroupQueryAttention'); subclasses do not inherit it
+    cls = type(obj)
+    config = {"class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
+              "config": obj.get_config()}
     key = _registered_key(type(obj))
     if key is not None:
         config["registered_name"] = key

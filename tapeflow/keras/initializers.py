@@ -144,9 +144,16 @@ class VarianceScaling(_Seeded):
                              f"distribution={distribution}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
+    # NOTE: (input axes, output axes) of the kernel when its fans are not the usual ones
+    # (EinsumDense sets them, as Keras 3 does); None: fans from the shape
+    fan_axes = None
+
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        fan_in, fan_out = _fans(shape)
+        if self.fan_axes is None:
+            fan_in, fan_out = _fans(shape)
+        else:
+            fan_in, fan_out = (math.prod(shape[a] for a in axes) for axes in self.fan_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         gen = self._gen()

@@ -5,8 +5,8 @@ weights and a reduction. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as Ke
 """
 from ..errors import InvalidArgumentError
 from ..ops import array as A
+from ..ops import linalg, nn
 from ..ops import math as M
-from ..ops import nn
 from ..ops import reduction as R
 from ..tensor import TensorBase, convert_to_tensor
 from . import _registry, activations, backend
@@ -279,6 +279,96 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     return 1.0 - tp / (tp + alpha * fp + beta * fn + backend.epsilon())
 
 
+def ctc(y_true, y_pred):
+    """Connectionist temporal classification loss per example.
+
+    Args:
+        y_true: integer labels ``(batch, max_length)``; 0 is the blank and pads the labels.
+        y_pred: logits ``(batch, time, classes)`` (not softmax-normalised).
+
+    Returns:
+        The loss of each example, ``(batch,)``.
+    """
+    from .ops.nn import ctc_loss  # deferred: keras.ops imports the loss-free layers only
+
+    if len(y_true.shape) != 2:
+        raise ValueError("Targets `y_true` are expected to be a tensor of shape `(batch_size, "
+                         f"max_length)` in integer format. Received: y_true.shape="
+                         f"{tuple(y_true.shape)}")
+    if len(y_pred.shape) != 3:
+        raise ValueError("Logits `y_pred` are expected to be a tensor of shape `(batch_size, "
+                         f"max_length, num_classes)`. Received: y_pred.shape="
+                         f"{tuple(y_pred.shape)}")
+    y_true = y_true if isinstance(y_true, TensorBase) else convert_to_tensor(y_true)
+    labels = M.cast(y_true, "int32")
+    label_length = R.reduce_sum(M.cast(M.not_equal(labels, 0), "int32"), axis=-1)
+    batch, steps = y_pred.shape[0], y_pred.shape[1]
+    lengths = A.fill([batch], steps)
+    return ctc_loss(labels, y_pred, label_length, lengths, mask_index=0)
+
+
+def _circle_parts(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma, margin):
+    y_pred = _pred(y_pred)
+    y_true = M.cast(y_true if isinstance(y_true, TensorBase) else convert_to_tensor(y_true),
+                    "int32")
+    ref_embeddings = y_pred if ref_embeddings is None else _true_like(ref_embeddings, y_pred)
+    ref_labels = y_true if ref_labels is None else M.cast(convert_to_tensor(ref_labels),
+                                                          "int32")
+    dist = M.maximum(1.0 - linalg.matmul(y_pred, ref_embeddings, transpose_b=True), 0.0)
+    q, k = A.reshape(y_true, [-1, 1]), A.reshape(ref_labels, [1, -1])
+    positive = M.equal(q, k)
+    negative = M.logical_not(positive)
+    if remove_diagonal:
+        n, m = q.shape[0], k.shape[1]
+        positive = M.logical_and(positive, M.logical_not(M.cast(A.eye(n, m), "bool")))
+    pos_w = M.maximum((margin + dist) * M.cast(positive, dist.dtype), 0.0)
+    neg_w = M.maximum((1.0 + margin - dist) * M.cast(negative, dist.dtype), 0.0)
+    ninf = M.cast(A.fill(dist.shape, float("-inf")), dist.dtype)
+    p_loss = R.reduce_logsumexp(M.where(positive, -gamma * pos_w * (margin - dist), ninf), 1)
+    n_loss = R.reduce_logsumexp(M.where(negative, gamma * neg_w * (1.0 - margin - dist), ninf),
+                                1)
+    return M.softplus(p_loss + n_loss)
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80, margin=0.4):
+    """Circle loss (Sun et al., 2020) of L2-normalised embeddings and their integer labels.
+
+    Args:
+        y_true: integer labels ``(batch,)``.
+        y_pred: L2-normalised embeddings ``(batch, dim)``.
+        ref_labels: labels of the reference embeddings (default ``y_true``).
+        ref_embeddings: reference embeddings (default ``y_pred``).
+        remove_diagonal: leave each example's similarity to itself out of its positives.
+        gamma: the scale of the similarities.
+        margin: the relaxation margin.
+
+    Returns:
+        The loss of each example, ``(batch,)`` (0 where it has no positive or no negative).
+    """
+    return _circle_parts(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma,
+                         margin)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Generalised cross-entropy (Zhang and Sabuncu, 2018): ``(1 - p ** q) / q`` with ``p``
+    the predicted probability of the true class.
+
+    Args:
+        y_true: integer class indices ``(batch,)`` or ``(batch, 1)``.
+        y_pred: class probabilities ``(batch, classes)``.
+        q: the noise parameter in (0, 1): near 0 like cross-entropy, near 1 like MAE.
+
+    Returns:
+        The loss of each example.
+    """
+    y_pred = _pred(y_pred)
+    t = y_true if isinstance(y_true, TensorBase) else convert_to_tensor(y_true)
+    onehot = A.one_hot(M.cast(t, "int32"), y_pred.shape[-1], dtype=y_pred.dtype)
+    p = R.reduce_sum(y_pred * onehot, axis=-1)
+    return (1.0 - M.pow(p, q)) / q
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -450,8 +540,44 @@ Dice = _loss_class("Dice", dice, "dice", (("axis", None),))
 Tversky = _loss_class("Tversky", tversky, "tversky", (("alpha", 0.5), ("beta", 0.5),
                                                       ("axis", None)))
 
+CategoricalGeneralizedCrossEntropy = _loss_class(
+    "CategoricalGeneralizedCrossEntropy", categorical_generalized_cross_entropy,
+    "categorical_generalized_cross_entropy", (("q", 0.5),))
+
+
+class CTC(LossFunctionWrapper):
+    """Keras's ``CTC``: the ``ctc`` loss of integer labels and logits."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)
+
+
+class Circle(LossFunctionWrapper):
+    """Keras's ``Circle``: the ``circle`` loss; examples without positives or negatives
+    (loss 0) are left out of the mean, as Keras masks them."""
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, reduction=reduction, name=name, dtype=dtype, gamma=gamma,
+                         margin=margin, remove_diagonal=remove_diagonal)
+        self.gamma, self.margin, self.remove_diagonal = gamma, margin, remove_diagonal
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_dtype(y_pred, self.dtype)
+        values = self.call(y_true, y_pred)
+        valid = M.cast(M.greater(values, 0.0), values.dtype)
+        if self.reduction in ("mean", "sum_over_batch_size"):
+            n = float(max(values._v.size, 1))
+            valid = valid * M.divide_no_nan(M.cast(n, values.dtype), R.reduce_sum(valid))
+        if sample_weight is not None:
+            valid = _apply_weight(valid, sample_weight)[0]
+        return reduce_values(values, valid, self.reduction)
+
+
 _registry.register(
-    "loss", mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    "loss", ctc, circle, categorical_generalized_cross_entropy, CTC, Circle,
+    CategoricalGeneralizedCrossEntropy, mean_squared_error, mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     cosine_similarity, hinge, squared_hinge, categorical_hinge, binary_focal_crossentropy,

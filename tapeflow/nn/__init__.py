@@ -1,6 +1,7 @@
 """``tf.nn``: activations, softmax, cross-entropies on logits, dropout, moments."""
 from .. import _replicas
 from ..ops.conv import *  # noqa: F403
+from ..ops.conv3d import avg_pool3d, conv3d, conv3d_transpose, max_pool3d  # noqa: F401
 from ..ops.extra import (  # noqa: F401
     crelu,
     depth_to_space,

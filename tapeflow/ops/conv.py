@@ -642,7 +642,7 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
 
 def convolution(input, filters, strides=None, padding="VALID", data_format=None,
                 dilations=None, name=None):
-    """N-D convolution dispatching on rank: 1-D (rank 3) and 2-D (rank 4) inputs."""
+    """N-D convolution dispatching on rank: 1-D (rank 3), 2-D (rank 4) and 3-D (rank 5)."""
     x = _t(input)
     nd = x._v.ndim - 2
     strides = 1 if strides is None else strides
@@ -650,7 +650,10 @@ def convolution(input, filters, strides=None, padding="VALID", data_format=None,
         return conv1d(x, filters, strides, padding, data_format or "NWC", dilations)
     if nd == 2:
         return conv2d(x, filters, strides, padding, data_format or "NHWC", dilations)
-    raise UnimplementedError(None, "Conv", f"tapeflow implements 1-D and 2-D convolutions only "
+    if nd == 3:
+        from .conv3d import conv3d  # cycle: the 3-D convolution is built from conv2d
+        return conv3d(x, filters, strides, padding, data_format or "NDHWC", dilations)
+    raise UnimplementedError(None, "Conv", f"tapeflow implements 1-D to 3-D convolutions only "
                              f"(input shape {_dims(x._v.shape)})")
 
 

@@ -2,7 +2,7 @@
 gradients written as further recorded ops so that higher orders work."""
 from ..backend import host as np
 from ..backend import xp_of
-from ..errors import UnimplementedError, invalid
+from ..errors import invalid
 from ._chunks import run_chunks
 from ._core import Op, apply
 from .array import reshape
@@ -271,17 +271,18 @@ def _pool_nd(fn1, fn2, input, ksize, strides, padding, data_format):
     if nd == 4:
         return fn2(x, ksize, strides, padding, data_format or "NHWC")
     if nd == 5:
-        raise UnimplementedError(None, "Pool", "tapeflow implements 1-D and 2-D pooling only "
-                                 f"(input shape {_dims(x._v.shape)})")
+        from . import conv3d  # cycle: the 3-D pools are built from this module's 2-D ones
+        fn3 = conv3d.max_pool3d if fn2 is max_pool2d else conv3d.avg_pool3d
+        return fn3(x, ksize, strides, padding, data_format or "NDHWC")
     raise ValueError(f"`input.shape.rank` must be 3, 4 or 5. Received: "
                      f"input.shape={tuple(x._v.shape)} of rank {nd}.")
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
-    """Max pooling of a rank-3 (1-D) or rank-4 (2-D) input."""
+    """Max pooling of a rank-3 (1-D), rank-4 (2-D) or rank-5 (3-D) input."""
     return _pool_nd(max_pool1d, max_pool2d, input, ksize, strides, padding, data_format)
 
 
 def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
-    """Average pooling of a rank-3 (1-D) or rank-4 (2-D) input."""
+    """Average pooling of a rank-3 (1-D), rank-4 (2-D) or rank-5 (3-D) input."""
     return _pool_nd(avg_pool1d, avg_pool2d, input, ksize, strides, padding, data_format)

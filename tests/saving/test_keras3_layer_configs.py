@@ -28,7 +28,7 @@ def _norm(v):
 def test_keras3_layer_config_is_accepted(name):
     spec = CONFIGS[name]
     layer = _registry.deserialize("layer", _plain(spec))
-    assert type(layer).__name__ == name
+    assert _registry.serialize(layer)["class_name"] == name
     ours = layer.get_config()
     theirs = spec["config"]
     differ = {k: (ours[k], theirs[k]) for k in ours if k in theirs and k not in (
@@ -36,10 +36,11 @@ def test_keras3_layer_config_is_accepted(name):
         and _norm(ours[k]) != _norm(theirs[k])}
     assert not differ, differ
     tree = _keras_tree({"layer": {"class_name": name, "config": ours}})["layer"]
-    assert tree["module"] == "keras.layers" and tree["registered_name"] is None
+    assert tree["module"] == spec["module"] and tree["registered_name"] is None
 
 
 def test_all_of_tapeflows_layer_classes_are_covered():
     skip = {"Functional", "Model", "Sequential", "Layer", "InputLayer", "Lambda",
-            "Normalization", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"}
+            "Normalization", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells",
+            "GroupedQueryAttention"}  # Keras writes it as GroupQueryAttention
     assert set(_registry.names("layer")) - skip <= set(CONFIGS)

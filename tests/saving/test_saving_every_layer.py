@@ -120,6 +120,80 @@ CASES = {
     "Discretization": (_seq((3,), lambda: L.Discretization(bin_boundaries=[-0.5, 0.5])),
                        _x(2, 3)),
 }
+
+
+def _crossing():
+    a, b = keras.Input((1,), dtype="int64"), keras.Input((1,), dtype="int64")
+    return keras.Model([a, b], L.HashedCrossing(5, output_mode="one_hot")([a, b]))
+
+
+def _gqa():
+    a, b = keras.Input((3, 4)), keras.Input((2, 4))
+    return keras.Model([a, b], L.GroupQueryAttention(2, 4, 2, use_gate=True)(a, b))
+
+
+# issue 16's layers
+CASES.update({
+    "Conv3D": (_seq((3, 4, 3, 2), lambda: L.Conv3D(2, 2, padding="same")), _x(2, 3, 4, 3, 2)),
+    "Conv1DTranspose": (_seq((4, 2), lambda: L.Conv1DTranspose(2, 3, strides=2)),
+                        _x(2, 4, 2)),
+    "Conv3DTranspose": (_seq((2, 3, 2, 2), lambda: L.Conv3DTranspose(2, 2, strides=2)),
+                        _x(2, 2, 3, 2, 2)),
+    "SeparableConv1D": (_seq((5, 2), lambda: L.SeparableConv1D(3, 2, depth_multiplier=2)),
+                        _x(2, 5, 2)),
+    "DepthwiseConv1D": (_seq((5, 2), lambda: L.DepthwiseConv1D(2, depth_multiplier=2)),
+                        _x(2, 5, 2)),
+    "MaxPooling3D": (_seq((4, 4, 4, 2), lambda: L.MaxPooling3D(2)), _x(2, 4, 4, 4, 2)),
+    "AveragePooling3D": (_seq((4, 4, 4, 2), lambda: L.AveragePooling3D(2, padding="same")),
+                         _x(2, 4, 4, 4, 2)),
+    "GlobalAveragePooling3D": (_seq((2, 3, 2, 2), lambda: L.GlobalAveragePooling3D()),
+                               _x(2, 2, 3, 2, 2)),
+    "GlobalMaxPooling3D": (_seq((2, 3, 2, 2), lambda: L.GlobalMaxPooling3D(keepdims=True)),
+                           _x(2, 2, 3, 2, 2)),
+    "AdaptiveAveragePooling1D": (_seq((7, 2), lambda: L.AdaptiveAveragePooling1D(3)),
+                                 _x(2, 7, 2)),
+    "AdaptiveAveragePooling2D": (_seq((5, 4, 2), lambda: L.AdaptiveAveragePooling2D(2)),
+                                 _x(2, 5, 4, 2)),
+    "AdaptiveAveragePooling3D": (_seq((3, 4, 5, 1), lambda: L.AdaptiveAveragePooling3D(2)),
+                                 _x(2, 3, 4, 5, 1)),
+    "AdaptiveMaxPooling1D": (_seq((7, 2), lambda: L.AdaptiveMaxPooling1D(3)), _x(2, 7, 2)),
+    "AdaptiveMaxPooling2D": (_seq((5, 4, 2), lambda: L.AdaptiveMaxPooling2D(2)),
+                             _x(2, 5, 4, 2)),
+    "AdaptiveMaxPooling3D": (_seq((3, 4, 5, 1), lambda: L.AdaptiveMaxPooling3D(2)),
+                             _x(2, 3, 4, 5, 1)),
+    "Cropping3D": (_seq((4, 4, 4, 1), lambda: L.Cropping3D(1)), _x(2, 4, 4, 4, 1)),
+    "UpSampling3D": (_seq((2, 2, 2, 1), lambda: L.UpSampling3D(2)), _x(2, 2, 2, 2, 1)),
+    "ZeroPadding3D": (_seq((2, 2, 2, 1), lambda: L.ZeroPadding3D(1)), _x(2, 2, 2, 2, 1)),
+    "SpatialDropout3D": (_seq((2, 2, 2, 3), lambda: L.SpatialDropout3D(0.3)),
+                         _x(2, 2, 2, 2, 3)),
+    "Dot": (_two((3,), lambda: L.Dot(axes=1, normalize=True)), [_x(2, 3), _x(2, 3)]),
+    "Permute": (_seq((2, 3), lambda: L.Permute((2, 1))), _x(2, 2, 3)),
+    "RepeatVector": (_seq((3,), lambda: L.RepeatVector(2)), _x(2, 3)),
+    "PReLU": (_seq((3,), lambda: L.PReLU()), _x(2, 3)),
+    "ThresholdedReLU": (_seq((3,), lambda: L.ThresholdedReLU(0.2)), _x(2, 3)),
+    "Identity": (_seq((3,), lambda: L.Identity()), _x(2, 3)),
+    "UnitNormalization": (_seq((3,), lambda: L.UnitNormalization()), _x(2, 3)),
+    "GroupNormalization": (_seq((2, 4), lambda: L.GroupNormalization(2)), _x(2, 2, 4)),
+    "RMSNormalization": (_seq((3,), lambda: L.RMSNormalization()), _x(2, 3)),
+    "ActivityRegularization": (_seq((3,), lambda: L.ActivityRegularization(0.1)), _x(2, 3)),
+    "AlphaDropout": (_seq((3,), lambda: L.AlphaDropout(0.2)), _x(2, 3)),
+    "AdditiveAttention": (_two((3, 4), lambda: L.AdditiveAttention()),
+                          [_x(2, 3, 4), _x(2, 3, 4)]),
+    "GroupedQueryAttention": (_gqa, [_x(2, 3, 4), _x(2, 2, 4)]),
+    "EinsumDense": (_seq((3, 4), lambda: L.EinsumDense("abc,cde->abde", (3, 2, 2),
+                                                       bias_axes="de")), _x(2, 3, 4)),
+    "Wrapper": (_seq((3,), lambda: L.Wrapper(L.Dense(2))), _x(2, 3)),
+    "SpectralNormalization": (_seq((3,), lambda: L.SpectralNormalization(L.Dense(2))),
+                              _x(2, 3)),
+    "ConvLSTM1D": (_seq((3, 5, 2), lambda: L.ConvLSTM1D(2, 2)), _x(2, 3, 5, 2)),
+    "ConvLSTM3D": (_seq((2, 3, 3, 3, 1), lambda: L.ConvLSTM3D(2, 2)), _x(1, 2, 3, 3, 3, 1)),
+    "ReversibleEmbedding": (_seq((4,), lambda: L.ReversibleEmbedding(10, 3, tie_weights=False),
+                                 dtype="int32"), RNG.integers(0, 10, size=(2, 4)).astype("int32")),
+    "HashedCrossing": (_crossing, [np.array([[1], [2]]), np.array([[3], [4]])]),
+    "MelSpectrogram": (_seq((64,), lambda: L.MelSpectrogram(32, 8, num_mel_bins=4)),
+                       _x(2, 64)),
+    "STFTSpectrogram": (_seq((20, 1), lambda: L.STFTSpectrogram(frame_length=8)), _x(2, 20, 1)),
+})
 NOT_LAYERS_TO_SAVE = {"Layer", "InputLayer"}  # the base class; every case has an InputLayer
 
 

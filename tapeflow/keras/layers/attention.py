@@ -1,9 +1,11 @@
-"""Attention layers: Luong-style ``Attention`` and ``MultiHeadAttention`` (Vaswani et al.)."""
+"""Attention layers: Luong-style ``Attention``, Bahdanau-style ``AdditiveAttention``,
+``MultiHeadAttention`` (Vaswani et al.) and ``GroupQueryAttention``."""
 import math
 
 from ... import dtypes
 from ...backend import host as np
 from ...ops import array as A
+from ...ops import indexing as P
 from ...ops import linalg, nn
 from ...ops import math as M
 from ...ops import reduction as R
@@ -266,3 +268,157 @@ class MultiHeadAttention(Layer):
                     self.attention_axes),
                 **kernel_bias_config(self),
                 "seed": self.seed}
+
+
+class AdditiveAttention(Attention):
+    """Bahdanau-style attention of ``[query, value]`` or ``[query, value, key]``: scores
+    ``sum(scale * tanh(query + key))`` over the features, with a learned per-feature
+    ``scale`` when ``use_scale``."""
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        kwargs.pop("score_mode", None)
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        dim = TensorShape(input_shape[0]).as_list()[-1]
+        self.scale = None
+        if self.use_scale:
+            self.scale = self.add_weight(name="scale", shape=(dim,),
+                                         initializer="glorot_uniform")
+        self.built = True
+
+    def _scores(self, q, k):
+        s = M.tanh(A.expand_dims(q, -2) + A.expand_dims(k, -3))
+        return R.reduce_sum(s * self.scale if self.scale is not None else s, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("score_mode")
+        return config
+
+
+class GroupedQueryAttention(Layer):
+    """Grouped-query attention (Ainslie et al., 2023): ``num_query_heads`` query heads share
+    ``num_key_value_heads`` key and value heads (each repeated for its group), scaled
+    dot-product attention per head, and an output projection back to the query's features.
+
+    Call it as ``gqa(query, value)`` or ``gqa(query, value, key)``; ``use_causal_mask``,
+    ``sliding_window`` (attend within that distance) and the inputs' masks restrict what each
+    query step sees; ``use_gate`` multiplies the heads by a sigmoid gate of the query.
+    """
+
+    _keras_class_name = "GroupQueryAttention"  # Keras's name in configs; paths use this one
+
+    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
+                 use_bias=True, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
+                 **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if num_query_heads % num_key_value_heads != 0:
+            raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`.")
+        if sliding_window is not None and (not isinstance(sliding_window, int)
+                                           or sliding_window <= 0):
+            raise ValueError("`sliding_window` must be `None` or a positive integer. "
+                             f"Received: sliding_window={sliding_window}")
+        if flash_attention:
+            raise NotImplementedError("tapeflow has no flash attention: flash_attention must "
+                                      "be None or False.")
+        self.head_dim, self.num_query_heads = int(head_dim), int(num_query_heads)
+        self.num_key_value_heads = int(num_key_value_heads)
+        self.num_repeats = self.num_query_heads // self.num_key_value_heads
+        self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
+        self.sliding_window, self.use_gate = sliding_window, bool(use_gate)
+        set_kernel_bias(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                        bias_regularizer, kernel_constraint, bias_constraint)
+        self.supports_masking = True
+        self._made = False
+
+    def build(self, input_shape):
+        self.built = True  # weights are made on the first call, when all inputs are seen
+
+    def _proj(self, attr, name, kernel_shape, bias_shape):
+        setattr(self, attr, _Projection(self, name, kernel_shape,
+                                        bias_shape if self.use_bias else None))
+
+    def _make(self, dq, dv):
+        u, v, h = self.num_query_heads, self.num_key_value_heads, self.head_dim
+        # NOTE: Keras's sublayer attributes and build order, so weight lists and files match
+        self._proj("_query_dense", "query", (dq, u, h), (u, h))
+        self._proj("_key_dense", "key", (dv, v, h), (v, h))
+        if self.use_gate:
+            self._proj("_gate_dense", "gate", (dq, u, h), (u, h))
+        self._proj("_value_dense", "value", (dv, v, h), (v, h))
+        self._proj("_output_dense", "attention_output", (u, h, dq), (dq,))
+        self._made = True
+
+    @staticmethod
+    def _apply(layer, x, equation):
+        y = linalg.einsum(equation, x, layer.kernel)
+        return y if layer.bias is None else y + layer.bias
+
+    def _keep(self, tq, tk, attention_mask, q_mask, v_mask, k_mask, causal):
+        keep = None if attention_mask is None else M.cast(attention_mask, dtypes.bool)
+        if q_mask is not None:
+            keep = _and(keep, A.expand_dims(M.cast(q_mask, dtypes.bool), -1))
+        for m in (v_mask, k_mask):
+            if m is not None:
+                keep = _and(keep, A.expand_dims(M.cast(m, dtypes.bool), -2))
+        if causal:
+            keep = _and(keep, _causal(tq, tk))
+        if self.sliding_window is not None:
+            rows, cols = np.arange(tq)[:, None], np.arange(tk)[None, :]
+            keep = _and(keep, convert_to_tensor(np.abs(rows - cols) < self.sliding_window))
+        return keep
+
+    def call(self, query, value=None, key=None, query_mask=None, value_mask=None,
+             key_mask=None, attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        if value is None and isinstance(query, (list, tuple)):
+            query, value, key = (list(query) + [None])[:3]
+        if value is None:
+            raise ValueError("GroupQueryAttention needs a `value` (gqa(query, value)).")
+        value = self._convert(value)
+        key = value if key is None else self._convert(key)
+        q_mask = query_mask if query_mask is not None else get_mask(query)
+        v_mask = value_mask if value_mask is not None else get_mask(value)
+        k_mask = key_mask if key_mask is not None else (
+            None if key is value else get_mask(key))
+        if not self._made:
+            self._make(query.shape[-1], value.shape[-1])
+        q = self._apply(self._query_dense, query, "bqm,muh->bquh")
+        k = P.repeat(self._apply(self._key_dense, key, "bkm,mvh->bkvh"), self.num_repeats, 2)
+        v = P.repeat(self._apply(self._value_dense, value, "bkm,mvh->bkvh"), self.num_repeats,
+                     2)
+        scores = linalg.einsum("bquh,bkuh->buqk", q * (1.0 / math.sqrt(self.head_dim)), k)
+        keep = self._keep(scores.shape[-2], scores.shape[-1], attention_mask, q_mask, v_mask,
+                          k_mask, use_causal_mask)
+        if keep is not None and keep.ndim == 3:
+            keep = A.expand_dims(keep, 1)  # one mask for every head
+        weights = _masked_softmax(scores, keep)
+        dropped = weights
+        if training and self.dropout > 0:
+            dropped = nn.dropout(weights, self.dropout, seed=self.seed)
+        out = linalg.einsum("buqk,bkuh->bquh", dropped, v)
+        if self.use_gate:
+            gate = M.sigmoid(self._apply(self._gate_dense, query, "bqm,muh->bquh"))
+            out = out * gate
+        out = self._apply(self._output_dense, out, "bquh,uhm->bqm")
+        return (out, weights) if return_attention_scores else out
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None and isinstance(query_shape, list) and query_shape and \
+                isinstance(query_shape[0], (list, tuple, TensorShape)):
+            query_shape = query_shape[0]
+        return tuple(query_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "head_dim": self.head_dim,
+                "num_query_heads": self.num_query_heads,
+                "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
+                "use_gate": self.use_gate, "sliding_window": self.sliding_window,
+                "dropout": self.dropout, **kernel_bias_config(self), "seed": self.seed}
+
+
+GroupQueryAttention = GroupedQueryAttention  # Keras exports the class under this name

@@ -572,7 +572,10 @@ class Layer(Module):
         if self.activity_regularizer is not None:
             for out in nest.flatten(outputs):
                 if isinstance(out, TensorBase):
-                    self.add_loss(self.activity_regularizer(out))
+                    loss = self.activity_regularizer(out)
+                    if out.ndim > 0:  # Keras 3.15: the activity loss is per example
+                        loss = M.divide_no_nan(loss, M.cast(out._v.shape[0], loss.dtype))
+                    self.add_loss(loss)
         if self.__dict__["_output_shape"] is None:
             self.__dict__["_output_shape"] = nest.map_structure(
                 lambda t: tuple(t.shape) if isinstance(t, TensorBase) else None, outputs)

@@ -1,5 +1,5 @@
-"""Categorical preprocessing layers: ``Hashing``, ``CategoryEncoding`` and ``Discretization``
-(Keras 3's, computed on the host in one recorded ``Op`` per call)."""
+"""Categorical preprocessing layers: ``Hashing``, ``HashedCrossing``, ``CategoryEncoding`` and
+``Discretization`` (Keras 3's, computed on the host in one recorded ``Op`` per call)."""
 from ...backend import host as np
 from ...ops._core import Op, apply
 from ...tensor import TensorBase, convert_to_tensor
@@ -246,3 +246,96 @@ class Discretization(Layer):
         return {**super().get_config(), "bin_boundaries": self.bin_boundaries,
                 "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse}
+
+
+# -- HashedCrossing -------------------------------------------------------------------------
+_CROSS_KEY = np.uint64(0xDECAFCAFFE)  # tf.sparse.cross_hashed's default hash key
+_MUL = np.uint64(0xC6A4A7935BD1E995)
+
+
+def _shift_mix(v):
+    return v ^ (v >> np.uint64(47))
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """TF's ``FingerprintCat64`` of two uint64 arrays (NumPy's uint64 arithmetic wraps)."""
+    with np.errstate(over="ignore"):
+        result = fp1 ^ _MUL
+        result = result ^ (_shift_mix(fp2 * _MUL) * _MUL)
+        result = result * _MUL
+        return _shift_mix(_shift_mix(result) * _MUL)
+
+
+def _feature_hashes(a):
+    """Each value's uint64 as ``cross_hashed`` sees it: integers as they are, strings by
+    FarmHash Fingerprint64."""
+    from ...strings import _hash  # deferred: keeps tapeflow.strings out of keras's import
+
+    if a.dtype == object or a.dtype.kind in "SU":
+        return _hash.fingerprint64_many([_as_bytes(v) for v in a.ravel().tolist()]).reshape(
+            a.shape)
+    return a.astype(np.int64).view(np.uint64)
+
+
+def _cross_fwd(*arrays, layer):
+    return layer._cross_host(arrays)
+
+
+HASHED_CROSSING = Op("HashedCrossing", _cross_fwd, None, None, same_dtype=False)
+
+
+class HashedCrossing(Layer):
+    """Crosses two or more categorical features (one value each per example) and hashes
+    the combination into ``num_bins`` bins, as ``tf.sparse.cross_hashed`` does; the bin
+    ids come out as integers or one-hot vectors."""
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
+                 **kwargs):
+        if output_mode == "int" and dtype is None:
+            dtype = "int64"
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if output_mode not in ("int", "one_hot"):
+            raise ValueError("Invalid value for argument `output_mode`. Expected one of "
+                             f"('int', 'one_hot'). Received: output_mode={output_mode}")
+        self.num_bins, self.output_mode, self.sparse = num_bins, output_mode, sparse
+        self.built = True
+
+    def _cross_host(self, arrays):
+        arrays = [_host_array(a) for a in arrays]
+        shape = arrays[0].shape
+        hashed = np.full(arrays[0].size, _CROSS_KEY, np.uint64)
+        for a in arrays:
+            hashed = _fingerprint_cat64(hashed, _feature_hashes(a).reshape(-1))
+        out = (hashed % np.uint64(self.num_bins)).astype(np.int64).reshape(shape)
+        return encode_categorical(out, self.num_bins, self.output_mode, _np_dtype(self.dtype))
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError("`HashedCrossing` should be called on a list or tuple of inputs. "
+                             f"Received: inputs={inputs}")
+        if len(inputs) < 2:
+            raise ValueError("`HashedCrossing` should be called on at least two inputs. "
+                             f"Received: inputs={inputs}")
+        inputs = [x if isinstance(x, TensorBase) else convert_to_tensor(_host_array(x))
+                  for x in inputs]
+        first = tuple(inputs[0].shape)
+        if len(first) > 2 or (len(first) == 2 and first[-1] != 1):
+            raise ValueError("All `HashedCrossing` inputs should have shape `()`, "
+                             f"`(batch_size)` or `(batch_size, 1)`. Received: inputs={inputs}")
+        if not all(tuple(x.shape) == first for x in inputs[1:]):
+            raise ValueError("All `HashedCrossing` inputs should have equal shape. "
+                             f"Received: inputs={inputs}")
+        return apply(HASHED_CROSSING, tuple(inputs), {"layer": self})
+
+    def compute_output_shape(self, input_shape):
+        first = tuple(input_shape[0])
+        if self.output_mode == "int":
+            return first
+        if first and first[-1] == 1:
+            return first[:-1] + (self.num_bins,)
+        return first + (self.num_bins,)
+
+    def get_config(self):
+        return {"num_bins": self.num_bins, "output_mode": self.output_mode,
+                "sparse": self.sparse, "name": self.name,
+                "dtype": self.__dict__.get("_policy") or self.dtype}

@@ -1,7 +1,8 @@
-"""``ConvLSTM2D``: an LSTM whose input and recurrent transformations are 2-D convolutions, over
-``(batch, time, rows, cols, channels)`` (or channels first) sequences of images."""
+"""``ConvLSTM1D/2D/3D``: LSTMs whose input and recurrent transformations are convolutions,
+over ``(batch, time, *spatial, channels)`` (or channels first) sequences of feature maps."""
 from ...ops import array as A
 from ...ops import conv as C
+from ...ops import conv3d as C3
 from ...ops import indexing as P
 from ...tensor import TensorShape
 from .. import activations
@@ -20,16 +21,19 @@ class ConvLSTM2DCell(_Cell):
     by a convolution of the input (``strides``, ``padding``, ``dilation_rate``) plus a
     'same' convolution of the previous output, both with ``4 * filters`` output channels."""
 
+    rank = 2
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
                  unit_forget_bias=True, **kwargs):
         super().__init__(int(filters), activation, **kwargs)
         self.filters = int(filters)
-        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
-        self.strides = normalize_tuple(strides, 2, "strides")
+        r = self.rank
+        self.kernel_size = normalize_tuple(kernel_size, r, "kernel_size")
+        self.strides = normalize_tuple(strides, r, "strides")
         self.padding = normalize_padding(padding)
         self.data_format = normalize_data_format(data_format)
-        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
+        self.dilation_rate = normalize_tuple(dilation_rate, r, "dilation_rate")
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         self._out_shape = None  # (rows, cols, filters) or (filters, rows, cols), at build
@@ -45,7 +49,7 @@ class ConvLSTM2DCell(_Cell):
     def output_shape_for(self, input_shape):
         """The per-sample output shape for a per-step input shape ``(batch, ...)``."""
         last = self.data_format == "channels_last"
-        spatial = input_shape[1:3] if last else input_shape[2:4]
+        spatial = input_shape[1:1 + self.rank] if last else input_shape[2:2 + self.rank]
         out = [conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
                zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
         return (*out, self.filters) if last else (self.filters, *out)
@@ -65,7 +69,14 @@ class ConvLSTM2DCell(_Cell):
         self.built = True
 
     def _conv(self, x, w, strides, padding, dilations):
-        fmt = "NHWC" if self.data_format == "channels_last" else "NCHW"
+        last = self.data_format == "channels_last"
+        if self.rank == 1:
+            return C.conv1d(x, w, strides[0], padding.upper(), "NWC" if last else "NCW",
+                            dilations[0])
+        if self.rank == 3:
+            return C3._conv3d(x, w, tuple(strides), padding.upper(),
+                              "NDHWC" if last else "NCDHW", tuple(dilations))
+        fmt = "NHWC" if last else "NCHW"
         return C.conv2d(x, w, strides, padding.upper(), data_format=fmt, dilations=dilations)
 
     def _split(self, z):
@@ -80,12 +91,14 @@ class ConvLSTM2DCell(_Cell):
         z = self._conv(x, self.kernel, self.strides, self.padding, self.dilation_rate)
         if self.bias is None:
             return z
-        shape = [1, 1, 1, -1] if self.data_format == "channels_last" else [1, -1, 1, 1]
+        ones = [1] * self.rank
+        shape = [1] + ones + [-1] if self.data_format == "channels_last" else [1, -1] + ones
         return z + A.reshape(self.bias, shape)
 
     def step(self, xk, states, training=None):
         h, c = states
-        z = xk + self._conv(self._h(h, training), self.recurrent_kernel, (1, 1), "same", (1, 1))
+        ones = (1,) * self.rank
+        z = xk + self._conv(self._h(h, training), self.recurrent_kernel, ones, "same", ones)
         zi, zf, zc, zo = self._split(z)
         ra = self.recurrent_activation
         c = ra(zf) * c + ra(zi) * self.activation(zc)
@@ -116,7 +129,7 @@ class ConvLSTM2D(_CellRNN):
 
     def __init__(self, filters, kernel_size, **kwargs):
         super().__init__(filters, kernel_size=kernel_size, **kwargs)
-        self.input_spec = InputSpec(ndim=5)
+        self.input_spec = InputSpec(ndim=self.cell_class.rank + 3)
 
     def build(self, input_shape):
         shape = tuple(TensorShape(input_shape).as_list())
@@ -133,3 +146,27 @@ class ConvLSTM2D(_CellRNN):
         config = super().get_config()
         config.pop("units", None)  # ``filters`` instead
         return config
+
+
+class ConvLSTM1DCell(ConvLSTM2DCell):
+    """One step of ``ConvLSTM1D`` (1-D convolutions)."""
+
+    rank = 1
+
+
+class ConvLSTM3DCell(ConvLSTM2DCell):
+    """One step of ``ConvLSTM3D`` (3-D convolutions)."""
+
+    rank = 3
+
+
+class ConvLSTM1D(ConvLSTM2D):
+    """A convolutional LSTM over ``(batch, time, steps, channels)`` inputs."""
+
+    cell_class = ConvLSTM1DCell
+
+
+class ConvLSTM3D(ConvLSTM2D):
+    """A convolutional LSTM over ``(batch, time, depth, rows, cols, channels)`` inputs."""
+
+    cell_class = ConvLSTM3DCell

@@ -1,6 +1,8 @@
-"""Convolution layers: ``Conv1D``, ``Conv2D``, ``Conv2DTranspose``, ``DepthwiseConv2D`` and
-``SeparableConv2D`` on top of ``tf.nn``'s convolution ops."""
+"""Convolution layers: ``Conv1D/2D/3D``, their transposes ``Conv1DTranspose/2D/3D``,
+``DepthwiseConv1D/2D`` and ``SeparableConv1D/2D`` on top of ``tf.nn``'s convolution ops."""
+from ...ops import array as A
 from ...ops import conv as C
+from ...ops import conv3d as C3
 from ...ops import indexing as P
 from ...ops import nn
 from ...tensor import TensorShape
@@ -83,8 +85,18 @@ def _strides4(strides, data_format):
 
 
 def _op_format(rank, data_format):
-    return ("NCW" if rank == 1 else "NCHW") if data_format == "channels_first" else (
-        "NWC" if rank == 1 else "NHWC")
+    if data_format == "channels_first":
+        return ("NCW", "NCHW", "NCDHW")[rank - 1]
+    return ("NWC", "NHWC", "NDHWC")[rank - 1]
+
+
+def _expand_1d(inputs, data_format):
+    """A 1-D input ``(b, steps, c)`` (or ``(b, c, steps)``) as a 2-D one of one row."""
+    return A.expand_dims(inputs, 2 if data_format == "channels_first" else 1)
+
+
+def _squeeze_1d(out, data_format):
+    return A.squeeze(out, [2 if data_format == "channels_first" else 1])
 
 
 class BaseConv(Layer):
@@ -92,6 +104,7 @@ class BaseConv(Layer):
     weights, output shapes and configs. Subclasses give ``rank`` and ``_convolve``."""
 
     rank = 2
+    _causal = True  # whether a rank-1 layer takes padding='causal' (Conv1D's only)
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
@@ -112,7 +125,8 @@ class BaseConv(Layer):
         self.strides = normalize_tuple(strides, r, "strides")
         self.dilation_rate = normalize_tuple(dilation_rate, r, "dilation_rate")
         self.padding = normalize_padding(
-            padding, ("valid", "same", "causal") if r == 1 else ("valid", "same"))
+            padding, ("valid", "same", "causal") if r == 1 and self._causal
+            else ("valid", "same"))
         self.data_format = normalize_data_format(data_format)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > "
@@ -191,6 +205,8 @@ class BaseConv(Layer):
         if self.rank == 1:
             return C.conv1d(inputs, self.kernel, self.strides[0], pad, fmt,
                             self.dilation_rate[0])
+        if self.rank == 3:
+            return C3._conv3d(inputs, self.kernel, self.strides, pad, fmt, self.dilation_rate)
         return C.conv2d(inputs, self.kernel, self.strides, pad, fmt, self.dilation_rate)
 
     def _spatial_out(self, spatial):
@@ -228,15 +244,26 @@ class Conv2D(BaseConv):
     rank = 2
 
 
+class Conv3D(BaseConv):
+    """3-D convolution over ``(batch, depth, rows, cols, channels)`` (or channels first).
+
+    NOTE: dilation rates above 1 are computed (TF's CPU kernel refuses them).
+    """
+
+    rank = 3
+
+
 class Conv2DTranspose(BaseConv):
     """The transpose of ``Conv2D`` (a "deconvolution"): upsamples by ``strides``."""
+
+    _causal = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate, **kwargs)
         self.output_padding = None if output_padding is None else normalize_tuple(
-            output_padding, 2, "output_padding", allow_zero=True)
+            output_padding, self.rank, "output_padding", allow_zero=True)
         if self.output_padding is not None and any(
                 p >= s for p, s in zip(self.output_padding, self.strides)):
             raise ValueError(f"Strides {self.strides} must be greater than output padding "
@@ -246,7 +273,7 @@ class Conv2DTranspose(BaseConv):
         return self.kernel_size + (self.filters, channels)
 
     def _spatial_out(self, spatial):
-        pads = self.output_padding or (None, None)
+        pads = self.output_padding or (None,) * self.rank
         return [deconv_output_length(n, k, self.padding, p, s, d) for n, k, p, s, d in
                 zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate)]
 
@@ -254,8 +281,9 @@ class Conv2DTranspose(BaseConv):
         shape = list(inputs.shape)
         _, spatial = _split_shape(shape, self.data_format)
         out = _join_shape(shape[0], self.filters, self._spatial_out(spatial), self.data_format)
-        return C.conv2d_transpose(inputs, self.kernel, out, self.strides, self.padding.upper(),
-                                  _op_format(2, self.data_format), self.dilation_rate)
+        op = {1: C.conv1d_transpose, 2: C.conv2d_transpose, 3: C3.conv3d_transpose}[self.rank]
+        return op(inputs, self.kernel, out, self.strides, self.padding.upper(),
+                  _op_format(self.rank, self.data_format), self.dilation_rate)
 
     def get_config(self):
         config = super().get_config()
@@ -263,8 +291,22 @@ class Conv2DTranspose(BaseConv):
         return {**config, "output_padding": self.output_padding}
 
 
+class Conv1DTranspose(Conv2DTranspose):
+    """The transpose of ``Conv1D``: upsamples ``(batch, steps, channels)`` by ``strides``."""
+
+    rank = 1
+
+
+class Conv3DTranspose(Conv2DTranspose):
+    """The transpose of ``Conv3D``: upsamples the three spatial axes by ``strides``."""
+
+    rank = 3
+
+
 class DepthwiseConv2D(BaseConv):
     """Convolves each input channel with its own ``depth_multiplier`` filters."""
+
+    _causal = False
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
@@ -290,6 +332,13 @@ class DepthwiseConv2D(BaseConv):
         return None if channels is None else channels * self.depth_multiplier
 
     def _convolve(self, inputs):
+        if self.rank == 1:
+            fmt = self.data_format
+            out = C.depthwise_conv2d(
+                _expand_1d(inputs, fmt), A.expand_dims(self.kernel, 0),
+                _strides4((1,) + self.strides, fmt), self.padding.upper(), _op_format(2, fmt),
+                (1,) + self.dilation_rate)
+            return _squeeze_1d(out, fmt)
         return C.depthwise_conv2d(inputs, self.kernel, _strides4(self.strides, self.data_format),
                                   self.padding.upper(), _op_format(2, self.data_format),
                                   self.dilation_rate)
@@ -306,6 +355,8 @@ class DepthwiseConv2D(BaseConv):
 
 class SeparableConv2D(BaseConv):
     """A depthwise convolution followed by a pointwise (1x1) one mixing channels."""
+
+    _causal = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
@@ -332,12 +383,19 @@ class SeparableConv2D(BaseConv):
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1, 1, channels * self.depth_multiplier,
-                                            self.filters),
+            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier,
+                                                               self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
 
     def _convolve(self, inputs):
+        if self.rank == 1:
+            fmt = self.data_format
+            out = C.separable_conv2d(
+                _expand_1d(inputs, fmt), A.expand_dims(self.depthwise_kernel, 0),
+                A.expand_dims(self.pointwise_kernel, 0), _strides4((1,) + self.strides, fmt),
+                self.padding.upper(), _op_format(2, fmt), (1,) + self.dilation_rate)
+            return _squeeze_1d(out, fmt)
         return C.separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel,
                                   _strides4(self.strides, self.data_format), self.padding.upper(),
                                   _op_format(2, self.data_format), self.dilation_rate)
@@ -350,4 +408,20 @@ class SeparableConv2D(BaseConv):
                 "depth_multiplier": self.depth_multiplier}
 
 
+class DepthwiseConv1D(DepthwiseConv2D):
+    """Convolves each channel of ``(batch, steps, channels)`` with its own
+    ``depth_multiplier`` filters."""
+
+    rank = 1
+
+
+class SeparableConv1D(SeparableConv2D):
+    """A 1-D depthwise convolution followed by a pointwise one mixing channels."""
+
+    rank = 1
+
+
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
+Convolution3D, Convolution1DTranspose, Convolution3DTranspose = (Conv3D, Conv1DTranspose,
+                                                                 Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

@@ -1,4 +1,4 @@
-"""``Dense``, ``Activation`` and ``Lambda``."""
+"""``Dense``, ``Activation``, ``Lambda`` and ``Identity``."""
 from ...ops import array as A
 from ...ops import linalg
 from ...tensor import TensorShape
@@ -123,3 +123,17 @@ class Lambda(Layer):
         raise ValueError(f"Lambda layer {config.get('name')!r} cannot be rebuilt from a "
                          "config: its function is code, and tapeflow never loads code from "
                          "data. Recreate the Lambda in Python and load only its weights.")
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (a placeholder layer); masks pass through."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -1,5 +1,8 @@
-"""``Embedding``: a trainable lookup table from integer ids to dense vectors."""
+"""``Embedding``: a trainable lookup table from integer ids to dense vectors, and
+``ReversibleEmbedding``, which also maps vectors back to logits over the ids."""
 from ... import dtypes
+from ...ops import array as A
+from ...ops import linalg
 from ...ops import math as M
 from ...ops.indexing import embedding_lookup
 from ...tensor import TensorBase, convert_to_tensor
@@ -67,3 +70,58 @@ class Embedding(Layer):
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero}
+
+
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that also maps vectors back to logits over the ids: called with
+    ``reverse=True`` it multiplies by the transposed table (``tie_weights``) or by its own
+    ``(output_dim, input_dim)`` ``reverse_embeddings``; ``logit_soft_cap`` bounds the logits
+    with ``cap * tanh(logits / cap)``."""
+
+    def __init__(self, input_dim, output_dim, tie_weights=True,
+                 embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
+                 logit_soft_cap=None, quantization_config=None, **kwargs):
+        if quantization_config is not None:
+            raise NotImplementedError("tapeflow's ReversibleEmbedding has no quantization: "
+                                      "quantization_config must be None.")
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights = bool(tie_weights)
+        self.reverse_dtype, self.logit_soft_cap = reverse_dtype, logit_soft_cap
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                name="reverse_embeddings", shape=(self.output_dim, self.input_dim),
+                initializer=self.embeddings_initializer)
+
+    def _convert(self, x):
+        return Layer._convert(self, x) if isinstance(x, TensorBase) and \
+            x.dtype.is_floating else super()._convert(x)
+
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            return super().call(inputs)
+        kernel = A.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if self.reverse_dtype is not None:
+            inputs, kernel = M.cast(inputs, self.reverse_dtype), M.cast(kernel,
+                                                                        self.reverse_dtype)
+        logits = linalg.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            logits = M.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
+        return logits
+
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse:
+            return tuple(input_shape)[:-1] + (self.input_dim,)
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "tie_weights": self.tie_weights,
+                "reverse_dtype": self.reverse_dtype, "logit_soft_cap": self.logit_soft_cap,
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}

@@ -29,6 +29,12 @@ def get_mask(tensor):
     return got[1]
 
 
+def keep_mask(out, inputs):
+    """``out`` carrying ``inputs``'s mask, if it has one (Keras's pass-through masking)."""
+    mask = get_mask(inputs)
+    return out if mask is None or out is inputs else set_mask(out, mask)
+
+
 class Masking(Layer):
     """Marks timesteps whose features all equal ``mask_value`` as masked for later layers
     (e.g. RNNs skip them); the values themselves are multiplied by the mask."""

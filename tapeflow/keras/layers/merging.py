@@ -1,7 +1,9 @@
 """Layers joining several inputs: ``Add``, ``Subtract``, ``Multiply``, ``Average``,
-``Maximum``, ``Minimum``, ``Concatenate``."""
+``Maximum``, ``Minimum``, ``Concatenate``, ``Dot``, and their functional forms."""
 from ...ops import array as A
+from ...ops import linalg
 from ...ops import math as M
+from ...ops import reduction as R
 from .base import Layer
 
 
@@ -94,3 +96,119 @@ def multiply(inputs, **kwargs):
 
 def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def _l2_normalize(x, axis):
+    """``x`` over its L2 norm along ``axis`` (the inverse norm capped at 1e7, as in Keras)."""
+    inv = M.rsqrt(R.reduce_sum(M.square(x), axis=axis, keepdims=True))
+    return x * M.minimum(inv, 1e7)
+
+
+class Dot(_Merge):
+    """The batchwise dot product of two inputs, contracting ``axes`` (one int for both, or a
+    pair); ``normalize=True`` L2-normalises both along those axes first (cosine proximity)."""
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)) or len(axes) != 2:
+                raise ValueError("Invalid format for argument `axes`: expected a list of 2 "
+                                 f"integers or an integer. Received: axes={axes}")
+            axes = list(axes)
+        self.axes, self.normalize = axes, bool(normalize)
+
+    def _axes(self, ranks):
+        pair = [self.axes] * 2 if isinstance(self.axes, int) else self.axes
+        return [a % r if a < 0 else a for a, r in zip(pair, ranks)]
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError("A `Dot` layer should be called on exactly 2 inputs. "
+                             f"Received: inputs={inputs!r}")
+        x, y = inputs
+        ax, ay = self._axes([x.ndim, y.ndim])
+        if self.normalize:
+            x, y = _l2_normalize(x, ax), _l2_normalize(y, ay)
+        letters = "bcdefghijklmnopqrstuvwxy"
+        xs = ["a"] + list(letters[:x.ndim - 1])
+        ys = ["a"] + list(letters[x.ndim - 1:x.ndim + y.ndim - 2])
+        xs[ax] = ys[ay] = "z"
+        out = [c for c in xs if c != "z"] + [c for c in ys[1:] if c != "z"]
+        result = linalg.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
+        return A.expand_dims(result, 1) if result.ndim == 1 else result
+
+    def compute_output_shape(self, input_shape):
+        xs, ys = list(input_shape[0]), list(input_shape[1])
+        ax, ay = self._axes([len(xs), len(ys)])
+        out = xs[:ax] + xs[ax + 1:] + [d for i, d in enumerate(ys) if i not in (0, ay)]
+        return tuple(out) if len(out) > 1 else (out[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def subtract(inputs, **kwargs):
+    """``Subtract`` applied to two inputs.
+
+    Args:
+        inputs: a list of 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their difference.
+    """
+    return Subtract(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """``Average`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their mean.
+    """
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """``Maximum`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their elementwise maximum.
+    """
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """``Minimum`` applied to ``inputs``.
+
+    Args:
+        inputs: a list of at least 2 tensors of one shape.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their elementwise minimum.
+    """
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """``Dot`` applied to two inputs.
+
+    Args:
+        inputs: a list of 2 tensors.
+        axes: the axis (or pair of axes) to contract.
+        normalize: L2-normalise both along the axes first.
+        **kwargs: layer arguments.
+
+    Returns:
+        Their batchwise dot product.
+    """
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,4 +1,4 @@
-"""Training-only noise layers: ``SpatialDropout1D/2D`` (whole feature maps),
+"""Training-only noise layers: ``SpatialDropout1D/2D/3D`` (whole feature maps),
 ``GaussianNoise`` and ``GaussianDropout``; each is the identity in inference."""
 import math
 
@@ -46,7 +46,10 @@ class SpatialDropout1D(_Noise):
         return nn.dropout(inputs, self.rate, noise_shape=noise, seed=self._generator)
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+        config = super().get_config()
+        # Keras 3.15's SpatialDropout layers take no `trainable` (nor 1-D a `data_format`)
+        config.pop("trainable")
+        return config if self.rank == 1 else {**config, "data_format": self.data_format}
 
 
 class SpatialDropout2D(SpatialDropout1D):
@@ -54,6 +57,13 @@ class SpatialDropout2D(SpatialDropout1D):
     channel), which regularises convnets better than pixelwise ``Dropout``."""
 
     rank = 2
+
+
+class SpatialDropout3D(SpatialDropout1D):
+    """Drops whole 3-D feature maps of ``(b, d, h, w, c)`` inputs (one decision per example
+    and channel)."""
+
+    rank = 3
 
 
 class GaussianNoise(_Noise):

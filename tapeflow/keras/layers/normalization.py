@@ -1,5 +1,6 @@
 """Normalisation layers: ``BatchNormalization`` (batch statistics in training, moving averages
-in inference) and ``LayerNormalization`` (per-example statistics)."""
+in inference), ``LayerNormalization``, ``GroupNormalization``, ``RMSNormalization`` and
+``UnitNormalization`` (per-example statistics)."""
 from ...ops import array as A
 from ...ops import math as M
 from ...ops import nn
@@ -7,6 +8,7 @@ from ...ops import reduction as R
 from ...tensor import TensorShape
 from .. import constraints, initializers, regularizers
 from .base import InputSpec, Layer
+from .masking import keep_mask
 
 
 def _axes(axis, rank, name):
@@ -177,3 +179,123 @@ class LayerNormalization(_Normalization):
 
     def get_config(self):
         return {**super().get_config(), "rms_scaling": self.rms_scaling}
+
+
+class UnitNormalization(Layer):
+    """Scales each example to unit L2 norm over ``axis`` (default the last)."""
+
+    _promotes_int_inputs = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis = list(axis)
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple "
+                            f"of ints. Received: axis={axis}")
+        self.supports_masking = True
+
+    def call(self, inputs):
+        square_sum = R.reduce_sum(M.square(inputs), axis=self.axis, keepdims=True)
+        # NOTE: the inverse norm is capped at 1e12 (a norm floor of 1e-12), as in Keras
+        return keep_mask(inputs * M.minimum(M.rsqrt(square_sum), 1e12), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class GroupNormalization(_Normalization):
+    """Splits the channels (``axis``) into ``groups`` and normalises each example's group
+    over it and the other non-batch axes, then applies per-channel ``gamma`` and ``beta``;
+    ``groups=-1`` makes one group per channel (instance normalisation)."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
+                         **kwargs)
+        if not isinstance(axis, int):
+            raise TypeError(f"GroupNormalization's `axis` must be an int. Received: {axis}")
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        shape = TensorShape(input_shape).as_list()
+        dim = shape[self.axis]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined "
+                             f"dimension but the layer received an input with shape "
+                             f"{tuple(shape)}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number "
+                             f"of channels ({dim}).")
+        if dim % self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the "
+                             f"number of channels ({dim}).")
+        super().build(input_shape)
+
+    def _grouped(self, shape):
+        """``shape`` with the channel axis split into ``(groups, channels per group)``."""
+        axis = self.axis % len(shape)
+        return shape[:axis] + [self.groups, shape[axis] // self.groups] + shape[axis + 1:], axis
+
+    def call(self, inputs):
+        shape = list(inputs.shape)
+        grouped, axis = self._grouped(shape)
+        x = A.reshape(inputs, [-1] + grouped[1:])
+        reduce = [a for a in range(1, len(grouped)) if a != axis]
+        mean, variance = nn.moments(x, reduce, keepdims=True)
+        inv = M.rsqrt(variance + self.epsilon)
+        bshape = [1] * len(grouped)
+        bshape[axis], bshape[axis + 1] = grouped[axis], grouped[axis + 1]
+        if self.gamma is not None:
+            inv = inv * A.reshape(self.gamma, bshape)
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + A.reshape(self.beta, bshape)
+        return keep_mask(A.reshape(x * inv + shift, [-1] + shape[1:]), inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups}
+
+
+class RMSNormalization(Layer):
+    """Divides each example by its root mean square over ``axis`` and multiplies by a
+    learned ``scale``: ``x * rsqrt(mean(x**2) + epsilon) * scale``."""
+
+    _promotes_int_inputs = True
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon = axis, float(epsilon)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        shape = TensorShape(input_shape).as_list()
+        if isinstance(self.axis, (list, tuple)):
+            self.axis = sorted(self.axis)
+            param = tuple(shape[a] for a in self.axis)
+        else:
+            param = (shape[self.axis],)
+            self.axis = [self.axis]
+        self.scale = self.add_weight(name="scale", shape=param, initializer="ones")
+        self.built = True
+
+    def call(self, inputs):
+        ms = R.reduce_mean(M.square(inputs), axis=self.axis, keepdims=True)
+        return keep_mask(inputs * M.rsqrt(ms + self.epsilon) * self.scale, inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        # NOTE: as in Keras, a built layer writes its axis as a list
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

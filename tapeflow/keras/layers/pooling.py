@@ -1,8 +1,10 @@
-"""Pooling layers: windowed ``MaxPooling``/``AveragePooling`` (1-D and 2-D) and their global
-counterparts, which reduce over all spatial axes."""
+"""Pooling layers: windowed ``MaxPooling``/``AveragePooling`` (1-D to 3-D), their global
+counterparts, which reduce over all spatial axes, and the adaptive ones, which pool to a fixed
+output size."""
 from ...ops import array as A
 from ...ops import math as M
 from ...ops import reduction as R
+from ...ops.conv3d import avg_pool3d, max_pool3d
 from ...ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ...tensor import TensorShape
 from .base import InputSpec, Layer
@@ -57,6 +59,19 @@ class MaxPooling2D(_Pooling):
     """Maximum over ``pool_size`` windows of rows and columns."""
 
     rank, _op = 2, max_pool2d
+
+
+class MaxPooling3D(_Pooling):
+    """Maximum over ``pool_size`` windows of the three spatial axes."""
+
+    rank, _op = 3, max_pool3d
+
+
+class AveragePooling3D(_Pooling):
+    """Mean over ``pool_size`` windows of the three spatial axes ('same' windows average real
+    elements only)."""
+
+    rank, _op = 3, avg_pool3d
 
 
 class AveragePooling1D(_Pooling):
@@ -143,7 +158,102 @@ class GlobalMaxPooling2D(_GlobalPooling):
     rank, _reduce = 2, R.reduce_max
 
 
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Mean over the three spatial axes: ``(b, d, h, w, c)`` to ``(b, c)``."""
+
+    _promotes_int_inputs = True
+
+    rank, _reduce = 3, R.reduce_mean
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Maximum over the three spatial axes: ``(b, d, h, w, c)`` to ``(b, c)``."""
+
+    rank, _reduce = 3, R.reduce_max
+
+
+def _adaptive_windows(n, out):
+    """``[(start, end)]`` of the ``out`` windows adaptive pooling reads from ``n`` steps:
+    window ``i`` covers ``floor(i n / out)`` up to ``ceil((i + 1) n / out)``."""
+    return [(min(i * n // out, n - 1), min(-(-(i + 1) * n // out), n)) for i in range(out)]
+
+
+class _AdaptivePooling(Layer):
+    rank = 2
+    _reduce = None
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = normalize_tuple(output_size, self.rank, "output_size")
+        self.data_format = normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        first = 2 if self.data_format == "channels_first" else 1
+        reduce = type(self)._reduce
+        for i, out in enumerate(self.output_size):
+            axis = first + i
+            n = inputs.shape[axis]
+            if n is None:
+                raise ValueError("Input length must be statically known for adaptive pooling")
+            index = [slice(None)] * inputs.ndim
+            parts = []
+            for start, end in _adaptive_windows(n, out):
+                index[axis] = slice(start, end)
+                parts.append(reduce(inputs[tuple(index)], axis=axis, keepdims=True))
+            inputs = A.concat(parts, axis=axis)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(TensorShape(input_shape).as_list())
+        channels, _ = _split_shape(shape, self.data_format)
+        return _join_shape(shape[0], channels, self.output_size, self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "output_size": self.output_size,
+                "data_format": self.data_format}
+
+
+class AdaptiveAveragePooling1D(_AdaptivePooling):
+    """Mean over ``output_size`` nearly equal windows of the steps axis."""
+
+    rank, _reduce = 1, R.reduce_mean
+
+
+class AdaptiveAveragePooling2D(_AdaptivePooling):
+    """Mean over an ``output_size`` grid of nearly equal windows of rows and columns."""
+
+    rank, _reduce = 2, R.reduce_mean
+
+
+class AdaptiveAveragePooling3D(_AdaptivePooling):
+    """Mean over an ``output_size`` grid of nearly equal windows of the three spatial axes."""
+
+    rank, _reduce = 3, R.reduce_mean
+
+
+class AdaptiveMaxPooling1D(_AdaptivePooling):
+    """Maximum over ``output_size`` nearly equal windows of the steps axis."""
+
+    rank, _reduce = 1, R.reduce_max
+
+
+class AdaptiveMaxPooling2D(_AdaptivePooling):
+    """Maximum over an ``output_size`` grid of nearly equal windows of rows and columns."""
+
+    rank, _reduce = 2, R.reduce_max
+
+
+class AdaptiveMaxPooling3D(_AdaptivePooling):
+    """Maximum over an ``output_size`` grid of nearly equal windows of the three spatial
+    axes."""
+
+    rank, _reduce = 3, R.reduce_max
+
+
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (MaxPooling1D, MaxPooling2D, AveragePooling1D,
                                               AveragePooling2D)
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+GlobalAvgPool3D, GlobalMaxPool3D = GlobalAveragePooling3D, GlobalMaxPooling3D

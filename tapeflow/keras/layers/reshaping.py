@@ -1,6 +1,8 @@
-"""Shape layers: ``Flatten`` and ``Reshape`` (the batch axis is kept)."""
+"""Shape layers: ``Flatten``, ``Reshape``, ``Permute`` and ``RepeatVector`` (the batch axis
+is kept)."""
 from ...backend import host as np
 from ...ops import array as A
+from ...ops import indexing as P
 from .base import Layer
 
 
@@ -54,3 +56,49 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Permute(Layer):
+    """Reorders the non-batch axes: ``dims`` numbers them from 1, e.g. ``(2, 1)`` swaps the
+    two axes of ``(b, steps, features)`` inputs."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError("Invalid permutation argument `dims` for Permute Layer. The set of "
+                             "indices in `dims` must be consecutive and start from 1. "
+                             f"Received dims={dims}")
+
+    def call(self, inputs):
+        return A.transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        return (shape[0],) + tuple(shape[d] for d in self.dims)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
+
+
+class RepeatVector(Layer):
+    """Repeats ``(b, features)`` inputs ``n`` times: ``(b, n, features)``."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        self.n = n
+
+    def call(self, inputs):
+        if inputs.ndim != 2:
+            raise ValueError(f"Input of RepeatVector must be 2-D (batch, features). Received: "
+                             f"input.shape={tuple(inputs.shape)}")
+        return P.tile(A.expand_dims(inputs, 1), [1, self.n, 1])
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        return (shape[0], self.n, shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}

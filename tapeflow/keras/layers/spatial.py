@@ -1,5 +1,5 @@
-"""Spatial reshaping of feature maps: ``ZeroPadding1D/2D``, ``Cropping1D/2D`` and
-``UpSampling1D/2D`` (nearest neighbour)."""
+"""Spatial reshaping of feature maps: ``ZeroPadding1D/2D/3D``, ``Cropping1D/2D/3D`` and
+``UpSampling1D/2D/3D`` (nearest neighbour)."""
 from ...ops import indexing as P
 from ...tensor import TensorShape
 from .base import Layer
@@ -155,3 +155,35 @@ class UpSampling1D(UpSampling2D):
         config = super().get_config()
         config.pop("interpolation")
         return {**config, "size": self.size[0]}
+
+
+class ZeroPadding3D(ZeroPadding2D):
+    """Adds zeros around the three spatial axes: ``padding`` is an int, 3 ints or 3 pairs."""
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class Cropping3D(Cropping2D):
+    """Removes slices at the edges of the three spatial axes: an int, 3 ints or 3 pairs."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class UpSampling3D(UpSampling2D):
+    """Repeats each of the three spatial axes ``size`` times (nearest neighbour)."""
+
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(size, data_format, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("interpolation")
+        return config

@@ -1,12 +1,13 @@
-"""Layer wrappers: ``TimeDistributed`` (a layer applied to every time step) and
-``Bidirectional`` (an RNN run forwards and backwards)."""
+"""Layer wrappers: the ``Wrapper`` base, ``TimeDistributed`` (a layer applied to every time
+step), ``Bidirectional`` (an RNN run forwards and backwards) and ``SpectralNormalization``."""
 from ...ops import array as A
 from ...ops import indexing as P
+from ...ops import linalg, rnn
 from ...ops import math as M
-from ...ops import rnn
+from ...ops import reduction as R
 from ...tensor import TensorShape
-from .. import _registry
-from .base import Layer
+from .. import _registry, initializers
+from .base import InputSpec, Layer
 from .masking import get_mask
 
 
@@ -24,6 +25,12 @@ class Wrapper(Layer):
         else:
             self.__dict__["layer"] = layer  # a template only: its weights are not this layer's
 
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer.build(input_shape)
+            self.layer.built = True
+        self.built = True
+
     def get_config(self):
         return {**super().get_config(), "layer": _registry.serialize(self.layer)}
 
@@ -32,6 +39,70 @@ class Wrapper(Layer):
         config = dict(config)
         layer = _registry.deserialize("layer", config.pop("layer"), custom_objects)
         return cls(layer, **config)
+
+
+def _l2_normalize_all(x):
+    """``x`` over its L2 norm (all elements; the inverse norm capped at 1e7, as in Keras)."""
+    return x * M.minimum(M.rsqrt(R.reduce_sum(M.square(x))), 1e7)
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the wrapped layer's ``kernel`` (or ``embeddings``) by its largest singular
+    value, estimated by ``power_iterations`` steps of power iteration per training call
+    (Miyato et al., 2018); the normalised kernel is written back into the layer."""
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError("`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        shape = TensorShape(input_shape).as_list()
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: shape[-1]})
+        kernel = getattr(self.layer, "kernel", None)
+        if kernel is None:
+            kernel = getattr(self.layer, "embeddings", None)
+        if kernel is None:
+            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' "
+                             "nor 'embeddings'")
+        self.kernel_shape = tuple(kernel.shape)
+        self.vector_u = self.add_weight(
+            name="vector_u", shape=(1, self.kernel_shape[-1]),
+            initializer=initializers.TruncatedNormal(stddev=0.02), trainable=False,
+            dtype=kernel.dtype)
+        self.kernel = kernel
+        own = self.__dict__["_own_weights"]  # NOTE: Keras's order: the kernel, then vector_u
+        own.insert(0, kernel)
+        self.built = True
+
+    def normalized_weights(self):
+        """``(vector_u, kernel)``: the power iteration's new vector and the kernel divided by
+        its estimated spectral norm."""
+        weights = A.reshape(self.kernel, [-1, self.kernel_shape[-1]])
+        u = self.vector_u.read_value()
+        for _ in range(self.power_iterations):
+            v = _l2_normalize_all(linalg.matmul(u, weights, transpose_b=True))
+            u = _l2_normalize_all(linalg.matmul(v, weights))
+        u, v = M.stop_gradient(u), M.stop_gradient(v)
+        sigma = linalg.matmul(linalg.matmul(v, weights), u, transpose_b=True)
+        return u, A.reshape(self.kernel / sigma, self.kernel_shape)
+
+    def call(self, inputs, training=False):
+        if training and bool(R.reduce_any(M.not_equal(self.kernel, 0.0))):
+            u, kernel = self.normalized_weights()
+            self.vector_u.assign(u)
+            self.kernel.assign(kernel)
+        out = self.layer(inputs)
+        return out if out.dtype == inputs.dtype else M.cast(out, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "power_iterations": self.power_iterations}
 
 
 class TimeDistributed(Wrapper):

@@ -179,7 +179,8 @@ _KIND_MODULE = {"layer": "keras.layers", "initializer": "keras.initializers",
                 "loss": "keras.losses", "metric": "keras.metrics",
                 "optimizer": "keras.optimizers"}
 _MODEL_MODULE = {"Sequential": "keras", "Functional": "keras.src.models.functional",
-                 "Model": "keras.src.models.model"}
+                 "Model": "keras.src.models.model",
+                 "ThresholdedReLU": "keras._legacy.layers"}  # tf.keras's legacy layer
 
 
 def _key_kind(key, inherited):

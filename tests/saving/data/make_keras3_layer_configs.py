@@ -5,14 +5,20 @@ that has TensorFlow 2.21:
 """
 import json
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import keras  # optional: real Keras writes the configs (after the log level is set)
-import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "fixtures"))
+from keras_layers_more_cases import _scipy_stand_in
+
+_scipy_stand_in()  # STFTSpectrogram's window (its config does not depend on it)
+import keras  # noqa: E402  # optional: real Keras writes the configs (after the log level is set)
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 L = keras.layers
-SEQ, IMG, VEC = (2, 4, 3), (2, 6, 6, 2), (2, 3)
+SEQ, IMG, VEC, VOL = (2, 4, 3), (2, 6, 6, 2), (2, 3), (2, 3, 4, 4, 2)
 # class -> (constructor arguments, input shape or shapes); None input: not called
 CASES = {
     "Activation": ({"activation": "relu"}, VEC), "Add": ({}, [VEC, VEC]),
@@ -49,18 +55,55 @@ CASES = {
     "StringLookup": ({}, None), "IntegerLookup": ({}, None), "Hashing": ({"num_bins": 4}, None),
     "CategoryEncoding": ({"num_tokens": 4, "output_mode": "multi_hot"}, None),
     "Discretization": ({"bin_boundaries": [-0.5, 0.5]}, None),
+    # issue 16
+    "Conv3D": ({"filters": 2, "kernel_size": 2}, VOL),
+    "Conv3DTranspose": ({"filters": 2, "kernel_size": 2}, VOL),
+    "Conv1DTranspose": ({"filters": 2, "kernel_size": 2}, SEQ),
+    "SeparableConv1D": ({"filters": 2, "kernel_size": 2}, SEQ),
+    "DepthwiseConv1D": ({"kernel_size": 2}, SEQ),
+    "MaxPooling3D": ({"pool_size": 2}, VOL), "AveragePooling3D": ({"pool_size": 2}, VOL),
+    "GlobalAveragePooling3D": ({}, VOL), "GlobalMaxPooling3D": ({}, VOL),
+    "AdaptiveAveragePooling1D": ({"output_size": 2}, SEQ),
+    "AdaptiveAveragePooling2D": ({"output_size": 2}, IMG),
+    "AdaptiveAveragePooling3D": ({"output_size": 2}, VOL),
+    "AdaptiveMaxPooling1D": ({"output_size": 2}, SEQ),
+    "AdaptiveMaxPooling2D": ({"output_size": 2}, IMG),
+    "AdaptiveMaxPooling3D": ({"output_size": 2}, VOL),
+    "Cropping3D": ({}, VOL), "UpSampling3D": ({}, VOL), "ZeroPadding3D": ({}, VOL),
+    "SpatialDropout3D": ({"rate": 0.1}, VOL), "Dot": ({"axes": 1}, [VEC, VEC]),
+    "Permute": ({"dims": (2, 1)}, SEQ), "RepeatVector": ({"n": 2}, VEC), "PReLU": ({}, VEC),
+    "Identity": ({}, VEC), "UnitNormalization": ({}, VEC),
+    "GroupNormalization": ({"groups": 3}, SEQ), "RMSNormalization": ({}, VEC),
+    "ActivityRegularization": ({"l1": 0.1}, VEC), "AlphaDropout": ({"rate": 0.1}, VEC),
+    "AdditiveAttention": ({}, [SEQ, SEQ]),
+    "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 2, "bias_axes": "c"}, VEC),
+    "ThresholdedReLU": ({"theta": 0.5}, VEC), "Wrapper": ({"layer": L.Dense(2)}, None),
+    "SpectralNormalization": ({"layer": L.Dense(2)}, VEC),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2}, (2, 3, 5, 2)),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (1, 2, 3, 3, 3, 2)),
+    "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 2}, None),
+    "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1},
+                            None),
+    "HashedCrossing": ({"num_bins": 4}, None),
+    "MelSpectrogram": ({"fft_length": 32, "sequence_stride": 8, "num_mel_bins": 4}, None),
+    "STFTSpectrogram": ({"frame_length": 8}, (2, 20, 1)),
 }
 
 
 def main():
     out = {}
     for name, (kwargs, shape) in CASES.items():
-        layer = getattr(L, name)(**kwargs)
-        if shape is None and name != "MultiHeadAttention" and name != "Embedding":
+        if name == "ThresholdedReLU":  # tf.keras's legacy layer, not in keras.layers
+            from keras.src.legacy.layers import ThresholdedReLU as cls  # optional: Keras
+        else:
+            cls = getattr(L, name)
+        layer = cls(**kwargs)
+        if shape is None and name not in ("MultiHeadAttention", "GroupQueryAttention",
+                                          "Embedding"):
             pass  # preprocessing layers: the config as constructed
         elif name == "Embedding":
             layer(np.zeros((2, 3), "int32"))
-        elif name == "MultiHeadAttention":
+        elif name in ("MultiHeadAttention", "GroupQueryAttention"):
             x = np.zeros(SEQ, "float32")
             layer(x, x)
         elif isinstance(shape, list):
