@@ -1,0 +1,930 @@
+"""Keras 3's image preprocessing layers: ``Resizing``, ``CenterCrop`` and the geometric and
+colour augmentations (``RandomFlip``, ``RandomRotation``, ``RandomZoom``...).
+
+Images are 3-D (one image) or 4-D (a batch), channels last unless ``data_format`` says
+otherwise. The deterministic layers (``Resizing``, ``CenterCrop``, ``AutoContrast``) are
+built from recorded tapeflow ops, so gradients flow through them. The random layers draw
+on the host in one recorded ``Op`` marked random (a traced ``fit`` draws afresh each step);
+they act only when ``training`` is true (the default of a direct call, as in Keras) and are
+the identity in inference. ``seed`` fixes the sequence of draws: two layers made with the
+same seed transform the same inputs the same way.
+
+NOTE: draws come from NumPy's generators, not TF's, so the random values are tapeflow's own.
+"""
+import numbers
+import random as _pyrandom
+
+from ... import dtypes
+from ...backend import host as np
+from ...backend import to_host
+from ...ops import array as A
+from ...ops import indexing as IX
+from ...ops import math as M
+from ...ops import reduction as R
+from ...ops._core import Op, apply
+from ...tensor import TensorBase, convert_to_tensor
+from .base import Layer
+from .convolutional import normalize_data_format
+
+_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+# -- host helpers ----------------------------------------------------------------------------
+def _host_fwd(a, fn, dtype):
+    return np.asarray(fn(np.asarray(to_host(a))), dtype=dtype)
+
+
+# A host transform drawing random values: never differentiated, rerun on every traced call.
+IMAGE_AUGMENT = Op("ImageAugmentation", _host_fwd, None, None, same_dtype=False, random=True)
+# A deterministic host transform (histograms and other non-differentiable steps).
+IMAGE_TRANSFORM = Op("ImageTransform", _host_fwd, None, None, same_dtype=False)
+
+
+def _value_range(value_range):
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError("The `value_range` argument should be a list of two numbers. "
+                         f"Received: value_range={value_range}")
+    return value_range
+
+
+def _to_range(a, src, dst):
+    """Linearly map values of ``a`` from range ``src`` to range ``dst`` (float32)."""
+    if src[0] == dst[0] and src[1] == dst[1]:
+        return a
+    a = a.astype(np.float32)
+    lo, hi = np.float32(src[0]), np.float32(src[1])
+    return (a - lo) / (hi - lo) * (np.float32(dst[1]) - np.float32(dst[0])) + \
+        np.float32(dst[0])
+
+
+def _map_coord(c, n, mode):
+    """Out-of-image source coordinates ``c`` on an axis of ``n`` pixels mapped back in, as
+    TF's projective transform kernel does for each ``fill_mode``."""
+    if mode == "constant":
+        return c
+    if mode == "nearest":
+        return np.clip(c, 0, n - 1)
+    if n <= 1:
+        return np.zeros_like(c)
+    if mode == "reflect":
+        sz2 = 2.0 * n
+        neg = c < 0
+        cn = sz2 * np.trunc(-c / sz2) + c
+        cn = np.where(cn < -n, cn + sz2, -cn - 1)
+        cp = c - sz2 * np.trunc(c / sz2)
+        cp = np.where(cp >= n, sz2 - cp - 1, cp)
+        out = np.where(neg, cn, np.where(c > n - 1, cp, c))
+    else:  # wrap
+        sz = n - 1.0
+        cn = c + n * (np.trunc(-c / sz) + 1)
+        cp = c - n * np.trunc(c / sz)
+        out = np.where(c < 0, cn, np.where(c > n - 1, cp, c))
+    return np.clip(out, 0, n - 1)
+
+
+def _read(images, yi, xi, fill):
+    b, h, w, _ = images.shape
+    inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
+    yc = np.clip(yi, 0, h - 1).astype(np.int64)
+    xc = np.clip(xi, 0, w - 1).astype(np.int64)
+    got = images[np.arange(b)[:, None, None], yc, xc]
+    return np.where(inside[..., None], got, np.asarray(fill, images.dtype))
+
+
+def affine_transform(images, transforms, interpolation="bilinear", fill_mode="constant",
+                     fill_value=0.0):
+    """Projective transform of NHWC host ``images`` (TF's ``ImageProjectiveTransformV3``).
+
+    Args:
+        images: a float array ``(batch, height, width, channels)``.
+        transforms: ``(batch, 8)`` rows ``[a0, a1, a2, b0, b1, b2, c0, c1]`` mapping an output
+            point ``(x, y)`` to the input point ``((a0 x + a1 y + a2) / k, (b0 x + b1 y +
+            b2) / k)`` with ``k = c0 x + c1 y + 1``.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        fill_mode: ``"reflect"``, ``"wrap"``, ``"constant"`` or ``"nearest"``.
+        fill_value: the value of points outside the image in ``"constant"`` mode.
+
+    Returns:
+        The transformed array, same shape and dtype.
+    """
+    b, h, w, _ = images.shape
+    t = np.asarray(transforms, np.float32).reshape(-1, 8)
+    if t.shape[0] == 1 and b > 1:
+        t = np.repeat(t, b, axis=0)
+    ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
+                         indexing="ij")
+    t = t[:, :, None, None]
+    k = t[:, 6] * xs + t[:, 7] * ys + np.float32(1)
+    x = (t[:, 0] * xs + t[:, 1] * ys + t[:, 2]) / k
+    y = (t[:, 3] * xs + t[:, 4] * ys + t[:, 5]) / k
+    x, y = _map_coord(x, w, fill_mode), _map_coord(y, h, fill_mode)
+    if interpolation == "nearest":
+        rnd = lambda v: np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))  # noqa: E731
+        return _read(images, rnd(y), rnd(x), fill_value).astype(images.dtype)
+    y0, x0 = np.floor(y), np.floor(x)
+    y1, x1 = y0 + 1, x0 + 1
+    wy0, wy1 = (y1 - y)[..., None], (y - y0)[..., None]
+    wx0, wx1 = (x1 - x)[..., None], (x - x0)[..., None]
+    top = wx0 * _read(images, y0, x0, fill_value) + wx1 * _read(images, y0, x1, fill_value)
+    bot = wx0 * _read(images, y1, x0, fill_value) + wx1 * _read(images, y1, x1, fill_value)
+    return (wy0 * top + wy1 * bot).astype(images.dtype)
+
+
+def affine_matrix(angle, translate_x, translate_y, scale, shear_x, shear_y, height, width):
+    """``(batch, 8)`` transforms rotating by ``angle`` degrees about the image centre, then
+    shearing (degrees), scaling and translating (pixels), as Keras's image layers build them.
+    """
+    rad = np.pi / 180.0
+    angle = np.asarray(angle, np.float32) * np.float32(rad)
+    shx = np.tan(np.asarray(shear_x, np.float32) * np.float32(rad))
+    shy = np.tan(np.asarray(shear_y, np.float32) * np.float32(rad))
+    cx, cy = np.float32(0.5 * (width - 1)), np.float32(0.5 * (height - 1))
+    cos, sin = np.cos(angle), np.sin(angle)
+    a0 = scale * (cos + shx * sin)
+    a1 = scale * (-sin + shx * cos)
+    b0 = scale * (shy * cos + sin)
+    b1 = scale * (shy * -sin + cos)
+    a2 = translate_x + cx - cx * a0 - cy * a1
+    b2 = translate_y + cy - cx * b0 - cy * b1
+    zeros = np.zeros_like(a0)
+    return np.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1).astype(np.float32)
+
+
+def _gray(a):
+    """ITU-R 601 luma of NHWC RGB host images, one channel kept."""
+    w = np.asarray([0.2989, 0.5870, 0.1140], np.float32)
+    return (a[..., :3] * w).sum(-1, keepdims=True, dtype=np.float32)
+
+
+# -- the base layer --------------------------------------------------------------------------
+class BaseImagePreprocessingLayer(Layer):
+    """Shared machinery of the image layers: ``data_format``, the seed, the 3-D/4-D handling
+    and the host transform of random layers.
+
+    Subclasses set ``_out`` (``"float"``: the output is always the compute dtype;
+    ``"train"``: identity in inference, the compute dtype in training; ``"keep"``: the
+    input's dtype) and implement ``_augment(nhwc, rng)`` on host arrays.
+    """
+
+    _out = "train"
+    _random = True
+
+    def __init__(self, data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format)
+        self.seed = seed
+        d = self.__dict__
+        d["_seed_value"] = seed if seed is not None else _pyrandom.randint(1, int(1e9))
+        d["_draws"] = 0
+        self.built = True
+
+    def _next_rng(self):
+        """A NumPy generator for one call: the layer's seed and a per-call counter."""
+        d = self.__dict__
+        n = d["_draws"]
+        d["_draws"] = n + 1
+        return np.random.default_rng([int(d["_seed_value"]) & (2 ** 63 - 1), n])
+
+    def _convert(self, x):
+        if isinstance(x, TensorBase) or x is None or isinstance(x, bool):
+            return x
+        return convert_to_tensor(np.asarray(x))
+
+    def _check_rank(self, x):
+        if len(x.shape) not in (3, 4):
+            raise ValueError("Expected the input image to be rank 3 or 4. Received "
+                             f"inputs.shape={tuple(x.shape)}")
+
+    def _host_call(self, x, fn, dtype, random=True):
+        """Run ``fn(nhwc_array, rng)`` on the host as one recorded op; ``x`` 3-D or 4-D in
+        the layer's data format."""
+        layer, cf = self, self.data_format == "channels_first"
+
+        def run(a):
+            single = a.ndim == 3
+            if single:
+                a = a[None]
+            if cf:
+                a = np.transpose(a, (0, 2, 3, 1))
+            out = fn(a, layer._next_rng() if random else None)
+            if cf:
+                out = np.transpose(out, (0, 3, 1, 2))
+            return out[0] if single else out
+
+        return apply(IMAGE_AUGMENT if random else IMAGE_TRANSFORM, (x,),
+                     {"fn": run, "dtype": np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)})
+
+    def call(self, inputs, training=True):
+        x = inputs if isinstance(inputs, TensorBase) else self._convert(inputs)
+        self._check_rank(x)
+        compute = self.compute_dtype
+        if not training and self._random:
+            if self._out == "float" and x.dtype != compute:
+                return M.cast(x, compute)
+            return x
+        dtype = x.dtype if self._out == "keep" else compute
+        return self._host_call(x, self._augment, dtype)
+
+    def _augment(self, a, rng):
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+def _factor(factor, bounds=(-1, 1)):
+    """Keras's ``factor`` normalisation: a number ``f`` becomes ``(max(-|f|, lo), |f|)``, a
+    pair is sorted; values outside ``bounds`` are refused."""
+    msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
+           f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
+            raise ValueError(msg)
+        return tuple(sorted(factor))
+    if isinstance(factor, numbers.Real) and not isinstance(factor, bool):
+        if factor < bounds[0] or factor > bounds[1]:
+            raise ValueError(msg)
+        factor = abs(factor)
+        return (max(-factor, bounds[0]), factor)
+    raise ValueError(msg)
+
+
+def _batch_uniform(rng, n, lo, hi):
+    return rng.uniform(lo, hi, size=n).astype(np.float32)
+
+
+# -- resizing and cropping -------------------------------------------------------------------
+def _hw_axes(x, data_format):
+    nd = len(x.shape)
+    return (nd - 3, nd - 2) if data_format == "channels_last" else (nd - 2, nd - 1)
+
+
+def _slice_hw(x, data_format, top, left, height, width):
+    h_ax, w_ax = _hw_axes(x, data_format)
+    begin, size = [0] * len(x.shape), list(x.shape)
+    begin[h_ax], begin[w_ax], size[h_ax], size[w_ax] = top, left, height, width
+    return A.slice(x, begin, size)
+
+
+def _aspect_crop_box(height, width, target_h, target_w):
+    ch = max(min(height, int(float(width * target_h) / target_w)), 1)
+    cw = max(min(width, int(float(height * target_w) / target_h)), 1)
+    return int(float(height - ch) / 2), int(float(width - cw) / 2), ch, cw
+
+
+def _resize(x, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+            pad_to_aspect_ratio=False, fill_value=0.0, data_format="channels_last"):
+    """Keras's ``ops.image.resize`` (TF backend) on a tapeflow tensor, as recorded ops."""
+    from ...image import _resize as _rs  # cycle: tapeflow.image imports keras-free ops only
+
+    h_ax, w_ax = _hw_axes(x, data_format)
+    height, width = x.shape[h_ax], x.shape[w_ax]
+    th, tw = size
+    if crop_to_aspect_ratio:
+        top, left, ch, cw = _aspect_crop_box(height, width, th, tw)
+        x = _slice_hw(x, data_format, top, left, ch, cw)
+    elif pad_to_aspect_ratio:
+        ph = max(height, int(float(width * th) / tw))
+        pw = max(width, int(float(height * tw) / th))
+        top, left = int(float(ph - height) / 2), int(float(pw - width) / 2)
+        pads = [[0, 0] for _ in x.shape]
+        pads[h_ax], pads[w_ax] = [top, top], [left, left]
+        x = IX.pad(x, pads, constant_values=fill_value)
+    cf = data_format == "channels_first"
+    if cf:
+        x = A.transpose(x, [0, 2, 3, 1] if len(x.shape) == 4 else [1, 2, 0])
+    out = _rs.resize(x, [th, tw], method=interpolation, antialias=antialias)
+    if cf:
+        out = A.transpose(out, [0, 3, 1, 2] if len(out.shape) == 4 else [2, 0, 1])
+    return out
+
+
+def _saturate_round(y, dtype):
+    """Float results back to the integer input dtype: rounded and clipped to its range."""
+    if y.dtype == dtype:
+        return y
+    if dtype.is_integer:
+        info = np.iinfo(dtype.as_numpy_dtype)
+        y = M.round(M.clip_by_value(y, float(info.min), float(info.max)))
+    return M.cast(y, dtype)
+
+
+class Resizing(BaseImagePreprocessingLayer):
+    """Resizes images to ``(height, width)``, optionally cropping or padding first so the
+    aspect ratio is kept; integer images come back rounded in their own dtype."""
+
+    _random = False
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+                 antialias=False, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = height, width
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio = crop_to_aspect_ratio
+        self.pad_to_aspect_ratio = pad_to_aspect_ratio
+        self.fill_mode, self.fill_value = fill_mode, fill_value
+        self.antialias = antialias
+
+    def call(self, inputs, training=True):
+        x = self._convert(inputs)
+        self._check_rank(x)
+        out = _resize(x, (self.height, self.width), self.interpolation, self.antialias,
+                      self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value,
+                      self.data_format)
+        return _saturate_round(out, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        h_ax, w_ax = (len(shape) - 3, len(shape) - 2) if self.data_format == "channels_last" \
+            else (len(shape) - 2, len(shape) - 1)
+        shape[h_ax], shape[w_ax] = self.height, self.width
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+class CenterCrop(BaseImagePreprocessingLayer):
+    """Crops the centre ``(height, width)`` of images; an image smaller than that is
+    centre-cropped to the target aspect ratio and resized instead. Outputs the compute
+    dtype."""
+
+    _random = False
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = height, width
+
+    def call(self, inputs, training=True):
+        x = self._convert(inputs)
+        self._check_rank(x)
+        if x.dtype != self.compute_dtype:
+            x = M.cast(x, self.compute_dtype)
+        h_ax, w_ax = _hw_axes(x, self.data_format)
+        dh, dw = x.shape[h_ax] - self.height, x.shape[w_ax] - self.width
+        if dh >= 0 and dw >= 0:
+            return _slice_hw(x, self.data_format, dh // 2, dw // 2, self.height, self.width)
+        return _resize(x, (self.height, self.width), crop_to_aspect_ratio=True,
+                       data_format=self.data_format)
+
+    compute_output_shape = Resizing.compute_output_shape
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+# -- geometric augmentations -------------------------------------------------------------------
+class RandomFlip(BaseImagePreprocessingLayer):
+    """Flips each image left-right and/or up-down with probability 1/2 in training
+    (``mode``: ``"horizontal"``, ``"vertical"`` or ``"horizontal_and_vertical"``)."""
+
+    _out = "float"
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
+            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode "
+                             f"argument {mode}")
+        self.mode = mode
+
+    def _augment(self, a, rng):
+        flips = (rng.random(a.shape[0]) <= 0.5)[:, None, None, None]
+        if self.mode != "vertical":
+            a = np.where(flips, a[:, :, ::-1], a)
+        if self.mode != "horizontal":
+            a = np.where(flips, a[:, ::-1], a)
+        return a
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed, "mode": self.mode}
+
+
+class _AffineLayer(BaseImagePreprocessingLayer):
+    """Random affine warps: ``fill_mode``, ``interpolation`` and ``fill_value`` checks and
+    the host warp; subclasses give ``_transforms(rng, batch, height, width)``."""
+
+    _out = "float"
+
+    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        if fill_mode not in _FILL_MODES:
+            raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one "
+                                      f"{_FILL_MODES}.")
+        if interpolation not in _INTERPOLATIONS:
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of "
+                                      f"one {_INTERPOLATIONS}.")
+        self.fill_mode, self.interpolation, self.fill_value = fill_mode, interpolation, \
+            fill_value
+
+    def _augment(self, a, rng):
+        b, h, w, _ = a.shape
+        return affine_transform(a, self._transforms(rng, b, h, w), self.interpolation,
+                                self.fill_mode, self.fill_value)
+
+    def _geometry_config(self):
+        return {"fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "seed": self.seed, "fill_value": self.fill_value}
+
+
+class RandomRotation(_AffineLayer):
+    """Rotates each image about its centre by a random angle of ``factor`` turns
+    (``0.2``: up to 72 degrees either way; ``(lo, hi)``: a range)."""
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.factor = _factor(factor)
+
+    def _transforms(self, rng, b, h, w):
+        angle = _batch_uniform(rng, b, self.factor[0] * 360.0, self.factor[1] * 360.0)
+        zeros = np.zeros(b, np.float32)
+        return affine_matrix(angle, zeros, zeros, np.float32(1), zeros, zeros, h, w)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "interpolation": self.interpolation,
+                "seed": self.seed}
+
+
+def _axis_factor(factor, name, closed_low):
+    msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
+           f"[-1.0, 1.0]. Received: {name}={factor}")
+
+    def check(v):
+        if v > 1.0 or v < -1.0 or (not closed_low and v == -1.0):
+            raise ValueError("The `factor` argument should be a number (or a list of two "
+                             "numbers) in the range [-1.0, 1.0]. Received: "
+                             f"input_number={v}")
+
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(msg)
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(factor))
+    if isinstance(factor, numbers.Real) and not isinstance(factor, bool):
+        check(factor)
+        return (-abs(factor), abs(factor))
+    raise ValueError(msg)
+
+
+class RandomZoom(_AffineLayer):
+    """Zooms each image by a random factor: ``height_factor`` ``0.2`` scales the height by
+    ``1 + u`` with ``u`` in ``[-0.2, 0.2]`` (positive zooms out); ``width_factor`` None
+    keeps the aspect ratio."""
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.__dict__["_h"] = _axis_factor(height_factor, "height_factor", False)
+        self.__dict__["_w"] = None if width_factor is None else \
+            _axis_factor(width_factor, "width_factor", False)
+
+    def _transforms(self, rng, b, h, w):
+        hl, hu = self.__dict__["_h"]
+        zy = _batch_uniform(rng, b, 1.0 + hl, 1.0 + hu)
+        wf = self.__dict__["_w"]
+        zx = zy if wf is None else _batch_uniform(rng, b, 1.0 + wf[0], 1.0 + wf[1])
+        zeros = np.zeros(b, np.float32)
+        x_off = np.float32((w - 1.0) / 2.0) * (1 - zx)
+        y_off = np.float32((h - 1.0) / 2.0) * (1 - zy)
+        return np.stack([zx, zeros, x_off, zeros, zy, y_off, zeros, zeros], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+
+
+class RandomTranslation(_AffineLayer):
+    """Shifts each image by a random fraction of its height and width (``height_factor``
+    ``0.2``: up to 20% up or down)."""
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.__dict__["_h"] = _axis_factor(height_factor, "height_factor", True)
+        self.__dict__["_w"] = _axis_factor(width_factor, "width_factor", True)
+
+    def _transforms(self, rng, b, h, w):
+        dy = _batch_uniform(rng, b, *self.__dict__["_h"]) * np.float32(h)
+        dx = _batch_uniform(rng, b, *self.__dict__["_w"]) * np.float32(w)
+        ones, zeros = np.ones(b, np.float32), np.zeros(b, np.float32)
+        return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
+
+    get_config = RandomZoom.get_config
+
+
+class RandomShear(_AffineLayer):
+    """Shears each image along x and/or y by a random angle: ``x_factor`` ``0.3`` draws
+    a shear of up to ``0.3 * 90`` degrees, of random sign."""
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
+                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.x_factor, self.y_factor = _factor(x_factor), _factor(y_factor)
+
+    def _transforms(self, rng, b, h, w):
+        def draw(f):
+            mag = _batch_uniform(rng, b, abs(f[0]) if f[0] >= 0 else 0.0, abs(f[1]))
+            sign = np.where(rng.random(b) > 0.5, 1.0, -1.0).astype(np.float32)
+            return mag * sign * np.float32(90.0)
+
+        shx, shy = draw(self.x_factor), draw(self.y_factor)
+        zeros = np.zeros(b, np.float32)
+        return affine_matrix(zeros, zeros, zeros, np.float32(1), shx, shy, h, w)
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor,
+                **self._geometry_config()}
+
+
+class RandomCrop(BaseImagePreprocessingLayer):
+    """Crops a random ``(height, width)`` window (one place per batch) in training; an
+    image not larger than that is centre-cropped to the aspect ratio and resized. The
+    identity in inference."""
+
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        if seed is None:
+            seed = _pyrandom.randint(1, int(1e9))  # Keras keeps the drawn seed in its config
+        super().__init__(data_format=data_format, seed=seed, name=name, **kwargs)
+        self.height, self.width = height, width
+
+    def call(self, inputs, training=True):
+        x = self._convert(inputs)
+        self._check_rank(x)
+        if not training:
+            return x
+        x = M.cast(x, self.compute_dtype) if x.dtype != self.compute_dtype else x
+        h_ax, w_ax = _hw_axes(x, self.data_format)
+        ih, iw = x.shape[h_ax], x.shape[w_ax]
+        if ih > self.height and iw > self.width:
+            rng = self._next_rng()
+            top = int(rng.uniform(0, float(ih - self.height + 1)))
+            left = int(rng.uniform(0, float(iw - self.width + 1)))
+            top, left = min(top, ih - self.height), min(left, iw - self.width)
+            return _slice_hw(x, self.data_format, top, left, self.height, self.width)
+        top, left, ch, cw = _aspect_crop_box(ih, iw, self.height, self.width)
+        x = _slice_hw(x, self.data_format, top, left, ch, cw)
+        if (ch, cw) != (self.height, self.width):
+            x = _resize(x, (self.height, self.width), data_format=self.data_format)
+        return x
+
+    compute_output_shape = Resizing.compute_output_shape
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "seed": self.seed}
+
+
+# -- colour augmentations --------------------------------------------------------------------
+class RandomContrast(BaseImagePreprocessingLayer):
+    """Scales each image's deviation from its per-channel mean by a random factor in
+    ``[1 - lower, 1 + upper]`` (``factor`` in ``[0, 1]``), clipped to ``value_range``."""
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        a = a.astype(np.float32)
+        f = rng.uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
+                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
+        mean = a.mean(axis=(1, 2), keepdims=True, dtype=np.float32)
+        out = (a - mean) * f + mean
+        return np.clip(out, self.value_range[0], self.value_range[1])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+class RandomBrightness(BaseImagePreprocessingLayer):
+    """Adds a random ``u * (max - min)`` to each image, ``u`` in ``factor``'s range
+    (``[-1, 1]``), clipped to ``value_range``; keeps the input dtype."""
+
+    _out = "keep"
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _factor(factor)
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        lo, hi = self.value_range
+        delta = rng.uniform(self.factor[0], self.factor[1], size=(a.shape[0], 1, 1, 1))
+        delta = (delta * (hi - lo)).astype(np.float32).astype(a.dtype)
+        return np.clip(a + delta, lo, hi)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+class RandomGrayscale(BaseImagePreprocessingLayer):
+    """Turns each image grayscale (luma copied to the three channels) with probability
+    ``factor``; keeps the input dtype."""
+
+    _out = "keep"
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        if not 0 <= factor <= 1:
+            raise ValueError("`factor` should be between 0 and 1. Received: "
+                             f"factor={factor}")
+        self.factor = factor
+
+    def _augment(self, a, rng):
+        pick = (rng.random(a.shape[0]) < self.factor)[:, None, None, None]
+        gray = _gray(a.astype(np.float32))
+        if a.dtype.kind in "iu":
+            gray = np.round(gray)
+        return np.where(pick, np.broadcast_to(gray, a.shape).astype(a.dtype), a)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomInvert(BaseImagePreprocessingLayer):
+    """Inverts each image (``max + min - x`` in ``value_range``) with probability drawn
+    from ``factor``."""
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        a = a.astype(np.float32)
+        p = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0])
+        pick = (rng.random(a.shape[0]) < p)[:, None, None, None]
+        lo, hi = self.value_range
+        return np.where(pick, np.float32(hi + lo) - a, a)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+class RandomPosterization(BaseImagePreprocessingLayer):
+    """Keeps the top ``b`` bits of each 8-bit channel value, ``b`` drawn from ``factor``
+    (an int in ``[1, 8]`` or a range)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        if isinstance(factor, (tuple, list)):
+            lo, hi = sorted(factor)
+        else:
+            lo, hi = 1, factor
+        if not (1 <= lo and hi <= 8):
+            raise ValueError("The `factor` argument should be a number (or a list of two "
+                             f"numbers) in the range [1, 8]. Received: factor={factor}")
+        self.factor = (lo, hi)
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        bits = rng.integers(self.factor[0], self.factor[1] + 1, size=(a.shape[0], 1, 1, 1))
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
+        shift = (8 - bits).astype(np.uint8)
+        q = np.left_shift(np.right_shift(np.clip(x, 0, 255).astype(np.uint8), shift), shift)
+        return _to_range(q.astype(np.float32), (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+def _hsv_host(a, fn):
+    from ...image._color import _hsv_to_rgb_np, _rgb_to_hsv_np  # cycle: image helpers
+
+    return _hsv_to_rgb_np(fn(_rgb_to_hsv_np(a)))
+
+
+class RandomHue(BaseImagePreprocessingLayer):
+    """Shifts each image's hue by a random fraction of the colour circle drawn from
+    ``factor`` (``[0, 1]``; 0.5 spans the whole circle both ways)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        b = a.shape[0]
+        mag = rng.uniform(self.factor[0], self.factor[1], size=b)
+        sign = np.where(rng.random(b) > 0.5, 1.0, -1.0)
+        delta = (mag * sign * 0.5)[:, None, None].astype(np.float32)
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 1))
+
+        def shift(hsv):
+            hsv = hsv.copy()
+            hsv[..., 0] = np.mod(hsv[..., 0] + delta, 1.0)
+            return hsv
+
+        out = np.clip(_hsv_host(x, shift), 0, 1)
+        return _to_range(out.astype(np.float32), (0, 1), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+class RandomSaturation(BaseImagePreprocessingLayer):
+    """Scales each image's saturation: ``factor`` in ``[0, 1]`` maps to a multiplier
+    ``u / (1 - u)`` (0.5: unchanged, 0: grayscale, 1: fully saturated)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor)
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        u = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0]).astype(np.float32)
+        scale = (u / np.maximum(1.0 - u, np.float32(1e-7)))[:, None, None]
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 1))
+
+        def sat(hsv):
+            hsv = hsv.copy()
+            hsv[..., 1] = np.clip(hsv[..., 1] * scale, 0, 1)
+            return hsv
+
+        out = np.clip(_hsv_host(x, sat), 0, 1)
+        return _to_range(out.astype(np.float32), (0, 1), self.value_range)
+
+    get_config = RandomPosterization.get_config
+
+
+class RandomColorDegeneration(BaseImagePreprocessingLayer):
+    """Blends each image with its grayscale version by a random weight from ``factor``
+    (0: unchanged, 1: gray)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor)
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        f = rng.uniform(self.factor[0], self.factor[1],
+                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 1))
+        out = np.clip(x + (1 - f) * (_gray(x) - x), 0, 1)
+        return _to_range(out, (0, 1), self.value_range)
+
+    get_config = RandomPosterization.get_config
+
+
+class RandomSharpness(BaseImagePreprocessingLayer):
+    """Blends each image with a smoothed copy (3x3 kernel, borders kept): a random weight
+    from ``factor`` above 0 sharpens, below blurs."""
+
+    _out = "float"
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor)
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        f = rng.uniform(self.factor[0], self.factor[1],
+                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
+        k = np.asarray([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float32) / 13.0
+        smooth = x.copy()
+        h, w = x.shape[1:3]
+        if h > 2 and w > 2:
+            acc = np.zeros_like(x[:, 1:-1, 1:-1])
+            for i in range(3):
+                for j in range(3):
+                    acc += k[i, j] * x[:, i:i + h - 2, j:j + w - 2]
+            smooth[:, 1:-1, 1:-1] = acc
+        out = np.clip(smooth + (1 + f) * (x - smooth), 0, 255)
+        return _to_range(out, (0, 255), self.value_range)
+
+    get_config = RandomPosterization.get_config
+
+
+# -- deterministic colour layers ------------------------------------------------------------
+class AutoContrast(BaseImagePreprocessingLayer):
+    """Stretches each image's channels so their minimum maps to the bottom of
+    ``value_range`` and their maximum to the top (constant channels are left as they are).
+    """
+
+    _random = False
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = sorted(_value_range(value_range))
+
+    def call(self, inputs, training=True):
+        x0 = self._convert(inputs)
+        self._check_rank(x0)
+        lo, hi = (float(v) for v in self.value_range)
+        x = M.cast(x0, self.compute_dtype) if x0.dtype != self.compute_dtype else x0
+        if (lo, hi) != (0.0, 255.0):
+            x = (x - lo) / (hi - lo) * 255.0
+        axes = [-3, -2] if self.data_format == "channels_last" else [-2, -1]
+        low = R.reduce_min(x, axis=axes, keepdims=True)
+        high = R.reduce_max(x, axis=axes, keepdims=True)
+        scale = 255.0 / (high - low)
+        out = M.minimum(M.maximum(x * scale + (-low * scale), 0.0), 255.0)
+        if (lo, hi) != (0.0, 255.0):
+            out = out / 255.0 * (hi - lo) + lo
+        keep = M.cast(x0, self.compute_dtype) if x0.dtype != self.compute_dtype else x0
+        out = M.where(M.is_nan(out), keep, out)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range}
+
+
+class Solarization(BaseImagePreprocessingLayer):
+    """Adds a random ``addition_factor * 255`` to each image, then inverts (``255 - x``)
+    the values at or above a random ``threshold_factor * 255`` (in the 0-255 scale of
+    ``value_range``). Outputs the compute dtype."""
+
+    _out = "float"
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
+                 seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.addition_factor = _factor(addition_factor, (0, 1))
+        self.threshold_factor = _factor(threshold_factor, (0, 1))
+        self.value_range = sorted(_value_range(value_range))
+
+    def _augment(self, a, rng):
+        b = a.shape[0]
+        add = (rng.uniform(*self.addition_factor, size=(b, 1, 1, 1)) * 255).astype(np.float32)
+        thr = (rng.uniform(*self.threshold_factor, size=(b, 1, 1, 1)) * 255).astype(
+            np.float32)
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
+        x = np.clip(x + add, 0, 255)
+        x = np.where(x < thr, x, np.float32(255) - x)
+        return _to_range(x, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "addition_factor": self.addition_factor,
+                "threshold_factor": self.threshold_factor, "seed": self.seed}
+
+
+def _equalize_channel(ch, bins):
+    """Histogram-equalise one 0-255 channel with ``bins`` bins (the PIL/KerasCV rule)."""
+    idx = np.clip(np.floor(ch * (bins / 256.0)), 0, bins - 1).astype(np.int64) \
+        if bins != 256 else np.clip(ch, 0, 255).astype(np.int64)
+    hist = np.bincount(idx.ravel(), minlength=bins)
+    nonzero = hist[hist != 0]
+    if nonzero.size == 0:
+        return ch
+    step = (nonzero.sum() - nonzero[-1]) // (bins - 1)
+    if step == 0:
+        return ch
+    lut = (np.cumsum(hist) + step // 2) // step
+    lut = np.clip(np.concatenate([[0], lut[:-1]]), 0, 255)
+    return lut[idx].astype(np.float32)
+
+
+class Equalization(BaseImagePreprocessingLayer):
+    """Histogram equalisation of each channel of each image (``bins`` bins over
+    ``value_range``), which spreads the intensities over the whole range."""
+
+    _random = False
+
+    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.bins = bins
+        self.value_range = sorted(_value_range(value_range))
+
+    def call(self, inputs, training=True):
+        x = self._convert(inputs)
+        self._check_rank(x)
+        dtype = x.dtype if not training else self.compute_dtype
+        return self._host_call(x, self._equalize, dtype, random=False)
+
+    def _equalize(self, a, rng):
+        x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
+        out = np.empty_like(x, dtype=np.float32)
+        for i in range(x.shape[0]):
+            for c in range(x.shape[-1]):
+                out[i, ..., c] = _equalize_channel(x[i, ..., c], self.bins)
+        return _to_range(out, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "bins": self.bins, "value_range": self.value_range}
+
