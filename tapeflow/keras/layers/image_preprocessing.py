@@ -83,6 +83,12 @@ def _map_coord(c, n, mode):
     return np.clip(out, 0, n - 1)
 
 
+def _round_half_away(v):
+    """C's ``round``: halves away from zero, exact (``floor(v + 0.5)`` is not in float32)."""
+    whole = np.trunc(v)
+    return whole + np.sign(v) * (np.abs(v - whole) >= 0.5)
+
+
 def _read(images, yi, xi, fill):
     b, h, w, _ = images.shape
     inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
@@ -120,8 +126,8 @@ def affine_transform(images, transforms, interpolation="bilinear", fill_mode="co
     y = (t[:, 3] * xs + t[:, 4] * ys + t[:, 5]) / k
     x, y = _map_coord(x, w, fill_mode), _map_coord(y, h, fill_mode)
     if interpolation == "nearest":
-        rnd = lambda v: np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))  # noqa: E731
-        return _read(images, rnd(y), rnd(x), fill_value).astype(images.dtype)
+        return _read(images, _round_half_away(y), _round_half_away(x),
+                     fill_value).astype(images.dtype)
     y0, x0 = np.floor(y), np.floor(x)
     y1, x1 = y0 + 1, x0 + 1
     wy0, wy1 = (y1 - y)[..., None], (y - y0)[..., None]
@@ -253,6 +259,27 @@ def _factor(factor, bounds=(-1, 1)):
     raise ValueError(msg)
 
 
+def _unit_factor(factor, name):
+    """A factor in ``[0, 1]``: a number ``f`` becomes ``(0, f)``, a pair is sorted."""
+    msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
+           "[0, 1.0]. ")
+
+    def check(v):
+        if v > 1.0 or v < 0:
+            raise ValueError(msg + f"Received: input_number={v}")
+
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(msg + f"Received: {name}={factor}")
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(factor))
+    if isinstance(factor, numbers.Real) and not isinstance(factor, bool):
+        check(factor)
+        return (0, factor)
+    raise ValueError(msg + f"Received: {name}={factor}")
+
+
 def _batch_uniform(rng, n, lo, hi):
     return rng.uniform(lo, hi, size=n).astype(np.float32)
 
@@ -332,6 +359,8 @@ class Resizing(BaseImagePreprocessingLayer):
 
     def call(self, inputs, training=True):
         x = self._convert(inputs)
+        if len(x.shape) < 3:  # Keras reads the height and width at -3 and -2 first
+            raise IndexError(f"Resizing needs 3-D or 4-D images; got shape {tuple(x.shape)}")
         self._check_rank(x)
         out = _resize(x, (self.height, self.width), self.interpolation, self.antialias,
                       self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value,
@@ -391,16 +420,13 @@ class RandomFlip(BaseImagePreprocessingLayer):
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
-            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode "
-                             f"argument {mode}")
-        self.mode = mode
+        self.mode = mode  # as Keras, another mode is accepted and flips nothing
 
     def _augment(self, a, rng):
         flips = (rng.random(a.shape[0]) <= 0.5)[:, None, None, None]
-        if self.mode != "vertical":
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
             a = np.where(flips, a[:, :, ::-1], a)
-        if self.mode != "horizontal":
+        if self.mode in ("vertical", "horizontal_and_vertical"):
             a = np.where(flips, a[:, ::-1], a)
         return a
 
@@ -579,7 +605,10 @@ class RandomCrop(BaseImagePreprocessingLayer):
             left = int(rng.uniform(0, float(iw - self.width + 1)))
             top, left = min(top, ih - self.height), min(left, iw - self.width)
             return _slice_hw(x, self.data_format, top, left, self.height, self.width)
-        top, left, ch, cw = _aspect_crop_box(ih, iw, self.height, self.width)
+        top, left, _, _ = _aspect_crop_box(ih, iw, self.height, self.width)
+        # as Keras: the window keeps the target size from the aspect-ratio box's corner,
+        # cut short by the image's edge, and is then resized
+        ch, cw = min(self.height, ih - top), min(self.width, iw - left)
         x = _slice_hw(x, self.data_format, top, left, ch, cw)
         if (ch, cw) != (self.height, self.width):
             x = _resize(x, (self.height, self.width), data_format=self.data_format)
@@ -652,9 +681,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
 
     def _augment(self, a, rng):
         pick = (rng.random(a.shape[0]) < self.factor)[:, None, None, None]
-        gray = _gray(a.astype(np.float32))
-        if a.dtype.kind in "iu":
-            gray = np.round(gray)
+        gray = _gray(a.astype(np.float32))  # integer images: truncated, as TF's cast
         return np.where(pick, np.broadcast_to(gray, a.shape).astype(a.dtype), a)
 
     def get_config(self):
@@ -757,23 +784,22 @@ class RandomSaturation(BaseImagePreprocessingLayer):
 
     def _augment(self, a, rng):
         u = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0]).astype(np.float32)
-        scale = (u / np.maximum(1.0 - u, np.float32(1e-7)))[:, None, None]
-        x = _to_range(a.astype(np.float32), self.value_range, (0, 1))
+        scale = (u / (np.float32(1) - u + np.float32(1e-7)))[:, None, None]
+        lo, hi = self.value_range
 
         def sat(hsv):
             hsv = hsv.copy()
-            hsv[..., 1] = np.clip(hsv[..., 1] * scale, 0, 1)
+            hsv[..., 1] = np.clip(hsv[..., 1] * scale, lo, hi)  # Keras clips to value_range
             return hsv
 
-        out = np.clip(_hsv_host(x, sat), 0, 1)
-        return _to_range(out.astype(np.float32), (0, 1), self.value_range)
+        return _hsv_host(a.astype(np.float32), sat).astype(np.float32)
 
     get_config = RandomPosterization.get_config
 
 
 class RandomColorDegeneration(BaseImagePreprocessingLayer):
     """Blends each image with its grayscale version by a random weight from ``factor``
-    (0: unchanged, 1: gray)."""
+    (0: unchanged, 1: gray), clipped to ``value_range``."""
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
@@ -783,39 +809,35 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
     def _augment(self, a, rng):
         f = rng.uniform(self.factor[0], self.factor[1],
                         size=(a.shape[0], 1, 1, 1)).astype(np.float32)
-        x = _to_range(a.astype(np.float32), self.value_range, (0, 1))
-        out = np.clip(x + (1 - f) * (_gray(x) - x), 0, 1)
-        return _to_range(out, (0, 1), self.value_range)
+        x = a.astype(np.float32)
+        return np.clip(x + f * (_gray(x) - x), *self.value_range)
 
     get_config = RandomPosterization.get_config
 
 
 class RandomSharpness(BaseImagePreprocessingLayer):
-    """Blends each image with a smoothed copy (3x3 kernel, borders kept): a random weight
-    from ``factor`` above 0 sharpens, below blurs."""
+    """Blends each image with a smoothed copy (3x3 kernel): ``factor`` in ``[0, 1]``,
+    doubled, weighs the image against the blur (0: blurred, 0.5: unchanged, 1: sharper)."""
 
     _out = "float"
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        self.factor = _factor(factor)
+        self.factor = _factor(factor, (0, 1))
         self.value_range = sorted(_value_range(value_range))
 
     def _augment(self, a, rng):
         f = rng.uniform(self.factor[0], self.factor[1],
-                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
-        x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
-        k = np.asarray([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float32) / 13.0
-        smooth = x.copy()
+                        size=(a.shape[0], 1, 1, 1)).astype(np.float32) * np.float32(2)
+        x = a.astype(np.float32)
+        k = np.asarray([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float32) / np.float32(13)
         h, w = x.shape[1:3]
-        if h > 2 and w > 2:
-            acc = np.zeros_like(x[:, 1:-1, 1:-1])
-            for i in range(3):
-                for j in range(3):
-                    acc += k[i, j] * x[:, i:i + h - 2, j:j + w - 2]
-            smooth[:, 1:-1, 1:-1] = acc
-        out = np.clip(smooth + (1 + f) * (x - smooth), 0, 255)
-        return _to_range(out, (0, 255), self.value_range)
+        padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])  # "same", zero-padded
+        smooth = np.zeros_like(x)
+        for i in range(3):
+            for j in range(3):
+                smooth += k[i, j] * padded[:, i:i + h, j:j + w]
+        return np.clip(x + (1 - f) * (smooth - x), *self.value_range)
 
     get_config = RandomPosterization.get_config
 
@@ -864,15 +886,16 @@ class Solarization(BaseImagePreprocessingLayer):
     def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
                  seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.addition_factor = _factor(addition_factor, (0, 1))
-        self.threshold_factor = _factor(threshold_factor, (0, 1))
+        self.addition_factor = _unit_factor(addition_factor, "addition_factor")
+        self.threshold_factor = _unit_factor(threshold_factor, "threshold_factor")
         self.value_range = sorted(_value_range(value_range))
 
     def _augment(self, a, rng):
         b = a.shape[0]
-        add = (rng.uniform(*self.addition_factor, size=(b, 1, 1, 1)) * 255).astype(np.float32)
-        thr = (rng.uniform(*self.threshold_factor, size=(b, 1, 1, 1)) * 255).astype(
-            np.float32)
+        # as Keras 3.15: the draw is uniform on [lower, upper * 255]
+        af, tf_ = self.addition_factor, self.threshold_factor
+        add = rng.uniform(af[0], af[1] * 255, size=(b, 1, 1, 1)).astype(np.float32)
+        thr = rng.uniform(tf_[0], tf_[1] * 255, size=(b, 1, 1, 1)).astype(np.float32)
         x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
         x = np.clip(x + add, 0, 255)
         x = np.where(x < thr, x, np.float32(255) - x)
@@ -885,19 +908,20 @@ class Solarization(BaseImagePreprocessingLayer):
 
 
 def _equalize_channel(ch, bins):
-    """Histogram-equalise one 0-255 channel with ``bins`` bins (the PIL/KerasCV rule)."""
-    idx = np.clip(np.floor(ch * (bins / 256.0)), 0, bins - 1).astype(np.int64) \
-        if bins != 256 else np.clip(ch, 0, 255).astype(np.int64)
+    """Histogram-equalise one 0-255 channel with ``bins`` bins: each value maps through the
+    cumulative histogram, stretched so the first occupied bin goes to 0 and the whole to
+    255; a channel with one occupied bin is left alone."""
+    n = np.float32(bins - 1)
+    idx = np.clip((ch * n / np.float32(255)).astype(np.int32), 0, bins - 1)
     hist = np.bincount(idx.ravel(), minlength=bins)
-    nonzero = hist[hist != 0]
-    if nonzero.size == 0:
+    if np.count_nonzero(hist) <= 1:
         return ch
-    step = (nonzero.sum() - nonzero[-1]) // (bins - 1)
-    if step == 0:
-        return ch
-    lut = (np.cumsum(hist) + step // 2) // step
-    lut = np.clip(np.concatenate([[0], lut[:-1]]), 0, 255)
-    return lut[idx].astype(np.float32)
+    cdf = np.cumsum(hist)
+    low = cdf[np.nonzero(cdf)[0][0]]
+    denom = (cdf[-1] - low) or 1
+    lut = np.clip(np.round(((cdf - low) * 255) / denom), 0, 255).astype(np.float32)
+    take = np.clip((ch / np.float32(255)) * n, 0, bins - 1).astype(np.int32)
+    return lut[take]
 
 
 class Equalization(BaseImagePreprocessingLayer):
@@ -914,15 +938,15 @@ class Equalization(BaseImagePreprocessingLayer):
     def call(self, inputs, training=True):
         x = self._convert(inputs)
         self._check_rank(x)
-        dtype = x.dtype if not training else self.compute_dtype
-        return self._host_call(x, self._equalize, dtype, random=False)
+        if not training:
+            return x
+        return self._host_call(x, self._equalize, self.compute_dtype, random=False)
 
     def _equalize(self, a, rng):
         x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
         out = np.empty_like(x, dtype=np.float32)
-        for i in range(x.shape[0]):
-            for c in range(x.shape[-1]):
-                out[i, ..., c] = _equalize_channel(x[i, ..., c], self.bins)
+        for c in range(x.shape[-1]):  # one histogram per channel over the whole batch
+            out[..., c] = _equalize_channel(x[..., c], self.bins)
         return _to_range(out, (0, 255), self.value_range)
 
     def get_config(self):
