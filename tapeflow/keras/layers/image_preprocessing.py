@@ -229,6 +229,8 @@ class BaseImagePreprocessingLayer(Layer):
             if self._out == "float" and x.dtype != compute:
                 return M.cast(x, compute)
             return x
+        if self._out == "float" and x.dtype != compute:
+            x = M.cast(x, compute)
         dtype = x.dtype if self._out == "keep" else compute
         return self._host_call(x, self._augment, dtype)
 
@@ -529,7 +531,8 @@ class RandomZoom(_AffineLayer):
         return np.stack([zx, zeros, x_off, zeros, zy, y_off, zeros, zeros], axis=1)
 
     def get_config(self):
-        return {**super().get_config(), "height_factor": self.height_factor,
+        return {**BaseImagePreprocessingLayer.get_config(self),
+                "height_factor": self.height_factor,
                 "width_factor": self.width_factor, "fill_mode": self.fill_mode,
                 "interpolation": self.interpolation, "seed": self.seed,
                 "fill_value": self.fill_value}
@@ -640,8 +643,8 @@ class RandomContrast(BaseImagePreprocessingLayer):
         return np.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
-                "seed": self.seed}
+        return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
 
 
 class RandomBrightness(BaseImagePreprocessingLayer):
@@ -662,8 +665,8 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         return np.clip(a + delta, lo, hi)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
-                "seed": self.seed}
+        return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
 
 
 class RandomGrayscale(BaseImagePreprocessingLayer):
@@ -706,8 +709,8 @@ class RandomInvert(BaseImagePreprocessingLayer):
         return np.where(pick, np.float32(hi + lo) - a, a)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
-                "seed": self.seed}
+        return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
 
 
 class RandomPosterization(BaseImagePreprocessingLayer):
@@ -734,8 +737,8 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         return _to_range(q.astype(np.float32), (0, 255), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
-                "seed": self.seed}
+        return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
 
 
 def _hsv_host(a, fn):
@@ -769,8 +772,8 @@ class RandomHue(BaseImagePreprocessingLayer):
         return _to_range(out.astype(np.float32), (0, 1), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range,
-                "seed": self.seed}
+        return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
 
 
 class RandomSaturation(BaseImagePreprocessingLayer):

@@ -49,6 +49,19 @@ CASES = {
     "StringLookup": ({}, None), "IntegerLookup": ({}, None), "Hashing": ({"num_bins": 4}, None),
     "CategoryEncoding": ({"num_tokens": 4, "output_mode": "multi_hot"}, None),
     "Discretization": ({"bin_boundaries": [-0.5, 0.5]}, None),
+    "Resizing": ({"height": 3, "width": 4}, IMG), "CenterCrop": ({"height": 3, "width": 4}, IMG),
+    "RandomFlip": ({"mode": "horizontal", "seed": 1}, IMG),
+    "RandomRotation": ({"factor": 0.2, "fill_mode": "constant"}, IMG),
+    "RandomZoom": ({"height_factor": 0.2}, IMG),
+    "RandomTranslation": ({"height_factor": 0.1, "width_factor": (-0.2, 0.3)}, IMG),
+    "RandomContrast": ({"factor": 0.2}, IMG), "RandomBrightness": ({"factor": 0.2}, IMG),
+    "RandomCrop": ({"height": 3, "width": 4, "seed": 2}, IMG), "AutoContrast": ({}, IMG),
+    "Solarization": ({"threshold_factor": 0.5}, IMG), "Equalization": ({}, IMG),
+    "RandomGrayscale": ({}, None), "RandomHue": ({"factor": 0.2}, None),
+    "RandomSaturation": ({"factor": 0.2}, None), "RandomInvert": ({}, None),
+    "RandomPosterization": ({"factor": 4}, None), "RandomSharpness": ({"factor": 0.2}, None),
+    "RandomShear": ({"x_factor": 0.1, "y_factor": 0.2}, None),
+    "RandomColorDegeneration": ({"factor": 0.2}, None),
 }
 
 
