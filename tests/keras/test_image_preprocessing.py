@@ -27,3 +27,143 @@ def test_matches_keras(name, fn):
     assert (got["dtype"], got["shape"]) == (want["dtype"], want["shape"]), name
     np.testing.assert_allclose(got["values"], want["values"], rtol=1e-4, atol=2e-3,
                                err_msg=name)
+
+
+# -- the random layers' structure ------------------------------------------------------------
+RANDOM = [
+    ("RandomFlip", {}), ("RandomRotation", {"factor": 0.2}), ("RandomZoom", {"height_factor": 0.3}),
+    ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}),
+    ("RandomContrast", {"factor": 0.5}), ("RandomBrightness", {"factor": 0.3}),
+    ("RandomCrop", {"height": 3, "width": 4}), ("Solarization", {"threshold_factor": 0.5}),
+    ("RandomGrayscale", {}), ("RandomInvert", {"factor": 0.5}), ("RandomHue", {"factor": 0.3}),
+    ("RandomSaturation", {"factor": 0.3}), ("RandomPosterization", {"factor": (2, 6)}),
+    ("RandomSharpness", {"factor": 0.4}), ("RandomShear", {"x_factor": 0.3, "y_factor": 0.3}),
+    ("RandomColorDegeneration", {"factor": 0.5}),
+]
+ALL = RANDOM + [("Resizing", {"height": 3, "width": 4}), ("CenterCrop", {"height": 3, "width": 4}),
+                ("AutoContrast", {}), ("Equalization", {})]
+BATCH = np.random.default_rng(3).uniform(0, 255, (6, 5, 6, 3)).astype("float32")
+
+
+@pytest.mark.parametrize("name,kw", RANDOM, ids=[c[0] for c in RANDOM])
+def test_random_layer_is_seeded_and_identity_in_inference(name, kw):
+    cls = getattr(L, name)
+    a, b = cls(seed=11, **kw), cls(seed=11, **kw)
+    out_a, out_b = a(BATCH, training=True).numpy(), b(BATCH, training=True).numpy()
+    np.testing.assert_array_equal(out_a, out_b)  # same seed: the same draws
+    again = a(BATCH, training=True).numpy()
+    assert out_a.shape == again.shape
+    assert not np.array_equal(out_a, again) or name == "RandomGrayscale"  # a fresh draw
+    np.testing.assert_array_equal(a(BATCH, training=False).numpy(), BATCH)
+    assert a(BATCH[0], training=True).shape == out_a.shape[1:]  # one image
+    assert out_a.dtype == np.float32 and np.isfinite(out_a).all()
+
+
+def test_flip_flips_each_image_or_leaves_it():
+    out = L.RandomFlip("horizontal", seed=2)(BATCH, training=True).numpy()
+    flipped = [np.array_equal(o, x[:, ::-1]) for o, x in zip(out, BATCH)]
+    kept = [np.array_equal(o, x) for o, x in zip(out, BATCH)]
+    assert all(f or k for f, k in zip(flipped, kept)) and any(flipped) and any(kept)
+    out = L.RandomFlip("vertical", seed=4)(BATCH, training=True).numpy()
+    assert all(np.array_equal(o, x) or np.array_equal(o, x[::-1]) for o, x in zip(out, BATCH))
+
+
+def test_zero_factors_are_the_identity():
+    for layer in (L.RandomRotation(0.0), L.RandomZoom(0.0), L.RandomTranslation(0.0, 0.0),
+                  L.RandomShear(0.0, 0.0)):
+        np.testing.assert_allclose(layer(BATCH, training=True).numpy(), BATCH, atol=1e-4)
+
+
+def test_colour_layers_stay_in_value_range():
+    for layer in (L.RandomBrightness(0.9, seed=1), L.RandomContrast(0.9, seed=1),
+                  L.RandomColorDegeneration(0.9, seed=1),
+                  L.RandomSharpness(0.9, seed=1)):
+        out = layer(BATCH, training=True).numpy()
+        assert out.min() >= -1e-3 and out.max() <= 255 + 1e-3, type(layer).__name__
+    out = L.RandomBrightness(0.9, value_range=(0, 1), seed=2)(BATCH / 255, training=True)
+    assert 0 <= out.numpy().min() and out.numpy().max() <= 1
+    gray = L.RandomGrayscale(1.0)(BATCH, training=True).numpy()
+    np.testing.assert_allclose(gray[..., 0], gray[..., 2])
+
+
+def test_random_crop_window_is_inside_the_image():
+    out = L.RandomCrop(3, 4, seed=5)(BATCH, training=True).numpy()
+    assert out.shape == (6, 3, 4, 3)
+    hits = [(i, j) for i in range(3) for j in range(3)
+            if np.array_equal(out, BATCH[:, i:i + 3, j:j + 4])]
+    assert len(hits) == 1
+
+
+@pytest.mark.parametrize("name,kw", ALL, ids=[c[0] for c in ALL])
+def test_config_round_trip(name, kw):
+    layer = getattr(L, name)(**kw)
+    config = json.loads(json.dumps(layer.get_config()))
+    clone = type(layer).from_config(config)
+    assert json.loads(json.dumps(clone.get_config())) == config
+    deser = L.deserialize(L.serialize(layer))
+    assert type(deser) is type(layer)
+
+
+def test_resizing_gradient():
+    from tests.gradcheck import check_grad
+
+    # resizing is linear (TF computes it in float32): wide steps, float32 tolerances
+    x = np.random.default_rng(0).uniform(size=(1, 4, 5, 2))
+    for layer in (L.Resizing(3, 7), L.Resizing(2, 2, crop_to_aspect_ratio=True),
+                  L.Resizing(3, 2, pad_to_aspect_ratio=True), L.CenterCrop(2, 3),
+                  L.AutoContrast()):
+        check_grad(lambda t, layer=layer: layer(t), x, eps=1e-2, rtol=1e-3, atol=1e-4)
+
+
+def test_random_layers_in_sequential_fit_and_predict():
+    tf.keras.utils.set_random_seed(1)
+    model = tf.keras.Sequential([
+        tf.keras.Input((6, 6, 3)), L.RandomFlip(seed=1), L.RandomRotation(0.1, seed=2),
+        L.RandomZoom(0.1, seed=3), L.RandomContrast(0.2, seed=4), L.Resizing(4, 4),
+        L.Flatten(), L.Dense(2)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(1).uniform(0, 1, (8, 6, 6, 3)).astype("float32")
+    y = np.zeros((8, 2), "float32")
+    hist = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["loss"]).all()
+    p1, p2 = model.predict(x, verbose=0), model.predict(x, verbose=0)
+    np.testing.assert_array_equal(p1, p2)  # inference: no augmentation
+
+
+def test_traced_call_draws_afresh():
+    layer = L.RandomRotation(0.3, seed=7)
+    f = tf.function(lambda x: layer(x, training=True))
+    a, b = f(BATCH).numpy(), f(BATCH).numpy()
+    assert not np.array_equal(a, b)
+
+
+def test_in_dataset_map():
+    layer = L.RandomFlip("horizontal", seed=3)
+    resize = L.Resizing(3, 3)
+    ds = tf.data.Dataset.from_tensor_slices(BATCH).batch(3).map(
+        lambda x: resize(layer(x, training=True)))
+    out = [t.numpy() for t in ds]
+    assert [o.shape for o in out] == [(3, 3, 3, 3), (3, 3, 3, 3)]
+
+
+def test_keras_file_from_keras_and_back(tmp_path):
+    path = os.path.join(FIX, "keras_image_preprocessing.keras")
+    with open(os.path.join(FIX, "keras_image_preprocessing_model.json")) as f:
+        want = np.array(json.load(f)["predictions"])
+    model = tf.keras.models.load_model(path)
+    assert [type(x).__name__ for x in model.layers][:3] == ["Resizing", "RandomFlip",
+                                                             "RandomRotation"]
+    x = np.pad(IMG[:, :5, :5], [(0, 0), (0, 1), (0, 1), (0, 0)], mode="edge")
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-4, atol=1e-4)
+    out = str(tmp_path / "again.keras")
+    model.save(out)
+    again = tf.keras.models.load_model(out)
+    assert again.layers[2].get_config()["factor"] == model.layers[2].get_config()["factor"]
+    np.testing.assert_allclose(again.predict(x, verbose=0), want, rtol=1e-4, atol=1e-4)
+
+
+def test_integer_images_keep_or_change_dtype_as_keras():
+    assert L.Resizing(3, 3)(IMG8).dtype == tf.uint8
+    assert L.RandomBrightness(0.1, seed=1)(IMG8, training=True).dtype == tf.uint8
+    assert L.RandomFlip(seed=1)(IMG8, training=False).dtype == tf.float32
+    assert L.RandomInvert(seed=1)(IMG8, training=False).dtype == tf.uint8
