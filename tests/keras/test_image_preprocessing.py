@@ -24,9 +24,10 @@ def test_matches_keras(name, fn):
         assert got == want, name
         return
     assert "error" not in got, (name, got)
-    assert (got["dtype"], got["shape"]) == (want["dtype"], want["shape"]), name
-    np.testing.assert_allclose(got["values"], want["values"], rtol=1e-4, atol=2e-3,
-                               err_msg=name)
+    for g, w in zip(got.get("items", [got]), want.get("items", [want]), strict=True):
+        assert (g["dtype"], g["shape"]) == (w["dtype"], w["shape"]), name
+        np.testing.assert_allclose(g["values"], w["values"], rtol=1e-4, atol=2e-3,
+                                   err_msg=name)
 
 
 # -- the random layers' structure ------------------------------------------------------------

@@ -22,6 +22,16 @@ from .convolutional import (
 )
 from .core import Activation, Dense, Lambda
 from .embedding import Embedding
+from .image_augmentation import (
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    Pipeline,
+    RandomColorJitter,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomPerspective,
+)
 from .image_preprocessing import (
     AutoContrast,
     CenterCrop,
@@ -126,6 +136,8 @@ __all__ = [
     "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomHue", "RandomInvert",
     "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
     "RandomShear", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter", "RandomErasing",
+    "RandomGaussianBlur", "RandomPerspective",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

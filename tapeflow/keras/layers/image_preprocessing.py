@@ -175,10 +175,12 @@ class BaseImagePreprocessingLayer(Layer):
 
     _out = "train"
     _random = True
+    _moves_pixels = False  # geometric layers: boxes in a dict would have to move too
 
-    def __init__(self, data_format=None, seed=None, **kwargs):
+    def __init__(self, data_format=None, seed=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
+        self.bounding_box_format = bounding_box_format
         self.seed = seed
         d = self.__dict__
         d["_seed_value"] = seed if seed is not None else _pyrandom.randint(1, int(1e9))
@@ -202,9 +204,16 @@ class BaseImagePreprocessingLayer(Layer):
             raise ValueError("Expected the input image to be rank 3 or 4. Received "
                              f"inputs.shape={tuple(x.shape)}")
 
-    def _host_call(self, x, fn, dtype, random=True):
+    def _next_state(self):
+        d = self.__dict__
+        n = d["_draws"]
+        d["_draws"] = n + 1
+        return [int(d["_seed_value"]) & (2 ** 63 - 1), n]
+
+    def _host_call(self, x, fn, dtype, random=True, state=None):
         """Run ``fn(nhwc_array, rng)`` on the host as one recorded op; ``x`` 3-D or 4-D in
-        the layer's data format."""
+        the layer's data format. ``state`` fixes the draws (a dict's images and labels share
+        one); otherwise a random layer draws afresh on every run of the op."""
         layer, cf = self, self.data_format == "channels_first"
 
         def run(a):
@@ -213,15 +222,50 @@ class BaseImagePreprocessingLayer(Layer):
                 a = a[None]
             if cf:
                 a = np.transpose(a, (0, 2, 3, 1))
-            out = fn(a, layer._next_rng() if random else None)
+            if state is not None:
+                rng = np.random.default_rng(state)
+            else:
+                rng = layer._next_rng() if random else None
+            out = fn(a, rng)
             if cf:
                 out = np.transpose(out, (0, 3, 1, 2))
             return out[0] if single else out
 
-        return apply(IMAGE_AUGMENT if random else IMAGE_TRANSFORM, (x,),
+        op = IMAGE_AUGMENT if random and state is None else IMAGE_TRANSFORM
+        return apply(op, (x,),
                      {"fn": run, "dtype": np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)})
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return self._call_dict(inputs, training)
+        return self._call_images(inputs, training)
+
+    def _call_dict(self, data, training):
+        """``{"images": ..., "labels": ...}``: the images as in a plain call and the labels
+        moved with them (by the layers that mix images: ``MixUp``, ``CutMix``)."""
+        if "bounding_boxes" in data and not self.bounding_box_format:
+            raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't "
+                             "specify a bounding box format. Pass a `bounding_box_format` "
+                             f"argument to your {type(self).__name__} layer, e.g. "
+                             "`bounding_box_format='xyxy'`.")
+        if self._moves_pixels and ("bounding_boxes" in data or "segmentation_masks" in data):
+            raise NotImplementedError(f"tapeflow's {type(self).__name__} does not move "
+                                      "bounding boxes or segmentation masks yet")
+        out = dict(data)
+        state = self._next_state() if self._random and training else None
+        images = self._convert(data["images"])
+        out["images"] = self._call_images(images, training, state)
+        if "labels" in data and training and hasattr(self, "_augment_labels"):
+            labels = self._convert(data["labels"])
+            shape = tuple(images.shape)
+            fn = lambda a: self._augment_labels(  # noqa: E731
+                a, np.random.default_rng(state), shape)
+            out["labels"] = apply(IMAGE_TRANSFORM, (labels,), {
+                "fn": fn, "dtype": np.dtype(dtypes.as_dtype(self.compute_dtype).as_numpy_dtype)
+                if not labels.dtype.is_floating else np.dtype(labels.dtype.as_numpy_dtype)})
+        return out
+
+    def _call_images(self, inputs, training, state=None):
         x = inputs if isinstance(inputs, TensorBase) else self._convert(inputs)
         self._check_rank(x)
         compute = self.compute_dtype
@@ -232,7 +276,7 @@ class BaseImagePreprocessingLayer(Layer):
         if self._out == "float" and x.dtype != compute:
             x = M.cast(x, compute)
         dtype = x.dtype if self._out == "keep" else compute
-        return self._host_call(x, self._augment, dtype)
+        return self._host_call(x, self._augment, dtype, state=state)
 
     def _augment(self, a, rng):
         raise NotImplementedError
@@ -241,7 +285,10 @@ class BaseImagePreprocessingLayer(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+        config = {**super().get_config(), "data_format": self.data_format}
+        if self.bounding_box_format is not None:
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
 
 
 def _factor(factor, bounds=(-1, 1)):
@@ -346,6 +393,8 @@ class Resizing(BaseImagePreprocessingLayer):
     """Resizes images to ``(height, width)``, optionally cropping or padding first so the
     aspect ratio is kept; integer images come back rounded in their own dtype."""
 
+    _moves_pixels = True
+
     _random = False
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
@@ -389,6 +438,8 @@ class CenterCrop(BaseImagePreprocessingLayer):
     centre-cropped to the target aspect ratio and resized instead. Outputs the compute
     dtype."""
 
+    _moves_pixels = True
+
     _random = False
 
     def __init__(self, height, width, data_format=None, **kwargs):
@@ -418,6 +469,8 @@ class RandomFlip(BaseImagePreprocessingLayer):
     """Flips each image left-right and/or up-down with probability 1/2 in training
     (``mode``: ``"horizontal"``, ``"vertical"`` or ``"horizontal_and_vertical"``)."""
 
+    _moves_pixels = True
+
     _out = "float"
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
@@ -439,6 +492,8 @@ class RandomFlip(BaseImagePreprocessingLayer):
 class _AffineLayer(BaseImagePreprocessingLayer):
     """Random affine warps: ``fill_mode``, ``interpolation`` and ``fill_value`` checks and
     the host warp; subclasses give ``_transforms(rng, batch, height, width)``."""
+
+    _moves_pixels = True
 
     _out = "float"
 
@@ -587,6 +642,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
     """Crops a random ``(height, width)`` window (one place per batch) in training; an
     image not larger than that is centre-cropped to the aspect ratio and resized. The
     identity in inference."""
+
+    _moves_pixels = True
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         if seed is None:

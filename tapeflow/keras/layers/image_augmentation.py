@@ -1,0 +1,392 @@
+"""Keras 3's batch-mixing and compound image augmentations: ``MixUp``, ``CutMix``,
+``RandomErasing``, ``RandomGaussianBlur``, ``RandomPerspective``, ``RandomColorJitter`` and
+``Pipeline`` (see ``image_preprocessing`` for the shared machinery).
+
+``MixUp`` and ``CutMix`` mix labels too when called on ``{"images": ..., "labels": ...}``.
+"""
+from ...backend import host as np
+from . import image_preprocessing as ip
+from .base import Layer
+from .image_preprocessing import BaseImagePreprocessingLayer, _factor
+
+
+def _beta(rng, alpha, size):
+    return rng.beta(alpha, alpha, size=size).astype(np.float32)
+
+
+def _labels_mixed(labels, perm, weight):
+    """``weight * labels + (1 - weight) * labels[perm]`` with one weight per example."""
+    y = labels.astype(np.float32) if labels.dtype.kind != "f" else labels
+    w = weight.reshape((-1,) + (1,) * (y.ndim - 1)).astype(y.dtype)
+    return w * y + (1 - w) * y[perm]
+
+
+class MixUp(BaseImagePreprocessingLayer):
+    """Blends each image with another of the batch (a random permutation) by a weight
+    drawn from ``Beta(alpha, alpha)``; labels given in a dict are blended alike."""
+
+    def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.alpha = alpha
+
+    def _params(self, rng, b):
+        return rng.permutation(b), _beta(rng, self.alpha, b)
+
+    def _augment(self, a, rng):
+        perm, w = self._params(rng, a.shape[0])
+        a = a.astype(np.float32)
+        w = w[:, None, None, None]
+        return w * a + (1 - w) * a[perm]
+
+    def _augment_labels(self, labels, rng, image_shape):
+        b = image_shape[0] if len(image_shape) == 4 else 1
+        perm, w = self._params(rng, b)
+        return _labels_mixed(labels, perm, w)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha, "seed": self.seed}
+
+
+def _box_mask(b, h, w, ratio_x, ratio_y, rng):
+    """Per-example boxes of ``ratio`` times the sides at uniform positions: the mask
+    ``(b, h, w, 1)`` and each box's share of the image."""
+    def bounds(n, ratio):
+        length = (ratio * n).astype(np.float32)
+        start = rng.uniform(0, 1, size=b).astype(np.float32) * (np.float32(n) - length)
+        return start, start + length
+
+    x0, x1 = bounds(w, ratio_x)
+    y0, y1 = bounds(h, ratio_y)
+    gy, gx = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
+                         indexing="ij")
+    c = lambda v: v[:, None, None]  # noqa: E731
+    mask = (gx >= c(x0)) & (gx < c(x1)) & (gy >= c(y0)) & (gy < c(y1))
+    return mask[..., None], ((x1 - x0) * (y1 - y0) / np.float32(w * h))
+
+
+class CutMix(BaseImagePreprocessingLayer):
+    """Pastes a random box of another image of the batch into each image, the box's area
+    drawn from ``Beta(a, a)`` with ``a`` from ``factor``; dict labels are mixed by the area
+    kept. A single (3-D) image passes through."""
+
+    _moves_pixels = True
+
+    _out = "float"
+
+    def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+
+    def _params(self, rng, b, h, w):
+        alpha = np.float32(rng.uniform(self.factor[0], self.factor[1])) + np.float32(1e-6)
+        weight = _beta(rng, alpha, b)
+        ratio = np.sqrt(np.float32(1) - weight)
+        mask, share = _box_mask(b, h, w, ratio, ratio, rng)
+        return rng.permutation(b), mask, np.float32(1) - share
+
+    def _call_images(self, inputs, training, state=None):
+        x = self._convert(inputs)
+        if len(x.shape) == 3:  # as Keras: nothing to mix with
+            from ...ops import math as M  # deferred: only the single-image path
+
+            return x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
+        return super()._call_images(x, training, state)
+
+    def _augment(self, a, rng):
+        b, h, w, _ = a.shape
+        perm, mask, _ = self._params(rng, b, h, w)
+        return np.where(mask, a[perm], a)
+
+    def _augment_labels(self, labels, rng, image_shape):
+        if len(image_shape) != 4:
+            return labels
+        h, w = (image_shape[1], image_shape[2]) if self.data_format == "channels_last" \
+            else (image_shape[2], image_shape[3])
+        perm, _, weight = self._params(rng, image_shape[0], h, w)
+        return _labels_mixed(labels, perm, weight)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
+
+
+class RandomErasing(BaseImagePreprocessingLayer):
+    """Overwrites a random box of each image (area share drawn from ``scale``), with
+    probability drawn from ``factor``, by ``fill_value`` (None: Gaussian noise scaled to
+    the top of ``value_range``), clipped to ``value_range``."""
+
+    _out = "float"
+
+    def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255),
+                 seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        self.scale = _factor(scale, (0, 1))
+        if fill_value is not None and not (
+                isinstance(fill_value, (int, float)) or
+                (isinstance(fill_value, (tuple, list)) and len(fill_value) == 3)):
+            raise ValueError("The `fill_value` argument should be a number or a list of three "
+                             f"numbers. Received: fill_value={fill_value}")
+        self.fill_value = fill_value
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        b, h, w, _ = a.shape
+        share = np.sqrt(rng.uniform(self.scale[0], self.scale[1], size=(b, 2)).astype(
+            np.float32))
+        mask, _ = _box_mask(b, h, w, share[:, 0], share[:, 1], rng)
+        p = rng.uniform(self.factor[0], self.factor[1], size=b)
+        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        if self.fill_value is None:
+            fill = rng.standard_normal(a.shape).astype(np.float32) * np.float32(
+                self.value_range[1])
+        else:
+            fill = np.broadcast_to(np.asarray(self.fill_value, np.float32), a.shape)
+        fill = np.clip(fill, self.value_range[0], self.value_range[1])
+        return np.where(apply_ & mask, fill, a)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "fill_value": self.fill_value, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+def _gaussian_kernel(size, sigma):
+    x = np.arange(size, dtype=np.float32) - np.float32((size - 1) / 2)
+    k = np.exp(np.float32(-0.5) * (x / np.float32(sigma)) ** 2)
+    return k / k.sum(dtype=np.float32)
+
+
+def gaussian_blur(a, kernel_size, sigma):
+    """Blur NHWC host images with a separable Gaussian (``kernel_size`` and ``sigma`` as
+    ``(x, y)`` pairs), zero-padded to the same size as Keras's depthwise convolution."""
+    kx, ky = _gaussian_kernel(kernel_size[0], sigma[0]), _gaussian_kernel(kernel_size[1],
+                                                                         sigma[1])
+    # as Keras: the (y, x) outer product is laid out as kernel_size[0] rows (the same for a
+    # square kernel, a reshuffle of it otherwise)
+    kernel = np.outer(ky, kx).astype(np.float32).reshape(kernel_size[0], kernel_size[1])
+    rows, cols = kernel.shape
+    h, w = a.shape[1:3]
+    top, left = (rows - 1) // 2, (cols - 1) // 2
+    padded = np.pad(a, [(0, 0), (top, rows - 1 - top), (left, cols - 1 - left), (0, 0)])
+    out = np.zeros_like(a, dtype=np.float32)
+    for i in range(rows):
+        for j in range(cols):
+            out += kernel[i, j] * padded[:, i:i + h, j:j + w]
+    return out
+
+
+class RandomGaussianBlur(BaseImagePreprocessingLayer):
+    """Blurs each image, with probability drawn from ``factor``, by a Gaussian of
+    ``kernel_size`` whose sigma is drawn from ``sigma``; clipped to ``value_range``."""
+
+    _out = "float"
+
+    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255),
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        if isinstance(kernel_size, (tuple, list)):
+            if len(kernel_size) != 2 or kernel_size[0] % 2 == 0 or kernel_size[1] % 2 == 0:
+                raise ValueError("The `kernel_size` argument should be a number (or a list "
+                                 "of two numbers) that is odd. Received: "
+                                 f"kernel_size={kernel_size}")
+            kernel_size = tuple(kernel_size)
+        elif kernel_size % 2 == 0:
+            raise ValueError("The `kernel_size` argument should be a number (or a list of two "
+                             f"numbers) that is odd. Received: kernel_size={kernel_size}")
+        else:
+            kernel_size = (kernel_size, kernel_size)
+        self.kernel_size = kernel_size
+        self.sigma = _factor(sigma, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        b = a.shape[0]
+        p = rng.uniform(self.factor[0], self.factor[1], size=b)
+        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        sigma = rng.uniform(self.sigma[0], self.sigma[1], size=2).astype(np.float32) + \
+            np.float32(1e-6)
+        blurred = gaussian_blur(a, self.kernel_size, sigma)
+        return np.clip(np.where(apply_, blurred, a), *self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor,
+                "kernel_size": self.kernel_size, "sigma": self.sigma,
+                "value_range": self.value_range, "seed": self.seed}
+
+
+def homography(start_points, end_points):
+    """``(batch, 8)`` projective transforms taking each of the four ``end_points`` (output
+    corners, ``(batch, 4, 2)`` as x, y) to its ``start_points`` (input corners)."""
+    s = np.asarray(start_points, np.float64)
+    e = np.asarray(end_points, np.float64)
+    rows, rhs = [], []
+    for k in range(4):
+        ex, ey, sx, sy = e[:, k, 0], e[:, k, 1], s[:, k, 0], s[:, k, 1]
+        one, zero = np.ones_like(ex), np.zeros_like(ex)
+        rows.append(np.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1))
+        rows.append(np.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1))
+        rhs += [sx, sy]
+    m = np.stack(rows, axis=1)
+    return np.linalg.solve(m, np.stack(rhs, axis=1)[..., None])[..., 0].astype(np.float32)
+
+
+class RandomPerspective(BaseImagePreprocessingLayer):
+    """Warps each image, with probability drawn from ``factor``, by the perspective that
+    moves its corners by up to ``scale / 2`` of their coordinates (outside: ``fill_value``).
+    """
+
+    _moves_pixels = True
+
+    _out = "float"
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0,
+                 seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        if not 0 <= scale <= 1:
+            raise ValueError("The `scale` argument should be a number in the range [0,1]. "
+                             f"Received: scale={scale}")
+        if interpolation not in ip._INTERPOLATIONS:
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of "
+                                      f"one {ip._INTERPOLATIONS}.")
+        self.scale, self.interpolation, self.fill_value = scale, interpolation, fill_value
+
+    def _augment(self, a, rng):
+        b, h, w, _ = a.shape
+        p = rng.uniform(self.factor[0], self.factor[1], size=b)
+        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        move = rng.uniform(-0.5 * self.scale, 0.5 * self.scale, size=(b, 4, 2)).astype(
+            np.float32)
+        start = np.asarray([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]], np.float32)
+        start = np.repeat(start[None], b, axis=0)
+        warped = ip.affine_transform(a, homography(start, start + start * move),
+                                     self.interpolation, "constant", self.fill_value)
+        return np.where(apply_, warped, a)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_value": self.fill_value,
+                "seed": self.seed}
+
+
+class RandomColorJitter(BaseImagePreprocessingLayer):
+    """Random brightness, contrast, saturation and hue changes in turn (each only when its
+    factor is given), as the corresponding ``Random*`` layers."""
+
+    _out = "float"
+
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
+                 saturation_factor=None, hue_factor=None, seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.value_range = value_range
+        self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
+        self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
+        parts = []
+        for cls, factor in ((ip.RandomBrightness, brightness_factor),
+                            (ip.RandomContrast, contrast_factor),
+                            (ip.RandomSaturation, saturation_factor),
+                            (ip.RandomHue, hue_factor)):
+            if factor is not None:
+                parts.append(cls(factor=factor, value_range=value_range, seed=seed))
+        self.__dict__["_parts"] = parts
+
+    def _augment(self, a, rng):
+        a = a.astype(np.float32)
+        for part in self.__dict__["_parts"]:
+            a = part._augment(a, rng).astype(np.float32)
+        return a
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "brightness_factor": self.brightness_factor,
+                "contrast_factor": self.contrast_factor,
+                "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor,
+                "seed": self.seed}
+
+
+class Pipeline(Layer):
+    """Applies ``layers`` one after another (the ``training`` flag passed to each); unlike
+    ``Sequential`` it is a plain layer, usable inside ``Dataset.map``."""
+
+    def __init__(self, layers, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._pipeline_layers = list(layers)
+        self.built = True
+
+    @property
+    def layers(self):
+        return list(self._pipeline_layers)
+
+    def call(self, inputs, training=True):
+        for layer in self._pipeline_layers:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        for layer in self._pipeline_layers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
+    def get_config(self):
+        from .. import _registry  # cycle: the registry imports the layers package
+
+        return {"layers": [_registry.serialize(layer) for layer in self._pipeline_layers],
+                "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """A pipeline from its config: the layers deserialised in order."""
+        from .. import _registry  # cycle: the registry imports the layers package
+
+        config = dict(config)
+        layers = config.pop("layers", None)
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError("`Pipeline` config must contain a `layers` key mapping to a list "
+                             f"of serialized layers. Received config with layers={layers}.")
+        return cls([_registry.deserialize("layer", c) for c in layers], **config)
+
+
+class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
+    """Pads or truncates the ``bounding_boxes`` of ``{"images", "bounding_boxes"}`` data to
+    ``max_number`` boxes per image (padding boxes and labels with ``fill_value``); images
+    pass through."""
+
+    _random = False
+
+    def __init__(self, max_number, fill_value=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.max_number, self.fill_value = int(max_number), int(fill_value)
+
+    def call(self, inputs, training=True):
+        if not isinstance(inputs, dict) or "bounding_boxes" not in inputs:
+            return inputs
+        if not self.bounding_box_format:
+            return self._call_dict(inputs, training)  # Keras's error for a missing format
+        from ...tensor import convert_to_tensor  # deferred: only the dict path
+
+        out = dict(inputs)
+        boxes = dict(inputs["bounding_boxes"])
+        for key in ("boxes", "labels"):
+            if key not in boxes:
+                continue
+            a = np.asarray(boxes[key].numpy() if hasattr(boxes[key], "numpy") else boxes[key])
+            axis = a.ndim - 2 if key == "boxes" else a.ndim - 1
+            n = a.shape[axis]
+            if n >= self.max_number:
+                a = np.take(a, np.arange(self.max_number), axis=axis)
+            else:
+                pad = [(0, 0)] * a.ndim
+                pad[axis] = (0, self.max_number - n)
+                a = np.pad(a, pad, constant_values=self.fill_value)
+            boxes[key] = convert_to_tensor(a)
+        out["bounding_boxes"] = boxes
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "max_number": self.max_number}
+
+
+__all__ = ["CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter",
+           "RandomErasing", "RandomGaussianBlur", "RandomPerspective"]
