@@ -39,10 +39,14 @@ RANDOM = [
     ("RandomGrayscale", {}), ("RandomInvert", {"factor": 0.5}), ("RandomHue", {"factor": 0.3}),
     ("RandomSaturation", {"factor": 0.3}), ("RandomPosterization", {"factor": (2, 6)}),
     ("RandomSharpness", {"factor": 0.4}), ("RandomShear", {"x_factor": 0.3, "y_factor": 0.3}),
-    ("RandomColorDegeneration", {"factor": 0.5}),
+    ("RandomColorDegeneration", {"factor": 0.5}), ("MixUp", {}), ("CutMix", {}),
+    ("RandomErasing", {}), ("RandomGaussianBlur", {}), ("RandomPerspective", {}),
+    ("RandomColorJitter", {"brightness_factor": 0.2, "contrast_factor": 0.3,
+                           "saturation_factor": 0.3, "hue_factor": 0.2}),
 ]
 ALL = RANDOM + [("Resizing", {"height": 3, "width": 4}), ("CenterCrop", {"height": 3, "width": 4}),
-                ("AutoContrast", {}), ("Equalization", {})]
+                ("AutoContrast", {}), ("Equalization", {}), ("MaxNumBoundingBoxes", {"max_number": 3}),
+                ("Pipeline", {"layers": [L.RandomFlip(seed=1), L.Resizing(3, 3)]})]
 BATCH = np.random.default_rng(3).uniform(0, 255, (6, 5, 6, 3)).astype("float32")
 
 
@@ -56,7 +60,8 @@ def test_random_layer_is_seeded_and_identity_in_inference(name, kw):
     assert out_a.shape == again.shape
     assert not np.array_equal(out_a, again) or name == "RandomGrayscale"  # a fresh draw
     np.testing.assert_array_equal(a(BATCH, training=False).numpy(), BATCH)
-    assert a(BATCH[0], training=True).shape == out_a.shape[1:]  # one image
+    if name != "MixUp":  # one image mixes with itself
+        assert a(BATCH[0], training=True).shape == out_a.shape[1:]  # one image
     assert out_a.dtype == np.float32 and np.isfinite(out_a).all()
 
 
@@ -168,3 +173,56 @@ def test_integer_images_keep_or_change_dtype_as_keras():
     assert L.RandomBrightness(0.1, seed=1)(IMG8, training=True).dtype == tf.uint8
     assert L.RandomFlip(seed=1)(IMG8, training=False).dtype == tf.float32
     assert L.RandomInvert(seed=1)(IMG8, training=False).dtype == tf.uint8
+
+
+def test_mixup_and_cutmix_mix_labels_with_the_images():
+    labels = np.eye(6, dtype="float32")
+    for layer in (L.MixUp(alpha=0.5, seed=3), L.CutMix(seed=3)):
+        out = layer({"images": BATCH, "labels": labels}, training=True)
+        y = out["labels"].numpy()
+        np.testing.assert_allclose(y.sum(1), 1.0, rtol=1e-5)
+        again = type(layer).from_config(layer.get_config())
+        if isinstance(layer, L.MixUp):
+            # each image is w * own + (1 - w) * partner, the label w * e_i + (1 - w) * e_j
+            own = np.diagonal(y)
+            partner = np.argmax(y - np.diag(own), axis=1)
+            want = own[:, None, None, None] * BATCH + (1 - own[:, None, None, None]) * \
+                BATCH[partner]
+            np.testing.assert_allclose(out["images"].numpy(), want, rtol=1e-4, atol=1e-3)
+        assert again.get_config() == layer.get_config()
+
+
+def test_cutmix_pastes_a_box_from_one_other_image():
+    out = L.CutMix(seed=9)(BATCH, training=True).numpy()
+    for o, x in zip(out, BATCH):
+        changed = ~np.isclose(o, x).all(-1)
+        if changed.any():
+            rows, cols = np.nonzero(changed)
+            assert changed[rows.min():rows.max() + 1, cols.min():cols.max() + 1].sum() <= \
+                changed.size
+
+
+def test_pipeline_config_and_save(tmp_path):
+    pipe = L.Pipeline([L.Resizing(4, 4), L.RandomFlip(seed=1), L.AutoContrast()])
+    config = json.loads(json.dumps(pipe.get_config()))
+    assert [c["class_name"] for c in config["layers"]] == ["Resizing", "RandomFlip",
+                                                            "AutoContrast"]
+    clone = L.Pipeline.from_config(config)
+    np.testing.assert_allclose(clone(IMG, training=False).numpy(),
+                               pipe(IMG, training=False).numpy())
+    model = tf.keras.Sequential([tf.keras.Input((5, 6, 3)), pipe, L.Flatten(), L.Dense(1)])
+    path = str(tmp_path / "p.keras")
+    model.save(path)
+    again = tf.keras.models.load_model(path)
+    np.testing.assert_allclose(again.predict(IMG, verbose=0), model.predict(IMG, verbose=0),
+                               rtol=1e-5)
+
+
+def test_geometric_layers_refuse_boxes_they_cannot_move():
+    data = {"images": BATCH, "bounding_boxes": {"boxes": np.zeros((6, 1, 4), "float32"),
+                                                "labels": np.zeros((6, 1), "float32")}}
+    with pytest.raises(NotImplementedError):
+        L.RandomFlip(bounding_box_format="xyxy")(data, training=True)
+    out = L.RandomBrightness(0.1, bounding_box_format="xyxy", seed=1)(data, training=True)
+    for key in ("boxes", "labels"):  # colour layers leave the boxes as they are
+        np.testing.assert_array_equal(out["bounding_boxes"][key], data["bounding_boxes"][key])

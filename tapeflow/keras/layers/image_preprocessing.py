@@ -924,13 +924,14 @@ class AutoContrast(BaseImagePreprocessingLayer):
         axes = [-3, -2] if self.data_format == "channels_last" else [-2, -1]
         low = R.reduce_min(x, axis=axes, keepdims=True)
         high = R.reduce_max(x, axis=axes, keepdims=True)
-        scale = 255.0 / (high - low)
+        spread = high - low
+        flat = M.equal(spread, 0.0)  # Keras's 0 * inf gives NaN there: the input is kept
+        scale = 255.0 / M.where(flat, M.ones_like(spread), spread)
         out = M.minimum(M.maximum(x * scale + (-low * scale), 0.0), 255.0)
         if (lo, hi) != (0.0, 255.0):
             out = out / 255.0 * (hi - lo) + lo
         keep = M.cast(x0, self.compute_dtype) if x0.dtype != self.compute_dtype else x0
-        out = M.where(M.is_nan(out), keep, out)
-        return out
+        return M.where(M.logical_or(flat, M.is_nan(out)), keep, out)
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range}

@@ -62,6 +62,12 @@ CASES = {
     "RandomPosterization": ({"factor": 4}, None), "RandomSharpness": ({"factor": 0.2}, None),
     "RandomShear": ({"x_factor": 0.1, "y_factor": 0.2}, None),
     "RandomColorDegeneration": ({"factor": 0.2}, None),
+    "MixUp": ({"alpha": 0.3}, None), "CutMix": ({}, None), "RandomErasing": ({}, None),
+    "RandomGaussianBlur": ({"kernel_size": 5, "sigma": 0.5}, None),
+    "RandomPerspective": ({"scale": 0.5}, None),
+    "RandomColorJitter": ({"brightness_factor": 0.2, "hue_factor": 0.1}, None),
+    "MaxNumBoundingBoxes": ({"max_number": 4}, None),
+    "Pipeline": ({"layers": [L.RandomFlip(), L.Resizing(3, 3)]}, None),
 }
 
 
