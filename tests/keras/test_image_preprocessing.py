@@ -45,7 +45,8 @@ RANDOM = [
                            "saturation_factor": 0.3, "hue_factor": 0.2}),
 ]
 ALL = RANDOM + [("Resizing", {"height": 3, "width": 4}), ("CenterCrop", {"height": 3, "width": 4}),
-                ("AutoContrast", {}), ("Equalization", {}), ("MaxNumBoundingBoxes", {"max_number": 3}),
+                ("AutoContrast", {}), ("Equalization", {}),
+                ("MaxNumBoundingBoxes", {"max_number": 3}),
                 ("Pipeline", {"layers": [L.RandomFlip(seed=1), L.Resizing(3, 3)]})]
 BATCH = np.random.default_rng(3).uniform(0, 255, (6, 5, 6, 3)).astype("float32")
 

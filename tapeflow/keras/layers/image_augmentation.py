@@ -59,7 +59,7 @@ def _box_mask(b, h, w, ratio_x, ratio_y, rng):
     y0, y1 = bounds(h, ratio_y)
     gy, gx = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
                          indexing="ij")
-    c = lambda v: v[:, None, None]  # noqa: E731
+    c = lambda v: v[:, None, None]
     mask = (gx >= c(x0)) & (gx < c(x1)) & (gy >= c(y0)) & (gy < c(y1))
     return mask[..., None], ((x1 - x0) * (y1 - y0) / np.float32(w * h))
 

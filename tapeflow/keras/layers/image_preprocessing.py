@@ -258,7 +258,7 @@ class BaseImagePreprocessingLayer(Layer):
         if "labels" in data and training and hasattr(self, "_augment_labels"):
             labels = self._convert(data["labels"])
             shape = tuple(images.shape)
-            fn = lambda a: self._augment_labels(  # noqa: E731
+            fn = lambda a: self._augment_labels(
                 a, np.random.default_rng(state), shape)
             out["labels"] = apply(IMAGE_TRANSFORM, (labels,), {
                 "fn": fn, "dtype": np.dtype(dtypes.as_dtype(self.compute_dtype).as_numpy_dtype)
