@@ -23,11 +23,15 @@ from .convolutional import (
 from .core import Activation, Dense, Lambda
 from .embedding import Embedding
 from .image_augmentation import (
+    AugMix,
+    ContrastLimitedAdaptiveHistogramEqualization,
     CutMix,
     MaxNumBoundingBoxes,
     MixUp,
     Pipeline,
+    RandAugment,
     RandomColorJitter,
+    RandomElasticTransform,
     RandomErasing,
     RandomGaussianBlur,
     RandomPerspective,
@@ -137,7 +141,8 @@ __all__ = [
     "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
     "RandomShear", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
     "CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter", "RandomErasing",
-    "RandomGaussianBlur", "RandomPerspective",
+    "RandomGaussianBlur", "RandomPerspective", "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization", "RandAugment", "RandomElasticTransform",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

@@ -1,5 +1,6 @@
 """Keras 3's batch-mixing and compound image augmentations: ``MixUp``, ``CutMix``,
-``RandomErasing``, ``RandomGaussianBlur``, ``RandomPerspective``, ``RandomColorJitter`` and
+``RandomErasing``, ``RandomGaussianBlur``, ``RandomPerspective``, ``RandomColorJitter``,
+``RandAugment``, ``AugMix``, ``RandomElasticTransform``, CLAHE, ``MaxNumBoundingBoxes`` and
 ``Pipeline`` (see ``image_preprocessing`` for the shared machinery).
 
 ``MixUp`` and ``CutMix`` mix labels too when called on ``{"images": ..., "labels": ...}``.
@@ -388,5 +389,297 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         return {**super().get_config(), "max_number": self.max_number}
 
 
-__all__ = ["CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter",
-           "RandomErasing", "RandomGaussianBlur", "RandomPerspective"]
+# -- compound augmentations ------------------------------------------------------------------
+def auto_contrast(a, value_range):
+    """Host ``AutoContrast``: each image's channels stretched to fill ``value_range``."""
+    lo, hi = (np.float32(v) for v in value_range)
+    x = ip._to_range(a.astype(np.float32), (lo, hi), (0, 255))
+    low = x.min(axis=(1, 2), keepdims=True)
+    spread = x.max(axis=(1, 2), keepdims=True) - low
+    flat = spread == 0
+    scale = np.float32(255) / np.where(flat, np.float32(1), spread)
+    out = np.clip(x * scale + (-low * scale), 0, 255)
+    out = ip._to_range(out, (0, 255), (lo, hi))
+    return np.where(flat | np.isnan(out), a.astype(np.float32), out)
+
+
+def _ops_table(layer, factor, value_range, interpolation, data_format, seed, all_ops):
+    """The augmentations ``RandAugment`` and ``AugMix`` choose from, in Keras's order, as
+    ``(name, host function of (images, rng))`` pairs."""
+    common = {"seed": seed, "data_format": data_format}
+    geo = {"interpolation": interpolation, **common}
+    colour = {"value_range": value_range, **common}
+    table = [
+        ("random_shear", ip.RandomShear(x_factor=factor, y_factor=factor, **geo)),
+        ("random_translation", ip.RandomTranslation(factor, factor, **geo)),
+        ("random_rotation", ip.RandomRotation(factor, **geo)),
+    ]
+    extra = [
+        ("random_brightness", ip.RandomBrightness(factor, **colour)),
+        ("random_color_degeneration", ip.RandomColorDegeneration(factor, **colour)),
+        ("random_contrast", ip.RandomContrast(factor, **colour)),
+        ("random_sharpness", ip.RandomSharpness(factor, **colour)),
+    ]
+    if all_ops:
+        table += extra
+    table += [
+        ("random_posterization", ip.RandomPosterization(max(1, int(8 * factor[1])), **colour)),
+        ("solarization", ip.Solarization(factor, factor, **colour)),
+    ]
+    fns = [(name, (lambda a, rng, sub=sub: sub._augment(a.astype(np.float32), rng)))
+           for name, sub in table]
+    contrast_range = value_range if type(layer).__name__ == "RandAugment" else (0, 255)
+    eq = ip.Equalization(value_range=contrast_range)
+    fns += [("auto_contrast", lambda a, rng: auto_contrast(a, contrast_range)),
+            ("equalization", lambda a, rng: eq._equalize(a, rng))]
+    return fns
+
+
+class RandAugment(BaseImagePreprocessingLayer):
+    """Applies ``num_ops`` augmentations chosen at random (one choice per call, for the
+    whole batch) from shear, translation, rotation, brightness, colour degeneration,
+    contrast, sharpness, posterization, solarization, auto-contrast and equalization, each
+    of strength ``factor``."""
+
+    _out = "float"
+    _moves_pixels = True
+
+    def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear",
+                 seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.value_range, self.num_ops = value_range, num_ops
+        self.factor = _factor(factor, (0, 1))
+        self.interpolation = interpolation
+        self.__dict__["_ops"] = _ops_table(self, self.factor, value_range, interpolation,
+                                           "channels_last", seed, True)
+
+    def _augment(self, a, rng):
+        ops = self.__dict__["_ops"]
+        a = a.astype(np.float32)
+        for i in rng.integers(0, len(ops), size=self.num_ops):
+            a = ops[i][1](a, rng).astype(np.float32)
+        return a
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "num_ops": self.num_ops, "factor": self.factor,
+                "interpolation": self.interpolation, "seed": self.seed}
+
+
+class AugMix(BaseImagePreprocessingLayer):
+    """AugMix: ``num_chains`` chains of up to ``chain_depth`` random augmentations, mixed
+    with Dirichlet(``alpha``) weights, then blended with the original by a
+    Beta(``alpha``, ``alpha``) weight and clipped to ``value_range``. ``all_ops=False``
+    leaves out the colour operations."""
+
+    _out = "float"
+    _moves_pixels = True
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3,
+                 alpha=1.0, all_ops=True, interpolation="bilinear", seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.value_range, self.num_chains, self.chain_depth = value_range, num_chains, \
+            chain_depth
+        self.factor = _factor(factor, (0, 1))
+        self.alpha, self.all_ops, self.interpolation = alpha, all_ops, interpolation
+        self.__dict__["_ops"] = _ops_table(self, self.factor, value_range, interpolation,
+                                           "channels_last", seed, all_ops)
+
+    def _augment(self, a, rng):
+        ops = self.__dict__["_ops"]
+        a = a.astype(np.float32)
+        gammas = rng.gamma(self.alpha, size=self.num_chains)
+        weights = (gammas / gammas.sum()).astype(np.float32)
+        keep = np.float32(rng.beta(self.alpha, self.alpha))
+        mixed = np.zeros_like(a)
+        for c in range(self.num_chains):
+            chain = a.copy()
+            for _ in range(self.chain_depth):
+                pick = rng.integers(0, len(ops) + 1)  # the extra choice: skip this step
+                if pick < len(ops):
+                    chain = ops[pick][1](chain, rng).astype(np.float32)
+            mixed += chain * weights[c]
+        return np.clip(keep * a + (1 - keep) * mixed, *self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "num_chains": self.num_chains, "chain_depth": self.chain_depth,
+                "factor": self.factor, "alpha": self.alpha, "all_ops": self.all_ops,
+                "interpolation": self.interpolation, "seed": self.seed}
+
+
+_ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def _fold(i, n, mode):
+    """Integer indices ``i`` folded into ``[0, n)`` by ``mode`` (SciPy's conventions)."""
+    if mode == "nearest":
+        return np.clip(i, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(i, n)
+    if mode == "mirror":
+        if n == 1:
+            return np.zeros_like(i)
+        period = 2 * n - 2
+        i = np.mod(i, period)
+        return np.where(i >= n, period - i, i)
+    if mode == "reflect":
+        period = 2 * n
+        i = np.mod(i, period)
+        return np.where(i >= n, period - 1 - i, i)
+    return i  # constant: out-of-range reads are masked by the caller
+
+
+def map_coordinates(images, ys, xs, order, fill_mode, fill_value):
+    """Sample NHWC host ``images`` at ``(ys, xs)`` (``(batch, h, w)`` each) with nearest
+    (``order`` 0) or linear (1) interpolation; outside points follow ``fill_mode``."""
+    b, h, w, _ = images.shape
+    bi = np.arange(b)[:, None, None]
+
+    def read(yi, xi):
+        yi, xi = yi.astype(np.int64), xi.astype(np.int64)
+        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
+        got = images[bi, np.clip(_fold(yi, h, fill_mode), 0, h - 1),
+                     np.clip(_fold(xi, w, fill_mode), 0, w - 1)]
+        if fill_mode == "constant":
+            got = np.where(inside[..., None], got, np.float32(fill_value))
+        return got
+
+    if order == 0:
+        return read(np.floor(ys + 0.5), np.floor(xs + 0.5))
+    y0, x0 = np.floor(ys), np.floor(xs)
+    wy, wx = (ys - y0)[..., None], (xs - x0)[..., None]
+    top = read(y0, x0) * (1 - wx) + read(y0, x0 + 1) * wx
+    bottom = read(y0 + 1, x0) * (1 - wx) + read(y0 + 1, x0 + 1) * wx
+    return (top * (1 - wy) + bottom * wy).astype(np.float32)
+
+
+class RandomElasticTransform(BaseImagePreprocessingLayer):
+    """Elastic distortion: each image (with probability drawn from ``factor``) is resampled
+    along a random, Gaussian-smoothed displacement field whose size grows with ``scale``;
+    clipped to ``value_range``."""
+
+    _out = "float"
+    _moves_pixels = True
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect",
+                 fill_value=0.0, value_range=(0, 255), seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(data_format=data_format, seed=seed, **kwargs)
+        self.factor = _factor(factor, (0, 1))
+        self.scale = _factor(scale, (0, 1))
+        if interpolation not in ip._INTERPOLATIONS:
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of "
+                                      f"one {ip._INTERPOLATIONS}.")
+        if fill_mode not in _ELASTIC_FILL_MODES:
+            raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one "
+                                      f"{set(_ELASTIC_FILL_MODES)}.")
+        self.interpolation, self.fill_mode, self.fill_value = interpolation, fill_mode, \
+            fill_value
+        self.value_range = value_range
+
+    def _augment(self, a, rng):
+        if self.scale[1] == 0 or self.factor[1] == 0:
+            return a.astype(np.float32)
+        b, h, w, _ = a.shape
+        p = rng.uniform(self.factor[0], self.factor[1], size=b)
+        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        strength = np.float32(rng.uniform(self.scale[0], self.scale[1]))
+        alpha = np.float32(max(h, w) * 0.1 * strength)
+        sigma = np.float32(min(h, w) * 0.05 * strength)
+        size = 6 * int(sigma) | 1
+        fields = rng.standard_normal((2, b, h, w, 1)).astype(np.float32) * sigma
+        blur = lambda f: gaussian_blur(f, (size, size), (sigma, sigma))[..., 0]  # noqa: E731
+        dx, dy = blur(fields[0]), blur(fields[1])
+        ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
+                             indexing="ij")
+        warped = map_coordinates(a.astype(np.float32), ys + alpha * dy, xs + alpha * dx,
+                                 ip._INTERPOLATIONS.index(self.interpolation), self.fill_mode,
+                                 self.fill_value)
+        return np.clip(np.where(apply_, warped, a), *self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "value_range": self.value_range,
+                "seed": self.seed}
+
+
+def clahe(a, clip_limit, grid):
+    """Contrast-limited adaptive histogram equalisation of NHWC host images in 0-255:
+    per-tile histograms clipped at ``clip_limit`` times the mean bin (the excess spread
+    evenly), their CDFs as lookup tables, blended bilinearly between tile centres."""
+    b, h, w, c = a.shape
+    gh, gw = grid
+    th, tw = -(-h // gh), -(-w // gw)
+    ph, pw = th * gh - h, tw * gw - w
+    if ph or pw:
+        a = np.pad(a, [(0, 0), (0, ph), (0, pw), (0, 0)], mode="symmetric")
+    n = th * tw
+    tiles = a.reshape(b, gh, th, gw, tw, c).transpose(0, 1, 3, 5, 2, 4).reshape(-1, n)
+    ints = np.clip(tiles.astype(np.int32), 0, 255)
+    offsets = (np.arange(ints.shape[0]) * 256)[:, None]
+    hist = np.bincount((ints + offsets).ravel(), minlength=ints.shape[0] * 256)
+    hist = hist.reshape(b, gh, gw, c, 256).astype(np.float32)
+    if clip_limit > 0:
+        clipped = np.minimum(hist, np.float32(clip_limit * n / 256.0))
+        hist = clipped + (hist - clipped).sum(-1, keepdims=True) / np.float32(256)
+    cdf = np.cumsum(hist, axis=-1, dtype=np.float32)
+    low = cdf.min(-1, keepdims=True)
+    denom = np.float32(n) - low
+    denom = np.where(denom == 0, np.float32(1), denom)
+    lut = np.clip((cdf - low) * np.float32(255) / denom, 0, 255)
+    lut = np.concatenate([lut[:, :1], lut, lut[:, -1:]], axis=1)
+    lut = np.concatenate([lut[:, :, :1], lut, lut[:, :, -1:]], axis=2)
+
+    def axis(n_pad, t, g):
+        pos = (np.arange(n_pad, dtype=np.float32) - np.float32(t / 2.0)) / np.float32(t) + 1
+        lo = np.floor(pos)
+        return (np.clip(lo, 0, g + 1).astype(np.int64), np.clip(lo + 1, 0, g + 1).astype(
+            np.int64), pos - lo)
+
+    y0, y1, wy = axis(th * gh, th, gh)
+    x0, x1, wx = axis(tw * gw, tw, gw)
+    pix = np.clip(a, 0, 255).astype(np.int32)
+    bi, ci = np.arange(b)[:, None, None, None], np.arange(c)[None, None, None, :]
+    ye = lambda v: v[None, :, None, None]  # noqa: E731
+    xe = lambda v: v[None, None, :, None]  # noqa: E731
+    val = lambda ys, xs: lut[bi, ye(ys), xe(xs), ci, pix]  # noqa: E731
+    top = val(y0, x0) * (1 - xe(wx)) + val(y0, x1) * xe(wx)
+    bottom = val(y1, x0) * (1 - xe(wx)) + val(y1, x1) * xe(wx)
+    out = top * (1 - ye(wy)) + bottom * ye(wy)
+    return out[:, :h, :w]
+
+
+class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
+    """CLAHE: histogram equalisation per tile of a ``tile_grid_size`` grid, each tile's
+    histogram clipped at ``clip_limit`` and the tiles' mappings blended bilinearly; the
+    output keeps the input's dtype (integers truncated)."""
+
+    _random = False
+
+    def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8),
+                 data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range, self.clip_limit = value_range, clip_limit
+        self.tile_grid_size = tile_grid_size
+
+    def call(self, inputs, training=True):
+        x = self._convert(inputs)
+        self._check_rank(x)
+        return self._host_call(x, self._equalize, x.dtype, random=False)
+
+    def _equalize(self, a, rng):
+        x = ip._to_range(a.astype(np.float32), self.value_range, (0, 255))
+        out = clahe(x, self.clip_limit, tuple(self.tile_grid_size))
+        return ip._to_range(out, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "clip_limit": self.clip_limit, "tile_grid_size": self.tile_grid_size}
+
+
+__all__ = ["AugMix", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+           "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandAugment", "RandomColorJitter",
+           "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomPerspective"]

@@ -68,6 +68,10 @@ CASES = {
     "RandomColorJitter": ({"brightness_factor": 0.2, "hue_factor": 0.1}, None),
     "MaxNumBoundingBoxes": ({"max_number": 4}, None),
     "Pipeline": ({"layers": [L.RandomFlip(), L.Resizing(3, 3)]}, None),
+    "RandAugment": ({"num_ops": 3, "factor": 0.4}, None),
+    "AugMix": ({"num_chains": 2, "all_ops": False}, None),
+    "RandomElasticTransform": ({"factor": 0.5, "fill_mode": "mirror"}, None),
+    "ContrastLimitedAdaptiveHistogramEqualization": ({"tile_grid_size": (2, 2)}, None),
 }
 
 
