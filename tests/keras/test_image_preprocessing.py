@@ -43,10 +43,12 @@ RANDOM = [
     ("RandomErasing", {}), ("RandomGaussianBlur", {}), ("RandomPerspective", {}),
     ("RandomColorJitter", {"brightness_factor": 0.2, "contrast_factor": 0.3,
                            "saturation_factor": 0.3, "hue_factor": 0.2}),
+    ("RandAugment", {"num_ops": 3}), ("AugMix", {}), ("RandomElasticTransform", {}),
 ]
 ALL = RANDOM + [("Resizing", {"height": 3, "width": 4}), ("CenterCrop", {"height": 3, "width": 4}),
                 ("AutoContrast", {}), ("Equalization", {}),
                 ("MaxNumBoundingBoxes", {"max_number": 3}),
+                ("ContrastLimitedAdaptiveHistogramEqualization", {"tile_grid_size": (2, 2)}),
                 ("Pipeline", {"layers": [L.RandomFlip(seed=1), L.Resizing(3, 3)]})]
 BATCH = np.random.default_rng(3).uniform(0, 255, (6, 5, 6, 3)).astype("float32")
 

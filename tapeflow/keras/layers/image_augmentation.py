@@ -590,7 +590,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         sigma = np.float32(min(h, w) * 0.05 * strength)
         size = 6 * int(sigma) | 1
         fields = rng.standard_normal((2, b, h, w, 1)).astype(np.float32) * sigma
-        blur = lambda f: gaussian_blur(f, (size, size), (sigma, sigma))[..., 0]  # noqa: E731
+        blur = lambda f: gaussian_blur(f, (size, size), (sigma, sigma))[..., 0]
         dx, dy = blur(fields[0]), blur(fields[1])
         ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
                              indexing="ij")
@@ -643,9 +643,9 @@ def clahe(a, clip_limit, grid):
     x0, x1, wx = axis(tw * gw, tw, gw)
     pix = np.clip(a, 0, 255).astype(np.int32)
     bi, ci = np.arange(b)[:, None, None, None], np.arange(c)[None, None, None, :]
-    ye = lambda v: v[None, :, None, None]  # noqa: E731
-    xe = lambda v: v[None, None, :, None]  # noqa: E731
-    val = lambda ys, xs: lut[bi, ye(ys), xe(xs), ci, pix]  # noqa: E731
+    ye = lambda v: v[None, :, None, None]
+    xe = lambda v: v[None, None, :, None]
+    val = lambda ys, xs: lut[bi, ye(ys), xe(xs), ci, pix]
     top = val(y0, x0) * (1 - xe(wx)) + val(y0, x1) * xe(wx)
     bottom = val(y1, x0) * (1 - xe(wx)) + val(y1, x1) * xe(wx)
     out = top * (1 - ye(wy)) + bottom * ye(wy)
