@@ -229,3 +229,22 @@ def test_geometric_layers_refuse_boxes_they_cannot_move():
     out = L.RandomBrightness(0.1, bounding_box_format="xyxy", seed=1)(data, training=True)
     for key in ("boxes", "labels"):  # colour layers leave the boxes as they are
         np.testing.assert_array_equal(out["bounding_boxes"][key], data["bounding_boxes"][key])
+
+
+def test_shear_reads_along_the_sheared_rows():
+    img = np.arange(5 * 6, dtype="float32").reshape(1, 5, 6, 1)
+    out = L.RandomShear(x_factor=(0.5, 0.5), interpolation="nearest", fill_mode="constant",
+                        fill_value=-1.0, seed=2)(img, training=True).numpy()[0, ..., 0]
+
+    def sheared(sign):  # output (x, y) reads input x + sign * 0.5 * y, C-rounded
+        want = np.full((5, 6), -1.0)
+        for y in range(5):
+            for x in range(6):
+                v = x + sign * 0.5 * y
+                src = int(np.sign(v) * np.floor(abs(v) + 0.5))
+                if 0 <= src < 6:
+                    want[y, x] = img[0, y, src, 0]
+        return want
+
+    assert np.array_equal(out, sheared(1)) or np.array_equal(out, sheared(-1))
+    assert not np.array_equal(out, img[0, ..., 0])

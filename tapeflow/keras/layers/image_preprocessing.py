@@ -615,8 +615,9 @@ class RandomTranslation(_AffineLayer):
 
 
 class RandomShear(_AffineLayer):
-    """Shears each image along x and/or y by a random angle: ``x_factor`` ``0.3`` draws
-    a shear of up to ``0.3 * 90`` degrees, of random sign."""
+    """Shears each image by random factors drawn from ``x_factor`` and ``y_factor`` (one
+    random sign for both): an output point ``(x, y)`` reads the input at
+    ``(x + sx * y, sy * x + y)``."""
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
                  fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
@@ -624,14 +625,11 @@ class RandomShear(_AffineLayer):
         self.x_factor, self.y_factor = _factor(x_factor), _factor(y_factor)
 
     def _transforms(self, rng, b, h, w):
-        def draw(f):
-            mag = _batch_uniform(rng, b, abs(f[0]) if f[0] >= 0 else 0.0, abs(f[1]))
-            sign = np.where(rng.random(b) > 0.5, 1.0, -1.0).astype(np.float32)
-            return mag * sign * np.float32(90.0)
-
-        shx, shy = draw(self.x_factor), draw(self.y_factor)
-        zeros = np.zeros(b, np.float32)
-        return affine_matrix(zeros, zeros, zeros, np.float32(1), shx, shy, h, w)
+        sign = np.where(rng.uniform(0, 1, size=b) > 0.5, -1.0, 1.0).astype(np.float32)
+        sy = _batch_uniform(rng, b, *self.y_factor) * sign
+        sx = _batch_uniform(rng, b, *self.x_factor) * sign
+        ones, zeros = np.ones(b, np.float32), np.zeros(b, np.float32)
+        return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor,
