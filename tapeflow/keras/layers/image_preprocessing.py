@@ -747,8 +747,8 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
 
 
 class RandomInvert(BaseImagePreprocessingLayer):
-    """Inverts each image (``max + min - x`` in ``value_range``) with probability drawn
-    from ``factor``."""
+    """Inverts each image (``max - x``, ``max`` the top of ``value_range``) with
+    probability drawn from ``factor``."""
 
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
                  **kwargs):
@@ -760,8 +760,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
         a = a.astype(np.float32)
         p = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0])
         pick = (rng.random(a.shape[0]) < p)[:, None, None, None]
-        lo, hi = self.value_range
-        return np.where(pick, np.float32(hi + lo) - a, a)
+        return np.where(pick, np.float32(self.value_range[1]) - a, a)  # as Keras: max - x
 
     def get_config(self):
         return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
@@ -770,7 +769,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
 
 class RandomPosterization(BaseImagePreprocessingLayer):
     """Keeps the top ``b`` bits of each 8-bit channel value, ``b`` drawn from ``factor``
-    (an int in ``[1, 8]`` or a range)."""
+    (``f``: ``[1, f)``; a pair ``(lo, hi)``: ``[lo, hi)``, or ``lo`` when equal)."""
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
@@ -785,7 +784,9 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         self.value_range = sorted(_value_range(value_range))
 
     def _augment(self, a, rng):
-        bits = rng.integers(self.factor[0], self.factor[1] + 1, size=(a.shape[0], 1, 1, 1))
+        lo, hi = self.factor  # as Keras: the upper bound is excluded unless lo == hi
+        bits = rng.integers(lo, hi, size=(a.shape[0], 1, 1, 1)) if lo != hi else \
+            np.full((a.shape[0], 1, 1, 1), lo)
         x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
         shift = (8 - bits).astype(np.uint8)
         q = np.left_shift(np.right_shift(np.clip(x, 0, 255).astype(np.uint8), shift), shift)
