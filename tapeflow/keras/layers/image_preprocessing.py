@@ -28,6 +28,7 @@ from .convolutional import normalize_data_format
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 _INTERPOLATIONS = ("nearest", "bilinear")
+_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 
 
 # -- host helpers ----------------------------------------------------------------------------
@@ -353,10 +354,20 @@ def _aspect_crop_box(height, width, target_h, target_w):
 
 
 def _resize(x, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
-            pad_to_aspect_ratio=False, fill_value=0.0, data_format="channels_last"):
+            pad_to_aspect_ratio=False, fill_value=0.0, data_format="channels_last",
+            fill_mode="constant"):
     """Keras's ``ops.image.resize`` (TF backend) on a tapeflow tensor, as recorded ops."""
     from ...image import _resize as _rs  # cycle: tapeflow.image imports keras-free ops only
 
+    if interpolation not in _RESIZE_INTERPOLATIONS:
+        raise ValueError("Invalid value for argument `interpolation`. Expected of one "
+                         f"{_RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
+    if fill_mode != "constant":
+        raise ValueError("Invalid value for argument `fill_mode`. Only `'constant'` is "
+                         f"supported. Received: fill_mode={fill_mode}")
+    if pad_to_aspect_ratio and crop_to_aspect_ratio:
+        raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
+                         "`True`.")
     h_ax, w_ax = _hw_axes(x, data_format)
     height, width = x.shape[h_ax], x.shape[w_ax]
     th, tw = size
@@ -415,7 +426,7 @@ class Resizing(BaseImagePreprocessingLayer):
         self._check_rank(x)
         out = _resize(x, (self.height, self.width), self.interpolation, self.antialias,
                       self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value,
-                      self.data_format)
+                      self.data_format, self.fill_mode)
         return _saturate_round(out, x.dtype)
 
     def compute_output_shape(self, input_shape):
