@@ -8,7 +8,7 @@
 from ...backend import host as np
 from . import image_preprocessing as ip
 from .base import Layer
-from .image_preprocessing import BaseImagePreprocessingLayer, _factor
+from .image_preprocessing import BaseImagePreprocessingLayer, _as_tuple, _factor
 
 
 def _beta(rng, alpha, size):
@@ -128,7 +128,7 @@ class RandomErasing(BaseImagePreprocessingLayer):
             raise ValueError("The `fill_value` argument should be a number or a list of three "
                              f"numbers. Received: fill_value={fill_value}")
         self.fill_value = fill_value
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         b, h, w, _ = a.shape
@@ -199,7 +199,7 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
             kernel_size = (kernel_size, kernel_size)
         self.kernel_size = kernel_size
         self.sigma = _factor(sigma, (0, 1))
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         b = a.shape[0]
@@ -281,7 +281,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
                  saturation_factor=None, hue_factor=None, seed=None, data_format=None,
                  **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
         self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
         self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
         parts = []
@@ -447,7 +447,7 @@ class RandAugment(BaseImagePreprocessingLayer):
     def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear",
                  seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        self.value_range, self.num_ops = value_range, num_ops
+        self.value_range, self.num_ops = _as_tuple(value_range), num_ops
         self.factor = _factor(factor, (0, 1))
         self.interpolation = interpolation
         self.__dict__["_ops"] = _ops_table(self, self.factor, value_range, interpolation,
@@ -479,7 +479,7 @@ class AugMix(BaseImagePreprocessingLayer):
                  alpha=1.0, all_ops=True, interpolation="bilinear", seed=None,
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        self.value_range, self.num_chains, self.chain_depth = value_range, num_chains, \
+        self.value_range, self.num_chains, self.chain_depth = _as_tuple(value_range), num_chains, \
             chain_depth
         self.factor = _factor(factor, (0, 1))
         self.alpha, self.all_ops, self.interpolation = alpha, all_ops, interpolation
@@ -577,7 +577,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
                                       f"{set(_ELASTIC_FILL_MODES)}.")
         self.interpolation, self.fill_mode, self.fill_value = interpolation, fill_mode, \
             fill_value
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         if self.scale[1] == 0 or self.factor[1] == 0:
@@ -662,8 +662,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8),
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.value_range, self.clip_limit = value_range, clip_limit
-        self.tile_grid_size = tile_grid_size
+        self.value_range, self.clip_limit = _as_tuple(value_range), clip_limit
+        self.tile_grid_size = _as_tuple(tile_grid_size)
 
     def call(self, inputs, training=True):
         x = self._convert(inputs)

@@ -49,6 +49,11 @@ def _value_range(value_range):
     return value_range
 
 
+def _as_tuple(value):
+    """Lists (a config read back from JSON) as tuples, as the layer was first made."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _to_range(a, src, dst):
     """Linearly map values of ``a`` from range ``src`` to range ``dst`` (float32)."""
     if src[0] == dst[0] and src[1] == dst[1]:
@@ -581,7 +586,7 @@ class RandomZoom(_AffineLayer):
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_factor, self.width_factor = _as_tuple(height_factor), _as_tuple(width_factor)
         self.__dict__["_h"] = _axis_factor(height_factor, "height_factor", False)
         self.__dict__["_w"] = None if width_factor is None else \
             _axis_factor(width_factor, "width_factor", False)
@@ -612,7 +617,7 @@ class RandomTranslation(_AffineLayer):
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_factor, self.width_factor = _as_tuple(height_factor), _as_tuple(width_factor)
         self.__dict__["_h"] = _axis_factor(height_factor, "height_factor", True)
         self.__dict__["_w"] = _axis_factor(width_factor, "width_factor", True)
 
@@ -698,7 +703,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _factor(factor, (0, 1))
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         a = a.astype(np.float32)
@@ -765,7 +770,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
                  **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.factor = _factor(factor, (0, 1))
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         a = a.astype(np.float32)
@@ -821,7 +826,7 @@ class RandomHue(BaseImagePreprocessingLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.factor = _factor(factor, (0, 1))
-        self.value_range = value_range
+        self.value_range = _as_tuple(value_range)
 
     def _augment(self, a, rng):
         b = a.shape[0]
