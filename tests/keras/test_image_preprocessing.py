@@ -248,3 +248,25 @@ def test_shear_reads_along_the_sheared_rows():
 
     assert np.array_equal(out, sheared(1)) or np.array_equal(out, sheared(-1))
     assert not np.array_equal(out, img[0, ..., 0])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.RandomFlip(seed=3, dtype="float64"),
+    lambda: L.RandomRotation(0.2, seed=3, dtype="float64"),
+    lambda: L.RandomRotation(0.2, fill_mode="constant", fill_value=0.5, seed=3,
+                             dtype="float64"),
+    lambda: L.RandomZoom(0.3, interpolation="nearest", seed=3, dtype="float64"),
+    lambda: L.RandomTranslation(0.3, 0.3, fill_mode="wrap", seed=3, dtype="float64"),
+    lambda: L.RandomShear(0.3, 0.3, seed=3, dtype="float64"),
+    lambda: L.RandomBrightness(0.1, seed=3, dtype="float64"),
+    lambda: L.RandomContrast(0.5, seed=3, dtype="float64"),
+    lambda: L.RandomCrop(2, 3, seed=3, dtype="float64"),
+    lambda: L.RandomFlip("vertical", seed=3, data_format="channels_first", dtype="float64"),
+], ids=["flip", "rotation", "rotation_constant", "zoom_nearest", "translation_wrap", "shear",
+        "brightness", "contrast", "crop", "flip_channels_first"])
+def test_random_layer_gradients(make):
+    from tests.gradcheck import check_grad
+
+    # a fresh layer of the same seed per evaluation: the same draws each time
+    x = np.random.default_rng(5).uniform(20, 200, size=(2, 4, 5, 3))
+    check_grad(lambda t: make()(t, training=True), x, eps=1e-3, rtol=1e-4, atol=1e-5)

@@ -42,6 +42,25 @@ IMAGE_AUGMENT = Op("ImageAugmentation", _host_fwd, None, None, same_dtype=False,
 IMAGE_TRANSFORM = Op("ImageTransform", _host_fwd, None, None, same_dtype=False)
 
 
+def _params_fwd(a, fn):
+    return np.asarray(fn(tuple(a.shape)))
+
+
+# The random parameters of one call (flip flags, warps, shifts): drawn afresh on every run;
+# the images then go through differentiable ops, so gradients reach them as in TF.
+IMAGE_PARAMS = Op("ImageAugmentationDraw", _params_fwd, None, None, same_dtype=False,
+                  random=True)
+# The same, from a fixed generator state (a dict's images and labels share one draw).
+IMAGE_PARAMS_FIXED = Op("ImageAugmentationParams", _params_fwd, None, None, same_dtype=False)
+
+
+def _warp_plan_fwd(t, shape, interpolation, fill_mode):
+    return warp_plan(np.asarray(to_host(t)), shape, interpolation, fill_mode)
+
+
+WARP_PLAN = Op("ImageWarpPlan", _warp_plan_fwd, None, None, same_dtype=False)
+
+
 def _value_range(value_range):
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
         raise ValueError("The `value_range` argument should be a list of two numbers. "
@@ -143,6 +162,61 @@ def affine_transform(images, transforms, interpolation="bilinear", fill_mode="co
     return (wy0 * top + wy1 * bot).astype(images.dtype)
 
 
+def warp_plan(transforms, shape, interpolation, fill_mode):
+    """Where each output pixel of a projective warp reads: ``(b, h, w, corners, 2)`` float64
+    rows ``[flat index into the (b*h*w, c) image rows, weight]``; a corner outside the image
+    has weight 0 (its share is the fill value's, in ``"constant"`` mode)."""
+    b, h, w = shape
+    t = np.asarray(transforms, np.float32).reshape(-1, 8)
+    if t.shape[0] == 1 and b > 1:
+        t = np.repeat(t, b, axis=0)
+    ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
+                         indexing="ij")
+    t = t[:, :, None, None]
+    k = t[:, 6] * xs + t[:, 7] * ys + np.float32(1)
+    x = (t[:, 0] * xs + t[:, 1] * ys + t[:, 2]) / k
+    y = (t[:, 3] * xs + t[:, 4] * ys + t[:, 5]) / k
+    x, y = _map_coord(x, w, fill_mode), _map_coord(y, h, fill_mode)
+    if interpolation == "nearest":
+        corners = [(_round_half_away(y), _round_half_away(x), np.ones_like(x))]
+    else:
+        y0, x0 = np.floor(y), np.floor(x)
+        corners = [(y0, x0, (y0 + 1 - y) * (x0 + 1 - x)), (y0, x0 + 1, (y0 + 1 - y) * (x - x0)),
+                   (y0 + 1, x0, (y - y0) * (x0 + 1 - x)), (y0 + 1, x0 + 1, (y - y0) * (x - x0))]
+    base = (np.arange(b) * h * w)[:, None, None]
+    plan = np.empty((b, h, w, len(corners), 2), np.float64)
+    for i, (yi, xi, wt) in enumerate(corners):
+        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
+        flat = base + np.clip(yi, 0, h - 1).astype(np.int64) * w + \
+            np.clip(xi, 0, w - 1).astype(np.int64)
+        plan[..., i, 0] = flat
+        plan[..., i, 1] = np.where(inside, wt, 0)
+    return plan
+
+
+def _warp(x, transforms, interpolation, fill_mode, fill_value, data_format):
+    """Projective warp of a tapeflow image tensor (3-D or 4-D) as recorded gather and sum
+    ops (gradients flow to the images); ``transforms`` a ``(batch, 8)`` tensor."""
+    single = len(x.shape) == 3
+    if single:
+        x = A.expand_dims(x, 0)
+    if data_format == "channels_first":
+        x = A.transpose(x, [0, 2, 3, 1])
+    b, h, w, c = x.shape
+    plan = apply(WARP_PLAN, (transforms,), {"shape": (b, h, w),
+                                           "interpolation": interpolation,
+                                           "fill_mode": fill_mode})
+    idx = M.cast(plan[..., 0], dtypes.int64)
+    wt = M.cast(plan[..., 1], x.dtype)
+    rows = IX.gather(A.reshape(x, [b * h * w, c]), idx)  # (b, h, w, corners, c)
+    out = R.reduce_sum(rows * A.expand_dims(wt, -1), axis=3)
+    if fill_mode == "constant" and fill_value != 0:
+        out = out + A.expand_dims(1.0 - R.reduce_sum(wt, axis=3), -1) * float(fill_value)
+    if data_format == "channels_first":
+        out = A.transpose(out, [0, 3, 1, 2])
+    return A.squeeze(out, [0]) if single else out
+
+
 def affine_matrix(angle, translate_x, translate_y, scale, shear_x, shear_y, height, width):
     """``(batch, 8)`` transforms rotating by ``angle`` degrees about the image centre, then
     shearing (degrees), scaling and translating (pixels), as Keras's image layers build them.
@@ -241,6 +315,27 @@ class BaseImagePreprocessingLayer(Layer):
         return apply(op, (x,),
                      {"fn": run, "dtype": np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)})
 
+    def _draw(self, x, fn, state=None):
+        """A tensor of this call's random parameters, ``fn(nhwc_shape, rng)``, drawn by a
+        recorded op (afresh on every run, or from ``state``)."""
+        layer, cf = self, self.data_format == "channels_first"
+
+        def draw(shape):
+            if len(shape) == 3:
+                shape = (1,) + shape
+            if cf:
+                shape = (shape[0], shape[2], shape[3], shape[1])
+            rng = np.random.default_rng(state) if state is not None else layer._next_rng()
+            return fn(shape, rng)
+
+        return apply(IMAGE_PARAMS_FIXED if state is not None else IMAGE_PARAMS, (x,),
+                     {"fn": draw})
+
+    def _per_image(self, x, values):
+        """``(batch,)`` values shaped to broadcast over ``x`` (3-D: the one image's)."""
+        return A.reshape(values, [-1] + [1] * (len(x.shape) - 1)) if len(x.shape) == 4 else \
+            A.reshape(values, [1] * len(x.shape))
+
     def call(self, inputs, training=True):
         if isinstance(inputs, dict):
             return self._call_dict(inputs, training)
@@ -281,6 +376,8 @@ class BaseImagePreprocessingLayer(Layer):
             return x
         if self._out == "float" and x.dtype != compute:
             x = M.cast(x, compute)
+        if hasattr(self, "_apply"):  # differentiable: drawn parameters, then tapeflow ops
+            return self._apply(x, state)
         dtype = x.dtype if self._out == "keep" else compute
         return self._host_call(x, self._augment, dtype, state=state)
 
@@ -493,13 +590,25 @@ class RandomFlip(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.mode = mode  # as Keras, another mode is accepted and flips nothing
 
+    def _flips(self, shape, rng):
+        return rng.random(shape[0]) <= 0.5
+
     def _augment(self, a, rng):
-        flips = (rng.random(a.shape[0]) <= 0.5)[:, None, None, None]
+        flips = self._flips(a.shape, rng)[:, None, None, None]
         if self.mode in ("horizontal", "horizontal_and_vertical"):
             a = np.where(flips, a[:, :, ::-1], a)
         if self.mode in ("vertical", "horizontal_and_vertical"):
             a = np.where(flips, a[:, ::-1], a)
         return a
+
+    def _apply(self, x, state):
+        flips = self._per_image(x, self._draw(x, self._flips, state))
+        h_ax, w_ax = _hw_axes(x, self.data_format)
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            x = M.where(flips, IX.reverse(x, [w_ax]), x)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            x = M.where(flips, IX.reverse(x, [h_ax]), x)
+        return x
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "mode": self.mode}
@@ -529,6 +638,11 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         b, h, w, _ = a.shape
         return affine_transform(a, self._transforms(rng, b, h, w), self.interpolation,
                                 self.fill_mode, self.fill_value)
+
+    def _apply(self, x, state):
+        t = self._draw(x, lambda s, rng: self._transforms(rng, s[0], s[1], s[2]), state)
+        return _warp(x, t, self.interpolation, self.fill_mode, self.fill_value,
+                     self.data_format)
 
     def _geometry_config(self):
         return {"fill_mode": self.fill_mode, "interpolation": self.interpolation,
@@ -674,11 +788,18 @@ class RandomCrop(BaseImagePreprocessingLayer):
         h_ax, w_ax = _hw_axes(x, self.data_format)
         ih, iw = x.shape[h_ax], x.shape[w_ax]
         if ih > self.height and iw > self.width:
-            rng = self._next_rng()
-            top = int(rng.uniform(0, float(ih - self.height + 1)))
-            left = int(rng.uniform(0, float(iw - self.width + 1)))
-            top, left = min(top, ih - self.height), min(left, iw - self.width)
-            return _slice_hw(x, self.data_format, top, left, self.height, self.width)
+            def corner(shape, rng):
+                top = int(rng.uniform(0, float(ih - self.height + 1)))
+                left = int(rng.uniform(0, float(iw - self.width + 1)))
+                return np.asarray([min(top, ih - self.height), min(left, iw - self.width)],
+                                  np.int64)
+
+            # the corner is drawn by a recorded op (a traced call draws afresh); the window
+            # is gathered, so gradients reach the images
+            at = self._draw(x, corner)
+            rows = at[0] + convert_to_tensor(np.arange(self.height, dtype=np.int64))
+            cols = at[1] + convert_to_tensor(np.arange(self.width, dtype=np.int64))
+            return IX.gather(IX.gather(x, rows, axis=h_ax), cols, axis=w_ax)
         top, left, _, _ = _aspect_crop_box(ih, iw, self.height, self.width)
         # as Keras: the window keeps the target size from the aspect-ratio box's corner,
         # cut short by the image's edge, and is then resized
@@ -705,13 +826,24 @@ class RandomContrast(BaseImagePreprocessingLayer):
         self.factor = _factor(factor, (0, 1))
         self.value_range = _as_tuple(value_range)
 
+    def _factors(self, shape, rng):
+        return rng.uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
+                           size=shape[0]).astype(np.float32)
+
     def _augment(self, a, rng):
         a = a.astype(np.float32)
-        f = rng.uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
-                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
+        f = self._factors(a.shape, rng)[:, None, None, None]
         mean = a.mean(axis=(1, 2), keepdims=True, dtype=np.float32)
         out = (a - mean) * f + mean
         return np.clip(out, self.value_range[0], self.value_range[1])
+
+    def _apply(self, x, state):
+        if x.dtype != self.compute_dtype:
+            x = M.cast(x, self.compute_dtype)
+        f = M.cast(self._per_image(x, self._draw(x, self._factors, state)), x.dtype)
+        mean = R.reduce_mean(x, axis=list(_hw_axes(x, self.data_format)), keepdims=True)
+        lo, hi = (float(v) for v in self.value_range)
+        return M.clip_by_value((x - mean) * f + mean, lo, hi)
 
     def get_config(self):
         return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
@@ -729,11 +861,19 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         self.factor = _factor(factor)
         self.value_range = sorted(_value_range(value_range))
 
-    def _augment(self, a, rng):
+    def _delta(self, shape, rng):
         lo, hi = self.value_range
-        delta = rng.uniform(self.factor[0], self.factor[1], size=(a.shape[0], 1, 1, 1))
-        delta = (delta * (hi - lo)).astype(np.float32).astype(a.dtype)
-        return np.clip(a + delta, lo, hi)
+        delta = rng.uniform(self.factor[0], self.factor[1], size=shape[0])
+        return (delta * (hi - lo)).astype(np.float32)
+
+    def _augment(self, a, rng):
+        delta = self._delta(a.shape, rng)[:, None, None, None].astype(a.dtype)
+        return np.clip(a + delta, *self.value_range)
+
+    def _apply(self, x, state):
+        delta = M.cast(self._per_image(x, self._draw(x, self._delta, state)), x.dtype)
+        lo, hi = self.value_range
+        return M.clip_by_value(x + delta, M.cast(lo, x.dtype), M.cast(hi, x.dtype))
 
     def get_config(self):
         return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
