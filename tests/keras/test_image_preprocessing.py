@@ -262,8 +262,17 @@ def test_shear_reads_along_the_sheared_rows():
     lambda: L.RandomContrast(0.5, seed=3, dtype="float64"),
     lambda: L.RandomCrop(2, 3, seed=3, dtype="float64"),
     lambda: L.RandomFlip("vertical", seed=3, data_format="channels_first", dtype="float64"),
+    lambda: L.RandomInvert(0.5, seed=3, dtype="float64"),
+    lambda: L.RandomGrayscale(0.5, seed=4, dtype="float64"),
+    lambda: L.RandomColorDegeneration(0.5, seed=3, dtype="float64"),
+    lambda: L.Solarization(0.2, 0.8, seed=3, dtype="float64"),
+    lambda: L.MixUp(seed=3, dtype="float64"),
+    lambda: L.CutMix(seed=3, dtype="float64"),
+    lambda: L.RandomErasing(scale=(0.2, 0.5), fill_value=9.0, seed=3, dtype="float64"),
+    lambda: L.RandomPerspective(scale=0.4, seed=3, dtype="float64"),
 ], ids=["flip", "rotation", "rotation_constant", "zoom_nearest", "translation_wrap", "shear",
-        "brightness", "contrast", "crop", "flip_channels_first"])
+        "brightness", "contrast", "crop", "flip_channels_first", "invert", "grayscale",
+        "degeneration", "solarization", "mixup", "cutmix", "erasing", "perspective"])
 def test_random_layer_gradients(make):
     from tests.gradcheck import check_grad
 

@@ -6,6 +6,9 @@
 ``MixUp`` and ``CutMix`` mix labels too when called on ``{"images": ..., "labels": ...}``.
 """
 from ...backend import host as np
+from ...ops import array as A
+from ...ops import indexing as IX
+from ...ops import math as M
 from . import image_preprocessing as ip
 from .base import Layer
 from .image_preprocessing import BaseImagePreprocessingLayer, _as_tuple, _factor
@@ -38,6 +41,15 @@ class MixUp(BaseImagePreprocessingLayer):
         a = a.astype(np.float32)
         w = w[:, None, None, None]
         return w * a + (1 - w) * a[perm]
+
+    def _apply(self, x, state):
+        x = x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
+        drawn = self._draw(x, lambda s, rng: np.stack(self._params(rng, s[0])).astype(
+            np.float64), state)
+        perm = M.cast(drawn[0], "int64")
+        w = self._per_image(x, M.cast(drawn[1], x.dtype))
+        partner = IX.gather(x, perm, axis=0) if len(x.shape) == 4 else x
+        return w * x + (1.0 - w) * partner
 
     def _augment_labels(self, labels, rng, image_shape):
         b = image_shape[0] if len(image_shape) == 4 else 1
@@ -98,6 +110,21 @@ class CutMix(BaseImagePreprocessingLayer):
         perm, mask, _ = self._params(rng, b, h, w)
         return np.where(mask, a[perm], a)
 
+    def _apply(self, x, state):
+        def draw(shape, rng):  # [permutation | box mask] per image
+            b, h, w, _ = shape
+            perm, mask, _ = self._params(rng, b, h, w)
+            return np.concatenate([perm[:, None], mask.reshape(b, -1)], axis=1).astype(
+                np.float64)
+
+        drawn = self._draw(x, draw, state)
+        perm = M.cast(drawn[:, 0], "int64")
+        h_ax, w_ax = ip._hw_axes(x, self.data_format)
+        shape = [x.shape[0], 1, 1, 1]
+        shape[h_ax], shape[w_ax] = x.shape[h_ax], x.shape[w_ax]
+        mask = M.cast(A.reshape(drawn[:, 1:], shape), "bool")
+        return M.where(mask, IX.gather(x, perm, axis=0), x)
+
     def _augment_labels(self, labels, rng, image_shape):
         if len(image_shape) != 4:
             return labels
@@ -130,7 +157,30 @@ class RandomErasing(BaseImagePreprocessingLayer):
         self.fill_value = fill_value
         self.value_range = _as_tuple(value_range)
 
-    def _augment(self, a, rng):
+    def _apply(self, x, state):
+        cf = self.data_format == "channels_first"
+
+        def draw(shape, rng):  # [fill values..., erase flag] per pixel, channels last
+            a = np.zeros(shape, np.float32)
+            erased = self._augment(a, rng, flags=True)
+            return np.asarray(erased, np.float64)
+
+        drawn = M.cast(self._draw(x, draw, state), x.dtype)
+        if cf:
+            drawn = A.transpose(drawn, [0, 3, 1, 2])
+        if len(x.shape) == 3:
+            drawn = A.squeeze(drawn, [0])
+        c_ax = len(x.shape) - 1 if not cf else len(x.shape) - 3
+        n = x.shape[c_ax]
+        begin = [0] * len(x.shape)
+        size = list(drawn.shape)
+        size[c_ax] = n
+        fill = A.slice(drawn, begin, size)
+        begin[c_ax], size[c_ax] = n, 1
+        flag = M.cast(A.slice(drawn, begin, size), "bool")
+        return M.where(flag, fill + M.zeros_like(x), x)
+
+    def _augment(self, a, rng, flags=False):
         b, h, w, _ = a.shape
         share = np.sqrt(rng.uniform(self.scale[0], self.scale[1], size=(b, 2)).astype(
             np.float32))
@@ -143,6 +193,8 @@ class RandomErasing(BaseImagePreprocessingLayer):
         else:
             fill = np.broadcast_to(np.asarray(self.fill_value, np.float32), a.shape)
         fill = np.clip(fill, self.value_range[0], self.value_range[1])
+        if flags:  # the fill and where it goes, for the differentiable path
+            return np.concatenate([fill, np.broadcast_to(apply_ & mask, (b, h, w, 1))], -1)
         return np.where(apply_ & mask, fill, a)
 
     def get_config(self):
@@ -253,17 +305,26 @@ class RandomPerspective(BaseImagePreprocessingLayer):
                                       f"one {ip._INTERPOLATIONS}.")
         self.scale, self.interpolation, self.fill_value = scale, interpolation, fill_value
 
-    def _augment(self, a, rng):
-        b, h, w, _ = a.shape
+    def _transforms(self, shape, rng):
+        """The warps of one call; images left alone get the identity."""
+        b, h, w = shape[:3]
         p = rng.uniform(self.factor[0], self.factor[1], size=b)
-        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None]
         move = rng.uniform(-0.5 * self.scale, 0.5 * self.scale, size=(b, 4, 2)).astype(
             np.float32)
         start = np.asarray([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]], np.float32)
         start = np.repeat(start[None], b, axis=0)
-        warped = ip.affine_transform(a, homography(start, start + start * move),
-                                     self.interpolation, "constant", self.fill_value)
-        return np.where(apply_, warped, a)
+        identity = np.asarray([1, 0, 0, 0, 1, 0, 0, 0], np.float32)
+        return np.where(apply_, homography(start, start + start * move), identity)
+
+    def _augment(self, a, rng):
+        return ip.affine_transform(a, self._transforms(a.shape, rng), self.interpolation,
+                                   "constant", self.fill_value)
+
+    def _apply(self, x, state):
+        t = self._draw(x, self._transforms, state)
+        return ip._warp(x, t, self.interpolation, "constant", self.fill_value,
+                        self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale,

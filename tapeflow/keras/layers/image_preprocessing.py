@@ -237,6 +237,15 @@ def affine_matrix(angle, translate_x, translate_y, scale, shear_x, shear_y, heig
     return np.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1).astype(np.float32)
 
 
+def _gray_t(x, data_format):
+    """ITU-R 601 luma of an RGB image tensor as recorded ops, one channel kept."""
+    ax = len(x.shape) - 1 if data_format == "channels_last" else len(x.shape) - 3
+    shape = [1] * len(x.shape)
+    shape[ax] = 3
+    w = A.reshape(convert_to_tensor(np.asarray([0.2989, 0.5870, 0.1140], np.float32)), shape)
+    return R.reduce_sum(x * M.cast(w, x.dtype), axis=ax, keepdims=True)
+
+
 def _gray(a):
     """ITU-R 601 luma of NHWC RGB host images, one channel kept."""
     w = np.asarray([0.2989, 0.5870, 0.1140], np.float32)
@@ -898,6 +907,16 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         gray = _gray(a.astype(np.float32))  # integer images: truncated, as TF's cast
         return np.where(pick, np.broadcast_to(gray, a.shape).astype(a.dtype), a)
 
+    def _picks(self, shape, rng):
+        return rng.random(shape[0]) < self.factor
+
+    def _apply(self, x, state):
+        pick = self._per_image(x, self._draw(x, self._picks, state))
+        xf = x if x.dtype.is_floating else M.cast(x, dtypes.float32)
+        gray = _gray_t(xf, self.data_format)
+        gray = gray if gray.dtype == x.dtype else M.cast(gray, x.dtype)  # truncated, as TF
+        return M.where(pick, gray + M.zeros_like(x), x)
+
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
 
@@ -912,11 +931,19 @@ class RandomInvert(BaseImagePreprocessingLayer):
         self.factor = _factor(factor, (0, 1))
         self.value_range = _as_tuple(value_range)
 
+    def _picks(self, shape, rng):
+        p = rng.uniform(self.factor[0], self.factor[1], size=shape[0])
+        return rng.random(shape[0]) < p
+
     def _augment(self, a, rng):
         a = a.astype(np.float32)
-        p = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0])
-        pick = (rng.random(a.shape[0]) < p)[:, None, None, None]
+        pick = self._picks(a.shape, rng)[:, None, None, None]
         return np.where(pick, np.float32(self.value_range[1]) - a, a)  # as Keras: max - x
+
+    def _apply(self, x, state):
+        x = x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
+        pick = self._per_image(x, self._draw(x, self._picks, state))
+        return M.where(pick, float(self.value_range[1]) - x, x)
 
     def get_config(self):
         return {**BaseImagePreprocessingLayer.get_config(self), "factor": self.factor,
@@ -1021,11 +1048,19 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         self.factor = _factor(factor)
         self.value_range = sorted(_value_range(value_range))
 
+    def _weights(self, shape, rng):
+        return rng.uniform(self.factor[0], self.factor[1], size=shape[0]).astype(np.float32)
+
     def _augment(self, a, rng):
-        f = rng.uniform(self.factor[0], self.factor[1],
-                        size=(a.shape[0], 1, 1, 1)).astype(np.float32)
+        f = self._weights(a.shape, rng)[:, None, None, None]
         x = a.astype(np.float32)
         return np.clip(x + f * (_gray(x) - x), *self.value_range)
+
+    def _apply(self, x, state):
+        x = x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
+        f = M.cast(self._per_image(x, self._draw(x, self._weights, state)), x.dtype)
+        lo, hi = (float(v) for v in self.value_range)
+        return M.clip_by_value(x + f * (_gray_t(x, self.data_format) - x), lo, hi)
 
     get_config = RandomPosterization.get_config
 
@@ -1106,16 +1141,29 @@ class Solarization(BaseImagePreprocessingLayer):
         self.threshold_factor = _unit_factor(threshold_factor, "threshold_factor")
         self.value_range = sorted(_value_range(value_range))
 
-    def _augment(self, a, rng):
-        b = a.shape[0]
-        # as Keras 3.15: the draw is uniform on [lower, upper * 255]
+    def _amounts(self, shape, rng):
+        # as Keras 3.15: the draws are uniform on [lower, upper * 255]
         af, tf_ = self.addition_factor, self.threshold_factor
-        add = rng.uniform(af[0], af[1] * 255, size=(b, 1, 1, 1)).astype(np.float32)
-        thr = rng.uniform(tf_[0], tf_[1] * 255, size=(b, 1, 1, 1)).astype(np.float32)
+        add = rng.uniform(af[0], af[1] * 255, size=shape[0]).astype(np.float32)
+        thr = rng.uniform(tf_[0], tf_[1] * 255, size=shape[0]).astype(np.float32)
+        return np.stack([add, thr])
+
+    def _augment(self, a, rng):
+        add, thr = self._amounts(a.shape, rng)[:, :, None, None, None]
         x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
         x = np.clip(x + add, 0, 255)
         x = np.where(x < thr, x, np.float32(255) - x)
         return _to_range(x, (0, 255), self.value_range)
+
+    def _apply(self, x, state):
+        amounts = M.cast(self._draw(x, self._amounts, state), x.dtype)
+        add, thr = self._per_image(x, amounts[0]), self._per_image(x, amounts[1])
+        lo, hi = (float(v) for v in self.value_range)
+        if (lo, hi) != (0.0, 255.0):
+            x = (x - lo) / (hi - lo) * 255.0
+        x = M.clip_by_value(x + add, 0.0, 255.0)
+        x = M.where(M.less(x, thr), x, 255.0 - x)
+        return x / 255.0 * (hi - lo) + lo if (lo, hi) != (0.0, 255.0) else x
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range,
