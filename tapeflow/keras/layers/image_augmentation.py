@@ -209,14 +209,22 @@ def _gaussian_kernel(size, sigma):
     return k / k.sum(dtype=np.float32)
 
 
-def gaussian_blur(a, kernel_size, sigma):
-    """Blur NHWC host images with a separable Gaussian (``kernel_size`` and ``sigma`` as
-    ``(x, y)`` pairs), zero-padded to the same size as Keras's depthwise convolution."""
+def _blur_kernel(kernel_size, sigma):
     kx, ky = _gaussian_kernel(kernel_size[0], sigma[0]), _gaussian_kernel(kernel_size[1],
                                                                          sigma[1])
     # as Keras: the (y, x) outer product is laid out as kernel_size[0] rows (the same for a
     # square kernel, a reshuffle of it otherwise)
-    kernel = np.outer(ky, kx).astype(np.float32).reshape(kernel_size[0], kernel_size[1])
+    return np.outer(ky, kx).astype(np.float32).reshape(kernel_size[0], kernel_size[1])
+
+
+def gaussian_blur(a, kernel_size, sigma):
+    """Blur NHWC host images with a separable Gaussian (``kernel_size`` and ``sigma`` as
+    ``(x, y)`` pairs), zero-padded to the same size as Keras's depthwise convolution."""
+    return _filter(a, _blur_kernel(kernel_size, sigma))
+
+
+def _filter(a, kernel):
+    """NHWC host images filtered per channel by ``kernel``, zero-padded ("same")."""
     rows, cols = kernel.shape
     h, w = a.shape[1:3]
     top, left = (rows - 1) // 2, (cols - 1) // 2
@@ -253,14 +261,30 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         self.sigma = _factor(sigma, (0, 1))
         self.value_range = _as_tuple(value_range)
 
-    def _augment(self, a, rng):
-        b = a.shape[0]
+    def _params(self, shape, rng):
+        """``[blur flags (batch), kernel weights (rows * cols)]`` of one call."""
+        b = shape[0]
         p = rng.uniform(self.factor[0], self.factor[1], size=b)
-        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
+        apply_ = rng.uniform(0, 1, size=b) < p
         sigma = rng.uniform(self.sigma[0], self.sigma[1], size=2).astype(np.float32) + \
             np.float32(1e-6)
-        blurred = gaussian_blur(a, self.kernel_size, sigma)
+        return np.concatenate([apply_, _blur_kernel(self.kernel_size, sigma).ravel()])
+
+    def _augment(self, a, rng):
+        drawn = self._params(a.shape, rng)
+        apply_ = drawn[:a.shape[0]].astype(bool)[:, None, None, None]
+        rows, cols = self.kernel_size
+        blurred = _filter(a, drawn[a.shape[0]:].reshape(rows, cols).astype(np.float32))
         return np.clip(np.where(apply_, blurred, a), *self.value_range)
+
+    def _apply(self, x, state):
+        drawn = self._draw(x, lambda s, rng: self._params(s, rng).astype(np.float64), state)
+        b = x.shape[0] if len(x.shape) == 4 else 1
+        apply_ = self._per_image(x, M.cast(drawn[:b], "bool"))
+        rows, cols = self.kernel_size
+        blurred = ip.conv_same(x, drawn[b:], rows, cols, self.data_format)
+        lo, hi = (float(v) for v in self.value_range)
+        return M.clip_by_value(M.where(apply_, blurred, x), lo, hi)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor,

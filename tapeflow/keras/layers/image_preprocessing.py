@@ -237,6 +237,25 @@ def affine_matrix(angle, translate_x, translate_y, scale, shear_x, shear_y, heig
     return np.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1).astype(np.float32)
 
 
+def conv_same(x, kernel, rows, cols, data_format):
+    """``x`` (3-D or 4-D) filtered per channel by a ``rows`` x ``cols`` ``kernel`` (an array
+    or a tensor of ``rows * cols`` weights), zero-padded to the same size, as recorded ops."""
+    h_ax, w_ax = _hw_axes(x, data_format)
+    h, w = x.shape[h_ax], x.shape[w_ax]
+    top, left = (rows - 1) // 2, (cols - 1) // 2
+    pads = [[0, 0] for _ in x.shape]
+    pads[h_ax], pads[w_ax] = [top, rows - 1 - top], [left, cols - 1 - left]
+    padded = IX.pad(x, pads)
+    out = None
+    for i in range(rows):
+        for j in range(cols):
+            k = kernel[i * cols + j]
+            term = _slice_hw(padded, data_format, i, j, h, w) * (
+                M.cast(k, x.dtype) if isinstance(k, TensorBase) else float(k))
+            out = term if out is None else out + term
+    return out
+
+
 def _gray_t(x, data_format):
     """ITU-R 601 luma of an RGB image tensor as recorded ops, one channel kept."""
     ax = len(x.shape) - 1 if data_format == "channels_last" else len(x.shape) - 3
@@ -1088,6 +1107,17 @@ class RandomSharpness(BaseImagePreprocessingLayer):
             for j in range(3):
                 smooth += k[i, j] * padded[:, i:i + h, j:j + w]
         return np.clip(x + (1 - f) * (smooth - x), *self.value_range)
+
+    def _factors(self, shape, rng):
+        return rng.uniform(self.factor[0], self.factor[1], size=shape[0]).astype(
+            np.float32) * np.float32(2)
+
+    def _apply(self, x, state):
+        f = M.cast(self._per_image(x, self._draw(x, self._factors, state)), x.dtype)
+        k = (np.asarray([1, 1, 1, 1, 5, 1, 1, 1, 1], np.float32) / np.float32(13))
+        smooth = conv_same(x, k.astype(np.float64), 3, 3, self.data_format)
+        lo, hi = (float(v) for v in self.value_range)
+        return M.clip_by_value(x + (1.0 - f) * (smooth - x), lo, hi)
 
     get_config = RandomPosterization.get_config
 
