@@ -26,6 +26,8 @@ def test_matches_keras(name, fn):
     assert "error" not in got, (name, got)
     for g, w in zip(got.get("items", [got]), want.get("items", [want]), strict=True):
         assert (g["dtype"], g["shape"]) == (w["dtype"], w["shape"]), name
+        if name.startswith("dtype_"):  # random values: the dtype and shape only
+            continue
         np.testing.assert_allclose(g["values"], w["values"], rtol=1e-4, atol=2e-3,
                                    err_msg=name)
 

@@ -17,6 +17,7 @@ import random as _pyrandom
 from ... import dtypes
 from ...backend import host as np
 from ...backend import to_host
+from ...errors import InvalidArgumentError
 from ...ops import array as A
 from ...ops import indexing as IX
 from ...ops import math as M
@@ -866,6 +867,10 @@ class RandomContrast(BaseImagePreprocessingLayer):
         return np.clip(out, self.value_range[0], self.value_range[1])
 
     def _apply(self, x, state):
+        if not x.dtype.is_floating:  # as Keras 3.15: its float mean meets the integers
+            raise InvalidArgumentError(
+                None, "Sub", f"cannot compute Sub as input #1(zero-based) was expected to be "
+                f"a {x.dtype.name} tensor but is a float tensor [Op:Sub]")
         if x.dtype != self.compute_dtype:
             x = M.cast(x, self.compute_dtype)
         f = M.cast(self._per_image(x, self._draw(x, self._factors, state)), x.dtype)
@@ -1042,6 +1047,13 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.factor = _factor(factor)
         self.value_range = sorted(_value_range(value_range))
+
+    def _call_images(self, inputs, training, state=None):
+        x = self._convert(inputs)
+        if training and not x.dtype.is_floating:  # as Keras 3.15's HSV conversion
+            raise ValueError("Invalid images dtype: expected float dtype. Received: "
+                             f"images.dtype={x.dtype.name}")
+        return super()._call_images(x, training, state)
 
     def _augment(self, a, rng):
         u = rng.uniform(self.factor[0], self.factor[1], size=a.shape[0]).astype(np.float32)
