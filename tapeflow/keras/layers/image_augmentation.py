@@ -375,7 +375,8 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
                             (ip.RandomSaturation, saturation_factor),
                             (ip.RandomHue, hue_factor)):
             if factor is not None:
-                parts.append(cls(factor=factor, value_range=value_range, seed=seed))
+                parts.append(cls(factor=factor, value_range=value_range, seed=seed,
+                                 data_format=data_format, dtype=kwargs.get("dtype")))
         self.__dict__["_parts"] = parts
 
     def _augment(self, a, rng):
@@ -383,6 +384,17 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         for part in self.__dict__["_parts"]:
             a = part._augment(a, rng).astype(np.float32)
         return a
+
+    def _apply(self, x, state):
+        """Each part in turn: brightness and contrast as differentiable ops, saturation and
+        hue on the host (they have no gradient in TF either)."""
+        for i, part in enumerate(self.__dict__["_parts"]):
+            sub = None if state is None else list(state) + [i]
+            if hasattr(part, "_apply"):
+                x = part._apply(x, sub)
+            else:
+                x = part._host_call(x, part._augment, x.dtype, state=sub)
+        return x
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range,
