@@ -273,13 +273,17 @@ def test_shear_reads_along_the_sheared_rows():
     lambda: L.RandomErasing(scale=(0.2, 0.5), fill_value=9.0, seed=3, dtype="float64"),
     lambda: L.RandomPerspective(scale=0.4, seed=3, dtype="float64"),
     lambda: L.RandomSharpness(0.6, seed=3, dtype="float64"),
+    lambda: L.RandomElasticTransform(scale=(0.5, 1.0), fill_mode="mirror", seed=3,
+                                     dtype="float64"),
+    lambda: L.RandomElasticTransform(fill_mode="constant", fill_value=3.0, seed=4,
+                                     data_format="channels_first", dtype="float64"),
     lambda: L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.4, seed=3,
                                 dtype="float64"),
     lambda: L.RandomGaussianBlur(kernel_size=(3, 5), sigma=0.8, seed=3, dtype="float64"),
 ], ids=["flip", "rotation", "rotation_constant", "zoom_nearest", "translation_wrap", "shear",
         "brightness", "contrast", "crop", "flip_channels_first", "invert", "grayscale",
         "degeneration", "solarization", "mixup", "cutmix", "erasing", "perspective",
-        "sharpness", "jitter", "blur"])
+        "sharpness", "elastic", "elastic_constant_cf", "jitter", "blur"])
 def test_random_layer_gradients(make):
     from tests.gradcheck import check_grad
 

@@ -6,6 +6,8 @@
 ``MixUp`` and ``CutMix`` mix labels too when called on ``{"images": ..., "labels": ...}``.
 """
 from ...backend import host as np
+from ...backend import to_host
+from ...ops._core import Op, apply
 from ...ops import array as A
 from ...ops import indexing as IX
 from ...ops import math as M
@@ -652,6 +654,38 @@ def map_coordinates(images, ys, xs, order, fill_mode, fill_value):
     return (top * (1 - wy) + bottom * wy).astype(np.float32)
 
 
+def coordinates_plan(coords, order, fill_mode):
+    """``map_coordinates`` as a plan (``image_preprocessing.warp_plan``'s layout): where
+    each output pixel reads, from ``coords`` ``(b, h, w, 2)`` source rows and columns."""
+    b, h, w, _ = coords.shape
+    ys, xs = coords[..., 0], coords[..., 1]
+    if order == 0:
+        corners = [(np.floor(ys + 0.5), np.floor(xs + 0.5), np.ones_like(ys))]
+    else:
+        y0, x0 = np.floor(ys), np.floor(xs)
+        wy, wx = ys - y0, xs - x0
+        corners = [(y0, x0, (1 - wy) * (1 - wx)), (y0, x0 + 1, (1 - wy) * wx),
+                   (y0 + 1, x0, wy * (1 - wx)), (y0 + 1, x0 + 1, wy * wx)]
+    base = (np.arange(b) * h * w)[:, None, None]
+    plan = np.empty((b, h, w, len(corners), 2), np.float64)
+    for i, (yi, xi, wt) in enumerate(corners):
+        yi, xi = yi.astype(np.int64), xi.astype(np.int64)
+        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
+        yf = np.clip(_fold(yi, h, fill_mode), 0, h - 1)
+        xf = np.clip(_fold(xi, w, fill_mode), 0, w - 1)
+        plan[..., i, 0] = base + yf * w + xf
+        plan[..., i, 1] = np.where(inside | (fill_mode != "constant"), wt, 0)
+    return plan
+
+
+def _coordinates_plan_fwd(coords, order, fill_mode):
+    return coordinates_plan(np.asarray(to_host(coords), np.float64), order, fill_mode)
+
+
+COORDINATES_PLAN = Op("ImageCoordinatesPlan", _coordinates_plan_fwd, None, None,
+                      same_dtype=False)
+
+
 class RandomElasticTransform(BaseImagePreprocessingLayer):
     """Elastic distortion: each image (with probability drawn from ``factor``) is resampled
     along a random, Gaussian-smoothed displacement field whose size grows with ``scale``;
@@ -675,6 +709,45 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self.interpolation, self.fill_mode, self.fill_value = interpolation, fill_mode, \
             fill_value
         self.value_range = _as_tuple(value_range)
+
+    def _apply(self, x, state):
+        if self.scale[1] == 0 or self.factor[1] == 0:
+            return x
+        drawn = self._draw(x, lambda s, rng: self._coordinates(s, rng), state)
+        single = len(x.shape) == 3
+        if single:
+            x = A.expand_dims(x, 0)
+        if self.data_format == "channels_first":
+            x = A.transpose(x, [0, 2, 3, 1])
+        order = ip._INTERPOLATIONS.index(self.interpolation)
+        plan = apply(COORDINATES_PLAN, (drawn[..., :2],), {"order": order,
+                                                           "fill_mode": self.fill_mode})
+        out = ip._read_plan(x, plan, self.fill_mode == "constant", self.fill_value,
+                            "channels_last", False)
+        keep = M.cast(drawn[..., 2:], "bool")  # (b, h, w, 1): the images left alone
+        lo, hi = (float(v) for v in self.value_range)
+        out = M.clip_by_value(M.where(keep, x, out), lo, hi)
+        if self.data_format == "channels_first":
+            out = A.transpose(out, [0, 3, 1, 2])
+        return A.squeeze(out, [0]) if single else out
+
+    def _coordinates(self, shape, rng):
+        """``(b, h, w, 3)``: the source row and column of each pixel and whether its
+        image is left alone."""
+        b, h, w, _ = shape
+        p = rng.uniform(self.factor[0], self.factor[1], size=b)
+        apply_ = rng.uniform(0, 1, size=b) < p
+        strength = np.float32(rng.uniform(self.scale[0], self.scale[1]))
+        alpha = np.float32(max(h, w) * 0.1 * strength)
+        sigma = np.float32(min(h, w) * 0.05 * strength)
+        size = 6 * int(sigma) | 1
+        fields = rng.standard_normal((2, b, h, w, 1)).astype(np.float32) * sigma
+        dx = gaussian_blur(fields[0], (size, size), (sigma, sigma))[..., 0]
+        dy = gaussian_blur(fields[1], (size, size), (sigma, sigma))[..., 0]
+        ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
+                             indexing="ij")
+        keep = np.broadcast_to(~apply_[:, None, None], (b, h, w))
+        return np.stack([ys + alpha * dy, xs + alpha * dx, keep], -1).astype(np.float64)
 
     def _augment(self, a, rng):
         if self.scale[1] == 0 or self.factor[1] == 0:

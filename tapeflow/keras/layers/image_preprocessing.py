@@ -207,11 +207,18 @@ def _warp(x, transforms, interpolation, fill_mode, fill_value, data_format):
     plan = apply(WARP_PLAN, (transforms,), {"shape": (b, h, w),
                                            "interpolation": interpolation,
                                            "fill_mode": fill_mode})
+    return _read_plan(x, plan, fill_mode == "constant", fill_value, data_format, single)
+
+
+def _read_plan(x, plan, constant, fill_value, data_format, single):
+    """Sum of the image rows a plan names (``warp_plan``'s layout), weighted; in constant
+    mode the weight missing from a point goes to ``fill_value``. ``x`` is NHWC."""
+    b, h, w, c = x.shape
     idx = M.cast(plan[..., 0], dtypes.int64)
     wt = M.cast(plan[..., 1], x.dtype)
     rows = IX.gather(A.reshape(x, [b * h * w, c]), idx)  # (b, h, w, corners, c)
     out = R.reduce_sum(rows * A.expand_dims(wt, -1), axis=3)
-    if fill_mode == "constant" and fill_value != 0:
+    if constant and fill_value != 0:
         out = out + A.expand_dims(1.0 - R.reduce_sum(wt, axis=3), -1) * float(fill_value)
     if data_format == "channels_first":
         out = A.transpose(out, [0, 3, 1, 2])
