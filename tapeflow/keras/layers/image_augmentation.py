@@ -7,10 +7,10 @@
 """
 from ...backend import host as np
 from ...backend import to_host
-from ...ops._core import Op, apply
 from ...ops import array as A
 from ...ops import indexing as IX
 from ...ops import math as M
+from ...ops._core import Op, apply
 from . import image_preprocessing as ip
 from .base import Layer
 from .image_preprocessing import BaseImagePreprocessingLayer, _as_tuple, _factor
