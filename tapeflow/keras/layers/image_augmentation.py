@@ -38,12 +38,6 @@ class MixUp(BaseImagePreprocessingLayer):
     def _params(self, rng, b):
         return rng.permutation(b), _beta(rng, self.alpha, b)
 
-    def _augment(self, a, rng):
-        perm, w = self._params(rng, a.shape[0])
-        a = a.astype(np.float32)
-        w = w[:, None, None, None]
-        return w * a + (1 - w) * a[perm]
-
     def _apply(self, x, state):
         x = x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
         drawn = self._draw(x, lambda s, rng: np.stack(self._params(rng, s[0])).astype(
@@ -106,11 +100,6 @@ class CutMix(BaseImagePreprocessingLayer):
 
             return x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
         return super()._call_images(x, training, state)
-
-    def _augment(self, a, rng):
-        b, h, w, _ = a.shape
-        perm, mask, _ = self._params(rng, b, h, w)
-        return np.where(mask, a[perm], a)
 
     def _apply(self, x, state):
         def draw(shape, rng):  # [permutation | box mask] per image
@@ -272,13 +261,6 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
             np.float32(1e-6)
         return np.concatenate([apply_, _blur_kernel(self.kernel_size, sigma).ravel()])
 
-    def _augment(self, a, rng):
-        drawn = self._params(a.shape, rng)
-        apply_ = drawn[:a.shape[0]].astype(bool)[:, None, None, None]
-        rows, cols = self.kernel_size
-        blurred = _filter(a, drawn[a.shape[0]:].reshape(rows, cols).astype(np.float32))
-        return np.clip(np.where(apply_, blurred, a), *self.value_range)
-
     def _apply(self, x, state):
         drawn = self._draw(x, lambda s, rng: self._params(s, rng).astype(np.float64), state)
         b = x.shape[0] if len(x.shape) == 4 else 1
@@ -343,10 +325,6 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         identity = np.asarray([1, 0, 0, 0, 1, 0, 0, 0], np.float32)
         return np.where(apply_, homography(start, start + start * move), identity)
 
-    def _augment(self, a, rng):
-        return ip.affine_transform(a, self._transforms(a.shape, rng), self.interpolation,
-                                   "constant", self.fill_value)
-
     def _apply(self, x, state):
         t = self._draw(x, self._transforms, state)
         return ip._warp(x, t, self.interpolation, "constant", self.fill_value,
@@ -380,12 +358,6 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
                 parts.append(cls(factor=factor, value_range=value_range, seed=seed,
                                  data_format=data_format, dtype=kwargs.get("dtype")))
         self.__dict__["_parts"] = parts
-
-    def _augment(self, a, rng):
-        a = a.astype(np.float32)
-        for part in self.__dict__["_parts"]:
-            a = part._augment(a, rng).astype(np.float32)
-        return a
 
     def _apply(self, x, state):
         """Each part in turn: brightness and contrast as differentiable ops, saturation and
@@ -630,30 +602,6 @@ def _fold(i, n, mode):
     return i  # constant: out-of-range reads are masked by the caller
 
 
-def map_coordinates(images, ys, xs, order, fill_mode, fill_value):
-    """Sample NHWC host ``images`` at ``(ys, xs)`` (``(batch, h, w)`` each) with nearest
-    (``order`` 0) or linear (1) interpolation; outside points follow ``fill_mode``."""
-    b, h, w, _ = images.shape
-    bi = np.arange(b)[:, None, None]
-
-    def read(yi, xi):
-        yi, xi = yi.astype(np.int64), xi.astype(np.int64)
-        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
-        got = images[bi, np.clip(_fold(yi, h, fill_mode), 0, h - 1),
-                     np.clip(_fold(xi, w, fill_mode), 0, w - 1)]
-        if fill_mode == "constant":
-            got = np.where(inside[..., None], got, np.float32(fill_value))
-        return got
-
-    if order == 0:
-        return read(np.floor(ys + 0.5), np.floor(xs + 0.5))
-    y0, x0 = np.floor(ys), np.floor(xs)
-    wy, wx = (ys - y0)[..., None], (xs - x0)[..., None]
-    top = read(y0, x0) * (1 - wx) + read(y0, x0 + 1) * wx
-    bottom = read(y0 + 1, x0) * (1 - wx) + read(y0 + 1, x0 + 1) * wx
-    return (top * (1 - wy) + bottom * wy).astype(np.float32)
-
-
 def coordinates_plan(coords, order, fill_mode):
     """``map_coordinates`` as a plan (``image_preprocessing.warp_plan``'s layout): where
     each output pixel reads, from ``coords`` ``(b, h, w, 2)`` source rows and columns."""
@@ -748,26 +696,6 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
                              indexing="ij")
         keep = np.broadcast_to(~apply_[:, None, None], (b, h, w))
         return np.stack([ys + alpha * dy, xs + alpha * dx, keep], -1).astype(np.float64)
-
-    def _augment(self, a, rng):
-        if self.scale[1] == 0 or self.factor[1] == 0:
-            return a.astype(np.float32)
-        b, h, w, _ = a.shape
-        p = rng.uniform(self.factor[0], self.factor[1], size=b)
-        apply_ = (rng.uniform(0, 1, size=b) < p)[:, None, None, None]
-        strength = np.float32(rng.uniform(self.scale[0], self.scale[1]))
-        alpha = np.float32(max(h, w) * 0.1 * strength)
-        sigma = np.float32(min(h, w) * 0.05 * strength)
-        size = 6 * int(sigma) | 1
-        fields = rng.standard_normal((2, b, h, w, 1)).astype(np.float32) * sigma
-        blur = lambda f: gaussian_blur(f, (size, size), (sigma, sigma))[..., 0]
-        dx, dy = blur(fields[0]), blur(fields[1])
-        ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
-                             indexing="ij")
-        warped = map_coordinates(a.astype(np.float32), ys + alpha * dy, xs + alpha * dx,
-                                 ip._INTERPOLATIONS.index(self.interpolation), self.fill_mode,
-                                 self.fill_value)
-        return np.clip(np.where(apply_, warped, a), *self.value_range)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale,

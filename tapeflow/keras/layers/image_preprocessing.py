@@ -3,11 +3,14 @@ colour augmentations (``RandomFlip``, ``RandomRotation``, ``RandomZoom``...).
 
 Images are 3-D (one image) or 4-D (a batch), channels last unless ``data_format`` says
 otherwise. The deterministic layers (``Resizing``, ``CenterCrop``, ``AutoContrast``) are
-built from recorded tapeflow ops, so gradients flow through them. The random layers draw
-on the host in one recorded ``Op`` marked random (a traced ``fit`` draws afresh each step);
-they act only when ``training`` is true (the default of a direct call, as in Keras) and are
-the identity in inference. ``seed`` fixes the sequence of draws: two layers made with the
-same seed transform the same inputs the same way.
+built from recorded tapeflow ops, so gradients flow through them. A random layer draws its
+parameters (flip flags, warps, shifts...) in a recorded ``Op`` marked random, so a traced
+``fit`` draws afresh each step, and applies them with recorded ops (an ``_apply`` method:
+gradients reach the images as in TF); the colour-space and histogram layers instead compute
+on the host in one random ``Op`` (``_augment``). Random layers act only when ``training``
+is true (the default of a direct call, as in Keras) and are the identity in inference.
+``seed`` fixes the sequence of draws: two layers made with the same seed transform the same
+inputs the same way.
 
 NOTE: draws come from NumPy's generators, not TF's, so the random values are tapeflow's own.
 """
@@ -286,7 +289,8 @@ class BaseImagePreprocessingLayer(Layer):
 
     Subclasses set ``_out`` (``"float"``: the output is always the compute dtype;
     ``"train"``: identity in inference, the compute dtype in training; ``"keep"``: the
-    input's dtype) and implement ``_augment(nhwc, rng)`` on host arrays.
+    input's dtype) and implement ``_apply(x, state)`` with recorded ops (parameters from
+    ``_draw``) or ``_augment(nhwc, rng)`` on host arrays.
     """
 
     _out = "train"
@@ -629,14 +633,6 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def _flips(self, shape, rng):
         return rng.random(shape[0]) <= 0.5
 
-    def _augment(self, a, rng):
-        flips = self._flips(a.shape, rng)[:, None, None, None]
-        if self.mode in ("horizontal", "horizontal_and_vertical"):
-            a = np.where(flips, a[:, :, ::-1], a)
-        if self.mode in ("vertical", "horizontal_and_vertical"):
-            a = np.where(flips, a[:, ::-1], a)
-        return a
-
     def _apply(self, x, state):
         flips = self._per_image(x, self._draw(x, self._flips, state))
         h_ax, w_ax = _hw_axes(x, self.data_format)
@@ -933,11 +929,6 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
                              f"factor={factor}")
         self.factor = factor
 
-    def _augment(self, a, rng):
-        pick = (rng.random(a.shape[0]) < self.factor)[:, None, None, None]
-        gray = _gray(a.astype(np.float32))  # integer images: truncated, as TF's cast
-        return np.where(pick, np.broadcast_to(gray, a.shape).astype(a.dtype), a)
-
     def _picks(self, shape, rng):
         return rng.random(shape[0]) < self.factor
 
@@ -965,11 +956,6 @@ class RandomInvert(BaseImagePreprocessingLayer):
     def _picks(self, shape, rng):
         p = rng.uniform(self.factor[0], self.factor[1], size=shape[0])
         return rng.random(shape[0]) < p
-
-    def _augment(self, a, rng):
-        a = a.astype(np.float32)
-        pick = self._picks(a.shape, rng)[:, None, None, None]
-        return np.where(pick, np.float32(self.value_range[1]) - a, a)  # as Keras: max - x
 
     def _apply(self, x, state):
         x = x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
