@@ -290,3 +290,18 @@ def test_random_layer_gradients(make):
     # a fresh layer of the same seed per evaluation: the same draws each time
     x = np.random.default_rng(5).uniform(20, 200, size=(2, 4, 5, 3))
     check_grad(lambda t: make()(t, training=True), x, eps=1e-3, rtol=1e-4, atol=1e-5)
+
+
+def test_traced_dict_call_draws_afresh_and_keeps_labels_with_images():
+    mix = L.MixUp(alpha=0.7, seed=2)
+    f = tf.function(lambda d: mix(d, training=True))
+    data = {"images": BATCH, "labels": np.eye(6, dtype="float32")}
+    first, second = f(data), f(data)
+    assert not np.array_equal(first["labels"].numpy(), second["labels"].numpy())
+    for out in (first, second):  # each run's images follow its own labels
+        y = out["labels"].numpy()
+        own = np.diagonal(y)
+        partner = np.argmax(y - np.diag(own), axis=1)
+        want = own[:, None, None, None] * BATCH + (1 - own[:, None, None, None]) * \
+            BATCH[partner]
+        np.testing.assert_allclose(out["images"].numpy(), want, rtol=1e-4, atol=1e-3)

@@ -363,7 +363,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         """Each part in turn: brightness and contrast as differentiable ops, saturation and
         hue on the host (they have no gradient in TF either)."""
         for i, part in enumerate(self.__dict__["_parts"]):
-            sub = None if state is None else list(state) + [i]
+            sub = None if state is None else (state[0], tuple(state[1]) + (i,))
             if hasattr(part, "_apply"):
                 x = part._apply(x, sub)
             else:

@@ -36,8 +36,9 @@ _RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubi
 
 
 # -- host helpers ----------------------------------------------------------------------------
-def _host_fwd(a, fn, dtype):
-    return np.asarray(fn(np.asarray(to_host(a))), dtype=dtype)
+def _host_fwd(a, *state, fn, dtype):
+    return np.asarray(fn(np.asarray(to_host(a)), *[np.asarray(to_host(s)) for s in state]),
+                      dtype=dtype)
 
 
 # A host transform drawing random values: never differentiated, rerun on every traced call.
@@ -46,16 +47,25 @@ IMAGE_AUGMENT = Op("ImageAugmentation", _host_fwd, None, None, same_dtype=False,
 IMAGE_TRANSFORM = Op("ImageTransform", _host_fwd, None, None, same_dtype=False)
 
 
-def _params_fwd(a, fn):
-    return np.asarray(fn(tuple(a.shape)))
+def _params_fwd(a, *state, fn):
+    return np.asarray(fn(tuple(a.shape), *[np.asarray(to_host(s)) for s in state]))
 
 
 # The random parameters of one call (flip flags, warps, shifts): drawn afresh on every run;
 # the images then go through differentiable ops, so gradients reach them as in TF.
 IMAGE_PARAMS = Op("ImageAugmentationDraw", _params_fwd, None, None, same_dtype=False,
                   random=True)
-# The same, from a fixed generator state (a dict's images and labels share one draw).
+# The same, from a generator state given as a second input (a dict's images and labels
+# share one draw: the state is drawn once per run by IMAGE_SEED).
 IMAGE_PARAMS_FIXED = Op("ImageAugmentationParams", _params_fwd, None, None, same_dtype=False)
+IMAGE_SEED = Op("ImageAugmentationSeed", lambda a, layer: np.asarray(layer._next_state(),
+                                                                     np.int64),
+                None, None, same_dtype=False, random=True)
+
+
+def _rng_from(state, salt):
+    """The generator of a drawn ``[seed, n]`` state (and a part's ``salt``)."""
+    return np.random.default_rng([int(v) for v in state] + list(salt))
 
 
 def _warp_plan_fwd(t, shape, interpolation, fill_mode):
@@ -309,10 +319,7 @@ class BaseImagePreprocessingLayer(Layer):
 
     def _next_rng(self):
         """A NumPy generator for one call: the layer's seed and a per-call counter."""
-        d = self.__dict__
-        n = d["_draws"]
-        d["_draws"] = n + 1
-        return np.random.default_rng([int(d["_seed_value"]) & (2 ** 63 - 1), n])
+        return np.random.default_rng(self._next_state())
 
     def _convert(self, x):
         if isinstance(x, TensorBase) or x is None or isinstance(x, bool):
@@ -325,6 +332,7 @@ class BaseImagePreprocessingLayer(Layer):
                              f"inputs.shape={tuple(x.shape)}")
 
     def _next_state(self):
+        """``[seed, n]`` for the layer's next draw (``n`` counts the calls)."""
         d = self.__dict__
         n = d["_draws"]
         d["_draws"] = n + 1
@@ -333,17 +341,18 @@ class BaseImagePreprocessingLayer(Layer):
     def _host_call(self, x, fn, dtype, random=True, state=None):
         """Run ``fn(nhwc_array, rng)`` on the host as one recorded op; ``x`` 3-D or 4-D in
         the layer's data format. ``state`` fixes the draws (a dict's images and labels share
-        one); otherwise a random layer draws afresh on every run of the op."""
+        one, as ``(state tensor, salt)``); otherwise a random layer draws afresh on every run
+        of the op."""
         layer, cf = self, self.data_format == "channels_first"
 
-        def run(a):
+        def run(a, st=None):
             single = a.ndim == 3
             if single:
                 a = a[None]
             if cf:
                 a = np.transpose(a, (0, 2, 3, 1))
-            if state is not None:
-                rng = np.random.default_rng(state)
+            if st is not None:
+                rng = _rng_from(st, state[1])
             else:
                 rng = layer._next_rng() if random else None
             out = fn(a, rng)
@@ -351,25 +360,28 @@ class BaseImagePreprocessingLayer(Layer):
                 out = np.transpose(out, (0, 3, 1, 2))
             return out[0] if single else out
 
-        op = IMAGE_AUGMENT if random and state is None else IMAGE_TRANSFORM
-        return apply(op, (x,),
-                     {"fn": run, "dtype": np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)})
+        dtype = np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)
+        if state is not None:
+            return apply(IMAGE_TRANSFORM, (x, state[0]), {"fn": run, "dtype": dtype})
+        return apply(IMAGE_AUGMENT if random else IMAGE_TRANSFORM, (x,),
+                     {"fn": run, "dtype": dtype})
 
     def _draw(self, x, fn, state=None):
         """A tensor of this call's random parameters, ``fn(nhwc_shape, rng)``, drawn by a
-        recorded op (afresh on every run, or from ``state``)."""
+        recorded op (afresh on every run, or from ``state``: ``(state tensor, salt)``)."""
         layer, cf = self, self.data_format == "channels_first"
 
-        def draw(shape):
+        def draw(shape, st=None):
             if len(shape) == 3:
                 shape = (1,) + shape
             if cf:
                 shape = (shape[0], shape[2], shape[3], shape[1])
-            rng = np.random.default_rng(state) if state is not None else layer._next_rng()
+            rng = _rng_from(st, state[1]) if st is not None else layer._next_rng()
             return fn(shape, rng)
 
-        return apply(IMAGE_PARAMS_FIXED if state is not None else IMAGE_PARAMS, (x,),
-                     {"fn": draw})
+        if state is not None:
+            return apply(IMAGE_PARAMS_FIXED, (x, state[0]), {"fn": draw})
+        return apply(IMAGE_PARAMS, (x,), {"fn": draw})
 
     def _per_image(self, x, values):
         """``(batch,)`` values shaped to broadcast over ``x`` (3-D: the one image's)."""
@@ -393,15 +405,16 @@ class BaseImagePreprocessingLayer(Layer):
             raise NotImplementedError(f"tapeflow's {type(self).__name__} does not move "
                                       "bounding boxes or segmentation masks yet")
         out = dict(data)
-        state = self._next_state() if self._random and training else None
         images = self._convert(data["images"])
+        # one state per run, drawn by a random op: a traced call draws afresh each time
+        state = (apply(IMAGE_SEED, (images,), {"layer": self}), ()) \
+            if self._random and training else None
         out["images"] = self._call_images(images, training, state)
         if "labels" in data and training and hasattr(self, "_augment_labels"):
             labels = self._convert(data["labels"])
             shape = tuple(images.shape)
-            fn = lambda a: self._augment_labels(
-                a, np.random.default_rng(state), shape)
-            out["labels"] = apply(IMAGE_TRANSFORM, (labels,), {
+            fn = lambda a, st: self._augment_labels(a, _rng_from(st, ()), shape)
+            out["labels"] = apply(IMAGE_TRANSFORM, (labels, state[0]), {
                 "fn": fn, "dtype": np.dtype(dtypes.as_dtype(self.compute_dtype).as_numpy_dtype)
                 if not labels.dtype.is_floating else np.dtype(labels.dtype.as_numpy_dtype)})
         return out
