@@ -321,10 +321,20 @@ class BaseImagePreprocessingLayer(Layer):
         """A NumPy generator for one call: the layer's seed and a per-call counter."""
         return np.random.default_rng(self._next_state())
 
+    _autocast_inputs = True  # Keras casts float images to the compute dtype (not RandomCrop)
+
     def _convert(self, x):
-        if isinstance(x, TensorBase) or x is None or isinstance(x, bool):
+        """A tensor of ``x``: integer images keep their dtype (Keras's image layers do not
+        promote them), float ones take the compute dtype."""
+        if x is None or isinstance(x, (str, bool)):
             return x
-        return convert_to_tensor(np.asarray(x))
+        if not isinstance(x, TensorBase):
+            x = convert_to_tensor(np.asarray(x))
+        want = self.compute_dtype
+        if self._autocast_inputs and self.__dict__.get("_autocast", True) and \
+                x.dtype.is_floating and x.dtype != want:
+            return M.cast(x, want)
+        return x
 
     def _check_rank(self, x):
         if len(x.shape) not in (3, 4):
@@ -420,7 +430,7 @@ class BaseImagePreprocessingLayer(Layer):
         return out
 
     def _call_images(self, inputs, training, state=None):
-        x = inputs if isinstance(inputs, TensorBase) else self._convert(inputs)
+        x = self._convert(inputs)
         self._check_rank(x)
         compute = self.compute_dtype
         if not training and self._random:
@@ -816,6 +826,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
     image not larger than that is centre-cropped to the aspect ratio and resized. The
     identity in inference."""
 
+    _autocast_inputs = False
     _moves_pixels = True
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
