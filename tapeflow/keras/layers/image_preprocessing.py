@@ -19,7 +19,7 @@ import random as _pyrandom
 
 from ... import dtypes
 from ...backend import host as np
-from ...backend import to_host
+from ...backend import to_host, xp_of
 from ...errors import InvalidArgumentError
 from ...ops import array as A
 from ...ops import indexing as IX
@@ -37,8 +37,10 @@ _RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubi
 
 # -- host helpers ----------------------------------------------------------------------------
 def _host_fwd(a, *state, fn, dtype):
-    return np.asarray(fn(np.asarray(to_host(a)), *[np.asarray(to_host(s)) for s in state]),
-                      dtype=dtype)
+    out = np.asarray(fn(np.asarray(to_host(a)), *[np.asarray(to_host(s)) for s in state]),
+                     dtype=dtype)
+    xp = xp_of(a)
+    return out if xp is np else xp.asarray(out)  # back on the images' device
 
 
 # A host transform drawing random values: never differentiated, rerun on every traced call.
