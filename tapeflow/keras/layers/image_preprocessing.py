@@ -478,8 +478,8 @@ def _factor(factor, bounds=(-1, 1)):
 
 def _unit_factor(factor, name):
     """A factor in ``[0, 1]``: a number ``f`` becomes ``(0, f)``, a pair is sorted."""
-    msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
-           "[0, 1.0]. ")
+    msg = ("The `addition_factor` and `threshold_factor` arguments should be a number (or a "
+           "list of two numbers) in the range [0, 1]. ")
 
     def check(v):
         if v > 1.0 or v < 0:
@@ -727,25 +727,27 @@ class RandomRotation(_AffineLayer):
 
 
 def _axis_factor(factor, name, closed_low):
-    msg = ("The `factor` argument should be a number (or a list of two numbers) in the range "
-           f"[-1.0, 1.0]. Received: {name}={factor}")
+    """Keras's zoom/translation factor: a number ``f`` becomes ``(-|f|, |f|)``, a pair is
+    sorted; values outside ``[-1, 1]`` (zoom: ``(-1, 1]``) are refused."""
+    head = ("The `factor` argument should be a number (or a list of two numbers) in the range "
+            "[-1.0, 1.0]. ") if closed_low else (
+        "The `height_factor` and `width_factor` arguments should be a number (or a list of "
+        "two numbers) in the range (-1.0, 1.0]. ")
 
     def check(v):
         if v > 1.0 or v < -1.0 or (not closed_low and v == -1.0):
-            raise ValueError("The `factor` argument should be a number (or a list of two "
-                             "numbers) in the range [-1.0, 1.0]. Received: "
-                             f"input_number={v}")
+            raise ValueError(head + f"Received: input_number={v}")
 
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
-            raise ValueError(msg)
+            raise ValueError(head + f"Received: {name}={factor}")
         check(factor[0])
         check(factor[1])
         return tuple(sorted(factor))
     if isinstance(factor, numbers.Real) and not isinstance(factor, bool):
         check(factor)
         return (-abs(factor), abs(factor))
-    raise ValueError(msg)
+    raise ValueError(head + f"Received: {name}={factor}")
 
 
 class RandomZoom(_AffineLayer):
