@@ -305,3 +305,11 @@ def test_traced_dict_call_draws_afresh_and_keeps_labels_with_images():
         want = own[:, None, None, None] * BATCH + (1 - own[:, None, None, None]) * \
             BATCH[partner]
         np.testing.assert_allclose(out["images"].numpy(), want, rtol=1e-4, atol=1e-3)
+
+
+def test_equalization_gradient_is_zero_as_tf():
+    x = tf.constant(BATCH)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = L.Equalization()(x, training=True)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), np.zeros_like(BATCH))

@@ -49,6 +49,12 @@ IMAGE_AUGMENT = Op("ImageAugmentation", _host_fwd, None, None, same_dtype=False,
 IMAGE_TRANSFORM = Op("ImageTransform", _host_fwd, None, None, same_dtype=False)
 
 
+# Histogram equalisation: piecewise constant in the pixel values, so its gradient is zero
+# (TF's lookup-table gather gives zeros too, not None).
+EQUALIZE = Op("ImageEqualization", _host_fwd, lambda n, g: (M.zeros_like(g),), None,
+              same_dtype=False)
+
+
 def _params_fwd(a, *state, fn):
     return np.asarray(fn(tuple(a.shape), *[np.asarray(to_host(s)) for s in state]))
 
@@ -350,7 +356,7 @@ class BaseImagePreprocessingLayer(Layer):
         d["_draws"] = n + 1
         return [int(d["_seed_value"]) & (2 ** 63 - 1), n]
 
-    def _host_call(self, x, fn, dtype, random=True, state=None):
+    def _host_call(self, x, fn, dtype, random=True, state=None, op=None):
         """Run ``fn(nhwc_array, rng)`` on the host as one recorded op; ``x`` 3-D or 4-D in
         the layer's data format. ``state`` fixes the draws (a dict's images and labels share
         one, as ``(state tensor, salt)``); otherwise a random layer draws afresh on every run
@@ -375,8 +381,8 @@ class BaseImagePreprocessingLayer(Layer):
         dtype = np.dtype(dtypes.as_dtype(dtype).as_numpy_dtype)
         if state is not None:
             return apply(IMAGE_TRANSFORM, (x, state[0]), {"fn": run, "dtype": dtype})
-        return apply(IMAGE_AUGMENT if random else IMAGE_TRANSFORM, (x,),
-                     {"fn": run, "dtype": dtype})
+        op = op or (IMAGE_AUGMENT if random else IMAGE_TRANSFORM)
+        return apply(op, (x,), {"fn": run, "dtype": dtype})
 
     def _draw(self, x, fn, state=None):
         """A tensor of this call's random parameters, ``fn(nhwc_shape, rng)``, drawn by a
@@ -1267,7 +1273,8 @@ class Equalization(BaseImagePreprocessingLayer):
         self._check_rank(x)
         if not training:
             return x
-        return self._host_call(x, self._equalize, self.compute_dtype, random=False)
+        return self._host_call(x, self._equalize, self.compute_dtype, random=False,
+                               op=EQUALIZE)
 
     def _equalize(self, a, rng):
         x = _to_range(a.astype(np.float32), self.value_range, (0, 255))
