@@ -11,6 +11,8 @@ from ...ops import array as A
 from ...ops import indexing as IX
 from ...ops import math as M
 from ...ops._core import Op, apply
+from ...tensor import convert_to_tensor
+from .. import _registry
 from . import image_preprocessing as ip
 from .base import Layer
 from .image_preprocessing import BaseImagePreprocessingLayer, _as_tuple, _factor
@@ -96,8 +98,6 @@ class CutMix(BaseImagePreprocessingLayer):
     def _call_images(self, inputs, training, state=None):
         x = self._convert(inputs)
         if len(x.shape) == 3:  # as Keras: nothing to mix with
-            from ...ops import math as M  # deferred: only the single-image path
-
             return x if x.dtype == self.compute_dtype else M.cast(x, self.compute_dtype)
         return super()._call_images(x, training, state)
 
@@ -402,16 +402,12 @@ class Pipeline(Layer):
         return input_shape
 
     def get_config(self):
-        from .. import _registry  # cycle: the registry imports the layers package
-
         return {"layers": [_registry.serialize(layer) for layer in self._pipeline_layers],
                 "name": self.name}
 
     @classmethod
     def from_config(cls, config):
         """A pipeline from its config: the layers deserialised in order."""
-        from .. import _registry  # cycle: the registry imports the layers package
-
         config = dict(config)
         layers = config.pop("layers", None)
         if not isinstance(layers, (list, tuple)):
@@ -436,8 +432,6 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
             return inputs
         if not self.bounding_box_format:
             return self._call_dict(inputs, training)  # Keras's error for a missing format
-        from ...tensor import convert_to_tensor  # deferred: only the dict path
-
         out = dict(inputs)
         boxes = dict(inputs["bounding_boxes"])
         for key in ("boxes", "labels"):

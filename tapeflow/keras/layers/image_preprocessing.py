@@ -530,7 +530,7 @@ def _resize(x, size, interpolation="bilinear", antialias=False, crop_to_aspect_r
             pad_to_aspect_ratio=False, fill_value=0.0, data_format="channels_last",
             fill_mode="constant"):
     """Keras's ``ops.image.resize`` (TF backend) on a tapeflow tensor, as recorded ops."""
-    from ...image import _resize as _rs  # cycle: tapeflow.image imports keras-free ops only
+    from ...image import _resize as _rs  # deferred: tf.image (and tf.io) load on first use
 
     if interpolation not in _RESIZE_INTERPOLATIONS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "
@@ -1032,7 +1032,7 @@ class RandomPosterization(BaseImagePreprocessingLayer):
 
 
 def _hsv_host(a, fn):
-    from ...image._color import _hsv_to_rgb_np, _rgb_to_hsv_np  # cycle: image helpers
+    from ...image._color import _hsv_to_rgb_np, _rgb_to_hsv_np  # deferred: as in _resize
 
     return _hsv_to_rgb_np(fn(_rgb_to_hsv_np(a)))
 
