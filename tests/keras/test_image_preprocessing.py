@@ -313,3 +313,26 @@ def test_equalization_gradient_is_zero_as_tf():
         tape.watch(x)
         y = L.Equalization()(x, training=True)
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), np.zeros_like(BATCH))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.RandAugment(num_ops=2, factor=0.4, seed=5, dtype="float64"),
+    lambda: L.AugMix(num_chains=2, chain_depth=2, seed=6, dtype="float64"),
+], ids=["randaugment", "augmix"])
+def test_compound_layer_gradients(make):
+    from tests.gradcheck import check_grad
+
+    x = np.random.default_rng(2).uniform(20, 200, size=(1, 3, 4, 3))
+    check_grad(lambda t: make()(t, training=True), x, eps=1e-3, rtol=1e-4, atol=1e-5)
+    t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        y = make()(t, training=True)
+    assert tape.gradient(y, t) is not None
+
+
+def test_randaugment_draws_its_choice_afresh_when_traced():
+    layer = L.RandAugment(num_ops=1, factor=0.9, seed=8)
+    f = tf.function(lambda x: layer(x, training=True))
+    outs = [f(BATCH).numpy() for _ in range(4)]
+    assert any(not np.array_equal(outs[0], o) for o in outs[1:])

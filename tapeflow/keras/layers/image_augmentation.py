@@ -356,7 +356,8 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
                             (ip.RandomHue, hue_factor)):
             if factor is not None:
                 parts.append(cls(factor=factor, value_range=value_range, seed=seed,
-                                 data_format=data_format, dtype=kwargs.get("dtype")))
+                                 data_format=data_format,
+                                 dtype=self.__dict__.get("_policy") or self.dtype))
         self.__dict__["_parts"] = parts
 
     def _apply(self, x, state):
@@ -455,56 +456,46 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
 
 
 # -- compound augmentations ------------------------------------------------------------------
-def auto_contrast(a, value_range):
-    """Host ``AutoContrast``: each image's channels stretched to fill ``value_range``."""
-    lo, hi = (np.float32(v) for v in value_range)
-    x = ip._to_range(a.astype(np.float32), (lo, hi), (0, 255))
-    low = x.min(axis=(1, 2), keepdims=True)
-    spread = x.max(axis=(1, 2), keepdims=True) - low
-    flat = spread == 0
-    scale = np.float32(255) / np.where(flat, np.float32(1), spread)
-    out = np.clip(x * scale + (-low * scale), 0, 255)
-    out = ip._to_range(out, (0, 255), (lo, hi))
-    return np.where(flat | np.isnan(out), a.astype(np.float32), out)
-
-
-def _ops_table(layer, factor, value_range, interpolation, data_format, seed, all_ops):
-    """The augmentations ``RandAugment`` and ``AugMix`` choose from, in Keras's order, as
-    ``(name, host function of (images, rng))`` pairs."""
-    common = {"seed": seed, "data_format": data_format}
+def _ops_table(layer, factor, value_range, interpolation, all_ops):
+    """The augmentation layers ``RandAugment`` and ``AugMix`` choose from, in Keras's order,
+    made with the parent's data format, dtype and seed."""
+    dtype = layer.__dict__.get("_policy") or layer.dtype  # a mixed policy passes on whole
+    common = {"seed": layer.seed, "data_format": layer.data_format, "dtype": dtype}
     geo = {"interpolation": interpolation, **common}
     colour = {"value_range": value_range, **common}
-    table = [
-        ("random_shear", ip.RandomShear(x_factor=factor, y_factor=factor, **geo)),
-        ("random_translation", ip.RandomTranslation(factor, factor, **geo)),
-        ("random_rotation", ip.RandomRotation(factor, **geo)),
-    ]
-    extra = [
-        ("random_brightness", ip.RandomBrightness(factor, **colour)),
-        ("random_color_degeneration", ip.RandomColorDegeneration(factor, **colour)),
-        ("random_contrast", ip.RandomContrast(factor, **colour)),
-        ("random_sharpness", ip.RandomSharpness(factor, **colour)),
-    ]
+    table = [ip.RandomShear(x_factor=factor, y_factor=factor, **geo),
+             ip.RandomTranslation(factor, factor, **geo), ip.RandomRotation(factor, **geo)]
     if all_ops:
-        table += extra
-    table += [
-        ("random_posterization", ip.RandomPosterization(max(1, int(8 * factor[1])), **colour)),
-        ("solarization", ip.Solarization(factor, factor, **colour)),
-    ]
-    fns = [(name, (lambda a, rng, sub=sub: sub._augment(a.astype(np.float32), rng)))
-           for name, sub in table]
-    contrast_range = value_range if type(layer).__name__ == "RandAugment" else (0, 255)
-    eq = ip.Equalization(value_range=contrast_range)
-    fns += [("auto_contrast", lambda a, rng: auto_contrast(a, contrast_range)),
-            ("equalization", lambda a, rng: eq._equalize(a, rng))]
-    return fns
+        table += [ip.RandomBrightness(factor, **colour),
+                  ip.RandomColorDegeneration(factor, **colour),
+                  ip.RandomContrast(factor, **colour), ip.RandomSharpness(factor, **colour)]
+    table += [ip.RandomPosterization(max(1, int(8 * factor[1])), **colour),
+              ip.Solarization(factor, factor, **colour)]
+    # as Keras: RandAugment's auto-contrast and equalization take its value range, AugMix's
+    # the default one
+    fixed = value_range if type(layer).__name__ == "RandAugment" else (0, 255)
+    plain = {"data_format": layer.data_format, "dtype": dtype}
+    return table + [ip.AutoContrast(value_range=fixed, **plain),
+                    ip.Equalization(value_range=fixed, **plain)]
+
+
+def _run_op(op, x, state):
+    """One augmentation of the table on float images, in training."""
+    if isinstance(op, (ip.AutoContrast, ip.Equalization)):
+        return op.call(x, training=True)
+    return op._call_images(x, True, state)
+
+
+def _sub_state(state, *salt):
+    return None if state is None else (state[0], tuple(state[1]) + salt)
 
 
 class RandAugment(BaseImagePreprocessingLayer):
     """Applies ``num_ops`` augmentations chosen at random (one choice per call, for the
     whole batch) from shear, translation, rotation, brightness, colour degeneration,
     contrast, sharpness, posterization, solarization, auto-contrast and equalization, each
-    of strength ``factor``."""
+    of strength ``factor``. As in Keras, every candidate is computed and the chosen one
+    kept, so the choice is drawn afresh in traced calls and gradients flow."""
 
     _out = "float"
     _moves_pixels = True
@@ -515,15 +506,20 @@ class RandAugment(BaseImagePreprocessingLayer):
         self.value_range, self.num_ops = _as_tuple(value_range), num_ops
         self.factor = _factor(factor, (0, 1))
         self.interpolation = interpolation
-        self.__dict__["_ops"] = _ops_table(self, self.factor, value_range, interpolation,
-                                           "channels_last", seed, True)
+        self.__dict__["_ops"] = _ops_table(self, self.factor, self.value_range, interpolation,
+                                           True)
 
-    def _augment(self, a, rng):
+    def _apply(self, x, state):
         ops = self.__dict__["_ops"]
-        a = a.astype(np.float32)
-        for i in rng.integers(0, len(ops), size=self.num_ops):
-            a = ops[i][1](a, rng).astype(np.float32)
-        return a
+        picks = self._draw(x, lambda s, rng: rng.integers(0, len(ops), size=self.num_ops),
+                           state)
+        for i in range(self.num_ops):
+            out = x
+            for k, op in enumerate(ops):
+                out = M.where(M.equal(picks[i], k), _run_op(op, x, _sub_state(state, i, k)),
+                              out)
+            x = out
+        return x
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range,
@@ -535,7 +531,9 @@ class AugMix(BaseImagePreprocessingLayer):
     """AugMix: ``num_chains`` chains of up to ``chain_depth`` random augmentations, mixed
     with Dirichlet(``alpha``) weights, then blended with the original by a
     Beta(``alpha``, ``alpha``) weight and clipped to ``value_range``. ``all_ops=False``
-    leaves out the colour operations."""
+    leaves out the colour operations. As in Keras, which augmentations make up the chains
+    is chosen in Python when the layer is called (fixed once a call is traced); their
+    parameters and the mixing weights are drawn afresh on every run."""
 
     _out = "float"
     _moves_pixels = True
@@ -544,28 +542,33 @@ class AugMix(BaseImagePreprocessingLayer):
                  alpha=1.0, all_ops=True, interpolation="bilinear", seed=None,
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        self.value_range, self.num_chains, self.chain_depth = _as_tuple(value_range), num_chains, \
-            chain_depth
+        self.value_range, self.num_chains, self.chain_depth = _as_tuple(value_range), \
+            num_chains, chain_depth
         self.factor = _factor(factor, (0, 1))
         self.alpha, self.all_ops, self.interpolation = alpha, all_ops, interpolation
-        self.__dict__["_ops"] = _ops_table(self, self.factor, value_range, interpolation,
-                                           "channels_last", seed, all_ops)
+        self.__dict__["_ops"] = _ops_table(self, self.factor, self.value_range, interpolation,
+                                           all_ops)
 
-    def _augment(self, a, rng):
-        ops = self.__dict__["_ops"]
-        a = a.astype(np.float32)
+    def _weights(self, shape, rng):
         gammas = rng.gamma(self.alpha, size=self.num_chains)
-        weights = (gammas / gammas.sum()).astype(np.float32)
-        keep = np.float32(rng.beta(self.alpha, self.alpha))
-        mixed = np.zeros_like(a)
+        return np.concatenate([gammas / gammas.sum(), [rng.beta(self.alpha, self.alpha)]])
+
+    def _apply(self, x, state):
+        ops = self.__dict__["_ops"]
+        chooser = self._next_rng()  # Python-level, as Keras's random.choice
+        drawn = M.cast(self._draw(x, self._weights, state), x.dtype)
+        mixed = None
         for c in range(self.num_chains):
-            chain = a.copy()
-            for _ in range(self.chain_depth):
-                pick = rng.integers(0, len(ops) + 1)  # the extra choice: skip this step
+            chain = x
+            for d in range(self.chain_depth):
+                pick = int(chooser.integers(0, len(ops) + 1))  # the extra one: skip
                 if pick < len(ops):
-                    chain = ops[pick][1](chain, rng).astype(np.float32)
-            mixed += chain * weights[c]
-        return np.clip(keep * a + (1 - keep) * mixed, *self.value_range)
+                    chain = _run_op(ops[pick], chain, _sub_state(state, c, d))
+            term = chain * drawn[c]
+            mixed = term if mixed is None else mixed + term
+        keep = drawn[self.num_chains]
+        lo, hi = (float(v) for v in self.value_range)
+        return M.clip_by_value(keep * x + (1.0 - keep) * mixed, lo, hi)
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range,
