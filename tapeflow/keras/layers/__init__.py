@@ -34,6 +34,42 @@ from .convolutional import (
 from .core import Activation, Dense, Identity, Lambda
 from .einsum_dense import EinsumDense
 from .embedding import Embedding, ReversibleEmbedding
+from .image_augmentation import (
+    AugMix,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    Pipeline,
+    RandAugment,
+    RandomColorJitter,
+    RandomElasticTransform,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomPerspective,
+)
+from .image_preprocessing import (
+    AutoContrast,
+    CenterCrop,
+    Equalization,
+    RandomBrightness,
+    RandomColorDegeneration,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+    Solarization,
+)
 from .input_layer import Input, InputLayer, KerasTensor
 from .masking import Masking
 from .merging import (
@@ -161,6 +197,13 @@ __all__ = [
     "minimum", "subtract", "SpectralNormalization", "ThresholdedReLU", "Wrapper",
     "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM3D", "GroupQueryAttention", "HashedCrossing",
     "MelSpectrogram", "STFTSpectrogram",
+    "AutoContrast", "CenterCrop", "Equalization", "RandomBrightness", "RandomColorDegeneration",
+    "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomHue", "RandomInvert",
+    "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
+    "RandomShear", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter", "RandomErasing",
+    "RandomGaussianBlur", "RandomPerspective", "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization", "RandAugment", "RandomElasticTransform",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})
