@@ -33,6 +33,11 @@ from .variable import Variable, VariableAggregation, VariableSynchronization  # 
 from . import autodiff, linalg, math, nn, random  # noqa: F401
 
 newaxis = None
+Assert = debugging.Assert  # TF 2's top-level names of four tf.debugging checks
+assert_equal = debugging.assert_equal
+assert_greater = debugging.assert_greater
+assert_less = debugging.assert_less
+assert_rank = debugging.assert_rank
 
 # NOTE: TF computes log(0) = -inf, 1/0 = inf and exp overflow silently; NumPy warns. Silence
 # NumPy's floating-point RuntimeWarnings raised from tapeflow's own modules only.

@@ -160,9 +160,16 @@ def _load_bfloat16():
     return _bfloat16[0]
 
 
+_OPS = ("cast", "complex", "saturate_cast")  # tf.dtypes' three ops, from the ops layer
+
+
 def __getattr__(name):
     if name == "bfloat16":
         return _load_bfloat16()
+    if name in _OPS:
+        from .ops import math  # deferred: the ops layer sits above the dtypes
+
+        return getattr(math, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
