@@ -460,7 +460,7 @@ class _Debugging:
             tensor.dtype.is_floating or tensor.dtype.is_integer or tensor.dtype.is_complex)
 
     @staticmethod
-    def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
+    def Assert(condition, data, summarize=None, name=None):
         """Raise InvalidArgumentError showing ``data`` (at most ``summarize`` elements of
         each, 3 by default) when the scalar ``condition`` is false."""
         ok = condition

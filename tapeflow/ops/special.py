@@ -15,10 +15,10 @@ import math as _pymath
 from ..backend import host as np
 from ..backend import to_host
 from ..errors import invalid
-from ..tensor import TensorBase, convert_to_tensor, wrap
+from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
-from .extra import DIGAMMA, _digamma_fwd, _erfc_fwd, _lgamma_host, lgamma
-from .math import exp, multiply, negative, reciprocal, sign, sqrt, square, subtract
+from .extra import _digamma_fwd, _lgamma_host, lgamma
+from .math import exp, negative, reciprocal, sign, square, subtract
 from .reduction import reduce_sum
 
 MATH = ["bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "erfcinv", "igamma",
@@ -1062,7 +1062,7 @@ def _zeta(x, q):
     return out
 
 
-_ZETA_FWD = lambda x, q: _zeta(_host64(x), _host64(q)).astype(x.dtype)  # noqa: E731
+_ZETA_FWD = lambda x, q: _zeta(_host64(x), _host64(q)).astype(x.dtype)
 ZETA = Op("Zeta", _ZETA_FWD, lambda n, g: (
     None, g * negative(n.inputs[0]) * apply(ZETA, (n.inputs[0] + 1.0, n.inputs[1]), {})), "f")
 
