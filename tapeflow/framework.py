@@ -254,9 +254,6 @@ class _Config:
     def set_logical_device_configuration(device, logical_devices):
         """Split ``device`` into ``logical_devices``; as in TF, that is refused once the
         runtime has started (in tapeflow it always has: ops run from the first import)."""
-        if logical_devices is not None and len(logical_devices) <= 1 and \
-                not _Config._logical.get(device):
-            return None
         raise RuntimeError("Virtual devices cannot be modified after being initialized")
 
     PhysicalDevice = PhysicalDevice

@@ -605,9 +605,9 @@ def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_
     def run(v, num, pad_):
         return fn(v, window, st, pad_, data_format)
 
-    if padding == "SAME" and pooling_type == "AVG" and any(r > 1 for r in rate):
-        raise ValueError("tapeflow's pool: dilated AVG pooling with SAME padding is not "
-                         "supported")
+    if padding == "SAME" and any(r > 1 for r in rate):
+        raise ValueError("pooling with 'SAME' padding is not implemented for `dilation_rate` "
+                         f"> 1. Received: padding=SAME and dilation_rate={np.asarray(rate)}")
     return with_space_to_batch(x, rate, padding, run, filter_shape=window)
 
 

@@ -23,10 +23,11 @@ __all__ = [
     "stateless_parameterized_truncated_normal", "uniform_candidate_sampler",
     "log_uniform_candidate_sampler", "learned_unigram_candidate_sampler",
     "fixed_unigram_candidate_sampler", "all_candidate_sampler", "compute_accidental_hits",
-    "index_shuffle", "stateless_shuffle", "sobol_sample",
+    "index_shuffle", "random_index_shuffle", "stateless_shuffle", "sobol_sample",
 ]
 RANDOM = [n for n in __all__ if n not in ("compute_accidental_hits", "index_shuffle",
-                                          "stateless_shuffle", "sobol_sample")]
+                                          "random_index_shuffle", "stateless_shuffle",
+                                          "sobol_sample")]
 EXPERIMENTAL = ["Algorithm", "create_rng_state", "index_shuffle", "stateless_shuffle"]
 
 
@@ -532,13 +533,38 @@ def _feistel(index, keys, bits):
     return ((left << half) | right) & ((1 << (2 * half)) - 1)
 
 
-def index_shuffle(index, seed, max_index, rounds=4, name=None):
-    """The position of ``index`` in a random permutation of ``[0, max_index]`` fixed by
-    ``seed`` (a keyed bijection, evaluated without building the permutation).
+def _raw_index_shuffle(index, seed, max_index):
+    idx_t = _t(index)
+    idx = np.asarray(to_host(idx_t._v)).astype(np.int64)
+    s = np.asarray(to_host(_t(seed)._v) if isinstance(seed, TensorBase) else seed)
+    s = s.astype(np.int64)
+    rows = max(idx.size, 1) if idx.ndim else 1
+    if s.shape != (3,) and s.shape != (rows, 3):
+        raise InvalidArgumentError(
+            None, "RandomIndexShuffle", f"Seed must be a vector of size [3] or a matrix of "
+            f"size [{rows}, 3] but got {list(s.shape)}. [Op:RandomIndexShuffle]")
+    n = int(max_index) + 1
+    bits = max(2, int(n - 1).bit_length())
+    keys_of = np.broadcast_to(s.reshape(-1, 3), (rows, 3))
+    flat = idx.reshape(-1)
+    out = np.empty_like(flat)
+    for i, v in enumerate(flat.tolist()):
+        keys = [int(k) & 0xFFFFFFFF for k in keys_of[i]] + [0x5EED]
+        y = _feistel(v, keys, bits)
+        while y >= n:  # cycle-walk back into range
+            y = _feistel(y, keys, bits)
+        out[i] = y
+    return wrap(out.reshape(idx.shape).astype(idx_t._v.dtype))
+
+
+def random_index_shuffle(index, seed, max_index, rounds=4, name=None):
+    """The position of ``index`` in a random permutation of ``[0, max_index]`` fixed by a
+    shape [3] ``seed`` (``tf.random_index_shuffle``): a keyed bijection, evaluated without
+    building the permutation.
 
     Args:
         index: a scalar or vector of indices in ``[0, max_index]``.
-        seed: a shape [3] seed (or ``[n, 3]`` for a vector of indices).
+        seed: a shape [3] seed (or ``[n, 3]``, one per index).
         max_index: the largest index.
         rounds: accepted (the bijection has its own fixed rounds).
         name: unused.
@@ -546,25 +572,24 @@ def index_shuffle(index, seed, max_index, rounds=4, name=None):
     Returns:
         A tensor of ``index``'s shape and dtype.
     """
-    idx_t = _t(index)
-    idx = np.asarray(to_host(idx_t._v)).astype(np.int64)
-    s = np.asarray(to_host(_t(seed)._v)).astype(np.int64)
-    if s.shape not in ((3,), (idx.size, 3)) and not (s.ndim == 2 and s.shape[0] == 1):
-        raise InvalidArgumentError(
-            None, "RandomIndexShuffle", f"Seed must be a vector of size [3] or a matrix of size "
-            f"[{max(idx.size, 1)}, 3] but got {list(s.shape)}. [Op:RandomIndexShuffle]")
-    n = int(max_index) + 1
-    bits = max(2, int(n - 1).bit_length())
-    rows = np.broadcast_to(s.reshape(-1, 3), (max(idx.size, 1), 3))
-    flat = idx.reshape(-1)
-    out = np.empty_like(flat)
-    for i, v in enumerate(flat.tolist()):
-        keys = [int(k) & 0xFFFFFFFF for k in rows[min(i, len(rows) - 1)]] + [0x5EED]
-        y = _feistel(v, keys, bits)
-        while y >= n:  # cycle-walk back into range
-            y = _feistel(y, keys, bits)
-        out[i] = y
-    return wrap(out.reshape(idx.shape).astype(idx_t._v.dtype))
+    return _raw_index_shuffle(index, seed, max_index)
+
+
+def index_shuffle(index, seed, max_index):
+    """``random_index_shuffle`` keyed by a stateless seed of shape [2]
+    (``tf.random.experimental.index_shuffle``).
+
+    Args:
+        index: a scalar or vector of indices in ``[0, max_index]``.
+        seed: a shape [2] integer seed.
+        max_index: the largest index.
+
+    Returns:
+        A tensor of ``index``'s shape and dtype.
+    """
+    s = np.asarray(to_host(_t(seed)._v)).astype(np.int64).reshape(-1)
+    key = np.concatenate([s, [0x1D5]])  # a [2] seed makes the [3] key of the raw op
+    return _raw_index_shuffle(index, key, max_index)
 
 
 def stateless_shuffle(value, seed, alg="auto_select", name=None):

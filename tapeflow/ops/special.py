@@ -185,9 +185,9 @@ def bessel_i1e(x, name=None):
 # -- modified Bessel functions K0, K1 ---------------------------------------------------------
 def _bessel_k_scaled(x, order):
     """exp(x) K_order(x) for x > 0: the series (with I0, I1) below 2, Steed's continued
-    fraction (Temme's method for K0 and K1) above it; inf at 0, NaN below 0."""
+    fraction (Temme's method for K0 and K1) above it; inf at and below 0 (as TF)."""
     out = np.full_like(x, np.nan)
-    out[x == 0] = np.inf
+    out[x <= 0] = np.inf
     small = (x > 0) & (x <= 2.0)
     xs = x[small]
     lg = np.log(0.5 * xs) + _EULER
@@ -272,7 +272,7 @@ BESSEL_K0E = _unary("BesselK0e", _k0e, lambda n, g: (
 
 
 def bessel_k0(x, name=None):
-    """The modified Bessel function of the second kind of order 0 (NaN for x < 0).
+    """The modified Bessel function of the second kind of order 0 (inf for x <= 0).
 
     Args:
         x: a float tensor.
@@ -298,7 +298,7 @@ def bessel_k0e(x, name=None):
 
 
 def bessel_k1(x, name=None):
-    """The modified Bessel function of the second kind of order 1 (NaN for x < 0).
+    """The modified Bessel function of the second kind of order 1 (inf for x <= 0).
 
     Args:
         x: a float tensor.
@@ -401,7 +401,7 @@ def _bessel_jy(x, want):
     if want == "j1":
         out = np.sign(x) * out
     elif want[0] == "y":
-        out = np.where(x < 0, np.nan, np.where(x == 0, -np.inf, out))
+        out = np.where(x <= 0, -np.inf, out)
     return out
 
 
@@ -450,7 +450,7 @@ def bessel_j1(x, name=None):
 
 
 def bessel_y0(x, name=None):
-    """The Bessel function of the second kind of order 0 (-inf at 0, NaN below).
+    """The Bessel function of the second kind of order 0 (-inf at and below 0, as TF).
 
     Args:
         x: a float tensor.
@@ -463,7 +463,7 @@ def bessel_y0(x, name=None):
 
 
 def bessel_y1(x, name=None):
-    """The Bessel function of the second kind of order 1 (-inf at 0, NaN below).
+    """The Bessel function of the second kind of order 1 (-inf at and below 0, as TF).
 
     Args:
         x: a float tensor.
@@ -550,40 +550,11 @@ def _fresnel(x):
     return np.sign(x) * c, np.sign(x) * s
 
 
-def _e1(x):
-    """E1(x) for x > 0: the series up to 1, a continued fraction above."""
-    out = np.empty_like(x)
-    small = x <= 1.0
-    xs = x[small]
-    term, total = np.ones_like(xs), np.zeros_like(xs)
-    for k in range(1, 40):
-        term = -term * xs / k
-        total -= term / k
-    out[small] = -_EULER - np.log(xs) + total
-    xl = x[~small]
-    b = xl + 1.0
-    c = np.full_like(xl, 1e300)
-    d = 1.0 / b
-    h = d.copy()
-    for i in range(1, 300):
-        a = -float(i * i)
-        b = b + 2.0
-        d = 1.0 / (a * d + b)
-        c = b + a / c
-        delta = c * d
-        h = h * delta
-        if (np.abs(delta - 1.0) < 1e-16).all():
-            break
-    out[~small] = h * np.exp(-xl)
-    return out
-
-
 def _expint(x):
-    """Ei(x): -E1(-x) for x < 0, the power series for 0 < x < 40, the asymptotic series
-    above; -inf at 0."""
+    """Ei(x): the power series for 0 < x < 40, the asymptotic series above; -inf at 0 and
+    NaN below (as TF)."""
     out = np.full_like(x, -np.inf)
-    neg = x < 0
-    out[neg] = -_e1(-x[neg])
+    out[x < 0] = np.nan
     mid = (x > 0) & (x < 40.0)
     xm = x[mid]
     term, total = np.ones_like(xm), np.zeros_like(xm)
@@ -687,7 +658,7 @@ def dawsn(x, name=None):
 
 
 def expint(x, name=None):
-    """The exponential integral ``Ei(x)``, elementwise (-inf at 0).
+    """The exponential integral ``Ei(x)``, elementwise (-inf at 0, NaN below).
 
     Args:
         x: a float tensor.
@@ -966,6 +937,8 @@ def lbeta(x, name=None):
         A tensor with the last axis reduced away (-inf for an empty last axis).
     """
     x = _float(x, "Lgamma")
+    if x._v.ndim == 0:
+        raise invalid("Sum", "Invalid reduction dimension (-1 for input with 0 dimension(s)")
     return subtract(reduce_sum(lgamma(x), axis=-1), lgamma(reduce_sum(x, axis=-1)))
 
 
@@ -1031,6 +1004,11 @@ _B2K = [1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 
 def _zeta(x, q):
     """Hurwitz's zeta function by Euler-Maclaurin summation: terms (q + k)^-x until q + k is
     at least 10 (and ten at least), then the integral and Bernoulli corrections."""
+    with np.errstate(all="ignore"):
+        return _zeta_sum(x, q)
+
+
+def _zeta_sum(x, q):
     x, q = np.broadcast_arrays(x, q)
     x, q = x.astype(_F64), q.astype(_F64)
     total = np.zeros_like(x)
