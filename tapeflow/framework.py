@@ -398,15 +398,14 @@ class _Debugging:
         x = as_t(x)
         if not x.dtype.is_integer:
             raise TypeError(f"{self._prefix(message)}Expected \"x\" to be integer type.  "
-                            f"Found: tensor of dtype {x.dtype!r}")
+                            f"Found: tensor of dtype {x.dtype}")
 
     def assert_scalar(self, tensor, message=None, name=None):
-        """Raise ValueError unless ``tensor`` is a scalar; returns it."""
+        """Raise ValueError unless ``tensor`` is a scalar (None in eager mode, as TF)."""
         t = as_t(tensor)
         if t._v.ndim:
             raise ValueError(f"{self._prefix(message)}Expected scalar shape, saw shape: "
                              f"{tuple(t._v.shape)}.")
-        return t
 
     def assert_rank_at_least(self, x, rank, message=None, name=None):
         """Raise ValueError unless ``x`` has rank >= ``rank``."""
@@ -436,18 +435,20 @@ class _Debugging:
     def assert_same_float_dtype(tensors=None, dtype=None):
         """The one float dtype of ``tensors`` (and ``dtype``); ValueError when they differ or
         are not floating point. float32 when there is nothing to check."""
+        first = None
         for t in tensors or ():
             if dtype is None:
-                dtype = t.dtype
+                dtype, first = t.dtype, t
             elif t.dtype != dtype:
-                raise ValueError(f"{t!r}, type={t.dtype!r}, must be of the same type "
-                                 f"({dtype!r}).")
+                seen = f" as {first!s}" if first is not None else ""
+                raise ValueError(f"{t!s}, type={t.dtype}, must be of the same type ({dtype})"
+                                 f"{seen}.")
         if dtype is None:
             from .dtypes import float32  # deferred: a layer below, named here for clarity
 
             return float32
         if not dtype.is_floating:
-            raise ValueError(f"Expected floating point type, got {dtype!r}.")
+            raise ValueError(f"Expected floating point type, got {dtype}.")
         return dtype
 
     @staticmethod

@@ -509,14 +509,12 @@ def compute_accidental_hits(true_classes, sampled_candidates, num_true, seed=Non
     true = _check_true(true_classes, num_true, "ComputeAccidentalHits")
     cands = to_host(_t(sampled_candidates)._v).tolist()
     idx, ids = [], []
-    where = {}
-    for j, c in enumerate(cands):
-        where.setdefault(c, []).append(j)
+    where = {c: j for j, c in enumerate(cands)}  # a repeated candidate: its last position
     for i, row in enumerate(true.tolist()):
         for t in row:
-            for j in where.get(t, ()):
+            if t in where:
                 idx.append(i)
-                ids.append(j)
+                ids.append(where[t])
     weights = np.full(len(idx), -np.finfo(np.float32).max, np.float32)
     return (wrap(np.asarray(idx, np.int32)), wrap(np.asarray(ids, np.int64)), wrap(weights))
 

@@ -54,7 +54,7 @@ def _unary(name, fn64, grad=None):
 
 def _vec(fn):
     u = np.frompyfunc(fn, 1, 1)
-    return lambda x: u(x).astype(_F64) if x.size else x.copy()
+    return lambda x: np.asarray(u(x), dtype=_F64) if x.size else x.copy()
 
 
 _ERFC64 = _vec(_pymath.erfc)
