@@ -1,6 +1,6 @@
 """``tf.math.special``: Bessel functions, Dawson's and Fresnel's integrals, the exponential
 integral and Spence's function."""
-from ..ops.special import (  # noqa: F401
+from ..ops.special import (
     bessel_i0,
     bessel_i0e,
     bessel_i1,

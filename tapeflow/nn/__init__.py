@@ -13,6 +13,8 @@ from ..ops.extra import (  # noqa: F401
     zero_fraction,
 )
 from ..ops.indexing import embedding_lookup  # noqa: F401
+from ..ops.math import multiply as _multiply
+from ..ops.nn import *  # noqa: F403
 from ..ops.nn_more import (  # noqa: F401
     approx_max_k,
     approx_min_k,
@@ -37,6 +39,8 @@ from ..ops.nn_more import (  # noqa: F401
     space_to_batch,
     with_space_to_batch,
 )
+from ..ops.pooling import *  # noqa: F403
+from ..ops.reduction import reduce_sum as _reduce_sum
 from ..ops.sampling import (  # noqa: F401
     all_candidate_sampler,
     compute_accidental_hits,
@@ -45,10 +49,6 @@ from ..ops.sampling import (  # noqa: F401
     log_uniform_candidate_sampler,
     uniform_candidate_sampler,
 )
-from ..ops.math import multiply as _multiply
-from ..ops.nn import *  # noqa: F403
-from ..ops.pooling import *  # noqa: F403
-from ..ops.reduction import reduce_sum as _reduce_sum
 from ..ops.sorting import top_k  # noqa: F401
 from ..tensor import TensorBase as _TensorBase
 from ..tensor import convert_to_tensor as _convert
