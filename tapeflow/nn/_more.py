@@ -6,6 +6,7 @@ from ..backend import host as np
 from ..backend import to_host
 from ..errors import InvalidArgumentError
 from ..ops.array import concat, reshape
+from ..ops.conv import depthwise_conv2d
 from ..ops.ctc import beam_search_decode, ctc_loss_dense, greedy_decode
 from ..ops.extra import unsorted_segment_sum
 from ..ops.indexing import embedding_lookup, gather
@@ -15,9 +16,11 @@ from ..ops.nn import sigmoid_cross_entropy_with_logits, softmax_cross_entropy_wi
 from ..ops.reduction import reduce_sum
 from ..ops.sampling import compute_accidental_hits, log_uniform_candidate_sampler
 from ..sparse import SparseTensor
-from ..tensor import TensorBase, convert_to_tensor, wrap
+from ..tape import GradientTape
+from ..tensor import TensorBase, const, convert_to_tensor, wrap
 
 __all__ = ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder",
+           "depthwise_conv2d_backprop_filter", "depthwise_conv2d_backprop_input",
            "embedding_lookup_sparse", "safe_embedding_lookup_sparse", "nce_loss",
            "sampled_softmax_loss"]
 
@@ -125,6 +128,61 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
     paths, scores = beam_search_decode(inputs, _host(sequence_length), int(beam_width),
                                        int(top_paths))
     return [_sparse(p) for p in paths], wrap(scores)
+
+
+# -- depthwise convolution backprops ------------------------------------------------------------
+def _ints(x):
+    return [int(v) for v in _host(x).ravel().tolist()]
+
+
+def _grad_of(fn, wrt, seed):
+    """The gradient of ``sum(fn(wrt) * seed)`` with respect to ``wrt``."""
+    with GradientTape() as tape:
+        tape.watch(wrt)
+        y = fn(wrt)
+    return tape.gradient(y, wrt, output_gradients=seed)
+
+
+def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
+                                     data_format="NHWC", dilations=None, name=None):
+    """The gradient of ``depthwise_conv2d`` with respect to its filter.
+
+    Args:
+        input: the 4-D input of the convolution.
+        filter_sizes: the 4 dims of the filter.
+        out_backprop: the gradient of the convolution's output.
+        strides, padding, data_format, dilations: as for ``depthwise_conv2d``.
+        name: unused.
+
+    Returns:
+        A tensor of ``filter_sizes``.
+    """
+    x = _t(input)
+    g = _t(out_backprop, x.dtype)
+    w = const(np.zeros(_ints(filter_sizes), dtype=x._v.dtype))
+    return _grad_of(lambda f: depthwise_conv2d(x, f, strides, padding, data_format, dilations),
+                    w, g)
+
+
+def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
+                                    data_format="NHWC", dilations=None, name=None):
+    """The gradient of ``depthwise_conv2d`` with respect to its input.
+
+    Args:
+        input_sizes: the 4 dims of the input.
+        filter: the 4-D filter of the convolution.
+        out_backprop: the gradient of the convolution's output.
+        strides, padding, data_format, dilations: as for ``depthwise_conv2d``.
+        name: unused.
+
+    Returns:
+        A tensor of ``input_sizes``.
+    """
+    w = _t(filter)
+    g = _t(out_backprop, w.dtype)
+    x = const(np.zeros(_ints(input_sizes), dtype=w._v.dtype))
+    return _grad_of(lambda v: depthwise_conv2d(v, w, strides, padding, data_format, dilations),
+                    x, g)
 
 
 # -- sparse embedding lookups -------------------------------------------------------------------

@@ -14,9 +14,9 @@ from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host
 from ..errors import invalid
-from ..tensor import TensorBase, const, convert_to_tensor, wrap
+from ..tensor import TensorBase, convert_to_tensor, wrap
 from .array import reshape, stack, transpose
-from .conv import conv1d_transpose, conv2d, conv2d_transpose, depthwise_conv2d
+from .conv import conv1d_transpose, conv2d, conv2d_transpose
 from .extra import unsorted_segment_max, unsorted_segment_mean
 from .indexing import gather, pad, reverse
 from .math import add, cast, divide, multiply, negative, pow, square
@@ -29,9 +29,8 @@ from .sorting import top_k
 NN = ["approx_max_k", "approx_min_k", "local_response_normalization", "lrn",
       "max_pool_with_argmax", "dilation2d", "erosion2d", "atrous_conv2d",
       "atrous_conv2d_transpose", "conv_transpose", "pool", "with_space_to_batch",
-      "space_to_batch", "depthwise_conv2d_backprop_filter", "depthwise_conv2d_backprop_input",
-      "batch_norm_with_global_normalization", "fractional_max_pool", "fractional_avg_pool",
-      "isotonic_regression", "collapse_repeated", "ctc_unique_labels"]
+      "space_to_batch", "batch_norm_with_global_normalization", "fractional_max_pool",
+      "fractional_avg_pool", "isotonic_regression", "collapse_repeated", "ctc_unique_labels"]
 MATH = ["approx_max_k", "approx_min_k"]
 TOP = ["space_to_batch", "space_to_batch_nd", "batch_to_space", "required_space_to_batch_paddings"]
 __all__ = sorted(set(NN + TOP))
@@ -346,58 +345,6 @@ def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_f
         return conv3d.conv3d_transpose(input, filters, output_shape, strides, padding,
                                        data_format or "NDHWC", dilations)
     raise ValueError(f"output_shape must be of length 3, 4 or 5 but was {n}.")
-
-
-def _grad_of(fn, wrt, seed):
-    """The gradient of ``sum(fn(wrt) * seed)`` with respect to ``wrt``."""
-    from ..tape import GradientTape  # cycle: the tape sits above the ops
-
-    with GradientTape() as tape:
-        tape.watch(wrt)
-        y = fn(wrt)
-    return tape.gradient(y, wrt, output_gradients=seed)
-
-
-def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                                     data_format="NHWC", dilations=None, name=None):
-    """The gradient of ``depthwise_conv2d`` with respect to its filter.
-
-    Args:
-        input: the 4-D input of the convolution.
-        filter_sizes: the 4 dims of the filter.
-        out_backprop: the gradient of the convolution's output.
-        strides, padding, data_format, dilations: as for ``depthwise_conv2d``.
-        name: unused.
-
-    Returns:
-        A tensor of ``filter_sizes``.
-    """
-    x = _t(input)
-    g = _t(out_backprop, x.dtype)
-    w = const(np.zeros(_ints(filter_sizes), dtype=x._v.dtype))
-    return _grad_of(lambda f: depthwise_conv2d(x, f, strides, padding, data_format, dilations),
-                    w, g)
-
-
-def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
-                                    data_format="NHWC", dilations=None, name=None):
-    """The gradient of ``depthwise_conv2d`` with respect to its input.
-
-    Args:
-        input_sizes: the 4 dims of the input.
-        filter: the 4-D filter of the convolution.
-        out_backprop: the gradient of the convolution's output.
-        strides, padding, data_format, dilations: as for ``depthwise_conv2d``.
-        name: unused.
-
-    Returns:
-        A tensor of ``input_sizes``.
-    """
-    w = _t(filter)
-    g = _t(out_backprop, w.dtype)
-    x = const(np.zeros(_ints(input_sizes), dtype=w._v.dtype))
-    return _grad_of(lambda v: depthwise_conv2d(v, w, strides, padding, data_format, dilations),
-                    x, g)
 
 
 def batch_norm_with_global_normalization(input=None, mean=None, variance=None, beta=None,
