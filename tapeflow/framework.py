@@ -5,6 +5,7 @@ import re
 
 from . import backend
 from .backend import cuda
+from .dtypes import float32
 from .errors import InvalidArgumentError
 from .ops.math import as_t
 from .tensor import TensorBase, convert_to_tensor
@@ -444,8 +445,6 @@ class _Debugging:
                 raise ValueError(f"{t!s}, type={t.dtype}, must be of the same type ({dtype})"
                                  f"{seen}.")
         if dtype is None:
-            from .dtypes import float32  # deferred: a layer below, named here for clarity
-
             return float32
         if not dtype.is_floating:
             raise ValueError(f"Expected floating point type, got {dtype}.")

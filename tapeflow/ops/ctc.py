@@ -9,6 +9,7 @@ from ..backend import to_host
 from ..errors import invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
+from .array import transpose
 
 __all__ = ["ctc_loss_dense", "greedy_decode", "beam_search_decode"]
 
@@ -128,8 +129,6 @@ def ctc_loss_dense(labels, logits, label_length, logit_length, time_major, blank
     Returns:
         A ``[batch]`` tensor of ``-log p(labels | logits)``, differentiable in ``logits``.
     """
-    from .array import transpose  # local: only the batch-major layout needs it
-
     x = _t(logits)
     if not time_major:
         x = transpose(x, [1, 0, 2])

@@ -14,8 +14,12 @@ from ..backend import to_host
 from ..errors import InvalidArgumentError, invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
 from ._core import Op, apply
+from .array import broadcast_to
+from .indexing import gather
+from .math import cast
 from .random import _rng, _shape, _stateless_rng, stateless_uniform
-from .special import _LGAMMA64, _d_da, _erfcinv, _igamma_pq
+from .reduction import reduce_sum
+from .special import _ERFC64, _LGAMMA64, _d_da, _erfcinv, _igamma_pq
 
 __all__ = [
     "Algorithm", "create_rng_state", "fold_in", "split", "gamma", "poisson",
@@ -145,8 +149,6 @@ def _gamma_fwd(a, rng=None, shape=(), seed=None):
 def _gamma_grad(n, g):
     alpha = n.inputs[0]
     extra = n.out._v.ndim - alpha._v.ndim
-    from .reduction import reduce_sum  # local: only the gradient sums over the sample dims
-
     dz = g * apply(_RANDOM_GAMMA_GRAD, (alpha, n.out), {})
     return (reduce_sum(dz, axis=list(range(extra))) if extra else dz,)
 
@@ -176,14 +178,10 @@ def gamma(shape, alpha, beta=None, dtype=dtypes.float32, seed=None, name=None):
     dims = _shape(shape, "RandomGamma")
     a = _t(alpha, dtype)
     if a.dtype != dtype:
-        from .math import cast  # local: only mixed dtypes need it
-
         a = cast(a, dtype)
     if beta is not None:
         b = _t(beta, dtype)
         bshape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-        from .array import broadcast_to  # local: only a rate needs it
-
         a = broadcast_to(a, bshape)
     out = apply(RANDOM_GAMMA, (a,), {"rng": _rng(seed, "gamma"), "shape": dims})
     return out if beta is None else out / b
@@ -241,8 +239,6 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=dtypes.float32, name=No
     a = _t(alpha, dtype)
     params = [to_host(a._v)] + ([] if beta is None else [to_host(_t(beta, dtype)._v)])
     dims = _stateless_shape(shape, params, "StatelessRandomGammaV3")
-    from .array import broadcast_to  # local: the draw is per element of ``shape``
-
     a = broadcast_to(a, dims)
     _stateless_rng(seed, "gamma")  # checks the seed's shape
     seed = np.asarray(to_host(seed._v) if isinstance(seed, TensorBase) else seed)
@@ -320,8 +316,6 @@ def stateless_parameterized_truncated_normal(shape, seed, means=0.0, stddevs=1.0
 
 
 def _erfc64(x):
-    from .special import _ERFC64  # local: a helper of the special functions
-
     return _ERFC64(np.asarray(x, np.float64))
 
 
@@ -602,8 +596,6 @@ def stateless_shuffle(value, seed, alg="auto_select", name=None):
     Returns:
         A tensor like ``value``.
     """
-    from .indexing import gather  # local: the shuffle is a gather
-
     v = _t(value)
     n = int(v.shape[0]) if v._v.ndim else 0
     return gather(v, _stateless_rng(seed, "shuffle").permutation(n).astype(np.int64))

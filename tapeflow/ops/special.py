@@ -18,7 +18,19 @@ from ..errors import invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .extra import _digamma_fwd, _lgamma_host, lgamma
-from .math import exp, negative, reciprocal, sign, square, subtract
+from .math import (
+    cos,
+    equal,
+    exp,
+    log,
+    negative,
+    reciprocal,
+    sign,
+    sin,
+    square,
+    subtract,
+    where,
+)
 from .reduction import reduce_sum
 
 MATH = ["bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "erfcinv", "igamma",
@@ -417,8 +429,6 @@ BESSEL_Y0 = _unary("BesselY0", lambda x: _bessel_jy(x, "y0"),
 
 def _safe_over_x(f, x, at_zero):
     """f / x, with ``at_zero`` where x == 0 (f vanishes there like ``at_zero * x``)."""
-    from .math import equal, where  # cycle-free: the same layer, kept local for clarity
-
     zero = equal(x, 0.0)
     return where(zero, at_zero + 0.0 * x, f / where(zero, 1.0 + 0.0 * x, x))
 
@@ -615,8 +625,6 @@ def _spence(x):
 
 
 def _spence_grad(n, g):
-    from .math import equal, log, where  # local: keeps the module's import list short
-
     x = n.inputs[0]
     one = equal(x, 1.0)
     safe = where(one, 2.0 + 0.0 * x, x)
@@ -633,14 +641,10 @@ SPENCE = _unary("Spence", _spence, _spence_grad)
 
 
 def _cos_half_pi_sq(x):
-    from .math import cos  # local: keeps the module's import list short
-
     return cos(square(x) * (0.5 * np.pi))
 
 
 def _sin_half_pi_sq(x):
-    from .math import sin  # local: keeps the module's import list short
-
     return sin(square(x) * (0.5 * np.pi))
 
 
