@@ -132,3 +132,17 @@ def test_rnn_cell_wrappers():
     config = drop.get_config()
     again = tf.nn.RNNCellDropoutWrapper.from_config(config)
     assert again.output_keep_prob == 0.5 and again.cell.units == 3
+
+
+def test_rnn_cell_wrapper_saves_and_loads(tmp_path):
+    cell = tf.nn.RNNCellResidualWrapper(tf.nn.RNNCellDropoutWrapper(
+        tf.keras.layers.SimpleRNNCell(3), state_keep_prob=0.8, seed=2))
+    model = tf.keras.Sequential([tf.keras.Input((4, 3)), tf.keras.layers.RNN(cell)])
+    x = np.cos(np.arange(24.0)).reshape(2, 4, 3).astype(np.float32)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = tf.keras.models.load_model(path)
+    np.testing.assert_allclose(again(x), model(x), rtol=1e-6)
+    inner = again.layers[0].cell
+    assert type(inner) is tf.nn.RNNCellResidualWrapper
+    assert inner.cell.state_keep_prob == 0.8

@@ -101,5 +101,7 @@ __all__ = [
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
 ]
+from . import rnn_cell_wrappers  # noqa: E402, F401 - registers tf.nn's cell wrappers for loading
+
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})

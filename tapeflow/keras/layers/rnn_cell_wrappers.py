@@ -1,6 +1,7 @@
 """``tf.nn``'s RNN cell wrappers (TF's legacy Keras cells): dropout around a cell, a residual
 connection around it, or the cell pinned to a device. Each wraps any cell the ``RNN`` layer
-runs and delegates ``state_size`` and ``output_size`` to it."""
+runs and delegates ``state_size`` and ``output_size`` to it. Real Keras 3 has no such layers,
+so they are saved under the registered names ``tapeflow.nn>...``."""
 from ... import framework
 from ...ops import math as M
 from ...ops import nn
@@ -45,6 +46,7 @@ class _Wrapper(Layer):
         return cls(cell, **config)
 
 
+@_registry.register_keras_serializable("tapeflow.nn")
 class RNNCellDropoutWrapper(_Wrapper):
     """Dropout on a cell's inputs, outputs and states (given as keep probabilities).
 
@@ -81,7 +83,7 @@ class RNNCellDropoutWrapper(_Wrapper):
         return nn.dropout(x, 1.0 - keep, seed=self.seed)
 
     def call(self, inputs, states, training=None):
-        training = True if training is None else bool(training)
+        training = bool(training)  # None: inference, as Keras outside fit
         x = self._drop(inputs, self.input_keep_prob, training)
         out, new = self.cell(x, states, training=training)
         new = [self._drop(s, self.state_keep_prob, training) for s in new]
@@ -95,6 +97,7 @@ class RNNCellDropoutWrapper(_Wrapper):
                 "input_size": self.input_size, "seed": self.seed}
 
 
+@_registry.register_keras_serializable("tapeflow.nn")
 class RNNCellResidualWrapper(_Wrapper):
     """A residual connection around a cell: the output is ``residual_fn(inputs, output)``
     (``inputs + output`` by default).
@@ -114,6 +117,7 @@ class RNNCellResidualWrapper(_Wrapper):
         return fn(inputs, out), new
 
 
+@_registry.register_keras_serializable("tapeflow.nn")
 class RNNCellDeviceWrapper(_Wrapper):
     """A cell whose ops run on ``device`` (a device name such as '/CPU:0').
 
