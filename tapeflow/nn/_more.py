@@ -57,7 +57,8 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
         logit_length: ``[batch]`` sequence lengths.
         logits_time_major: the layout of ``logits``.
         unique: accepted, unused (an optimisation hint in TF).
-        blank_index: the blank class (0 by default; negative counts from the end).
+        blank_index: the blank class (0 by default for dense labels, required for sparse
+            ones; negative counts from the end).
         name: unused.
 
     Returns:
@@ -65,6 +66,9 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
         ``logits``.
     """
     x = _t(logits)
+    if isinstance(labels, SparseTensor) and blank_index is None:
+        raise ValueError("Argument `blank_index` must be provided when `labels` is a "
+                         "`SparseTensor`.")
     classes = int(x.shape[-1])
     blank = 0 if blank_index is None else int(blank_index)
     if blank < 0:
