@@ -61,6 +61,9 @@ def _approx_k(operand, k, axis, largest):
     _check_float(x, "ApproxTopK", ("float16", "bfloat16", "float32"))
     nd = x._v.ndim
     axis = axis % nd if nd else 0
+    if int(k) > int(x.shape[axis]):
+        raise invalid("ApproxTopK", f"input must have at least k columns. Had "
+                      f"{int(x.shape[axis])}, needed {int(k)}")
     perm = [i for i in range(nd) if i != axis] + [axis]
     moved = transpose(x, perm) if axis != nd - 1 else x
     vals, idx = top_k(moved if largest else negative(moved), k=int(k))
@@ -188,8 +191,7 @@ def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC",
         ``((b * height + y) * width + x) * channels + c`` of the first maximum of each window
         (without the ``b`` term unless ``include_batch_in_index``).
     """
-    if data_format != "NHWC":
-        raise ValueError(f"`data_format` must be 'NHWC'. Received: data_format={data_format}")
+    _nhwc_only(data_format)
     x = _t(input)
     out = max_pool2d(x, ksize, strides, padding)
     a = to_host(x._v)
@@ -215,6 +217,12 @@ def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC",
 
 
 # -- morphology ----------------------------------------------------------------------------------
+def _nhwc_only(data_format):
+    if data_format != "NHWC":
+        raise ValueError("`data_format` values other  than 'NHWC' are not supported. "
+                         f"Received: data_format={data_format}")
+
+
 def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
     """Grayscale morphological dilation: the max over each window of ``input + filters``.
 
@@ -230,8 +238,7 @@ def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=N
     Returns:
         A 4-D tensor; gradients flow to ``input`` and ``filters``.
     """
-    if data_format != "NHWC":
-        raise ValueError("Data formats other than NHWC are not yet supported")
+    _nhwc_only(data_format)
     x = _t(input)
     f = _t(filters, x.dtype)
     s = _ints(strides)
@@ -241,6 +248,9 @@ def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=N
     if f._v.ndim != 3:
         raise invalid("Dilation2D", f"filter must be 3-dimensional: {list(f.shape)}")
     n, h, w, c = x.shape
+    if int(f.shape[2]) != int(c):
+        raise invalid("Dilation2D", f"input and filter must have the same depth: {int(c)} vs "
+                      f"{int(f.shape[2])}")
     fh, fw = int(f.shape[0]), int(f.shape[1])
     eh, ew = (fh - 1) * d[1] + 1, (fw - 1) * d[2] + 1
     pads = []
@@ -251,7 +261,8 @@ def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=N
             pads.append([total // 2, total - total // 2, out])
         else:
             pads.append([0, 0, (size - e) // st + 1])
-    lo = float(np.finfo(x._v.dtype).min) if x._v.dtype.kind == "f" else 0
+    lo = float(np.finfo(x._v.dtype).min) if x._v.dtype.kind == "f" else \
+        int(np.iinfo(x._v.dtype).min)
     xp = pad(x, [[0, 0], pads[0][:2], pads[1][:2], [0, 0]], constant_values=lo)
     oh, ow = pads[0][2], pads[1][2]
     taps = []
@@ -409,6 +420,8 @@ def space_to_batch_nd(input, block_shape, paddings, name=None):
     block = _ints(block_shape)
     pads = np.asarray(_ints(paddings), dtype=np.int64).reshape(-1, 2)
     m = len(block)
+    if x._v.ndim < 2:
+        raise invalid("SpaceToBatchND", f"input rank should be >= 2 instead of {x._v.ndim}")
     rest = [[0, 0]] * (x._v.ndim - 1 - m)
     xp = pad(x, [[0, 0]] + pads.tolist() + rest)
     shape = list(xp.shape)
@@ -535,18 +548,19 @@ def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_
     Returns:
         The pooled tensor.
     """
-    if pooling_type not in ("MAX", "AVG"):
-        raise ValueError(f"Invalid pooling_type: {pooling_type}")
     x = _t(input)
-    m = x._v.ndim - 2
     window = _ints(window_shape)
+    m = len(window)
+    if x._v.ndim != m + 2:
+        raise ValueError(f"Shape {tuple(x.shape)} must have rank {m + 2}")
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"{m}-D {pooling_type} pooling is not supported.")
     st = [1] * m if strides is None else _ints(strides)
     rate = [1] * m if dilations is None else _ints(dilations)
-    if len(window) != m:
-        raise ValueError(f"window_shape must have length {m}")
     if any(r > 1 for r in rate) and any(s > 1 for s in st):
-        raise ValueError("strides > window_shape not supported due to inconsistency between "
-                         "CPU and GPU implementations")
+        raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         f"Received: strides={np.asarray(st)} and dilation_rate="
+                         f"{np.asarray(rate)}")
     fn = max_pool if pooling_type == "MAX" else avg_pool
 
     def run(v, num, pad_):
@@ -580,8 +594,12 @@ def _pooling_sequence(size, ratio, rng, pseudo_random):
 def _fractional(value, pooling_ratio, pseudo_random, overlapping, seed, reduce_fn, opname):
     x = _t(value)
     ratio = [float(r) for r in pooling_ratio]
-    if len(ratio) != 4 or ratio[0] != 1.0 or ratio[3] != 1.0:
-        raise ValueError("`pooling_ratio` should have 4 elements with the first and last 1.0")
+    if ratio[0] != 1.0 or ratio[-1] != 1.0 or len(ratio) != 4:
+        raise ValueError("`pooling_ratio` should have first and last elements with value 1.0. "
+                         f"Received: pooling_ratio={list(pooling_ratio)}")
+    if any(r < 1.0 for r in ratio):
+        raise ValueError("`pooling_ratio` elements should be >= 1.0. Received: "
+                         f"pooling_ratio={list(pooling_ratio)}")
     if x._v.ndim != 4:
         raise invalid(opname, f"input must be 4-dimensional: {list(x.shape)}")
     rng = _rng(seed if seed else None, opname)
@@ -683,6 +701,8 @@ def isotonic_regression(inputs, decreasing=True, axis=-1):
     if x._v.dtype.kind != "f":
         x = cast(x, dtypes.float64)
     nd = x._v.ndim
+    if nd == 0:
+        return x, wrap(np.zeros((), np.int32))
     axis = axis % nd
     perm = [d for d in range(nd) if d != axis] + [axis]
     moved = transpose(x, perm)
@@ -715,6 +735,9 @@ def collapse_repeated(labels, seq_length, name=None):
     """
     lab = _t(labels)
     a = to_host(lab._v)
+    if a.ndim != 2:
+        raise invalid("StridedSlice", f"Index out of range using input dim 1; input has only "
+                      f"{a.ndim} dims")
     lens = np.asarray(_ints(seq_length))
     rows = []
     for r, n in zip(a, lens):

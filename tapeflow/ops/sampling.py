@@ -647,7 +647,9 @@ def sobol_sample(dim, num_results, skip=0, dtype=dtypes.float32, name=None):
                       "list of allowed values: float, double")
     dim, n, skip = int(dim), int(num_results), int(skip)
     if dim < 1:
-        raise invalid("SobolSample", f"dim must be at least one, got dim: {dim}")
+        raise invalid("SobolSample", "dim must be at least one")
+    if n < 1:
+        raise invalid("SobolSample", "num_results must be at least one")
     if dim > len(_SOBOL) + 1:
         raise NotImplementedError(f"tf.math.sobol_sample: tapeflow has Sobol direction numbers "
                                   f"for up to {len(_SOBOL) + 1} dimensions, not {dim}")

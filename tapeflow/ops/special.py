@@ -14,7 +14,7 @@ import math as _pymath
 
 from ..backend import host as np
 from ..backend import to_host
-from ..errors import invalid
+from ..errors import NotFoundError, invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .extra import _digamma_fwd, _lgamma_host, lgamma
@@ -44,11 +44,23 @@ _EULER = 0.5772156649015329
 _F64 = np.float64
 
 
+# The ops whose CPU kernels TF builds for float and double only (half finds no kernel).
+_NO_HALF_KERNEL = ("Igamma", "Igammac", "Ndtri", "Erfcinv", "Dawsn", "Spence", "Expint",
+                   "FresnelCos", "FresnelSin")
+_TF_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
+
+
 def _float(x, opname, allowed="half, float, double"):
     t = x if isinstance(x, TensorBase) else convert_to_tensor(x)
-    if t._v.dtype.kind != "f":
-        raise invalid(opname, f"Value for attr 'T' of {t.dtype.name} is not in the list of "
+    name = _TF_NAMES.get(t.dtype.name, t.dtype.name)
+    if t._v.dtype.kind != "f" or name not in allowed.split(", "):
+        raise invalid(opname, f"Value for attr 'T' of {name} is not in the list of "
                       f"allowed values: {allowed}")
+    if name == "half" and opname in _NO_HALF_KERNEL:
+        kernel = "Ndtri" if opname == "Erfcinv" else opname
+        raise NotFoundError(None, kernel, f"Could not find device for node: {{{{node {kernel}}}}}"
+                            f" = {kernel}[T=DT_HALF]: its CPU kernels take float and double "
+                            f"only [Op:{kernel}]")
     return t
 
 
@@ -1115,7 +1127,5 @@ def nextafter(x1, x2, name=None):
         A tensor of ``x1``'s dtype; its gradient is 1 for ``x1`` and 0 for ``x2`` (TF's).
     """
     x1 = _float(x1, "NextAfter", "double, float")
-    if x1._v.dtype.itemsize < 4:
-        _float(convert_to_tensor([1]), "NextAfter", "double, float")
     x2 = x2 if isinstance(x2, TensorBase) else convert_to_tensor(x2, x1.dtype)
     return apply(NEXTAFTER, (x1, x2), {})
