@@ -777,8 +777,8 @@ def _igamma_pq(a, x):
 
 def _d_da(fn, a, x):
     """d fn(a, x) / da by a fourth-order central difference with Richardson's step."""
-    h = 1e-3 * np.maximum(np.abs(a), 1.0)
-    h = np.minimum(h, 0.5 * a)  # stay inside a > 0
+    h = 1e-3 * np.sqrt(np.maximum(np.abs(a), 1.0))  # P varies on a scale of sqrt(a)
+    h = np.minimum(h, 0.25 * a)  # a - 2h stays inside a > 0
     f = [fn(a + k * h, x) for k in (-2, -1, 1, 2)]
     return (f[0] - 8.0 * f[1] + 8.0 * f[2] - f[3]) / (12.0 * h)
 
