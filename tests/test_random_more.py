@@ -107,3 +107,14 @@ def test_experimental_namespace():
     assert tf.random.experimental.Algorithm is tf.random.Algorithm
     np.testing.assert_array_equal(tf.random.experimental.stateless_fold_in([1, 2], 3),
                                   tf.random.fold_in([1, 2], 3))
+
+
+def test_traced_draws():
+    @tf.function
+    def draw(a):
+        return tf.random.gamma([3], a, seed=2), tf.random.stateless_gamma([3], [1, 2], a)
+
+    a = tf.constant(1.5)
+    (g1, s1), (g2, s2) = draw(a), draw(a)
+    assert not np.array_equal(g1, g2)  # a stateful draw runs afresh on every call
+    np.testing.assert_array_equal(s1, s2)

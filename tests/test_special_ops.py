@@ -107,3 +107,17 @@ def test_known_values():
     p = tf.constant(np.linspace(0.01, 0.99, 7))
     back = 0.5 * tf.math.erfc(-tf.math.ndtri(p) / np.sqrt(2.0))
     np.testing.assert_allclose(back, p, rtol=1e-13)
+
+
+def test_scalars_and_traced_functions():
+    names = ["bessel_i0", "bessel_i1e", "bessel_j1", "bessel_k0", "bessel_y1", "dawsn",
+             "expint", "fresnel_cos", "spence"]
+    x = tf.constant(1.3, tf.float64)
+    eager = [getattr(tf.math.special, n)(x) for n in names]
+    assert all(v.shape == () for v in eager)
+    traced = tf.function(lambda v: [getattr(tf.math.special, n)(v) for n in names])(x)
+    np.testing.assert_array_equal(traced, eager)
+    a = tf.constant(2.5, tf.float64)
+    for fn in (lambda: tf.math.igamma(a, 1.5), lambda: tf.math.betainc(a, a, 0.25),
+               lambda: tf.math.zeta(a, 1.5), lambda: tf.math.polygamma(2.0 + 0 * a, a)):
+        assert fn().shape == ()

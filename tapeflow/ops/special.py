@@ -68,12 +68,18 @@ def _host64(a):
     return np.asarray(to_host(a), dtype=_F64)
 
 
+def _elementwise64(fn64, *arrays):
+    """``fn64`` on the float64 host copies of ``arrays``, broadcast and flattened to 1-D (the
+    kernels index with masks), reshaped back and cast to the first array's dtype."""
+    args = np.broadcast_arrays(*[_host64(a) for a in arrays])
+    with np.errstate(all="ignore"):
+        out = fn64(*[a.reshape(-1) for a in args])
+    return np.asarray(out).reshape(args[0].shape).astype(arrays[0].dtype)
+
+
 def _unary(name, fn64, grad=None):
     """An elementwise Op computing ``fn64`` in float64 on the host."""
-    def fwd(a):
-        with np.errstate(all="ignore"):
-            return np.asarray(fn64(_host64(a))).astype(a.dtype)
-    return Op(name, fwd, grad, "f")
+    return Op(name, lambda a: _elementwise64(fn64, a), grad, "f")
 
 
 def _vec(fn):
@@ -789,10 +795,7 @@ def _igamma_dx(a, x):
 
 
 def _binary(name, fn64, grad):
-    def fwd(a, b):
-        with np.errstate(all="ignore"):
-            return np.asarray(fn64(_host64(a), _host64(b))).astype(a.dtype)
-    return Op(name, fwd, grad, "f")
+    return Op(name, lambda a, b: _elementwise64(fn64, a, b), grad, "f")
 
 
 _IGAMMA_GRAD_A = _binary("IgammaGradA", lambda a, x: _d_da(
@@ -904,10 +907,9 @@ def _betainc_dx(a, b, x):
         return np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - _lbeta64(a, b))
 
 
-_BETAINC_DX = Op("BetaincDx", lambda a, b, x: _betainc_dx(_host64(a), _host64(b), _host64(
-    x)).astype(a.dtype), None, "f")
-BETAINC = Op("Betainc", lambda a, b, x: _betainc(_host64(a), _host64(b), _host64(x)).astype(
-    a.dtype), lambda n, g: (None, None, g * apply(_BETAINC_DX, tuple(n.inputs), {})), "f")
+_BETAINC_DX = Op("BetaincDx", lambda a, b, x: _elementwise64(_betainc_dx, a, b, x), None, "f")
+BETAINC = Op("Betainc", lambda a, b, x: _elementwise64(_betainc, a, b, x), lambda n, g: (
+    None, None, g * apply(_BETAINC_DX, tuple(n.inputs), {})), "f")
 
 
 def betainc(a, b, x, name=None):
@@ -1056,8 +1058,7 @@ def _zeta_sum(x, q):
     return out
 
 
-_ZETA_FWD = lambda x, q: _zeta(_host64(x), _host64(q)).astype(x.dtype)
-ZETA = Op("Zeta", _ZETA_FWD, lambda n, g: (
+ZETA = Op("Zeta", lambda x, q: _elementwise64(_zeta, x, q), lambda n, g: (
     None, g * negative(n.inputs[0]) * apply(ZETA, (n.inputs[0] + 1.0, n.inputs[1]), {})), "f")
 
 
@@ -1074,7 +1075,7 @@ def _polygamma(n, x):
     return out
 
 
-POLYGAMMA = Op("Polygamma", lambda a, x: _polygamma(_host64(a), _host64(x)).astype(a.dtype),
+POLYGAMMA = Op("Polygamma", lambda a, x: _elementwise64(_polygamma, a, x),
                lambda n, g: (None, g * apply(POLYGAMMA, (n.inputs[0] + 1.0, n.inputs[1]), {})),
                "f")
 
