@@ -24,23 +24,23 @@ def cases(*prefixes):
     return [(n, f) for n, f in CASES if n.startswith(prefixes)]
 
 
-def _close(got, want, rtol, rtol32):
+def _close(got, want, rtol, rtol32, atol):
     if "items" in want:
         assert len(got["items"]) == len(want["items"])
         for g, w in zip(got["items"], want["items"]):
-            _close(g, w, rtol, rtol32)
+            _close(g, w, rtol, rtol32, atol)
         return
     assert {k: v for k, v in got.items() if k != "values"} == \
         {k: v for k, v in want.items() if k != "values"}
     if want.get("values") is not None:
         tol = {"float16": 1e-3, "float32": rtol32}.get(want["dtype"], rtol)
         np.testing.assert_allclose(np.asarray(got["values"], float),
-                                   np.asarray(want["values"], float), rtol=tol, atol=1e-12)
+                                   np.asarray(want["values"], float), rtol=tol, atol=atol)
 
 
-def check_case(tf, name, fn, rtol=1e-11, rtol32=2e-6):
+def check_case(tf, name, fn, rtol=1e-11, rtol32=2e-6, atol=1e-12):
     """Assert tapeflow's outcome of case ``name`` is TF's (float64 values to ``rtol``, float32
-    ones to ``rtol32``)."""
+    ones to ``rtol32``, both with ``atol``)."""
     want, got = RECORDED[name], outcome(tf, fn)
     if name in DEVIATIONS:
         assert want == {"error": DEVIATIONS[name][0]}
@@ -49,7 +49,7 @@ def check_case(tf, name, fn, rtol=1e-11, rtol32=2e-6):
     if "error" in want or "error" in got:
         assert got == want
     else:
-        _close(got, want, rtol, rtol32)
+        _close(got, want, rtol, rtol32, atol)
 
 
 def all_recorded():

@@ -16,7 +16,10 @@ IMG = np.sin(np.arange(2 * 5 * 6 * 3, dtype=np.float64)).reshape(2, 5, 6, 3)
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
 def test_matches_tensorflow(name, fn):
     # TF accumulates CTC in float32 (its float64 kernel too, to ~1e-7); tapeflow in float64
-    check_case(tf, name, fn, rtol=1e-6, rtol32=1e-5)
+    # an impossible alignment: TF's float32 sums around its log(0) stand-in (-706.9, spaced
+    # 6e-5 apart in float32) leave its gradient good to about 1e-5 absolute
+    atol = 1e-4 if name == "nn_ctc_loss_impossible_dense" else 1e-12
+    check_case(tf, name, fn, rtol=1e-6, rtol32=1e-5, atol=atol)
 
 
 def test_lrn_gradient():

@@ -7,7 +7,7 @@ from ..backend import to_host
 from ..errors import InvalidArgumentError
 from ..ops.array import concat, reshape
 from ..ops.conv import depthwise_conv2d
-from ..ops.ctc import beam_search_decode, ctc_loss_dense, greedy_decode
+from ..ops.ctc import DENSE_LOG_ZERO, beam_search_decode, ctc_loss_dense, greedy_decode
 from ..ops.extra import unsorted_segment_sum
 from ..ops.indexing import embedding_lookup, gather
 from ..ops.linalg import matmul
@@ -73,9 +73,11 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
     blank = 0 if blank_index is None else int(blank_index)
     if blank < 0:
         blank += classes
+    log_zero = None  # TF's kernel for sparse labels; its dense path has a log(0) stand-in
     if isinstance(labels, SparseTensor):
         dense, lengths = _dense_from_sparse(labels)
     else:
+        log_zero = DENSE_LOG_ZERO
         if x.dtype != dtypes.float32:
             raise InvalidArgumentError(
                 None, "Mul", f"cannot compute Mul as input #1(zero-based) was expected to be a "
@@ -83,7 +85,8 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
                 "[Op:Mul]")
         dense = _host(labels).astype(np.int64)
         lengths = _host(label_length).astype(np.int64)
-    return ctc_loss_dense(dense, x, lengths, _host(logit_length), logits_time_major, blank)
+    return ctc_loss_dense(dense, x, lengths, _host(logit_length), logits_time_major, blank,
+                          log_zero)
 
 
 def _sparse(parts):

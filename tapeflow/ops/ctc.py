@@ -42,71 +42,96 @@ def _extended(labels, lengths, blank):
     return ext, 2 * lengths + 1
 
 
-def _ctc(logits, labels, label_len, logit_len, blank):
-    """(loss [B], gradient [T, B, C]) of time-major logits (float64 host arrays)."""
-    t_max, batch, _ = logits.shape
-    lp = _log_softmax(logits)
-    ext, ext_len = _extended(labels, label_len, blank)
-    s_max = ext.shape[1]
-    pos = np.arange(s_max)
-    valid = pos[None, :] < ext_len[:, None]
-    # a skip from s-2 to s is allowed when ext[s] is a label different from ext[s-2]
-    skip = np.zeros_like(valid)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    emit = np.take_along_axis(lp, np.broadcast_to(ext[None], (t_max, batch, s_max)), axis=2)
-    alpha = np.full((t_max, batch, s_max), _NEG)
-    alpha[0, :, 0] = emit[0, :, 0]
-    alpha[0, :, 1] = np.where(ext_len > 1, emit[0, :, 1], _NEG)
+# TF's dense CTC weighs the states a path may not start or end in by this stand-in for log(0)
+# (log(1e-307) in float32) instead of excluding them, so a label sequence no alignment can
+# produce gets a large finite loss there; its sparse-label kernel gives inf.
+DENSE_LOG_ZERO = float(np.float32(np.log(1e-307)))
+
+
+def _forward(emit, start, skip, valid):
+    """The forward log probabilities ``[T, B, S]`` of the extended sequences."""
+    t_max, batch, _ = emit.shape
+    alpha = np.full(emit.shape, _NEG)
+    alpha[0] = np.where(valid, start + emit[0], _NEG)
     for t in range(1, t_max):
         prev = alpha[t - 1]
         a1 = np.concatenate([np.full((batch, 1), _NEG), prev[:, :-1]], axis=1)
         a2 = np.concatenate([np.full((batch, 2), _NEG), prev[:, :-2]], axis=1)
         a2 = np.where(skip, a2, _NEG)
         alpha[t] = np.where(valid, _lse(prev, a1, a2) + emit[t], _NEG)
+    return alpha
+
+
+def _ctc(logits, labels, label_len, logit_len, blank, log_zero=None):
+    """(loss [B], gradient [T, B, C]) of time-major logits (float64 host arrays).
+
+    The extended sequence of each row is blank, label 1, blank, ..., label L, blank over the
+    widest row (padding labels included). A path starts in the first blank or the first label
+    and ends in the row's last label or the blank after it. With ``log_zero`` (TF's dense
+    formulation) a path may also end anywhere else, weighted by ``exp(log_zero)``, and the
+    occupancies behind the gradient let it start anywhere else too, with the same weight.
+    """
+    t_max, batch, _ = logits.shape
+    lp = _log_softmax(logits)
+    ext, ext_len = _extended(labels, label_len, blank)
+    s_max = ext.shape[1]
+    pos = np.arange(s_max)
+    odd = (pos % 2 == 1)[None, :]
+    # a skip from s-2 to s is allowed into a label different from the one before it
+    skip = np.zeros((batch, s_max), bool)
+    skip[:, 2:] = odd[:, 2:] & (ext[:, 2:] != ext[:, :-2])
+    emit = np.take_along_axis(lp, np.broadcast_to(ext[None], (t_max, batch, s_max)), axis=2)
+    start = np.where(pos[None, :] < np.minimum(ext_len, 2)[:, None], 0.0, _NEG)
+    end_mask = (pos[None, :] == ext_len[:, None] - 1) | (
+        (pos[None, :] == ext_len[:, None] - 2) & (ext_len[:, None] > 1))
+    final = np.where(end_mask, 0.0, _NEG if log_zero is None else log_zero)
+    valid = np.ones((batch, s_max), bool) if log_zero is not None else \
+        pos[None, :] < ext_len[:, None]
+    alpha = _forward(emit, start, skip, valid)
+    alpha_any = alpha
+    if log_zero is not None:
+        # every state may start: from itself and its predecessors, each weighted log_zero
+        preds = 1.0 + (pos > 0) + skip
+        alpha_any = _forward(emit, np.logaddexp(start, log_zero + np.log(preds)), skip, valid)
     beta = np.full((t_max, batch, s_max), _NEG)
     last_t = logit_len - 1
     rows = np.arange(batch)
+    skip_next = np.concatenate([skip[:, 2:], np.zeros((batch, 2), bool)], axis=1)
     for t in range(t_max - 1, -1, -1):
-        at_end = t == last_t
-        cur = np.full((batch, s_max), _NEG)
-        end_mask = (pos[None, :] == ext_len[:, None] - 1) | (pos[None, :] == ext_len[:, None] - 2)
-        cur = np.where(at_end[:, None] & end_mask & valid, emit[t], cur)
+        at_end = (t == last_t)[:, None]
+        cur = np.where(at_end & valid, final + emit[t], _NEG)
         if t + 1 < t_max:
             nxt = beta[t + 1]
             b1 = np.concatenate([nxt[:, 1:], np.full((batch, 1), _NEG)], axis=1)
             b2 = np.concatenate([nxt[:, 2:], np.full((batch, 2), _NEG)], axis=1)
-            skip_next = np.concatenate([skip[:, 2:], np.zeros((batch, 2), bool)], axis=1)
             b2 = np.where(skip_next, b2, _NEG)
             inner = _lse(nxt, b1, b2) + emit[t]
             cur = np.where((t < last_t)[:, None] & valid, inner, cur)
         beta[t] = cur
-    end = ext_len - 1
-    tail = alpha[last_t, rows, end]
-    tail2 = np.where(ext_len > 1, alpha[last_t, rows, np.maximum(end - 1, 0)], _NEG)
-    log_p = _lse(tail, tail2)
-    loss = -log_p
-    # gradient: softmax - sum over the positions emitting class k of exp(alpha + beta - log p)
-    occ = alpha + beta - emit - log_p[None, :, None]
+    loss = -_lse(*(alpha[last_t, rows, k] + final[:, k] for k in range(s_max)))
+    # gradient: softmax - the occupancy of the positions emitting each class at each frame
+    occ = alpha_any + beta - emit
+    total = _lse(*(occ[:, :, k] for k in range(s_max)))[:, :, None]
     with np.errstate(all="ignore"):
-        post = np.exp(occ)
-    post = np.where(np.isfinite(occ), post, 0.0)
+        post = np.exp(occ - total)
+    post = np.where(np.isfinite(occ) & np.isfinite(total), post, 0.0)
     grad = np.exp(lp)
     for b in range(batch):
         np.add.at(grad[:, b, :], (slice(None), ext[b]), -post[:, b, :])
     tmask = np.arange(t_max)[:, None] < logit_len[None, :]
-    grad = np.where(tmask[:, :, None], grad, 0.0)
-    bad = ~np.isfinite(loss)
-    grad[:, bad, :] = 0.0
-    return loss, grad
+    return loss, np.where(tmask[:, :, None], grad, 0.0)
 
 
-def _ctc_fwd(logits, labels=None, label_len=None, logit_len=None, blank=0):
-    loss, _ = _ctc(to_host(logits).astype(np.float64), labels, label_len, logit_len, blank)
+def _ctc_fwd(logits, labels=None, label_len=None, logit_len=None, blank=0, log_zero=None):
+    loss, _ = _ctc(to_host(logits).astype(np.float64), labels, label_len, logit_len, blank,
+                   log_zero)
     return loss.astype(logits.dtype)
 
 
-def _ctc_grad_fwd(logits, labels=None, label_len=None, logit_len=None, blank=0):
-    _, grad = _ctc(to_host(logits).astype(np.float64), labels, label_len, logit_len, blank)
+def _ctc_grad_fwd(logits, labels=None, label_len=None, logit_len=None, blank=0,
+                  log_zero=None):
+    _, grad = _ctc(to_host(logits).astype(np.float64), labels, label_len, logit_len, blank,
+                   log_zero)
     return grad.astype(logits.dtype)
 
 
@@ -115,7 +140,8 @@ CTC_LOSS = Op("CTCLoss", _ctc_fwd, lambda n, g: (
     apply(CTC_LOSS_GRAD, (n.inputs[0],), n.attrs) * g[None, :, None],), "f")
 
 
-def ctc_loss_dense(labels, logits, label_length, logit_length, time_major, blank):
+def ctc_loss_dense(labels, logits, label_length, logit_length, time_major, blank,
+                   log_zero=None):
     """The per-example CTC loss of dense ``labels`` against ``logits``.
 
     Args:
@@ -125,6 +151,9 @@ def ctc_loss_dense(labels, logits, label_length, logit_length, time_major, blank
         logit_length: ``[batch]`` sequence lengths (host array).
         time_major: the layout of ``logits``.
         blank: the blank class.
+        log_zero: None (paths must start and end where CTC says: a label sequence no
+            alignment produces costs inf) or ``DENSE_LOG_ZERO`` (TF's dense-label
+            formulation, where other starts and ends weigh ``exp(log_zero)``).
 
     Returns:
         A ``[batch]`` tensor of ``-log p(labels | logits)``, differentiable in ``logits``.
@@ -138,7 +167,7 @@ def ctc_loss_dense(labels, logits, label_length, logit_length, time_major, blank
     return apply(CTC_LOSS, (x,), {"labels": np.asarray(labels, np.int64),
                                   "label_len": np.asarray(label_length, np.int64),
                                   "logit_len": np.asarray(logit_length, np.int64),
-                                  "blank": int(blank)})
+                                  "blank": int(blank), "log_zero": log_zero})
 
 
 def greedy_decode(inputs, sequence_length, merge_repeated, blank):
