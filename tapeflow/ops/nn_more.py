@@ -33,7 +33,14 @@ NN = ["approx_max_k", "approx_min_k", "local_response_normalization", "lrn",
       "fractional_avg_pool", "isotonic_regression", "collapse_repeated", "ctc_unique_labels"]
 MATH = ["approx_max_k", "approx_min_k"]
 TOP = ["space_to_batch", "space_to_batch_nd", "batch_to_space", "required_space_to_batch_paddings"]
-__all__ = sorted(set(NN + TOP))
+__all__ = [
+    "approx_max_k", "approx_min_k", "atrous_conv2d", "atrous_conv2d_transpose",
+    "batch_norm_with_global_normalization", "batch_to_space", "collapse_repeated",
+    "conv_transpose", "ctc_unique_labels", "dilation2d", "erosion2d", "fractional_avg_pool",
+    "fractional_max_pool", "isotonic_regression", "local_response_normalization", "lrn",
+    "max_pool_with_argmax", "pool", "required_space_to_batch_paddings", "space_to_batch",
+    "space_to_batch_nd", "with_space_to_batch",
+]
 
 
 def _t(x, dtype=None):

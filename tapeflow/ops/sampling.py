@@ -29,10 +29,6 @@ __all__ = [
     "fixed_unigram_candidate_sampler", "all_candidate_sampler", "compute_accidental_hits",
     "index_shuffle", "random_index_shuffle", "stateless_shuffle", "sobol_sample",
 ]
-RANDOM = [n for n in __all__ if n not in ("compute_accidental_hits", "index_shuffle",
-                                          "random_index_shuffle", "stateless_shuffle",
-                                          "sobol_sample")]
-EXPERIMENTAL = ["Algorithm", "create_rng_state", "index_shuffle", "stateless_shuffle"]
 
 
 def _t(x, dtype=None):

@@ -38,7 +38,12 @@ MATH = ["bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "erfcin
 SPECIAL = ["bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bessel_j0", "bessel_j1",
            "bessel_k0", "bessel_k0e", "bessel_k1", "bessel_k1e", "bessel_y0", "bessel_y1",
            "dawsn", "expint", "fresnel_cos", "fresnel_sin", "spence"]
-__all__ = sorted(set(MATH + SPECIAL))
+__all__ = [
+    "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bessel_j0", "bessel_j1", "bessel_k0",
+    "bessel_k0e", "bessel_k1", "bessel_k1e", "bessel_y0", "bessel_y1", "betainc", "dawsn",
+    "erfcinv", "expint", "fresnel_cos", "fresnel_sin", "igamma", "igammac", "lbeta", "ndtri",
+    "nextafter", "polygamma", "spence", "zeta",
+]
 
 _EULER = 0.5772156649015329
 _F64 = np.float64
