@@ -46,6 +46,8 @@ OUT_OF_SCOPE = [
     ("tf", "resource", "TF runtime's internal handle dtype"),
     ("tf", "variant", "TF runtime's internal handle dtype"),
     ("tf.dtypes", "q*int*", "quantized dtypes of TF's C++ kernels, with no NumPy equivalent"),
+    ("tf.dtypes", "QUANTIZED_DTYPES", "the set of the quantized dtypes, which are out of "
+                                      "scope (see q*int*)"),
     ("tf.dtypes", "resource", "TF runtime's internal handle dtype"),
     ("tf.dtypes", "variant", "TF runtime's internal handle dtype"),
     ("tf.config", "experimental_connect_to_*", "remote TF servers and TPU clusters"),

@@ -26,6 +26,10 @@ from .ops.math import *
 from .ops.reduction import *
 from .ops.sorting import *
 from .ops.extra import *
+from .ops.nn_more import (  # noqa: F401
+    batch_to_space, required_space_to_batch_paddings, space_to_batch, space_to_batch_nd,
+)
+from .ops.sampling import random_index_shuffle  # noqa: F401
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .tensor import register_tensor_conversion_function  # noqa: F401
@@ -37,6 +41,11 @@ from .ops.matfun import eig, eigvals, matrix_square_root  # noqa: F401
 from .toplevel import *
 
 newaxis = None
+Assert = debugging.Assert  # TF 2's top-level names of four tf.debugging checks
+assert_equal = debugging.assert_equal
+assert_greater = debugging.assert_greater
+assert_less = debugging.assert_less
+assert_rank = debugging.assert_rank
 
 # NOTE: TF computes log(0) = -inf, 1/0 = inf and exp overflow silently; NumPy warns. Silence
 # NumPy's floating-point RuntimeWarnings raised from tapeflow's own modules only.

@@ -160,9 +160,74 @@ def _load_bfloat16():
     return _bfloat16[0]
 
 
+class _NarrowDType(DType):
+    """One of ``tf.dtypes.experimental``'s narrow types (ml_dtypes' float8/float4 and 2- and
+    4-bit integers), whose NumPy kind does not tell floats from integers."""
+
+    __slots__ = ("_kind",)
+
+    def __init__(self, name, np_type, kind):
+        super().__init__(name, np_type)
+        self._kind = kind
+
+    is_floating = property(lambda self: self._kind == "f")
+    is_integer = property(lambda self: self._kind in "iu")
+    is_unsigned = property(lambda self: self._kind == "u")
+
+    @property
+    def min(self):
+        import ml_dtypes  # optional: the narrow dtypes extra
+
+        info = ml_dtypes.finfo if self._kind == "f" else ml_dtypes.iinfo
+        value = info(self._np).min
+        return self._np.type(value) if self._kind == "f" else int(value)
+
+    @property
+    def max(self):
+        import ml_dtypes  # optional: the narrow dtypes extra
+
+        info = ml_dtypes.finfo if self._kind == "f" else ml_dtypes.iinfo
+        value = info(self._np).max
+        return self._np.type(value) if self._kind == "f" else int(value)
+
+
+_NARROW = {"float4_e2m1fn": "f", "float8_e4m3b11fnuz": "f", "float8_e4m3fn": "f",
+           "float8_e4m3fnuz": "f", "float8_e5m2": "f", "float8_e5m2fnuz": "f", "int2": "i",
+           "int4": "i", "uint2": "u", "uint4": "u"}
+
+
+class _Experimental:
+    """``tf.dtypes.experimental``: the narrow float and integer dtypes, from ml_dtypes (an
+    optional extra, imported on first use)."""
+
+    def __getattr__(self, name):
+        if name not in _NARROW:
+            raise AttributeError(f"module 'tapeflow.dtypes.experimental' has no attribute "
+                                 f"{name!r}")
+        found = _BY_NAME.get(name)
+        if found is None:
+            import ml_dtypes  # optional: the narrow dtypes extra
+
+            found = _NarrowDType(name, getattr(ml_dtypes, name), _NARROW[name])
+            _BY_NAME[name] = found
+            _BY_NP[found._np] = found
+        return found
+
+    def __dir__(self):
+        return sorted(_NARROW)
+
+
+experimental = _Experimental()
+_OPS = ("cast", "complex", "saturate_cast")  # tf.dtypes' three ops, from the ops layer
+
+
 def __getattr__(name):
     if name == "bfloat16":
         return _load_bfloat16()
+    if name in _OPS:
+        from .ops import math  # deferred: the ops layer sits above the dtypes
+
+        return getattr(math, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

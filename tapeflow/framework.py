@@ -5,6 +5,7 @@ import re
 
 from . import backend
 from .backend import cuda
+from .dtypes import float32
 from .errors import InvalidArgumentError
 from .ops.math import as_t
 from .tensor import TensorBase, convert_to_tensor
@@ -78,6 +79,69 @@ class LogicalDevice(PhysicalDevice):
 
     def __repr__(self):
         return f"LogicalDevice(name='{self.name}', device_type='{self.device_type}')"
+
+
+class LogicalDeviceConfiguration:
+    """``tf.config.LogicalDeviceConfiguration``: how to split a physical device.
+
+    Args:
+        memory_limit: the memory (MiB) of the logical device, or None.
+        experimental_priority: its stream priority, or None.
+        experimental_device_ordinal: its ordinal, or None.
+    """
+    __slots__ = ("memory_limit", "experimental_priority", "experimental_device_ordinal")
+
+    def __init__(self, memory_limit=None, experimental_priority=None,
+                 experimental_device_ordinal=None):
+        self.memory_limit = memory_limit
+        self.experimental_priority = experimental_priority
+        self.experimental_device_ordinal = experimental_device_ordinal
+
+    def _fields(self):
+        return (self.memory_limit, self.experimental_priority, self.experimental_device_ordinal)
+
+    def __repr__(self):
+        return (f"LogicalDeviceConfiguration(memory_limit={self.memory_limit}, "
+                f"experimental_priority={self.experimental_priority}, "
+                f"experimental_device_ordinal={self.experimental_device_ordinal})")
+
+    def __eq__(self, other):
+        return isinstance(other, LogicalDeviceConfiguration) and other._fields() == self._fields()
+
+    def __hash__(self):
+        return hash(self._fields())
+
+
+class _Optimizer:
+    """``tf.config.optimizer``: Grappler's options (recorded: tapeflow has no graph rewriter,
+    so they change nothing but what the getters report)."""
+
+    _jit = ""
+    _options = {}
+
+    @staticmethod
+    def get_jit():
+        """The XLA JIT setting: '' (off) or 'autoclustering'."""
+        return _Optimizer._jit
+
+    @staticmethod
+    def set_jit(enabled):
+        """Record the JIT setting (True or 'autoclustering' turns it on)."""
+        on = enabled if isinstance(enabled, str) else ("autoclustering" if enabled else "")
+        _Optimizer._jit = "autoclustering" if on == "autoclustering" else ""
+
+    @staticmethod
+    def get_experimental_options():
+        """The options set, plus TF's two defaults (model pruning and the meta optimizer on)."""
+        out = dict(_Optimizer._options)
+        out.setdefault("disable_model_pruning", False)
+        out.setdefault("disable_meta_optimizer", False)
+        return out
+
+    @staticmethod
+    def set_experimental_options(options):
+        """Record Grappler options (a dict of option name to bool)."""
+        _Optimizer._options.update(options)
 
 
 class _Config:
@@ -163,7 +227,40 @@ class _Config:
 
     @staticmethod
     def set_soft_device_placement(enabled):
-        return None
+        _Config._soft_placement = bool(enabled)
+
+    @staticmethod
+    def get_soft_device_placement():
+        """Whether ops without a kernel on the requested device fall back (True, as TF)."""
+        return getattr(_Config, "_soft_placement", True)
+
+    @staticmethod
+    def experimental_run_functions_eagerly(run_eagerly):
+        """The deprecated name of ``run_functions_eagerly``."""
+        _Config.run_functions_eagerly(run_eagerly)
+
+    @staticmethod
+    def experimental_functions_run_eagerly():
+        """The deprecated name of ``functions_run_eagerly``."""
+        return _Config.functions_run_eagerly()
+
+    _logical = {}
+
+    @staticmethod
+    def get_logical_device_configuration(device):
+        """The logical devices ``device`` was split into, or None when it was not."""
+        return _Config._logical.get(device)
+
+    @staticmethod
+    def set_logical_device_configuration(device, logical_devices):
+        """Split ``device`` into ``logical_devices``; as in TF, that is refused once the
+        runtime has started (in tapeflow it always has: ops run from the first import)."""
+        raise RuntimeError("Virtual devices cannot be modified after being initialized")
+
+    PhysicalDevice = PhysicalDevice
+    LogicalDevice = LogicalDevice
+    LogicalDeviceConfiguration = LogicalDeviceConfiguration
+    optimizer = _Optimizer
 
 
 config = _Config()
@@ -245,11 +342,154 @@ class _Debugging:
             raise TypeError(f"{message or ''} {tensor!r} must be of type {tf_type}; got "
                             f"{tensor.dtype}")
 
+    _log_placement = False
+    _traceback_filtering = True
+
     def set_log_device_placement(self, enabled):
-        return None
+        """Record whether op placement is logged (tapeflow logs nothing)."""
+        _Debugging._log_placement = bool(enabled)
+
+    def get_log_device_placement(self):
+        """The setting ``set_log_device_placement`` made (False at first)."""
+        return _Debugging._log_placement
 
     def enable_check_numerics(self, *a, **k):
         return None
+
+    def disable_check_numerics(self):
+        """Undo ``enable_check_numerics`` (a no-op when it was not enabled)."""
+        return None
+
+    def enable_traceback_filtering(self):
+        """Turn traceback filtering on (the flag only: tapeflow's frames are plain Python)."""
+        _Debugging._traceback_filtering = True
+
+    def disable_traceback_filtering(self):
+        """Turn traceback filtering off."""
+        _Debugging._traceback_filtering = False
+
+    def is_traceback_filtering_enabled(self):
+        """Whether traceback filtering is on (True at first, as TF)."""
+        return _Debugging._traceback_filtering
+
+    @staticmethod
+    def _elementwise(x, cond_fn, text, message):
+        x = as_t(x)
+        if not bool(backend.xp_of(x._v).all(cond_fn(x._v))):
+            vals = [str(v) for v in backend.to_host(x._v).ravel().tolist()]
+            msg = (f"{message}.  \n" if message else "\n") + (
+                f"Condition x {text} did not hold element-wise:" + ("" if message else "\n") +
+                f"x (shape={tuple(x._v.shape)} dtype={x.dtype.name}) = \n{vals}")
+            raise InvalidArgumentError(None, "assert", msg)
+
+    def assert_negative(self, x, message=None, summarize=None, name=None):
+        """Raise InvalidArgumentError unless every element of ``x`` is < 0."""
+        self._elementwise(x, lambda a: a < 0, "< 0", message)
+
+    def assert_non_positive(self, x, message=None, summarize=None, name=None):
+        """Raise InvalidArgumentError unless every element of ``x`` is <= 0."""
+        self._elementwise(x, lambda a: a <= 0, "<= 0", message)
+
+    @staticmethod
+    def _prefix(message):
+        return f"{message}.  " if message else ""
+
+    def assert_integer(self, x, message=None, name=None):
+        """Raise TypeError unless ``x`` has an integer dtype."""
+        x = as_t(x)
+        if not x.dtype.is_integer:
+            raise TypeError(f"{self._prefix(message)}Expected \"x\" to be integer type.  "
+                            f"Found: tensor of dtype {x.dtype}")
+
+    def assert_scalar(self, tensor, message=None, name=None):
+        """Raise ValueError unless ``tensor`` is a scalar (None in eager mode, as TF)."""
+        t = as_t(tensor)
+        if t._v.ndim:
+            raise ValueError(f"{self._prefix(message)}Expected scalar shape, saw shape: "
+                             f"{tuple(t._v.shape)}.")
+
+    def assert_rank_at_least(self, x, rank, message=None, name=None):
+        """Raise ValueError unless ``x`` has rank >= ``rank``."""
+        x = as_t(x)
+        if x._v.ndim < int(rank):
+            raise ValueError(f"{self._prefix(message)}Tensor  must have rank at least "
+                             f"{int(rank)}.  Received rank {x._v.ndim}, shape "
+                             f"{tuple(x._v.shape)}")
+
+    def assert_rank_in(self, x, ranks, message=None, name=None):
+        """Raise ValueError unless the rank of ``x`` is one of ``ranks``."""
+        x = as_t(x)
+        ranks = tuple(int(as_t(r).numpy()) for r in ranks)
+        if x._v.ndim not in ranks:
+            raise ValueError(f"{self._prefix(message)}Tensor  must have rank in {ranks}.  "
+                             f"Received rank {x._v.ndim}, shape {tuple(x._v.shape)}")
+
+    @staticmethod
+    def assert_proper_iterable(values):
+        """Raise TypeError when ``values`` is a tensor, an array, a string or not iterable."""
+        if isinstance(values, (TensorBase, str, bytes)) or type(values).__name__ == "ndarray" \
+                or not hasattr(values, "__iter__"):
+            raise TypeError(f'Expected argument "values" to be a "proper" iterable.  '
+                            f"Found: {type(values)}")
+
+    @staticmethod
+    def assert_same_float_dtype(tensors=None, dtype=None):
+        """The one float dtype of ``tensors`` (and ``dtype``); ValueError when they differ or
+        are not floating point. float32 when there is nothing to check."""
+        first = None
+        for t in tensors or ():
+            if dtype is None:
+                dtype, first = t.dtype, t
+            elif t.dtype != dtype:
+                seen = f" as {first!s}" if first is not None else ""
+                raise ValueError(f"{t!s}, type={t.dtype}, must be of the same type ({dtype})"
+                                 f"{seen}.")
+        if dtype is None:
+            return float32
+        if not dtype.is_floating:
+            raise ValueError(f"Expected floating point type, got {dtype}.")
+        return dtype
+
+    @staticmethod
+    def is_numeric_tensor(tensor):
+        """Whether ``tensor`` is a tensor of a number dtype (not bool, not string)."""
+        return isinstance(tensor, TensorBase) and (
+            tensor.dtype.is_floating or tensor.dtype.is_integer or tensor.dtype.is_complex)
+
+    @staticmethod
+    def Assert(condition, data, summarize=None, name=None):
+        """Raise InvalidArgumentError showing ``data`` (at most ``summarize`` elements of
+        each, 3 by default) when the scalar ``condition`` is false."""
+        ok = condition
+        if isinstance(condition, TensorBase):
+            ok = condition.numpy()
+        if bool(ok):
+            return None
+        n = 3 if summarize is None else int(summarize)
+        lines = []
+        for d in data:
+            t = as_t(d)
+            vals = backend.to_host(t._v).ravel().tolist()
+            text = [repr(v) if isinstance(v, bytes) else str(v) for v in vals[:n]]
+            lines.append(", ".join(text + (["..."] if len(vals) > n else [])))
+        raise InvalidArgumentError(None, "Assert", f"Expected '{condition}' to be true. "
+                                   "Summarized data: " + "\n".join(lines))
+
+    class experimental:  # TF's name
+        """``tf.debugging.experimental``: tfdbg2 dumps (event files of TF's debugger)."""
+
+        @staticmethod
+        def enable_dump_debug_info(dump_root, tensor_debug_mode="NO_TENSOR",
+                                   circular_buffer_size=1000, op_regex=None,
+                                   tensor_dtypes=None):
+            """Refused: tfdbg2's dump files are written by TF's C++ runtime."""
+            raise NotImplementedError("tf.debugging.experimental.enable_dump_debug_info: "
+                                      "tapeflow does not write tfdbg2 dumps")
+
+        @staticmethod
+        def disable_dump_debug_info():
+            """A no-op: dumping is never on."""
+            return None
 
 
 debugging = _Debugging()

@@ -43,6 +43,10 @@ LAYERS = [
 
 # (importer, imported): why this import reaches up. Each is a function-level import.
 UPWARD = {
+    ("tapeflow.nn", "tapeflow.keras.layers.rnn_cell_wrappers"):
+        "tf.nn's RNN cell wrappers are Keras layers (TF's legacy Keras cells)",
+    ("tapeflow.dtypes", "tapeflow.ops.math"):
+        "tf.dtypes.cast, complex and saturate_cast are ops; the module hands them out on use",
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
     ("tapeflow.function", "tapeflow.data._structure"):

@@ -43,9 +43,29 @@ from ..ops.nn import (
     softmax,
     softsign,
 )
+from ..ops.nn_more import approx_max_k, approx_min_k
 from ..ops.reduction import *  # noqa: F403
 from ..ops.reduction import __all__ as _r
+from ..ops.sampling import sobol_sample
 from ..ops.sorting import top_k
+from ..ops.special import (
+    bessel_i0,
+    bessel_i0e,
+    bessel_i1,
+    bessel_i1e,
+    betainc,
+    erfcinv,
+    igamma,
+    igammac,
+    lbeta,
+    ndtri,
+    nextafter,
+    polygamma,
+    zeta,
+)
+from . import special
 
 __all__ = list(_m) + list(_r) + ["top_k"] + COMPLEX_PARTS + list(_extra_math) + [
-    "log_softmax", "softmax", "softsign", "l2_normalize"]
+    "log_softmax", "softmax", "softsign", "l2_normalize", "approx_max_k", "approx_min_k",
+    "sobol_sample", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "erfcinv",
+    "igamma", "igammac", "lbeta", "ndtri", "nextafter", "polygamma", "zeta", "special"]

@@ -205,6 +205,8 @@ __all__ = [
     "RandomGaussianBlur", "RandomPerspective", "AugMix",
     "ContrastLimitedAdaptiveHistogramEqualization", "RandAugment", "RandomElasticTransform",
 ]
+from . import rnn_cell_wrappers  # noqa: E402, F401 - registers tf.nn's cell wrappers for loading
+
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})
 _registry.register("layer", aliases={"GroupQueryAttention": GroupQueryAttention})

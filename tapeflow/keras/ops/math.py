@@ -2,6 +2,7 @@
 sequence framing. FFT-based ones need complex dtypes, which tapeflow does not have."""
 from ...backend import host as np
 from ...ops import array as A
+from ...ops import extra
 from ...ops import indexing as IX
 from ...ops import linalg as L
 from ...ops import math as M
@@ -9,7 +10,6 @@ from ...ops import reduction as R
 from ...ops import sorting as S
 from ...unsupported import _Unsupported
 from ._base import conv, host, need_float, to_float
-from .numpy import ERFINV
 
 
 def _segment(reduce_name, data, segment_ids, num_segments, sorted):
@@ -103,8 +103,8 @@ def cdist(x1, x2, p=2.0):
 
 
 def erfinv(x):
-    """The inverse error function."""
-    return ERFINV(need_float(x, "Erfinv"))
+    """The inverse error function (``tf.math.erfinv``)."""
+    return extra.erfinv(need_float(x, "Erfinv"))
 
 
 def erf(x):

@@ -9,7 +9,6 @@ import math as _math
 
 from ... import dtypes
 from ...backend import host as np
-from ...backend import to_host
 from ...errors import invalid
 from ...ops import array as A
 from ...ops import indexing as IX
@@ -17,6 +16,7 @@ from ...ops import linalg as L
 from ...ops import math as M
 from ...ops import reduction as R
 from ...ops import sorting as S
+from ...ops import special
 from ._base import (
     broadcast_shape,
     conv,
@@ -287,38 +287,9 @@ def logaddexp2(x1, x2):
     return M.add(m, M.divide(M.log1p(t), ln2))
 
 
-def _erfinv_grad(n, g):
-    y = n.out
-    c = _const_like(_math.sqrt(_math.pi) / 2.0, y)
-    return (M.multiply(g, M.multiply(c, M.exp(M.square(y)))),)
-
-
-def _erfinv_fwd(xp, a):
-    from scipy.special import erfinv as f  # optional: SciPy's inverse error function
-
-    return xp.asarray(f(to_host(a))).astype(a.dtype)
-
-
-ERFINV = elementwise("Erfinv", _erfinv_fwd, _erfinv_grad)
-
-
-def _i0_fwd(xp, a):
-    return xp.asarray(np.i0(to_host(a))).astype(a.dtype)
-
-
-def _i1(a):
-    from scipy.special import i1 as f  # optional: SciPy's Bessel function I1
-
-    return f(a)
-
-
-I0 = elementwise("BesselI0", _i0_fwd, lambda n, g: (M.multiply(g, conv(
-    _i1(host(n.inputs[0])).astype(n.out.dtype.as_numpy_dtype), n.out.dtype)),))
-
-
 def i0(x):
-    """The modified Bessel function of the first kind, order 0."""
-    return I0(to_float(x))
+    """The modified Bessel function of the first kind, order 0 (``tf.math.bessel_i0``)."""
+    return special.bessel_i0(to_float(x))
 
 
 def trunc(x):
