@@ -29,7 +29,6 @@ from .ops.extra import *
 from .ops.nn_more import (  # noqa: F401
     batch_to_space, required_space_to_batch_paddings, space_to_batch, space_to_batch_nd,
 )
-from .ops.sampling import random_index_shuffle  # noqa: F401
 from .tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .tensor import register_tensor_conversion_function  # noqa: F401

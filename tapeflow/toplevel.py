@@ -993,9 +993,14 @@ def random_index_shuffle(index, seed, max_index, rounds=4, name=None):
                                    f"integer >= 4, got {rounds}")
     iv = idx.numpy().astype(np.uint64).reshape(-1)
     mv = mx.numpy().astype(np.uint64).reshape(-1)
+    if len(sd.shape) not in (1, 2) or sd.shape[-1] != 3:
+        n = max(iv.size, mv.size)
+        raise InvalidArgumentError(None, "RandomIndexShuffle", f"Seed must be a vector of "
+                                   f"size [3] or a matrix of size [{n}, 3] but got "
+                                   f"{list(sd.shape)}.")
     sv = sd.numpy().astype(np.int64).reshape(-1, 3)
     n = max(iv.size, mv.size, sv.shape[0])
-    if len(sd.shape) not in (1, 2) or sd.shape[-1] != 3 or sv.shape[0] not in (1, n):
+    if sv.shape[0] not in (1, n):
         raise InvalidArgumentError(None, "RandomIndexShuffle", f"Seed must be a vector of "
                                    f"size [3] or a matrix of size [{n}, 3] but got "
                                    f"{list(sd.shape)}.")

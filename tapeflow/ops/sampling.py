@@ -27,7 +27,7 @@ __all__ = [
     "stateless_parameterized_truncated_normal", "uniform_candidate_sampler",
     "log_uniform_candidate_sampler", "learned_unigram_candidate_sampler",
     "fixed_unigram_candidate_sampler", "all_candidate_sampler", "compute_accidental_hits",
-    "index_shuffle", "random_index_shuffle", "stateless_shuffle", "sobol_sample",
+    "index_shuffle", "stateless_shuffle", "sobol_sample",
 ]
 
 
@@ -545,26 +545,9 @@ def _raw_index_shuffle(index, seed, max_index):
     return wrap(out.reshape(idx.shape).astype(idx_t._v.dtype))
 
 
-def random_index_shuffle(index, seed, max_index, rounds=4, name=None):
-    """The position of ``index`` in a random permutation of ``[0, max_index]`` fixed by a
-    shape [3] ``seed`` (``tf.random_index_shuffle``): a keyed bijection, evaluated without
-    building the permutation.
-
-    Args:
-        index: a scalar or vector of indices in ``[0, max_index]``.
-        seed: a shape [3] seed (or ``[n, 3]``, one per index).
-        max_index: the largest index.
-        rounds: accepted (the bijection has its own fixed rounds).
-        name: unused.
-
-    Returns:
-        A tensor of ``index``'s shape and dtype.
-    """
-    return _raw_index_shuffle(index, seed, max_index)
-
-
 def index_shuffle(index, seed, max_index):
-    """``random_index_shuffle`` keyed by a stateless seed of shape [2]
+    """A keyed bijection of ``[0, max_index]`` (as ``tf.random_index_shuffle``, top level)
+    keyed by a stateless seed of shape [2]
     (``tf.random.experimental.index_shuffle``).
 
     Args:
