@@ -41,6 +41,8 @@ LAYERS = [
 
 # (importer, imported): why this import reaches up. Each is a function-level import.
 UPWARD = {
+    ("tapeflow.experimental", "tapeflow.data._optional"):
+        "tf.experimental.Optional is tf.data's Optional, loaded on first access",
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
     ("tapeflow.function", "tapeflow.data._structure"):

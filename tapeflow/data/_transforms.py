@@ -1,0 +1,268 @@
+"""More ``tf.data`` transformations and sources: ``ignore_errors``, ``assert_cardinality``,
+``sparse_batch`` (``dense_to_sparse_batch``), ``pad_to_cardinality``, ``at`` and
+``Dataset.random`` (``RandomDataset``)."""
+import warnings
+
+from .. import dtypes, errors
+from ..backend import host as np
+from ..sparse import SparseTensor, SparseTensorSpec
+from ..tensor import TensorBase, TensorShape, wrap
+from ._structure import TensorSpec
+from .dataset import (
+    INFINITE,
+    UNKNOWN,
+    Dataset,
+    FilterDataset,
+    MapDataset,
+    TensorDataset,
+    _count,
+    _seed_base,
+    _Wrapped,
+)
+
+
+# -- ignore_errors -----------------------------------------------------------------------------
+def _tolerant(ds, log):
+    """The elements of ``ds`` with those whose computation raised a ``tf.errors`` error left
+    out: map and filter functions are retried element by element below this point."""
+    if isinstance(ds, (MapDataset, FilterDataset)):
+        fn = ds._fn
+        for pos, arrays in enumerate(_tolerant(ds._parent, log)):
+            try:
+                out = fn(arrays, pos)
+                if isinstance(ds, FilterDataset):
+                    ds._check(out, pos)
+            except errors.OpError as e:
+                if log:
+                    warnings.warn(f"Ignoring error: {e}", stacklevel=2)
+                continue
+            if isinstance(ds, FilterDataset):
+                if out[0]:
+                    yield arrays
+            else:
+                yield out
+        return
+    if isinstance(ds, _Wrapped) or type(ds).__name__ in ("PrefetchDataset",):
+        yield from _tolerant(ds._parent, log)
+        return
+    gen = ds._elements()
+    while True:
+        try:
+            el = next(gen)
+        except StopIteration:
+            return
+        except errors.OpError as e:  # a source that failed cannot go on: it ends here
+            if log:
+                warnings.warn(f"Ignoring error: {e}", stacklevel=2)
+            return
+        yield el
+
+
+class IgnoreErrorsDataset(Dataset):
+    """``ignore_errors``: the input's elements, those that raised an error dropped."""
+
+    def __init__(self, parent, log_warning=False):
+        self._parent = parent
+        self._log = bool(log_warning)
+
+    element_spec = property(lambda self: self._parent.element_spec)
+
+    def _template(self):
+        return self._parent._template()
+
+    def _elements(self):
+        return _tolerant(self._parent, self._log)
+
+    def _cardinality(self):
+        n = self._parent._cardinality()
+        return INFINITE if n == INFINITE else UNKNOWN
+
+
+# -- assert_cardinality ------------------------------------------------------------------------
+class AssertCardinalityDataset(Dataset):
+    """``assert_cardinality``: the input's elements; ``FailedPreconditionError`` when there
+    turn out to be more or fewer than ``expected``."""
+
+    def __init__(self, parent, expected):
+        self._parent = parent
+        self._n = _count(expected, "expected_cardinality")
+
+    element_spec = property(lambda self: self._parent.element_spec)
+
+    def _template(self):
+        return self._parent._template()
+
+    def _cardinality(self):
+        return self._n
+
+    def _elements(self):
+        count = 0
+        for el in self._parent._elements():
+            count += 1
+            if self._n >= 0 and count > self._n:
+                raise errors.FailedPreconditionError(
+                    None, "AssertCardinalityDataset", f"Input dataset was expected to contain "
+                    f"{self._n} elements but contained at least {count} elements.")
+            yield el
+        if self._n == INFINITE or count < self._n:
+            shown = "infinite" if self._n == INFINITE else str(self._n)
+            raise errors.FailedPreconditionError(
+                None, "AssertCardinalityDataset", f"Input dataset was expected to contain "
+                f"{shown} elements but contained only {count} elements.")
+
+
+# -- sparse_batch ------------------------------------------------------------------------------
+class SparseBatchDataset(Dataset):
+    """``sparse_batch`` / ``dense_to_sparse_batch``: ``batch_size`` elements of varying shape
+    as one ``SparseTensor`` of dense shape ``[n] + row_shape`` (unknown row dims: the largest
+    in the batch); every entry of each element becomes a value."""
+
+    def __init__(self, parent, batch_size, row_shape):
+        spec = parent.element_spec
+        if not isinstance(spec, TensorSpec):
+            raise TypeError("`dense_to_sparse_batch` requires elements that are single dense "
+                            f"tensors, got {spec}.")
+        self._parent = parent
+        self._size = _count(batch_size, "batch_size")
+        if self._size <= 0:
+            raise errors.InvalidArgumentError(None, "DenseToSparseBatchDataset",
+                                              "Batch size must be greater than zero.")
+        if isinstance(row_shape, TensorBase):
+            row_shape = row_shape.numpy().tolist()
+        self._row = TensorShape(row_shape)
+        self._spec = SparseTensorSpec(TensorShape([None]).concatenate(self._row), spec.dtype)
+
+    def _cardinality(self):
+        n = self._parent._cardinality()
+        return n if n < 0 else -(-n // self._size)
+
+    def _elements(self):
+        batch = []
+        for (a,) in self._parent._elements():
+            batch.append(a)
+            if len(batch) == self._size:
+                yield [self._sparse(batch)]
+                batch = []
+        if batch:
+            yield [self._sparse(batch)]
+
+    def _sparse(self, batch):
+        row = self._row.dims
+        for a in batch:
+            if a.ndim != len(row):
+                raise errors.InvalidArgumentError(
+                    None, "DenseToSparseBatchDataset", f"Input element had shape "
+                    f"({list(a.shape)}) that is incompatible with the row shape ({row}).")
+            for d, r in zip(a.shape, row):
+                if r is not None and d > r:
+                    raise errors.DataLossError(
+                        None, "DenseToSparseBatchDataset", f"Input element had shape "
+                        f"([{','.join(str(x) for x in a.shape)}]) that is larger than the row "
+                        f"shape ([{','.join(str(x) for x in row)}]).")
+        dense = [len(batch)] + [r if r is not None else max(a.shape[k] for a in batch)
+                                for k, r in enumerate(row)]
+        idx, vals = [], []
+        for i, a in enumerate(batch):
+            if a.size:
+                sub = np.indices(a.shape).reshape(a.ndim, -1).T
+                idx.append(np.concatenate([np.full((sub.shape[0], 1), i), sub], axis=1))
+                vals.append(a.reshape(-1))
+        rank = len(row) + 1
+        indices = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, rank), np.int64)
+        values = np.concatenate(vals) if vals else np.zeros((0,), self._spec.dtype._np)
+        return SparseTensor(wrap(indices), wrap(values), wrap(np.asarray(dense, np.int64)))
+
+
+# -- pad_to_cardinality ------------------------------------------------------------------------
+def pad_to_cardinality(cardinality, mask_key="valid"):
+    """A transformation padding a dataset of dicts to ``cardinality`` elements.
+
+    Args:
+      cardinality: the number of elements wanted.
+      mask_key: the key of the added boolean component (true for the original elements).
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
+
+    def _apply_fn(dataset):
+        spec = dataset.element_spec
+        if not isinstance(spec, dict):
+            raise ValueError("`pad_to_cardinality` requires its input dataset to be a "
+                             "dictionary.")
+        n = dataset._cardinality()
+        if n < 0:
+            raise ValueError("The dataset passed into `pad_to_cardinality` must have a known "
+                             f"cardinalty, but has cardinality {n}")
+        target = _count(cardinality, "cardinality")
+        if n > target:
+            raise ValueError("The dataset passed into `pad_to_cardinality` must have a "
+                             f"cardinalty less than the target cardinality ({target}), but has "
+                             f"cardinality {n}")
+        if mask_key in spec:
+            raise ValueError(f"mask_key={mask_key!r} is already a key of the dataset's "
+                             "elements.")
+        for s in spec.values():
+            if not isinstance(s, TensorSpec) or not s.shape.is_fully_defined():
+                raise ValueError("`pad_to_cardinality` requires fully defined element shapes, "
+                                 f"got {s}.")
+        valid = dataset.map(lambda x: {**x, mask_key: wrap(np.asarray(True))})
+        pad = {k: np.zeros(s.shape.dims, s.dtype._np) if s.dtype != dtypes.string
+               else np.full(s.shape.dims, b"", object) for k, s in spec.items()}
+        pad[mask_key] = np.asarray(False)
+        padding = TensorDataset({k: wrap(v) for k, v in pad.items()}).repeat(target - n)
+        return valid.concatenate(padding)
+
+    return _apply_fn
+
+
+# -- at ----------------------------------------------------------------------------------------
+def at(dataset, index):
+    """The element at ``index`` of ``dataset`` (``tf.errors.OutOfRangeError`` past the end).
+
+    Args:
+      dataset: a ``Dataset``.
+      index: a non-negative int.
+
+    Returns:
+      The element, a structure of tensors.
+    """
+    i = _count(index, "index")
+    n = dataset._cardinality()
+    if i < 0 or (n >= 0 and i >= n):
+        raise errors.OutOfRangeError(None, "GetElementAtIndex",
+                                     f"Index out of range [0, {n}):{i}")
+    it = iter(dataset)
+    for _ in range(i):
+        next(it, None)
+    try:
+        return next(it)
+    except StopIteration:
+        raise errors.OutOfRangeError(None, "GetElementAtIndex",
+                                     f"Index out of range [0, {n}):{i}") from None
+
+
+# -- random --------------------------------------------------------------------------------------
+class RandomDataset(Dataset):
+    """``Dataset.random`` / ``tf.data.experimental.RandomDataset``: an endless stream of
+    pseudorandom scalar int64 values in ``[0, 2**32)``. A ``seed`` fixes the stream (as the
+    global seed does); ``rerandomize_each_iteration=True`` draws a new one every pass."""
+
+    def __init__(self, seed=None, rerandomize_each_iteration=None, name=None):
+        self._base = _seed_base(seed)
+        self._rerandomize = bool(rerandomize_each_iteration)
+        self._epoch = 0
+        self._spec = TensorSpec([], dtypes.int64)
+
+    def _elements(self):
+        epoch = self._epoch
+        if self._rerandomize:
+            self._epoch += 1
+        rng = np.random.default_rng([self._base, epoch])
+        while True:
+            for v in rng.integers(0, 2**32, size=64, dtype=np.int64):
+                yield [np.asarray(v)]
+
+    def _cardinality(self):
+        return INFINITE
+
