@@ -12,11 +12,16 @@ from ..backend import host as np
 from ..strings import to_hash_bucket_fast
 from ..tensor import TensorBase, convert_to_tensor, wrap
 from ._structure import TensorSpec
+from ._transforms import AssertCardinalityDataset
 from .dataset import Dataset
 
 
 def _key(v):
     return v if isinstance(v, bytes) else v.item() if hasattr(v, "item") else v
+
+
+def _shown(k):
+    return k.decode("utf-8", "replace") if isinstance(k, bytes) else k
 
 
 class DatasetInitializer:
@@ -61,9 +66,10 @@ class StaticHashTable:
         for k, v in initializer._pairs():
             if k in self._table:
                 raise errors.FailedPreconditionError(None, "InitializeTableFromDataset",
-                                                     f"HashTable has different value for same "
-                                                     f"key. Key {k!r} has {self._table[k]} and "
-                                                     f"trying to add value {v}")
+                                                     "HashTable has different value for same "
+                                                     f"key. Key {_shown(k)} has "
+                                                     f"{self._table[k]} and trying to add value "
+                                                     f"{v}")
             self._table[k] = v
         self._default = convert_to_tensor(default_value, dtype=self._value_dtype)
 
@@ -150,7 +156,8 @@ def table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None, default
     Args:
       dataset: a ``Dataset`` of ``(key, value)`` scalar pairs.
       num_oov_buckets: hash buckets for missing keys (their ids follow the vocabulary).
-      vocab_size: the expected number of pairs (checked when given).
+      vocab_size: use the first ``vocab_size`` pairs (``FailedPreconditionError`` when
+        there are fewer).
       default_value: the value of missing keys (when ``num_oov_buckets`` is 0).
       hasher_spec: unused (TF's FastHashSpec: Fingerprint64).
       key_dtype: the dtype of the keys.
@@ -159,21 +166,20 @@ def table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None, default
     Returns:
       A table with ``lookup``, ``size`` and ``export``.
     """
+    if vocab_size is not None:  # as TF: the first vocab_size pairs, and there must be so many
+        dataset = AssertCardinalityDataset(dataset.take(vocab_size), vocab_size)
     init = DatasetInitializer(dataset)
     if init.key_dtype != dtypes.as_dtype(key_dtype):
         raise TypeError(f"`key_dtype` ({dtypes.as_dtype(key_dtype)}) and the dataset's keys "
                         f"({init.key_dtype}) differ.")
-    if vocab_size is not None:
-        n = sum(1 for _ in dataset._elements())
-        if n != int(vocab_size):
-            raise errors.InvalidArgumentError(None, "table_from_dataset", f"Expected "
-                                              f"vocab_size {int(vocab_size)} elements, got {n}.")
     if num_oov_buckets:
         return IdTableWithHashBuckets(init, -1 if default_value is None else default_value,
                                       num_oov_buckets)
     if default_value is None:
-        default_value = -1 if init.value_dtype.is_integer else (
-            "" if init.value_dtype == dtypes.string else 0)
+        if init.value_dtype == dtypes.string:
+            raise ValueError("`default_value` must be specified when creating a table from a "
+                             "dataset that produces values of type <dtype: 'string'>.")
+        default_value = -1
     return StaticHashTable(init, default_value)
 
 

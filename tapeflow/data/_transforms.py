@@ -7,42 +7,75 @@ from .. import dtypes, errors
 from ..backend import host as np
 from ..sparse import SparseTensor, SparseTensorSpec
 from ..tensor import TensorBase, TensorShape, wrap
+from . import _pipeline as P
 from ._structure import TensorSpec
 from .dataset import (
     INFINITE,
     UNKNOWN,
+    BatchDataset,
     Dataset,
     FilterDataset,
     MapDataset,
+    PrefetchDataset,
     TensorDataset,
     _count,
     _seed_base,
     _Wrapped,
 )
 
-
 # -- ignore_errors -----------------------------------------------------------------------------
+_FAILED = object()  # in place of an element whose computation raised a tf.errors error
+
+
+def _note(e, log):
+    if log:
+        warnings.warn(f"Ignoring error: {e}", stacklevel=3)
+    return _FAILED
+
+
 def _tolerant(ds, log):
-    """The elements of ``ds`` with those whose computation raised a ``tf.errors`` error left
-    out: map and filter functions are retried element by element below this point."""
+    """The elements of ``ds``, with ``_FAILED`` where computing one raised a ``tf.errors``
+    error: map and filter functions run element by element here, and ``batch`` loses the
+    elements it had gathered when one fails (as TF's iterators, which resume after an error).
+    """
     if isinstance(ds, (MapDataset, FilterDataset)):
-        fn = ds._fn
+        fn, keep = ds._fn, isinstance(ds, FilterDataset)
         for pos, arrays in enumerate(_tolerant(ds._parent, log)):
+            if arrays is _FAILED:
+                yield arrays
+                continue
             try:
                 out = fn(arrays, pos)
-                if isinstance(ds, FilterDataset):
+                if keep:
                     ds._check(out, pos)
             except errors.OpError as e:
-                if log:
-                    warnings.warn(f"Ignoring error: {e}", stacklevel=2)
+                yield _note(e, log)
                 continue
-            if isinstance(ds, FilterDataset):
-                if out[0]:
-                    yield arrays
-            else:
+            if not keep:
                 yield out
+            elif out[0]:
+                yield arrays
         return
-    if isinstance(ds, _Wrapped) or type(ds).__name__ in ("PrefetchDataset",):
+    if isinstance(ds, BatchDataset):
+        # NOTE: TF fuses map + batch (its default map_and_batch_fusion): an error drops the
+        # whole batch, its other elements included; after anything else, batch gives up the
+        # elements it had gathered and starts the next batch after the failed element
+        fused = isinstance(ds._parent, MapDataset)
+        batch, failed = [], False
+        for el in _tolerant(ds._parent, log):
+            if el is _FAILED and not fused:
+                batch = []
+                yield el
+                continue
+            failed = failed or el is _FAILED
+            batch.append(el)
+            if len(batch) == ds._size:
+                yield _FAILED if failed else _stacked(batch)
+                batch, failed = [], False
+        if batch and not ds._drop:
+            yield _FAILED if failed else _stacked(batch)
+        return
+    if isinstance(ds, (_Wrapped, PrefetchDataset)):
         yield from _tolerant(ds._parent, log)
         return
     gen = ds._elements()
@@ -52,10 +85,16 @@ def _tolerant(ds, log):
         except StopIteration:
             return
         except errors.OpError as e:  # a source that failed cannot go on: it ends here
-            if log:
-                warnings.warn(f"Ignoring error: {e}", stacklevel=2)
+            yield _note(e, log)
             return
         yield el
+
+
+def _stacked(batch):
+    try:
+        return P.stack(batch)
+    except errors.OpError:
+        return _FAILED
 
 
 class IgnoreErrorsDataset(Dataset):
@@ -71,7 +110,7 @@ class IgnoreErrorsDataset(Dataset):
         return self._parent._template()
 
     def _elements(self):
-        return _tolerant(self._parent, self._log)
+        return (el for el in _tolerant(self._parent, self._log) if el is not _FAILED)
 
     def _cardinality(self):
         n = self._parent._cardinality()
