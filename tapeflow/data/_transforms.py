@@ -8,6 +8,7 @@ from ..backend import host as np
 from ..sparse import SparseTensor, SparseTensorSpec
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
+from . import _structure as S
 from ._structure import TensorSpec
 from .dataset import (
     INFINITE,
@@ -305,3 +306,118 @@ class RandomDataset(Dataset):
     def _cardinality(self):
         return INFINITE
 
+
+
+# -- SparseTensor components ---------------------------------------------------------------------
+def _sp_parts(sp):
+    return (np.asarray(sp.indices.numpy(), np.int64), sp.values.numpy(),
+            np.asarray(sp.dense_shape.numpy(), np.int64))
+
+
+def _sparse(indices, values, shape):
+    return SparseTensor(wrap(indices), wrap(values), wrap(np.asarray(shape, np.int64)))
+
+
+def sparse_rows(sp):
+    """The rows of a SparseTensor (its first dimension) as SparseTensors of one rank less."""
+    idx, vals, shape = _sp_parts(sp)
+    order = np.argsort(idx[:, 0], kind="stable") if idx.size else np.zeros(0, np.int64)
+    idx, vals = idx[order], vals[order]
+    bounds = np.searchsorted(idx[:, 0], np.arange(shape[0] + 1)) if idx.size else \
+        np.zeros(shape[0] + 1, np.int64)
+    for i in range(shape[0]):
+        a, b = bounds[i], bounds[i + 1]
+        yield _sparse(idx[a:b, 1:], vals[a:b], shape[1:])
+
+
+def sparse_stack(parts):
+    """One SparseTensor of the SparseTensors ``parts`` along a new first dimension, each
+    dimension the largest of the parts' (as TF batches sparse components)."""
+    decoded = [_sp_parts(p) for p in parts]
+    ranks = {len(s) for _, _, s in decoded}
+    if len(ranks) != 1:
+        raise errors.InvalidArgumentError(None, "BatchDataset", "Cannot batch SparseTensors "
+                                          f"of different ranks: {sorted(ranks)}")
+    shape = [len(parts)] + [int(max(s[k] for _, _, s in decoded)) for k in range(ranks.pop())]
+    idx = [np.concatenate([np.full((i.shape[0], 1), n, np.int64), i], axis=1)
+           for n, (i, _, _) in enumerate(decoded)]
+    vals = [v for _, v, _ in decoded]
+    return _sparse(np.concatenate(idx) if idx else np.zeros((0, len(shape)), np.int64),
+                   np.concatenate(vals), shape)
+
+
+def _leading(spec, n):
+    return SparseTensorSpec(TensorShape([n]).concatenate(spec.shape), spec.dtype) \
+        if isinstance(spec, SparseTensorSpec) else spec._batch(n)
+
+
+class ComponentBatchDataset(Dataset):
+    """``batch`` of elements with ``SparseTensor`` components: dense components are stacked,
+    sparse ones combined into one SparseTensor with a leading batch dimension."""
+
+    def __init__(self, parent, batch_size, drop_remainder):
+        self._parent = parent
+        self._size = _count(batch_size, "batch_size")
+        if self._size <= 0:
+            raise errors.InvalidArgumentError(None, "BatchDataset", "Batch size must be greater "
+                                              f"than zero, got {self._size}.")
+        self._drop = bool(drop_remainder)
+        known = self._size if self._drop else None
+        self._spec = S.map_structure(lambda s: _leading(s, known), parent.element_spec)
+
+    def _template(self):
+        return S.pack(self._parent._template(), S.flatten(self._spec))
+
+    def _cardinality(self):
+        n = self._parent._cardinality()
+        if n < 0:
+            return n
+        return n // self._size if self._drop else -(-n // self._size)
+
+    def _combine(self, batch):
+        out = []
+        for k, spec in enumerate(S.flatten(self._parent.element_spec)):
+            comps = [e[k] for e in batch]
+            if isinstance(spec, SparseTensorSpec):
+                out.append(sparse_stack(comps))
+            else:
+                out.append(P.stack([[c] for c in comps])[0])
+        return out
+
+    def _elements(self):
+        batch = []
+        for el in self._parent._elements():
+            batch.append(el)
+            if len(batch) == self._size:
+                yield self._combine(batch)
+                batch = []
+        if batch and not self._drop:
+            yield self._combine(batch)
+
+
+class ComponentUnbatchDataset(Dataset):
+    """``unbatch`` of elements with ``SparseTensor`` components: one element per row."""
+
+    def __init__(self, parent):
+        self._parent = parent
+        self._spec = S.map_structure(
+            lambda s: SparseTensorSpec(s.shape[1:], s.dtype) if isinstance(s, SparseTensorSpec)
+            else s._unbatch(), parent.element_spec)
+
+    def _template(self):
+        return S.pack(self._parent._template(), S.flatten(self._spec))
+
+    def _cardinality(self):
+        n = self._parent._cardinality()
+        return INFINITE if n == INFINITE else UNKNOWN
+
+    def _elements(self):
+        for el in self._parent._elements():
+            parts = [list(sparse_rows(c)) if isinstance(c, SparseTensor) else list(c)
+                     for c in el]
+            n = {len(p) for p in parts}
+            if len(n) != 1:
+                raise errors.InvalidArgumentError(None, "UnbatchDataset", "Input element must "
+                                                  "have the same batch size in each component.")
+            for i in range(n.pop()):
+                yield [p[i] for p in parts]

@@ -252,6 +252,10 @@ class Dataset:
               deterministic=None, name=None):
         if any(isinstance(s, RaggedTensorSpec) for s in S.flatten(self.element_spec)):
             return self.ragged_batch(batch_size, drop_remainder)  # ragged components stay so
+        if any(type(s).__name__ == "SparseTensorSpec" for s in S.flatten(self.element_spec)):
+            from ._transforms import ComponentBatchDataset  # cycle: it subclasses Dataset
+
+            return ComponentBatchDataset(self, batch_size, drop_remainder)
         return BatchDataset(self, batch_size, drop_remainder)
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
@@ -270,6 +274,10 @@ class Dataset:
         return PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
 
     def unbatch(self, name=None):
+        if any(type(s).__name__ == "SparseTensorSpec" for s in S.flatten(self.element_spec)):
+            from ._transforms import ComponentUnbatchDataset  # cycle: it subclasses Dataset
+
+            return ComponentUnbatchDataset(self)
         return UnbatchDataset(self)
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
