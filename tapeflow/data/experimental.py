@@ -50,55 +50,130 @@ SHARD_HINT = -1  # a placeholder shard count for AutoShardPolicy.HINT
 
 
 def Counter(start=0, step=1, dtype=dtypes.int64):
-    """``tf.data.experimental.Counter``: the older spelling of ``Dataset.counter``."""
+    """``tf.data.experimental.Counter``: the older spelling of ``Dataset.counter``.
+
+    Args:
+      start: the first value.
+      step: the increment.
+      dtype: the dtype.
+
+    Returns:
+      An endless ``Dataset``.
+    """
     return Dataset.counter(start, step, dtype)
 
 
 def cardinality(dataset):
     """The number of elements of ``dataset`` (``INFINITE_CARDINALITY`` or
-    ``UNKNOWN_CARDINALITY`` when not known statically), an int64 scalar tensor."""
+    ``UNKNOWN_CARDINALITY`` when not known statically), an int64 scalar tensor.
+
+    Args:
+      dataset: a ``Dataset``.
+
+    Returns:
+      An int64 scalar tensor.
+    """
     return dataset.cardinality()
 
 
 def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
     """Elements picked at random from ``datasets`` by ``weights`` (see
-    ``Dataset.sample_from_datasets``; here ``stop_on_empty_dataset`` defaults to False)."""
+    ``Dataset.sample_from_datasets``; here ``stop_on_empty_dataset`` defaults to False).
+
+    Args:
+      datasets: the datasets.
+      weights: their probabilities (default: equal).
+      seed: a random seed.
+      stop_on_empty_dataset: end when one runs out.
+
+    Returns:
+      A ``Dataset``.
+    """
     return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
 
 
 def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=False):
     """The next element of ``datasets[c]`` for each ``c`` of ``choice_dataset`` (see
-    ``Dataset.choose_from_datasets``; here ``stop_on_empty_dataset`` defaults to False)."""
+    ``Dataset.choose_from_datasets``; here ``stop_on_empty_dataset`` defaults to False).
+
+    Args:
+      datasets: the datasets.
+      choice_dataset: scalar int64 indices into ``datasets``.
+      stop_on_empty_dataset: end when a chosen one runs out.
+
+    Returns:
+      A ``Dataset``.
+    """
     return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
 
 
 # -- transformations for Dataset.apply (the older spellings of Dataset methods) ----------------
 def assert_cardinality(expected_cardinality):
     """A transformation asserting the dataset has ``expected_cardinality`` elements (it then
-    reports that cardinality; ``FailedPreconditionError`` when iteration finds otherwise)."""
+    reports that cardinality; ``FailedPreconditionError`` when iteration finds otherwise).
+
+    Args:
+      expected_cardinality: the number of elements the dataset must have.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: AssertCardinalityDataset(dataset, expected_cardinality)
 
 
 def dense_to_sparse_batch(batch_size, row_shape):
     """A transformation batching elements of varying shape into ``SparseTensor`` (see
-    ``Dataset.sparse_batch``)."""
+    ``Dataset.sparse_batch``).
+
+    Args:
+      batch_size: elements per batch.
+      row_shape: the dense shape of one row (``None`` dims: the largest in the batch).
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.sparse_batch(batch_size, row_shape)
 
 
 def enumerate_dataset(start=0):
-    """A transformation pairing each element with its position, counted from ``start``."""
+    """A transformation pairing each element with its position, counted from ``start``.
+
+    Args:
+      start: the first position.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.enumerate(start)
 
 
 def group_by_reducer(key_func, reducer):
     """A transformation folding the elements of each key group with a ``Reducer``; one
-    output element per key."""
+    output element per key.
+
+    Args:
+      key_func: element -> scalar int64 key.
+      reducer: a ``Reducer``.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: GroupByReducerDataset(dataset, key_func, reducer)
 
 
 def group_by_window(key_func, reduce_func, window_size=None, window_size_func=None):
     """A transformation grouping elements by key into windows (see
-    ``Dataset.group_by_window``)."""
+    ``Dataset.group_by_window``).
+
+    Args:
+      key_func: element -> scalar int64 key.
+      reduce_func: ``(key, window dataset) -> Dataset``.
+      window_size: elements per window (or give ``window_size_func``).
+      window_size_func: key -> window size.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.group_by_window(key_func, reduce_func, window_size,
                                                    window_size_func)
 
@@ -108,20 +183,48 @@ def bucket_by_sequence_length(element_length_func, bucket_boundaries, bucket_bat
                               pad_to_bucket_boundary=False, no_padding=False,
                               drop_remainder=False):
     """A transformation batching elements by length buckets (see
-    ``Dataset.bucket_by_sequence_length``)."""
+    ``Dataset.bucket_by_sequence_length``).
+
+    Args:
+      element_length_func: element -> its length.
+      bucket_boundaries: increasing length bounds.
+      bucket_batch_sizes: a batch size per bucket.
+      padded_shapes, padding_values, pad_to_bucket_boundary, no_padding, drop_remainder:
+        how each bucket is batched (see ``Dataset.bucket_by_sequence_length``).
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.bucket_by_sequence_length(
         element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes,
         padding_values, pad_to_bucket_boundary, no_padding, drop_remainder)
 
 
 def ignore_errors(log_warning=False):
-    """A transformation dropping the elements whose computation raised an error."""
+    """A transformation dropping the elements whose computation raised an error.
+
+    Args:
+      log_warning: warn about each error dropped.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.ignore_errors(log_warning)
 
 
 def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainder=False,
                   num_parallel_calls=None):
-    """A transformation: ``map(map_func)`` then ``batch(batch_size, drop_remainder)``."""
+    """A transformation: ``map(map_func)`` then ``batch(batch_size, drop_remainder)``.
+
+    Args:
+      map_func: the function of each element.
+      batch_size: elements per batch.
+      num_parallel_batches, num_parallel_calls: parallelism (at most one of them).
+      drop_remainder: drop a last, smaller batch.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     if num_parallel_batches is not None and num_parallel_calls is not None:
         raise ValueError("`map_and_batch` allows only one of `num_parallel_batches` and "
                          "`num_parallel_calls` to be set, but `num_parallel_batches` was set to "
@@ -134,45 +237,107 @@ def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainde
 def parallel_interleave(map_func, cycle_length, block_length=1, sloppy=False,
                         buffer_output_elements=None, prefetch_input_elements=None):
     """A transformation interleaving the datasets ``map_func`` returns (see
-    ``Dataset.interleave``; ``sloppy`` order is not used: the order is deterministic)."""
+    ``Dataset.interleave``; ``sloppy`` order is not used: the order is deterministic).
+
+    Args:
+      map_func: element -> Dataset.
+      cycle_length: datasets read at once.
+      block_length: consecutive elements taken from each.
+      sloppy, buffer_output_elements, prefetch_input_elements: unused.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.interleave(map_func, cycle_length, block_length)
 
 
 def rejection_resample(class_func, target_dist, initial_dist=None, seed=None):
     """A transformation resampling towards a class distribution (see
-    ``Dataset.rejection_resample``)."""
+    ``Dataset.rejection_resample``).
+
+    Args:
+      class_func: element -> scalar integer class.
+      target_dist: the wanted class probabilities.
+      initial_dist: the input's class probabilities (estimated when ``None``).
+      seed: a random seed.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.rejection_resample(class_func, target_dist, initial_dist,
                                                       seed)
 
 
 def scan(initial_state, scan_func):
-    """A transformation carrying a state along the elements (see ``Dataset.scan``)."""
+    """A transformation carrying a state along the elements (see ``Dataset.scan``).
+
+    Args:
+      initial_state: the first state.
+      scan_func: ``(state, element) -> (new state, output)``.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.scan(initial_state, scan_func)
 
 
 def shuffle_and_repeat(buffer_size, count=None, seed=None):
-    """A transformation: ``shuffle(buffer_size, seed)`` then ``repeat(count)``."""
+    """A transformation: ``shuffle(buffer_size, seed)`` then ``repeat(count)``.
+
+    Args:
+      buffer_size: the shuffle buffer.
+      count: passes (``None``: forever).
+      seed: a random seed.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.shuffle(buffer_size, seed).repeat(count)
 
 
 def take_while(predicate):
-    """A transformation keeping elements up to the first one ``predicate`` rejects."""
+    """A transformation keeping elements up to the first one ``predicate`` rejects.
+
+    Args:
+      predicate: element -> scalar bool.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.take_while(predicate)
 
 
 def unbatch():
-    """A transformation splitting each element along its first dimension."""
+    """A transformation splitting each element along its first dimension.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.unbatch()
 
 
 def unique():
-    """A transformation keeping the first occurrence of each element."""
+    """A transformation keeping the first occurrence of each element.
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.unique()
 
 
 def snapshot(path, compression="AUTO", reader_func=None, shard_func=None):
     """A transformation writing the elements to ``path`` on the first complete pass and
-    reading them from there afterwards (see ``Dataset.snapshot``)."""
+    reading them from there afterwards (see ``Dataset.snapshot``).
+
+    Args:
+      path: the directory.
+      compression: ``"AUTO"``, ``"GZIP"`` or ``None``.
+      reader_func: shards dataset -> Dataset (as ``load``'s).
+      shard_func: element -> int64 shard (as ``save``'s).
+
+    Returns:
+      A function for ``Dataset.apply``.
+    """
     return lambda dataset: dataset.snapshot(path, compression, reader_func, shard_func)
 
 
@@ -215,7 +380,14 @@ def from_list(elements, name=None):
 
 
 def get_single_element(dataset):
-    """The only element of ``dataset`` (``InvalidArgumentError`` when it has none or more)."""
+    """The only element of ``dataset`` (``InvalidArgumentError`` when it has none or more).
+
+    Args:
+      dataset: a ``Dataset`` of one element.
+
+    Returns:
+      The element.
+    """
     if not isinstance(dataset, Dataset):
         raise TypeError(f"Invalid `dataset`. Expected a `tf.data.Dataset` object but got "
                         f"{type(dataset)}.")
@@ -239,7 +411,14 @@ def get_structure(dataset_or_iterator):
 
 
 def get_next_as_optional(iterator):
-    """The next element of ``iterator`` as an ``Optional`` (empty at the end)."""
+    """The next element of ``iterator`` as an ``Optional`` (empty at the end).
+
+    Args:
+      iterator: an iterator over a dataset.
+
+    Returns:
+      An ``Optional``.
+    """
     return iterator.get_next_as_optional()
 
 
