@@ -1,4 +1,5 @@
 """``tf.data.Dataset``: sources, transformations and iteration with TF's semantics on NumPy."""
+import glob
 import itertools
 import os
 import threading
@@ -417,6 +418,34 @@ class Dataset:
         from ._grouping import RejectionResampleDataset  # cycle: it subclasses Dataset
 
         return RejectionResampleDataset(self, class_func, target_dist, initial_dist, seed)
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The files matching glob patterns, as scalar ``tf.string`` names.
+
+        Args:
+          file_pattern: a pattern or a list (or string tensor) of patterns.
+          shuffle: shuffle the names (default True; sorted when False).
+          seed: a random seed for the shuffle.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset`` of file names.
+        """
+        if isinstance(file_pattern, TensorBase):
+            file_pattern = np.asarray(file_pattern.numpy(), object).reshape(-1).tolist()
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes, os.PathLike)) \
+            else list(file_pattern)
+        patterns = [os.fsdecode(p) for p in patterns]
+        found = sorted({os.fsencode(f) for p in patterns for f in glob.glob(p)})
+        if not found:
+            raise errors.InvalidArgumentError(
+                None, "list_files", "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be "
+                f"true. Summarized data: b'No files matched pattern: {', '.join(patterns)}'")
+        names = np.empty(len(found), object)
+        names[:] = found
+        ds = TensorSliceDataset(names)
+        return ds.shuffle(len(found), seed=seed) if shuffle is None or shuffle else ds
 
     @staticmethod
     def random(seed=None, rerandomize_each_iteration=None, name=None):
