@@ -146,7 +146,8 @@ class CsvDataset(Dataset):
                 f"{len(fields)} in record")
         return fields
 
-    def _elements(self):
+    def _elements(self, failed=None):
+        """The records; with ``failed`` (``ignore_errors``), that in place of a bad one."""
         if self._compression not in _COMPRESSIONS:
             raise errors.InvalidArgumentError(None, "CSVDataset", "Unsupported "
                                               f"compression_type: {self._compression!r}")
@@ -155,17 +156,28 @@ class CsvDataset(Dataset):
             if self._header:
                 next(lines, None)
             for line in lines:
-                fields = self._pick(_split(line, self._delim, self._quotes))
-                out = []
-                for col, (field, (dtype, default)) in enumerate(zip(fields, self._defaults)):
-                    v = _csv_value(field, dtype, default, col, self._na)
-                    if dtype == dtypes.string:
-                        a = np.empty((), object)
-                        a[()] = v if isinstance(v, bytes) else str(v).encode()
-                    else:
-                        a = np.asarray(v, dtype._np)
-                    out.append(a)
-                yield out
+                try:
+                    yield self._record(line)
+                except errors.OpError:
+                    if failed is not None:
+                        yield failed
+                    elif not self._skip_errors:
+                        raise
+
+    _skip_errors = False  # make_csv_dataset(ignore_errors=True): bad records are left out
+
+    def _record(self, line):
+        fields = self._pick(_split(line, self._delim, self._quotes))
+        out = []
+        for col, (field, (dtype, default)) in enumerate(zip(fields, self._defaults)):
+            v = _csv_value(field, dtype, default, col, self._na)
+            if dtype == dtypes.string:
+                a = np.empty((), object)
+                a[()] = v if isinstance(v, bytes) else str(v).encode()
+            else:
+                a = np.asarray(v, dtype._np)
+            out.append(a)
+        return out
 
 
 # -- make_csv_dataset --------------------------------------------------------------------------
@@ -176,10 +188,7 @@ def _files(file_pattern):
                         np.asarray(file_pattern.numpy(), object).reshape(-1).tolist()]
     patterns = [file_pattern] if isinstance(file_pattern, (str, bytes, os.PathLike)) \
         else list(file_pattern)
-    out = []
-    for p in patterns:
-        p = os.fsdecode(p)
-        out.extend(sorted(_glob.glob(p)))
+    out = sorted({f for p in patterns for f in _glob.glob(os.fsdecode(p))})
     if not out:
         raise ValueError(f"No files match `file_pattern` {file_pattern}.")
     return out
@@ -298,17 +307,17 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
         column_defaults = [column_defaults[i] for i in select]
 
     def read(name):
-        return CsvDataset(name, column_defaults, compression_type=compression_type,
-                          header=header, field_delim=field_delim,
-                          use_quote_delim=use_quote_delim, na_value=na_value,
-                          select_cols=select)
+        ds = CsvDataset(name, column_defaults, compression_type=compression_type,
+                        header=header, field_delim=field_delim,
+                        use_quote_delim=use_quote_delim, na_value=na_value,
+                        select_cols=select)
+        ds._skip_errors = bool(ignore_errors)  # as TF's reader, which resumes after an error
+        return ds
 
     ds = Dataset.from_tensor_slices(np.asarray([f.encode() for f in files], object))
     if shuffle and len(files) > 1:
         ds = ds.shuffle(len(files), seed=shuffle_seed)
     ds = ds.interleave(read, cycle_length=num_parallel_reads or 1)
-    if ignore_errors:
-        ds = ds.ignore_errors()
     if num_epochs != 1:
         ds = ds.repeat(num_epochs)
     if shuffle:

@@ -79,6 +79,9 @@ def _tolerant(ds, log):
     if isinstance(ds, (_Wrapped, PrefetchDataset)):
         yield from _tolerant(ds._parent, log)
         return
+    if type(ds).__name__ == "CsvDataset":  # a reader that goes on after a bad record
+        yield from ds._elements(failed=_FAILED)
+        return
     gen = ds._elements()
     while True:
         try:
