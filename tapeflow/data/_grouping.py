@@ -182,8 +182,6 @@ def bucket_by_sequence_length(dataset, element_length_func, bucket_boundaries,
         raise ValueError(f"`len(bucket_batch_sizes)` must equal `len(bucket_boundaries) + 1` but "
                          f"`len(bucket_batch_sizes)={len(sizes)}` and "
                          f"`len(bucket_boundaries)={len(boundaries)}`.")
-    if any(b <= a for a, b in zip(boundaries, boundaries[1:])):
-        raise ValueError("`bucket_boundaries` must be sorted in increasing order.")
     edges = np.asarray(boundaries, np.int64)
     limit = max(boundaries) if boundaries else None
 

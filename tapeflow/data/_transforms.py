@@ -195,7 +195,8 @@ class SparseBatchDataset(Dataset):
             if a.ndim != len(row):
                 raise errors.InvalidArgumentError(
                     None, "DenseToSparseBatchDataset", f"Input element had shape "
-                    f"({list(a.shape)}) that is incompatible with the row shape ({row}).")
+                    f"([{','.join(str(x) for x in a.shape)}]) that is incompatible with the "
+                    f"row shape ([{','.join(str(x) for x in row)}]).")
             for d, r in zip(a.shape, row):
                 if r is not None and d > r:
                     raise errors.DataLossError(
@@ -272,17 +273,20 @@ def at(dataset, index):
     """
     i = _count(index, "index")
     n = dataset._cardinality()
-    if i < 0 or (n >= 0 and i >= n):
+    if n == INFINITE:
+        raise errors.FailedPreconditionError(
+            None, "GetElementAtIndex", f"Dataset of type {type(dataset).__name__}Op::Dataset "
+            "has infinite cardinality, which does not support random access.")
+    ra = dataset._random_access()
+    if ra is None:  # as TF: only datasets that can be read in any order (not filter...)
+        kind = f"{type(dataset).__name__}Op::Dataset"
+        raise errors.UnimplementedError(None, "GetElementAtIndex", "Random access is not "
+                                        f"implemented for dataset {kind}")
+    if i < 0 or i >= ra.n:
         raise errors.OutOfRangeError(None, "GetElementAtIndex",
-                                     f"Index out of range [0, {n}):{i}")
-    it = iter(dataset)
-    for _ in range(i):
-        next(it, None)
-    try:
-        return next(it)
-    except StopIteration:
-        raise errors.OutOfRangeError(None, "GetElementAtIndex",
-                                     f"Index out of range [0, {n}):{i}") from None
+                                     f"Index out of range [0, {ra.n}):{i}")
+    flat = [c[0] for c in ra.gather(np.asarray([i], np.int64))]
+    return S.pack(dataset._template(), [wrap(a) for a in flat])
 
 
 # -- random --------------------------------------------------------------------------------------

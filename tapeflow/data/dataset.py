@@ -2206,8 +2206,8 @@ class UniqueDataset(Dataset):
     def __init__(self, parent):
         spec = parent.element_spec
         if not isinstance(spec, TensorSpec):
-            raise TypeError("`tf.data.Dataset.unique` only supports datasets with a single "
-                            f"`tf.Tensor` component, got {spec}.")
+            raise errors.InvalidArgumentError(None, "UniqueDataset", "UniqueDataset only "
+                                              "supports inputs with a single component.")
         if spec.dtype not in (dtypes.int32, dtypes.int64, dtypes.string):
             raise TypeError(f"`tf.data.Dataset.unique` does not support type {spec.dtype} -- "
                             "only `tf.int32`, `tf.int64`, and `tf.string` are supported.")

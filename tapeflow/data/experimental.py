@@ -42,6 +42,7 @@ from .dataset import (
     NumpyIterator,
     OwnedIterator,
     PrefetchDataset,
+    _ListDataset,
 )
 
 INFINITE_CARDINALITY = INFINITE
@@ -358,25 +359,32 @@ def from_list(elements, name=None):
     if not isinstance(elements, list):
         raise ValueError(f"Invalid `elements`. `elements` must be a list, got "
                          f"{type(elements).__name__}.")
-    first = S.normalize(elements[0], "from_list")
+    # NOTE: as TF, a Python list inside an element is one tensor, not a structure
+    first = elements[0]
     n = len(S.flatten(first))
     columns = [[] for _ in range(n)]
     for el in elements:
-        el = S.normalize(el, "from_list")
         leaves = S.flatten(el)
         if len(leaves) != n or S.is_nested(el) != S.is_nested(first):
             raise ValueError("The two structures don't have the same nested structure.\n\n"
                              f"First structure: {first}\n\nSecond structure: {el}")
         for col, x in zip(columns, leaves):
             col.append(S.to_array(x, "from_list element"))
-    stacked = []
     for k, col in enumerate(columns):
-        if len({c.dtype for c in col}) != 1 or len({c.shape for c in col}) != 1:
-            raise ValueError(f"Invalid `elements`: component {k} differs in dtype or shape "
-                             f"between elements ({sorted({str(c.dtype) for c in col})}, "
-                             f"{sorted({c.shape for c in col})}).")
-        stacked.append(np.stack(col))
-    return Dataset.from_tensor_slices(S.pack(first, stacked))
+        if len({c.dtype for c in col}) != 1:
+            raise TypeError(f"Invalid `elements`: component {k} has different dtypes in "
+                            f"different elements ({sorted({str(c.dtype) for c in col})}).")
+    if all(len({c.shape for c in col}) == 1 for col in columns):
+        return Dataset.from_tensor_slices(S.pack(first, [np.stack(col) for col in columns]))
+    # shapes that differ between elements: the spec has None there, as TF's
+    specs = []
+    for col in columns:
+        spec = S.spec_of(col[0])
+        for c in col[1:]:
+            spec = spec.most_specific_compatible_type(S.spec_of(c))
+        specs.append(spec)
+    rows = [list(r) for r in zip(*columns)]
+    return _ListDataset(rows, S.pack(first, specs))
 
 
 def get_single_element(dataset):
