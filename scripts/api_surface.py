@@ -65,6 +65,14 @@ OUT_OF_SCOPE = [
     ("tf.keras.layers", "TorchModuleWrapper", "wraps a torch.nn.Module: needs PyTorch"),
     ("tf.keras.layers", "TFSMLayer", "runs a TF SavedModel's serving graph: needs TF's C++ "
                                      "runtime"),
+    ("tf.data.experimental", "to_variant", "a dataset as TF runtime's variant tensor handle "
+                                           "(graph interop between C++ kernels)"),
+    ("tf.data.experimental", "from_variant", "a dataset from TF runtime's variant tensor "
+                                             "handle (graph interop between C++ kernels)"),
+    ("tf.data.experimental", "get_model_proto", "the protobuf of TF's C++ autotuning model of "
+                                                "a running iterator"),
+    ("tf.data.experimental", "make_saveable_from_iterator", "TF1 graph-mode Saver object for "
+                                                            "iterator state (tf.compat.v1)"),
 ]
 
 KINDS = ("class", "function", "module", "constant")

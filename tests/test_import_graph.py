@@ -47,6 +47,8 @@ UPWARD = {
         "tf.nn's RNN cell wrappers are Keras layers (TF's legacy Keras cells)",
     ("tapeflow.dtypes", "tapeflow.ops.math"):
         "tf.dtypes.cast, complex and saturate_cast are ops; the module hands them out on use",
+    ("tapeflow.experimental", "tapeflow.data._optional"):
+        "tf.experimental.Optional is tf.data's Optional, loaded on first access",
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
     ("tapeflow.function", "tapeflow.data._structure"):

@@ -10,8 +10,10 @@ from ..backend import host as np
 from ..ops._core import CompositeTensor
 from ..ragged import RaggedTensor, RaggedTensorSpec
 from ..ragged._ops import ragged_stack
+from ..sparse import SparseTensor, SparseTensorSpec
 from ..tensor import TensorShape, const
 from . import _structure as S
+from ._transforms import sparse_rows
 from .dataset import UNKNOWN, Dataset, _count
 
 
@@ -26,6 +28,11 @@ class RaggedSliceDataset(Dataset):
                 parts.append(x)
                 specs.append(RaggedTensorSpec(x.shape[1:], x.dtype, x.ragged_rank - 1,
                                               x.row_splits_dtype))
+            elif isinstance(x, SparseTensor):
+                if x.shape.rank == 0:
+                    raise ValueError("Unbatching a tensor is only supported for rank >= 1")
+                parts.append(list(sparse_rows(x)))
+                specs.append(SparseTensorSpec(x.shape[1:], x.dtype))
             elif isinstance(x, CompositeTensor):
                 raise TypeError(f"from_tensor_slices: {type(x).__name__} components are not "
                                 "supported by tapeflow's tf.data yet")
@@ -37,7 +44,8 @@ class RaggedSliceDataset(Dataset):
                 parts.append(a)
                 specs.append(S.spec_of(a[0]) if len(a) else S.spec_of(a[:0].reshape(
                     a.shape[1:] if a.ndim > 1 else ())))
-        sizes = {p.nrows_host() if isinstance(p, RaggedTensor) else p.shape[0] for p in parts}
+        sizes = {p.nrows_host() if isinstance(p, RaggedTensor) else len(p) if isinstance(p, list)
+                 else p.shape[0] for p in parts}
         if len(sizes) > 1:
             raise ValueError(f"Dimensions {sorted(sizes)} are not compatible: all components "
                              "passed to from_tensor_slices must have the same size in their "
@@ -53,6 +61,8 @@ class RaggedSliceDataset(Dataset):
                 if isinstance(p, RaggedTensor):
                     r = p[i]
                     row.append(r if isinstance(r, RaggedTensor) else np.asarray(r.numpy()))
+                elif isinstance(p, list):  # the rows of a SparseTensor
+                    row.append(p[i])
                 else:
                     row.append(p[i])
             yield row

@@ -188,6 +188,8 @@ def to_array(x, what="dataset element"):
     if isinstance(x, TensorBase):
         return to_host(x._v)
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "US":  # NOTE: as TF: NumPy text becomes tf.string (UTF-8 bytes)
+            return _as_bytes(x)
         if x.dtype.kind not in "biuf":
             dtypes.as_dtype(x.dtype)  # raises tapeflow's error for strings/complex/objects
         return x
@@ -204,6 +206,15 @@ def to_array(x, what="dataset element"):
         return to_host(_as_tensor(x)._v)
     except (TypeError, ValueError) as e:
         raise TypeError(f"Unsupported value {x!r} in a {what}: {e}") from None
+
+
+def _as_bytes(a):
+    """An object array of ``bytes`` from a NumPy ``U`` (UTF-8 encoded) or ``S`` array."""
+    out = np.empty(a.shape, object)
+    flat = out.reshape(-1)
+    for i, v in enumerate(a.reshape(-1).tolist()):
+        flat[i] = v.encode("utf-8") if isinstance(v, str) else bytes(v)
+    return out
 
 
 def spec_of(arr):

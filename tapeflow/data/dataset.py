@@ -1,4 +1,5 @@
 """``tf.data.Dataset``: sources, transformations and iteration with TF's semantics on NumPy."""
+import glob
 import itertools
 import os
 import threading
@@ -12,6 +13,8 @@ from ..ragged import RaggedTensorSpec
 from ..tensor import TensorBase, TensorShape, wrap
 from . import _pipeline as P
 from . import _structure as S
+from ._optional import IteratorSpec, Optional
+from ._options import AutoShardPolicy, DistributeOptions, Options  # noqa: F401
 from ._structure import TensorSpec
 from ._vectorize import call_batched
 
@@ -20,6 +23,7 @@ INFINITE = -1
 UNKNOWN = -2
 _INT64_MAX = 2**63 - 1
 _AUTOTUNE_PREFETCH = 4  # NOTE: AUTOTUNE prefetch holds this many elements (TF tunes it live)
+_DEBUG_MODE = [False]  # tf.data.experimental.enable_debug_mode(): no background map threads
 _ELEMENT_CHUNK = 128  # rows gathered at once when a random-access dataset is read per element
 
 
@@ -152,9 +156,30 @@ class Dataset:
         return f"<{type(self).__name__} element_spec={self.element_spec}>"
 
     def options(self):
-        return getattr(self, "_options", None) or Options()
+        """The ``tf.data.Options`` in effect: those of the inputs merged, then this dataset's.
 
-    def with_options(self, options):
+        Returns:
+          A new ``tf.data.Options``.
+        """
+        out = Options()
+        for d in _input_datasets(self):
+            out = out.merge(d.options())
+        own = self.__dict__.get("_options")
+        return out if own is None else out.merge(own)
+
+    def with_options(self, options, name=None):
+        """This dataset with ``options`` merged over the options it already has.
+
+        Args:
+          options: a ``tf.data.Options``.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset`` with the same elements.
+        """
+        if not isinstance(options, Options):
+            raise TypeError(f"Could not merge incompatible options of type {type(options)} and "
+                            f"{Options}.")
         out = _Wrapped(self)
         out._options = options
         return out
@@ -194,6 +219,10 @@ class Dataset:
     @staticmethod
     def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
                              rerandomize_each_iteration=None):
+        if isinstance(weights, (list, tuple)) and len(datasets) == len(weights):
+            nonzero = [i for i, w in enumerate(weights) if _scalar(w) != 0]
+            if len(nonzero) == 1:  # NOTE: as TF: one dataset with weight, that dataset itself
+                return datasets[nonzero[0]]
         return SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
 
     @staticmethod
@@ -224,6 +253,10 @@ class Dataset:
               deterministic=None, name=None):
         if any(isinstance(s, RaggedTensorSpec) for s in S.flatten(self.element_spec)):
             return self.ragged_batch(batch_size, drop_remainder)  # ragged components stay so
+        if any(type(s).__name__ == "SparseTensorSpec" for s in S.flatten(self.element_spec)):
+            from ._transforms import ComponentBatchDataset  # cycle: it subclasses Dataset
+
+            return ComponentBatchDataset(self, batch_size, drop_remainder)
         return BatchDataset(self, batch_size, drop_remainder)
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
@@ -242,6 +275,10 @@ class Dataset:
         return PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
 
     def unbatch(self, name=None):
+        if any(type(s).__name__ == "SparseTensorSpec" for s in S.flatten(self.element_spec)):
+            from ._transforms import ComponentUnbatchDataset  # cycle: it subclasses Dataset
+
+            return ComponentUnbatchDataset(self)
         return UnbatchDataset(self)
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
@@ -294,6 +331,187 @@ class Dataset:
     def unique(self, name=None):
         return UniqueDataset(self)
 
+    def ignore_errors(self, log_warning=False, name=None):
+        """The elements whose computation raised no ``tf.errors`` error.
+
+        Args:
+          log_warning: warn about each error dropped.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._transforms import IgnoreErrorsDataset  # cycle: it subclasses Dataset
+
+        return IgnoreErrorsDataset(self, log_warning)
+
+    def sparse_batch(self, batch_size, row_shape, name=None):
+        """``batch_size`` elements of varying shape as one ``SparseTensor`` each.
+
+        Args:
+          batch_size: elements per batch.
+          row_shape: the dense shape of one row (``None`` dims: the largest in the batch).
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset`` of ``SparseTensor``.
+        """
+        from ._transforms import SparseBatchDataset  # cycle: it subclasses Dataset
+
+        return SparseBatchDataset(self, batch_size, row_shape)
+
+    def group_by_window(self, key_func, reduce_func, window_size=None, window_size_func=None,
+                        name=None):
+        """Elements grouped by an int64 key into windows, each reduced to a dataset.
+
+        Args:
+          key_func: element -> scalar ``tf.int64`` key.
+          reduce_func: ``(key, window_dataset) -> Dataset``.
+          window_size: elements per window (or give ``window_size_func``).
+          window_size_func: key -> window size.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._grouping import GroupByWindowDataset  # cycle: it subclasses Dataset
+
+        return GroupByWindowDataset(self, key_func, reduce_func, window_size, window_size_func)
+
+    def bucket_by_sequence_length(self, element_length_func, bucket_boundaries,
+                                  bucket_batch_sizes, padded_shapes=None, padding_values=None,
+                                  pad_to_bucket_boundary=False, no_padding=False,
+                                  drop_remainder=False, name=None):
+        """Elements batched with others of similar length (see ``_grouping``).
+
+        Args:
+          element_length_func: element -> its length.
+          bucket_boundaries: increasing length bounds.
+          bucket_batch_sizes: a batch size per bucket.
+          padded_shapes, padding_values, pad_to_bucket_boundary, no_padding, drop_remainder:
+            how each bucket is batched.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset`` of batches.
+        """
+        from ._grouping import bucket_by_sequence_length  # cycle: it subclasses Dataset
+
+        return bucket_by_sequence_length(self, element_length_func, bucket_boundaries,
+                                         bucket_batch_sizes, padded_shapes, padding_values,
+                                         pad_to_bucket_boundary, no_padding, drop_remainder)
+
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None,
+                           name=None):
+        """``(class, element)`` pairs resampled towards the class distribution ``target_dist``.
+
+        Args:
+          class_func: element -> scalar integer class.
+          target_dist: the wanted class probabilities.
+          initial_dist: the input's class probabilities (estimated when ``None``).
+          seed: a random seed.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._grouping import RejectionResampleDataset  # cycle: it subclasses Dataset
+
+        return RejectionResampleDataset(self, class_func, target_dist, initial_dist, seed)
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The files matching glob patterns, as scalar ``tf.string`` names.
+
+        Args:
+          file_pattern: a pattern or a list (or string tensor) of patterns.
+          shuffle: shuffle the names (default True; sorted when False).
+          seed: a random seed for the shuffle.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset`` of file names.
+        """
+        if isinstance(file_pattern, TensorBase):
+            file_pattern = np.asarray(file_pattern.numpy(), object).reshape(-1).tolist()
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes, os.PathLike)) \
+            else list(file_pattern)
+        patterns = [os.fsdecode(p) for p in patterns]
+        found = sorted({os.fsencode(f) for p in patterns for f in glob.glob(p)})
+        if not found:
+            raise errors.InvalidArgumentError(
+                None, "list_files", "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be "
+                f"true. Summarized data: b'No files matched pattern: {', '.join(patterns)}'")
+        names = np.empty(len(found), object)
+        names[:] = found
+        ds = TensorSliceDataset(names)
+        return ds.shuffle(len(found), seed=seed) if shuffle is None or shuffle else ds
+
+    @staticmethod
+    def random(seed=None, rerandomize_each_iteration=None, name=None):
+        """An endless dataset of pseudorandom int64 scalars.
+
+        Args:
+          seed: a random seed.
+          rerandomize_each_iteration: a new sequence on every pass.
+          name: unused (TF's op name).
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._transforms import RandomDataset  # cycle: it subclasses Dataset
+
+        return RandomDataset(seed, rerandomize_each_iteration)
+
+    def save(self, path, compression=None, shard_func=None, checkpoint_args=None):
+        """Write the elements and element spec to the directory ``path`` (see ``_save``).
+
+        Args:
+          path: a directory.
+          compression: ``None`` or ``"GZIP"``.
+          shard_func: element -> int64 shard index.
+          checkpoint_args: unused.
+        """
+        from ._save import save  # cycle: it reads datasets
+
+        save(self, path, compression, shard_func, checkpoint_args)
+
+    @staticmethod
+    def load(path, element_spec=None, compression=None, reader_func=None, wait=False):
+        """A dataset of what ``save`` wrote to ``path``.
+
+        Args:
+          path: the directory.
+          element_spec: the expected spec (read from ``path`` when ``None``).
+          compression: as given to ``save`` (read from ``path``).
+          reader_func: ``Dataset`` of shard datasets -> ``Dataset``.
+          wait: unused.
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._save import load  # cycle: it subclasses Dataset
+
+        return load(path, element_spec, compression, reader_func)
+
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None,
+                 name=None):
+        """The elements, written to ``path`` on the first complete pass and read back after.
+
+        Args:
+          path: a directory.
+          compression: ``"AUTO"``, ``"GZIP"`` or ``None``.
+          reader_func: as ``load``'s.
+          shard_func: as ``save``'s.
+          name: unused.
+
+        Returns:
+          A ``Dataset``.
+        """
+        from ._save import SnapshotDataset  # cycle: it subclasses Dataset
+
+        return SnapshotDataset(self, path, compression, reader_func, shard_func)
+
     def get_single_element(self, name=None):
         it = iter(self)
         try:
@@ -307,6 +525,17 @@ class Dataset:
             return first
         raise errors.InvalidArgumentError(
             None, "DatasetToSingleElement", "Dataset had more than one element.")
+
+
+def _input_datasets(ds):
+    """The datasets ``ds`` reads from (found among its attributes), for option merging."""
+    out = []
+    for key, v in ds.__dict__.items():
+        if key.startswith("_") and isinstance(v, Dataset) and v is not ds:
+            out.append(v)
+        elif key.startswith("_") and isinstance(v, (list, tuple)):
+            out.extend(x for x in v if isinstance(x, Dataset))
+    return out
 
 
 class _Wrapped(Dataset):
@@ -329,40 +558,6 @@ class _Wrapped(Dataset):
 
     def _cardinality(self):
         return self._parent._cardinality()
-
-
-class AutoShardPolicy:
-    """``tf.data.experimental.AutoShardPolicy`` (also ``tf.distribute.AutoShardPolicy``).
-    tf.distribute shards the rows of each global batch for every policy but ``OFF``
-    (``FILE`` is treated as ``DATA``: every rank reads the whole pipeline and keeps its rows,
-    so any pipeline shards correctly)."""
-
-    OFF = -1
-    AUTO = 0
-    FILE = 1
-    DATA = 2
-    HINT = 3
-
-
-class DistributeOptions:
-    """distribute: ``options.experimental_distribute``; tf.distribute reads
-    ``auto_shard_policy`` (an ``AutoShardPolicy``, default ``AUTO``)."""
-
-    def __init__(self):
-        self.auto_shard_policy = AutoShardPolicy.AUTO
-        self.num_devices = None
-
-
-class Options:
-    """``tf.data.Options``: accepted and stored; tapeflow's pipelines need no tuning knobs."""
-
-    def __init__(self):
-        self.deterministic = None
-        self.experimental_deterministic = None
-        self.experimental_distribute = DistributeOptions()  # distribute: auto_shard_policy
-
-    def merge(self, options):
-        return options
 
 
 # -- iterators ---------------------------------------------------------------------------------
@@ -393,6 +588,21 @@ class OwnedIterator:
             return self.__next__()
         except StopIteration:
             raise errors.OutOfRangeError(None, "IteratorGetNext", "End of sequence") from None
+
+    def get_next_as_optional(self):
+        """The next element as a ``tf.experimental.Optional`` (empty at the end).
+
+        Returns:
+          An ``Optional``.
+        """
+        try:
+            return Optional(self.__next__(), self.element_spec, True)
+        except StopIteration:
+            return Optional.empty(self.element_spec)
+
+    @property
+    def _type_spec(self):
+        return IteratorSpec(self.element_spec)
 
     def close(self):
         self._gen.close()
@@ -823,7 +1033,8 @@ class MapDataset(Dataset):
     def _ragged(self):
         """True when the outputs may differ in shape from element to element (an unknown
         dimension): such elements cannot be stacked into blocks before a ``padded_batch``."""
-        return not all(s.shape.is_fully_defined() for s in S.flatten(self.element_spec))
+        return not all(isinstance(s, TensorSpec) and s.shape.is_fully_defined()
+                       for s in S.flatten(self.element_spec))
 
     def _elements(self):
         ra = self._random_access()
@@ -831,7 +1042,7 @@ class MapDataset(Dataset):
             gen = self._block_elements()
         else:
             gen = self._element_gen()
-        if self._parallel is not None and self._parallel != 0:
+        if self._parallel is not None and self._parallel != 0 and not _DEBUG_MODE[0]:
             size = _AUTOTUNE_PREFETCH * 8 if self._parallel == AUTOTUNE else self._parallel
             return P.background(lambda: gen, size, "tapeflow.data.map")
         return gen
@@ -942,6 +1153,8 @@ def _merge_spec(a, b):
         spec = a._type_spec
         dims = [x if x == y else None for x, y in zip(a.shape, b.shape)] \
             if a.shape.rank == b.shape.rank else None
+        if not isinstance(spec, RaggedTensorSpec):  # a SparseTensor: its spec, dims merged
+            return type(spec)(dims, spec.dtype)
         return RaggedTensorSpec(dims, spec.dtype, spec.ragged_rank, spec.row_splits_dtype)
     dtype = dtypes.from_numpy(a.dtype)
     if a.ndim != b.ndim:
@@ -1367,7 +1580,14 @@ class UnbatchDataset(Dataset):
         return P.rechunk(self._parent._elements(), size, drop_remainder)
 
     def _cardinality(self):
-        return UNKNOWN if self._parent._cardinality() != INFINITE else INFINITE
+        n = self._parent._cardinality()
+        if n == INFINITE:
+            return INFINITE
+        lead = {s.shape[0] if isinstance(s, TensorSpec) and s.shape.rank else None
+                for s in S.flatten(self._parent.element_spec)}
+        if n >= 0 and len(lead) == 1 and None not in lead:
+            return n * lead.pop()  # every batch has the same static size: TF counts it
+        return UNKNOWN
 
 
 # -- counting ----------------------------------------------------------------------------------
@@ -1712,8 +1932,9 @@ def _read_cache(path, width):
     return ("list", out)
 
 
-def _write_cache(path, elements, width):
-    """Write cached elements to ``path`` atomically (see ``tapeflow._io``)."""
+def _write_cache(path, elements, width, compressed=False):
+    """Write cached elements to ``path`` atomically (see ``tapeflow._io``); ``compressed``:
+    a deflated ``.npz``."""
     arrays = {"count": np.asarray(len(elements)), "width": np.asarray(width)}
     for k in range(width):
         comps = [e[k] for e in elements]
@@ -1739,7 +1960,7 @@ def _write_cache(path, elements, width):
             arrays[name + "_ends"] = np.cumsum([len(b) for b in flat], dtype=np.int64)
             arrays[name + "_shape"] = np.asarray(a.shape, np.int64)
     with atomic_open(path) as f:
-        np.savez(f, **arrays)
+        (np.savez_compressed if compressed else np.savez)(f, **arrays)
 
 
 def _load_column(z, name):
@@ -1984,16 +2205,20 @@ class UniqueDataset(Dataset):
 
     def __init__(self, parent):
         spec = parent.element_spec
-        if not isinstance(spec, TensorSpec) or spec.shape.rank != 0 or spec.dtype.is_floating:
-            raise TypeError("Dataset.unique() only supports datasets of scalar integer "
-                            f"elements, got {spec}.")
+        if not isinstance(spec, TensorSpec):
+            raise errors.InvalidArgumentError(None, "UniqueDataset", "UniqueDataset only "
+                                              "supports inputs with a single component.")
+        if spec.dtype not in (dtypes.int32, dtypes.int64, dtypes.string):
+            raise TypeError(f"`tf.data.Dataset.unique` does not support type {spec.dtype} -- "
+                            "only `tf.int32`, `tf.int64`, and `tf.string` are supported.")
         self._parent = parent
         self._spec = spec
 
     def _elements(self):
         seen = set()
         for arrays in self._parent._elements():
-            v = arrays[0].item()
+            a = arrays[0]
+            v = (a.shape, tuple(a.reshape(-1).tolist()))
             if v not in seen:
                 seen.add(v)
                 yield arrays

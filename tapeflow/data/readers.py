@@ -1,6 +1,9 @@
-"""File readers for ``tf.data``: ``TextLineDataset`` (the lines of text files, optionally
-GZIP or ZLIB compressed)."""
+"""File readers for ``tf.data``: ``TextLineDataset`` (the lines of text files) and
+``FixedLengthRecordDataset`` (fixed-size binary records), optionally GZIP or ZLIB
+compressed."""
 import gzip
+import itertools
+import os
 import zlib
 
 from .. import dtypes, errors
@@ -163,3 +166,130 @@ class TextLineDataset(Dataset):
                 continue
             yield _scalar(line)
             i = (i + 1) % len(slots)
+
+
+def _body_chunks(name, compression, size, op):
+    """The decompressed bytes of one file (``_chunks``' errors, named for ``op``)."""
+    try:
+        yield from _chunks(name, compression, size)
+    except errors.OpError as e:
+        raise type(e)(None, op, e.message) from None
+
+
+class FixedLengthRecordDataset(Dataset):
+    """The fixed-size records of one or more binary files as scalar ``tf.string`` tensors.
+
+    Each file is ``header_bytes``, then records of ``record_bytes``, then ``footer_bytes``;
+    a body that is not a whole number of records is an error (``InvalidArgumentError``, or
+    ``DataLossError`` for a compressed file, found when its end is read).
+
+    Args:
+      filenames: file names (a string, a list, or a dataset of names).
+      record_bytes: bytes per record (> 0).
+      header_bytes: bytes skipped at the start of each file.
+      footer_bytes: bytes ignored at the end of each file.
+      buffer_size: bytes read at a time.
+      compression_type: ``None``/``""``, ``"GZIP"`` or ``"ZLIB"``.
+      num_parallel_reads: files read at once, records taken from each in turn.
+    """
+
+    def __init__(self, filenames, record_bytes, header_bytes=None, footer_bytes=None,
+                 buffer_size=None, compression_type=None, num_parallel_reads=None, name=None):
+        self._files = _filenames(filenames)
+        self._record = int(_host_int(record_bytes))
+        self._header = int(_host_int(header_bytes or 0))
+        self._footer = int(_host_int(footer_bytes or 0))
+        self._compression = "" if compression_type is None else str(compression_type)
+        self._size = int(buffer_size) if buffer_size else _CHUNK
+        self._parallel = None if num_parallel_reads is None else int(num_parallel_reads)
+        self._spec = TensorSpec([], dtypes.string)
+
+    def _cardinality(self):
+        return UNKNOWN
+
+    def _names(self):
+        if isinstance(self._files, Dataset):
+            return (a[0][()] for a in self._files._elements())
+        return iter(self._files)
+
+    def _check(self):
+        for what, v, low in (("record_bytes", self._record, 1), ("header_bytes", self._header,
+                             0), ("footer_bytes", self._footer, 0)):
+            if v < low:
+                raise errors.InvalidArgumentError(None, "FixedLengthRecordDataset",
+                                                  f"`{what}` must be {'>' if low else '>='} 0")
+        if self._compression not in _COMPRESSIONS:
+            raise errors.InvalidArgumentError(None, "FixedLengthRecordDataset",
+                                              "Unsupported compression_type.")
+
+    def _bad_length(self, path, body, compressed):
+        kind = errors.DataLossError if compressed else errors.InvalidArgumentError
+        return kind(None, "FixedLengthRecordDataset",
+                    f"Excluding the header ({self._header} bytes) and footer ({self._footer} "
+                    f"bytes), input file \"{path}\" has body length {body} bytes, which is not "
+                    f"an exact multiple of the record length ({self._record} bytes).")
+
+    def _records(self, name):
+        path = name.decode("utf-8", "surrogateescape")
+        rec, head, foot = self._record, self._header, self._footer
+        if not self._compression:
+            try:
+                total = os.path.getsize(path)
+            except OSError:
+                total = None  # the open below reports it
+            if total is not None and os.path.isfile(path):
+                body = max(0, total - head - foot)
+                if body % rec:
+                    raise self._bad_length(path, body, False)
+        buf = bytearray()
+        skipped = total = 0
+        for block in _body_chunks(name, self._compression, self._size,
+                                  "FixedLengthRecordDataset"):
+            total += len(block)
+            if skipped < head:
+                take = min(head - skipped, len(block))
+                skipped += take
+                block = block[take:]
+            buf += block
+            # keep the footer's worth of bytes back: they may be the end of the file
+            usable = len(buf) - foot
+            n = max(0, usable // rec)
+            for k in range(n):
+                yield bytes(buf[k * rec:(k + 1) * rec])
+            del buf[:n * rec]
+        if max(0, len(buf) - foot):
+            raise self._bad_length(path, max(0, total - head - foot), bool(self._compression))
+
+    def _elements(self):
+        self._check()
+        names = self._names()
+        k = self._parallel
+        if k is None or k == 1:
+            for n in names:
+                for r in self._records(n):
+                    yield _scalar(r)
+            return
+        if k < 1:
+            names = list(names)
+            k = max(1, len(names))
+            names = iter(names)
+        slots = [self._records(n) for n in itertools.islice(names, k)]
+        i = 0
+        while slots:
+            r = next(slots[i], None)
+            if r is None:
+                nxt = next(names, None)
+                if nxt is None:
+                    del slots[i]
+                    if slots:
+                        i %= len(slots)
+                else:
+                    slots[i] = self._records(nxt)
+                    i = (i + 1) % len(slots)
+                continue
+            yield _scalar(r)
+            i = (i + 1) % len(slots)
+
+
+def _host_int(x):
+    return x.numpy() if isinstance(x, TensorBase) else x

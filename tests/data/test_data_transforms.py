@@ -239,7 +239,8 @@ def test_options_are_accepted():
     opts = tf.data.Options()
     opts.experimental_deterministic = False
     ds = tf.data.Dataset.range(3).with_options(opts)
-    assert values(ds) == [0, 1, 2] and ds.options() is opts and len(ds) == 3
+    assert values(ds) == [0, 1, 2] and ds.options() == opts and len(ds) == 3
+    assert ds.options().deterministic is False
 
 
 def test_shuffle_follows_the_global_seed():

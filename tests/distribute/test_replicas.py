@@ -158,6 +158,6 @@ def test_the_strategies_implement_the_protocol():
 
 def test_auto_shard_policy_is_one_class_owned_by_tf_data():
     assert tf.data.experimental.AutoShardPolicy is tf.distribute.AutoShardPolicy
-    assert tf.data.experimental.AutoShardPolicy.__module__ == "tapeflow.data.dataset"
+    assert tf.data.experimental.AutoShardPolicy.__module__ == "tapeflow.data._options"
     assert tf.data.Options().experimental_distribute.auto_shard_policy == \
         tf.data.experimental.AutoShardPolicy.AUTO
