@@ -25,8 +25,6 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 RECORDED = json.loads((FIXTURES / "keras_ops_2_21.json").read_text())["cases"]
 NAMES = json.loads((Path(__file__).parent.parent.parent / "scripts" / "tf_names_2_21.json")
                    .read_text())["namespaces"]["tf.keras.ops"]
-# functions that need complex dtypes, which tapeflow does not have
-COMPLEX = {"view_as_complex", "view_as_real", "polar", "eig"}
 
 
 # where tapeflow deliberately gives NumPy's answer and Keras-on-TensorFlow does not
@@ -94,20 +92,14 @@ def _same(got, want, sign_free=False):
 
 
 def test_every_name_is_present_and_covered():
-    """Each of Keras's names exists (complex-number ones marked unsupported) and has a case."""
+    """Each of Keras's names exists and has a case."""
     covered = {n.rsplit("_", 1)[0] for n, _ in CASES} | {n[3:] for n, _ in CASES
                                                           if n.startswith("cf_")} | {"istft"}
     for name, kind in NAMES.items():
         assert hasattr(K, name), name
-        if kind[0] == "m" or name in COMPLEX:
+        if kind[0] == "m":
             continue
         assert name in covered, f"no recorded case for keras.ops.{name}"
-
-
-def test_complex_functions_say_so():
-    for name in sorted(COMPLEX):
-        with pytest.raises(NotImplementedError, match="complex"):
-            getattr(K, name)(*[tf.constant([1.0])] * (2 if name == "polar" else 1))
 
 
 def test_submodules_reexport_the_same_functions():

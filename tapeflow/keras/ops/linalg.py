@@ -5,9 +5,9 @@ from ...backend import host as np
 from ...ops import array as A
 from ...ops import decompositions as D
 from ...ops import linalg as L
+from ...ops import matfun as MF
 from ...ops import math as M
 from ...ops import reduction as R
-from ...unsupported import _Unsupported
 from ._base import conv, host, need_float, to_float
 from .numpy import swapaxes, tril, triu
 
@@ -44,8 +44,10 @@ def inv(x):
     return L.inv(_square(to_float(x), "inv"))
 
 
-# general eigen-decomposition needs complex dtypes: tapeflow's NotImplementedError placeholder
-eig = _Unsupported("keras.ops", "complex dtypes").eig
+def eig(x):
+    """Eigenvalues and right eigenvectors of square matrices (complex results:
+    ``tf.linalg.eig``)."""
+    return MF.eig(_square(to_float(x), "eig"))
 
 
 def eigh(x):

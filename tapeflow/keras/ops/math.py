@@ -8,7 +8,6 @@ from ...ops import linalg as L
 from ...ops import math as M
 from ...ops import reduction as R
 from ...ops import sorting as S
-from ...unsupported import _Unsupported
 from ._base import conv, host, need_float, to_float
 
 
@@ -324,11 +323,24 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     return A.slice(out, [0] * len(lead) + [start], lead + [max(end - start, 0)])
 
 
-# tapeflow's placeholder namespace: calling these raises NotImplementedError naming the
-# missing feature, and the API-surface report counts them as missing
-_COMPLEX = _Unsupported("keras.ops", "complex dtypes")
-view_as_complex = _COMPLEX.view_as_complex
-view_as_real = _COMPLEX.view_as_real
+def view_as_complex(x):
+    """complex64 numbers from a last axis of size 2 (real, imaginary), as Keras (float64
+    input too)."""
+    x = conv(x)
+    if not x.shape or x.shape[-1] != 2:
+        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). "
+                         f"Received shape: {tuple(x.shape)}")
+    x = M.cast(x, "float32")
+    return M.complex(x[..., 0], x[..., 1])
+
+
+def view_as_real(x):
+    """A last axis of size 2 holding the real and imaginary parts of ``x`` (a real ``x``
+    gets zeros as its imaginary part, as Keras)."""
+    x = conv(x)
+    if x.dtype.is_complex:
+        return A.stack([M.real(x), M.imag(x)], axis=-1)
+    return A.stack([x, M.zeros_like(x)], axis=-1)
 
 
 __all__ = [

@@ -13,7 +13,6 @@ from ...ops import nn as N
 from ...ops import pooling as P
 from ...ops import reduction as R
 from ...ops import sorting as S
-from ...unsupported import _Unsupported
 from ._base import conv as _t
 from ._base import floatx, host, need_float, to_float
 
@@ -656,7 +655,10 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
 
 
 # ``abs_ * exp(1j * angle)`` needs complex dtypes: tapeflow's NotImplementedError placeholder
-polar = _Unsupported("keras.ops", "complex dtypes").polar
+def polar(abs_, angle):
+    """The complex numbers of magnitude ``abs_`` and phase ``angle`` (radians)."""
+    a, t = _t(abs_), _t(angle)
+    return M.complex(a * M.cos(t), a * M.sin(t))
 
 
 __all__ = [
