@@ -196,6 +196,7 @@ class _Config:
 
     @staticmethod
     def list_physical_devices(device_type=None):
+        """The physical devices (``PhysicalDevice``): all, or those of ``device_type``."""
         if device_type is None or str(device_type).upper() == "GPU":
             _gpu_reason()  # probes CuPy once
         devs = [PhysicalDevice(f"/physical_device:{d.kind}:{d.index}", d.kind)
@@ -206,27 +207,33 @@ class _Config:
 
     @staticmethod
     def list_logical_devices(device_type=None):
+        """The logical devices (``LogicalDevice``), one per physical device."""
         return [LogicalDevice(d.name.replace("physical_device", "device"), d.device_type)
                 for d in _Config.list_physical_devices(device_type)]
 
     @staticmethod
     def get_visible_devices(device_type=None):
+        """The devices ops may run on (tapeflow hides none)."""
         return _Config.list_physical_devices(device_type)
 
     @staticmethod
     def set_visible_devices(devices, device_type=None):
+        """Accepted for TF code; tapeflow keeps every device visible."""
         return None
 
     @staticmethod
     def run_functions_eagerly(run_eagerly):
+        """Make every ``tf.function`` run its Python eagerly (True) or traced."""
         _Config._eager_functions = bool(run_eagerly)
 
     @staticmethod
     def functions_run_eagerly():
+        """Whether ``run_functions_eagerly(True)`` is in effect."""
         return getattr(_Config, "_eager_functions", False)
 
     @staticmethod
     def set_soft_device_placement(enabled):
+        """Record the flag (tapeflow always falls back to a device it has)."""
         _Config._soft_placement = bool(enabled)
 
     @staticmethod
@@ -271,6 +278,7 @@ class _Debugging:
 
     @staticmethod
     def check_numerics(tensor, message, name=None):
+        """``tensor``, or ``InvalidArgumentError`` naming ``message`` on a NaN or Inf."""
         t = tensor if isinstance(tensor, TensorBase) else convert_to_tensor(tensor)
         v = t._v
         if v.dtype.kind == "f":
@@ -297,47 +305,100 @@ class _Debugging:
             raise InvalidArgumentError(None, "assert", msg)
 
     def assert_equal(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x == y`` everywhere (broadcast)."""
         self._assert(lambda a, b: a == b, x, y, message, "==")
 
     def assert_none_equal(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x != y`` everywhere."""
         self._assert(lambda a, b: a != b, x, y, message, "!=")
 
     def assert_less(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x < y`` everywhere."""
         self._assert(lambda a, b: a < b, x, y, message, "<")
 
     def assert_less_equal(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x <= y`` everywhere."""
         self._assert(lambda a, b: a <= b, x, y, message, "<=")
 
     def assert_greater(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x > y`` everywhere."""
         self._assert(lambda a, b: a > b, x, y, message, ">")
 
     def assert_greater_equal(self, x, y, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x >= y`` everywhere."""
         self._assert(lambda a, b: a >= b, x, y, message, ">=")
 
     def assert_near(self, x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x`` and ``y`` agree within tolerance."""
         xp = backend.host
         self._assert(lambda a, b: xp.isclose(a, b, rtol=rtol or 1e-6, atol=atol or 1e-6), x, y,
                      message, "~=")
 
     def assert_non_negative(self, x, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless every element is >= 0."""
         self._assert(lambda a, b: a >= b, x, 0, message, ">=")
 
     def assert_positive(self, x, message=None, summarize=None, name=None):
+        """Raise ``InvalidArgumentError`` unless every element is > 0."""
         self._assert(lambda a, b: a > b, x, 0, message, ">")
 
     def assert_rank(self, x, rank, message=None, name=None):
+        """Raise ``ValueError`` unless ``x`` has rank ``rank``."""
         x = as_t(x)
         if x._v.ndim != int(rank):
             raise ValueError((message or "") + f" Tensor must have rank {int(rank)}. Received "
                              f"rank {x._v.ndim}, shape {list(x._v.shape)}")
 
     def assert_shapes(self, shapes, data=None, summarize=None, message=None, name=None):
+        """Check shapes against each other: ``shapes`` pairs each tensor with a spec of
+        sizes (int), symbols (str: every dimension with one symbol has one size), ``None`` or
+        ``'.'`` (any size) and a leading ``'*'`` or ``...`` (any leading dimensions). Raises
+        ``ValueError`` naming the tensor, the dimension and the size expected."""
+        seen = {}
+        pairs = shapes.items() if isinstance(shapes, dict) else shapes
+        for x, spec in pairs:
+            x = as_t(x)
+            shape = tuple(x._v.shape)
+            spec = (spec,) if isinstance(spec, (int, str)) else tuple(spec)
+            head = (message + " ") if message else ""
+            desc = f"shape={shape} dtype={x.dtype.name}"
+            offset = 0
+            if spec and (spec[0] is Ellipsis or spec[0] == "*"):
+                spec = spec[1:]
+                if len(shape) < len(spec):
+                    raise ValueError(f"{head}Tensor  must have rank at least {len(spec)}.  "
+                                     f"Received rank {len(shape)}, shape {shape}")
+                offset = len(shape) - len(spec)
+            elif len(spec) == 1:
+                if len(shape) not in (0, 1):
+                    raise ValueError(f"{head}Tensor  must have rank in (0, 1).  Received rank "
+                                     f"{len(shape)}, shape {shape}")
+            elif len(shape) != len(spec):
+                raise ValueError(f"{head}Tensor  must have rank {len(spec)}.  Received rank "
+                                 f"{len(shape)}, shape {shape}")
+            for i, (want, got) in enumerate(zip(spec, shape[offset:])):
+                k = i + offset
+                if want is None or want == ".":
+                    continue
+                if isinstance(want, str):
+                    first = seen.setdefault(want, (got, desc, k))
+                    if first[0] != got:
+                        raise ValueError(f"{head}Specified by tensor {first[1]} dimension "
+                                         f"{first[2]}.  Tensor {desc} dimension {k} must have "
+                                         f"size {first[0]}.  Received size {got}, shape "
+                                         f"{shape}")
+                elif int(want) != got:
+                    raise ValueError(f"{head}Specified explicitly.  Tensor {desc} dimension {k} "
+                                     f"must have size {int(want)}.  Received size {got}, shape "
+                                     f"{shape}")
         return None
 
     def assert_all_finite(self, t, msg, name=None, x=None, message=None):
+        """``t``, or ``InvalidArgumentError`` when it holds a NaN or an infinity."""
         return self.check_numerics(t if x is None else x, msg or message or "")
 
     def assert_type(self, tensor, tf_type, message=None, name=None):
+        """Raise ``TypeError`` unless ``tensor.dtype`` is ``tf_type``."""
         if tensor.dtype != tf_type:
             raise TypeError(f"{message or ''} {tensor!r} must be of type {tf_type}; got "
                             f"{tensor.dtype}")
@@ -354,6 +415,7 @@ class _Debugging:
         return _Debugging._log_placement
 
     def enable_check_numerics(self, *a, **k):
+        """Accepted for TF code; tapeflow does not check every op's output."""
         return None
 
     def disable_check_numerics(self):

@@ -7,7 +7,7 @@ import pytest
 import tapeflow as tf
 from tests.more_ops_parity import cases, check_case
 
-CASES = cases("debug_", "config_", "dtypes_")
+CASES = cases("debug_", "config_", "dtypes_", "assert_shapes_")
 
 
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
