@@ -11,6 +11,7 @@ _PLAIN = (list, tuple, dict)
 
 
 def is_nested(structure):
+    """Whether ``structure`` is a container (list, tuple, dict, namedtuple...), not a leaf."""
     t = type(structure)
     if t in _PLAIN:
         return True
@@ -89,6 +90,8 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
 
 
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
+    """Raise ``ValueError`` unless ``nest1`` and ``nest2`` nest alike (``TypeError`` for
+    different sequence types when ``check_types``)."""
     def walk(a, b):
         if is_nested(a) != is_nested(b):
             raise ValueError(f"The two structures don't have the same nested structure.\n\n"

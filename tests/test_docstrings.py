@@ -3,6 +3,8 @@ say (doctest), and every public function and class of the main namespaces has a 
 (generated wrappers included)."""
 import doctest
 import inspect
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +24,27 @@ def test_central_docstrings_have_examples_that_run(obj):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and runner.tries > 0
+
+
+SURFACE = json.loads((Path(__file__).parent.parent / "scripts" / "tf_names_2_21.json")
+                     .read_text())["namespaces"]
+
+
+@pytest.mark.parametrize("namespace", sorted(SURFACE))
+def test_every_name_of_the_api_surface_has_a_docstring(namespace):
+    """Every function and class TF 2.21 lists in the surface report's namespaces (the ones
+    tapeflow has) shows a docstring in help()."""
+    ns = tf
+    for part in namespace.split(".")[1:]:
+        ns = getattr(ns, part)
+    missing = []
+    for name, kind in SURFACE[namespace].items():
+        obj = getattr(ns, name, None)
+        if obj is None or kind[0] == "m" or not callable(obj):
+            continue
+        if not (inspect.getdoc(obj) or "").strip():
+            missing.append(name)
+    assert not missing, f"{namespace} names without a docstring: {missing}"
 
 
 @pytest.mark.parametrize("namespace", ["", "math", "nn", "linalg", "random"])

@@ -41,10 +41,12 @@ def logits_of(output, from_logits, fn_name, op_type):
 
 
 def linear(x):
+    """The identity: ``x`` unchanged."""
     return x
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """``max(x, 0)``, with an optional slope below ``threshold`` and a cap ``max_value``."""
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return nn.relu(x)
     pos = M.where(x > threshold, x, M.zeros_like(x)) if threshold else M.maximum(x, 0.0)
@@ -56,35 +58,43 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def leaky_relu(x, negative_slope=0.2):
+    """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return M.maximum(x, x * negative_slope)
 
 
 def softmax(x, axis=-1):
+    """Exponentials of ``x`` normalised to sum to 1 along ``axis``."""
     return _remember_logits(nn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
+    """The logarithm of ``softmax(x, axis)``, computed stably."""
     return nn.log_softmax(x, axis=axis)
 
 
 def sigmoid(x):
+    """``1 / (1 + exp(-x))``."""
     return _remember_logits(M.sigmoid(x), x)
 
 
 def tanh(x):
+    """The hyperbolic tangent of ``x``."""
     return M.tanh(x)
 
 
 def elu(x, alpha=1.0):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     return M.where(x > 0, x, alpha * M.expm1(M.minimum(x, 0.0)))
 
 
 def selu(x):
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
     # NOTE: the constants of Klambauer et al. (2017), as Keras uses.
     return 1.0507009873554805 * elu(x, 1.6732632423543772)
 
 
 def gelu(x, approximate=False):
+    """Gaussian error linear unit: ``x * Phi(x)`` (the tanh form when ``approximate``)."""
     if approximate:
         c = math.sqrt(2.0 / math.pi)
         return 0.5 * x * (1.0 + M.tanh(c * (x + 0.044715 * x * x * x)))
@@ -92,14 +102,17 @@ def gelu(x, approximate=False):
 
 
 def softplus(x):
+    """``log(1 + exp(x))``."""
     return M.softplus(x)
 
 
 def softsign(x):
+    """``x / (1 + |x|)``."""
     return x / (1.0 + M.abs(x))
 
 
 def silu(x):
+    """``x * sigmoid(x)`` (also named ``swish``)."""
     return x * M.sigmoid(x)
 
 
@@ -107,14 +120,17 @@ swish = silu
 
 
 def exponential(x):
+    """``exp(x)``."""
     return M.exp(x)
 
 
 def hard_sigmoid(x):
+    """The piecewise-linear sigmoid ``clip(x / 6 + 0.5, 0, 1)``."""
     return M.clip_by_value(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
 
 
 def relu6(x):
+    """``min(max(x, 0), 6)``."""
     return M.clip_by_value(x, 0.0, 6.0)
 
 
@@ -241,4 +257,6 @@ def serialize(activation):
 
 
 def deserialize(config, custom_objects=None):
+    """An activation function from its name or config (built-in, registered and
+    ``custom_objects`` functions only)."""
     return _registry.deserialize("activation", config, custom_objects)

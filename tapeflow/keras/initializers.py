@@ -298,8 +298,11 @@ def get(identifier):
 
 
 def serialize(initializer):
+    """An initializer's Keras 3 config dict (``class_name``, ``config``...)."""
     return _registry.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
+    """An initializer from its config dict or name (only built-in, registered and
+    ``custom_objects`` classes resolve)."""
     return _registry.deserialize("initializer", config, custom_objects)

@@ -1153,10 +1153,13 @@ def get(identifier):
 
 
 def serialize(metric):
+    """A metric's Keras 3 config dict (``class_name``, ``config``...)."""
     return _registry.serialize(metric)
 
 
 def deserialize(config, custom_objects=None):
+    """A metric from its config dict or name (only built-in, registered and
+    ``custom_objects`` classes resolve)."""
     return _registry.deserialize("metric", config, custom_objects)
 
 

@@ -156,6 +156,8 @@ from .wrappers import Bidirectional, SpectralNormalization, TimeDistributed, Wra
 
 
 def serialize(layer):
+    """A layer's ``{'module', 'class_name', 'config', 'registered_name'}`` dict, as Keras 3
+    writes it."""
     return _registry.serialize(layer)
 
 

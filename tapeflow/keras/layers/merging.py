@@ -87,14 +87,17 @@ class Concatenate(_Merge):
 
 
 def add(inputs, **kwargs):
+    """The elementwise sum of a list of tensors (the functional form of ``Add``)."""
     return Add(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
+    """The elementwise product of a list of tensors (the functional form of ``Multiply``)."""
     return Multiply(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
+    """The tensors of a list joined along ``axis`` (the functional form of ``Concatenate``)."""
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 

@@ -22,10 +22,13 @@ def get(identifier):
 
 
 def serialize(optimizer):
+    """An optimizer's Keras 3 config dict (``class_name``, ``config``...)."""
     return _registry.serialize(optimizer)
 
 
 def deserialize(config, custom_objects=None):
+    """An optimizer from its config dict or name (only built-in, registered and
+    ``custom_objects`` classes resolve)."""
     return _registry.deserialize("optimizer", config, custom_objects)
 
 
