@@ -218,9 +218,8 @@ def test_errors():
 
 def test_keras_written_file_with_assets(tmp_path):
     """A .keras file written by Keras 3.15 keeps the adapted vocabulary in
-    ``assets/layers/<path>/vocabulary.txt`` (the path Keras tracks, here the class
-    name in snake case, not the layer name); ``load_assets`` reads it (load_model does not
-    call it yet, so the test hands the folder over as Keras's loader would)."""
+    ``assets/layers/<path>/vocabulary.txt`` (the path Keras tracks, here the class name in
+    snake case, not the layer name); load_model hands it to the layer's ``load_assets``."""
     import zipfile
 
     path = os.path.join(HERE, "..", "fixtures", "keras_text_vectorization.keras")
@@ -228,17 +227,29 @@ def test_keras_written_file_with_assets(tmp_path):
         want = json.load(f)
     model = tf.keras.models.load_model(path)
     layer = model.get_layer("tv")
-    with zipfile.ZipFile(path) as z:
-        z.extract("assets/layers/text_vectorization/vocabulary.txt", tmp_path)
-    layer.load_assets(str(tmp_path / "assets" / "layers" / "text_vectorization"))
     assert layer.get_vocabulary() == ["", "[UNK]", "the", "sat", "cat", "bird", "dog", "a"]
     got = model.predict(np.array(want["queries"]), verbose=0)
     np.testing.assert_allclose(got, want["predictions"], rtol=1e-5, atol=1e-7)
     out = tmp_path / "again"
     out.mkdir()
     layer.save_assets(str(out))
-    assert (out / "vocabulary.txt").read_bytes() == (
-        tmp_path / "assets" / "layers" / "text_vectorization" / "vocabulary.txt").read_bytes()
+    with zipfile.ZipFile(path) as z:
+        keras_vocab = z.read("assets/layers/text_vectorization/vocabulary.txt")
+    assert (out / "vocabulary.txt").read_bytes() == keras_vocab
+    # saved again by tapeflow (the vocabulary in the config) and loaded back: the same model
+    model.save(tmp_path / "again.keras")
+    again = tf.keras.models.load_model(tmp_path / "again.keras")
+    assert again.get_layer("tv").get_vocabulary() == layer.get_vocabulary()
+    np.testing.assert_allclose(again.predict(np.array(want["queries"]), verbose=0), got)
+
+
+def test_an_oversized_asset_is_refused(tmp_path, monkeypatch):
+    from tapeflow.keras.saving import _keras_file
+
+    path = os.path.join(HERE, "..", "fixtures", "keras_text_vectorization.keras")
+    monkeypatch.setattr(_keras_file, "_MAX_ASSET", 8)
+    with pytest.raises(ValueError, match="asset 'assets/layers/text_vectorization/vocabulary"):
+        tf.keras.models.load_model(path)
 
 
 def test_tutorial_pipeline_custom_standardization(recwarn):

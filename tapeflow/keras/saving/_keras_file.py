@@ -23,6 +23,7 @@ from . import _safetensors
 from . import _weights as weights_file
 from ._legacy_h5 import is_legacy, load_legacy_model, load_legacy_weights
 from ._weights import (
+    layer_paths,
     load_store,
     model_store,
     read_h5,
@@ -511,11 +512,48 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                 "weights_file": member}
     blob = io.BytesIO()
     (write_h5 if member == _H5 else write_safetensors)(blob, arrays, names)
+    # NOTE: an adapted vocabulary goes in the layer's config (Keras reads it there too), so
+    # tapeflow writes no assets; it reads the ones Keras writes (_load_assets)
     with atomic_path(filepath, suffix=".keras") as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
             z.writestr(_METADATA, json.dumps(metadata))
             z.writestr(_CONFIG, config)
             z.writestr(member, blob.getvalue())
+
+
+_ASSETS = "assets/"
+_MAX_ASSET = 256 << 20  # bytes of one asset file (a vocabulary) read back
+
+
+def _load_assets(model, path):
+    """Hand each layer with ``load_assets`` the files Keras 3 saved for it under
+    ``assets/<layer path>/`` (a vocabulary adapted in Keras): plain files copied into a
+    temporary folder, each refused beyond ``_MAX_ASSET`` bytes."""
+    wanted = [(p, layer) for p, layer in layer_paths(model) if hasattr(layer, "load_assets")]
+    if not wanted:
+        return
+    with zipfile.ZipFile(path) as z:
+        members = [i for i in z.infolist() if i.filename.startswith(_ASSETS)
+                   and not i.is_dir()]
+        for lpath, layer in wanted:
+            prefix = f"{_ASSETS}{lpath}/"
+            files = [i for i in members if i.filename.startswith(prefix)
+                     and "/" not in i.filename[len(prefix):]]
+            if not files:
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                for info in files:
+                    if info.file_size > _MAX_ASSET:
+                        raise Refused(f"'{path}': asset '{info.filename}' holds "
+                                      f"{info.file_size} bytes, more than tapeflow reads "
+                                      f"({_MAX_ASSET}); refusing it.")
+                    with open(os.path.join(d, info.filename[len(prefix):]), "wb") as f:
+                        f.write(z.read(info))
+                try:
+                    layer.load_assets(d)
+                except (OSError, ValueError, UnicodeDecodeError) as e:
+                    raise ValueError(f"'{path}': the assets of layer '{layer.name}' "
+                                     f"({prefix}) cannot be read: {e}") from None
 
 
 def _read_zip(path):
@@ -636,6 +674,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         _load_on_first_call(model, arrays, names, path)
     else:
         load_store(model, arrays, names, path)
+    _load_assets(model, path)
     return model
 
 

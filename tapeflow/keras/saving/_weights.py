@@ -39,13 +39,20 @@ def layer_groups(model):
     """``[(group path, layer name, [Variables])]`` in Keras 3's ``.weights.h5`` layout: each
     layer's own variables under ``<attribute path>/vars``, containers named by snake-cased
     class with a counter, an object reached twice saved once (first in sorted order)."""
+    return [(_join(path, "vars"), obj.name, _own_vars(obj)) for path, obj in layer_paths(model)]
+
+
+def layer_paths(model):
+    """``[(attribute path, layer)]``: where Keras 3 keeps each layer's state in a ``.keras``
+    file (``<path>/vars`` in the weights, ``assets/<path>/`` for asset files), the model at
+    ``''``."""
     from ..models.model import Model  # cycle: keras.models imports keras.saving
 
     out, visited = [], set()
 
     def save(obj, path):
         visited.add(id(obj))
-        out.append((_join(path, "vars"), obj.name, _own_vars(obj)))
+        out.append((path, obj))
         for attr, child in children(obj):
             if isinstance(child, Layer):
                 if id(child) not in visited:
