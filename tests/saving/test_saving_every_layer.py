@@ -120,6 +120,33 @@ CASES = {
     "Discretization": (_seq((3,), lambda: L.Discretization(bin_boundaries=[-0.5, 0.5])),
                        _x(2, 3)),
 }
+_IMG = RNG.uniform(0, 255, size=(2, 5, 6, 3)).astype("float32")
+CASES.update({name: (_seq((5, 6, 3), make), _IMG) for name, make in {
+    "Resizing": lambda: L.Resizing(3, 4, interpolation="bicubic"),
+    "CenterCrop": lambda: L.CenterCrop(3, 4), "AutoContrast": L.AutoContrast,
+    "Equalization": lambda: L.Equalization(bins=64),
+    "ContrastLimitedAdaptiveHistogramEqualization": lambda:
+        L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2)),
+    "RandomFlip": lambda: L.RandomFlip("vertical", seed=1),
+    "RandomRotation": lambda: L.RandomRotation(0.2, fill_mode="wrap"),
+    "RandomZoom": lambda: L.RandomZoom(0.2, (0.1, 0.3)),
+    "RandomTranslation": lambda: L.RandomTranslation(0.1, 0.2, fill_mode="constant"),
+    "RandomShear": lambda: L.RandomShear(0.1, 0.2), "RandomCrop": lambda: L.RandomCrop(3, 4),
+    "RandomContrast": lambda: L.RandomContrast(0.3), "RandomBrightness": lambda:
+        L.RandomBrightness(0.2), "Solarization": lambda: L.Solarization(0.1, 0.5),
+    "RandomGrayscale": L.RandomGrayscale, "RandomHue": lambda: L.RandomHue(0.2),
+    "RandomSaturation": lambda: L.RandomSaturation(0.2), "RandomInvert": L.RandomInvert,
+    "RandomPosterization": lambda: L.RandomPosterization(5),
+    "RandomSharpness": lambda: L.RandomSharpness(0.3),
+    "RandomColorDegeneration": lambda: L.RandomColorDegeneration(0.3),
+    "RandomColorJitter": lambda: L.RandomColorJitter(brightness_factor=0.1, hue_factor=0.1),
+    "MixUp": L.MixUp, "CutMix": L.CutMix, "RandomErasing": L.RandomErasing,
+    "RandomGaussianBlur": lambda: L.RandomGaussianBlur(kernel_size=5),
+    "RandomPerspective": L.RandomPerspective, "RandAugment": L.RandAugment, "AugMix": L.AugMix,
+    "RandomElasticTransform": L.RandomElasticTransform,
+    "MaxNumBoundingBoxes": lambda: L.MaxNumBoundingBoxes(4),
+    "Pipeline": lambda: L.Pipeline([L.Resizing(4, 4), L.RandomFlip(), L.AutoContrast()]),
+}.items()})
 NOT_LAYERS_TO_SAVE = {"Layer", "InputLayer"}  # the base class; every case has an InputLayer
 
 

@@ -22,6 +22,42 @@ from .convolutional import (
 )
 from .core import Activation, Dense, Lambda
 from .embedding import Embedding
+from .image_augmentation import (
+    AugMix,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    Pipeline,
+    RandAugment,
+    RandomColorJitter,
+    RandomElasticTransform,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomPerspective,
+)
+from .image_preprocessing import (
+    AutoContrast,
+    CenterCrop,
+    Equalization,
+    RandomBrightness,
+    RandomColorDegeneration,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+    Solarization,
+)
 from .input_layer import Input, InputLayer, KerasTensor
 from .masking import Masking
 from .merging import (
@@ -100,6 +136,13 @@ __all__ = [
     "TimeDistributed", "Attention", "MultiHeadAttention",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
+    "AutoContrast", "CenterCrop", "Equalization", "RandomBrightness", "RandomColorDegeneration",
+    "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale", "RandomHue", "RandomInvert",
+    "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
+    "RandomShear", "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter", "RandomErasing",
+    "RandomGaussianBlur", "RandomPerspective", "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization", "RandAugment", "RandomElasticTransform",
 ]
 _registry.register("layer", *{value for value in map(globals().get, __all__)
                               if isinstance(value, type) and issubclass(value, Layer)})
