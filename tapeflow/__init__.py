@@ -50,7 +50,10 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "export": ".keras.saving.export", "distribute": ".distribute",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
          "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
-         "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image"}
+         "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image",
+         # TF 2.x keeps these Keras namespaces at the top level (tf.metrics.BinaryAccuracy)
+         "metrics": ".keras.metrics", "losses": ".keras.losses",
+         "optimizers": ".keras.optimizers", "initializers": ".keras.initializers"}
 _LAZY_NAMES = {"TensorSpec": (".data", "TensorSpec"), "bfloat16": (".dtypes", "bfloat16"),
                "vectorized_map": (".data._vectorize", "vectorized_map"),
                "as_string": (".strings", "as_string"),

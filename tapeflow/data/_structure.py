@@ -174,6 +174,8 @@ def to_array(x, what="dataset element"):
     if isinstance(x, TensorBase):
         return to_host(x._v)
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "SUO":  # NumPy str/bytes: object arrays of bytes, as tensors hold
+            return to_host(_as_tensor(x)._v)
         if x.dtype.kind not in "biuf":
             dtypes.as_dtype(x.dtype)  # raises tapeflow's error for strings/complex/objects
         return x

@@ -374,3 +374,21 @@ def test_unadapted_encoding_layer_in_a_model_then_adapt():
     lazy = tf.keras.layers.StringLookup(output_mode="count")
     out = lazy(tf.keras.Input(shape=(3,), dtype="string"))
     assert out.shape[0] is None
+
+
+def test_custom_standardize_is_traced_not_frozen_in_a_tf_function():
+    """A callable ``standardize`` inside a tf.function (a model's predict or fit) works on
+    each call's strings: the first call's ids are not replayed for the next batch."""
+    def standardize(x):
+        return tf.strings.regex_replace(tf.strings.lower(x), "[.!]", "")
+
+    texts = np.array(["Good great fine!", "Bad awful.", "good good", "bad"])
+    layer = tf.keras.layers.TextVectorization(standardize=standardize, output_sequence_length=4)
+    layer.adapt(texts)
+    f = tf.function(lambda x: layer(x))
+    for batch in (texts[:2], texts[2:], texts[1:3]):
+        np.testing.assert_array_equal(f(tf.constant(batch)).numpy(), layer(batch).numpy())
+    model = tf.keras.Sequential([layer])
+    ds = tf.data.Dataset.from_tensor_slices(texts).batch(2)
+    np.testing.assert_array_equal(model.predict(ds, verbose=0)[2:],
+                                  layer(texts[2:]).numpy())

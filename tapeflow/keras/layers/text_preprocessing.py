@@ -815,7 +815,10 @@ class TextVectorization(_Preprocessing):
         """``inputs`` standardized with tensor ops (a callable's too), so traces record it."""
         from ... import strings  # deferred: only callables need the tensor string ops
 
-        t = convert_to_tensor(_text_array(inputs), dtypes.string)
+        if isinstance(inputs, TensorBase) and inputs.dtype == dtypes.string:
+            t = inputs  # kept as it is, so a tf.function trace follows it to the input
+        else:
+            t = convert_to_tensor(_text_array(inputs), dtypes.string)
         std = self._standardize
         if std in ("lower", "lower_and_strip_punctuation"):
             t = strings.lower(t)
