@@ -22,8 +22,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import tapeflow as tf  # noqa: E402  (after the checkout is on sys.path)
-from tapeflow.keras import layers, models  # noqa: E402
+import tapeflow as tf  # after the checkout is on sys.path
+from tapeflow.keras import layers, models
 
 RATE = 16000
 # class -> the frequencies (Hz) of its chord

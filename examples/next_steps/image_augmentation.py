@@ -21,10 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import tapeflow as tf  # noqa: E402  (after the checkout is on sys.path)
-from tapeflow import keras  # noqa: E402
-from tapeflow.keras import layers  # noqa: E402
-from tapeflow.keras.models import Sequential  # noqa: E402
+import tapeflow as tf  # after the checkout is on sys.path
+from tapeflow import keras
+from tapeflow.keras import layers
+from tapeflow.keras.models import Sequential
 
 # class -> its colour (RGB); the shapes differ too
 CLASSES = {"circles": (220, 60, 40), "squares": (40, 180, 70), "triangles": (50, 80, 220)}
