@@ -144,6 +144,7 @@ def test_audio_spectrogram_tutorial(tmp_path):
     assert out.count("Waveform shape: (16000,)\nSpectrogram shape: (124, 129, 1)") == 3
     assert "Input shape: (124, 129, 1)" in out
     assert "Trainable params: 1,625,092" in out
+    assert "Non-trainable params: 3 " in out  # Normalization: mean, variance, count
     history = eval(re.search(r"^(\{'accuracy'.*\})$", out, re.M).group(1))
     assert history["loss"][0] < math.log(4)
     evaluated = eval(re.search(r"^(\{'accuracy': \S+, 'loss': \S+\})$", out, re.M).group(1))
