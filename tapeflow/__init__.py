@@ -51,6 +51,7 @@ _LAZY = {"keras": ".keras", "data": ".data", "train": ".train",
          "experimental": ".experimental", "summary": ".summary", "signal": ".signal",
          "ragged": ".ragged", "sparse": ".sparse", "strings": ".strings",
          "autograph": ".autograph", "types": ".types", "io": ".io", "image": ".image",
+         "audio": ".audio",
          # TF 2.x keeps these Keras namespaces at the top level (tf.metrics.BinaryAccuracy)
          "metrics": ".keras.metrics", "losses": ".keras.losses",
          "optimizers": ".keras.optimizers", "initializers": ".keras.initializers"}

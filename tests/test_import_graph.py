@@ -32,7 +32,7 @@ LAYERS = [
     ("public API", ["tapeflow.math", "tapeflow.nn", "tapeflow.random", "tapeflow.linalg",
                     "tapeflow.autodiff", "tapeflow.summary", "tapeflow.signal",
                     "tapeflow.ragged", "tapeflow.sparse", "tapeflow.strings",
-                    "tapeflow.image", "tapeflow.io"]),
+                    "tapeflow.image", "tapeflow.io", "tapeflow.audio"]),
     ("input", ["tapeflow.data"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),

@@ -6,17 +6,18 @@ generated WAV files.
 
 The tutorial downloads mini Speech Commands; here ``make_tones`` writes a folder of short
 16 kHz 16-bit WAV files instead, one subfolder per class, each class a chord of its own sine
-tones (random phases, loudness, start and length) plus noise. Everything after that is the
-tutorial's code, in order, apart from the data paths, the sizes and the parts noted in the
-code (seaborn's heatmap, the export model). Plots go to ``--out`` (``out/next_steps/`` by
-default) when matplotlib is installed (``pip install tapeflow[plot]``).
+tones (random phases, loudness, start and length) plus noise, written with
+``tf.audio.encode_wav``. Everything after that is the tutorial's code, in order, apart from
+the data paths, the sizes and the parts noted in the code (``os.listdir`` for
+``tf.io.gfile.listdir``, seaborn's heatmap, the export model). Plots go to ``--out``
+(``out/next_steps/`` by default) when matplotlib is installed (``pip install
+tapeflow[plot]``).
 """
 import argparse
 import os
 import pathlib
 import shutil
 import sys
-import wave
 
 import numpy as np
 
@@ -48,25 +49,8 @@ def tone(rng, freqs, n):
 
 def write_wav(path, samples):
     """Write float ``samples`` in [-1, 1] as a mono 16-bit PCM WAV file at ``RATE``."""
-    if hasattr(tf, "audio"):  # tf.audio.encode_wav, where tapeflow has it
-        audio = tf.constant(samples[:, None], tf.float32)
-        tf.io.write_file(path, tf.audio.encode_wav(audio, RATE))
-        return
-    with wave.open(path, "wb") as w:  # tapeflow has no tf.audio yet: the standard library's
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((np.round(samples * 32767)).astype("<i2").tobytes())
-
-
-def read_wav(path):
-    """A WAV file's samples as float32 ``[samples, 1]`` (what ``tf.audio.decode_wav``
-    returns with ``desired_channels=1``) and its sample rate."""
-    if hasattr(tf, "audio"):
-        return tf.audio.decode_wav(tf.io.read_file(path), desired_channels=1)
-    with wave.open(path, "rb") as w:
-        data = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-        return tf.constant(data[:, None] / 32768.0, tf.float32), tf.constant(w.getframerate())
+    audio = tf.constant(samples[:, None], tf.float32)
+    tf.io.write_file(path, tf.audio.encode_wav(audio, RATE))
 
 
 def make_tones(root, per_class):
@@ -331,9 +315,9 @@ def main(argv=None):
         show(out, "confusion_matrix")
 
     x = data_dir / 'low' / '0000_nohash_0.wav'
-    x, sample_rate = read_wav(str(x))
+    x = tf.io.read_file(str(x))
+    x, sample_rate = tf.audio.decode_wav(x, desired_channels=1, desired_samples=16000,)
     x = tf.squeeze(x, axis=-1)
-    x = tf.concat([x, tf.zeros([16000 - x.shape[0]])], 0)  # desired_samples=16000
     waveform = x
     x = get_spectrogram(x)
     x = x[tf.newaxis, ...]
