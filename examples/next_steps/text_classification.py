@@ -327,11 +327,7 @@ def text_classification_rnn(dataset_dir, out, epochs, quick):
 
     model.compile(loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
                   optimizer=tf.keras.optimizers.Adam(1e-4 if not quick else 1e-3),
-                  metrics=['accuracy'],
-                  # tapeflow: the encoder pads each batch to its own longest review, and a
-                  # tf.function plan replayed on a batch of another length fails (see the
-                  # README), so this model trains eagerly
-                  run_eagerly=True)
+                  metrics=['accuracy'])
 
     history = model.fit(train_dataset, epochs=epochs,
                         validation_data=test_dataset,
