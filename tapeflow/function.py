@@ -221,6 +221,10 @@ class _Trace:
     def op(self, op, inputs, out, attrs):
         if self.suspended:
             return
+        if op.value_shaped:
+            # a plan is specialised to the shapes seen at trace time: everything after this
+            # op (tf.shape, gradients, reshapes) would keep this call's shape for every call
+            self.fail(f"op {op.name} gives an output whose shape depends on the input values")
         args = [self.name_of(t, op.name) for t in inputs]
         fname = self._new("f")
         self.ns[fname] = op.fwd

@@ -281,3 +281,30 @@ def test_a_first_trace_that_builds_and_loads_variables_is_traced_again(caplog):
     assert f.experimental_get_tracing_count() == 1
     m.w.assign([0.0, 1.0, 0.0])  # the plan reads the variable on every call
     assert f(x).numpy().tolist() == [0.0, 1.0, 0.0]
+
+
+def test_value_shaped_ops_run_eagerly_instead_of_replaying_a_stale_shape():
+    """tf.boolean_mask, tf.where(cond) and tf.unique give outputs whose shape depends on the
+    values: a plan traced on one call would keep that call's shapes (tf.shape, gradients),
+    so such a signature runs eagerly and every call gives what eager execution gives."""
+    @tf.function
+    def masked(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.boolean_mask(x, x > 0)
+            loss = tf.reduce_mean(y * 2.0)
+        return loss, tape.gradient(loss, x), tf.shape(y)[0], tf.shape(tf.where(x > 1))[0]
+
+    for values, n, n_big in (([1., 2., -1., 3.], 3, 2), ([1., -2., -1., 3.], 2, 1)):
+        loss, grad, size, big = masked(tf.constant(values))
+        assert int(size) == n and int(big) == n_big
+        np.testing.assert_allclose(grad.numpy(), [2 / n if v > 0 else 0 for v in values])
+    assert "depends on the input values" in masked.get_concrete_function(
+        tf.constant([1., 2., -1., 3.])).eager_reason
+
+    @tf.function
+    def distinct(x):
+        return tf.size(tf.unique(x).y)
+
+    assert int(distinct(tf.constant([1, 1, 2]))) == 2
+    assert int(distinct(tf.constant([1, 2, 3]))) == 3

@@ -77,6 +77,8 @@ class CallbackList:
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
                  **params):
+        if isinstance(callbacks, Callback):  # one callback, not in a list (Keras takes it)
+            callbacks = [callbacks]
         self.callbacks = list(callbacks or [])
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.append(ProgbarLogger())

@@ -97,15 +97,19 @@ class Op:
     of a traced plan must run it each time, never reuse one draw; see ``function.Plan``).
     """
 
-    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype", "random")
+    __slots__ = ("name", "fwd", "grad", "kinds", "same_dtype", "random", "value_shaped")
 
-    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True, random=False):
+    def __init__(self, name, fwd, grad=None, kinds=None, same_dtype=True, random=False,
+                 value_shaped=False):
         self.name = name
         self.fwd = fwd
         self.grad = grad
         self.kinds = kinds  # allowed dtype kinds of the inputs ('f', 'iu', 'b'...), None = all
         self.same_dtype = same_dtype
         self.random = random
+        # the output's shape depends on the input values, not only on their shapes (tf.where
+        # of a condition, tf.unique): a traced plan cannot replay it (see function._Trace.op)
+        self.value_shaped = value_shaped
 
     def __call__(self, *inputs, **attrs):
         return apply(self, inputs, attrs)

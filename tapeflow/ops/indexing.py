@@ -718,7 +718,8 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     return apply(GATHER, (flat, keep), {"axis": axis, "batch_dims": 0})
 
 
-WHERE_FLAT = Op("Where", lambda m: xp_of(m).nonzero(m.reshape(-1))[0], None, None)
+WHERE_FLAT = Op("Where", lambda m: xp_of(m).nonzero(m.reshape(-1))[0], None, None,
+                value_shaped=True)
 
 
 # -- pad ----------------------------------------------------------------------------------------

@@ -750,7 +750,8 @@ def where(condition, x=None, y=None, name=None):
             "must be broadcastable [Op:SelectV2]") from None
 
 
-WHERE_INDICES = Op("Where", lambda c: xp_of(c).argwhere(c).astype("int64"), None, None)
+WHERE_INDICES = Op("Where", lambda c: xp_of(c).argwhere(c).astype("int64"), None, None,
+                   value_shaped=True)
 WHERE_XY = Op("SelectV2", None, None, None, same_dtype=True)  # only for dtype conversion
 
 

@@ -149,7 +149,7 @@ def _unique_fwd(a, part, dtype):
     return rank[inv.reshape(-1)].astype(dtype)
 
 
-UNIQUE = Op("Unique", _unique_fwd, None, None)
+UNIQUE = Op("Unique", _unique_fwd, None, None, value_shaped=True)
 
 
 def _unique_input(x, opname):

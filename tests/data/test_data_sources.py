@@ -195,3 +195,16 @@ def test_counter_choose_sample_scan_unique():
     assert values(r(5).scan(np.int64(0), lambda s, x: (s + x, s * 2))) == [0, 0, 2, 6, 12]
     uniq = tf.data.Dataset.from_tensor_slices(np.array([3, 1, 3, 2, 1], np.int32)).unique()
     assert values(uniq) == [3, 1, 2]
+
+
+def test_numpy_str_and_bytes_arrays_slice_into_string_tensors_string_ops_accept():
+    """NumPy ``<U``/``S`` arrays become string tensors as tf.constant makes them (bytes),
+    so tf.strings ops take their elements and batches inside ``map``."""
+    for texts in (np.array(["Ab", "cD"]), np.array([b"Ab", b"cD"])):
+        ds = tf.data.Dataset.from_tensor_slices((texts, np.array([1, 0])))
+        assert ds.element_spec[0] == TensorSpec((), tf.string)
+        assert values(ds.map(lambda x, y: tf.strings.lower(x))) == [b"ab", b"cd"]
+        got = values(ds.batch(2).map(lambda x, y: tf.strings.upper(x)))
+        assert got[0].tolist() == [b"AB", b"CD"]
+        assert values(tf.data.Dataset.from_tensors(texts).map(tf.strings.lower))[0].tolist() \
+            == [b"ab", b"cd"]

@@ -63,3 +63,13 @@ def test_layers_are_tf_modules():
 def test_docstring_examples_run():
     result = doctest.testmod(keras, verbose=False)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_top_level_keras_namespaces_as_in_tf2():
+    """``tf.metrics``, ``tf.losses``, ``tf.optimizers`` and ``tf.initializers`` are Keras's
+    namespaces, as TF 2.21 gives them (the tutorials write ``tf.metrics.BinaryAccuracy``)."""
+    assert tf.metrics.BinaryAccuracy is tf.keras.metrics.BinaryAccuracy
+    assert tf.losses.BinaryCrossentropy is tf.keras.losses.BinaryCrossentropy
+    assert tf.optimizers.Adam is tf.keras.optimizers.Adam
+    assert tf.initializers.GlorotUniform is tf.keras.initializers.GlorotUniform
+    assert {"metrics", "losses", "optimizers", "initializers"} <= set(dir(tf))

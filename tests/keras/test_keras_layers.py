@@ -1,6 +1,8 @@
 """Layer base class (build, tracking, names, weights, losses, configs), initializers,
 activations, regularizers, constraints and the built-in layers, with float64 gradient
 checks of every parameterised layer."""
+import os
+
 import numpy as np
 import pytest
 
@@ -238,9 +240,19 @@ def test_rescaling_and_normalization_adapt():
     z = n(data).numpy()
     np.testing.assert_allclose(z.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(z.std(0), 1, atol=1e-4)
-    assert n.trainable_weights == [] and len(n.non_trainable_weights) == 2
+    # Keras 3's weights: mean and variance over the kept axes, and a count (always 0)
+    assert n.trainable_weights == []
+    assert [(w.path, tuple(w.shape), w.dtype) for w in n.non_trainable_weights] == [
+        ("normalization/mean", (4,), tf.float32), ("normalization/variance", (4,), tf.float32),
+        ("normalization/count", (), tf.int64)]
+    assert n.mean.shape == (1, 4) and n.count.numpy() == 0
     fixed = layers.Normalization(mean=2.0, variance=4.0)
     np.testing.assert_allclose(fixed(tf.constant([[4.0]])).numpy(), [[1.0]])
+    assert fixed.weights == [] and fixed.mean.shape == (1, 1)  # given statistics: constants
+    image = layers.Normalization()
+    image.adapt(np.ones((2, 5, 6, 1), "float32"))
+    assert image.adapt_mean.shape == (1,) and image.mean.shape == (1, 1, 1, 1)
+    assert image.count_params() == 3
     back = layers.Normalization(mean=2.0, variance=4.0, invert=True)
     np.testing.assert_allclose(back(tf.constant([[1.0]])).numpy(), [[4.0]])
 
@@ -388,3 +400,23 @@ def test_forgetting_super_init_is_a_clear_error():
 
     with pytest.raises(RuntimeError, match="super\\(\\).__init__"):
         Broken()(np.ones((1, 2), "float32"))
+
+
+def test_normalization_adapted_in_keras_loads_and_saves_with_keras_weights(tmp_path):
+    """``tests/fixtures/keras_normalization_adapted.keras`` was written by Keras 3.15 after
+    ``adapt`` on ``x`` below (the audio tutorial's Resizing + Normalization): tapeflow
+    reads its mean/variance/count weights and writes the same layout back."""
+    x = (np.arange(2 * 5 * 6 * 1).reshape(2, 5, 6, 1) % 7).astype("float32")
+    path = os.path.join(os.path.dirname(__file__), "..", "fixtures",
+                        "keras_normalization_adapted.keras")
+    model = keras.saving.load_model(path)
+    norm = model.layers[1]
+    np.testing.assert_allclose(norm.adapt_mean.numpy(), [x.mean()], rtol=1e-6)
+    np.testing.assert_allclose(norm.adapt_variance.numpy(), [x.var()], rtol=1e-5)
+    assert model.count_params() == 3
+    resized = tf.image.resize(x, (4, 4)).numpy()
+    want = ((resized - x.mean()) / np.sqrt(x.var())).reshape(2, -1)
+    np.testing.assert_allclose(model(x).numpy(), want, rtol=1e-5, atol=1e-5)
+    model.save(tmp_path / "again.keras")
+    again = keras.saving.load_model(tmp_path / "again.keras")
+    np.testing.assert_allclose(again(x).numpy(), want, rtol=1e-5, atol=1e-5)

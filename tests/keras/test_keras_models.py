@@ -228,3 +228,20 @@ def test_functional_config_roundtrip_through_json():
     with_code = keras.Model(lam, layers.Lambda(lambda t: t * 2)(lam))
     with pytest.raises(ValueError, match="never loads code"):
         keras.Model.from_config(with_code.get_config())
+
+
+def test_sequential_whose_first_layer_is_a_model_with_an_input_shape_is_built():
+    """As in Keras 3 (the augmentation block of TF's image tutorial): a Sequential or
+    functional model that knows its input shape, put first, builds the outer Sequential;
+    one that does not leaves it unbuilt."""
+    inner = tf.keras.Sequential([tf.keras.layers.RandomFlip("horizontal",
+                                                            input_shape=(8, 8, 3))])
+    outer = tf.keras.Sequential([inner, tf.keras.layers.Conv2D(4, 3),
+                                 tf.keras.layers.Flatten(), tf.keras.layers.Dense(2)])
+    assert outer.built and outer.count_params() == (27 * 4 + 4) + (36 * 4 * 2 + 2)
+    assert outer.output_shape == (None, 2)
+    inp = tf.keras.Input((4,))
+    functional = tf.keras.Model(inp, tf.keras.layers.Dense(2)(inp))
+    assert tf.keras.Sequential([functional, tf.keras.layers.Dense(3)]).count_params() == 19
+    unknown = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    assert not tf.keras.Sequential([unknown, tf.keras.layers.Dense(3)]).built

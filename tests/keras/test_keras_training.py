@@ -463,3 +463,14 @@ def test_fit_on_infinite_and_weighted_datasets():
     model.fit(zero_w, epochs=1, verbose=0)  # every sample weighted 0: nothing to learn
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-7)
+
+
+def test_fit_takes_one_callback_not_in_a_list():
+    """``callbacks=EarlyStopping(...)`` (TF's audio tutorial writes it so) works as Keras 3
+    takes it: the callback runs and stops training."""
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=tf.keras.optimizers.SGD(0.0))
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    stop = tf.keras.callbacks.EarlyStopping(monitor="loss", patience=1)
+    history = model.fit(x, y, epochs=10, callbacks=stop, verbose=0)
+    assert len(history.history["loss"]) == 2 and stop.stopped_epoch == 1

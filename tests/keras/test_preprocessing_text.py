@@ -385,3 +385,44 @@ def test_unadapted_encoding_layer_in_a_model_then_adapt():
     lazy = tf.keras.layers.StringLookup(output_mode="count")
     out = lazy(tf.keras.Input(shape=(3,), dtype="string"))
     assert out.shape[0] is None
+
+
+def test_custom_standardize_is_traced_not_frozen_in_a_tf_function():
+    """A callable ``standardize`` inside a tf.function (a model's predict or fit) works on
+    each call's strings: the first call's ids are not replayed for the next batch."""
+    def standardize(x):
+        return tf.strings.regex_replace(tf.strings.lower(x), "[.!]", "")
+
+    texts = np.array(["Good great fine!", "Bad awful.", "good good", "bad"])
+    layer = tf.keras.layers.TextVectorization(standardize=standardize, output_sequence_length=4)
+    layer.adapt(texts)
+    f = tf.function(lambda x: layer(x))
+    for batch in (texts[:2], texts[2:], texts[1:3]):
+        np.testing.assert_array_equal(f(tf.constant(batch)).numpy(), layer(batch).numpy())
+    model = tf.keras.Sequential([layer])
+    ds = tf.data.Dataset.from_tensor_slices(texts).batch(2)
+    np.testing.assert_array_equal(model.predict(ds, verbose=0)[2:],
+                                  layer(texts[2:]).numpy())
+
+
+def test_model_with_a_vectorizer_padding_to_each_batch_trains_and_predicts():
+    """TF's RNN tutorial: ``TextVectorization`` without ``output_sequence_length`` inside
+    the model pads every batch to its own longest text; fit, evaluate and predict work on
+    batches of different lengths (the traced step runs eagerly) and agree with eager calls."""
+    texts = np.array(["good great fine good", "bad", "good", "bad awful awful bad bad"] * 4)
+    labels = np.array([1, 0, 1, 0] * 4)
+    encoder = tf.keras.layers.TextVectorization(max_tokens=20)
+    encoder.adapt(texts)
+    model = tf.keras.Sequential([
+        encoder, tf.keras.layers.Embedding(20, 4, mask_zero=True),
+        tf.keras.layers.LSTM(3), tf.keras.layers.Dense(1)])
+    model.compile(loss=tf.keras.losses.BinaryCrossentropy(from_logits=True), optimizer="adam")
+    ds = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(3)
+    history = model.fit(ds, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    batches = [x for x, _ in ds]
+    for x in batches[:3]:  # lengths 4, 5 and 5 tokens: each its own width
+        np.testing.assert_allclose(model.predict(x, verbose=0), model(x).numpy(), rtol=1e-5)
+    want = np.mean([tf.keras.losses.BinaryCrossentropy(from_logits=True)(
+        y, model(x)).numpy() * len(y) for x, y in ds]) * len(batches) / len(texts)
+    assert model.evaluate(ds, verbose=0) == pytest.approx(want, rel=1e-5)

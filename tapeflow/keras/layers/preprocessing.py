@@ -2,8 +2,9 @@
 from ... import nest
 from ...backend import host as np
 from ...backend import to_host
+from ...ops import array as A
 from ...ops import math as M
-from ...tensor import TensorBase
+from ...tensor import TensorBase, wrap
 from .. import backend
 from .base import Layer
 
@@ -50,17 +51,43 @@ class Normalization(Layer):
         return tuple(d if i in keep else 1 for i, d in enumerate(shape))
 
     def build(self, input_shape):
-        shape = self._stat_shape(tuple(input_shape))
+        input_shape = tuple(input_shape)
+        shape = self._stat_shape(input_shape)
         self.__dict__["_stat_shape_value"] = shape
-        self.mean = self.add_weight(name="mean", shape=shape, initializer="zeros",
-                                    trainable=False)
-        self.variance = self.add_weight(name="variance", shape=shape, initializer="ones",
-                                        trainable=False)
         mean, variance = self.__dict__["_given"]
-        if mean is not None:
-            self.mean.assign(np.broadcast_to(np.asarray(mean), shape).astype(self.dtype))
-            self.variance.assign(np.broadcast_to(np.asarray(variance), shape).astype(self.dtype))
+        if mean is None:
+            # as Keras 3: the adapted statistics over the kept axes only, and a count that
+            # older saved models carry; ``mean``/``variance`` are them in broadcast shape
+            kept = tuple(input_shape[a % len(input_shape)] for a in sorted(
+                a % len(input_shape) for a in self.axis))
+            self.adapt_mean = self.add_weight(name="mean", shape=kept, initializer="zeros",
+                                              trainable=False)
+            self.adapt_variance = self.add_weight(name="variance", shape=kept,
+                                                  initializer="ones", trainable=False)
+            self.count = self.add_weight(name="count", shape=(), dtype="int64",
+                                         initializer="zeros", trainable=False)
+        else:  # given statistics are constants, not weights (Keras 3)
+            for name, value in (("_mean_value", mean), ("_variance_value", variance)):
+                self.__dict__[name] = wrap(np.broadcast_to(np.asarray(value), shape)
+                                           .astype(self.dtype))
         self.built = True
+
+    @property
+    def mean(self):
+        """The mean in the inputs' broadcast shape (None before the layer is built)."""
+        return self._statistic("_mean_value", "adapt_mean")
+
+    @property
+    def variance(self):
+        """The variance in the inputs' broadcast shape (None before the layer is built)."""
+        return self._statistic("_variance_value", "adapt_variance")
+
+    def _statistic(self, given, adapted):
+        if not self.built:
+            return None
+        if given in self.__dict__:
+            return self.__dict__[given]
+        return A.reshape(getattr(self, adapted), self.__dict__["_stat_shape_value"])
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute per-feature mean and variance of ``data`` (array, tensor or batches)."""
@@ -92,9 +119,9 @@ class Normalization(Layer):
             total_sq = total_sq + (b * b).sum(axis=red, keepdims=True)
         mean = total / count
         var = np.maximum(total_sq / count - mean * mean, 0.0)
-        shape = self.__dict__["_stat_shape_value"]
-        self.mean.assign(mean.reshape(shape).astype(self.dtype))
-        self.variance.assign(var.reshape(shape).astype(self.dtype))
+        shape = tuple(self.adapt_mean.shape)
+        self.adapt_mean.assign(mean.reshape(shape).astype(self.dtype))
+        self.adapt_variance.assign(var.reshape(shape).astype(self.dtype))
 
     def call(self, inputs):
         if not inputs.dtype.is_floating:

@@ -815,7 +815,10 @@ class TextVectorization(_Preprocessing):
         """``inputs`` standardized with tensor ops (a callable's too), so traces record it."""
         from ... import strings  # deferred: only callables need the tensor string ops
 
-        t = convert_to_tensor(_text_array(inputs), dtypes.string)
+        if isinstance(inputs, TensorBase) and inputs.dtype == dtypes.string:
+            t = inputs  # kept as it is, so a tf.function trace follows it to the input
+        else:
+            t = convert_to_tensor(_text_array(inputs), dtypes.string)
         std = self._standardize
         if std in ("lower", "lower_and_strip_punctuation"):
             t = strings.lower(t)
@@ -850,13 +853,20 @@ class TextVectorization(_Preprocessing):
             rt = self._split(t)
             if hasattr(rt, "flat_values") and hasattr(rt, "row_splits") and \
                     len(rt.shape) == 2:
-                return apply(TEXT_FROM_TOKENS, (rt.flat_values, rt.row_splits),
-                             {"layer": self})
+                op = TEXT_FROM_TOKENS_PADDED if self._pads_to_longest() else TEXT_FROM_TOKENS
+                return apply(op, (rt.flat_values, rt.row_splits), {"layer": self})
             return wrap(self._call_host(inputs))
+        op = TEXT_VECTORIZE_PADDED if self._pads_to_longest() else TEXT_VECTORIZE
         if callable(self._standardize):
-            return apply(TEXT_VECTORIZE, (self._standardized(inputs),),
+            return apply(op, (self._standardized(inputs),),
                          {"layer": self, "standardized": True})
-        return apply(TEXT_VECTORIZE, (inputs,), {"layer": self})
+        return apply(op, (inputs,), {"layer": self})
+
+    def _pads_to_longest(self):
+        """Whether int output is padded to each call's longest row (its shape then depends
+        on the strings)."""
+        return self._output_mode == "int" and self._split is not None and \
+            self._output_sequence_length is None
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -900,3 +910,9 @@ def _tokens_fwd(values, splits, layer):
 TEXT_VECTORIZE = Op("TextVectorization", _text_fwd, None, None, same_dtype=False)
 TEXT_FROM_TOKENS = Op("TextVectorizationFromTokens", _tokens_fwd, None, None,
                       same_dtype=False)
+# the same, padding each call's rows to its longest one (int output, no sequence length):
+# the output shape depends on the strings, so a tf.function trace runs eagerly
+TEXT_VECTORIZE_PADDED = Op("TextVectorization", _text_fwd, None, None, same_dtype=False,
+                           value_shaped=True)
+TEXT_FROM_TOKENS_PADDED = Op("TextVectorizationFromTokens", _tokens_fwd, None, None,
+                             same_dtype=False, value_shaped=True)

@@ -35,6 +35,8 @@ class Sequential(Model):
                              "this model. Update the `name` argument to pass a unique name.")
         if not self._layers_list and self.__dict__["_input_shape"] is None:
             shape = layer.__dict__.get("_batch_input_shape")
+            if shape is None and isinstance(layer, Model):  # a model that knows its input
+                shape = _known_input_shape(layer)
             if shape is not None:
                 self.__dict__["_input_shape"] = shape
         self._layers_list.append(layer)
@@ -105,3 +107,13 @@ class Sequential(Model):
                 model.add(deserialize(spec, custom_objects), rebuild=False)
         model._maybe_build_from_shape()
         return model
+
+
+def _known_input_shape(model):
+    """A model's single input shape (a tuple) where it is known, else None: a Sequential or
+    functional model put first in a Sequential gives it its input shape, as in Keras."""
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):
+        return None
+    return shape if isinstance(shape, tuple) else None

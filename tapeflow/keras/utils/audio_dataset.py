@@ -1,84 +1,14 @@
 """``keras.utils.audio_dataset_from_directory``: a ``tf.data.Dataset`` of the 16-bit PCM WAV
 files of a folder, labelled by their subfolder."""
-import struct
-
 from ... import data
+from ...audio import decode_wav
 from ...backend import host as np
 from ...data import TensorSpec
-from ...errors import InvalidArgumentError
 from ...io import read_file
-from ...io._files import scalar_bytes
 from ...ragged import RaggedTensor, RaggedTensorSpec
-from ...tensor import convert_to_tensor
 from . import dataset_utils as du
 
 ALLOWED_FORMATS = (".wav",)
-_OP = "DecodeWav"
-
-
-def _bad(message):
-    return InvalidArgumentError(None, _OP, f"{message} [Op:{_OP}]")
-
-
-def _chunks(b):
-    """``{chunk id: bytes}`` of a RIFF/WAVE file, up to and including its ``data`` chunk."""
-    if len(b) < 12:
-        raise _bad("Data too short when trying to read string")
-    if b[:4] != b"RIFF" or b[8:12] != b"WAVE":
-        raise _bad(f"Header mismatch: Expected RIFF/WAVE but found {b[:4]!r}/{b[8:12]!r}")
-    out, pos = {}, 12
-    while "data" not in out:
-        if pos + 8 > len(b):
-            raise _bad("Data too short when trying to read string")
-        cid, size = b[pos:pos + 4].decode("latin1"), struct.unpack_from("<I", b, pos + 4)[0]
-        if pos + 8 + size > len(b):
-            raise _bad("Data too short when trying to read string")
-        out.setdefault(cid, b[pos + 8:pos + 8 + size])
-        pos += 8 + size + (size & 1)
-    return out
-
-
-def decode_wav(contents, desired_channels=-1, desired_samples=-1):
-    """``(audio, sample_rate)`` of a 16-bit PCM WAV file as ``tf.audio.decode_wav`` gives
-    them: float32 ``[samples, channels]`` in [-1, 1) and an int32 scalar.
-
-    Args:
-        contents: the file's bytes (a scalar string tensor or ``bytes``).
-        desired_channels: keep this many channels (extra ones dropped, a mono file's one
-            repeated); -1 keeps the file's.
-        desired_samples: pad with zeros or cut to this many samples; -1 keeps the file's.
-
-    Returns:
-        The audio tensor and the sample rate tensor.
-
-    Raises:
-        InvalidArgumentError: not a WAV file, not 16-bit PCM, or truncated.
-    """
-    chunks = _chunks(scalar_bytes(contents, "contents", _OP))
-    fmt = chunks.get("fmt ")
-    if fmt is None or len(fmt) < 16:
-        raise _bad("Data too short when trying to read string")
-    audio_format, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", fmt)
-    if audio_format not in (1, 0xFFFE):
-        raise _bad(f"Bad audio format for WAV: Expected 1 (PCM), or 0xFFFE (Extensible), but "
-                   f"got{audio_format}")
-    if bits != 16:
-        raise _bad(f"Can only read 16-bit WAV files, but received {bits}")
-    if channels == 0:
-        raise _bad("Bad number of channels for WAV file: 0")
-    raw = chunks["data"]
-    frames = len(raw) // (2 * channels)
-    pcm = np.frombuffer(raw[:frames * 2 * channels], dtype="<i2").reshape(frames, channels)
-    audio = pcm.astype(np.float32) / np.float32(32768.0)
-    if desired_channels not in (-1, None) and desired_channels != channels:
-        audio = audio[:, :desired_channels] if desired_channels < channels else \
-            np.repeat(audio[:, :1], desired_channels, axis=1)
-    if desired_samples not in (-1, None):
-        out = np.zeros((desired_samples, audio.shape[1]), np.float32)
-        n = min(desired_samples, frames)
-        out[:n] = audio[:n]
-        audio = out
-    return convert_to_tensor(audio), convert_to_tensor(np.int32(rate))
 
 
 def _read_audio(path, output_sequence_length):
