@@ -185,5 +185,6 @@ def load_npz(path, subject, invalid, check=None):
         if str(e).startswith(subject):
             raise
         raise ValueError(f"{subject} {invalid}: {e}") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as e:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError,
+            RuntimeError) as e:  # RuntimeError: zipfile on a member flagged as encrypted
         raise ValueError(f"{subject} {invalid}: {e}") from None

@@ -102,6 +102,11 @@ def test_legacy_h5_config_goes_through_the_allow_list(tmp_path):
     _write(tmp_path / "os.h5", model, config=config)
     with pytest.raises(ValueError, match="system"):
         keras.models.load_model(tmp_path / "os.h5")
+    config["config"]["layers"][1]["class_name"] = "Tense"  # a flipped bit in a class name
+    config["config"]["layers"][1].pop("module")
+    _write(tmp_path / "flip.h5", model, config=config)
+    with pytest.raises(ValueError, match=r"flip\.h5.*'Tense'"):
+        keras.models.load_model(tmp_path / "flip.h5")
 
 
 def test_legacy_h5_external_link_and_storage_are_refused(tmp_path):

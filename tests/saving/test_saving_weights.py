@@ -154,6 +154,22 @@ def test_pickle_inside_npz_is_refused_without_running_it(tmp_path):
     assert pickle  # the payload above is a pickle; loading never unpickles it
 
 
+def test_npz_member_flagged_as_encrypted_is_a_clear_error(tmp_path):
+    """A bit flip that sets a zip member's encryption flag: zipfile raises RuntimeError
+    (password required); the loader names the file instead (found by make fuzz)."""
+    model = keras_models.sequential(keras)
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"PK\x01\x02")  # the first central-directory entry: general flags at +8
+    raw[at + 8] |= 1
+    local = raw.index(b"PK\x03\x04")  # and its local header's flags at +6
+    raw[local + 6] |= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="w.npz"):
+        keras_models.sequential(keras).load_weights(path)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_truncated_file_gives_a_clear_error_naming_it(tmp_path, fmt):
     _needs(fmt)

@@ -174,7 +174,7 @@ def load_legacy_weights(model, path, layout=None, skip_mismatch=False):
 
 
 def load_legacy_model(path, custom_objects=None, compile=True):
-    from ._keras_file import _compile_from, model_from_config  # cycle: it imports this module
+    from ._keras_file import _compile_from, _named, model_from_config  # cycle: it imports this
 
     path = os.fspath(path)
     layout = _read_layout(path)
@@ -183,10 +183,10 @@ def load_legacy_model(path, custom_objects=None, compile=True):
         raise ValueError(f"'{path}' holds weights only (no 'model_config' attribute): build "
                          "the model and call `model.load_weights()` on it.")
     try:
-        model = model_from_config(config, custom_objects, path)
+        model = _named(path, model_from_config, config, custom_objects, path)
         if compile and training:
             opt = training.get("optimizer_config")
-            _compile_from(model, {
+            _named(path, _compile_from, model, {
                 "optimizer": opt, "loss": training.get("loss"),
                 "loss_weights": training.get("loss_weights"),
                 "metrics": _legacy_metrics(training.get("metrics")),
