@@ -217,6 +217,10 @@ class Layer(Module):
     """The Keras layer contract: ``__init__`` validates, ``build`` makes weights, ``call``
     computes, ``get_config`` describes."""
 
+    # NOTE: Keras's default compute_mask: a layer that supports masking hands its input's
+    # mask on to its output unchanged (Dense, Activation, Dropout after an Embedding)
+    _passes_mask = False
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, input_shape=None, batch_input_shape=None, input_dim=None,
                  batch_size=None, **kwargs):
@@ -245,7 +249,7 @@ class Layer(Module):
         d["_output_shape"] = None
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        self.supports_masking = type(self)._passes_mask
         self.activity_regularizer = regularizers.get(activity_regularizer)
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -569,6 +573,11 @@ class Layer(Module):
             ctx.training = prev
             if outermost:
                 ctx.outer = None
+        if self._passes_mask and isinstance(outputs, TensorBase) and isinstance(inputs,
+                                                                               TensorBase):
+            from .masking import keep_mask  # cycle: layers.masking imports this module
+
+            outputs = keep_mask(outputs, inputs)
         if self.activity_regularizer is not None:
             for out in nest.flatten(outputs):
                 if isinstance(out, TensorBase):

@@ -9,6 +9,8 @@ from .base import InputSpec, Layer, kernel_bias_config, set_kernel_bias
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` applied on the last axis."""
 
+    _passes_mask = True  # Keras 3: supports masking, the mask passes through
+
     _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
 
     def __init__(self, units, activation=None, use_bias=True,
@@ -76,6 +78,8 @@ class Dense(Layer):
 
 class Activation(Layer):
     """Applies an activation function given by name or callable."""
+
+    _passes_mask = True  # Keras 3: supports masking, the mask passes through
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

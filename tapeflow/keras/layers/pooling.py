@@ -126,6 +126,10 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
     rank, _reduce = 1, R.reduce_mean
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.supports_masking = True  # it averages the unmasked steps (the output has none)
+
     def call(self, inputs, mask=None):
         if mask is None:
             mask = get_mask(inputs)
