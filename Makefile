@@ -64,6 +64,9 @@ $(BENCH_VENV)/.stamp: pyproject.toml benchmarks/requirements-peers.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip --disable-pip-version-check --no-input -q install -e '.[mpi]' \
 		-r benchmarks/requirements-peers.txt
+	@# triton (pulled in by torch's CUDA builds) segfaults when imported beside TensorFlow,
+	@# and the CPU benchmarks never use it
+	$(BENCH_PY) -m pip --disable-pip-version-check -q uninstall -y triton || true
 	@touch $@
 
 bench: $(BENCH_VENV)/.stamp

@@ -135,10 +135,10 @@ def _direction(record, column):
     c = column.lower()
     if any(k in c for k in _SKIP):
         return None
-    if "/s" in c or "gflop" in c or "samples" in c:
+    if c in ("ms/step", "s", "seconds", "us", "ms") or c.endswith((" s", "/step", "(s)")):
+        return -1  # a time (checked first: "ms/step" also contains "/s")
+    if c.endswith("/s") or "gflop" in c or "samples" in c:
         return 1
-    if c in ("ms/step", "s", "seconds", "us", "ms") or c.endswith(" s"):
-        return -1
     return 1 if record.get("higher_is_better") else -1
 
 

@@ -24,6 +24,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import _report  # noqa: E402
+
 from tapeflow.workshop import SECTIONS, section_path  # noqa: E402
 from tapeflow.workshop.cli import (  # noqa: E402
     FULL_EPOCHS,
@@ -79,6 +81,7 @@ def main(argv=None):
     print(head)
     total = {"tapeflow": 0.0, "tensorflow": 0.0}
     lasts = []
+    table = []  # (section, {framework: seconds}) for run_all.py's report
     for n, name, filename, _ in rows:
         line = f"{n:2d} {name:<23}"
         got = {}
@@ -95,10 +98,18 @@ def main(argv=None):
             line += f"{tdt:9.1f}" + ("!" if trc else "") + f"{dt / tdt:8.2f}"
         print(line, flush=True)
         lasts.append((name, got))
+        table.append((f"{n} {name}", {("tapeflow" if m == "tapeflow" else "TF"): got[m][0]
+                                      for m in got}))
     line = f"{'   total':<26}{total['tapeflow']:11.1f}"
     if has_tf:
         line += f"{total['tensorflow']:9.1f}{total['tapeflow'] / total['tensorflow']:8.2f}"
     print(line)
+    table.append(("total", {"tapeflow": total["tapeflow"],
+                            **({"TF": total["tensorflow"]} if has_tf else {})}))
+    ratio = total["tapeflow"] / total["tensorflow"] if has_tf and total["tensorflow"] else None
+    _report.emit("workshop", f"Workshop sections, {env['WORKSHOP_STEPS']} steps", "s",
+                 table, [("whole workshop <= 0.8x TF", ratio,
+                          None if ratio is None else ratio <= 0.8)])
     print("\nlast figures printed (tapeflow | TensorFlow):")
     for name, got in lasts:
         if got["tapeflow"][2]:

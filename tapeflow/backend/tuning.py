@@ -1,18 +1,17 @@
 """Process-wide tuning, in one place and on first use.
 
-``import tapeflow`` changes no process setting. The first heavy op (a 2-D matrix product on
-the host, or an op that spreads a batch over tapeflow's worker threads through
-``ops/_chunks.run_chunks``: a convolution or its gradients, max-pooling, a fused LSTM/GRU
-sequence) calls ``apply()``, which makes two process-wide changes, once:
+``import tapeflow`` changes no process setting. The first heavy op (the first op that spreads
+a batch over tapeflow's worker threads through ``ops/_chunks.run_chunks``: a convolution or
+its gradients, max-pooling, a fused LSTM/GRU sequence) calls ``apply()``, which makes two
+process-wide changes, once:
 
 - glibc's malloc keeps freed multi-megabyte blocks for reuse (``tune_malloc``);
 - OpenBLAS runs on one thread from then on (``tune_blas_threads``).
 
-A large matrix product is then split into row or column blocks that the workers pull from a
-queue (``ops/_chunks.matmul_2d``), so big matmuls still use every core, and a core taken by
-another process only takes fewer blocks. Elementwise code alone keeps glibc's and
-OpenBLAS's defaults. One switch per behaviour, environment variables read when ``apply()``
-runs:
+Code without such ops (a plain MLP) keeps glibc's and OpenBLAS's defaults, so its
+matmuls still use every core; a very large 2-D product (the workshop's full-batch
+60000x784 ones) is split into blocks over the workers instead (``ops/_chunks.matmul_2d``). One switch per behaviour, environment variables read when
+``apply()`` runs:
 
 - ``TAPEFLOW_MALLOC_TUNING=0`` leaves glibc's malloc alone.
 - ``TAPEFLOW_BLAS_TUNING=0`` leaves OpenBLAS's thread count alone. So does setting a thread

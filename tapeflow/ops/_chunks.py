@@ -73,32 +73,35 @@ def run_chunks(job, spans, xp=np):
     return results
 
 
-# NOTE: a matrix product of at least this many multiply-adds (m * k * n) is split over the
-# workers; below it one BLAS thread is faster than any split (a chunk hand-off costs ~20 us,
-# a 2**22-MAC product ~0.1 ms on one core).
-SPLIT_MACS = 1 << 22
+# NOTE: a matrix product of at least this many multiply-adds (m * k * n) is split into blocks
+# over tapeflow's workers (each block one single-threaded BLAS call); smaller ones stay one
+# BLAS call with the library's own threads. Measured on 2 cores: the workshop's full-batch
+# products (60000x784x50, 2.4e9) run faster split, while the seed MLP's batch-256 products
+# (1e7) ran 1.7x slower split (thread hand-offs) and 1.4x slower on one BLAS thread than
+# with OpenBLAS's two.
+SPLIT_MACS = 1 << 27
 
 
 def matmul_2d(a, b):
-    """``a @ b`` for 2-D host arrays, load-tolerant: OpenBLAS on one thread (applied from the
-    first product on, see ``backend/tuning.py``), and a large product split into row (or
-    column) blocks that tapeflow's workers pull from a queue, so a core taken by another
-    process only takes fewer blocks instead of stalling every BLAS barrier.
+    """``a @ b`` for 2-D host arrays: a large product is split into row (or column) blocks
+    that tapeflow's workers pull from a queue (a core taken by another process only takes
+    fewer blocks instead of stalling every BLAS barrier), each block on one BLAS thread.
 
     Each block is a plain BLAS product of whole dot products (the inner dimension is never
     split), so the values are those of one ``np.matmul`` call on one thread.
     """
-    tuning.apply()
     m, k = a.shape
     n = b.shape[1]
+    if m * k * n < SPLIT_MACS:  # NOTE: checked first: most products of a step are small
+        return np.matmul(a, b)
     n_workers = workers()
-    if (m * k * n < SPLIT_MACS or n_workers < 2 or getattr(_inside, "yes", False)
-            or a.dtype.kind not in "fc" or a.dtype != b.dtype):
+    if (n_workers < 2 or getattr(_inside, "yes", False) or a.dtype.kind not in "fc"
+            or a.dtype != b.dtype):
         return np.matmul(a, b)
     out = np.empty((m, n), a.dtype)
     rows = m >= n
     size = m if rows else n
-    step = max(16, -(-size // (3 * n_workers)))  # a few blocks per worker (see _chunks.py)
+    step = max(16, -(-size // (3 * n_workers)))  # a few blocks per worker (see run_chunks)
     spans = [(i, min(size, i + step)) for i in range(0, size, step)]
     if len(spans) < 2:
         return np.matmul(a, b)
