@@ -10,8 +10,8 @@ process-wide changes, once:
 
 Code without such ops (a plain MLP) keeps glibc's and OpenBLAS's defaults, so its
 matmuls still use every core; a very large 2-D product (the workshop's full-batch
-60000x784 ones) is split into blocks over the workers instead (``ops/_chunks.matmul_2d``). One switch per behaviour, environment variables read when
-``apply()`` runs:
+60000x784 ones) is split into blocks over the workers instead (``ops/_chunks.matmul_2d``).
+One switch per behaviour, environment variables read when ``apply()`` runs:
 
 - ``TAPEFLOW_MALLOC_TUNING=0`` leaves glibc's malloc alone.
 - ``TAPEFLOW_BLAS_TUNING=0`` leaves OpenBLAS's thread count alone. So does setting a thread
