@@ -220,6 +220,8 @@ CASES.update({name: (_seq((5, 6, 3), make), _IMG) for name, make in {
     "RandomElasticTransform": L.RandomElasticTransform,
     "MaxNumBoundingBoxes": lambda: L.MaxNumBoundingBoxes(4),
     "Pipeline": lambda: L.Pipeline([L.Resizing(4, 4), L.RandomFlip(), L.AutoContrast()]),
+    "RandomHeight": lambda: L.RandomHeight(0.2, seed=1),
+    "RandomWidth": lambda: L.RandomWidth((0.1, 0.3), interpolation="nearest"),
 }.items()})
 NOT_LAYERS_TO_SAVE = {"Layer", "InputLayer"}  # the base class; every case has an InputLayer
 

@@ -71,6 +71,7 @@ from .image_preprocessing import (
     Solarization,
 )
 from .input_layer import Input, InputLayer, KerasTensor
+from .legacy_image import RandomHeight, RandomWidth
 from .masking import Masking
 from .merging import (
     Add,
@@ -206,6 +207,7 @@ __all__ = [
     "CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomColorJitter", "RandomErasing",
     "RandomGaussianBlur", "RandomPerspective", "AugMix",
     "ContrastLimitedAdaptiveHistogramEqualization", "RandAugment", "RandomElasticTransform",
+    "RandomHeight", "RandomWidth",
 ]
 from . import rnn_cell_wrappers  # noqa: E402, F401 - registers tf.nn's cell wrappers for loading
 

@@ -181,7 +181,9 @@ _KIND_MODULE = {"layer": "keras.layers", "initializer": "keras.initializers",
                 "optimizer": "keras.optimizers"}
 _MODEL_MODULE = {"Sequential": "keras", "Functional": "keras.src.models.functional",
                  "Model": "keras.src.models.model",
-                 "ThresholdedReLU": "keras._legacy.layers"}  # tf.keras's legacy layer
+                 # tf.keras's legacy layers
+                 "ThresholdedReLU": "keras._legacy.layers",
+                 "RandomHeight": "keras._legacy.layers", "RandomWidth": "keras._legacy.layers"}
 
 
 def _key_kind(key, inherited):

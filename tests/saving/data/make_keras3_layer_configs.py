@@ -110,14 +110,18 @@ CASES = {
     "AugMix": ({"num_chains": 2, "all_ops": False}, None),
     "RandomElasticTransform": ({"factor": 0.5, "fill_mode": "mirror"}, None),
     "ContrastLimitedAdaptiveHistogramEqualization": ({"tile_grid_size": (2, 2)}, None),
+    "RandomHeight": ({"factor": 0.2, "seed": 1}, IMG),
+    "RandomWidth": ({"factor": (0.1, 0.3), "interpolation": "nearest"}, IMG),
 }
 
 
 def main():
     out = {}
     for name, (kwargs, shape) in CASES.items():
-        if name == "ThresholdedReLU":  # tf.keras's legacy layer, not in keras.layers
-            from keras.src.legacy.layers import ThresholdedReLU as cls  # optional: Keras
+        if name in ("ThresholdedReLU", "RandomHeight", "RandomWidth"):  # tf.keras's legacy
+            from keras.src.legacy import layers as legacy  # optional: Keras (not keras.layers)
+
+            cls = getattr(legacy, name)
         else:
             cls = getattr(L, name)
         layer = cls(**kwargs)
