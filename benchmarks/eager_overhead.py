@@ -8,7 +8,8 @@ Small workloads, where the framework's per-op Python cost dominates the arithmet
   ``[m, b]``, two ``assign_sub`` with lr 0.05; PyTorch: autograd and ``no_grad`` updates;
   NumPy: the gradient written by hand, as a floor), eagerly and compiled (tapeflow and TF:
   ``tf.function``; JAX: ``jax.jit``, the only way JAX runs it fast),
-* the wall time of ``import <framework>`` in a fresh interpreter.
+* the wall time of ``import <framework>`` in a fresh interpreter, and its peak resident
+  memory.
 
 Each time is the median over several timeit repeats. Frameworks that are not importable
 are skipped with a note, so the script runs with NumPy alone. Run it with the peers'
@@ -207,20 +208,33 @@ def per_call_us(fn, repeat, min_time):
     return statistics.median(runs) / number * 1e6
 
 
+IMPORT_ROWS = [("import", "import (s, fresh interpreter)"),
+               ("import_rss", "import, peak RSS (MiB)")]
+
+
 def import_seconds(module, runs):
-    """Median wall time of ``import module`` in fresh interpreters (start-up excluded)."""
+    """Median wall time of ``import module`` in fresh interpreters (start-up excluded, bytecode
+    cached), and the largest peak resident memory (MiB) of those interpreters."""
     code = (f"import time; t = time.perf_counter(); import {module}; "
-            "print(time.perf_counter() - t)")
+            "dt = time.perf_counter() - t; import _report; print(dt, _report.peak_rss_mib())")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
-    times = []
-    for _ in range(runs):
+    env["PYTHONPATH"] += os.pathsep + os.path.dirname(os.path.abspath(__file__))  # _report
+    # NOTE: as installed users have it: with bytecode (a workplace may set
+    # PYTHONDONTWRITEBYTECODE), written by one uncounted warm-up import
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    times, peaks = [], []
+    for k in range(runs + 1):
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env=env, cwd=ROOT, timeout=300)
         if p.returncode != 0:
-            return None
-        times.append(float(p.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+            return None, None
+        dt, peak = p.stdout.strip().splitlines()[-1].split()
+        if k == 0:
+            continue
+        times.append(float(dt))
+        peaks.append(float(peak))
+    return statistics.median(times), max(peaks)
 
 
 def fmt(v, unit=""):
@@ -268,14 +282,16 @@ def main(argv=None):
     for key, _ in WORKLOADS:
         rows[key] = {n: per_call_us(fns[n][key], repeat, min_time) for n in present
                      if key in fns[n]}
-    rows["import"] = {n: import_seconds(n, import_runs if n != "tensorflow" else
-                                        max(2, import_runs // 2)) for n in present}
+    imports = {n: import_seconds(n, import_runs if n != "tensorflow" else
+                                 max(2, import_runs // 2)) for n in present}
+    rows["import"] = {n: t for n, (t, _) in imports.items()}
+    rows["import_rss"] = {n: peak for n, (_, peak) in imports.items()}
 
     cols = [LABELS[n] for n in present] + ["tapeflow/torch", "tapeflow/JAX", "tapeflow/TF"]
     w0 = 30
     print()
     print(f"{'':<{w0}}" + "".join(f"{c:>16}" for c in cols))
-    for key, title in WORKLOADS + [("import", "import (s, fresh interpreter)")]:
+    for key, title in WORKLOADS + IMPORT_ROWS:
         r = rows[key]
         cells = [fmt(r.get(n)) for n in present]
         cells += [fmt(ratio(r.get("tapeflow"), r.get(p)), "x")
@@ -294,14 +310,18 @@ def main(argv=None):
          ratio(rows["lr_fn"].get("tapeflow"), rows["lr_step"].get("torch")),
          TARGETS["lr_fn/torch"], "x"),
     ]
+    rss = _report.rss_target(rows["import_rss"].get("tapeflow"),
+                             rows["import_rss"].get("tensorflow"),
+                             "import peak RSS tapeflow / TF")
+    checks.append((rss[0], rss[1], _report.RSS_TARGET, "x"))
     met = []
     for what, got, limit, unit in checks:
         verdict = "n/a (peer absent)" if got is None else ("met" if got <= limit else "MISSED")
         met.append((what, got, None if got is None else got <= limit))
         print(f"  {what:<34} {fmt(got, unit):>10}   {verdict}")
-    titles = dict(WORKLOADS + [("import", "import (s, fresh interpreter)")])
+    titles = dict(WORKLOADS + IMPORT_ROWS)
     _report.emit("eager_overhead", "Eager overhead: small ops, linear-regression step, import",
-                 "us (import: s), lower is better",
+                 "us (import: s, MiB), lower is better",
                  [(titles[k], {LABELS[n]: rows[k].get(n) for n in present}) for k in titles],
                  met)
     return 0

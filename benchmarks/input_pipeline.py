@@ -15,10 +15,12 @@ arrays, showing what the pipeline costs. Run it with the peers' environment::
     PYTHONPATH=. /work/refenv/bin/python benchmarks/input_pipeline.py [--passes 3] [--no-train]
 
 Elements/s are the best of ``--passes`` passes (after the first, which is also shown). Quote
-ratios, not absolute numbers: machines are noisy.
+ratios, not absolute numbers: machines are noisy. Last, each framework's peak resident memory
+for one pass of both pipelines and one ``tf.data``-fed epoch, each in a fresh interpreter.
 """
 import argparse
 import os
+import subprocess
 import sys
 import time
 
@@ -28,6 +30,9 @@ if ROOT not in sys.path:
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _report  # noqa: E402
 
 import tapeflow  # noqa: E402
 from tapeflow.keras.datasets import mnist  # noqa: E402
@@ -107,12 +112,58 @@ def train_epoch(tf, x, y, use_dataset, seed=0):
     return time.perf_counter() - t, float(loss.numpy())
 
 
+def rss_worker(module):
+    """In a fresh interpreter: one pass of each pipeline and one tf.data-fed epoch, then print
+    the process's peak resident memory (MiB)."""
+    import importlib
+
+    tf = importlib.import_module(module)
+    (x, y), _ = mnist.load_data()
+    for build in pipelines(tf, x, y).values():
+        one_pass(build())
+    train_epoch(tf, x, y, True)
+    print(_report.peak_rss_mib())
+
+
+def peak_memory(frameworks):
+    """``{name: peak MiB or None}``, each framework's ``rss_worker`` in its own interpreter."""
+    out = {}
+    for name, mod in frameworks.items():
+        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--rss-worker",
+                            mod.__name__], capture_output=True, text=True, timeout=1800)
+        lines = p.stdout.strip().splitlines()
+        out[name] = float(lines[-1]) if p.returncode == 0 and lines else None
+        if p.returncode:
+            print(f"  {name}: memory run failed (exit {p.returncode}): {p.stderr[-500:]}")
+    return out
+
+
+def report_memory(frameworks):
+    peaks = peak_memory(frameworks)
+    print("\nPeak resident memory, a fresh interpreter per framework (both pipelines once and "
+          "one tf.data-fed epoch):")
+    for name, mib in peaks.items():
+        print(f"  {name:<16}{'-' if mib is None else f'{mib:8.0f} MiB'}")
+    tf_name = next((n for n in peaks if n.startswith("TF")), None)
+    row = _report.rss_target(peaks["tapeflow"], peaks.get(tf_name))
+    if row[1] is not None:
+        print(f"  {row[0]}: {row[1]:.2f}x  {'met' if row[2] else 'MISSED'}")
+    _report.emit("input_pipeline", "tf.data pipelines and one tf.data-fed epoch: peak resident "
+                 "memory", "MiB", [("both pipelines + one epoch",
+                                    {("TF" if n == tf_name else n): v for n, v in peaks.items()})],
+                 [row])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--no-train", action="store_true", help="skip the training-epoch part")
     ap.add_argument("--no-tf", action="store_true", help="skip TensorFlow")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
+    ap.add_argument("--rss-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.rss_worker:
+        return rss_worker(args.rss_worker)
 
     (x, y), _ = mnist.load_data()
     print(f"MNIST train {x.shape} {x.dtype}; {os.cpu_count()} CPUs; numpy {np.__version__}")
@@ -148,6 +199,8 @@ def main():
     n, dt = one_pass(ds)
     print(f"{'map->batch, tapeflow per-element fallback (no block fusion)':<60}{n / dt:>12,.0f}")
 
+    if not args.no_memory:
+        report_memory(frameworks)
     if args.no_train:
         return
     print("\nOne training epoch of the seed's loop (235 steps of 256), best of two:")

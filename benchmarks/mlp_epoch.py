@@ -292,8 +292,7 @@ def peak_rss(model, threads):
 
 
 def rss_worker(name, model, threads):
-    import resource  # Unix only
-
+    import _report  # json, os, runpy only
     import numpy as np
 
     global available
@@ -304,14 +303,7 @@ def rss_worker(name, model, threads):
     runs = dict(runs_for(model, data, np, threads))
     if name in runs:
         runs[name]()
-        # NOTE: VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss into a child
-        # across fork+exec, so a worker started by a big process would report the parent's
-        try:
-            with open("/proc/self/status") as f:
-                kb = next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:"))
-        except (OSError, StopIteration):
-            kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(kb / 1024)
+        print(_report.peak_rss_mib())
 
 
 def main():
@@ -365,11 +357,13 @@ def main():
             print("peak RSS of a fresh process running one epoch (MiB):")
             for name, mib in rss.items():
                 print(f"  {name:42s} {'-' if mib is None else f'{mib:8.0f}'}")
-            a, b = rss.get(MEMORY_RUNS[0]), rss.get(MEMORY_RUNS[2])
-            if a is not None and b is not None:
-                verdict = "met" if a <= b else "MISSED"
-                print(f"  tapeflow fit <= TF fit: {a:.0f} vs {b:.0f} MiB  {verdict}")
-                met.append(("peak RSS: tapeflow fit <= TF fit", a / b, a <= b))
+            for ours, theirs, what in ((0, 2, "fit"), (1, 3, "eager loop")):
+                a, b = rss.get(MEMORY_RUNS[ours]), rss.get(MEMORY_RUNS[theirs])
+                row = _report.rss_target(a, b, f"peak RSS: tapeflow {what} / TF {what}")
+                if row[1] is not None:
+                    print(f"  {row[0]}: {a:.0f} vs {b:.0f} MiB = {row[1]:.2f}x  "
+                          f"{'met' if row[2] else 'MISSED'}")
+                    met.append(row)
         _report.emit(f"mlp_epoch_{model}", title, "samples/s, higher is better",
                      [(name, {"samples/s": med[name], "test acc": accs[name],
                               "peak RSS MiB": rss.get(name)})
