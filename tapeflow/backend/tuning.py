@@ -11,6 +11,9 @@ process-wide changes, once:
 Code without such ops (a plain MLP) keeps glibc's and OpenBLAS's defaults, so its
 matmuls still use every core; a very large 2-D product (the workshop's full-batch
 60000x784 ones) is split into blocks over the workers instead (``ops/_chunks.matmul_2d``).
+While OpenBLAS keeps its threads, ``watch_matmul`` times the medium 2-D products: once they
+run slower than the same product on one thread (another process holds a core), OpenBLAS is
+put on one thread for good, as a heavy op would (see ``watch_matmul``).
 One switch per behaviour, environment variables read when ``apply()`` runs:
 
 - ``TAPEFLOW_MALLOC_TUNING=0`` leaves glibc's malloc alone.
@@ -32,15 +35,17 @@ convnet's training step measured 5-15x slower with 2 OpenBLAS threads than with 
 that gets no core simply takes fewer chunks (the caller's thread works too), and BLAS runs on
 one thread per call.
 """
+import collections
 import ctypes
 import os
 import sys
 import threading
+import time
 
 from . import host as np
 
-__all__ = ["applied", "apply", "one_blas_thread", "tune_blas_threads", "tune_malloc",
-           "workers"]
+__all__ = ["applied", "apply", "load_switch", "one_blas_thread", "tune_blas_threads",
+           "tune_malloc", "watch_matmul", "workers"]
 
 _found = []  # [(get_num_threads, set_num_threads) or None], looked up once
 _lock = threading.Lock()
@@ -174,6 +179,97 @@ class one_blas_thread:
                 if _depth[0] == 0 and _depth[1] > 1:
                     blas[1](_depth[1])
         return False
+
+
+# -- load watch ---------------------------------------------------------------------------------
+WATCH_MACS = 1 << 21  # 2-D products of at least this many multiply-adds are watched
+_WARM = 4  # calls of a size class not timed (first pages, caches, OpenBLAS's thread start)
+_PROBES = 3  # one-thread timings per size class, right after the warm-up: its reference
+_WINDOW = 9  # multi-threaded calls whose median is compared with the reference
+_MARGIN = 1.1  # how much slower than one thread that median must be
+_watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times]
+_switched = {}  # load_switch(): what made the watch put OpenBLAS on one thread
+
+
+def _product(a, b):  # the product the watch times (a stand-in in tests)
+    return np.matmul(a, b)
+
+
+def load_switch():
+    """What the load watch decided: ``{}`` while OpenBLAS keeps its threads, else the size
+    class and per-multiply-add seconds that made it switch to one thread."""
+    return dict(_switched)
+
+
+def _watching():
+    if _switched or _applied.get("blas_threads") or _depth[0] > 0:
+        return None
+    if os.environ.get("TAPEFLOW_BLAS_TUNING") == "0" or _env_threads() is not None:
+        return None
+    blas = _openblas()
+    return blas if blas is not None and blas[0]() > 1 else None
+
+
+def watch_matmul(a, b, macs):
+    """``np.matmul(a, b)`` of a medium 2-D product while OpenBLAS runs it on several threads,
+    timed; OpenBLAS goes to one thread for good once such products stop paying for them.
+
+    NOTE: a multi-threaded BLAS call waits at a barrier for every thread, and its idle threads
+    spin: with another process computing on one of 2 cores, the seed MLP's epoch measured
+    3-5x slower on OpenBLAS's 2 threads and unchanged on one. Each size class (a power of
+    two of multiply-adds) skips a few warm-up calls, then times the same product on one
+    thread three times (results dropped: 1- and 2-thread OpenBLAS round differently, and every
+    result must come from the setting in force) and keeps its best; when the median of the
+    last multi-threaded calls is slower than that, ``_switch`` puts OpenBLAS on one thread,
+    as the first heavy op does. On an idle machine the threads run such products in ~0.6x one
+    thread's time (a median ignores a stray slow call), so the switch, and its change of
+    rounding, comes only with real contention.
+    """
+    blas = _watching()
+    if blas is None:
+        return _product(a, b)
+    st = _watch.get(macs.bit_length())
+    if st is None:
+        st = _watch[macs.bit_length()] = [0, float("inf"), 0, collections.deque(maxlen=_WINDOW)]
+    st[0] += 1
+    if st[0] <= _WARM:
+        return _product(a, b)
+    if st[2] < _PROBES:
+        st[2] += 1
+        st[1] = min(st[1], _one_thread_time(blas, a, b) / macs)
+    t = time.perf_counter()
+    out = _product(a, b)
+    recent = st[3]
+    recent.append((time.perf_counter() - t) / macs)
+    if len(recent) == _WINDOW and sorted(recent)[_WINDOW // 2] > _MARGIN * st[1]:
+        _switch(blas, macs, sorted(recent)[_WINDOW // 2], st[1])
+    return out
+
+
+def _one_thread_time(blas, a, b):
+    """Seconds of ``a @ b`` on one OpenBLAS thread (the result is dropped: see watch_matmul)."""
+    with _lock:
+        threads = blas[0]()
+        if _depth[0] > 0 or threads < 2:
+            return float("inf")
+        blas[1](1)
+        try:
+            t = time.perf_counter()
+            _product(a, b)
+            return time.perf_counter() - t
+        finally:
+            blas[1](threads)
+
+
+def _switch(blas, macs, multi, one):
+    with _lock:
+        if _switched:
+            return
+        _switched.update(macs=macs, threads=blas[0](), multi_per_mac=multi, one_per_mac=one)
+        if _depth[0] > 0:  # NOTE: as in tune_blas_threads: what one_blas_thread restores
+            _depth[1] = 1
+        else:
+            blas[1](1)
 
 
 # -- worker threads -----------------------------------------------------------------------------

@@ -92,8 +92,11 @@ def matmul_2d(a, b):
     """
     m, k = a.shape
     n = b.shape[1]
-    if m * k * n < SPLIT_MACS:  # NOTE: checked first: most products of a step are small
-        return np.matmul(a, b)
+    macs = m * k * n
+    if macs < SPLIT_MACS:  # NOTE: checked first: most products of a step are small
+        if macs < tuning.WATCH_MACS:
+            return np.matmul(a, b)
+        return tuning.watch_matmul(a, b, macs)  # OpenBLAS's threads, while they pay
     n_workers = workers()
     if (n_workers < 2 or getattr(_inside, "yes", False) or a.dtype.kind not in "fc"
             or a.dtype != b.dtype):

@@ -1,0 +1,133 @@
+"""The BLAS load watch (``backend/tuning.watch_matmul``): medium 2-D products keep OpenBLAS's
+threads while those beat one thread, and put OpenBLAS on one thread for good once they do not
+(another process holding a core). The clock and OpenBLAS are stand-ins here, so each case
+decides exactly; the real-machine figures are in ``benchmarks/run_all.py --busy``."""
+import numpy as np
+import pytest
+
+from tapeflow.backend import tuning
+from tapeflow.ops import _chunks
+
+
+class FakeBLAS:
+    """OpenBLAS's get/set thread count, and a clock each product advances by its cost on the
+    thread count in force."""
+
+    def __init__(self, multi_cost, one_cost, threads=2):
+        self.threads, self.now = threads, 0.0
+        self.cost = {1: one_cost, 2: multi_cost}
+        self.sets = []
+
+    def get(self):
+        return self.threads
+
+    def set(self, n):
+        self.sets.append(n)
+        self.threads = n
+
+    def matmul(self, a, b, **kw):
+        self.now += self.cost[min(self.threads, 2)]
+        return np.matmul(a, b, **kw)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    def make(multi_cost, one_cost, threads=2):
+        blas = FakeBLAS(multi_cost, one_cost, threads)
+        monkeypatch.setattr(tuning, "_openblas", lambda: (blas.get, blas.set))
+        monkeypatch.setattr(tuning, "_watch", {})
+        monkeypatch.setattr(tuning, "_switched", {})
+        monkeypatch.setattr(tuning, "_applied", {})
+        monkeypatch.setattr(tuning, "_product", blas.matmul)
+        monkeypatch.setattr(tuning.time, "perf_counter", lambda: blas.now)
+        for var in tuning._THREAD_VARS + ("TAPEFLOW_BLAS_TUNING",):
+            monkeypatch.delenv(var, raising=False)
+        return blas
+    return make
+
+
+def operands(m=256, k=784, n=50):
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((m, k)).astype(np.float32),
+            rng.standard_normal((k, n)).astype(np.float32))
+
+
+def run(calls, a, b):
+    return [_chunks.matmul_2d(a, b) for _ in range(calls)]
+
+
+def test_threads_that_pay_are_kept(fake):
+    blas = fake(multi_cost=1.0, one_cost=1.8)  # an idle machine: 2 threads ~0.55x one
+    a, b = operands()
+    outs = run(200, a, b)
+    assert tuning.load_switch() == {}
+    assert blas.threads == 2
+    # the reference timings each put OpenBLAS on one thread and back, and nothing else did
+    assert blas.sets == [1, 2] * tuning._PROBES
+    for out in outs:
+        np.testing.assert_array_equal(out, np.matmul(a, b))
+
+
+def test_threads_that_stop_paying_switch_to_one_thread_for_good(fake):
+    blas = fake(multi_cost=1.0, one_cost=1.8)
+    a, b = operands()
+    run(50, a, b)
+    assert tuning.load_switch() == {}
+    blas.cost[2] = 4.0  # another process takes a core: each 2-thread call waits at the barrier
+    run(tuning._WINDOW // 2, a, b)
+    assert tuning.load_switch() == {}, "the median needs most of the window slow"
+    run(1, a, b)
+    got = tuning.load_switch()
+    assert blas.threads == 1
+    assert got["threads"] == 2 and got["macs"] == a.shape[0] * a.shape[1] * b.shape[1]
+    assert got["multi_per_mac"] > got["one_per_mac"]
+    sets = len(blas.sets)
+    blas.cost[2] = 1.0  # the machine is idle again: one thread stays (results keep one rounding)
+    run(50, a, b)
+    assert blas.threads == 1 and len(blas.sets) == sets
+
+
+def test_a_few_slow_calls_do_not_switch(fake):
+    blas = fake(multi_cost=1.0, one_cost=1.8)
+    a, b = operands()
+    run(20, a, b)
+    for _ in range(30):  # one stray slow call in every three
+        blas.cost[2] = 10.0
+        run(1, a, b)
+        blas.cost[2] = 1.0
+        run(2, a, b)
+    assert tuning.load_switch() == {} and blas.threads == 2
+
+
+@pytest.mark.parametrize("env", [{"TAPEFLOW_BLAS_TUNING": "0"}, {"OPENBLAS_NUM_THREADS": "2"},
+                                 {"TAPEFLOW_NUM_THREADS": "2"}], ids=lambda e: next(iter(e)))
+def test_a_user_setting_turns_the_watch_off(fake, monkeypatch, env):
+    blas = fake(multi_cost=4.0, one_cost=1.0)  # would switch at once
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    run(40, *operands())
+    assert tuning.load_switch() == {} and blas.sets == []
+
+
+def test_small_and_one_thread_products_are_not_watched(fake):
+    blas = fake(multi_cost=4.0, one_cost=1.0)
+    run(40, *operands(64, 64, 64))  # under WATCH_MACS
+    assert blas.sets == [] and tuning._watch == {}
+    blas.threads = 1  # OpenBLAS already on one thread (a heavy op ran, or the user's choice)
+    run(40, *operands())
+    assert blas.sets == [] and tuning.load_switch() == {}
+
+
+def test_inside_one_blas_thread_the_switch_is_what_exit_restores(fake, monkeypatch):
+    blas = fake(multi_cost=4.0, one_cost=1.0)
+    a, b = operands()
+    run(tuning._WARM + tuning._PROBES, a, b)  # references taken: one thread is 4x faster
+    monkeypatch.setattr(tuning, "_depth", [0, 0])
+    with tuning.one_blas_thread():
+        assert blas.threads == 1
+        run(tuning._WINDOW, a, b)  # products inside chunks are not watched
+        assert tuning.load_switch() == {}
+        # a switch decided meanwhile (by another thread) must survive the context's exit
+        tuning._switch((blas.get, blas.set), 1, 4.0, 1.0)
+    assert blas.threads == 1
+    assert tuning.load_switch()["multi_per_mac"] == 4.0
