@@ -672,6 +672,8 @@ class _Variant:
             arrays.append(x._v if isinstance(x, TensorBase) else _to_array(x))
         outs = iter(self._plan(*arrays) if self._gpu is None else self._gpu(arrays))
         leaves = [const(next(outs)) if leaf is True else leaf for leaf in self._leaves]
+        if self._structure is None or not nest.is_nested(self._structure):
+            return leaves[0]  # one output (or None): nothing to rebuild
         return nest.pack_sequence_as(self._structure, leaves)
 
 
@@ -1149,7 +1151,10 @@ class Function(_types.PolymorphicFunction):
         return tuple(out), {}
 
     def _key(self, args, kwargs):
-        flat = nest.flatten((args, kwargs))
+        if kwargs or any(nest.is_nested(a) for a in args):
+            flat = nest.flatten((args, kwargs))
+        else:  # NOTE: the common call (tensors or nothing): its own flat list, no walk
+            flat = list(args)
         return flat, tuple(_leaf_key(x) for x in flat)
 
     # -- calling ----------------------------------------------------------------------------

@@ -286,6 +286,9 @@ def _sum_axes(gshape, shape):
 
 
 def _sum_to_fwd(g, shape):
+    if not shape and type(g) is host.ndarray and g.dtype.kind in "fc":
+        # NOTE: a scalar's gradient (a bias or a coefficient): every axis, one plain reduction
+        return host.add.reduce(g, axis=tuple(range(g.ndim)), dtype=g.dtype) if g.ndim else g
     axes = _sum_axes(g.shape, shape)
     if not axes:
         r = g

@@ -73,7 +73,10 @@ def _expand_back(n, g):
 def _spread_fwd(g, kept, shape, scale):
     """``g`` reshaped to ``kept`` (the reduced axes kept as 1), broadcast to ``shape`` and
     scaled: a sum's or mean's gradient as one op."""
-    out = xp_of(g).empty(shape, g.dtype)
+    xp = xp_of(g)
+    if not g.ndim:  # NOTE: a full reduction's gradient: one fill
+        return xp.full(shape, g * g.dtype.type(scale) if scale != 1.0 else g, g.dtype)
+    out = xp.empty(shape, g.dtype)
     out[...] = g.reshape(kept)
     if scale != 1.0:
         out *= out.dtype.type(scale)
