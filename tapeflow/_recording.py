@@ -64,5 +64,7 @@ def trace_here():
 
 def active_here():
     """Whether a tape or trace opened by the calling thread is recording."""
+    if not recording:  # NOTE: the common case (a replayed tf.function, an op outside tapes)
+        return False
     tid = get_ident()
     return any(r._thread == tid for r in tuple(recording))
