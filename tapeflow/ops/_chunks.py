@@ -82,13 +82,25 @@ def run_chunks(job, spans, xp=np):
 SPLIT_MACS = 1 << 27
 
 
+# NOTE: a large product whose inner dimension is the long one (a weight gradient ``x.T @ g``
+# over a whole dataset: 784 x 60000 x 50) is summed over blocks of this many inner indices
+# instead: each worker reads its rows of ``x`` once, contiguously, where row blocks of ``x.T``
+# would read strided columns and every block would re-read all of ``g`` (measured 15% faster
+# on 2 cores). The block size is fixed, never derived from the worker count, so the values
+# are the same on every machine.
+K_BLOCK = 8192
+
+
 def matmul_2d(a, b):
     """``a @ b`` for 2-D host arrays: a large product is split into row (or column) blocks
     that tapeflow's workers pull from a queue (a core taken by another process only takes
-    fewer blocks instead of stalling every BLAS barrier), each block on one BLAS thread.
+    fewer blocks instead of stalling every BLAS barrier), each block on one BLAS thread. A
+    product whose inner dimension is much the longest is summed over ``K_BLOCK`` slices of it
+    instead, in order (see the NOTE above).
 
-    Each block is a plain BLAS product of whole dot products (the inner dimension is never
-    split), so the values are those of one ``np.matmul`` call on one thread.
+    The blocks depend on the shapes only, never on the number of workers, so a product has
+    the same values on every machine (with the same BLAS kernel); they are within rounding of
+    one ``np.matmul`` call, not always bit for bit (BLAS treats a block's edge rows apart).
     """
     m, k = a.shape
     n = b.shape[1]
@@ -97,22 +109,37 @@ def matmul_2d(a, b):
         if macs < tuning.WATCH_MACS:
             return np.matmul(a, b)
         return tuning.watch_matmul(a, b, macs)  # OpenBLAS's threads, while they pay
-    n_workers = workers()
-    if (n_workers < 2 or getattr(_inside, "yes", False) or a.dtype.kind not in "fc"
-            or a.dtype != b.dtype):
+    if a.dtype.kind not in "fc" or a.dtype != b.dtype:
         return np.matmul(a, b)
+    if k >= 2 * K_BLOCK and k >= 8 * max(m, n):
+        return _inner_blocks(a, b)
     out = np.empty((m, n), a.dtype)
     rows = m >= n
     size = m if rows else n
-    step = max(16, -(-size // (3 * n_workers)))  # a few blocks per worker (see run_chunks)
+    step = -(-size // _BLOCKS)
+    step = max(16, -(-step // 16) * 16)  # whole multiples of BLAS's row tiles
     spans = [(i, min(size, i + step)) for i in range(0, size, step)]
-    if len(spans) < 2:
-        return np.matmul(a, b)
     if rows:
         def job(i, j):
             np.matmul(a[i:j], b, out=out[i:j])
     else:
         def job(i, j):
             out[:, i:j] = np.matmul(a, b[:, i:j])
-    run_chunks(job, spans)
+    with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
+        run_chunks(job, spans)
+    return out
+
+
+_BLOCKS = 8  # row or column blocks of a large product: a few per worker (see run_chunks)
+
+
+def _inner_blocks(a, b):
+    """``a @ b`` as the sum, in order, of ``a[:, i:j] @ b[i:j]`` over ``K_BLOCK`` slices."""
+    k = a.shape[1]
+    spans = [(i, min(k, i + K_BLOCK)) for i in range(0, k, K_BLOCK)]
+    with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
+        parts = run_chunks(lambda i, j: np.matmul(a[:, i:j], b[i:j]), spans)
+    out = parts[0]
+    for part in parts[1:]:
+        out += part
     return out
