@@ -94,7 +94,7 @@ class Plan:
     * ``source``: the generated code, for people to read.
     """
 
-    __slots__ = ("run", "steps", "variables", "source", "namespace")
+    __slots__ = ("run", "steps", "variables", "source", "namespace", "failed")
 
     def __init__(self, run, steps, source, namespace=None):
         self.run = run
@@ -110,6 +110,7 @@ class Plan:
         self.variables = tuple(found.values())
         self.source = source
         self.namespace = namespace or {}  # the generated code's globals
+        self.failed = None  # per output, the error of the failed trace-time op it needs
 
     def kinds(self):
         """The set of step kinds in the plan."""
@@ -152,6 +153,7 @@ class _Trace:
         self.scoped_out = set()  # ids of tensors made inside a nested trace (out of scope)
         self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
         self.concrete = None  # restore the variables reachable from them)
+        self.failed = None  # name -> the error of the op it comes from (see ``defer``)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -199,6 +201,8 @@ class _Trace:
             self.capture_parent.append(pname)
             if pname in self.parent.computed:
                 self.computed.add(name)
+            if self.parent.failed and pname in self.parent.failed:
+                self._failed()[name] = self.parent.failed[pname]
             return name
         if i in self.orphans:
             self.fail(f"{user or 'the function'} used a tensor computed outside tapeflow's op "
@@ -239,6 +243,11 @@ class _Trace:
         else:
             step = PlanStep(RANDOM if op.random else OP, op)
         self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
+        if self.failed:  # computed from a failed op's stand-in: fails with it
+            for a in args:
+                if a in self.failed:
+                    self.failed[name] = self.failed[a]
+                    break
         # NOTE: an op of constants only (tf.shape(x)[0]) gives the same value on every call
         # of this plan: Python may read it
         computed = op.random or step.kind == EFFECT or any(a in self.computed for a in args)
@@ -257,6 +266,8 @@ class _Trace:
         if self.suspended:
             return
         src = self.name_of(value, "assign")
+        if self.failed and src in self.failed and not self.dry:
+            raise self.failed[src]
         v = self._var(var)
         if kind == "assign":
             line = f"{v}._v = {src}"
@@ -278,6 +289,10 @@ class _Trace:
     def read_value(self, t, what):
         if self.suspended:
             return
+        if self.failed is not None:
+            error = self.failure(t)
+            if error is not None:  # Python needs the value of an op that failed
+                raise error
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
@@ -321,11 +336,38 @@ class _Trace:
         fname = self._new("p")
         self.ns[fname] = fn
         reads = tuple(n for n, a in zip(names, args) if isinstance(a, TensorBase))
+        if self.failed and not self.dry:
+            for n in reads:
+                if n in self.failed:  # printing or applying a value that failed
+                    raise self.failed[n]
         self._emit(f"{fname}({', '.join(names)})", PlanStep(EFFECT, fn), reads)
 
-    # -- code generation ---------------------------------------------------------------------
-    def build(self, input_names, output_names):
-        """The ``Plan``: the recorded lines that effects, assignments or outputs need."""
+    def defer(self, out, error):
+        """Op output ``out`` (a stand-in of the right shape and dtype) comes from an op that
+        raised ``error`` on this call's values; TF prunes an op whose result nothing needs,
+        so the error is raised only when something does: an output, an assign, tf.print,
+        Python (``bool()``, ``.numpy()``) or a gradient that reads it."""
+        self._failed().setdefault(self.names[id(out)], error)
+
+    def _failed(self):
+        if self.failed is None:
+            self.failed = {}
+        return self.failed
+
+    def failure(self, t):
+        """The error of the failed op tensor ``t`` comes from, or None."""
+        i = id(t)
+        tr = self
+        while tr is not None:
+            if tr.failed:
+                name = tr.names.get(i)
+                if name in tr.failed:
+                    return tr.failed[name]
+            tr = tr.parent
+        return None
+
+    def _needed(self, output_names):
+        """Per recorded line, whether effects, assignments or ``output_names`` need it."""
         live = set(output_names)
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
@@ -337,6 +379,29 @@ class _Trace:
             if step.kind in _ALWAYS_KEPT or hit:
                 keep[k] = True
                 live.update(reads)
+        return keep
+
+    def _raise_needed_failure(self, output_names):
+        """Raise the error of the first failed op something needs (a nested trace's own
+        outputs excepted: its parent decides whether they are needed)."""
+        roots = () if self.parent is not None else output_names
+        for n in roots:
+            if n in self.failed:
+                raise self.failed[n]
+        keep = self._needed(roots)
+        for k, (reads, writes, _) in enumerate(self.uses):
+            if keep[k]:
+                for n in (writes, *reads):
+                    if n in self.failed:
+                        raise self.failed[n]
+
+    # -- code generation ---------------------------------------------------------------------
+    def build(self, input_names, output_names):
+        """The ``Plan``: the recorded lines that effects, assignments or outputs need. An op
+        that failed at trace time and is needed raises its error here (see ``defer``)."""
+        if self.failed and not self.dry:
+            self._raise_needed_failure(output_names)
+        keep = self._needed(output_names)
         body = [line for line, k in zip(self.lines, keep) if k]
         steps = [use[2] for use, k in zip(self.uses, keep) if k]
         ret = ", ".join(output_names)
@@ -345,7 +410,10 @@ class _Trace:
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # our own codegen
-        return Plan(ns["plan"], steps, src, self.ns)
+        plan = Plan(ns["plan"], steps, src, self.ns)
+        if self.failed:
+            plan.failed = [self.failed.get(n) for n in output_names]
+        return plan
 
     # -- traced control flow ------------------------------------------------------------------
     def subtrace(self, fn, args, dry):
@@ -408,9 +476,9 @@ class _Trace:
         plan = child.build(in_names + child.capture_names, out_names)
         return result, plan, list(child.capture_parent), flat
 
-    def control(self, kind, runner, plans, reads, outputs):
+    def control(self, kind, runner, plans, reads, outputs, failed=None):
         """Emit one control step calling ``runner(*reads)``; ``outputs`` (tensors) are bound
-        to its results."""
+        to its results (``failed``: per output, the error of a failed op it needs)."""
         fname = self._new("w")
         self.ns[fname] = runner
         names = [self._new() for _ in outputs]
@@ -421,6 +489,13 @@ class _Trace:
                    tuple(names))
         for t, n in zip(outputs, names):
             self.bind(t, n)
+        if self.failed or failed:
+            upstream = next((self.failed[r] for r in reads if self.failed and r in self.failed),
+                            None)
+            for k, n in enumerate(names):
+                error = (failed[k] if failed else None) or upstream
+                if error is not None:
+                    self._failed()[n] = error
 
 
 # -- trace keys ---------------------------------------------------------------------------------
@@ -1275,6 +1350,9 @@ class Function(_types.PolymorphicFunction):
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         shadow = concrete._primary is not None  # a new shape of a trace made before
         saved = _reachable_variables(self._python_function, concrete) if dry else None
+        # the values a failed singleton check puts back (TF's failing call changes nothing)
+        before = None if dry or not first else _reachable_variables(self._python_function,
+                                                                    concrete)
         fn = self._converted()
         _recording.push(trace)
         try:
@@ -1283,6 +1361,16 @@ class Function(_types.PolymorphicFunction):
                     result = fn(*t_args, **t_kwargs)
             else:
                 result = fn(*t_args, **t_kwargs)
+            if trace.created and first and not shadow:
+                _recording.pop(trace)
+                try:
+                    self._check_singletons(concrete, fn, args, kwargs, flat, trace)
+                except BaseException:
+                    for v, value in before or ():
+                        v._v = value
+                    raise
+                finally:
+                    _recording.push(trace)
         finally:
             _recording.pop(trace)
             if saved is not None:
@@ -1293,6 +1381,8 @@ class Function(_types.PolymorphicFunction):
                     _log.warning("tf.function %r: get_concrete_function's trace updated "
                                  "variable %s, which tapeflow could not put back",
                                  self.__name__, lost.name)
+        if trace.failed and trace.unsafe is not None and not dry:
+            raise next(iter(trace.failed.values()))  # runs eagerly: the op would fail there
         out_flat = nest.flatten(result)
         out_names, leaves, out_shapes = [], [], []
         if trace.unsafe is None:
@@ -1354,6 +1444,41 @@ class Function(_types.PolymorphicFunction):
         if variant is not None and variant.plan is not None:
             _poison(trace, out_flat)
         return variant, eager_result
+
+    def _check_singletons(self, concrete, fn, args, kwargs, flat, first):
+        """TF's check after a trace that created variables: trace the body once more (dry:
+        variable updates undone, tf.print silent, on the same values) and raise TF's
+        ``ValueError`` if it creates variables again (a ``tf.Variable(...)`` run on every
+        call rather than once, as ``if self.v is None:`` does). TF counts it as a trace."""
+        check = _Trace(first=False)
+        check.dry = True
+        check.fn, check.concrete = self._python_function, concrete
+        traced_flat = list(flat)
+        for p, x in enumerate(flat):
+            if isinstance(x, Variable):
+                continue
+            if isinstance(x, TensorBase) or _leaf_key(x)[0] == "tensor":
+                t = const(x._v if isinstance(x, TensorBase) else _to_array(x))
+                check.bind(t, f"i{p}")
+                traced_flat[p] = t
+        c_args, c_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        saved = _reachable_variables(self._python_function, concrete)
+        known = {id(v) for v, _ in saved}
+        saved += [(v, v._v) for v in first.created if id(v) not in known]
+        _recording.push(check)
+        try:
+            fn(*c_args, **c_kwargs)
+        finally:
+            _recording.pop(check)
+            for v, value in saved:
+                v._v = value
+            _poison(check, ())
+        lost = _unrestored(check, saved)
+        if lost is not None:
+            _log.warning("tf.function %r: the check for variables created on every call "
+                         "updated variable %s, which tapeflow could not put back",
+                         self.__name__, lost.name)
+        self._tracing_count += 1
 
     def _converted(self):
         """The Python function as tracing runs it: AutoGraph-converted when ``autograph``."""
@@ -1646,6 +1771,8 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
 
 def _traced_cond(trace, pred, true_fn, false_fn, check=None):
     pred_name = trace.name_of(pred, "tf.cond")
+    if trace.failed is not None and trace.failure(pred) is not None:
+        raise trace.failure(pred)  # the predicate comes from an op that failed
     taken = bool(np.asarray(to_host(to_host(pred._v))))
     untaken_fn, taken_fn = (false_fn, true_fn) if taken else (true_fn, false_fn)
     dry = trace.subtrace(untaken_fn, [], dry=True)
@@ -1666,7 +1793,7 @@ def _traced_cond(trace, pred, true_fn, false_fn, check=None):
     result, flat = real[0], real[3]
     outs = [const(t._v) if isinstance(t, TensorBase) else t for t in flat]
     trace.control("cond", run_cond, (p_t, p_f), [pred_name] + c_t + c_f,
-                  [t for t in outs if isinstance(t, TensorBase)])
+                  [t for t in outs if isinstance(t, TensorBase)], real[1].failed)
     return nest.pack_sequence_as(result, outs)
 
 
@@ -1799,9 +1926,11 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
 
     # the trace ran the first iteration for real (when it ran): finish the loop with the
     # traced plans, so this call's results and effects are those of every later call
+    failed = None
     if taken and (limit is None or limit > 0):
         vals = tuple(t._v for t in outs)
         n = 1
+        failed = p_b.failed
         while (limit is None or n < limit) and run_c(*vals, *c_tensors)[0]:
             vals = run_b(*vals, *b_tensors)
             n += 1
@@ -1809,7 +1938,7 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
         vals = tuple(t._v for t in init)
     results = [const(v) for v in vals]
     reads = [trace.name_of(t, "tf.while_loop") for t in init] + c_caps + b_caps
-    trace.control("while", run_while, (p_c, p_b), reads, results)
+    trace.control("while", run_while, (p_c, p_b), reads, results, failed)
     return pack(results) if not single else results[0]
 
 

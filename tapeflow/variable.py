@@ -180,23 +180,23 @@ class Variable(TensorBase):
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         t = self._checked(value)
-        self._v = _row_major(t._v)
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "assign", t)
+        self._v = _row_major(t._v)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
-        self._v = self._v + t._v
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "add", t)
+        self._v = self._v + t._v
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
-        self._v = self._v - t._v
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "sub", t)
+        self._v = self._v - t._v
         return _Unread(self) if read_value else None
 
     def _assign_raw(self, array):
