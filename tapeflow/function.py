@@ -154,6 +154,8 @@ class _Trace:
         self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
         self.concrete = None  # restore the variables reachable from them)
         self.failed = None  # name -> the error of the op it comes from (see ``defer``)
+        self.rng_sandbox = False  # random draws use a throwaway generator (a check trace)
+        self.undo = None  # a dry trace's assigned variables: id -> (variable, value before)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -268,6 +270,8 @@ class _Trace:
         src = self.name_of(value, "assign")
         if self.failed and src in self.failed and not self.dry:
             raise self.failed[src]
+        if self.dry:
+            self._keep_for_undo(var)
         v = self._var(var)
         if kind == "assign":
             line = f"{v}._v = {src}"
@@ -278,7 +282,20 @@ class _Trace:
     def assign_raw(self, var):
         if self.suspended:
             return
+        if self.dry:
+            self._keep_for_undo(var)
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
+
+    def _keep_for_undo(self, var):
+        if self.undo is None:
+            self.undo = {}
+        self.undo.setdefault(id(var), (var, var._v))
+
+    def put_back(self):
+        """Undo a dry trace's variable updates."""
+        if self.undo:
+            for v, value in self.undo.values():
+                v._v = value
 
     def orphan(self, t):
         if self.suspended:
@@ -424,6 +441,7 @@ class _Trace:
         child = _Trace(self.first)
         child.parent, child.fn, child.concrete = self, self.fn, self.concrete
         child.dry = dry or self.dry
+        child.rng_sandbox = self.rng_sandbox
         in_names, inputs = [], []
         for k, x in enumerate(args):
             v = x._v
@@ -448,6 +466,7 @@ class _Trace:
             _recording.pop(child)
             _recording.push(self)
             if saved is not None:
+                child.put_back()
                 for v, value in saved:
                     v._v = value
         self.created += child.created
@@ -1117,6 +1136,7 @@ class Function(_types.PolymorphicFunction):
         self._last_key = None
         self._warned = set()
         self._retraced = set()  # signatures traced again after a first trace made variables
+        self._check_created = True  # trace again after a first trace that made variables
         self._instances = weakref.WeakKeyDictionary()
         self._params = None
         functools.update_wrapper(self, python_function)
@@ -1151,6 +1171,7 @@ class Function(_types.PolymorphicFunction):
             bound = Function(self._python_function.__get__(instance, owner),
                              self.input_signature, self._autograph,
                              reduce_retracing=self._reduce_retracing)
+            bound._check_created = self._check_created
             try:
                 self._instances[instance] = bound
             except TypeError:
@@ -1361,7 +1382,7 @@ class Function(_types.PolymorphicFunction):
                     result = fn(*t_args, **t_kwargs)
             else:
                 result = fn(*t_args, **t_kwargs)
-            if trace.created and first and not shadow:
+            if trace.created and first and not shadow and self._check_created:
                 _recording.pop(trace)
                 try:
                     self._check_singletons(concrete, fn, args, kwargs, flat, trace)
@@ -1374,6 +1395,7 @@ class Function(_types.PolymorphicFunction):
         finally:
             _recording.pop(trace)
             if saved is not None:
+                trace.put_back()
                 for v, value in saved:
                     v._v = value
                 lost = _unrestored(trace, saved)
@@ -1451,7 +1473,7 @@ class Function(_types.PolymorphicFunction):
         ``ValueError`` if it creates variables again (a ``tf.Variable(...)`` run on every
         call rather than once, as ``if self.v is None:`` does). TF counts it as a trace."""
         check = _Trace(first=False)
-        check.dry = True
+        check.dry = check.rng_sandbox = True
         check.fn, check.concrete = self._python_function, concrete
         traced_flat = list(flat)
         for p, x in enumerate(flat):
@@ -1470,6 +1492,7 @@ class Function(_types.PolymorphicFunction):
             fn(*c_args, **c_kwargs)
         finally:
             _recording.pop(check)
+            check.put_back()
             for v, value in saved:
                 v._v = value
             _poison(check, ())

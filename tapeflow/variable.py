@@ -201,9 +201,9 @@ class Variable(TensorBase):
 
     def _assign_raw(self, array):
         """Rebind to a backend array of the same shape and dtype (optimizers' fast path)."""
-        self._v = array
-        if recording:
+        if recording:  # first: a dry trace keeps the value to put back
             _tell_trace("assign_raw", self)
+        self._v = array
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
