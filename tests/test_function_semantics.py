@@ -40,6 +40,7 @@ MESSAGE_DIFFERS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")  # check_numerics's NaN
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
 def test_matches_tensorflow(name, fn):
     want, got = dict(RECORDED[name]), recorded(tf, fn)
