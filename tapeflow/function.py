@@ -155,7 +155,7 @@ class _Trace:
         self.concrete = None  # restore the variables reachable from them)
         self.failed = None  # name -> the error of the op it comes from (see ``defer``)
         self.rng_sandbox = False  # random draws use a throwaway generator (a check trace)
-        self.undo = None  # a dry trace's assigned variables: id -> (variable, value before)
+        self.undo = None  # variables a dry or first trace assigned: id -> (var, value before)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -265,13 +265,13 @@ class _Trace:
     # NOTE: the hooks below are reached through ``_recording.trace_here()`` (this thread's
     # trace); while a recorded side effect runs for real (``suspended``) they ignore it.
     def assign(self, var, kind, value):
+        if self.dry or self.first:  # kept to put back (see put_back)
+            self._keep_for_undo(var)
         if self.suspended:
             return
         src = self.name_of(value, "assign")
         if self.failed and src in self.failed and not self.dry:
             raise self.failed[src]
-        if self.dry:
-            self._keep_for_undo(var)
         v = self._var(var)
         if kind == "assign":
             line = f"{v}._v = {src}"
@@ -280,10 +280,10 @@ class _Trace:
         self._emit(line, PlanStep(ASSIGN, var, kind), (src,))
 
     def assign_raw(self, var):
+        if self.dry or self.first:  # an optimizer's update inside run_effect too
+            self._keep_for_undo(var)
         if self.suspended:
             return
-        if self.dry:
-            self._keep_for_undo(var)
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
 
     def _keep_for_undo(self, var):
@@ -292,7 +292,8 @@ class _Trace:
         self.undo.setdefault(id(var), (var, var._v))
 
     def put_back(self):
-        """Undo a dry trace's variable updates."""
+        """Undo the variable updates of a dry trace, or of a first trace (``first``) whose
+        check for variables created on every call failed."""
         if self.undo:
             for v, value in self.undo.values():
                 v._v = value
@@ -469,6 +470,11 @@ class _Trace:
                 child.put_back()
                 for v, value in saved:
                     v._v = value
+            elif child.undo:  # a first trace's branch or loop body: undone with the trace
+                for k, entry in child.undo.items():
+                    if self.undo is None:
+                        self.undo = {}
+                    self.undo.setdefault(k, entry)
         self.created += child.created
         self.made += child.made
         self.scoped_out.update(id(t) for t in child.made)
@@ -1371,9 +1377,6 @@ class Function(_types.PolymorphicFunction):
         t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         shadow = concrete._primary is not None  # a new shape of a trace made before
         saved = _reachable_variables(self._python_function, concrete) if dry else None
-        # the values a failed singleton check puts back (TF's failing call changes nothing)
-        before = None if dry or not first else _reachable_variables(self._python_function,
-                                                                    concrete)
         fn = self._converted()
         _recording.push(trace)
         try:
@@ -1387,8 +1390,7 @@ class Function(_types.PolymorphicFunction):
                 try:
                     self._check_singletons(concrete, fn, args, kwargs, flat, trace)
                 except BaseException:
-                    for v, value in before or ():
-                        v._v = value
+                    trace.put_back()  # TF's failing call changes no variable
                     raise
                 finally:
                     _recording.push(trace)

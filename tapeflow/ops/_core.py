@@ -274,8 +274,8 @@ def _deferred(op, inputs, arrays, attrs, error):
     on zeros and ones alike fails on its shapes: TF refuses those when tracing, so it raises
     now."""
     trace = trace_here()
-    if trace is None or trace.suspended or op.random:
-        raise error
+    if trace is None or trace.suspended or op.random or op.name in ("EagerPyFunc", "PyFunc"):
+        raise error  # py_function: user Python, stateful as in TF (never pruned)
     out = None
     for fill in (0, 1):
         try:
