@@ -470,8 +470,8 @@ class _Trace:
                 child.put_back()
                 for v, value in saved:
                     v._v = value
-            elif child.undo:  # a first trace's branch or loop body: undone with the trace
-                for k, entry in child.undo.items():
+            if child.undo:  # the first value of each: what a failed first call or an
+                for k, entry in child.undo.items():  # outer dry trace puts back
                     if self.undo is None:
                         self.undo = {}
                     self.undo.setdefault(k, entry)
@@ -1486,6 +1486,8 @@ class Function(_types.PolymorphicFunction):
                 check.bind(t, f"i{p}")
                 traced_flat[p] = t
         c_args, c_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        # put back: what the check's assign hooks kept (check.undo), and the variables
+        # reachable from the function (in case Python rebinds one's array directly)
         saved = _reachable_variables(self._python_function, concrete)
         known = {id(v) for v, _ in saved}
         saved += [(v, v._v) for v in first.created if id(v) not in known]
@@ -1498,11 +1500,6 @@ class Function(_types.PolymorphicFunction):
             for v, value in saved:
                 v._v = value
             _poison(check, ())
-        lost = _unrestored(check, saved)
-        if lost is not None:
-            _log.warning("tf.function %r: the check for variables created on every call "
-                         "updated variable %s, which tapeflow could not put back",
-                         self.__name__, lost.name)
         self._tracing_count += 1
 
     def _converted(self):
@@ -1632,7 +1629,7 @@ def _reachable_variables(fn, concrete, *more):
 
 def _unrestored(trace, saved):
     """A variable the dry ``trace`` assigned that ``saved`` cannot put back, or None."""
-    ids = {id(v) for v, _ in saved}
+    ids = {id(v) for v, _ in saved} | set(trace.undo or ())  # undo: put back by its hooks
     for _, _, step in trace.uses:
         if step.kind == ASSIGN and id(step.target) not in ids:
             return step.target
