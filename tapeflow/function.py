@@ -155,6 +155,7 @@ class _Trace:
         self.concrete = None  # restore the variables reachable from them)
         self.failed = None  # name -> the error of the op it comes from (see ``defer``)
         self.rng_sandbox = False  # random draws use a throwaway generator (a check trace)
+        self.prints = None  # a real root trace's tf.print output, shown when it succeeds
         self.undo = None  # variables a dry or first trace assigned: id -> (var, value before)
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -297,6 +298,27 @@ class _Trace:
         if self.undo:
             for v, value in self.undo.values():
                 v._v = value
+
+    def hold_print(self, emit, values):
+        """Keep a tf.print of this real trace for ``show_prints``; False when the trace does
+        not hold prints (they then print now)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        if root.prints is None:
+            return False
+        root.prints.append((emit, values))
+        return True
+
+    def show_prints(self):
+        """Print what ``hold_print`` kept, in order (TF runs a traced function's prints after
+        tracing it, and not at all when tracing fails)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        held, root.prints = root.prints, ([] if root.prints is not None else None)
+        for emit, values in held or ():
+            emit(*values)
 
     def orphan(self, t):
         if self.suspended:
@@ -1360,6 +1382,8 @@ class Function(_types.PolymorphicFunction):
         self._traces_run += 1
         trace = _Trace(first=first)
         trace.dry = dry
+        if not dry:
+            trace.prints = []
         trace.fn, trace.concrete = self._python_function, concrete
         tensor_positions = []
         traced_flat = list(flat)
@@ -1454,6 +1478,7 @@ class Function(_types.PolymorphicFunction):
         if dry:
             _poison(trace, ())
             return variant
+        trace.show_prints()
         # the tracing run executed the function for real (variables assigned, outputs computed)
         outs = []
         for t in out_flat:
@@ -1746,11 +1771,12 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
 
     emit._tf_op_type = "PrintV2"
     trace = _recording.trace_here()
+    values = [x._v if isinstance(x, TensorBase) else x for x in inputs]
     if trace is not None:
         trace.effect(emit, list(inputs))
-        if trace.dry:
+        if trace.dry or trace.hold_print(emit, values):
             return
-    emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
+    emit(*values)
 
 
 def _tapes_here():
@@ -1950,6 +1976,7 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
     # traced plans, so this call's results and effects are those of every later call
     failed = None
     if taken and (limit is None or limit > 0):
+        trace.show_prints()  # before the prints of the iterations run through the plans
         vals = tuple(t._v for t in outs)
         n = 1
         failed = p_b.failed

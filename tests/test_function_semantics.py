@@ -117,13 +117,19 @@ def test_only_traces_that_create_variables_are_checked():
     assert len(runs) == 1 and f.experimental_get_tracing_count() == 1
 
 
-def test_a_failing_first_call_gives_no_print_values_but_tfs_error():
+def test_a_failing_first_call_prints_nothing_and_raises_tfs_error():
     @tf.function
     def f(x):
+        tf.print("ran", x)
         return x * tf.Variable(1.0)
 
+    # TF 2.21: the ValueError, and no "ran" (its graph never runs)
     with pytest.raises(ValueError, match="only supports singleton tf.Variables"):
+        assert _stderr_of(lambda: f(tf.constant(1.0))) == ""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(ValueError):
         f(tf.constant(1.0))
+    assert err.getvalue() == ""
     with pytest.raises(ValueError, match="only supports singleton tf.Variables"):
         f(tf.constant(1.0))  # and on the next call too, as TF
 
@@ -139,3 +145,23 @@ def test_unused_failed_op_is_pruned_from_the_plan():
 def test_a_value_error_still_raises_eagerly():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0\] = 10 is not in"):
         tf.gather(tf.constant([1.0, 2.0]), [10])
+
+
+def test_the_tracing_calls_prints_come_after_its_python(capsys):
+    """TF runs a function's graph after tracing it: on the tracing call, Python's print
+    (trace time) shows before tf.print; a traced loop prints each iteration in order."""
+    @tf.function
+    def f(n):
+        print("trace")
+        tf.print("before")
+        for i in tf.range(n):
+            tf.print("it", i)
+        print("traced")
+        return n
+
+    f(tf.constant(3))
+    out = capsys.readouterr()
+    assert out.out == "trace\ntraced\n"
+    assert out.err == "before\nit 0\nit 1\nit 2\n"
+    f(tf.constant(2))
+    assert capsys.readouterr().err == "before\nit 0\nit 1\n"
