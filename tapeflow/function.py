@@ -94,7 +94,7 @@ class Plan:
     * ``source``: the generated code, for people to read.
     """
 
-    __slots__ = ("run", "steps", "variables", "source", "namespace")
+    __slots__ = ("run", "steps", "variables", "source", "namespace", "failed")
 
     def __init__(self, run, steps, source, namespace=None):
         self.run = run
@@ -110,6 +110,7 @@ class Plan:
         self.variables = tuple(found.values())
         self.source = source
         self.namespace = namespace or {}  # the generated code's globals
+        self.failed = None  # per output, the error of the failed trace-time op it needs
 
     def kinds(self):
         """The set of step kinds in the plan."""
@@ -152,6 +153,10 @@ class _Trace:
         self.scoped_out = set()  # ids of tensors made inside a nested trace (out of scope)
         self.fn = None  # the traced Python function and its ConcreteFunction (dry runs
         self.concrete = None  # restore the variables reachable from them)
+        self.failed = None  # name -> the error of the op it comes from (see ``defer``)
+        self.rng_sandbox = False  # random draws use a throwaway generator (a check trace)
+        self.prints = None  # a real root trace's tf.print output, shown when it succeeds
+        self.undo = None  # variables a dry or first trace assigned: id -> (var, value before)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -199,6 +204,8 @@ class _Trace:
             self.capture_parent.append(pname)
             if pname in self.parent.computed:
                 self.computed.add(name)
+            if self.parent.failed and pname in self.parent.failed:
+                self._failed()[name] = self.parent.failed[pname]
             return name
         if i in self.orphans:
             self.fail(f"{user or 'the function'} used a tensor computed outside tapeflow's op "
@@ -239,6 +246,11 @@ class _Trace:
         else:
             step = PlanStep(RANDOM if op.random else OP, op)
         self._emit(f"{name} = {fname}({call})", step, tuple(args), name)
+        if self.failed:  # computed from a failed op's stand-in: fails with it
+            for a in args:
+                if a in self.failed:
+                    self.failed[name] = self.failed[a]
+                    break
         # NOTE: an op of constants only (tf.shape(x)[0]) gives the same value on every call
         # of this plan: Python may read it
         computed = op.random or step.kind == EFFECT or any(a in self.computed for a in args)
@@ -254,9 +266,13 @@ class _Trace:
     # NOTE: the hooks below are reached through ``_recording.trace_here()`` (this thread's
     # trace); while a recorded side effect runs for real (``suspended``) they ignore it.
     def assign(self, var, kind, value):
+        if self.dry or self.first:  # kept to put back (see put_back)
+            self._keep_for_undo(var)
         if self.suspended:
             return
         src = self.name_of(value, "assign")
+        if self.failed and src in self.failed and not self.dry:
+            raise self.failed[src]
         v = self._var(var)
         if kind == "assign":
             line = f"{v}._v = {src}"
@@ -265,9 +281,44 @@ class _Trace:
         self._emit(line, PlanStep(ASSIGN, var, kind), (src,))
 
     def assign_raw(self, var):
+        if self.dry or self.first:  # an optimizer's update inside run_effect too
+            self._keep_for_undo(var)
         if self.suspended:
             return
         self.fail(f"variable {var.name} was updated outside assign/assign_add/assign_sub")
+
+    def _keep_for_undo(self, var):
+        if self.undo is None:
+            self.undo = {}
+        self.undo.setdefault(id(var), (var, var._v))
+
+    def put_back(self):
+        """Undo the variable updates of a dry trace, or of a first trace (``first``) whose
+        check for variables created on every call failed."""
+        if self.undo:
+            for v, value in self.undo.values():
+                v._v = value
+
+    def hold_print(self, emit, values):
+        """Keep a tf.print of this real trace for ``show_prints``; False when the trace does
+        not hold prints (they then print now)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        if root.prints is None:
+            return False
+        root.prints.append((emit, values))
+        return True
+
+    def show_prints(self):
+        """Print what ``hold_print`` kept, in order (TF runs a traced function's prints after
+        tracing it, and not at all when tracing fails)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        held, root.prints = root.prints, ([] if root.prints is not None else None)
+        for emit, values in held or ():
+            emit(*values)
 
     def orphan(self, t):
         if self.suspended:
@@ -278,6 +329,10 @@ class _Trace:
     def read_value(self, t, what):
         if self.suspended:
             return
+        if self.failed is not None:
+            error = self.failure(t)
+            if error is not None:  # Python needs the value of an op that failed
+                raise error
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
@@ -321,11 +376,38 @@ class _Trace:
         fname = self._new("p")
         self.ns[fname] = fn
         reads = tuple(n for n, a in zip(names, args) if isinstance(a, TensorBase))
+        if self.failed and not self.dry:
+            for n in reads:
+                if n in self.failed:  # printing or applying a value that failed
+                    raise self.failed[n]
         self._emit(f"{fname}({', '.join(names)})", PlanStep(EFFECT, fn), reads)
 
-    # -- code generation ---------------------------------------------------------------------
-    def build(self, input_names, output_names):
-        """The ``Plan``: the recorded lines that effects, assignments or outputs need."""
+    def defer(self, out, error):
+        """Op output ``out`` (a stand-in of the right shape and dtype) comes from an op that
+        raised ``error`` on this call's values; TF prunes an op whose result nothing needs,
+        so the error is raised only when something does: an output, an assign, tf.print,
+        Python (``bool()``, ``.numpy()``) or a gradient that reads it."""
+        self._failed().setdefault(self.names[id(out)], error)
+
+    def _failed(self):
+        if self.failed is None:
+            self.failed = {}
+        return self.failed
+
+    def failure(self, t):
+        """The error of the failed op tensor ``t`` comes from, or None."""
+        i = id(t)
+        tr = self
+        while tr is not None:
+            if tr.failed:
+                name = tr.names.get(i)
+                if name in tr.failed:
+                    return tr.failed[name]
+            tr = tr.parent
+        return None
+
+    def _needed(self, output_names):
+        """Per recorded line, whether effects, assignments or ``output_names`` need it."""
         live = set(output_names)
         keep = [False] * len(self.lines)
         for k in range(len(self.lines) - 1, -1, -1):
@@ -337,6 +419,29 @@ class _Trace:
             if step.kind in _ALWAYS_KEPT or hit:
                 keep[k] = True
                 live.update(reads)
+        return keep
+
+    def _raise_needed_failure(self, output_names):
+        """Raise the error of the first failed op something needs (a nested trace's own
+        outputs excepted: its parent decides whether they are needed)."""
+        roots = () if self.parent is not None else output_names
+        for n in roots:
+            if n in self.failed:
+                raise self.failed[n]
+        keep = self._needed(roots)
+        for k, (reads, writes, _) in enumerate(self.uses):
+            if keep[k]:
+                for n in (writes, *reads):
+                    if n in self.failed:
+                        raise self.failed[n]
+
+    # -- code generation ---------------------------------------------------------------------
+    def build(self, input_names, output_names):
+        """The ``Plan``: the recorded lines that effects, assignments or outputs need. An op
+        that failed at trace time and is needed raises its error here (see ``defer``)."""
+        if self.failed and not self.dry:
+            self._raise_needed_failure(output_names)
+        keep = self._needed(output_names)
         body = [line for line, k in zip(self.lines, keep) if k]
         steps = [use[2] for use, k in zip(self.uses, keep) if k]
         ret = ", ".join(output_names)
@@ -345,7 +450,10 @@ class _Trace:
                + f"    return ({ret}{',' if len(output_names) == 1 else ''})\n")
         ns = dict(self.ns)
         exec(compile(src, "<tf.function plan>", "exec"), ns)  # our own codegen
-        return Plan(ns["plan"], steps, src, self.ns)
+        plan = Plan(ns["plan"], steps, src, self.ns)
+        if self.failed:
+            plan.failed = [self.failed.get(n) for n in output_names]
+        return plan
 
     # -- traced control flow ------------------------------------------------------------------
     def subtrace(self, fn, args, dry):
@@ -356,6 +464,7 @@ class _Trace:
         child = _Trace(self.first)
         child.parent, child.fn, child.concrete = self, self.fn, self.concrete
         child.dry = dry or self.dry
+        child.rng_sandbox = self.rng_sandbox
         in_names, inputs = [], []
         for k, x in enumerate(args):
             v = x._v
@@ -380,8 +489,14 @@ class _Trace:
             _recording.pop(child)
             _recording.push(self)
             if saved is not None:
+                child.put_back()
                 for v, value in saved:
                     v._v = value
+            if child.undo:  # the first value of each: what a failed first call or an
+                for k, entry in child.undo.items():  # outer dry trace puts back
+                    if self.undo is None:
+                        self.undo = {}
+                    self.undo.setdefault(k, entry)
         self.created += child.created
         self.made += child.made
         self.scoped_out.update(id(t) for t in child.made)
@@ -408,9 +523,9 @@ class _Trace:
         plan = child.build(in_names + child.capture_names, out_names)
         return result, plan, list(child.capture_parent), flat
 
-    def control(self, kind, runner, plans, reads, outputs):
+    def control(self, kind, runner, plans, reads, outputs, failed=None):
         """Emit one control step calling ``runner(*reads)``; ``outputs`` (tensors) are bound
-        to its results."""
+        to its results (``failed``: per output, the error of a failed op it needs)."""
         fname = self._new("w")
         self.ns[fname] = runner
         names = [self._new() for _ in outputs]
@@ -421,6 +536,13 @@ class _Trace:
                    tuple(names))
         for t, n in zip(outputs, names):
             self.bind(t, n)
+        if self.failed or failed:
+            upstream = next((self.failed[r] for r in reads if self.failed and r in self.failed),
+                            None)
+            for k, n in enumerate(names):
+                error = (failed[k] if failed else None) or upstream
+                if error is not None:
+                    self._failed()[n] = error
 
 
 # -- trace keys ---------------------------------------------------------------------------------
@@ -1044,6 +1166,7 @@ class Function(_types.PolymorphicFunction):
         self._last_key = None
         self._warned = set()
         self._retraced = set()  # signatures traced again after a first trace made variables
+        self._check_created = True  # trace again after a first trace that made variables
         self._instances = weakref.WeakKeyDictionary()
         self._params = None
         functools.update_wrapper(self, python_function)
@@ -1078,6 +1201,7 @@ class Function(_types.PolymorphicFunction):
             bound = Function(self._python_function.__get__(instance, owner),
                              self.input_signature, self._autograph,
                              reduce_retracing=self._reduce_retracing)
+            bound._check_created = self._check_created
             try:
                 self._instances[instance] = bound
             except TypeError:
@@ -1263,6 +1387,8 @@ class Function(_types.PolymorphicFunction):
         self._traces_run += 1
         trace = _Trace(first=first)
         trace.dry = dry
+        if not dry:
+            trace.prints = []
         trace.fn, trace.concrete = self._python_function, concrete
         tensor_positions = []
         traced_flat = list(flat)
@@ -1288,9 +1414,19 @@ class Function(_types.PolymorphicFunction):
                     result = fn(*t_args, **t_kwargs)
             else:
                 result = fn(*t_args, **t_kwargs)
+            if trace.created and first and not shadow and self._check_created:
+                _recording.pop(trace)
+                try:
+                    self._check_singletons(concrete, fn, args, kwargs, flat, trace)
+                except BaseException:
+                    trace.put_back()  # TF's failing call changes no variable
+                    raise
+                finally:
+                    _recording.push(trace)
         finally:
             _recording.pop(trace)
             if saved is not None:
+                trace.put_back()
                 for v, value in saved:
                     v._v = value
                 lost = _unrestored(trace, saved)
@@ -1298,6 +1434,8 @@ class Function(_types.PolymorphicFunction):
                     _log.warning("tf.function %r: get_concrete_function's trace updated "
                                  "variable %s, which tapeflow could not put back",
                                  self.__name__, lost.name)
+        if trace.failed and trace.unsafe is not None and not dry:
+            raise next(iter(trace.failed.values()))  # runs eagerly: the op would fail there
         out_flat = nest.flatten(result)
         out_names, leaves, out_shapes = [], [], []
         if trace.unsafe is None:
@@ -1345,6 +1483,7 @@ class Function(_types.PolymorphicFunction):
         if dry:
             _poison(trace, ())
             return variant
+        trace.show_prints()
         # the tracing run executed the function for real (variables assigned, outputs computed)
         outs = []
         for t in out_flat:
@@ -1359,6 +1498,39 @@ class Function(_types.PolymorphicFunction):
         if variant is not None and variant.plan is not None:
             _poison(trace, out_flat)
         return variant, eager_result
+
+    def _check_singletons(self, concrete, fn, args, kwargs, flat, first):
+        """TF's check after a trace that created variables: trace the body once more (dry:
+        variable updates undone, tf.print silent, on the same values) and raise TF's
+        ``ValueError`` if it creates variables again (a ``tf.Variable(...)`` run on every
+        call rather than once, as ``if self.v is None:`` does). TF counts it as a trace."""
+        check = _Trace(first=False)
+        check.dry = check.rng_sandbox = True
+        check.fn, check.concrete = self._python_function, concrete
+        traced_flat = list(flat)
+        for p, x in enumerate(flat):
+            if isinstance(x, Variable):
+                continue
+            if isinstance(x, TensorBase) or _leaf_key(x)[0] == "tensor":
+                t = const(x._v if isinstance(x, TensorBase) else _to_array(x))
+                check.bind(t, f"i{p}")
+                traced_flat[p] = t
+        c_args, c_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        # put back: what the check's assign hooks kept (check.undo), and the variables
+        # reachable from the function (in case Python rebinds one's array directly)
+        saved = _reachable_variables(self._python_function, concrete)
+        known = {id(v) for v, _ in saved}
+        saved += [(v, v._v) for v in first.created if id(v) not in known]
+        _recording.push(check)
+        try:
+            fn(*c_args, **c_kwargs)
+        finally:
+            _recording.pop(check)
+            check.put_back()
+            for v, value in saved:
+                v._v = value
+            _poison(check, ())
+        self._tracing_count += 1
 
     def _converted(self):
         """The Python function as tracing runs it: AutoGraph-converted when ``autograph``."""
@@ -1487,7 +1659,7 @@ def _reachable_variables(fn, concrete, *more):
 
 def _unrestored(trace, saved):
     """A variable the dry ``trace`` assigned that ``saved`` cannot put back, or None."""
-    ids = {id(v) for v, _ in saved}
+    ids = {id(v) for v, _ in saved} | set(trace.undo or ())  # undo: put back by its hooks
     for _, _, step in trace.uses:
         if step.kind == ASSIGN and id(step.target) not in ids:
             return step.target
@@ -1604,11 +1776,12 @@ def tf_print(*inputs, output_stream=None, sep=" ", end="\n", summarize=3, name=N
 
     emit._tf_op_type = "PrintV2"
     trace = _recording.trace_here()
+    values = [x._v if isinstance(x, TensorBase) else x for x in inputs]
     if trace is not None:
         trace.effect(emit, list(inputs))
-        if trace.dry:
+        if trace.dry or trace.hold_print(emit, values):
             return
-    emit(*[x._v if isinstance(x, TensorBase) else x for x in inputs])
+    emit(*values)
 
 
 def _tapes_here():
@@ -1651,6 +1824,8 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
 
 def _traced_cond(trace, pred, true_fn, false_fn, check=None):
     pred_name = trace.name_of(pred, "tf.cond")
+    if trace.failed is not None and trace.failure(pred) is not None:
+        raise trace.failure(pred)  # the predicate comes from an op that failed
     taken = bool(np.asarray(to_host(to_host(pred._v))))
     untaken_fn, taken_fn = (false_fn, true_fn) if taken else (true_fn, false_fn)
     dry = trace.subtrace(untaken_fn, [], dry=True)
@@ -1671,7 +1846,7 @@ def _traced_cond(trace, pred, true_fn, false_fn, check=None):
     result, flat = real[0], real[3]
     outs = [const(t._v) if isinstance(t, TensorBase) else t for t in flat]
     trace.control("cond", run_cond, (p_t, p_f), [pred_name] + c_t + c_f,
-                  [t for t in outs if isinstance(t, TensorBase)])
+                  [t for t in outs if isinstance(t, TensorBase)], real[1].failed)
     return nest.pack_sequence_as(result, outs)
 
 
@@ -1804,9 +1979,12 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
 
     # the trace ran the first iteration for real (when it ran): finish the loop with the
     # traced plans, so this call's results and effects are those of every later call
+    failed = None
     if taken and (limit is None or limit > 0):
+        trace.show_prints()  # before the prints of the iterations run through the plans
         vals = tuple(t._v for t in outs)
         n = 1
+        failed = p_b.failed
         while (limit is None or n < limit) and run_c(*vals, *c_tensors)[0]:
             vals = run_b(*vals, *b_tensors)
             n += 1
@@ -1814,7 +1992,7 @@ def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):
         vals = tuple(t._v for t in init)
     results = [const(v) for v in vals]
     reads = [trace.name_of(t, "tf.while_loop") for t in init] + c_caps + b_caps
-    trace.control("while", run_while, (p_c, p_b), reads, results)
+    trace.control("while", run_while, (p_c, p_b), reads, results, failed)
     return pack(results) if not single else results[0]
 
 

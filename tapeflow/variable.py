@@ -180,30 +180,30 @@ class Variable(TensorBase):
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         t = self._checked(value)
-        self._v = _row_major(t._v)
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "assign", t)
+        self._v = _row_major(t._v)
         return _Unread(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
-        self._v = self._v + t._v
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "add", t)
+        self._v = self._v + t._v
         return _Unread(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         t = self._checked(delta)
-        self._v = self._v - t._v
-        if recording:
+        if recording:  # first: a trace refuses a value that failed (function._Trace.assign)
             _tell_trace("assign", self, "sub", t)
+        self._v = self._v - t._v
         return _Unread(self) if read_value else None
 
     def _assign_raw(self, array):
         """Rebind to a backend array of the same shape and dtype (optimizers' fast path)."""
-        self._v = array
-        if recording:
+        if recording:  # first: a dry trace keeps the value to put back
             _tell_trace("assign_raw", self)
+        self._v = array
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "

@@ -133,9 +133,9 @@ def test_variables_created_on_first_trace_only():
     def bad(x):
         return x * tf.Variable(1.0)
 
-    bad(tf.constant(1.0))
+    # TF 2.21 raises on the first call: its second trace creates a variable again
     with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
-        bad(tf.constant([1.0, 2.0]))
+        bad(tf.constant(1.0))
 
 
 def test_gradients_flow_through_a_function_under_an_outer_tape():
@@ -278,7 +278,9 @@ def test_a_first_trace_that_builds_and_loads_variables_is_traced_again(caplog):
     assert not [r for r in caplog.records if "runs eagerly" in r.getMessage()]
     concrete = f.get_concrete_function(x)
     assert concrete.eager_reason is None and "v" in concrete.plan_source
-    assert f.experimental_get_tracing_count() == 1
+    # TF 2.21 counts 2: a first call that creates variables is traced twice (the second
+    # trace checks that no variable is created again)
+    assert f.experimental_get_tracing_count() == 2
     m.w.assign([0.0, 1.0, 0.0])  # the plan reads the variable on every call
     assert f(x).numpy().tolist() == [0.0, 1.0, 0.0]
 

@@ -9,8 +9,8 @@ may skip inputs where ``node.needs[i]`` is false; shapes are un-broadcast by the
 from threading import get_ident
 
 from .. import dtypes
-from .._recording import recording
-from ..backend import placement
+from .._recording import recording, trace_here
+from ..backend import placement, xp_of
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor, TensorBase, const, convert_to_tensor, wrap
 
@@ -205,7 +205,12 @@ def apply(op, inputs, attrs):
         kinds = op.kinds
         if kinds is not None and a.dtype.kind not in kinds:
             check_kinds(op, [a])
-        out = const(op.fwd(a, **attrs))
+        try:
+            out = const(op.fwd(a, **attrs))
+        except InvalidArgumentError as e:
+            if not recording:
+                raise
+            return _deferred(op, inputs, (a,), attrs, e)
         if recording:
             record(op, inputs, out, attrs)
         return out
@@ -220,6 +225,10 @@ def apply(op, inputs, attrs):
                 check_kinds(op, [a, b])
             try:
                 out = const(op.fwd(a, b, **attrs))
+            except InvalidArgumentError as e:
+                if not recording:
+                    raise
+                return _deferred(op, inputs, (a, b), attrs, e)
             except ValueError as e:
                 raise _broadcast_error(op, a, b, e) from None
             if recording:
@@ -244,6 +253,10 @@ def apply(op, inputs, attrs):
         check_kinds(op, arrays)
     try:
         out = const(op.fwd(*arrays, **attrs))
+    except InvalidArgumentError as e:
+        if not recording:
+            raise
+        return _deferred(op, ins, arrays, attrs, e)
     except ValueError as e:
         if len(arrays) != 2:
             raise
@@ -251,6 +264,37 @@ def apply(op, inputs, attrs):
     if recording:
         record(op, ins, out, attrs)
     return out
+
+
+def _deferred(op, inputs, arrays, attrs, error):
+    """An op that failed on this call's values inside a ``tf.function`` trace. TF never runs
+    an op whose result nothing needs, so the trace records the op with a stand-in result of
+    the right shape and dtype (the forward run on zeros, or ones) and raises ``error`` only if
+    an output, a side effect or Python needs it (``function._Trace.defer``). An op that fails
+    on zeros and ones alike fails on its shapes: TF refuses those when tracing, so it raises
+    now."""
+    trace = trace_here()
+    if trace is None or trace.suspended or op.random or op.name in ("EagerPyFunc", "PyFunc"):
+        raise error  # py_function: user Python, stateful as in TF (never pruned)
+    out = None
+    for fill in (0, 1):
+        try:
+            out = op.fwd(*[_filled(a, fill) for a in arrays], **attrs)
+            break
+        except Exception:  # the stand-in fails too: shapes or attributes, not values
+            continue
+    if out is None:
+        raise error
+    out = const(out)
+    record(op, inputs, out, attrs)
+    trace.defer(out, error)
+    return out
+
+
+def _filled(a, fill):
+    if a.dtype.kind in "OSU":
+        raise TypeError("no stand-in for strings")
+    return xp_of(a).full_like(a, fill)
 
 
 def _broadcast_error(op, a, b, e):

@@ -96,6 +96,9 @@ def _add_rows(out, idx, rows):
 def _gather_grad_fwd(g, indices, axis, batch_dims, shape):
     """Scatter-add of ``g`` into zeros of ``shape`` along ``axis`` (repeated indices add)."""
     xp = xp_of(g)
+    # NOTE: reached with bad indices only inside a tf.function trace, where the forward's
+    # error waits until something needs the result (function._Trace.defer)
+    _check_range("GatherV2", indices, shape[axis])
     out = xp.zeros(shape, g.dtype)
     if batch_dims == 0 and axis == 0 and xp is np and g.size:  # e.g. an embedding's
         _add_rows(out.reshape(shape[0], -1), indices.reshape(-1),

@@ -15,6 +15,7 @@ Values are not TF's bits: NumPy's PCG64 generator replaces TF's Philox.
 import zlib
 
 from .. import dtypes
+from .._recording import recording, trace_here
 from ..backend import host as np
 from ..backend import to_host, xp_of
 from ..errors import InvalidArgumentError
@@ -69,6 +70,10 @@ def _rng(seed=None, op=""):
     Call it once per random draw: Keras initializers, dropout layers and anything else with a
     ``seed=`` argument reuse it to follow ``tf.random.set_seed`` exactly like the ops here.
     """
+    if recording:
+        trace = trace_here()
+        if trace is not None and trace.rng_sandbox:  # a tf.function check trace: its draws
+            return np.random.default_rng(0)  # must not move any stream (function.py)
     if isinstance(seed, np.random.Generator):
         return seed  # a Keras layer's own source (keras.backend.layer_rng): no shared state
     g = _SeedState.global_seed

@@ -415,6 +415,11 @@ class Model(Layer):
             return cached[1]
         step = getattr(self, f"{kind}_step")
         fn = step if eager else function(step)
+        if not eager:
+            # Keras 3 builds the model, optimizer and metrics before tracing a step, so TF
+            # traces it once; here they are built by the first trace, which makes no
+            # variable per call: skip tf.function's second, checking trace
+            fn._check_created = False
         self.__dict__[key] = (eager, fn)
         return fn
 
