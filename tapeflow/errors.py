@@ -54,6 +54,11 @@ DataLossError = _make("DataLossError", DATA_LOSS, "Unrecoverable data loss or co
 UnauthenticatedError = _make("UnauthenticatedError", UNAUTHENTICATED, "Not authenticated.")
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation on a traced tensor that a graph cannot express (``bool()`` of it,
+    iterating over it) in a ``tf.function`` whose AutoGraph is off."""
+
+
 def invalid(op, message):
     """An InvalidArgumentError in TF's wording: ``<message> [Op:<op>]``."""
     return InvalidArgumentError(None, op, f"{message} [Op:{op}]")

@@ -20,7 +20,7 @@ import threading
 import weakref
 from typing import NamedTuple
 
-from . import _graph_replay, _recording, nest
+from . import _graph_replay, _recording, errors, nest
 from .backend import host as np
 from .backend import to_host
 from .dtypes import from_numpy
@@ -125,6 +125,27 @@ class InaccessibleTensorError(ValueError):
     ``tf.errors.InaccessibleTensorError``)."""
 
 
+_TF_HINT = (" You can attempt the following resolutions to the problem: If you are running "
+            "in Graph mode, use Eager execution mode or decorate this function with "
+            "@tf.function. If you are using AutoGraph, you can try decorating this function "
+            "with @tf.function. If that does not work, then you may be using an unsupported "
+            "feature or your source code may not be visible to AutoGraph. See https://github."
+            "com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/"
+            "limitations.md#access-to-source-code for more information.")
+# What Python on a traced tensor raises in a tf.function with autograph=False (TF's graph
+# tensors refuse it; with AutoGraph tapeflow converts or runs the signature eagerly instead)
+_NO_AUTOGRAPH = {
+    "bool()": lambda: errors.OperatorNotAllowedInGraphError(
+        "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed." + _TF_HINT),
+    "iteration": lambda: errors.OperatorNotAllowedInGraphError(
+        "Iterating over a symbolic `tf.Tensor` is not allowed." + _TF_HINT),
+    "int()": lambda: TypeError("int() argument must be a string, a bytes-like object or a "
+                               "real number, not 'SymbolicTensor'"),
+    "float()": lambda: TypeError("float() argument must be a string or a real number, not "
+                                 "'SymbolicTensor'"),
+}
+
+
 class _Trace:
     """Records one run of a Python function as a list of backend calls."""
 
@@ -157,6 +178,7 @@ class _Trace:
         self.rng_sandbox = False  # random draws use a throwaway generator (a check trace)
         self.prints = None  # a real root trace's tf.print output, shown when it succeeds
         self.undo = None  # variables a dry or first trace assigned: id -> (var, value before)
+        self.autograph = True  # False: Python on traced tensors raises TF's errors (no AutoGraph)
 
     # -- bookkeeping -----------------------------------------------------------------------
     def fail(self, reason):
@@ -333,6 +355,11 @@ class _Trace:
             error = self.failure(t)
             if error is not None:  # Python needs the value of an op that failed
                 raise error
+        if not self.autograph and what in _NO_AUTOGRAPH and (isinstance(t, Variable)
+                                                             or self.depends(t)):
+            raise _NO_AUTOGRAPH[what]()
+        if what == "iteration":  # NOTE: unrolled over the traced length (the plan keeps it)
+            return
         if isinstance(t, Variable):
             self.fail(f"the function reads variable {t.name}'s value with {what} (Python "
                       "control flow or NumPy on a traced value)")
@@ -462,6 +489,7 @@ class _Trace:
         ``args`` are tensors given as the plan's inputs, in order. A ``dry`` run records
         but undoes what it changes (variables reachable from the function, tf.print)."""
         child = _Trace(self.first)
+        child.autograph = self.autograph
         child.parent, child.fn, child.concrete = self, self.fn, self.concrete
         child.dry = dry or self.dry
         child.rng_sandbox = self.rng_sandbox
@@ -1387,6 +1415,7 @@ class Function(_types.PolymorphicFunction):
         self._traces_run += 1
         trace = _Trace(first=first)
         trace.dry = dry
+        trace.autograph = bool(self._autograph)
         if not dry:
             trace.prints = []
         trace.fn, trace.concrete = self._python_function, concrete
@@ -1409,11 +1438,16 @@ class Function(_types.PolymorphicFunction):
         fn = self._converted()
         _recording.push(trace)
         try:
-            if shadow:
-                with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                if shadow:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        result = fn(*t_args, **t_kwargs)
+                else:
                     result = fn(*t_args, **t_kwargs)
-            else:
-                result = fn(*t_args, **t_kwargs)
+            except BaseException:
+                if not shadow:
+                    self._forget(concrete)  # TF counts no trace that raised
+                raise
             if trace.created and first and not shadow and self._check_created:
                 _recording.pop(trace)
                 try:
@@ -1506,6 +1540,7 @@ class Function(_types.PolymorphicFunction):
         call rather than once, as ``if self.v is None:`` does). TF counts it as a trace."""
         check = _Trace(first=False)
         check.dry = check.rng_sandbox = True
+        check.autograph = bool(self._autograph)
         check.fn, check.concrete = self._python_function, concrete
         traced_flat = list(flat)
         for p, x in enumerate(flat):
@@ -1531,6 +1566,13 @@ class Function(_types.PolymorphicFunction):
                 v._v = value
             _poison(check, ())
         self._tracing_count += 1
+
+    def _forget(self, concrete):
+        """Drop a concrete function whose first trace raised: the next call traces afresh, and
+        the tracing count is as before (TF's)."""
+        if concrete in self._concretes:
+            self._concretes.remove(concrete)
+            self._tracing_count -= 1
 
     def _converted(self):
         """The Python function as tracing runs it: AutoGraph-converted when ``autograph``."""

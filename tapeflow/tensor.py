@@ -252,6 +252,8 @@ class TensorBase:
     def __iter__(self):
         if self._v.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
+        if recording:
+            _converted(self, "iteration")
         for i in range(self._v.shape[0]):
             yield self[i]
 
