@@ -398,22 +398,29 @@ class _Initializer:
         return cls(**config)
 
 
-class zeros_initializer(_Initializer):
+class _FillInitializer(_Initializer):
+    """An initializer of tensors holding one number, ``_value`` (``_what`` names it in
+    errors)."""
+
+    _value, _what = 0, "Zeros"
+
+    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
+        """Return a tensor of ``shape`` and ``dtype`` (default float32) filled with the
+        initializer's number."""
+        _no_partition(kwargs, self._what)
+        return fill(list(shape), convert_to_tensor(self._value, _numeric(dtype)))
+
+
+class zeros_initializer(_FillInitializer):
     """Initializer of all-zeros tensors: ``zeros_initializer()(shape, dtype)``."""
 
-    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
-        """Return a zeros tensor of ``shape`` and ``dtype`` (default float32)."""
-        _no_partition(kwargs, "Zeros")
-        return fill(list(shape), convert_to_tensor(0, _numeric(dtype)))
+    _value, _what = 0, "Zeros"
 
 
-class ones_initializer(_Initializer):
+class ones_initializer(_FillInitializer):
     """Initializer of all-ones tensors: ``ones_initializer()(shape, dtype)``."""
 
-    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
-        """Return a ones tensor of ``shape`` and ``dtype`` (default float32)."""
-        _no_partition(kwargs, "Ones")
-        return fill(list(shape), convert_to_tensor(1, _numeric(dtype)))
+    _value, _what = 1, "Ones"
 
 
 class constant_initializer(_Initializer):

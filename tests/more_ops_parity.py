@@ -1,5 +1,7 @@
-"""Shared replay of tests/fixtures/tf_more_ops_cases.py (TF 2.21's recorded outcomes) for
-test_special_ops.py, test_nn_more.py, test_random_more.py and test_debugging_config.py."""
+"""Replay of TF 2.21's recorded outcomes: ``load_recorded``/``check_recorded`` for any
+``tests/fixtures/*_cases.py`` file (test_extra_ops.py, test_toplevel_more.py), and
+``check_case`` for tests/fixtures/tf_more_ops_cases.py (test_special_ops.py, test_nn_more.py,
+test_random_more.py and test_debugging_config.py)."""
 import json
 from pathlib import Path
 
@@ -8,8 +10,28 @@ import numpy as np
 from tests.fixtures.tf_behaviour_cases import outcome
 from tests.fixtures.tf_more_ops_cases import CASES
 
-RECORDED = json.loads((Path(__file__).parent / "fixtures" / "tf_more_ops_2_21.json")
-                      .read_text())["cases"]
+
+def load_recorded(filename):
+    """The recorded outcomes (name -> outcome) in ``tests/fixtures/<filename>``."""
+    return json.loads((Path(__file__).parent / "fixtures" / filename).read_text())["cases"]
+
+
+def every_case_recorded(recorded, cases):
+    """Whether ``recorded`` holds exactly the names of ``cases``."""
+    return sorted(recorded) == sorted(name for name, _ in cases)
+
+
+def check_recorded(tf, recorded, name, fn, same):
+    """Assert tapeflow's outcome of case ``name`` is the recorded one: an error exactly, else
+    values as ``same(got, want)`` asserts."""
+    want, got = recorded[name], outcome(tf, fn)
+    if "error" in want or "error" in got:
+        assert got == want
+    else:
+        same(got, want)
+
+
+RECORDED = load_recorded("tf_more_ops_2_21.json")
 
 # Where tapeflow deliberately differs from TF 2.21 (name: reason); the test asserts TF's
 # recorded outcome is what the reason says, so a re-recording that changes it is noticed.
@@ -41,16 +63,15 @@ def _close(got, want, rtol, rtol32, atol):
 def check_case(tf, name, fn, rtol=1e-11, rtol32=2e-6, atol=1e-12):
     """Assert tapeflow's outcome of case ``name`` is TF's (float64 values to ``rtol``, float32
     ones to ``rtol32``, both with ``atol``)."""
-    want, got = RECORDED[name], outcome(tf, fn)
     if name in DEVIATIONS:
+        want, got = RECORDED[name], outcome(tf, fn)
         assert want == {"error": DEVIATIONS[name][0]}
         assert "error" not in got
         return
-    if "error" in want or "error" in got:
-        assert got == want
-    else:
-        _close(got, want, rtol, rtol32, atol)
+    check_recorded(tf, RECORDED, name, fn,
+                   lambda got, want: _close(got, want, rtol, rtol32, atol))
 
 
 def all_recorded():
-    return sorted(RECORDED) == sorted(name for name, _ in CASES)
+    """Whether every tf_more_ops case was recorded (and nothing else)."""
+    return every_case_recorded(RECORDED, CASES)

@@ -1,33 +1,25 @@
 """More of TF's public ops (segment reductions, special functions, functional and shape
 helpers) against TF 2.21's recorded outcomes (tests/fixtures/tf_extra_cases.py), and their
 gradients against float64 central differences."""
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import tapeflow as tf
 from gradcheck import check_grad
-from tests.fixtures.tf_behaviour_cases import outcome
 from tests.fixtures.tf_extra_cases import CASES, IDS, UIDS, D, X
+from tests.more_ops_parity import check_recorded, every_case_recorded, load_recorded
 from tests.test_tf_behaviour import _same
 
-RECORDED = json.loads((Path(__file__).parent / "fixtures" / "tf_extra_2_21.json")
-                      .read_text())["cases"]
+RECORDED = load_recorded("tf_extra_2_21.json")
 
 
 def test_every_case_was_recorded():
-    assert sorted(RECORDED) == sorted(name for name, _ in CASES)
+    assert every_case_recorded(RECORDED, CASES)
 
 
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
 def test_matches_tensorflow(name, fn):
-    want, got = RECORDED[name], outcome(tf, fn)
-    if "error" in want or "error" in got:
-        assert got == want
-    else:
-        _same(got, want)
+    check_recorded(tf, RECORDED, name, fn, _same)
 
 
 @pytest.mark.parametrize("fn,value", [

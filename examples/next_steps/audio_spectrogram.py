@@ -13,7 +13,6 @@ the data paths, the sizes and the parts noted in the code (``os.listdir`` for
 (``out/next_steps/`` by default) when matplotlib is installed (``pip install
 tapeflow[plot]``).
 """
-import argparse
 import os
 import pathlib
 import shutil
@@ -21,8 +20,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from _common import parse_args, plt, show  # puts the checkout on sys.path
 
+# isort: split
 import tapeflow as tf  # after the checkout is on sys.path
 from tapeflow.keras import layers, models
 
@@ -69,22 +69,6 @@ def make_tones(root, per_class):
     return root
 
 
-try:
-    import matplotlib  # optional: the plots ([plot] extra)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
-
-
-def show(out, name):
-    """Save the current figure as ``out/name.png`` (where the notebook shows it)."""
-    if plt is not None:
-        plt.savefig(os.path.join(out, f"{name}.png"))
-        plt.close()
-
-
 def squeeze(audio, labels):
     audio = tf.squeeze(audio, axis=-1)
     return audio, labels
@@ -126,13 +110,8 @@ def make_spec_ds(ds):
 
 def main(argv=None):
     """Generate the WAV files, then run the tutorial; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny data, 1 epoch")
-    parser.add_argument("--out", default=os.path.join("out", "next_steps"),
-                        help="folder for the generated WAV files and the plots")
-    args = parser.parse_args(argv)
+    args = parse_args(__doc__, "WAV files", argv)
     out = args.out
-    os.makedirs(out, exist_ok=True)
 
     # Set the seed value for experiment reproducibility.
     seed = 42

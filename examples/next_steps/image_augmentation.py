@@ -11,7 +11,6 @@ after that is the tutorial's code, in order, apart from the data paths and the s
 go to ``--out`` (``out/next_steps/`` by default) when matplotlib is installed
 (``pip install tapeflow[plot]``).
 """
-import argparse
 import os
 import pathlib
 import shutil
@@ -19,8 +18,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from _common import parse_args, plt, show  # puts the checkout on sys.path
 
+# isort: split
 import tapeflow as tf  # after the checkout is on sys.path
 from tapeflow import keras
 from tapeflow.keras import layers
@@ -60,22 +60,6 @@ def make_shapes(root, per_class, size):
     return root
 
 
-try:
-    import matplotlib  # optional: the plots ([plot] extra)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
-
-
-def show(out, name):
-    """Save the current figure as ``out/name.png`` (where the notebook shows it)."""
-    if plt is not None:
-        plt.savefig(os.path.join(out, f"{name}.png"))
-        plt.close()
-
-
 def plot_history(history, epochs, out, name):
     """The tutorial's accuracy and loss curves of ``history``."""
     acc = history.history['accuracy']
@@ -105,13 +89,8 @@ def plot_history(history, epochs, out, name):
 
 def main(argv=None):
     """Generate the images, then run the tutorial; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny data, 1 epoch")
-    parser.add_argument("--out", default=os.path.join("out", "next_steps"),
-                        help="folder for the generated images and the plots")
-    args = parser.parse_args(argv)
+    args = parse_args(__doc__, "images", argv)
     out = args.out
-    os.makedirs(out, exist_ok=True)
     tf.random.set_seed(123)
     size = 32 if args.quick else 64
     data_dir = make_shapes(os.path.join(out, "shapes"), 100 if args.quick else 300, size)

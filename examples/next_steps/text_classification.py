@@ -11,7 +11,6 @@ capitals and punctuation included). Everything after that is the tutorials' code
 apart from the data paths and the sizes. Plots go to ``--out`` (``out/next_steps/`` by
 default) when matplotlib is installed (``pip install tapeflow[plot]``).
 """
-import argparse
 import os
 import random
 import re
@@ -21,8 +20,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from _common import parse_args, plt, show  # puts the checkout on sys.path
 
+# isort: split
 import tapeflow as tf  # after the checkout is on sys.path
 from tapeflow.keras import layers, losses
 
@@ -67,22 +67,6 @@ def make_imdb(root, per_class):
         with open(os.path.join(root, "train", "unsup", f"{i}_0.txt"), "w") as f:
             f.write(review(rng, rng.choice(["pos", "neg"])))
     return root
-
-
-try:
-    import matplotlib  # optional: the plots ([plot] extra)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
-
-
-def show(out, name):
-    """Save the current figure as ``out/name.png`` (where the notebook shows it)."""
-    if plt is not None:
-        plt.savefig(os.path.join(out, f"{name}.png"))
-        plt.close()
 
 
 def plot_graphs(history, metric):
@@ -356,12 +340,7 @@ def text_classification_rnn(dataset_dir, out, epochs, quick):
 
 def main(argv=None):
     """Generate the data, then run both tutorials; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny data, 1 epoch")
-    parser.add_argument("--out", default=os.path.join("out", "next_steps"),
-                        help="folder for the generated data and the plots")
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    args = parse_args(__doc__, "data", argv)
     tf.random.set_seed(42)
     dataset_dir = make_imdb(os.path.join(args.out, "aclImdb"), 500 if args.quick else 2500)
     print("=== Basic text classification ===")

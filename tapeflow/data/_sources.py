@@ -16,7 +16,7 @@ from . import _structure as S
 from ._structure import TensorSpec
 from ._tfrecord_dataset import TFRecordDataset
 from .dataset import UNKNOWN, Dataset, MapDataset
-from .readers import _CHUNK, _COMPRESSIONS, _filenames, _lines
+from .readers import _CHUNK, _COMPRESSIONS, _filenames, _FileReaderDataset, _lines
 
 _CSV_TYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64, dtypes.string)
 # NOTE: TF tests ``x in (float32, float64, int32, int64, string)`` on each record default, and
@@ -81,7 +81,7 @@ def _split(line, delim, quotes):
     return _csv_split(line, delim, quotes, 0)
 
 
-class CsvDataset(Dataset):
+class CsvDataset(_FileReaderDataset):
     """The records of CSV files as tuples of scalars, one per (selected) column.
 
     Args:
@@ -102,8 +102,7 @@ class CsvDataset(Dataset):
                  select_cols=None, exclude_cols=None, name=None):
         self._files = _filenames(filenames)
         self._defaults = [_csv_default(d, i) for i, d in enumerate(record_defaults)]
-        self._compression = "" if compression_type is None else str(compression_type)
-        self._size = int(buffer_size) if buffer_size else _CHUNK
+        self._options(compression_type, buffer_size)
         self._header = bool(header)
         self._delim = field_delim.encode() if isinstance(field_delim, str) else field_delim
         self._quotes = bool(use_quote_delim)
@@ -122,14 +121,6 @@ class CsvDataset(Dataset):
                     None, "CSVDatasetV2", "Expect 1 to 1 correspondence between select_cols "
                     "and record_defaults.")
         self._spec = tuple(TensorSpec([], d) for d, _ in self._defaults)
-
-    def _cardinality(self):
-        return UNKNOWN
-
-    def _names(self):
-        if isinstance(self._files, Dataset):
-            return (a[0][()] for a in self._files._elements())
-        return iter(self._files)
 
     def _pick(self, fields):
         if self._select is not None:

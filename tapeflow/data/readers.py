@@ -99,23 +99,34 @@ def _lines(name, compression, size):
 
 
 def _scalar(line):
+    """One element: the scalar ``tf.string`` ``line`` (an object array), in a list."""
     a = np.empty((), object)
     a[()] = line
     return [a]
 
 
-class TextLineDataset(Dataset):
-    """The lines of one or more text files, in order, as scalar ``tf.string`` tensors.
+class _FileReaderDataset(Dataset):
+    """What the file readers share: the file names, the compression, buffer and parallel
+    reads options, an unknown cardinality, scalar ``tf.string`` elements, and reading the
+    files in order or ``num_parallel_reads`` at a time, one item from each in turn (a
+    finished file's place goes to the next file), as TF's parallel interleave does.
 
-    ``num_parallel_reads=k`` reads ``k`` files at once and takes one line from each in turn
-    (a finished file's place goes to the next file), as TF's parallel interleave does.
+    A reader names its TF op in ``_op``, reads one file's items in ``_read`` and may check
+    its options in ``_check`` (when iteration starts).
     """
+
+    _op = None
+    _default_size = _CHUNK  # bytes read at a time when no buffer_size is given
 
     def __init__(self, filenames, compression_type=None, buffer_size=None,
                  num_parallel_reads=None, name=None):
         self._files = _filenames(filenames)
+        self._options(compression_type, buffer_size, num_parallel_reads)
+
+    def _options(self, compression_type, buffer_size, num_parallel_reads=None):
+        """Keeps the compression, buffer size and parallel reads; the elements are strings."""
         self._compression = "" if compression_type is None else str(compression_type)
-        self._size = int(buffer_size) if buffer_size else _CHUNK
+        self._size = int(buffer_size) if buffer_size else self._default_size
         self._parallel = None if num_parallel_reads is None else int(num_parallel_reads)
         self._spec = TensorSpec([], dtypes.string)
 
@@ -127,45 +138,58 @@ class TextLineDataset(Dataset):
             return (a[0][()] for a in self._files._elements())
         return iter(self._files)
 
-    def _elements(self):
+    def _check(self):
         if self._compression not in _COMPRESSIONS:
             raise errors.InvalidArgumentError(
-                None, "TextLineDataset", f"Unsupported compression_type: "
+                None, self._op, f"Unsupported compression_type: "
                 f"{self._compression!r} (expected '', 'GZIP' or 'ZLIB')")
-        comp, size = self._compression, self._size
+
+    def _read(self, name):
+        """The items (bytes) of the file ``name``."""
+        raise NotImplementedError
+
+    def _elements(self):
+        self._check()
         names = self._names()
         k = self._parallel
         if k is None or k == 1:
             for n in names:
-                for line in _lines(n, comp, size):
-                    yield _scalar(line)
+                for item in self._read(n):
+                    yield _scalar(item)
             return
-        if k == -1 or k < 1:  # AUTOTUNE: TF picks the parallelism; every file at once here
+        if k < 1:  # AUTOTUNE: TF picks the parallelism; every file at once here
             names = list(names)
             k = max(1, len(names))
             names = iter(names)
-        slots = []
-        for n in names:
-            slots.append(_lines(n, comp, size))
-            if len(slots) == k:
-                break
+        slots = [self._read(n) for n in itertools.islice(names, k)]
         i = 0
         while slots:
-            try:
-                line = next(slots[i])
-            except StopIteration:
+            item = next(slots[i], None)
+            if item is None:
                 nxt = next(names, None)
                 if nxt is None:
                     del slots[i]
-                    if not slots:
-                        return
-                    i %= len(slots)
+                    if slots:
+                        i %= len(slots)
                 else:
-                    slots[i] = _lines(nxt, comp, size)
+                    slots[i] = self._read(nxt)
                     i = (i + 1) % len(slots)
                 continue
-            yield _scalar(line)
+            yield _scalar(item)
             i = (i + 1) % len(slots)
+
+
+class TextLineDataset(_FileReaderDataset):
+    """The lines of one or more text files, in order, as scalar ``tf.string`` tensors.
+
+    ``num_parallel_reads=k`` reads ``k`` files at once and takes one line from each in turn
+    (a finished file's place goes to the next file), as TF's parallel interleave does.
+    """
+
+    _op = "TextLineDataset"
+
+    def _read(self, name):
+        return _lines(name, self._compression, self._size)
 
 
 def _body_chunks(name, compression, size, op):
@@ -176,7 +200,7 @@ def _body_chunks(name, compression, size, op):
         raise type(e)(None, op, e.message) from None
 
 
-class FixedLengthRecordDataset(Dataset):
+class FixedLengthRecordDataset(_FileReaderDataset):
     """The fixed-size records of one or more binary files as scalar ``tf.string`` tensors.
 
     Each file is ``header_bytes``, then records of ``record_bytes``, then ``footer_bytes``;
@@ -193,24 +217,15 @@ class FixedLengthRecordDataset(Dataset):
       num_parallel_reads: files read at once, records taken from each in turn.
     """
 
+    _op = "FixedLengthRecordDataset"
+
     def __init__(self, filenames, record_bytes, header_bytes=None, footer_bytes=None,
                  buffer_size=None, compression_type=None, num_parallel_reads=None, name=None):
         self._files = _filenames(filenames)
         self._record = int(_host_int(record_bytes))
         self._header = int(_host_int(header_bytes or 0))
         self._footer = int(_host_int(footer_bytes or 0))
-        self._compression = "" if compression_type is None else str(compression_type)
-        self._size = int(buffer_size) if buffer_size else _CHUNK
-        self._parallel = None if num_parallel_reads is None else int(num_parallel_reads)
-        self._spec = TensorSpec([], dtypes.string)
-
-    def _cardinality(self):
-        return UNKNOWN
-
-    def _names(self):
-        if isinstance(self._files, Dataset):
-            return (a[0][()] for a in self._files._elements())
-        return iter(self._files)
+        self._options(compression_type, buffer_size, num_parallel_reads)
 
     def _check(self):
         for what, v, low in (("record_bytes", self._record, 1), ("header_bytes", self._header,
@@ -229,7 +244,7 @@ class FixedLengthRecordDataset(Dataset):
                     f"bytes), input file \"{path}\" has body length {body} bytes, which is not "
                     f"an exact multiple of the record length ({self._record} bytes).")
 
-    def _records(self, name):
+    def _read(self, name):
         path = name.decode("utf-8", "surrogateescape")
         rec, head, foot = self._record, self._header, self._footer
         if not self._compression:
@@ -259,36 +274,6 @@ class FixedLengthRecordDataset(Dataset):
             del buf[:n * rec]
         if max(0, len(buf) - foot):
             raise self._bad_length(path, max(0, total - head - foot), bool(self._compression))
-
-    def _elements(self):
-        self._check()
-        names = self._names()
-        k = self._parallel
-        if k is None or k == 1:
-            for n in names:
-                for r in self._records(n):
-                    yield _scalar(r)
-            return
-        if k < 1:
-            names = list(names)
-            k = max(1, len(names))
-            names = iter(names)
-        slots = [self._records(n) for n in itertools.islice(names, k)]
-        i = 0
-        while slots:
-            r = next(slots[i], None)
-            if r is None:
-                nxt = next(names, None)
-                if nxt is None:
-                    del slots[i]
-                    if slots:
-                        i %= len(slots)
-                else:
-                    slots[i] = self._records(nxt)
-                    i = (i + 1) % len(slots)
-                continue
-            yield _scalar(r)
-            i = (i + 1) % len(slots)
 
 
 def _host_int(x):

@@ -36,9 +36,13 @@ _RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubi
 
 
 # -- host helpers ----------------------------------------------------------------------------
+def _on_host(state):
+    """The extra inputs ``state`` (generator states, parameters) as host NumPy arrays."""
+    return [np.asarray(to_host(s)) for s in state]
+
+
 def _host_fwd(a, *state, fn, dtype):
-    out = np.asarray(fn(np.asarray(to_host(a)), *[np.asarray(to_host(s)) for s in state]),
-                     dtype=dtype)
+    out = np.asarray(fn(np.asarray(to_host(a)), *_on_host(state)), dtype=dtype)
     xp = xp_of(a)
     return out if xp is np else xp.asarray(out)  # back on the images' device
 
@@ -56,7 +60,7 @@ EQUALIZE = Op("ImageEqualization", _host_fwd, lambda n, g: (M.zeros_like(g),), N
 
 
 def _params_fwd(a, *state, fn):
-    return np.asarray(fn(tuple(a.shape), *[np.asarray(to_host(s)) for s in state]))
+    return np.asarray(fn(tuple(a.shape), *_on_host(state)))
 
 
 # The random parameters of one call (flip flags, warps, shifts): drawn afresh on every run;

@@ -466,6 +466,44 @@ class LinearOperatorLowerTriangular(LinearOperator):
         return self._diag_part()
 
 
+def _determinant_product(ops):
+    """The product of the determinants of ``ops`` (a non-empty list), in order."""
+    out = ops[0].determinant()
+    for op in ops[1:]:
+        out = out * op.determinant()
+    return out
+
+
+def _log_abs_determinant_sum(ops):
+    """The sum of the log absolute determinants of ``ops`` (a non-empty list), in order."""
+    out = ops[0].log_abs_determinant()
+    for op in ops[1:]:
+        out = out + op.log_abs_determinant()
+    return out
+
+
+class _SlicesOperators:
+    """Batch slicing of an operator built from the list ``operators`` (``_operators``)."""
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members (each factor sliced alike)."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operators"] = [self._slice_child(op, key) for op in self._operators]
+        return type(self)(**params)
+
+
+class _SlicesOperator:
+    """Batch slicing of an operator wrapping one ``operator`` (``_operator``)."""
+
+    def __getitem__(self, key):
+        """The operator of the selected batch members of the wrapped operator."""
+        key = self._batch_key(key)
+        params = self.parameters
+        params["operator"] = self._slice_child(self._operator, key)
+        return type(self)(**params)
+
+
 def _names(operators, joiner):
     return joiner.join(op.name for op in operators)
 
@@ -474,7 +512,7 @@ def _all(ops, attr):
     return all(getattr(o, attr) for o in ops)
 
 
-class LinearOperatorComposition(LinearOperator):
+class LinearOperatorComposition(_SlicesOperators, LinearOperator):
     """The product ``A1 @ A2 @ ... @ Ak`` of operators, applied one after another.
 
     Args:
@@ -509,13 +547,6 @@ class LinearOperatorComposition(LinearOperator):
         """The factors, left to right."""
         return list(self._operators)
 
-    def __getitem__(self, key):
-        """The operator of the selected batch members (each factor sliced alike)."""
-        key = self._batch_key(key)
-        params = self.parameters
-        params["operators"] = [self._slice_child(op, key) for op in self._operators]
-        return type(self)(**params)
-
     def _shape(self):
         batch = broadcast_batch(*[o._shape()[:-2] for o in self._operators])
         return batch + (self._operators[0]._shape()[-2], self._operators[-1]._shape()[-1])
@@ -543,16 +574,10 @@ class LinearOperatorComposition(LinearOperator):
         return rhs
 
     def _determinant(self):
-        out = self._operators[0].determinant()
-        for op in self._operators[1:]:
-            out = out * op.determinant()
-        return out
+        return _determinant_product(self._operators)
 
     def _log_abs_determinant(self):
-        out = self._operators[0].log_abs_determinant()
-        for op in self._operators[1:]:
-            out = out + op.log_abs_determinant()
-        return out
+        return _log_abs_determinant_sum(self._operators)
 
 
 def _check_operators(operators, arg):
@@ -565,7 +590,7 @@ def _check_operators(operators, arg):
             raise TypeError(f"Expected all operators to have the same dtype.  Found {names}")
 
 
-class LinearOperatorAdjoint(LinearOperator):
+class LinearOperatorAdjoint(_SlicesOperator, LinearOperator):
     """The adjoint (conjugate transpose) of another operator.
 
     Args:
@@ -595,13 +620,6 @@ class LinearOperatorAdjoint(LinearOperator):
         """The operator whose adjoint this is."""
         return self._operator
 
-    def __getitem__(self, key):
-        """The operator of the selected batch members of the wrapped operator."""
-        key = self._batch_key(key)
-        params = self.parameters
-        params["operator"] = self._slice_child(self._operator, key)
-        return type(self)(**params)
-
     def _shape(self):
         s = self._operator._shape()
         return s[:-2] + (s[-1], s[-2])
@@ -625,7 +643,7 @@ class LinearOperatorAdjoint(LinearOperator):
         return self._operator
 
 
-class LinearOperatorInversion(LinearOperator):
+class LinearOperatorInversion(_SlicesOperator, LinearOperator):
     """The inverse of another (non-singular, square) operator: its ``matmul`` solves.
 
     Args:
@@ -661,13 +679,6 @@ class LinearOperatorInversion(LinearOperator):
     def operator(self):
         """The operator whose inverse this is."""
         return self._operator
-
-    def __getitem__(self, key):
-        """The operator of the selected batch members of the wrapped operator."""
-        key = self._batch_key(key)
-        params = self.parameters
-        params["operator"] = self._slice_child(self._operator, key)
-        return type(self)(**params)
 
     def _shape(self):
         return self._operator._shape()
@@ -709,7 +720,7 @@ def _block_dense(rows, batch, dtype):
     return concat(out_rows, axis=-2)
 
 
-class LinearOperatorBlockDiag(LinearOperator):
+class LinearOperatorBlockDiag(_SlicesOperators, LinearOperator):
     """A block-diagonal operator ``diag(A1, ..., Ak)`` of square blocks.
 
     Args:
@@ -751,13 +762,6 @@ class LinearOperatorBlockDiag(LinearOperator):
     def _batch(self):
         return broadcast_batch(*[o._shape()[:-2] for o in self._operators])
 
-    def __getitem__(self, key):
-        """The operator of the selected batch members (each factor sliced alike)."""
-        key = self._batch_key(key)
-        params = self.parameters
-        params["operators"] = [self._slice_child(op, key) for op in self._operators]
-        return type(self)(**params)
-
     def _shape(self):
         return self._batch() + (sum(o._shape()[-2] for o in self._operators),
                                 sum(o._shape()[-1] for o in self._operators))
@@ -794,16 +798,10 @@ class LinearOperatorBlockDiag(LinearOperator):
                                  adjoint, adjoint_arg, use_rows=not adjoint)
 
     def _determinant(self):
-        out = self._operators[0].determinant()
-        for op in self._operators[1:]:
-            out = out * op.determinant()
-        return out
+        return _determinant_product(self._operators)
 
     def _log_abs_determinant(self):
-        out = self._operators[0].log_abs_determinant()
-        for op in self._operators[1:]:
-            out = out + op.log_abs_determinant()
-        return out
+        return _log_abs_determinant_sum(self._operators)
 
     def _diag_part(self):
         return concat([op.diag_part() for op in self._operators], axis=-1)
@@ -892,16 +890,10 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
         return concat([broadcast_matrix(p, batch) for p in parts], axis=-2)
 
     def _determinant(self):
-        out = self._rows[0][-1].determinant()
-        for row in self._rows[1:]:
-            out = out * row[-1].determinant()
-        return out
+        return _determinant_product([row[-1] for row in self._rows])
 
     def _log_abs_determinant(self):
-        out = self._rows[0][-1].log_abs_determinant()
-        for row in self._rows[1:]:
-            out = out + row[-1].log_abs_determinant()
-        return out
+        return _log_abs_determinant_sum([row[-1] for row in self._rows])
 
 
 def _kron(a, b):
@@ -914,7 +906,7 @@ def _kron(a, b):
     return reshape(big, list(batch) + [m * p, n * q])
 
 
-class LinearOperatorKronecker(LinearOperator):
+class LinearOperatorKronecker(_SlicesOperators, LinearOperator):
     """The Kronecker product ``A1 ⊗ A2 ⊗ ... ⊗ Ak`` of operators.
 
     Args:
@@ -943,13 +935,6 @@ class LinearOperatorKronecker(LinearOperator):
     def operators(self):
         """The factors."""
         return list(self._operators)
-
-    def __getitem__(self, key):
-        """The operator of the selected batch members (each factor sliced alike)."""
-        key = self._batch_key(key)
-        params = self.parameters
-        params["operators"] = [self._slice_child(op, key) for op in self._operators]
-        return type(self)(**params)
 
     def _shape(self):
         batch = broadcast_batch(*[o._shape()[:-2] for o in self._operators])
