@@ -366,6 +366,14 @@ def main():
             shown = "-" if got is None else f"{got:.2f}x"
             print(f"  {label:32s} {shown:>8s}  >= {target}x  {verdict}")
             met.append((f"{label} >= {target}x", got, None if got is None else got >= target))
+        from tapeflow.backend import tuning
+
+        # NOTE: every workload shares this process, and so OpenBLAS's thread setting
+        switch = tuning.load_switch()
+        print("tapeflow's BLAS load watch: " + (
+            "kept OpenBLAS's threads" if not switch else
+            f"put OpenBLAS on one thread (products of {switch['macs']:,} multiply-adds took "
+            f"{switch['multi_per_mac'] / switch['one_per_mac']:.2f}x one thread's time)"))
         rss = {} if args.no_memory else peak_rss(model, args.threads)
         if rss:
             print("peak RSS of a fresh process running one epoch (MiB):")

@@ -142,6 +142,12 @@ def _direction(record, column):
     return 1 if record.get("higher_is_better") else -1
 
 
+def _memory(record):
+    """Whether a record's figures are memory (no slowdown to take of them)."""
+    unit = record.get("unit", "").lower()
+    return unit in ("mib", "mb") or unit.startswith(("mib ", "mb "))
+
+
 def slowdowns(idle, busy):
     """``(table text, tapeflow's worst slowdown, TF's median slowdown)`` for one record run
     idle and busy (busy time / idle time per cell)."""
@@ -278,7 +284,7 @@ def main(argv=None):
             for r in records:  # the same table of the busy run: same key, same order
                 same = [b for b in brecords if b["benchmark"] == r["benchmark"]]
                 k = [x for x in records if x["benchmark"] == r["benchmark"]].index(r)
-                if k < len(same):
+                if k < len(same) and not _memory(r):
                     parts.append(slowdowns(r, same[k])[0])
             busy_text = ("\n\n" + "\n\n".join(parts) if parts else "") + (
                 f"\n\nBusy run: {bstatus}, {btook:.0f} s, load {bloads}.\n\n<details><summary>"
