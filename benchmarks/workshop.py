@@ -121,15 +121,16 @@ def main(argv=None):
     table.append(("total", {"tapeflow": total["tapeflow"],
                             **({"TF": total["tensorflow"]} if has_tf else {})}))
     ratio = total["tapeflow"] / total["tensorflow"] if has_tf and total["tensorflow"] else None
-    worst = max(((v["tapeflow"] / v["TF"], s) for s, v in table[:-1] if v.get("TF")),
-                default=None)
-    if worst:
-        print(f"slowest section next to TF: {worst[1]}, {worst[0]:.2f}x TF's time")
+    slowest = max(((v["tapeflow"] / v["TF"], s) for s, v in table[:-1] if v.get("TF")),
+                  default=None)
+    if slowest:
+        print(f"slowest section next to TF: {slowest[1]}, {slowest[0]:.2f}x TF's time")
     _report.emit("workshop", f"Workshop sections, {env['WORKSHOP_STEPS']} steps", "s",
                  table, [("whole workshop <= 0.8x TF", ratio,
                           None if ratio is None else ratio <= 0.8),
-                         (f"every section <= 1.0x TF (slowest: {worst[1] if worst else '-'})",
-                          worst and worst[0], None if worst is None else worst[0] <= 1.0)])
+                         (f"every section <= 1.0x TF (slowest: "
+                          f"{slowest[1] if slowest else '-'})", slowest and slowest[0],
+                          None if slowest is None else slowest[0] <= 1.0)])
     worst = max(((v["tapeflow"] / v["TF"], section, v) for section, v in memory
                  if v.get("tapeflow") and v.get("TF")), default=None, key=lambda w: w[0])
     label, r, met = _report.rss_target(worst and worst[2]["tapeflow"], worst and worst[2]["TF"],

@@ -38,6 +38,7 @@ def fake(monkeypatch):
         monkeypatch.setattr(tuning, "_watch", {})
         monkeypatch.setattr(tuning, "_switched", {})
         monkeypatch.setattr(tuning, "_applied", {})
+        monkeypatch.setattr(tuning, "_user_setting", [])
         monkeypatch.setattr(tuning, "_product", blas.matmul)
         monkeypatch.setattr(tuning.time, "perf_counter", lambda: blas.now)
         for var in tuning._THREAD_VARS + ("TAPEFLOW_BLAS_TUNING",):

@@ -189,6 +189,7 @@ _WINDOW = 9  # multi-threaded calls whose median is compared with the reference
 _MARGIN = 1.1  # how much slower than one thread that median must be
 _watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times]
 _switched = {}  # load_switch(): what made the watch put OpenBLAS on one thread
+_user_setting = []  # [whether a switch or a thread count leaves OpenBLAS alone], read once
 
 
 def _product(a, b):  # the product the watch times (a stand-in in tests)
@@ -204,7 +205,10 @@ def load_switch():
 def _watching():
     if _switched or _applied.get("blas_threads") or _depth[0] > 0:
         return None
-    if os.environ.get("TAPEFLOW_BLAS_TUNING") == "0" or _env_threads() is not None:
+    if not _user_setting:  # NOTE: read once, as apply() reads them: not on every product
+        _user_setting.append(os.environ.get("TAPEFLOW_BLAS_TUNING") == "0"
+                             or _env_threads() is not None)
+    if _user_setting[0]:
         return None
     blas = _openblas()
     return blas if blas is not None and blas[0]() > 1 else None
@@ -241,8 +245,10 @@ def watch_matmul(a, b, macs):
     out = _product(a, b)
     recent = st[3]
     recent.append((time.perf_counter() - t) / macs)
-    if len(recent) == _WINDOW and sorted(recent)[_WINDOW // 2] > _MARGIN * st[1]:
-        _switch(blas, macs, sorted(recent)[_WINDOW // 2], st[1])
+    if len(recent) == _WINDOW:
+        median = sorted(recent)[_WINDOW // 2]
+        if median > _MARGIN * st[1]:
+            _switch(blas, macs, median, st[1])
     return out
 
 

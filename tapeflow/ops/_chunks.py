@@ -89,6 +89,7 @@ SPLIT_MACS = 1 << 27
 # on 2 cores). The block size is fixed, never derived from the worker count, so the values
 # are the same on every machine.
 K_BLOCK = 8192
+_BLOCKS = 8  # row or column blocks of a large product: a few per worker (see run_chunks)
 
 
 def matmul_2d(a, b):
@@ -128,9 +129,6 @@ def matmul_2d(a, b):
     with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
         run_chunks(job, spans)
     return out
-
-
-_BLOCKS = 8  # row or column blocks of a large product: a few per worker (see run_chunks)
 
 
 def _inner_blocks(a, b):
