@@ -8,7 +8,7 @@ import pytest
 import tapeflow as tf
 from tests.fixtures.function_no_autograph_cases import CASES
 from tests.fixtures.function_semantics_cases import recorded
-from tests.test_tf_behaviour import _same
+from tests.test_function_semantics import check_recorded
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "function_no_autograph_2_21.json")
                       .read_text())["cases"]
@@ -20,13 +20,7 @@ def test_every_case_was_recorded():
 
 @pytest.mark.parametrize("name,fn", CASES, ids=[n for n, _ in CASES])
 def test_matches_tensorflow(name, fn):
-    want, got = dict(RECORDED[name]), recorded(tf, fn)
-    want_msg, got_msg = want.pop("message", None), got.pop("message", None)
-    if "error" in want or "error" in got:
-        assert got == want
-        assert got_msg == want_msg
-    else:
-        _same(got, want)
+    check_recorded(RECORDED[name], recorded(tf, fn), lambda want, got: got == want)
 
 
 def test_the_error_class_is_tfs():
