@@ -73,6 +73,106 @@ def test_conv2d_bias_relu_many_chunks_and_float32(monkeypatch):
     np.testing.assert_allclose(whole, ref, rtol=1e-5, atol=1e-5)
 
 
+def _conv_relu_pool(x, w, b, fused, k=2, s=2, padding="VALID"):
+    """max_pool(relu(conv(x, w) + b)): through the fused op, or through separate ops."""
+    if fused:
+        h = C.conv2d_bias_relu(x, w, b, 1, "VALID", relu=True)
+    else:
+        h = tf.nn.relu(tf.nn.conv2d(x, w, 1, "VALID") + b)
+    return tf.nn.max_pool2d(h, k, s, padding)
+
+
+def _tied_inputs():
+    """Inputs whose ReLU outputs tie inside pooling windows: equal positive values (constant
+    patches, as an image's background gives) and windows of zeros."""
+    x = rand(3, 9, 10, 2)
+    x[0, :5] = 0.5  # constant patches: the same positive output over whole windows
+    x[1, :, :6] = 0.0  # the bias alone: positive or cut to zero by the ReLU
+    w, b = rand(3, 3, 2, 4), np.array([0.3, -0.2, 0.0, 0.7])
+    return x, w, b
+
+
+@pytest.mark.parametrize("k,s,padding", [(2, 2, "VALID"), (3, 2, "SAME"), (2, 3, "VALID")])
+def test_max_pool_after_fused_relu_gradient_matches_separate_ops(k, s, padding):
+    """The fused convolution's ReLU is applied inside the max-pool's gradient (its full-size
+    ReluGrad skipped): gradients equal the separate ops' exactly, ties included."""
+    x, w, b = _tied_inputs()
+    up = rand(*_conv_relu_pool(x, w, b, False, k, s, padding).shape)
+    grads = []
+    for fused in (True, False):
+        xs, ws, bs = tf.constant(x), tf.constant(w), tf.constant(b)
+        with tf.GradientTape() as tape:
+            tape.watch([xs, ws, bs])
+            y = _conv_relu_pool(xs, ws, bs, fused, k, s, padding)
+        grads.append([g.numpy() for g in tape.gradient(y, [xs, ws, bs], output_gradients=up)])
+    for got, want in zip(*grads):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_after_fused_relu_skips_the_relu_gradient():
+    """The backward sweep of conv-relu-pool runs no ReluGrad; a second consumer of the ReLU's
+    output (whose gradient is then a sum) brings it back, with the right value."""
+    from tapeflow.ops import _core
+
+    x, w, b = _tied_inputs()
+    seen = []
+    real = _core.apply
+
+    def spy(op, inputs, attrs):
+        seen.append(op.name)
+        return real(op, inputs, attrs)
+
+    for second in (False, True):
+        seen.clear()
+        xs = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xs)
+            h = C.conv2d_bias_relu(xs, w, b, 1, "VALID", relu=True)
+            y = tf.reduce_sum(tf.nn.max_pool2d(h, 2, 2, "VALID") * 1.5)
+            if second:
+                y = y + tf.reduce_sum(h * h)
+        C.apply, saved = spy, C.apply
+        try:
+            got = tape.gradient(y, xs).numpy()
+        finally:
+            C.apply = saved
+        assert ("ReluGrad" in seen) == second
+        with tf.GradientTape() as tape:
+            tape.watch(xs)
+            h2 = tf.nn.relu(tf.nn.conv2d(xs, w, 1, "VALID") + b)
+            y2 = tf.reduce_sum(tf.nn.max_pool2d(h2, 2, 2, "VALID") * 1.5)
+            if second:
+                y2 = y2 + tf.reduce_sum(h2 * h2)
+        np.testing.assert_allclose(got, tape.gradient(y2, xs).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_after_fused_relu_gradients_finite_differences():
+    """First and second order, against float64 finite differences (inputs without ties, where
+    max-pool and ReLU are differentiable)."""
+    x = rng.permutation(2 * 8 * 8).reshape(2, 8, 8, 1) * 0.05 - 2.0
+    w, b = rand(3, 3, 1, 3), np.array([0.5, -0.4, 0.1])
+    check_grad(lambda x, w: _conv_relu_pool(x, w, b, True), x, w)
+    check_grad(lambda x, w: _conv_relu_pool(x, w, b, True, 3, 2, "SAME"), x, w,
+               second_order=True)
+
+
+def test_max_pool_after_fused_relu_in_a_traced_step():
+    """Under tf.function the choice made while tracing is replayed: same gradients as eager
+    on new values."""
+    w, b = tf.Variable(rand(3, 3, 2, 4)), tf.Variable(rand(4))
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(_conv_relu_pool(x, w, b, True) ** 2)
+        return tape.gradient(y, [w, b])
+
+    traced = tf.function(step)
+    for _ in range(3):
+        x = tf.constant(rand(2, 9, 10, 2))
+        for got, want in zip(traced(x), step(x)):
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
 def test_conv2d_bias_relu_rejects_a_wrong_bias():
     with pytest.raises(tf.errors.InvalidArgumentError, match="BiasAdd"):
         C.conv2d_bias_relu(rand(1, 4, 4, 2), rand(3, 3, 2, 5), rand(4), 1, "VALID")

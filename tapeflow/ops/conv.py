@@ -3,6 +3,7 @@ written as further recorded ops so that higher orders work. Pooling (``ops/pooli
 works on the same window views."""
 import math as _math
 import threading
+import weakref
 
 from ..backend import host as np
 from ..backend import xp_of
@@ -501,8 +502,36 @@ CONV_BW = Op("Conv2DBackpropFilter", _conv_bw, _conv_bw_grad, "fi")
 # -- convolution + bias + ReLU as one op (what a Conv2D layer runs) -----------------------------
 # NOTE: applying the bias and the ReLU to each output chunk right after its matmul, while it is
 # in cache, spares two passes over (and two allocations of) the largest activation of a convnet.
+class _Tags:
+    """Values attached to live arrays by identity (arrays are unhashable); an entry goes with
+    its array."""
+
+    def __init__(self):
+        self._d = {}
+
+    def put(self, a, value):
+        k, d = id(a), self._d
+        d[k] = (weakref.ref(a, lambda _r, k=k: d.pop(k, None)), value)
+
+    def get(self, a):
+        e = self._d.get(id(a))
+        return e[1] if e is not None and e[0]() is a else None
+
+
+# NOTE: a max-pool after the fused ReLU (every Keras convnet) routes its gradient to the window
+# maxima, where the ReLU's mask is known from the pooled output: MaxPoolGrad applies it to its
+# small input gradient and tags its result, and the fused convolution's gradient then skips
+# the full-size ReluGrad (see pooling._max_pool_grad). Tags are set when ops run, so a traced
+# plan keeps the choice made while tracing.
+RELU_OUTPUTS = _Tags()  # outputs of the fused convolution's ReLU
+RELU_MASKED = _Tags()  # gradients already masked by the ReLU whose output has id ``value``
+
+
 def _fused_fwd(x, w, b, geo, relu):
-    return _conv_fwd(x, w, geo, b, relu)
+    y = _conv_fwd(x, w, geo, b, relu)
+    if relu:
+        RELU_OUTPUTS.put(y, True)
+    return y
 
 
 def _relu_grad_fwd(g, y):
@@ -525,7 +554,7 @@ RELU_GRAD_CHUNKED = Op("ReluGrad", _relu_grad_fwd,
 def _fused_grad(n, g):
     x, w, _ = n.inputs
     geo = n.attrs["geo"]
-    if n.attrs["relu"]:
+    if n.attrs["relu"] and RELU_MASKED.get(g._v) != id(n.out._v):
         g = apply(RELU_GRAD_CHUNKED, (g, n.out), {})
     dx = apply(CONV_BX, (g, w), {"geo": geo, "shape": x._v.shape}) if n.needs[0] else None
     dw = apply(CONV_BW, (x, g), {"geo": geo, "shape": w._v.shape}) if n.needs[1] else None

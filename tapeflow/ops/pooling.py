@@ -8,6 +8,8 @@ from ._core import Op, apply
 from .array import reshape
 from .conv import (
     _CONV_DTYPES,
+    RELU_MASKED,
+    RELU_OUTPUTS,
     _channels_first,
     _check_dtype,
     _chunks,
@@ -23,6 +25,7 @@ from .conv import (
     _tap,
 )
 from .math import zeros_like
+from .nn import RELU_GRAD
 
 __all__ = ["max_pool", "max_pool1d", "max_pool2d", "avg_pool", "avg_pool1d", "avg_pool2d"]
 
@@ -90,18 +93,33 @@ def _first_max(xpad, y, geo, out):
         yield (i, j), m
 
 
-def _max_pool_grad_fwd(x, y, g, geo):
-    """Route each output gradient to its window's first maximum (row-major, as TF does)."""
+def _covers(shape, geo, out):
+    """True when the windows tile the padded input exactly, each element in one window."""
+    k, s, pads = geo
+    return all(s[a] == k[a] and out[a] * k[a] == shape[1 + a] + sum(pads[a]) for a in range(2))
+
+
+def _max_pool_grad_fwd(x, y, g, geo, relu=False):
+    """Route each output gradient to its window's first maximum (row-major, as TF does).
+
+    ``relu``: ``x`` is a ReLU's output and the result is also the ReLU's gradient (what
+    ``ReluGrad(MaxPoolGrad(x, y, g), x)`` computes): at a window's maximum ``x == y``, so the
+    ReLU's mask is ``y > 0`` there and is applied to ``g``, a quarter of the size, instead.
+    """
     k, s, pads = geo
     xp = xp_of(x)
     xpad = _pad(x, pads, _lowest(x.dtype))
-    dx = xp.zeros(xpad.shape, g.dtype)
+    out = y.shape[1:3]
     disjoint = s[0] >= k[0] and s[1] >= k[1]  # each input in at most one window: no adds
+    # NOTE: windows tiling the input write every element once: no zero fill needed
+    dx = (xp.empty if _covers(xpad.shape, geo, out) else xp.zeros)(xpad.shape, g.dtype)
 
     def job(a, b):
         part, gp = dx[a:b], g[a:b]
-        for (i, j), m in _first_max(xpad[a:b], y[a:b], geo, y.shape[1:3]):
-            t = _tap(part, i, j, s, (1, 1), y.shape[1:3])
+        if relu:
+            gp = gp * (y[a:b] > 0)
+        for (i, j), m in _first_max(xpad[a:b], y[a:b], geo, out):
+            t = _tap(part, i, j, s, (1, 1), out)
             if disjoint:
                 xp.multiply(gp, m, out=t)
             else:
@@ -127,7 +145,11 @@ def _max_pool_gradgrad_fwd(x, y, h, geo):
 
 def _max_pool_grad(n, g):
     x = n.inputs[0]
-    return (apply(MAX_POOL_GRAD, (x, n.out, g), {"geo": n.attrs["geo"]}),)
+    if RELU_OUTPUTS.get(x._v) is None:
+        return (apply(MAX_POOL_GRAD, (x, n.out, g), {"geo": n.attrs["geo"]}),)
+    dx = apply(MAX_POOL_GRAD, (x, n.out, g), {"geo": n.attrs["geo"], "relu": True})
+    RELU_MASKED.put(dx._v, id(x._v))
+    return (dx,)
 
 
 def _zero_or_none(n, i):
@@ -136,7 +158,11 @@ def _zero_or_none(n, i):
 
 def _max_pool_grad_grad(n, h):
     x, y, _ = n.inputs
-    r = apply(MAX_POOL_GRADGRAD, (x, y, h), n.attrs) if n.needs[2] else None
+    r = None
+    if n.needs[2]:
+        r = apply(MAX_POOL_GRADGRAD, (x, y, h), {"geo": n.attrs["geo"]})
+        if n.attrs.get("relu"):  # the adjoint of routing ``g * (y > 0)``
+            r = apply(RELU_GRAD, (r, y), {})
     return _zero_or_none(n, 0), _zero_or_none(n, 1), r
 
 
