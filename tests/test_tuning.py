@@ -78,6 +78,8 @@ from tapeflow.backend import tuning
 x = tf.constant(1.) + 1
 y = tf.matmul(tf.ones([64, 64]), tf.ones([64, 64]))
 out["light"] = dict(state(), applied=tuning.applied())
+big = tf.ones([4096, 1024]) @ tf.ones([1024, 64])  # 2^28 multiply-adds: split over workers
+out["split"] = dict(state(), applied=tuning.applied(), value=float(big[0, 0]))
 
 calls = {"tune_malloc": 0, "tune_blas_threads": 0}
 def counted(name):
@@ -156,11 +158,25 @@ def test_first_heavy_op_applies_the_tuning_once(default_run):
     conv, more = default_run["conv"], default_run["more"]
     assert conv["applied"] == {"malloc": True, "blas_threads": default_run["before"]["blas"]
                                is not None}
-    # counted from after the light ops on: the first conv applied each part, later heavy ops
-    # (a conv, max-pooling and their gradients) never again
-    assert more["calls"] == {"tune_malloc": 1, "tune_blas_threads": 1}
+    # counted from after the split product on: malloc was tuned by it, the first conv tuned
+    # OpenBLAS, later heavy ops (a conv, max-pooling and their gradients) nothing again
+    assert more["calls"] == {"tune_malloc": 0, "tune_blas_threads": 1}
     assert more["applied"] == conv["applied"]
     assert any("mallopt" in name for name in conv["looked_up"])
+
+
+def test_split_plain_product_tunes_malloc_only(default_run):
+    """A product large enough to be split over the workers (an evaluation over a whole test
+    set) keeps big blocks on the heap but leaves OpenBLAS's threads to the model's other
+    products; the first heavy op still switches them."""
+    split = default_run["split"]
+    assert split["value"] == 1024.0
+    assert split["applied"] == {"malloc": True}
+    if default_run["before"]["blas"] == 2:
+        assert split["blas"] == 2
+        assert default_run["conv"]["blas"] == 1
+    if default_run["before"]["mapped"] is True:
+        assert split["mapped"] is False
 
 
 def test_first_heavy_op_puts_openblas_on_one_thread(default_run):

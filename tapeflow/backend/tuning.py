@@ -8,9 +8,10 @@ process-wide changes, once:
 - glibc's malloc keeps freed multi-megabyte blocks for reuse (``tune_malloc``);
 - OpenBLAS runs on one thread from then on (``tune_blas_threads``).
 
-Code without such ops (a plain MLP) keeps glibc's and OpenBLAS's defaults, so its
-matmuls still use every core; a very large 2-D product (the workshop's full-batch
-60000x784 ones) is split into blocks over the workers instead (``ops/_chunks.matmul_2d``).
+Code without such ops (a plain MLP) keeps OpenBLAS's threads, so its matmuls still use
+every core; a very large 2-D product (the workshop's full-batch 60000x784 ones, an
+evaluation over a whole test set) is split into blocks over the workers instead
+(``ops/_chunks.matmul_2d``), which tunes malloc only (``apply(blas=False)``).
 While OpenBLAS keeps its threads, ``watch_matmul`` times the medium 2-D products: once they
 run slower than the same product on one thread (another process holds a core), OpenBLAS is
 put on one thread for good, as a heavy op would (see ``watch_matmul``).
@@ -58,19 +59,28 @@ _THREAD_VARS = ("TAPEFLOW_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS
 
 
 # -- on the first heavy op ----------------------------------------------------------------------
-def apply():
+def apply(blas=True):
     """Apply the process-wide tuning (see the module's docstring) on the first call; later
-    calls cost one check. Called by every heavy op, never at import."""
-    if _applied:
+    calls cost one check. Called by every heavy op, never at import.
+
+    ``blas=False`` (a large plain product split over the workers, ``ops/_chunks.matmul_2d``)
+    tunes malloc only: such a product runs its blocks inside ``one_blas_thread`` anyway, and
+    the model's other products keep OpenBLAS's threads while the load watch finds they pay.
+    NOTE: an MLP's epoch ran 1.5x slower on one BLAS thread after one evaluation of its test
+    set (a split product) had switched OpenBLAS for good.
+    """
+    if "blas_threads" in _applied or (not blas and _applied):
         return
     with _apply_lock:
         if not _applied:
-            _applied.update(malloc=tune_malloc(), blas_threads=tune_blas_threads())
+            _applied["malloc"] = tune_malloc()
+        if blas and "blas_threads" not in _applied:
+            _applied["blas_threads"] = tune_blas_threads()
 
 
 def applied():
-    """What ``apply()`` changed: ``{"malloc": bool, "blas_threads": bool}``, or ``{}`` before
-    the first heavy op."""
+    """What ``apply()`` changed: ``{"malloc": bool, "blas_threads": bool}``, ``{"malloc":
+    bool}`` after split plain products only, or ``{}`` before either."""
     return dict(_applied)
 
 

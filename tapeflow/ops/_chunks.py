@@ -35,14 +35,15 @@ def _executor(n):
     return _pool[0]
 
 
-def run_chunks(job, spans, xp=np):
+def run_chunks(job, spans, xp=np, blas=True):
     """``[job(a, b) for (a, b) in spans]``, the calls spread over the cores (results in the
     order of ``spans``, so reductions over them are deterministic).
 
-    ``job`` must write only its own part of any shared output.
+    ``job`` must write only its own part of any shared output. ``blas=False``: the caller is
+    a plain product, which leaves OpenBLAS's thread count alone (``tuning.apply``).
     """
     spans = list(spans)
-    tuning.apply()  # from the first chunked op on, not at import (see backend/tuning.py)
+    tuning.apply(blas)  # from the first chunked op on, not at import (see backend/tuning.py)
     n = workers()
     if n < 2 or len(spans) < 2 or xp is not np or getattr(_inside, "yes", False):
         # NOTE: nested calls run serially: a pool worker waiting on the pool could deadlock
@@ -127,7 +128,7 @@ def matmul_2d(a, b):
         def job(i, j):
             out[:, i:j] = np.matmul(a, b[:, i:j])
     with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
-        run_chunks(job, spans)
+        run_chunks(job, spans, blas=False)
     return out
 
 
@@ -136,7 +137,7 @@ def _inner_blocks(a, b):
     k = a.shape[1]
     spans = [(i, min(k, i + K_BLOCK)) for i in range(0, k, K_BLOCK)]
     with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
-        parts = run_chunks(lambda i, j: np.matmul(a[:, i:j], b[i:j]), spans)
+        parts = run_chunks(lambda i, j: np.matmul(a[:, i:j], b[i:j]), spans, blas=False)
     out = parts[0]
     for part in parts[1:]:
         out += part
