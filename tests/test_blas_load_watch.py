@@ -132,3 +132,43 @@ def test_inside_one_blas_thread_the_switch_is_what_exit_restores(fake, monkeypat
         tuning._switch((blas.get, blas.set), 1, 4.0, 1.0)
     assert blas.threads == 1
     assert tuning.load_switch()["multi_per_mac"] == 4.0
+
+
+# -- products split over the workers ------------------------------------------------------------
+@pytest.fixture
+def split_state(fake, monkeypatch):
+    """A fresh split-product history and a recording stand-in for the tuning it applies."""
+    blas = fake(1.0, 1.0)
+    monkeypatch.setattr(tuning, "_recent", tuning.collections.deque(
+        maxlen=tuning._SPLITS_RECENT))
+    monkeypatch.setattr(tuning, "tune_malloc", lambda: True)
+    return blas
+
+
+def test_an_occasional_split_product_leaves_openblas_threads(split_state):
+    """An evaluation over a whole test set between epochs of medium products: malloc tuned,
+    OpenBLAS keeps its threads for training."""
+    big = operands(2048, 1024, 64)  # 2^27 multiply-adds: split
+    medium = operands()
+    for _epoch in range(4):
+        for _ in range(tuning._SPLITS_RECENT):
+            _chunks.matmul_2d(*medium)
+        out = _chunks.matmul_2d(*big)
+        np.testing.assert_allclose(out, big[0] @ big[1], rtol=1e-4, atol=1e-3)
+    assert tuning.applied() == {"malloc": True}
+    assert split_state.threads == 2 and tuning.load_switch() == {}
+
+
+def test_frequent_split_products_put_openblas_on_one_thread(split_state):
+    """Full-batch training steps (split products every step among few medium ones): the
+    third split product among the last few switches OpenBLAS to one thread for good."""
+    big = operands(2048, 1024, 64)
+    medium = operands()
+    _chunks.matmul_2d(*big)
+    _chunks.matmul_2d(*medium)
+    _chunks.matmul_2d(*big)
+    assert "blas_threads" not in tuning.applied()
+    _chunks.matmul_2d(*medium)
+    _chunks.matmul_2d(*big)
+    assert tuning.applied() == {"malloc": True, "blas_threads": True}
+    assert split_state.threads == 1

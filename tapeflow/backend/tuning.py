@@ -11,7 +11,8 @@ process-wide changes, once:
 Code without such ops (a plain MLP) keeps OpenBLAS's threads, so its matmuls still use
 every core; a very large 2-D product (the workshop's full-batch 60000x784 ones, an
 evaluation over a whole test set) is split into blocks over the workers instead
-(``ops/_chunks.matmul_2d``), which tunes malloc only (``apply(blas=False)``).
+(``ops/_chunks.matmul_2d``): it tunes malloc, and OpenBLAS's threads only once such
+products are frequent (``split_product``).
 While OpenBLAS keeps its threads, ``watch_matmul`` times the medium 2-D products: once they
 run slower than the same product on one thread (another process holds a core), OpenBLAS is
 put on one thread for good, as a heavy op would (see ``watch_matmul``).
@@ -45,7 +46,8 @@ import time
 
 from . import host as np
 
-__all__ = ["applied", "apply", "load_switch", "one_blas_thread", "tune_blas_threads",
+__all__ = ["applied", "apply", "load_switch", "medium_product", "one_blas_thread",
+           "split_product", "tune_blas_threads",
            "tune_malloc", "watch_matmul", "workers"]
 
 _found = []  # [(get_num_threads, set_num_threads) or None], looked up once
@@ -63,11 +65,7 @@ def apply(blas=True):
     """Apply the process-wide tuning (see the module's docstring) on the first call; later
     calls cost one check. Called by every heavy op, never at import.
 
-    ``blas=False`` (a large plain product split over the workers, ``ops/_chunks.matmul_2d``)
-    tunes malloc only: such a product runs its blocks inside ``one_blas_thread`` anyway, and
-    the model's other products keep OpenBLAS's threads while the load watch finds they pay.
-    NOTE: an MLP's epoch ran 1.5x slower on one BLAS thread after one evaluation of its test
-    set (a split product) had switched OpenBLAS for good.
+    ``blas=False``: malloc only (see ``split_product``).
     """
     if "blas_threads" in _applied or (not blas and _applied):
         return
@@ -76,6 +74,32 @@ def apply(blas=True):
             _applied["malloc"] = tune_malloc()
         if blas and "blas_threads" not in _applied:
             _applied["blas_threads"] = tune_blas_threads()
+
+
+# NOTE: products split over the workers (ops/_chunks.matmul_2d) switch OpenBLAS to one thread
+# only when they are frequent: a full-batch training step (the workshop's) runs several, and
+# OpenBLAS's threads, spinning after its other products, then take the workers' cores (its
+# logistic regression measured 1.5x slower). An occasional one, an MLP's evaluation over its
+# whole test set once per epoch, tunes malloc only, and training keeps OpenBLAS's threads
+# (an epoch measured 1.5x slower on one). Counted over the last products of at least
+# WATCH_MACS, so the switch depends on the sequence of products alone, never on timing.
+_SPLITS_RECENT = 32  # how many of the last medium or split products are looked at
+_SPLITS_FREQUENT = 3  # split products among them that make the switch
+_recent = collections.deque(maxlen=_SPLITS_RECENT)  # True for a split product
+
+
+def medium_product():
+    """Note a product of WATCH_MACS or more that is not split (see ``split_product``)."""
+    _recent.append(False)
+
+
+def split_product():
+    """Note a product split over the workers, before it runs: tunes malloc, and OpenBLAS's
+    threads when split products are frequent (see the NOTE above)."""
+    if "blas_threads" in _applied:
+        return
+    _recent.append(True)
+    apply(blas=sum(_recent) >= _SPLITS_FREQUENT)
 
 
 def applied():

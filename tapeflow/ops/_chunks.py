@@ -35,15 +35,16 @@ def _executor(n):
     return _pool[0]
 
 
-def run_chunks(job, spans, xp=np, blas=True):
+def run_chunks(job, spans, xp=np, tune=True):
     """``[job(a, b) for (a, b) in spans]``, the calls spread over the cores (results in the
     order of ``spans``, so reductions over them are deterministic).
 
-    ``job`` must write only its own part of any shared output. ``blas=False``: the caller is
-    a plain product, which leaves OpenBLAS's thread count alone (``tuning.apply``).
+    ``job`` must write only its own part of any shared output. ``tune=False``: the caller
+    applied the process-wide tuning itself (a split product: ``tuning.split_product``).
     """
     spans = list(spans)
-    tuning.apply(blas)  # from the first chunked op on, not at import (see backend/tuning.py)
+    if tune:
+        tuning.apply()  # from the first chunked op on, not at import (see backend/tuning.py)
     n = workers()
     if n < 2 or len(spans) < 2 or xp is not np or getattr(_inside, "yes", False):
         # NOTE: nested calls run serially: a pool worker waiting on the pool could deadlock
@@ -110,9 +111,11 @@ def matmul_2d(a, b):
     if macs < SPLIT_MACS:  # NOTE: checked first: most products of a step are small
         if macs < tuning.WATCH_MACS:
             return np.matmul(a, b)
+        tuning.medium_product()
         return tuning.watch_matmul(a, b, macs)  # OpenBLAS's threads, while they pay
     if a.dtype.kind not in "fc" or a.dtype != b.dtype:
         return np.matmul(a, b)
+    tuning.split_product()
     if k >= 2 * K_BLOCK and k >= 8 * max(m, n):
         return _inner_blocks(a, b)
     out = np.empty((m, n), a.dtype)
@@ -128,7 +131,7 @@ def matmul_2d(a, b):
         def job(i, j):
             out[:, i:j] = np.matmul(a, b[:, i:j])
     with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
-        run_chunks(job, spans, blas=False)
+        run_chunks(job, spans, tune=False)
     return out
 
 
@@ -137,7 +140,7 @@ def _inner_blocks(a, b):
     k = a.shape[1]
     spans = [(i, min(k, i + K_BLOCK)) for i in range(0, k, K_BLOCK)]
     with one_blas_thread():  # NOTE: also with one worker: the values must not depend on it
-        parts = run_chunks(lambda i, j: np.matmul(a[:, i:j], b[i:j]), spans, blas=False)
+        parts = run_chunks(lambda i, j: np.matmul(a[:, i:j], b[i:j]), spans, tune=False)
     out = parts[0]
     for part in parts[1:]:
         out += part
