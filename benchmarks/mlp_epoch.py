@@ -14,8 +14,11 @@ NumPy forward/backward loop (the practical limit for a NumPy backend).
 
 Each line also gives test accuracy after the epoch, as a sanity check that every framework
 did the same work. Runs are interleaved (load changes hit everyone alike), medians reported.
+Each repeat runs every framework in a fresh interpreter of its own (the NumPy loop shares
+tapeflow's, and so its OpenBLAS setting): a peer's thread pool, still spinning after its run,
+would otherwise slow the next framework's products (and could trip tapeflow's BLAS load watch).
 
-    PYTHONPATH=. /work/refenv/bin/python benchmarks/mlp_epoch.py [--repeats 3] [--threads N]
+    PYTHONPATH=. .bench-venv/bin/python benchmarks/mlp_epoch.py [--repeats 3] [--threads N]
         [--model seed|mlp3|both]
 
 ``--threads N`` sets the BLAS/OpenMP thread count of every framework alike (before they load).
@@ -240,6 +243,15 @@ def available(name):
         return False
 
 
+GROUPS = ("tapeflow", "tensorflow", "torch", "jax")  # one fresh process each per repeat
+
+
+def group_of(name):
+    """The process a workload runs in: its framework's (the NumPy loop shares tapeflow's)."""
+    first = name.split()[0]
+    return {"TF": "tensorflow", "PyTorch": "torch", "JAX": "jax"}.get(first, "tapeflow")
+
+
 def runs_for(model, data, np, threads):
     hidden, kind, lr = MODELS[model]
     w0 = init_weights(np, hidden)
@@ -305,19 +317,59 @@ def peak_rss(model, threads):
     return out
 
 
+def _only_peer(peer):
+    """Make ``runs_for`` import no peer framework but ``peer`` (None: none)."""
+    global available
+    have = available
+    available = lambda module: module == peer and have(module)
+
+
 def rss_worker(name, model, threads):
     import _report  # json, os, runpy only
     import numpy as np
 
-    global available
-    peer = {"TF": "tensorflow", "PyTorch": "torch", "JAX": "jax"}.get(name.split()[0])
-    have = available
-    available = lambda module: module == peer and have(module)  # import no other peer
+    group = group_of(name)
+    _only_peer(None if group == "tapeflow" else group)
     data = load(np)
     runs = dict(runs_for(model, data, np, threads))
     if name in runs:
         runs[name]()
         print(_report.peak_rss_mib())
+
+
+def group_worker(group, model, threads):
+    """One repeat of ``group``'s workloads in this fresh process: a JSON line of
+    ``{workload: [samples/s, test accuracy]}`` (and, for tapeflow, its load watch's switch)."""
+    import json
+
+    import numpy as np
+
+    _only_peer(None if group == "tapeflow" else group)
+    data = load(np)
+    out = {}
+    for name, fn in runs_for(model, data, np, threads):
+        if group_of(name) == group:
+            dt, acc = fn()
+            out[name] = [len(data[0]) / dt, acc]
+    if group == "tapeflow":
+        from tapeflow.backend import tuning
+
+        out["_switch"] = tuning.load_switch()
+    print(json.dumps(out))
+
+
+def run_group(group, model, threads):
+    """``group_worker``'s result from a fresh interpreter (None if it failed)."""
+    import json
+
+    cmd = [sys.executable, os.path.abspath(__file__), "--group-worker", group,
+           "--model", model] + (["--threads", str(threads)] if threads else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode or not lines:
+        print(f"{group} failed:\n{p.stderr[-2000:]}")
+        return None
+    return json.loads(lines[-1])
 
 
 def main():
@@ -327,35 +379,47 @@ def main():
     ap.add_argument("--model", choices=["seed", "mlp3", "both"], default="both")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS runs")
     ap.add_argument("--rss-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--group-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.threads:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
     if args.rss_worker:
         return rss_worker(args.rss_worker, args.model, args.threads)
+    if args.group_worker:
+        return group_worker(args.group_worker, args.model, args.threads)
     import _report  # the driver only: the workers (this same file) stay lean
     import numpy as np
 
+    groups = ["tapeflow"]
     for peer in ("tensorflow", "torch", "jax"):
-        if not available(peer):
+        if available(peer):
+            groups.append(peer)
+        else:
             print(f"({peer} not importable: skipped)")
     data = load(np)
     models = ["seed", "mlp3"] if args.model == "both" else [args.model]
     for model in models:
-        runs = runs_for(model, data, np, args.threads)
+        runs = [(name, fn) for name, fn in runs_for(model, data, np, args.threads)
+                if group_of(name) in groups]
         results = {name: [] for name, _ in runs}
         accs = {}
+        switches = []
         for _ in range(args.repeats):  # interleaved, so load changes hit every framework alike
-            for name, fn in runs:
-                dt, acc = fn()
-                results[name].append(len(data[0]) / dt)
-                accs[name] = acc
+            for group in groups:
+                got = run_group(group, model, args.threads) or {}
+                if group == "tapeflow":
+                    switches.append(got.pop("_switch", {}))
+                for name, (rate, acc) in got.items():
+                    results[name].append(rate)
+                    accs[name] = acc
+        runs = [(name, fn) for name, fn in runs if results[name]]
         hidden, kind, lr = MODELS[model]
         title = (f"MLP {'-'.join(map(str, (784, *hidden, 10)))} ({model}), {kind} {lr}, "
                  f"batch {BATCH}, one epoch of {len(data[0])} MNIST images")
         print(f"\n{title}; median of {args.repeats} (threads: {args.threads or 'default'})")
         print(f"{'workload':44s} {'samples/s':>12s} {'test acc':>9s}")
-        med = {k: statistics.median(v) for k, v in results.items()}
+        med = {k: statistics.median(v) for k, v in results.items() if v}
         for name, _ in runs:
             print(f"{name:44s} {med[name]:12,.0f} {accs[name]:9.4f}")
         print("ratios (targets):")
@@ -366,14 +430,14 @@ def main():
             shown = "-" if got is None else f"{got:.2f}x"
             print(f"  {label:32s} {shown:>8s}  >= {target}x  {verdict}")
             met.append((f"{label} >= {target}x", got, None if got is None else got >= target))
-        from tapeflow.backend import tuning
-
-        # NOTE: every workload shares this process, and so OpenBLAS's thread setting
-        switch = tuning.load_switch()
-        print("tapeflow's BLAS load watch: " + (
-            "kept OpenBLAS's threads" if not switch else
-            f"put OpenBLAS on one thread (products of {switch['macs']:,} multiply-adds took "
-            f"{switch['multi_per_mac'] / switch['one_per_mac']:.2f}x one thread's time)"))
+        # NOTE: tapeflow's workloads and the NumPy loop share a process, and so OpenBLAS's
+        # thread setting
+        switched = [sw for sw in switches if sw]
+        print(f"tapeflow's BLAS load watch: kept OpenBLAS's threads in "
+              f"{len(switches) - len(switched)} of {len(switches)} processes" + "".join(
+                  f"; switched to one thread after products of {sw['macs']:,} multiply-adds "
+                  f"took {sw['multi_per_mac'] / sw['one_per_mac']:.2f}x one thread's time"
+                  for sw in switched))
         rss = {} if args.no_memory else peak_rss(model, args.threads)
         if rss:
             print("peak RSS of a fresh process running one epoch (MiB):")
