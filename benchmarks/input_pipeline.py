@@ -12,7 +12,7 @@ plus, when ``tf.keras`` pieces are importable, one epoch of the seed's ``tf.data
 (Dense(50)-ReLU-Dense(10, softmax), SGD 0.05) next to the same loop fed by slicing in-memory
 arrays, showing what the pipeline costs. Run it with the peers' environment::
 
-    PYTHONPATH=. /work/refenv/bin/python benchmarks/input_pipeline.py [--passes 3] [--no-train]
+    PYTHONPATH=. .bench-venv/bin/python benchmarks/input_pipeline.py [--passes 3] [--no-train]
 
 Elements/s are the best of ``--passes`` passes (after the first, which is also shown). Quote
 ratios, not absolute numbers: machines are noisy. Last, each framework's peak resident memory

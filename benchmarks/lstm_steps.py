@@ -17,7 +17,7 @@ Workloads, each in a fresh interpreter (so its peak memory is its own), warm-up 
 
 Run with the peers' environment::
 
-    PYTHONPATH=. /work/refenv/bin/python benchmarks/lstm_steps.py [--steps 100] [--repeats 3]
+    PYTHONPATH=. .bench-venv/bin/python benchmarks/lstm_steps.py [--steps 100] [--repeats 3]
         [--threads N] [--only tapeflow,tensorflow] [--cells lstm,gru,text]
 
 ``--threads N`` sets the BLAS/OpenMP/intra-op thread count of every framework alike.

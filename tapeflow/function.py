@@ -48,6 +48,11 @@ CONTROL = "control"  # a traced conditional or loop (``ControlFlow``): Python on
 #                      choosing between or repeating sub-plans (each a ``Plan``)
 STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN, CONTROL)
 _ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+def _foldable(a):
+    """Whether an op's array may be folded into a plan's constants (see ``_Trace.op``)."""
+    return getattr(getattr(a, "dtype", None), "kind", "O") in "biufc"
+
+
 _HOST_OPS = ("EagerPyFunc", "PyFunc")  # ops whose forward is user Python (custom_gradient.py)
 
 
@@ -255,6 +260,18 @@ class _Trace:
             # op (tf.shape, gradients, reshapes) would keep this call's shape for every call
             self.fail(f"op {op.name} gives an output whose shape depends on the input values")
         args = [self.name_of(t, op.name) for t in inputs]
+        if (not op.random and op.name not in _HOST_OPS and not self.dry
+                and not any(a in self.computed for a in args)
+                and not (self.failed and any(a in self.failed for a in args))
+                and _foldable(out._v) and all(_foldable(t._v) for t in inputs)):
+            # NOTE: an op of constants only (a gradient's seed, tf.shape(x)[0]) gives the same
+            # value on every call of this plan: its trace-time result becomes a constant, and
+            # the plan has one call fewer (a linear regression step's two of fifteen). Numbers
+            # only: an object array may be a TensorArray's handle, which later ops fill in place
+            name = self._new("c")
+            self.ns[name] = out._v
+            self.bind(out, name, False)
+            return
         fname = self._new("f")
         self.ns[fname] = op.fwd
         call = ", ".join(args)

@@ -179,3 +179,64 @@ def test_control_steps_hold_sub_plans_and_block_graph_replay():
     assert ctl.host_side_effect and ctl.draws_random
     assert v in plan.variables  # the sub-plans' variables are the plan's
     assert _graph_replay.replay_blocker(plan) is ctl
+
+
+# -- constant folding --------------------------------------------------------------------------
+def _op_count(plan):
+    return sum(s.kind == OP for s in plan.steps)
+
+
+def test_ops_of_constants_only_are_folded_into_the_plan():
+    """``tf.ones(3) * 2`` and a gradient's seed are the same on every call: the plan keeps
+    their trace-time values and runs only the ops that depend on inputs or variables."""
+    v = tf.Variable([1.0, 2.0, 3.0])
+
+    def fn(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_mean((x * v - tf.ones([3]) * 2.0) ** 2)
+        g = tape.gradient(y, v)
+        v.assign_sub(0.1 * g)
+        return y
+
+    x = tf.constant([0.5, 1.0, -1.0])
+    plan = _plan(fn, x)  # one call: v was updated once
+    eager_v = tf.Variable(v.numpy())
+    lines = _body_lines(plan)
+    # no line calls an op on constants alone (their names start with "c")
+    for line in lines:
+        if "= f" in line and "(" in line:
+            call_args = line.split("(", 1)[1].rstrip(")").split(", ")
+            assert not all(a.startswith("c") or a.startswith("**") for a in call_args), line
+    f = tf.function(fn)
+    for _ in range(3):  # the variable changes: each call sees the new value, as eagerly
+        got = f(x).numpy()
+        with tf.GradientTape() as tape:
+            want_y = tf.reduce_mean((x * eager_v - tf.ones([3]) * 2.0) ** 2)
+        eager_v.assign_sub(0.1 * tape.gradient(want_y, eager_v))
+        np.testing.assert_allclose(got, want_y.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(v.numpy(), eager_v.numpy(), rtol=1e-6)
+    assert _op_count(_plan(lambda x: x + tf.ones([3]) * 2.0, x)) == 1  # the add alone
+
+
+def test_random_ops_of_constants_are_not_folded():
+    f = tf.function(lambda: tf.random.uniform([4]))
+    a, b = f().numpy(), f().numpy()
+    assert not np.array_equal(a, b)
+    # a stateless draw of a constant seed is the same on every call: folded, still right
+    s = tf.function(lambda: tf.random.stateless_uniform([4], seed=[1, 2]) + 0.0)
+    np.testing.assert_array_equal(s().numpy(), tf.random.stateless_uniform([4], seed=[1, 2]))
+    np.testing.assert_array_equal(s().numpy(), s().numpy())
+
+
+def test_tensor_array_of_constants_is_rebuilt_on_every_call():
+    """A TensorArray's handle is an object array that its writes fill: never folded, so every
+    call starts from an empty array."""
+    @tf.function
+    def fill():
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(3):
+            ta = ta.write(i, tf.cast(i, tf.float32) * 2.0)
+        return ta.stack()
+
+    for _ in range(3):
+        np.testing.assert_array_equal(fill().numpy(), [0.0, 2.0, 4.0])
