@@ -48,12 +48,12 @@ CONTROL = "control"  # a traced conditional or loop (``ControlFlow``): Python on
 #                      choosing between or repeating sub-plans (each a ``Plan``)
 STEP_KINDS = (OP, RANDOM, EFFECT, READ, ASSIGN, CONTROL)
 _ALWAYS_KEPT = (EFFECT, ASSIGN)  # steps that stay in the plan when nothing reads their result
+_HOST_OPS = ("EagerPyFunc", "PyFunc")  # ops whose forward is user Python (custom_gradient.py)
+
+
 def _foldable(a):
     """Whether an op's array may be folded into a plan's constants (see ``_Trace.op``)."""
     return getattr(getattr(a, "dtype", None), "kind", "O") in "biufc"
-
-
-_HOST_OPS = ("EagerPyFunc", "PyFunc")  # ops whose forward is user Python (custom_gradient.py)
 
 
 class PlanStep(NamedTuple):

@@ -110,6 +110,17 @@ def test_a_user_setting_turns_the_watch_off(fake, monkeypatch, env):
     assert tuning.load_switch() == {} and blas.sets == []
 
 
+def test_noise_and_small_products_do_not_switch(fake):
+    """Two threads a quarter slower than one (a noisy but quiet machine), or slower on a
+    product too small to gain from them (an MLP's 256x128x64), leave the threads."""
+    blas = fake(multi_cost=1.25, one_cost=1.0)
+    run(60, *operands())
+    assert tuning.load_switch() == {} and blas.threads == 2
+    blas = fake(multi_cost=4.0, one_cost=1.0)
+    run(60, *operands(256, 128, 64))  # 2^21 multiply-adds: under WATCH_MACS
+    assert tuning.load_switch() == {} and blas.threads == 2
+
+
 def test_small_and_one_thread_products_are_not_watched(fake):
     blas = fake(multi_cost=4.0, one_cost=1.0)
     run(40, *operands(64, 64, 64))  # under WATCH_MACS

@@ -216,11 +216,15 @@ class one_blas_thread:
 
 
 # -- load watch ---------------------------------------------------------------------------------
-WATCH_MACS = 1 << 21  # 2-D products of at least this many multiply-adds are watched
+# NOTE: a product under 2^23 multiply-adds (an MLP's 256x128x64) may run no faster on two
+# threads even on an idle machine, and a noisy machine's timings vary by a quarter: such
+# products and such margins had switched OpenBLAS to one thread on a quiet machine (in 2 of 5
+# benchmark processes), costing the big products their threads. Contention measures 2-30x.
+WATCH_MACS = 1 << 23  # 2-D products of at least this many multiply-adds are watched
 _WARM = 4  # calls of a size class not timed (first pages, caches, OpenBLAS's thread start)
 _PROBES = 3  # one-thread timings per size class, right after the warm-up: its reference
 _WINDOW = 9  # multi-threaded calls whose median is compared with the reference
-_MARGIN = 1.1  # how much slower than one thread that median must be
+_MARGIN = 1.5  # how much slower than one thread that median must be
 _watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times]
 _switched = {}  # load_switch(): what made the watch put OpenBLAS on one thread
 _user_setting = []  # [whether a switch or a thread count leaves OpenBLAS alone], read once
