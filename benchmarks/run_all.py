@@ -259,7 +259,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    sections_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "sections")
+    # NOTE: each report keeps its own sections (latest.md's in sections/, busy-quick.md's in
+    # sections-busy-quick/): a run written to one report never replaces another's figures
+    stem = os.path.splitext(os.path.basename(args.out))[0]
+    sections_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)),
+                                "sections" if stem == "latest" else f"sections-{stem}")
     os.makedirs(sections_dir, exist_ok=True)
     for name, full, quick in BENCHMARKS:
         if args.only and name not in args.only:

@@ -64,3 +64,18 @@ def test_memory_records_get_no_slowdown_table():
     assert run_all._memory(_record("MiB", []))
     assert not run_all._memory(_record("s", []))
     assert not run_all._memory(_record("samples/s, higher is better", []))
+
+
+def test_each_report_keeps_its_own_sections(tmp_path, capsys):
+    """A run written to another report (``--out busy-quick.md``) neither reads nor replaces
+    the sections ``latest.md`` is assembled from."""
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "cnn_steps.md").write_text("### cnn_steps\n\nquiet figures\n")
+    (tmp_path / "sections-busy").mkdir()
+    (tmp_path / "sections-busy" / "workshop.md").write_text("### workshop\n\nbusy figures\n")
+    run_all.main(["--only", "none", "--out", str(tmp_path / "busy.md")])
+    busy = (tmp_path / "busy.md").read_text()
+    assert "busy figures" in busy and "quiet figures" not in busy
+    run_all.main(["--only", "none", "--out", str(tmp_path / "latest.md")])
+    latest = (tmp_path / "latest.md").read_text()
+    assert "quiet figures" in latest and "busy figures" not in latest
