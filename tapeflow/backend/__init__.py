@@ -267,13 +267,9 @@ def _short_axis(a, axis, dtype):
             or (dtype is not None and numpy.dtype(dtype) != a.dtype)
             or not a.flags.c_contiguous):
         return None
-    if isinstance(axis, tuple):
-        if len(axis) != 1:
-            return None
-        axis = axis[0]
+    axis = _one_axis(a, axis)
     if axis is None:
         return None
-    axis %= a.ndim
     n = a.shape[axis]
     if axis == a.ndim - 1 and 1 < n <= 64 and a.size >= 8192:
         return a.size // n, n, a.shape[:-1], 1
@@ -282,14 +278,20 @@ def _short_axis(a, axis, dtype):
     return None
 
 
-def _small_last_axis(a, axis):
-    """``(rows, n)`` when ``a`` (a C-contiguous NumPy array of more than one row) is reduced
-    over a short last axis, else None."""
+def _one_axis(a, axis):
+    """The single axis (``k`` or ``(k,)``, made non-negative) a reduction of ``a`` runs over,
+    or None for several axes or all of them."""
     if isinstance(axis, tuple):
         if len(axis) != 1:
             return None
         axis = axis[0]
-    if axis is None or a.ndim < 2 or axis % a.ndim != a.ndim - 1 or not a.flags.c_contiguous:
+    return None if axis is None else axis % a.ndim
+
+
+def _small_last_axis(a, axis):
+    """``(rows, n)`` when ``a`` (a C-contiguous NumPy array of more than one row) is reduced
+    over a short last axis, else None."""
+    if a.ndim < 2 or _one_axis(a, axis) != a.ndim - 1 or not a.flags.c_contiguous:
         return None
     n = a.shape[-1]
     return (a.size // n, n) if 1 < n <= 64 and a.size >= 2 * n else None
