@@ -339,14 +339,15 @@ def rss_worker(name, model, threads):
 
 def group_worker(group, model, threads):
     """One repeat of ``group``'s workloads in this fresh process: a JSON line of
-    ``{workload: [samples/s, test accuracy]}`` (and, for tapeflow, its load watch's switch)."""
+    ``{workload: [samples/s, test accuracy]}`` in ``runs_for``'s order, the number of training
+    images (``_samples``) and, for tapeflow, its load watch's switch."""
     import json
 
     import numpy as np
 
     _only_peer(None if group == "tapeflow" else group)
     data = load(np)
-    out = {}
+    out = {"_samples": len(data[0])}
     for name, fn in runs_for(model, data, np, threads):
         if group_of(name) == group:
             dt, acc = fn()
@@ -389,7 +390,6 @@ def main():
     if args.group_worker:
         return group_worker(args.group_worker, args.model, args.threads)
     import _report  # the driver only: the workers (this same file) stay lean
-    import numpy as np
 
     groups = ["tapeflow"]
     for peer in ("tensorflow", "torch", "jax"):
@@ -397,30 +397,27 @@ def main():
             groups.append(peer)
         else:
             print(f"({peer} not importable: skipped)")
-    data = load(np)
     models = ["seed", "mlp3"] if args.model == "both" else [args.model]
     for model in models:
-        runs = [(name, fn) for name, fn in runs_for(model, data, np, args.threads)
-                if group_of(name) in groups]
-        results = {name: [] for name, _ in runs}
-        accs = {}
-        switches = []
+        # NOTE: the workers load the data and name the workloads (in runs_for's order): the
+        # driver loads and builds nothing
+        results, accs, switches, samples = {}, {}, [], None
         for _ in range(args.repeats):  # interleaved, so load changes hit every framework alike
             for group in groups:
                 got = run_group(group, model, args.threads) or {}
+                samples = got.pop("_samples", samples)
                 if group == "tapeflow":
                     switches.append(got.pop("_switch", {}))
                 for name, (rate, acc) in got.items():
-                    results[name].append(rate)
+                    results.setdefault(name, []).append(rate)
                     accs[name] = acc
-        runs = [(name, fn) for name, fn in runs if results[name]]
         hidden, kind, lr = MODELS[model]
         title = (f"MLP {'-'.join(map(str, (784, *hidden, 10)))} ({model}), {kind} {lr}, "
-                 f"batch {BATCH}, one epoch of {len(data[0])} MNIST images")
+                 f"batch {BATCH}, one epoch of {samples} MNIST images")
         print(f"\n{title}; median of {args.repeats} (threads: {args.threads or 'default'})")
         print(f"{'workload':44s} {'samples/s':>12s} {'test acc':>9s}")
-        med = {k: statistics.median(v) for k, v in results.items() if v}
-        for name, _ in runs:
+        med = {k: statistics.median(v) for k, v in results.items()}
+        for name in med:
             print(f"{name:44s} {med[name]:12,.0f} {accs[name]:9.4f}")
         print("ratios (targets):")
         met = []
@@ -453,7 +450,7 @@ def main():
         _report.emit(f"mlp_epoch_{model}", title, "samples/s, higher is better",
                      [(name, {"samples/s": med[name], "test acc": accs[name],
                               "peak RSS MiB": rss.get(name)})
-                      for name, _ in runs], met, higher_is_better=True)
+                      for name in med], met, higher_is_better=True)
 
 
 if __name__ == "__main__":
