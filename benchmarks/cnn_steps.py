@@ -84,6 +84,14 @@ def peak_rss_mb():
     return _report.peak_rss_mib()
 
 
+def bytecode():
+    """The driver's ``_report.ensure_bytecode()`` (the workers never import it)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _report  # the driver only
+
+    _report.ensure_bytecode()
+
+
 def keras_model(keras):
     layers = keras.layers
     return keras.Sequential([
@@ -317,6 +325,7 @@ def main():
     args = parse_args(__doc__, FRAMEWORKS, _batch_option)
     if args.worker:
         return worker(args.worker, args.steps, args.threads, (args.batch or [None])[-1])
+    bytecode()
     set_threads(args.threads)
     present = importable(args.only.split(",") if args.only else FRAMEWORKS)
     peak = matmul_peak()

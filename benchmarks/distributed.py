@@ -186,6 +186,10 @@ def main():
     args = p.parse_args()
     if args.worker:
         return worker(*args.worker)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _report  # the driver only: the workers (this same file) stay lean
+
+    _report.ensure_bytecode()
     if _mpiexec() is None:
         sys.exit("mpiexec not found: pip install 'tapeflow[mpi]' (mpi4py and mpich)")
     results = []

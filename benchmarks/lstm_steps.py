@@ -31,6 +31,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cnn_steps import (
     ROOT,
+    bytecode,
     importable,
     matmul_peak,
     parse_args,
@@ -188,6 +189,7 @@ def main():
         + ",".join(CELLS) + " (default all)"))
     if args.worker:
         return worker(args.worker, args.steps, args.threads)
+    bytecode()
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     unknown = [c for c in cells if c not in CELLS]
     if unknown:

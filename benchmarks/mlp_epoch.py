@@ -391,6 +391,7 @@ def main():
         return group_worker(args.group_worker, args.model, args.threads)
     import _report  # the driver only: the workers (this same file) stay lean
 
+    _report.ensure_bytecode()
     groups = ["tapeflow"]
     for peer in ("tensorflow", "torch", "jax"):
         if available(peer):

@@ -257,7 +257,10 @@ def main(argv=None):
     ap.add_argument("--busy", action="store_true",
                     help="also run each script with another process computing on one core")
     args = ap.parse_args(argv)
+    sys.path.insert(0, HERE)
+    import _report  # the driver only
 
+    _report.ensure_bytecode()  # once for every script (each checks again, finding it done)
     started = datetime.datetime.now(datetime.timezone.utc)
     # NOTE: each report keeps its own sections (latest.md's in sections/, busy-quick.md's in
     # sections-busy-quick/): a run written to one report never replaces another's figures

@@ -69,6 +69,7 @@ def main(argv=None):
     ap.add_argument("--log-dir", metavar="DIR", help="keep each section's output here")
     args = ap.parse_args(argv)
     rows = resolve(args.section) if args.section else SECTIONS
+    _report.ensure_bytecode()
     has_tf = not args.no_tf and importlib.util.find_spec("tensorflow") is not None
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)

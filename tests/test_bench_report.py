@@ -79,3 +79,17 @@ def test_each_report_keeps_its_own_sections(tmp_path, capsys):
     run_all.main(["--only", "none", "--out", str(tmp_path / "latest.md")])
     latest = (tmp_path / "latest.md").read_text()
     assert "quiet figures" in latest and "busy figures" not in latest
+
+
+def test_bytecode_is_written_even_where_the_workplace_turns_it_off(tmp_path, monkeypatch):
+    # the benchmark workers must load compiled modules, as an installed copy does
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("X = 1\n")
+    (pkg / "sub" / "b.py").write_text("Y = 2\n")
+    _report.ensure_bytecode(str(pkg))
+    tag = sys.implementation.cache_tag
+    assert (pkg / "__pycache__" / f"a.{tag}.pyc").is_file()
+    assert (pkg / "sub" / "__pycache__" / f"b.{tag}.pyc").is_file()
+    _report.ensure_bytecode(str(tmp_path / "absent"))  # nothing to compile: no error
