@@ -221,11 +221,22 @@ class one_blas_thread:
 # products and such margins had switched OpenBLAS to one thread on a quiet machine (in 2 of 5
 # benchmark processes), costing the big products their threads. Contention measures 2-30x.
 WATCH_MACS = 1 << 23  # 2-D products of at least this many multiply-adds are watched
-_WARM = 4  # calls of a size class not timed (first pages, caches, OpenBLAS's thread start)
+_WARM = 2  # calls of a size class not timed (first pages, caches, OpenBLAS's thread start)
 _PROBES = 3  # one-thread timings per size class, right after the warm-up: its reference
-_WINDOW = 9  # multi-threaded calls whose median is compared with the reference
-_MARGIN = 1.5  # how much slower than one thread that median must be
-_watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times]
+_WINDOW = 32  # multi-threaded calls whose mean time is compared with the reference
+_MARGIN = 1.5  # how much slower than one thread that mean must be
+# NOTE: the mean, not the median: with a core taken, most 2-thread calls still ran fast
+# (120 us against one thread's 225 for the seed MLP's product) while one in ~13 waited a
+# whole time slice for the busy core (4 ms): 2x one thread's time on average, which only the
+# mean sees (the median kept the threads for a whole epoch, 2.3x an idle one). On an idle
+# machine no call of an epoch took over 0.8 ms; a window of 32 absorbs one stray stall.
+# NOTE: with a core taken from the start, each watched call took ~30x one thread's time
+# (7.6 ms for the seed MLP's 256x784x50): waiting for a full window of them cost the first
+# epoch 2x its time. Consecutive calls this far over one thread switch at once.
+_STRIKE = 8.0  # a call this many times slower than one thread is a strike
+_STRIKES = 3  # consecutive strikes that switch without waiting for the window
+_watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times,
+#                             consecutive strikes]
 _switched = {}  # load_switch(): what made the watch put OpenBLAS on one thread
 _user_setting = []  # [whether a switch or a thread count leaves OpenBLAS alone], read once
 
@@ -261,18 +272,20 @@ def watch_matmul(a, b, macs):
     3-5x slower on OpenBLAS's 2 threads and unchanged on one. Each size class (a power of
     two of multiply-adds) skips a few warm-up calls, then times the same product on one
     thread three times (results dropped: 1- and 2-thread OpenBLAS round differently, and every
-    result must come from the setting in force) and keeps its best; when the median of the
-    last multi-threaded calls is slower than that, ``_switch`` puts OpenBLAS on one thread,
-    as the first heavy op does. On an idle machine the threads run such products in ~0.6x one
-    thread's time (a median ignores a stray slow call), so the switch, and its change of
-    rounding, comes only with real contention.
+    result must come from the setting in force) and keeps its best; when the mean of the last
+    multi-threaded calls is 1.5x slower than that, ``_switch`` puts OpenBLAS on one thread,
+    as the first heavy op does; three calls in a row over 8x that best switch at once. On an
+    idle machine the threads run such products in ~0.6x one thread's time (a window of 32
+    absorbs a stray slow call), so the switch, and its change of rounding, comes only with
+    real contention.
     """
     blas = _watching()
     if blas is None:
         return _product(a, b)
     st = _watch.get(macs.bit_length())
     if st is None:
-        st = _watch[macs.bit_length()] = [0, float("inf"), 0, collections.deque(maxlen=_WINDOW)]
+        st = _watch[macs.bit_length()] = [0, float("inf"), 0, collections.deque(maxlen=_WINDOW),
+                                          0]
     st[0] += 1
     if st[0] <= _WARM:
         return _product(a, b)
@@ -281,12 +294,16 @@ def watch_matmul(a, b, macs):
         st[1] = min(st[1], _one_thread_time(blas, a, b) / macs)
     t = time.perf_counter()
     out = _product(a, b)
+    per_mac = (time.perf_counter() - t) / macs
     recent = st[3]
-    recent.append((time.perf_counter() - t) / macs)
-    if len(recent) == _WINDOW:
-        median = sorted(recent)[_WINDOW // 2]
-        if median > _MARGIN * st[1]:
-            _switch(blas, macs, median, st[1])
+    recent.append(per_mac)
+    st[4] = st[4] + 1 if per_mac > _STRIKE * st[1] else 0
+    if st[4] >= _STRIKES:
+        _switch(blas, macs, per_mac, st[1])
+    elif len(recent) == _WINDOW:
+        mean = sum(recent) / _WINDOW
+        if mean > _MARGIN * st[1]:
+            _switch(blas, macs, mean, st[1])
     return out
 
 
