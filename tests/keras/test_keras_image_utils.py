@@ -1,5 +1,6 @@
-"""``keras.utils.array_to_img`` / ``img_to_array``: values and errors recorded from TF 2.21
-(Keras 3) with Pillow installed, and its ImportError without Pillow."""
+"""``keras.utils.array_to_img`` / ``img_to_array`` / ``load_img`` / ``save_img``: values and
+errors recorded from TF 2.21 (Keras 3) with Pillow installed, and the ImportError without
+Pillow."""
 import numpy as np
 import pytest
 
@@ -63,3 +64,132 @@ def test_array_to_img_with_pillow():
         u.array_to_img(np.ones((2, 3)))
     with pytest.raises(ValueError, match="Unsupported channel number: 2"):
         u.array_to_img(np.ones((2, 3, 2)))
+
+
+# load_img / save_img: pixel sums of the loaded images as Keras 3.15 (TF 2.21) with Pillow
+# gave them for IMAGE saved as PNG (RGB, RGBA with its red channel as alpha, and its red
+# channel as grayscale); target sizes (20, 31) ("resize") and (40, 12) ("resize2")
+IMAGE = (np.arange(37 * 53 * 3) * 7919 % 251).reshape(37, 53, 3).astype(np.uint8)
+KERAS_SUMS = {
+    "grayscale/a.png": 245786,
+    "grayscale/g.png": 245359,
+    "grayscale/rgba.png": 245786,
+    "resize/bicubic/False": 232571,
+    "resize/bicubic/True": 232463,
+    "resize/bilinear/False": 232598,
+    "resize/bilinear/True": 232478,
+    "resize/box/False": 233795,
+    "resize/box/True": 232464,
+    "resize/hamming/False": 232672,
+    "resize/hamming/True": 232477,
+    "resize/lanczos/False": 232531,
+    "resize/lanczos/True": 232492,
+    "resize/nearest/False": 232754,
+    "resize/nearest/True": 231739,
+    "resize2/bicubic/False": 180060,
+    "resize2/bicubic/True": 180045,
+    "resize2/bilinear/False": 180067,
+    "resize2/bilinear/True": 180065,
+    "resize2/box/False": 180126,
+    "resize2/box/True": 180561,
+    "resize2/hamming/False": 180083,
+    "resize2/hamming/True": 180059,
+    "resize2/lanczos/False": 180064,
+    "resize2/lanczos/True": 180111,
+    "resize2/nearest/False": 181816,
+    "resize2/nearest/True": 180561,
+    "rgb/a.png": 735695,
+    "rgb/g.png": 736077,
+    "rgb/rgba.png": 735695,
+    "rgba/a.png": 1235750,
+    "rgba/g.png": 1236132,
+    "rgba/rgba.png": 981054
+}
+
+
+@pytest.fixture
+def image_files(tmp_path):
+    pil = pytest.importorskip("PIL.Image")
+    pil.fromarray(IMAGE).save(tmp_path / "a.png")
+    pil.fromarray(np.dstack([IMAGE, IMAGE[..., :1]])).save(tmp_path / "rgba.png")
+    pil.fromarray(IMAGE[..., 0]).save(tmp_path / "g.png")
+    return tmp_path
+
+
+def _case(path, key):
+    kind, interp, keep = key.split("/")
+    size = (20, 31) if kind == "resize" else (40, 12)
+    return u.load_img(path / "a.png", target_size=size, interpolation=interp,
+                      keep_aspect_ratio=keep == "True"), size
+
+
+def test_load_img_matches_keras(image_files):
+    modes = {"rgb": "RGB", "grayscale": "L", "rgba": "RGBA"}
+    for key, total in KERAS_SUMS.items():
+        if key.startswith("resize"):
+            img, (h, w) = _case(image_files, key)
+            assert (img.mode, img.size) == ("RGB", (w, h)), key
+        else:
+            mode, name = key.split("/")
+            img = u.load_img(str(image_files / name), color_mode=mode)
+            assert (img.mode, img.size) == (modes[mode], (53, 37)), key
+        assert int(np.asarray(img).astype(np.int64).sum()) == total, key
+
+
+def test_load_img_sources_and_errors(image_files):
+    import io
+
+    raw = (image_files / "a.png").read_bytes()
+    for src in (str(image_files / "a.png"), image_files / "a.png", io.BytesIO(raw)):
+        assert np.array_equal(np.asarray(u.load_img(src)), IMAGE)
+    # the right size already: the interpolation is never looked at (as in Keras)
+    same = u.load_img(image_files / "a.png", target_size=(37, 53), interpolation="zzz")
+    assert same.size == (53, 37)
+    with pytest.raises(ValueError, match="Invalid interpolation method zzz specified. "
+                                         "Supported methods are nearest, bilinear, bicubic"):
+        u.load_img(image_files / "a.png", target_size=(20, 31), interpolation="zzz")
+    with pytest.raises(ValueError, match='color_mode must be "grayscale", "rgb", or "rgba"'):
+        u.load_img(image_files / "a.png", color_mode="bad")
+    with pytest.raises(TypeError, match="path should be path-like or io.BytesIO, not "
+                                        "<class 'int'>"):
+        u.load_img(123)
+    with pytest.raises(FileNotFoundError):
+        u.load_img(image_files / "nope.png")
+
+
+def test_load_img_without_pillow(monkeypatch):
+    monkeypatch.setattr(image_utils, "_pil_image", lambda: None)
+    with pytest.raises(ImportError, match=r"The use of `load_img` requires PIL"):
+        u.load_img("x.png")
+
+
+def test_save_img(tmp_path):
+    pil = pytest.importorskip("PIL.Image")
+    x = np.linspace(0, 1, 9 * 11 * 3).reshape(9, 11, 3)
+    for name, fmt in (("s.png", None), ("s.jpg", "jpg"), ("s2", "png"), ("s3", "jpeg")):
+        u.save_img(tmp_path / name, x, file_format=fmt)
+        assert np.asarray(pil.open(tmp_path / name)).shape == (9, 11, 3)
+    assert np.array_equal(np.asarray(pil.open(tmp_path / "s.png")),
+                          np.asarray(u.array_to_img(x)))
+    with pytest.warns(UserWarning, match="The JPEG format does not support RGBA images, "
+                                         "converting to RGB."):
+        u.save_img(tmp_path / "r.jpg", np.ones((9, 11, 4)), file_format="jpg")
+    assert pil.open(tmp_path / "r.jpg").mode == "RGB"
+    u.save_img(tmp_path / "cf.png", np.ones((3, 5, 7)), data_format="channels_first")
+    assert pil.open(tmp_path / "cf.png").size == (7, 5)
+    u.save_img(tmp_path / "ns.png", np.full((2, 2, 3), 7.0), scale=False)
+    assert np.asarray(pil.open(tmp_path / "ns.png")).tolist() == [[[7] * 3] * 2] * 2
+
+
+def test_keras_utils_names():
+    import tapeflow.keras.backend as kb
+    import tapeflow.keras.models.data as kd
+
+    names = {n for n in dir(u) if not n.startswith("_")}
+    assert {"load_img", "save_img", "get_file", "pack_x_y_sample_weight", "clear_session",
+            "image_dataset_from_directory"} <= names
+    assert not names & {"np", "importlib", "random", "TensorBase", "to_host", "tf_random"}
+    assert u.pack_x_y_sample_weight is kd.pack_x_y_sample_weight
+    assert u.unpack_x_y_sample_weight((1, 2)) == (1, 2, None)
+    assert u.clear_session is kb.clear_session and u.is_keras_tensor is kb.is_keras_tensor
+    assert u.get_custom_objects is tf.keras.saving.get_custom_objects

@@ -1,8 +1,13 @@
-"""``keras.utils.array_to_img`` / ``img_to_array``: NumPy arrays to and from PIL images.
+"""``keras.utils.array_to_img`` / ``img_to_array``: NumPy arrays to and from PIL images;
+``load_img`` / ``save_img``: PIL images from and to files.
 
-``array_to_img`` needs Pillow (the ``image`` extra: ``pip install tapeflow[image]``); without
-it, it raises Keras' ``ImportError``. ``img_to_array`` needs no Pillow: it reads anything
-NumPy can (a PIL image, an array, a tensor)."""
+``array_to_img``, ``load_img`` and ``save_img`` need Pillow (the ``image`` extra:
+``pip install tapeflow[image]``); without it, they raise Keras' ``ImportError``.
+``img_to_array`` needs no Pillow: it reads anything NumPy can (a PIL image, an array, a tensor)."""
+import io
+import os
+import warnings
+
 from ...backend import host as np
 from ...backend import to_host
 from ...tensor import TensorBase
@@ -84,3 +89,76 @@ def img_to_array(img, data_format=None, dtype=None):
     else:
         raise ValueError(f"Unsupported image shape: {x.shape}")
     return x
+
+
+# Keras's interpolation names -> Pillow's resampling filters (looked up when used)
+_RESAMPLE = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
+_COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+
+
+def _require_pil(what):
+    pil_image = _pil_image()
+    if pil_image is None:
+        raise ImportError(f"Could not import PIL.Image. The use of `{what}` requires PIL. "
+                          "Install Pillow: `pip install tapeflow[image]`.")
+    return pil_image
+
+
+def _center_crop_box(size, target):
+    """The centred box of ``size`` (width, height) with ``target``'s aspect ratio."""
+    width, height = size
+    tw, th = target
+    keep_h = min(height, width * th // tw)
+    keep_w = min(width, height * tw // th)
+    top, left = (height - keep_h) // 2, (width - keep_w) // 2
+    return left, top, left + keep_w, top + keep_h
+
+
+def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
+             keep_aspect_ratio=False):
+    """Load an image file (a path or a binary file object such as ``io.BytesIO``) as a PIL
+    image in ``color_mode`` ("grayscale", "rgb" or "rgba"), resized to ``target_size``
+    ``(height, width)`` with ``interpolation`` when given; ``keep_aspect_ratio`` first crops
+    the centre to the target's aspect ratio. Needs Pillow, as Keras's does."""
+    pil_image = _require_pil("load_img")
+    if isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"):
+        with open(os.fspath(path), "rb") as f:
+            img = pil_image.open(io.BytesIO(f.read()))
+    elif hasattr(path, "read"):
+        img = pil_image.open(path)
+    else:
+        raise TypeError(f"path should be path-like or io.BytesIO, not {type(path)}")
+    if color_mode not in _COLOR_MODES:
+        raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
+    want = _COLOR_MODES[color_mode]
+    # NOTE: as Keras: 16- and 32-bit grayscale images stay as they are in "grayscale"
+    keep = ("L", "I;16", "I") if color_mode == "grayscale" else (want,)
+    if img.mode not in keep:
+        img = img.convert(want)
+    if target_size is not None:
+        size = (int(target_size[1]), int(target_size[0]))  # PIL's (width, height)
+        if img.size != size:
+            if interpolation not in _RESAMPLE:
+                raise ValueError(f"Invalid interpolation method {interpolation} specified. "
+                                 f"Supported methods are {', '.join(_RESAMPLE)}")
+            resample = getattr(getattr(pil_image, "Resampling", pil_image),
+                               interpolation.upper())
+            # NOTE: the crop is resize's source box (filters read past its edges, as Keras's)
+            box = _center_crop_box(img.size, size) if keep_aspect_ratio else None
+            img = img.resize(size, resample, box=box)
+    return img
+
+
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+    """Save the image array ``x`` (as ``array_to_img`` reads it) to ``path`` (or a file
+    object) in ``file_format`` (from the file name when None); RGBA saved as JPEG becomes RGB
+    with a warning, as in Keras. Other keywords go to Pillow's ``Image.save``."""
+    data_format = _data_format(data_format)
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if file_format is not None and file_format.lower() in ("jpg", "jpeg"):
+        file_format = "jpeg"
+        if img.mode == "RGBA":
+            warnings.warn("The JPEG format does not support RGBA images, converting to RGB.",
+                          stacklevel=2)
+            img = img.convert("RGB")
+    img.save(path, format=file_format, **kwargs)
