@@ -193,3 +193,47 @@ def test_keras_utils_names():
     assert u.unpack_x_y_sample_weight((1, 2)) == (1, 2, None)
     assert u.clear_session is kb.clear_session and u.is_keras_tensor is kb.is_keras_tensor
     assert u.get_custom_objects is tf.keras.saving.get_custom_objects
+
+
+def test_pad_sequences_as_keras():
+    # Keras 3.15's results and messages
+    seqs = [[1, 2, 3], [4, 5], [], [6, 7, 8, 9, 10]]
+    p = u.pad_sequences
+    out = p(seqs)
+    assert out.dtype == np.int32 and out.tolist() == [
+        [0, 0, 1, 2, 3], [0, 0, 0, 4, 5], [0, 0, 0, 0, 0], [6, 7, 8, 9, 10]]
+    assert p(seqs, maxlen=3).tolist() == [[1, 2, 3], [0, 4, 5], [0, 0, 0], [8, 9, 10]]
+    assert p(seqs, maxlen=3, padding="post").tolist()[1] == [4, 5, 0]
+    assert p(seqs, maxlen=3, truncating="post").tolist()[3] == [6, 7, 8]
+    assert p(seqs, maxlen=2, padding="post", truncating="post", value=-1).tolist() == [
+        [1, 2], [4, 5], [-1, -1], [6, 7]]
+    f = p(seqs, dtype="float32", value=0.5)
+    assert f.dtype == np.float32 and f.tolist()[1] == [0.5, 0.5, 0.5, 4.0, 5.0]
+    assert p([[1.7, 2.2]]).tolist() == [[1, 2]]
+    assert p([["a", "bc"], ["d"]], dtype=object, value="x").tolist() == [["a", "bc"],
+                                                                         ["x", "d"]]
+    assert p([[[1, 2], [3, 4]], [[5, 6]]]).tolist() == [[[1, 2], [3, 4]], [[0, 0], [5, 6]]]
+    assert p(np.array([[1, 2], [3, 4]]), maxlen=3).tolist() == [[0, 1, 2], [0, 3, 4]]
+    assert p([[]]).shape == (1, 0)
+    for kw, msg in (({"padding": "mid"}, 'Padding type "mid" not understood'),
+                    ({"maxlen": 2, "truncating": "mid"}, 'Truncating type "mid" not')):
+        with pytest.raises(ValueError, match=msg):
+            p(seqs, **kw)
+    with pytest.raises(ValueError, match="`dtype` int32 is not compatible with `value`'s type"):
+        p([["a"]], value="x")
+    with pytest.raises(ValueError, match=r"Shape of sample \(3,\) of sequence at position 1 "
+                                         r"is different from expected shape \(2,\)"):
+        p([[[1, 2]], [[5, 6, 7]]])
+    with pytest.raises(ValueError, match="must be a list of iterables. Found non-iterable: 1"):
+        p([1, 2])
+    for bad in (5, (x for x in [[1]])):
+        with pytest.raises(ValueError, match="`sequences` must be iterable."):
+            p(bad)
+
+
+def test_keras_preprocessing_module():
+    pre = tf.keras.preprocessing
+    assert pre.sequence.pad_sequences is u.pad_sequences
+    assert pre.image.load_img is u.load_img and pre.image.img_to_array is u.img_to_array
+    assert pre.image_dataset_from_directory is u.image_dataset_from_directory
+    assert {"image", "sequence", "text_dataset_from_directory"} <= set(dir(pre))

@@ -14,6 +14,7 @@ from ...tensor import TensorBase as _TensorBase
 from .._registry import get_registered_name, get_registered_object, register_keras_serializable
 from .image import array_to_img, img_to_array, load_img, save_img
 from .progbar import Progbar
+from .sequence_utils import pad_sequences
 
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
            "array_to_img", "img_to_array", "load_img", "save_img",
@@ -21,7 +22,7 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "get_registered_name", "get_registered_object", "image_dataset_from_directory",
            "text_dataset_from_directory", "audio_dataset_from_directory",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
-           "is_keras_tensor", "get_custom_objects"]
+           "is_keras_tensor", "get_custom_objects", "pad_sequences"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",

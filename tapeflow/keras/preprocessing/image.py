@@ -1,0 +1,2 @@
+"""``keras.preprocessing.image``: ``keras.utils``'s image file functions."""
+from ..utils.image import array_to_img, img_to_array, load_img, save_img  # noqa: F401
