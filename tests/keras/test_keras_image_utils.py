@@ -237,3 +237,55 @@ def test_keras_preprocessing_module():
     assert pre.image.load_img is u.load_img and pre.image.img_to_array is u.img_to_array
     assert pre.image_dataset_from_directory is u.image_dataset_from_directory
     assert {"image", "sequence", "text_dataset_from_directory"} <= set(dir(pre))
+
+
+def _as_lists(ds):
+    return [tuple(t.numpy().tolist() for t in el) if isinstance(el, tuple)
+            else el.numpy().tolist() for el in ds]
+
+
+def test_timeseries_dataset_as_tf():
+    # TF 2.21's batches, element specs and messages
+    f = u.timeseries_dataset_from_array
+    data = np.arange(20)
+    ds = f(data, None, 5, batch_size=4)
+    assert str(ds.element_spec) == "TensorSpec(shape=(None, None), dtype=tf.int64, name=None)"
+    got = _as_lists(ds)
+    assert len(got) == 4 and got[0] == [[0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [2, 3, 4, 5, 6],
+                                        [3, 4, 5, 6, 7]] and got[3][-1] == [15, 16, 17, 18, 19]
+    ds = f(data, data[3:] * 10, 3, sequence_stride=2, sampling_rate=2, batch_size=3)
+    assert _as_lists(ds) == [([[0, 2, 4], [2, 4, 6], [4, 6, 8]], [30, 50, 70]),
+                             ([[6, 8, 10], [8, 10, 12], [10, 12, 14]], [90, 110, 130]),
+                             ([[12, 14, 16], [14, 16, 18]], [150, 170])]
+    x2 = np.arange(40, dtype=np.float32).reshape(20, 2)
+    one = f(x2, None, 4, batch_size=None)
+    assert str(one.element_spec) == "TensorSpec(shape=(None, 2), dtype=tf.float32, name=None)"
+    assert len(_as_lists(one)) == 17
+    ds = f(x2, np.arange(20), 4, start_index=3, end_index=15, batch_size=2)
+    assert [y for _, y in _as_lists(ds)] == [[3, 4], [5, 6], [7, 8], [9, 10], [11]]
+    assert _as_lists(ds)[0][0][0] == [[6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0]]
+    assert _as_lists(f(data, None, 25)) == [] == _as_lists(f(data, None, 3, end_index=0))
+    assert _as_lists(f(data, None, 0)) == [[[]] * 21]  # TF's quirk: 21 empty windows
+    for kw, msg in ((dict(start_index=-1), "`start_index` must be 0 or greater"),
+                    (dict(start_index=20), "`start_index` must be lower than the length"),
+                    (dict(end_index=20), "`end_index` must be lower than the length"),
+                    (dict(start_index=5, end_index=5), "`end_index` must be higher than "
+                                                       "`start_index`"),
+                    (dict(sampling_rate=0), "`sampling_rate` must be higher than 0"),
+                    (dict(sequence_stride=20), "Received: sequence_stride=20, for data of "
+                                               "length 20")):
+        with pytest.raises(ValueError, match=msg):
+            f(data, None, 3, **kw)
+
+
+def test_timeseries_dataset_shuffles_every_pass():
+    f = u.timeseries_dataset_from_array
+    ds = f(np.arange(20), np.arange(20), 3, batch_size=5, shuffle=True, seed=3)
+    passes = [[int(x[0]) for xb, _ in ds for x in xb.numpy()] for _ in range(2)]
+    assert sorted(passes[0]) == list(range(18)) == sorted(passes[1])
+    assert passes[0] != passes[1] and passes[0] != list(range(18))
+    for xb, yb in ds:  # each window keeps its own target
+        assert xb.numpy()[:, 0].tolist() == yb.numpy().tolist()
+    again = f(np.arange(20), np.arange(20), 3, batch_size=5, shuffle=True, seed=3)
+    assert [int(x[0]) for xb, _ in again for x in xb.numpy()] == passes[0]
+    assert tf.keras.preprocessing.timeseries_dataset_from_array is f

@@ -7,7 +7,8 @@ import importlib as _importlib
 from . import image, sequence  # noqa: F401
 
 _LAZY = {"image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
-         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset"}
+         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
+         "timeseries_dataset_from_array": "tapeflow.keras.utils.timeseries_dataset"}
 
 
 def __dir__():

@@ -22,13 +22,15 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "get_registered_name", "get_registered_object", "image_dataset_from_directory",
            "text_dataset_from_directory", "audio_dataset_from_directory",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
-           "is_keras_tensor", "get_custom_objects", "pad_sequences"]
+           "is_keras_tensor", "get_custom_objects", "pad_sequences",
+           "timeseries_dataset_from_array"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
          "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
          "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset",
+         "timeseries_dataset_from_array": "tapeflow.keras.utils.timeseries_dataset",
          # the same functions as elsewhere in keras, under keras.utils as Keras has them
          "pack_x_y_sample_weight": "tapeflow.keras.models.data",
          "unpack_x_y_sample_weight": "tapeflow.keras.models.data",
