@@ -289,3 +289,35 @@ def test_timeseries_dataset_shuffles_every_pass():
     again = f(np.arange(20), np.arange(20), 3, batch_size=5, shuffle=True, seed=3)
     assert [int(x[0]) for xb, _ in again for x in xb.numpy()] == passes[0]
     assert tf.keras.preprocessing.timeseries_dataset_from_array is f
+
+
+def test_smart_resize_as_tf():
+    # TF 2.21's (Keras 3) shapes, dtypes and sums for a 7x10x3 image
+    sr = tf.keras.preprocessing.image.smart_resize
+    x = (np.arange(7 * 10 * 3) % 17).reshape(7, 10, 3).astype(np.float32)
+    cases = [((x, (4, 4)), {}, (4, 4, 3), "float32", 383.219),
+             ((x, (5, 3)), {"interpolation": "nearest"}, (5, 3, 3), "float32", 339.0),
+             ((x, (14, 20)), {}, (14, 20, 3), "float32", 6588.0),
+             ((x.astype(np.uint8), (4, 4)), {}, (4, 4, 3), "float32", 383.219),
+             ((np.stack([x, x]), (3, 5)), {"interpolation": "bicubic"}, (2, 3, 5, 3),
+              "float32", 703.707),
+             ((x.transpose(2, 0, 1), (4, 4)), {"data_format": "channels_first"}, (3, 4, 4),
+              "float32", 383.219),
+             ((x.astype(np.uint8), (4, 5)), {"interpolation": "nearest"}, (4, 5, 3), "uint8",
+              440.0),
+             ((x, (4, 4)), {"interpolation": "area"}, (4, 4, 3), "float32", 381.061),
+             ((x, (6, 9)), {"interpolation": "lanczos3"}, (6, 9, 3), "float32", 1263.428)]
+    for args, kw, shape, dtype, total in cases:
+        r = sr(*args, **kw)
+        assert type(r) is np.ndarray and r.shape == shape and r.dtype == dtype, (args[1], kw)
+        assert round(float(r.astype(np.float64).sum()), 3) == total, (args[1], kw)
+    t = sr(tf.constant(x), (4, 4))
+    assert isinstance(t, tf.Tensor) and t.shape == (4, 4, 3)
+    with pytest.raises(ValueError, match=r"Expected `size` to be a tuple of 2 integers, but "
+                                         r"got: \(4,\)."):
+        sr(x, (4,))
+    with pytest.raises(ValueError, match=r"incorrect rank, of shape \(10, 3\)."):
+        sr(x[0], (4, 4))
+    with pytest.raises(ValueError, match=r"Invalid value for argument `interpolation`. "
+                                         r"Expected of one \('bilinear', 'nearest'"):
+        sr(x, (4, 4), interpolation="zzz")

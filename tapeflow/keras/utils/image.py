@@ -10,7 +10,8 @@ import warnings
 
 from ...backend import host as np
 from ...backend import to_host
-from ...tensor import TensorBase
+from ...ops import array as array_ops
+from ...tensor import TensorBase, convert_to_tensor
 from .. import backend
 
 
@@ -162,3 +163,48 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
                           stacklevel=2)
             img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
+
+
+_SMART_METHODS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last",
+                 backend_module=None):
+    """Resize an image (or a batch) to ``size`` ``(height, width)`` without distorting it: the
+    largest centred crop with the target's aspect ratio, then ``tf.image.resize`` with
+    ``interpolation``. A NumPy array gives a NumPy array, a tensor a tensor."""
+    from ... import image as tf_image  # deferred: tf.image loads on first use
+
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    img = convert_to_tensor(x)
+    rank = len(img.shape)
+    if rank < 3 or rank > 4:
+        raise ValueError("Expected an image array with shape `(height, width, channels)`, or "
+                         "`(batch_size, height, width, channels)`, but got input with "
+                         f"incorrect rank, of shape {tuple(img.shape)}.")
+    if interpolation not in _SMART_METHODS:
+        raise ValueError("Invalid value for argument `interpolation`. Expected of one "
+                         f"{_SMART_METHODS}. Received: interpolation={interpolation}")
+    channels_first = _data_format(data_format) == "channels_first"
+    shape = tuple(img.shape)
+    height, width = shape[-2:] if channels_first else shape[-3:-1]
+    th, tw = int(size[0]), int(size[1])
+    # NOTE: as Keras: float32 quotients truncated to integers
+    crop_h = min(height, int(np.float32(width * th) / np.float32(tw)))
+    crop_w = min(width, int(np.float32(height * tw) / np.float32(th)))
+    h0 = int(np.float32(height - crop_h) / np.float32(2))
+    w0 = int(np.float32(width - crop_w) / np.float32(2))
+    if channels_first:
+        img = img[..., h0:h0 + crop_h, w0:w0 + crop_w]
+        perm = [0, 2, 3, 1] if rank == 4 else [1, 2, 0]
+        back = [0, 3, 1, 2] if rank == 4 else [2, 0, 1]
+        img = array_ops.transpose(
+            tf_image.resize(array_ops.transpose(img, perm), (th, tw), method=interpolation),
+            back)
+    else:
+        img = img[..., h0:h0 + crop_h, w0:w0 + crop_w, :]
+        img = tf_image.resize(img, (th, tw), method=interpolation)
+    if isinstance(x, np.ndarray):
+        return np.array(img)
+    return img
