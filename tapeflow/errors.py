@@ -7,20 +7,26 @@ UNAUTHENTICATED = 16
 
 
 class OpError(Exception):
-    """An op failed; ``.op`` names it (TF's ``node_def``/``op``/``message`` signature)."""
+    """An op failed: TF's ``OpError(node_def, op, message, error_code, *args)``; ``args`` may
+    hold one dict of details (``experimental_payloads``). The subclasses below take no
+    ``error_code``: theirs is fixed."""
 
     error_code = UNKNOWN
 
-    def __init__(self, node_def, op, message, *args):
+    def __init__(self, node_def, op, message, error_code, *args):
         super().__init__(message)
         self.node_def = node_def
         self.op = op
         self.message = message
+        self.error_code = error_code
+        self.experimental_payloads = args[0] if args else {}
 
     def __str__(self):
         return self.message
 
     def __reduce__(self):
+        if type(self) is OpError:
+            return OpError, (self.node_def, self.op, self.message, self.error_code)
         return type(self), (self.node_def, self.op, self.message)
 
 
@@ -28,7 +34,7 @@ def _make(name, code, doc):
     cls = type(name, (OpError,), {"__doc__": doc, "error_code": code})
 
     def __init__(self, node_def=None, op=None, message="", *args):
-        OpError.__init__(self, node_def, op, message)
+        OpError.__init__(self, node_def, op, message, code, *args)
 
     cls.__init__ = __init__
     return cls
@@ -59,6 +65,6 @@ class OperatorNotAllowedInGraphError(TypeError):
     iterating over it) in a ``tf.function`` whose AutoGraph is off."""
 
 
-def invalid(op, message):
+def _invalid(op, message):
     """An InvalidArgumentError in TF's wording: ``<message> [Op:<op>]``."""
     return InvalidArgumentError(None, op, f"{message} [Op:{op}]")

@@ -1,7 +1,9 @@
 """``tf.io``: files, image codecs, raw bytes and CSV records; TFRecord files
 (``TFRecordWriter``, ``TFRecordOptions``) and ``tf.train.Example`` parsing
 (``parse_single_example``, ``parse_example``, ``parse_single_sequence_example``, with
-``FixedLenFeature``, ``VarLenFeature``, ``RaggedFeature``, ``FixedLenSequenceFeature``)."""
+``FixedLenFeature``, ``VarLenFeature``, ``RaggedFeature``, ``FixedLenSequenceFeature``); and
+``tf.io.gfile``, TF's file API."""
+from . import gfile  # noqa: F401
 from ._csv import *  # noqa: F403
 from ._example import (  # noqa: F401
     FixedLenFeature,

@@ -32,11 +32,12 @@ from .layers import Input, InputSpec, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 
 __version__ = "3.0.0"
-_LAZY = {"datasets": ".datasets", "ops": ".ops"}
+_LAZY = {"datasets": ".datasets", "ops": ".ops", "preprocessing": ".preprocessing"}
 
 
 def __getattr__(name):
-    """Load ``keras.datasets`` (written separately, imports data helpers) on first use."""
+    """Load ``keras.datasets`` (written separately, imports data helpers), ``keras.ops`` and
+    ``keras.preprocessing`` on first use."""
     if name in _LAZY:
         mod = _importlib.import_module(_LAZY[name], __name__)
         globals()[name] = mod

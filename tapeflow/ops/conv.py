@@ -8,7 +8,8 @@ import weakref
 from ..backend import host as np
 from ..backend import xp_of
 from ..backend.tuning import workers
-from ..errors import InvalidArgumentError, UnimplementedError, invalid
+from ..errors import InvalidArgumentError, UnimplementedError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._chunks import run_chunks
 from ._core import Op, apply, convert_inputs

@@ -3,7 +3,8 @@
 strided depth slice of the input, and the taps are summed (or maxed). Every piece is a
 recorded op, so gradients of every order come from the 2-D ops' rules."""
 from ..backend import host as np
-from ..errors import NotFoundError, invalid
+from ..errors import NotFoundError
+from ..errors import _invalid as invalid
 from ._core import Op, convert_inputs
 from .array import reshape, stack, transpose
 from .conv import (

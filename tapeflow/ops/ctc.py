@@ -6,7 +6,7 @@ The decoders return plain arrays (indices, values, dense shape); ``tf.nn`` wraps
 """
 from ..backend import host as np
 from ..backend import to_host
-from ..errors import invalid
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .array import transpose

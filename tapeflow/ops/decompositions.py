@@ -12,7 +12,8 @@ import math as _math
 from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host, xp_of
-from ..errors import InvalidArgumentError, invalid
+from ..errors import InvalidArgumentError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply
 from .array import concat, expand_dims, eye, reshape, stack

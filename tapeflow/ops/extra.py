@@ -14,7 +14,8 @@ import time as _time
 from .. import dtypes, nest
 from ..backend import host as np
 from ..backend import to_host, xp_of
-from ..errors import InvalidArgumentError, invalid
+from ..errors import InvalidArgumentError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor
 from ._core import Op, apply
 from .array import concat, reshape, stack, transpose

@@ -5,7 +5,8 @@ import math as _math
 
 from ..backend import host as np
 from ..backend import scatter_add, scatter_extreme, to_host, xp_of
-from ..errors import NotFoundError, invalid
+from ..errors import NotFoundError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, TensorShape, const, convert_to_tensor, wrap
 from ._core import Op, apply
 from .array import STRIDED_SLICE, _ints, broadcast_to, concat, reshape

@@ -6,7 +6,8 @@ import string
 
 from ..backend import host as np
 from ..backend import xp_of
-from ..errors import InvalidArgumentError, invalid
+from ..errors import InvalidArgumentError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._chunks import matmul_2d
 from ._core import Op, apply, convert_inputs

@@ -9,7 +9,8 @@ import collections
 
 from .. import dtypes
 from ..backend import xp_of
-from ..errors import InvalidArgumentError, invalid
+from ..errors import InvalidArgumentError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, const, convert_to_tensor
 from ._core import Op, apply
 from .array import eye, reshape

@@ -13,7 +13,7 @@ ones.
 from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host
-from ..errors import invalid
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
 from .array import reshape, stack, transpose
 from .conv import conv1d_transpose, conv2d, conv2d_transpose

@@ -2,7 +2,7 @@
 gradients written as further recorded ops so that higher orders work."""
 from ..backend import host as np
 from ..backend import xp_of
-from ..errors import invalid
+from ..errors import _invalid as invalid
 from ._chunks import run_chunks
 from ._core import Op, apply
 from .array import reshape

@@ -11,7 +11,8 @@ import enum
 from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host
-from ..errors import InvalidArgumentError, invalid
+from ..errors import InvalidArgumentError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, convert_to_tensor, wrap
 from ._core import Op, apply
 from .array import broadcast_to

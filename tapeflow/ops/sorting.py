@@ -5,7 +5,7 @@ import collections
 from .. import dtypes
 from ..backend import host as np
 from ..backend import xp_of
-from ..errors import invalid
+from ..errors import _invalid as invalid
 from ._core import Op, apply
 from .indexing import _add_at, _int, _t
 

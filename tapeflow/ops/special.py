@@ -14,7 +14,8 @@ import math as _pymath
 
 from ..backend import host as np
 from ..backend import to_host
-from ..errors import NotFoundError, invalid
+from ..errors import NotFoundError
+from ..errors import _invalid as invalid
 from ..tensor import TensorBase, convert_to_tensor
 from ._core import Op, apply
 from .extra import _digamma_fwd, _lgamma_host, lgamma

@@ -89,4 +89,4 @@ def check_rank(array, rank):
 def check_channels(array):
     c = array.shape[-1]
     if not 1 <= c <= 4:
-        raise errors.invalid("EncodePng", f"image must have 1, 2, 3, or 4 channels, got {c}")
+        raise errors._invalid("EncodePng", f"image must have 1, 2, 3, or 4 channels, got {c}")

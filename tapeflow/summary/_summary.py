@@ -323,7 +323,7 @@ def image(name, data, step=None, max_outputs=3, description=None):
         _encode.check_rank(arr, 4)
         _encode.check_channels(arr)
         if max_outputs < 0:
-            raise errors.invalid("AssertGreaterEqual", f"max_outputs must be non-negative, "
+            raise errors._invalid("AssertGreaterEqual", f"max_outputs must be non-negative, "
                                                        f"got {max_outputs}")
         pixels = _encode.to_uint8(arr[:max_outputs])
         dims = [str(arr.shape[2]), str(arr.shape[1])]  # width, height
@@ -353,7 +353,7 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
         arr = _numpy(data)
         _encode.check_rank(arr, 3)
         if arr.dtype.kind != "f":
-            raise errors.invalid("EncodeWav", "cannot compute EncodeWav as input #0(zero-based) "
+            raise errors._invalid("EncodeWav", "cannot compute EncodeWav as input #0(zero-based) "
                                  "was expected to be a float tensor but is a "
                                  f"{_dtype_name(arr)} tensor")
         rate = float(_numpy(sample_rate))

@@ -6,7 +6,8 @@ import numbers
 from ... import dtypes
 from ...backend import host as np
 from ...backend import to_host, xp_of
-from ...errors import NotFoundError, invalid
+from ...errors import NotFoundError
+from ...errors import _invalid as invalid
 from ...ops import math as M
 from ...ops._core import Op
 from ...tensor import TensorBase, convert_to_tensor, wrap

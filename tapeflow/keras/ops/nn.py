@@ -3,7 +3,7 @@ attention, on tapeflow ops (differentiable where the math is)."""
 import math as _math
 
 from ...backend import host as np
-from ...errors import invalid
+from ...errors import _invalid as invalid
 from ...ops import array as A
 from ...ops import conv as C
 from ...ops import indexing as IX

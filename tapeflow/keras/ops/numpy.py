@@ -9,7 +9,7 @@ import math as _math
 
 from ... import dtypes
 from ...backend import host as np
-from ...errors import invalid
+from ...errors import _invalid as invalid
 from ...ops import array as A
 from ...ops import indexing as IX
 from ...ops import linalg as L

@@ -1,40 +1,52 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
 package), ``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
-``audio_dataset_from_directory``, ``set_random_seed``, ``array_to_img`` / ``img_to_array``
-and, as TF 2.21's ``tf.keras.utils`` has them, ``register_keras_serializable`` /
-``get_registered_name`` / ``get_registered_object`` (the same functions as
-``keras.saving``'s)."""
-import importlib
-import random
+``audio_dataset_from_directory``, ``set_random_seed``, ``array_to_img`` / ``img_to_array``,
+``load_img`` / ``save_img`` and, as TF 2.21's ``tf.keras.utils`` has them,
+``register_keras_serializable`` / ``get_registered_name`` / ``get_registered_object`` (the
+same functions as ``keras.saving``'s)."""
+import importlib as _importlib
+import random as _random
 
-from ...backend import host as np
-from ...backend import to_host
-from ...ops import random as tf_random
-from ...tensor import TensorBase
+from ...backend import host as _np
+from ...backend import to_host as _to_host
+from ...ops import random as _tf_random
+from ...tensor import TensorBase as _TensorBase
 from .._registry import get_registered_name, get_registered_object, register_keras_serializable
-from .image import array_to_img, img_to_array
+from .image import array_to_img, img_to_array, load_img, save_img
 from .progbar import Progbar
+from .sequence_utils import pad_sequences
 
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
-           "array_to_img", "img_to_array", "register_keras_serializable",
+           "array_to_img", "img_to_array", "load_img", "save_img",
+           "register_keras_serializable",
            "get_registered_name", "get_registered_object", "image_dataset_from_directory",
-           "text_dataset_from_directory", "audio_dataset_from_directory"]
+           "text_dataset_from_directory", "audio_dataset_from_directory",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
+           "is_keras_tensor", "get_custom_objects", "pad_sequences",
+           "timeseries_dataset_from_array"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
          "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
-         "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset"}
+         "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset",
+         "timeseries_dataset_from_array": "tapeflow.keras.utils.timeseries_dataset",
+         # the same functions as elsewhere in keras, under keras.utils as Keras has them
+         "pack_x_y_sample_weight": "tapeflow.keras.models.data",
+         "unpack_x_y_sample_weight": "tapeflow.keras.models.data",
+         "clear_session": "tapeflow.keras.backend",
+         "is_keras_tensor": "tapeflow.keras.backend",
+         "get_custom_objects": "tapeflow.keras.saving"}
 
 
 def to_categorical(x, num_classes=None):
     """One-hot rows for integer class labels (a NumPy array, as in Keras)."""
-    y = np.asarray(to_host(to_host(x._v)) if isinstance(x, TensorBase) else x)
+    y = _np.asarray(_to_host(_to_host(x._v)) if isinstance(x, _TensorBase) else x)
     if y.dtype.kind == "f":
-        if not np.all(np.equal(np.mod(y, 1), 0)):
+        if not _np.all(_np.equal(_np.mod(y, 1), 0)):
             raise ValueError(f"to_categorical expects integer class labels. Received float "
                              f"values such as {y.reshape(-1)[:5]}")
-        y = y.astype(np.int64)
+        y = y.astype(_np.int64)
     shape = y.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
         shape = shape[:-1]
@@ -44,25 +56,29 @@ def to_categorical(x, num_classes=None):
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"Class labels must be in [0, {num_classes}). Received labels from "
                          f"{int(y.min())} to {int(y.max())}.")
-    out = np.zeros((y.size, num_classes), dtype="float32")
-    out[np.arange(y.size), y] = 1.0
+    out = _np.zeros((y.size, num_classes), dtype="float32")
+    out[_np.arange(y.size), y] = 1.0
     return out.reshape(shape + (num_classes,))
 
 
 def normalize(x, axis=-1, order=2):
-    x = np.asarray(x)
-    norm = np.linalg.norm(x, order, axis, keepdims=True)
-    return x / np.where(norm == 0, 1, norm)
+    x = _np.asarray(x)
+    norm = _np.linalg.norm(x, order, axis, keepdims=True)
+    return x / _np.where(norm == 0, 1, norm)
 
 
 def set_random_seed(seed):
     """Seed Python, NumPy and tapeflow's global random state."""
-    random.seed(seed)
-    np.random.seed(seed)
-    tf_random.set_seed(seed)
+    _random.seed(seed)
+    _np.random.seed(seed)
+    _tf_random.set_seed(seed)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def __getattr__(name):
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return getattr(_importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tapeflow.keras.utils' has no attribute {name!r}")
