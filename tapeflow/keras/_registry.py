@@ -92,8 +92,9 @@ def get_registered_name(obj):
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
+    custom = _custom_objects(custom_objects)  # an enclosing CustomObjectScope's too
+    if name in custom:
+        return custom[name]
     if name in _CUSTOM:
         return _CUSTOM[name]
     if module_objects and name in module_objects:
@@ -101,14 +102,21 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return None
 
 
-def custom_table(custom_objects=None):
-    """``{name: class}`` of the registered classes (by ``'package>name'`` and by class name),
-    then the ``custom_objects`` of the deserialize calls in progress and ``custom_objects``
-    (which win)."""
+def registered_table():
+    """``{name: class}`` of the registered classes, by ``'package>name'`` and by class name
+    (no custom object scope's: ``keras.saving.get_custom_objects``)."""
     table = {}
     for key, cls in _CUSTOM.items():
         table[key] = cls
         table.setdefault(cls.__name__, cls)
+    return table
+
+
+def custom_table(custom_objects=None):
+    """``{name: class}`` of the registered classes (by ``'package>name'`` and by class name),
+    then the ``custom_objects`` of the deserialize calls in progress and ``custom_objects``
+    (which win)."""
+    table = registered_table()
     table.update(_custom_objects(custom_objects))
     return table
 
@@ -129,6 +137,28 @@ def _scope(custom_objects):
         yield
     finally:
         _SCOPE.objects = outer
+
+
+class CustomObjectScope:
+    """``with CustomObjectScope({"name": obj}):`` makes ``obj`` resolve by ``name`` wherever
+    Keras looks objects up (``load_model``, ``get_registered_object``, deserialization)
+    until the block ends; scopes nest, the inner one winning. ``custom_object_scope`` is the
+    same class."""
+
+    def __init__(self, custom_objects):
+        self.custom_objects = custom_objects or {}
+        self.backup = None
+
+    def __enter__(self):
+        self.backup = getattr(_SCOPE, "objects", None)
+        _SCOPE.objects = {**(self.backup or {}), **self.custom_objects}
+        return self
+
+    def __exit__(self, *args, **kwargs):
+        _SCOPE.objects = self.backup
+
+
+custom_object_scope = CustomObjectScope
 
 
 # -- resolution --------------------------------------------------------------------------------

@@ -319,3 +319,24 @@ def test_model_checkpoint_every_n_batches_counts_across_epochs(tmp_path):
     assert "b1.keras" in os.listdir(tmp_path)
     with pytest.raises(ValueError, match="Unrecognized save_freq"):
         keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_freq="often")
+
+
+def test_custom_object_scope_resolves_on_load(tmp_path):
+    model = NotRegistered()
+    model(X)
+    model.save(tmp_path / "n.keras")
+    assert keras.utils.custom_object_scope is keras.utils.CustomObjectScope
+    assert keras.saving.CustomObjectScope is keras.utils.CustomObjectScope
+    with keras.utils.custom_object_scope({"NotRegistered": NotRegistered}) as scope:
+        assert type(scope).__name__ == "CustomObjectScope"
+        loaded = keras.models.load_model(tmp_path / "n.keras")
+        assert keras.saving.get_registered_object("NotRegistered") is NotRegistered
+        # as in Keras 3.15: the scope's objects are not among the global custom objects
+        assert "NotRegistered" not in keras.saving.get_custom_objects()
+        with keras.saving.CustomObjectScope({"NotRegistered": Registered}):  # inner wins
+            assert keras.saving.get_registered_object("NotRegistered") is Registered
+        assert keras.saving.get_registered_object("NotRegistered") is NotRegistered
+    np.testing.assert_allclose(loaded(X).numpy(), model(X).numpy())
+    assert keras.saving.get_registered_object("NotRegistered") is None
+    with pytest.raises(ValueError, match="unknown model class 'NotRegistered'"):
+        keras.models.load_model(tmp_path / "n.keras")

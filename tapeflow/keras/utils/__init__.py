@@ -11,7 +11,13 @@ from ...backend import host as _np
 from ...backend import to_host as _to_host
 from ...ops import random as _tf_random
 from ...tensor import TensorBase as _TensorBase
-from .._registry import get_registered_name, get_registered_object, register_keras_serializable
+from .._registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from .image import array_to_img, img_to_array, load_img, save_img
 from .progbar import Progbar
 from .sequence_utils import pad_sequences
@@ -23,7 +29,7 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "text_dataset_from_directory", "audio_dataset_from_directory",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
            "is_keras_tensor", "get_custom_objects", "pad_sequences",
-           "timeseries_dataset_from_array"]
+           "timeseries_dataset_from_array", "CustomObjectScope", "custom_object_scope"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
