@@ -238,9 +238,6 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _report  # the driver only: the workers (this same file) stay lean
-
     targets = []
     for r in results:
         if r["ranks"] == 2 and r["model"] == "convnet":

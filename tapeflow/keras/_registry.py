@@ -7,7 +7,6 @@ Only names in these tables, registered classes and the caller's ``custom_objects
 the ``module`` field of a config is never imported, so a config read from a file never runs
 code (see ``saving/_keras_file.model_from_config``).
 """
-import contextlib
 import threading
 import types
 
@@ -127,18 +126,6 @@ def _custom_objects(custom_objects=None):
     return {**(getattr(_SCOPE, "objects", None) or {}), **(custom_objects or {})}
 
 
-@contextlib.contextmanager
-def _scope(custom_objects):
-    """Nested deserialize calls (a wrapper's inner layer, a layer's initializer) see the
-    outer call's ``custom_objects`` too, as Keras's custom object scope."""
-    outer = getattr(_SCOPE, "objects", None)
-    _SCOPE.objects = {**(outer or {}), **custom_objects}
-    try:
-        yield
-    finally:
-        _SCOPE.objects = outer
-
-
 class CustomObjectScope:
     """``with CustomObjectScope({"name": obj}):`` makes ``obj`` resolve by ``name`` wherever
     Keras looks objects up (``load_model``, ``get_registered_object``, deserialization)
@@ -159,6 +146,9 @@ class CustomObjectScope:
 
 
 custom_object_scope = CustomObjectScope
+# NOTE: nested deserialize calls (a wrapper's inner layer, a layer's initializer) see the outer
+# call's ``custom_objects`` through the same scope
+_scope = CustomObjectScope
 
 
 # -- resolution --------------------------------------------------------------------------------
