@@ -2,20 +2,19 @@
 (``pad_sequences``), ``image`` (``array_to_img``, ``img_to_array``, ``load_img``,
 ``save_img``) and the ``*_dataset_from_directory`` loaders, the same functions as
 ``keras.utils``'s."""
-import importlib as _importlib
-
+from .. import utils as _utils
 from . import image, sequence  # noqa: F401
 
-_LAZY = {"image_dataset_from_directory": "tapeflow.keras.utils.image_dataset",
-         "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
-         "timeseries_dataset_from_array": "tapeflow.keras.utils.timeseries_dataset"}
+# keras.utils's loaders (each imported there on first use)
+_FROM_UTILS = ("image_dataset_from_directory", "text_dataset_from_directory",
+               "timeseries_dataset_from_array")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_FROM_UTILS))
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        return getattr(_importlib.import_module(_LAZY[name]), name)
+    if name in _FROM_UTILS:
+        return getattr(_utils, name)
     raise AttributeError(f"module 'tapeflow.keras.preprocessing' has no attribute {name!r}")

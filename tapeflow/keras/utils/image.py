@@ -33,7 +33,8 @@ def _pil_image():
     return Image
 
 
-def _host(x, dtype):
+def _host(x, dtype=None):
+    """A NumPy array of ``x`` (a tensor, an array, a PIL image...)."""
     if isinstance(x, TensorBase):
         x = to_host(x._v)
     return np.asarray(x, dtype=dtype)

@@ -1,15 +1,9 @@
 """``keras.utils.timeseries_dataset_from_array``: sliding windows over an array as a
 ``tf.data.Dataset`` of batches."""
-from ... import data as _data
 from ... import dtypes
 from ...backend import host as np
-from ...backend import to_host
-from ...data import TensorSpec
-from ...tensor import TensorBase
-
-
-def _host(x):
-    return np.asarray(to_host(x._v) if isinstance(x, TensorBase) else x)
+from ...data import Dataset, TensorSpec
+from .image import _host
 
 
 def _check(name, value, n):
@@ -84,4 +78,4 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
             yield x if y is None else (x, y)
 
     spec = window_spec if label_spec is None else (window_spec, label_spec)
-    return _data.Dataset.from_generator(windows, output_signature=spec)
+    return Dataset.from_generator(windows, output_signature=spec)
