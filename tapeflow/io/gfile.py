@@ -1,6 +1,6 @@
 """``tf.io.gfile``: TF's file API over the local file system.
 
-Paths are ``str``, ``bytes`` or ``_os.PathLike``, plain or ``file://``. Errors are TF's
+Paths are ``str``, ``bytes`` or ``os.PathLike``, plain or ``file://``. Errors are TF's
 (``NotFoundError``, ``AlreadyExistsError``, ``FailedPreconditionError``,
 ``PermissionDeniedError``) with TF's messages. TF's other file systems (``gs://``,
 ``ram://``, ...) are not built in: their paths raise ``UnimplementedError``.
@@ -43,8 +43,12 @@ def _not_found(p):
     return _errors.NotFoundError(None, None, f"{p}; No such file or directory")
 
 
+def _is_a_directory(p):
+    return _errors.FailedPreconditionError(None, None, f"{p}; Is a directory")
+
+
 def join(path, *paths):
-    """Join path components as ``_os.path.join`` does; URLs (``gs://b``) join with ``/``."""
+    """Join path components as ``os.path.join`` does; URLs (``gs://b``) join with ``/``."""
     p = _os.fsdecode(_os.fspath(path))
     rest = [_os.fsdecode(_os.fspath(x)) for x in paths]
     if "://" in p:
@@ -102,7 +106,7 @@ def remove(path):
     """Delete file ``path``."""
     p = _path(path)
     if _os.path.isdir(p):
-        raise _errors.FailedPreconditionError(None, None, f"{p}; Is a directory")
+        raise _is_a_directory(p)
     try:
         _os.remove(p)
     except FileNotFoundError:
@@ -131,7 +135,7 @@ def copy(src, dst, overwrite=False):
     s, d = _path(src), _path(dst)
     _check_target(s, d, overwrite)
     if _os.path.isdir(s):
-        raise _errors.FailedPreconditionError(None, None, f"{s}; Is a directory")
+        raise _is_a_directory(s)
     _shutil.copyfile(s, d)
 
 
@@ -153,7 +157,7 @@ def glob(pattern):
 
 def walk(top, topdown=True, onerror=None):
     """``(folder, subfolder names, file names)`` for ``top`` and every folder under it, as
-    ``_os.walk`` yields them; a missing ``top`` yields nothing (``onerror`` gets the error)."""
+    ``os.walk`` yields them; a missing ``top`` yields nothing (``onerror`` gets the error)."""
     t = _path(top)
     if not _os.path.isdir(t):
         if onerror is not None and not _os.path.exists(t):
@@ -228,8 +232,7 @@ class GFile:
             except FileNotFoundError:
                 raise _not_found(self._path) from None
             except IsADirectoryError:
-                raise _errors.FailedPreconditionError(None, None,
-                                              f"{self._path}; Is a directory") from None
+                raise _is_a_directory(self._path) from None
         return self._f
 
     def _reading(self):
