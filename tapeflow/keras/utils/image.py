@@ -33,6 +33,14 @@ def _pil_image():
     return Image
 
 
+def _require_pil(what):
+    pil_image = _pil_image()
+    if pil_image is None:
+        raise ImportError(f"Could not import PIL.Image. The use of `{what}` requires PIL. "
+                          "Install Pillow: `pip install tapeflow[image]`.")
+    return pil_image
+
+
 def _host(x, dtype=None):
     """A NumPy array of ``x`` (a tensor, an array, a PIL image...)."""
     if isinstance(x, TensorBase):
@@ -46,10 +54,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     data_format = _data_format(data_format)
     if dtype is None:
         dtype = backend.floatx()
-    pil_image = _pil_image()
-    if pil_image is None:
-        raise ImportError("Could not import PIL.Image. The use of `array_to_img` requires PIL. "
-                          "Install Pillow: `pip install tapeflow[image]`.")
+    pil_image = _require_pil("array_to_img")
     x = _host(x, dtype)
     if x.ndim != 3:
         raise ValueError("Expected image array to have rank 3 (single image). "
@@ -96,14 +101,6 @@ def img_to_array(img, data_format=None, dtype=None):
 # Keras's interpolation names -> Pillow's resampling filters (looked up when used)
 _RESAMPLE = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
-
-
-def _require_pil(what):
-    pil_image = _pil_image()
-    if pil_image is None:
-        raise ImportError(f"Could not import PIL.Image. The use of `{what}` requires PIL. "
-                          "Install Pillow: `pip install tapeflow[image]`.")
-    return pil_image
 
 
 def _center_crop_box(size, target):
