@@ -77,3 +77,32 @@ def test_other_products_are_one_numpy_call(monkeypatch, small_split):
     c = b.astype(np.float64)
     np.testing.assert_array_equal(_chunks.matmul_2d(a.astype(np.float32), c),
                                   a.astype(np.float32) @ c)  # mixed dtypes: NumPy's rules
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_a_narrow_weight_gradient_runs_swapped_with_the_same_values(monkeypatch, small_split,
+                                                                     workers):
+    # x.T @ g with a narrow g: computed as (g.T @ x).T, each K_BLOCK slice on one BLAS thread
+    monkeypatch.setattr(_chunks, "workers", lambda: workers)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1000, 48)).astype(np.float32)
+    g = rng.standard_normal((1000, 10)).astype(np.float32)
+    out = _chunks.matmul_2d(x.T, g)
+    assert out.shape == (48, 10) and out.dtype == np.float32 and out.flags.c_contiguous
+    expected = sum(one_thread(small_split, g.T[:, i:i + 64], x[i:i + 64])
+                   for i in range(0, 1000, 64)).T
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_allclose(out, x.T @ g, rtol=1e-5, atol=1e-4)
+
+
+def test_only_narrow_products_of_a_transposed_view_are_swapped():
+    def asked(m, k, n, dtype=np.float32, transposed=True):
+        a = np.zeros((k, m), dtype).T if transposed else np.zeros((m, k), dtype)
+        return _chunks.narrow_transposed(a, m, k, n)
+
+    assert asked(784, 30000, 10) and asked(784, 256, 10) and asked(288, 2541, 64)
+    assert not asked(784, 30000, 10, transposed=False)  # x @ w: as asked
+    assert not asked(784, 256, 50)  # short inner dimension, output wider than 16
+    assert not asked(512, 2048, 128) and not asked(9, 14500, 32)  # wide outputs
+    assert not asked(784, 30000, 10, dtype=np.int64)  # no BLAS for integers
+    assert not asked(40, 1, 2)  # a k = 1 view is C-contiguous too: nothing to swap
