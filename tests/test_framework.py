@@ -156,12 +156,13 @@ def test_import_loads_nothing_optional_starts_no_threads_prints_nothing():
 
 
 @pytest.mark.parametrize("shape, axis", [((3000, 10), 1), ((3000, 10), -1), ((40, 300, 7), 2),
-                                         ((2000, 12), 0), ((2000, 12), (1,))])
+                                         ((2000, 12), 0), ((2000, 12), (1,)), ((256, 10), 1),
+                                         ((60, 3), -1), ((30000, 40), 1)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reductions_over_a_short_axis_of_many_rows(shape, axis, keepdims):
     """Sums over a short last axis (or the first axis of a tall matrix) run as matrix-vector
-    products and max/min as running comparisons over columns: NumPy's values and shapes,
-    NaN and infinity propagating."""
+    products and max/min over a transposed copy (NumPy's own loop past a million elements
+    and 16 columns): NumPy's values and shapes, NaN and infinity propagating."""
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal(shape).astype(dtype)

@@ -262,7 +262,8 @@ def _short_axis(a, axis, dtype):
     reduce ``a.reshape(rows, n)`` over its ``where`` axis (1 or 0), else None.
 
     NOTE: NumPy's reductions over a short contiguous axis run one tiny inner loop per row:
-    summing the 10 classes of 60,000 rows takes ~0.8 ms, a matrix-vector product 0.07 ms."""
+    summing the 10 classes of 60,000 rows takes ~0.8 ms, a matrix-vector product 0.07 ms;
+    of 256 rows (a batch's logits) 6.0 us against 1.4."""
     if (type(a) is not ndarray or a.ndim < 2 or a.dtype.kind != "f" or a.dtype.itemsize < 4
             or (dtype is not None and numpy.dtype(dtype) != a.dtype)
             or not a.flags.c_contiguous):
@@ -271,7 +272,7 @@ def _short_axis(a, axis, dtype):
     if axis is None:
         return None
     n = a.shape[axis]
-    if axis == a.ndim - 1 and 1 < n <= 64 and a.size >= 8192:
+    if axis == a.ndim - 1 and 1 < n <= 64 and a.size >= 512:
         return a.size // n, n, a.shape[:-1], 1
     if axis == 0 and a.ndim == 2 and a.shape[0] >= 512 and a.shape[1] <= 64:
         return n, a.shape[1], a.shape[1:], 0
@@ -317,26 +318,23 @@ def reduce_add(a, axis=None, keepdims=False, dtype=None):
 
 
 def reduce_extreme(a, which, axis=None, keepdims=False):
-    """``a.max(...)`` (``which`` "max") or ``a.min(...)``; over a short last axis next to many
-    others (``_short_axis``) as a running ``maximum``/``minimum`` over its columns."""
-    xp = xp_of(a)
-    short = _short_axis(a, axis, None) if isinstance(a, ndarray) else None
-    if short is None or short[3] != 1:
-        small = _small_last_axis(a, axis) if type(a) is ndarray else None
-        if small is not None:
-            # NOTE: a short last axis of a small array (logits of a batch): the transposed
-            # copy reduced over its first axis, ~4x faster than NumPy's per-row inner loops
+    """``a.max(...)`` (``which`` "max") or ``a.min(...)``; a short last axis (logits) is
+    reduced as the first axis of a transposed copy.
+
+    NOTE: NumPy reduces a short contiguous axis with one tiny inner loop per row; over the
+    transposed copy each step is one vectorized pass over all rows. Measured on 256 x 10:
+    2.6 us against 12; on 60,000 x 10: 0.33 ms against 2.6 (the running ``maximum`` over
+    columns this replaces took 0.35 ms there but 34 us on 256 x 50). Past a million elements
+    with more than 16 columns NumPy's own loops win again (60,000 x 50: 2.7 ms against 4.6).
+    """
+    if type(a) is ndarray:
+        small = _small_last_axis(a, axis)
+        if small is not None and (small[1] <= 16 or a.size <= 1 << 20):
             rows, n = small
-            out = getattr(numpy, which)(a.reshape(rows, n).T.copy(), axis=0)
+            f = numpy.maximum if which == "max" else numpy.minimum
+            out = f.reduce(a.reshape(rows, n).T.copy(), axis=0)
             return out.reshape(_kept(a.shape, axis) if keepdims else a.shape[:-1])
-        return getattr(xp, which)(a, axis=axis, keepdims=keepdims)
-    rows, n, shape, _ = short
-    m = a.reshape(rows, n)
-    f = numpy.maximum if which == "max" else numpy.minimum
-    out = m[:, 0].copy()
-    for j in range(1, n):
-        f(out, m[:, j], out=out)
-    return out.reshape(_kept(a.shape, axis) if keepdims else shape)
+    return getattr(xp_of(a), which)(a, axis=axis, keepdims=keepdims)
 
 
 def _kept(shape, axis):
