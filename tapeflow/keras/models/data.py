@@ -7,6 +7,7 @@ from ...backend import is_array, placement, to_host, transfer, xp_of
 from ...tensor import TensorBase, const, convert_to_tensor, wrap
 from ...variable import Variable
 from .. import backend
+from ..utils import py_dataset
 
 
 def _leaf_array(x):
@@ -248,11 +249,69 @@ class DatasetBatches:
             x = nest.map_structure(_tensor, x)
             y = None if y is None else nest.map_structure(_tensor, y)
             sw = None if sw is None else _tensor(sw)
-            if self.class_weight is not None and y is not None:
-                cw = class_weights_for(y, self.class_weight)
-                sw = cw if sw is None else sw * cw
+            sw = self._weighted(y, sw)
             count += 1
             yield x, y, sw
+
+    def _weighted(self, y, sw):
+        if self.class_weight is not None and y is not None:
+            cw = class_weights_for(y, self.class_weight)
+            sw = cw if sw is None else sw * cw
+        return sw
+
+
+class PyDatasetBatches(DatasetBatches):
+    """Batches of a ``keras.utils.PyDataset``: one pass of its indices per epoch (shuffled
+    when ``fit`` shuffles), its ``on_epoch_begin``/``on_epoch_end`` around each epoch, each
+    batch checked and given its class weights as Keras does."""
+
+    def __init__(self, dataset, steps=None, class_weight=None, shuffle=False):
+        self.source = dataset
+        self.shuffle = shuffle and dataset.num_batches is not None
+        self._skip = 0
+        # NOTE: DatasetBatches reads ``self.dataset``: one pass of checked batches per iter()
+        super().__init__(_Passes(self._pass), steps, None)
+        self.class_weight = class_weight
+        if self.steps is None:
+            self.steps = dataset.num_batches
+
+    def _pass(self):
+        skip, self._skip = self._skip, 0
+        order = py_dataset.indices(self.source, self.shuffle, skip)
+        for batch in py_dataset.batches(self.source, order):
+            yield py_dataset.standard_batch(batch, self.class_weight, class_weights_for)
+
+    def resume(self, state):
+        """Start the resumed epoch after its ``state["step"]`` batches, without building them
+        (a fresh pass: the same batches when the order is not shuffled)."""
+        self._iter = None
+        self._skip = int(state["step"]) if state else 0
+        return self._skip
+
+    def epoch(self, start=0):
+        if start and self._iter is not None:
+            self._iter = None  # a resume: the fresh pass resume() set up
+        self.source.on_epoch_begin()
+        try:
+            yield from super().epoch(start)
+        finally:
+            if self._user_steps is None and self._iter is not None:
+                self._iter.close()  # the pass is over: its worker threads or processes end
+                self._iter = None
+            self.source.on_epoch_end()
+
+    def _weighted(self, y, sw):
+        return sw  # standard_batch gave the class weights already
+
+
+class _Passes:
+    """An iterable whose every ``iter()`` is ``new_pass()``."""
+
+    def __init__(self, new_pass):
+        self.new_pass = new_pass
+
+    def __iter__(self):
+        return self.new_pass()
 
 
 def _tensor(x):
@@ -261,6 +320,9 @@ def _tensor(x):
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
                  class_weight=None, rng=None):
+    if isinstance(x, py_dataset.PyDataset):
+        py_dataset.check_arguments(x, y, sample_weight, shuffle)
+        return on_device(PyDatasetBatches(x, steps, class_weight, shuffle))
     if is_batch_source(x):
         if y is not None:
             raise ValueError("`y` argument is not supported when using a dataset as input: "

@@ -1,7 +1,8 @@
 """``keras.utils``: ``to_categorical``, ``Progbar``, ``get_file`` (from the datasets
 package), ``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
 ``audio_dataset_from_directory``, ``set_random_seed``, ``array_to_img`` / ``img_to_array``,
-``load_img`` / ``save_img`` and, as TF 2.21's ``tf.keras.utils`` has them,
+``load_img`` / ``save_img``, ``PyDataset`` (``Sequence``) and, as TF 2.21's ``tf.keras.utils``
+has them,
 ``register_keras_serializable`` / ``get_registered_name`` / ``get_registered_object`` (the
 same functions as ``keras.saving``'s)."""
 import importlib as _importlib
@@ -20,6 +21,7 @@ from .._registry import (
 )
 from .image import array_to_img, img_to_array, load_img, save_img
 from .progbar import Progbar
+from .py_dataset import PyDataset, Sequence
 from .sequence_utils import pad_sequences
 
 __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_file",
@@ -29,7 +31,8 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "text_dataset_from_directory", "audio_dataset_from_directory",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
            "is_keras_tensor", "get_custom_objects", "pad_sequences",
-           "timeseries_dataset_from_array", "CustomObjectScope", "custom_object_scope"]
+           "timeseries_dataset_from_array", "CustomObjectScope", "custom_object_scope",
+           "PyDataset", "Sequence"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
