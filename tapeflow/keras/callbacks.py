@@ -6,7 +6,6 @@ import csv
 import json
 import math
 import os
-import sys
 import time
 import warnings
 
@@ -18,6 +17,7 @@ from ..summary import _events as _summary_events
 from .saving import _backup, _safetensors
 from .saving._keras_file import _load_on_first_call, model_config
 from .saving._weights import load_store, model_store
+from .utils.misc import print_msg
 from .utils.progbar import Progbar
 
 
@@ -138,9 +138,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._verbose() and self.params.get("epochs", 1) > 0:
-            out = self.stream or sys.stdout
-            out.write(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}\n")
-            out.flush()
+            print_msg(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}", stream=self.stream)
         self._bar = Progbar(self.params.get("steps"), verbose=self._verbose(),
                             stream=self.stream)
         self._seen = 0
@@ -250,11 +248,11 @@ class EarlyStopping(_Monitor):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print("Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.")
+                print_msg("Restoring model weights from the end of the best epoch: "
+                          f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
@@ -308,13 +306,13 @@ class ModelCheckpoint(_Monitor):
             current = self._get(logs)
             if current is None or not self._better(current, self.best):
                 if self.verbose > 0 and current is not None:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
-                          f"{self.best:.5f}")
+                    print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                              f"{self.best:.5f}")
                 return
             if self.verbose > 0:
                 prev = "inf" if self.best is None else f"{self.best:.5f}"
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
-                      f"{current:.5f}, saving model to {path}")
+                print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
+                          f"{current:.5f}, saving model to {path}")
             self.best = current
         if not _replicas.is_chief():  # distribute: only rank 0 of a multi-process job writes
             return
@@ -474,7 +472,8 @@ class LearningRateScheduler(Callback):
                              f"{new}")
         opt.learning_rate = new
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                      f"{new}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -517,8 +516,8 @@ class ReduceLROnPlateau(_Monitor):
                     new = max(old * self.factor, self.min_lr)
                     opt.learning_rate = new
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
-                              f"to {new}.")
+                        print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                                  f"rate to {new}.")
                     self.cooldown_counter, self.wait = self.cooldown, 0
 
 
@@ -564,9 +563,9 @@ class TerminateOnNaN(Callback):
         if loss is not None:
             value = float(loss)
             if math.isnan(value) or math.isinf(value):
-                print(f"Batch {batch}: Invalid loss ({value}), terminating training. Lower the "
-                      "learning rate, check the inputs for NaN/inf, or clip gradients "
-                      "(clipnorm=1.0).")
+                print_msg(f"Batch {batch}: Invalid loss ({value}), terminating training. "
+                          "Lower the learning rate, check the inputs for NaN/inf, or clip "
+                          "gradients (clipnorm=1.0).")
                 self.model.stop_training = True
 
 

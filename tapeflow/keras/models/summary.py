@@ -2,6 +2,7 @@
 import textwrap
 
 from ... import nest
+from ..utils.misc import print_msg
 
 
 def _shape_text(shape):
@@ -62,7 +63,7 @@ def _connections(node_inputs):
 
 
 def print_summary(model, print_fn=None):
-    print_fn = print_fn or print
+    print_fn = print_fn or print_msg
     functional = hasattr(model, "_nodes_in_order")
     if functional:
         widths, rights = [21, 19, 12, 19], [False, False, True, False]

@@ -20,6 +20,14 @@ from .._registry import (
     register_keras_serializable,
 )
 from .image import array_to_img, img_to_array, load_img, save_img
+from .misc import (
+    Config,
+    disable_interactive_logging,
+    enable_interactive_logging,
+    get_source_inputs,
+    is_interactive_logging_enabled,
+    standardize_dtype,
+)
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 from .sequence_utils import pad_sequences
@@ -32,7 +40,9 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "clear_session",
            "is_keras_tensor", "get_custom_objects", "pad_sequences",
            "timeseries_dataset_from_array", "CustomObjectScope", "custom_object_scope",
-           "PyDataset", "Sequence"]
+           "PyDataset", "Sequence", "Config", "standardize_dtype", "get_source_inputs",
+           "enable_interactive_logging", "disable_interactive_logging",
+           "is_interactive_logging_enabled", "split_dataset"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
@@ -40,6 +50,7 @@ _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "text_dataset_from_directory": "tapeflow.keras.utils.text_dataset",
          "audio_dataset_from_directory": "tapeflow.keras.utils.audio_dataset",
          "timeseries_dataset_from_array": "tapeflow.keras.utils.timeseries_dataset",
+         "split_dataset": "tapeflow.keras.utils.dataset_split",
          # the same functions as elsewhere in keras, under keras.utils as Keras has them
          "pack_x_y_sample_weight": "tapeflow.keras.models.data",
          "unpack_x_y_sample_weight": "tapeflow.keras.models.data",
@@ -84,7 +95,8 @@ def set_random_seed(seed):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    # NOTE: the public names and the module's dunders, not its submodules (as Keras's)
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__) | set(_LAZY))
 
 
 def __getattr__(name):

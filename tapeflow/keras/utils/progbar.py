@@ -6,6 +6,8 @@ import re
 import sys
 import time
 
+from .misc import is_interactive_logging_enabled, print_msg
+
 _ESC = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -114,6 +116,10 @@ class Progbar:
             self._values.update(values)
         self._seen = current
         if not self.verbose:
+            return
+        if not is_interactive_logging_enabled():  # keras.utils.disable_interactive_logging
+            if finalize:
+                print_msg(self._line(current, True))
             return
         now = time.time()
         if self.verbose == 1 and self.dynamic and not finalize:
