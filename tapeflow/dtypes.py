@@ -291,7 +291,7 @@ def _scan(value):
         elif isinstance(v, (np.ndarray, np.generic)):
             kinds.add(v.dtype)
         elif hasattr(v, "_v"):  # a tensor inside a list
-            kinds.add(v._v.dtype)
+            kinds.update(("tensor", v._v.dtype))
         else:
             kinds.add("other")
     return kinds
@@ -320,30 +320,84 @@ def infer_dtype(value):
     if isinstance(value, (np.ndarray, np.generic)):
         return from_numpy(value.dtype)
     kinds = _scan(value)
-    if "str" in kinds:
+    if "str" in kinds or any(_is_np_str(k) for k in kinds if not isinstance(k, str)):
         if kinds != {"str"} and not all(_is_np_str(k) for k in kinds if k != "str"):
             raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
         return string
-    np_kinds = [k for k in kinds if not isinstance(k, str)]
-    if np_kinds:  # NumPy values inside a list decide the dtype the way NumPy promotes them
-        # NOTE: a Python complex among NumPy values makes the list complex128, as in TF
-        extra = [0.0 if k == "float" else np.complex128 for k in kinds if k in ("float", "complex")]
-        return from_numpy(np.result_type(*np_kinds, *extra))
     if "other" in kinds:
         raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")
-    if "complex" in kinds:  # TF infers from the first element: a complex one takes numbers
-        first = value
-        while isinstance(first, (list, tuple)) and first:
-            first = first[0]
-        if type(first) is not complex:
-            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    if "tensor" in kinds:  # tensors inside a list: their dtypes promote as NumPy's would
+        extra = [0.0 if k == "float" else np.complex128 for k in kinds
+                 if k in ("float", "complex")]
+        return from_numpy(np.result_type(*[k for k in kinds if not isinstance(k, str)],
+                                         *extra))
+    if not kinds:
+        return float32  # an empty list is float32 in TF
+    return _sequence_dtype(value, kinds)
+
+
+_CATEGORY = {"bool": "b", "int": "i", "big": "i", "float": "f", "complex": "c"}
+
+
+def _category(kind):
+    """'b', 'i', 'f' or 'c' for a ``_scan`` kind (NumPy unsigned integers are integers)."""
+    if isinstance(kind, str):
+        return _CATEGORY[kind]
+    return "i" if kind.kind == "u" else kind.kind
+
+
+def _first_leaf(value):
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        else:
+            return v
+    return None
+
+
+def _sequence_dtype(value, kinds):
+    """TF's dtype for a nested list of numbers, NumPy values among them: the first leaf sets
+    the kind (and, for a NumPy float, the precision); integers are int32 unless one is out of
+    its range; complex is complex128. A bool first admits only bools, and a complex value
+    anywhere but first is refused, as TF does ([np.int64(1)] is int32, [np.float16(1), 2.0]
+    float16, [1, np.float64(2)] float32, [np.complex64(1)] complex128)."""
+    first = _first_leaf(value)
+    lead = _category(first.dtype if isinstance(first, (np.ndarray, np.generic)) else
+                     _scan(first).pop())
+    cats = {_category(k) for k in kinds}
+    if lead == "b" and cats != {"b"} or lead != "c" and "c" in cats:
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    if lead == "c":
         return complex128
-    if "float" in kinds:
+    if lead == "f":
+        return from_numpy(first.dtype) if isinstance(first, (np.ndarray, np.generic)) \
+            else float32
+    if "f" in cats:
         return float32
-    if "big" in kinds:
-        return int64
-    if "int" in kinds:
-        return int32
-    if "bool" in kinds:
+    if lead == "b":
         return bool
+    if "big" in kinds or _numpy_big(value):
+        return int64
+    return int32
+
+
+def _numpy_big(value):
+    """Whether a NumPy integer inside the nested list is outside int32 (``ValueError`` past
+    int64, as TF)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "iu" and v.size \
+                and v.dtype.itemsize >= 4 and (v.dtype.kind == "u" or v.dtype.itemsize == 8):
+            hi = int(v.max())
+            if hi > np.iinfo(np.int64).max:
+                raise ValueError("Can't convert Python sequence with out-of-range integer to "
+                                 "Tensor.")
+            if int(v.min()) < _INT32_MIN or hi > _INT32_MAX:
+                return True
+    return False
     return float32  # an empty list is float32 in TF

@@ -39,6 +39,48 @@ def test_dtype_inference():
         tf.constant(1.5, dtype=tf.int32)
 
 
+# TF 2.21's dtypes for lists holding NumPy values (recorded): the first value sets the kind, and
+# a NumPy float first its precision; integers are int32 unless one does not fit
+@pytest.mark.parametrize("value, name", [
+    ([np.int64(1), np.int64(2)], "int32"), ((np.int64(1), np.int64(2)), "int32"),
+    ([np.array([1, 2], np.uint8)], "int32"), ([np.int32(5), 2**40], "int64"),
+    ([np.uint64(2**40)], "int64"), ([np.int64(-2**31 - 1)], "int64"),
+    ([np.array([1, 2**33])], "int64"), ([np.float64(1), np.float32(2)], "float64"),
+    ([np.float32(1), np.float64(2)], "float32"), ([1.0, np.float64(2)], "float32"),
+    ([np.float64(2), 1.0], "float64"), ([np.array([1.0, 2.0])], "float64"),
+    ([np.array([1.0], np.float32), np.array([2.0])], "float32"),
+    ([np.float16(1), np.float32(2)], "float16"), ([1, np.float64(2)], "float32"),
+    ([np.float64(2), 1], "float64"), ([np.int8(1), np.float16(2)], "float32"),
+    ([np.int64(1), np.float64(2)], "float32"), ([np.float16(1), 3], "float16"),
+    ([np.bool_(True), True], "bool"), ([np.complex64(1)], "complex128"),
+    ([np.complex64(1), np.float32(1)], "complex128"), ([[np.float64(1)], [2.0]], "float64"),
+    ([[1.0], [np.float32(2)]], "float32"), ([np.array(1.0, np.float32)], "float32"),
+    ([np.ones((2, 2))], "float64"), ([np.array([1.0]), [2.0]], "float64"),
+    ([np.array(1, np.float32), 2.5], "float32"), ([1, True], "int32"),
+    ([np.float64(1), True], "float64"), ([1.5, 2, np.int64(3)], "float32"),
+    ([np.str_("a"), "b"], "string"), ([np.bytes_(b"a")], "string")])
+def test_dtype_of_a_list_with_numpy_values_is_tfs(value, name):
+    t = tf.constant(value)
+    assert t.dtype.name == name
+    np.testing.assert_array_equal(t.numpy(), np.asarray(value, dtype=t.dtype.as_numpy_dtype)
+                                  if name != "string" else np.asarray(value).astype(bytes))
+
+
+@pytest.mark.parametrize("value", [[True, 1], [True, 1.5], [[True], [1]],
+                                   [np.bool_(True), np.int64(1)], [np.bool_(True), 1],
+                                   [np.float32(1), 1j], [1, 1j]])
+def test_lists_of_mixed_kinds_are_refused_as_tf_refuses_them(value):
+    with pytest.raises(ValueError, match="^Can't convert Python sequence with mixed types to "
+                                         "Tensor.$"):
+        tf.constant(value)
+
+
+def test_a_numpy_integer_past_int64_in_a_list_is_refused():
+    with pytest.raises(ValueError, match="^Can't convert Python sequence with out-of-range "
+                                         "integer to Tensor.$"):
+        tf.constant([np.uint64(2**64 - 1)])
+
+
 def test_dtype_objects():
     assert tf.float32 == "float32" and tf.float32 == np.float32 and tf.float32 != tf.float64
     assert tf.float32.name == "float32" and tf.float32.as_numpy_dtype is np.float32
