@@ -64,13 +64,14 @@ def builtin(kind):
 
 # -- registered classes and custom objects -----------------------------------------------------
 def register_keras_serializable(package="Custom", name=None):
-    """Class decorator: let ``load_model`` rebuild this class from ``'package>name'``."""
+    """Class (or function) decorator: let ``load_model`` and ``deserialize_keras_object``
+    find it by ``'package>name'``."""
 
     def decorator(cls):
         key = f"{package}>{name or cls.__name__}"
         if key in _CUSTOM and _CUSTOM[key] is not cls:
             raise ValueError(f"{key} has already been registered to {_CUSTOM[key]}")
-        if not hasattr(cls, "get_config"):
+        if isinstance(cls, type) and not hasattr(cls, "get_config"):  # functions need none
             raise ValueError("Cannot register a class that does not have a get_config() "
                              "method.")
         _CUSTOM[key] = cls
@@ -86,6 +87,8 @@ def _registered_key(cls):
 
 
 def get_registered_name(obj):
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+        return _registered_key(obj) or obj.__name__
     cls = obj if isinstance(obj, type) else type(obj)
     return _registered_key(cls) or cls.__name__
 

@@ -10,6 +10,7 @@ from .._registry import (
 )
 from ._keras_file import load_model, save_model
 from ._weights import load_weights, save_weights
+from .serialization import deserialize_keras_object, serialize_keras_object
 
 
 def get_custom_objects():
@@ -20,4 +21,5 @@ def get_custom_objects():
 
 __all__ = ["load_model", "save_model", "register_keras_serializable", "get_registered_name",
            "get_registered_object", "get_custom_objects", "load_weights", "save_weights",
-           "CustomObjectScope", "custom_object_scope"]
+           "CustomObjectScope", "custom_object_scope", "serialize_keras_object",
+           "deserialize_keras_object"]

@@ -42,7 +42,8 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "timeseries_dataset_from_array", "CustomObjectScope", "custom_object_scope",
            "PyDataset", "Sequence", "Config", "standardize_dtype", "get_source_inputs",
            "enable_interactive_logging", "disable_interactive_logging",
-           "is_interactive_logging_enabled", "split_dataset"]
+           "is_interactive_logging_enabled", "split_dataset", "serialize_keras_object",
+           "deserialize_keras_object"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
@@ -56,7 +57,9 @@ _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "unpack_x_y_sample_weight": "tapeflow.keras.models.data",
          "clear_session": "tapeflow.keras.backend",
          "is_keras_tensor": "tapeflow.keras.backend",
-         "get_custom_objects": "tapeflow.keras.saving"}
+         "get_custom_objects": "tapeflow.keras.saving",
+         "serialize_keras_object": "tapeflow.keras.saving",
+         "deserialize_keras_object": "tapeflow.keras.saving"}
 
 
 def to_categorical(x, num_classes=None):
