@@ -73,6 +73,38 @@ OUT_OF_SCOPE = [
                                                 "a running iterator"),
     ("tf.data.experimental", "make_saveable_from_iterator", "TF1 graph-mode Saver object for "
                                                             "iterator state (tf.compat.v1)"),
+    ("tf.io", "write_graph", "writes a GraphDef protobuf: graph mode only"),
+    ("tf.io", "*_proto", "protocol buffers of user-compiled .proto descriptors (TF's C++ "
+                         "proto library)"),
+    ("tf.io", "match_filenames_once", "TF1 graph-mode local variable (tf.compat.v1)"),
+    ("tf.io", "decode_jxl", "JPEG XL decoding in TF's C++ image library"),
+    ("tf.image", "decode_jxl", "JPEG XL decoding in TF's C++ image library"),
+    ("tf.train", "*Def", "cluster protobufs of TF's distributed C++ runtime"),
+    ("tf.train", "ClusterSpec", "describes a cluster of TF C++ servers"),
+    ("tf.distribute", "Server", "an in-process TF C++ server of a cluster"),
+    ("tf.distribute", "TPUStrategy", "TPU hardware"),
+    ("tf.distribute", "ParameterServerStrategy", "a cluster of TF C++ parameter servers"),
+    ("tf.distribute", "cluster_resolver", "resolves TF C++ server clusters (TPU, Slurm, "
+                                          "Kubernetes)"),
+    ("tf.distribute", "coordinator", "parameter-server cluster coordination"),
+    ("tf.distribute", "NcclAllReduce", "NVIDIA NCCL all-reduce of TF's C++ runtime"),
+    ("tf.distribute", "HierarchicalCopyAllReduce", "multi-GPU copies of TF's C++ runtime"),
+    ("tf.experimental", "dtensor", "DTensor multi-device meshes (TF's C++ runtime)"),
+    ("tf.experimental", "tensorrt", "NVIDIA TensorRT graph converter"),
+    ("tf.experimental", "float8_*", "8-bit float dtypes of TF's C++ kernels, with no NumPy "
+                                    "equivalent"),
+    ("tf.experimental", "float4_*", "4-bit float dtype of TF's C++ kernels, with no NumPy "
+                                    "equivalent"),
+    ("tf.experimental", "*int[24]", "2- and 4-bit integer dtypes of TF's C++ kernels, with "
+                                    "no NumPy equivalent"),
+    ("tf.experimental", "register_filesystem_plugin", "loads a compiled TF C++ file-system "
+                                                      "plugin"),
+    ("tf.experimental", "function_executor_type", "selects TF's C++ function executor"),
+    ("tf.test", "create_local_cluster", "starts TF C++ servers"),
+    ("tf.test", "assert_equal_graph_def", "compares GraphDef protobufs: graph mode only"),
+    ("tf.keras", "applications", "pretrained ImageNet models, downloaded weights of Keras's "
+                                 "model zoo"),
+    ("tf.keras", "distribution", "JAX's multi-device distribution API"),
 ]
 
 KINDS = ("class", "function", "module", "constant")

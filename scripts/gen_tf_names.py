@@ -23,6 +23,12 @@ NAMESPACES = [
     "tf.config", "tf.data", "tf.data.experimental", "tf.keras.layers", "tf.keras.losses",
     "tf.keras.metrics", "tf.keras.optimizers", "tf.keras.optimizers.schedules",
     "tf.keras.callbacks", "tf.keras.initializers", "tf.keras.activations", "tf.keras.ops",
+    "tf.io", "tf.io.gfile", "tf.errors", "tf.strings", "tf.image", "tf.sparse", "tf.ragged",
+    "tf.signal", "tf.audio", "tf.bitwise", "tf.sets", "tf.lookup", "tf.train", "tf.summary",
+    "tf.autograph", "tf.distribute", "tf.experimental", "tf.test", "tf.keras",
+    "tf.keras.utils", "tf.keras.models", "tf.keras.backend",
+    "tf.keras.regularizers", "tf.keras.constraints", "tf.keras.preprocessing",
+    "tf.keras.mixed_precision", "tf.keras.datasets",
 ]
 
 
