@@ -15,6 +15,8 @@ def floatx():
 
 
 def set_floatx(value):
+    """Set the default float type (``'float16'``, ``'bfloat16'``, ``'float32'`` or
+    ``'float64'``)."""
     global _FLOATX
     if value not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(f"Unknown `floatx` value: {value}. Expected one of float16, bfloat16, "
@@ -23,10 +25,12 @@ def set_floatx(value):
 
 
 def epsilon():
+    """The fuzz factor added to denominators (``1e-7`` by default)."""
     return _EPSILON
 
 
 def set_epsilon(value):
+    """Set the fuzz factor ``epsilon()`` returns."""
     global _EPSILON
     _EPSILON = float(value)
 
@@ -77,6 +81,49 @@ def initializer_rng(seed, name):
 
 
 def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor of the functional API (``keras.Input`` or a layer's
+    output on one)."""
     from .layers.input_layer import KerasTensor  # cycle: keras.layers imports keras.backend
 
     return isinstance(x, KerasTensor)
+
+
+# Keras 3's legacy backend functions (``K.mean``, ``K.variable``...), in
+# ``keras._legacy_backend``: that module loads on first use of one of these names
+_LEGACY_NAMES = frozenset([
+    "abs", "all", "any", "arange", "argmax", "argmin", "backend", "batch_dot", "batch_flatten",
+    "batch_get_value", "batch_normalization", "batch_set_value", "bias_add",
+    "binary_crossentropy", "binary_focal_crossentropy", "cast", "cast_to_floatx",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate",
+    "constant", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params",
+    "ctc_batch_cost", "ctc_decode", "ctc_label_dense_to_sparse", "cumprod", "cumsum",
+    "depthwise_conv2d", "dot", "dropout", "dtype", "elu", "equal", "eval", "exp",
+    "expand_dims", "eye", "flatten", "foldl", "foldr", "gather", "get_uid", "get_value",
+    "gradients", "greater", "greater_equal", "hard_sigmoid", "image_data_format", "in_top_k",
+    "int_shape", "is_float_dtype", "is_int_dtype", "is_sparse", "l2_normalize", "less",
+    "less_equal", "log", "map_fn", "max", "maximum", "mean", "min", "minimum",
+    "moving_average_update", "name_scope", "ndim", "not_equal", "one_hot", "ones",
+    "ones_like", "permute_dimensions", "pool2d", "pool3d", "pow", "prod", "random_bernoulli",
+    "random_normal", "random_normal_variable", "random_uniform", "random_uniform_variable",
+    "relu", "repeat", "repeat_elements", "reshape", "resize_images", "resize_volumes",
+    "result_type", "reverse", "rnn", "round", "separable_conv2d", "set_image_data_format",
+    "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt",
+    "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient", "sum",
+    "switch", "tanh", "temporal_padding", "tile", "to_dense", "transpose", "truncated_normal",
+    "update", "update_add", "update_sub", "var", "variable", "zeros", "zeros_like",
+])
+
+
+def __getattr__(name):
+    if name in _LEGACY_NAMES:
+        import importlib  # deferred: the legacy functions load on first use
+
+        value = getattr(importlib.import_module("tapeflow.keras._legacy_backend"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LEGACY_NAMES)
