@@ -638,6 +638,7 @@ def ragged_range(starts, limits=None, deltas=1, dtype=None, name=None,
 
 
 def row_splits_to_segment_ids(splits, name=None, out_type=None):
+    """The row id of each value, from a ragged tensor's ``splits``."""
     s = _host(splits if isinstance(splits, TensorBase) else convert_to_tensor(
         splits, dtype_hint=dtypes.int64))
     d = s.dtype if out_type is None else dtypes.as_dtype(out_type)._np
@@ -645,6 +646,7 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
 
 
 def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """Row splits from sorted ``segment_ids`` (``num_segments`` rows at least)."""
     ids = _host(segment_ids if isinstance(segment_ids, TensorBase) else convert_to_tensor(
         segment_ids, dtype_hint=dtypes.int64))
     d = ids.dtype if out_type is None else dtypes.as_dtype(out_type)._np
@@ -685,6 +687,8 @@ def boolean_mask(data, mask, name=None):
 
 
 def stack(values, axis=0, name=None):
+    """The ragged or dense ``values`` stacked along a new dimension ``axis`` into one
+    RaggedTensor."""
     return ragged_stack(values, axis)
 
 

@@ -104,6 +104,8 @@ SPARSE_TO_DENSE = Op("SparseToDense", _to_dense_fwd, _to_dense_grad, None)
 
 
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
+    """A dense tensor of ``sp_input``'s shape, its entries in place and ``default_value``
+    elsewhere."""
     sp = _sp(sp_input, "to_dense")
     index, shape = _idx(sp), _shape(sp)
     if validate_indices:
@@ -121,6 +123,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
 
 
 def from_dense(tensor, name=None):
+    """A SparseTensor of the nonzero entries of ``tensor``."""
     t = _t(tensor)
     a = np.asarray(to_host(to_host(t._v)))
     zero = np.zeros((), a.dtype) if a.dtype.kind in "biufc" else np.full((), b"", a.dtype)
@@ -131,6 +134,7 @@ def from_dense(tensor, name=None):
 
 # -- reorder, retain, slice, transpose, reshape, concat, expand_dims ---------------------------
 def reorder(sp_input, name=None):
+    """``sp_input`` with its entries in row-major order of their indices."""
     sp = _sp(sp_input, "reorder")
     index, shape = _idx(sp), _shape(sp)
     order = np.lexsort(index.T[::-1]) if index.size else np.arange(index.shape[0])
@@ -138,6 +142,7 @@ def reorder(sp_input, name=None):
 
 
 def retain(sp_input, to_retain):
+    """The entries of ``sp_input`` where the 1-D boolean ``to_retain`` is True."""
     sp = _sp(sp_input, "retain")
     keep = np.asarray(_host(_t(to_retain)), bool)
     if keep.shape != (sp.indices._v.shape[0],):
@@ -148,6 +153,8 @@ def retain(sp_input, to_retain):
 
 
 def slice(sp_input, start, size, name=None):
+    """The entries of ``sp_input`` inside the box at ``start`` of extent ``size``, re-indexed
+    from it."""
     sp = _sp(sp_input, "slice")
     index, shape = _idx(sp), _shape(sp)
     start = np.asarray(_host(_t(start, dtypes.int64)), np.int64)
@@ -165,6 +172,7 @@ def slice(sp_input, start, size, name=None):
 
 
 def transpose(sp_input, perm=None, name=None):
+    """``sp_input`` with its dimensions permuted by ``perm`` (reversed by default)."""
     sp = _sp(sp_input, "transpose")
     index, shape = _idx(sp), _shape(sp)
     rank = shape.size
@@ -177,6 +185,7 @@ def transpose(sp_input, perm=None, name=None):
 
 
 def reshape(sp_input, shape, name=None):
+    """``sp_input`` with a new dense shape (one -1 dimension inferred), its indices recomputed."""
     sp = _sp(sp_input, "reshape")
     index, old = _idx(sp), _shape(sp)
     new = [int(d) for d in (_host(shape).tolist() if isinstance(shape, TensorBase) else shape)]
@@ -204,6 +213,8 @@ def reshape(sp_input, shape, name=None):
 
 
 def concat(axis, sp_inputs, name=None, expand_nonconcat_dims=False, concat_dim=None):
+    """The SparseTensors ``sp_inputs`` joined along ``axis`` (``expand_nonconcat_dims`` widens
+    the other dimensions to the largest)."""
     if concat_dim is not None:
         axis = concat_dim
     sps = [_sp(s, "concat") for s in sp_inputs]
@@ -246,6 +257,7 @@ def _concat_values(vals):
 
 
 def expand_dims(sp_input, axis=None, name=None):
+    """``sp_input`` with a new dimension of size 1 inserted at ``axis``."""
     sp = _sp(sp_input, "expand_dims")
     index, shape = _idx(sp), _shape(sp)
     rank = shape.size + 1
@@ -305,6 +317,8 @@ def _reduce(kind, sp, axis, keepdims, output_is_sparse):
 
 def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None,
                reduction_axes=None, keep_dims=None):
+    """The sum of a SparseTensor's entries over ``axis`` (a dense tensor, or sparse with
+    ``output_is_sparse``)."""
     if reduction_axes is not None:
         axis = reduction_axes
     keepdims = bool(keepdims if keepdims is not None else keep_dims)
@@ -313,6 +327,8 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
 
 def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None,
                reduction_axes=None, keep_dims=None):
+    """The maximum of a SparseTensor's entries over ``axis`` (a dense tensor, or sparse with
+    ``output_is_sparse``)."""
     if reduction_axes is not None:
         axis = reduction_axes
     keepdims = bool(keepdims if keepdims is not None else keep_dims)
@@ -384,10 +400,14 @@ def _elementwise_union(op, a, b, opname):
 
 
 def maximum(sp_a, sp_b, name=None):
+    """The elementwise maximum of two SparseTensors of the same shape (entries missing in one
+    count as zero)."""
     return _elementwise_union(_math.maximum, sp_a, sp_b, "SparseSparseMaximum")
 
 
 def minimum(sp_a, sp_b, name=None):
+    """The elementwise minimum of two SparseTensors of the same shape (entries missing in one
+    count as zero)."""
     return _elementwise_union(_math.minimum, sp_a, sp_b, "SparseSparseMinimum")
 
 
@@ -465,6 +485,8 @@ def _tf_name(d):
 
 # -- to_indicator, fill_empty_rows -------------------------------------------------------------
 def to_indicator(sp_input, vocab_size, name=None):
+    """A dense boolean tensor, last dimension ``vocab_size``, True at each id of each row of
+    ``sp_input``."""
     sp = _sp(sp_input, "to_indicator")
     index, shape = _idx(sp), _shape(sp)
     ids = _host(sp.values).astype(np.int64)
@@ -479,6 +501,8 @@ def to_indicator(sp_input, vocab_size, name=None):
 
 
 def fill_empty_rows(sp_input, default_value, name=None):
+    """``(output, empty_row_indicator)``: every empty row of a 2-D SparseTensor gets one entry
+    ``default_value`` at column 0."""
     sp = _sp(sp_input, "fill_empty_rows")
     index, shape = _idx(sp), _shape(sp)
     nrows = int(shape[0])
@@ -605,10 +629,13 @@ def segment_sum(data, indices, segment_ids, num_segments=None, name=None):
 
 
 def segment_mean(data, indices, segment_ids, num_segments=None, name=None):
+    """The mean of ``data``'s rows picked by ``indices``, per segment of ``segment_ids``."""
     return _segment_reduce(data, indices, segment_ids, num_segments, lambda c: 1 / c)
 
 
 def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None):
+    """The sum of ``data``'s rows picked by ``indices``, per segment, divided by the square root
+    of its size."""
     return _segment_reduce(data, indices, segment_ids, num_segments, lambda c: 1 / np.sqrt(c))
 
 
