@@ -119,6 +119,8 @@ def random_jpeg_quality(image, min_jpeg_quality, max_jpeg_quality, seed=None):
 
 
 def stateless_random_jpeg_quality(image, min_jpeg_quality, max_jpeg_quality, seed):
+    """``image`` re-encoded as JPEG at a quality drawn from ``[min_jpeg_quality,
+    max_jpeg_quality)``, fixed by ``seed``."""
     q = _quality(min_jpeg_quality, max_jpeg_quality,
                  lambda lo, hi: stateless_uniform([], seed, lo, hi, dtypes.int32))
     return adjust_jpeg_quality(image, q)

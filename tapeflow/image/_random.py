@@ -48,10 +48,14 @@ def random_flip_up_down(image, seed=None):
 
 
 def stateless_random_flip_left_right(image, seed):
+    """``image`` (or each image of a batch) mirrored left-right with probability 1/2, fixed by
+    ``seed``."""
     return _flip(image, 2, _draw(seed, True))
 
 
 def stateless_random_flip_up_down(image, seed):
+    """``image`` (or each image of a batch) flipped upside down with probability 1/2, fixed by
+    ``seed``."""
     return _flip(image, 1, _draw(seed, True))
 
 
@@ -75,6 +79,8 @@ def random_brightness(image, max_delta, seed=None):
 
 
 def stateless_random_brightness(image, max_delta, seed):
+    """``image`` plus one delta drawn from ``[-max_delta, max_delta)``, fixed by the 2-element
+    ``seed``."""
     return adjust_brightness(image, _delta(float(max_delta), _draw(seed, True)))
 
 
@@ -84,6 +90,8 @@ def random_contrast(image, lower, upper, seed=None):
 
 
 def stateless_random_contrast(image, lower, upper, seed):
+    """``adjust_contrast`` by a factor drawn from ``[lower, upper)``, fixed by the 2-element
+    ``seed``."""
     return adjust_contrast(image, _factor(float(lower), float(upper), _draw(seed, True)))
 
 
@@ -93,6 +101,8 @@ def random_saturation(image, lower, upper, seed=None):
 
 
 def stateless_random_saturation(image, lower, upper, seed):
+    """``adjust_saturation`` by a factor drawn from ``[lower, upper)``, fixed by the 2-element
+    ``seed``."""
     return adjust_saturation(image, _factor(float(lower), float(upper), _draw(seed, True)))
 
 
@@ -108,6 +118,8 @@ def random_hue(image, max_delta, seed=None):
 
 
 def stateless_random_hue(image, max_delta, seed):
+    """``adjust_hue`` by a delta drawn from ``[-max_delta, max_delta)``, fixed by the 2-element
+    ``seed``."""
     return adjust_hue(image, _hue(float(max_delta), _draw(seed, True)))
 
 
@@ -130,6 +142,7 @@ def random_crop(value, size, seed=None, name=None):
 
 
 def stateless_random_crop(value, size, seed, name=None):
+    """A random ``size`` crop of ``value``, its offset fixed by the 2-element ``seed``."""
     return _crop(value, size, _draw(seed, True))
 
 
@@ -201,6 +214,8 @@ def stateless_sample_distorted_bounding_box(image_size, bounding_boxes, seed,
                                             min_object_covered=0.1, aspect_ratio_range=None,
                                             area_range=None, max_attempts=None,
                                             use_image_if_no_bounding_boxes=None, name=None):
+    """``(begin, size, bboxes)`` of a random crop covering part of ``bounding_boxes``, fixed by
+    ``seed`` (TF's constraints on aspect ratio, area and coverage)."""
     s = [int(v) for v in value_of(seed).reshape(-1)]
     if len(s) != 2:
         raise InvalidArgumentError(None, "StatelessSampleDistortedBoundingBox", "seed must "

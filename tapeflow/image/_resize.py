@@ -15,6 +15,8 @@ __all__ = ["ResizeMethod", "resize", "resize_with_pad"]
 
 
 class ResizeMethod:
+    """The names of ``tf.image.resize``'s interpolation methods, as TF's constants."""
+
     BILINEAR = "bilinear"
     NEAREST_NEIGHBOR = "nearest"
     BICUBIC = "bicubic"

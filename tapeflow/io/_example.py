@@ -132,6 +132,16 @@ class RaggedFeature(collections.namedtuple(
                                dtypes.as_dtype(row_splits_dtype), validate)
 
 
+class SparseFeature(collections.namedtuple(
+        "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
+    """A sparse feature stored as index feature(s) ``index_key`` (int64) and a value feature
+    ``value_key``, parsed to a ``tf.sparse.SparseTensor`` of dense shape ``size`` (with a
+    leading batch dimension for a batch)."""
+
+    def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
+
+
 # -- parsing ---------------------------------------------------------------------------------
 def _serialized_list(serialized):
     """The serialized examples as a NumPy object array (a scalar or a vector of bytes)."""
@@ -329,9 +339,44 @@ def _parse_features(examples, features, batched, where):
             out[key] = const(dense if batched else dense[0, ...])
         elif isinstance(spec, RaggedFeature):
             out[key] = _ragged(spec, key, examples, where, batched)
+        elif isinstance(spec, SparseFeature):
+            out[key] = _sparse_feature(spec, examples, where, batched)
         else:
             raise ValueError(f"Unsupported {type(spec).__name__} {spec!r} for key {key!r}")
     return out
+
+
+def _sparse_feature(spec, examples, where, batched):
+    """A ``SparseFeature``: its index and value features read as lists and merged (sorted by
+    index unless ``already_sorted``), as TF's ``sparse_merge`` does."""
+    from ..sparse import SparseTensor  # deferred: same layer, loaded only when parsing
+
+    keys = [spec.index_key] if isinstance(spec.index_key, str) else list(spec.index_key)
+    sizes = [spec.size] if isinstance(spec.size, int) else [int(d) for d in spec.size]
+    dtype = _check_dtype(spec.dtype)
+    vals = _lists(spec.value_key, dtype, examples, where)
+    n = sum(v.size for v in vals)
+    cols = []
+    for k in keys:
+        ids = _lists(k, dtypes.int64, examples, where)
+        total = sum(v.size for v in ids)
+        if total != n:
+            raise ValueError(f"Dimensions {total} and {n} are not compatible")
+        cols.append(np.concatenate(ids).astype(np.int64) if ids else np.zeros(0, np.int64))
+    rows = np.concatenate([np.full(v.size, i, np.int64) for i, v in enumerate(vals)]) \
+        if vals else np.zeros(0, np.int64)
+    if batched:
+        cols.insert(0, rows)
+        sizes = [len(examples)] + sizes
+    idx = np.stack(cols, 1) if cols else np.zeros((n, 0), np.int64)
+    flat = np.concatenate(vals) if vals else np.zeros(0, dtype._np)
+    if dtype != dtypes.string:
+        flat = flat.astype(dtype._np)
+    if not spec.already_sorted and n:
+        order = np.lexsort(idx.T[::-1])
+        idx, flat = idx[order], flat[order]
+    return SparseTensor(const(idx.reshape(n, len(sizes))), const(flat),
+                        const(np.asarray(sizes, np.int64)))
 
 
 def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
@@ -390,3 +435,122 @@ def parse_example(serialized, features, example_names=None, name=None):
     (``VarLenFeature``: a ``SparseTensor`` of dense shape ``[batch, longest]``;
     ``RaggedFeature``: a ``RaggedTensor``; sequences padded with their default)."""
     return _parse(serialized, features, True)
+
+
+def parse_sequence_example(serialized, context_features=None, sequence_features=None,
+                           example_names=None, name=None):
+    """Parses a vector of serialized ``tf.train.SequenceExample`` into ``(context,
+    feature_lists, feature_list_lengths)``: context features as ``parse_example`` gives them;
+    a feature list as a ``[batch, T, *shape]`` tensor padded with its default
+    (``FixedLenSequenceFeature``, whose step counts go in ``feature_list_lengths``), a
+    ``SparseTensor`` ``[batch, T, longest]`` (``VarLenFeature``) or a ``RaggedTensor``
+    (``RaggedFeature``). A scalar ``serialized`` parses one, without the batch dimension."""
+    if not context_features and not sequence_features:
+        raise ValueError("Both `context_features` and `sequence_features` argument are None, "
+                         "but at least one should have values.")
+    blobs = _serialized_list(serialized)
+    if blobs.ndim == 0:
+        context, lists = parse_single_sequence_example(serialized, context_features,
+                                                       sequence_features)
+        lengths = {key: const(np.int64(lists[key].shape[0]))
+                   for key, spec in (sequence_features or {}).items()
+                   if isinstance(spec, FixedLenSequenceFeature)}
+        return context, lists, lengths
+    if blobs.ndim > 1:
+        raise ValueError(f"Input serialized must be a vector, got shape {list(blobs.shape)}")
+    op = "ParseSequenceExampleV2"
+    msgs = [_message(b, "SequenceExample", op) for b in blobs]
+
+    def where(i, key=None):
+        return "Name: <unknown>, " if key is None else \
+            f"Name: <unknown>, Key: {key}, Index: {i}."
+
+    context = _parse_features([m.context.feature for m in msgs], context_features or {}, True,
+                              where)
+    lists, lengths = {}, {}
+    for key, spec in (sequence_features or {}).items():
+        steps = []
+        for m in msgs:
+            present = key in m.feature_lists.feature_list
+            if not present and isinstance(spec, FixedLenSequenceFeature) and \
+                    not spec.allow_missing:
+                raise InvalidArgumentError(
+                    None, op, f"Name: <unknown>, Feature list '{key}' is required but could "
+                    "not be found.  Did you mean to include it in "
+                    "feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?")
+            steps.append([{key: f} for f in m.feature_lists.feature_list[key].feature]
+                         if present else [])
+        if isinstance(spec, FixedLenSequenceFeature):
+            lists[key], lengths[key] = _dense_lists(spec, key, steps, op)
+        elif isinstance(spec, VarLenFeature):
+            lists[key] = _sparse_lists(key, _check_dtype(spec.dtype), steps, where)
+        elif isinstance(spec, RaggedFeature):
+            lists[key] = _ragged_lists(spec, key, steps, where)
+        else:
+            raise ValueError(f"Unsupported {type(spec).__name__} {spec!r} for key {key!r}")
+    return context, lists, lengths
+
+
+def _dense_lists(spec, key, steps, op):
+    dtype = _check_dtype(spec.dtype)
+    shape = [int(d) for d in spec.shape]
+    n = int(np.prod(shape)) if shape else 1
+    per = []
+    for ex in steps:
+        rows = []
+        for t, feats in enumerate(ex):
+            v = _values(feats.get(key), key, dtype, lambda i, k: f"Name: <unknown>, Key: {k}, "
+                        f"Index: {i}.", t)
+            v = np.zeros(0, dtype._np) if v is None else v
+            if v.size != n:
+                raise InvalidArgumentError(
+                    None, op, f"Name: <unknown>, Key: {key}, Index: {t}.  Number of values != "
+                    f"expected.  values size: {v.size} but output shape: "
+                    f"[{','.join(str(d) for d in shape)}]")
+            rows.append(v.reshape(shape))
+        per.append(rows)
+    longest = max((len(r) for r in per), default=0)
+    fill = spec.default_value if spec.default_value is not None else \
+        (b"" if dtype == dtypes.string else 0)
+    out = np.empty([len(per), longest] + shape, object if dtype == dtypes.string else dtype._np)
+    out[...] = fill
+    for i, rows in enumerate(per):
+        if rows:
+            out[i, :len(rows)] = np.stack(rows)
+    return const(out), const(np.asarray([len(r) for r in per], np.int64))
+
+
+def _sparse_lists(key, dtype, steps, where):
+    from ..sparse import SparseTensor  # deferred: same layer, loaded only when parsing
+
+    idx, vals = [], []
+    longest_t = longest_w = 0
+    for i, ex in enumerate(steps):
+        for t, v in enumerate(_lists(key, dtype, ex, where)):
+            idx.append(np.stack([np.full(v.size, i), np.full(v.size, t), np.arange(v.size)], 1))
+            vals.append(v)
+            longest_w = max(longest_w, v.size)
+        longest_t = max(longest_t, len(ex))
+    ind = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, 3), np.int64)
+    flat = np.concatenate(vals) if vals else np.zeros(0, dtype._np)
+    if dtype != dtypes.string:
+        flat = flat.astype(dtype._np)
+    return SparseTensor(const(ind.reshape(-1, 3)), const(flat),
+                        const(np.asarray([len(steps), longest_t, longest_w], np.int64)))
+
+
+def _ragged_lists(spec, key, steps, where):
+    from ..ragged import RaggedTensor  # deferred: same layer, loaded only when parsing
+
+    dtype = _check_dtype(spec.dtype)
+    inner, vals = [], []
+    for ex in steps:
+        for v in _lists(spec.value_key or key, dtype, ex, where):
+            inner.append(v.size)
+            vals.append(v)
+    flat = np.concatenate(vals) if vals else np.zeros(0, dtype._np)
+    if dtype != dtypes.string:
+        flat = flat.astype(dtype._np)
+    rs = spec.row_splits_dtype._np
+    steps_rt = RaggedTensor.from_row_lengths(const(flat), const(np.asarray(inner, rs)))
+    return RaggedTensor.from_row_lengths(steps_rt, const(np.asarray([len(e) for e in steps], rs)))

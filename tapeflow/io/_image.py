@@ -11,10 +11,15 @@ from . import _png16
 from ._files import scalar_bytes
 
 __all__ = ["decode_png", "decode_jpeg", "decode_and_crop_jpeg", "decode_gif", "decode_bmp",
-           "decode_image", "encode_png", "encode_jpeg", "is_jpeg", "extract_jpeg_shape"]
+           "decode_image", "decode_webp", "encode_png", "encode_jpeg", "is_jpeg",
+           "extract_jpeg_shape"]
 
 _PNG, _GIF, _BMP = b"\x89PNG\r\n\x1a\n", (b"GIF87a", b"GIF89a"), b"BM"
 _JPEG = b"\xff\xd8\xff"
+
+
+def _is_webp(data):
+    return len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP"
 
 
 def _pil():
@@ -187,6 +192,45 @@ def decode_gif(contents, name=None):
     return convert_to_tensor(np.stack(frames), dtypes.uint8)
 
 
+def _webp_frames(data, channels, op):
+    """``[frames, h, w, c]`` uint8 of a WebP (``c`` 4 when it has alpha, else 3)."""
+    if channels not in (0, 1, 3, 4):
+        raise InvalidArgumentError(None, op, f"`channels` must be 0, 1, 3 or 4 but got "
+                                   f"{channels} [Op:{op}]")
+    if channels == 1:
+        raise InvalidArgumentError(None, op, f"WebP only supports 3 or 4 channels [Op:{op}]")
+    im = _open(data, op, "WebP")
+    alpha = "A" in im.getbands() or "transparency" in im.info
+    if channels and channels != (4 if alpha else 3):
+        raise InvalidArgumentError(None, op, "Number of channels requested does not match "
+                                   f"input [Op:{op}]")
+    frames = []
+    for k in range(getattr(im, "n_frames", 1)):
+        im.seek(k)
+        frames.append(np.asarray(im.convert("RGBA" if alpha else "RGB"), np.uint8))
+    return np.stack(frames)
+
+
+def decode_webp(contents, channels=0, dtype=dtypes.uint8, name=None):
+    """A WebP image (still or animated) as uint8 ``[frames, h, w, c]``, ``c`` 3 (RGB) or 4
+    (RGBA, when the image has alpha; ``channels`` may only confirm it)."""
+    op = "DecodeWebP"
+    data = scalar_bytes(contents, "contents", op)
+    dtype = dtypes.as_dtype(dtype)
+    if dtype != dtypes.uint8:
+        raise InvalidArgumentError(None, op, f"Value for attr 'dtype' of {_tf_word(dtype)} is "
+                                   f"not in the list of allowed values: uint8 [Op:{op}]")
+    if not _is_webp(data):
+        raise InvalidArgumentError(None, op, "Unknown image file format. One of JPEG, JPEG XL, "
+                                   f"PNG, GIF, BMP, WebP required. [Op:{op}]")
+    return convert_to_tensor(_webp_frames(data, int(channels), op), dtypes.uint8)
+
+
+def _tf_word(dtype):
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name,
+                                                                            dtype.name)
+
+
 def _other(data, channels, dtype, op):
     if data.startswith(_GIF):
         raise InvalidArgumentError(None, op, f"{op} cannot decode a GIF: use decode_gif or "
@@ -199,8 +243,9 @@ def _other(data, channels, dtype, op):
 
 def decode_image(contents, channels=None, dtype=dtypes.uint8, name=None,
                  expand_animations=True):
-    """Any of PNG, JPEG, GIF, BMP by its header: [h, w, c] (GIF: [frames, h, w, 3], or its
-    first frame without ``expand_animations``); ``dtype`` float32 scales to [0, 1]."""
+    """Any of PNG, JPEG, GIF, BMP, WebP by its header: [h, w, c] (GIF and WebP: [frames, h,
+    w, c], or the first frame without ``expand_animations``); ``dtype`` float32 scales to
+    [0, 1]."""
     data = scalar_bytes(contents, "contents", "DecodeImage")
     dtype = dtypes.as_dtype(dtype)
     if data.startswith(_PNG):
@@ -215,6 +260,12 @@ def decode_image(contents, channels=None, dtype=dtypes.uint8, name=None,
         a = decode_jpeg(data, channels or 0).numpy()
     elif data.startswith(_BMP):
         a = decode_bmp(data, channels or 0).numpy()
+    elif _is_webp(data):
+        if dtype != dtypes.uint8:
+            raise InvalidArgumentError(None, "DecodeImage", "WebP only supports uint8 for "
+                                       "dtype [Op:DecodeImage]")
+        a = _webp_frames(data, channels or 0, "DecodeImage")
+        return convert_to_tensor(a if expand_animations else a[0], dtypes.uint8)
     else:
         raise InvalidArgumentError(None, "DecodeImage", "Unknown image file format. One of "
                                    "JPEG, PNG, GIF, BMP required. [Op:DecodeImage]")
