@@ -87,6 +87,8 @@ def _registered_key(cls):
 
 
 def get_registered_name(obj):
+    """The name an object is saved under: its ``'package>name'`` when registered, else its
+    (class) name."""
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         return _registered_key(obj) or obj.__name__
     cls = obj if isinstance(obj, type) else type(obj)
@@ -94,6 +96,8 @@ def get_registered_name(obj):
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered or in scope under ``name`` (``custom_objects`` first, then
+    registered ones, then ``module_objects``), or None."""
     custom = _custom_objects(custom_objects)  # an enclosing CustomObjectScope's too
     if name in custom:
         return custom[name]

@@ -69,12 +69,15 @@ _registry.register("constraint", MaxNorm, NonNeg, UnitNorm, MinMaxNorm, aliases=
 
 
 def get(identifier):
+    """A constraint from a name, a config dict, a callable or None."""
     return _registry.get("constraint", identifier)
 
 
 def serialize(constraint):
+    """A constraint's config dict (``{'class_name', 'config'}``)."""
     return _registry.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None):
+    """The constraint a config dict or name stands for."""
     return _registry.deserialize("constraint", config, custom_objects)

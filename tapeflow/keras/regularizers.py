@@ -1,4 +1,7 @@
-"""Weight and activity regularizers: ``l1``, ``l2``, ``l1_l2``."""
+"""Weight and activity regularizers: ``l1``, ``l2``, ``l1_l2``, ``orthogonal_regularizer``."""
+from ..backend import host as np
+from ..ops import array as A
+from ..ops import linalg as LA
 from ..ops import math as M
 from ..ops import reduction as R
 from . import _registry
@@ -52,22 +55,60 @@ class L2(L1L2):
 
 
 def l1_l2(l1=0.01, l2=0.01):
+    """An ``L1L2`` regularizer (0.01 for both factors by default)."""
     return L1L2(l1, l2)
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Penalise non-orthogonal rows (``mode='rows'``) or columns of a rank-2 weight:
+    ``factor`` times the mean absolute cosine between distinct rows (columns)."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)) or \
+                factor < 0:
+            raise ValueError("Invalid value for argument factor: expected a non-negative "
+                             f"float.Received: factor={factor}")
+        if mode not in ("rows", "columns"):
+            raise ValueError('Invalid value for argument `mode`. Expected one of {"rows", '
+                             f'"columns"}}. Received: mode={mode}')
+        self.factor = float(np.float32(factor))  # Keras keeps it as a float32
+        self.mode = mode
+
+    def __call__(self, inputs):
+        shape = tuple(inputs.shape)
+        if len(shape) != 2:
+            raise ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: "
+                             f"inputs.shape={shape}")
+        x = inputs if self.mode == "rows" else A.transpose(inputs)
+        norm = M.sqrt(M.maximum(R.reduce_sum(M.square(x), axis=1, keepdims=True), 1e-12))
+        x = x / norm
+        size = int(x.shape[0])
+        cos = LA.matmul(x, x, transpose_b=True)
+        off = M.abs(cos * (1.0 - A.eye(size, dtype=x.dtype)))
+        return self.factor * R.reduce_sum(off) / (size * (size - 1))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer
 l1, l2 = L1, L2
 # NOTE: the name 'l1_l2' makes l1_l2()'s L1L2(0.01, 0.01), as tf.keras 2's function does.
-_registry.register("regularizer", L1L2, L1, L2, aliases={
+_registry.register("regularizer", L1L2, L1, L2, OrthogonalRegularizer, aliases={
+    "orthogonal_regularizer": OrthogonalRegularizer,
     "l1": L1, "l2": L2, "l1_l2": (L1L2, {"l1": 0.01, "l2": 0.01})})
 
 
 def get(identifier):
+    """A regularizer from an instance, a name (``'l2'``), a config dict or None."""
     return _registry.get("regularizer", identifier)
 
 
 def serialize(regularizer):
+    """A regularizer's config dict (``class_name`` and ``config``)."""
     return _registry.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
+    """The regularizer a ``serialize`` dict describes."""
     return _registry.deserialize("regularizer", config, custom_objects)

@@ -1,13 +1,20 @@
-"""``tf.test``: a ``unittest.TestCase`` with TF's tensor assertions, and device queries."""
+"""``tf.test``: a ``unittest.TestCase`` with TF's tensor assertions, device queries,
+``Benchmark``, the test decorators ``disable_with_predicate`` / ``with_eager_op_as_function``
+and ``experimental.sync_devices``."""
+import functools
+import inspect
+import time
 import unittest
 
 from ..backend import host as np
 from ..tape import GradientTape
 from ..tensor import constant, convert_to_tensor
+from . import experimental
 
 __all__ = ["TestCase", "main", "compute_gradient", "is_gpu_available", "gpu_device_name",
            "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
-           "is_built_with_xla", "is_cpu_target_available"]
+           "is_built_with_xla", "is_cpu_target_available", "Benchmark",
+           "disable_with_predicate", "with_eager_op_as_function", "experimental"]
 
 
 def _np(x):
@@ -157,3 +164,117 @@ def is_built_with_xla():
 def is_cpu_target_available(cpu):
     """True for the host CPU (NumPy runs everywhere)."""
     return True
+
+
+def disable_with_predicate(pred, skip_message):
+    """Decorate a test method: skip it with ``skip_message`` when ``pred()`` is true at the
+    time the test runs."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            if pred():
+                self.skipTest(skip_message)
+            return func(self, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def with_eager_op_as_function(cls=None, only_as_function=False):
+    """TF 2.21 keeps this decorator for old tests and returns the class unchanged (eager ops
+    always run as functions); so does tapeflow. Usable bare or with arguments."""
+    if cls is None:
+        return lambda c: c
+    return cls
+
+
+def _entry_text(name, iters, cpu_time, wall_time, throughput, extras, metrics):
+    """One ``BenchmarkEntries`` record in protobuf text format, as TF prints it."""
+    def num(v):
+        return repr(int(v)) if float(v).is_integer() and abs(v) < 1e16 else repr(float(v))
+
+    lines = ["entry {", f'  name: "{name}"']
+    if iters:  # proto3 text leaves zeros out
+        lines.append(f"  iters: {int(iters)}")
+    for key, value in (("cpu_time", cpu_time), ("wall_time", wall_time),
+                       ("throughput", throughput)):
+        if value:
+            lines.append(f"  {key}: {num(value)}")
+    for key in extras or {}:
+        value = extras[key]
+        lines += ["  extras {", f'    key: "{key}"', "    value {"]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            lines.append(f"      double_value: {num(value)}")
+        else:
+            lines.append(f'      string_value: "{value}"')
+        lines += ["    }", "  }"]
+    for metric in metrics or ():
+        lines += ["  metrics {", f'    name: "{metric["name"]}"',
+                  f"    value: {num(metric['value'])}"]
+        for bound in ("min_value", "max_value"):
+            if metric.get(bound) is not None:
+                lines.append(f"    {bound}: {num(metric[bound])}")
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+class Benchmark:
+    """Base class of TF benchmarks: methods named ``benchmark*`` time something and call
+    ``report_benchmark``, which prints the entry in TF's text format."""
+
+    @classmethod
+    def is_abstract(cls):
+        """True for ``tf.test.Benchmark`` itself, False for a subclass."""
+        return cls is Benchmark
+
+    def _get_name(self, overwrite_name=None):
+        """``'<class>.<name>'``: the given name, else the calling benchmark method's."""
+        name = overwrite_name
+        if name is None:
+            frame = inspect.currentframe().f_back.f_back
+            name = frame.f_code.co_name if frame is not None else "unknown"
+        return f"{type(self).__name__}.{name}"
+
+    def report_benchmark(self, iters=None, cpu_time=None, wall_time=None, throughput=None,
+                         extras=None, name=None, metrics=None):
+        """Print one benchmark result (iterations, seconds, throughput, extras, metrics)."""
+        name = self._get_name(overwrite_name=name)
+        print(_entry_text(name, iters, cpu_time, wall_time, throughput, extras, metrics))
+
+    def _report_as(self, full_name, **values):
+        print(_entry_text(full_name, values.get("iters"), None, values.get("wall_time"),
+                          values.get("throughput"), values.get("extras"), None))
+
+    def evaluate(self, tensors):
+        """Tensors (nested) as NumPy values."""
+        from .. import nest  # deferred: nest is light, kept off the import path
+        return nest.map_structure(_np, tensors)
+
+    def run_op_benchmark(self, sess, op_or_tensor, feed_dict=None, burn_iters=2, min_iters=10,
+                         store_trace=False, store_memory_usage=True, name=None, extras=None,
+                         mbs=0):
+        """Time ``op_or_tensor`` (a callable in eager tapeflow; a tensor is already computed)
+        ``burn_iters`` times unmeasured, then ``min_iters`` times, and report the median.
+        ``sess`` and ``feed_dict`` are TF 1's and must be None."""
+        full_name = self._get_name(overwrite_name=name)
+        if sess is not None or feed_dict is not None:
+            raise ValueError("tapeflow runs eagerly: `sess` and `feed_dict` must be None.")
+        run = op_or_tensor if callable(op_or_tensor) else (lambda: op_or_tensor)
+        for _ in range(burn_iters):
+            self.evaluate(run())
+        deltas = []
+        for _ in range(min_iters):
+            start = time.perf_counter()
+            self.evaluate(run())
+            deltas.append(time.perf_counter() - start)
+        median = float(np.median(np.asarray(deltas))) if deltas else 0.0
+        throughput = mbs / median if median else 0.0
+        extras = dict(extras or {})
+        self._report_as(full_name, iters=min_iters, wall_time=median, extras=extras,
+                        throughput=throughput)
+        extras["wall_time_mean"] = float(np.mean(deltas)) if deltas else 0.0
+        extras["wall_time_stdev"] = float(np.std(deltas)) if deltas else 0.0
+        return {"iters": min_iters, "wall_time": median, "extras": extras, "name": name,
+                "throughput": throughput}

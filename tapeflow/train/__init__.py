@@ -1,6 +1,8 @@
 """``tf.train``: ``Checkpoint``, ``CheckpointManager``, ``latest_checkpoint``,
-``load_checkpoint`` and ``list_variables``, in TensorFlow's checkpoint format, and the
-``tf.train.Example`` protobufs of TFRecord files."""
+``load_checkpoint`` and ``list_variables``, in TensorFlow's checkpoint format,
+``CheckpointView`` / ``TrackableView`` over object graphs, ``ExponentialMovingAverage``,
+``Coordinator``, and the ``tf.train.Example`` protobufs of TFRecord files."""
+from . import experimental
 from ._checkpoint import (
     Checkpoint,
     CheckpointLoadStatus,
@@ -13,14 +15,18 @@ from ._checkpoint import (
     load_checkpoint,
     load_variable,
 )
+from ._coordinator import Coordinator
+from ._ema import ExponentialMovingAverage
 from ._files import latest_checkpoint
 from ._manager import CheckpointManager
+from ._views import CheckpointView, TrackableView
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointManager", "CheckpointOptions",
            "CheckpointReader", "CheckpointState", "checkpoints_iterator", "get_checkpoint_state",
            "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable",
            "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
-           "FloatList", "Int64List", "SequenceExample"]
+           "FloatList", "Int64List", "SequenceExample", "CheckpointView", "Coordinator",
+           "ExponentialMovingAverage", "TrackableView", "experimental"]
 _MESSAGES = ("BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
              "FloatList", "Int64List", "SequenceExample")
 

@@ -13,9 +13,11 @@ from ..backend import host as np
 from ..backend import to_host, xp_of
 from ..module import Module
 from ..variable import Variable
+from .experimental import PythonState
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
 ITERATOR_STATE = "ITERATOR_STATE"
+PY_STATE = "py_state"
 
 # Keras 3 stores these weights under a private attribute (a property serves the public name);
 # its transposed, depthwise and separable convolutions keep the public names
@@ -182,7 +184,7 @@ def children(obj):
 
 
 def is_trackable(value):
-    if isinstance(value, (Variable, Module, Leaf, _Node)) or is_optimizer(value) or \
+    if isinstance(value, (Variable, Module, Leaf, _Node, PythonState)) or is_optimizer(value) or \
             is_iterator(value) or hasattr(value, "_checkpoint_children"):
         return True
     if isinstance(value, (list, tuple)):
@@ -206,7 +208,21 @@ def value_of(obj):
         return obj
     if is_iterator(obj):
         return _iterator_leaf(obj)
+    if isinstance(obj, PythonState):
+        return _python_state_leaf(obj)
     return None
+
+
+def _python_state_leaf(obj):
+    def get():
+        value = obj.serialize()
+        return ((), [value.encode("utf-8") if isinstance(value, str) else bytes(value)])
+
+    def set_(a):
+        value = np.asarray(a, dtype=object).reshape(-1)[0]
+        obj.deserialize(value)
+
+    return Leaf(get, set_, (), "string", "py_state", PY_STATE)
 
 
 def attribute_of(value):

@@ -76,6 +76,7 @@ set_dtype_policy = set_global_policy
 
 
 def global_policy():
+    """The global DTypePolicy (``mixed_precision.set_global_policy``; 'float32' by default)."""
     return DTypePolicy(_global[0])
 
 

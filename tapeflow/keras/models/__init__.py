@@ -1,6 +1,8 @@
-"""``keras.models``: ``Model`` (subclassed or functional), ``Sequential`` and ``load_model``."""
+"""``keras.models``: ``Model`` (subclassed or functional), ``Sequential``, ``load_model``,
+``clone_model`` and ``model_from_json``."""
 from .. import _registry
 from ..saving import load_model as _load
+from .cloning import clone_model, model_from_json
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
@@ -16,7 +18,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
+    """Save ``model`` to ``filepath`` (``model.save``: a ``.keras`` file)."""
     model.save(filepath, overwrite=overwrite, **kwargs)
 
 
-__all__ = ["Model", "Sequential", "Functional", "load_model", "save_model"]
+__all__ = ["Model", "Sequential", "Functional", "load_model", "save_model", "clone_model",
+           "model_from_json"]

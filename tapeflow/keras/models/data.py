@@ -102,6 +102,8 @@ unpack_x_y_sample_weight = unpack
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: the tuple a dataset yields for those
+    parts."""
     if y is None:
         return (x,)
     if sample_weight is None:

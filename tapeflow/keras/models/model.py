@@ -1,6 +1,8 @@
 """``Model``: a Layer that trains — ``compile``, ``fit``, ``evaluate``, ``predict`` and the
 ``train_step``/``test_step`` a subclass may override."""
+import json
 import os
+import warnings
 
 from ... import _replicas, nest  # _replicas: data-parallel fit (tf.distribute)
 from ...backend import host as np
@@ -9,7 +11,7 @@ from ...function import function
 from ...ops.math import cast
 from ...tape import GradientTape
 from ...tensor import TensorBase
-from .. import backend, mixed_precision, optimizers, saving
+from .. import backend, config, mixed_precision, optimizers, saving
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -190,6 +192,11 @@ class Model(Layer):
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
         saving._keras_file.load_weights(self, os.fspath(filepath),
                                         skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The model's config as JSON (Keras 3's serialized form, which
+        ``keras.models.model_from_json`` reads); ``kwargs`` go to ``json.dumps``."""
+        return json.dumps(saving._keras_file.model_config(self), **kwargs)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
         """Save config, weights and optimizer state as a ``.keras`` zip (Keras 3's layout)."""
@@ -462,6 +469,7 @@ class Model(Layer):
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         verbose = 1 if verbose == "auto" else int(verbose)
+        epochs, steps_per_epoch = _capped(epochs, steps_per_epoch)
         if validation_split and validation_data is None:
             if data_module.is_batch_source(x):
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy "
@@ -673,3 +681,17 @@ def _match(y, names, n):
 def _renamed(metric, name):
     metric.name = name
     return metric
+
+
+def _capped(epochs, steps_per_epoch):
+    """``fit``'s epochs and steps under ``keras.config.set_max_epochs`` /
+    ``set_max_steps_per_epoch``, with Keras's warnings."""
+    cap = config.max_epochs()
+    if cap is not None and epochs > cap:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        epochs = cap
+    cap = config.max_steps_per_epoch()
+    if cap is not None and (steps_per_epoch is None or steps_per_epoch > cap):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        steps_per_epoch = cap
+    return epochs, steps_per_epoch

@@ -1,9 +1,10 @@
 """``keras.preprocessing``, as TF 2.21's ``tf.keras.preprocessing`` has it: ``sequence``
-(``pad_sequences``), ``image`` (``array_to_img``, ``img_to_array``, ``load_img``,
+(``pad_sequences``), ``text`` (``Tokenizer``, ``one_hot``, ``hashing_trick``...),
+``image`` (``array_to_img``, ``img_to_array``, ``load_img``,
 ``save_img``) and the ``*_dataset_from_directory`` loaders, the same functions as
 ``keras.utils``'s."""
 from .. import utils as _utils
-from . import image, sequence  # noqa: F401
+from . import image, sequence, text  # noqa: F401
 
 # keras.utils's loaders (each imported there on first use)
 _FROM_UTILS = ("image_dataset_from_directory", "text_dataset_from_directory",

@@ -223,7 +223,9 @@ def _slice(inner, custom_objects, safe_mode):
 
 
 def _lambda_back(inner, custom_objects, safe_mode):
-    if safe_mode:
+    from .. import config  # deferred: keras.config.enable_unsafe_deserialization's switch
+
+    if safe_mode and config.in_safe_mode() is not False:
         raise ValueError(
             "Requested the deserialization of a `lambda` object. This carries a potential risk "
             "of arbitrary code execution and thus it is disallowed by default. If you trust the "

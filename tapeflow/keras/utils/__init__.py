@@ -85,6 +85,8 @@ def to_categorical(x, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (a NumPy array; zero norms leave rows
+    as they are)."""
     x = _np.asarray(x)
     norm = _np.linalg.norm(x, order, axis, keepdims=True)
     return x / _np.where(norm == 0, 1, norm)

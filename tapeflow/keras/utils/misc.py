@@ -167,6 +167,8 @@ def disable_interactive_logging():
 
 
 def is_interactive_logging_enabled():
+    """Whether progress bars and messages print to standard output (see
+    ``disable_interactive_logging``)."""
     return _INTERACTIVE[0]
 
 
