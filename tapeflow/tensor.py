@@ -410,7 +410,8 @@ def _host_value(value, dtype):
             dtype.is_bool and not inferred.is_bool
         ) or (inferred.is_complex and not dtype.is_complex) or (
             inferred.is_bool and dtype.is_complex)
-        if bad:
+        if bad and (not isinstance(value, (list, tuple)) or dtypes._scan(value)):
+            # NOTE: an empty list has no value to lose: tf.constant([], tf.int32) is fine
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if isinstance(value, (list, tuple)):
         value = _unwrap_nested(value)

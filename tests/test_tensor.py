@@ -75,6 +75,13 @@ def test_lists_of_mixed_kinds_are_refused_as_tf_refuses_them(value):
         tf.constant(value)
 
 
+@pytest.mark.parametrize("value, dtype, shape", [([], tf.int32, (0,)), ([[]], tf.bool, (1, 0)),
+                                                 ([[], []], tf.complex64, (2, 0))])
+def test_an_empty_list_takes_any_dtype(value, dtype, shape):
+    t = tf.constant(value, dtype)  # TF 2.21: no value to lose, so no TypeError
+    assert (t.dtype, t.shape) == (dtype, shape)
+
+
 def test_a_numpy_integer_past_int64_in_a_list_is_refused():
     with pytest.raises(ValueError, match="^Can't convert Python sequence with out-of-range "
                                          "integer to Tensor.$"):

@@ -558,11 +558,13 @@ def get_strategy():
 
 
 def has_strategy():
+    """Whether a strategy other than the default is current."""
     s = _replicas.scope_strategy()
     return s is not None and not isinstance(s, _DefaultStrategy)
 
 
 def in_cross_replica_context():
+    """True outside a replica function (``strategy.run``), as in TF."""
     return has_strategy() and _replicas.local.replica is None
 
 
@@ -577,6 +579,7 @@ def get_replica_context():
 
 
 def experimental_set_strategy(strategy):
+    """Make ``strategy`` the current one outside any scope (None restores the default)."""
     stack = _replicas.local.scopes
     stack.clear()
     if strategy is not None:

@@ -126,6 +126,7 @@ def lower(input, encoding="", name=None):
 
 @_elementwise
 def upper(input, encoding="", name=None):
+    """Each string with its ASCII letters upper-cased (``encoding`` '' or 'utf-8' as in TF)."""
     return apply(STRING_UPPER, (_string(input, "StringUpper"),),
                  {"encoding": _encoding(encoding, "StringUpper")})
 

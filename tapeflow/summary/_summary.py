@@ -372,6 +372,8 @@ def _no_graphs(what):
                                   "graph, so there is no graph or profile to write")
 
     unsupported.__name__ = what
+    unsupported.__doc__ = (f"TF's ``tf.summary.{what}`` writes a traced graph or profile; "
+                           "tapeflow runs eagerly and raises NotImplementedError.")
     return unsupported
 
 
