@@ -119,9 +119,9 @@ def __getattr__(name):
     if name in _LEGACY_NAMES:
         import importlib  # deferred: the legacy functions load on first use
 
-        value = getattr(importlib.import_module("tapeflow.keras._legacy_backend"), name)
-        globals()[name] = value
-        return value
+        # NOTE: never cached in this module's globals: ``sum``, ``max``, ``round``... would
+        # shadow the builtins this module's own functions use
+        return getattr(importlib.import_module("tapeflow.keras._legacy_backend"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
