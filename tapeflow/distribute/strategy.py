@@ -564,7 +564,8 @@ def has_strategy():
 
 
 def in_cross_replica_context():
-    """True outside a replica function (``strategy.run``), as in TF."""
+    """True in a non-default strategy's scope outside its replica functions (``strategy.run``);
+    False with no strategy set, as in TF."""
     return has_strategy() and _replicas.local.replica is None
 
 

@@ -366,18 +366,18 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
     return constant(_write(_tag(name), encode, step, metadata))
 
 
-def _no_graphs(what):
+def _no_graphs(what, does):
     def unsupported(*args, **kwargs):
         raise NotImplementedError(f"tf.summary.{what}: tapeflow runs eagerly and builds no TF "
                                   "graph, so there is no graph or profile to write")
 
     unsupported.__name__ = what
-    unsupported.__doc__ = (f"TF's ``tf.summary.{what}`` writes a traced graph or profile; "
-                           "tapeflow runs eagerly and raises NotImplementedError.")
+    unsupported.__doc__ = (f"TF's ``tf.summary.{what}`` {does}; tapeflow runs eagerly, builds "
+                           "no graph and raises NotImplementedError.")
     return unsupported
 
 
-graph = _no_graphs("graph")
-trace_on = _no_graphs("trace_on")
-trace_off = _no_graphs("trace_off")
-trace_export = _no_graphs("trace_export")
+graph = _no_graphs("graph", "writes a TF graph's structure to the default writer")
+trace_on = _no_graphs("trace_on", "starts recording a graph (and profiler) trace")
+trace_off = _no_graphs("trace_off", "stops the trace and discards it")
+trace_export = _no_graphs("trace_export", "stops the trace and writes it to the default writer")
