@@ -772,3 +772,61 @@ def test_fused_layers_take_an_empty_batch(make):
     assert layer(x).shape[0] == 0
     for g, w in zip(grads, layer.trainable_weights + [x]):
         assert tuple(g.shape) == tuple(w.shape) and not np.any(g.numpy())
+
+
+# -- 2x2 max-pool: the code of each window's maximum --------------------------------------------
+def _pool_input(shape, dtype):
+    """ReLU-like values with ties (inside windows and at zero), NaNs and signed zeros."""
+    x = np.maximum(rng.normal(size=shape), 0).astype(dtype)
+    x[0, :2, :2, 0] = 0.5  # four equal values: the first (row-major) takes the gradient
+    x[0, 2:4, 2:4, 0] = [[0.1, 0.7], [0.7, 0.2]]  # a tie between rows
+    x[-1, 0:2, 2:4, -1] = [[-0.0, 0.0], [-0.0, 0.0]]
+    x[-1, 2, 3, 0] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 8, 2), (2, 7, 9, 3), (40, 26, 26, 8)])
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_code_gives_the_comparison_gradient(shape, relu, dtype):
+    """The 2x2 max-pool's forward keeps, per window, which tap held the maximum; its
+    gradient routes by that code: every value equals the comparison path's (ties to the
+    first maximum, NaN windows dropped, odd sizes' last row and column zero), over one
+    chunk or several."""
+    from tapeflow.ops import pooling as P
+
+    geo = ((2, 2), (2, 2), ((0, 0), (0, 0)))
+    x = _pool_input(shape, dtype)
+    y = P._max_pool_fwd(x, geo)
+    assert P.POOL_CODES.get(y) is not None
+    g = rng.normal(size=y.shape).astype(dtype)
+    coded = P._max_pool_grad_fwd(x, y, g, geo, relu)
+    compared = P._max_pool_grad_fwd(x.copy(), y, g, geo, relu)  # another input: no code
+    np.testing.assert_array_equal(coded, compared)
+    # the pooled values are the window maxima (NaN where a window holds one)
+    oh, ow = shape[1] // 2, shape[2] // 2
+    windows = x[:, :2 * oh, :2 * ow].reshape(shape[0], oh, 2, ow, 2, shape[3])
+    np.testing.assert_array_equal(y, windows.max(axis=(2, 4)))
+    assert np.isnan(y[-1, 1, 1, 0]) and not coded[-1, 2:4, 2:4, 0].any()
+
+
+def test_max_pool_code_in_tape_and_traced_step_matches_tf_values():
+    """Through the tape and a traced step, the 2x2 pool's gradient is TF's (recorded from TF
+    2.21: the first maximum of each window takes it, row-major)."""
+    a = np.array([[1, 3, 3, 0], [3, 2, 1, 3], [0, 0, 0, 0], [5, 5, 5, 5]], np.float32)
+    want = np.array([[0, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]], np.float32)
+
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+        return tape.gradient(y, x)
+
+    x = tf.constant(a.reshape(1, 4, 4, 1))
+    traced = tf.function(grad)
+    np.testing.assert_array_equal(grad(x).numpy().reshape(4, 4), want)
+    for _ in range(2):
+        np.testing.assert_array_equal(traced(x).numpy().reshape(4, 4), want)
+    b = a[::-1].copy()
+    np.testing.assert_array_equal(traced(tf.constant(b.reshape(1, 4, 4, 1))).numpy(),
+                                  grad(tf.constant(b.reshape(1, 4, 4, 1))).numpy())
