@@ -788,13 +788,14 @@ def _pool_input(shape, dtype):
 @pytest.mark.parametrize("shape", [(3, 8, 8, 2), (2, 7, 9, 3), (40, 26, 26, 8)])
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_max_pool_code_gives_the_comparison_gradient(shape, relu, dtype):
+def test_max_pool_code_gives_the_comparison_gradient(shape, relu, dtype, monkeypatch):
     """The 2x2 max-pool's forward keeps, per window, which tap held the maximum; its
     gradient routes by that code: every value equals the comparison path's (ties to the
     first maximum, NaN windows dropped, odd sizes' last row and column zero), over one
     chunk or several."""
     from tapeflow.ops import pooling as P
 
+    monkeypatch.setattr(P, "CODE_MIN_BYTES", 0)  # small inputs take the code path too
     geo = ((2, 2), (2, 2), ((0, 0), (0, 0)))
     x = _pool_input(shape, dtype)
     y = P._max_pool_fwd(x, geo)
@@ -810,9 +811,12 @@ def test_max_pool_code_gives_the_comparison_gradient(shape, relu, dtype):
     assert np.isnan(y[-1, 1, 1, 0]) and not coded[-1, 2:4, 2:4, 0].any()
 
 
-def test_max_pool_code_in_tape_and_traced_step_matches_tf_values():
+def test_max_pool_code_in_tape_and_traced_step_matches_tf_values(monkeypatch):
     """Through the tape and a traced step, the 2x2 pool's gradient is TF's (recorded from TF
     2.21: the first maximum of each window takes it, row-major)."""
+    from tapeflow.ops import pooling as P
+
+    monkeypatch.setattr(P, "CODE_MIN_BYTES", 0)
     a = np.array([[1, 3, 3, 0], [3, 2, 1, 3], [0, 0, 0, 0], [5, 5, 5, 5]], np.float32)
     want = np.array([[0, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]], np.float32)
 
@@ -830,3 +834,14 @@ def test_max_pool_code_in_tape_and_traced_step_matches_tf_values():
     b = a[::-1].copy()
     np.testing.assert_array_equal(traced(tf.constant(b.reshape(1, 4, 4, 1))).numpy(),
                                   grad(tf.constant(b.reshape(1, 4, 4, 1))).numpy())
+
+
+def test_max_pool_code_only_from_its_threshold():
+    """Inputs under ``CODE_MIN_BYTES`` keep the comparison path (no code attached)."""
+    from tapeflow.ops import pooling as P
+
+    geo = ((2, 2), (2, 2), ((0, 0), (0, 0)))
+    small = np.zeros((1, 4, 4, 1), np.float32)
+    assert P.POOL_CODES.get(P._max_pool_fwd(small, geo)) is None
+    n = P.CODE_MIN_BYTES // (8 * 8 * 4 * 4) + 1
+    assert P.POOL_CODES.get(P._max_pool_fwd(np.zeros((n, 8, 8, 4), np.float32), geo))

@@ -62,7 +62,11 @@ def _pool_chunks(x):
 # with the maximum again. Measured in the issue-19 convnet's training step (batch 128, 2
 # cores): its two MaxPoolGrads 3.2 + 1.1 -> 1.65 + 0.65 ms, its two MaxPools 0.8 + 0.4 ->
 # 1.15 + 0.45 ms. A traced plan gets a fresh code on every call (the forward attaches it).
+# Below CODE_MIN_BYTES of input the tournament's extra array calls cost more than the
+# comparisons it spares (measured with cold caches: 968 KB 1.21 against 1.08 ms forward and
+# backward, 2.7 MB 1.41 against 1.74).
 POOL_CODES = _Tags()  # output of a 2x2 max-pool -> (weak reference to its input, code)
+CODE_MIN_BYTES = 2 << 20
 
 
 def _pairs(geo):
@@ -108,7 +112,7 @@ def _max_pool_fwd(x, geo):
     y = xp.empty((x.shape[0],) + out + (x.shape[3],), x.dtype)
     if 0 in out:
         return y
-    if xp is np and _pairs(geo) and x.dtype.kind == "f":
+    if xp is np and _pairs(geo) and x.dtype.kind == "f" and x.nbytes >= CODE_MIN_BYTES:
         code = xp.empty(y.shape, np.uint8)
         run_chunks(lambda a, b: _pool_pairs(xp, x[a:b], y[a:b], code[a:b], out),
                    _pool_chunks(x), xp)
