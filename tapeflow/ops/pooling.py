@@ -86,9 +86,7 @@ def _pool_pairs(xp, x, y, c, out):
     convnet's first pool). A window holding a NaN pools to NaN and gets a code like any
     other; the gradient drops it (``_max_pool_grad_fwd``), as the comparison does.
     """
-    oh, ow = out
-    t0, t1 = x[:, 0:2 * oh:2, 0:2 * ow:2], x[:, 0:2 * oh:2, 1:2 * ow:2]
-    t2, t3 = x[:, 1:2 * oh:2, 0:2 * ow:2], x[:, 1:2 * oh:2, 1:2 * ow:2]
+    t0, t1, t2, t3 = (_tap(x, i, j, (2, 2), (1, 1), out) for i, j in _taps((2, 2)))
     low = xp.empty(y.shape, x.dtype)
     right_top, right_low, lower = (xp.empty(y.shape, bool) for _ in range(3))
     xp.maximum(t0, t1, out=y)
