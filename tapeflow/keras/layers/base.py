@@ -1,6 +1,7 @@
 """``Layer``: deferred ``build`` on first call, ``add_weight``, shallow attribute tracking of
 variables and sub-layers (also inside lists and dicts), losses and configs."""
 import contextlib
+import functools
 import inspect
 import math as _math
 import threading
@@ -466,9 +467,31 @@ class Layer(Module):
         return out
 
     # -- calling ----------------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_records_shapes", False):
+            cls.build = _recording_build(build)
+
     def build(self, input_shape):
         self.__dict__["_build_shapes"] = input_shape
         self.built = True
+
+    def get_build_config(self):
+        """The shapes the layer was built with, as Keras saves them (``{"input_shape": ...}``,
+        shapes as tuples), or ``None`` while it is not built."""
+        if not self.built:
+            return None
+        return {"input_shape": _shape_tuples(self.__dict__.get("_build_shapes"))}
+
+    def build_from_config(self, config):
+        """Build the layer from :meth:`get_build_config`'s record (nothing for an empty one)."""
+        if not config:
+            return
+        if "input_shape" in config:
+            self.build(config["input_shape"])
+        elif "shapes_dict" in config:
+            self.build(**config["shapes_dict"])
 
     def call(self, inputs, *args, **kwargs):
         return inputs
@@ -673,6 +696,36 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shape_tuples(shapes):
+    """TensorShapes in a (nested) build record as tuples, as Keras records them."""
+    if isinstance(shapes, TensorShape):
+        return None if shapes.rank is None else tuple(shapes.as_list())
+    if isinstance(shapes, dict):
+        return {k: _shape_tuples(v) for k, v in shapes.items()}
+    if isinstance(shapes, list):
+        return [_shape_tuples(v) for v in shapes]
+    if isinstance(shapes, tuple) and any(isinstance(v, (TensorShape, list, tuple, dict))
+                                         for v in shapes):
+        return tuple(_shape_tuples(v) for v in shapes)
+    return shapes
+
+
+def _recording_build(build):
+    """A subclass's ``build`` that, as in Keras, records the shape it was called with (what
+    ``get_build_config`` and saved files report) and marks the layer built."""
+    @functools.wraps(build)
+    def recording_build(self, *args, **kwargs):
+        out = build(self, *args, **kwargs)
+        given = args + tuple(kwargs.values())
+        if len(given) == 1 and given[0] is not None:
+            self.__dict__["_build_shapes"] = given[0]
+        self.built = True
+        return out
+
+    recording_build._records_shapes = True
+    return recording_build
 
 
 # While ``load_model`` builds a model from a file, the bytes of the variables its layers may
