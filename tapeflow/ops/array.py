@@ -341,8 +341,16 @@ def concat(values, axis, name="concat"):
 
 def stack(values, axis=0, name="stack"):
     """The same-shaped tensors of ``values`` stacked along a new ``axis``."""
+    values = list(values)
+    if axis == 0 and not any(isinstance(v, TensorBase) for v in values):
+        # as TF: a list of constants along axis 0 converts as one value, so its dtype comes
+        # from all of them (``tf.stack([1, 2.0])`` is float32)
+        try:
+            return convert_to_tensor(values)
+        except (TypeError, ValueError, NotImplementedError):
+            pass  # e.g. different shapes: stacked one by one below, with Pack's error
     try:
-        ts = convert_inputs(CONCAT, list(values))
+        ts = convert_inputs(CONCAT, values)
     except CompositeInput:
         return dispatch(stack, (list(values), axis))
     if not ts:
@@ -391,8 +399,12 @@ def broadcast_to(input, shape, name=None):
 
 
 def shape(input, out_type=dtypes.int32, name=None):
-    """The shape of ``input`` as a 1-D integer tensor (``out_type``)."""
-    t = _t(input)
+    """The shape of ``input`` as a 1-D integer tensor (``out_type``); a RaggedTensor gives a
+    ``tf.experimental.DynamicRaggedShape``."""
+    try:
+        t = _t(input)
+    except CompositeInput:
+        return dispatch(shape, (input,), {"out_type": out_type})
     return const(np.asarray(t._v.shape, dtype=dtypes.as_dtype(out_type)._np))
 
 
