@@ -638,6 +638,18 @@ def _leaf_key(x):
         return ("obj", id(x))
 
 
+def _flat_and_structure(tree):
+    """The leaves of ``tree`` with extension types expanded to their tensors
+    (``nest.flatten(expand_composites=True)``), and what a trace keys the nesting by: the
+    containers, and each extension type's class and Python fields."""
+    plain = nest.flatten(tree)
+    skeleton = repr(nest.pack_sequence_as(tree, [0] * len(plain)))
+    ext = tuple(x._tf_static_key() for x in plain if hasattr(type(x), "_tf_static_key"))
+    if not ext:
+        return plain, skeleton
+    return nest.flatten(tree, expand_composites=True), (skeleton, ext)
+
+
 def _dims_compatible(spec, dims):
     """Whether concrete or partial ``dims`` fit the partial shape ``spec``."""
     if spec is None:
@@ -725,6 +737,8 @@ def _type_text(x):
     """TF's text for the type of an argument or output (``pretty_printed_signature``)."""
     if _is_spec(x):
         return repr(x)
+    if hasattr(type(x), "_tf_static_key"):  # an extension type (or its spec): its spec
+        return repr(getattr(x, "_type_spec", x))
     if isinstance(x, tuple) and not hasattr(x, "_fields"):
         return "Tuple[" + ", ".join(_type_text(e) for e in x) + "]"
     if isinstance(x, list):
@@ -813,7 +827,7 @@ class _Variant:
     ``ConcreteFunction``); None as plan when this signature runs eagerly."""
 
     __slots__ = ("concrete", "plan", "_plan", "_positions", "_structure", "_leaves",
-                 "eager_reason", "_gpu", "out_shapes", "key")
+                 "eager_reason", "_gpu", "out_shapes", "key", "_single")
 
     def __init__(self, concrete, plan, positions, structure, leaves, eager_reason=None):
         self.concrete = concrete
@@ -821,6 +835,9 @@ class _Variant:
         self._plan = None if plan is None else plan.run
         self._positions = positions
         self._structure = structure
+        # one output (or None): nothing to rebuild; an extension type is rebuilt from its parts
+        self._single = structure is None or not nest.is_nested(structure) and not hasattr(
+            type(structure), "_tf_nest_parts")
         self._leaves = leaves  # per output leaf: True (plan value) or the Python value
         self.eager_reason = eager_reason
         self.out_shapes = None
@@ -839,9 +856,9 @@ class _Variant:
             arrays.append(x._v if isinstance(x, TensorBase) else _to_array(x))
         outs = iter(self._plan(*arrays) if self._gpu is None else self._gpu(arrays))
         leaves = [const(next(outs)) if leaf is True else leaf for leaf in self._leaves]
-        if self._structure is None or not nest.is_nested(self._structure):
-            return leaves[0]  # one output (or None): nothing to rebuild
-        return nest.pack_sequence_as(self._structure, leaves)
+        if self._single:
+            return leaves[0]
+        return nest.pack_sequence_as(self._structure, leaves, expand_composites=True)
 
 
 def _same_plan(a, b):
@@ -927,8 +944,11 @@ class ConcreteFunction(_types.ConcreteFunction):
         """The canonical arguments with every tensor as its TensorSpec from the key."""
         TensorSpec = _tensor_spec()
         structure = (self._args, self._kwargs)
-        flat = nest.flatten(structure)
+        flat = nest.flatten(structure, expand_composites=True)
         names = _leaf_names(self._function._param_names(), structure) if named else None
+        if names is not None and len(names) != len(flat):
+            names = None  # extension types: their tensors are not named
+            named = False
         sig = self._function.input_signature
         sig = None if sig is None else nest.flatten(list(sig))
         out = []
@@ -941,7 +961,7 @@ class ConcreteFunction(_types.ConcreteFunction):
                 out.append(TensorSpec(k[1], _dtype_of(k), name))
             else:
                 out.append(x)
-        return nest.pack_sequence_as(structure, out)
+        return nest.pack_sequence_as(structure, out, expand_composites=True)
 
     @property
     def structured_input_signature(self):
@@ -970,7 +990,7 @@ class ConcreteFunction(_types.ConcreteFunction):
                 shape = None if unknown_rank else tuple(
                     None if d in none_sizes else d for d in shape)
             specs.append(TensorSpec(shape, dtype))
-        return nest.pack_sequence_as(v._structure, specs)
+        return nest.pack_sequence_as(v._structure, specs, expand_composites=True)
 
     def _key_relaxed(self):
         return any(k[0] == "tensor" and (k[1] is None or None in k[1]) for k in self._key[1:])
@@ -1094,7 +1114,7 @@ class ConcreteFunction(_types.ConcreteFunction):
                 new_args.append(self._cast_arg(bound[i], s, args, kwargs))
         new_kwargs = {k: self._cast_arg(kwargs[k], v, args, kwargs) if k in kwargs else v
                       for k, v in sig_kwargs.items()}
-        flat = nest.flatten((tuple(new_args), new_kwargs))
+        flat = nest.flatten((tuple(new_args), new_kwargs), expand_composites=True)
         key = (self._key[0],) + tuple(_leaf_key(x) for x in flat)
         for i, (a, b) in enumerate(zip(self._key[1:], key[1:])):
             if a[0] == "tensor" and b[0] == "tensor" and a[2] != b[2]:
@@ -1111,6 +1131,8 @@ class ConcreteFunction(_types.ConcreteFunction):
         return variant._run(flat)
 
     def _cast_arg(self, value, spec, args, kwargs):
+        if hasattr(type(spec), "_tf_nest_parts"):  # an extension type: its tensors are keyed
+            return value
         flat_s = nest.flatten(spec)
         if len(flat_s) == 1 and _leaf_key(flat_s[0])[0] == "tensor":
             if not isinstance(value, TensorBase):
@@ -1193,7 +1215,7 @@ class Function(_types.PolymorphicFunction):
             if not isinstance(input_signature, (list, tuple)):
                 raise TypeError(f"input_signature must be either a tuple or a list, got "
                                 f"{type(input_signature)}.")
-            for s in nest.flatten(list(input_signature)):
+            for s in nest.flatten(list(input_signature), expand_composites=True):
                 if not _is_spec(s):
                     raise TypeError(f"input_signature must be a possibly nested sequence of "
                                     f"TensorSpec objects, got invalid args {s!r} of type "
@@ -1355,9 +1377,8 @@ class Function(_types.PolymorphicFunction):
 
     def _prepare(self, args, kwargs, flat):
         cargs, ckwargs = self._canonical(args, kwargs)
-        cflat = nest.flatten((cargs, ckwargs))
-        structure = nest.pack_sequence_as((cargs, ckwargs), [0] * len(cflat))
-        ckey = (repr(structure),) + tuple(_leaf_key(x) for x in cflat)
+        cflat, structure = _flat_and_structure((cargs, ckwargs))
+        ckey = (structure,) + tuple(_leaf_key(x) for x in cflat)
         canonical = (len(cflat) == len(flat) and all(a is b for a, b in zip(cflat, flat))
                      and not ckwargs and len(cargs) == len(args))
         return cargs, ckwargs, cflat, ckey, canonical
@@ -1376,7 +1397,7 @@ class Function(_types.PolymorphicFunction):
         if self.input_signature is not None:
             key = ckey[:1] + tuple(
                 ("tensor", _spec_dims(s.shape), np.dtype(s.dtype._np).str)
-                for s in nest.flatten(list(self.input_signature)))
+                for s in nest.flatten(list(self.input_signature), expand_composites=True))
         elif self._reduce_retracing:
             key = ckey
             for c in reversed(self._concretes):
@@ -1411,16 +1432,16 @@ class Function(_types.PolymorphicFunction):
         if not args and not kwargs and self.input_signature is not None:
             args = self.input_signature
         cargs, ckwargs = self._canonical(args, kwargs)
-        flat = nest.flatten((cargs, ckwargs))
-        structure = nest.pack_sequence_as((cargs, ckwargs), [0] * len(flat))
-        ckey = (repr(structure),) + tuple(_leaf_key(x) for x in flat)
+        flat, structure = _flat_and_structure((cargs, ckwargs))
+        ckey = (structure,) + tuple(_leaf_key(x) for x in flat)
         concrete = self._find(ckey)
         if concrete is None:
             concrete = self._new_concrete(cargs, ckwargs, ckey)
         if concrete._primary is None:
             concrete_flat = [_stand_in(x) if _is_spec(x) else x for x in flat]
             ckey2 = (ckey[0],) + tuple(_leaf_key(x) for x in concrete_flat)
-            a2, k2 = nest.pack_sequence_as((cargs, ckwargs), concrete_flat)
+            a2, k2 = nest.pack_sequence_as((cargs, ckwargs), concrete_flat,
+                                           expand_composites=True)
             self._trace(concrete, a2, k2, concrete_flat, ckey2, dry=True)
         return concrete
 
@@ -1449,7 +1470,8 @@ class Function(_types.PolymorphicFunction):
                 traced_flat[p] = t
                 tensor_positions.append(p)
                 input_names.append(name)
-        t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        t_args, t_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat,
+                                                 expand_composites=True)
         shadow = concrete._primary is not None  # a new shape of a trace made before
         saved = _reachable_variables(self._python_function, concrete) if dry else None
         fn = self._converted()
@@ -1487,7 +1509,7 @@ class Function(_types.PolymorphicFunction):
                                  self.__name__, lost.name)
         if trace.failed and trace.unsafe is not None and not dry:
             raise next(iter(trace.failed.values()))  # runs eagerly: the op would fail there
-        out_flat = nest.flatten(result)
+        out_flat = nest.flatten(result, expand_composites=True)
         out_names, leaves, out_shapes = [], [], []
         if trace.unsafe is None:
             for t in out_flat:
@@ -1545,7 +1567,7 @@ class Function(_types.PolymorphicFunction):
                 outs.append(const(c._v) if isinstance(c, TensorBase) else c)
             else:
                 outs.append(t)
-        eager_result = nest.pack_sequence_as(result, outs)
+        eager_result = nest.pack_sequence_as(result, outs, expand_composites=True)
         if variant is not None and variant.plan is not None:
             _poison(trace, out_flat)
         return variant, eager_result
@@ -1567,7 +1589,8 @@ class Function(_types.PolymorphicFunction):
                 t = const(x._v if isinstance(x, TensorBase) else _to_array(x))
                 check.bind(t, f"i{p}")
                 traced_flat[p] = t
-        c_args, c_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        c_args, c_kwargs = nest.pack_sequence_as((args, kwargs), traced_flat,
+                                                 expand_composites=True)
         # put back: what the check's assign hooks kept (check.undo), and the variables
         # reachable from the function (in case Python rebinds one's array directly)
         saved = _reachable_variables(self._python_function, concrete)
@@ -1607,7 +1630,7 @@ class Function(_types.PolymorphicFunction):
 
 
 def _named(spec, name):
-    if spec.name is None and _is_spec(spec):
+    if _is_spec(spec) and spec.name is None:
         return type(spec)(spec.shape, spec.dtype, name)
     return spec
 
@@ -1615,6 +1638,16 @@ def _named(spec, name):
 def _bind_to_spec(value, spec, name, fn, args, kwargs):
     """``value`` as a tensor matching ``spec`` (nested specs: each leaf), or TF's
     TypeError."""
+    if hasattr(type(spec), "_tf_static_key"):  # an extension type's spec: bind its tensors
+        v_spec = getattr(value, "_type_spec", value)
+        if not hasattr(type(v_spec), "_tf_static_key") or \
+                v_spec._tf_static_key() != spec._tf_static_key():
+            raise fn._binding_error(f"Can not cast {value!r} to {_type_text(spec)}", args,
+                                    kwargs)
+        return nest.pack_sequence_as(spec, [
+            _bind_to_spec(v, s, None, fn, args, kwargs) for v, s in zip(
+                nest.flatten(value, expand_composites=True),
+                nest.flatten(spec, expand_composites=True))], expand_composites=True)
     if not _is_spec(spec):
         flat_s = nest.flatten(spec)
         try:

@@ -1,5 +1,6 @@
 """``tf.nest``: flatten, rebuild and map nested structures of lists, tuples, dicts and
-namedtuples (dict keys in sorted order, as TF does). Tensors and None are leaves."""
+namedtuples (dict keys in sorted order, as TF does). Tensors and None are leaves; with
+``expand_composites=True`` an extension type (or its spec) is a structure of its tensors."""
 import collections.abc as _abc
 
 
@@ -34,8 +35,32 @@ def _children(x):
     return list(x)
 
 
+def _parts(x):
+    """The components of an extension type value or spec (its ``_tf_nest_parts``), else None."""
+    f = getattr(type(x), "_tf_nest_parts", None)
+    return None if f is None else f(x)
+
+
+def _flatten_expanded(structure):
+    out = []
+    stack = [structure]
+    while stack:
+        x = stack.pop()
+        if is_nested(x):
+            stack.extend(reversed(_children(x)))
+            continue
+        parts = _parts(x)
+        if parts is None:
+            out.append(x)
+        else:
+            stack.extend(reversed(parts))
+    return out
+
+
 def flatten(structure, expand_composites=False):
     """Leaves of ``structure`` depth first; a non-nested value gives ``[value]``."""
+    if expand_composites:
+        return _flatten_expanded(structure)
     if not is_nested(structure):
         return [structure]
     out = []
@@ -69,11 +94,12 @@ def _rebuild(template, children):
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     """Rebuild ``structure`` with the leaves taken in order from ``flat_sequence``."""
     flat = list(flat_sequence)
-    if not is_nested(structure):
+    expand = expand_composites and _parts(structure) is not None
+    if not is_nested(structure) and not expand:
         if len(flat) != 1:
             raise ValueError(f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1")
         return flat[0]
-    n = len(flatten(structure))
+    n = len(flatten(structure, expand_composites))
     if n != len(flat):
         raise ValueError(
             f"Could not pack sequence. Structure had {n} atoms, but flat_sequence had "
@@ -83,7 +109,10 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
 
     def build(t):
         if not is_nested(t):
-            return next(it)
+            parts = _parts(t) if expand_composites else None
+            if parts is None:
+                return next(it)
+            return t._tf_nest_rebuild([build(c) for c in parts])
         return _rebuild(t, [build(c) for c in _children(t)])
 
     return build(structure)
@@ -93,6 +122,13 @@ def assert_same_structure(nest1, nest2, check_types=True, expand_composites=Fals
     """Raise ``ValueError`` unless ``nest1`` and ``nest2`` nest alike (``TypeError`` for
     different sequence types when ``check_types``)."""
     def walk(a, b):
+        if expand_composites and (_parts(a) is not None or _parts(b) is not None):
+            if _composite_key(a) != _composite_key(b):
+                raise ValueError(f"The two structures don't have the same nested structure.\n\n"
+                                 f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
+            for x, y in zip(_parts(a), _parts(b)):
+                walk(x, y)
+            return
         if is_nested(a) != is_nested(b):
             raise ValueError(f"The two structures don't have the same nested structure.\n\n"
                              f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
@@ -118,16 +154,27 @@ def assert_same_structure(nest1, nest2, check_types=True, expand_composites=Fals
     walk(nest1, nest2)
 
 
+def _composite_key(x):
+    """An extension type's class, Python fields and tensor dtypes (``assert_same_structure``
+    with ``expand_composites``: shapes may differ, as in TF)."""
+    key = getattr(x, "_tf_static_key", None)
+    if key is None:
+        return None
+    leaves = [getattr(t, "dtype", None) for t in flatten(x, expand_composites=True)]
+    return key(), leaves
+
+
 def map_structure(func, *structure, **kwargs):
     """Apply ``func`` leafwise across structures of the same shape."""
     if not structure:
         raise ValueError("Must provide at least one structure")
     check_types = kwargs.pop("check_types", True)
-    kwargs.pop("expand_composites", None)
+    expand = kwargs.pop("expand_composites", False)
     for other in structure[1:]:
-        assert_same_structure(structure[0], other, check_types=check_types)
-    flats = [flatten(s) for s in structure]
-    return pack_sequence_as(structure[0], [func(*xs) for xs in zip(*flats)])
+        assert_same_structure(structure[0], other, check_types=check_types,
+                              expand_composites=expand)
+    flats = [flatten(s, expand) for s in structure]
+    return pack_sequence_as(structure[0], [func(*xs) for xs in zip(*flats)], expand)
 
 
 def flatten_with_joined_string_paths(structure, separator="/", expand_composites=False):

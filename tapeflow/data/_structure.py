@@ -200,6 +200,9 @@ def to_array(x, what="dataset element"):
                         "or convertible to one.")
     if is_array(x):
         return to_host(x)
+    if hasattr(type(x), "_tf_nest_parts"):  # tf.experimental.ExtensionType
+        raise TypeError(f"{what}: {type(x).__name__} components are not supported by "
+                        "tapeflow's tf.data yet (extension types)")
     if isinstance(x, CompositeTensor):
         return x  # a RaggedTensor component stays one (data/_ragged.py)
     try:

@@ -167,6 +167,8 @@ def type_spec_from_value(value):
         return RaggedTensorSpec.from_value(value)
     if isinstance(value, TensorArray):
         return TensorArraySpec.from_value(value)
+    if hasattr(type(value), "_tf_nest_parts"):  # an extension type (experimental/)
+        return value._type_spec
     if isinstance(value, TensorBase):
         return TensorSpec(value.shape, value.dtype)
     try:

@@ -490,7 +490,15 @@ FUNCTIONS = {
     _math.where: _where,
     _array.concat: ragged_concat,
     _array.stack: ragged_stack,
+    _array.shape: lambda input, out_type=dtypes.int32, name=None: _ragged_shape(input, out_type),
 }
+
+
+def _ragged_shape(rt, out_type):
+    """``tf.shape`` of a RaggedTensor: a DynamicRaggedShape of ``out_type``."""
+    from .dynamic_ragged_shape import DynamicRaggedShape  # built on request only
+
+    return DynamicRaggedShape.from_tensor(rt, out_type)
 
 
 def elementwise_fn(fn, *inputs):

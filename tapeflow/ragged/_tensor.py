@@ -318,6 +318,13 @@ class RaggedTensor(CompositeTensor):
         return self.shape.rank
 
     @property
+    def _row_partition(self):
+        """The ``tf.experimental.RowPartition`` of the outermost ragged dimension."""
+        from .row_partition import _from_ragged  # built on request only
+
+        return _from_ragged(self)
+
+    @property
     def uniform_row_length(self):
         u = self._uniform
         return None if u is None else const(np.asarray(u, self._row_splits._v.dtype))
