@@ -43,13 +43,18 @@ from .losses import Loss  # noqa: F401
 from .metrics import Metric  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from .models.function import Function  # noqa: F401
+from .operation import Operation  # noqa: F401
 from .optimizers import Optimizer  # noqa: F401
 from .quantizers import Quantizer  # noqa: F401
 from .regularizers import Regularizer  # noqa: F401
+from .variables import StatelessScope, SymbolicScope, Variable  # noqa: F401
 
 # NOTE: the Keras release whose behaviour (and file format) tapeflow's keras follows
 __version__ = "3.15.1"
-_LAZY = {"datasets": ".datasets", "ops": ".ops", "preprocessing": ".preprocessing"}
+_LAZY = {"datasets": ".datasets", "ops": ".ops", "preprocessing": ".preprocessing",
+         "visualization": ".visualization",
+         "distillation": ".distillation", "wrappers": ".wrappers", "legacy": ".legacy",
+         "export": ".export"}
 
 
 def version():

@@ -39,8 +39,15 @@ def test_get_file_comes_from_the_datasets_package():
 
 def test_to_categorical():
     out = keras.utils.to_categorical([0, 2, 1, 2])
-    np.testing.assert_array_equal(out, np.eye(3, dtype="float32")[[0, 2, 1, 2]])
-    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.eye(3)[[0, 2, 1, 2]])
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64  # Keras 3.15's dtype
+    assert keras.utils.to_categorical(np.array([0.0, 1.0], np.float32)).dtype == np.float64
+    t = keras.utils.to_categorical(tf.constant([0, 2]), 3)  # a tensor gives a float32 tensor
+    assert isinstance(t, tf.Tensor) and t.dtype == tf.float32
+    np.testing.assert_array_equal(t.numpy(), [[1, 0, 0], [0, 0, 1]])
+    assert keras.utils.to_categorical([[1, 2]]).shape == (1, 2, 3)
+    assert keras.utils.to_categorical([[[1], [2]]]).shape == (1, 2, 3)
+    assert keras.utils.to_categorical(3).shape == (4,)
     assert keras.utils.to_categorical(np.array([[1], [0]]), num_classes=4).shape == (2, 4)
     with pytest.raises(ValueError, match=r"\[0, 2\)"):
         keras.utils.to_categorical([0, 5], num_classes=2)

@@ -10,10 +10,14 @@ from .base import Layer
 class KerasTensor:
     """A placeholder with a shape (batch dimension ``None``) and a dtype, no values."""
 
-    def __init__(self, shape, dtype="float32", name=None):
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, record_history=True,
+                 name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtypes.as_dtype(dtype)
-        self.name = name
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        # as Keras: every symbolic tensor is named, "keras_tensor", "keras_tensor_1", ...
+        self.name = name if name is not None else backend.unique_name("keras_tensor")
         self._node = None
         self._index = 0
 
@@ -27,8 +31,8 @@ class KerasTensor:
         return convert_to_tensor(np.zeros(shape, dtype=self.dtype.as_numpy_dtype))
 
     def __repr__(self):
-        name = f", name={self.name}" if self.name else ""
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}{name}>"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, "
+                f"sparse={self.sparse}, ragged={self.ragged}, name={self.name}>")
 
     def __hash__(self):
         return id(self)
@@ -51,6 +55,7 @@ class InputLayer(Layer):
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, name=None, input_shape=None, batch_input_shape=None,
                  **kwargs):
+        given_name = name  # the tensor takes it; unnamed, it is a "keras_tensor" (Keras)
         if name is None:
             name = backend.unique_name("input_layer")
         super().__init__(name=name, dtype=dtype, **kwargs)
@@ -68,7 +73,7 @@ class InputLayer(Layer):
         self.__dict__["_batch_input_shape"] = batch_shape
         self.built = True
         self.__dict__["_output_shape"] = batch_shape
-        out = KerasTensor(batch_shape, self.dtype, name=self.name)
+        out = KerasTensor(batch_shape, self.dtype, sparse=bool(sparse), name=given_name)
         node = Node(self, [], (), {}, out)
         out._node = node
         self.__dict__["_inbound_nodes"].append(node)
@@ -88,6 +93,7 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, **kwargs):  # Keras's name
     """A symbolic input: ``x = keras.Input(shape=(784,))`` starts a functional model."""
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape,
                        name=name, **kwargs)
     return layer.__dict__["_output_tensor"]

@@ -92,7 +92,7 @@ def _ser_metric(spec):
 def _ser_optimizer(opt):
     config = dict(opt.get_config())
     sched = opt._schedule
-    if sched is not None:
+    if sched is not None and not isinstance(config.get("learning_rate"), dict):
         config["learning_rate"] = {"class_name": get_registered_name(sched),
                                    "config": sched.get_config()}
     return {"module": "keras.optimizers", "class_name": get_registered_name(opt),
@@ -646,6 +646,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         return load_legacy_model(path, custom_objects, compile)
     require_regular_file(path, ".keras file")
     spec, members = _read_zip(path)
+    if spec.get("class_name") == "FeatureSpace":  # keras.utils.FeatureSpace: a layer
+        from ..utils.feature_space import FeatureSpace
+
+        return FeatureSpace._from_saved(spec, path)
     if not safe_mode:
         warnings.warn("safe_mode=False has no effect: tapeflow never runs code from a file.",
                       UserWarning, stacklevel=2)

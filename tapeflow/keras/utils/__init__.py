@@ -12,6 +12,7 @@ from ...backend import host as _np
 from ...backend import to_host as _to_host
 from ...ops import random as _tf_random
 from ...tensor import TensorBase as _TensorBase
+from ...tensor import convert_to_tensor as _convert_to_tensor
 from .._registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -43,7 +44,7 @@ __all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "get_fil
            "PyDataset", "Sequence", "Config", "standardize_dtype", "get_source_inputs",
            "enable_interactive_logging", "disable_interactive_logging",
            "is_interactive_logging_enabled", "split_dataset", "serialize_keras_object",
-           "deserialize_keras_object"]
+           "deserialize_keras_object", "FeatureSpace", "model_to_dot", "plot_model"]
 
 # imported on first use: they bring in tf.data and the datasets package
 _LAZY = {"get_file": "tapeflow.keras.datasets._files",
@@ -59,12 +60,18 @@ _LAZY = {"get_file": "tapeflow.keras.datasets._files",
          "is_keras_tensor": "tapeflow.keras.backend",
          "get_custom_objects": "tapeflow.keras.saving",
          "serialize_keras_object": "tapeflow.keras.saving",
-         "deserialize_keras_object": "tapeflow.keras.saving"}
+         "deserialize_keras_object": "tapeflow.keras.saving",
+         "FeatureSpace": "tapeflow.keras.utils.feature_space",
+         "model_to_dot": "tapeflow.keras.utils.model_visualization",
+         "plot_model": "tapeflow.keras.utils.model_visualization"}
+_SUBMODULES = ("bounding_boxes", "legacy")  # loaded on first use, as modules
 
 
 def to_categorical(x, num_classes=None):
-    """One-hot rows for integer class labels (a NumPy array, as in Keras)."""
-    y = _np.asarray(_to_host(_to_host(x._v)) if isinstance(x, _TensorBase) else x)
+    """One-hot rows for integer class labels: a float64 NumPy array for lists and arrays, a
+    float32 tensor for a tensor (as Keras 3's)."""
+    is_tensor = isinstance(x, _TensorBase)
+    y = _np.asarray(_to_host(_to_host(x._v)) if is_tensor else x)
     if y.dtype.kind == "f":
         if not _np.all(_np.equal(_np.mod(y, 1), 0)):
             raise ValueError(f"to_categorical expects integer class labels. Received float "
@@ -79,9 +86,10 @@ def to_categorical(x, num_classes=None):
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"Class labels must be in [0, {num_classes}). Received labels from "
                          f"{int(y.min())} to {int(y.max())}.")
-    out = _np.zeros((y.size, num_classes), dtype="float32")
+    out = _np.zeros((y.size, num_classes), dtype="float32" if is_tensor else "float64")
     out[_np.arange(y.size), y] = 1.0
-    return out.reshape(shape + (num_classes,))
+    out = out.reshape(shape + (num_classes,))
+    return _convert_to_tensor(out) if is_tensor else out
 
 
 def normalize(x, axis=-1, order=2):
@@ -101,10 +109,13 @@ def set_random_seed(seed):
 
 def __dir__():
     # NOTE: the public names and the module's dunders, not its submodules (as Keras's)
-    return sorted({n for n in globals() if n.startswith("__")} | set(__all__) | set(_LAZY))
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__) | set(_LAZY)
+                  | set(_SUBMODULES))
 
 
 def __getattr__(name):
     if name in _LAZY:
         return getattr(_importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'tapeflow.keras.utils' has no attribute {name!r}")
