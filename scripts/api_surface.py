@@ -38,6 +38,9 @@ OUT_OF_SCOPE = [
     ("tf", "dtensor", "DTensor multi-device meshes (TF's C++ runtime)"),
     ("tf", "lite", "TensorFlow Lite converter and interpreter"),
     ("tf", "sysconfig", "TF's C++ build flags and header paths"),
+    ("tf.keras", "export", "Keras's ExportArchive writes a TF SavedModel (see saved_model); "
+                           "tapeflow's keras.export only raises an error naming its ONNX "
+                           "export"),
     ("tf.keras.callbacks", "OrbaxCheckpoint", "needs the orbax-checkpoint package (JAX's "
                                               "checkpointing library)"),
     ("tf", "load_library", "loads compiled TF C++ kernels"),

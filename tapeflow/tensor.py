@@ -399,6 +399,14 @@ def _host_value(value, dtype):
             return arr.astype(dtype._np)
         # a copy: the caller may go on mutating its array, and TF's tensors never see that
         return arr.copy() if isinstance(arr, ndarray) else arr
+    if isinstance(value, (list, tuple)) and value and \
+            isinstance(value[0], (list, tuple, ndarray, TensorBase)):
+        shape = _first_shape(value)
+        if 0 in shape:
+            # NOTE: TF reads the shape along the first elements and, with no element to
+            # hold, looks no further: tf.constant([[], [1.0]]) is a float32 [2, 0]
+            d = dtype or dtypes.float32
+            return np.zeros(shape, object if d is dtypes.string else d._np)
     inferred = dtypes.infer_dtype(value)
     if inferred is dtypes.string or dtype is dtypes.string:
         return _string_value(value, dtype, None)
@@ -419,8 +427,8 @@ def _host_value(value, dtype):
         arr = np.asarray(value, dtype=dtype._np)
     except OverflowError:  # a Python int out of range of a small int dtype wraps, as in TF
         arr = np.asarray(np.asarray(value, dtype=np.int64).astype(dtype._np))
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from None
+    except (TypeError, ValueError):
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
     if arr.dtype.kind not in _ALLOWED_KINDS:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
     return arr
@@ -467,6 +475,23 @@ def _nested_shape(value):
         if not len(value):
             break
         value = value[0]
+    return tuple(shape)
+
+
+def _first_shape(value):
+    """The shape of a nested list read along its first elements (arrays and tensors in it
+    add their shapes), as TF reads it."""
+    shape = []
+    while True:
+        if isinstance(value, (list, tuple)):
+            shape.append(len(value))
+            if not value:
+                break
+            value = value[0]
+        else:
+            if isinstance(value, (ndarray, TensorBase)):
+                shape.extend(value.shape)
+            break
     return tuple(shape)
 
 
@@ -544,6 +569,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if is_array(value) and not isinstance(value, (ndarray, generic)):
         return wrap(value if dtype is None else value.astype(dtype._np))  # a device array
     if isinstance(value, (list, tuple)) and any(isinstance(v, TensorBase) for v in value):
+        if not all(isinstance(v, TensorBase) for v in value) and 0 in _first_shape(value):
+            return const(_host_value(value, dtype))  # TF's empty result, as for plain lists
         from .ops.array import stack  # cycle: ops.array imports this module (a layer up)
 
         t = stack([convert_to_tensor(v) for v in value])

@@ -9,17 +9,27 @@ from ..nn import compute_average_loss, scale_regularization_loss
 from . import experimental
 from ._mirrored import PerReplica
 from ._mpi import CollectiveTimeoutError
-from .input import AutoShardPolicy, DistributedDataset
+from ._values import DistributedValues
+from .cross_device_ops import (
+    CrossDeviceOps,
+    HierarchicalCopyAllReduce,
+    NcclAllReduce,
+    ReductionToOneDevice,
+)
+from .input import AutoShardPolicy, DistributedDataset, DistributedIterator
 from .strategy import (
     InputContext,
     InputOptions,
+    InputReplicationMode,
     MirroredStrategy,
     MPIStrategy,
     MultiWorkerMirroredStrategy,
     OneDeviceStrategy,
     ReduceOp,
     ReplicaContext,
+    RunOptions,
     Strategy,
+    StrategyExtended,
     experimental_set_strategy,
     get_replica_context,
     get_strategy,
@@ -28,10 +38,12 @@ from .strategy import (
 )
 
 __all__ = [
-    "AutoShardPolicy", "CollectiveTimeoutError", "DistributedDataset", "InputContext",
-    "InputOptions", "MPIStrategy", "MirroredStrategy", "MultiWorkerMirroredStrategy",
-    "OneDeviceStrategy", "PerReplica", "ReduceOp", "ReplicaContext", "Strategy",
-    "compute_average_loss",
+    "AutoShardPolicy", "CollectiveTimeoutError", "CrossDeviceOps", "DistributedDataset",
+    "DistributedIterator", "DistributedValues", "HierarchicalCopyAllReduce", "InputContext",
+    "InputOptions", "InputReplicationMode", "MPIStrategy", "MirroredStrategy",
+    "MultiWorkerMirroredStrategy", "NcclAllReduce", "OneDeviceStrategy", "PerReplica",
+    "ReduceOp", "ReductionToOneDevice", "ReplicaContext", "RunOptions", "Strategy",
+    "StrategyExtended", "compute_average_loss",
     "experimental", "experimental_set_strategy", "get_replica_context", "get_strategy",
     "has_strategy", "in_cross_replica_context", "scale_regularization_loss",
 ]

@@ -20,14 +20,17 @@ from .. import _replicas, backend, nest
 from ..framework import _DEVICE_RE, device
 from ..function import Function, run_effect
 from ..tensor import TensorBase, wrap
+from ._values import DistributedValues
 from .input import _rows, shard_bounds
 
 
-class PerReplica(tuple):
+class PerReplica(DistributedValues, tuple):
     """One value per replica (TF's ``PerReplica``); ``.values`` holds them in replica order.
 
     NOTE: a tuple with ``_fields``, so ``tf.nest`` (and so ``tf.function``'s signature)
     flattens it into its tensors and rebuilds it with ``PerReplica(*values)``."""
+
+    __slots__ = ()
 
     def __new__(cls, *values):
         return super().__new__(cls, values)
@@ -42,7 +45,18 @@ class PerReplica(tuple):
 
     def __repr__(self):
         body = ",\n".join(f"  {i}: {v!r}" for i, v in enumerate(self))
-        return "PerReplica:{\n" + body + "\n}"
+        return f"{type(self).__name__}:{{\n" + body + "\n}"
+
+    def __str__(self):
+        body = ",\n".join(f"  {i}: {v!s}" for i, v in enumerate(self))
+        return f"{type(self).__name__}:{{\n" + body + "\n}"
+
+
+class Mirrored(PerReplica):
+    """The same value on each replica's device (what a reduction to several destinations
+    gives, TF's ``Mirrored``)."""
+
+    __slots__ = ()
 
 
 # -- devices -----------------------------------------------------------------------------------

@@ -53,6 +53,59 @@ def _policy(dataset):
     return getattr(dist, "auto_shard_policy", AutoShardPolicy.AUTO)
 
 
+class DistributedIterator:
+    """What iterating a distributed dataset gives (``iter(dist_dataset)``): its elements by
+    ``next()`` or ``get_next()`` (``tf.errors.OutOfRangeError`` at the end), or as
+    ``tf.experimental.Optional`` values by ``get_next_as_optional()``."""
+
+    def __init__(self, elements, element_spec):
+        self._elements = elements
+        self._element_spec = element_spec
+
+    @property
+    def element_spec(self):
+        """The type specification of each element (that of the underlying dataset)."""
+        return self._element_spec
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._elements)
+
+    def get_next(self):
+        """The next element.
+
+        Returns:
+          The next element (``PerReplica`` parts with several local replicas).
+
+        Raises:
+          tf.errors.OutOfRangeError: at the end of the input.
+        """
+        try:
+            return next(self._elements)
+        except StopIteration:
+            from ..errors import OutOfRangeError  # deferred: the end of input only
+
+            raise OutOfRangeError(None, "IteratorGetNext", "End of sequence") from None
+
+    def get_next_as_optional(self):
+        """The next element as a ``tf.experimental.Optional``, empty at the end.
+
+        Returns:
+          An ``Optional``.
+        """
+        from ..data._optional import Optional  # deferred: tf.data is loaded by then
+
+        try:
+            return Optional(next(self._elements), self._element_spec, True)
+        except StopIteration:
+            return Optional.empty(self._element_spec)
+
+    def __repr__(self):
+        return f"<tapeflow.distribute.DistributedIterator at 0x{id(self):x}>"
+
+
 class DistributedDataset:
     """What ``experimental_distribute_dataset`` returns: iterating yields this replica's
     batches (plain tensors: one replica per process)."""
@@ -64,12 +117,31 @@ class DistributedDataset:
 
     @property
     def element_spec(self):
+        """The type specification of the underlying dataset's elements."""
         return getattr(self._dataset, "element_spec", None)
 
-    def __iter__(self):
+    def _elements(self):
         rank, size = self._strategy._rank, self._strategy._size
         for batch in self._dataset:
             yield shard_batch(batch, rank, size)[0] if self._shard else batch
+
+    def __iter__(self):
+        return DistributedIterator(self._elements(), self.element_spec)
+
+    def reduce(self, initial_state, reduce_func):
+        """Fold every element into a state: ``state = reduce_func(state, element)``.
+
+        Args:
+          initial_state: the first state.
+          reduce_func: ``fn(state, element) -> state``.
+
+        Returns:
+          The last state.
+        """
+        state = initial_state
+        for element in self._elements():
+            state = reduce_func(state, element)
+        return state
 
     def __repr__(self):
         return f"<tapeflow.distribute.DistributedDataset over {self._dataset!r}>"
@@ -81,7 +153,7 @@ class ValueContext:
         self.num_replicas_in_sync = num_replicas_in_sync
 
 
-class MirroredDataset:
+class MirroredDataset(DistributedDataset):
     """``experimental_distribute_dataset`` of a several-device ``MirroredStrategy``: each
     element a structure of ``PerReplica`` values, replica ``i``'s part on device ``i``.
     ``split``: each global batch split into per-replica rows; otherwise (from
@@ -92,11 +164,7 @@ class MirroredDataset:
         self._strategy = strategy
         self._split = split and _policy(dataset) != AutoShardPolicy.OFF
 
-    @property
-    def element_spec(self):
-        return getattr(self._dataset, "element_spec", None)
-
-    def __iter__(self):
+    def _elements(self):
         from . import _mirrored  # cycle: distribute._mirrored imports this module
 
         devices = self._strategy._replica_devices
@@ -117,6 +185,3 @@ class MirroredDataset:
             if len(group) < n:
                 return  # NOTE: a short tail that cannot feed every replica is dropped
             yield _mirrored.pack(group)
-
-    def __repr__(self):
-        return f"<tapeflow.distribute.DistributedDataset over {self._dataset!r}>"

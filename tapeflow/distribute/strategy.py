@@ -2,6 +2,7 @@
 ``MirroredStrategy`` (several devices of one process, replicas run in turn), and
 ``MultiWorkerMirroredStrategy`` / ``MPIStrategy``: data parallelism across the processes of
 an MPI job, one replica per process."""
+import collections
 import contextlib
 import enum
 import json
@@ -133,36 +134,239 @@ class InputContext:
                 f"total: {self.num_input_pipelines})")
 
 
-class InputOptions:
-    """Accepted for compatibility; batches are produced on the host and sharded there."""
+class InputReplicationMode(enum.Enum):
+    """How input pipelines map to replicas: ``PER_WORKER`` (one pipeline per worker, its
+    batches split over the worker's replicas) or ``PER_REPLICA`` (one pipeline each)."""
 
-    def __init__(self, experimental_fetch_to_device=None, experimental_replication_mode=None,
-                 experimental_place_dataset_on_device=False,
-                 experimental_per_replica_buffer_size=1):
-        self.experimental_fetch_to_device = experimental_fetch_to_device
-        self.experimental_replication_mode = experimental_replication_mode
-        self.experimental_place_dataset_on_device = experimental_place_dataset_on_device
-        self.experimental_per_replica_buffer_size = experimental_per_replica_buffer_size
+    PER_WORKER = "PER_WORKER"
+    PER_REPLICA = "PER_REPLICA"
 
 
-class _Extended:
-    def __init__(self, strategy):
-        self._strategy = strategy
+class InputOptions(collections.namedtuple("InputOptions", (
+        "experimental_fetch_to_device", "experimental_replication_mode",
+        "experimental_place_dataset_on_device", "experimental_per_replica_buffer_size"))):
+    """Options of ``experimental_distribute_dataset`` and
+    ``distribute_datasets_from_function`` (accepted; batches are produced on the host and
+    placed on the replicas' devices). ``experimental_fetch_to_device=None`` means True."""
+
+    __slots__ = ()
+
+    def __new__(cls, experimental_fetch_to_device=None,
+                experimental_replication_mode=InputReplicationMode.PER_WORKER,
+                experimental_place_dataset_on_device=False,
+                experimental_per_replica_buffer_size=1):
+        if experimental_fetch_to_device is None:
+            experimental_fetch_to_device = True
+        return super().__new__(cls, experimental_fetch_to_device,
+                               experimental_replication_mode,
+                               experimental_place_dataset_on_device,
+                               experimental_per_replica_buffer_size)
+
+
+class RunOptions(collections.namedtuple("RunOptions", (
+        "experimental_enable_dynamic_batch_size", "experimental_bucketizing_dynamic_shape",
+        "experimental_xla_options"))):
+    """Options of ``strategy.run`` (TF's TPU settings; accepted, nothing to change here)."""
+
+    __slots__ = ()
+
+    def __new__(cls, experimental_enable_dynamic_batch_size=True,
+                experimental_bucketizing_dynamic_shape=False, experimental_xla_options=None):
+        return super().__new__(cls, experimental_enable_dynamic_batch_size,
+                               experimental_bucketizing_dynamic_shape,
+                               experimental_xla_options)
+
+
+class StrategyExtended:
+    """The additional API of a strategy (``strategy.extended``): reductions to chosen
+    destinations, variable updates, device lists.
+
+    Args:
+      container_strategy: the strategy this object extends.
+    """
+
+    def __init__(self, container_strategy):
+        self._strategy = container_strategy
+
+    def _container_strategy(self):
+        return self._strategy
+
+    @property
+    def experimental_require_static_shapes(self):
+        """Whether the strategy needs static shapes (False: none of tapeflow's do)."""
+        return False
 
     @property
     def should_checkpoint(self):
+        """Whether this worker should save checkpoints (rank 0 of an MPI job)."""
         return self._strategy._rank == 0
 
-    should_save_summary = should_checkpoint
+    @property
+    def should_save_summary(self):
+        """Whether this worker should write summaries (rank 0 of an MPI job)."""
+        return self._strategy._rank == 0
 
     @property
     def worker_devices(self):
-        return tuple(getattr(self._strategy, "_devices", None) or (self._strategy._device,))
+        """The names of the devices the replicas of this worker run on."""
+        names = getattr(self._strategy, "_devices", None) or (self._strategy._device,)
+        return tuple(_full_device(n) for n in names)
 
-    parameter_devices = worker_devices
+    @property
+    def parameter_devices(self):
+        """The names of the devices holding the variables' copies."""
+        return self.worker_devices
 
     def _in_multi_worker_mode(self):
         return self._strategy._size > 1
+
+    def reduce_to(self, reduce_op, value, destinations, options=None):
+        """Combine a per-replica ``value`` and place it on ``destinations``.
+
+        Args:
+          reduce_op: a ``tf.distribute.ReduceOp`` or ``"SUM"``/``"MEAN"``.
+          value: a per-replica value (or a plain tensor: one replica's).
+          destinations: a device string, a tensor or variable (its device), or a
+            ``DistributedValues``.
+          options: a ``CommunicationOptions`` (accepted).
+
+        Returns:
+          The reduced tensor (a ``Mirrored`` value for several destination devices).
+        """
+        from .cross_device_ops import _to_destinations  # deferred: loaded on first use
+
+        _reduce_op(reduce_op)
+        return _to_destinations(self._strategy.reduce(reduce_op, value, axis=None),
+                                destinations)
+
+    def batch_reduce_to(self, reduce_op, value_destination_pairs, options=None):
+        """``reduce_to`` of each ``(value, destinations)`` pair.
+
+        Args:
+          reduce_op: as for ``reduce_to``.
+          value_destination_pairs: a list of ``(value, destinations)`` tuples.
+          options: accepted.
+
+        Returns:
+          A list with one reduced value per pair.
+        """
+        return [self.reduce_to(reduce_op, v, d, options) for v, d in value_destination_pairs]
+
+    def update(self, var, fn, args=(), kwargs=None, group=True):
+        """Run ``fn(var, *args, **kwargs)`` on the variable (tapeflow keeps one copy of each
+        variable, so once).
+
+        Args:
+          var: the variable to update.
+          fn: the update function, e.g. ``lambda v, g: v.assign_sub(g)``.
+          args: further positional arguments of ``fn``.
+          kwargs: keyword arguments of ``fn``.
+          group: True: ``fn``'s result; False: each of its values as a tuple of the
+            per-device results (one here).
+
+        Returns:
+          ``fn``'s result, as ``group`` asks.
+        """
+        out = fn(var, *tuple(args), **(kwargs or {}))
+        if group:
+            return out
+        return nest.map_structure(lambda r: (r,), out)
+
+    def value_container(self, value):
+        """The container of ``value``: the value itself (no variable has per-device
+        components in tapeflow).
+
+        Args:
+          value: a variable or tensor.
+
+        Returns:
+          ``value``.
+        """
+        return value
+
+    def colocate_vars_with(self, colocate_with_variable):
+        """A context in which new variables are created on ``colocate_with_variable``'s
+        device.
+
+        Args:
+          colocate_with_variable: a variable created in this strategy's scope.
+
+        Returns:
+          A context manager.
+        """
+        from ..framework import device  # deferred: placement is needed only here
+
+        return device(getattr(colocate_with_variable, "device", None) or None)
+
+    def variable_created_in_scope(self, v):
+        """Whether ``v`` was created in this strategy's ``scope()``.
+
+        Args:
+          v: a variable.
+
+        Returns:
+          A bool.
+        """
+        uid = getattr(v, "_uid", None)
+        if uid is None:
+            return False
+        spans = self._strategy._variable_spans
+        return any(lo <= uid < (hi if hi is not None else _next_uid()) for lo, hi in spans)
+
+
+def _next_uid():
+    """The ``_uid`` the next variable will get (read without taking it)."""
+    from .. import variable  # deferred: the count of created variables lives there
+
+    return int(repr(variable._uid)[len("count("):-1])
+
+
+def _full_device(name):
+    """``/cpu:0`` as TF's full name ``/job:localhost/replica:0/task:0/device:CPU:0``."""
+    kind, _, index = name.strip("/").rpartition(":")
+    if name.startswith("/job:") or not index.isdigit() or not kind:
+        return name
+    return f"/job:localhost/replica:0/task:0/device:{kind.rpartition(':')[2].upper()}:{index}"
+
+
+class _DefaultDistributionExtended(StrategyExtended):
+    """``get_strategy().extended`` outside every scope: one replica, every variable is the
+    default strategy's."""
+
+    @property
+    def worker_devices(self):
+        """Unsupported by the default strategy (RuntimeError, as TF)."""
+        raise RuntimeError("worker_devices() method unsupported by default "
+                           "tf.distribute.Strategy.")
+
+    @property
+    def parameter_devices(self):
+        """Unsupported by the default strategy (RuntimeError, as TF)."""
+        raise RuntimeError("parameter_devices() method unsupported by default "
+                           "tf.distribute.Strategy.")
+
+    def variable_created_in_scope(self, v):
+        """True: every variable belongs to the default strategy.
+
+        Args:
+          v: a variable.
+
+        Returns:
+          True.
+        """
+        return True
+
+
+class OneDeviceExtended(StrategyExtended):
+    """``OneDeviceStrategy(...).extended``."""
+
+
+class MirroredExtended(StrategyExtended):
+    """``MirroredStrategy(...).extended``."""
+
+
+class CollectiveAllReduceExtended(StrategyExtended):
+    """``MultiWorkerMirroredStrategy(...).extended``."""
 
 
 class _ClusterResolver:
@@ -185,9 +389,13 @@ class Strategy:
     _rank, _size, _collective = 0, 1, None
     _device = "/job:localhost/replica:0/task:0/device:CPU:0"
 
+    _extended_class = StrategyExtended
+
     def __init__(self):
-        self.extended = _Extended(self)
+        self.extended = self._extended_class(self)
         self._synced = {}  # id -> weakref of the variables already equal on every rank
+        # [lo, hi) of the variable uids created in this strategy's scope (hi None: open)
+        self._variable_spans = []
 
     @property
     def num_replicas_in_sync(self):
@@ -207,9 +415,19 @@ class Strategy:
             raise ValueError("Mixing different tf.distribute.Strategy objects: "
                              f"{self!r} is not {stack[-1]!r}")
         stack.append(self)
+        spans = self._variable_spans
+        if spans and spans[-1][1] is None:
+            opened = None  # nested in an open scope of this strategy: its span covers it
+        else:
+            opened = [_next_uid(), None]
+            spans.append(opened)
         try:
             yield self
         finally:
+            if opened is not None:
+                opened[1] = _next_uid()
+                if opened[1] == opened[0]:
+                    spans.remove(opened)  # no variable made: keep the list short
             # NOTE: remove this entry, not the last: a generator that entered a scope may be
             # closed late
             for i in range(len(stack) - 1, -1, -1):
@@ -339,12 +557,26 @@ def _allgather(collective, a, axis):
 class _DefaultStrategy(Strategy):
     """What ``get_strategy()`` returns outside every scope: one replica, no communication."""
 
+    _extended_class = _DefaultDistributionExtended
+
+    def experimental_distribute_dataset(self, dataset, options=None):
+        """``dataset`` itself (one replica, nothing to distribute), as TF's default."""
+        return dataset
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        """``dataset_fn(InputContext())``, as TF's default strategy."""
+        return dataset_fn(InputContext())
+
+    experimental_distribute_datasets_from_function = distribute_datasets_from_function
+
     def __repr__(self):
         return "<tensorflow.python.distribute.distribute_lib._DefaultDistributionStrategy>"
 
 
 class OneDeviceStrategy(Strategy):
     """Everything on one device: one replica."""
+
+    _extended_class = OneDeviceExtended
 
     def __init__(self, device):
         super().__init__()
@@ -390,8 +622,11 @@ class MirroredStrategy(Strategy):
     the optimizer updates once per step with the replicas' summed gradients
     (``_mirrored.py``). With one device it is one replica, as the default strategy."""
 
+    _extended_class = MirroredExtended
+
     def __init__(self, devices=None, cross_device_ops=None):
         super().__init__()
+        self.extended._cross_device_ops = cross_device_ops
         replicas = _mirrored.resolve_devices(devices)
         self._replica_devices = replicas
         self._stash = {}  # id(optimizer) -> (optimizer, variables, summed raw gradients)
@@ -439,7 +674,7 @@ class MirroredStrategy(Strategy):
         def one(v):
             if not isinstance(v, _mirrored.PerReplica):
                 if reduce_op == "SUM":
-                    raise ValueError(f"A non-DistributedValues value {v} cannot be reduced "
+                    raise ValueError(f"A non-DistributedValues value {v!s} cannot be reduced "
                                      f"with the given reduce op ReduceOp.SUM.")
                 return v if isinstance(v, TensorBase) else convert_to_tensor(v)
             parts = [p if isinstance(p, TensorBase) else convert_to_tensor(p) for p in v]
@@ -507,6 +742,8 @@ class MultiWorkerMirroredStrategy(Strategy):
     initializers and unseeded shuffles agree), and installs an excepthook that aborts the
     whole job when one rank raises. Without mpi4py, or in a single process, it is one replica.
     """
+
+    _extended_class = CollectiveAllReduceExtended
 
     def __init__(self, cluster_resolver=None, communication_options=None):
         super().__init__()

@@ -130,8 +130,8 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
         the ``[batch, top_paths]`` log probabilities of the decodings.
     """
     if int(top_paths) > int(beam_width):
-        raise InvalidArgumentError(None, "CTCBeamSearchDecoder",
-                                   "top_paths must be <= beam_width")
+        raise InvalidArgumentError(None, "CTCBeamSearchDecoder", "requested more paths than "
+                                   "the beam width. [Op:CTCBeamSearchDecoder]")
     paths, scores = beam_search_decode(inputs, _host(sequence_length), int(beam_width),
                                        int(top_paths))
     return [_sparse(p) for p in paths], wrap(scores)

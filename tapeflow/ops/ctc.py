@@ -4,6 +4,8 @@ gradient) and the greedy and prefix-beam-search decoders.
 The decoders return plain arrays (indices, values, dense shape); ``tf.nn`` wraps them in
 ``SparseTensor`` objects, which live above the ops.
 """
+import heapq
+
 from ..backend import host as np
 from ..backend import to_host
 from ..errors import _invalid as invalid
@@ -199,9 +201,133 @@ def _sparse_parts(rows, batch):
             np.asarray([batch, width], np.int64))
 
 
+class _Prefix:
+    """A node of the prefix trie: a label, its parent, its children by label, and the log
+    probabilities of its prefix at the previous step (``old``) and this one (``new``), each
+    ``[total, ending in blank, ending in its label]``."""
+
+    __slots__ = ("label", "parent", "children", "old", "new", "version")
+
+    def __init__(self, label, parent):
+        self.label, self.parent, self.children = label, parent, {}
+        self.old = [_NEG, _NEG, _NEG]
+        self.new = [_NEG, _NEG, _NEG]
+        self.version = 0
+
+    def active(self):
+        return self.new[0] != _NEG
+
+    def labels(self):
+        out, node = [], self
+        while node.parent is not None:
+            out.append(node.label)
+            node = node.parent
+        return out[::-1]
+
+
+class _Beam:
+    """The live prefixes, at most ``width``: a min-heap on ``new[0]`` whose stale entries
+    (prefixes pushed again or dropped) are skipped by their version."""
+
+    def __init__(self, width):
+        self.width, self.heap, self.size, self.seq = width, [], 0, 0
+
+    def _clean(self):
+        heap = self.heap
+        while heap and heap[0][2].version != heap[0][3]:
+            heapq.heappop(heap)
+
+    def bottom(self):
+        self._clean()
+        return self.heap[0][2]
+
+    def push(self, node):
+        if self.size == self.width:  # the weakest prefix leaves the beam
+            low = self.bottom()
+            heapq.heappop(self.heap)
+            low.new = [_NEG, _NEG, _NEG]
+            low.version += 1
+            self.size -= 1
+        node.version += 1
+        self.seq += 1
+        heapq.heappush(self.heap, (node.new[0], self.seq, node, node.version))
+        self.size += 1
+
+    def take(self):
+        """The live prefixes, best first, leaving the beam empty."""
+        live = [e for e in self.heap if e[2].version == e[3]]
+        live.sort(key=lambda e: (-e[0], e[1]))
+        self.heap, self.size = [], 0
+        return [e[2] for e in live]
+
+    def candidate(self, total):
+        return total > _NEG and (self.size < self.width or total > self.bottom().new[0])
+
+
+def _beam_one(lp, steps, beam_width, blank):
+    """The beam after ``steps`` steps of ``lp`` ([time, classes] log probabilities).
+
+    Each step first rescores the prefixes in the beam (staying on their last label, or
+    closing with a blank, or entering their label from their parent when the parent is
+    live too), then grows every prefix by each label into a child not already in the beam;
+    a child enters when it beats the weakest prefix of a full beam (which then leaves)."""
+    root = _Prefix(-1, None)
+    root.new = [0.0, 0.0, _NEG]
+    beam = _Beam(beam_width)
+    beam.push(root)
+    lse = np.logaddexp
+    for t in range(steps):
+        row = lp[t].tolist()
+        branches = beam.take()
+        for b in branches:
+            b.old = list(b.new)
+        for b in branches:
+            label = b.old[2]
+            if b.parent is not None:
+                par = b.parent
+                if par.active():
+                    prev = par.old[1] if b.label == par.label else par.old[0]
+                    label = float(lse(label, prev))
+                label += row[b.label]
+            pblank = b.old[0] + row[blank]
+            b.new = [float(lse(pblank, label)), pblank, label]
+            beam.push(b)
+        grow = lp[t].copy()
+        grow[blank] = _NEG
+        for b in branches:
+            if not beam.candidate(b.old[0]):
+                continue
+            ps = grow + b.old[0]
+            if b.label >= 0:
+                ps[b.label] = grow[b.label] + b.old[1]
+            # NOTE: the weakest live score only rises once the beam is full, so a label
+            # below it now can never enter: visit only the others and the labels with a
+            # child already (a failed entry clears the child's old scores, and a prefix
+            # dropped from the beam earlier in this step then grows no children)
+            floor = beam.bottom().new[0] if beam.size == beam.width else _NEG
+            labels = set(np.flatnonzero(ps > floor).tolist())
+            labels.update(b.children)
+            labels.discard(blank)
+            for c in sorted(labels):
+                child = b.children.get(c)
+                if child is None:
+                    child = b.children[c] = _Prefix(c, b)
+                if child.active():
+                    continue
+                p = float(ps[c])
+                child.new = [p, _NEG, p]
+                if beam.candidate(p):
+                    beam.push(child)
+                else:
+                    child.old = [_NEG, _NEG, _NEG]
+                    child.new = [_NEG, _NEG, _NEG]
+    return beam.take()
+
+
 def beam_search_decode(inputs, sequence_length, beam_width, top_paths):
-    """Prefix beam search (blank = last class) on log-softmaxed ``inputs``: a list of
-    ``top_paths`` (indices, values, dense_shape) triples and the ``[batch, top_paths]`` log
+    """Prefix beam search (blank = last class) on log-softmaxed ``inputs``, on a trie of
+    prefixes as TF's decoder (so its approximations too): a list of ``top_paths``
+    (indices, values, dense_shape) triples and the ``[batch, top_paths]`` log
     probabilities."""
     raw = to_host(_t(inputs)._v)
     a = raw.astype(np.float64)
@@ -212,33 +338,11 @@ def beam_search_decode(inputs, sequence_length, beam_width, top_paths):
     per_path = [[] for _ in range(top_paths)]
     scores = np.zeros((batch, top_paths))
     for b in range(batch):
-        beams = {(): (0.0, _NEG)}  # prefix -> (log p ending in blank, ending in a label)
-        for t in range(int(lens[b])):
-            row = lp[t, b]
-            nxt = {}
-
-            def add(prefix, pb, pnb):
-                ob, onb = nxt.get(prefix, (_NEG, _NEG))
-                nxt[prefix] = (float(np.logaddexp(ob, pb)), float(np.logaddexp(onb, pnb)))
-
-            for prefix, (pb, pnb) in beams.items():
-                total = np.logaddexp(pb, pnb)
-                add(prefix, total + row[blank], _NEG)
-                for c in range(classes - 1):
-                    if prefix and prefix[-1] == c:
-                        add(prefix + (c,), _NEG, pb + row[c])
-                        add(prefix, _NEG, pnb + row[c])
-                    else:
-                        add(prefix + (c,), _NEG, total + row[c])
-            ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(*kv[1]))
-            beams = dict(ranked[:beam_width])
-        ranked = sorted(beams.items(), key=lambda kv: -np.logaddexp(*kv[1]))
+        ranked = _beam_one(lp[:, b], int(lens[b]), beam_width, blank)
+        if len(ranked) < top_paths:
+            raise invalid("CTCBeamSearchDecoder",
+                          "Less leaves in the beam search than requested.")
         for k in range(top_paths):
-            if k < len(ranked):
-                prefix, (pb, pnb) = ranked[k]
-                per_path[k].append(list(prefix))
-                scores[b, k] = np.logaddexp(pb, pnb)
-            else:
-                per_path[k].append([])
-                scores[b, k] = _NEG
+            per_path[k].append(ranked[k].labels())
+            scores[b, k] = ranked[k].new[0]
     return [_sparse_parts(rows, batch) for rows in per_path], scores.astype(raw.dtype)

@@ -336,10 +336,10 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         The reduced tensor.
     """
     x = _t(input_tensor)
-    if x._v.dtype.kind not in "fc":
+    if x._v.dtype.kind in "iu":
         raise TypeError(f"Input must be either real or complex. Received integer type "
-                        f"{x.dtype.name}.")
-    mean = reduce_mean(x, axis=axis, keepdims=True)
+                        f"{x.dtype}.")
+    mean = reduce_mean(x, axis=axis, keepdims=True)  # bool and string fail here, as TF's Mean
     d = x - mean
     if x._v.dtype.kind == "c":  # the mean squared modulus: a real variance, as TF
         d = abs(d)

@@ -562,9 +562,12 @@ def _infer_depth(x):
 
 
 def _as_pylist(x):
-    """Nested lists for ``x``, NumPy arrays inside it included."""
+    """Nested lists for ``x``, NumPy arrays inside it included (their elements stay NumPy
+    scalars, whose dtype TF's inference reads: ``[[], np.array([1.0])]`` is float64)."""
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        if x.ndim <= 1:
+            return list(x) if x.ndim else x[()]
+        return [_as_pylist(v) for v in x]
     if isinstance(x, (list, tuple)):
         return [_as_pylist(v) for v in x]
     return x

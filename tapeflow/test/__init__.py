@@ -1,6 +1,6 @@
 """``tf.test``: a ``unittest.TestCase`` with TF's tensor assertions, device queries,
 ``Benchmark``, the test decorators ``disable_with_predicate`` / ``with_eager_op_as_function``
-and ``experimental.sync_devices``."""
+``experimental.sync_devices`` and ``benchmark_config``."""
 import functools
 import inspect
 import time
@@ -14,7 +14,8 @@ from . import experimental
 __all__ = ["TestCase", "main", "compute_gradient", "is_gpu_available", "gpu_device_name",
            "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
            "is_built_with_xla", "is_cpu_target_available", "Benchmark",
-           "disable_with_predicate", "with_eager_op_as_function", "experimental"]
+           "disable_with_predicate", "with_eager_op_as_function", "experimental",
+           "benchmark_config"]
 
 
 def _np(x):
@@ -278,3 +279,90 @@ class Benchmark:
         extras["wall_time_stdev"] = float(np.std(deltas)) if deltas else 0.0
         return {"iters": min_iters, "wall_time": median, "extras": extras, "name": name,
                 "throughput": throughput}
+
+
+# -- benchmark_config ----------------------------------------------------------------------
+class _RewriterConfig:
+    """The one Grappler setting ``benchmark_config`` holds: the dependency optimizer (its
+    enum values as TF's ``RewriterConfig``: DEFAULT 0, ON 1, OFF 2, AGGRESSIVE 3)."""
+
+    DEFAULT, ON, OFF, AGGRESSIVE = 0, 1, 2, 3
+
+    def __init__(self, dependency_optimization=0):
+        self.dependency_optimization = dependency_optimization
+
+
+class _GraphOptions:
+    """``ConfigProto.graph_options``: holds ``rewrite_options``."""
+
+    def __init__(self, rewrite_options):
+        self.rewrite_options = rewrite_options
+
+
+class ConfigProto:
+    """What ``benchmark_config()`` returns: TF's session ``ConfigProto`` reduced to the field
+    it sets (``graph_options.rewrite_options.dependency_optimization``), with the protobuf
+    text form, ``SerializeToString`` and ``HasField``. tapeflow runs eagerly and has no
+    sessions or Grappler, so nothing reads it; benchmarks written for TF can still build,
+    print and pass it along."""
+
+    _NAMES = {0: "DEFAULT", 1: "ON", 2: "OFF", 3: "AGGRESSIVE"}
+
+    def __init__(self, dependency_optimization=0):
+        self.graph_options = _GraphOptions(_RewriterConfig(dependency_optimization))
+
+    def _value(self):
+        return self.graph_options.rewrite_options.dependency_optimization
+
+    def HasField(self, field_name):
+        """Whether a message field is set (only ``graph_options`` can be).
+
+        Args:
+          field_name: the field's name.
+
+        Returns:
+          A bool.
+        """
+        if field_name == "graph_options":
+            return self._value() != 0
+        return False
+
+    def SerializeToString(self):
+        """The protobuf wire bytes (field 10 ``graph_options`` > field 10 ``rewrite_options``
+        > field 8 ``dependency_optimization``, a varint).
+
+        Returns:
+          bytes.
+        """
+        value = self._value()
+        if not value:
+            return b""
+        inner = bytes([8 << 3, value])
+        middle = bytes([(10 << 3) | 2, len(inner)]) + inner
+        return bytes([(10 << 3) | 2, len(middle)]) + middle
+
+    def __eq__(self, other):
+        return isinstance(other, ConfigProto) and other._value() == self._value()
+
+    def __hash__(self):
+        return hash(self._value())
+
+    def __str__(self):
+        value = self._value()
+        if not value:
+            return ""
+        return ("graph_options {\n  rewrite_options {\n    dependency_optimization: "
+                f"{self._NAMES.get(value, value)}\n  }}\n}}\n")
+
+    __repr__ = __str__
+
+
+def benchmark_config():
+    """A ``ConfigProto`` that turns Grappler's dependency optimizer off (TF's setting for
+    benchmarks; tapeflow, eager and without Grappler, only carries it).
+
+    Returns:
+      A ``ConfigProto`` with ``graph_options.rewrite_options.dependency_optimization``
+      set to ``OFF``.
+    """
+    return ConfigProto(dependency_optimization=_RewriterConfig.OFF)

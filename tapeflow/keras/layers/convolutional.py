@@ -28,10 +28,16 @@ def normalize_tuple(value, n, name, allow_zero=False):
 
 
 def normalize_data_format(value):
-    fmt = "channels_last" if value is None else str(value).lower()
+    """``value`` lower-cased and checked; None: the ``keras.config.image_data_format()``
+    of now (as Keras, a layer created with none keeps the setting of its creation)."""
+    if value is None:
+        from .. import _legacy_backend  # deferred: it holds the image_data_format setting
+
+        return _legacy_backend.image_data_format()
+    fmt = str(value).lower()
     if fmt not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'. Received: data_format={value}")
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={fmt}")
     return fmt
 
 

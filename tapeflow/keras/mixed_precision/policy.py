@@ -3,6 +3,13 @@ from ... import dtypes
 from .. import backend
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+# NOTE: Keras 3.15 takes any name of its dtype list as a one-dtype policy (integer, bool,
+# string and complex ones too, despite its message), and "int" as int64
+_PLAIN = {n: n for n in (
+    "float16", "float32", "float64", "bfloat16", "float8_e4m3fn", "float8_e5m2", "int8",
+    "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string",
+    "complex64", "complex128")}
+_PLAIN["int"] = "int64"
 _global = [None]  # the global policy's name; None: floatx()
 
 
@@ -19,16 +26,12 @@ class DTypePolicy:
                             f"name={name} (of type {type(name)})")
         if name in _MIXED:
             compute, variable = _MIXED[name], "float32"
+        elif name in _PLAIN:
+            compute = variable = _PLAIN[name]
         else:
-            try:
-                d = dtypes.as_dtype(name)
-            except (TypeError, ValueError):
-                d = None
-            if d is None or not d.is_floating:
-                raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. "
-                                 "Valid policies include 'mixed_float16', 'mixed_bfloat16', "
-                                 "and the name of any float dtype such as 'float32'.")
-            compute = variable = d.name
+            raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. "
+                             "Valid policies include 'mixed_float16', 'mixed_bfloat16', "
+                             "and the name of any float dtype such as 'float32'.")
         if compute == "bfloat16" and dtypes.bfloat16 is None:
             raise ValueError(f"DTypePolicy '{name}' needs bfloat16, which NumPy lacks: install "
                              "ml_dtypes (pip install tapeflow[bfloat16]) or use "
