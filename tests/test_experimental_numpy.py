@@ -969,3 +969,14 @@ def test_prefer_float32(numpy_behavior):
 def test_dtype_conversion_modes_other_than_legacy_are_refused():
     with pytest.raises(NotImplementedError, match="legacy"):
         tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
+
+
+def test_the_literal_all_lists_every_public_function():
+    """``__all__`` is written out (the docs site reads it without importing): it must list
+    exactly the module's public functions and the package's names."""
+    from tapeflow.experimental.numpy import _core
+
+    public = {n for n in vars(_core) if not n.startswith("_") and n not in _core._HELPERS}
+    assert set(_core.__all__) == public
+    assert set(tnp.__all__) == {n for n in dir(tnp) if not n.startswith("_")} - {
+        "_behavior", "_core", "_dtypes"}

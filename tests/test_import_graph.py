@@ -35,10 +35,13 @@ LAYERS = [
                     "tapeflow.image", "tapeflow.io", "tapeflow.toplevel", "tapeflow.bitwise",
                     "tapeflow.sets", "tapeflow.audio", "tapeflow.lookup", "tapeflow.test",
                     "tapeflow.tensor_util", "tapeflow.quantization"]),
-    ("input", ["tapeflow.data"]),
+    # extension types wrap ops, ragged and sparse values and tf.data's specs
+    ("input", ["tapeflow.data", "tapeflow.experimental.extension_type"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),
-    ("programs", ["tapeflow.workshop", "tapeflow"]),
+    # tf.experimental.numpy and API dispatch are written over the whole public tf.* API
+    ("programs", ["tapeflow.workshop", "tapeflow", "tapeflow.experimental.numpy",
+                  "tapeflow.experimental._dispatch"]),
 ]
 
 # (importer, imported): why this import reaches up. Each is a function-level import.
