@@ -45,7 +45,8 @@ def test_dense_keeps_float32_variables_and_computes_in_float16(mixed16):
     assert gk.dtype == tf.float32 and gb.dtype == tf.float32  # through the recorded casts
     np.testing.assert_array_equal(gk.numpy(), np.full((4, 3), 2.0))
     assert isinstance(d.kernel, tf.Variable)  # restored after the call
-    assert d.get_config()["dtype"] == "mixed_float16"
+    assert d.get_config()["dtype"] == {"module": "keras", "class_name": "DTypePolicy",  # Keras 3
+                                       "config": {"name": "mixed_float16"}, "registered_name": None}
     f32 = tf.keras.layers.Activation("softmax", dtype="float32")
     assert f32(y).dtype == tf.float32 and f32.compute_dtype == "float32"
 

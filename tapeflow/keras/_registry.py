@@ -234,19 +234,15 @@ def get(kind, identifier):
 
 
 def serialize(obj):
-    """A function's name; an object with ``get_config`` as ``{'class_name', 'config'}`` (plus
-    ``'registered_name'`` for a registered class); None for None or anything else."""
+    """A function's name; an object with ``get_config`` in Keras 3's form
+    ``{'module', 'class_name', 'config', 'registered_name'}`` (plus ``build_config`` for a
+    built layer), as ``keras.saving.serialize_keras_object`` writes it; None for None or
+    anything else."""
     if obj is None:
         return None
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, type)) or \
             not hasattr(obj, "get_config"):
         return getattr(obj, "__name__", None)
-    # NOTE: a class may be written under the name Keras writes for it (``_keras_class_name``,
-    # e.g. GroupedQueryAttention as 'GroupQueryAttention'); subclasses do not inherit it
-    cls = type(obj)
-    config = {"class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
-              "config": obj.get_config()}
-    key = _registered_key(type(obj))
-    if key is not None:
-        config["registered_name"] = key
-    return config
+    from .saving.serialization import serialize_keras_object  # cycle: saving imports this
+
+    return serialize_keras_object(obj)

@@ -476,12 +476,18 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
+    # NOTE: the keyword arguments a subclass's config lists, in Keras's order (None: all)
+    _config_keys = None
+
     def get_config(self):
-        return {**super().get_config(), **self._fn_kwargs}
+        keys = self._config_keys
+        kwargs = self._fn_kwargs if keys is None else {k: self._fn_kwargs[k] for k in keys}
+        return {**super().get_config(), **kwargs}
 
 
-def _loss_class(class_name, fn, default_name, params=()):
-    """A LossFunctionWrapper subclass with named keyword parameters and their defaults."""
+def _loss_class(class_name, fn, default_name, params=(), config=None):
+    """A LossFunctionWrapper subclass with named keyword parameters and their defaults;
+    ``config``: the parameters its config lists, in Keras's order (default: all of them)."""
 
     def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None,
                  **kwargs):
@@ -497,8 +503,9 @@ def _loss_class(class_name, fn, default_name, params=()):
         for key, value in values.items():
             setattr(self, key, value)
 
-    return type(class_name, (LossFunctionWrapper,), {"__init__": __init__,
-                                                     "__doc__": f"Keras's ``{class_name}``."})
+    return type(class_name, (LossFunctionWrapper,), {
+        "__init__": __init__, "__doc__": f"Keras's ``{class_name}``.",
+        "_config_keys": None if config is None else tuple(config)})
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
@@ -509,7 +516,8 @@ MeanAbsolutePercentageError = _loss_class(
 MeanSquaredLogarithmicError = _loss_class(
     "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error")
-Huber = _loss_class("Huber", huber, "huber_loss", (("delta", 1.0),))
+# NOTE: Keras 3.15's Huber and CosineSimilarity configs leave out delta and axis
+Huber = _loss_class("Huber", huber, "huber_loss", (("delta", 1.0),), config=())
 LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh")
 BinaryCrossentropy = _loss_class(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
@@ -523,19 +531,21 @@ SparseCategoricalCrossentropy = _loss_class(
 KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence")
 Poisson = _loss_class("Poisson", poisson, "poisson")
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
-                               (("axis", -1),))
+                               (("axis", -1),), config=())
 Hinge = _loss_class("Hinge", hinge, "hinge")
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge")
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge")
 BinaryFocalCrossentropy = _loss_class(
     "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
     (("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0),
-     ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
+     ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)),
+    config=("from_logits", "label_smoothing", "axis", "apply_class_balancing", "alpha",
+            "gamma"))
 CategoricalFocalCrossentropy = _loss_class(
     "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
     "categorical_focal_crossentropy",
     (("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
-     ("axis", -1)))
+     ("axis", -1)), config=("from_logits", "label_smoothing", "axis", "alpha", "gamma"))
 Dice = _loss_class("Dice", dice, "dice", (("axis", None),))
 Tversky = _loss_class("Tversky", tversky, "tversky", (("alpha", 0.5), ("beta", 0.5),
                                                       ("axis", None)))

@@ -203,7 +203,13 @@ class MeanMetricWrapper(Mean):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over all examples seen."""
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+        if isinstance(fn, (dict, str)):  # a serialized function, from a config
+            from .saving.serialization import deserialize_keras_object  # cycle: saving
+
+            fn = deserialize_keras_object(fn, module_objects=_named_functions())
+        super().__init__(name=name or (backend.snake_case(type(self).__name__)
+                                       if type(self) is MeanMetricWrapper else
+                                       getattr(fn, "__name__", None)), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 
@@ -212,11 +218,22 @@ class MeanMetricWrapper(Mean):
         self._accumulate(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
     def get_config(self):
-        return {**super().get_config(), **self._fn_kwargs}
+        config = {**super().get_config(), **self._fn_kwargs}
+        if type(self) is MeanMetricWrapper:  # as Keras 3: the function goes in the config
+            from .saving.serialization import serialize_keras_object  # cycle: saving
+
+            config["fn"] = serialize_keras_object(self._fn)
+        return config
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _named_functions():
+    """The loss and metric functions a serialized ``fn`` may name."""
+    return {**{k: v for k, v in vars(losses).items() if callable(v) and not k.startswith("_")},
+            **{k: v for k, v in globals().items() if callable(v) and not k.startswith("_")}}
 
 
 # -- accuracy functions (backend arrays in, per-example values out) -----------
@@ -354,15 +371,17 @@ MeanAbsoluteError = _loss_metric("MeanAbsoluteError", losses.mean_absolute_error
                                  "mean_absolute_error")
 BinaryCrossentropy = _loss_metric("BinaryCrossentropy", losses.binary_crossentropy,
                                   "binary_crossentropy",
-                                  (("from_logits", False), ("label_smoothing", 0.0)))
+                                  (("from_logits", False), ("label_smoothing", 0)))
 CategoricalCrossentropy = _loss_metric("CategoricalCrossentropy",
                                        losses.categorical_crossentropy,
                                        "categorical_crossentropy",
-                                       (("from_logits", False), ("label_smoothing", 0.0)))
+                                       (("from_logits", False), ("label_smoothing", 0),
+                                        ("axis", -1)))
 SparseCategoricalCrossentropy = _loss_metric("SparseCategoricalCrossentropy",
                                              losses.sparse_categorical_crossentropy,
                                              "sparse_categorical_crossentropy",
-                                             (("from_logits", False),))
+                                             (("from_logits", False), ("ignore_class", None),
+                                              ("axis", -1)))
 
 
 class _Confusion(Metric):
@@ -455,6 +474,8 @@ class AUC(_Confusion):
             raise ValueError(f'Invalid curve: "{curve}". Valid options are: "ROC", "PR"')
         self.num_thresholds, self.curve = num_thresholds, curve.upper()
         self.summation_method, self.from_logits = summation_method, from_logits
+        self.multi_label, self.num_labels = multi_label, num_labels
+        self.label_weights = label_weights
         if thresholds is None:
             eps = backend.epsilon()
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
@@ -502,7 +523,9 @@ class AUC(_Confusion):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds,
-                "curve": self.curve, "summation_method": self.summation_method}
+                "curve": self.curve, "summation_method": self.summation_method,
+                "multi_label": self.multi_label, "num_labels": self.num_labels,
+                "label_weights": self.label_weights, "from_logits": self.from_logits}
 
 
 

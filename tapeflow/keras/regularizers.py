@@ -40,7 +40,7 @@ class L1L2(Regularizer):
 
 class L1(L1L2):
     def __init__(self, l1=0.01):
-        super().__init__(l1=l1)
+        super().__init__(l1=np.float32(l1))  # NOTE: Keras keeps L1's factor as a float32
 
     def get_config(self):
         return {"l1": self.l1}
@@ -54,9 +54,6 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1_l2(l1=0.01, l2=0.01):
-    """An ``L1L2`` regularizer (0.01 for both factors by default)."""
-    return L1L2(l1, l2)
 
 
 class OrthogonalRegularizer(Regularizer):
@@ -92,8 +89,9 @@ class OrthogonalRegularizer(Regularizer):
 
 
 orthogonal_regularizer = OrthogonalRegularizer
-l1, l2 = L1, L2
-# NOTE: the name 'l1_l2' makes l1_l2()'s L1L2(0.01, 0.01), as tf.keras 2's function does.
+# NOTE: as in Keras 3, ``l1_l2`` is the class itself (factors 0.0 by default)
+l1, l2, l1_l2 = L1, L2, L1L2
+# NOTE: the name 'l1_l2' still gives L1L2(0.01, 0.01), as tf.keras 2's function did.
 _registry.register("regularizer", L1L2, L1, L2, OrthogonalRegularizer, aliases={
     "orthogonal_regularizer": OrthogonalRegularizer,
     "l1": L1, "l2": L2, "l1_l2": (L1L2, {"l1": 0.01, "l2": 0.01})})

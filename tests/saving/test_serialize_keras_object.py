@@ -23,7 +23,8 @@ def test_objects_become_keras_3_records():
                                                                      None)
     assert s["config"]["kernel_initializer"] == {
         "module": "keras.initializers", "class_name": "GlorotUniform",
-        "config": {"seed": None}, "registered_name": None}
+        "config": {"seed": None, "input_axes": None, "output_axes": None},
+        "registered_name": None}
     assert S(keras.losses.MeanSquaredError()) == {
         "module": "keras.losses", "class_name": "MeanSquaredError",
         "config": {"name": "mean_squared_error", "reduction": "sum_over_batch_size"},

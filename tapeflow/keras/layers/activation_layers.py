@@ -71,6 +71,9 @@ class Softmax(Layer):
 
 
 class ELU(Layer):
+
+    _config_keys = ("name", "alpha", "trainable", "dtype")
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = alpha

@@ -127,6 +127,12 @@ class MultiHeadAttention(Layer):
     (Keras's default ``attention_axes``); other ``attention_axes`` are not supported.
     """
 
+    _config_keys = (
+        "name", "trainable", "dtype", "num_heads", "key_dim", "value_dim", "dropout", "use_bias",
+        "use_gate", "output_shape", "attention_axes", "sliding_window", "kernel_initializer",
+        "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+        "kernel_constraint", "bias_constraint", "seed")
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -264,9 +270,8 @@ class MultiHeadAttention(Layer):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout,
                 "use_bias": self.use_bias, "output_shape": self._out_dims,
-                "attention_axes": None if self.attention_axes is None else list(
-                    self.attention_axes),
-                **kernel_bias_config(self),
+                "attention_axes": self.attention_axes, "use_gate": False,
+                "sliding_window": None, **kernel_bias_config(self),
                 "seed": self.seed}
 
 

@@ -134,16 +134,31 @@ def set_weight_options(layer, kind, initializer, regularizer, constraint):
     setattr(layer, f"{kind}_constraint", constraints.get(constraint))
 
 
-def weight_options_config(layer, kinds):
-    """Those options of each kind serialized for ``get_config``."""
+def weight_options_config(layer, kinds, activity=False):
+    """Those options of each kind serialized for ``get_config``, in Keras's order: every
+    initializer, then every regularizer (then ``activity_regularizer`` when ``activity``),
+    then every constraint."""
     config = {}
     for kind in kinds:
         config[f"{kind}_initializer"] = initializers.serialize(
             getattr(layer, f"{kind}_initializer"))
+    for kind in kinds:
         config[f"{kind}_regularizer"] = regularizers.serialize(
             getattr(layer, f"{kind}_regularizer"))
+    if activity:
+        config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
+    for kind in kinds:
         config[f"{kind}_constraint"] = constraints.serialize(getattr(layer, f"{kind}_constraint"))
     return config
+
+
+def dtype_policy_config(layer):
+    """The ``dtype`` entry of a layer's config: its dtype policy serialized as Keras 3 writes
+    it (``{'module': 'keras', 'class_name': 'DTypePolicy', ...}``)."""
+    policy = layer.__dict__.get("_policy")
+    name = getattr(policy, "name", policy) if policy is not None else layer.dtype
+    return {"module": "keras", "class_name": "DTypePolicy",
+            "config": {"name": getattr(name, "name", name)}, "registered_name": None}
 
 
 def set_kernel_bias(layer, kernel_initializer, bias_initializer, kernel_regularizer,
@@ -154,21 +169,59 @@ def set_kernel_bias(layer, kernel_initializer, bias_initializer, kernel_regulari
     set_weight_options(layer, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
 
-def kernel_bias_config(layer):
-    """Those options (and the activity regularizer) serialized for ``get_config``."""
-    return {**weight_options_config(layer, ("kernel", "bias")),
-            "activity_regularizer": regularizers.serialize(layer.activity_regularizer)}
+def kernel_bias_config(layer, activity=True):
+    """Those options (and the activity regularizer, unless ``activity`` is false: Dense's
+    config has none) serialized for ``get_config``."""
+    return weight_options_config(layer, ("kernel", "bias"), activity)
+
+
+def _keras_ordered(get_config):
+    """``get_config`` whose dict follows the class's ``_config_keys`` (Keras's key order:
+    those keys first, the others after), without its ``_config_drop`` keys (keys Keras's
+    config of that class lacks) and with its ``_config_fixed`` entries (options tapeflow
+    takes only at their Keras default) added where missing."""
+
+    @functools.wraps(get_config)
+    def ordered(self):
+        config = get_config(self)
+        cls = type(self)
+        if not isinstance(config, dict):
+            return config
+        for key in cls._config_drop:
+            config.pop(key, None)
+        for key, value in cls._config_fixed.items():
+            config.setdefault(key, value)
+        if cls._config_keys:
+            out = {k: config[k] for k in cls._config_keys if k in config}
+            out.update((k, v) for k, v in config.items() if k not in out)
+            config = out
+        return config
+
+    ordered._keras_ordered = True
+    return ordered
 
 
 class InputSpec:
     """What a built layer accepts: rank limits and fixed sizes of some axes."""
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
-                 axes=None, allow_last_axis_squeeze=False, name=None):
+                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False):
         self.dtype, self.shape, self.name = dtype, shape, name
+        self.optional = optional
         self.ndim = len(shape) if shape is not None else ndim
         self.max_ndim, self.min_ndim = max_ndim, min_ndim
         self.axes = dict(axes or {})
+
+    def get_config(self):
+        """The spec's fields, as Keras 3's ``InputSpec.get_config`` lists them."""
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
+                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes,
+                "optional": self.optional}
+
+    @classmethod
+    def from_config(cls, config):
+        """The spec ``get_config``'s dict describes."""
+        return cls(**config)
 
     def check(self, layer, index, shape):
         rank = len(shape)
@@ -221,11 +274,18 @@ class Layer(Module):
     # NOTE: Keras's default compute_mask: a layer that supports masking hands its input's
     # mask on to its output unchanged (Dense, Activation, Dropout after an Embedding)
     _passes_mask = False
+    # how ``get_config`` matches Keras's dict (see ``_keras_ordered``)
+    _config_keys = ()
+    _config_drop = ()
+    _config_fixed = {}
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, input_shape=None, batch_input_shape=None, input_dim=None,
                  batch_size=None, **kwargs):
         kwargs.pop("dynamic", None)
+        if kwargs.pop("quantization_config", None) is not None:  # Keras 3 configs list it
+            raise ValueError("tapeflow does not quantize layers: quantization_config must be "
+                             "None.")
         kwargs.pop("input_dtype", None)
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -472,6 +532,9 @@ class Layer(Module):
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_records_shapes", False):
             cls.build = _recording_build(build)
+        config = cls.__dict__.get("get_config")
+        if config is not None and not getattr(config, "_keras_ordered", False):
+            cls.get_config = _keras_ordered(config)
 
     def build(self, input_shape):
         self.__dict__["_build_shapes"] = input_shape
@@ -684,10 +747,14 @@ class Layer(Module):
 
     # -- config -----------------------------------------------------------------------------
     def get_config(self):
+        """``name``, ``trainable`` and the dtype policy, as Keras 3's base layer writes them
+        (subclasses add their constructor arguments)."""
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": self.__dict__.get("_policy") or self.dtype}
-        if self.__dict__.get("_batch_input_shape") is not None:
-            config["batch_input_shape"] = self.__dict__["_batch_input_shape"]
+                  "dtype": dtype_policy_config(self)}
+        if type(self) is Layer:  # Keras's plain Layer lists its own arguments too
+            config = {"name": self.name, "activity_regularizer": regularizers.serialize(
+                self.activity_regularizer), "trainable": self.trainable,
+                "dtype": config["dtype"], "autocast": self.__dict__["_autocast"]}
         return config
 
     @classmethod

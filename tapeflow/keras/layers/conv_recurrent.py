@@ -125,6 +125,16 @@ class ConvLSTM2D(_CellRNN):
     arguments and defaults); returns the last output ``(batch, rows', cols', filters)``, or
     every step's with ``return_sequences``, then the states with ``return_state``."""
 
+    _config_drop = ()
+    _config_keys = (
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll", "zero_output_for_mask", "filters", "kernel_size", "strides",
+        "padding", "data_format", "dilation_rate", "activation", "recurrent_activation",
+        "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+        "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+        "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
+        "dropout", "recurrent_dropout", "seed")
+
     cell_class = ConvLSTM2DCell
 
     def __init__(self, filters, kernel_size, **kwargs):

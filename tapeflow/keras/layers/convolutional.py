@@ -262,6 +262,12 @@ class Conv3D(BaseConv):
 class Conv2DTranspose(BaseConv):
     """The transpose of ``Conv2D`` (a "deconvolution"): upsamples by ``strides``."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "filters", "kernel_size", "strides", "padding",
+        "output_padding", "data_format", "dilation_rate", "activation", "use_bias",
+        "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+        "activity_regularizer", "kernel_constraint", "bias_constraint")
+
     _causal = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
@@ -312,6 +318,12 @@ class Conv3DTranspose(Conv2DTranspose):
 class DepthwiseConv2D(BaseConv):
     """Convolves each input channel with its own ``depth_multiplier`` filters."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "depth_multiplier", "kernel_size", "strides", "padding",
+        "data_format", "dilation_rate", "activation", "use_bias", "depthwise_initializer",
+        "bias_initializer", "depthwise_regularizer", "bias_regularizer", "activity_regularizer",
+        "depthwise_constraint", "bias_constraint")
+
     _causal = False
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
@@ -361,6 +373,13 @@ class DepthwiseConv2D(BaseConv):
 
 class SeparableConv2D(BaseConv):
     """A depthwise convolution followed by a pointwise (1x1) one mixing channels."""
+
+    _config_keys = (
+        "name", "trainable", "dtype", "depth_multiplier", "filters", "kernel_size", "strides",
+        "padding", "data_format", "dilation_rate", "activation", "use_bias",
+        "depthwise_initializer", "pointwise_initializer", "bias_initializer",
+        "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+        "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint")
 
     _causal = False
 

@@ -1,13 +1,17 @@
 """``Dense``, ``Activation``, ``Lambda`` and ``Identity``."""
+import types
+
 from ...ops import array as A
 from ...ops import linalg
 from ...tensor import TensorShape
-from .. import activations
+from .. import activations, regularizers
 from .base import InputSpec, Layer, kernel_bias_config, set_kernel_bias
 
 
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` applied on the last axis."""
+
+    _config_fixed = {"quantization_config": None}
 
     _passes_mask = True  # Keras 3: supports masking, the mask passes through
 
@@ -68,10 +72,12 @@ class Dense(Layer):
 
     def get_config(self):
         config = super().get_config()
+        if self.activity_regularizer is not None:  # as Keras: listed only when set
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         config.update({
             "units": self.units, "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **kernel_bias_config(self),
+            **kernel_bias_config(self, activity=False),
         })
         return config
 
@@ -118,11 +124,25 @@ class Lambda(Layer):
         return super().compute_output_shape(input_shape)
 
     def get_config(self):
-        name = getattr(self.function, "__name__", repr(self.function))
-        return {**super().get_config(), "function": name}
+        fn = self.function
+        if isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>":
+            # a named function, as Keras writes it (a record naming it; no code)
+            from ..saving.serialization import serialize_keras_object  # cycle: saving
+
+            function = serialize_keras_object(fn)
+        else:
+            function = getattr(fn, "__name__", repr(fn))
+        return {**super().get_config(), "function": function, "arguments": self.arguments}
 
     @classmethod
     def from_config(cls, config):
+        """A Lambda of a function that a config names (a built-in, registered or custom
+        object, looked up in tables); never one whose code would come from the config."""
+        fn = config.get("function")
+        if isinstance(fn, dict) and fn.get("class_name") == "function":
+            from ..saving.serialization import deserialize_keras_object  # cycle: saving
+
+            return cls(**{**config, "function": deserialize_keras_object(fn)})
         # NOTE: Keras can rebuild a Lambda from pickled bytecode; that runs code from a file.
         raise ValueError(f"Lambda layer {config.get('name')!r} cannot be rebuilt from a "
                          "config: its function is code, and tapeflow never loads code from "

@@ -19,6 +19,11 @@ class Embedding(Layer):
     output carries that mask to mask-aware layers (the RNNs skip masked steps).
     """
 
+    _config_keys = (
+        "name", "trainable", "dtype", "input_dim", "output_dim", "embeddings_initializer",
+        "embeddings_regularizer", "activity_regularizer", "embeddings_constraint", "mask_zero",
+        "quantization_config")
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  input_length=None, **kwargs):
@@ -69,7 +74,9 @@ class Embedding(Layer):
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-                "mask_zero": self.mask_zero}
+                "mask_zero": self.mask_zero,
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}
 
 
 class ReversibleEmbedding(Embedding):

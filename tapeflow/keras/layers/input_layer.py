@@ -55,6 +55,10 @@ class InputLayer(Layer):
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, name=None, input_shape=None, batch_input_shape=None,
                  **kwargs):
+        # NOTE: Keras 3's config lists ragged and optional; tapeflow has neither
+        if kwargs.pop("ragged", False) or kwargs.pop("optional", False):
+            raise ValueError("InputLayer(ragged=True) and InputLayer(optional=True) are not "
+                             "supported by tapeflow.")
         given_name = name  # the tensor takes it; unnamed, it is a "keras_tensor" (Keras)
         if name is None:
             name = backend.unique_name("input_layer")
@@ -73,6 +77,7 @@ class InputLayer(Layer):
         self.__dict__["_batch_input_shape"] = batch_shape
         self.built = True
         self.__dict__["_output_shape"] = batch_shape
+        self.__dict__["_sparse"] = bool(sparse)
         out = KerasTensor(batch_shape, self.dtype, sparse=bool(sparse), name=given_name)
         node = Node(self, [], (), {}, out)
         out._node = node
@@ -87,7 +92,9 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype,
+                "sparse": self.__dict__["_sparse"],
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

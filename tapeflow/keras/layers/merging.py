@@ -117,7 +117,6 @@ class Dot(_Merge):
             if not isinstance(axes, (list, tuple)) or len(axes) != 2:
                 raise ValueError("Invalid format for argument `axes`: expected a list of 2 "
                                  f"integers or an integer. Received: axes={axes}")
-            axes = list(axes)
         self.axes, self.normalize = axes, bool(normalize)
 
     def _axes(self, ranks):

@@ -31,6 +31,8 @@ class SpatialDropout1D(_Noise):
     """Drops whole channels of ``(b, steps, c)`` inputs (one decision per example and
     channel), scaling the kept ones by ``1 / (1 - rate)``."""
 
+    _config_keys = ("rate", "seed", "name", "dtype")
+
     rank = 1
 
     def __init__(self, rate, seed=None, data_format=None, **kwargs):
@@ -49,6 +51,8 @@ class SpatialDropout1D(_Noise):
         config = super().get_config()
         # Keras 3.15's SpatialDropout layers take no `trainable` (nor 1-D a `data_format`)
         config.pop("trainable")
+        # NOTE: Keras 3.15 writes a plain dtype name here
+        config["dtype"] = getattr(self.dtype, "name", self.dtype)
         return config if self.rank == 1 else {**config, "data_format": self.data_format}
 
 
@@ -68,6 +72,8 @@ class SpatialDropout3D(SpatialDropout1D):
 
 class GaussianNoise(_Noise):
     """Adds zero-mean Gaussian noise of standard deviation ``stddev`` in training."""
+
+    _config_keys = ("name", "trainable", "dtype", "stddev", "seed")
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(stddev, seed, **kwargs)

@@ -103,6 +103,12 @@ class BatchNormalization(_Normalization):
     layer with ``trainable=False`` always runs in inference mode.
     """
 
+    _config_keys = (
+        "name", "trainable", "dtype", "axis", "momentum", "epsilon", "center", "scale",
+        "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+        "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint",
+        "gamma_constraint", "synchronized", "renorm", "renorm_clipping", "renorm_momentum")
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -159,6 +165,9 @@ class LayerNormalization(_Normalization):
     """Normalises each example over ``axis`` (default the last) with its own mean and
     variance, then applies ``gamma`` and ``beta``; the same in training and inference."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "axis", "epsilon", "center", "scale", "rms_scaling")
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
@@ -213,6 +222,8 @@ class GroupNormalization(_Normalization):
     """Splits the channels (``axis``) into ``groups`` and normalises each example's group
     over it and the other non-batch axes, then applies per-channel ``gamma`` and ``beta``;
     ``groups=-1`` makes one group per channel (instance normalisation)."""
+
+    _config_keys = ("name", "trainable", "dtype", "groups")
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

@@ -185,6 +185,12 @@ class LSTMCell(_Cell):
     """Keras's LSTM cell: gates in the order input, forget, cell, output;
     ``c = f * c + i * activation(z_c)``, ``h = o * activation(c)``."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "units", "activation", "recurrent_activation", "use_bias",
+        "unit_forget_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+        "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+        "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed")
+
     gates = 4
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -240,6 +246,12 @@ class GRUCell(_Cell):
     ``reset_after=True`` (the default, cuDNN's form) applies the reset gate after the
     recurrent matmul and keeps separate input and recurrent biases (bias shape ``(2, 3u)``).
     """
+
+    _config_keys = (
+        "name", "trainable", "dtype", "units", "activation", "recurrent_activation", "use_bias",
+        "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+        "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+        "bias_constraint", "dropout", "recurrent_dropout", "reset_after", "seed")
 
     gates = 3
 
@@ -383,6 +395,11 @@ class RNN(Layer):
     A mask (``mask=`` or one carried from ``Embedding(mask_zero=True)``/``Masking``) makes
     masked steps keep the previous states and output.
     """
+
+    _config_drop = ("activity_regularizer",)
+    _config_keys = (
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll", "zero_output_for_mask")
 
     _promotes_int_inputs = True  # TF 2.21: an int32 tensor in, float32 out
 
@@ -599,16 +616,42 @@ class _CellRNN(RNN):
 class SimpleRNN(_CellRNN):
     """A fully connected RNN: ``h_t = tanh(x_t @ W + h_{t-1} @ U + b)``."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll", "zero_output_for_mask", "units", "activation", "use_bias",
+        "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+        "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+        "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
+    _config_drop = ("seed",)
+
     cell_class = SimpleRNNCell
 
 
 class LSTM(_CellRNN):
     """Long short-term memory (Hochreiter & Schmidhuber, 1997) with Keras's defaults."""
 
+    _config_drop = ()
+    _config_keys = (
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll", "zero_output_for_mask", "units", "activation",
+        "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+        "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint",
+        "bias_constraint", "dropout", "recurrent_dropout", "seed")
+
     cell_class = LSTMCell
 
 
 class GRU(_CellRNN):
     """Gated recurrent unit (Cho et al., 2014); ``reset_after=True`` by default as in Keras."""
+
+    _config_drop = ()
+    _config_keys = (
+        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "stateful", "unroll", "zero_output_for_mask", "units", "activation",
+        "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+        "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+        "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
+        "dropout", "recurrent_dropout", "reset_after", "seed")
 
     cell_class = GRUCell

@@ -12,6 +12,8 @@ class Dropout(Layer):
     """Keeps each input with probability ``1 - rate`` (scaled by ``1/(1-rate)``) when
     ``training`` is true; the identity otherwise."""
 
+    _config_keys = ("name", "trainable", "dtype", "rate", "seed", "noise_shape")
+
     _passes_mask = True  # Keras 3: supports masking, the mask passes through
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

@@ -11,6 +11,10 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        if data_format is None:  # as Keras: the global image data format
+            from ..config import image_data_format  # deferred: keras.config is lazy
+
+            data_format = image_data_format()
         self.data_format = data_format
 
     def call(self, inputs):

@@ -52,6 +52,8 @@ class ZeroPadding2D(_Spatial):
     """Adds rows and columns of zeros: ``padding`` is an int, ``(rows, cols)`` or
     ``((top, bottom), (left, right))``."""
 
+    _config_keys = ("name", "trainable", "dtype", "padding", "data_format")
+
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
         self.padding = _pairs(padding, self.rank, "padding")
@@ -82,11 +84,14 @@ class ZeroPadding1D(ZeroPadding2D):
         super().__init__(padding, None, **kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "padding": self.padding[0]}
+        return {**super().get_config(), "padding": self.padding[0],
+                "data_format": "channels_last"}
 
 
 class Cropping2D(_Spatial):
     """Removes rows and columns at the edges: ``cropping`` as in ``ZeroPadding2D``."""
+
+    _config_keys = ("name", "trainable", "dtype", "cropping", "data_format")
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
@@ -119,6 +124,8 @@ class Cropping1D(Cropping2D):
 
 class UpSampling2D(_Spatial):
     """Repeats rows and columns ``size`` times (nearest-neighbour upsampling)."""
+
+    _config_keys = ("name", "trainable", "dtype", "size", "data_format", "interpolation")
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format, **kwargs)

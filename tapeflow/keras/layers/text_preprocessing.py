@@ -543,6 +543,12 @@ class _IndexLookup(_Preprocessing):
 class StringLookup(_IndexLookup):
     """Maps strings to integer indices of a vocabulary (and back with ``invert=True``)."""
 
+    _config_keys = (
+        "name", "trainable", "dtype", "invert", "max_tokens", "num_oov_indices", "oov_token",
+        "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "idf_weights", "vocabulary",
+        "vocabulary_size", "oov_method", "salt", "encoding")
+    _config_fixed = {"oov_method": "floormod", "salt": None}
+
     _strings = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
@@ -561,6 +567,12 @@ class StringLookup(_IndexLookup):
 
 class IntegerLookup(_IndexLookup):
     """Maps integers to contiguous indices of a vocabulary (and back with ``invert=True``)."""
+
+    _config_keys = (
+        "name", "trainable", "dtype", "invert", "max_tokens", "num_oov_indices", "oov_token",
+        "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "vocabulary_dtype",
+        "idf_weights", "vocabulary", "vocabulary_size", "oov_method", "salt")
+    _config_fixed = {"oov_method": "floormod", "salt": None}
 
     _strings = False
 

@@ -139,6 +139,8 @@ class Bidirectional(Wrapper):
     With ``return_sequences`` the backward outputs are flipped back into time order.
     """
 
+    _config_keys = ("name", "trainable", "dtype", "merge_mode", "layer", "backward_layer")
+
     _MODES = ("concat", "sum", "mul", "ave", None)
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,

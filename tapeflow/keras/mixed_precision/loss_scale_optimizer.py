@@ -87,3 +87,13 @@ class LossScaleOptimizer(Optimizer):
         return {"name": self.name, "inner_optimizer": optimizers.serialize(
             self.inner_optimizer), "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The optimizer ``get_config``'s dict describes (its serialized inner optimizer
+        rebuilt first)."""
+        inner = config.get("inner_optimizer")
+        if isinstance(inner, (dict, str)):
+            config = {**config, "inner_optimizer": optimizers.deserialize(
+                inner, custom_objects=custom_objects)}
+        return cls(**config)

@@ -1,6 +1,6 @@
 """``Sequential``: a plain stack of layers, built on first call or from an input shape."""
 from ..layers import deserialize, serialize
-from ..layers.base import Layer
+from ..layers.base import Layer, dtype_policy_config
 from ..layers.input_layer import InputLayer, KerasTensor
 from .model import Model
 
@@ -91,11 +91,21 @@ class Sequential(Model):
         return shape
 
     def get_config(self):
+        """Keras 3's Sequential config: name, trainable, dtype policy, each layer serialized
+        (an InputLayer first where the input shape is known) and the built input shape."""
         layers = [serialize(layer) for layer in self._layers_list]
-        if self.__dict__["_input_shape"] is not None:
-            layers.insert(0, {"class_name": "InputLayer", "config": {
-                "batch_shape": self.__dict__["_input_shape"], "dtype": self.dtype}})
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        shape = self.__dict__["_input_shape"]
+        if shape is not None:
+            given = self.__dict__.get("_input_layer")
+            layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer", "config": {
+                "batch_shape": shape, "dtype": self.dtype, "sparse": False, "ragged": False,
+                "name": given.name if given is not None else "input_layer",
+                "optional": False}, "registered_name": None})
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self), "layers": layers}
+        if shape is not None and self.built:
+            config["build_input_shape"] = shape
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

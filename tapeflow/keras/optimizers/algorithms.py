@@ -10,7 +10,7 @@ from .base import Optimizer
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum: ``v = m*v - lr*g; w += v``."""
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: "
@@ -40,7 +40,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba) with Keras's defaults (``epsilon=1e-7``) and optional AMSGrad."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name="adam", **kwargs):
+                 amsgrad=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
@@ -48,7 +48,7 @@ class Adam(Optimizer):
         n = 3 if self.amsgrad else 2
         return [self._zeros(var) for _ in range(n)]
 
-    def apply(self, grads, trainable_variables=None):
+    def _apply(self, grads, trainable_variables=None):
         arrays = [g._v if hasattr(g, "_v") else g for g in grads]
         if trainable_variables is not None and not isinstance(arrays[0], np.ndarray) \
                 and multi_tensor.eligible(self, arrays, trainable_variables):
@@ -59,7 +59,7 @@ class Adam(Optimizer):
             self._moving_average(trainable_variables, t)
             self.iterations._assign_raw(np.asarray(t, np.int64))
             return
-        super().apply(grads, trainable_variables)
+        super()._apply(grads, trainable_variables)
 
     def _update(self, var, g, slots, lr, t):
         b1, b2 = self.beta_1, self.beta_2
@@ -98,7 +98,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (``weight_decay=0.004`` by default)."""
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, name="adamw", **kwargs):
+                 epsilon=1e-7, amsgrad=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, amsgrad=amsgrad, name=name, weight_decay=weight_decay,
                          **kwargs)
@@ -111,7 +111,7 @@ class RMSprop(Optimizer):
     """Divides the gradient by a running RMS of past gradients (optionally centred)."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, name="rmsprop", **kwargs):
+                 centered=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
@@ -147,7 +147,7 @@ class Adagrad(Optimizer):
     """Per-coordinate rates from the sum of squared gradients."""
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 name="adagrad", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
@@ -160,14 +160,15 @@ class Adagrad(Optimizer):
         var._assign_raw(var._v - (g * lr) / xp_of(g).sqrt(acc + self.epsilon))
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon,
-                "initial_accumulator_value": self.initial_accumulator_value}
+        return {**super().get_config(),
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
 
 
 class Adadelta(Optimizer):
     """Adadelta (Zeiler): step sizes from running averages of gradients and updates."""
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho, self.epsilon = rho, epsilon
 
@@ -193,7 +194,7 @@ class Nadam(Optimizer):
     """Adam with Nesterov momentum (Dozat), Keras's momentum-cache schedule."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="nadam", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self._u_product = 1.0
@@ -227,7 +228,7 @@ class Adamax(Optimizer):
     """Adam with the infinity norm."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 name="adamax", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 

@@ -13,6 +13,12 @@ from ...variable import Variable
 from .schedules import LearningRateSchedule
 
 
+def _snake_case(name):
+    from ..backend import snake_case  # deferred: keras.backend imports the optimizers
+
+    return snake_case(name)
+
+
 class Optimizer:
     """Base class. Subclasses define ``_slots(var)`` and ``_update(var, g, slots, lr, t)``,
     where ``g`` and the slots are backend arrays and ``t`` is the 1-based step.
@@ -44,7 +50,14 @@ class Optimizer:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
                              f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                              f"global_clipnorm={global_clipnorm}")
-        self.name = name or type(self).__name__.lower()
+        self.name = name or _snake_case(type(self).__name__)
+        self.loss_scale_factor = loss_scale_factor
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._accumulated = {}  # id(var) -> (var, sum of its gradients since the last update)
+        self._accumulated_calls = 0
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema = use_ema
@@ -145,7 +158,38 @@ class Optimizer:
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):
-        """Apply backend-array (or tensor) ``grads`` to ``trainable_variables``."""
+        """Apply backend-array (or tensor) ``grads`` to ``trainable_variables`` (with
+        ``gradient_accumulation_steps``: every that many calls, their mean)."""
+        if self.gradient_accumulation_steps:
+            grads = self._accumulate(grads, trainable_variables)
+            if grads is None:
+                return
+        self._apply(grads, trainable_variables)
+
+    def _accumulate(self, grads, variables):
+        """Keras's gradient accumulation: the gradients are summed per variable and only
+        every ``gradient_accumulation_steps``-th call updates (with their mean); the calls
+        in between change neither the variables nor ``iterations``."""
+        grads = [g._v if isinstance(g, TensorBase) else g for g in grads]
+        steps = int(self.gradient_accumulation_steps)
+        self._accumulated_calls += 1
+        acc = self._accumulated
+        if self._accumulated_calls < steps:
+            for g, var in zip(grads, variables):
+                entry = acc.get(id(var))
+                acc[id(var)] = (var, g.copy() if entry is None or entry[0] is not var
+                                else entry[1] + g)
+            return None
+        out = []
+        for g, var in zip(grads, variables):
+            entry = acc.get(id(var))
+            total = g if entry is None or entry[0] is not var else entry[1] + g
+            out.append(total / steps)
+        acc.clear()
+        self._accumulated_calls = 0
+        return out
+
+    def _apply(self, grads, trainable_variables=None):
         grads = [g._v if isinstance(g, TensorBase) else g for g in grads]
         grads = self._clip(grads)
         lr = self._current_lr()
@@ -245,14 +289,30 @@ class Optimizer:
                 self._state[id(var)] = (var, self._slots(var))
 
     def get_config(self):
-        lr = self._schedule.get_config() if self._schedule is not None and hasattr(
-            self._schedule, "get_config") else float(self._lr._v)
+        """The constructor arguments, in Keras 3's order; a schedule learning rate is
+        serialized (``{'module', 'class_name', 'config', 'registered_name'}``)."""
+        if self._schedule is not None and hasattr(self._schedule, "get_config"):
+            from ..saving.serialization import serialize_keras_object  # cycle: saving imports this
+
+            lr = serialize_keras_object(self._schedule)
+        else:
+            lr = float(self._lr._v)
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency}
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        """The optimizer ``get_config``'s dict describes (a serialized schedule learning rate
+        is rebuilt first)."""
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            from ..saving.serialization import deserialize_keras_object  # cycle: as above
+
+            config = {**config, "learning_rate": deserialize_keras_object(
+                lr, custom_objects=custom_objects)}
         return cls(**config)

@@ -86,8 +86,11 @@ def serialize_keras_object(obj):
         return _keras_file.model_config(obj)
     cls = type(obj)
     registered = _registry._registered_key(cls)
+    name = cls.__dict__.get("_keras_class_name", cls.__name__)
+    if kind == "layer" and not registered:  # tf.keras's legacy layers: keras._legacy.layers
+        module = _keras_file._MODEL_MODULE.get(name, module)
     out = {"module": cls.__module__ if registered or module is None else module,
-           "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
+           "class_name": name,
            "config": _keras_file._keras_tree(serialize_keras_object(obj.get_config()),
                                              kind or "layer"),
            "registered_name": registered}
