@@ -258,17 +258,8 @@ class _AllReduceCrossDeviceOps(CrossDeviceOps):
         total = _combine(reduce_op, per_replica_value, _device_names(destinations)[0], add_n)
         return _to_destinations(total, destinations)
 
-    def batch_reduce_implementation(self, reduce_op, value_destination_pairs, options):
-        """``reduce_implementation`` of each pair.
-
-        Args:
-          reduce_op, value_destination_pairs, options: as for ``batch_reduce``.
-
-        Returns:
-          A list of reduced values.
-        """
-        return [self.reduce_implementation(reduce_op, v, d, options)
-                for v, d in value_destination_pairs]
+    # each pair on its own, as ReductionToOneDevice does
+    batch_reduce_implementation = ReductionToOneDevice.batch_reduce_implementation
 
 
 class HierarchicalCopyAllReduce(_AllReduceCrossDeviceOps):
