@@ -15,7 +15,7 @@ from ..backend import host as np
 from ..framework import device
 from ..function import run_effect
 from ..ops._core import Op, apply
-from ..tensor import TensorBase
+from ..tensor import TensorBase, convert_to_tensor
 from ..variable import Variable
 from . import _registry, backend, losses
 
@@ -482,19 +482,80 @@ class AUC(_Confusion):
             thresholds = [0.0 - eps] + inner + [1.0 + eps]
         super().__init__(thresholds=list(thresholds), name=name or "auc", dtype=dtype)
         self._single = False
+        if multi_label:  # the counts per threshold and label, made once the labels are known
+            self._variables.clear()
+            self.true_positives = self.false_positives = None
+            self.false_negatives = self.true_negatives = None
+            if num_labels is not None:
+                self._per_label(num_labels)
+
+    def _per_label(self, n_labels):
+        """multi_label: the four counts per threshold and label (Keras builds them on the
+        first update unless ``num_labels`` is given)."""
+        shape = (len(self._thresholds), int(n_labels))
+        for name in ("true_positives", "false_positives", "false_negatives", "true_negatives"):
+            setattr(self, name, self.add_variable(shape, name=name))
 
     @_stateful
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.from_logits:
             p = _arr(y_pred)
             y_pred = 1.0 / (1.0 + xp_of(p).exp(-p))
+        if self.multi_label:
+            self._count_per_label(y_true, y_pred, sample_weight)
+            return
+        if self.label_weights is not None:  # as Keras: each label's predictions weighted
+            xp, _, p = _labels_and_preds(y_true, y_pred)
+            lw = xp.asarray(self.label_weights, dtype=p.dtype)
+            w = xp.broadcast_to(lw, p.shape)
+            if sample_weight is not None:
+                sw = _arr(sample_weight)
+                sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(p.dtype)
+                w = w * sw.reshape(sw.shape + (1,) * (p.ndim - sw.ndim))
+            sample_weight = w
         self._count(y_true, y_pred, sample_weight)
 
+    def _count_per_label(self, y_true, y_pred, sample_weight):
+        xp, t, p = _labels_and_preds(y_true, y_pred)
+        if p.ndim != 2:
+            raise ValueError(f"`y_pred` must have rank 2 when `multi_label=True`. Found rank "
+                             f"{p.ndim}. Full shape received for `y_pred`: {tuple(p.shape)}")
+        if self.true_positives is None:
+            self._per_label(p.shape[-1])
+        dt = self._dtype._np
+        p = p.astype(dt, copy=False)
+        t = xp.broadcast_to((t > 0.5) if t.dtype.kind == "f" else (t != 0), p.shape)
+        if sample_weight is None:
+            w = xp.ones(p.shape, dt)
+        else:
+            sw = _arr(sample_weight)
+            sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(dt)
+            w = xp.broadcast_to(sw.reshape(sw.shape + (1,) * (p.ndim - sw.ndim)), p.shape)
+        thr = xp.asarray(self._thresholds, dtype=dt)
+        pos = (p[None] > thr[:, None, None]).astype(dt)  # (thresholds, batch, labels)
+        tw, fw = w * t, w * ~t
+        tp, fp = (pos * tw).sum(1), (pos * fw).sum(1)
+        counts = ((self.true_positives, tp), (self.false_positives, fp),
+                  (self.false_negatives, tw.sum(0) - tp), (self.true_negatives, fw.sum(0) - fp))
+        for var, c in counts:
+            old = var._v if isinstance(var._v, type(c)) else xp.asarray(var._v)
+            var._assign_raw(old + c.astype(dt))
+
     def result(self):
+        if self.true_positives is None:  # multi_label before its first update
+            return convert_to_tensor(np.asarray(0.0, self._dtype._np))
         return _result(self._area, self.true_positives, self.false_positives,
                        self.false_negatives, self.true_negatives)
 
     def _area(self, tp, fp, fn, tn):
+        if tp.ndim == 2:  # multi_label: each label's area, then their (weighted) mean
+            xp = xp_of(tp)
+            areas = xp.stack([self._area(tp[:, i], fp[:, i], fn[:, i], tn[:, i])
+                              for i in range(tp.shape[1])])
+            if self.label_weights is None:
+                return areas.mean().astype(tp.dtype)
+            lw = xp.asarray(self.label_weights, dtype=tp.dtype)
+            return ((areas * lw).sum() / lw.sum()).astype(tp.dtype)
         xp = xp_of(tp)
         div = lambda a, b: xp.where(b > 0, a / xp.where(b > 0, b, 1), 0)
         if self.curve == "PR" and self.summation_method == "interpolation":

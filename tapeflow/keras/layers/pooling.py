@@ -73,17 +73,29 @@ class AveragePooling3D(_Pooling):
 
     rank, _op = 3, avg_pool3d
 
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        # as Keras: the average poolings have no default window (the max poolings take 2)
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
 
 class AveragePooling1D(_Pooling):
     """Mean over windows of ``pool_size`` steps ('same' windows average real elements only)."""
 
     rank, _op = 1, avg_pool1d
 
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        # as Keras: the average poolings have no default window (the max poolings take 2)
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
 
 class AveragePooling2D(_Pooling):
     """Mean over ``pool_size`` windows ('same' windows average real elements only)."""
 
     rank, _op = 2, avg_pool2d
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        # as Keras: the average poolings have no default window (the max poolings take 2)
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class _GlobalPooling(Layer):

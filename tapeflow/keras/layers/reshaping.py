@@ -4,6 +4,7 @@ from ...backend import host as np
 from ...ops import array as A
 from ...ops import indexing as P
 from .base import Layer
+from .convolutional import normalize_data_format
 
 
 class Flatten(Layer):
@@ -11,11 +12,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format is None:  # as Keras: the global image data format
-            from ..config import image_data_format  # deferred: keras.config is lazy
-
-            data_format = image_data_format()
-        self.data_format = data_format
+        self.data_format = normalize_data_format(data_format)  # None: the global format
 
     def call(self, inputs):
         shape = inputs._v.shape
@@ -23,6 +20,8 @@ class Flatten(Layer):
             return inputs
         if len(shape) < 2:
             return A.reshape(inputs, (-1, 1))
+        if self.data_format == "channels_first":  # as Keras: channels moved last first
+            inputs = A.transpose(inputs, (0,) + tuple(range(2, len(shape))) + (1,))
         return A.reshape(inputs, (shape[0], -1))
 
     def compute_output_shape(self, input_shape):

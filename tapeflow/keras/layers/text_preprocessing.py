@@ -196,9 +196,20 @@ class _IndexLookup(_Preprocessing):
                  sparse=False, pad_to_max_tokens=False, vocabulary_dtype=None, encoding="utf-8",
                  **kwargs):
         kwargs.pop("vocabulary_size", None)
-        kwargs.pop("oov_method", None)
-        kwargs.pop("salt", None)
+        oov_method = kwargs.pop("oov_method", "floormod")
+        salt = kwargs.pop("salt", None)
         super().__init__(**kwargs)
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError(f"Unknown value for `oov_method` argument of {type(self).__name__}"
+                             ". Allowed values are: ('floormod', 'farmhash'). Received: "
+                             f"oov_method={oov_method}")
+        if salt is not None and oov_method != "farmhash" and not self._strings:
+            raise ValueError("`salt` can only be used when `oov_method='farmhash'`. Received: "
+                             f"oov_method={oov_method}")
+        # NOTE: as Keras: several OOV slots take strings by FarmHash (SipHash-2-4 keyed by the
+        # salt when there is one) whatever the method; integers by value % slots (floormod)
+        # or by the hash of their decimal text (farmhash)
+        self.oov_method, self.salt = oov_method, salt
         if output_mode == "tf-idf":
             output_mode = "tf_idf"
         if output_mode not in _MODES:
@@ -395,14 +406,23 @@ class _IndexLookup(_Preprocessing):
                                 "consider setting `num_oov_indices=1`.")
             elif n_oov == 1:
                 j = oov_start
-            elif self._strings:
-                from ...strings import _hash  # deferred: only several OOV slots need it
-
-                j = oov_start + int(_hash.fingerprint64(k) % n_oov)
+            elif self._strings or self.oov_method == "farmhash":
+                j = oov_start + self._hash(k if self._strings else str(k).encode()) % n_oov
             else:
                 j = oov_start + k % n_oov
             ids[i] = j
         return np.asarray(ids, np.int64).reshape(a.shape)
+
+    def _hash(self, data):
+        """The OOV hash of the bytes ``data``: TF's ``to_hash_bucket_fast`` hash, or
+        ``to_hash_bucket_strong``'s keyed by the salt (an int is used for both key words)."""
+        from ...strings import _hash  # deferred: only several OOV slots need it
+
+        if self.salt is None:
+            return _hash.fingerprint64(data)
+        key = [self.salt, self.salt] if isinstance(self.salt, int) else list(self.salt)
+        mask = (1 << 64) - 1
+        return _hash.siphash24(int(key[0]) & mask, int(key[1]) & mask, data)
 
     def _invert_host(self, a):
         vocab = self.get_vocabulary()
@@ -536,7 +556,8 @@ class _IndexLookup(_Preprocessing):
                   [v if isinstance(v, str) else int(v) for v in vocab],
                   # as Keras: None until a vocabulary is set (the method counts the OOV slots)
                   "vocabulary_size": None if self.__dict__["_tokens"] is None else
-                  self.vocabulary_size()}
+                  self.vocabulary_size(),
+                  "oov_method": self.oov_method, "salt": self.salt}
         return config
 
 
@@ -547,7 +568,6 @@ class StringLookup(_IndexLookup):
         "name", "trainable", "dtype", "invert", "max_tokens", "num_oov_indices", "oov_token",
         "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "idf_weights", "vocabulary",
         "vocabulary_size", "oov_method", "salt", "encoding")
-    _config_fixed = {"oov_method": "floormod", "salt": None}
 
     _strings = True
 
@@ -572,7 +592,6 @@ class IntegerLookup(_IndexLookup):
         "name", "trainable", "dtype", "invert", "max_tokens", "num_oov_indices", "oov_token",
         "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "vocabulary_dtype",
         "idf_weights", "vocabulary", "vocabulary_size", "oov_method", "salt")
-    _config_fixed = {"oov_method": "floormod", "salt": None}
 
     _strings = False
 
