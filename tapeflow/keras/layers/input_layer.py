@@ -25,6 +25,14 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    @property
+    def _keras_history(self):
+        """Keras's (layer, node index, tensor index) of the call that made this tensor."""
+        node = self._node
+        if node is None:
+            return None
+        return (node.layer, node.layer.__dict__["_inbound_nodes"].index(node), self._index)
+
     def _dummy(self):
         """Zeros standing in for the placeholder (unknown dimensions become 1)."""
         shape = tuple(1 if d is None else d for d in self.shape)
@@ -38,7 +46,44 @@ class KerasTensor:
         return id(self)
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("A symbolic KerasTensor has no values; call the model on real data.")
+        raise ValueError(_NOT_A_TF_INPUT)
+
+
+# Keras's message for a KerasTensor given to a tf.* function
+_NOT_A_TF_INPUT = (
+    "A KerasTensor cannot be used as input to a TensorFlow function. A KerasTensor is a "
+    "symbolic placeholder for a shape and dtype, used when constructing Keras Functional "
+    "models or Keras Functions. You can only use it as input to a Keras layer or a Keras "
+    "operation (from the namespaces `keras.layers` and `keras.ops`). You are likely doing "
+    "something like:\n\n```\nx = Input(...)\n...\ntf_fn(x)  # Invalid.\n```\n\nWhat you "
+    "should do instead is wrap `tf_fn` in a layer:\n\n```\nclass MyLayer(Layer):\n    def "
+    "call(self, x):\n        return tf_fn(x)\n\nx = MyLayer()(x)\n```\n")
+
+
+def _operator(op_name, reflected=False):
+    """A KerasTensor operator: the ``keras.ops`` function, which adds a graph node."""
+    def method(self, *other):
+        from .. import ops  # deferred: keras.ops builds on the layers
+
+        fn = getattr(ops, op_name)
+        return fn(other[0], self) if reflected else fn(self, *other)
+
+    method.__name__ = op_name
+    method.__doc__ = f"``keras.ops.{op_name}`` of this symbolic tensor (a graph node)."
+    return method
+
+
+for _dunder, _op in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                     ("truediv", "divide"), ("floordiv", "floor_divide"), ("mod", "mod"),
+                     ("pow", "power"), ("matmul", "matmul"), ("and", "logical_and"),
+                     ("or", "logical_or"), ("xor", "logical_xor")):
+    setattr(KerasTensor, f"__{_dunder}__", _operator(_op))
+    setattr(KerasTensor, f"__r{_dunder}__", _operator(_op, reflected=True))
+for _dunder, _op in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                     ("ge", "greater_equal"), ("neg", "negative"), ("abs", "absolute"),
+                     ("invert", "logical_not"), ("getitem", "get_item")):
+    setattr(KerasTensor, f"__{_dunder}__", _operator(_op))
+del _dunder, _op
 
 
 class Node:

@@ -7,7 +7,9 @@ network ops, linear algebra, control flow) on tapeflow tensors, with Keras's dty
 >>> tf.keras.ops.mean(tf.constant([1, 2])).dtype
 tf.float32
 """
-from . import image, linalg, nn, numpy  # noqa: F401
+import sys as _sys
+
+from . import _symbolic, core, image, linalg, math, nn, numpy
 from .core import *  # noqa: F403
 from .core import map, slice  # noqa: F401
 from .linalg import (  # noqa: F401
@@ -32,3 +34,9 @@ from .math import *  # noqa: F403
 from .nn import *  # noqa: F403
 from .numpy import *  # noqa: F403
 from .numpy import abs, all, any, max, min, round, sum  # noqa: F401
+
+# keras.ops on KerasTensors build functional-graph nodes (ops/_symbolic.py)
+for _m in (core, image, linalg, math, nn, numpy):
+    _symbolic.install(_m)
+_symbolic.install(_sys.modules[__name__])
+del _m

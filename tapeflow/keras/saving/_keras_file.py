@@ -47,7 +47,16 @@ def _has_h5py():
 
 
 def _refuse_code(model):
+    from ..ops._symbolic import OpLayer  # deferred: keras.ops loads on first use
+
     for layer in model._flatten_layers():
+        if isinstance(layer, OpLayer):
+            raise ValueError(
+                f"Cannot save the model: layer '{layer.name}' is a `keras.ops.{layer._op_name}`"
+                " call on symbolic tensors, which tapeflow's .keras files do not hold yet. "
+                "Write it as a Layer subclass with get_config() (registered with "
+                "`tf.keras.saving.register_keras_serializable()`), or save the weights only "
+                "with `model.save_weights()`.")
         if isinstance(layer, Lambda):
             raise ValueError(
                 f"Cannot save the model: layer '{layer.name}' is a Lambda layer, whose "
