@@ -445,7 +445,7 @@ def _string_value(value, dtype, arr):
         if isinstance(value, (list, tuple)):
             value = _unwrap_nested(value)
         arr = np.array(value, dtype=object)
-        if arr.shape != _nested_shape(value):
+        if arr.shape != _first_shape(value):
             raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
     elif arr.dtype.kind == "S":  # NumPy's bytes strip trailing NULs already, as TF does
         return arr.astype(object)
@@ -465,17 +465,6 @@ def _as_bytes(x):
     raise ValueError(
         f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
         f"{type(x).__name__}).")
-
-
-def _nested_shape(value):
-    """The shape of a nested list of strings, read along its first elements."""
-    shape = []
-    while isinstance(value, (list, tuple, ndarray)):
-        shape.append(len(value))
-        if not len(value):
-            break
-        value = value[0]
-    return tuple(shape)
 
 
 def _first_shape(value):
