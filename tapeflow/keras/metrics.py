@@ -403,7 +403,7 @@ class _Confusion(Metric):
         self.false_negatives = self.add_variable((n,), name="false_negatives")
         self.true_negatives = self.add_variable((n,), name="true_negatives")
 
-    def _count(self, y_true, y_pred, sample_weight=None):
+    def _count(self, y_true, y_pred, sample_weight=None, label_weights=None):
         xp, t, p = _labels_and_preds(y_true, y_pred)
         p = p.astype(self._dtype._np, copy=False)
         if t.shape != p.shape:
@@ -413,17 +413,11 @@ class _Confusion(Metric):
             p = xp.where(p >= kth, p, xp.asarray(-xp.inf, p.dtype))
         if self.class_id is not None:
             t, p = t[..., self.class_id], p[..., self.class_id]
+        w = _weights(sample_weight, p, xp)
+        if label_weights is not None:  # AUC: each label's predictions weighted (Keras)
+            w = w * xp.asarray(label_weights, dtype=p.dtype)
         t = (t > 0.5).reshape(-1) if t.dtype.kind == "f" else (t != 0).reshape(-1)
-        p = p.reshape(-1)
-        if sample_weight is None:
-            w = xp.ones(p.shape, dtype=self._dtype._np)
-        else:
-            sw = _arr(sample_weight)
-            sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(p.dtype).reshape(-1)
-            if sw.size == 1:
-                w = xp.full(p.shape, sw[0], dtype=p.dtype)
-            else:
-                w = sw if sw.size == p.size else xp.repeat(sw, p.size // sw.size)
+        p, w = p.reshape(-1), w.reshape(-1)
         thr = xp.asarray(self._thresholds, dtype=p.dtype)
         dt = self._dtype._np
         pos = (p[None, :] > thr[:, None]).astype(dt)
@@ -449,6 +443,20 @@ class _Confusion(Metric):
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds,
                 "top_k": self.top_k, "class_id": self.class_id}
+
+
+def _weights(sample_weight, p, xp):
+    """Sample weights as an array of ``p``'s shape and dtype: ones, a scalar everywhere, one
+    weight per element, or one per example repeated over its trailing values."""
+    if sample_weight is None:
+        return xp.ones(p.shape, dtype=p.dtype)
+    sw = _arr(sample_weight)
+    sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(p.dtype).reshape(-1)
+    if sw.size == 1:
+        return xp.full(p.shape, sw[0], dtype=p.dtype)
+    if sw.size != p.size:
+        sw = xp.repeat(sw, p.size // sw.size)
+    return sw.reshape(p.shape)
 
 
 class Precision(_Confusion):
@@ -504,16 +512,7 @@ class AUC(_Confusion):
         if self.multi_label:
             self._count_per_label(y_true, y_pred, sample_weight)
             return
-        if self.label_weights is not None:  # as Keras: each label's predictions weighted
-            xp, _, p = _labels_and_preds(y_true, y_pred)
-            lw = xp.asarray(self.label_weights, dtype=p.dtype)
-            w = xp.broadcast_to(lw, p.shape)
-            if sample_weight is not None:
-                sw = _arr(sample_weight)
-                sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(p.dtype)
-                w = w * sw.reshape(sw.shape + (1,) * (p.ndim - sw.ndim))
-            sample_weight = w
-        self._count(y_true, y_pred, sample_weight)
+        self._count(y_true, y_pred, sample_weight, self.label_weights)
 
     def _count_per_label(self, y_true, y_pred, sample_weight):
         xp, t, p = _labels_and_preds(y_true, y_pred)
@@ -525,12 +524,7 @@ class AUC(_Confusion):
         dt = self._dtype._np
         p = p.astype(dt, copy=False)
         t = xp.broadcast_to((t > 0.5) if t.dtype.kind == "f" else (t != 0), p.shape)
-        if sample_weight is None:
-            w = xp.ones(p.shape, dt)
-        else:
-            sw = _arr(sample_weight)
-            sw = (sw if isinstance(sw, type(p)) else xp.asarray(sw)).astype(dt)
-            w = xp.broadcast_to(sw.reshape(sw.shape + (1,) * (p.ndim - sw.ndim)), p.shape)
+        w = _weights(sample_weight, p, xp)
         thr = xp.asarray(self._thresholds, dtype=dt)
         pos = (p[None] > thr[:, None, None]).astype(dt)  # (thresholds, batch, labels)
         tw, fw = w * t, w * ~t
