@@ -41,27 +41,10 @@ def _parts(x):
     return None if f is None else f(x)
 
 
-def _flatten_expanded(structure):
-    out = []
-    stack = [structure]
-    while stack:
-        x = stack.pop()
-        if is_nested(x):
-            stack.extend(reversed(_children(x)))
-            continue
-        parts = _parts(x)
-        if parts is None:
-            out.append(x)
-        else:
-            stack.extend(reversed(parts))
-    return out
-
-
 def flatten(structure, expand_composites=False):
-    """Leaves of ``structure`` depth first; a non-nested value gives ``[value]``."""
-    if expand_composites:
-        return _flatten_expanded(structure)
-    if not is_nested(structure):
+    """Leaves of ``structure`` depth first; a non-nested value gives ``[value]`` (with
+    ``expand_composites``, an extension type gives its components' leaves)."""
+    if not expand_composites and not is_nested(structure):
         return [structure]
     out = []
     stack = [structure]
@@ -69,6 +52,8 @@ def flatten(structure, expand_composites=False):
         x = stack.pop()
         if is_nested(x):
             stack.extend(reversed(_children(x)))
+        elif expand_composites and (parts := _parts(x)) is not None:
+            stack.extend(reversed(parts))
         else:
             out.append(x)
     return out
