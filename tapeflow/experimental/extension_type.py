@@ -13,6 +13,7 @@ import typing
 
 from .. import dtypes
 from ..dtypes import DType
+from ..nest import _sorted_keys
 from ..ops._core import CompositeTensor
 from ..tensor import Tensor, TensorBase, TensorShape, as_shape, convert_to_tensor
 from ..types.type_spec import TypeSpec
@@ -211,7 +212,7 @@ def _leaves(value):
     if isinstance(value, tuple):
         return [x for v in value for x in _leaves(v)]
     if isinstance(value, _abc.Mapping):
-        return [x for k in _sorted(value) for x in _leaves(value[k])]
+        return [x for k in _sorted_keys(value) for x in _leaves(value[k])]
     return []
 
 
@@ -221,16 +222,9 @@ def _replace(value, it):
     if isinstance(value, tuple):
         return tuple(_replace(v, it) for v in value)
     if isinstance(value, _abc.Mapping):
-        new = {k: _replace(value[k], it) for k in _sorted(value)}
+        new = {k: _replace(value[k], it) for k in _sorted_keys(value)}
         return ImmutableDict({k: new[k] for k in value})
     return value
-
-
-def _sorted(d):
-    try:
-        return sorted(d)
-    except TypeError:
-        return list(d)
 
 
 def _resolve(cls):
@@ -639,7 +633,7 @@ def _plain(v):
 
 def _hashable(v):
     if isinstance(v, _abc.Mapping):
-        return ("__map__",) + tuple((k, _hashable(v[k])) for k in _sorted(v))
+        return ("__map__",) + tuple((k, _hashable(v[k])) for k in _sorted_keys(v))
     if isinstance(v, (tuple, list)):
         return tuple(_hashable(x) for x in v)
     return v
@@ -653,7 +647,7 @@ def _static(v):
     if isinstance(v, TypeSpec):
         return (type(v).__name__, "<composite>")
     if isinstance(v, _abc.Mapping):
-        return ("__map__",) + tuple((k, _static(v[k])) for k in _sorted(v))
+        return ("__map__",) + tuple((k, _static(v[k])) for k in _sorted_keys(v))
     if isinstance(v, (tuple, list)):
         return tuple(_static(x) for x in v)
     return v
