@@ -102,9 +102,7 @@ class LogitsDistillation(DistillationLoss):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["loss"] = _deserialize_loss(config.get("loss", "kl_divergence"))
-        return cls(**config)
+        return _from_loss_config(cls, config)
 
 
 class FeatureDistillation(DistillationLoss):
@@ -146,9 +144,15 @@ class FeatureDistillation(DistillationLoss):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["loss"] = _deserialize_loss(config.get("loss", "mse"))
-        return cls(**config)
+        return _from_loss_config(cls, config)
+
+
+def _from_loss_config(cls, config):
+    """A distillation loss from its config (a missing ``loss`` keeps the class's default)."""
+    config = dict(config)
+    if "loss" in config:
+        config["loss"] = _deserialize_loss(config["loss"])
+    return cls(**config)
 
 
 def _deserialize_loss(loss):
