@@ -1,6 +1,7 @@
 """Small pieces of TF's framework API: devices, ``tf.config``, ``tf.debugging`` checks,
 ``tf.executing_eagerly``."""
 import contextlib
+import operator
 import re
 
 from . import backend
@@ -144,6 +145,20 @@ class _Optimizer:
         _Optimizer._options.update(options)
 
 
+def _thread_count(n, which):
+    """A ``tf.config.threading`` count: an int >= 0 (None is 0), TF's errors otherwise."""
+    if n is None:
+        return 0
+    if isinstance(n, bool):
+        raise TypeError(f"Field tensorflow.ConfigProto.{which}_op_parallelism_threads: "
+                        "Expected an int, got a boolean.")
+    n = operator.index(n)  # TypeError: 'float' object cannot be interpreted as an integer
+    if n < 0:
+        raise ValueError(f"{which}_op_parallelism_threads must be >= 0 (0: the system's "
+                         f"choice), got {n}")
+    return n
+
+
 class _Config:
     """``tf.config``: device listing (the host, plus CUDA devices through CuPy)."""
 
@@ -178,21 +193,37 @@ class _Config:
             return None
 
     class threading:  # TF's name
-        @staticmethod
-        def set_inter_op_parallelism_threads(n):
-            return None
+        # NOTE: TF fixes its thread pools when its runtime starts and raises RuntimeError for a
+        # change after the first op; tapeflow applies a change at any time instead (a script
+        # that runs on TF runs here). A negative count, which aborts TF's process when its
+        # runtime starts, is a ValueError here.
+        _inter = [0]
 
         @staticmethod
-        def set_intra_op_parallelism_threads(n):
-            return None
+        def set_inter_op_parallelism_threads(num_threads):
+            """How many ops may run at once. Recorded and returned by the getter: tapeflow
+            runs one op at a time (each heavy op spreads over the intra-op threads)."""
+            _Config.threading._inter[0] = _thread_count(num_threads, "inter")
+
+        @staticmethod
+        def set_intra_op_parallelism_threads(num_threads):
+            """How many threads one op may use (0: the system's choice): the worker threads
+            of convolutions, pooling and large products, and OpenBLAS's threads."""
+            from .backend import tuning
+
+            tuning.set_intra_op_threads(_thread_count(num_threads, "intra"))
 
         @staticmethod
         def get_inter_op_parallelism_threads():
-            return 0
+            """The inter-op count set (0: the system's choice)."""
+            return _Config.threading._inter[0]
 
         @staticmethod
         def get_intra_op_parallelism_threads():
-            return 0
+            """The intra-op count set (0: the system's choice)."""
+            from .backend import tuning
+
+            return tuning.intra_op_threads()
 
     @staticmethod
     def list_physical_devices(device_type=None):

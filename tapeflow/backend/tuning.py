@@ -24,6 +24,9 @@ One switch per behaviour, environment variables read when ``apply()`` runs:
 - ``TAPEFLOW_NUM_THREADS=N``: how many threads share a heavy op's chunks (``workers()``); when
   unset, the first of ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` that
   is set, else the cores this process may use, at most 8. Read by every heavy op.
+- ``tf.config.threading.set_intra_op_parallelism_threads(N)`` (``set_intra_op_threads``), N >
+  0: N workers and N OpenBLAS threads from then on, before any environment variable; no load
+  watch, no switch to one thread. 0 gives the default behaviour back.
 
 Besides, while chunks run, ``one_blas_thread`` puts OpenBLAS on one thread and restores it
 afterwards (each worker's BLAS calls then run on that worker's own thread).
@@ -46,8 +49,8 @@ import time
 
 from . import host as np
 
-__all__ = ["applied", "apply", "load_switch", "medium_product", "one_blas_thread",
-           "split_product", "tune_blas_threads",
+__all__ = ["applied", "apply", "intra_op_threads", "load_switch", "medium_product",
+           "one_blas_thread", "set_intra_op_threads", "split_product", "tune_blas_threads",
            "tune_malloc", "watch_matmul", "workers"]
 
 _found = []  # [(get_num_threads, set_num_threads) or None], looked up once
@@ -55,6 +58,9 @@ _lock = threading.Lock()
 _depth = [0, 0]  # [callers inside one_blas_thread, BLAS threads to restore]
 _applied = {}  # what apply() did: {"malloc": bool, "blas_threads": bool}; empty until then
 _apply_lock = threading.Lock()
+
+_intra = [0]  # tf.config.threading's intra-op thread count (0: not set)
+_blas_default = []  # OpenBLAS's thread count before set_intra_op_threads changed it
 
 _THREAD_VARS = ("TAPEFLOW_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                 "MKL_NUM_THREADS")
@@ -141,7 +147,8 @@ def tune_blas_threads():
     NOTE: one multi-threaded BLAS call anywhere in a training step leaves OpenBLAS's workers
     spinning for a while after it, competing with the chunk workers for the cores.
     """
-    if os.environ.get("TAPEFLOW_BLAS_TUNING") == "0" or _env_threads() is not None:
+    if (os.environ.get("TAPEFLOW_BLAS_TUNING") == "0" or _env_threads() is not None
+            or _intra[0]):
         return False
     blas = _openblas()
     if blas is None:
@@ -252,7 +259,7 @@ def load_switch():
 
 
 def _watching():
-    if _switched or _applied.get("blas_threads") or _depth[0] > 0:
+    if _switched or _applied.get("blas_threads") or _depth[0] > 0 or _intra[0]:
         return None
     if not _user_setting:  # NOTE: read once, as apply() reads them: not on every product
         _user_setting.append(os.environ.get("TAPEFLOW_BLAS_TUNING") == "0"
@@ -342,10 +349,44 @@ def _env_threads():
     return None
 
 
+def set_intra_op_threads(n):
+    """``tf.config.threading.set_intra_op_parallelism_threads(n)``: ``n`` > 0 threads share
+    each heavy op's chunks and run OpenBLAS's products (the load watch and the switch to one
+    thread stand aside: the user chose); 0 restores the default behaviour and OpenBLAS's count
+    from before. Applies at once, also after ops have run (TF refuses that; see
+    ``framework.py``)."""
+    with _lock:
+        _intra[0] = n
+        blas = _openblas()
+        if blas is None:
+            return
+        current = _depth[1] if _depth[0] > 0 else blas[0]()
+        if n > 0:
+            if not _blas_default:
+                _blas_default.append(current)
+            target = n
+        elif _blas_default:
+            target = _blas_default.pop()
+        else:
+            return
+        if _depth[0] > 0:  # NOTE: inside one_blas_thread: what its exit restores
+            _depth[1] = target
+        elif target != current:
+            blas[1](target)
+
+
+def intra_op_threads():
+    """The count ``set_intra_op_threads`` set (0: none)."""
+    return _intra[0]
+
+
 def workers():
-    """How many threads share chunked work: the first thread count set among
-    ``TAPEFLOW_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
-    ``MKL_NUM_THREADS``, else the cores this process may use (at most 8)."""
+    """How many threads share chunked work: the count ``set_intra_op_threads`` set, else the
+    first thread count set among ``TAPEFLOW_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
+    ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, else the cores this process may use (at most
+    8)."""
+    if _intra[0]:
+        return _intra[0]
     env = _env_threads()
     if env is not None:
         return env
