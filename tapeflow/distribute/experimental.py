@@ -2,6 +2,7 @@
 algorithm) and the experimental aliases."""
 import enum
 
+from .input import ValueContext
 from .strategy import MultiWorkerMirroredStrategy
 
 
@@ -25,4 +26,4 @@ class CommunicationOptions:
 
 
 __all__ = ["CollectiveCommunication", "CommunicationImplementation", "CommunicationOptions",
-           "MultiWorkerMirroredStrategy"]
+           "MultiWorkerMirroredStrategy", "ValueContext"]

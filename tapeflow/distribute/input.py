@@ -148,9 +148,26 @@ class DistributedDataset:
 
 
 class ValueContext:
+    """What ``strategy.experimental_distribute_values_from_function`` passes its function:
+    which replica the value is for and how many replicas there are (read-only)."""
+
     def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
-        self.replica_id_in_sync_group = replica_id_in_sync_group
-        self.num_replicas_in_sync = num_replicas_in_sync
+        self._replica_id_in_sync_group = replica_id_in_sync_group
+        self._num_replicas_in_sync = num_replicas_in_sync
+
+    @property
+    def replica_id_in_sync_group(self):
+        """This replica's index, 0 to ``num_replicas_in_sync - 1``."""
+        return self._replica_id_in_sync_group
+
+    @property
+    def num_replicas_in_sync(self):
+        """How many replicas the strategy keeps in sync."""
+        return self._num_replicas_in_sync
+
+    def __str__(self):
+        return (f"tf.distribute.ValueContext(replica id {self._replica_id_in_sync_group}, "
+                f" total replicas in sync: {self._num_replicas_in_sync})")
 
 
 class MirroredDataset(DistributedDataset):
