@@ -297,6 +297,27 @@ def _scan(value):
     return kinds
 
 
+def unsupported_value(v):
+    """TF's error for a value of a type no tensor can hold (None, a dict, an object)."""
+    return ValueError(f"Attempt to convert a value ({v!r}) with an unsupported type "
+                      f"({type(v)!r}) to a Tensor.")
+
+
+def _first_other(value):
+    """The first leaf of a nested list, depth first, that ``_scan`` calls 'other'."""
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            found = _first_other(v)
+            if found is not _NONE_FOUND:
+                return found
+        elif _scan(v) == {"other"}:
+            return v
+    return _NONE_FOUND
+
+
+_NONE_FOUND = object()
+
+
 def _is_np_str(kind):
     return not isinstance(kind, str) and kind.kind in "SUO"
 
@@ -325,7 +346,9 @@ def infer_dtype(value):
             raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
         return string
     if "other" in kinds:
-        raise TypeError(f"Failed to convert elements of {value!r} to Tensor.")
+        if kinds == {"other"}:  # NOTE: TF names the first leaf it cannot convert
+            raise unsupported_value(_first_other(value))
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
     if "tensor" in kinds:  # tensors inside a list: their dtypes promote as NumPy's would
         extra = [0.0 if k == "float" else np.complex128 for k in kinds
                  if k in ("float", "complex")]

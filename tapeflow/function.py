@@ -1984,17 +1984,34 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 loop_vars, start = done.vars, 1
             elif done is not None:
                 return done
+    # NOTE: TF's eager loop holds its vars as tensors: numbers, strings and NumPy values are
+    # converted, a variable gives its value; tensors and other objects stay as they are
+    loop_vars = nest.map_structure(_loop_value, loop_vars)
     vars_ = [loop_vars] if single else list(loop_vars)
     i = start
     while bool(cond(*vars_)):
         if maximum_iterations is not None and i >= int(maximum_iterations):
             break
         out = body(*vars_)
-        vars_ = [out] if single or not isinstance(out, (list, tuple)) else list(out)
+        new = [out] if single or not isinstance(out, (list, tuple)) else list(out)
+        nest.assert_same_structure(vars_, new)  # ValueError, as TF's
+        vars_ = new
         i += 1
     if single:
         return vars_[0]
     return type(loop_vars)(vars_) if isinstance(loop_vars, tuple) else vars_
+
+
+_LOOP_CONVERTED = (bool, int, float, complex, str, bytes, np.ndarray, np.generic, type(None))
+
+
+def _loop_value(x):
+    """A ``tf.while_loop`` var as TF's eager loop holds it (see ``while_loop``)."""
+    if isinstance(x, Variable):
+        return x.value()
+    if isinstance(x, _LOOP_CONVERTED):
+        return convert_to_tensor(x)  # None: TF's ValueError
+    return x
 
 
 def _traced_while(trace, cond, body, loop_vars, single, maximum_iterations):

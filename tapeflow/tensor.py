@@ -570,10 +570,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if hasattr(value, "__array__"):
         t = const(_host_value(np.asarray(value), dtype))
         return t if not placement else _placed(t)
-    raise TypeError(
-        f"Failed to convert elements of {value!r} to Tensor. Consider casting elements to a "
-        "supported type."
-    )
+    raise dtypes.unsupported_value(value)
 
 
 def _placed(t):

@@ -191,13 +191,14 @@ def test_string_tensor_round_trips_through_numpy_and_pickle():
 
 
 def test_tf_strings_namespace_is_tensorflows():
-    # dir(tf.strings) of TF 2.21, less unicode_script (Unicode script data is not in Python)
+    # dir(tf.strings) of TF 2.21
     tf_names = [
         "as_string", "bytes_split", "format", "join", "length", "lower", "ngrams",
         "reduce_join", "regex_full_match", "regex_replace", "split", "strip", "substr",
         "to_hash_bucket", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
-        "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
-        "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join", "upper"]
+        "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_script",
+        "unicode_split", "unicode_split_with_offsets", "unicode_transcode",
+        "unsorted_segment_join", "upper"]
     assert sorted(n for n in dir(tf.strings) if not n.startswith("_")) == tf_names
     assert tf.as_string is tf.strings.as_string
 

@@ -228,7 +228,8 @@ def _float(x, opname):
 
 def _vectorized(fn):
     ufunc = np.frompyfunc(fn, 1, 1)
-    return lambda a: ufunc(a).astype(a.dtype) if a.size else a.copy()
+    # NOTE: a 0-d input gives a Python float, not an array: asarray before the cast
+    return lambda a: np.asarray(ufunc(a), a.dtype) if a.size else a.copy()
 
 
 def _lgamma_host(v):
@@ -303,8 +304,7 @@ def digamma(x, name=None):
 _ERF = np.frompyfunc(_pymath.erf, 1, 1)
 
 
-def _erfc_fwd(a):
-    return np.frompyfunc(_pymath.erfc, 1, 1)(a).astype(a.dtype) if a.size else a.copy()
+_erfc_fwd = _vectorized(_pymath.erfc)
 
 
 ERFC = Op("Erfc", _erfc_fwd,
@@ -326,7 +326,9 @@ def _erfinv_fwd(a):
         t = 2.0 / (np.pi * k) + ln / 2.0
         y = np.sign(x) * np.sqrt(np.sqrt(t * t - ln / k) - t)
         for _ in range(4):
-            err = _ERF(y).astype(np.float64) - x if y.size else y
+            e = _ERF(y) if y.size else y
+            # NOTE: a 0-d input gives a Python float, not an array
+            err = (e.astype(np.float64) if hasattr(e, "astype") else np.float64(e)) - x
             y = y - err / (1.1283791670955126 * np.exp(-y * y))
         y = np.where(np.abs(x) == 1, np.sign(x) * np.inf, y)
         y = np.where(np.abs(x) > 1, np.nan, y)

@@ -10,6 +10,8 @@ segments) are computed on the host and are not differentiable, as in TF.
 ``NN`` lists the ``tf.nn`` names, ``MATH`` the ``tf.math`` ones and ``TOP`` the ``tf.*``
 ones.
 """
+import collections
+
 from .. import dtypes
 from ..backend import host as np
 from ..backend import to_host
@@ -63,6 +65,9 @@ def _check_float(t, opname, allowed):
 
 
 # -- approximate top-k (exact here) ----------------------------------------------------------
+ApproxTopK = collections.namedtuple("ApproxTopK", ["values", "indices"])  # TF's result type
+
+
 def _approx_k(operand, k, axis, largest):
     x = _t(operand)
     _check_float(x, "ApproxTopK", ("float16", "bfloat16", "float32"))
@@ -79,7 +84,7 @@ def _approx_k(operand, k, axis, largest):
     if axis != nd - 1:
         back = list(np.argsort(perm))
         vals, idx = transpose(vals, back), transpose(idx, back)
-    return vals, idx
+    return ApproxTopK(vals, idx)
 
 
 def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
@@ -96,7 +101,7 @@ def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
         name: unused.
 
     Returns:
-        ``(values, indices)``, sorted descending; values carry gradients.
+        ``ApproxTopK(values, indices)``, sorted descending; values carry gradients.
     """
     return _approx_k(operand, k, reduction_dimension, True)
 
@@ -113,7 +118,7 @@ def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
         name: unused.
 
     Returns:
-        ``(values, indices)``, sorted ascending.
+        ``ApproxTopK(values, indices)``, sorted ascending.
     """
     return _approx_k(operand, k, reduction_dimension, False)
 
