@@ -35,8 +35,10 @@ LAYERS = [
                     "tapeflow.image", "tapeflow.io", "tapeflow.toplevel", "tapeflow.bitwise",
                     "tapeflow.sets", "tapeflow.audio", "tapeflow.lookup", "tapeflow.test",
                     "tapeflow.tensor_util", "tapeflow.quantization"]),
-    # extension types wrap ops, ragged and sparse values and tf.data's specs
-    ("input", ["tapeflow.data", "tapeflow.experimental.extension_type"]),
+    # extension types wrap ops, ragged and sparse values and tf.data's specs; a
+    # StructuredTensor holds tensors and ragged values in an extension type's manner
+    ("input", ["tapeflow.data", "tapeflow.experimental.extension_type",
+               "tapeflow.experimental.structured_tensor"]),
     ("keras", ["tapeflow.keras", "tapeflow.train"]),
     ("scale-out", ["tapeflow.distribute"]),
     # tf.experimental.numpy and API dispatch are written over the whole public tf.* API

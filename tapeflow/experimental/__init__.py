@@ -22,7 +22,8 @@ def __getattr__(name):
 
 _LAZY = {"numpy": (".numpy", None),
          "RowPartition": ("..ragged.row_partition", "RowPartition"),
-         "DynamicRaggedShape": ("..ragged.dynamic_ragged_shape", "DynamicRaggedShape")}
+         "DynamicRaggedShape": ("..ragged.dynamic_ragged_shape", "DynamicRaggedShape"),
+         "StructuredTensor": (".structured_tensor", "StructuredTensor")}
 # extension types (experimental/extension_type.py) and API dispatch (experimental/_dispatch.py)
 _LAZY.update({n: (".extension_type", n) for n in (
     "ExtensionType", "BatchableExtensionType", "ExtensionTypeSpec", "ExtensionTypeBatchEncoder")})
