@@ -950,13 +950,13 @@ class ConcreteFunction(_types.ConcreteFunction):
             names = None  # extension types: their tensors are not named
             named = False
         sig = self._function.input_signature
-        sig = None if sig is None else nest.flatten(list(sig))
+        sig = None if sig is None else nest.flatten(list(sig), expand_composites=True)
         out = []
         for i, (x, k) in enumerate(zip(flat, self._key[1:])):
             if k[0] == "tensor":
                 given = x.name if _is_spec(x) and x.name else None
                 if sig is not None and i < len(sig):
-                    given = sig[i].name
+                    given = getattr(sig[i], "name", None)
                 name = given or (names[i] if named else None)
                 out.append(TensorSpec(k[1], _dtype_of(k), name))
             else:

@@ -56,6 +56,8 @@ UPWARD = {
         "tf.experimental.Optional is tf.data's Optional, loaded on first access",
     ("tapeflow.tensor", "tapeflow.ops.array"):
         "convert_to_tensor of a list of tensors is a recorded stack, an op",
+    ("tapeflow.ragged._tensor", "tapeflow.data._structure"):
+        "a RaggedTensorSpec in an input_signature flattens into tf.TensorSpecs (tf.data's)",
     ("tapeflow.function", "tapeflow.data._structure"):
         "tf.TensorSpec lives with tf.data's element specs; a traced signature is shown with it",
 }

@@ -200,7 +200,8 @@ def to_array(x, what="dataset element"):
                         "or convertible to one.")
     if is_array(x):
         return to_host(x)
-    if hasattr(type(x), "_tf_nest_parts"):  # tf.experimental.ExtensionType
+    if hasattr(type(x), "_tf_nest_parts") and not isinstance(x, RaggedTensor):
+        # tf.experimental.ExtensionType
         raise TypeError(f"{what}: {type(x).__name__} components are not supported by "
                         "tapeflow's tf.data yet (extension types)")
     if isinstance(x, CompositeTensor):

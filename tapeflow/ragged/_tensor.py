@@ -546,6 +546,23 @@ class RaggedTensor(CompositeTensor):
     def _type_spec(self):
         return RaggedTensorSpec.from_value(self)
 
+    # NOTE: ``tf.nest(..., expand_composites=True)`` and ``tf.function`` (its arguments and
+    # results) see a RaggedTensor as TF does: its flat values, then each level's row splits
+    def _tf_nest_parts(self):
+        return [self.flat_values, *self.nested_row_splits]
+
+    def _tf_nest_rebuild(self, parts):
+        if not all(isinstance(p, TensorBase) for p in parts):  # component specs: the spec
+            rows = parts[1].shape[0] if len(parts) > 1 else None
+            dims = [None if rows is None else rows - 1] + [None] * (len(parts) - 1)
+            return RaggedTensorSpec(TensorShape(dims).concatenate(parts[0].shape[1:]),
+                                    parts[0].dtype, len(parts) - 1, parts[-1].dtype)
+        return RaggedTensor.from_nested_row_splits(parts[0], list(parts[1:]), validate=False)
+
+    def _tf_static_key(self):
+        return ("RaggedTensor", self.dtype.name, self.ragged_rank, self.row_splits_dtype.name,
+                tuple(self.flat_values.shape[1:]))
+
     def consumers(self):
         return []
 
@@ -783,6 +800,26 @@ class RaggedTensorSpec(TypeSpec):
 
     def _serialize(self):
         return (self._shape, self._dtype, self._ragged_rank, self._row_splits_dtype)
+
+    # NOTE: the spec's side of RaggedTensor's nest protocol (an input_signature entry): the
+    # flat values' spec, then one row splits spec per ragged dimension, as TF flattens it
+    def _tf_nest_parts(self):
+        from ..data._structure import TensorSpec  # cycle: tf.TensorSpec lives with tf.data
+
+        inner = self._shape[self._ragged_rank + 1:] if self._shape.rank is not None else None
+        flat = TensorSpec(TensorShape([None]).concatenate(inner), self._dtype)
+        return [flat] + [TensorSpec([None], self._row_splits_dtype)] * self._ragged_rank
+
+    def _tf_nest_rebuild(self, parts):
+        if all(isinstance(p, TensorBase) for p in parts):  # bound tensors: the value
+            return RaggedTensor.from_nested_row_splits(parts[0], list(parts[1:]),
+                                                       validate=False)
+        return self
+
+    def _tf_static_key(self):
+        inner = self._shape[self._ragged_rank + 1:] if self._shape.rank is not None else ()
+        return ("RaggedTensor", self._dtype.name, self._ragged_rank,
+                self._row_splits_dtype.name, tuple(TensorShape(inner).as_list()))
 
     @classmethod
     def from_value(cls, value):
