@@ -84,3 +84,28 @@ def test_complex64_angle_is_correctly_rounded():
     got = tf.math.angle(tf.complex([1., -1., 0.3], [1., 0., -2.])).numpy()
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, np.float32([0.7853982, 3.1415927, -1.4219064]))
+
+
+def test_lookup_layers_take_python_lists_as_keras_does():
+    # Keras 3.15 / TF 2.21: [1 0 2], [1 0 2], [[2 4 1]]
+    s = tf.keras.layers.StringLookup(vocabulary=["a", "b"])(["a", "c", "b"])
+    np.testing.assert_array_equal(s.numpy(), [1, 0, 2])
+    i = tf.keras.layers.IntegerLookup(vocabulary=[5, 7])([5, 6, 7])
+    np.testing.assert_array_equal(i.numpy(), [1, 0, 2])
+    v = tf.keras.layers.TextVectorization()
+    v.adapt(["a b c", "a b", "a"])
+    np.testing.assert_array_equal(v(["a c d"]).numpy(), [[2, 4, 1]])
+
+
+def test_vocabularies_hold_numpy_scalars_as_keras_does():
+    v = tf.keras.layers.TextVectorization()
+    v.adapt(["a b c", "a b", "a"])
+    assert repr(v.get_vocabulary()) == "['', '[UNK]', np.str_('a'), np.str_('b'), np.str_('c')]"
+    assert repr(v.get_vocabulary(include_special_tokens=False)) == (
+        "[np.str_('a'), np.str_('b'), np.str_('c')]")
+    i = tf.keras.layers.IntegerLookup()
+    i.adapt([5, 7, 5])
+    assert repr(i.get_vocabulary()) == "[-1, np.int64(5), np.int64(7)]"
+    s = tf.keras.layers.StringLookup(vocabulary=["a", "b"])
+    assert repr(s.get_vocabulary()) == "['[UNK]', np.str_('a'), np.str_('b')]"
+    assert s.get_config()["vocabulary"] == ["a", "b"]  # configs keep plain strings

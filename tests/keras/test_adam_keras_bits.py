@@ -1,5 +1,5 @@
 """Adam's steps equal Keras 3's bit for bit: its step size is computed in the variable's
-dtype (``algorithms._adam_alpha``). The values were printed by Keras 3.15.1 / TF 2.21:
+dtype (``backend.multi_tensor.adam_alpha``). The values were printed by Keras 3.15.1 / TF 2.21:
 ``Adam(0.1)`` on ``tf.Variable([1., 2., -3., .5])``, six ``apply_gradients`` calls."""
 import numpy as np
 

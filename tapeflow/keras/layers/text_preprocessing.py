@@ -42,6 +42,10 @@ def _as_bytes(x):
 def _host_array(x):
     """``x`` (tensor, array, list, scalar) as a NumPy array (strings as an object array of
     bytes)."""
+    if isinstance(x, (list, tuple)) and any(isinstance(v, TensorBase) for v in x):
+        # NOTE: Layer.__call__ converts a list input element by element (as Keras 3's does);
+        # the layer stacks the pieces back into one tensor, as Keras's TF-backend call does
+        x = convert_to_tensor(x)
     if isinstance(x, TensorBase):
         a = to_host(x._v)
     else:
@@ -288,6 +292,15 @@ class _IndexLookup(_Preprocessing):
         return n + self._token_start()
 
     def get_vocabulary(self, include_special_tokens=True):
+        """The vocabulary, index order; the special tokens as given, the others as NumPy
+        scalars (``np.str_``, ``np.int64``), as Keras 3 returns them."""
+        vocab = self._plain_vocabulary(include_special_tokens)
+        first = self._token_start() if include_special_tokens else 0
+        return vocab[:first] + [np.str_(t) if isinstance(t, str) else np.int64(t)
+                                for t in vocab[first:]]
+
+    def _plain_vocabulary(self, include_special_tokens=True):
+        """``get_vocabulary`` with Python ``str``/``int`` tokens (configs, files)."""
         tokens = [self._out_token(k) for k in (self.__dict__["_tokens"] or [])]
         if not include_special_tokens:
             return tokens
@@ -425,7 +438,7 @@ class _IndexLookup(_Preprocessing):
         return _hash.siphash24(int(key[0]) & mask, int(key[1]) & mask, data)
 
     def _invert_host(self, a):
-        vocab = self.get_vocabulary()
+        vocab = self._plain_vocabulary()
         keys = [self._key(v) for v in vocab]
         flat = a.ravel().tolist()
         oov = self._key(self.oov_token)
@@ -512,7 +525,7 @@ class _IndexLookup(_Preprocessing):
         import os  # deferred: only asset files need it
 
         with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
-            f.write("\n".join(str(v) for v in self.get_vocabulary()))
+            f.write("\n".join(str(v) for v in self._plain_vocabulary()))
 
     def load_assets(self, dir_path):
         """Read a ``vocabulary.txt`` that Keras wrote (special tokens first)."""
@@ -542,7 +555,7 @@ class _IndexLookup(_Preprocessing):
     def get_config(self):
         vocab = self.__dict__["_input_vocabulary"]
         if self.__dict__["_tokens"] is not None:
-            vocab = self.get_vocabulary(include_special_tokens=False)
+            vocab = self._plain_vocabulary(include_special_tokens=False)
         idf = self.__dict__["_idf"]
         config = {**super().get_config(), "invert": self.invert,
                   "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,

@@ -35,22 +35,6 @@ class SGD(Optimizer):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
-def _adam_alpha(dtype, lr, b1, b2, t):
-    """Adam's step size ``lr * sqrt(1 - b2^t) / (1 - b1^t)`` computed as Keras computes it: in
-    the variable's dtype, each power the float64 power of the rounded beta rounded once
-    (TF's float32 pow is correctly rounded).
-
-    NOTE: the same formula in float64 differs from Keras's float32 one by up to ~10 ulps of
-    a weight after one step (0.90000063 against Keras's 0.9000013); this way 30 recorded
-    Keras Adam steps match bit for bit.
-    """
-    f = dtype.type if dtype.kind == "f" else np.float32
-    one = f(1)
-    b1t = f(float(f(b1)) ** t)
-    b2t = f(float(f(b2)) ** t)
-    return f(lr) * np.sqrt(one - b2t) / (one - b1t)
-
-
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with Keras's defaults (``epsilon=1e-7``) and optional AMSGrad."""
 
@@ -79,7 +63,7 @@ class Adam(Optimizer):
     def _update(self, var, g, slots, lr, t):
         b1, b2 = self.beta_1, self.beta_2
         m, v = slots[0], slots[1]
-        alpha = _adam_alpha(var._v.dtype, lr, b1, b2, t)
+        alpha = multi_tensor.adam_alpha(var._v.dtype, float(lr), float(b1), float(b2), int(t))
         if not self.amsgrad and not isinstance(g, np.ndarray) and cuda_kernels.owns(g):
             alpha = float(alpha)  # one fused CuPy kernel
             var._assign_raw(cuda_kernels.adam_update(var._v, g, m, v, alpha, b1, b2,
