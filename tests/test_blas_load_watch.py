@@ -138,6 +138,19 @@ def test_a_few_slow_calls_do_not_switch(fake):
     assert tuning.load_switch() == {} and blas.threads == 2
 
 
+def test_one_long_stall_on_an_idle_machine_does_not_switch(fake):
+    """Measured on an idle 2-core VM: one call of an epoch took 313x one thread's time
+    (~100 ms) among calls at ~0.6x; it must not switch (it did, in 3 of 4 processes)."""
+    blas = fake(multi_cost=0.6, one_cost=1.0)
+    a, b = operands()
+    run(20, a, b)
+    blas.cost[2] = 313.0
+    run(1, a, b)
+    blas.cost[2] = 0.6
+    run(tuning._WINDOW, a, b)
+    assert tuning.load_switch() == {} and blas.threads == 2
+
+
 def test_periodic_stalls_switch(fake):
     """With a core taken, most 2-thread calls ran fast and one in ~13 waited a time slice for
     the busy core (measured 120 us, and 4 ms, against one thread's 225 us): the median saw

@@ -241,6 +241,12 @@ _MARGIN = 1.5  # how much slower than one thread that mean must be
 # (7.6 ms for the seed MLP's 256x784x50): waiting for a full window of them cost the first
 # epoch 2x its time. Consecutive calls this far over one thread switch at once.
 _STRIKE = 8.0  # a call this many times slower than one thread is a strike
+_CLIP = 20.0  # a call counts in the window's mean as at most this many times one thread
+# NOTE: on an idle machine a single product sometimes stalls ~100 ms (313x one thread's time
+# for the mlp3 benchmark's 256x784x128, once in an epoch: the VM or a sleeping BLAS thread);
+# unclipped, that one call lifted the window's mean over 1.5x and switched OpenBLAS to one
+# thread in 3 of 4 quiet benchmark processes. A busy core's stalls (a time slice, ~18x) stay
+# whole, so contention still switches (test_periodic_stalls_switch).
 _STRIKES = 3  # consecutive strikes that switch without waiting for the window
 _watch = {}  # size class -> [calls, one-thread best per MAC, probes, recent per-MAC times,
 #                             consecutive strikes]
@@ -303,7 +309,7 @@ def watch_matmul(a, b, macs):
     out = _product(a, b)
     per_mac = (time.perf_counter() - t) / macs
     recent = st[3]
-    recent.append(per_mac)
+    recent.append(min(per_mac, _CLIP * st[1]))
     st[4] = st[4] + 1 if per_mac > _STRIKE * st[1] else 0
     if st[4] >= _STRIKES:
         _switch(blas, macs, per_mac, st[1])
