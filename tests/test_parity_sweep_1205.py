@@ -109,3 +109,17 @@ def test_vocabularies_hold_numpy_scalars_as_keras_does():
     s = tf.keras.layers.StringLookup(vocabulary=["a", "b"])
     assert repr(s.get_vocabulary()) == "['[UNK]', np.str_('a'), np.str_('b')]"
     assert s.get_config()["vocabulary"] == ["a", "b"]  # configs keep plain strings
+
+
+def test_special_functions_keep_device_arrays():
+    """The scalar fix must not convert a device array through NumPy (the stand-in device
+    refuses implicit conversion, as CuPy does)."""
+    from fakegpu import fake_gpus
+
+    with fake_gpus(), tf.device("/GPU:0"):
+        x = tf.constant([0.5, 3.0])
+        got = [tf.math.lgamma(x), tf.math.erfc(x), tf.math.erfinv(x / 10.0)]
+        for y in got:
+            assert "GPU:0" in y.device
+    np.testing.assert_allclose(got[0].numpy(), [0.5723649, np.log(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(got[1].numpy(), [0.47950011, 2.2090497e-05], rtol=1e-6)

@@ -93,9 +93,7 @@ def adam(opt, grads, variables, lr, t):
         p = xp.concatenate([var._v.reshape(-1) for var in variables])
     alpha = adam_alpha(p.dtype, float(lr), float(b1), float(b2), int(t))
     if cuda_kernels.owns(p):
-        alpha = float(alpha)
-    if cuda_kernels.owns(p):
-        new = cuda_kernels.adam_update(p, g, flat.m, flat.v, alpha, b1, b2, eps)
+        new = cuda_kernels.adam_update(p, g, flat.m, flat.v, float(alpha), b1, b2, eps)
     else:
         t_ = p.dtype.type
         flat.m += (g - flat.m) * t_(1 - b1)

@@ -226,10 +226,15 @@ def _float(x, opname):
     return t
 
 
+def _as_dtype(r, dtype):
+    """A ``np.frompyfunc`` result as ``dtype``: an array's own cast (a device array stays
+    one); a 0-d input gives a Python scalar instead of an array."""
+    return r.astype(dtype) if hasattr(r, "astype") else np.asarray(r, dtype)
+
+
 def _vectorized(fn):
     ufunc = np.frompyfunc(fn, 1, 1)
-    # NOTE: a 0-d input gives a Python float, not an array: asarray before the cast
-    return lambda a: np.asarray(ufunc(a), a.dtype) if a.size else a.copy()
+    return lambda a: _as_dtype(ufunc(a), a.dtype) if a.size else a.copy()
 
 
 def _lgamma_host(v):
@@ -326,9 +331,7 @@ def _erfinv_fwd(a):
         t = 2.0 / (np.pi * k) + ln / 2.0
         y = np.sign(x) * np.sqrt(np.sqrt(t * t - ln / k) - t)
         for _ in range(4):
-            e = _ERF(y) if y.size else y
-            # NOTE: a 0-d input gives a Python float, not an array
-            err = (e.astype(np.float64) if hasattr(e, "astype") else np.float64(e)) - x
+            err = _as_dtype(_ERF(y), np.float64) - x if y.size else y
             y = y - err / (1.1283791670955126 * np.exp(-y * y))
         y = np.where(np.abs(x) == 1, np.sign(x) * np.inf, y)
         y = np.where(np.abs(x) > 1, np.nan, y)

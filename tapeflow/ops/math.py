@@ -817,6 +817,8 @@ COMPLEX = Op("Complex", _complex_fwd, _complex_grad, _F)
 REAL = Op("Real", lambda a: xp_of(a).real(a).copy(), _real_grad, "c")
 IMAG = Op("Imag", lambda a: xp_of(a).imag(a).copy(), _imag_grad, "c")
 CONJ = Op("Conj", lambda a: xp_of(a).conj(a), lambda n, g: (conj(g),), "c")
+
+
 def _angle_fwd(a):
     # NOTE: NumPy's float32 arctan2 is off by an ulp (angle(1+1j) 0.7853981, not TF's
     # correctly rounded 0.7853982): complex64 goes through float64

@@ -557,7 +557,7 @@ class RaggedTensor(CompositeTensor):
             dims = [None if rows is None else rows - 1] + [None] * (len(parts) - 1)
             return RaggedTensorSpec(TensorShape(dims).concatenate(parts[0].shape[1:]),
                                     parts[0].dtype, len(parts) - 1, parts[-1].dtype)
-        return RaggedTensor.from_nested_row_splits(parts[0], list(parts[1:]), validate=False)
+        return _from_parts(parts)
 
     def _tf_static_key(self):
         return ("RaggedTensor", self.dtype.name, self.ragged_rank, self.row_splits_dtype.name,
@@ -773,6 +773,11 @@ def _uniform_column(rt, k, rest):
     return picked[(slice(None),) + rest] if rest else picked
 
 
+def _from_parts(parts):
+    """The RaggedTensor of ``_tf_nest_parts``' tensors: flat values, then each row splits."""
+    return RaggedTensor.from_nested_row_splits(parts[0], list(parts[1:]), validate=False)
+
+
 class RaggedTensorSpec(TypeSpec):
     """The type of a RaggedTensor: shape (ragged dimensions None), dtype, ragged_rank and the
     row splits' dtype."""
@@ -812,8 +817,7 @@ class RaggedTensorSpec(TypeSpec):
 
     def _tf_nest_rebuild(self, parts):
         if all(isinstance(p, TensorBase) for p in parts):  # bound tensors: the value
-            return RaggedTensor.from_nested_row_splits(parts[0], list(parts[1:]),
-                                                       validate=False)
+            return _from_parts(parts)
         return self
 
     def _tf_static_key(self):
